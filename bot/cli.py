@@ -1,0 +1,174 @@
+"""``duban``: run the bot and administer its database from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
+
+from bot.config import ConfigError, Settings, load_settings
+from bot.domain.errors import DomainError
+from bot.domain.org import Role, UnitKind
+from bot.services import onboarding
+from bot.services.context import Office
+from bot.texts import explain
+
+Command = Callable[[argparse.Namespace, Settings], Awaitable[int]]
+EXIT_USAGE = 2
+
+
+def _roles(text: str) -> frozenset[Role]:
+    try:
+        return frozenset(Role(r.strip()) for r in text.split(",") if r.strip())
+    except ValueError as exc:
+        allowed = ", ".join(r.value for r in Role)
+        raise argparse.ArgumentTypeError(f"角色只能是 {allowed} 中的一个或几个（用逗号分隔）") from exc
+
+
+async def _with_office(settings: Settings, work: Callable[[Office], Awaitable[int]]) -> int:
+    office = await Office.open(settings)
+    try:
+        return await work(office)
+    finally:
+        await office.db.close()
+
+
+async def cmd_init_db(args: argparse.Namespace, settings: Settings) -> int:
+    """Create or migrate the database."""
+    async def work(office: Office) -> int:
+        print(f"数据库已就绪：{settings.db_path}")
+        return 0
+    return await _with_office(settings, work)
+
+
+async def cmd_unit_add(args: argparse.Namespace, settings: Settings) -> int:
+    """Add a 责任单位."""
+    async def work(office: Office) -> int:
+        unit = await onboarding.add_unit(office, args.name, UnitKind(args.kind), args.leader, office.now())
+        print(f"已添加责任单位 {unit.name}（编号 {unit.id}）")
+        return 0
+    return await _with_office(settings, work)
+
+
+async def cmd_section_add(args: argparse.Namespace, settings: Settings) -> int:
+    """Add a 科室."""
+    async def work(office: Office) -> int:
+        section = await onboarding.add_section(office, args.name, args.supervision_office, args.leader, office.now())
+        print(f"已添加科室 {section.name}（编号 {section.id}）")
+        return 0
+    return await _with_office(settings, work)
+
+
+async def cmd_person_add(args: argparse.Namespace, settings: Settings) -> int:
+    """Add a person, and print an invite link unless --no-invite."""
+    async def work(office: Office) -> int:
+        now = office.now()
+        person = await onboarding.add_person(office, args.name, args.roles, now, args.unit, args.section, args.phone or "")
+        print(f"已添加人员 {person.name}（编号 {person.id}）")
+        if not args.no_invite:
+            invite = await onboarding.create_invite(office, person.id, now)
+            print(f"邀请链接（一次有效，{invite.expires_at:%Y-%m-%d %H:%M} 前使用）：")
+            print(onboarding.deep_link(settings.bot_username, invite))
+        return 0
+    return await _with_office(settings, work)
+
+
+async def cmd_invite(args: argparse.Namespace, settings: Settings) -> int:
+    """Print a new one-time invite link for a person."""
+    async def work(office: Office) -> int:
+        invite = await onboarding.create_invite(office, args.person_id, office.now())
+        print(f"邀请链接（一次有效，{invite.expires_at:%Y-%m-%d %H:%M} 前使用）：")
+        print(onboarding.deep_link(settings.bot_username, invite))
+        return 0
+    return await _with_office(settings, work)
+
+
+async def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
+    """Import sections, units and people from an .xlsx workbook."""
+    from bot.services.importing import import_workbook
+
+    path = Path(args.path)
+    if not path.is_file():
+        print(f"文件不存在：{path}", file=sys.stderr)
+        return EXIT_USAGE
+
+    async def work(office: Office) -> int:
+        report = await import_workbook(office, path, office.now())
+        print(report)
+        return 0
+    return await _with_office(settings, work)
+
+
+def parser() -> argparse.ArgumentParser:
+    """The command line, with ``--help`` on every subcommand."""
+    top = argparse.ArgumentParser(prog="duban", description="督办 Bot：工作交办单、工作催办单、督办通知单管理")
+    top.add_argument("--config", help="TOML 配置文件（也可用环境变量 DUBAN_CONFIG）")
+    top.add_argument("--db", help="SQLite 数据库文件（也可用环境变量 DUBAN_DB）")
+    top.add_argument("-v", "--verbose", action="store_true", help="输出调试日志")
+    sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("init-db", help="创建或升级数据库", description="创建数据库，或应用尚未执行的迁移。")
+    p.set_defaults(run=cmd_init_db)
+
+    unit = sub.add_parser("unit", help="责任单位", description="管理责任单位。")
+    unit_sub = unit.add_subparsers(dest="action", required=True, metavar="ACTION")
+    p = unit_sub.add_parser("add", help="添加责任单位", description="添加一个责任单位（乡镇、街区或部门）。")
+    p.add_argument("name", help="单位名称，如 住建局")
+    p.add_argument("--kind", choices=[k.value for k in UnitKind], default=UnitKind.DEPARTMENT.value, help="town 乡镇 / street 街区 / department 部门")
+    p.add_argument("--leader", help="分管市领导姓名（须已添加，角色 leader）")
+    p.set_defaults(run=cmd_unit_add)
+
+    section = sub.add_parser("section", help="科室", description="管理市政府办公室科室。")
+    section_sub = section.add_subparsers(dest="action", required=True, metavar="ACTION")
+    p = section_sub.add_parser("add", help="添加科室", description="添加一个科室；政务监督室加 --supervision-office。")
+    p.add_argument("name", help="科室名称，如 综合一科")
+    p.add_argument("--supervision-office", action="store_true", help="这是政务监督室")
+    p.add_argument("--leader", help="分管市领导姓名（审阅本科室月度分析）")
+    p.set_defaults(run=cmd_section_add)
+
+    person = sub.add_parser("person", help="人员", description="管理人员。")
+    person_sub = person.add_subparsers(dest="action", required=True, metavar="ACTION")
+    p = person_sub.add_parser("add", help="添加人员并生成邀请链接", description="添加一个人员；默认同时输出一次性邀请链接。")
+    p.add_argument("name", help="姓名")
+    p.add_argument("--roles", type=_roles, required=True, help="角色，逗号分隔：admin,supervisor,clerk,leader,principal,responsible")
+    p.add_argument("--unit", help="所属责任单位（责任单位责任人必填）")
+    p.add_argument("--section", help="所属科室（科室工作人员必填）")
+    p.add_argument("--phone", help="联系电话")
+    p.add_argument("--no-invite", action="store_true", help="不生成邀请链接")
+    p.set_defaults(run=cmd_person_add)
+
+    p = sub.add_parser("invite", help="生成邀请链接", description="为人员生成一次性邀请链接（默认72小时内有效）。")
+    p.add_argument("person_id", type=int, help="人员编号")
+    p.set_defaults(run=cmd_invite)
+
+    p = sub.add_parser("import", help="从 .xlsx 导入科室、单位和人员", description="从工作簿导入：工作表「科室」「单位」「人员」（见 examples/org-sample.xlsx）。")
+    p.add_argument("path", help=".xlsx 文件")
+    p.set_defaults(run=cmd_import)
+    return top
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``duban`` command."""
+    args = parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        settings = load_settings(args.config)
+    except ConfigError as exc:
+        print(f"配置错误：{exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.db:
+        from dataclasses import replace
+
+        settings = replace(settings, db_path=Path(args.db))
+    try:
+        return asyncio.run(args.run(args, settings))
+    except DomainError as exc:
+        print(explain(exc), file=sys.stderr)
+        return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,61 @@
+"""What the daily check owes a task on a given day (notice section 二, SPEC sections 4–5)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from enum import StrEnum
+
+from bot.domain.tasks import EscalationStage, Task
+
+
+class Escalation(StrEnum):
+    """One decision of the daily check for one task."""
+
+    NOTHING = "nothing"
+    DUE_TOMORROW = "due_tomorrow"
+    """提醒: the deadline is tomorrow."""
+    DUE_TODAY = "due_today"
+    """提醒: today is the last day."""
+    REMINDER_SLIP = "reminder_slip"
+    """The 交办单's deadline has passed: issue a 工作催办单."""
+    SUPERVISION_NOTICE = "supervision_notice"
+    """The 催办单's window has passed: 政务监督室 issues a 督办通知单."""
+    PROPOSE_INTERVIEW = "propose_interview"
+    """The 督办通知单's window has passed: propose a 约谈 to 政务监督室."""
+    PROPOSE_TRANSFER = "propose_transfer"
+    """The last window after the 约谈 has passed: propose 移交市作风办."""
+    OVERDUE = "overdue"
+    """Overdue and already proposed: waits for 政务监督室's decision; listed, not repeated."""
+
+
+_NEXT_STEP = {
+    EscalationStage.NONE: Escalation.REMINDER_SLIP,
+    EscalationStage.REMINDED: Escalation.SUPERVISION_NOTICE,
+    EscalationStage.SUPERVISED: Escalation.PROPOSE_INTERVIEW,
+    EscalationStage.INTERVIEWED: Escalation.PROPOSE_TRANSFER,
+}
+
+
+def escalation_due(task: Task, today: date) -> Escalation:
+    """The step the notice requires for ``task`` on ``today``.
+
+    Nothing is due for a task that is 办结 or handed over, nor while feedback waits for review
+    or an extension request waits for the 分管市领导 ("A pending request holds escalation").
+    Within the deadline, the unit is reminded on the day before and on the last day. Past it,
+    the chain runs 催办单 → 督办通知单 → 约谈 → 移交作风办, one step per passed window; the two
+    proposals are made once and then wait for 政务监督室.
+    """
+    if not task.is_open or task.is_held:
+        return Escalation.NOTHING
+    if today == task.deadline:
+        return Escalation.DUE_TODAY
+    if today + timedelta(days=1) == task.deadline:
+        return Escalation.DUE_TOMORROW
+    if today <= task.deadline:
+        return Escalation.NOTHING
+    step = _NEXT_STEP[task.stage]
+    if step is Escalation.PROPOSE_INTERVIEW and task.interview_proposed_on is not None:
+        return Escalation.OVERDUE
+    if step is Escalation.PROPOSE_TRANSFER and task.transfer_proposed_on is not None:
+        return Escalation.OVERDUE
+    return step

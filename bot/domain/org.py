@@ -1,0 +1,87 @@
+"""The organisation: 责任单位 (units), 科室 (sections), people and their roles."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    """What a person may do (SPEC section 2). A person may hold several roles."""
+
+    ADMIN = "admin"
+    """System administrator: units, sections, people, invites."""
+
+    SUPERVISOR = "supervisor"
+    """市政府办公室政务监督室: 专项交办, 备案 of 催办单, 督办通知单, 约谈, 移交作风办, 通报."""
+
+    CLERK = "clerk"
+    """A 科室 of the 市政府办公室: issues 交办单 and 催办单 for its section, reviews feedback."""
+
+    LEADER = "leader"
+    """分管市领导: decides extension requests of its units, reviews monthly analyses."""
+
+    PRINCIPAL = "principal"
+    """市政府主要领导: receives periodic reports and the monthly 通报."""
+
+    RESPONSIBLE = "responsible"
+    """责任单位's 责任人 / 联络员: own unit's tasks, 签收, 反馈, 申请延期."""
+
+
+class UnitKind(StrEnum):
+    """各乡镇人民政府、街区办事处、市政府各部门."""
+
+    TOWN = "town"
+    """乡镇."""
+
+    STREET = "street"
+    """街区办事处."""
+
+    DEPARTMENT = "department"
+    """市政府部门."""
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A 责任单位; every task has exactly one."""
+
+    id: int
+    name: str
+    kind: UnitKind
+    leader_id: int | None = None
+    """The unit's 分管市领导 (a person with the leader role)."""
+
+
+@dataclass(frozen=True)
+class Section:
+    """A 科室 of the 市政府办公室; the 政务监督室 is one with ``is_supervision_office``."""
+
+    id: int
+    name: str
+    is_supervision_office: bool = False
+    leader_id: int | None = None
+    """The 分管市领导 who reviews this section's monthly analysis."""
+
+
+@dataclass(frozen=True)
+class Person:
+    """Someone who uses the bot, bound to a Telegram account through an invite."""
+
+    id: int
+    name: str
+    roles: frozenset[Role] = field(default_factory=frozenset)
+    unit_id: int | None = None
+    section_id: int | None = None
+    telegram_id: int | None = None
+    phone: str = ""
+    unreachable: bool = False
+    """The bot's messages to this person fail (blocked the bot): the issuer is told."""
+
+    def has(self, role: Role) -> bool:
+        """True when the person holds ``role``."""
+        return role in self.roles
+
+    @property
+    def sees_everything(self) -> bool:
+        """政务监督室, the principal and the administrator read every task."""
+        return bool(self.roles & {Role.SUPERVISOR, Role.PRINCIPAL, Role.ADMIN})

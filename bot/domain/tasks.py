@@ -1,0 +1,265 @@
+"""A 工作事项 and its lifecycle under 邓政办〔2018〕127号 (SPEC section 4).
+
+Two things move independently:
+
+* ``status`` — the work itself: 已交办 → 已签收 → 已反馈(待审核) → 已办结; a returned
+  feedback (退回) goes back to 已签收.
+* ``stage`` — the escalation of an overdue task: 催办单 → 督办通知单 → 约谈 → 移交作风办.
+
+Every transition is a pure function that returns the new task or raises ``DomainError``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date
+from enum import StrEnum
+
+from bot.domain.errors import DomainError
+from bot.domain.slips import SlipNumber
+
+
+class TaskStatus(StrEnum):
+    """Where the work stands."""
+
+    ISSUED = "issued"
+    """已交办: the 交办单 is out, not yet 签收."""
+
+    ACKNOWLEDGED = "acknowledged"
+    """已签收: the unit has received it."""
+
+    FEEDBACK_PENDING = "feedback_pending"
+    """已反馈: a 办理结果 waits for the issuing section's review; the clock stops."""
+
+    COMPLETED = "completed"
+    """已办结: the feedback was accepted."""
+
+
+class EscalationStage(StrEnum):
+    """How far an overdue task has been chased (notice, section 二)."""
+
+    NONE = "none"
+    REMINDED = "reminded"
+    """A 工作催办单 was issued."""
+
+    SUPERVISED = "supervised"
+    """A 督办通知单 was issued; the task is in the 专项工作台账."""
+
+    INTERVIEWED = "interviewed"
+    """市政府领导 held a 约谈 with the unit."""
+
+    TRANSFERRED = "transferred"
+    """移交市作风办问责追责."""
+
+
+class SourceType(StrEnum):
+    """Where the task comes from (notice, section 一)."""
+
+    STANDING_MEETING = "standing_meeting"
+    """市政府常务会议议定事项 (专项交办 by 政务监督室)."""
+
+    PRINCIPAL_INSTRUCTION = "principal_instruction"
+    """市政府主要领导批示件 (专项交办 by 政务监督室)."""
+
+    MAJOR_AFFAIR = "major_affair"
+    """涉及全市的重要政务工作 (专项交办 by 政务监督室)."""
+
+    LEADER_ASSIGNMENT = "leader_assignment"
+    """市领导交办任务 (交办 by a 科室)."""
+
+    OTHER = "other"
+    """各口线其他工作事项 (交办 by a 科室)."""
+
+    @property
+    def is_special(self) -> bool:
+        """The three sources the notice reserves for 政务监督室's 专项交办."""
+        return self in _SPECIAL_SOURCES
+
+
+_SPECIAL_SOURCES = {
+    SourceType.STANDING_MEETING,
+    SourceType.PRINCIPAL_INSTRUCTION,
+    SourceType.MAJOR_AFFAIR,
+}
+
+
+@dataclass(frozen=True)
+class Task:
+    """One line of a 台账: a 工作事项 handed to one 责任单位 by one 交办单."""
+
+    id: int
+    number: SlipNumber
+    """The 交办单编号."""
+    title: str
+    """工作事项."""
+    requirements: str
+    """工作要求."""
+    basis: str
+    """根据: a document, meeting minutes or a leader's instruction."""
+    source: SourceType
+    unit_id: int
+    section_id: int
+    issued_by: int
+    issued_on: date
+    period_days: int
+    """时限要求: N of "在收件之日起N天内办结"."""
+    original_deadline: date
+    deadline: date
+    """The date the current step must be done by: the 交办单's deadline, then the window of the
+    latest 催办单 / 督办通知单 / 约谈, or a date granted by an extension."""
+    responsible_id: int | None = None
+    contact_name: str = ""
+    contact_phone: str = ""
+    special_ledger: bool = False
+    """纳入专项工作台账."""
+    status: TaskStatus = TaskStatus.ISSUED
+    stage: EscalationStage = EscalationStage.NONE
+    extension_pending: bool = False
+    interview_proposed_on: date | None = None
+    transfer_proposed_on: date | None = None
+    completed_on: date | None = None
+    matter_id: int | None = None
+    """Tasks created by one issue to several units share it."""
+    version: int = 0
+    """Raised by every change; buttons carry it so a stale one is recognised."""
+
+    @property
+    def is_open(self) -> bool:
+        """Not yet 办结 and not handed over to 市作风办."""
+        return self.status is not TaskStatus.COMPLETED and self.stage is not EscalationStage.TRANSFERRED
+
+    @property
+    def is_held(self) -> bool:
+        """Feedback waiting for review, or an extension request waiting for the leader."""
+        return self.status is TaskStatus.FEEDBACK_PENDING or self.extension_pending
+
+    def is_overdue(self, today: date) -> bool:
+        """Past its deadline with nothing accepted or pending."""
+        return self.is_open and not self.is_held and today > self.deadline
+
+
+def _changed(task: Task, **fields: object) -> Task:
+    return replace(task, version=task.version + 1, **fields)  # type: ignore[arg-type]
+
+
+def _require_open(task: Task) -> None:
+    if task.status is TaskStatus.COMPLETED:
+        raise DomainError("task_completed", number=str(task.number))
+    if task.stage is EscalationStage.TRANSFERRED:
+        raise DomainError("task_transferred", number=str(task.number))
+
+
+def acknowledge(task: Task) -> Task:
+    """签收: the unit confirms it received the 交办单. Only once."""
+    _require_open(task)
+    if task.status is not TaskStatus.ISSUED:
+        raise DomainError("already_acknowledged", number=str(task.number))
+    return _changed(task, status=TaskStatus.ACKNOWLEDGED)
+
+
+def submit_feedback(task: Task) -> Task:
+    """反馈: the unit reports 办理结果情况 in writing; the clock stops until it is reviewed.
+
+    Feedback on a task not yet 签收 counts as 签收 as well: the unit evidently has the slip.
+    """
+    _require_open(task)
+    if task.status is TaskStatus.FEEDBACK_PENDING:
+        raise DomainError("feedback_already_pending", number=str(task.number))
+    return _changed(task, status=TaskStatus.FEEDBACK_PENDING)
+
+
+def accept_feedback(task: Task, today: date) -> Task:
+    """通过: the issuing section accepts the feedback and the task is 办结."""
+    if task.status is not TaskStatus.FEEDBACK_PENDING:
+        raise DomainError("no_feedback_pending", number=str(task.number))
+    return _changed(task, status=TaskStatus.COMPLETED, completed_on=today)
+
+
+def return_feedback(task: Task, new_deadline: date | None, today: date) -> Task:
+    """退回: the feedback does not meet the 工作要求; the unit works on.
+
+    Returned after the deadline, the task is overdue again from the next daily run on, unless
+    the reviewer sets a new date (SPEC section 4).
+    """
+    if task.status is not TaskStatus.FEEDBACK_PENDING:
+        raise DomainError("no_feedback_pending", number=str(task.number))
+    if new_deadline is not None and new_deadline <= today:
+        raise DomainError("date_not_future", date=new_deadline.isoformat())
+    deadline = new_deadline or task.deadline
+    return _changed(task, status=TaskStatus.ACKNOWLEDGED, deadline=deadline)
+
+
+def request_extension(task: Task) -> Task:
+    """申请延期: escalation of the task waits until the 分管市领导 decides."""
+    _require_open(task)
+    if task.extension_pending:
+        raise DomainError("extension_already_pending", number=str(task.number))
+    return _changed(task, extension_pending=True)
+
+
+def decide_extension(task: Task, granted_until: date | None) -> Task:
+    """The 分管市领导's decision: a date moves the deadline (同意), ``None`` keeps it (不同意).
+
+    "如确需延长办理时间的，需经分管市领导同意" (notice, section 二).
+    """
+    if not task.extension_pending:
+        raise DomainError("no_extension_pending", number=str(task.number))
+    if granted_until is None:
+        return _changed(task, extension_pending=False)
+    return _changed(
+        task,
+        extension_pending=False,
+        deadline=max(granted_until, task.deadline),
+        interview_proposed_on=None,
+        transfer_proposed_on=None,
+    )
+
+
+def issue_reminder(task: Task, window_deadline: date, today: date) -> Task:
+    """工作催办单: "对不能按时完成任务的责任单位 … 拟定《工作催办单》报政务监督室备案后下发"."""
+    _require_open(task)
+    if task.stage is not EscalationStage.NONE:
+        raise DomainError("reminder_already_issued", number=str(task.number))
+    if not today > task.deadline:
+        raise DomainError("not_overdue", number=str(task.number), deadline=task.deadline.isoformat())
+    return _changed(task, stage=EscalationStage.REMINDED, deadline=window_deadline)
+
+
+def issue_supervision_notice(task: Task, window_deadline: date, today: date) -> Task:
+    """督办通知单: "《工作催办单》下发后，仍不能按时完成任务的责任单位，由政务监督室下发《督办通知单》
+    进行督办，并将此项工作纳入专项工作台账进行跟踪督查"."""
+    _require_open(task)
+    if task.stage is EscalationStage.NONE:
+        raise DomainError("supervision_needs_reminder", number=str(task.number))
+    if task.stage is not EscalationStage.REMINDED:
+        raise DomainError("supervision_already_issued", number=str(task.number))
+    if not today > task.deadline:
+        raise DomainError("not_overdue", number=str(task.number), deadline=task.deadline.isoformat())
+    return _changed(
+        task, stage=EscalationStage.SUPERVISED, deadline=window_deadline, special_ledger=True
+    )
+
+
+def propose(task: Task, today: date) -> Task:
+    """Mark today's 约谈 or 移交 proposal, so it is made once, not every morning."""
+    if task.stage is EscalationStage.SUPERVISED:
+        return _changed(task, interview_proposed_on=today)
+    if task.stage is EscalationStage.INTERVIEWED:
+        return _changed(task, transfer_proposed_on=today)
+    raise DomainError("nothing_to_propose", number=str(task.number))
+
+
+def record_interview(task: Task, last_window_deadline: date) -> Task:
+    """约谈: "收到《督办通知单》仍没有完成工作任务，经市政府研究，由市政府领导对相关责任单位进行约谈"."""
+    _require_open(task)
+    if task.stage is not EscalationStage.SUPERVISED:
+        raise DomainError("interview_needs_supervision", number=str(task.number))
+    return _changed(task, stage=EscalationStage.INTERVIEWED, deadline=last_window_deadline)
+
+
+def record_transfer(task: Task) -> Task:
+    """移交作风办: "约谈后仍未按要求完成工作任务的单位或个人，移交市作风办问责追责"."""
+    _require_open(task)
+    if task.stage is not EscalationStage.INTERVIEWED:
+        raise DomainError("transfer_needs_interview", number=str(task.number))
+    return _changed(task, stage=EscalationStage.TRANSFERRED)

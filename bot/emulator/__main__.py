@@ -1,0 +1,38 @@
+"""Runs the emulator standalone: ``python -m bot.emulator [--host H] [--port P] [--no-rate-limits]``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+
+from bot.emulator.rules import Rules
+from bot.emulator.server import DEFAULT_TOKEN, EmulatorServer
+
+
+async def serve(host: str, port: int, token: str, rules: Rules) -> None:
+    """Starts the server, prints its URLs and runs until cancelled."""
+    async with EmulatorServer(host=host, port=port, token=token, rules=rules) as server:
+        print(f"Telegram Bot API emulator on {server.url}", flush=True)
+        print(f"  bot API:     {server.api_url}<token>/<method>   token: {server.token}", flush=True)
+        print(f"  control API: {server.url}/_emulator", flush=True)
+        await asyncio.Event().wait()
+
+
+def main() -> None:
+    """Parses the command line and serves until Ctrl-C."""
+    parser = argparse.ArgumentParser(description="Local Telegram Bot API emulator")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8081)
+    parser.add_argument("--token", default=DEFAULT_TOKEN)
+    parser.add_argument("--no-rate-limits", action="store_true", help="disable flood control")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        asyncio.run(serve(args.host, args.port, args.token, Rules(rate_limits=not args.no_rate_limits)))
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    main()

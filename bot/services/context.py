@@ -1,0 +1,42 @@
+"""What every use case needs: the database, the settings, the working-day calendar, the clock."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from bot.config import Settings
+from bot.domain.calendar import ChineseWorkCalendar, WorkCalendar
+from bot.domain.deadlines import deadline_after
+from bot.storage.db import Database
+
+
+@dataclass
+class Office:
+    """The supervision office's tools, handed to every service call."""
+
+    db: Database
+    settings: Settings
+    calendar: WorkCalendar
+
+    @classmethod
+    async def open(cls, settings: Settings) -> Office:
+        """Open the database (migrating it) and load the calendar's override table."""
+        db = await Database(settings.db_path).open()
+        office = cls(db, settings, ChineseWorkCalendar())
+        await office.reload_calendar()
+        return office
+
+    async def reload_calendar(self) -> None:
+        """Re-read the working-day overrides kept in the database."""
+        async with self.db.reader.execute("SELECT day, is_workday FROM calendar_overrides") as cur:
+            overrides = {date.fromisoformat(r[0]): bool(r[1]) async for r in cur}
+        self.calendar = ChineseWorkCalendar(overrides=overrides)
+
+    def now(self) -> datetime:
+        """The current time in the office's time zone (Asia/Shanghai)."""
+        return datetime.now(self.settings.timezone)
+
+    def deadline_after(self, start: date, days: int) -> date:
+        """A deadline under the configured rule (calendar or working days)."""
+        return deadline_after(start, days, self.calendar, self.settings.deadline_mode)

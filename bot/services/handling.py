@@ -1,0 +1,134 @@
+"""The unit's side of a 交办单 and the section's review: 签收, 反馈, 通过(办结), 退回."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from bot.domain import tasks as lifecycle
+from bot.domain.errors import DomainError
+from bot.domain.org import Person
+from bot.domain.tasks import Task
+from bot.services.context import Office
+from bot.services.notify import button, message, send, tell
+from bot.services.permissions import acts_for_unit, can_review
+from bot.services.task_changes import issuer_and_section, load, save, unit_people
+from bot.storage import feedback as feedback_store
+from bot.storage import history, org
+from bot.storage.feedback import Attachment, Feedback, FeedbackStatus
+from bot.texts import label, render
+
+MAX_FEEDBACK = 3000
+"""Feedback text is shown to the reviewer in one message with its heading."""
+
+
+async def acknowledge(office: Office, person: Person, task_id: int, now: datetime) -> Task:
+    """签收: the unit confirms receipt; the issuer is told who and when."""
+    async with office.db.transaction() as conn:
+        task = await load(conn, task_id)
+        if not acts_for_unit(person, task):
+            raise DomainError("not_allowed")
+        after = lifecycle.acknowledge(task)
+        await save(conn, task, after, now)
+        await history.append(conn, "acknowledged", now, task_id=task.id, actor_id=person.id)
+        unit = await org.unit(conn, task.unit_id)
+        for reader in await issuer_and_section(conn, task):
+            await tell(conn, reader, "handling/acknowledged", now, task=task, unit=unit, person=person, at=now)
+    return after
+
+
+@dataclass(frozen=True)
+class FeedbackReceipt:
+    """What the unit is told after submitting."""
+
+    task: Task
+    feedback: Feedback
+
+
+async def submit_feedback(
+    office: Office,
+    person: Person,
+    task_id: int,
+    text: str,
+    now: datetime,
+    attachments: tuple[Attachment, ...] = (),
+    slip_id: int | None = None,
+) -> FeedbackReceipt:
+    """反馈: record the 办理结果情况 against the slip it cites; the issuing section reviews it."""
+    text = text.strip()
+    if not text and not attachments:
+        raise DomainError("feedback_empty")
+    if len(text) > MAX_FEEDBACK:
+        raise DomainError("feedback_too_long", limit=MAX_FEEDBACK, length=len(text))
+    async with office.db.transaction() as conn:
+        task = await load(conn, task_id)
+        if not acts_for_unit(person, task):
+            raise DomainError("not_allowed")
+        after = lifecycle.submit_feedback(task)
+        await save(conn, task, after, now)
+        item = await feedback_store.add(conn, task.id, slip_id, person.id, now, text, attachments)
+        await history.append(
+            conn, "feedback_submitted", now, task_id=task.id, actor_id=person.id,
+            feedback_id=item.id, attachments=len(attachments),
+        )
+        unit = await org.unit(conn, task.unit_id)
+        keyboard = [[
+            button(label("buttons", "accept"), f"acc:{item.id}"),
+            button(label("buttons", "return"), f"ret:{item.id}"),
+        ]]
+        for reader in await issuer_and_section(conn, task):
+            body = render("handling/feedback_for_review", task=task, unit=unit, person=person, feedback=item, today=now.date())
+            await send(conn, reader, message(body, keyboard), now, task_id=task.id, purpose="review")
+            for a in attachments:
+                method = "sendPhoto" if a.kind == "photo" else "sendDocument"
+                await send(conn, reader, {a.kind: a.file_id, "caption": task.number.full}, now, method=method, task_id=task.id)
+    return FeedbackReceipt(after, item)
+
+
+async def _pending_feedback(conn, feedback_id: int) -> tuple[Feedback, Task]:  # type: ignore[no-untyped-def]
+    item = await feedback_store.get(conn, feedback_id)
+    if item is None:
+        raise DomainError("feedback_unknown")
+    if item.status is not FeedbackStatus.PENDING:
+        raise DomainError("feedback_already_reviewed", status=item.status.value)
+    return item, await load(conn, item.task_id)
+
+
+async def accept(office: Office, reviewer: Person, feedback_id: int, now: datetime) -> Task:
+    """通过: the task is 办结; the unit is told."""
+    async with office.db.transaction() as conn:
+        item, task = await _pending_feedback(conn, feedback_id)
+        if not can_review(reviewer, task):
+            raise DomainError("not_allowed")
+        after = lifecycle.accept_feedback(task, now.date())
+        await save(conn, task, after, now)
+        await feedback_store.review(conn, item.id, FeedbackStatus.ACCEPTED, reviewer.id, now, None)
+        await history.append(conn, "feedback_accepted", now, task_id=task.id, actor_id=reviewer.id, feedback_id=item.id)
+        for member in await unit_people(conn, task):
+            await tell(conn, member, "handling/accepted", now, task=task, reviewer=reviewer)
+    return after
+
+
+async def return_feedback(
+    office: Office, reviewer: Person, feedback_id: int, reason: str, now: datetime, new_deadline: date | None = None
+) -> Task:
+    """退回 with a reason (and optionally a new date); the unit receives the reason."""
+    reason = reason.strip()
+    if not reason:
+        raise DomainError("reason_missing")
+    if len(reason) > MAX_FEEDBACK:
+        raise DomainError("feedback_too_long", limit=MAX_FEEDBACK, length=len(reason))
+    async with office.db.transaction() as conn:
+        item, task = await _pending_feedback(conn, feedback_id)
+        if not can_review(reviewer, task):
+            raise DomainError("not_allowed")
+        after = lifecycle.return_feedback(task, new_deadline, now.date())
+        await save(conn, task, after, now)
+        await feedback_store.review(conn, item.id, FeedbackStatus.RETURNED, reviewer.id, now, reason)
+        await history.append(
+            conn, "feedback_returned", now, task_id=task.id, actor_id=reviewer.id,
+            feedback_id=item.id, reason=reason, new_deadline=new_deadline.isoformat() if new_deadline else None,
+        )
+        for member in await unit_people(conn, task):
+            await tell(conn, member, "handling/returned", now, task=after, reviewer=reviewer, reason=reason, new_deadline=new_deadline)
+    return after

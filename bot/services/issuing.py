@@ -1,0 +1,142 @@
+"""Issuing a 工作交办单: one task and one numbered slip per 责任单位, delivered through the outbox."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from bot.domain.errors import DomainError
+from bot.domain.org import Person, Role
+from bot.domain.slips import SlipType
+from bot.domain.tasks import EscalationStage, SourceType, Task, TaskStatus
+from bot.services.context import Office
+from bot.services.notify import message, send, tell
+from bot.services.slip_keyboard import slip_keyboard
+from bot.services.slip_texts import assignment_text
+from bot.storage import history, org, slips, tasks
+from bot.storage.feedback import Attachment
+
+MAX_TITLE = 500
+MAX_TEXT = 2000
+
+
+@dataclass(frozen=True)
+class AssignmentDraft:
+    """What a clerk fills in before signing a 交办单 (notice, section 一)."""
+
+    title: str
+    """工作事项."""
+    requirements: str
+    """工作要求."""
+    basis: str
+    """根据."""
+    source: SourceType
+    unit_ids: tuple[int, ...]
+    """责任单位: one task and one slip each."""
+    period_days: int
+    """时限要求: N of "在收件之日起N天内"."""
+    special_ledger: bool = False
+    responsible: dict[int, int] = field(default_factory=dict)
+    """责任人 per unit id (optional)."""
+    contact_name: str = ""
+    contact_phone: str = ""
+    attachment: Attachment | None = None
+    """工作任务分解台账."""
+
+
+@dataclass(frozen=True)
+class IssuedAssignment:
+    """A signed 交办单 and who could not be reached with it."""
+
+    task: Task
+    unit_name: str
+    delivered_to: tuple[str, ...]
+    unreachable: tuple[str, ...]
+
+
+def period_for(deadline: date, today: date) -> int:
+    """A typed date as the slip's N: days from the day of issue (not counted) to the date."""
+    if deadline <= today:
+        raise DomainError("date_not_future", date=deadline.isoformat())
+    return (deadline - today).days
+
+
+def check_draft(draft: AssignmentDraft, issuer: Person) -> None:
+    """The rules of section 一 on who issues what, and the fields a 交办单 must have."""
+    if not (issuer.has(Role.CLERK) or issuer.has(Role.SUPERVISOR)) or issuer.section_id is None:
+        raise DomainError("not_allowed")
+    if draft.source.is_special and not issuer.has(Role.SUPERVISOR):
+        raise DomainError("special_source_needs_supervision_office", source=draft.source.value)
+    for name, value, limit in (("title", draft.title, MAX_TITLE), ("requirements", draft.requirements, MAX_TEXT), ("basis", draft.basis, MAX_TEXT)):
+        if not value.strip():
+            raise DomainError("field_missing", field=name)
+        if len(value) > limit:
+            raise DomainError("field_too_long", field=name, limit=limit)
+    if not draft.unit_ids:
+        raise DomainError("field_missing", field="units")
+    if len(set(draft.unit_ids)) != len(draft.unit_ids):
+        raise DomainError("unit_repeated")
+    if not 1 <= draft.period_days <= 365:
+        raise DomainError("deadline_days_invalid", days=draft.period_days)
+
+
+async def issue_assignment(office: Office, draft: AssignmentDraft, issuer: Person, now: datetime) -> list[IssuedAssignment]:
+    """签发: number, store and deliver one 交办单 per unit, all in one transaction."""
+    check_draft(draft, issuer)
+    today = now.date()
+    deadline = office.deadline_after(today, draft.period_days)
+    issued: list[IssuedAssignment] = []
+    async with office.db.transaction() as conn:
+        section = await org.section(conn, issuer.section_id or 0)
+        assert section is not None
+        matter_id = await tasks.next_matter_id(conn)
+        for unit_id in draft.unit_ids:
+            unit = await org.unit(conn, unit_id)
+            if unit is None:
+                raise DomainError("unit_unknown", unit=str(unit_id))
+            members = await org.unit_members(conn, unit_id)
+            responsible_id = draft.responsible.get(unit_id)
+            responsible = next((m for m in members if m.id == responsible_id), None)
+            number = await slips.next_number(conn, SlipType.ASSIGNMENT, today.year)
+            task = await tasks.insert(
+                conn,
+                Task(
+                    id=0, number=number, title=draft.title.strip(), requirements=draft.requirements.strip(),
+                    basis=draft.basis.strip(), source=draft.source, unit_id=unit_id, section_id=section.id,
+                    issued_by=issuer.id, issued_on=today, period_days=draft.period_days,
+                    original_deadline=deadline, deadline=deadline, responsible_id=responsible_id,
+                    contact_name=draft.contact_name or issuer.name, contact_phone=draft.contact_phone or issuer.phone,
+                    special_ledger=draft.special_ledger or draft.source.is_special,
+                    status=TaskStatus.ISSUED, stage=EscalationStage.NONE, matter_id=matter_id,
+                ),
+            )
+            if draft.attachment:
+                await conn.execute(
+                    "UPDATE tasks SET attachment_file_id = ?, attachment_name = ? WHERE id = ?",
+                    (draft.attachment.file_id, draft.attachment.file_name, task.id),
+                )
+            text = assignment_text(
+                office.settings.organisation, task, unit.name, section.name,
+                responsible.name if responsible else "",
+                draft.attachment.file_name or "" if draft.attachment else "",
+            )
+            slip = await slips.add(conn, task.id, number, today, issuer.id, text)
+            await history.append(
+                conn, "assignment_issued", now, task_id=task.id, actor_id=issuer.id,
+                number=number.full, unit=unit.name, deadline=deadline.isoformat(),
+            )
+            delivered, unreachable = [], []
+            for member in members:
+                ok = await send(
+                    conn, member, message(text, slip_keyboard(task)), now,
+                    task_id=task.id, slip_id=slip.id, purpose="slip",
+                )
+                (delivered if ok and not member.unreachable else unreachable).append(member.name)
+                if ok and draft.attachment:
+                    await send(
+                        conn, member, {"document": draft.attachment.file_id, "caption": number.full}, now,
+                        method="sendDocument", task_id=task.id, slip_id=slip.id, purpose="attachment",
+                    )
+            issued.append(IssuedAssignment(task, unit.name, tuple(delivered), tuple(unreachable)))
+        await tell(conn, issuer, "issue/issued", now, issued=issued, deadline=deadline)
+    return issued

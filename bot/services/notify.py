@@ -1,0 +1,64 @@
+"""Messages to people, written to the outbox inside the caller's transaction."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import aiosqlite
+
+from bot.domain.org import Person
+from bot.storage import outbox
+from bot.texts import render
+
+Keyboard = list[list[dict[str, str]]]
+
+
+def button(text: str, data: str) -> dict[str, str]:
+    """An inline button; ``data`` is at most 64 bytes (Telegram's limit)."""
+    assert len(data.encode()) <= 64, data
+    return {"text": text, "callback_data": data}
+
+
+def message(text: str, keyboard: Keyboard | None = None) -> dict[str, Any]:
+    """A sendMessage payload in Telegram HTML."""
+    payload: dict[str, Any] = {"text": text, "parse_mode": "HTML", "link_preview_options": {"is_disabled": True}}
+    if keyboard:
+        payload["reply_markup"] = {"inline_keyboard": keyboard}
+    return payload
+
+
+async def send(
+    conn: aiosqlite.Connection,
+    person: Person,
+    payload: dict[str, Any],
+    now: datetime,
+    *,
+    method: str = "sendMessage",
+    task_id: int | None = None,
+    slip_id: int | None = None,
+    purpose: str = "",
+) -> bool:
+    """Queue ``payload`` for ``person``; False when the person has no Telegram account bound yet."""
+    if person.telegram_id is None:
+        return False
+    await outbox.enqueue(
+        conn, person.telegram_id, payload, now,
+        method=method, person_id=person.id, task_id=task_id, slip_id=slip_id, purpose=purpose,
+    )
+    return True
+
+
+async def tell(
+    conn: aiosqlite.Connection,
+    person: Person,
+    template: str,
+    now: datetime,
+    *,
+    keyboard: Keyboard | None = None,
+    task_id: int | None = None,
+    purpose: str = "",
+    **context: Any,
+) -> bool:
+    """Render ``messages/<template>.j2`` and queue it for ``person``."""
+    return await send(conn, person, message(render(template, **context), keyboard), now, task_id=task_id, purpose=purpose)

@@ -1,0 +1,53 @@
+"""Shared steps of every change to a task: load it in the transaction, write it back, and
+refresh the buttons of the slip messages already delivered."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import aiosqlite
+
+from bot.domain.errors import DomainError
+from bot.domain.org import Person
+from bot.domain.tasks import Task
+from bot.services.slip_keyboard import slip_keyboard
+from bot.storage import org, outbox, tasks
+
+
+async def load(conn: aiosqlite.Connection, task_id: int) -> Task:
+    """The task, or ``task_unknown``."""
+    task = await tasks.get(conn, task_id)
+    if task is None:
+        raise DomainError("task_unknown", task_id=task_id)
+    return task
+
+
+async def save(conn: aiosqlite.Connection, before: Task, after: Task, now: datetime) -> None:
+    """Write the change and bring every delivered slip message's buttons up to date."""
+    await tasks.update(conn, before, after)
+    keyboard = {"inline_keyboard": slip_keyboard(after)}
+    async with conn.execute(
+        """SELECT DISTINCT chat_id, message_id FROM outbox
+           WHERE task_id = ? AND purpose = 'slip' AND message_id IS NOT NULL""",
+        (after.id,),
+    ) as cur:
+        delivered = [(r[0], r[1]) async for r in cur]
+    for chat_id, message_id in delivered:
+        await outbox.enqueue(
+            conn, chat_id, {"message_id": message_id, "reply_markup": keyboard}, now,
+            method="editMessageReplyMarkup", task_id=after.id, purpose="buttons",
+        )
+
+
+async def issuer_and_section(conn: aiosqlite.Connection, task: Task) -> list[Person]:
+    """Who hears about a task's progress: its issuer, or the section's clerks if the issuer is
+    gone or unreachable."""
+    issuer = await org.person(conn, task.issued_by)
+    if issuer is not None and issuer.telegram_id is not None and not issuer.unreachable:
+        return [issuer]
+    return [p for p in await org.section_members(conn, task.section_id) if p.telegram_id and not p.unreachable]
+
+
+async def unit_people(conn: aiosqlite.Connection, task: Task) -> list[Person]:
+    """The 责任单位's bound people."""
+    return [p for p in await org.unit_members(conn, task.unit_id) if p.telegram_id is not None]

@@ -1,0 +1,83 @@
+"""The SQLite database: WAL, foreign keys, one writer at a time, migrations applied at open.
+
+Every state change runs inside ``async with db.transaction() as conn``: ``BEGIN IMMEDIATE``
+takes SQLite's write lock at once, so two writers (two handlers, or the bot and a CLI command
+in another process) never interleave, and a slip number read and bumped inside it has no gap
+and no duplicate. Either everything written in the block is committed, or nothing is.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import aiosqlite
+
+from bot.storage.migrations import migrate
+
+BUSY_TIMEOUT_MS = 30_000
+
+
+class Database:
+    """A writer connection guarded by a lock, and a reader connection for queries."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self._writer: aiosqlite.Connection | None = None
+        self._reader: aiosqlite.Connection | None = None
+        self._lock = asyncio.Lock()
+
+    async def open(self) -> Database:
+        """Connect, apply pending migrations, and return self."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._writer = await _connect(self.path)
+        await migrate(self._writer)
+        self._reader = await _connect(self.path)
+        return self
+
+    async def close(self) -> None:
+        """Close both connections (a no-op when already closed)."""
+        for conn in (self._reader, self._writer):
+            if conn is not None:
+                await conn.close()
+        self._reader = self._writer = None
+
+    async def __aenter__(self) -> Database:
+        return await self.open()
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """One atomic unit of work on the writer connection."""
+        assert self._writer is not None, "database is not open"
+        async with self._lock:
+            await self._writer.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._writer
+            except BaseException:
+                await self._writer.rollback()
+                raise
+            else:
+                await self._writer.commit()
+
+    @property
+    def reader(self) -> aiosqlite.Connection:
+        """A connection for queries; in WAL mode it never waits for the writer."""
+        assert self._reader is not None, "database is not open"
+        return self._reader
+
+
+async def _connect(path: Path) -> aiosqlite.Connection:
+    # isolation_level=None: we issue BEGIN ourselves, so Python's sqlite3 never opens an
+    # implicit transaction behind our back.
+    conn = await aiosqlite.connect(path, isolation_level=None)
+    conn.row_factory = aiosqlite.Row
+    await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    await conn.execute("PRAGMA journal_mode = WAL")
+    await conn.execute("PRAGMA foreign_keys = ON")
+    await conn.execute("PRAGMA synchronous = NORMAL")
+    return conn

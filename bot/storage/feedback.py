@@ -1,0 +1,112 @@
+"""Feedback (办理结果情况) and its attachments."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+import aiosqlite
+
+from bot.storage.rows import stamp
+
+
+class FeedbackStatus(StrEnum):
+    """The review of one feedback."""
+
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    RETURNED = "returned"
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A document or photo sent with feedback: Telegram's file id and what we know of it."""
+
+    kind: str
+    file_id: str
+    file_unique_id: str | None = None
+    file_name: str | None = None
+    mime_type: str | None = None
+    size: int | None = None
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """One 反馈 of a unit on a task."""
+
+    id: int
+    task_id: int
+    slip_id: int | None
+    submitted_by: int
+    submitted_at: datetime
+    text: str
+    status: FeedbackStatus
+    review_note: str | None
+    attachments: tuple[Attachment, ...] = ()
+
+
+async def add(
+    conn: aiosqlite.Connection,
+    task_id: int,
+    slip_id: int | None,
+    submitted_by: int,
+    now: datetime,
+    text: str,
+    attachments: tuple[Attachment, ...] = (),
+) -> Feedback:
+    """Record a feedback with its attachments."""
+    cur = await conn.execute(
+        """INSERT INTO feedback (task_id, slip_id, submitted_by, submitted_at, text, status)
+           VALUES (?, ?, ?, ?, ?, 'pending')""",
+        (task_id, slip_id, submitted_by, stamp(now), text),
+    )
+    feedback_id = cur.lastrowid or 0
+    await conn.executemany(
+        """INSERT INTO attachments (feedback_id, task_id, kind, file_id, file_unique_id, file_name, mime_type, size)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
+        [(feedback_id, task_id, a.kind, a.file_id, a.file_unique_id, a.file_name, a.mime_type, a.size) for a in attachments],
+    )
+    return Feedback(feedback_id, task_id, slip_id, submitted_by, now, text, FeedbackStatus.PENDING, None, attachments)
+
+
+async def _attachments(conn: aiosqlite.Connection, feedback_id: int) -> tuple[Attachment, ...]:
+    async with conn.execute(
+        "SELECT kind, file_id, file_unique_id, file_name, mime_type, size FROM attachments WHERE feedback_id = ? ORDER BY id",
+        (feedback_id,),
+    ) as cur:
+        return tuple([Attachment(*r) async for r in cur])
+
+
+async def _feedback(conn: aiosqlite.Connection, row: aiosqlite.Row) -> Feedback:
+    return Feedback(
+        row["id"], row["task_id"], row["slip_id"], row["submitted_by"],
+        datetime.fromisoformat(row["submitted_at"]), row["text"], FeedbackStatus(row["status"]),
+        row["review_note"], await _attachments(conn, row["id"]),
+    )
+
+
+async def get(conn: aiosqlite.Connection, feedback_id: int) -> Feedback | None:
+    """One feedback by id."""
+    async with conn.execute("SELECT * FROM feedback WHERE id = ?", (feedback_id,)) as cur:
+        row = await cur.fetchone()
+    return await _feedback(conn, row) if row else None
+
+
+async def pending_of_task(conn: aiosqlite.Connection, task_id: int) -> Feedback | None:
+    """The feedback waiting for review, if any."""
+    async with conn.execute(
+        "SELECT * FROM feedback WHERE task_id = ? AND status = 'pending' ORDER BY id DESC LIMIT 1", (task_id,)
+    ) as cur:
+        row = await cur.fetchone()
+    return await _feedback(conn, row) if row else None
+
+
+async def review(
+    conn: aiosqlite.Connection, feedback_id: int, status: FeedbackStatus, reviewer_id: int, now: datetime, note: str | None
+) -> None:
+    """Record the section's decision on a feedback."""
+    await conn.execute(
+        "UPDATE feedback SET status = ?, reviewed_by = ?, reviewed_at = ?, review_note = ? WHERE id = ?",
+        (status.value, reviewer_id, stamp(now), note, feedback_id),
+    )

@@ -1,0 +1,57 @@
+"""The task's history: who did what, when. Entries are only ever added."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import aiosqlite
+
+from bot.storage.rows import stamp
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One line of a task's history."""
+
+    id: int
+    task_id: int | None
+    actor_id: int | None
+    actor_name: str | None
+    kind: str
+    at: datetime
+    details: dict[str, Any]
+
+
+async def append(
+    conn: aiosqlite.Connection,
+    kind: str,
+    at: datetime,
+    *,
+    task_id: int | None = None,
+    actor_id: int | None = None,
+    **details: Any,
+) -> None:
+    """Add an entry; call in the transaction of the change it records."""
+    await conn.execute(
+        "INSERT INTO history (task_id, actor_id, kind, at, details) VALUES (?, ?, ?, ?, ?)",
+        (task_id, actor_id, kind, stamp(at), json.dumps(details, ensure_ascii=False, default=str)),
+    )
+
+
+async def of_task(conn: aiosqlite.Connection, task_id: int) -> list[HistoryEntry]:
+    """A task's history, oldest first."""
+    async with conn.execute(
+        """SELECT h.*, p.name AS actor_name FROM history h LEFT JOIN people p ON p.id = h.actor_id
+           WHERE h.task_id = ? ORDER BY h.id""",
+        (task_id,),
+    ) as cur:
+        return [
+            HistoryEntry(
+                r["id"], r["task_id"], r["actor_id"], r["actor_name"], r["kind"],
+                datetime.fromisoformat(r["at"]), json.loads(r["details"]),
+            )
+            async for r in cur
+        ]

@@ -1,0 +1,48 @@
+"""Invites: one-time, expiring codes that bind a Telegram account to a person."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import aiosqlite
+
+from bot.domain.errors import DomainError
+from bot.storage.rows import stamp
+
+
+@dataclass(frozen=True)
+class Invite:
+    """An invite code for a person."""
+
+    code: str
+    person_id: int
+    expires_at: datetime
+
+
+async def create(conn: aiosqlite.Connection, person_id: int, now: datetime, ttl: timedelta) -> Invite:
+    """A new code (URL-safe, fits Telegram's 64-character start parameter)."""
+    code = secrets.token_urlsafe(18)
+    expires = now + ttl
+    await conn.execute(
+        "INSERT INTO invites (code, person_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
+        (code, person_id, stamp(now), stamp(expires)),
+    )
+    return Invite(code, person_id, expires)
+
+
+async def redeem(conn: aiosqlite.Connection, code: str, telegram_id: int, now: datetime) -> int:
+    """Use a code once; return its person. Unknown, used and expired codes are refused."""
+    async with conn.execute("SELECT * FROM invites WHERE code = ?", (code,)) as cur:
+        row = await cur.fetchone()
+    if row is None:
+        raise DomainError("invite_unknown")
+    if row["used_at"] is not None:
+        raise DomainError("invite_used")
+    if datetime.fromisoformat(row["expires_at"]) <= now:
+        raise DomainError("invite_expired")
+    await conn.execute(
+        "UPDATE invites SET used_at = ?, used_by_telegram_id = ? WHERE code = ?", (stamp(now), telegram_id, code)
+    )
+    return int(row["person_id"])

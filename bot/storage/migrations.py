@@ -1,0 +1,282 @@
+"""Named migrations, applied in order at start and recorded with their time.
+
+Each function changes the schema from what the previous one left; a name, once released, is
+never edited. Comments say why a table or column exists.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+
+import aiosqlite
+
+log = logging.getLogger(__name__)
+
+Migration = Callable[[aiosqlite.Connection], Awaitable[None]]
+MIGRATIONS: list[Migration] = []
+
+
+def migration(fn: Migration) -> Migration:
+    """Register ``fn`` as the next migration."""
+    MIGRATIONS.append(fn)
+    return fn
+
+
+async def _script(conn: aiosqlite.Connection, sql: str) -> None:
+    # One statement per ";" at a line's end; a ";" inside a comment or literal is not an end.
+    for statement in filter(str.strip, sql.split(";\n")):
+        await conn.execute(statement)
+
+
+@migration
+async def m001_initial(conn: aiosqlite.Connection) -> None:
+    """The organisation, tasks and their three slips, feedback, history, scores and the outbox."""
+    await _script(
+        conn,
+        """
+        CREATE TABLE people (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL,
+            phone TEXT NOT NULL DEFAULT '',
+            unit_id INTEGER REFERENCES units(id),
+            section_id INTEGER REFERENCES sections(id),
+            telegram_id INTEGER UNIQUE,
+            -- set when Telegram answers 403: the issuer is told the person is unreachable
+            unreachable INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE person_roles (
+            person_id INTEGER NOT NULL REFERENCES people(id),
+            role TEXT NOT NULL,
+            PRIMARY KEY (person_id, role)
+        );
+        CREATE TABLE units (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            kind TEXT NOT NULL,
+            -- the unit's 分管市领导: decides its extension requests, gets its 专项台账 digest
+            leader_id INTEGER REFERENCES people(id)
+        );
+        CREATE TABLE sections (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            is_supervision_office INTEGER NOT NULL DEFAULT 0,
+            leader_id INTEGER REFERENCES people(id)
+        );
+        CREATE INDEX people_unit ON people(unit_id);
+        CREATE INDEX people_section ON people(section_id);
+
+        -- one-time, expiring deep links that bind a Telegram account to a person
+        CREATE TABLE invites (
+            code TEXT PRIMARY KEY,
+            person_id INTEGER NOT NULL REFERENCES people(id),
+            created_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL,
+            used_at TEXT,
+            used_by_telegram_id INTEGER
+        );
+
+        -- a gap-free number sequence per slip type and calendar year
+        CREATE TABLE slip_sequences (
+            type TEXT NOT NULL,
+            year INTEGER NOT NULL,
+            last INTEGER NOT NULL,
+            PRIMARY KEY (type, year)
+        );
+
+        CREATE TABLE tasks (
+            id INTEGER PRIMARY KEY,
+            matter_id INTEGER,
+            title TEXT NOT NULL,
+            requirements TEXT NOT NULL,
+            basis TEXT NOT NULL,
+            source TEXT NOT NULL,
+            unit_id INTEGER NOT NULL REFERENCES units(id),
+            section_id INTEGER NOT NULL REFERENCES sections(id),
+            responsible_id INTEGER REFERENCES people(id),
+            issued_by INTEGER NOT NULL REFERENCES people(id),
+            issued_on TEXT NOT NULL,
+            period_days INTEGER NOT NULL,
+            original_deadline TEXT NOT NULL,
+            deadline TEXT NOT NULL,
+            contact_name TEXT NOT NULL DEFAULT '',
+            contact_phone TEXT NOT NULL DEFAULT '',
+            special_ledger INTEGER NOT NULL DEFAULT 0,
+            status TEXT NOT NULL,
+            stage TEXT NOT NULL,
+            extension_pending INTEGER NOT NULL DEFAULT 0,
+            interview_proposed_on TEXT,
+            transfer_proposed_on TEXT,
+            completed_on TEXT,
+            attachment_file_id TEXT,
+            attachment_name TEXT,
+            version INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX tasks_unit ON tasks(unit_id);
+        CREATE INDEX tasks_section ON tasks(section_id);
+        -- the daily check reads open tasks by deadline only: its cost follows what is due,
+        -- not the size of the history
+        CREATE INDEX tasks_open_deadline ON tasks(deadline)
+            WHERE status != 'completed' AND stage != 'transferred';
+
+        CREATE TABLE slips (
+            id INTEGER PRIMARY KEY,
+            task_id INTEGER NOT NULL REFERENCES tasks(id),
+            type TEXT NOT NULL,
+            year INTEGER NOT NULL,
+            seq INTEGER NOT NULL,
+            issued_on TEXT NOT NULL,
+            issued_by INTEGER REFERENCES people(id),
+            window_days INTEGER,
+            overdue_days INTEGER,
+            -- the text exactly as issued, so a later change of names or templates never
+            -- rewrites a slip that went out
+            text TEXT NOT NULL,
+            UNIQUE (type, year, seq)
+        );
+        CREATE INDEX slips_task ON slips(task_id);
+
+        CREATE TABLE feedback (
+            id INTEGER PRIMARY KEY,
+            task_id INTEGER NOT NULL REFERENCES tasks(id),
+            slip_id INTEGER REFERENCES slips(id),
+            submitted_by INTEGER NOT NULL REFERENCES people(id),
+            submitted_at TEXT NOT NULL,
+            text TEXT NOT NULL,
+            status TEXT NOT NULL,
+            reviewed_by INTEGER REFERENCES people(id),
+            reviewed_at TEXT,
+            review_note TEXT
+        );
+        CREATE INDEX feedback_task ON feedback(task_id);
+        CREATE TABLE attachments (
+            id INTEGER PRIMARY KEY,
+            feedback_id INTEGER REFERENCES feedback(id),
+            task_id INTEGER NOT NULL REFERENCES tasks(id),
+            kind TEXT NOT NULL,
+            file_id TEXT NOT NULL,
+            file_unique_id TEXT,
+            file_name TEXT,
+            mime_type TEXT,
+            size INTEGER,
+            local_path TEXT
+        );
+
+        CREATE TABLE extension_requests (
+            id INTEGER PRIMARY KEY,
+            task_id INTEGER NOT NULL REFERENCES tasks(id),
+            requested_by INTEGER NOT NULL REFERENCES people(id),
+            requested_at TEXT NOT NULL,
+            requested_until TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            status TEXT NOT NULL,
+            decided_by INTEGER REFERENCES people(id),
+            decided_at TEXT,
+            granted_until TEXT
+        );
+
+        CREATE TABLE score_events (
+            id INTEGER PRIMARY KEY,
+            unit_id INTEGER NOT NULL REFERENCES units(id),
+            category TEXT NOT NULL,
+            -- exact decimal text such as '-0.2', never a float
+            points TEXT NOT NULL,
+            occurred_on TEXT NOT NULL,
+            note TEXT NOT NULL DEFAULT '',
+            task_id INTEGER REFERENCES tasks(id),
+            slip_id INTEGER REFERENCES slips(id) UNIQUE,
+            recorded_by INTEGER REFERENCES people(id),
+            recorded_at TEXT NOT NULL,
+            void_reason TEXT,
+            voided_by INTEGER REFERENCES people(id),
+            voided_at TEXT
+        );
+        CREATE INDEX score_events_unit_day ON score_events(unit_id, occurred_on);
+
+        -- who did what, when: nothing is ever deleted
+        CREATE TABLE history (
+            id INTEGER PRIMARY KEY,
+            task_id INTEGER REFERENCES tasks(id),
+            actor_id INTEGER REFERENCES people(id),
+            kind TEXT NOT NULL,
+            at TEXT NOT NULL,
+            details TEXT NOT NULL DEFAULT '{}'
+        );
+        CREATE INDEX history_task ON history(task_id);
+
+        -- messages to send, written in the same transaction as the change that causes them
+        CREATE TABLE outbox (
+            id INTEGER PRIMARY KEY,
+            chat_id INTEGER NOT NULL,
+            person_id INTEGER REFERENCES people(id),
+            method TEXT NOT NULL,
+            payload TEXT NOT NULL,
+            task_id INTEGER REFERENCES tasks(id),
+            slip_id INTEGER REFERENCES slips(id),
+            purpose TEXT NOT NULL DEFAULT '',
+            status TEXT NOT NULL DEFAULT 'pending',
+            attempts INTEGER NOT NULL DEFAULT 0,
+            not_before TEXT,
+            created_at TEXT NOT NULL,
+            sent_at TEXT,
+            message_id INTEGER,
+            last_error TEXT
+        );
+        CREATE INDEX outbox_pending ON outbox(id) WHERE status IN ('pending', 'sending');
+        -- a reply to a slip message finds its slip through the message it replies to
+        CREATE INDEX outbox_message ON outbox(chat_id, message_id);
+
+        -- one row per day the daily check ran: never twice, caught up after downtime
+        CREATE TABLE daily_runs (
+            run_date TEXT PRIMARY KEY,
+            started_at TEXT NOT NULL,
+            finished_at TEXT
+        );
+
+        -- the working-day table for years the official calendar package does not know yet
+        CREATE TABLE calendar_overrides (
+            day TEXT PRIMARY KEY,
+            is_workday INTEGER NOT NULL,
+            note TEXT NOT NULL DEFAULT ''
+        )
+        """,
+    )
+
+
+async def applied(conn: aiosqlite.Connection) -> list[str]:
+    """Names of the migrations this database has, in order."""
+    async with conn.execute("SELECT name FROM migrations ORDER BY rowid") as cur:
+        return [row[0] async for row in cur]
+
+
+async def migrate(conn: aiosqlite.Connection) -> list[str]:
+    """Apply every migration not yet recorded, each in its own transaction; return their names."""
+    await conn.execute(
+        "CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
+    )
+    done = set(await applied(conn))
+    new: list[str] = []
+    for fn in MIGRATIONS:
+        if fn.__name__ in done:
+            continue
+        await conn.execute("BEGIN IMMEDIATE")
+        try:
+            # Re-check under the write lock: another process may have just applied it.
+            async with conn.execute("SELECT 1 FROM migrations WHERE name = ?", (fn.__name__,)) as cur:
+                if await cur.fetchone():
+                    await conn.rollback()
+                    continue
+            await fn(conn)
+            await conn.execute(
+                "INSERT INTO migrations (name, applied_at) VALUES (?, ?)",
+                (fn.__name__, datetime.now(UTC).isoformat(timespec="seconds")),
+            )
+        except BaseException:
+            await conn.rollback()
+            raise
+        await conn.commit()
+        log.info("applied migration %s", fn.__name__)
+        new.append(fn.__name__)
+    return new

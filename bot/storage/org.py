@@ -1,0 +1,204 @@
+"""Units (责任单位), sections (科室) and people, with their roles."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import aiosqlite
+
+from bot.domain.errors import DomainError
+from bot.domain.org import Person, Role, Section, Unit, UnitKind
+from bot.storage.rows import stamp
+
+
+def _unit(row: aiosqlite.Row) -> Unit:
+    return Unit(id=row["id"], name=row["name"], kind=UnitKind(row["kind"]), leader_id=row["leader_id"])
+
+
+def _section(row: aiosqlite.Row) -> Section:
+    return Section(
+        id=row["id"],
+        name=row["name"],
+        is_supervision_office=bool(row["is_supervision_office"]),
+        leader_id=row["leader_id"],
+    )
+
+
+async def add_unit(conn: aiosqlite.Connection, name: str, kind: UnitKind, leader_id: int | None = None) -> Unit:
+    """Create a 责任单位; names are unique."""
+    if await unit_by_name(conn, name):
+        raise DomainError("unit_exists", name=name)
+    cur = await conn.execute(
+        "INSERT INTO units (name, kind, leader_id) VALUES (?, ?, ?)", (name, kind.value, leader_id)
+    )
+    return Unit(id=cur.lastrowid or 0, name=name, kind=kind, leader_id=leader_id)
+
+
+async def set_unit_leader(conn: aiosqlite.Connection, unit_id: int, leader_id: int | None) -> None:
+    """Name the unit's 分管市领导."""
+    await conn.execute("UPDATE units SET leader_id = ? WHERE id = ?", (leader_id, unit_id))
+
+
+async def add_section(
+    conn: aiosqlite.Connection, name: str, is_supervision_office: bool = False, leader_id: int | None = None
+) -> Section:
+    """Create a 科室 of the office."""
+    if await section_by_name(conn, name):
+        raise DomainError("section_exists", name=name)
+    cur = await conn.execute(
+        "INSERT INTO sections (name, is_supervision_office, leader_id) VALUES (?, ?, ?)",
+        (name, int(is_supervision_office), leader_id),
+    )
+    return Section(cur.lastrowid or 0, name, is_supervision_office, leader_id)
+
+
+async def set_section_leader(conn: aiosqlite.Connection, section_id: int, leader_id: int | None) -> None:
+    """Name the 分管市领导 who reviews the section's monthly analysis."""
+    await conn.execute("UPDATE sections SET leader_id = ? WHERE id = ?", (leader_id, section_id))
+
+
+async def units(conn: aiosqlite.Connection) -> list[Unit]:
+    """Every unit, by name."""
+    async with conn.execute("SELECT * FROM units ORDER BY id") as cur:
+        return [_unit(r) async for r in cur]
+
+
+async def unit(conn: aiosqlite.Connection, unit_id: int) -> Unit | None:
+    """One unit by id."""
+    async with conn.execute("SELECT * FROM units WHERE id = ?", (unit_id,)) as cur:
+        row = await cur.fetchone()
+    return _unit(row) if row else None
+
+
+async def unit_by_name(conn: aiosqlite.Connection, name: str) -> Unit | None:
+    """One unit by its exact name."""
+    async with conn.execute("SELECT * FROM units WHERE name = ?", (name.strip(),)) as cur:
+        row = await cur.fetchone()
+    return _unit(row) if row else None
+
+
+async def sections(conn: aiosqlite.Connection) -> list[Section]:
+    """Every section."""
+    async with conn.execute("SELECT * FROM sections ORDER BY id") as cur:
+        return [_section(r) async for r in cur]
+
+
+async def section(conn: aiosqlite.Connection, section_id: int) -> Section | None:
+    """One section by id."""
+    async with conn.execute("SELECT * FROM sections WHERE id = ?", (section_id,)) as cur:
+        row = await cur.fetchone()
+    return _section(row) if row else None
+
+
+async def section_by_name(conn: aiosqlite.Connection, name: str) -> Section | None:
+    """One section by its exact name."""
+    async with conn.execute("SELECT * FROM sections WHERE name = ?", (name.strip(),)) as cur:
+        row = await cur.fetchone()
+    return _section(row) if row else None
+
+
+async def supervision_office(conn: aiosqlite.Connection) -> Section | None:
+    """The 政务监督室."""
+    async with conn.execute("SELECT * FROM sections WHERE is_supervision_office = 1 ORDER BY id LIMIT 1") as cur:
+        row = await cur.fetchone()
+    return _section(row) if row else None
+
+
+async def add_person(
+    conn: aiosqlite.Connection,
+    name: str,
+    roles: frozenset[Role],
+    now: datetime,
+    unit_id: int | None = None,
+    section_id: int | None = None,
+    phone: str = "",
+) -> Person:
+    """Create a person with roles; a responsible official belongs to a unit, a clerk to a section."""
+    if Role.RESPONSIBLE in roles and unit_id is None:
+        raise DomainError("responsible_needs_unit", name=name)
+    if Role.CLERK in roles and section_id is None:
+        raise DomainError("clerk_needs_section", name=name)
+    cur = await conn.execute(
+        "INSERT INTO people (name, phone, unit_id, section_id, created_at) VALUES (?, ?, ?, ?, ?)",
+        (name, phone, unit_id, section_id, stamp(now)),
+    )
+    person_id = cur.lastrowid or 0
+    await conn.executemany(
+        "INSERT INTO person_roles (person_id, role) VALUES (?, ?)", [(person_id, r.value) for r in sorted(roles)]
+    )
+    return Person(person_id, name, frozenset(roles), unit_id, section_id, None, phone)
+
+
+_PERSON_SELECT = """
+    SELECT p.*, (SELECT group_concat(role) FROM person_roles r WHERE r.person_id = p.id) AS roles
+    FROM people p
+"""
+
+
+def _person(row: aiosqlite.Row) -> Person:
+    roles = frozenset(Role(r) for r in (row["roles"] or "").split(",") if r)
+    return Person(
+        id=row["id"],
+        name=row["name"],
+        roles=roles,
+        unit_id=row["unit_id"],
+        section_id=row["section_id"],
+        telegram_id=row["telegram_id"],
+        phone=row["phone"],
+        unreachable=bool(row["unreachable"]),
+    )
+
+
+async def person(conn: aiosqlite.Connection, person_id: int) -> Person | None:
+    """One person by id."""
+    async with conn.execute(_PERSON_SELECT + " WHERE p.id = ?", (person_id,)) as cur:
+        row = await cur.fetchone()
+    return _person(row) if row else None
+
+
+async def person_by_telegram(conn: aiosqlite.Connection, telegram_id: int) -> Person | None:
+    """The person bound to a Telegram account."""
+    async with conn.execute(_PERSON_SELECT + " WHERE p.telegram_id = ?", (telegram_id,)) as cur:
+        row = await cur.fetchone()
+    return _person(row) if row else None
+
+
+async def people(conn: aiosqlite.Connection) -> list[Person]:
+    """Everyone."""
+    async with conn.execute(_PERSON_SELECT + " ORDER BY p.id") as cur:
+        return [_person(r) async for r in cur]
+
+
+async def unit_members(conn: aiosqlite.Connection, unit_id: int) -> list[Person]:
+    """The unit's 责任人 and 联络员."""
+    async with conn.execute(_PERSON_SELECT + " WHERE p.unit_id = ? ORDER BY p.id", (unit_id,)) as cur:
+        return [_person(r) async for r in cur]
+
+
+async def with_role(conn: aiosqlite.Connection, role: Role) -> list[Person]:
+    """Everyone holding ``role``."""
+    async with conn.execute(
+        _PERSON_SELECT + " WHERE p.id IN (SELECT person_id FROM person_roles WHERE role = ?) ORDER BY p.id",
+        (role.value,),
+    ) as cur:
+        return [_person(r) async for r in cur]
+
+
+async def section_members(conn: aiosqlite.Connection, section_id: int) -> list[Person]:
+    """The clerks (and 政务监督室 staff) of a section."""
+    async with conn.execute(_PERSON_SELECT + " WHERE p.section_id = ? ORDER BY p.id", (section_id,)) as cur:
+        return [_person(r) async for r in cur]
+
+
+async def bind_telegram(conn: aiosqlite.Connection, person_id: int, telegram_id: int) -> None:
+    """Bind a Telegram account to a person (an account binds to one person only)."""
+    await conn.execute("UPDATE people SET telegram_id = NULL WHERE telegram_id = ?", (telegram_id,))
+    await conn.execute(
+        "UPDATE people SET telegram_id = ?, unreachable = 0 WHERE id = ?", (telegram_id, person_id)
+    )
+
+
+async def mark_unreachable(conn: aiosqlite.Connection, telegram_id: int) -> Person | None:
+    """Telegram said the person blocked the bot; return who it is."""
+    await conn.execute("UPDATE people SET unreachable = 1 WHERE telegram_id = ?", (telegram_id,))
+    return await person_by_telegram(conn, telegram_id)

@@ -1,0 +1,115 @@
+"""The outbox: every message the bot owes someone, written with the change that causes it.
+
+A sender drains it after the transaction commits. A row is ``pending`` until a sender claims
+it (``sending``), then ``sent`` or ``failed``. After a crash, rows left ``sending`` are sent
+again: a message may arrive twice, but none is lost.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import aiosqlite
+
+from bot.storage.rows import stamp
+
+
+@dataclass(frozen=True)
+class OutboxMessage:
+    """One message to send: a Bot API method and its parameters."""
+
+    id: int
+    chat_id: int
+    method: str
+    payload: dict[str, Any]
+    person_id: int | None
+    task_id: int | None
+    slip_id: int | None
+    purpose: str
+    attempts: int
+
+
+async def enqueue(
+    conn: aiosqlite.Connection,
+    chat_id: int,
+    payload: dict[str, Any],
+    now: datetime,
+    *,
+    method: str = "sendMessage",
+    person_id: int | None = None,
+    task_id: int | None = None,
+    slip_id: int | None = None,
+    purpose: str = "",
+) -> int:
+    """Add a message; call inside the transaction of the change that causes it."""
+    cur = await conn.execute(
+        """INSERT INTO outbox (chat_id, person_id, method, payload, task_id, slip_id, purpose, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
+        (chat_id, person_id, method, json.dumps(payload, ensure_ascii=False), task_id, slip_id, purpose, stamp(now)),
+    )
+    return cur.lastrowid or 0
+
+
+def _message(row: aiosqlite.Row) -> OutboxMessage:
+    return OutboxMessage(
+        row["id"], row["chat_id"], row["method"], json.loads(row["payload"]), row["person_id"],
+        row["task_id"], row["slip_id"], row["purpose"], row["attempts"],
+    )
+
+
+async def due(conn: aiosqlite.Connection, now: datetime, limit: int = 100) -> list[OutboxMessage]:
+    """Pending rows (and rows a crashed sender left ``sending``) whose time has come, oldest first."""
+    async with conn.execute(
+        """SELECT * FROM outbox WHERE status IN ('pending', 'sending')
+           AND (not_before IS NULL OR not_before <= ?) ORDER BY id LIMIT ?""",
+        (stamp(now), limit),
+    ) as cur:
+        return [_message(r) async for r in cur]
+
+
+async def claim(conn: aiosqlite.Connection, message_id: int) -> None:
+    """Mark a row as being sent, before the request goes out."""
+    await conn.execute(
+        "UPDATE outbox SET status = 'sending', attempts = attempts + 1 WHERE id = ?", (message_id,)
+    )
+
+
+async def mark_sent(conn: aiosqlite.Connection, message_id: int, telegram_message_id: int | None, now: datetime) -> None:
+    """Telegram accepted it; keep the message id so replies to it find their slip."""
+    await conn.execute(
+        "UPDATE outbox SET status = 'sent', sent_at = ?, message_id = ?, last_error = NULL WHERE id = ?",
+        (stamp(now), telegram_message_id, message_id),
+    )
+
+
+async def retry_later(conn: aiosqlite.Connection, message_id: int, not_before: datetime, error: str) -> None:
+    """A passing failure (429, network, 5xx): try again at ``not_before``."""
+    await conn.execute(
+        "UPDATE outbox SET status = 'pending', not_before = ?, last_error = ? WHERE id = ?",
+        (stamp(not_before), error, message_id),
+    )
+
+
+async def mark_failed(conn: aiosqlite.Connection, message_id: int, error: str) -> None:
+    """A final failure (400, 403): recorded with Telegram's description, never retried."""
+    await conn.execute("UPDATE outbox SET status = 'failed', last_error = ? WHERE id = ?", (error, message_id))
+
+
+async def sent_message(conn: aiosqlite.Connection, chat_id: int, telegram_message_id: int) -> OutboxMessage | None:
+    """The outbox row that produced a given Telegram message (to resolve a reply to it)."""
+    async with conn.execute(
+        "SELECT * FROM outbox WHERE chat_id = ? AND message_id = ? ORDER BY id DESC LIMIT 1",
+        (chat_id, telegram_message_id),
+    ) as cur:
+        row = await cur.fetchone()
+    return _message(row) if row else None
+
+
+async def backlog(conn: aiosqlite.Connection) -> int:
+    """How many messages wait to be sent."""
+    async with conn.execute("SELECT count(*) FROM outbox WHERE status IN ('pending', 'sending')") as cur:
+        row = await cur.fetchone()
+    return int(row[0]) if row else 0

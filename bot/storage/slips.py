@@ -1,0 +1,96 @@
+"""Slip numbers and issued slips. Numbers come from a per-type, per-year sequence row bumped
+inside the issuing transaction, so they have no gaps and no duplicates."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import aiosqlite
+
+from bot.domain.slips import Slip, SlipNumber, SlipReference, SlipType
+from bot.storage.rows import day
+
+
+async def next_number(conn: aiosqlite.Connection, slip_type: SlipType, year: int) -> SlipNumber:
+    """Take the next number of ``slip_type`` in ``year``. Call inside a write transaction."""
+    async with conn.execute(
+        """INSERT INTO slip_sequences (type, year, last) VALUES (?, ?, 1)
+           ON CONFLICT (type, year) DO UPDATE SET last = last + 1
+           RETURNING last""",
+        (slip_type.value, year),
+    ) as cur:
+        row = await cur.fetchone()
+    assert row is not None
+    return SlipNumber(slip_type, year, row[0])
+
+
+def _slip(row: aiosqlite.Row) -> Slip:
+    return Slip(
+        id=row["id"],
+        task_id=row["task_id"],
+        number=SlipNumber(SlipType(row["type"]), row["year"], row["seq"]),
+        issued_on=day(row["issued_on"]) or date.min,
+        window_days=row["window_days"],
+        overdue_days=row["overdue_days"],
+        issued_by=row["issued_by"],
+    )
+
+
+async def add(
+    conn: aiosqlite.Connection,
+    task_id: int,
+    number: SlipNumber,
+    issued_on: date,
+    issued_by: int | None,
+    text: str,
+    window_days: int | None = None,
+    overdue_days: int | None = None,
+) -> Slip:
+    """Record an issued slip with its text exactly as sent."""
+    cur = await conn.execute(
+        """INSERT INTO slips (task_id, type, year, seq, issued_on, issued_by, window_days, overdue_days, text)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+        (
+            task_id,
+            number.type.value,
+            number.year,
+            number.seq,
+            issued_on.isoformat(),
+            issued_by,
+            window_days,
+            overdue_days,
+            text,
+        ),
+    )
+    return Slip(cur.lastrowid or 0, task_id, number, issued_on, window_days, overdue_days, issued_by)
+
+
+async def of_task(conn: aiosqlite.Connection, task_id: int) -> list[Slip]:
+    """A task's slips in the order they were issued."""
+    async with conn.execute("SELECT * FROM slips WHERE task_id = ? ORDER BY id", (task_id,)) as cur:
+        return [_slip(r) async for r in cur]
+
+
+async def get(conn: aiosqlite.Connection, slip_id: int) -> Slip | None:
+    """One slip by id."""
+    async with conn.execute("SELECT * FROM slips WHERE id = ?", (slip_id,)) as cur:
+        row = await cur.fetchone()
+    return _slip(row) if row else None
+
+
+async def text_of(conn: aiosqlite.Connection, slip_id: int) -> str:
+    """The slip's text as issued."""
+    async with conn.execute("SELECT text FROM slips WHERE id = ?", (slip_id,)) as cur:
+        row = await cur.fetchone()
+    return row[0] if row else ""
+
+
+async def find(conn: aiosqlite.Connection, ref: SlipReference) -> list[Slip]:
+    """Slips a user's reference can mean: one, or up to three when the type was left out."""
+    sql = "SELECT * FROM slips WHERE year = ? AND seq = ?"
+    args: list[object] = [ref.year, ref.seq]
+    if ref.type is not None:
+        sql += " AND type = ?"
+        args.append(ref.type.value)
+    async with conn.execute(sql + " ORDER BY id", args) as cur:
+        return [_slip(r) async for r in cur]

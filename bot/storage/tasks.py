@@ -1,0 +1,146 @@
+"""Tasks (台账 lines). Updates check the version read, so a change made meanwhile by someone
+else is never overwritten silently."""
+
+from __future__ import annotations
+
+from dataclasses import fields, replace
+from datetime import date
+
+import aiosqlite
+
+from bot.domain.errors import DomainError
+from bot.domain.slips import SlipNumber, SlipType
+from bot.domain.tasks import EscalationStage, SourceType, Task, TaskStatus
+from bot.storage.rows import day, iso
+
+_SELECT = """
+    SELECT t.*, s.year AS slip_year, s.seq AS slip_seq
+    FROM tasks t JOIN slips s ON s.task_id = t.id AND s.type = 'assignment'
+"""
+
+_COLUMNS = [f.name for f in fields(Task) if f.name not in ("id", "number")]
+
+
+def _task(row: aiosqlite.Row) -> Task:
+    return Task(
+        id=row["id"],
+        number=SlipNumber(SlipType.ASSIGNMENT, row["slip_year"], row["slip_seq"]),
+        title=row["title"],
+        requirements=row["requirements"],
+        basis=row["basis"],
+        source=SourceType(row["source"]),
+        unit_id=row["unit_id"],
+        section_id=row["section_id"],
+        issued_by=row["issued_by"],
+        issued_on=date.fromisoformat(row["issued_on"]),
+        period_days=row["period_days"],
+        original_deadline=date.fromisoformat(row["original_deadline"]),
+        deadline=date.fromisoformat(row["deadline"]),
+        responsible_id=row["responsible_id"],
+        contact_name=row["contact_name"],
+        contact_phone=row["contact_phone"],
+        special_ledger=bool(row["special_ledger"]),
+        status=TaskStatus(row["status"]),
+        stage=EscalationStage(row["stage"]),
+        extension_pending=bool(row["extension_pending"]),
+        interview_proposed_on=day(row["interview_proposed_on"]),
+        transfer_proposed_on=day(row["transfer_proposed_on"]),
+        completed_on=day(row["completed_on"]),
+        matter_id=row["matter_id"],
+        version=row["version"],
+    )
+
+
+def _values(task: Task) -> list[object]:
+    out: list[object] = []
+    for name in _COLUMNS:
+        value = getattr(task, name)
+        if isinstance(value, date):
+            value = iso(value)
+        elif isinstance(value, bool):
+            value = int(value)
+        elif hasattr(value, "value"):
+            value = value.value
+        out.append(value)
+    return out
+
+
+async def insert(conn: aiosqlite.Connection, task: Task) -> Task:
+    """Store a new task (its id is assigned here); its 交办单 is added separately."""
+    placeholders = ", ".join("?" for _ in _COLUMNS)
+    cur = await conn.execute(
+        f"INSERT INTO tasks ({', '.join(_COLUMNS)}) VALUES ({placeholders})", _values(task)
+    )
+    return replace(task, id=cur.lastrowid or 0)
+
+
+async def update(conn: aiosqlite.Connection, before: Task, after: Task) -> None:
+    """Write ``after`` over ``before``; fail if the stored task is no longer ``before``."""
+    assignments = ", ".join(f"{c} = ?" for c in _COLUMNS)
+    cur = await conn.execute(
+        f"UPDATE tasks SET {assignments} WHERE id = ? AND version = ?",
+        [*_values(after), before.id, before.version],
+    )
+    if cur.rowcount != 1:
+        raise DomainError("task_changed", number=str(before.number))
+
+
+async def get(conn: aiosqlite.Connection, task_id: int) -> Task | None:
+    """One task by id."""
+    async with conn.execute(_SELECT + " WHERE t.id = ?", (task_id,)) as cur:
+        row = await cur.fetchone()
+    return _task(row) if row else None
+
+
+async def by_assignment_number(conn: aiosqlite.Connection, number: SlipNumber) -> Task | None:
+    """The task of a 交办单 number."""
+    async with conn.execute(_SELECT + " WHERE s.year = ? AND s.seq = ?", (number.year, number.seq)) as cur:
+        row = await cur.fetchone()
+    return _task(row) if row else None
+
+
+_OPEN = "t.status != 'completed' AND t.stage != 'transferred'"
+
+
+async def open_due_by(conn: aiosqlite.Connection, last_day: date) -> list[Task]:
+    """Open tasks whose deadline is on or before ``last_day`` (uses the partial index)."""
+    async with conn.execute(
+        _SELECT + f" WHERE {_OPEN} AND t.deadline <= ? ORDER BY t.deadline, t.id", (last_day.isoformat(),)
+    ) as cur:
+        return [_task(r) async for r in cur]
+
+
+async def in_scope(
+    conn: aiosqlite.Connection,
+    *,
+    unit_id: int | None = None,
+    section_id: int | None = None,
+    open_only: bool = True,
+    overdue_on: date | None = None,
+    limit: int = 1000,
+    offset: int = 0,
+) -> list[Task]:
+    """Tasks of a unit, a section, or all, newest deadline last."""
+    where = [_OPEN] if open_only else ["1"]
+    args: list[object] = []
+    if unit_id is not None:
+        where.append("t.unit_id = ?")
+        args.append(unit_id)
+    if section_id is not None:
+        where.append("t.section_id = ?")
+        args.append(section_id)
+    if overdue_on is not None:
+        where.append("t.deadline < ? AND t.status != 'feedback_pending' AND t.extension_pending = 0")
+        args.append(overdue_on.isoformat())
+    args += [limit, offset]
+    async with conn.execute(
+        _SELECT + f" WHERE {' AND '.join(where)} ORDER BY t.deadline, t.id LIMIT ? OFFSET ?", args
+    ) as cur:
+        return [_task(r) async for r in cur]
+
+
+async def next_matter_id(conn: aiosqlite.Connection) -> int:
+    """A new id shared by the tasks of one issue to several units."""
+    async with conn.execute("SELECT coalesce(max(matter_id), 0) + 1 FROM tasks") as cur:
+        row = await cur.fetchone()
+    return int(row[0]) if row else 1

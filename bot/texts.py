@@ -1,0 +1,78 @@
+"""Every word a user reads comes from a jinja2 template under ``messages/``.
+
+Templates are Telegram HTML with autoescaping on: user text (a title, a reason) can never
+inject markup. ``render("slips/assignment", ...)`` reads ``messages/slips/assignment.j2``.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from functools import lru_cache
+from html import unescape
+from typing import Any
+
+import jinja2
+
+
+def chinese_date(value: date) -> str:
+    """2026年11月24日 (no zero padding, as official documents write it)."""
+    return f"{value.year}年{value.month}月{value.day}日"
+
+
+@lru_cache(maxsize=1)
+def environment() -> jinja2.Environment:
+    """The one template environment (autoescape on, strict about missing values)."""
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("messages", ""),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+    )
+    env.filters["cdate"] = chinese_date
+    return env
+
+
+def render(name: str, **context: Any) -> str:
+    """Render ``messages/<name>.j2`` to Telegram HTML, trimmed."""
+    return environment().get_template(f"{name}.j2").render(**context).strip()
+
+
+def exists(name: str) -> bool:
+    """Whether ``messages/<name>.j2`` exists."""
+    try:
+        environment().get_template(f"{name}.j2")
+    except jinja2.TemplateNotFound:
+        return False
+    return True
+
+
+_TAG = re.compile(r"<[^>]+>")
+
+
+def plain(html: str) -> str:
+    """The text a reader sees: tags dropped, entities decoded."""
+    return unescape(_TAG.sub("", html))
+
+
+@lru_cache(maxsize=1)
+def _labels() -> dict[str, dict[str, str]]:
+    import tomllib
+    from importlib.resources import files
+
+    return tomllib.loads(files("messages").joinpath("labels.toml").read_text(encoding="utf-8"))
+
+
+def label(group: str, key: str) -> str:
+    """A short word from ``messages/labels.toml``, e.g. ``label("buttons", "acknowledge")`` → 签收."""
+    return _labels()[group][key]
+
+
+def explain(error: Exception) -> str:
+    """A domain error as the Chinese sentence of ``messages/errors/<code>.j2``."""
+    code = getattr(error, "code", "unexpected")
+    details = getattr(error, "details", {})
+    name = f"errors/{code}" if exists(f"errors/{code}") else "errors/unexpected"
+    return render(name, **details)
