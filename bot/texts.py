@@ -35,7 +35,7 @@ def environment() -> jinja2.Environment:
     return env
 
 
-def render(name: str, **context: Any) -> str:
+def render(name: str, /, **context: Any) -> str:
     """Render ``messages/<name>.j2`` to Telegram HTML, trimmed."""
     return environment().get_template(f"{name}.j2").render(**context).strip()
 

@@ -17,6 +17,7 @@ bot's answers in order. On timeout it raises ``AssertionError`` showing the tran
 
 from __future__ import annotations
 
+import bisect
 import re
 import time
 from collections.abc import Callable
@@ -192,8 +193,9 @@ class SimulatedUser:
 
         deadline = time.monotonic() + timeout
         while True:
-            for seq, message in chat.bot_events:
-                if seq > self._cursor and matches(message):
+            start = bisect.bisect_right(chat.bot_events, self._cursor, key=lambda event: event[0])
+            for seq, message in chat.bot_events[start:]:
+                if matches(message):
                     self._cursor = seq
                     return message
             remaining = deadline - time.monotonic()

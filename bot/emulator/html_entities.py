@@ -55,7 +55,7 @@ class _OpenTag:
 
 def utf16_len(text: str) -> int:
     """Length of ``text`` in UTF-16 code units (the unit of entity offsets)."""
-    return len(text.encode("utf-16-le")) // 2
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 def parse_html(source: str) -> tuple[str, list[dict[str, Any]]]:
@@ -87,7 +87,7 @@ class _Parser:
 
     def byte_offset(self, index: int) -> int:
         """UTF-8 byte offset of character ``index`` in the source (Telegram's error unit)."""
-        return len(self.src[:index].encode("utf-8"))
+        return len(self.src[:index].encode("utf-8", "surrogatepass"))
 
     def emit(self, text: str) -> None:
         """Appends decoded text to the output."""

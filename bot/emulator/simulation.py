@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from bot.emulator.html_entities import utf16_len
 from bot.emulator.media import image_size
 from bot.emulator.models import CallbackRecord, Chat, SimUser, StoredMessage, now
 from bot.emulator.state import EmulatorState
@@ -25,14 +26,9 @@ class SimulationError(ValueError):
 def command_entities(text: str) -> list[dict[str, Any]]:
     """``bot_command`` entities for every ``/command`` in ``text`` (UTF-16 offsets)."""
     return [
-        {"type": "bot_command", "offset": _utf16(text[: m.start()]), "length": _utf16(m.group())}
+        {"type": "bot_command", "offset": utf16_len(text[: m.start()]), "length": utf16_len(m.group())}
         for m in _COMMAND_RE.finditer(text)
     ]
-
-
-def _utf16(text: str) -> int:
-    """Length in UTF-16 code units."""
-    return len(text.encode("utf-16-le")) // 2
 
 
 def _check_member(user: SimUser, chat: Chat) -> None:

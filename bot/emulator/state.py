@@ -75,6 +75,7 @@ class EmulatorState:
         self.users: dict[int, SimUser] = {}
         self.chats: dict[int, Chat] = {}
         self.files: dict[str, StoredFile] = {}
+        self.files_by_path: dict[str, StoredFile] = {}
         self.callbacks: dict[str, CallbackRecord] = {}
         self.commands: dict[tuple[tuple[Any, ...], str], list[dict[str, str]]] = {}
         self.updates: deque[dict[str, Any]] = deque()
@@ -177,11 +178,12 @@ class EmulatorState:
             height=size[1],
         )
         self.files[stored.file_id] = stored
+        self.files_by_path[stored.file_path] = stored
         return stored
 
     def file_by_path(self, path: str) -> StoredFile | None:
         """The stored file whose ``file_path`` is ``path``."""
-        return next((f for f in self.files.values() if f.file_path == path), None)
+        return self.files_by_path.get(path)
 
     # ------------------------------------------------------------------------ updates
 

@@ -54,6 +54,7 @@ async def tell(
     person: Person,
     template: str,
     now: datetime,
+    /,
     *,
     keyboard: Keyboard | None = None,
     task_id: int | None = None,
