@@ -80,7 +80,11 @@ async def bench_requests(requests: int) -> dict[str, float]:
         async with aiohttp.ClientSession() as session:
             for name, url, data in (
                 ("getMe over HTTP", f"{api}/getMe", None),
-                ("sendMessage over HTTP", f"{api}/sendMessage", {"chat_id": str(user.id), "text": "hello <b>x</b>", "parse_mode": "HTML"}),
+                (
+                    "sendMessage over HTTP",
+                    f"{api}/sendMessage",
+                    {"chat_id": str(user.id), "text": "hello <b>x</b>", "parse_mode": "HTML"},
+                ),
             ):
                 for phase in ("warmup", "measure"):
                     n = 100 if phase == "warmup" else requests

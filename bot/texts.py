@@ -32,6 +32,7 @@ def environment() -> jinja2.Environment:
         keep_trailing_newline=False,
     )
     env.filters["cdate"] = chinese_date
+    env.filters["command_label"] = lambda command: label("commands", command)
     return env
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 
 from bot.emulator.rules import Rules
@@ -28,10 +29,8 @@ def main() -> None:
     parser.add_argument("--no-rate-limits", action="store_true", help="disable flood control")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(serve(args.host, args.port, args.token, Rules(rate_limits=not args.no_rate_limits)))
-    except KeyboardInterrupt:
-        pass
 
 
 if __name__ == "__main__":

@@ -116,8 +116,15 @@ class SimulatedUser:
         """Sends a document; the bot can getFile and download it."""
         self._acted()
         return simulation.send_file(
-            self.state, self.user, self._chat(chat), "document", data,
-            file_name=file_name, mime_type=mime_type, caption=caption, reply_to=reply_to,
+            self.state,
+            self.user,
+            self._chat(chat),
+            "document",
+            data,
+            file_name=file_name,
+            mime_type=mime_type,
+            caption=caption,
+            reply_to=reply_to,
         )
 
     async def send_photo(self, data: bytes, caption: str | None = None, chat: Chat | None = None) -> StoredMessage:
@@ -200,9 +207,12 @@ class SimulatedUser:
                     return message
             remaining = deadline - time.monotonic()
             if remaining <= 0 or self.state.closing:
-                wanted = ", ".join(
-                    f"{k}={v!r}" for k, v in (("text_contains", text_contains), ("regex", regex)) if v is not None
-                ) or "any message"
+                wanted = (
+                    ", ".join(
+                        f"{k}={v!r}" for k, v in (("text_contains", text_contains), ("regex", regex)) if v is not None
+                    )
+                    or "any message"
+                )
                 raise AssertionError(
                     f"{self.user.display_name}: no new bot message matching {wanted} within {timeout}s\n"
                     + transcript_text(chat)
@@ -228,10 +238,7 @@ class SimulatedUser:
 
     def messages(self, chat: Chat | None = None, include_deleted: bool = False) -> list[StoredMessage]:
         """All messages of the chat in order (edits applied)."""
-        return [
-            m for m in self._chat(chat).log
-            if isinstance(m, StoredMessage) and (include_deleted or not m.deleted)
-        ]
+        return [m for m in self._chat(chat).log if isinstance(m, StoredMessage) and (include_deleted or not m.deleted)]
 
     def last_message(self, chat: Chat | None = None, from_bot: bool | None = True) -> StoredMessage | None:
         """The latest live message (by default the bot's; ``from_bot=None`` for anyone's)."""
@@ -259,4 +266,3 @@ async def wait_idle(state: EmulatorState, quiet: float = 0.05, timeout: float = 
         seen = state.seq
         if await state.wait_changed(seen, quiet) == seen:
             return
-

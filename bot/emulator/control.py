@@ -167,7 +167,8 @@ class ControlApi:
             raise ControlError(404, "message not found")
         return message
 
-    async def _poll_timeout(self, request: web.Request) -> tuple[int, float]:
+    def _poll_timeout(self, request: web.Request) -> tuple[int, float]:
+        """The ``since`` and capped ``timeout`` query parameters of a long poll."""
         since = _int(request.query.get("since", -1), "since")
         timeout = min(float(request.query.get("timeout", 0) or 0), MAX_POLL_SECONDS)
         return since, timeout
@@ -260,7 +261,9 @@ class ControlApi:
         chat = self._chat(request)
         body = await _body(request)
         message = self._message(chat, request.match_info["message_id"])
-        edited = simulation.edit_text(self.state, self._sender(chat, body.get("user_id")), message, str(body.get("text", "")))
+        edited = simulation.edit_text(
+            self.state, self._sender(chat, body.get("user_id")), message, str(body.get("text", ""))
+        )
         return _ok(edited.to_transcript())
 
     async def send_file(self, request: web.Request) -> web.Response:
@@ -301,14 +304,14 @@ class ControlApi:
     async def transcript(self, request: web.Request) -> web.Response:
         """The chat's transcript, after waiting for a change past ``since`` if asked."""
         chat = self._chat(request)
-        since, timeout = await self._poll_timeout(request)
+        since, timeout = self._poll_timeout(request)
         if since >= 0 and timeout > 0:
             await self.state.wait_changed(since, timeout, chat)
         return _ok(transcript_json(chat))
 
     async def changes(self, request: web.Request) -> web.Response:
         """Waits for any change past ``since``; returns the global version."""
-        since, timeout = await self._poll_timeout(request)
+        since, timeout = self._poll_timeout(request)
         version = await self.state.wait_changed(since, timeout) if timeout > 0 else self.state.seq
         return _ok({"version": version})
 
@@ -317,5 +320,9 @@ class ControlApi:
         stored = self.state.files.get(request.match_info["file_id"])
         if stored is None:
             raise ControlError(404, "file not found")
-        headers = {"Content-Disposition": f'attachment; filename="{stored.file_name or stored.file_path.rsplit("/", 1)[-1]}"'}
-        return web.Response(body=stored.data, content_type=stored.mime_type or "application/octet-stream", headers=headers)
+        headers = {
+            "Content-Disposition": f'attachment; filename="{stored.file_name or stored.file_path.rsplit("/", 1)[-1]}"'
+        }
+        return web.Response(
+            body=stored.data, content_type=stored.mime_type or "application/octet-stream", headers=headers
+        )

@@ -75,7 +75,9 @@ NOT_MODIFIED = (
     "the same as a current content and reply markup of the message"
 )
 BLOCKED = "bot was blocked by the user"
-WEBHOOK_CONFLICT = "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first"
+WEBHOOK_CONFLICT = (
+    "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first"
+)
 QUERY_INVALID = "query is too old and response timeout expired or query ID is invalid"
 WRONG_FILE_ID = "wrong file identifier/HTTP URL specified"
 INVALID_FILE_ID = "invalid file_id"

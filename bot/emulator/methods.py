@@ -107,7 +107,9 @@ class BotMethods:
             raise bad_request(not_found)
         return message
 
-    def formatted(self, text: str, params: dict[str, Any], *, caption: bool = False) -> tuple[str, list[dict[str, Any]]]:
+    def formatted(
+        self, text: str, params: dict[str, Any], *, caption: bool = False
+    ) -> tuple[str, list[dict[str, Any]]]:
         """Applies ``parse_mode`` (HTML only) and the length rules to a text or caption."""
         mode = (params.get("parse_mode") or "").lower()
         entities: list[dict[str, Any]] = params.get("caption_entities" if caption else "entities") or []
@@ -293,7 +295,7 @@ async def send_message(m: BotMethods, p: dict[str, Any]) -> Any:
 
 
 async def _send_file(m: BotMethods, p: dict[str, Any], kind: str) -> Any:
-    """sendDocument / sendPhoto: stores the upload and sends it with its caption."""
+    """SendDocument / sendPhoto: stores the upload and sends it with its caption."""
     chat = m.chat(p.get("chat_id"))
     caption, caption_entities = m.formatted(p["caption"], p, caption=True) if p.get("caption") else (None, [])
     stored = m.file(kind, p.get(kind))

@@ -205,7 +205,9 @@ class StoredMessage:
             "reply_to_message_id": self.reply_to.message_id if self.reply_to else None,
             "reply_markup": self.reply_markup,
             "inline_keyboard": self.inline_keyboard,
-            "files": [{"kind": f.kind, "file_id": f.file_id, "file_name": f.file_name, "size": len(f.data)} for f in files],
+            "files": [
+                {"kind": f.kind, "file_id": f.file_id, "file_name": f.file_name, "size": len(f.data)} for f in files
+            ],
             "sticker_emoji": self.sticker_emoji,
             "edited": self.edited,
             "deleted": self.deleted,

@@ -103,9 +103,9 @@ def edit_text(state: EmulatorState, user: SimUser, message: StoredMessage, text:
 def find_button_message(chat: Chat, label: str) -> StoredMessage:
     """The latest live bot message in ``chat`` with an inline button labelled ``label``."""
     for message in reversed(chat.log):
-        if isinstance(message, StoredMessage) and message.from_bot and not message.deleted:
-            if message.find_button(label):
-                return message
+        live_bot_message = isinstance(message, StoredMessage) and message.from_bot and not message.deleted
+        if live_bot_message and message.find_button(label):
+            return message
     raise SimulationError(f"no message in chat {chat.id} has a button {label!r}")
 
 

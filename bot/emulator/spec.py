@@ -20,7 +20,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from bot.emulator.errors import ApiError, bad_request
+from bot.emulator.errors import bad_request
 
 SPEC_PATH = Path(__file__).with_name("bot_api_spec.json")
 

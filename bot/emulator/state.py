@@ -20,11 +20,26 @@ from bot.emulator.models import CallbackRecord, Chat, SimUser, StoredFile, Store
 #: Update types delivered when ``allowed_updates`` is empty or was never given.
 DEFAULT_UPDATE_TYPES = frozenset(
     {
-        "message", "edited_message", "channel_post", "edited_channel_post", "business_connection",
-        "business_message", "edited_business_message", "deleted_business_messages", "inline_query",
-        "chosen_inline_result", "callback_query", "shipping_query", "pre_checkout_query",
-        "purchased_paid_media", "poll", "poll_answer", "my_chat_member", "chat_join_request",
-        "chat_boost", "removed_chat_boost",
+        "message",
+        "edited_message",
+        "channel_post",
+        "edited_channel_post",
+        "business_connection",
+        "business_message",
+        "edited_business_message",
+        "deleted_business_messages",
+        "inline_query",
+        "chosen_inline_result",
+        "callback_query",
+        "shipping_query",
+        "pre_checkout_query",
+        "purchased_paid_media",
+        "poll",
+        "poll_answer",
+        "my_chat_member",
+        "chat_join_request",
+        "chat_boost",
+        "removed_chat_boost",
     }
 )
 
@@ -165,7 +180,13 @@ class EmulatorState:
         """Stores uploaded bytes under a fresh ``file_id``."""
         n = next(self._file_ids)
         suffix = secrets.token_urlsafe(12)
-        ext = (file_name or "").rpartition(".")[2] if file_name and "." in file_name else "jpg" if kind == "photo" else "bin"
+        ext = (
+            (file_name or "").rpartition(".")[2]
+            if file_name and "." in file_name
+            else "jpg"
+            if kind == "photo"
+            else "bin"
+        )
         stored = StoredFile(
             file_id=f"{FILE_ID_PREFIX[kind]}{n:06d}{suffix}",
             file_unique_id=f"AgAD{n:06d}",

@@ -55,4 +55,6 @@ def _render_press(record: CallbackRecord) -> list[str]:
     if record.answered:
         answer = "alert" if record.show_alert else "answered"
         answer += f": {record.answer_text!r}" if record.answer_text else " (no text)"
-    return [f"    -> {record.user.display_name} pressed [{record.button_text}] on #{record.message.message_id}, {answer}"]
+    return [
+        f"    -> {record.user.display_name} pressed [{record.button_text}] on #{record.message.message_id}, {answer}"
+    ]

@@ -40,7 +40,9 @@ async def test_get_me(bot: Bot, emulator: EmulatorServer) -> None:
 
 async def test_send_message_html_and_keyboard(bot: Bot, simulator: Simulator) -> None:
     user = await simulator.create_user("Wang", username="wang")
-    sent = await bot.send_message(user.id, "<b>Task</b> &lt;1&gt; due", parse_mode="HTML", reply_markup=keyboard("Accept"))
+    sent = await bot.send_message(
+        user.id, "<b>Task</b> &lt;1&gt; due", parse_mode="HTML", reply_markup=keyboard("Accept")
+    )
     assert sent.text == "Task <1> due"
     assert sent.entities[0].type == "bold" and sent.entities[0].length == 4
     assert sent.reply_markup.inline_keyboard[0][0].callback_data == "cb:Accept"
@@ -85,7 +87,9 @@ async def test_answer_callback_query(bot: Bot, simulator: Simulator) -> None:
 
 async def test_send_document_photo_and_download(bot: Bot, simulator: Simulator) -> None:
     user = await simulator.create_user("Qian")
-    doc = await bot.send_document(user.id, b"hello report", filename="report.txt", caption="<i>weekly</i>", parse_mode="HTML")
+    doc = await bot.send_document(
+        user.id, b"hello report", filename="report.txt", caption="<i>weekly</i>", parse_mode="HTML"
+    )
     assert doc.document.file_name == "report.txt" and doc.caption == "weekly" and doc.document.file_unique_id
     photo = await bot.send_photo(user.id, PNG_1x1)
     assert (photo.photo[-1].width, photo.photo[-1].height) == (2, 3)

@@ -15,7 +15,9 @@ from bot.emulator.ptb import application_builder
 async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Echoes text with a button."""
     button = InlineKeyboardButton("Ack", callback_data="ack")
-    await update.effective_message.reply_text(f"echo: {update.effective_message.text}", reply_markup=InlineKeyboardMarkup([[button]]), do_quote=True)
+    await update.effective_message.reply_text(
+        f"echo: {update.effective_message.text}", reply_markup=InlineKeyboardMarkup([[button]]), do_quote=True
+    )
 
 
 async def ack(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -58,4 +60,9 @@ async def test_wait_for_timeout_shows_transcript(echo_app: Application, simulato
     with pytest.raises(AssertionError) as info:
         await user.wait_for(text_contains="never", timeout=0.2)
     text = str(info.value)
-    assert "text_contains='never'" in text and "Li: ping" in text and "bot (reply to #1): echo: ping" in text and "[Ack]" in text
+    assert (
+        "text_contains='never'" in text
+        and "Li: ping" in text
+        and "bot (reply to #1): echo: ping" in text
+        and "[Ack]" in text
+    )

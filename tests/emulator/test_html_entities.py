@@ -10,7 +10,9 @@ from bot.emulator.html_entities import HtmlParseError, parse_html
 
 
 def test_entities_and_references() -> None:
-    text, entities = parse_html('<b>粗</b> 😀<i>x</i> &lt;&#65;&#x42;&quot; a & b <a href="https://e.x/?a=1&amp;b">L</a>')
+    text, entities = parse_html(
+        '<b>粗</b> 😀<i>x</i> &lt;&#65;&#x42;&quot; a & b <a href="https://e.x/?a=1&amp;b">L</a>'
+    )
     assert text == '粗 😀x <AB" a & b L'
     assert entities[0] == {"type": "bold", "offset": 0, "length": 1}
     assert entities[1] == {"type": "italic", "offset": 4, "length": 1}  # 😀 is 2 UTF-16 units
@@ -27,8 +29,19 @@ def test_supported_tags() -> None:
     text, entities = parse_html(html)
     assert text == "abcdefghijklm"
     assert [e["type"] for e in entities] == [
-        "bold", "italic", "underline", "underline", "strikethrough", "strikethrough", "strikethrough",
-        "spoiler", "spoiler", "code", "pre", "expandable_blockquote", "custom_emoji",
+        "bold",
+        "italic",
+        "underline",
+        "underline",
+        "strikethrough",
+        "strikethrough",
+        "strikethrough",
+        "spoiler",
+        "spoiler",
+        "code",
+        "pre",
+        "expandable_blockquote",
+        "custom_emoji",
     ]
     assert entities[10]["language"] == "python"
 

@@ -49,7 +49,9 @@ async def test_text_empty_and_too_long(bot: Bot, user_id: int, emulator: Emulato
         await bot.send_message(user_id, "<b></b>", parse_mode="HTML")
     emulator.rules.rate_limits = False
     assert await bot.send_message(user_id, "字" * 4096)
-    assert await bot.send_message(user_id, "<b>" + "&lt;" * 4096 + "</b>", parse_mode="HTML")  # tags/entities don't count
+    assert await bot.send_message(
+        user_id, "<b>" + "&lt;" * 4096 + "</b>", parse_mode="HTML"
+    )  # tags/entities don't count
     with pytest.raises(BadRequest, match="(?i)message is too long"):
         await bot.send_message(user_id, "x" * 4097)
     emulator.rules.text_length = False
@@ -82,7 +84,7 @@ async def test_malformed_html_wire_text(emulator: EmulatorServer, user_id: int) 
         async with session.post(url, data={"chat_id": user_id, "text": "<b>x", "parse_mode": "HTML"}) as response:
             body = await response.json()
     assert body["description"] == (
-        'Bad Request: can\'t parse entities: Can\'t find end tag corresponding to start tag "b"'
+        "Bad Request: can't parse entities: Can't find end tag corresponding to start tag \"b\""
     )
 
 
@@ -103,7 +105,9 @@ async def test_callback_data_limit(bot: Bot, user_id: int, emulator: EmulatorSer
 async def test_not_modified(bot: Bot, user_id: int, emulator: EmulatorServer) -> None:
     sent = await bot.send_message(user_id, "<b>same</b>", parse_mode="HTML", reply_markup=button("k"))
     with pytest.raises(BadRequest, match="(?i)message is not modified: specified new message content and reply markup"):
-        await bot.edit_message_text("<b>same</b>", user_id, sent.message_id, parse_mode="HTML", reply_markup=button("k"))
+        await bot.edit_message_text(
+            "<b>same</b>", user_id, sent.message_id, parse_mode="HTML", reply_markup=button("k")
+        )
     with pytest.raises(BadRequest, match="(?i)message is not modified"):
         await bot.edit_message_reply_markup(user_id, sent.message_id, reply_markup=button("k"))
     assert await bot.edit_message_text("<b>same</b>", user_id, sent.message_id, parse_mode="HTML")  # drops keyboard
@@ -163,7 +167,10 @@ async def test_missing_required_parameters(emulator: EmulatorServer) -> None:
     url = f"{emulator.api_url}{emulator.token}"
     async with aiohttp.ClientSession() as session:
         async with session.post(f"{url}/sendMessage", data={"chat_id": "1"}) as response:
-            assert (response.status, (await response.json())["description"]) == (400, "Bad Request: message text is empty")
+            assert (response.status, (await response.json())["description"]) == (
+                400,
+                "Bad Request: message text is empty",
+            )
         async with session.post(f"{url}/sendMessage", data={"text": "x"}) as response:
             assert (await response.json())["description"] == "Bad Request: chat_id is empty"
 
@@ -177,7 +184,9 @@ async def test_unknown_method_is_404_and_logged(
     async with aiohttp.ClientSession() as session:
         async with session.get(f"{emulator.api_url}{emulator.token}/sendTelepathy") as response:
             assert response.status == 404 and await response.json() == {
-                "ok": False, "error_code": 404, "description": "Not Found"
+                "ok": False,
+                "error_code": 404,
+                "description": "Not Found",
             }
 
 

@@ -1,0 +1,33 @@
+"""The one global error handler: log with the traceback, tell the user something short."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.ext import Application
+
+from bot.domain.errors import DomainError
+from bot.handlers.common import refuse
+from bot.handlers.context import DubanContext
+
+log = logging.getLogger(__name__)
+
+
+async def on_error(update: object, context: DubanContext) -> None:
+    """Domain refusals are answered; anything else is logged and answered with a generic line."""
+    error = context.error
+    if isinstance(update, Update):
+        if not isinstance(error, DomainError):
+            log.error("update %s failed", update.update_id, exc_info=error)
+        try:
+            await refuse(update, error if isinstance(error, DomainError) else DomainError("unexpected"))
+        except Exception:  # the chat may be gone; the log above has what matters
+            log.warning("could not tell the user about the error", exc_info=True)
+    else:
+        log.error("background error", exc_info=error)
+
+
+def register(application: Application) -> None:  # type: ignore[type-arg]
+    """Install the error handler."""
+    application.add_error_handler(on_error)  # type: ignore[arg-type]

@@ -1,0 +1,38 @@
+"""What follows a send: the issuer learns a slip was delivered, or that its reader blocked us."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import aiosqlite
+
+from bot.services.notify import tell
+from bot.services.task_changes import issuer_and_section
+from bot.storage import org, slips, tasks
+from bot.storage.outbox import OutboxMessage
+
+
+async def delivered(conn: aiosqlite.Connection, row: OutboxMessage, now: datetime) -> None:
+    """A slip reached its reader: tell the slip's issuer (who, when)."""
+    if row.purpose != "slip" or row.slip_id is None or row.person_id is None:
+        return
+    slip = await slips.get(conn, row.slip_id)
+    reader = await org.person(conn, row.person_id)
+    if slip is None or reader is None or slip.issued_by is None:
+        return
+    issuer = await org.person(conn, slip.issued_by)
+    if issuer is not None and issuer.telegram_id is not None and issuer.id != reader.id:
+        await tell(conn, issuer, "delivery/delivered", now, slip=slip, reader=reader, at=now)
+
+
+async def blocked(conn: aiosqlite.Connection, row: OutboxMessage, now: datetime) -> None:
+    """Telegram said 403: record the person unreachable and tell whoever the message served."""
+    person = await org.mark_unreachable(conn, row.chat_id)
+    if person is None or row.task_id is None:
+        return
+    task = await tasks.get(conn, row.task_id)
+    if task is None:
+        return
+    for reader in await issuer_and_section(conn, task):
+        if reader.id != person.id:
+            await tell(conn, reader, "delivery/blocked", now, task=task, person=person)
