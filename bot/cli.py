@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 
+from bot import logs
 from bot.config import ConfigError, Settings, load_settings
 from bot.domain.errors import DomainError
 from bot.domain.org import Role, UnitKind
@@ -102,6 +102,33 @@ async def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     return await _with_office(settings, work)
 
 
+async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    """Run the bot (long polling) until SIGTERM or Ctrl+C."""
+    from bot.running import StartupError, serve, stop_on_signals
+
+    if settings.token is None:
+        print("缺少机器人令牌：请设置环境变量 DUBAN_TELEGRAM_TOKEN（或配置 telegram.token）", file=sys.stderr)
+        return EXIT_USAGE
+
+    async def work(office: Office) -> int:
+        try:
+            await serve(office, stop_on_signals())
+        except StartupError as exc:
+            print(exc, file=sys.stderr)
+            return 1
+        return 0
+    return await _with_office(settings, work)
+
+
+async def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    """Run the token-free demo on the built-in emulator."""
+    from bot.demo.run import run_demo
+    from bot.running import stop_on_signals
+
+    await run_demo(settings, args.host, args.port, Path(args.demo_db), stop_on_signals())
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     """The command line, with ``--help`` on every subcommand."""
     top = argparse.ArgumentParser(prog="duban", description="督办 Bot：工作交办单、工作催办单、督办通知单管理")
@@ -109,6 +136,15 @@ def parser() -> argparse.ArgumentParser:
     top.add_argument("--db", help="SQLite 数据库文件（也可用环境变量 DUBAN_DB）")
     top.add_argument("-v", "--verbose", action="store_true", help="输出调试日志")
     sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("run", help="运行机器人（长轮询）", description="运行机器人，直到收到 SIGTERM 或 Ctrl+C。需要 DUBAN_TELEGRAM_TOKEN。")
+    p.set_defaults(run=cmd_run)
+
+    p = sub.add_parser("demo", help="无需令牌的演示", description="在一个进程里启动本地 Bot API 模拟器、真实的机器人和演示数据。")
+    p.add_argument("--host", default="127.0.0.1", help="监听地址（默认 127.0.0.1）")
+    p.add_argument("--port", type=int, default=8080, help="端口（默认 8080）")
+    p.add_argument("--demo-db", default="demo.db", help="演示数据库文件，每次启动重新生成（默认 demo.db）")
+    p.set_defaults(run=cmd_demo)
 
     p = sub.add_parser("init-db", help="创建或升级数据库", description="创建数据库，或应用尚未执行的迁移。")
     p.set_defaults(run=cmd_init_db)
@@ -153,7 +189,7 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``duban`` command."""
     args = parser().parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logs.configure(args.verbose)
     try:
         settings = load_settings(args.config)
     except ConfigError as exc:
