@@ -13,6 +13,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 
 from bot.handlers import errors, fallback, issue, lookup, slip_actions, start
 from bot.handlers.context import DubanContext
+from bot import scheduling
 from bot.sender import Sender
 from bot.services.context import Office
 
@@ -22,8 +23,11 @@ FEATURES = (start, issue, slip_actions, lookup)
 """Handler modules, each with ``register(application)``."""
 
 
-def build_application(office: Office, *, per_second: float = 30.0, per_chat_interval: float = 1.0) -> Application:  # type: ignore[type-arg]
-    """The bot for ``office``, talking to ``office.settings.api_url``; the sender starts with it."""
+def build_application(
+    office: Office, *, per_second: float = 30.0, per_chat_interval: float = 1.0, schedule: bool = True
+) -> Application:  # type: ignore[type-arg]
+    """The bot for ``office``, talking to ``office.settings.api_url``; the sender and (unless
+    ``schedule`` is False, as in tests that choose their dates) the daily check start with it."""
     settings = office.settings
     if settings.token is None:
         raise ValueError("no bot token configured (DUBAN_TELEGRAM_TOKEN)")
@@ -34,11 +38,10 @@ def build_application(office: Office, *, per_second: float = 30.0, per_chat_inte
         .base_file_url(settings.base_file_url)
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.timezone, link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .context_types(ContextTypes(context=DubanContext))
-        .post_init(_post_init)
-        .post_stop(_post_stop)
         .build()
     )
     application.bot_data["office"] = office
+    application.bot_data["schedule"] = schedule
     application.bot_data["sender"] = Sender(office, application.bot, per_second, per_chat_interval)
     for feature in FEATURES:
         feature.register(application)
@@ -47,9 +50,26 @@ def build_application(office: Office, *, per_second: float = 30.0, per_chat_inte
     return application
 
 
-async def _post_init(application: Application) -> None:  # type: ignore[type-arg]
+async def start_bot(application: Application, *, poll_timeout: int = 10) -> None:  # type: ignore[type-arg]
+    """Initialise, start the sender and the daily check, and poll for updates.
+
+    (PTB's ``post_init`` hooks run only inside ``run_polling``; we start the parts ourselves so
+    ``duban run``, the demo and the tests share one start-up sequence.)
+    """
+    await application.initialize()
     application.bot_data["sender"].start()
+    await application.start()
+    if application.bot_data.get("schedule", True):
+        await scheduling.schedule(application)
+    assert application.updater is not None
+    await application.updater.start_polling(poll_interval=0, timeout=poll_timeout)
 
 
-async def _post_stop(application: Application) -> None:  # type: ignore[type-arg]
+async def stop_bot(application: Application) -> None:  # type: ignore[type-arg]
+    """Stop polling, let handlers finish, let the sender finish its message in flight, shut down."""
+    if application.updater is not None and application.updater.running:
+        await application.updater.stop()
+    if application.running:
+        await application.stop()
     await application.bot_data["sender"].stop()
+    await application.shutdown()

@@ -14,7 +14,7 @@ from bot.domain.errors import DomainError
 from bot.domain.org import Role, UnitKind
 from bot.services import onboarding
 from bot.services.context import Office
-from bot.texts import explain
+from bot.texts import explain, render
 
 Command = Callable[[argparse.Namespace, Settings], Awaitable[int]]
 EXIT_USAGE = 2
@@ -129,6 +129,25 @@ async def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+async def cmd_daily(args: argparse.Namespace, settings: Settings) -> int:
+    """Run the daily check for a date; the running bot's sender delivers what it queues."""
+    from datetime import date
+
+    from bot.services.daily import run_daily
+
+    try:
+        day = date.fromisoformat(args.date) if args.date else None
+    except ValueError:
+        print(f"日期格式应为 YYYY-MM-DD：{args.date}", file=sys.stderr)
+        return EXIT_USAGE
+
+    async def work(office: Office) -> int:
+        outcome = await run_daily(office, day or office.now().date())
+        print(render("daily/cli", outcome=outcome))
+        return 0
+    return await _with_office(settings, work)
+
+
 def parser() -> argparse.ArgumentParser:
     """The command line, with ``--help`` on every subcommand."""
     top = argparse.ArgumentParser(prog="duban", description="督办 Bot：工作交办单、工作催办单、督办通知单管理")
@@ -145,6 +164,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8080, help="端口（默认 8080）")
     p.add_argument("--demo-db", default="demo.db", help="演示数据库文件，每次启动重新生成（默认 demo.db）")
     p.set_defaults(run=cmd_demo)
+
+    p = sub.add_parser("daily", help="执行每日督办检查", description="执行某一天的每日检查（到期提醒、催办、督办、约谈和移交建议）；同一天只执行一次。")
+    p.add_argument("--date", help="日期 YYYY-MM-DD（默认今天）")
+    p.set_defaults(run=cmd_daily)
 
     p = sub.add_parser("init-db", help="创建或升级数据库", description="创建数据库，或应用尚未执行的迁移。")
     p.set_defaults(run=cmd_init_db)

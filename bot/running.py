@@ -8,7 +8,7 @@ import signal
 
 from telegram.error import InvalidToken
 
-from bot.app import build_application
+from bot.app import build_application, start_bot, stop_bot
 from bot.services.context import Office
 
 log = logging.getLogger(__name__)
@@ -31,16 +31,11 @@ async def serve(office: Office, stop: asyncio.Event) -> None:
     """Poll for updates until ``stop``; the sender finishes its message in flight first."""
     application = build_application(office)
     try:
-        await application.initialize()
+        await start_bot(application)
     except InvalidToken as exc:
         raise StartupError("Telegram 拒绝了机器人令牌（token），请检查 DUBAN_TELEGRAM_TOKEN") from exc
     try:
-        await application.start()
-        assert application.updater is not None
-        await application.updater.start_polling(drop_pending_updates=False)
         log.info("bot @%s is polling", application.bot.username)
         await stop.wait()
-        await application.updater.stop()
-        await application.stop()
     finally:
-        await application.shutdown()
+        await stop_bot(application)

@@ -33,6 +33,7 @@ def environment() -> jinja2.Environment:
     )
     env.filters["cdate"] = chinese_date
     env.filters["command_label"] = lambda command: label("commands", command)
+    env.globals["label"] = label
     return env
 
 

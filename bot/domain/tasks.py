@@ -149,6 +149,15 @@ def _require_open(task: Task) -> None:
         raise DomainError("task_transferred", number=str(task.number))
 
 
+def _require_overdue(task: Task, today: date) -> None:
+    # Feedback waiting for review or an extension waiting for the leader holds escalation
+    # (SPEC section 4), whoever asks for the slip: the daily check or a clerk by hand.
+    if task.is_held:
+        raise DomainError("escalation_held", number=str(task.number))
+    if not today > task.deadline:
+        raise DomainError("not_overdue", number=str(task.number), deadline=task.deadline.isoformat())
+
+
 def acknowledge(task: Task) -> Task:
     """签收: the unit confirms it received the 交办单. Only once."""
     _require_open(task)
@@ -220,8 +229,7 @@ def issue_reminder(task: Task, window_deadline: date, today: date) -> Task:
     _require_open(task)
     if task.stage is not EscalationStage.NONE:
         raise DomainError("reminder_already_issued", number=str(task.number))
-    if not today > task.deadline:
-        raise DomainError("not_overdue", number=str(task.number), deadline=task.deadline.isoformat())
+    _require_overdue(task, today)
     return _changed(task, stage=EscalationStage.REMINDED, deadline=window_deadline)
 
 
@@ -233,8 +241,7 @@ def issue_supervision_notice(task: Task, window_deadline: date, today: date) -> 
         raise DomainError("supervision_needs_reminder", number=str(task.number))
     if task.stage is not EscalationStage.REMINDED:
         raise DomainError("supervision_already_issued", number=str(task.number))
-    if not today > task.deadline:
-        raise DomainError("not_overdue", number=str(task.number), deadline=task.deadline.isoformat())
+    _require_overdue(task, today)
     return _changed(
         task, stage=EscalationStage.SUPERVISED, deadline=window_deadline, special_ledger=True
     )

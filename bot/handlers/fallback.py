@@ -13,8 +13,8 @@ from bot.texts import render
 
 log = logging.getLogger(__name__)
 
-FALLBACK_GROUP = 50
-"""Runs after every feature's handlers (which live in group 0)."""
+FALLBACK_GROUP = 0
+"""Same group as the features, registered after them: it answers only what none of them took."""
 
 
 async def group_chat(update: Update, context: DubanContext) -> None:

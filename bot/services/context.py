@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from bot.config import Settings
@@ -18,6 +19,8 @@ class Office:
     db: Database
     settings: Settings
     calendar: WorkCalendar
+    clock: Callable[[], datetime] | None = field(default=None, repr=False)
+    """Where ``now()`` comes from; None is the real time. The demo and tests move it."""
 
     @classmethod
     async def open(cls, settings: Settings) -> Office:
@@ -35,6 +38,8 @@ class Office:
 
     def now(self) -> datetime:
         """The current time in the office's time zone (Asia/Shanghai)."""
+        if self.clock is not None:
+            return self.clock().astimezone(self.settings.timezone)
         return datetime.now(self.settings.timezone)
 
     def deadline_after(self, start: date, days: int) -> date:

@@ -25,6 +25,8 @@ async def load(conn: aiosqlite.Connection, task_id: int) -> Task:
 async def save(conn: aiosqlite.Connection, before: Task, after: Task, now: datetime) -> None:
     """Write the change and bring every delivered slip message's buttons up to date."""
     await tasks.update(conn, before, after)
+    if slip_keyboard(after) == slip_keyboard(before):
+        return
     keyboard = {"inline_keyboard": slip_keyboard(after)}
     async with conn.execute(
         """SELECT DISTINCT chat_id, message_id FROM outbox

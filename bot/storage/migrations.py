@@ -245,6 +245,32 @@ async def m001_initial(conn: aiosqlite.Connection) -> None:
     )
 
 
+@migration
+async def m002_daily_check(conn: aiosqlite.Connection) -> None:
+    """Drafts for confirm mode, and indexes the daily check and its summaries read by."""
+    await _script(
+        conn,
+        """
+        -- in confirm mode the daily check drafts a 催办单/督办通知单 and a person issues it
+        CREATE TABLE drafts (
+            id INTEGER PRIMARY KEY,
+            task_id INTEGER NOT NULL REFERENCES tasks(id),
+            type TEXT NOT NULL,
+            created_on TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'pending',
+            decided_by INTEGER REFERENCES people(id),
+            decided_at TEXT
+        );
+        -- one pending draft per task and slip type, however often the check runs
+        CREATE UNIQUE INDEX drafts_pending ON drafts(task_id, type) WHERE status = 'pending';
+        -- feedback waiting for review, per section, without scanning closed tasks
+        CREATE INDEX tasks_feedback_pending ON tasks(section_id) WHERE status = 'feedback_pending';
+        -- the day's events for the 政务监督室 summary
+        CREATE INDEX history_at ON history(at)
+        """,
+    )
+
+
 async def applied(conn: aiosqlite.Connection) -> list[str]:
     """Names of the migrations this database has, in order."""
     async with conn.execute("SELECT name FROM migrations ORDER BY rowid") as cur:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from telegram.ext import Application
 
-from bot.app import build_application
+from bot.app import build_application, start_bot, stop_bot
 from bot.config import Secret, Settings
 from bot.domain.org import Person, Role, UnitKind
 from bot.emulator import EmulatorServer, Simulator
@@ -45,15 +45,10 @@ async def office(tmp_path: Path, emulator: EmulatorServer) -> AsyncIterator[Offi
 @pytest.fixture
 async def bot(office: Office) -> AsyncIterator[Application]:  # type: ignore[type-arg]
     """The real Application, polling."""
-    application = build_application(office, per_second=0, per_chat_interval=0)
-    await application.initialize()
-    await application.start()
-    assert application.updater is not None
-    await application.updater.start_polling(poll_interval=0, timeout=1)
+    application = build_application(office, per_second=0, per_chat_interval=0, schedule=False)
+    await start_bot(application, poll_timeout=1)
     yield application
-    await application.updater.stop()
-    await application.stop()
-    await application.shutdown()
+    await stop_bot(application)
 
 
 @dataclass

@@ -1,0 +1,36 @@
+"""The daily check on PTB's JobQueue: every day at the configured time, and at start-up when
+today's check is due but has not run (the bot was down at 09:00)."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram.ext import Application, ContextTypes
+
+from bot.services.daily import is_done, run_daily, run_time
+from bot.services.context import Office
+
+log = logging.getLogger(__name__)
+
+
+async def daily_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Run today's check (once: a finished day is skipped) and wake the sender."""
+    office: Office = context.application.bot_data["office"]
+    today = office.now().date()
+    outcome = await run_daily(office, today)
+    if not outcome.already_done:
+        log.info("daily check %s: %s", today, dict(outcome.steps))
+    context.application.bot_data["sender"].wake()
+
+
+async def schedule(application: Application) -> None:  # type: ignore[type-arg]
+    """Register the daily job, and catch up on today's if its time has passed."""
+    office: Office = application.bot_data["office"]
+    queue = application.job_queue
+    assert queue is not None, "python-telegram-bot[job-queue] is required"
+    settings = office.settings
+    queue.run_daily(daily_job, time=settings.daily_time.replace(tzinfo=settings.timezone), name="daily-check")
+    now = office.now()
+    if now >= run_time(office, now.date()) and not await is_done(office, now.date()):
+        log.info("catching up on today's daily check")
+        queue.run_once(daily_job, when=0, name="daily-check-catch-up")

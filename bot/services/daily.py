@@ -1,0 +1,183 @@
+"""The daily check (SPEC section 5): once a day, deadlines pushed and escalation applied.
+
+It runs in two phases. First each task that needs a step gets it in its own transaction (a
+催办单, a 督办通知单, a draft, a proposal): a step changes the task's stage, so a rerun after a
+crash finds nothing left to do for it and never issues a slip twice. Then, in one transaction
+that also marks the day done, the digests and the summary are queued: they go out exactly once.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+import aiosqlite
+
+from bot.config import EscalationMode
+from bot.domain.errors import DomainError
+from bot.domain.escalation import Escalation, escalation_due
+from bot.domain.org import Role
+from bot.domain.slips import SlipNumber, SlipType
+from bot.domain.tasks import Task
+from bot.services import escalating
+from bot.services.context import Office
+from bot.services.notify import button, message, send, tell
+from bot.services.task_changes import issuer_and_section
+from bot.storage import org, tasks
+from bot.storage.rows import stamp
+from bot.texts import label, render
+
+log = logging.getLogger(__name__)
+
+DIGEST_LIMIT = 30
+"""Lines per list in one digest message; the rest is counted, so a message stays < 4096."""
+
+
+@dataclass
+class DailyOutcome:
+    """What one day's check did."""
+
+    day: date
+    already_done: bool = False
+    steps: dict[Escalation, int] = field(default_factory=lambda: defaultdict(int))
+
+
+def run_time(office: Office, day: date) -> datetime:
+    """The moment the check of ``day`` counts as happening: the configured time that day."""
+    return datetime.combine(day, office.settings.daily_time, office.settings.timezone)
+
+
+async def is_done(office: Office, day: date) -> bool:
+    """Whether the check of ``day`` has finished."""
+    async with office.db.reader.execute("SELECT finished_at FROM daily_runs WHERE run_date = ?", (day.isoformat(),)) as cur:
+        row = await cur.fetchone()
+    return bool(row and row[0])
+
+
+async def run_daily(office: Office, day: date) -> DailyOutcome:
+    """Run the check of ``day`` once; a second call for the same day changes nothing."""
+    outcome = DailyOutcome(day)
+    now = run_time(office, day)
+    async with office.db.transaction() as conn:
+        async with conn.execute("SELECT finished_at FROM daily_runs WHERE run_date = ?", (day.isoformat(),)) as cur:
+            row = await cur.fetchone()
+        if row is not None and row[0]:
+            outcome.already_done = True
+            return outcome
+        if row is None:
+            await conn.execute("INSERT INTO daily_runs (run_date, started_at) VALUES (?, ?)", (day.isoformat(), stamp(office.now())))
+    for task in await tasks.open_due_by(office.db.reader, day + timedelta(days=1)):
+        step = escalation_due(task, day)
+        try:
+            await _apply(office, task, step, now)
+        except DomainError as exc:
+            # Changed meanwhile (feedback arrived, a clerk chased it by hand): its state now decides.
+            log.info("daily check %s: task %s skipped: %s", day, task.id, exc)
+            continue
+        outcome.steps[step] += 1
+    async with office.db.transaction() as conn:
+        await _digests(conn, office, day, now)
+        await conn.execute("UPDATE daily_runs SET finished_at = ? WHERE run_date = ?", (stamp(office.now()), day.isoformat()))
+    return outcome
+
+
+async def _apply(office: Office, task: Task, step: Escalation, now: datetime) -> None:
+    confirm = office.settings.escalation_mode is EscalationMode.CONFIRM
+    if step is Escalation.REMINDER_SLIP:
+        if confirm:
+            await draft(office, task, SlipType.REMINDER, now)
+        else:
+            await escalating.issue_reminder_slip(office, task.id, now)
+    elif step is Escalation.SUPERVISION_NOTICE:
+        if confirm:
+            await draft(office, task, SlipType.SUPERVISION, now)
+        else:
+            await escalating.issue_supervision_notice(office, task.id, now)
+    elif step in (Escalation.PROPOSE_INTERVIEW, Escalation.PROPOSE_TRANSFER):
+        await escalating.propose(office, task.id, now)
+
+
+async def draft(office: Office, task: Task, slip_type: SlipType, now: datetime) -> None:
+    """Confirm mode: a draft waits for one tap (签发 / 暂缓) by the clerk or 政务监督室."""
+    async with office.db.transaction() as conn:
+        cur = await conn.execute(
+            "INSERT OR IGNORE INTO drafts (task_id, type, created_on) VALUES (?, ?, ?)",
+            (task.id, slip_type.value, now.date().isoformat()),
+        )
+        if cur.rowcount != 1:
+            return
+        draft_id = cur.lastrowid
+        readers = (
+            await org.with_role(conn, Role.SUPERVISOR) if slip_type is SlipType.SUPERVISION else await issuer_and_section(conn, task)
+        )
+        keyboard = [[button(label("buttons", "issue_draft"), f"dri:{draft_id}"), button(label("buttons", "hold_draft"), f"drh:{draft_id}")]]
+        unit = await org.unit(conn, task.unit_id)
+        text = render("daily/draft", task=task, unit=unit, slip_type=slip_type, today=now.date())
+        for reader in readers:
+            await send(conn, reader, message(text, keyboard), now, task_id=task.id, purpose="draft")
+
+
+async def _digests(conn: aiosqlite.Connection, office: Office, day: date, now: datetime) -> None:
+    """Each unit's deadlines, each section's waiting work, and 政务监督室's summary of the day."""
+    due = await tasks.open_due_by(conn, day + timedelta(days=1))
+    per_unit: dict[int, dict[str, list[Task]]] = defaultdict(lambda: {"today": [], "tomorrow": [], "overdue": []})
+    for task in due:
+        step = escalation_due(task, day)
+        if step is Escalation.DUE_TOMORROW:
+            per_unit[task.unit_id]["tomorrow"].append(task)
+        elif step is Escalation.DUE_TODAY:
+            per_unit[task.unit_id]["today"].append(task)
+        elif task.deadline < day and not task.is_held:
+            per_unit[task.unit_id]["overdue"].append(task)
+    for unit_id, lists in per_unit.items():
+        for member in await org.unit_members(conn, unit_id):
+            await tell(conn, member, "daily/unit_digest", now, day=day, lists=lists, limit=DIGEST_LIMIT)
+    await _section_digests(conn, day, now)
+    await _summary(conn, day, now, due)
+
+
+async def _section_digests(conn: aiosqlite.Connection, day: date, now: datetime) -> None:
+    async with conn.execute(
+        """SELECT t.section_id, count(*) FROM tasks t WHERE t.status = 'feedback_pending' GROUP BY t.section_id"""
+    ) as cur:
+        waiting = {r[0]: r[1] async for r in cur}
+    async with conn.execute(
+        """SELECT t.section_id, d.type, count(*) FROM drafts d JOIN tasks t ON t.id = d.task_id
+           WHERE d.status = 'pending' GROUP BY t.section_id, d.type"""
+    ) as cur:
+        drafts: dict[int, dict[str, int]] = defaultdict(dict)
+        async for section_id, slip_type, count in cur:
+            drafts[section_id][slip_type] = count
+    for section in await org.sections(conn):
+        if not waiting.get(section.id) and not drafts.get(section.id):
+            continue
+        for person in await org.section_members(conn, section.id):
+            if person.has(Role.CLERK) or person.has(Role.SUPERVISOR):
+                await tell(conn, person, "daily/section_digest", now, day=day, waiting=waiting.get(section.id, 0), drafts=drafts.get(section.id, {}))
+
+
+async def _summary(conn: aiosqlite.Connection, day: date, now: datetime, due: list[Task]) -> None:
+    start = datetime.combine(day, time(0), now.tzinfo)
+    async with conn.execute(
+        """SELECT h.kind, h.details, t.title, u.name, s.year, s.seq FROM history h
+           JOIN tasks t ON t.id = h.task_id JOIN units u ON u.id = t.unit_id
+           JOIN slips s ON s.task_id = t.id AND s.type = 'assignment'
+           WHERE h.at >= ? AND h.at < ? AND h.kind IN
+             ('reminder_issued', 'supervision_issued', 'interview_proposed', 'transfer_proposed')
+           ORDER BY h.id""",
+        (stamp(start), stamp(start + timedelta(days=1))),
+    ) as cur:
+        events = [
+            (r[0], _json(r[1]), r[2], r[3], SlipNumber(SlipType.ASSIGNMENT, r[4], r[5])) async for r in cur
+        ]
+    overdue = sum(1 for t in due if t.deadline < day and not t.is_held)
+    for staff in await org.with_role(conn, Role.SUPERVISOR):
+        await tell(conn, staff, "daily/summary", now, day=day, events=events, overdue=overdue, limit=DIGEST_LIMIT)
+
+
+def _json(text: str) -> dict[str, object]:
+    value = json.loads(text)
+    return value if isinstance(value, dict) else {}

@@ -1,0 +1,197 @@
+"""The escalation chain of notice section 二: 催办单 → 督办通知单 → 约谈 → 移交作风办.
+
+Each step is one transaction: the task's new stage and window, the numbered slip with its
+text, the score event, the history entry, and the messages (the unit's copy with its buttons,
+the 政务监督室's 备案 copy) all commit together or not at all.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import aiosqlite
+
+from bot.domain import tasks as lifecycle
+from bot.domain.deadlines import overdue_days
+from bot.domain.errors import DomainError
+from bot.domain.org import Person, Role
+from bot.domain.scores import ScoreCategory
+from bot.domain.slips import Slip, SlipType
+from bot.domain.tasks import EscalationStage, Task
+from bot.services.context import Office
+from bot.services.notify import message, send, tell
+from bot.services.permissions import can_remind, is_supervision_office
+from bot.services.slip_keyboard import slip_keyboard
+from bot.services.slip_texts import reminder_text, supervision_text
+from bot.services.task_changes import load, save, unit_people
+from bot.storage import history, org, outbox, scores, slips
+from bot.texts import render
+
+MAX_NOTE = 1000
+
+
+async def _supervision_staff(conn: aiosqlite.Connection) -> list[Person]:
+    return await org.with_role(conn, Role.SUPERVISOR)
+
+
+async def _contact(conn: aiosqlite.Connection, actor: Person | None, task: Task, slip_type: SlipType) -> tuple[str, str]:
+    """联系人 and 联系电话 printed on the slip: whoever issues it, else the office that owns it."""
+    if actor is not None:
+        return actor.name, actor.phone
+    if slip_type is SlipType.SUPERVISION:
+        staff = await _supervision_staff(conn)
+        if staff:
+            return staff[0].name, staff[0].phone
+    return task.contact_name, task.contact_phone
+
+
+async def _deliver_slip(
+    conn: aiosqlite.Connection, office: Office, task: Task, slip: Slip, text: str, now: datetime
+) -> None:
+    """The unit's copy with its buttons, and the 政务监督室's 备案 copy."""
+    for member in await unit_people(conn, task):
+        await send(conn, member, message(text, slip_keyboard(task)), now, task_id=task.id, slip_id=slip.id, purpose="slip")
+    for staff in await _supervision_staff(conn):
+        await tell(conn, staff, "escalation/filed", now, task=task, slip=slip, text=text, task_id=task.id)
+
+
+async def issue_reminder_slip(office: Office, task_id: int, now: datetime, actor: Person | None = None) -> Slip:
+    """工作催办单 for an overdue task: −0.2 to the unit, a new window of w days, 备案 with 政务监督室.
+
+    "《工作交办单》下发后，对不能按时完成任务的责任单位，市政府办公室相关科室拟定《工作催办单》报政务监督室
+    备案后下发" — ``actor`` is the clerk issuing it by hand, or None for the daily check.
+    """
+    today = now.date()
+    window = office.settings.escalation_window_days
+    async with office.db.transaction() as conn:
+        task = await load(conn, task_id)
+        if actor is not None and not can_remind(actor, task):
+            raise DomainError("not_allowed")
+        after = lifecycle.issue_reminder(task, office.deadline_after(today, window), today)
+        number = await slips.next_number(conn, SlipType.REMINDER, today.year)
+        late = overdue_days(task.deadline, today)
+        unit = await org.unit(conn, task.unit_id)
+        assert unit is not None
+        name, phone = await _contact(conn, actor, task, SlipType.REMINDER)
+        text = reminder_text(office.settings.organisation, task, unit.name, number, late, window, today, name, phone)
+        slip = await slips.add(conn, task.id, number, today, actor.id if actor else None, text, window, late)
+        await save(conn, task, after, now)
+        await scores.book(
+            conn, task.unit_id, ScoreCategory.REMINDER_SLIP, office.settings.score_rules.points_for(ScoreCategory.REMINDER_SLIP),
+            today, now, note=number.full, task_id=task.id, slip_id=slip.id, recorded_by=actor.id if actor else None,
+        )
+        await history.append(
+            conn, "reminder_issued", now, task_id=task.id, actor_id=actor.id if actor else None,
+            number=number.full, overdue_days=late, window_deadline=after.deadline.isoformat(),
+        )
+        await _deliver_slip(conn, office, after, slip, text, now)
+    return slip
+
+
+async def issue_supervision_notice(office: Office, task_id: int, now: datetime, actor: Person | None = None) -> Slip:
+    """督办通知单 by 政务监督室 after the 催办单's window passed: −0.5, 纳入专项工作台账, new window.
+
+    "《工作催办单》下发后，仍不能按时完成任务的责任单位，由市政府办公室政务监督室下发《督办通知单》进行督办，
+    并将此项工作纳入专项工作台账进行跟踪督查".
+    """
+    today = now.date()
+    window = office.settings.escalation_window_days
+    async with office.db.transaction() as conn:
+        task = await load(conn, task_id)
+        if actor is not None and not is_supervision_office(actor):
+            raise DomainError("not_allowed")
+        after = lifecycle.issue_supervision_notice(task, office.deadline_after(today, window), today)
+        reminder = next((s for s in reversed(await slips.of_task(conn, task.id)) if s.number.type is SlipType.REMINDER), None)
+        assert reminder is not None, "the domain requires a 催办单 first"
+        number = await slips.next_number(conn, SlipType.SUPERVISION, today.year)
+        unit = await org.unit(conn, task.unit_id)
+        assert unit is not None
+        name, phone = await _contact(conn, actor, task, SlipType.SUPERVISION)
+        text = supervision_text(office.settings.organisation, task, unit.name, number, reminder, window, today, name, phone)
+        late = overdue_days(task.original_deadline, today)
+        slip = await slips.add(conn, task.id, number, today, actor.id if actor else None, text, window, late)
+        await save(conn, task, after, now)
+        await scores.book(
+            conn, task.unit_id, ScoreCategory.SUPERVISION_NOTICE,
+            office.settings.score_rules.points_for(ScoreCategory.SUPERVISION_NOTICE),
+            today, now, note=number.full, task_id=task.id, slip_id=slip.id, recorded_by=actor.id if actor else None,
+        )
+        await history.append(
+            conn, "supervision_issued", now, task_id=task.id, actor_id=actor.id if actor else None,
+            number=number.full, window_deadline=after.deadline.isoformat(),
+        )
+        await _deliver_slip(conn, office, after, slip, text, now)
+    return slip
+
+
+async def propose(office: Office, task_id: int, now: datetime) -> Task:
+    """约谈 or 移交 proposal to 政务监督室, made once when the window passes."""
+    async with office.db.transaction() as conn:
+        task = await load(conn, task_id)
+        after = lifecycle.propose(task, now.date())
+        await save(conn, task, after, now)
+        kind = "interview_proposed" if task.stage is EscalationStage.SUPERVISED else "transfer_proposed"
+        await history.append(conn, kind, now, task_id=task.id)
+        unit = await org.unit(conn, task.unit_id)
+        for staff in await _supervision_staff(conn):
+            await tell(conn, staff, f"escalation/{kind}", now, task=after, unit=unit, today=now.date(), task_id=task.id)
+    return after
+
+
+async def record_interview(
+    office: Office, actor: Person, task_id: int, held_on: date, leader: str, note: str, now: datetime
+) -> Task:
+    """约谈 recorded by 政务监督室: −3 to the unit, and a last window of w days.
+
+    "责任单位收到《督办通知单》仍没有完成工作任务，经市政府研究，由市政府领导对相关责任单位进行约谈，约谈一次扣3分".
+    """
+    if not is_supervision_office(actor):
+        raise DomainError("not_allowed")
+    leader, note = leader.strip(), note.strip()
+    if not leader:
+        raise DomainError("field_missing", field="约谈领导")
+    if len(note) > MAX_NOTE or len(leader) > 100:
+        raise DomainError("field_too_long", field="约谈情况", limit=MAX_NOTE)
+    if held_on > now.date():
+        raise DomainError("date_in_future", date=held_on.isoformat())
+    window = office.settings.escalation_window_days
+    async with office.db.transaction() as conn:
+        task = await load(conn, task_id)
+        after = lifecycle.record_interview(task, office.deadline_after(now.date(), window))
+        await save(conn, task, after, now)
+        await scores.book(
+            conn, task.unit_id, ScoreCategory.INTERVIEW, office.settings.score_rules.points_for(ScoreCategory.INTERVIEW),
+            held_on, now, note=f"{task.number.full} {leader}", task_id=task.id, recorded_by=actor.id,
+        )
+        await history.append(
+            conn, "interview_recorded", now, task_id=task.id, actor_id=actor.id,
+            held_on=held_on.isoformat(), leader=leader, note=note, last_deadline=after.deadline.isoformat(),
+        )
+        for member in await unit_people(conn, task):
+            await tell(conn, member, "escalation/interviewed", now, task=after, leader=leader, held_on=held_on, note=note, task_id=task.id)
+    return after
+
+
+async def record_transfer(office: Office, actor: Person, task_id: int, note: str, now: datetime) -> Task:
+    """移交市作风办: the task is marked 问责; the 作风办 contact, if configured, is told.
+
+    "约谈后仍未按要求完成工作任务的单位或个人，移交市作风办问责追责".
+    """
+    if not is_supervision_office(actor):
+        raise DomainError("not_allowed")
+    note = note.strip()
+    if len(note) > MAX_NOTE:
+        raise DomainError("field_too_long", field="移交说明", limit=MAX_NOTE)
+    async with office.db.transaction() as conn:
+        task = await load(conn, task_id)
+        after = lifecycle.record_transfer(task)
+        await save(conn, task, after, now)
+        await history.append(conn, "transfer_recorded", now, task_id=task.id, actor_id=actor.id, note=note)
+        unit = await org.unit(conn, task.unit_id)
+        for member in await unit_people(conn, task):
+            await tell(conn, member, "escalation/transferred", now, task=after, org=office.settings.organisation, task_id=task.id)
+        chat = office.settings.conduct_office_chat_id
+        if chat is not None:
+            text = render("escalation/handover", task=after, unit=unit, note=note, org=office.settings.organisation)
+            await outbox.enqueue(conn, chat, message(text), now, task_id=task.id, purpose="handover")
+    return after

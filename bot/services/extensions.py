@@ -1,0 +1,134 @@
+"""延期: "如确需延长办理时间的，需经分管市领导同意" (notice, section 二).
+
+A unit asks with a reason; its 分管市领导 approves (the deadline moves) or rejects with one tap.
+While the request waits, the task's escalation waits too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import aiosqlite
+
+from bot.domain import tasks as lifecycle
+from bot.domain.deadlines import next_workday_on_or_after
+from bot.domain.errors import DomainError
+from bot.domain.org import Person
+from bot.domain.tasks import Task
+from bot.services.context import Office
+from bot.services.notify import button, message, send, tell
+from bot.services.permissions import acts_for_unit, can_decide_extension
+from bot.services.task_changes import issuer_and_section, load, save, unit_people
+from bot.storage import history, org
+from bot.storage.rows import stamp
+from bot.texts import label, render
+
+MAX_REASON = 1000
+
+
+@dataclass(frozen=True)
+class ExtensionRequest:
+    """One 延期申请."""
+
+    id: int
+    task_id: int
+    requested_by: int
+    requested_until: date
+    reason: str
+    status: str
+
+
+async def _request(conn: aiosqlite.Connection, request_id: int) -> ExtensionRequest:
+    async with conn.execute(
+        "SELECT id, task_id, requested_by, requested_until, reason, status FROM extension_requests WHERE id = ?", (request_id,)
+    ) as cur:
+        row = await cur.fetchone()
+    if row is None:
+        raise DomainError("extension_unknown")
+    return ExtensionRequest(row[0], row[1], row[2], date.fromisoformat(row[3]), row[4], row[5])
+
+
+def requested_date(office: Office, task: Task, days: int | None, until: date | None, today: date) -> date:
+    """``N天`` counts from the current deadline; a date is taken as typed (moved off a rest day)."""
+    if until is None:
+        if days is None or not 1 <= days <= 365:
+            raise DomainError("deadline_days_invalid", days=days)
+        return office.deadline_after(max(task.deadline, today), days)
+    if until <= today or until <= task.deadline:
+        raise DomainError("extension_not_later", date=until.isoformat(), deadline=task.deadline.isoformat())
+    return next_workday_on_or_after(until, office.calendar)
+
+
+async def request_extension(
+    office: Office, person: Person, task_id: int, reason: str, now: datetime, *, days: int | None = None, until: date | None = None
+) -> tuple[Task, ExtensionRequest]:
+    """申请延期 with a reason; the unit's 分管市领导 receives 同意 / 不同意."""
+    reason = reason.strip()
+    if not reason:
+        raise DomainError("extension_needs_reason")
+    if len(reason) > MAX_REASON:
+        raise DomainError("field_too_long", field="理由", limit=MAX_REASON)
+    today = now.date()
+    async with office.db.transaction() as conn:
+        task = await load(conn, task_id)
+        if not acts_for_unit(person, task):
+            raise DomainError("not_allowed")
+        wanted = requested_date(office, task, days, until, today)
+        unit = await org.unit(conn, task.unit_id)
+        assert unit is not None
+        leader = await org.person(conn, unit.leader_id) if unit.leader_id else None
+        if leader is None or leader.telegram_id is None:
+            raise DomainError("extension_no_leader", unit=unit.name)
+        after = lifecycle.request_extension(task)
+        await save(conn, task, after, now)
+        cur = await conn.execute(
+            """INSERT INTO extension_requests (task_id, requested_by, requested_at, requested_until, reason, status)
+               VALUES (?, ?, ?, ?, ?, 'pending')""",
+            (task.id, person.id, stamp(now), wanted.isoformat(), reason),
+        )
+        request = ExtensionRequest(cur.lastrowid or 0, task.id, person.id, wanted, reason, "pending")
+        await history.append(
+            conn, "extension_requested", now, task_id=task.id, actor_id=person.id, until=wanted.isoformat(), reason=reason
+        )
+        keyboard = [[
+            button(label("buttons", "approve"), f"exa:{request.id}"),
+            button(label("buttons", "reject"), f"exr:{request.id}"),
+        ]]
+        text = render("extension/request", task=task, unit=unit, person=person, request=request)
+        await send(conn, leader, message(text, keyboard), now, task_id=task.id, purpose="extension")
+    return after, request
+
+
+async def decide_extension(
+    office: Office, leader: Person, request_id: int, approve: bool, now: datetime, granted_until: date | None = None
+) -> Task:
+    """同意 (the deadline moves to the requested, or a different, date) or 不同意."""
+    async with office.db.transaction() as conn:
+        request = await _request(conn, request_id)
+        if request.status != "pending":
+            raise DomainError("extension_decided")
+        task = await load(conn, request.task_id)
+        unit = await org.unit(conn, task.unit_id)
+        assert unit is not None
+        if not can_decide_extension(leader, unit):
+            raise DomainError("not_allowed")
+        until = None
+        if approve:
+            until = next_workday_on_or_after(granted_until or request.requested_until, office.calendar)
+            if until <= now.date() or until <= task.deadline:
+                raise DomainError("extension_not_later", date=until.isoformat(), deadline=task.deadline.isoformat())
+        after = lifecycle.decide_extension(task, until)
+        await save(conn, task, after, now)
+        await conn.execute(
+            "UPDATE extension_requests SET status = ?, decided_by = ?, decided_at = ?, granted_until = ? WHERE id = ?",
+            ("approved" if approve else "rejected", leader.id, stamp(now), until.isoformat() if until else None, request.id),
+        )
+        await history.append(
+            conn, "extension_approved" if approve else "extension_rejected", now, task_id=task.id, actor_id=leader.id,
+            until=until.isoformat() if until else None, previous_deadline=task.deadline.isoformat(),
+        )
+        readers = await unit_people(conn, task) + await issuer_and_section(conn, task)
+        for reader in readers:
+            await tell(conn, reader, "extension/decided", now, task=after, leader=leader, approved=approve, until=until, task_id=task.id)
+    return after

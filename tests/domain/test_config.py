@@ -1,0 +1,183 @@
+"""Settings: the example file, environment variables, bad values, and the secret token."""
+
+from __future__ import annotations
+
+from datetime import time
+from decimal import Decimal
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.config import ConfigError, EscalationMode, Organisation, Secret, Settings, load_settings
+from bot.domain.deadlines import DeadlineMode
+from bot.domain.scores import ScoreCategory
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "config.example.toml"
+TOKEN = "123456789:AAH-secret-token-value_xyz"
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "config.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_example_config_loads_and_equals_the_defaults() -> None:
+    """config.example.toml says "the values shown are the defaults": it must be true."""
+    assert load_settings(EXAMPLE, environ={}) == Settings()
+
+
+def test_defaults_are_the_notices() -> None:
+    """"原则上3天之内必须办结", "实行百分制计分", "年终总分低于80分", organisation of 邓州市."""
+    s = Settings()
+    assert s.escalation_window_days == 3
+    assert s.score_rules.base == Decimal("100")
+    assert s.score_rules.advanced_threshold == Decimal("80")
+    assert s.organisation == Organisation("邓州市人民政府", "市政府办公室", "市政府办公室政务监督室", "市作风办")
+    assert s.timezone == ZoneInfo("Asia/Shanghai")
+    assert s.daily_time == time(9, 0)
+    assert s.escalation_mode is EscalationMode.AUTO
+    assert s.deadline_mode is DeadlineMode.CALENDAR
+
+
+def test_no_file_and_no_environment_gives_defaults() -> None:
+    assert load_settings(None, environ={}) == Settings()
+
+
+def test_file_values_are_read(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        """
+        [organisation]
+        government = "南阳市人民政府"
+        [escalation]
+        window_days = 5
+        deadline_mode = "working"
+        mode = "confirm"
+        [schedule]
+        daily_time = "08:30"
+        """,
+    )
+    s = load_settings(path, environ={})
+    assert s.organisation.government == "南阳市人民政府"
+    assert s.organisation.office == "市政府办公室"
+    assert s.escalation_window_days == 5
+    assert s.deadline_mode is DeadlineMode.WORKING
+    assert s.escalation_mode is EscalationMode.CONFIRM
+    assert s.daily_time == time(8, 30)
+
+
+def test_environment_wins_over_the_file(tmp_path: Path) -> None:
+    """STYLE: "loaded once at start from TOML and DUBAN_* variables"; the variables win."""
+    path = write(
+        tmp_path,
+        """
+        [telegram]
+        token = "file-token"
+        api_url = "https://file.example"
+        [storage]
+        db = "from-file.db"
+        [schedule]
+        daily_time = "07:00"
+        timezone = "Asia/Shanghai"
+        [escalation]
+        mode = "auto"
+        """,
+    )
+    env = {
+        "DUBAN_TELEGRAM_TOKEN": TOKEN,
+        "DUBAN_TELEGRAM_BASE_URL": "http://127.0.0.1:8081",
+        "DUBAN_DB": "/var/lib/duban/env.db",
+        "DUBAN_DAILY_TIME": "09:30",
+        "DUBAN_TIMEZONE": "Asia/Urumqi",
+        "DUBAN_ESCALATION_MODE": "confirm",
+    }
+    s = load_settings(path, environ=env)
+    assert s.token is not None and s.token.reveal() == TOKEN
+    assert s.api_url == "http://127.0.0.1:8081"
+    assert s.db_path == Path("/var/lib/duban/env.db")
+    assert s.daily_time == time(9, 30)
+    assert s.timezone == ZoneInfo("Asia/Urumqi")
+    assert s.escalation_mode is EscalationMode.CONFIRM
+
+
+def test_config_file_named_by_environment(tmp_path: Path) -> None:
+    path = write(tmp_path, "[escalation]\nwindow_days = 4\n")
+    assert load_settings(None, environ={"DUBAN_CONFIG": str(path)}).escalation_window_days == 4
+
+
+@pytest.mark.parametrize(
+    ("toml", "key"),
+    [
+        ('[schedule]\ndaily_time = "25:00"\n', "schedule.daily_time"),
+        ('[escalation]\nmode = "fast"\n', "escalation.mode"),
+        ("[escalation]\nwindow_days = 0\n", "escalation.window_days"),
+        ("[escalation]\nwindow_days = -3\n", "escalation.window_days"),
+        ('[escalation]\ndeadline_mode = "lunar"\n', "escalation.deadline_mode"),
+        ('[escalation]\nwindow_dayz = 3\n', "escalation.window_dayz"),
+        ('colour = "red"\n', "colour"),
+        ('[schedule]\ntimezone = "Mars/Olympus"\n', "schedule.timezone"),
+        ('[telegram]\napi_url = "ftp://x"\n', "telegram.api_url"),
+        ('[scores.points]\nbonus = 2\n', "scores.points.bonus"),
+        ('[scores.points]\npraise = "lots"\n', "scores.points.praise"),
+        ('[onboarding]\ninvite_ttl_hours = "soon"\n', "onboarding.invite_ttl_hours"),
+        ('[organisation]\ngovernment = ""\n', "organisation.government"),
+    ],
+)
+def test_invalid_value_names_the_key(tmp_path: Path, toml: str, key: str) -> None:
+    """An invalid value stops start-up with a ConfigError naming the key."""
+    with pytest.raises(ConfigError) as info:
+        load_settings(write(tmp_path, toml), environ={})
+    assert key in str(info.value)
+
+
+def test_invalid_environment_value_is_refused() -> None:
+    with pytest.raises(ConfigError) as info:
+        load_settings(None, environ={"DUBAN_DAILY_TIME": "25:00"})
+    assert "daily_time" in str(info.value)
+
+
+def test_missing_or_broken_file_is_a_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError):
+        load_settings(tmp_path / "nope.toml", environ={})
+    with pytest.raises(ConfigError):
+        load_settings(write(tmp_path, "[escalation\n"), environ={})
+
+
+def test_token_never_prints(tmp_path: Path) -> None:
+    """SPEC §9: "the token and personal data never appear in logs"."""
+    s = load_settings(write(tmp_path, f'[telegram]\ntoken = "{TOKEN}"\n'), environ={})
+    assert s.token is not None and s.token.reveal() == TOKEN
+    for shown in (repr(s), str(s), repr(s.token), str(s.token), f"{s}", f"{s.token}", "%s" % (s,)):
+        assert TOKEN not in shown
+        assert "AAH-secret" not in shown
+    assert "********" in repr(s)
+
+
+def test_token_not_in_the_error_of_a_bad_value() -> None:
+    with pytest.raises(ConfigError) as info:
+        load_settings(None, environ={"DUBAN_TELEGRAM_TOKEN": TOKEN, "DUBAN_DAILY_TIME": "25:00"})
+    assert TOKEN not in str(info.value)
+
+
+def test_secret_equality_does_not_leak() -> None:
+    assert Secret(TOKEN) == Secret(TOKEN)
+    assert TOKEN not in repr([Secret(TOKEN)])
+
+
+def test_toml_float_becomes_an_exact_decimal(tmp_path: Path) -> None:
+    """TOML's 0.2 is a binary float; the score table must hold exactly Decimal("0.2")."""
+    path = write(tmp_path, "[scores]\nbase = 100.0\n[scores.points]\nreminder_slip = -0.2\npraise = 0.1\nmaterial_late = 0.2\n")
+    rules = load_settings(path, environ={}).score_rules
+    assert rules.points_for(ScoreCategory.REMINDER_SLIP) == Decimal("-0.2")
+    assert str(rules.points_for(ScoreCategory.REMINDER_SLIP)) == "-0.2"
+    assert rules.points_for(ScoreCategory.PRAISE) + rules.points_for(ScoreCategory.MATERIAL_LATE) == Decimal("0.3")
+    assert rules.points_for(ScoreCategory.SUPERVISION_NOTICE) == Decimal("-0.5")  # untouched default
+    assert rules.base == Decimal("100")
+
+
+def test_settings_are_frozen() -> None:
+    s = Settings()
+    with pytest.raises(AttributeError):
+        s.escalation_window_days = 5  # type: ignore[misc]

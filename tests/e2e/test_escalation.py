@@ -1,0 +1,123 @@
+"""The escalation chain of notice section 二, day by day through the real bot and the emulator:
+交办 → 到期提醒 → 催办单 → 督办通知单 → 约谈 → 移交作风办, with the unit's score after each step."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from datetime import date, datetime, time
+from decimal import Decimal
+from pathlib import Path
+
+from bot.domain.scores import ScoreRules, ranking
+from bot.domain.tasks import EscalationStage, SourceType
+from bot.services import escalating
+from bot.services.daily import run_daily
+from bot.services.issuing import AssignmentDraft, issue_assignment
+from bot.storage import scores, tasks
+from bot.texts import plain
+
+TZ_NOW = "Asia/Shanghai"
+
+
+def at(office, day: date, hour: int = 10) -> datetime:
+    return datetime.combine(day, time(hour), office.settings.timezone)
+
+
+async def unit_score(office, unit_id: int, year: int = 2026) -> Decimal:
+    events = await scores.between(office.db.reader, date(year, 1, 1), date(year, 12, 31), unit_id)
+    (row,) = ranking(events, [unit_id], year, ScoreRules())
+    return row.score
+
+
+async def daily(office, bot, day: date) -> None:
+    office.clock = lambda: at(office, day, 9)
+    await run_daily(office, day)
+    bot.bot_data["sender"].wake()
+
+
+async def duban_daily(office, day: str) -> str:
+    """`duban daily --date`, as an operator runs it, in its own process on the same database."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot.cli", "--db", str(office.settings.db_path), "daily", "--date", day,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await proc.communicate()
+    assert proc.returncode == 0, err.decode()
+    return out.decode()
+
+
+async def test_whole_escalation_day_by_day(office, bot, city):
+    clerk, official, supervisor = city["clerk"], city["zhujian"], city["supervisor"]
+    issued_on = date(2026, 12, 1)
+    office.clock = lambda: at(office, issued_on)
+    (issued,) = await issue_assignment(
+        office,
+        AssignmentDraft(
+            title="老旧小区改造进度核查", requirements="逐小区核查并报送进度表", basis="市政府常务会议纪要",
+            source=SourceType.LEADER_ASSIGNMENT, unit_ids=(official.person.unit_id,), period_days=7,
+        ),
+        clerk.person, office.now(),
+    )
+    bot.bot_data["sender"].wake()
+    await official.wait_for(text_contains="交办单")
+    unit_id = official.person.unit_id
+    assert await unit_score(office, unit_id) == Decimal("100")
+
+    # 在收件之日起7天内: issued 12-01, due at the end of 12-08.
+    await daily(office, bot, date(2026, 12, 7))
+    assert "明天到期" in (await official.wait_for(text_contains="督办提醒")).text
+    await daily(office, bot, date(2026, 12, 8))
+    assert "今天到期" in (await official.wait_for(text_contains="督办提醒")).text
+
+    # 12-09: overdue by one day → 工作催办单〔2026〕1号, −0.2, window 3 days (12-12 is a Saturday → 12-14).
+    out = await duban_daily(office, "2026-12-09")
+    assert "工作催办单：1项" in out
+    bot.bot_data["sender"].wake()
+    reminder = await official.wait_for(text_contains="工作催办单》")
+    assert plain(reminder.text).splitlines()[1] == "〔2026〕1号"
+    assert (
+        "老旧小区改造进度核查已于2026年12月1日交由你单位办理（邓州市人民政府工作交办单〔2026〕1号），期限7天。"
+        "现已逾期1天，请在本催办单下发后3日内向市政府办公室政务监督室上报办理结果情况（请在反馈材料中注明催办单编号）。"
+    ) in plain(reminder.text)
+    assert await unit_score(office, unit_id) == Decimal("99.8")
+    filed = await supervisor.wait_for(text_contains="备案")
+    assert "催办单〔2026〕1号" in filed.text and "现已逾期1天" in filed.text
+    task = await tasks.get(office.db.reader, issued.task.id)
+    assert task.stage is EscalationStage.REMINDED and task.deadline == date(2026, 12, 14)
+
+    # Rerunning the same day changes nothing: no second slip, no second deduction.
+    assert "已执行过" in await duban_daily(office, "2026-12-09")
+    assert await unit_score(office, unit_id) == Decimal("99.8")
+
+    # 12-15: the window has passed → 督办通知单〔2026〕1号, −0.5, into the 专项台账.
+    await daily(office, bot, date(2026, 12, 15))
+    notice = await official.wait_for(text_contains="督办通知单》")
+    assert (
+        "老旧小区改造进度核查已于2026年12月1日交由你单位办理，期限7天〔逾期1天后发出催办通知"
+        "（邓州市人民政府工作催办单〔2026〕1号）〕，但至今你单位未按要求完成工作任务，责令你单位在收到本督办通知单后3日内"
+        "向市政府办公室政务监督室上报办理结果情况（请在反馈材料中注明督办单编号）。"
+    ) in plain(notice.text)
+    assert await unit_score(office, unit_id) == Decimal("99.3")
+    task = await tasks.get(office.db.reader, issued.task.id)
+    assert task.stage is EscalationStage.SUPERVISED and task.special_ledger and task.deadline == date(2026, 12, 18)
+
+    # 12-19: window passed → 约谈 proposed to 政务监督室, once.
+    await daily(office, bot, date(2026, 12, 19))
+    assert "建议约谈" in (await supervisor.wait_for(text_contains="建议约谈")).text
+    await daily(office, bot, date(2026, 12, 20))
+    summary = await supervisor.wait_for(text_contains="2026年12月20日 督办日报")
+    assert "建议约谈" not in summary.text
+
+    # 约谈 recorded: −3, a last window of 3 days (12-22 … 12-25? from 12-21 → 12-24).
+    office.clock = lambda: at(office, date(2026, 12, 21))
+    await escalating.record_interview(office, supervisor.person, issued.task.id, date(2026, 12, 21), "刘副市长", "", office.now())
+    assert await unit_score(office, unit_id) == Decimal("96.3")
+    await daily(office, bot, date(2026, 12, 25))
+    assert "移交" in (await supervisor.wait_for(text_contains="建议移交")).text
+    office.clock = lambda: at(office, date(2026, 12, 25), 11)
+    await escalating.record_transfer(office, supervisor.person, issued.task.id, "", office.now())
+    task = await tasks.get(office.db.reader, issued.task.id)
+    assert task.stage is EscalationStage.TRANSFERRED
+    assert "移交市作风办" in (await official.wait_for(text_contains="问责追责")).text
+    assert await unit_score(office, unit_id) == Decimal("96.3")

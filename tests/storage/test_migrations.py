@@ -1,0 +1,143 @@
+"""Migrations on a blank SQLite file: the schema, the record of what ran, and the pragmas."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from bot.services.context import Office
+from bot.storage.db import Database
+from bot.storage.migrations import MIGRATIONS, applied, migrate
+
+TABLES = {
+    "migrations",
+    "people",
+    "person_roles",
+    "units",
+    "sections",
+    "invites",
+    "slip_sequences",
+    "tasks",
+    "slips",
+    "feedback",
+    "attachments",
+    "extension_requests",
+    "score_events",
+    "history",
+    "outbox",
+    "daily_runs",
+    "calendar_overrides",
+}
+
+KEY_COLUMNS = {
+    # 工作事项、工作要求、责任单位、责任人、时限要求 (notice, section 一), plus the lifecycle
+    "tasks": {
+        "title", "requirements", "basis", "source", "unit_id", "section_id", "responsible_id",
+        "issued_on", "period_days", "original_deadline", "deadline", "special_ledger",
+        "status", "stage", "extension_pending", "version",
+    },
+    "slips": {"task_id", "type", "year", "seq", "issued_on", "window_days", "overdue_days", "text"},
+    "slip_sequences": {"type", "year", "last"},
+    "score_events": {"unit_id", "category", "points", "occurred_on", "slip_id", "void_reason", "voided_by"},
+    "history": {"task_id", "actor_id", "kind", "at", "details"},
+    "outbox": {"chat_id", "person_id", "method", "payload", "status", "attempts", "not_before", "message_id"},
+    "invites": {"code", "person_id", "expires_at", "used_at"},
+    "migrations": {"name", "applied_at"},
+}
+
+
+async def columns(db: Database, table: str) -> dict[str, sqlite3.Row]:
+    async with db.reader.execute(f"PRAGMA table_info({table})") as cur:
+        return {row["name"]: row async for row in cur}
+
+
+async def test_blank_database_migrates(db_path: Path) -> None:
+    assert not db_path.exists()
+    async with Database(db_path) as db:
+        async with db.reader.execute("SELECT name FROM sqlite_master WHERE type = 'table'") as cur:
+            tables = {row[0] async for row in cur}
+        assert TABLES <= tables
+        for table, expected in KEY_COLUMNS.items():
+            assert expected <= set(await columns(db, table)), table
+
+
+async def test_migration_is_recorded_with_its_time(db_path: Path) -> None:
+    """STYLE (simonw/llm): "records each applied name with its time in a table"."""
+    before = datetime.now().astimezone()
+    async with Database(db_path) as db:
+        async with db.reader.execute("SELECT name, applied_at FROM migrations ORDER BY rowid") as cur:
+            rows = [(r[0], r[1]) async for r in cur]
+    assert [name for name, _ in rows] == [fn.__name__ for fn in MIGRATIONS]
+    assert rows[0][0] == "m001_initial"
+    at = datetime.fromisoformat(rows[0][1])
+    assert at.tzinfo is not None
+    assert abs((at - before).total_seconds()) < 60
+
+
+async def test_points_are_stored_as_text_and_slip_numbers_unique(db_path: Path) -> None:
+    """Exact decimal text for points; a slip number can exist once per type and year."""
+    async with Database(db_path) as db:
+        points = (await columns(db, "score_events"))["points"]
+        assert points["type"] == "TEXT"
+        async with db.reader.execute("PRAGMA index_list(slips)") as cur:
+            unique = [r["name"] async for r in cur if r["unique"]]
+        index_columns = set()
+        for name in unique:
+            async with db.reader.execute(f"PRAGMA index_info({name})") as cur:
+                index_columns.add(tuple([r["name"] async for r in cur]))
+        assert ("type", "year", "seq") in index_columns
+
+
+@pytest.mark.parametrize("connection", ["writer", "reader"])
+async def test_wal_and_foreign_keys(db_path: Path, connection: str) -> None:
+    """WAL so readers never wait for the writer; foreign keys enforced on every connection."""
+    async with Database(db_path) as db:
+        conn = db._writer if connection == "writer" else db.reader
+        assert conn is not None
+        async with conn.execute("PRAGMA journal_mode") as cur:
+            assert (await cur.fetchone())[0] == "wal"
+        async with conn.execute("PRAGMA foreign_keys") as cur:
+            assert (await cur.fetchone())[0] == 1
+
+
+async def test_foreign_keys_are_enforced(db_path: Path) -> None:
+    async with Database(db_path) as db:
+        with pytest.raises(sqlite3.IntegrityError):
+            async with db.transaction() as conn:
+                await conn.execute(
+                    "INSERT INTO person_roles (person_id, role) VALUES (?, ?)", (999, "clerk")
+                )
+
+
+async def test_reopening_applies_nothing_twice(db_path: Path) -> None:
+    async with Database(db_path) as db:
+        async with db.transaction() as conn:
+            await conn.execute("INSERT INTO units (name, kind) VALUES ('穰东镇人民政府', 'town')")
+        first = await applied(db.reader)
+    async with Database(db_path) as db:
+        assert await applied(db.reader) == first
+        async with db.reader.execute("SELECT count(*) FROM migrations") as cur:
+            assert (await cur.fetchone())[0] == len(MIGRATIONS)
+        async with db.reader.execute("SELECT name FROM units") as cur:
+            assert [r[0] async for r in cur] == ["穰东镇人民政府"]  # data kept
+        assert db._writer is not None
+        assert await migrate(db._writer) == []
+
+
+async def test_two_processes_opening_at_once_migrate_once(db_path: Path) -> None:
+    """The bot and a CLI command may start together on a blank file."""
+    first, second = Database(db_path), Database(db_path)
+    await asyncio.gather(first.open(), second.open())
+    try:
+        assert await applied(first.reader) == [fn.__name__ for fn in MIGRATIONS]
+    finally:
+        await first.close()
+        await second.close()
+
+
+async def test_office_opens_a_migrated_database(office: Office) -> None:
+    assert await applied(office.db.reader) == [fn.__name__ for fn in MIGRATIONS]
