@@ -24,7 +24,7 @@ FEATURES = (start, issue, slip_actions, lookup)
 
 
 def build_application(
-    office: Office, *, per_second: float = 30.0, per_chat_interval: float = 1.0, schedule: bool = True
+    office: Office, *, per_second: float | None = None, per_chat_interval: float | None = None, schedule: bool = True
 ) -> Application:  # type: ignore[type-arg]
     """The bot for ``office``, talking to ``office.settings.api_url``; the sender and (unless
     ``schedule`` is False, as in tests that choose their dates) the daily check start with it."""
@@ -42,7 +42,12 @@ def build_application(
     )
     application.bot_data["office"] = office
     application.bot_data["schedule"] = schedule
-    application.bot_data["sender"] = Sender(office, application.bot, per_second, per_chat_interval)
+    application.bot_data["sender"] = Sender(
+        office,
+        application.bot,
+        settings.send_per_second if per_second is None else per_second,
+        settings.send_chat_interval if per_chat_interval is None else per_chat_interval,
+    )
     for feature in FEATURES:
         feature.register(application)
     fallback.register(application)

@@ -73,6 +73,10 @@ class Settings:
     bot_username: str = "duban_bot"
     """For invite deep links printed by the CLI; the running bot uses its real username."""
     """Bot API server; ``{api_url}/bot<token>/method``. A self-hosted server or the emulator."""
+    send_per_second: float = 30.0
+    """Messages a second overall (Telegram's limit is 30)."""
+    send_chat_interval: float = 1.0
+    """Seconds between two messages to one chat (Telegram's limit is 1 a second)."""
     db_path: Path = Path("duban.db")
     archive_dir: Path = Path("archive")
     """Local copies of feedback attachments."""
@@ -143,6 +147,8 @@ def _flatten(raw: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
 
 _ORG_KEYS = {f"organisation.{f.name}" for f in fields(Organisation)}
 _KNOWN = set(ENV_KEYS.values()) | _ORG_KEYS | {
+    "telegram.messages_per_second",
+    "telegram.chat_interval_seconds",
     "escalation.window_days",
     "escalation.deadline_mode",
     "onboarding.invite_ttl_hours",
@@ -169,6 +175,10 @@ def _build(flat: Mapping[str, Any]) -> Settings:
         s = replace(s, api_url=url)
     if "telegram.bot_username" in flat:
         s = replace(s, bot_username=_text(flat, "telegram.bot_username").lstrip("@"))
+    if "telegram.messages_per_second" in flat:
+        s = replace(s, send_per_second=_number(flat, "telegram.messages_per_second"))
+    if "telegram.chat_interval_seconds" in flat:
+        s = replace(s, send_chat_interval=_number(flat, "telegram.chat_interval_seconds"))
     if "storage.db" in flat:
         s = replace(s, db_path=Path(_text(flat, "storage.db")))
     if "storage.archive_dir" in flat:
@@ -205,6 +215,16 @@ def _integer(flat: Mapping[str, Any], key: str) -> int:
         return int(flat[key])
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"配置项 {key} 必须是整数: {flat[key]!r}") from exc
+
+
+def _number(flat: Mapping[str, Any], key: str) -> float:
+    try:
+        value = float(flat[key])
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"配置项 {key} 必须是数字: {flat[key]!r}") from exc
+    if value < 0:
+        raise ConfigError(f"配置项 {key} 不能为负数: {value}")
+    return value
 
 
 def _positive(flat: Mapping[str, Any], key: str) -> int:

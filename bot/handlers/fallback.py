@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.handlers.common import current_person, reply
 from bot.handlers.context import DubanContext
@@ -39,6 +39,14 @@ async def anything(update: Update, context: DubanContext) -> None:
         await reply(update, "fallback/not_understood")
 
 
+async def nothing_to_cancel(update: Update, context: DubanContext) -> None:
+    """/cancel with no dialog open (inside one, the dialog's own /cancel answers first)."""
+    if await current_person(update, context) is None:
+        await reply(update, "start/unknown")
+        return
+    await reply(update, "fallback/nothing_to_cancel")
+
+
 async def edited(update: Update, context: DubanContext) -> None:
     """An edit of an old message changes nothing already recorded."""
     await reply(update, "fallback/edited")
@@ -53,6 +61,7 @@ async def stale_button(update: Update, context: DubanContext) -> None:
 def register(application: Application) -> None:  # type: ignore[type-arg]
     """Add the catch-alls in a late group."""
     application.add_handler(MessageHandler(filters.ChatType.GROUPS, group_chat), group=FALLBACK_GROUP)
+    application.add_handler(CommandHandler("cancel", nothing_to_cancel, filters=filters.ChatType.PRIVATE), group=FALLBACK_GROUP)
     application.add_handler(MessageHandler(filters.UpdateType.EDITED, edited), group=FALLBACK_GROUP)
     application.add_handler(MessageHandler(filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE, anything), group=FALLBACK_GROUP)
     application.add_handler(CallbackQueryHandler(stale_button), group=FALLBACK_GROUP)

@@ -1,7 +1,180 @@
-"""(being written)"""
+"""/tasks, /task <编号> and /overdue: reading the 台账, always within the asker's scope."""
 
-from telegram.ext import Application
+from __future__ import annotations
+
+import re
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import BadRequest
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+
+from bot.domain.errors import DomainError
+from bot.domain.org import Person
+from bot.handlers.common import current_person, refuse, reply
+from bot.handlers.context import DubanContext
+from bot.handlers.menu import may_use
+from bot.services import queries
+from bot.services.queries import TaskDetail, TaskPage
+from bot.texts import label, plain, render
+
+MESSAGE_LIMIT = 4096
+"""Telegram's longest message, in UTF-16 code units of the text it shows."""
+
+HISTORY_STEPS = (40, 20, 10, 5, 2, 0)
+"""How many of the latest history entries /task falls back to when everything does not fit."""
+
+CLIP_STEPS = (None, 1000, 400)
+"""Then how long 工作要求 and 根据 may run before they are cut."""
+
+PAGE_DATA = re.compile(r"^(tasks|overdue):(\d{1,6})(?::(\d{1,12}))?$")
+"""``tasks:<page>[:<unit id>]``: which list, which page, which unit it was narrowed to."""
+
+
+async def _asker(update: Update, context: DubanContext, command: str) -> Person | None:
+    """The bound person allowed ``command``; otherwise the refusal is sent and None returned."""
+    person = await current_person(update, context)
+    if person is None:
+        if update.callback_query is not None:
+            await update.callback_query.answer(plain(render("start/unknown")), show_alert=True)
+        else:
+            await reply(update, "start/unknown")
+        return None
+    if not may_use(person, command):
+        await refuse(update, DomainError("not_allowed"))
+        return None
+    return person
+
+
+async def tasks_command(update: Update, context: DubanContext) -> None:
+    """The asker's open tasks, grouped by status; ``/tasks 住建局`` narrows to one unit."""
+    await _first_page(update, context, "tasks")
+
+
+async def overdue_command(update: Update, context: DubanContext) -> None:
+    """The overdue tasks in the asker's scope, with the days overdue."""
+    await _first_page(update, context, "overdue")
+
+
+async def _first_page(update: Update, context: DubanContext, kind: str) -> None:
+    person = await _asker(update, context, kind)
+    if person is None:
+        return
+    unit_name = " ".join(context.args or ()).strip() or None
+    try:
+        page = await queries.task_page(
+            context.office, person, context.office.now().date(), unit_name=unit_name, overdue=kind == "overdue"
+        )
+    except DomainError as exc:
+        await refuse(update, exc)
+        return
+    assert update.effective_message is not None
+    await update.effective_message.reply_text(_page_text(kind, page, context), reply_markup=_pager(kind, page))
+
+
+async def turn_page(update: Update, context: DubanContext) -> None:
+    """上一页 / 下一页: the same list, page and unit from the button, the person checked again."""
+    query = update.callback_query
+    assert query is not None
+    match = PAGE_DATA.match(query.data or "")
+    assert match is not None  # the handler's pattern
+    kind, number, unit_id = match.group(1), int(match.group(2)), match.group(3)
+    person = await _asker(update, context, kind)
+    if person is None:
+        return
+    try:
+        page = await queries.task_page(
+            context.office, person, context.office.now().date(), page=number,
+            unit_id=int(unit_id) if unit_id else None, overdue=kind == "overdue",
+        )
+    except DomainError as exc:
+        await refuse(update, exc)
+        return
+    try:
+        await query.edit_message_text(_page_text(kind, page, context), reply_markup=_pager(kind, page))
+    except BadRequest as exc:
+        # Pressing the page already shown: Telegram refuses an edit that changes nothing.
+        if "not modified" not in str(exc).lower():
+            raise
+    await query.answer()
+
+
+def _page_text(kind: str, page: TaskPage, context: DubanContext) -> str:
+    return render(f"lookup/{kind}", page=page, today=context.office.now().date(), label=label)
+
+
+def _pager(kind: str, page: TaskPage) -> InlineKeyboardMarkup | None:
+    suffix = f":{page.unit.id}" if page.unit is not None else ""
+    row = []
+    if page.has_previous:
+        row.append(InlineKeyboardButton(label("buttons", "previous"), callback_data=f"{kind}:{page.page - 1}{suffix}"))
+    if page.has_next:
+        row.append(InlineKeyboardButton(label("buttons", "next"), callback_data=f"{kind}:{page.page + 1}{suffix}"))
+    return InlineKeyboardMarkup([row]) if row else None
+
+
+async def task_command(update: Update, context: DubanContext) -> None:
+    """One task in full: its fields, slips, pending feedback and history."""
+    person = await _asker(update, context, "task")
+    if person is None:
+        return
+    office = context.office
+    today = office.now().date()
+    text = " ".join(context.args or ()).strip()
+    try:
+        if not text:
+            raise DomainError("slip_number_invalid", text="")
+        detail = await queries.task_detail(office, person, text, today)
+    except DomainError as exc:
+        if exc.code not in ("slip_number_invalid", "task_unknown"):
+            await refuse(update, exc)
+            return
+        lines = await queries.open_lines(office, person, today)
+        await reply(update, "lookup/not_found", text=text, lines=lines, year=today.year, label=label)
+        return
+    assert update.effective_message is not None
+    await update.effective_message.reply_text(_fitted_detail(detail, context))
+
+
+def _fitted_detail(detail: TaskDetail, context: DubanContext) -> str:
+    """The detail as long as it fits: older history goes first, then long texts are cut."""
+    total = len(detail.history)
+    shown_steps = [total] + [n for n in HISTORY_STEPS if n < total]
+    text = ""
+    for clip in CLIP_STEPS:
+        for shown in shown_steps:
+            text = _detail_text(detail, context, shown, clip)
+            if _length(text) <= MESSAGE_LIMIT:
+                return text
+    return text  # unreachable with the storage's field limits; Telegram would refuse it
+
+
+def _detail_text(detail: TaskDetail, context: DubanContext, shown: int, clip: int | None) -> str:
+    entries = detail.history[len(detail.history) - shown :] if shown else ()
+    return render(
+        "lookup/task", d=detail, t=detail.task, entries=entries, omitted=len(detail.history) - len(entries),
+        clip=clip, tz=context.office.settings.timezone, kind_name=_history_name, label=label,
+        today=context.office.now().date(),
+    )
+
+
+def _history_name(kind: str) -> str:
+    try:
+        return label("history", kind)
+    except KeyError:
+        return label("history", "other")
+
+
+def _length(html: str) -> int:
+    # The HTML is never shorter than the text Telegram shows from it, so measuring it is safe.
+    return len(html.encode("utf-16-le")) // 2
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
-    """Add this module's handlers."""
+    """Add /tasks, /task, /overdue and the page buttons."""
+    private = filters.ChatType.PRIVATE
+    application.add_handler(CommandHandler("tasks", tasks_command, filters=private))
+    application.add_handler(CommandHandler("task", task_command, filters=private))
+    application.add_handler(CommandHandler("overdue", overdue_command, filters=private))
+    application.add_handler(CallbackQueryHandler(turn_page, pattern=PAGE_DATA))
+
+

@@ -13,9 +13,18 @@ from bot.storage.outbox import OutboxMessage
 
 
 async def delivered(conn: aiosqlite.Connection, row: OutboxMessage, now: datetime) -> None:
-    """A slip reached its reader: tell the slip's issuer (who, when)."""
+    """A slip reached its unit: tell the slip's issuer (who, when), once per slip.
+
+    A unit with several bound people gets several copies; the issuer hears of the first.
+    """
     if row.purpose != "slip" or row.slip_id is None or row.person_id is None:
         return
+    async with conn.execute(
+        "SELECT 1 FROM outbox WHERE slip_id = ? AND purpose = 'slip' AND status = 'sent' AND id != ? LIMIT 1",
+        (row.slip_id, row.id),
+    ) as cur:
+        if await cur.fetchone():
+            return
     slip = await slips.get(conn, row.slip_id)
     reader = await org.person(conn, row.person_id)
     if slip is None or reader is None or slip.issued_by is None:

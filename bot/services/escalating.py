@@ -46,13 +46,20 @@ async def _contact(conn: aiosqlite.Connection, actor: Person | None, task: Task,
 
 
 async def _deliver_slip(
-    conn: aiosqlite.Connection, office: Office, task: Task, slip: Slip, text: str, now: datetime
+    conn: aiosqlite.Connection, task: Task, slip: Slip, text: str, now: datetime, actor: Person | None
 ) -> None:
-    """The unit's copy with its buttons, and the 政务监督室's 备案 copy."""
+    """The unit's copy with its buttons, and the 备案 with 政务监督室.
+
+    A slip issued by hand is filed with a copy of its own; those the daily check issues are
+    filed in its one summary to 政务监督室, which would otherwise get hundreds of messages.
+    """
     for member in await unit_people(conn, task):
         await send(conn, member, message(text, slip_keyboard(task)), now, task_id=task.id, slip_id=slip.id, purpose="slip")
+    if actor is None:
+        return
     for staff in await _supervision_staff(conn):
-        await tell(conn, staff, "escalation/filed", now, task=task, slip=slip, text=text, task_id=task.id)
+        if staff.id != actor.id:
+            await tell(conn, staff, "escalation/filed", now, task=task, slip=slip, text=text, task_id=task.id)
 
 
 async def issue_reminder_slip(office: Office, task_id: int, now: datetime, actor: Person | None = None) -> Slip:
@@ -84,7 +91,7 @@ async def issue_reminder_slip(office: Office, task_id: int, now: datetime, actor
             conn, "reminder_issued", now, task_id=task.id, actor_id=actor.id if actor else None,
             number=number.full, overdue_days=late, window_deadline=after.deadline.isoformat(),
         )
-        await _deliver_slip(conn, office, after, slip, text, now)
+        await _deliver_slip(conn, after, slip, text, now, actor)
     return slip
 
 
@@ -120,7 +127,7 @@ async def issue_supervision_notice(office: Office, task_id: int, now: datetime, 
             conn, "supervision_issued", now, task_id=task.id, actor_id=actor.id if actor else None,
             number=number.full, window_deadline=after.deadline.isoformat(),
         )
-        await _deliver_slip(conn, office, after, slip, text, now)
+        await _deliver_slip(conn, after, slip, text, now, actor)
     return slip
 
 

@@ -81,8 +81,8 @@ async def test_whole_escalation_day_by_day(office, bot, city):
         "现已逾期1天，请在本催办单下发后3日内向市政府办公室政务监督室上报办理结果情况（请在反馈材料中注明催办单编号）。"
     ) in plain(reminder.text)
     assert await unit_score(office, unit_id) == Decimal("99.8")
-    filed = await supervisor.wait_for(text_contains="备案")
-    assert "催办单〔2026〕1号" in filed.text and "现已逾期1天" in filed.text
+    filed = await supervisor.wait_for(text_contains="2026年12月9日 督办日报")
+    assert "下发工作催办单（备案） 催办单〔2026〕1号 住建局" in filed.text
     task = await tasks.get(office.db.reader, issued.task.id)
     assert task.stage is EscalationStage.REMINDED and task.deadline == date(2026, 12, 14)
 

@@ -1,0 +1,279 @@
+"""Read-side use cases: a person's 台账 lines, one task with its slips and history, overdue tasks.
+
+Nothing here writes. Every query starts from the person asking and their scope (SPEC section 2):
+政务监督室, the principal and the administrator see every task; a clerk the tasks its 科室 issued;
+a 责任单位's official the unit's; a 分管市领导 the tasks of the units in their charge. A person
+holding several roles sees the union.
+"""
+
+from __future__ import annotations
+
+import heapq
+from dataclasses import dataclass
+from datetime import date
+
+import aiosqlite
+
+from bot.domain.deadlines import days_left
+from bot.domain.errors import DomainError
+from bot.domain.org import Person, Role, Unit
+from bot.domain.slip_numbers import parse_slip_reference
+from bot.domain.slips import Slip, SlipReference, SlipType
+from bot.domain.tasks import Task, TaskStatus
+from bot.services.context import Office
+from bot.services.permissions import can_see
+from bot.storage import feedback as feedback_store
+from bot.storage import history, org, slips, tasks
+from bot.storage.feedback import Feedback
+from bot.storage.history import HistoryEntry
+
+PAGE_SIZE = 10
+"""Lines per page of /tasks and /overdue: ten short lines stay far below Telegram's 4096."""
+
+SUGGESTIONS = 10
+"""Open slips offered when a number was not found."""
+
+STATUS_ORDER = (TaskStatus.ISSUED, TaskStatus.ACKNOWLEDGED, TaskStatus.FEEDBACK_PENDING, TaskStatus.COMPLETED)
+
+
+@dataclass(frozen=True)
+class Part:
+    """One piece of a person's scope, as ``tasks.in_scope`` filters: a unit, a section, or all."""
+
+    unit_id: int | None = None
+    section_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The tasks a person may read; an empty ``parts`` means none."""
+
+    parts: tuple[Part, ...]
+    units: tuple[Unit, ...]
+    """The units the person may filter by (every unit for those who see everything)."""
+
+    @property
+    def empty(self) -> bool:
+        """A person whose roles show no task (a leader with no unit in charge, say)."""
+        return not self.parts
+
+
+@dataclass(frozen=True)
+class TaskLine:
+    """One 台账 line as a list shows it."""
+
+    task: Task
+    unit_name: str
+    days_left: int
+    """Calendar days to the current deadline; negative once past it."""
+
+    @property
+    def overdue(self) -> bool:
+        """Past the deadline with nothing pending: the clock is running against the unit."""
+        return self.days_left < 0 and not self.task.is_held
+
+
+@dataclass(frozen=True)
+class TaskPage:
+    """One page of a list, lines grouped by status in the order of the lifecycle."""
+
+    page: int
+    has_next: bool
+    groups: tuple[tuple[TaskStatus, tuple[TaskLine, ...]], ...]
+    unit: Unit | None = None
+    """The unit the list was narrowed to, if any."""
+
+    @property
+    def has_previous(self) -> bool:
+        """Whether a 上一页 button makes sense."""
+        return self.page > 0
+
+    @property
+    def empty(self) -> bool:
+        """No line on this page."""
+        return not self.groups
+
+
+@dataclass(frozen=True)
+class TaskDetail:
+    """Everything about one task that /task shows."""
+
+    task: Task
+    unit: Unit | None
+    section_name: str
+    responsible_name: str
+    issuer_name: str
+    slips: tuple[Slip, ...]
+    pending_feedback: Feedback | None
+    feedback_by: str
+    history: tuple[HistoryEntry, ...]
+    days_left: int
+
+
+async def scope_of(conn: aiosqlite.Connection, person: Person) -> Scope:
+    """The union of what the person's roles show."""
+    all_units = await org.units(conn)
+    if person.sees_everything:
+        return Scope((Part(),), tuple(all_units))
+    parts: list[Part] = []
+    visible: dict[int, Unit] = {}
+    if person.has(Role.CLERK) and person.section_id is not None:
+        parts.append(Part(section_id=person.section_id))
+        visible.update((u.id, u) for u in all_units)  # a section issues to any unit
+    if person.has(Role.RESPONSIBLE) and person.unit_id is not None:
+        parts.append(Part(unit_id=person.unit_id))
+        visible.update((u.id, u) for u in all_units if u.id == person.unit_id)
+    if person.has(Role.LEADER):
+        for unit in all_units:
+            if unit.leader_id == person.id:
+                parts.append(Part(unit_id=unit.id))
+                visible[unit.id] = unit
+    return Scope(tuple(dict.fromkeys(parts)), tuple(sorted(visible.values(), key=lambda u: u.id)))
+
+
+def narrow(scope: Scope, unit: Unit) -> Scope:
+    """The scope cut down to one unit (a filter only ever removes tasks)."""
+    parts: list[Part] = []
+    for part in scope.parts:
+        if part.unit_id is None:
+            parts.append(Part(unit_id=unit.id, section_id=part.section_id))
+        elif part.unit_id == unit.id:
+            parts.append(part)
+    return Scope(tuple(dict.fromkeys(parts)), (unit,))
+
+
+def find_unit(scope: Scope, name: str) -> Unit:
+    """The unit a person typed: its exact name, or the one unit whose name contains the text."""
+    name = name.strip()
+    exact = [u for u in scope.units if u.name == name]
+    if exact:
+        return exact[0]
+    partial = [u for u in scope.units if name and name in u.name]
+    if len(partial) == 1:
+        return partial[0]
+    raise DomainError("unit_not_in_scope", unit=name, units=[u.name for u in scope.units])
+
+
+async def _lines(
+    conn: aiosqlite.Connection, scope: Scope, *, skip: int, take: int, overdue_on: date | None, today: date
+) -> list[TaskLine]:
+    """Lines ``skip`` … ``skip + take`` of the scope, by deadline, merged across its parts."""
+    if len(scope.parts) == 1:
+        part = scope.parts[0]
+        window = await tasks.in_scope(
+            conn, unit_id=part.unit_id, section_id=part.section_id, overdue_on=overdue_on, limit=take, offset=skip
+        )
+    else:
+        # Each part's first skip + take lines hold the union's first skip + take; parts may
+        # overlap (a clerk's section issued to the clerk's own unit), so each task counts once.
+        per_part = [
+            await tasks.in_scope(
+                conn, unit_id=p.unit_id, section_id=p.section_id, overdue_on=overdue_on, limit=skip + take
+            )
+            for p in scope.parts
+        ]
+        merged = heapq.merge(*per_part, key=lambda t: (t.deadline, t.id))
+        window = list({t.id: t for t in merged}.values())[skip : skip + take]
+    names = {u.id: u.name for u in await org.units(conn)}
+    return [TaskLine(t, names.get(t.unit_id, ""), days_left(t.deadline, today)) for t in window]
+
+
+def _grouped(lines: list[TaskLine]) -> tuple[tuple[TaskStatus, tuple[TaskLine, ...]], ...]:
+    return tuple(
+        (status, tuple(line for line in lines if line.task.status is status))
+        for status in STATUS_ORDER
+        if any(line.task.status is status for line in lines)
+    )
+
+
+async def task_page(
+    office: Office, person: Person, today: date, *, page: int = 0, unit_name: str | None = None,
+    unit_id: int | None = None, overdue: bool = False,
+) -> TaskPage:
+    """A page of the person's open tasks (or only the overdue ones), optionally for one unit.
+
+    Raises:
+        DomainError: ``unit_not_in_scope`` when the unit typed is not one the person may see.
+    """
+    conn = office.db.reader
+    scope = await scope_of(conn, person)
+    unit: Unit | None = None
+    if unit_name:
+        unit = find_unit(scope, unit_name)
+    elif unit_id is not None:
+        # From a button: the id is re-checked against the scope, never trusted.
+        unit = next((u for u in scope.units if u.id == unit_id), None)
+        if unit is None:
+            raise DomainError("not_allowed")
+    if unit is not None:
+        scope = narrow(scope, unit)
+    page = max(0, page)
+    if scope.empty:
+        return TaskPage(page, False, (), unit)
+    lines = await _lines(
+        conn, scope, skip=page * PAGE_SIZE, take=PAGE_SIZE + 1, overdue_on=today if overdue else None, today=today
+    )
+    return TaskPage(page, len(lines) > PAGE_SIZE, _grouped(lines[:PAGE_SIZE]), unit)
+
+
+async def open_lines(office: Office, person: Person, today: date, limit: int = SUGGESTIONS) -> tuple[TaskLine, ...]:
+    """The person's first open tasks by deadline, to suggest numbers they may have meant."""
+    conn = office.db.reader
+    scope = await scope_of(conn, person)
+    if scope.empty:
+        return ()
+    return tuple(await _lines(conn, scope, skip=0, take=limit, overdue_on=None, today=today))
+
+
+async def task_detail(office: Office, person: Person, text: str, today: date) -> TaskDetail:
+    """The task a typed slip number names, if the person may see it.
+
+    Any of the three slips finds its task: 交办单〔2026〕12号, 催办单 3号, or a bare 12号 (the
+    交办单 first). A task outside the person's scope is refused with ``not_allowed`` rather than
+    reported unknown: slip numbers run without gaps, so that a number exists is no secret; the
+    task's title, unit and history are, and none of them is shown.
+
+    Raises:
+        DomainError: ``slip_number_invalid`` for text that is no slip number; ``task_unknown``
+            when no slip has that number; ``not_allowed`` when its task is out of scope.
+    """
+    conn = office.db.reader
+    reference = parse_slip_reference(text, today.year)
+    # 交办单 first: "12号" on its own means the 交办单 people cite in feedback. One look-up per
+    # type, so each uses the (type, year, seq) index rather than scanning every slip.
+    types = [reference.type] if reference.type is not None else list(SlipType)
+    candidates = [
+        slip for t in types for slip in await slips.find(conn, SlipReference(t, reference.year, reference.seq))
+    ]
+    found: list[Task] = []
+    for slip in candidates:
+        task = await tasks.get(conn, slip.task_id)
+        if task is not None and task.id not in {t.id for t in found}:
+            found.append(task)
+    if not found:
+        raise DomainError("task_unknown", text=text)
+    for task in found:
+        unit = await org.unit(conn, task.unit_id)
+        if can_see(person, task, unit):
+            return await _detail(conn, task, unit, today)
+    raise DomainError("not_allowed")
+
+
+async def _detail(conn: aiosqlite.Connection, task: Task, unit: Unit | None, today: date) -> TaskDetail:
+    section = await org.section(conn, task.section_id)
+    responsible = await org.person(conn, task.responsible_id) if task.responsible_id else None
+    issuer = await org.person(conn, task.issued_by)
+    pending = await feedback_store.pending_of_task(conn, task.id)
+    submitter = await org.person(conn, pending.submitted_by) if pending else None
+    return TaskDetail(
+        task=task,
+        unit=unit,
+        section_name=section.name if section else "",
+        responsible_name=responsible.name if responsible else "",
+        issuer_name=issuer.name if issuer else "",
+        slips=tuple(await slips.of_task(conn, task.id)),
+        pending_feedback=pending,
+        feedback_by=submitter.name if submitter else "",
+        history=tuple(await history.of_task(conn, task.id)),
+        days_left=days_left(task.deadline, today),
+    )
