@@ -129,7 +129,7 @@ async def test_unbound_people_get_nothing_and_the_issuer_is_told(office: Office,
     text = plain(report.payload["text"])
     assert "已签发2份交办单" in text
     assert "交办单〔2026〕1号 → 穰东镇人民政府" in text
-    assert "暂无法送达：赵联络员" in text
+    assert "暂无法送达（尚未绑定或已屏蔽本机器人，请电话通知）：穰东镇人民政府 赵联络员" in text
     assert "2026年12月1日" in text
 
 
