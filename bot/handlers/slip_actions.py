@@ -1,7 +1,597 @@
-"""(being written)"""
+"""The buttons and replies on a slip: 签收, 反馈 (three ways), and the section's 通过 / 退回.
 
-from telegram.ext import Application
+* 签收: one tap on the slip's button; the service refreshes the buttons of every delivered copy.
+* 反馈: the 反馈 button opens a short dialog (text, documents, photos; then 提交 or /done);
+  a Telegram reply to a slip message is feedback at once; so is ``/feedback <编号> <内容>``.
+* 通过 closes the task; 退回 asks the reviewer for a reason, then for an optional new date.
+
+The two dialogs keep their state in ``user_data``; their handlers take an update only while the
+person has that dialog open, so every other text still reaches the other features.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.error import BadRequest
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+
+from bot.domain.errors import DomainError
+from bot.domain.org import Person
+from bot.domain.slips import Slip
+from bot.handlers.common import current_person, refuse, reply
+from bot.handlers.context import DubanContext
+from bot.handlers.menu import may_use
+from bot.services import handling, slip_lookup
+from bot.services.handling import MAX_FEEDBACK
+from bot.services.issue_form import parse_date
+from bot.services.permissions import acts_for_unit, can_review
+from bot.services.slip_lookup import SlipTarget
+from bot.storage.feedback import Attachment
+from bot.texts import explain, label, plain, render
+
+FEEDBACK_DRAFT = "slip_actions.feedback"
+"""``user_data`` key of an open 反馈 dialog."""
+
+RETURN_DRAFT = "slip_actions.return"
+"""``user_data`` key of an open 退回 dialog."""
+
+DIALOG_LIFETIME = timedelta(hours=1)
+"""A dialog left this long is forgotten: a later message is not silently taken as its answer."""
+
+ALBUM_WAIT = 1.5
+"""Seconds to wait for the rest of an album: Telegram sends each photo as its own message."""
+
+CALLBACK_ANSWER_LIMIT = 200
+
+ACK = re.compile(r"^ack:(\d{1,12})$")
+FEEDBACK = re.compile(r"^fb:(\d{1,12})$")
+SUBMIT = re.compile(r"^fbsend:(\d{1,12})$")
+ACCEPT = re.compile(r"^acc:(\d{1,12})$")
+RETURN = re.compile(r"^ret:(\d{1,12})$")
+SKIP_DATE = re.compile(r"^retskip:(\d{1,12})$")
+DROP = "sadrop"
+"""取消 on either dialog."""
+
+
+@dataclass
+class FeedbackDraft:
+    """What the person has sent so far in the 反馈 dialog."""
+
+    task_id: int
+    slip: Slip
+    started: datetime
+    texts: list[str] = field(default_factory=list)
+    attachments: list[Attachment] = field(default_factory=list)
+    last_album: str | None = None
+
+    @property
+    def text(self) -> str:
+        """The parts of the report, in the order they were sent."""
+        return "\n".join(t for t in self.texts if t)
+
+
+@dataclass
+class ReturnDraft:
+    """The 退回 dialog: which feedback, the review message to clear, and the reason once typed."""
+
+    feedback_id: int
+    chat_id: int | None
+    message_id: int | None
+    started: datetime
+    reason: str | None = None
+
+
+@dataclass
+class Album:
+    """Photos or documents sent together as a reply to a slip: one feedback."""
+
+    person: Person
+    target: SlipTarget
+    chat_id: int
+    texts: list[str] = field(default_factory=list)
+    attachments: list[Attachment] = field(default_factory=list)
+
+
+class _InDialog(filters.UpdateFilter):
+    """Updates of a person who has the dialog ``key`` open (and not left it too long)."""
+
+    def __init__(self, application: Application, key: str) -> None:  # type: ignore[type-arg]
+        super().__init__(name=f"in_dialog({key})")
+        self.application = application
+        self.key = key
+
+    def filter(self, update: Update) -> bool:
+        user = update.effective_user
+        if user is None:
+            return False
+        draft = self.application.user_data.get(user.id, {}).get(self.key)
+        if draft is None:
+            return False
+        return bool(self.application.bot_data["office"].now() - draft.started < DIALOG_LIFETIME)
+
+
+class _AlbumContinues(filters.MessageFilter):
+    """A later message of an album whose first message was taken as feedback."""
+
+    def __init__(self, albums: dict[str, Album]) -> None:
+        super().__init__(name="album_continues")
+        self.albums = albums
+
+    def filter(self, message: Message) -> bool:
+        return message.media_group_id is not None and message.media_group_id in self.albums
+
+
+# ------------------------------------------------------------------------------- helpers
+
+
+async def _person(update: Update, context: DubanContext) -> Person | None:
+    """The bound person; an unknown account gets the polite refusal and None is returned."""
+    person = await current_person(update, context)
+    if person is None:
+        if update.callback_query is not None:
+            await update.callback_query.answer(_short(_text("start/unknown")), show_alert=True)
+        else:
+            await reply(update, "start/unknown")
+    return person
+
+
+def _short(html: str) -> str:
+    text = plain(html)
+    return text if len(text) <= CALLBACK_ANSWER_LIMIT else text[: CALLBACK_ANSWER_LIMIT - 1] + "…"
+
+
+def _matched_id(context: DubanContext) -> int:
+    assert context.match is not None  # the handler's pattern
+    return int(context.match.group(1))
+
+
+def _attachment(message: Message) -> Attachment | None:
+    """A document, or the largest size of a photo, as kept with the feedback."""
+    if message.document is not None:
+        d = message.document
+        return Attachment("document", d.file_id, d.file_unique_id, d.file_name, d.mime_type, d.file_size)
+    if message.photo:
+        p = message.photo[-1]
+        return Attachment("photo", p.file_id, p.file_unique_id, None, "image/jpeg", p.file_size)
+    return None
+
+
+def _message_text(message: Message) -> str:
+    return message.text or message.caption or ""
+
+
+def _drop_dialogs(context: DubanContext) -> None:
+    """Forget any open dialog of this module (a person has one at a time)."""
+    assert context.user_data is not None
+    for key in (FEEDBACK_DRAFT, RETURN_DRAFT):
+        context.user_data.pop(key, None)
+
+
+def _keyboard(*rows: list[tuple[str, str]]) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[InlineKeyboardButton(text, callback_data=data) for text, data in row] for row in rows])
+
+
+def _draft_keyboard(task_id: int) -> InlineKeyboardMarkup:
+    return _keyboard([(label("slip_actions", "submit"), f"fbsend:{task_id}"), (label("buttons", "cancel"), DROP)])
+
+
+async def _clear_buttons(context: DubanContext, chat_id: int | None, message_id: int | None) -> None:
+    """Take the buttons off a message whose question has been answered."""
+    if chat_id is None or message_id is None:
+        return
+    try:
+        await context.bot.edit_message_reply_markup(chat_id, message_id, reply_markup=None)
+    except BadRequest:
+        pass  # already without buttons, or too old to edit: nothing is lost
+
+
+async def _stale(update: Update) -> None:
+    """A dialog button whose dialog has ended."""
+    assert update.callback_query is not None
+    await update.callback_query.answer(_short(_text("slip_actions/dialog_over")), show_alert=True)
+
+
+async def _send(context: DubanContext, chat_id: int, template: str, /, markup: Any = None, **ctx: Any) -> None:
+    await context.bot.send_message(chat_id, _text(template, **ctx), reply_markup=markup)
+
+
+def _text(template: str, /, **ctx: Any) -> str:
+    """``messages/<template>.j2`` with the button words of ``labels.toml`` at hand."""
+    return render(template, label=label, **ctx)
+
+
+# -------------------------------------------------------------------------------- 签收
+
+
+async def acknowledge(update: Update, context: DubanContext) -> None:
+    """签收: one tap; the issuer is told, and the slip's buttons change."""
+    query = update.callback_query
+    assert query is not None
+    person = await _person(update, context)
+    if person is None:
+        return
+    office = context.office
+    try:
+        task = await handling.acknowledge(office, person, _matched_id(context), office.now())
+    except DomainError as exc:
+        await refuse(update, exc)
+        return
+    context.sender.wake()
+    await query.answer(_short(_text("slip_actions/acknowledged", task=task)))
+
+
+# -------------------------------------------------------------------------------- 反馈
+
+
+async def open_feedback_dialog(update: Update, context: DubanContext) -> None:
+    """反馈 button: ask for the report (text, documents, photos), then 提交 or /done."""
+    query = update.callback_query
+    assert query is not None and update.effective_chat is not None
+    person = await _person(update, context)
+    if person is None:
+        return
+    message_id = query.message.message_id if query.message is not None else None
+    try:
+        target = await slip_lookup.by_task(context.office, _matched_id(context), update.effective_chat.id, message_id)
+        slip_lookup.check_may_feed_back(person, target.task)
+    except DomainError as exc:
+        await refuse(update, exc)
+        return
+    await query.answer()
+    await _start_feedback_dialog(context, update.effective_chat.id, target)
+
+
+async def _start_feedback_dialog(context: DubanContext, chat_id: int, target: SlipTarget) -> None:
+    assert context.user_data is not None
+    _drop_dialogs(context)
+    context.user_data[FEEDBACK_DRAFT] = FeedbackDraft(target.task.id, target.slip, context.office.now())
+    await _send(
+        context, chat_id, "slip_actions/feedback_prompt", _draft_keyboard(target.task.id),
+        task=target.task, slip=target.slip, limit=MAX_FEEDBACK,
+    )
+
+
+async def collect_feedback(update: Update, context: DubanContext) -> None:
+    """In the 反馈 dialog: keep each text, document and photo until 提交."""
+    assert context.user_data is not None and update.effective_message is not None
+    draft: FeedbackDraft = context.user_data[FEEDBACK_DRAFT]
+    if await _person(update, context) is None:
+        return
+    message = update.effective_message
+    text = _message_text(message).strip()
+    length = len("\n".join([draft.text, text]).strip())
+    if length > MAX_FEEDBACK:
+        await refuse(update, DomainError("feedback_too_long", limit=MAX_FEEDBACK, length=length))
+        return
+    draft.texts.append(text)
+    attachment = _attachment(message)
+    if attachment is not None:
+        draft.attachments.append(attachment)
+    if message.media_group_id is not None and message.media_group_id == draft.last_album:
+        return  # one note per album is enough
+    draft.last_album = message.media_group_id
+    await message.reply_text(
+        _text("slip_actions/feedback_collected", length=len(draft.text), files=len(draft.attachments)),
+        reply_markup=_draft_keyboard(draft.task_id),
+    )
+
+
+async def submit_draft(update: Update, context: DubanContext) -> None:
+    """提交 (or /done): record the dialog's report against its slip."""
+    assert context.user_data is not None and update.effective_chat is not None
+    query = update.callback_query
+    draft: FeedbackDraft | None = context.user_data.get(FEEDBACK_DRAFT)
+    if query is not None and (draft is None or draft.task_id != _matched_id(context)):
+        await _stale(update)
+        return
+    assert draft is not None  # /done is only taken while the dialog is open
+    person = await _person(update, context)
+    if person is None:
+        return
+    office = context.office
+    try:
+        receipt = await handling.submit_feedback(
+            office, person, draft.task_id, draft.text, office.now(), tuple(draft.attachments), draft.slip.id
+        )
+    except DomainError as exc:
+        if exc.code not in ("feedback_empty", "feedback_too_long"):
+            context.user_data.pop(FEEDBACK_DRAFT, None)
+        await refuse(update, exc)
+        return
+    context.user_data.pop(FEEDBACK_DRAFT, None)
+    context.sender.wake()
+    if query is not None:
+        await query.answer()
+        await _clear_buttons(context, update.effective_chat.id, query.message.message_id if query.message else None)
+    await _send(context, update.effective_chat.id, "slip_actions/feedback_submitted", receipt=receipt, slip=draft.slip)
+
+
+async def cancel(update: Update, context: DubanContext) -> None:
+    """/cancel or 取消: end the open dialog; nothing is recorded."""
+    _drop_dialogs(context)
+    if update.callback_query is not None:
+        await update.callback_query.answer()
+        assert update.effective_chat is not None
+        message = update.callback_query.message
+        await _clear_buttons(context, update.effective_chat.id, message.message_id if message else None)
+    await reply(update, "slip_actions/cancelled", label=label)
+
+
+async def drop_button(update: Update, context: DubanContext) -> None:
+    """取消 on a dialog message; a dialog already over gets a short notice."""
+    assert context.user_data is not None
+    if context.user_data.get(FEEDBACK_DRAFT) is None and context.user_data.get(RETURN_DRAFT) is None:
+        await _stale(update)
+        return
+    await cancel(update, context)
+
+
+async def reply_feedback(update: Update, context: DubanContext) -> None:
+    """A reply to a slip message (text, a document with its caption, photos) is feedback on it."""
+    message = update.effective_message
+    assert message is not None and message.reply_to_message is not None and update.effective_chat is not None
+    person = await _person(update, context)
+    if person is None:
+        return
+    office = context.office
+    today = office.now().date()
+    text = _message_text(message)
+    target = await slip_lookup.by_message(office, update.effective_chat.id, message.reply_to_message.message_id)
+    if target is not None and not acts_for_unit(person, target.task) and can_review(person, target.task):
+        await reply(update, "slip_actions/use_review_buttons", label=label)
+        return
+    try:
+        if target is None:
+            target = await slip_lookup.cited_in(office, person, text, today)
+        if target is None:
+            raise await slip_lookup.not_found(office, person, today, "not_linked")
+    except DomainError as exc:
+        await refuse(update, exc)
+        return
+    attachment = _attachment(message)
+    attachments = (attachment,) if attachment is not None else ()
+    if message.media_group_id is not None:
+        _start_album(context, person, target, update.effective_chat.id, message.media_group_id, text, attachments)
+        return
+    await _submit(update, context, person, target, text, attachments)
+
+
+async def _submit(
+    update: Update, context: DubanContext, person: Person, target: SlipTarget, text: str, attachments: tuple[Attachment, ...]
+) -> None:
+    office = context.office
+    try:
+        receipt = await handling.submit_feedback(office, person, target.task.id, text, office.now(), attachments, target.slip.id)
+    except DomainError as exc:
+        await refuse(update, exc)
+        return
+    context.sender.wake()
+    await reply(update, "slip_actions/feedback_submitted", label=label, receipt=receipt, slip=target.slip)
+
+
+def _albums(context: DubanContext) -> dict[str, Album]:
+    return context.bot_data["slip_actions.albums"]  # type: ignore[no-any-return]
+
+
+def _start_album(
+    context: DubanContext, person: Person, target: SlipTarget, chat_id: int, group: str, text: str,
+    attachments: tuple[Attachment, ...],
+) -> None:
+    albums = _albums(context)
+    albums[group] = Album(person, target, chat_id, [text], list(attachments))
+    context.application.create_task(_submit_album(context, group), name=f"album:{group}")
+
+
+async def album_item(update: Update, context: DubanContext) -> None:
+    """A later photo or document of an album already being collected."""
+    message = update.effective_message
+    assert message is not None and message.media_group_id is not None
+    album = _albums(context).get(message.media_group_id)
+    if album is None:
+        return
+    album.texts.append(_message_text(message))
+    attachment = _attachment(message)
+    if attachment is not None:
+        album.attachments.append(attachment)
+
+
+async def _submit_album(context: DubanContext, group: str) -> None:
+    await asyncio.sleep(ALBUM_WAIT)
+    album = _albums(context).pop(group, None)
+    if album is None:
+        return
+    office = context.office
+    text = "\n".join(t for t in album.texts if t)
+    try:
+        receipt = await handling.submit_feedback(
+            office, album.person, album.target.task.id, text, office.now(), tuple(album.attachments), album.target.slip.id
+        )
+    except DomainError as exc:
+        await context.bot.send_message(album.chat_id, explain(exc))
+        return
+    context.sender.wake()
+    await _send(context, album.chat_id, "slip_actions/feedback_submitted", receipt=receipt, slip=album.target.slip)
+
+
+async def feedback_command(update: Update, context: DubanContext) -> None:
+    """``/feedback <编号> <内容>``; with only a number, the dialog asks for the report."""
+    message = update.effective_message
+    assert message is not None and update.effective_chat is not None
+    person = await _person(update, context)
+    if person is None:
+        return
+    if not may_use(person, "feedback"):
+        await refuse(update, DomainError("not_allowed"))
+        return
+    office = context.office
+    today = office.now().date()
+    parts = _message_text(message).split(maxsplit=1)
+    typed = parts[1] if len(parts) > 1 else ""
+    try:
+        if not typed.strip():
+            raise await slip_lookup.not_found(office, person, today, "missing")
+        split = slip_lookup.split_reference(typed, today.year)
+        if split is None:
+            raise await slip_lookup.not_found(office, person, today, "invalid", typed.split()[0])
+        reference, text = split
+        target = await slip_lookup.by_parsed_reference(office, person, reference, today, typed)
+        if not text and _attachment(message) is None:
+            slip_lookup.check_may_feed_back(person, target.task)
+    except DomainError as exc:
+        await refuse(update, exc)
+        return
+    attachment = _attachment(message)
+    if not text and attachment is None:
+        await _start_feedback_dialog(context, update.effective_chat.id, target)
+        return
+    await _submit(update, context, person, target, text, (attachment,) if attachment else ())
+
+
+# ------------------------------------------------------------------------- 通过 / 退回
+
+
+async def accept(update: Update, context: DubanContext) -> None:
+    """通过(办结): the task is completed; the unit is told."""
+    query = update.callback_query
+    assert query is not None and update.effective_chat is not None
+    person = await _person(update, context)
+    if person is None:
+        return
+    office = context.office
+    try:
+        task = await handling.accept(office, person, _matched_id(context), office.now())
+    except DomainError as exc:
+        await refuse(update, exc)
+        return
+    context.sender.wake()
+    await query.answer(_short(_text("slip_actions/accepted", task=task)))
+    await _clear_buttons(context, update.effective_chat.id, query.message.message_id if query.message else None)
+    await _send(context, update.effective_chat.id, "slip_actions/accepted", task=task)
+
+
+async def open_return_dialog(update: Update, context: DubanContext) -> None:
+    """退回: ask the reviewer why (the next text), then for an optional new date."""
+    query = update.callback_query
+    assert query is not None and update.effective_chat is not None and context.user_data is not None
+    person = await _person(update, context)
+    if person is None:
+        return
+    feedback_id = _matched_id(context)
+    try:
+        _, task = await slip_lookup.reviewable(context.office, person, feedback_id)
+    except DomainError as exc:
+        await refuse(update, exc)
+        return
+    _drop_dialogs(context)
+    context.user_data[RETURN_DRAFT] = ReturnDraft(
+        feedback_id, update.effective_chat.id, query.message.message_id if query.message else None, context.office.now()
+    )
+    await query.answer()
+    await _send(
+        context, update.effective_chat.id, "slip_actions/return_reason", _keyboard([(label("buttons", "cancel"), DROP)]),
+        task=task, limit=MAX_FEEDBACK,
+    )
+
+
+async def return_answer(update: Update, context: DubanContext) -> None:
+    """In the 退回 dialog: first the reason, then a date (or 跳过)."""
+    message = update.effective_message
+    assert message is not None and context.user_data is not None and update.effective_chat is not None
+    draft: ReturnDraft = context.user_data[RETURN_DRAFT]
+    person = await _person(update, context)
+    if person is None:
+        return
+    text = _message_text(message).strip()
+    if draft.reason is None:
+        if len(text) > MAX_FEEDBACK:
+            await refuse(update, DomainError("feedback_too_long", limit=MAX_FEEDBACK, length=len(text)))
+            return
+        draft.reason = text
+        await _send(
+            context, update.effective_chat.id, "slip_actions/return_date", _keyboard(
+                [(label("buttons", "skip"), f"retskip:{draft.feedback_id}"), (label("buttons", "cancel"), DROP)]
+            ),
+            today=context.office.now().date(),
+        )
+        return
+    try:
+        new_deadline = parse_date(text, context.office.now().date())
+        if new_deadline is None:
+            raise DomainError("return_date_invalid", text=text[:50])
+    except DomainError as exc:
+        await refuse(update, exc)
+        return
+    await _finish_return(update, context, person, draft, new_deadline)
+
+
+async def skip_date(update: Update, context: DubanContext) -> None:
+    """跳过: return the feedback keeping the current deadline."""
+    query = update.callback_query
+    assert query is not None and context.user_data is not None
+    draft: ReturnDraft | None = context.user_data.get(RETURN_DRAFT)
+    if draft is None or draft.reason is None or draft.feedback_id != _matched_id(context):
+        await _stale(update)
+        return
+    person = await _person(update, context)
+    if person is None:
+        return
+    await query.answer()
+    assert update.effective_chat is not None
+    await _clear_buttons(context, update.effective_chat.id, query.message.message_id if query.message else None)
+    await _finish_return(update, context, person, draft, None)
+
+
+async def _finish_return(
+    update: Update, context: DubanContext, person: Person, draft: ReturnDraft, new_deadline: date | None
+) -> None:
+    assert context.user_data is not None and update.effective_chat is not None and draft.reason is not None
+    office = context.office
+    try:
+        task = await handling.return_feedback(office, person, draft.feedback_id, draft.reason, office.now(), new_deadline)
+    except DomainError as exc:
+        if exc.code != "date_not_future":
+            context.user_data.pop(RETURN_DRAFT, None)
+        await context.bot.send_message(update.effective_chat.id, explain(exc))
+        return
+    context.user_data.pop(RETURN_DRAFT, None)
+    context.sender.wake()
+    await _clear_buttons(context, draft.chat_id, draft.message_id)
+    await _send(context, update.effective_chat.id, "slip_actions/returned", task=task, reason=draft.reason, new_deadline=new_deadline)
+
+
+# ------------------------------------------------------------------------------ wiring
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
-    """Add this module's handlers."""
+    """Add 签收, 反馈 (button dialog, reply, /feedback), 通过 and 退回."""
+    private = filters.ChatType.PRIVATE
+    in_feedback = _InDialog(application, FEEDBACK_DRAFT)
+    in_return = _InDialog(application, RETURN_DRAFT)
+    albums: dict[str, Album] = {}
+    application.bot_data["slip_actions.albums"] = albums
+    text = filters.TEXT & ~filters.COMMAND
+    report = text | filters.Document.ALL | filters.PHOTO
+
+    # The open dialogs first: while one is open, its person's messages are its answers.
+    application.add_handler(CommandHandler("cancel", cancel, filters=private & (in_feedback | in_return)))
+    application.add_handler(CommandHandler("done", submit_draft, filters=private & in_feedback))
+    application.add_handler(MessageHandler(private & in_return & text, return_answer))
+    application.add_handler(MessageHandler(private & in_feedback & report, collect_feedback))
+
+    application.add_handler(CallbackQueryHandler(acknowledge, pattern=ACK))
+    application.add_handler(CallbackQueryHandler(open_feedback_dialog, pattern=FEEDBACK))
+    application.add_handler(CallbackQueryHandler(submit_draft, pattern=SUBMIT))
+    application.add_handler(CallbackQueryHandler(accept, pattern=ACCEPT))
+    application.add_handler(CallbackQueryHandler(open_return_dialog, pattern=RETURN))
+    application.add_handler(CallbackQueryHandler(skip_date, pattern=SKIP_DATE))
+    application.add_handler(CallbackQueryHandler(drop_button, pattern=f"^{DROP}$"))
+
+    application.add_handler(CommandHandler("feedback", feedback_command, filters=private))
+    application.add_handler(MessageHandler(private & _AlbumContinues(albums), album_item))
+    application.add_handler(MessageHandler(private & filters.REPLY & report, reply_feedback))

@@ -9,6 +9,7 @@ and no duplicate. Either everything written in the block is committed, or nothin
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -71,13 +72,26 @@ class Database:
         return self._reader
 
 
+async def _enable_wal(conn: aiosqlite.Connection) -> None:
+    # Switching a new file to WAL needs an exclusive lock and does not wait on busy_timeout:
+    # when the bot and a CLI command open a blank file together, one of them retries.
+    for attempt in range(100):
+        try:
+            await conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == 99:
+                raise
+            await asyncio.sleep(0.05)
+
+
 async def _connect(path: Path) -> aiosqlite.Connection:
     # isolation_level=None: we issue BEGIN ourselves, so Python's sqlite3 never opens an
     # implicit transaction behind our back.
     conn = await aiosqlite.connect(path, isolation_level=None)
     conn.row_factory = aiosqlite.Row
     await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    await conn.execute("PRAGMA journal_mode = WAL")
+    await _enable_wal(conn)
     await conn.execute("PRAGMA foreign_keys = ON")
     await conn.execute("PRAGMA synchronous = NORMAL")
     return conn
