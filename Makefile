@@ -9,10 +9,13 @@ $(BIN)/duban: pyproject.toml
 	$(BIN)/pip install -q -e '.[test]'
 	touch $@
 
-.PHONY: setup test demo
+.PHONY: setup system-deps test demo
 setup: $(BIN)/duban
 
-test: setup
+system-deps:
+	bash scripts/system-deps.sh
+
+test: setup system-deps
 	$(BIN)/python -m pytest -q
 
 demo: setup

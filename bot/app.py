@@ -20,7 +20,7 @@ from bot.services.context import Office
 log = logging.getLogger(__name__)
 
 FEATURES = (start, issue, slip_actions, lookup)
-"""Handler modules, each with ``register(application)``."""
+"""Handler modules, each with ``register(application)`` and ``COMMANDS`` (the commands it adds)."""
 
 
 def build_application(
@@ -50,6 +50,9 @@ def build_application(
     )
     for feature in FEATURES:
         feature.register(application)
+    application.bot_data["commands"] = frozenset(
+        {"cancel"}.union(*(getattr(feature, "COMMANDS", ()) for feature in FEATURES))
+    )
     fallback.register(application)
     errors.register(application)
     return application

@@ -17,6 +17,8 @@ from bot.services.context import Office
 from bot.texts import explain, render
 
 Command = Callable[[argparse.Namespace, Settings], Awaitable[int]]
+EXTENSIONS: tuple = ()
+"""Modules of ``bot/commands/`` that add subcommands (see that package's docstring)."""
 EXIT_USAGE = 2
 
 
@@ -202,6 +204,9 @@ def parser() -> argparse.ArgumentParser:
     p = sub.add_parser("invite", help="生成邀请链接", description="为人员生成一次性邀请链接（默认72小时内有效）。")
     p.add_argument("person_id", type=int, help="人员编号")
     p.set_defaults(run=cmd_invite)
+
+    for extension in EXTENSIONS:
+        extension.add_to(sub)
 
     p = sub.add_parser("import", help="从 .xlsx 导入科室、单位和人员", description="从工作簿导入：工作表「科室」「单位」「人员」（见 examples/org-sample.xlsx）。")
     p.add_argument("path", help=".xlsx 文件")

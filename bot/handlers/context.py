@@ -24,6 +24,11 @@ class DubanContext(CallbackContext[ExtBot[None], dict, dict, dict]):  # type: ig
         return self.application.bot_data["office"]  # type: ignore[no-any-return]
 
     @property
+    def implemented(self) -> frozenset[str]:
+        """The commands the handler modules declare (the menu shows only these)."""
+        return self.application.bot_data["commands"]  # type: ignore[no-any-return]
+
+    @property
     def sender(self) -> Sender:
         """The outbox sender; ``context.sender.wake()`` after queuing messages."""
         return self.application.bot_data["sender"]  # type: ignore[no-any-return]

@@ -747,6 +747,10 @@ def build_conversation() -> ConversationHandler:  # type: ignore[type-arg]
         )
 
 
+COMMANDS = ("new",)
+"""The commands this module adds to the menu."""
+
+
 def register(application: Application) -> None:  # type: ignore[type-arg]
     """Add /new (dialog and one-message form) and the answer to stale dialog buttons."""
     application.add_handler(build_conversation())

@@ -169,6 +169,10 @@ def _length(html: str) -> int:
     return len(html.encode("utf-16-le")) // 2
 
 
+COMMANDS = ("tasks", "task", "overdue")
+"""The commands this module adds to the menu."""
+
+
 def register(application: Application) -> None:  # type: ignore[type-arg]
     """Add /tasks, /task, /overdue and the page buttons."""
     private = filters.ChatType.PRIVATE

@@ -14,6 +14,9 @@ from bot.texts import label
 EVERYONE = frozenset(Role)
 OFFICE = frozenset({Role.CLERK, Role.SUPERVISOR})
 
+READERS = frozenset({Role.CLERK, Role.SUPERVISOR, Role.LEADER, Role.PRINCIPAL, Role.ADMIN})
+SUPERVISION = frozenset({Role.SUPERVISOR})
+
 COMMAND_ROLES: dict[str, frozenset[Role]] = {
     "start": EVERYONE,
     "help": EVERYONE,
@@ -21,15 +24,34 @@ COMMAND_ROLES: dict[str, frozenset[Role]] = {
     "tasks": EVERYONE,
     "task": EVERYONE,
     "feedback": frozenset({Role.RESPONSIBLE}),
-    "overdue": frozenset({Role.RESPONSIBLE, Role.CLERK, Role.SUPERVISOR, Role.LEADER, Role.PRINCIPAL, Role.ADMIN}),
+    "extend": frozenset({Role.RESPONSIBLE}),
+    "overdue": EVERYONE,
+    "board": EVERYONE,
+    "scores": EVERYONE,
+    "ledger": READERS,
+    "report": frozenset({Role.CLERK, Role.SUPERVISOR, Role.LEADER, Role.PRINCIPAL}),
+    "meeting": OFFICE,
+    "material": OFFICE,
+    "praise": SUPERVISION,
+    "criticize": SUPERVISION,
+    "void": SUPERVISION,
+    "interview": SUPERVISION,
+    "transfer": SUPERVISION,
+    "units": frozenset({Role.ADMIN}),
+    "people": frozenset({Role.ADMIN}),
+    "invite": frozenset({Role.ADMIN}),
     "cancel": EVERYONE,
 }
-"""Which roles may use each command; the order is the menu's order."""
+"""Which roles may use each command (SPEC section 2); the order is the menu's order. A command
+shows in a menu only once a handler module declares it in its ``COMMANDS``."""
 
 
-def commands_for(person: Person) -> list[str]:
-    """The commands ``person`` may use."""
-    return [name for name, roles in COMMAND_ROLES.items() if person.roles & roles]
+def commands_for(person: Person, implemented: frozenset[str] | None = None) -> list[str]:
+    """The commands ``person`` may use (of those ``implemented``, when given)."""
+    return [
+        name for name, roles in COMMAND_ROLES.items()
+        if person.roles & roles and (implemented is None or name in implemented)
+    ]
 
 
 def may_use(person: Person, command: str) -> bool:
@@ -37,14 +59,17 @@ def may_use(person: Person, command: str) -> bool:
     return bool(person.roles & COMMAND_ROLES.get(command, frozenset()))
 
 
-def menu_payload(person: Person, chat_id: int) -> dict[str, Any]:
+def menu_payload(person: Person, chat_id: int, implemented: frozenset[str] | None = None) -> dict[str, Any]:
     """setMyCommands for this person's chat only."""
     return {
-        "commands": [{"command": c, "description": label("commands", c)} for c in commands_for(person)],
+        "commands": [{"command": c, "description": label("commands", c)} for c in commands_for(person, implemented)],
         "scope": {"type": "chat", "chat_id": chat_id},
     }
 
 
-async def queue_menu(conn: aiosqlite.Connection, person: Person, chat_id: int, now: datetime) -> None:
+async def queue_menu(
+    conn: aiosqlite.Connection, person: Person, chat_id: int, now: datetime, implemented: frozenset[str] | None = None
+) -> None:
     """Queue the person's menu, in the transaction that bound or changed them."""
-    await outbox.enqueue(conn, chat_id, menu_payload(person, chat_id), now, method="setMyCommands", person_id=person.id, purpose="menu")
+    payload = menu_payload(person, chat_id, implemented)
+    await outbox.enqueue(conn, chat_id, payload, now, method="setMyCommands", person_id=person.id, purpose="menu")

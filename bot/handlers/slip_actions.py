@@ -568,6 +568,10 @@ async def _finish_return(
 # ------------------------------------------------------------------------------ wiring
 
 
+COMMANDS = ("feedback",)
+"""The commands this module adds to the menu."""
+
+
 def register(application: Application) -> None:  # type: ignore[type-arg]
     """Add 签收, 反馈 (button dialog, reply, /feedback), 通过 and 退回."""
     private = filters.ChatType.PRIVATE

@@ -31,15 +31,15 @@ async def start(update: Update, context: DubanContext) -> None:
             await refuse(update, exc)
             return
         async with office.db.transaction() as conn:
-            await queue_menu(conn, person, update.effective_user.id, now)
+            await queue_menu(conn, person, update.effective_user.id, now, context.implemented)
         context.sender.wake()
-        await reply(update, "start/bound", person=person, roles=_role_names(person), commands=commands_for(person))
+        await reply(update, "start/bound", person=person, roles=_role_names(person), commands=commands_for(person, context.implemented))
         return
     person = await current_person(update, context)
     if person is None:
         await reply(update, "start/unknown")
         return
-    await reply(update, "start/greeting", person=person, roles=_role_names(person), commands=commands_for(person))
+    await reply(update, "start/greeting", person=person, roles=_role_names(person), commands=commands_for(person, context.implemented))
 
 
 async def help_command(update: Update, context: DubanContext) -> None:
@@ -48,12 +48,15 @@ async def help_command(update: Update, context: DubanContext) -> None:
     if person is None:
         await reply(update, "start/unknown")
         return
-    await reply(update, "start/help", person=person, commands=commands_for(person))
+    await reply(update, "start/help", person=person, commands=commands_for(person, context.implemented))
 
 
 def _role_names(person: object) -> list[str]:
     roles = getattr(person, "roles", frozenset())
     return [label("roles", r.value) for r in sorted(roles)]
+
+
+COMMANDS = ("start", "help")
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
