@@ -9,7 +9,9 @@ from telegram import Update
 from bot.domain.org import Person
 from bot.handlers.context import DubanContext
 from bot.storage import org
-from bot.texts import explain, render
+from bot.domain.errors import DomainError
+from bot.handlers.menu import may_use
+from bot.texts import explain, plain, render
 
 
 async def current_person(update: Update, context: DubanContext) -> Person | None:
@@ -18,6 +20,25 @@ async def current_person(update: Update, context: DubanContext) -> Person | None
     if user is None:
         return None
     return await org.person_by_telegram(context.office.db.reader, user.id)
+
+
+async def bound_person(update: Update, context: DubanContext, command: str | None = None) -> Person | None:
+    """The bound person asking, allowed ``command`` when one is named.
+
+    Otherwise the refusal is given (an unknown account: the polite invite text; a role without
+    the right: the not_allowed notice) as a callback notice or a message, and None returned.
+    """
+    person = await current_person(update, context)
+    if person is None:
+        if update.callback_query is not None:
+            await update.callback_query.answer(short_notice(render("start/unknown")), show_alert=True)
+        else:
+            await reply(update, "start/unknown")
+        return None
+    if command is not None and not may_use(person, command):
+        await refuse(update, DomainError("not_allowed"))
+        return None
+    return person
 
 
 async def reply(update: Update, template: str, /, **ctx: Any) -> None:
@@ -30,16 +51,14 @@ async def refuse(update: Update, error: Exception) -> None:
     """Answer a refused action with what to do instead (as a callback notice, or a message)."""
     text = explain(error)
     if update.callback_query is not None:
-        await update.callback_query.answer(_plain_short(text), show_alert=True)
+        await update.callback_query.answer(short_notice(text), show_alert=True)
     elif update.effective_message is not None:
         await update.effective_message.reply_text(text)
 
 
-def _plain_short(text: str) -> str:
-    from bot.texts import plain
-
-    # A callback answer is plain text of at most 200 characters.
-    flat = plain(text)
+def short_notice(html: str) -> str:
+    """Rendered HTML as a callback notice: plain text of at most 200 characters."""
+    flat = plain(html)
     return flat if len(flat) <= 200 else flat[:199] + "…"
 
 

@@ -10,12 +10,11 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filt
 
 from bot.domain.errors import DomainError
 from bot.domain.org import Person
-from bot.handlers.common import current_person, refuse, reply
+from bot.handlers.common import bound_person, refuse, reply
 from bot.handlers.context import DubanContext
-from bot.handlers.menu import may_use
 from bot.services import queries
 from bot.services.queries import TaskDetail, TaskPage
-from bot.texts import label, plain, render
+from bot.texts import label, render
 
 MESSAGE_LIMIT = 4096
 """Telegram's longest message, in UTF-16 code units of the text it shows."""
@@ -32,17 +31,7 @@ PAGE_DATA = re.compile(r"^(tasks|overdue):(\d{1,6})(?::(\d{1,12}))?$")
 
 async def _asker(update: Update, context: DubanContext, command: str) -> Person | None:
     """The bound person allowed ``command``; otherwise the refusal is sent and None returned."""
-    person = await current_person(update, context)
-    if person is None:
-        if update.callback_query is not None:
-            await update.callback_query.answer(plain(render("start/unknown")), show_alert=True)
-        else:
-            await reply(update, "start/unknown")
-        return None
-    if not may_use(person, command):
-        await refuse(update, DomainError("not_allowed"))
-        return None
-    return person
+    return await bound_person(update, context, command)
 
 
 async def tasks_command(update: Update, context: DubanContext) -> None:

@@ -24,7 +24,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Mess
 from bot.domain.errors import DomainError
 from bot.domain.org import Person
 from bot.domain.slips import Slip
-from bot.handlers.common import current_person, refuse, reply
+from bot.handlers.common import bound_person, refuse, reply, short_notice
 from bot.handlers.context import DubanContext
 from bot.handlers.menu import may_use
 from bot.services import handling, slip_lookup
@@ -33,7 +33,7 @@ from bot.services.issue_form import parse_date
 from bot.services.permissions import acts_for_unit, can_review
 from bot.services.slip_lookup import SlipTarget
 from bot.storage.feedback import Attachment
-from bot.texts import explain, label, plain, render
+from bot.texts import explain, label, render
 
 FEEDBACK_DRAFT = "slip_actions.feedback"
 """``user_data`` key of an open 反馈 dialog."""
@@ -46,8 +46,6 @@ DIALOG_LIFETIME = timedelta(hours=1)
 
 ALBUM_WAIT = 1.5
 """Seconds to wait for the rest of an album: Telegram sends each photo as its own message."""
-
-CALLBACK_ANSWER_LIMIT = 200
 
 ACK = re.compile(r"^ack:(\d{1,12})$")
 FEEDBACK = re.compile(r"^fb:(\d{1,12})$")
@@ -132,18 +130,7 @@ class _AlbumContinues(filters.MessageFilter):
 
 async def _person(update: Update, context: DubanContext) -> Person | None:
     """The bound person; an unknown account gets the polite refusal and None is returned."""
-    person = await current_person(update, context)
-    if person is None:
-        if update.callback_query is not None:
-            await update.callback_query.answer(_short(_text("start/unknown")), show_alert=True)
-        else:
-            await reply(update, "start/unknown")
-    return person
-
-
-def _short(html: str) -> str:
-    text = plain(html)
-    return text if len(text) <= CALLBACK_ANSWER_LIMIT else text[: CALLBACK_ANSWER_LIMIT - 1] + "…"
+    return await bound_person(update, context)
 
 
 def _matched_id(context: DubanContext) -> int:
@@ -194,7 +181,7 @@ async def _clear_buttons(context: DubanContext, chat_id: int | None, message_id:
 async def _stale(update: Update) -> None:
     """A dialog button whose dialog has ended."""
     assert update.callback_query is not None
-    await update.callback_query.answer(_short(_text("slip_actions/dialog_over")), show_alert=True)
+    await update.callback_query.answer(short_notice(_text("slip_actions/dialog_over")), show_alert=True)
 
 
 async def _send(context: DubanContext, chat_id: int, template: str, /, markup: Any = None, **ctx: Any) -> None:
@@ -223,7 +210,7 @@ async def acknowledge(update: Update, context: DubanContext) -> None:
         await refuse(update, exc)
         return
     context.sender.wake()
-    await query.answer(_short(_text("slip_actions/acknowledged", task=task)))
+    await query.answer(short_notice(_text("slip_actions/acknowledged", task=task)))
 
 
 # -------------------------------------------------------------------------------- 反馈
@@ -470,7 +457,7 @@ async def accept(update: Update, context: DubanContext) -> None:
         await refuse(update, exc)
         return
     context.sender.wake()
-    await query.answer(_short(_text("slip_actions/accepted", task=task)))
+    await query.answer(short_notice(_text("slip_actions/accepted", task=task)))
     await _clear_buttons(context, update.effective_chat.id, query.message.message_id if query.message else None)
     await _send(context, update.effective_chat.id, "slip_actions/accepted", task=task)
 
