@@ -23,7 +23,7 @@ def configured_logging():
     root.setLevel(level)
 
 
-def test_token_in_a_request_url_is_redacted(configured_logging, capfd):
+def test_token_in_a_request_url_is_redacted(capfd, configured_logging):
     logging.getLogger("httpx").info('HTTP Request: POST http://127.0.0.1/bot%s/getUpdates "HTTP/1.1 200 OK"', TOKEN)
     logging.getLogger("telegram.ext.ExtBot").debug("Set Bot API URL: http://127.0.0.1/bot" + TOKEN)
     err = capfd.readouterr().err
