@@ -15,7 +15,7 @@ from bot.services.permissions import acts_for_unit, can_review
 from bot.services.task_changes import issuer_and_section, load, save, unit_people
 from bot.storage import feedback as feedback_store
 from bot.storage import history, org
-from bot.storage.feedback import Attachment, Feedback, FeedbackStatus
+from bot.domain.feedback import Attachment, Feedback, FeedbackStatus
 from bot.texts import label, render
 
 MAX_FEEDBACK = 3000

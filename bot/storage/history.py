@@ -3,26 +3,15 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import aiosqlite
 
+from bot.domain.history import HistoryEntry
 from bot.storage.rows import stamp
 
-
-@dataclass(frozen=True)
-class HistoryEntry:
-    """One line of a task's history."""
-
-    id: int
-    task_id: int | None
-    actor_id: int | None
-    actor_name: str | None
-    kind: str
-    at: datetime
-    details: dict[str, Any]
+__all__ = ["HistoryEntry", "append", "of_task"]
 
 
 async def append(
