@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 
 from bot import logs
+from bot.commands import calendar as calendar_commands
 from bot.config import ConfigError, Settings, load_settings
 from bot.domain.errors import DomainError
 from bot.domain.org import Role, UnitKind
@@ -17,7 +18,7 @@ from bot.services.context import Office
 from bot.texts import explain, render
 
 Command = Callable[[argparse.Namespace, Settings], Awaitable[int]]
-EXTENSIONS: tuple = ()
+EXTENSIONS: tuple = (calendar_commands,)
 """Modules of ``bot/commands/`` that add subcommands (see that package's docstring)."""
 EXIT_USAGE = 2
 

@@ -61,6 +61,7 @@ async def run_daily(office: Office, day: date) -> DailyOutcome:
     """Run the check of ``day`` once; a second call for the same day changes nothing."""
     outcome = DailyOutcome(day)
     now = run_time(office, day)
+    await office.reload_calendar()  # holidays entered with `duban calendar` count from today's check on
     async with office.db.transaction() as conn:
         async with conn.execute("SELECT finished_at FROM daily_runs WHERE run_date = ?", (day.isoformat(),)) as cur:
             row = await cur.fetchone()
