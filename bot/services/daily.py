@@ -137,7 +137,7 @@ async def _digests(conn: aiosqlite.Connection, office: Office, day: date, now: d
         for member in await org.unit_members(conn, unit_id):
             await tell(conn, member, "daily/unit_digest", now, day=day, lists=lists, limit=DIGEST_LIMIT)
     await _section_digests(conn, day, now)
-    await _summary(conn, day, now, due)
+    await _summary(conn, day, now)
 
 
 async def _section_digests(conn: aiosqlite.Connection, day: date, now: datetime) -> None:
@@ -160,12 +160,14 @@ async def _section_digests(conn: aiosqlite.Connection, day: date, now: datetime)
                 await tell(conn, person, "daily/section_digest", now, day=day, waiting=waiting.get(section.id, 0), drafts=drafts.get(section.id, {}))
 
 
-async def _summary(conn: aiosqlite.Connection, day: date, now: datetime, due: list[Task]) -> None:
+async def _summary(conn: aiosqlite.Connection, day: date, now: datetime) -> None:
     start = datetime.combine(day, time(0), now.tzinfo)
     async with conn.execute(
-        """SELECT h.kind, h.details, t.title, u.name, s.year, s.seq FROM history h
-           JOIN tasks t ON t.id = h.task_id JOIN units u ON u.id = t.unit_id
-           JOIN slips s ON s.task_id = t.id AND s.type = 'assignment'
+        # The day's entries first (CROSS JOIN fixes the order): left to itself SQLite started
+        # from every 交办单 ever issued and read the whole history to find today's.
+        """SELECT h.kind, h.details, t.title, u.name, s.year, s.seq FROM history h INDEXED BY history_at
+           CROSS JOIN tasks t ON t.id = h.task_id CROSS JOIN units u ON u.id = t.unit_id
+           CROSS JOIN slips s ON s.task_id = t.id AND s.type = 'assignment'
            WHERE h.at >= ? AND h.at < ? AND h.kind IN
              ('reminder_issued', 'supervision_issued', 'interview_proposed', 'transfer_proposed')
            ORDER BY h.id""",
@@ -174,7 +176,14 @@ async def _summary(conn: aiosqlite.Connection, day: date, now: datetime, due: li
         events = [
             (r[0], _json(r[1]), r[2], r[3], SlipNumber(SlipType.ASSIGNMENT, r[4], r[5])) async for r in cur
         ]
-    overdue = sum(1 for t in due if t.deadline < day and not t.is_held)
+    # Past its deadline, or chased already: what the office means by 逾期未办结 (as /overdue).
+    async with conn.execute(
+        """SELECT count(*) FROM tasks WHERE status != 'completed' AND stage != 'transferred'
+           AND status != 'feedback_pending' AND extension_pending = 0 AND (deadline < ? OR stage != 'none')""",
+        (day.isoformat(),),
+    ) as cur:
+        row = await cur.fetchone()
+    overdue = int(row[0]) if row else 0
     for staff in await org.with_role(conn, Role.SUPERVISOR):
         await tell(conn, staff, "daily/summary", now, day=day, events=events, overdue=overdue, limit=DIGEST_LIMIT)
 

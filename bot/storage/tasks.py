@@ -104,8 +104,11 @@ _OPEN = "t.status != 'completed' AND t.stage != 'transferred'"
 
 async def open_due_by(conn: aiosqlite.Connection, last_day: date) -> list[Task]:
     """Open tasks whose deadline is on or before ``last_day`` (uses the partial index)."""
+    # INDEXED BY: left to itself SQLite started from the 交办单 (every task ever issued has
+    # one) and read the whole history; the partial index holds only the open tasks.
+    select = _SELECT.replace("FROM tasks t ", "FROM tasks t INDEXED BY tasks_open_deadline ", 1)
     async with conn.execute(
-        _SELECT + f" WHERE {_OPEN} AND t.deadline <= ? ORDER BY t.deadline, t.id", (last_day.isoformat(),)
+        select + f" WHERE {_OPEN} AND t.deadline <= ? ORDER BY t.deadline, t.id", (last_day.isoformat(),)
     ) as cur:
         return [_task(r) async for r in cur]
 
@@ -130,7 +133,11 @@ async def in_scope(
         where.append("t.section_id = ?")
         args.append(section_id)
     if overdue_on is not None:
-        where.append("t.deadline < ? AND t.status != 'feedback_pending' AND t.extension_pending = 0")
+        # Overdue: past the current deadline, or already chased (a 催办单 moves the deadline to
+        # its window, but the task stays overdue against its 交办单). Held tasks wait.
+        where.append(
+            "(t.deadline < ? OR t.stage != 'none') AND t.status != 'feedback_pending' AND t.extension_pending = 0"
+        )
         args.append(overdue_on.isoformat())
     args += [limit, offset]
     async with conn.execute(
