@@ -13,6 +13,8 @@ from collections import Counter
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
+import pytest
+
 from bot.config import Secret, Settings
 from bot.domain.org import Role, UnitKind
 from bot.domain.tasks import SourceType
@@ -74,6 +76,24 @@ async def start_bot(server: EmulatorServer, db: Path, config: Path) -> asyncio.s
     )
 
 
+class Bots:
+    """The bot processes a test started; any still running at the end are killed."""
+
+    def __init__(self) -> None:
+        self.started: list[asyncio.subprocess.Process] = []
+
+    async def start(self, server: EmulatorServer, db: Path, config: Path) -> asyncio.subprocess.Process:
+        process = await start_bot(server, db, config)
+        self.started.append(process)
+        return process
+
+    async def close(self) -> None:
+        for process in self.started:
+            if process.returncode is None:
+                process.kill()
+                await process.wait()
+
+
 async def wait_until(predicate, timeout: float, step: float = 0.005) -> bool:  # type: ignore[no-untyped-def]
     deadline = asyncio.get_running_loop().time() + timeout
     while asyncio.get_running_loop().time() < deadline:
@@ -83,7 +103,14 @@ async def wait_until(predicate, timeout: float, step: float = 0.005) -> bool:  #
     return predicate()
 
 
-async def test_sigkill_in_the_middle_of_a_daily_run_loses_nothing(tmp_path: Path):
+@pytest.fixture
+async def bots():
+    processes = Bots()
+    yield processes
+    await processes.close()
+
+
+async def test_sigkill_in_the_middle_of_a_daily_run_loses_nothing(tmp_path: Path, bots: Bots):
     db = tmp_path / "duban.db"
     config = tmp_path / "duban.toml"
     config.write_text("[telegram]\nmessages_per_second = 0\nchat_interval_seconds = 0\n", encoding="utf-8")
@@ -93,7 +120,7 @@ async def test_sigkill_in_the_middle_of_a_daily_run_loses_nothing(tmp_path: Path
         users = await seed(office, simulator)
         await office.db.close()
 
-        bot = await start_bot(server, db, config)
+        bot = await bots.start(server, db, config)
         reminders = "SELECT count(*) FROM slips WHERE type = 'reminder'"
         killed_mid_run = await wait_until(lambda: 0 < count(db, reminders) < UNITS, timeout=30)
         bot.send_signal(signal.SIGKILL)
@@ -101,7 +128,7 @@ async def test_sigkill_in_the_middle_of_a_daily_run_loses_nothing(tmp_path: Path
         at_kill = count(db, reminders)
         assert killed_mid_run and 0 < at_kill < UNITS, f"the kill came outside the daily run ({at_kill} slips)"
 
-        bot = await start_bot(server, db, config)
+        bot = await bots.start(server, db, config)
         finished = "SELECT count(*) FROM daily_runs WHERE finished_at IS NOT NULL"
         pending = "SELECT count(*) FROM outbox WHERE status != 'sent'"
         done = await wait_until(lambda: count(db, finished) == 1 and count(db, pending) == 0, timeout=60, step=0.1)
