@@ -6,20 +6,25 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from telegram.constants import ParseMode
 from telegram import LinkPreviewOptions
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 
 from bot.handlers import errors, fallback, issue, lookup, slip_actions, start
+from bot.handlers import exports, reports, scores
+from bot.handlers import escalation, extension
 from bot.handlers.context import DubanContext
 from bot import scheduling
+from bot.pacing import ChatPacer
 from bot.sender import Sender
 from bot.services.context import Office
 
 log = logging.getLogger(__name__)
 
-FEATURES = (start, issue, slip_actions, lookup)
+FEATURES = (start, issue, extension, escalation, slip_actions, lookup, scores, exports, reports)
 """Handler modules, each with ``register(application)`` and ``COMMANDS`` (the commands it adds)."""
 
 
@@ -31,6 +36,10 @@ def build_application(
     settings = office.settings
     if settings.token is None:
         raise ValueError("no bot token configured (DUBAN_TELEGRAM_TOKEN)")
+    pacer = ChatPacer(
+        settings.send_per_second if per_second is None else per_second,
+        settings.send_chat_interval if per_chat_interval is None else per_chat_interval,
+    )
     application = (
         ApplicationBuilder()
         .token(settings.token.reveal())
@@ -38,16 +47,12 @@ def build_application(
         .base_file_url(settings.base_file_url)
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.timezone, link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .context_types(ContextTypes(context=DubanContext))
+        .rate_limiter(pacer)
         .build()
     )
     application.bot_data["office"] = office
     application.bot_data["schedule"] = schedule
-    application.bot_data["sender"] = Sender(
-        office,
-        application.bot,
-        settings.send_per_second if per_second is None else per_second,
-        settings.send_chat_interval if per_chat_interval is None else per_chat_interval,
-    )
+    application.bot_data["sender"] = Sender(office, application.bot, pacer)
     for feature in FEATURES:
         feature.register(application)
     application.bot_data["commands"] = frozenset(
@@ -58,8 +63,22 @@ def build_application(
     return application
 
 
-async def start_bot(application: Application, *, poll_timeout: int = 10) -> None:  # type: ignore[type-arg]
-    """Initialise, start the sender and the daily check, and poll for updates.
+@dataclass(frozen=True)
+class Webhook:
+    """Where PTB's webhook server listens, and what it tells Telegram."""
+
+    listen: str
+    port: int
+    url: str
+    secret_token: str
+
+
+async def start_bot(
+    application: Application, *, poll_timeout: int = 10, webhook: Webhook | None = None  # type: ignore[type-arg]
+) -> None:
+    """Initialise, start the sender and the daily check, and take updates (polling, or the
+    webhook server when ``webhook`` is given: it answers on the URL's path and refuses any
+    request without the secret token).
 
     (PTB's ``post_init`` hooks run only inside ``run_polling``; we start the parts ourselves so
     ``duban run``, the demo and the tests share one start-up sequence.)
@@ -70,7 +89,16 @@ async def start_bot(application: Application, *, poll_timeout: int = 10) -> None
     if application.bot_data.get("schedule", True):
         await scheduling.schedule(application)
     assert application.updater is not None
-    await application.updater.start_polling(poll_interval=0, timeout=poll_timeout)
+    if webhook is None:
+        await application.updater.start_polling(poll_interval=0, timeout=poll_timeout)
+    else:
+        await application.updater.start_webhook(
+            listen=webhook.listen,
+            port=webhook.port,
+            url_path=urlsplit(webhook.url).path.strip("/"),
+            webhook_url=webhook.url,
+            secret_token=webhook.secret_token,
+        )
 
 
 async def stop_bot(application: Application) -> None:  # type: ignore[type-arg]

@@ -10,6 +10,8 @@ from pathlib import Path
 
 from bot import logs
 from bot.commands import calendar as calendar_commands
+from bot.commands import ops as ops_commands
+from bot.commands import export as export_commands
 from bot.config import ConfigError, Settings, load_settings
 from bot.domain.errors import DomainError
 from bot.domain.org import Role, UnitKind
@@ -18,7 +20,7 @@ from bot.services.context import Office
 from bot.texts import explain, render
 
 Command = Callable[[argparse.Namespace, Settings], Awaitable[int]]
-EXTENSIONS: tuple = (calendar_commands,)
+EXTENSIONS: tuple = (calendar_commands, ops_commands, export_commands)
 """Modules of ``bot/commands/`` that add subcommands (see that package's docstring)."""
 EXIT_USAGE = 2
 
@@ -106,16 +108,19 @@ async def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
-    """Run the bot (long polling) until SIGTERM or Ctrl+C."""
+    """Run the bot (long polling, or a webhook behind a reverse proxy) until SIGTERM or Ctrl+C."""
     from bot.running import StartupError, serve, stop_on_signals
 
     if settings.token is None:
         print("缺少机器人令牌：请设置环境变量 DUBAN_TELEGRAM_TOKEN（或配置 telegram.token）", file=sys.stderr)
         return EXIT_USAGE
+    if args.webhook and not settings.webhook_url:
+        print("webhook 模式需要配置 webhook.url（或环境变量 DUBAN_WEBHOOK_URL）", file=sys.stderr)
+        return EXIT_USAGE
 
     async def work(office: Office) -> int:
         try:
-            await serve(office, stop_on_signals())
+            await serve(office, stop_on_signals(), webhook=args.webhook)
         except StartupError as exc:
             print(exc, file=sys.stderr)
             return 1
@@ -159,7 +164,15 @@ def parser() -> argparse.ArgumentParser:
     top.add_argument("-v", "--verbose", action="store_true", help="输出调试日志")
     sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("run", help="运行机器人（长轮询）", description="运行机器人，直到收到 SIGTERM 或 Ctrl+C。需要 DUBAN_TELEGRAM_TOKEN。")
+    p = sub.add_parser(
+        "run", help="运行机器人（长轮询或 webhook）",
+        description="运行机器人，直到收到 SIGTERM 或 Ctrl+C（先发完正在发送的消息再退出）。需要 DUBAN_TELEGRAM_TOKEN。"
+        "启动时自动应用数据库迁移。",
+    )
+    p.add_argument(
+        "--webhook", action="store_true",
+        help="用 webhook 接收更新（在反向代理之后；地址、端口和密钥见配置 [webhook]），默认长轮询",
+    )
     p.set_defaults(run=cmd_run)
 
     p = sub.add_parser("demo", help="无需令牌的演示", description="在一个进程里启动本地 Bot API 模拟器、真实的机器人和演示数据。")

@@ -7,6 +7,7 @@ Environment variables win over the file. An invalid value stops start-up with a
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
@@ -91,6 +92,22 @@ class Settings:
     conduct_office_chat_id: int | None = None
     """The 市作风办 contact told of a 移交, if any."""
     score_rules: ScoreRules = field(default_factory=ScoreRules)
+    webhook_url: str | None = None
+    """Public HTTPS address Telegram posts updates to (``duban run --webhook``); its path is
+    the path the bot's webhook server answers on."""
+    webhook_listen: str = "127.0.0.1"
+    """Interface of the bot's webhook server; the reverse proxy forwards to it."""
+    webhook_port: int = 8000
+    webhook_secret: Secret | None = None
+    """Checked on every update (``X-Telegram-Bot-Api-Secret-Token``); None: a random one per start."""
+    health_listen: str = "127.0.0.1"
+    health_port: int = 8081
+    """``GET /healthz`` in both modes; 0 switches the endpoint off."""
+    backup_dir: Path | None = None
+    """Where the daily backup goes (one folder per day); None switches it off."""
+    backup_time: time = time(3, 0)
+    backup_keep: int = 7
+    """How many daily backups to keep; older ones are deleted."""
 
     @property
     def base_url(self) -> str:
@@ -112,6 +129,15 @@ ENV_KEYS = {
     "DUBAN_TIMEZONE": "schedule.timezone",
     "DUBAN_DAILY_TIME": "schedule.daily_time",
     "DUBAN_ESCALATION_MODE": "escalation.mode",
+    "DUBAN_WEBHOOK_URL": "webhook.url",
+    "DUBAN_WEBHOOK_LISTEN": "webhook.listen",
+    "DUBAN_WEBHOOK_PORT": "webhook.port",
+    "DUBAN_WEBHOOK_SECRET": "webhook.secret_token",
+    "DUBAN_HEALTH_LISTEN": "health.listen",
+    "DUBAN_HEALTH_PORT": "health.port",
+    "DUBAN_BACKUP_DIR": "backup.dir",
+    "DUBAN_BACKUP_TIME": "backup.time",
+    "DUBAN_BACKUP_KEEP": "backup.keep",
 }
 
 
@@ -200,7 +226,48 @@ def _build(flat: Mapping[str, Any]) -> Settings:
         s = replace(s, invite_ttl_hours=_positive(flat, "onboarding.invite_ttl_hours"))
     if "notify.conduct_office_chat_id" in flat:
         s = replace(s, conduct_office_chat_id=_integer(flat, "notify.conduct_office_chat_id"))
+    s = _operations(s, flat)
     return replace(s, score_rules=_score_rules(flat))
+
+
+_SECRET_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+"""What Telegram allows in a webhook secret token."""
+
+
+def _operations(s: Settings, flat: Mapping[str, Any]) -> Settings:
+    """The keys for running in production: webhook, health endpoint, daily backup."""
+    if "webhook.url" in flat:
+        url = _text(flat, "webhook.url")
+        if not url.startswith(("https://", "http://")):
+            raise ConfigError("配置项 webhook.url 必须以 https:// 开头（本机测试可用 http://）")
+        s = replace(s, webhook_url=url)
+    if "webhook.listen" in flat:
+        s = replace(s, webhook_listen=_text(flat, "webhook.listen"))
+    if "webhook.port" in flat:
+        s = replace(s, webhook_port=_port(flat, "webhook.port"))
+    if "webhook.secret_token" in flat:
+        secret = _text(flat, "webhook.secret_token")
+        if not _SECRET_TOKEN.match(secret):
+            raise ConfigError("配置项 webhook.secret_token 只能由 1-256 个字母、数字、_ 和 - 组成")
+        s = replace(s, webhook_secret=Secret(secret))
+    if "health.listen" in flat:
+        s = replace(s, health_listen=_text(flat, "health.listen"))
+    if "health.port" in flat:
+        s = replace(s, health_port=_port(flat, "health.port", allow_zero=True))
+    if "backup.dir" in flat:
+        s = replace(s, backup_dir=Path(_text(flat, "backup.dir")))
+    if "backup.time" in flat:
+        s = replace(s, backup_time=_time(flat, "backup.time"))
+    if "backup.keep" in flat:
+        s = replace(s, backup_keep=_positive(flat, "backup.keep"))
+    return s
+
+
+def _port(flat: Mapping[str, Any], key: str, allow_zero: bool = False) -> int:
+    value = _integer(flat, key)
+    if not (0 if allow_zero else 1) <= value <= 65535:
+        raise ConfigError(f"配置项 {key} 必须是 1-65535 之间的端口号: {value}")
+    return value
 
 
 def _text(flat: Mapping[str, Any], key: str) -> str:

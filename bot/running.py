@@ -1,15 +1,35 @@
-"""Running the bot until asked to stop: polling, then a clean drain on SIGTERM/SIGINT."""
+"""Running the bot until asked to stop: long polling or a webhook, then a clean drain on SIGTERM/SIGINT.
+
+While it runs, ``duban run`` holds an advisory lock (``flock``) on ``<db>.lock`` beside the
+database, and writes its pid, mode and start time into that file. ``duban restore`` refuses to
+run while the lock is held, and a second ``duban run`` on the same database refuses to start.
+The kernel drops the lock when the process ends, however it ends (even SIGKILL), so a stale
+file never blocks anything; its content only tells ``duban status`` who holds it.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import fcntl
+import json
 import logging
+import os
+import secrets
 import signal
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import IO
 
-from telegram.error import InvalidToken
+from telegram.error import InvalidToken, NetworkError
 
-from bot.app import build_application, start_bot, stop_bot
+from bot import backup
+from bot.app import Webhook, build_application, start_bot, stop_bot
+from bot.health import HealthServer
+from bot.config import Settings
 from bot.services.context import Office
+from bot.texts import render
 
 log = logging.getLogger(__name__)
 
@@ -27,15 +47,132 @@ def stop_on_signals() -> asyncio.Event:
     return stop
 
 
-async def serve(office: Office, stop: asyncio.Event) -> None:
-    """Poll for updates until ``stop``; the sender finishes its message in flight first."""
+# --------------------------------------------------------------------------- the run lock
+
+
+def lock_path(db_path: Path) -> Path:
+    """The run lock beside the database: ``duban.db`` → ``duban.db.lock``."""
+    return db_path.with_name(db_path.name + ".lock")
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """What a running bot wrote into its lock file."""
+
+    pid: int
+    mode: str
+    started_at: datetime
+
+
+class RunLock:
+    """The advisory lock that says "a bot is running on this database"."""
+
+    def __init__(self, db_path: Path) -> None:
+        self.path = lock_path(db_path)
+        self._file: IO[str] | None = None
+
+    def acquire(self, info: RunInfo | None = None, attempts: int = 10) -> bool:
+        """Take the lock (False if another process holds it); with ``info``, record who holds it.
+
+        A few quick retries cover ``duban status`` peeking at the lock at the same moment.
+        """
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        f = open(self.path, "a+", encoding="utf-8")
+        for attempt in range(attempts):
+            try:
+                fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if attempt == attempts - 1:
+                    f.close()
+                    return False
+                time.sleep(0.1)
+        if info is not None:
+            f.seek(0)
+            f.truncate()
+            f.write(json.dumps({"pid": info.pid, "mode": info.mode, "started_at": info.started_at.isoformat()}))
+            f.flush()
+        self._file = f
+        return True
+
+    def release(self) -> None:
+        """Let go (the file stays; its content is stale from now on)."""
+        if self._file is not None:
+            fcntl.flock(self._file, fcntl.LOCK_UN)
+            self._file.close()
+            self._file = None
+
+
+def running_bot(db_path: Path) -> RunInfo | None:
+    """The bot running on ``db_path``, if one holds the lock."""
+    path = lock_path(db_path)
+    if not path.is_file():
+        return None
+    with open(path, encoding="utf-8") as f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            try:
+                raw = json.loads(f.read() or "{}")
+                return RunInfo(int(raw["pid"]), str(raw["mode"]), datetime.fromisoformat(raw["started_at"]))
+            except (ValueError, KeyError):
+                return RunInfo(0, "?", datetime.now().astimezone())
+        fcntl.flock(f, fcntl.LOCK_UN)
+    return None
+
+
+# --------------------------------------------------------------------------- serving
+
+
+async def serve(office: Office, stop: asyncio.Event, *, webhook: bool = False) -> None:
+    """Serve updates (polling, or ``webhook``) until ``stop``; then drain and shut down.
+
+    Raises:
+        StartupError: the token was refused, the Bot API cannot be reached, or another
+            bot runs on this database.
+    """
+    settings = office.settings
+    if webhook and not settings.webhook_url:
+        raise StartupError(render("ops/webhook_url_missing"))
+    lock = RunLock(settings.db_path)
+    info = RunInfo(os.getpid(), "webhook" if webhook else "polling", office.now())
+    if not lock.acquire(info):
+        raise StartupError(render("ops/already_running", db=settings.db_path, lock=lock.path))
+    health = HealthServer(lambda: office.db.reader, settings.health_listen, settings.health_port)
     application = build_application(office)
     try:
-        await start_bot(application)
-    except InvalidToken as exc:
-        raise StartupError("Telegram 拒绝了机器人令牌（token），请检查 DUBAN_TELEGRAM_TOKEN") from exc
-    try:
-        log.info("bot @%s is polling", application.bot.username)
+        try:
+            await start_bot(application, webhook=_webhook(settings) if webhook else None)
+        except InvalidToken as exc:
+            raise StartupError(render("ops/token_rejected")) from exc
+        except NetworkError as exc:
+            raise StartupError(render("ops/api_unreachable", url=settings.api_url, error=exc.message)) from exc
+        except OSError as exc:
+            raise StartupError(render("ops/webhook_listen_failed", settings=settings, error=exc.strerror)) from exc
+        backup.schedule(application)
+        await _start_health(health)
+        log.info("bot @%s is serving (%s)", application.bot.username, info.mode)
         await stop.wait()
+        log.info("stopping: finishing the message in flight")
     finally:
+        await health.stop()
         await stop_bot(application)
+        lock.release()
+
+
+def _webhook(settings: Settings) -> Webhook:
+    # Without a configured secret, a fresh one each start: Telegram learns it from setWebhook.
+    assert settings.webhook_url is not None
+    secret = settings.webhook_secret.reveal() if settings.webhook_secret else secrets.token_urlsafe(32)
+    return Webhook(settings.webhook_listen, settings.webhook_port, settings.webhook_url, secret)
+
+
+async def _start_health(health: HealthServer) -> None:
+    # The health endpoint is for watching the bot, not a part of it: a port already taken
+    # is logged (and the HEALTHCHECK then reports it), the bot serves on.
+    if health.port == 0:
+        return
+    try:
+        await health.start()
+    except OSError as exc:
+        log.warning("health endpoint not started on %s:%s: %s", health.host, health.port, exc.strerror)

@@ -23,6 +23,15 @@ async def daily_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     context.application.bot_data["sender"].wake()
 
 
+async def periodic_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The monthly 通报 cycle and the year-end ranking: each step once, caught up at start."""
+    from bot.services.reports import periodic
+
+    office: Office = context.application.bot_data["office"]
+    await periodic(office, office.now().date())
+    context.application.bot_data["sender"].wake()
+
+
 async def schedule(application: Application) -> None:  # type: ignore[type-arg]
     """Register the daily job, and catch up on today's if its time has passed."""
     office: Office = application.bot_data["office"]
@@ -34,3 +43,6 @@ async def schedule(application: Application) -> None:  # type: ignore[type-arg]
     if now >= run_time(office, now.date()) and not await is_done(office, now.date()):
         log.info("catching up on today's daily check")
         queue.run_once(daily_job, when=0, name="daily-check-catch-up")
+    # The monthly cycle: at the daily time, and once at start (each step is idempotent).
+    queue.run_daily(periodic_job, time=settings.daily_time.replace(tzinfo=settings.timezone), name="periodic-reports")
+    queue.run_once(periodic_job, when=0, name="periodic-reports-catch-up")

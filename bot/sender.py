@@ -1,7 +1,8 @@
 """The sender: one worker that drains the outbox into the Bot API, within Telegram's limits.
 
-It keeps at most ``per_second`` messages a second overall and one a second per chat, and
-keeps each chat's messages in order. ``RetryAfter`` pauses that chat (not everything);
+The pace (at most 30 messages a second overall and one a second per chat) is the bot's
+``ChatPacer``, shared with the handlers' direct replies; the sender skips a chat whose slot
+has not come yet and keeps each chat's messages in order. ``RetryAfter`` pauses that chat (not everything);
 network errors and 5xx are retried with backoff; a 400 is recorded as failed with Telegram's
 description; a 403 marks the person unreachable and tells whoever sent them the slip.
 
@@ -15,13 +16,15 @@ import asyncio
 import logging
 import time
 import warnings
-from collections import deque
 from datetime import timedelta
 
 from telegram import Bot, Message
+from telegram.ext import ExtBot
+from telegram.request import BaseRequest
 from telegram.warnings import PTBUserWarning
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
+from bot.pacing import NO_RETRY, ChatPacer, retry_seconds
 from bot.services import delivery
 from bot.services.context import Office
 from bot.storage import outbox
@@ -39,21 +42,21 @@ IDLE_POLL = 1.0
 SCOPED_METHODS = {"setMyCommands", "deleteMyCommands"}
 """Methods addressed by a scope, not a chat_id (the row's chat_id only paces them)."""
 BACKOFF_CAP = timedelta(minutes=10)
+BATCH = 200
+"""Rows read per look at the outbox (at most one per chat)."""
 
 
 class Sender:
     """Drains the outbox; ``wake()`` after a transaction that queued messages."""
 
-    def __init__(self, office: Office, bot: Bot, per_second: float = 30.0, per_chat_interval: float = 1.0) -> None:
+    def __init__(self, office: Office, bot: Bot, pacer: ChatPacer) -> None:
         self.office = office
         self.bot = bot
-        self.per_second = per_second
-        self.per_chat_interval = per_chat_interval
+        self.pacer = pacer
+        """The bot's own rate limiter: handlers' direct replies and the sender share its pace."""
         self._wake = asyncio.Event()
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
-        self._chat_free_at: dict[int, float] = {}
-        self._recent: deque[float] = deque()
         self.sent = 0
 
     def wake(self) -> None:
@@ -73,7 +76,11 @@ class Sender:
             self._task = None
 
     async def _run(self) -> None:
+        await self._settle()
         while not self._stopping:
+            # Cleared before looking, not after: a wake() while a batch is being sent must
+            # not be lost, or its rows would wait for the next idle poll.
+            self._wake.clear()
             try:
                 idle = await self.drain_once()
             except Exception:  # the sender must outlive any one bad row or database hiccup
@@ -81,61 +88,60 @@ class Sender:
                 idle = 1.0
             if self._stopping:
                 break
-            self._wake.clear()
+            if idle <= 0:
+                continue
             try:
                 await asyncio.wait_for(self._wake.wait(), timeout=idle)
+            except TimeoutError:
+                pass
+
+    async def _settle(self) -> None:
+        # A process that stopped a moment ago (a restart) may have filled Telegram's windows,
+        # which this one cannot see: let one window pass before the first message.
+        window = max(self.pacer.chat_interval, 1.0 if self.pacer.per_second > 0 else 0.0)
+        deadline = time.monotonic() + window
+        while not self._stopping and (left := deadline - time.monotonic()) > 0:
+            self._wake.clear()
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=left)
             except TimeoutError:
                 pass
 
     async def drain_once(self) -> float:
         """Send what may be sent now; return how long to wait before looking again."""
         now = self.office.now()
-        rows = await outbox.due(self.office.db.reader, now, limit=200)
+        # One row per chat, its oldest: a chat's messages arrive in order, and one busy chat
+        # cannot fill the batch and hold up everyone else.
+        rows = await outbox.heads(self.office.db.reader, now, limit=BATCH)
         if not rows:
             # Another process (``duban daily``, ``duban`` admin commands) may have queued rows.
             return IDLE_POLL
-        held: set[int] = set()
         wait = IDLE_POLL
+        sent = False
         for row in rows:
             if self._stopping:
                 return 0.0
-            if row.chat_id in held:
-                continue
-            ready_in = self._chat_free_at.get(row.chat_id, 0.0) - time.monotonic()
+            ready_in = self.pacer.ready_in(row.chat_id)
             if ready_in > 0:
-                # Later rows of this chat wait too: a chat's messages arrive in order.
-                held.add(row.chat_id)
                 wait = min(wait, ready_in)
                 continue
-            await self._global_slot()
             await self._send(row)
-        return 0.0 if len(rows) == 200 else wait
-
-    async def _global_slot(self) -> None:
-        if self.per_second <= 0:
-            return
-        while True:
-            now = time.monotonic()
-            while self._recent and now - self._recent[0] >= 1.0:
-                self._recent.popleft()
-            if len(self._recent) < self.per_second:
-                self._recent.append(now)
-                return
-            await asyncio.sleep(1.0 - (now - self._recent[0]))
+            sent = True
+        # Having sent, look again at once: each chat's next row is now its head.
+        return 0.0 if sent else wait
 
     async def _send(self, row: OutboxMessage) -> None:
         async with self.office.db.transaction() as conn:
             await outbox.claim(conn, row.id)
-        self._chat_free_at[row.chat_id] = time.monotonic() + self.per_chat_interval
         try:
             kwargs = dict(row.payload)
             if row.method not in SCOPED_METHODS:
                 kwargs.setdefault("chat_id", row.chat_id)
-            result = await self.bot.do_api_request(row.method, api_kwargs=kwargs)
+            # NO_RETRY: the pacer waits for the slot but leaves a 429 to us, so the row is put
+            # back with its not_before instead of holding the sender up.
+            result = await self.bot.do_api_request(row.method, api_kwargs=kwargs, rate_limit_args=NO_RETRY)
         except RetryAfter as exc:
-            delay = exc.retry_after if isinstance(exc.retry_after, (int, float)) else exc.retry_after.total_seconds()
-            self._chat_free_at[row.chat_id] = time.monotonic() + delay
-            await self._later(row, timedelta(seconds=delay), str(exc))
+            await self._later(row, timedelta(seconds=retry_seconds(exc)), str(exc))
         except Forbidden as exc:
             async with self.office.db.transaction() as conn:
                 await outbox.mark_failed(conn, row.id, exc.message)
@@ -160,7 +166,11 @@ class Sender:
     async def _later(self, row: OutboxMessage, delay: timedelta, error: str) -> None:
         async with self.office.db.transaction() as conn:
             await outbox.retry_later(conn, row.id, self.office.now() + delay, error)
-        self._wake.set()
+
+
+def paced_bot(token: str, base_url: str, pacer: ChatPacer, request: BaseRequest | None = None) -> ExtBot[None]:
+    """A Bot API client going through ``pacer`` — for a sender outside the Application."""
+    return ExtBot(token, base_url=base_url, rate_limiter=pacer, request=request)
 
 
 def _message_id(result: object) -> int | None:

@@ -4,6 +4,10 @@
 set -euo pipefail
 need=()
 # (packages are added here as features need them)
+# chromium: the headless browser that tests/e2e/test_demo_page.py drives the demo page with
+command -v chromium >/dev/null || need+=(chromium)
+# fonts-wqy-microhei: a CJK font for the PNG pictures (/board, the 通报 bar chart); matplotlib finds it
+command -v fc-list >/dev/null && fc-list | grep -qi 'wqy\|noto.*cjk' || need+=(fonts-wqy-microhei)
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null

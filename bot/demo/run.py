@@ -1,42 +1,109 @@
-"""``duban demo``: emulator + real bot + seeded database, no Telegram token needed."""
+"""``duban demo``: emulator + real bot + seeded database + a web page, in one process, no token.
+
+Everything listens on one port: the local Bot API emulator (which the real bot polls, exactly
+as it would poll api.telegram.org), its control API, and the demo page that plays every person
+of the seeded organisation through that control API.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import replace
+import tempfile
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+from telegram.ext import Application
+
+from bot.app import build_application, start_bot, stop_bot
 from bot.config import Secret, Settings
+from bot.demo.calendar import DemoCalendar
 from bot.demo.seed import seed
-from bot.emulator import EmulatorServer
-from bot.running import serve
+from bot.demo.web import DemoPage
+from bot.domain.org import Person
+from bot.emulator import EmulatorServer, simulation
+from bot.emulator.rules import Rules
 from bot.services import onboarding
 from bot.services.context import Office
+from bot.storage import org
 from bot.texts import render
 
 log = logging.getLogger(__name__)
 
+BIND_TIMEOUT = 15.0
+"""Seconds to wait for the bot to answer everyone's ``/start <invite>`` before giving up."""
 
-async def run_demo(settings: Settings, host: str, port: int, db_path: Path, stop: asyncio.Event) -> None:
-    """Start everything, print where to look, and run until ``stop`` is set."""
+
+@dataclass
+class Demo:
+    """A running demo: where it listens and the parts a test may look at."""
+
+    url: str
+    server: EmulatorServer
+    office: Office
+    application: Application  # type: ignore[type-arg]
+    calendar: DemoCalendar
+    people: list[Person]
+
+
+@asynccontextmanager
+async def running_demo(
+    settings: Settings, host: str = "127.0.0.1", port: int = 0, db_path: Path = Path("demo.db"),
+    rules: Rules | None = None,
+) -> AsyncIterator[Demo]:
+    """Start the emulator and its page, a fresh seeded database and the real bot; stop them on exit."""
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db_path}{suffix}").unlink(missing_ok=True)
-    async with EmulatorServer(host=host, port=port) as server:
-        demo = replace(
-            settings, token=Secret(server.token), api_url=server.url, db_path=db_path, bot_username="duban_demo_bot"
+    server = EmulatorServer(host=host, port=port, bot_username="duban_demo_bot", rules=rules)
+    page = DemoPage(server)
+    page.mount(server.app)
+    try:
+        await server.start()
+    except OSError as exc:
+        raise SystemExit(render("demo/port_busy", host=host, port=port, error=exc)) from None
+    with tempfile.TemporaryDirectory(prefix="duban-demo-archive-") as archive:
+        demo_settings = replace(
+            settings, token=Secret(server.token), api_url=server.url, db_path=db_path,
+            archive_dir=Path(archive), bot_username="duban_demo_bot",
         )
-        office = await Office.open(demo)
+        office = await Office.open(demo_settings)
+        # The 下一天 button drives the daily check; the 09:00 job would run it on the real date.
+        application = build_application(office, schedule=False)
+        calendar = DemoCalendar(office, application.bot_data["sender"])
         try:
-            now = office.now()
-            people = await seed(office, now)
-            bound = []
-            for person in people:
-                user = server.state.create_user(person.name, None, None, "zh-hans", None)
-                invite = await onboarding.create_invite(office, person.id, now)
-                await onboarding.redeem_invite(office, invite.code, user.id, now)
-                bound.append((person, user.id))
-            print(render("demo/started", url=server.url, people=bound, db=db_path))
-            await serve(office, stop)
+            people = await seed(office, office.now())
+            await start_bot(application, poll_timeout=10)
+            try:
+                await _join(office, server, people)
+                page.attach(office, calendar)
+                yield Demo(server.url, server, office, application, calendar, people)
+            finally:
+                await stop_bot(application)
         finally:
             await office.db.close()
+            await server.stop()
+
+
+async def _join(office: Office, server: EmulatorServer, people: list[Person]) -> None:
+    """Everyone opens their invite link: ``/start <code>`` in their own chat, as on a phone."""
+    now = office.now()
+    for person in people:
+        user = server.state.create_user(person.name, None, None, "zh-hans", None)
+        invite = await onboarding.create_invite(office, person.id, now)
+        simulation.send_text(server.state, user, server.state.chats[user.id], f"/start {invite.code}")
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + BIND_TIMEOUT
+    while any(p.telegram_id is None for p in await org.people(office.db.reader)):
+        if loop.time() > deadline:
+            raise RuntimeError("the bot did not bind the demo people in time")
+        await asyncio.sleep(0.05)
+
+
+async def run_demo(settings: Settings, host: str, port: int, db_path: Path, stop: asyncio.Event) -> None:
+    """Run the demo, print what to open, and keep running until ``stop`` (Ctrl+C) is set."""
+    async with running_demo(settings, host, port, db_path) as demo:
+        print(render("demo/started", url=demo.url, db=db_path, people=len(demo.people)), flush=True)
+        await stop.wait()
+        print(render("demo/stopping"), flush=True)

@@ -20,7 +20,8 @@ POST   /_emulator/chats/{chat_id}/messages           ``{"text", "user_id"?, "rep
                                                      → transcript entry (201)
 PATCH  /_emulator/chats/{chat_id}/messages/{id}      ``{"text", "user_id"?}`` → entry (user edit)
 POST   /_emulator/chats/{chat_id}/files              multipart: ``file``, ``kind`` (document|photo),
-                                                     ``caption``?, ``user_id``? → entry (201)
+                                                     ``caption``?, ``user_id``?,
+                                                     ``reply_to_message_id``? → entry (201)
 POST   /_emulator/chats/{chat_id}/press              ``{"button", "message_id"?, "user_id"?}``
                                                      → callback entry (201)
 GET    /_emulator/chats/{chat_id}/transcript         ``?since=V&timeout=S`` long-polls until the
@@ -282,6 +283,7 @@ class ControlApi:
             file_name=upload.filename,
             mime_type=upload.content_type,
             caption=str(form["caption"]) if form.get("caption") else None,
+            reply_to=self._message(chat, form["reply_to_message_id"]) if form.get("reply_to_message_id") else None,
         )
         return _ok(message.to_transcript(), status=201)
 

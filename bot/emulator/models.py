@@ -202,6 +202,7 @@ class StoredMessage:
             "text": self.text,
             "entities": self.entities,
             "caption": self.caption,
+            "caption_entities": self.caption_entities,
             "reply_to_message_id": self.reply_to.message_id if self.reply_to else None,
             "reply_markup": self.reply_markup,
             "inline_keyboard": self.inline_keyboard,

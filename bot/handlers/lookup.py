@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
@@ -10,6 +11,8 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filt
 
 from bot.domain.errors import DomainError
 from bot.domain.org import Person
+from bot.domain.tasks import EscalationStage
+from bot.services.permissions import can_remind
 from bot.handlers.common import bound_person, refuse, reply
 from bot.handlers.context import DubanContext
 from bot.services import queries
@@ -121,7 +124,16 @@ async def task_command(update: Update, context: DubanContext) -> None:
         await reply(update, "lookup/not_found", text=text, lines=lines, year=today.year, label=label)
         return
     assert update.effective_message is not None
-    await update.effective_message.reply_text(_fitted_detail(detail, context))
+    await update.effective_message.reply_text(_fitted_detail(detail, context), reply_markup=_remind_button(person, detail, today))
+
+
+def _remind_button(person: Person, detail: TaskDetail, today: date) -> InlineKeyboardMarkup | None:
+    """催办 for the issuing section (or 政务监督室) on an overdue task not yet chased
+    (bot/handlers/escalation.py takes the press)."""
+    task = detail.task
+    if not (can_remind(person, task) and task.is_overdue(today) and task.stage is EscalationStage.NONE):
+        return None
+    return InlineKeyboardMarkup([[InlineKeyboardButton(label("buttons", "remind"), callback_data=f"rmd:{task.id}")]])
 
 
 def _fitted_detail(detail: TaskDetail, context: DubanContext) -> str:

@@ -19,13 +19,13 @@ from bot.domain.scores import ScoreCategory
 from bot.domain.slips import Slip, SlipType
 from bot.domain.tasks import EscalationStage, Task
 from bot.services.context import Office
-from bot.services.notify import message, send, tell
+from bot.services.notify import button, message, send, tell
 from bot.services.permissions import can_remind, is_supervision_office
 from bot.services.slip_keyboard import slip_keyboard
 from bot.services.slip_texts import reminder_text, supervision_text
 from bot.services.task_changes import load, save, unit_people
 from bot.storage import history, org, outbox, scores, slips
-from bot.texts import render
+from bot.texts import label, render
 
 MAX_NOTE = 1000
 
@@ -68,30 +68,38 @@ async def issue_reminder_slip(office: Office, task_id: int, now: datetime, actor
     "《工作交办单》下发后，对不能按时完成任务的责任单位，市政府办公室相关科室拟定《工作催办单》报政务监督室
     备案后下发" — ``actor`` is the clerk issuing it by hand, or None for the daily check.
     """
+    async with office.db.transaction() as conn:
+        return await reminder_slip_on(conn, office, task_id, now, actor)
+
+
+async def reminder_slip_on(
+    conn: aiosqlite.Connection, office: Office, task_id: int, now: datetime, actor: Person | None = None
+) -> Slip:
+    """The steps of :func:`issue_reminder_slip` inside the caller's transaction (a draft
+    signed in confirm mode is marked issued in the same one)."""
     today = now.date()
     window = office.settings.escalation_window_days
-    async with office.db.transaction() as conn:
-        task = await load(conn, task_id)
-        if actor is not None and not can_remind(actor, task):
-            raise DomainError("not_allowed")
-        after = lifecycle.issue_reminder(task, office.deadline_after(today, window), today)
-        number = await slips.next_number(conn, SlipType.REMINDER, today.year)
-        late = overdue_days(task.deadline, today)
-        unit = await org.unit(conn, task.unit_id)
-        assert unit is not None
-        name, phone = await _contact(conn, actor, task, SlipType.REMINDER)
-        text = reminder_text(office.settings.organisation, task, unit.name, number, late, window, today, name, phone)
-        slip = await slips.add(conn, task.id, number, today, actor.id if actor else None, text, window, late)
-        await save(conn, task, after, now)
-        await scores.book(
-            conn, task.unit_id, ScoreCategory.REMINDER_SLIP, office.settings.score_rules.points_for(ScoreCategory.REMINDER_SLIP),
-            today, now, note=number.full, task_id=task.id, slip_id=slip.id, recorded_by=actor.id if actor else None,
-        )
-        await history.append(
-            conn, "reminder_issued", now, task_id=task.id, actor_id=actor.id if actor else None,
-            number=number.full, overdue_days=late, window_deadline=after.deadline.isoformat(),
-        )
-        await _deliver_slip(conn, after, slip, text, now, actor)
+    task = await load(conn, task_id)
+    if actor is not None and not can_remind(actor, task):
+        raise DomainError("not_allowed")
+    after = lifecycle.issue_reminder(task, office.deadline_after(today, window), today)
+    number = await slips.next_number(conn, SlipType.REMINDER, today.year)
+    late = overdue_days(task.deadline, today)
+    unit = await org.unit(conn, task.unit_id)
+    assert unit is not None
+    name, phone = await _contact(conn, actor, task, SlipType.REMINDER)
+    text = reminder_text(office.settings.organisation, task, unit.name, number, late, window, today, name, phone)
+    slip = await slips.add(conn, task.id, number, today, actor.id if actor else None, text, window, late)
+    await save(conn, task, after, now)
+    await scores.book(
+        conn, task.unit_id, ScoreCategory.REMINDER_SLIP, office.settings.score_rules.points_for(ScoreCategory.REMINDER_SLIP),
+        today, now, note=number.full, task_id=task.id, slip_id=slip.id, recorded_by=actor.id if actor else None,
+    )
+    await history.append(
+        conn, "reminder_issued", now, task_id=task.id, actor_id=actor.id if actor else None,
+        number=number.full, overdue_days=late, window_deadline=after.deadline.isoformat(),
+    )
+    await _deliver_slip(conn, after, slip, text, now, actor)
     return slip
 
 
@@ -101,33 +109,40 @@ async def issue_supervision_notice(office: Office, task_id: int, now: datetime, 
     "《工作催办单》下发后，仍不能按时完成任务的责任单位，由市政府办公室政务监督室下发《督办通知单》进行督办，
     并将此项工作纳入专项工作台账进行跟踪督查".
     """
+    async with office.db.transaction() as conn:
+        return await supervision_notice_on(conn, office, task_id, now, actor)
+
+
+async def supervision_notice_on(
+    conn: aiosqlite.Connection, office: Office, task_id: int, now: datetime, actor: Person | None = None
+) -> Slip:
+    """The steps of :func:`issue_supervision_notice` inside the caller's transaction."""
     today = now.date()
     window = office.settings.escalation_window_days
-    async with office.db.transaction() as conn:
-        task = await load(conn, task_id)
-        if actor is not None and not is_supervision_office(actor):
-            raise DomainError("not_allowed")
-        after = lifecycle.issue_supervision_notice(task, office.deadline_after(today, window), today)
-        reminder = next((s for s in reversed(await slips.of_task(conn, task.id)) if s.number.type is SlipType.REMINDER), None)
-        assert reminder is not None, "the domain requires a 催办单 first"
-        number = await slips.next_number(conn, SlipType.SUPERVISION, today.year)
-        unit = await org.unit(conn, task.unit_id)
-        assert unit is not None
-        name, phone = await _contact(conn, actor, task, SlipType.SUPERVISION)
-        text = supervision_text(office.settings.organisation, task, unit.name, number, reminder, window, today, name, phone)
-        late = overdue_days(task.original_deadline, today)
-        slip = await slips.add(conn, task.id, number, today, actor.id if actor else None, text, window, late)
-        await save(conn, task, after, now)
-        await scores.book(
-            conn, task.unit_id, ScoreCategory.SUPERVISION_NOTICE,
-            office.settings.score_rules.points_for(ScoreCategory.SUPERVISION_NOTICE),
-            today, now, note=number.full, task_id=task.id, slip_id=slip.id, recorded_by=actor.id if actor else None,
-        )
-        await history.append(
-            conn, "supervision_issued", now, task_id=task.id, actor_id=actor.id if actor else None,
-            number=number.full, window_deadline=after.deadline.isoformat(),
-        )
-        await _deliver_slip(conn, after, slip, text, now, actor)
+    task = await load(conn, task_id)
+    if actor is not None and not is_supervision_office(actor):
+        raise DomainError("not_allowed")
+    after = lifecycle.issue_supervision_notice(task, office.deadline_after(today, window), today)
+    reminder = next((s for s in reversed(await slips.of_task(conn, task.id)) if s.number.type is SlipType.REMINDER), None)
+    assert reminder is not None, "the domain requires a 催办单 first"
+    number = await slips.next_number(conn, SlipType.SUPERVISION, today.year)
+    unit = await org.unit(conn, task.unit_id)
+    assert unit is not None
+    name, phone = await _contact(conn, actor, task, SlipType.SUPERVISION)
+    text = supervision_text(office.settings.organisation, task, unit.name, number, reminder, window, today, name, phone)
+    late = overdue_days(task.original_deadline, today)
+    slip = await slips.add(conn, task.id, number, today, actor.id if actor else None, text, window, late)
+    await save(conn, task, after, now)
+    await scores.book(
+        conn, task.unit_id, ScoreCategory.SUPERVISION_NOTICE,
+        office.settings.score_rules.points_for(ScoreCategory.SUPERVISION_NOTICE),
+        today, now, note=number.full, task_id=task.id, slip_id=slip.id, recorded_by=actor.id if actor else None,
+    )
+    await history.append(
+        conn, "supervision_issued", now, task_id=task.id, actor_id=actor.id if actor else None,
+        number=number.full, window_deadline=after.deadline.isoformat(),
+    )
+    await _deliver_slip(conn, after, slip, text, now, actor)
     return slip
 
 
@@ -140,8 +155,13 @@ async def propose(office: Office, task_id: int, now: datetime) -> Task:
         kind = "interview_proposed" if task.stage is EscalationStage.SUPERVISED else "transfer_proposed"
         await history.append(conn, kind, now, task_id=task.id)
         unit = await org.unit(conn, task.unit_id)
+        # The button opens the same dialog as /interview or /transfer.
+        action = ("record_interview", "ivw") if kind == "interview_proposed" else ("record_transfer", "trf")
+        keyboard = [[button(label("escalation_actions", action[0]), f"{action[1]}:{task.id}")]]
         for staff in await _supervision_staff(conn):
-            await tell(conn, staff, f"escalation/{kind}", now, task=after, unit=unit, today=now.date(), task_id=task.id)
+            await tell(
+                conn, staff, f"escalation/{kind}", now, keyboard=keyboard, task=after, unit=unit, today=now.date(), task_id=task.id
+            )
     return after
 
 

@@ -94,6 +94,7 @@ async def request_extension(
         keyboard = [[
             button(label("buttons", "approve"), f"exa:{request.id}"),
             button(label("buttons", "reject"), f"exr:{request.id}"),
+            button(label("escalation_actions", "approve_other_date"), f"exd:{request.id}"),
         ]]
         text = render("extension/request", task=task, unit=unit, person=person, request=request)
         await send(conn, leader, message(text, keyboard), now, task_id=task.id, purpose="extension")

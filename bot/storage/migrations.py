@@ -271,6 +271,33 @@ async def m002_daily_check(conn: aiosqlite.Connection) -> None:
     )
 
 
+@migration
+async def m003_monthly_reports(conn: aiosqlite.Connection) -> None:
+    """The monthly cycle (notice, section 四): analyses reviewed, the 通报 published, once each."""
+    await _script(
+        conn,
+        """
+        -- one row per month (2026-11) or year-end ranking (2026): made once, caught up after
+        -- downtime like the daily check, never twice
+        CREATE TABLE monthly_runs (
+            period TEXT PRIMARY KEY,
+            started_at TEXT NOT NULL,
+            consolidated_at TEXT,
+            published_at TEXT,
+            published_by INTEGER REFERENCES people(id)
+        );
+        -- each section's analysis goes to its 分管市领导 and waits for 已审阅
+        CREATE TABLE monthly_reviews (
+            period TEXT NOT NULL,
+            section_id INTEGER NOT NULL REFERENCES sections(id),
+            leader_id INTEGER REFERENCES people(id),
+            reviewed_at TEXT,
+            PRIMARY KEY (period, section_id)
+        )
+        """,
+    )
+
+
 async def applied(conn: aiosqlite.Connection) -> list[str]:
     """Names of the migrations this database has, in order."""
     async with conn.execute("SELECT name FROM migrations ORDER BY rowid") as cur:

@@ -70,6 +70,25 @@ async def due(conn: aiosqlite.Connection, now: datetime, limit: int = 100) -> li
         return [_message(r) async for r in cur]
 
 
+async def heads(conn: aiosqlite.Connection, now: datetime, limit: int = 200) -> list[OutboxMessage]:
+    """Each chat's oldest unsent row, if its time has come, oldest first.
+
+    What the sender may send next. A chat whose oldest row waits (a 429's ``retry_after``, a
+    network backoff) sends nothing until that row has gone, so its messages keep their order;
+    and a chat with hundreds of rows queued takes one place in the batch, not all of them.
+    """
+    # INDEXED BY: left to itself SQLite groups by chat through the (chat_id, message_id)
+    # index, reading every message ever sent; the partial index holds only the unsent ones.
+    async with conn.execute(
+        """SELECT * FROM outbox WHERE id IN (
+               SELECT min(id) FROM outbox INDEXED BY outbox_pending
+               WHERE status IN ('pending', 'sending') GROUP BY chat_id)
+           AND (not_before IS NULL OR not_before <= ?) ORDER BY id LIMIT ?""",
+        (stamp(now), limit),
+    ) as cur:
+        return [_message(r) async for r in cur]
+
+
 async def claim(conn: aiosqlite.Connection, message_id: int) -> None:
     """Mark a row as being sent, before the request goes out."""
     await conn.execute(

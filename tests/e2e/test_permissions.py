@@ -335,7 +335,6 @@ async def test_slip_buttons(role, world, office, bot):
 
 
 @pytest.mark.parametrize("role", ROLES)
-@pending(_handles_button("ext:1"))
 async def test_extension_button(role, world, office, bot):
     """申请延期, pressed on own and other's tasks: the 责任单位's own people only."""
     await _press_all(role, world, office, bot, ("ext",))

@@ -1,0 +1,129 @@
+"""Outbox sender benchmark: messages/s against the emulator, with Telegram's limits and without.
+
+N messages to N different people are queued in the outbox of a real SQLite file; the real
+``bot.sender.Sender`` drains them into the local Bot API emulator. With limits on (the
+emulator's ``Rules()``: 30 messages/s overall, 1/s per chat, 429 beyond; the sender at 30/s
+and 1 s per chat) the ceiling is 30/s, and the emulator must never have answered 429. With
+limits off (emulator rules off, sender ``per_second=0, per_chat_interval=0``) the figure is
+the sender's own cost: a claim, the HTTP request and the result, each row.
+
+Run: ``.venv/bin/python bench/sender_bench.py [--messages 3000] [--unlimited-messages 3000]``
+(about 100 s with limits, most of it the 30/s ceiling).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import sys
+import tempfile
+import time
+from collections import deque
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+
+from bot.config import Secret, Settings  # noqa: E402
+from bot.emulator import EmulatorServer, Rules, Simulator  # noqa: E402
+from bot.emulator.errors import ApiError  # noqa: E402
+from bot.emulator.rules import FloodControl  # noqa: E402
+from bot.pacing import ChatPacer
+from bot.sender import Sender, paced_bot  # noqa: E402
+from bot.services.context import Office  # noqa: E402
+from bot.storage.rows import stamp  # noqa: E402
+
+
+class RecordingFloodControl(FloodControl):
+    """The emulator's flood control, recording when each message arrived and each 429."""
+
+    def __init__(self, rules: Rules) -> None:
+        super().__init__(rules)
+        self.arrived: list[float] = []
+        self.refused = 0
+
+    def check(self, chat_id: int) -> None:
+        try:
+            super().check(chat_id)
+        except ApiError:
+            self.refused += 1
+            raise
+        self.arrived.append(time.monotonic())
+
+
+def busiest_second(arrivals: list[float]) -> int:
+    """The most messages that arrived within any one second."""
+    window: deque[float] = deque()
+    most = 0
+    for at in arrivals:
+        window.append(at)
+        while at - window[0] >= 1.0:
+            window.popleft()
+        most = max(most, len(window))
+    return most
+
+
+async def bench(messages: int, limits: bool) -> dict[str, float]:
+    """Queue ``messages`` messages to as many people, drain them, return the figures."""
+    async with EmulatorServer(rules=Rules(rate_limits=limits)) as server:
+        flood = RecordingFloodControl(server.rules)
+        server.methods.flood = flood
+        simulator = Simulator(server)
+        users = [await simulator.create_user(f"责任人{i:04d}") for i in range(messages)]
+        with tempfile.TemporaryDirectory() as folder:
+            office = await Office.open(
+                Settings(token=Secret(server.token), api_url=server.url, db_path=Path(folder) / "duban.db")
+            )
+            now = stamp(office.now())
+            async with office.db.transaction() as conn:
+                await conn.executemany(
+                    "INSERT INTO outbox (chat_id, method, payload, purpose, created_at) VALUES (?, 'sendMessage', ?, 'bench', ?)",
+                    [(user.id, f'{{"text": "【督办提醒】第{i}号：请于今日17:00前反馈办理情况。", "parse_mode": "HTML"}}', now)
+                     for i, user in enumerate(users)],
+                )
+            pacer = ChatPacer(30.0 if limits else 0.0, 1.0 if limits else 0.0)
+            async with paced_bot(server.token, office.settings.base_url, pacer) as client:
+                sender = Sender(office, client, pacer)
+                started = time.monotonic()
+                sender.start()
+                try:
+                    while sender.sent < messages:
+                        await asyncio.sleep(0.05)
+                finally:
+                    await sender.stop()
+                elapsed = time.monotonic() - started
+            async with office.db.reader.execute("SELECT count(*) FROM outbox WHERE status = 'sent'") as cur:
+                sent = (await cur.fetchone())[0]
+            await office.db.close()
+        delivered = sum(1 for user in users if user.messages())
+    span = flood.arrived[-1] - flood.arrived[0]
+    return {
+        "sent": sent, "delivered": delivered, "elapsed": elapsed, "rate": (len(flood.arrived) - 1) / span,
+        "busiest": busiest_second(flood.arrived), "refused": flood.refused,
+    }
+
+
+def report(label: str, messages: int, figures: dict[str, float]) -> None:
+    print(
+        f"{label}: {messages:,} messages to {messages:,} people in {figures['elapsed']:.1f} s "
+        f"({messages / figures['elapsed']:,.1f}/s from start, incl. the sender's 1 s settle when limited); first→last arrival "
+        f"{figures['rate']:,.1f} messages/s; busiest second {figures['busiest']:.0f}; "
+        f"429s {figures['refused']:.0f}; sent {figures['sent']:,.0f}, delivered {figures['delivered']:,.0f}"
+    )
+
+
+def main() -> None:
+    """Measure with Telegram's limits, then without; print both."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--messages", type=int, default=3000, help="with limits on (30/s: 3,000 take 100 s)")
+    parser.add_argument("--unlimited-messages", type=int, default=3000)
+    args = parser.parse_args()
+    print(f"Python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} CPUs")
+    report("limits on  (30/s, 1/s per chat)", args.messages, asyncio.run(bench(args.messages, limits=True)))
+    report("limits off (rules off, sender 0/0)", args.unlimited_messages, asyncio.run(bench(args.unlimited_messages, limits=False)))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,142 @@
+"""The demo's web page and its three small routes, mounted on the emulator's aiohttp app.
+
+The page talks to two APIs on the same origin:
+
+* the emulator's control API (``/_emulator/...``, see :mod:`bot.emulator.control`) for everything a
+  Telegram client does: read a chat's transcript (long-polled), send text as a user, reply, upload a
+  file, press an inline button, download a file;
+* the routes below (``/_demo/...``) for what only the demo knows:
+
+====== ===================== ==========================================================
+Method Route                 Result
+====== ===================== ==========================================================
+GET    /                     the page (``static/index.html``)
+GET    /_demo/static/{name}  its script and style sheet
+GET    /_demo/people         everyone in the demo: user/chat id, name, roles (from the
+                             database), unit or section, their command menu
+GET    /_demo/calendar       ``{"date": "YYYY-MM-DD"}``: the demo's date
+POST   /_demo/next-day       moves the demo a day on and runs that day's check →
+                             ``{"date", "steps": [{"label", "count"}]}``
+====== ===================== ==========================================================
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from bot.demo.calendar import DemoCalendar
+from bot.domain.escalation import Escalation
+from bot.domain.org import Person, Role
+from bot.emulator import EmulatorServer
+from bot.emulator.server import json_response
+from bot.services.context import Office
+from bot.storage import org
+from bot.texts import label
+
+STATIC = Path(__file__).parent / "static"
+
+STATIC_TYPES = {".html": "text/html", ".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml"}
+
+PAGE_HEADERS = {
+    # The page renders what the bot sends; even if a bug let markup through, no script could run.
+    "Content-Security-Policy": (
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; "
+        "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+
+ROLE_ORDER = (Role.SUPERVISOR, Role.CLERK, Role.RESPONSIBLE, Role.LEADER, Role.PRINCIPAL, Role.ADMIN)
+"""The order people are listed in: who issues first, then who answers, then who oversees."""
+
+
+class DemoPage:
+    """Serves the page and the demo's routes."""
+
+    def __init__(self, server: EmulatorServer) -> None:
+        self.server = server
+        self._office: Office | None = None
+        self._calendar: DemoCalendar | None = None
+
+    def attach(self, office: Office, calendar: DemoCalendar) -> None:
+        """The bot is up and everyone has joined: the demo routes may answer."""
+        self._office = office
+        self._calendar = calendar
+
+    @property
+    def office(self) -> Office:
+        if self._office is None:
+            raise web.HTTPServiceUnavailable(text="demo is starting")
+        return self._office
+
+    @property
+    def calendar(self) -> DemoCalendar:
+        if self._calendar is None:
+            raise web.HTTPServiceUnavailable(text="demo is starting")
+        return self._calendar
+
+    def mount(self, app: web.Application) -> None:
+        """Add the routes to ``app`` (before the server starts)."""
+        app.router.add_get("/", self.page)
+        app.router.add_get("/_demo/static/{name}", self.static)
+        app.router.add_get("/_demo/people", self.people)
+        app.router.add_get("/_demo/calendar", self.get_calendar)
+        app.router.add_post("/_demo/next-day", self.next_day)
+
+    async def page(self, request: web.Request) -> web.StreamResponse:
+        """The single page."""
+        return self._file("index.html")
+
+    async def static(self, request: web.Request) -> web.StreamResponse:
+        """The page's script and style sheet (nothing outside ``static/``)."""
+        return self._file(request.match_info["name"])
+
+    def _file(self, name: str) -> web.StreamResponse:
+        path = STATIC / name
+        if "/" in name or name.startswith(".") or not path.is_file() or path.suffix not in STATIC_TYPES:
+            raise web.HTTPNotFound()
+        return web.Response(
+            body=path.read_bytes(), content_type=STATIC_TYPES[path.suffix], charset="utf-8", headers=PAGE_HEADERS
+        )
+
+    async def people(self, request: web.Request) -> web.Response:
+        """Everyone who has a chat with the bot, in the order the page lists them."""
+        conn = self.office.db.reader
+        units = {u.id: u.name for u in await org.units(conn)}
+        sections = {s.id: s.name for s in await org.sections(conn)}
+        bound = [p for p in await org.people(conn) if p.telegram_id is not None]
+        bound.sort(key=lambda p: (min(ROLE_ORDER.index(r) for r in p.roles) if p.roles else len(ROLE_ORDER), p.id))
+        return json_response({"ok": True, "result": [self._person_json(p, units, sections) for p in bound]})
+
+    def _person_json(self, person: Person, units: dict[int, str], sections: dict[int, str]) -> dict[str, Any]:
+        roles = sorted(person.roles, key=ROLE_ORDER.index)
+        assert person.telegram_id is not None
+        return {
+            "user_id": person.telegram_id,
+            "chat_id": person.telegram_id,  # a private chat's id is its user's id
+            "name": person.name,
+            "roles": [{"key": r.value, "label": label("roles", r.value)} for r in roles],
+            "unit": units.get(person.unit_id) if person.unit_id else None,
+            "section": sections.get(person.section_id) if person.section_id else None,
+            "commands": self._menu(person.telegram_id),
+        }
+
+    def _menu(self, chat_id: int) -> list[dict[str, str]]:
+        """The command menu Telegram would show in this chat (setMyCommands, chat scope first)."""
+        commands = self.server.state.commands
+        return commands.get((("chat", chat_id), ""), commands.get((("default",), ""), []))
+
+    async def get_calendar(self, request: web.Request) -> web.Response:
+        """The demo's date."""
+        return json_response({"ok": True, "result": {"date": self.calendar.today.isoformat()}})
+
+    async def next_day(self, request: web.Request) -> web.Response:
+        """Tomorrow: run its daily check, say what it did."""
+        outcome = await self.calendar.next_day()
+        steps = [{"label": label("escalation", step.value), "count": n} for step, n in outcome.steps.items() if n and step is not Escalation.NOTHING]
+        return json_response({"ok": True, "result": {"date": outcome.day.isoformat(), "steps": steps}})

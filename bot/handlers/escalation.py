@@ -1,0 +1,374 @@
+"""约谈, 移交作风办, 催办 by hand, and the drafts of confirm mode (notice, section 二).
+
+* ``/interview <编号> <约谈领导> [日期] [情况]`` and ``/transfer <编号> [说明]`` for 政务监督室;
+  the daily check's proposals carry 记录约谈 / 记录移交 buttons that ask the same as a dialog.
+* 催办 (``rmd:<task>``) on an overdue task's /task detail issues the 工作催办单 at once.
+* 签发 (``dri:<draft>``) and 暂缓 (``drh:<draft>``) on a drafted 催办单 / 督办通知单.
+
+Every refusal (wrong person, wrong stage, a stale button) comes from the services and the
+domain; a second tap finds the step already done and changes nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from telegram import Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+
+from bot.domain import tasks as lifecycle
+from bot.domain.errors import DomainError
+from bot.domain.org import Person
+from bot.domain.scores import ScoreCategory
+from bot.domain.tasks import Task
+from bot.handlers.common import bound_person, refuse, short_notice
+from bot.handlers.context import DubanContext
+from bot.handlers.extension import (
+    INTERVIEW_DIALOG, TRANSFER_DIALOG, DROP, InDialog, answer, cancel, clear_buttons, keyboard, matched_id,
+    message_text, open_dialog, query_place, text,
+)
+from bot.services import drafts, escalating, queries, slip_lookup
+from bot.services.issue_form import parse_date
+from bot.services.permissions import is_supervision_office
+from bot.texts import label
+
+INTERVIEW = re.compile(r"^ivw:(\d{1,12})$")
+INTERVIEW_SKIP = re.compile(r"^ivwskip:(\d{1,12})$")
+TRANSFER = re.compile(r"^trf:(\d{1,12})$")
+TRANSFER_SKIP = re.compile(r"^trfskip:(\d{1,12})$")
+REMIND = re.compile(r"^rmd:(\d{1,12})$")
+ISSUE_DRAFT = re.compile(r"^dri:(\d{1,12})$")
+HOLD_DRAFT = re.compile(r"^drh:(\d{1,12})$")
+
+
+@dataclass
+class InterviewDraft:
+    """The 记录约谈 dialog: the task, then the leader's name, then an optional note."""
+
+    task_id: int
+    started: datetime
+    leader: str | None = None
+
+
+@dataclass
+class TransferDraft:
+    """The 记录移交 dialog: the task, then an optional note."""
+
+    task_id: int
+    started: datetime
+
+
+async def _office_task(person: Person, context: DubanContext, typed: str, today: date) -> tuple[Task, str]:
+    """The task a typed slip number names (within the person's scope) and the words after it.
+
+    Raises:
+        DomainError: ``slip_number_invalid``, ``task_unknown`` or ``not_allowed``.
+    """
+    split = slip_lookup.split_reference(typed, today.year)
+    if split is None:
+        raise DomainError("slip_number_invalid", text=typed.split()[0][:30])
+    _, rest = split
+    head = typed.strip()
+    number = head[: len(head) - len(rest)].strip() if rest else head
+    detail = await queries.task_detail(context.office, person, number, today)
+    return detail.task, rest
+
+
+def _arguments(update: Update) -> str:
+    parts = message_text(update).split(maxsplit=1)
+    return parts[1] if len(parts) > 1 else ""
+
+
+# -------------------------------------------------------------------------------- 约谈
+
+
+async def interview_command(update: Update, context: DubanContext) -> None:
+    """``/interview <编号> <约谈领导> [日期] [情况]``: the date defaults to today."""
+    person = await bound_person(update, context, "interview")
+    if person is None:
+        return
+    office = context.office
+    today = office.now().date()
+    typed = _arguments(update)
+    try:
+        if not typed.strip():
+            await answer(update, context, "escalation/interview_usage", year=today.year, number=None)
+            return
+        task, rest = await _office_task(person, context, typed, today)
+        words = rest.split(maxsplit=1)
+        if not words or _as_date(words[0], today) is not None:
+            await answer(update, context, "escalation/interview_usage", year=today.year, number=task.number)
+            return
+        leader, remainder = words[0], words[1] if len(words) > 1 else ""
+        held_on, note = today, remainder
+        if remainder:
+            first, _, after = remainder.partition(" ")
+            on = _as_date(first, today)
+            if on is not None:
+                held_on, note = on, after
+        await _record_interview(update, context, person, task.id, held_on, leader, note)
+    except DomainError as exc:
+        await refuse(update, exc)
+
+
+def _as_date(word: str, today: date) -> date | None:
+    try:
+        return parse_date(word, today)
+    except DomainError:
+        raise DomainError("held_on_invalid", text=word[:30]) from None
+
+
+async def _record_interview(
+    update: Update, context: DubanContext, person: Person, task_id: int, held_on: date, leader: str, note: str
+) -> None:
+    office = context.office
+    task = await escalating.record_interview(office, person, task_id, held_on, leader, note, office.now())
+    context.sender.wake()
+    await answer(
+        update, context, "escalation/interview_recorded", task=task, leader=leader.strip(), held_on=held_on,
+        note=note.strip(), points=office.settings.score_rules.points_for(ScoreCategory.INTERVIEW),
+    )
+
+
+async def interview_button(update: Update, context: DubanContext) -> None:
+    """记录约谈 on a proposal: ask for the leader's name, then an optional note."""
+    query = update.callback_query
+    assert query is not None
+    person = await bound_person(update, context)
+    if person is None:
+        return
+    try:
+        task = await _supervised_task(person, context, interview=True)
+    except DomainError as exc:
+        await refuse(update, exc)
+        return
+    open_dialog(context, INTERVIEW_DIALOG, InterviewDraft(task.id, context.office.now()))
+    await query.answer()
+    await answer(update, context, "escalation/interview_ask_leader", keyboard([(label("buttons", "cancel"), DROP)]), task=task)
+
+
+async def _supervised_task(person: Person, context: DubanContext, *, interview: bool) -> Task:
+    """The button's task, if the person is 政务监督室 and the step is due (asked before the dialog,
+    so nobody types a name only to be refused)."""
+    if not is_supervision_office(person):
+        raise DomainError("not_allowed")
+    target = await slip_lookup.by_task(context.office, matched_id(context))
+    if interview:
+        lifecycle.record_interview(target.task, target.task.deadline)
+    else:
+        lifecycle.record_transfer(target.task)
+    return target.task
+
+
+async def interview_answer(update: Update, context: DubanContext) -> None:
+    """In the 记录约谈 dialog: first the leader's name, then the note (or 跳过)."""
+    assert context.user_data is not None
+    draft: InterviewDraft = context.user_data[INTERVIEW_DIALOG]
+    person = await bound_person(update, context)
+    if person is None:
+        return
+    typed = message_text(update).strip()
+    if draft.leader is None:
+        draft.leader = typed
+        await answer(
+            update, context, "escalation/interview_ask_note",
+            keyboard([(label("buttons", "skip"), f"ivwskip:{draft.task_id}"), (label("buttons", "cancel"), DROP)]),
+            leader=typed,
+        )
+        return
+    await _finish_interview(update, context, person, draft, typed)
+
+
+async def interview_skip(update: Update, context: DubanContext) -> None:
+    """跳过: record the 约谈 without a note."""
+    query = update.callback_query
+    assert query is not None and context.user_data is not None
+    draft: InterviewDraft | None = context.user_data.get(INTERVIEW_DIALOG)
+    if draft is None or draft.leader is None or draft.task_id != matched_id(context):
+        await query.answer(short_notice(text("slip_actions/dialog_over")), show_alert=True)
+        return
+    person = await bound_person(update, context)
+    if person is None:
+        return
+    await query.answer()
+    await clear_buttons(context, *query_place(update))
+    await _finish_interview(update, context, person, draft, "")
+
+
+async def _finish_interview(update: Update, context: DubanContext, person: Person, draft: InterviewDraft, note: str) -> None:
+    assert context.user_data is not None and draft.leader is not None
+    try:
+        await _record_interview(update, context, person, draft.task_id, context.office.now().date(), draft.leader, note)
+    except DomainError as exc:
+        if exc.code != "field_too_long":
+            context.user_data.pop(INTERVIEW_DIALOG, None)
+        await refuse(update, exc)
+        return
+    context.user_data.pop(INTERVIEW_DIALOG, None)
+
+
+# ------------------------------------------------------------------------ 移交作风办
+
+
+async def transfer_command(update: Update, context: DubanContext) -> None:
+    """``/transfer <编号> [说明]``."""
+    person = await bound_person(update, context, "transfer")
+    if person is None:
+        return
+    today = context.office.now().date()
+    typed = _arguments(update)
+    if not typed.strip():
+        await answer(update, context, "escalation/transfer_usage", year=today.year)
+        return
+    try:
+        task, note = await _office_task(person, context, typed, today)
+        await _record_transfer(update, context, person, task.id, note)
+    except DomainError as exc:
+        await refuse(update, exc)
+
+
+async def _record_transfer(update: Update, context: DubanContext, person: Person, task_id: int, note: str) -> None:
+    office = context.office
+    task = await escalating.record_transfer(office, person, task_id, note, office.now())
+    context.sender.wake()
+    await answer(update, context, "escalation/transfer_recorded", task=task, note=note.strip(), org=office.settings.organisation)
+
+
+async def transfer_button(update: Update, context: DubanContext) -> None:
+    """记录移交 on a proposal: ask for an optional note."""
+    query = update.callback_query
+    assert query is not None
+    person = await bound_person(update, context)
+    if person is None:
+        return
+    try:
+        task = await _supervised_task(person, context, interview=False)
+    except DomainError as exc:
+        await refuse(update, exc)
+        return
+    open_dialog(context, TRANSFER_DIALOG, TransferDraft(task.id, context.office.now()))
+    await query.answer()
+    await answer(
+        update, context, "escalation/transfer_ask_note",
+        keyboard([(label("buttons", "skip"), f"trfskip:{task.id}"), (label("buttons", "cancel"), DROP)]),
+        task=task, org=context.office.settings.organisation,
+    )
+
+
+async def transfer_answer(update: Update, context: DubanContext) -> None:
+    """In the 记录移交 dialog: the note."""
+    assert context.user_data is not None
+    draft: TransferDraft = context.user_data[TRANSFER_DIALOG]
+    person = await bound_person(update, context)
+    if person is None:
+        return
+    await _finish_transfer(update, context, person, draft, message_text(update).strip())
+
+
+async def transfer_skip(update: Update, context: DubanContext) -> None:
+    """跳过: record the 移交 without a note."""
+    query = update.callback_query
+    assert query is not None and context.user_data is not None
+    draft: TransferDraft | None = context.user_data.get(TRANSFER_DIALOG)
+    if draft is None or draft.task_id != matched_id(context):
+        await query.answer(short_notice(text("slip_actions/dialog_over")), show_alert=True)
+        return
+    person = await bound_person(update, context)
+    if person is None:
+        return
+    await query.answer()
+    await clear_buttons(context, *query_place(update))
+    await _finish_transfer(update, context, person, draft, "")
+
+
+async def _finish_transfer(update: Update, context: DubanContext, person: Person, draft: TransferDraft, note: str) -> None:
+    assert context.user_data is not None
+    try:
+        await _record_transfer(update, context, person, draft.task_id, note)
+    except DomainError as exc:
+        if exc.code != "field_too_long":
+            context.user_data.pop(TRANSFER_DIALOG, None)
+        await refuse(update, exc)
+        return
+    context.user_data.pop(TRANSFER_DIALOG, None)
+
+
+# ------------------------------------------------------------------------ 催办 by hand
+
+
+async def remind_button(update: Update, context: DubanContext) -> None:
+    """催办 on an overdue task's detail: the 工作催办单 is issued now, filed with 政务监督室."""
+    query = update.callback_query
+    assert query is not None
+    person = await bound_person(update, context)
+    if person is None:
+        return
+    office = context.office
+    try:
+        slip = await escalating.issue_reminder_slip(office, matched_id(context), office.now(), person)
+    except DomainError as exc:
+        await refuse(update, exc)
+        return
+    context.sender.wake()
+    await query.answer(short_notice(text("escalation/reminded", slip=slip)))
+    await clear_buttons(context, *query_place(update))
+    await answer(update, context, "escalation/reminded", slip=slip)
+
+
+# ------------------------------------------------------------------- drafts: 签发 / 暂缓
+
+
+async def draft_button(update: Update, context: DubanContext) -> None:
+    """签发 issues the drafted slip; 暂缓 puts it aside until the next daily check."""
+    query = update.callback_query
+    assert query is not None
+    person = await bound_person(update, context)
+    if person is None:
+        return
+    office = context.office
+    issue = (query.data or "").startswith("dri:")
+    try:
+        if issue:
+            decision = await drafts.issue_draft(office, person, matched_id(context), office.now())
+        else:
+            decision = await drafts.hold_draft(office, person, matched_id(context), office.now())
+    except DomainError as exc:
+        await refuse(update, exc)
+        return
+    template = "drafts/issued" if issue else "drafts/held"
+    if issue:
+        context.sender.wake()
+    await query.answer(short_notice(text(template, decision=decision)))
+    await clear_buttons(context, *query_place(update))
+    await answer(update, context, template, decision=decision)
+
+
+# ------------------------------------------------------------------------------ wiring
+
+
+COMMANDS = ("interview", "transfer")
+"""The commands this module adds to the menu."""
+
+
+def register(application: Application) -> None:  # type: ignore[type-arg]
+    """Add /interview, /transfer, their dialogs, 催办 and the draft buttons."""
+    private = filters.ChatType.PRIVATE
+    in_interview = InDialog(application, INTERVIEW_DIALOG)
+    in_transfer = InDialog(application, TRANSFER_DIALOG)
+    words = filters.TEXT & ~filters.COMMAND
+
+    application.add_handler(CommandHandler("cancel", cancel, filters=private & (in_interview | in_transfer)))
+    application.add_handler(MessageHandler(private & in_interview & words, interview_answer))
+    application.add_handler(MessageHandler(private & in_transfer & words, transfer_answer))
+
+    application.add_handler(CommandHandler("interview", interview_command, filters=private))
+    application.add_handler(CommandHandler("transfer", transfer_command, filters=private))
+    application.add_handler(CallbackQueryHandler(interview_button, pattern=INTERVIEW))
+    application.add_handler(CallbackQueryHandler(interview_skip, pattern=INTERVIEW_SKIP))
+    application.add_handler(CallbackQueryHandler(transfer_button, pattern=TRANSFER))
+    application.add_handler(CallbackQueryHandler(transfer_skip, pattern=TRANSFER_SKIP))
+    application.add_handler(CallbackQueryHandler(remind_button, pattern=REMIND))
+    application.add_handler(CallbackQueryHandler(draft_button, pattern=ISSUE_DRAFT))
+    application.add_handler(CallbackQueryHandler(draft_button, pattern=HOLD_DRAFT))

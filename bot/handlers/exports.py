@@ -1,0 +1,103 @@
+"""/ledger (the 台账 as .xlsx), /board (the 红/黄/绿 picture) and the 下载Word button of a slip."""
+
+from __future__ import annotations
+
+import io
+import re
+
+from telegram import InputFile, Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+
+from bot.domain.errors import DomainError
+from bot.handlers.common import refuse
+from bot.handlers.context import DubanContext
+from bot.handlers.scores import asker, command_text
+from bot.services.exports import ledger, word
+from bot.services.exports.board import board
+from bot.services.exports.charts import MAX_ROWS
+from bot.storage import slips
+from bot.texts import label, render
+
+WORD_DATA = re.compile(r"^wd:(\d{1,12})(?::(\d{1,12}))?$")
+"""``wd:<task id>[:<slip id>]``: the slip's .docx (without a slip id, every slip of the task)."""
+
+
+async def ledger_command(update: Update, context: DubanContext) -> None:
+    """/ledger [专项] [单位] [科室] [状态] [2026-11]: the 台账 as .xlsx, within the asker's scope."""
+    person = await asker(update, context, "ledger")
+    if person is None:
+        return
+    office = context.office
+    today = office.now().date()
+    try:
+        flt = await ledger.parse_filter(office.db.reader, person, command_text(update))
+    except DomainError as exc:
+        await refuse(update, exc)
+        return
+    data, count = await ledger.ledger_workbook(office, person, flt, today)
+    shown = [x for x in (flt.unit and flt.unit.name, flt.section and flt.section.name) if x]
+    if flt.status:
+        shown.append(render("exports/ledger_status", status=flt.status, label=label))
+    if flt.month:
+        shown.append(flt.month.key)
+    name = f"{label('exports', 'special_sheet' if flt.special else 'ledger_sheet')}-{today.isoformat()}.xlsx"
+    caption = render("exports/ledger_caption", special=flt.special, count=count, filters=shown, today=today)
+    assert update.effective_message is not None
+    await update.effective_message.reply_document(InputFile(io.BytesIO(data), filename=name), caption=caption)
+
+
+async def board_command(update: Update, context: DubanContext) -> None:
+    """/board: one picture of every open task in scope, by unit, green · yellow · red."""
+    person = await asker(update, context, "board")
+    if person is None:
+        return
+    try:
+        shown = await board(context.office, person, context.office.now().date())
+    except DomainError as exc:
+        await refuse(update, exc)
+        return
+    assert update.effective_message is not None
+    await update.effective_message.reply_photo(
+        InputFile(io.BytesIO(shown.png), filename="board.png"),
+        caption=render("exports/board_caption", b=shown, max_rows=MAX_ROWS),
+    )
+
+
+async def word_pressed(update: Update, context: DubanContext) -> None:
+    """下载Word: the slip (or every slip of the task) as .docx, if the person may see the task."""
+    query = update.callback_query
+    assert query is not None
+    match = WORD_DATA.match(query.data or "")
+    assert match is not None
+    person = await asker(update, context, "task")
+    if person is None:
+        return
+    task_id, slip_id = int(match.group(1)), match.group(2)
+    conn = context.office.db.reader
+    wanted = [int(slip_id)] if slip_id else [s.id for s in await slips.of_task(conn, task_id)]
+    try:
+        documents = [await word.slip_docx(context.office, person, slip_id=s) for s in wanted]
+        if not documents or (slip_id and (await slips.get(conn, int(slip_id))).task_id != task_id):  # type: ignore[union-attr]
+            raise DomainError("slip_docx_unavailable")
+    except DomainError as exc:
+        await refuse(update, exc)
+        return
+    await query.answer()
+    chat = update.effective_chat
+    assert chat is not None
+    for name, data in documents:
+        await context.bot.send_document(
+            chat.id, InputFile(io.BytesIO(data), filename=name), caption=render("exports/slip_caption", name=name)
+        )
+
+
+COMMANDS = ("board", "ledger")
+"""The commands this module adds to the menu."""
+
+
+def register(application: Application) -> None:  # type: ignore[type-arg]
+    """Add /ledger, /board and the 下载Word button."""
+    private = filters.ChatType.PRIVATE
+    application.add_handler(CommandHandler("ledger", ledger_command, filters=private))
+    application.add_handler(CommandHandler("board", board_command, filters=private))
+    application.add_handler(CallbackQueryHandler(word_pressed, pattern=WORD_DATA))

@@ -1,0 +1,445 @@
+"""延期: "如确需延长办理时间的，需经分管市领导同意" (notice, section 二).
+
+* The 责任单位's official taps 申请延期 (``ext:<task>``) on a slip, or sends
+  ``/extend <编号> <天数或日期> <理由>``; the dialog asks for what is missing (天数或日期, then
+  理由; both in one message like ``7天 需协调用地`` work too); /cancel ends it.
+* The unit's 分管市领导 taps 同意 (``exa:``) or 不同意 (``exr:``), or 改期同意 (``exd:``), which
+  asks for the date they grant instead.
+
+The dialogs keep their state in ``user_data``. A person has one dialog open at a time: opening
+one here closes the others, and one opened later elsewhere wins over an older one here.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import BadRequest
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+
+from bot.domain import tasks as lifecycle
+from bot.domain.errors import DomainError
+from bot.domain.org import Person, Role
+from bot.domain.tasks import Task
+from bot.handlers import slip_actions
+from bot.handlers.common import bound_person, refuse, short_notice
+from bot.handlers.context import DubanContext
+from bot.services import extensions, slip_lookup
+from bot.services.issue_form import normalise, parse_date
+from bot.services.permissions import acts_for_unit
+from bot.texts import label, render
+
+REQUEST_DIALOG = "extension.request"
+"""``user_data`` key of an open 申请延期 dialog."""
+
+GRANT_DIALOG = "extension.grant"
+"""``user_data`` key of an open 改期同意 dialog (the leader types the date granted)."""
+
+INTERVIEW_DIALOG = "escalation.interview"
+TRANSFER_DIALOG = "escalation.transfer"
+
+DIALOGS = (
+    REQUEST_DIALOG, GRANT_DIALOG, INTERVIEW_DIALOG, TRANSFER_DIALOG,
+    slip_actions.FEEDBACK_DRAFT, slip_actions.RETURN_DRAFT,
+)
+"""Every ``user_data`` dialog key of the bot: the newest one open is the one a text answers."""
+
+DROP = "exdrop"
+"""取消 on a dialog of this module or of the escalation module."""
+
+EXTEND = re.compile(r"^ext:(\d{1,12})$")
+APPROVE = re.compile(r"^exa:(\d{1,12})$")
+REJECT = re.compile(r"^exr:(\d{1,12})$")
+OTHER_DATE = re.compile(r"^exd:(\d{1,12})$")
+
+_DAYS = re.compile(r"^(\d{1,4})\s*(?:天|日)?$")
+_DAYS_GLUED = re.compile(r"^(\d{1,4})\s*(?:天|日)(.+)$", re.S)
+_UNIT_WORD = re.compile(r"^(?:天|日)(?:\s+|$)")
+
+
+@dataclass
+class RequestDraft:
+    """The 申请延期 dialog: which task, and the time asked for once typed."""
+
+    task_id: int
+    started: datetime
+    days: int | None = None
+    until: date | None = None
+
+    @property
+    def has_period(self) -> bool:
+        """天数或日期 already given; the next text is the reason."""
+        return self.days is not None or self.until is not None
+
+
+@dataclass
+class GrantDraft:
+    """The 改期同意 dialog: which request, and the message whose buttons to clear."""
+
+    request_id: int
+    started: datetime
+    chat_id: int | None
+    message_id: int | None
+
+
+@dataclass(frozen=True)
+class Period:
+    """What was read from ``7天 需协调用地``: the days or the date, and the rest (the reason)."""
+
+    days: int | None
+    until: date | None
+    rest: str
+
+
+# ----------------------------------------------------------------------- shared helpers
+
+
+class InDialog(filters.UpdateFilter):
+    """Updates of a person whose newest open dialog is ``key`` (and not left too long).
+
+    A dialog opened later elsewhere (反馈, 退回) wins: this one is then forgotten, so its
+    questions never catch a text meant for another.
+    """
+
+    def __init__(self, application: Application, key: str) -> None:  # type: ignore[type-arg]
+        super().__init__(name=f"in_dialog({key})")
+        self.application = application
+        self.key = key
+
+    def filter(self, update: Update) -> bool:
+        user = update.effective_user
+        if user is None:
+            return False
+        data = self.application.user_data.get(user.id, {})
+        mine = data.get(self.key)
+        if mine is None:
+            return False
+        if self.application.bot_data["office"].now() - mine.started >= slip_actions.DIALOG_LIFETIME:
+            return False
+        newer = [k for k in DIALOGS if k != self.key and k in data and data[k].started > mine.started]
+        if newer:
+            data.pop(self.key, None)
+            return False
+        return True
+
+
+def open_dialog(context: DubanContext, key: str, draft: Any) -> None:
+    """Start dialog ``key``, closing any other dialog the person had open."""
+    assert context.user_data is not None
+    for other in DIALOGS:
+        context.user_data.pop(other, None)
+    context.user_data[key] = draft
+
+
+def text(template: str, /, **ctx: Any) -> str:
+    """``messages/<template>.j2`` with the button words at hand."""
+    return render(template, label=label, **ctx)
+
+
+def keyboard(*rows: list[tuple[str, str]]) -> InlineKeyboardMarkup:
+    """Inline buttons from (label, callback data) rows."""
+    return InlineKeyboardMarkup([[InlineKeyboardButton(t, callback_data=d) for t, d in row] for row in rows])
+
+
+def cancel_keyboard() -> InlineKeyboardMarkup:
+    """The dialog's 取消 button."""
+    return keyboard([(label("buttons", "cancel"), DROP)])
+
+
+async def clear_buttons(context: DubanContext, chat_id: int | None, message_id: int | None) -> None:
+    """Take the buttons off a message whose question has been answered."""
+    if chat_id is None or message_id is None:
+        return
+    try:
+        await context.bot.edit_message_reply_markup(chat_id, message_id, reply_markup=None)
+    except BadRequest:
+        pass  # already without buttons, or too old to edit: nothing is lost
+
+
+def matched_id(context: DubanContext) -> int:
+    """The id in the button's callback data (checked again by the service)."""
+    assert context.match is not None
+    return int(context.match.group(1))
+
+
+def message_text(update: Update) -> str:
+    """The text (or caption) of the update's message."""
+    message = update.effective_message
+    return ((message.text or message.caption) if message is not None else None) or ""
+
+
+def query_place(update: Update) -> tuple[int | None, int | None]:
+    """Chat and message id of the pressed button's message."""
+    query = update.callback_query
+    if query is None or query.message is None:
+        return None, None
+    return query.message.chat.id, query.message.message_id
+
+
+async def answer(update: Update, context: DubanContext, template: str, /, markup: Any = None, **ctx: Any) -> None:
+    """A new message in the person's chat."""
+    assert update.effective_chat is not None
+    await context.bot.send_message(update.effective_chat.id, text(template, **ctx), reply_markup=markup)
+
+
+def read_period(typed: str, today: date) -> Period | None:
+    """``7天 理由`` / ``7 理由`` / ``2026-12-31 理由`` / ``12月31日 理由`` / ``7天理由``.
+
+    Raises:
+        DomainError: ``period_invalid`` for a date that does not exist (2026-02-30).
+    """
+    parts = typed.strip().split(maxsplit=1)
+    if not parts:
+        return None
+    head, rest = parts[0], parts[1] if len(parts) > 1 else ""
+    folded = normalise(head)
+    match = _DAYS.match(folded)
+    if match:
+        if folded.isdigit():  # "7 天 理由": the unit word came apart from the number
+            rest = _UNIT_WORD.sub("", rest, count=1)
+        return Period(int(match.group(1)), None, rest.strip())
+    until = parse_date(head, today)
+    if until is not None:
+        return Period(None, until, rest.strip())
+    glued = _DAYS_GLUED.match(folded)
+    if glued:
+        return Period(int(glued.group(1)), None, (head[len(head) - len(glued.group(2)):] + " " + rest).strip())
+    return None
+
+
+# ------------------------------------------------------------------------ 申请延期
+
+
+async def extension_button(update: Update, context: DubanContext) -> None:
+    """申请延期 on a slip: ask for 天数或日期 and 理由."""
+    query = update.callback_query
+    assert query is not None
+    person = await bound_person(update, context)
+    if person is None:
+        return
+    chat_id, message_id = query_place(update)
+    try:
+        target = await slip_lookup.by_task(context.office, matched_id(context), chat_id, message_id)
+        _check_may_request(person, target.task)
+    except DomainError as exc:
+        await refuse(update, exc)
+        return
+    await query.answer()
+    await _open_request(update, context, target.task)
+
+
+def _check_may_request(person: Person, task: Task) -> None:
+    """What the service will refuse for the person and the task, asked before the dialog."""
+    if not acts_for_unit(person, task):
+        raise DomainError("not_allowed")
+    lifecycle.request_extension(task)
+
+
+async def _open_request(update: Update, context: DubanContext, task: Task) -> None:
+    open_dialog(context, REQUEST_DIALOG, RequestDraft(task.id, context.office.now()))
+    await answer(update, context, "extension/ask", cancel_keyboard(), task=task, today=context.office.now().date())
+
+
+async def extend_command(update: Update, context: DubanContext) -> None:
+    """``/extend <编号> <天数或日期> <理由>``; with only a number, the dialog asks for the rest."""
+    person = await bound_person(update, context, "extend")
+    if person is None:
+        return
+    office = context.office
+    today = office.now().date()
+    typed = message_text(update).split(maxsplit=1)
+    rest = typed[1] if len(typed) > 1 else ""
+    if not rest.strip():
+        lines = await slip_lookup.open_slips(office, person, today)
+        await answer(update, context, "extension/usage", lines=lines, year=today.year)
+        return
+    try:
+        split = slip_lookup.split_reference(rest, today.year)
+        if split is None:
+            raise await slip_lookup.not_found(office, person, today, "invalid", rest.split()[0])
+        reference, after_number = split
+        target = await slip_lookup.by_parsed_reference(office, person, reference, today, rest)
+        _check_may_request(person, target.task)
+    except DomainError as exc:
+        await refuse(update, exc)
+        return
+    if not after_number:
+        await _open_request(update, context, target.task)
+        return
+    try:
+        period = read_period(after_number, today)
+    except DomainError as exc:
+        await refuse(update, exc)
+        return
+    if period is None:
+        await answer(update, context, "extension/period_invalid", text=after_number.split()[0][:30], command=True, year=today.year)
+        return
+    await _submit(update, context, person, target.task.id, period)
+
+
+async def request_answer(update: Update, context: DubanContext) -> None:
+    """In the 申请延期 dialog: 天数或日期 (with the reason, or alone), then the reason."""
+    assert context.user_data is not None
+    draft: RequestDraft = context.user_data[REQUEST_DIALOG]
+    person = await bound_person(update, context)
+    if person is None:
+        return
+    typed = message_text(update).strip()
+    today = context.office.now().date()
+    if draft.has_period:
+        await _submit(update, context, person, draft.task_id, Period(draft.days, draft.until, typed), draft)
+        return
+    try:
+        period = read_period(typed, today)
+    except DomainError as exc:
+        await refuse(update, exc)
+        return
+    if period is None:
+        await answer(update, context, "extension/period_invalid", text=typed.split()[0][:30] if typed else "", command=False, year=today.year)
+        return
+    if not period.rest:
+        draft.days, draft.until = period.days, period.until
+        await answer(update, context, "extension/ask_reason", cancel_keyboard(), days=period.days, until=period.until)
+        return
+    await _submit(update, context, person, draft.task_id, period, draft)
+
+
+async def _submit(
+    update: Update, context: DubanContext, person: Person, task_id: int, period: Period, draft: RequestDraft | None = None
+) -> None:
+    assert context.user_data is not None
+    office = context.office
+    try:
+        task, request = await extensions.request_extension(
+            office, person, task_id, period.rest, office.now(), days=period.days, until=period.until
+        )
+    except DomainError as exc:
+        if draft is not None:
+            if exc.code in ("deadline_days_invalid", "extension_not_later"):
+                draft.days = draft.until = None  # ask for the time again
+            elif exc.code not in ("extension_needs_reason", "field_too_long"):
+                context.user_data.pop(REQUEST_DIALOG, None)
+        await refuse(update, exc)
+        return
+    context.user_data.pop(REQUEST_DIALOG, None)
+    context.sender.wake()
+    await answer(update, context, "extension/submitted", task=task, request=request)
+
+
+# ------------------------------------------------------------------- 分管市领导's decision
+
+
+async def decide_button(update: Update, context: DubanContext) -> None:
+    """同意 / 不同意: one tap; the deadline moves (or not), the unit and the issuer are told."""
+    query = update.callback_query
+    assert query is not None and context.match is not None
+    person = await bound_person(update, context)
+    if person is None:
+        return
+    approve = (query.data or "").startswith("exa:")
+    office = context.office
+    try:
+        task = await extensions.decide_extension(office, person, matched_id(context), approve, office.now())
+    except DomainError as exc:
+        await refuse(update, exc)
+        return
+    context.sender.wake()
+    await query.answer(short_notice(text("extension/decision_made", task=task, approved=approve)))
+    await clear_buttons(context, *query_place(update))
+    await answer(update, context, "extension/decision_made", task=task, approved=approve)
+
+
+async def other_date_button(update: Update, context: DubanContext) -> None:
+    """改期同意: ask the leader for the date they grant."""
+    query = update.callback_query
+    assert query is not None
+    person = await bound_person(update, context)
+    if person is None:
+        return
+    if not person.has(Role.LEADER):
+        await refuse(update, DomainError("not_allowed"))
+        return
+    chat_id, message_id = query_place(update)
+    open_dialog(context, GRANT_DIALOG, GrantDraft(matched_id(context), context.office.now(), chat_id, message_id))
+    await query.answer()
+    await answer(update, context, "extension/grant_ask", cancel_keyboard(), today=context.office.now().date())
+
+
+async def grant_answer(update: Update, context: DubanContext) -> None:
+    """In the 改期同意 dialog: the date granted."""
+    assert context.user_data is not None
+    draft: GrantDraft = context.user_data[GRANT_DIALOG]
+    person = await bound_person(update, context)
+    if person is None:
+        return
+    office = context.office
+    typed = message_text(update).strip()
+    try:
+        until = parse_date(typed, office.now().date())
+        if until is None:
+            await answer(update, context, "extension/grant_date_invalid", text=typed[:30], today=office.now().date())
+            return
+        task = await extensions.decide_extension(office, person, draft.request_id, True, office.now(), granted_until=until)
+    except DomainError as exc:
+        if exc.code not in ("extension_not_later", "period_invalid"):
+            context.user_data.pop(GRANT_DIALOG, None)
+        await refuse(update, exc)
+        return
+    context.user_data.pop(GRANT_DIALOG, None)
+    context.sender.wake()
+    await clear_buttons(context, draft.chat_id, draft.message_id)
+    await answer(update, context, "extension/decision_made", task=task, approved=True)
+
+
+# ------------------------------------------------------------------------------ cancel
+
+
+async def cancel(update: Update, context: DubanContext) -> None:
+    """/cancel or 取消 in a dialog of this module or of the escalation module: nothing recorded."""
+    assert context.user_data is not None
+    for key in (REQUEST_DIALOG, GRANT_DIALOG, INTERVIEW_DIALOG, TRANSFER_DIALOG):
+        context.user_data.pop(key, None)
+    query = update.callback_query
+    if query is not None:
+        await query.answer()
+        await clear_buttons(context, *query_place(update))
+    await answer(update, context, "extension/cancelled")
+
+
+async def drop_button(update: Update, context: DubanContext) -> None:
+    """取消 on a dialog message; a dialog already over gets a short notice."""
+    assert context.user_data is not None and update.callback_query is not None
+    if not any(k in context.user_data for k in (REQUEST_DIALOG, GRANT_DIALOG, INTERVIEW_DIALOG, TRANSFER_DIALOG)):
+        await update.callback_query.answer(short_notice(text("slip_actions/dialog_over")), show_alert=True)
+        return
+    await cancel(update, context)
+
+
+# ------------------------------------------------------------------------------ wiring
+
+
+COMMANDS = ("extend",)
+"""The commands this module adds to the menu."""
+
+
+def register(application: Application) -> None:  # type: ignore[type-arg]
+    """Add 申请延期 (button, /extend, dialog) and the leader's 同意 / 不同意 / 改期同意."""
+    private = filters.ChatType.PRIVATE
+    in_request = InDialog(application, REQUEST_DIALOG)
+    in_grant = InDialog(application, GRANT_DIALOG)
+    words = filters.TEXT & ~filters.COMMAND
+
+    application.add_handler(CommandHandler("cancel", cancel, filters=private & (in_request | in_grant)))
+    application.add_handler(MessageHandler(private & in_request & words, request_answer))
+    application.add_handler(MessageHandler(private & in_grant & words, grant_answer))
+
+    application.add_handler(CallbackQueryHandler(extension_button, pattern=EXTEND))
+    application.add_handler(CallbackQueryHandler(decide_button, pattern=APPROVE))
+    application.add_handler(CallbackQueryHandler(decide_button, pattern=REJECT))
+    application.add_handler(CallbackQueryHandler(other_date_button, pattern=OTHER_DATE))
+    application.add_handler(CallbackQueryHandler(drop_button, pattern=f"^{DROP}$"))
+    application.add_handler(CommandHandler("extend", extend_command, filters=private))

@@ -1,0 +1,123 @@
+"""/report and the monthly cycle's buttons: 已审阅, 发布通报, the .xlsx and the chart."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import re
+
+from telegram import InputFile, Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+
+from bot.domain.errors import DomainError
+from bot.handlers.common import current_person, refuse
+from bot.handlers.context import DubanContext
+from bot.handlers.scores import asker, command_text
+from bot.services import reports, scoring
+from bot.services.exports import charts, workbooks
+from bot.services.scoring import Period, format_points
+from bot.texts import plain, render
+
+REVIEW_DATA = re.compile(r"^rv:(\d{4}-\d{2}):(\d{1,9})$")
+PUBLISH_DATA = re.compile(r"^pub:(\d{4}-\d{2})$")
+FILE_DATA = re.compile(r"^rp([xc]):(\d{4}(?:-\d{2})?)$")
+
+
+async def _send_files(context: DubanContext, chat_id: int, period: Period) -> None:
+    """The period's .xlsx (native bar chart) and the PNG bar chart."""
+    office = context.office
+    table = await scoring.table(office, period, office.now().date())
+    title = plain(render("reports/title", period=period))
+    data = workbooks.report_workbook(table, title, annual=period.month is None)
+    await context.bot.send_document(chat_id, InputFile(io.BytesIO(data), filename=f"{title}.xlsx"))
+    png = await asyncio.to_thread(
+        charts.score_bars_png, [line.unit.name for line in table.lines], [line.score for line in table.lines],
+        table.threshold, title,
+    )
+    await context.bot.send_photo(
+        chat_id, InputFile(io.BytesIO(png), filename="chart.png"),
+        caption=render("reports/chart_caption", title=title, threshold=format_points(table.threshold)),
+    )
+
+
+async def report_command(update: Update, context: DubanContext) -> None:
+    """/report [2026-11 | 2026]: the month's figures in chat, with the .xlsx and the chart."""
+    person = await asker(update, context, "report")
+    if person is None:
+        return
+    today = context.office.now().date()
+    text = command_text(update)
+    try:
+        period = scoring.parse_period(text) if text else reports.month_to_report(today)
+        table = await scoring.table(context.office, period, today)
+        await context.bot.send_chat_action(update.effective_chat.id, "upload_document")  # type: ignore[union-attr]
+        template = "reports/annual" if period.month is None else "reports/ranking"
+        assert update.effective_message is not None
+        await update.effective_message.reply_text(
+            render(template, t=table, lines=table.lines[: reports.REPORT_LINES], pts=format_points)
+        )
+        await _send_files(context, update.effective_chat.id, period)  # type: ignore[union-attr]
+    except DomainError as exc:
+        await refuse(update, exc)
+
+
+async def reviewed_pressed(update: Update, context: DubanContext) -> None:
+    """已审阅 by the section's 分管市领导."""
+    query = update.callback_query
+    assert query is not None
+    match = REVIEW_DATA.match(query.data or "")
+    assert match is not None
+    person = await asker(update, context, "report")
+    if person is None:
+        return
+    try:
+        await reports.review(context.office, person, match.group(1), int(match.group(2)), context.office.now())
+    except DomainError as exc:
+        await refuse(update, exc)
+        return
+    context.sender.wake()
+    await query.answer(plain(render("reports/reviewed")))
+    await query.edit_message_reply_markup(None)
+
+
+async def publish_pressed(update: Update, context: DubanContext) -> None:
+    """发布通报 by 政务监督室."""
+    query = update.callback_query
+    assert query is not None
+    match = PUBLISH_DATA.match(query.data or "")
+    assert match is not None
+    person = await asker(update, context, "report")
+    if person is None:
+        return
+    try:
+        await reports.publish(context.office, person, match.group(1), context.office.now())
+    except DomainError as exc:
+        await refuse(update, exc)
+        return
+    context.sender.wake()
+    await query.answer(plain(render("reports/published", month=match.group(1))))
+    await query.edit_message_reply_markup(None)
+
+
+async def files_pressed(update: Update, context: DubanContext) -> None:
+    """下载Excel / 柱状图 on a report message."""
+    query = update.callback_query
+    assert query is not None
+    match = FILE_DATA.match(query.data or "")
+    assert match is not None
+    if await current_person(update, context) is None or await asker(update, context, "report") is None:
+        return
+    await query.answer()
+    await _send_files(context, query.from_user.id, scoring.parse_period(match.group(2)))
+
+
+COMMANDS = ("report",)
+"""The commands this module adds to the menu."""
+
+
+def register(application: Application) -> None:  # type: ignore[type-arg]
+    """Add /report and the monthly cycle's buttons."""
+    application.add_handler(CommandHandler("report", report_command, filters=filters.ChatType.PRIVATE))
+    application.add_handler(CallbackQueryHandler(reviewed_pressed, pattern=REVIEW_DATA))
+    application.add_handler(CallbackQueryHandler(publish_pressed, pattern=PUBLISH_DATA))
+    application.add_handler(CallbackQueryHandler(files_pressed, pattern=FILE_DATA))

@@ -1,0 +1,589 @@
+"""/meeting, /material, /praise, /criticize, /void and /scores: the 百分制 in chat.
+
+Each recording command works two ways: a one-line form (``/praise 住建局、交通运输局 在防汛工作中
+表现突出``, ``/meeting 全市防汛工作会议 2026-11-20 住建局 迟到，交通运输局 缺席``) or, sent bare, a
+guided dialog with unit buttons. Buttons carry the dialog's id; the person is checked again on
+every step.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import warnings
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from enum import IntEnum
+from functools import wraps
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import BadRequest
+from telegram.ext import (
+    Application,
+    ApplicationHandlerStop,
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+from telegram.warnings import PTBUserWarning
+
+from bot.domain.errors import DomainError
+from bot.domain.org import Person, Role, Unit
+from bot.domain.scores import ScoreCategory
+from bot.handlers.common import current_person, refuse, reply
+from bot.handlers.context import DubanContext
+from bot.handlers.menu import may_use
+from bot.services import queries, scoring
+from bot.services.scoring import MEETING, Entry, Period, format_points
+from bot.storage import org
+from bot.texts import label, plain, render
+
+PREFIX = "sc"
+"""Callback data of the recording dialog: ``sc:<dialog id>:<action>[:<value>]``."""
+DIALOG_KEY = "score_dialog"
+IDLE_TIMEOUT = timedelta(minutes=30)
+UNITS_PER_PAGE = 24
+TABLE_PAGE = 40
+"""Units per page of the /scores table: 40 short lines stay far below Telegram's 4096."""
+EVENTS_SHOWN = 40
+TABLE_DATA = re.compile(r"^scp:(\d{4}(?:-\d{2})?):(\d{1,4})$")
+
+CATEGORY_OF = {
+    "material": ScoreCategory.MATERIAL_LATE,
+    "praise": ScoreCategory.PRAISE,
+    "criticize": ScoreCategory.CRITICISM,
+}
+MARK_CYCLE: tuple[ScoreCategory | None, ...] = (None, *MEETING)
+"""Each tap on a unit in /meeting moves it on: 迟到 → 早退 → 替会 → 缺席 → none."""
+
+
+class Step(IntEnum):
+    """Where the recording dialog is."""
+
+    MEETING = 1
+    PICK = 2
+    NOTE = 3
+
+
+@dataclass
+class Dialog:
+    """One recording dialog, kept in ``user_data``."""
+
+    command: str
+    id: str = field(default_factory=lambda: secrets.token_hex(3))
+    marks: dict[int, ScoreCategory] = field(default_factory=dict)
+    page: int = 0
+    meeting: str = ""
+    day: date | None = None
+
+    def data(self, action: str, value: object = "") -> str:
+        """Callback data of one of this dialog's buttons."""
+        return f"{PREFIX}:{self.id}:{action}:{value}"
+
+
+Callback = Callable[[Update, DubanContext], Awaitable[Any]]
+
+
+def _final(callback: Callback) -> Callback:
+    """Run ``callback`` and stop there: the late catch-alls must not answer the update too."""
+
+    @wraps(callback)
+    async def run(update: Update, context: DubanContext) -> object:
+        raise ApplicationHandlerStop(await callback(update, context))
+
+    return run
+
+
+async def asker(update: Update, context: DubanContext, command: str) -> Person | None:
+    """The bound person allowed ``command``; otherwise the refusal is sent and None returned."""
+    person = await current_person(update, context)
+    if person is None:
+        if update.callback_query is not None:
+            await update.callback_query.answer(plain(render("start/unknown")), show_alert=True)
+        else:
+            await reply(update, "start/unknown")
+        return None
+    if not may_use(person, command):
+        await refuse(update, DomainError("not_allowed"))
+        return None
+    return person
+
+
+def command_text(update: Update) -> str:
+    """What follows the command on its line (and the lines after it)."""
+    message = update.effective_message
+    text = (message.text or "") if message is not None else ""
+    parts = text.split(maxsplit=1)
+    return parts[1].strip() if len(parts) > 1 else ""
+
+
+def _say(template: str, **ctx: Any) -> str:
+    return render(template, pts=format_points, label=label, **ctx)
+
+
+# --------------------------------------------------------------------------- one line
+
+
+async def _record_line(update: Update, context: DubanContext, person: Person, command: str, text: str) -> None:
+    office = context.office
+    units = await org.units(office.db.reader)
+    now = office.now()
+    try:
+        if command == "meeting":
+            entries, note, day = _meeting_line(text, units)
+        else:
+            chosen, note = scoring.take_units(text, units)
+            entries, day = [Entry(u.id, CATEGORY_OF[command]) for u in chosen], now.date()
+            if not entries:
+                raise DomainError("score_no_units")
+        events = await scoring.record(office, person, entries, note, day, now)
+    except DomainError as exc:
+        await refuse(update, exc)
+        return
+    context.sender.wake()
+    assert update.effective_message is not None
+    names = {u.id: u.name for u in units}
+    await update.effective_message.reply_text(_say("scores/recorded", events=events, names=names, note=" ".join(note.split()), day=day))
+
+
+_ITEM_SPLIT = re.compile(r"[,，;；\n]+")
+
+
+def _meeting_line(text: str, units: list[Unit]) -> tuple[list[Entry], str, date]:
+    """``会议名称 日期 单位 情形，单位 情形``: the entries, the meeting's name, its date."""
+    found = scoring.find_date(text)
+    if found is None:
+        raise DomainError("meeting_form_invalid")
+    day, name, rest = found
+    marks = {label("meeting_mark", c.value): c for c in MEETING}
+    entries: list[Entry] = []
+    for item in filter(str.strip, _ITEM_SPLIT.split(rest)):
+        chosen, mark = scoring.take_units(item, units)
+        if not chosen or mark not in marks:
+            raise DomainError("meeting_form_invalid")
+        entries += [Entry(u.id, marks[mark]) for u in chosen]
+    if not name or not entries:
+        raise DomainError("meeting_form_invalid")
+    return entries, name, day
+
+
+# --------------------------------------------------------------------------- the dialog
+
+
+async def start_recording(update: Update, context: DubanContext) -> int:
+    """/meeting, /material, /praise, /criticize: the one-line form, or the dialog when bare."""
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    command = message.text.split(maxsplit=1)[0].lstrip("/").split("@")[0].lower()
+    person = await asker(update, context, command)
+    if person is None:
+        return ConversationHandler.END
+    text = command_text(update)
+    if text:
+        await _record_line(update, context, person, command, text)
+        return ConversationHandler.END
+    dialog = Dialog(command)
+    assert context.user_data is not None
+    context.user_data[DIALOG_KEY] = dialog
+    if command == "meeting":
+        await reply(update, "scores/ask_meeting")
+        return Step.MEETING
+    await message.reply_text(await _picker_text(context, dialog), reply_markup=await _picker(context, dialog))
+    return Step.PICK
+
+
+async def meeting_named(update: Update, context: DubanContext) -> int:
+    """The meeting's name and (optional) date."""
+    dialog = _dialog(context)
+    message = update.effective_message
+    assert message is not None
+    if dialog is None:
+        return ConversationHandler.END
+    text = (message.text or "").strip()
+    found = scoring.find_date(text)
+    today = context.office.now().date()
+    name, day = (found[1] + " " + found[2]).strip() if found else text, found[0] if found else today
+    if not name or day > today:
+        await refuse(update, DomainError("meeting_name_invalid"))
+        return Step.MEETING
+    dialog.meeting, dialog.day = name, day
+    await message.reply_text(await _picker_text(context, dialog), reply_markup=await _picker(context, dialog))
+    return Step.PICK
+
+
+async def unit_pressed(update: Update, context: DubanContext) -> int | None:
+    """A unit tapped: selected (or, in /meeting, its mark moved on)."""
+    dialog, value = await _button(update, context)
+    if dialog is None:
+        return None
+    unit_id = int(value)
+    if dialog.command == "meeting":
+        index = MARK_CYCLE.index(dialog.marks.get(unit_id))
+        following = MARK_CYCLE[(index + 1) % len(MARK_CYCLE)]
+        if following is None:
+            dialog.marks.pop(unit_id, None)
+        else:
+            dialog.marks[unit_id] = following
+    elif unit_id in dialog.marks:
+        del dialog.marks[unit_id]
+    else:
+        dialog.marks[unit_id] = CATEGORY_OF[dialog.command]
+    await _redraw(update, context, dialog)
+    return None
+
+
+async def page_pressed(update: Update, context: DubanContext) -> int | None:
+    """上一页 / 下一页 of the unit buttons."""
+    dialog, value = await _button(update, context)
+    if dialog is None:
+        return None
+    dialog.page = max(0, int(value))
+    await _redraw(update, context, dialog)
+    return None
+
+
+async def done_pressed(update: Update, context: DubanContext) -> int | None:
+    """选好了: a meeting is recorded now; the others ask for the 事由."""
+    dialog, _ = await _button(update, context)
+    if dialog is None:
+        return None
+    query = update.callback_query
+    assert query is not None
+    if not dialog.marks:
+        await refuse(update, DomainError("units_none_selected"))
+        return None
+    await query.edit_message_reply_markup(None)
+    if dialog.command == "meeting":
+        person = await asker(update, context, dialog.command)
+        if person is None:
+            return _end(context)
+        await _record_dialog(update, context, person, dialog, dialog.meeting)
+        return _end(context)
+    names = await _chosen_names(context, dialog)
+    await context.bot.send_message(
+        query.message.chat.id if query.message else query.from_user.id,
+        _say("scores/ask_note", chosen=names, example=plain(_say("scores/note_examples", category=CATEGORY_OF[dialog.command].value))),
+    )
+    return Step.NOTE
+
+
+async def note_typed(update: Update, context: DubanContext) -> int:
+    """The 事由: record the events."""
+    dialog = _dialog(context)
+    if dialog is None:
+        return ConversationHandler.END
+    person = await asker(update, context, dialog.command)
+    if person is None:
+        return _end(context)
+    note = (update.effective_message.text or "") if update.effective_message else ""
+    if not note.strip():
+        await refuse(update, DomainError("score_note_missing"))
+        return Step.NOTE
+    if not await _record_dialog(update, context, person, dialog, note):
+        return Step.NOTE
+    return _end(context)
+
+
+async def _record_dialog(update: Update, context: DubanContext, person: Person, dialog: Dialog, note: str) -> bool:
+    office = context.office
+    now = office.now()
+    day = dialog.day or now.date()
+    entries = [Entry(u, c) for u, c in dialog.marks.items()]
+    try:
+        events = await scoring.record(office, person, entries, note, day, now)
+    except DomainError as exc:
+        await refuse(update, exc)
+        return False
+    context.sender.wake()
+    names = {u.id: u.name for u in await org.units(office.db.reader)}
+    chat = update.effective_chat
+    assert chat is not None
+    await context.bot.send_message(chat.id, _say("scores/recorded", events=events, names=names, note=" ".join(note.split()), day=day))
+    return True
+
+
+async def cancel_pressed(update: Update, context: DubanContext) -> int:
+    """取消 on the unit buttons."""
+    dialog, _ = await _button(update, context)
+    if dialog is None:
+        return ConversationHandler.END
+    query = update.callback_query
+    assert query is not None
+    await query.edit_message_reply_markup(None)
+    await context.bot.send_message(update.effective_chat.id if update.effective_chat else query.from_user.id, render("scores/cancelled"))
+    return _end(context)
+
+
+async def cancel(update: Update, context: DubanContext) -> int:
+    """/cancel inside the dialog: nothing is recorded."""
+    await reply(update, "scores/cancelled")
+    return _end(context)
+
+
+async def timed_out(update: Update, context: DubanContext) -> None:
+    """Left alone: the dialog ends quietly (nothing was recorded)."""
+    _end(context)
+
+
+async def stale_button(update: Update, context: DubanContext) -> None:
+    """A button of a finished or replaced dialog."""
+    query = update.callback_query
+    assert query is not None
+    await query.answer(plain(render("errors/score_dialog_expired")), show_alert=True)
+
+
+async def _button(update: Update, context: DubanContext) -> tuple[Dialog | None, str]:
+    """The dialog a button belongs to (None, with an answer, when it is not the current one)."""
+    query = update.callback_query
+    assert query is not None
+    _, dialog_id, _action, value = (query.data or "").split(":", 3)
+    dialog = _dialog(context)
+    if dialog is None or dialog.id != dialog_id:
+        await stale_button(update, context)
+        return None, ""
+    if await asker(update, context, dialog.command) is None:
+        _end(context)
+        return None, ""
+    return dialog, value
+
+
+async def _redraw(update: Update, context: DubanContext, dialog: Dialog) -> None:
+    query = update.callback_query
+    assert query is not None
+    try:
+        await query.edit_message_text(await _picker_text(context, dialog), reply_markup=await _picker(context, dialog))
+    except BadRequest as exc:
+        if "not modified" not in str(exc).lower():
+            raise
+    await query.answer()
+
+
+async def _chosen_names(context: DubanContext, dialog: Dialog) -> list[str]:
+    units = {u.id: u for u in await org.units(context.office.db.reader)}
+    if dialog.command == "meeting":
+        return [
+            label("scores", "unit_marked").format(name=units[u].name, mark=label("meeting_mark", c.value))
+            for u, c in dialog.marks.items() if u in units
+        ]
+    return [units[u].name for u in dialog.marks if u in units]
+
+
+async def _picker_text(context: DubanContext, dialog: Dialog) -> str:
+    units = await org.units(context.office.db.reader)
+    pages = max(1, -(-len(units) // UNITS_PER_PAGE))
+    category = "meeting" if dialog.command == "meeting" else CATEGORY_OF[dialog.command].value
+    points = None if dialog.command == "meeting" else context.office.settings.score_rules.points_for(CATEGORY_OF[dialog.command])
+    heading = plain(_say("scores/headings", category=category, points=points))
+    return _say(
+        "scores/pick_units", heading=heading, category=category, meeting=dialog.meeting, day=dialog.day,
+        chosen=await _chosen_names(context, dialog), page=min(dialog.page, pages - 1), pages=pages,
+    )
+
+
+async def _picker(context: DubanContext, dialog: Dialog) -> InlineKeyboardMarkup:
+    units = await org.units(context.office.db.reader)
+    pages = max(1, -(-len(units) // UNITS_PER_PAGE))
+    dialog.page = min(dialog.page, pages - 1)
+    shown = units[dialog.page * UNITS_PER_PAGE : (dialog.page + 1) * UNITS_PER_PAGE]
+    buttons = []
+    for unit in shown:
+        mark = dialog.marks.get(unit.id)
+        if mark is None:
+            text = unit.name
+        elif dialog.command == "meeting":
+            text = label("scores", "unit_marked").format(name=unit.name, mark=label("meeting_mark", mark.value))
+        else:
+            text = label("scores", "unit_selected").format(name=unit.name)
+        buttons.append(InlineKeyboardButton(text, callback_data=dialog.data("u", unit.id)))
+    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    turn = []
+    if dialog.page > 0:
+        turn.append(InlineKeyboardButton(label("buttons", "previous"), callback_data=dialog.data("pg", dialog.page - 1)))
+    if dialog.page < pages - 1:
+        turn.append(InlineKeyboardButton(label("buttons", "next"), callback_data=dialog.data("pg", dialog.page + 1)))
+    if turn:
+        rows.append(turn)
+    rows.append([
+        InlineKeyboardButton(label("scores", "done"), callback_data=dialog.data("ok")),
+        InlineKeyboardButton(label("scores", "cancel"), callback_data=dialog.data("x")),
+    ])
+    return InlineKeyboardMarkup(rows)
+
+
+def _dialog(context: DubanContext) -> Dialog | None:
+    found = (context.user_data or {}).get(DIALOG_KEY)
+    return found if isinstance(found, Dialog) else None
+
+
+def _end(context: DubanContext) -> int:
+    if context.user_data is not None:
+        context.user_data.pop(DIALOG_KEY, None)
+    return ConversationHandler.END
+
+
+# --------------------------------------------------------------------------- /void
+
+
+async def void_command(update: Update, context: DubanContext) -> None:
+    """/void <编号> <理由>: 政务监督室 voids a wrong event, visibly."""
+    person = await asker(update, context, "void")
+    if person is None:
+        return
+    parts = command_text(update).split(maxsplit=1)
+    if not parts or not parts[0].isdigit():
+        await refuse(update, DomainError("void_usage"))
+        return
+    try:
+        event, unit = await scoring.void_event(
+            context.office, person, int(parts[0]), parts[1] if len(parts) > 1 else "", context.office.now()
+        )
+    except DomainError as exc:
+        await refuse(update, exc)
+        return
+    context.sender.wake()
+    assert update.effective_message is not None
+    await update.effective_message.reply_text(_say("scores/voided", event=event, unit=unit))
+
+
+# --------------------------------------------------------------------------- /scores
+
+
+async def scores_command(update: Update, context: DubanContext) -> None:
+    """/scores [单位] [2026-11 | 2026]: a unit's score and events, or the table of every unit."""
+    person = await asker(update, context, "scores")
+    if person is None:
+        return
+    office = context.office
+    today = office.now().date()
+    period = Period(today.year, today.month)
+    words: list[str] = []
+    try:
+        for word in command_text(update).split():
+            if word[:1].isdigit():
+                period = scoring.parse_period(word)
+            else:
+                words.append(word)
+        unit = await _unit_asked(context, person, " ".join(words))
+    except DomainError as exc:
+        await refuse(update, exc)
+        return
+    assert update.effective_message is not None
+    if unit is not None:
+        shown = await scoring.of_unit(office, unit.id, period, today)
+        await update.effective_message.reply_text(_unit_text(shown))
+        return
+    text, markup = await _table_page(context, period, 0)
+    await update.effective_message.reply_text(text, reply_markup=markup)
+
+
+async def _unit_asked(context: DubanContext, person: Person, name: str) -> Unit | None:
+    """The unit to show: the one typed (if the person may see it), or a responsible's own unit."""
+    units = await org.units(context.office.db.reader)
+    if scoring.reads_all_units(person):
+        if not name:
+            return None
+        return queries.find_unit(queries.Scope((), tuple(units)), name)
+    own = [u for u in units if person.has(Role.RESPONSIBLE) and u.id == person.unit_id]
+    if not own:
+        raise DomainError("not_allowed")
+    if name:
+        return queries.find_unit(queries.Scope((), tuple(own)), name)
+    return own[0]
+
+
+def _unit_text(shown: scoring.UnitScores) -> str:
+    events = list(shown.events)
+    visible = events[-EVENTS_SHOWN:]
+    return _say("scores/unit", s=shown, shown=visible, omitted=len(events) - len(visible))
+
+
+async def _table_page(context: DubanContext, period: Period, page: int) -> tuple[str, InlineKeyboardMarkup | None]:
+    table = await scoring.table(context.office, period, context.office.now().date())
+    pages = max(1, -(-len(table.lines) // TABLE_PAGE))
+    page = min(max(0, page), pages - 1)
+    lines = table.lines[page * TABLE_PAGE : (page + 1) * TABLE_PAGE]
+    below = sum(1 for line in table.lines if line.below_threshold)
+    text = _say("scores/table", t=table, lines=lines, page=page, pages=pages, below=below)
+    row = []
+    if page > 0:
+        row.append(InlineKeyboardButton(label("buttons", "previous"), callback_data=f"scp:{period.key}:{page - 1}"))
+    if page < pages - 1:
+        row.append(InlineKeyboardButton(label("buttons", "next"), callback_data=f"scp:{period.key}:{page + 1}"))
+    return text, InlineKeyboardMarkup([row]) if row else None
+
+
+async def table_turned(update: Update, context: DubanContext) -> None:
+    """上一页 / 下一页 of the /scores table; the person is checked again."""
+    query = update.callback_query
+    assert query is not None
+    match = TABLE_DATA.match(query.data or "")
+    assert match is not None
+    person = await asker(update, context, "scores")
+    if person is None:
+        return
+    if not scoring.reads_all_units(person):
+        await refuse(update, DomainError("not_allowed"))
+        return
+    text, markup = await _table_page(context, scoring.parse_period(match.group(1)), int(match.group(2)))
+    try:
+        await query.edit_message_text(text, reply_markup=markup)
+    except BadRequest as exc:
+        if "not modified" not in str(exc).lower():
+            raise
+    await query.answer()
+
+
+# --------------------------------------------------------------------------- registration
+
+
+def _callback(action: str, callback: Callback) -> CallbackQueryHandler:  # type: ignore[type-arg]
+    return CallbackQueryHandler(_final(callback), pattern=rf"^{PREFIX}:[0-9a-f]+:{action}:")
+
+
+def build_conversation() -> ConversationHandler:  # type: ignore[type-arg]
+    """The recording dialog of /meeting, /material, /praise and /criticize."""
+    private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
+    typed = private & filters.TEXT & ~filters.COMMAND
+    states: dict[object, list[BaseHandler[Any, Any, Any]]] = {
+        Step.MEETING: [MessageHandler(typed, _final(meeting_named))],
+        Step.PICK: [
+            _callback("u", unit_pressed), _callback("pg", page_pressed),
+            _callback("ok", done_pressed), _callback("x", cancel_pressed),
+        ],
+        Step.NOTE: [MessageHandler(typed, _final(note_typed))],
+        ConversationHandler.TIMEOUT: [TypeHandler(Update, timed_out)],
+    }
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=PTBUserWarning, message=".*per_message.*")
+        return ConversationHandler(
+            entry_points=[
+                CommandHandler(list(("meeting", *CATEGORY_OF)), _final(start_recording), filters=filters.ChatType.PRIVATE)
+            ],
+            states=states,
+            fallbacks=[CommandHandler("cancel", _final(cancel), filters=filters.ChatType.PRIVATE)],
+            per_user=True,
+            per_chat=True,
+            allow_reentry=True,
+            conversation_timeout=IDLE_TIMEOUT.total_seconds(),
+            name="scores",
+        )
+
+
+COMMANDS = ("scores", "meeting", "material", "praise", "criticize", "void")
+"""The commands this module adds to the menu."""
+
+
+def register(application: Application) -> None:  # type: ignore[type-arg]
+    """Add the recording dialog, /void, /scores and their buttons."""
+    private = filters.ChatType.PRIVATE
+    application.add_handler(build_conversation())
+    application.add_handler(CallbackQueryHandler(_final(stale_button), pattern=rf"^{PREFIX}:"))
+    application.add_handler(CommandHandler("void", void_command, filters=private))
+    application.add_handler(CommandHandler("scores", scores_command, filters=private))
+    application.add_handler(CallbackQueryHandler(table_turned, pattern=TABLE_DATA))

@@ -1,0 +1,113 @@
+"""Confirm mode (SPEC section 4): the daily check drafts a 催办单 or 督办通知单 and a person signs it.
+
+"市政府办公室相关科室拟定《工作催办单》报政务监督室备案后下发" and "由市政府办公室政务监督室下发《督办通知单》":
+a 催办单 draft is signed (签发) by a clerk of the issuing section (or 政务监督室), a 督办通知单
+draft by 政务监督室. 暂缓 puts it aside; the next daily check drafts it again if the task is
+still overdue.
+
+签发 marks the draft in the same transaction that issues the slip, so two taps (two clerks, or
+one impatient one) can never issue it twice: the second finds the draft already decided.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import aiosqlite
+
+from bot.domain.errors import DomainError
+from bot.domain.escalation import Escalation, escalation_due
+from bot.domain.org import Person
+from bot.domain.slips import Slip, SlipType
+from bot.domain.tasks import Task
+from bot.services import escalating
+from bot.services.context import Office
+from bot.services.permissions import can_remind, is_supervision_office
+from bot.services.task_changes import load
+from bot.storage import history
+from bot.storage.rows import stamp
+
+_STEP = {SlipType.REMINDER: Escalation.REMINDER_SLIP, SlipType.SUPERVISION: Escalation.SUPERVISION_NOTICE}
+
+
+@dataclass(frozen=True)
+class Draft:
+    """One drafted slip waiting for 签发 or 暂缓."""
+
+    id: int
+    task_id: int
+    type: SlipType
+    status: str
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What a tap on a draft did: the task, and the slip when it was issued."""
+
+    draft: Draft
+    task: Task
+    slip: Slip | None = None
+
+
+async def _pending(conn: aiosqlite.Connection, draft_id: int) -> Draft:
+    async with conn.execute("SELECT id, task_id, type, status FROM drafts WHERE id = ?", (draft_id,)) as cur:
+        row = await cur.fetchone()
+    if row is None:
+        raise DomainError("draft_unknown")
+    draft = Draft(row[0], row[1], SlipType(row[2]), row[3])
+    if draft.status != "pending":
+        raise DomainError("draft_decided", status=draft.status)
+    return draft
+
+
+def _check_may_decide(person: Person, task: Task, slip_type: SlipType) -> None:
+    allowed = is_supervision_office(person) if slip_type is SlipType.SUPERVISION else can_remind(person, task)
+    if not allowed:
+        raise DomainError("not_allowed")
+
+
+async def _mark(conn: aiosqlite.Connection, draft: Draft, status: str, person: Person, now: datetime) -> None:
+    await conn.execute(
+        "UPDATE drafts SET status = ?, decided_by = ?, decided_at = ? WHERE id = ? AND status = 'pending'",
+        (status, person.id, stamp(now), draft.id),
+    )
+
+
+async def issue_draft(office: Office, person: Person, draft_id: int, now: datetime) -> Decision:
+    """签发: the drafted slip is issued (number, −points, window, 备案) and the draft marked issued.
+
+    Raises:
+        DomainError: ``draft_unknown``, ``draft_decided``, ``not_allowed``; or the domain's own
+            refusal when the task changed since the draft (``task_completed``,
+            ``escalation_held``, ``not_overdue``, ``reminder_already_issued`` …).
+    """
+    async with office.db.transaction() as conn:
+        draft = await _pending(conn, draft_id)
+        task = await load(conn, draft.task_id)
+        _check_may_decide(person, task, draft.type)
+        if draft.type is SlipType.REMINDER:
+            slip = await escalating.reminder_slip_on(conn, office, task.id, now, person)
+        else:
+            slip = await escalating.supervision_notice_on(conn, office, task.id, now, person)
+        await _mark(conn, draft, "issued", person, now)
+        after = await load(conn, task.id)
+    return Decision(draft, after, slip)
+
+
+async def hold_draft(office: Office, person: Person, draft_id: int, now: datetime) -> Decision:
+    """暂缓: the draft is put aside; tomorrow's check drafts it again if the step is still due.
+
+    Raises:
+        DomainError: ``draft_unknown``, ``draft_decided``, ``not_allowed``, or ``draft_stale``
+            when the task no longer needs that slip (办结, feedback waiting, extension pending …).
+    """
+    async with office.db.transaction() as conn:
+        draft = await _pending(conn, draft_id)
+        task = await load(conn, draft.task_id)
+        _check_may_decide(person, task, draft.type)
+        if escalation_due(task, now.date()) is not _STEP[draft.type]:
+            raise DomainError("draft_stale", number=task.number.full)
+        await _mark(conn, draft, "held", person, now)
+        await history.append(conn, "draft_held", now, task_id=task.id, actor_id=person.id, type=draft.type.value)
+    return Decision(draft, task)

@@ -1,0 +1,100 @@
+"""The 红/黄/绿 board (SPEC section 7): every open task in the person's scope, by unit.
+
+* red: overdue, or a 督办通知单 issued (督办 and later stages);
+* yellow: due within 3 days, or a 催办单 issued;
+* green: on time.
+
+A task waiting for review of feedback submitted in time, or for an extension decision, is not
+overdue (its clock has stopped), so it is coloured by its stage alone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+from bot.domain.org import Person
+from bot.services import queries
+from bot.services.context import Office
+from bot.services.exports.charts import BoardRow, board_png
+from bot.storage import org
+from bot.texts import label, plain, render
+
+YELLOW_DAYS = 3
+"""Due within this many days: yellow."""
+
+
+class Light(StrEnum):
+    """A task's colour on the board."""
+
+    GREEN = "green"
+    YELLOW = "yellow"
+    RED = "red"
+
+
+def light(deadline: date, status: str, stage: str, extension_pending: bool, today: date) -> Light:
+    """The colour of one open task on ``today``."""
+    held = status == "feedback_pending" or extension_pending
+    if stage in ("supervised", "interviewed") or (deadline < today and not held):
+        return Light.RED
+    if stage == "reminded" or (not held and (deadline - today).days <= YELLOW_DAYS):
+        return Light.YELLOW
+    return Light.GREEN
+
+
+@dataclass(frozen=True)
+class Board:
+    """The picture and the counts the caption gives."""
+
+    png: bytes
+    rows: tuple[BoardRow, ...]
+    green: int
+    yellow: int
+    red: int
+    today: date
+
+    @property
+    def total(self) -> int:
+        """Open tasks on the board."""
+        return self.green + self.yellow + self.red
+
+
+async def board(office: Office, person: Person, today: date) -> Board:
+    """The person's board for ``today``.
+
+    Raises:
+        DomainError: ``font_missing`` when no CJK font is installed.
+    """
+    conn = office.db.reader
+    scope = await queries.scope_of(conn, person)
+    per_unit: dict[int, dict[Light, int]] = defaultdict(lambda: dict.fromkeys(Light, 0))
+    seen: set[int] = set()
+    for part in scope.parts:
+        where, args = ["t.status != 'completed'", "t.stage != 'transferred'"], []
+        if part.unit_id is not None:
+            where.append("t.unit_id = ?")
+            args.append(part.unit_id)
+        if part.section_id is not None:
+            where.append("t.section_id = ?")
+            args.append(part.section_id)
+        async with conn.execute(
+            f"SELECT t.id, t.unit_id, t.deadline, t.status, t.stage, t.extension_pending FROM tasks t WHERE {' AND '.join(where)}",
+            args,
+        ) as cur:
+            async for task_id, unit_id, deadline, status, stage, pending in cur:
+                if task_id in seen:
+                    continue
+                seen.add(task_id)
+                per_unit[unit_id][light(date.fromisoformat(deadline), status, stage, bool(pending), today)] += 1
+    names = {u.id: u.name for u in await org.units(conn)}
+    rows = tuple(sorted(
+        (BoardRow(names.get(u, ""), c[Light.GREEN], c[Light.YELLOW], c[Light.RED]) for u, c in per_unit.items()),
+        key=lambda r: (-r.red, -r.yellow, -(r.green + r.yellow + r.red), r.unit),
+    ))
+    title = plain(render("exports/board_title", today=today))
+    legend = (label("board", "green"), label("board", "yellow"), label("board", "red"))
+    png = await asyncio.to_thread(board_png, rows, title, legend, plain(render("exports/board_empty")))
+    return Board(png, rows, sum(r.green for r in rows), sum(r.yellow for r in rows), sum(r.red for r in rows), today)

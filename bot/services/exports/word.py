@@ -1,0 +1,93 @@
+"""Each slip as a printable .docx in the official layout (SPEC section 7).
+
+The Word template ``messages/docx/slip_template.docx`` has jinja2 fields (docxtpl): 《…》 title,
+number, addressee, body paragraphs, 联系人 / 联系电话 lines and the date. The words come from the
+slip's text as it was issued (stored with the slip), so a document printed later shows exactly
+what the unit received.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from importlib.resources import as_file, files
+
+from docxtpl import DocxTemplate
+
+from bot.domain.errors import DomainError
+from bot.domain.org import Person
+from bot.domain.slip_numbers import parse_slip_reference
+from bot.domain.slips import SlipReference, SlipType
+from bot.services.context import Office
+from bot.services.notify import button
+from bot.services.permissions import can_see
+from bot.storage import org, slips, tasks
+from bot.texts import label, plain
+
+CONTACT_PREFIXES = ("联 系 人", "联系人", "联系电话")
+"""The contact lines of the three 附件 (see messages/slips/_contact.j2)."""
+
+
+@dataclass(frozen=True)
+class SlipDocument:
+    """The fields the Word template fills, split from the issued text."""
+
+    title: str
+    number: str
+    addressee: str
+    body: list[str]
+    contact: list[str]
+    date: str
+
+
+def split_slip_text(html: str) -> SlipDocument:
+    """Title, number, addressee, body, contact lines and date of an issued slip's text."""
+    lines = [line.strip() for line in plain(html).splitlines()]
+    filled = [line for line in lines if line]
+    title, number, addressee, *rest = filled
+    date = rest.pop() if rest else ""
+    contact = [line for line in rest if line.startswith(CONTACT_PREFIXES)]
+    body = [line for line in rest if not line.startswith(CONTACT_PREFIXES)]
+    return SlipDocument(title, number, addressee, body, contact, date)
+
+
+def render_docx(document: SlipDocument) -> bytes:
+    """The filled Word document."""
+    with as_file(files("messages").joinpath("docx/slip_template.docx")) as path:
+        template = DocxTemplate(str(path))
+        template.render(document.__dict__)
+        out = io.BytesIO()
+        template.save(out)
+    return out.getvalue()
+
+
+async def slip_docx(office: Office, person: Person, text: str | None = None, slip_id: int | None = None) -> tuple[str, bytes]:
+    """The .docx of one slip the person may see: by a typed number (交办单 first) or by id.
+
+    Raises:
+        DomainError: ``slip_number_invalid``; ``task_unknown``; ``not_allowed``.
+    """
+    conn = office.db.reader
+    if slip_id is not None:
+        found = await slips.get(conn, slip_id)
+        candidates = [found] if found else []
+    else:
+        reference = parse_slip_reference(text or "", office.now().year)
+        types = [reference.type] if reference.type is not None else list(SlipType)
+        candidates = [s for t in types for s in await slips.find(conn, SlipReference(t, reference.year, reference.seq))]
+    if not candidates:
+        raise DomainError("slip_docx_unavailable" if slip_id is not None else "task_unknown", text=text or "")
+    for slip in candidates:
+        task = await tasks.get(conn, slip.task_id)
+        unit = await org.unit(conn, task.unit_id) if task else None
+        if task is not None and can_see(person, task, unit):
+            document = split_slip_text(await slips.text_of(conn, slip.id))
+            name = f"{slip.number.full}.docx".replace("〔", "[").replace("〕", "]")
+            return name, render_docx(document)
+    raise DomainError("not_allowed")
+
+
+def word_button(task_id: int, slip_id: int | None = None) -> dict[str, str]:
+    """A 下载Word button for a slip message (``bot/handlers/exports.py`` answers it)."""
+    data = f"wd:{task_id}" if slip_id is None else f"wd:{task_id}:{slip_id}"
+    return button(label("exports", "download_slip"), data)

@@ -1,0 +1,244 @@
+"""The monthly cycle (notice, section 四; SPEC section 5) and the year-end ranking.
+
+"市政府办公室相关科室每月要对交办工作落实情况、会议参会情况及材料上报情况进行加减分汇总，分析情况、找出问题、
+提出建议，经市政府分管领导审阅后报市政府办公室政务监督室汇总，按程序报市政府主要领导审阅。"
+"市政府办公室政务监督室负责每月通报各单位加减分情况。"
+
+1. On the 1st (or the first run after it, catching up), once: each section's analysis of the
+   month before goes to its 分管市领导 with 已审阅.
+2. When every analysis is reviewed, or ``REVIEW_WAIT_DAYS`` after step 1, 政务监督室 gets the
+   consolidated report with 发布通报.
+3. Publishing sends each unit its own figures and the principal the ranking, with the .xlsx
+   (native bar chart) and the PNG chart a button away.
+4. On the first working day of January, the year's ranking goes to 政务监督室 and the principal.
+
+Each step writes its row and its messages in one transaction, so a rerun finds it done.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import aiosqlite
+
+from bot.domain.errors import DomainError
+from bot.domain.org import Person, Role
+from bot.domain.scores import ScoreCategory
+from bot.services import scoring
+from bot.services.context import Office
+from bot.services.notify import button, tell
+from bot.services.scoring import Period, format_points
+from bot.storage import history, org
+from bot.storage.rows import stamp
+from bot.texts import label
+
+REVIEW_WAIT_DAYS = 5
+"""Days after the analyses went out when 政务监督室 gets the report even if a review is missing."""
+
+
+@dataclass(frozen=True)
+class SectionAnalysis:
+    """One section's month: its tasks and the 加减分 it recorded or its slips caused."""
+
+    section_name: str
+    issued: int
+    completed: int
+    overdue: int
+    counts: dict[ScoreCategory, int]
+    points: dict[ScoreCategory, object]
+
+
+async def section_analysis(conn: aiosqlite.Connection, section_id: int, period: Period) -> SectionAnalysis:
+    """Completion, attendance, materials and plus/minus points of one section's month."""
+    start, end = period.start.isoformat(), period.end.isoformat()
+    section = await org.section(conn, section_id)
+    async with conn.execute(
+        """SELECT sum(issued_on BETWEEN ? AND ?), sum(completed_on BETWEEN ? AND ?),
+                  sum(status != 'completed' AND stage != 'transferred' AND deadline < ?)
+           FROM tasks WHERE section_id = ?""",
+        (start, end, start, end, (period.end + timedelta(days=1)).isoformat(), section_id),
+    ) as cur:
+        row = await cur.fetchone()
+    counts: dict[ScoreCategory, int] = defaultdict(int)
+    points: dict[ScoreCategory, object] = {}
+    from decimal import Decimal
+
+    sums: dict[ScoreCategory, Decimal] = defaultdict(Decimal)
+    async with conn.execute(
+        """SELECT e.category, e.points FROM score_events e
+           LEFT JOIN tasks t ON t.id = e.task_id LEFT JOIN people p ON p.id = e.recorded_by
+           WHERE e.void_reason IS NULL AND e.occurred_on BETWEEN ? AND ?
+             AND (t.section_id = ? OR (e.task_id IS NULL AND p.section_id = ?))""",
+        (start, end, section_id, section_id),
+    ) as cur:
+        async for category, value in cur:
+            counts[ScoreCategory(category)] += 1
+            sums[ScoreCategory(category)] += Decimal(value)
+    points.update(sums)
+    return SectionAnalysis(section.name if section else "", row[0] or 0, row[1] or 0, row[2] or 0, dict(counts), points)
+
+
+async def _run_row(conn: aiosqlite.Connection, key: str) -> aiosqlite.Row | None:
+    async with conn.execute("SELECT * FROM monthly_runs WHERE period = ?", (key,)) as cur:
+        return await cur.fetchone()
+
+
+def month_to_report(today: date) -> Period:
+    """The month whose report is due on ``today``: the one before."""
+    return Period(today.year, today.month).previous_month()
+
+
+async def run_monthly(office: Office, today: date, now: datetime | None = None) -> bool:
+    """Send the analyses of the month before ``today`` (once); True when this call sent them."""
+    now = now or office.now()
+    period = month_to_report(today)
+    async with office.db.transaction() as conn:
+        if await _run_row(conn, period.key) is not None:
+            return False
+        await conn.execute("INSERT INTO monthly_runs (period, started_at) VALUES (?, ?)", (period.key, stamp(now)))
+        for section in await org.sections(conn):
+            leader = await org.person(conn, section.leader_id) if section.leader_id else None
+            await conn.execute(
+                "INSERT INTO monthly_reviews (period, section_id, leader_id, reviewed_at) VALUES (?, ?, ?, ?)",
+                (period.key, section.id, leader.id if leader else None, None if leader else stamp(now)),
+            )
+            if leader is None:
+                continue
+            analysis = await section_analysis(conn, section.id, period)
+            keyboard = [[button(label("reports", "reviewed"), f"rv:{period.key}:{section.id}")]]
+            await tell(conn, leader, "reports/analysis", now, keyboard=keyboard, a=analysis, period=period,
+                       pts=format_points, purpose="monthly")
+        await history.append(conn, "monthly_analyses_sent", now, period=period.key)
+    await consolidate_if_due(office, today, now)
+    return True
+
+
+async def review(office: Office, person: Person, key: str, section_id: int, now: datetime) -> bool:
+    """已审阅 by the section's 分管市领导; True when it completed the reviews (report goes on).
+
+    Raises:
+        DomainError: ``not_allowed``; ``report_already_reviewed``.
+    """
+    async with office.db.transaction() as conn:
+        async with conn.execute(
+            "SELECT leader_id, reviewed_at FROM monthly_reviews WHERE period = ? AND section_id = ?", (key, section_id)
+        ) as cur:
+            row = await cur.fetchone()
+        if row is None or row[0] != person.id:
+            raise DomainError("not_allowed")
+        if row[1] is not None:
+            raise DomainError("report_already_reviewed")
+        await conn.execute(
+            "UPDATE monthly_reviews SET reviewed_at = ? WHERE period = ? AND section_id = ?", (stamp(now), key, section_id)
+        )
+        await history.append(conn, "monthly_reviewed", now, actor_id=person.id, period=key, section_id=section_id)
+    return await consolidate_if_due(office, now.date(), now, key=key)
+
+
+async def consolidate_if_due(office: Office, today: date, now: datetime, key: str | None = None) -> bool:
+    """政务监督室 gets the consolidated report once every review is in, or after the wait."""
+    key = key or month_to_report(today).key
+    async with office.db.transaction() as conn:
+        row = await _run_row(conn, key)
+        if row is None or row["consolidated_at"] is not None:
+            return False
+        async with conn.execute(
+            "SELECT count(*) FROM monthly_reviews WHERE period = ? AND reviewed_at IS NULL", (key,)
+        ) as cur:
+            waiting = (await cur.fetchone())[0]
+        started = datetime.fromisoformat(row["started_at"]).date()
+        if waiting and today < started + timedelta(days=REVIEW_WAIT_DAYS):
+            return False
+        await conn.execute("UPDATE monthly_runs SET consolidated_at = ? WHERE period = ?", (stamp(now), key))
+        period = scoring.parse_period(key)
+        table = await scoring.table(office, period, today)
+        keyboard = [[button(label("reports", "publish"), f"pub:{key}")]]
+        for staff in await org.with_role(conn, Role.SUPERVISOR):
+            await tell(conn, staff, "reports/consolidated", now, keyboard=keyboard, t=table, waiting=waiting,
+                       lines=table.lines[:REPORT_LINES], pts=format_points, purpose="monthly")
+    return True
+
+
+REPORT_LINES = 40
+"""Lines of the ranking in a chat message; the .xlsx holds all of them."""
+
+
+def files_keyboard(key: str) -> list[list[dict[str, str]]]:
+    """下载Excel（含图表） · 柱状图 for a report message."""
+    return [[button(label("exports", "download_xlsx"), f"rpx:{key}"), button(label("exports", "chart"), f"rpc:{key}")]]
+
+
+async def publish(office: Office, person: Person, key: str, now: datetime) -> None:
+    """发布通报: every unit its figures, the principal the ranking (once).
+
+    Raises:
+        DomainError: ``not_allowed``; ``report_unknown``; ``report_not_ready``; ``report_already_published``.
+    """
+    if not person.has(Role.SUPERVISOR):
+        raise DomainError("not_allowed")
+    period = scoring.parse_period(key)
+    table = await scoring.table(office, period, now.date())
+    async with office.db.transaction() as conn:
+        row = await _run_row(conn, key)
+        if row is None:
+            raise DomainError("report_unknown", month=key)
+        if row["consolidated_at"] is None:
+            raise DomainError("report_not_ready", month=key)
+        if row["published_at"] is not None:
+            raise DomainError("report_already_published", month=key)
+        await conn.execute(
+            "UPDATE monthly_runs SET published_at = ?, published_by = ? WHERE period = ?", (stamp(now), person.id, key)
+        )
+        await history.append(conn, "monthly_published", now, actor_id=person.id, period=key)
+        for line in table.lines:
+            for member in await org.unit_members(conn, line.unit.id):
+                await tell(conn, member, "reports/unit_figures", now, line=line, t=table, pts=format_points,
+                           label=label, purpose="monthly")
+        for principal in await org.with_role(conn, Role.PRINCIPAL):
+            await tell(conn, principal, "reports/ranking", now, keyboard=files_keyboard(key), t=table,
+                       lines=table.lines[:REPORT_LINES], pts=format_points, purpose="monthly")
+
+
+def first_working_day(office: Office, year: int) -> date:
+    """The first working day of January (the year-end ranking goes out then)."""
+    day = date(year, 1, 1)
+    while not office.calendar.is_workday(day):
+        day += timedelta(days=1)
+    return day
+
+
+async def run_annual(office: Office, today: date, now: datetime | None = None) -> bool:
+    """On (or after) the first working day of January: last year's ranking, once."""
+    now = now or office.now()
+    if today.month != 1 or today < first_working_day(office, today.year):
+        return False
+    period = Period(today.year - 1)
+    async with office.db.transaction() as conn:
+        if await _run_row(conn, period.key) is not None:
+            return False
+        await conn.execute(
+            "INSERT INTO monthly_runs (period, started_at, consolidated_at, published_at) VALUES (?, ?, ?, ?)",
+            (period.key, stamp(now), stamp(now), stamp(now)),
+        )
+        table = await scoring.table(office, period, today)
+        readers = await org.with_role(conn, Role.SUPERVISOR) + await org.with_role(conn, Role.PRINCIPAL)
+        for reader in {p.id: p for p in readers}.values():
+            await tell(conn, reader, "reports/annual", now, keyboard=files_keyboard(period.key), t=table,
+                       lines=table.lines[:REPORT_LINES], pts=format_points, purpose="annual")
+        await history.append(conn, "annual_ranking_sent", now, period=period.key)
+    return True
+
+
+async def periodic(office: Office, today: date) -> None:
+    """What the daily job runs for the periodic reports: catch-up safe, idempotent."""
+    await run_monthly(office, today)
+    await consolidate_if_due(office, today, office.now())
+    await run_annual(office, today)
+
+
+async def is_published(office: Office, key: str) -> bool:
+    """Whether the month's 通报 went out."""
+    row = await _run_row(office.db.reader, key)
+    return bool(row and row["published_at"])

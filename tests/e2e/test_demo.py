@@ -1,0 +1,202 @@
+"""``duban demo`` without a browser: the seeded organisation, the page's routes, the demo calendar,
+and the command itself (starts on the port asked for, stops cleanly on Ctrl+C).
+
+Everything here goes over HTTP, through the same routes the demo page uses.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import sys
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+
+from bot.config import Settings
+from bot.demo.run import Demo, running_demo
+
+HUMAN_PAUSE = 1.1
+"""Seconds a person takes before answering a message: the demo keeps Telegram's limit of one
+message a second per chat, which a reply sent sooner by a script would run into."""
+
+ISSUE = "/new\n事项：城区积水点排查整治\n要求：逐点建立台账，明确整改措施和完成时间。\n依据：市政府第12次常务会议纪要\n单位：住建局\n期限：1天"
+
+
+@pytest.fixture
+async def demo(tmp_path: Path) -> AsyncIterator[Demo]:
+    """The whole demo, in this process, on a free port."""
+    async with running_demo(Settings(), port=0, db_path=tmp_path / "demo.db") as running:
+        yield running
+
+
+@pytest.fixture
+async def http(demo: Demo) -> AsyncIterator[aiohttp.ClientSession]:
+    """A client of the demo's one origin."""
+    async with aiohttp.ClientSession(demo.url) as session:
+        yield session
+
+
+async def api(http: aiohttp.ClientSession, method: str, path: str, body: Any = None) -> Any:
+    """A control-API or demo-route call; the ``result`` of ``{"ok": true, ...}``."""
+    async with http.request(method, path, json=body) as response:
+        data = await response.json()
+    assert data["ok"], data
+    return data["result"]
+
+
+async def person(http: aiohttp.ClientSession, name: str) -> dict[str, Any]:
+    """One entry of the page's people list."""
+    [found] = [p for p in await api(http, "GET", "/_demo/people") if p["name"] == name]
+    return found
+
+
+async def wait_message(
+    http: aiohttp.ClientSession, chat_id: int, predicate: Callable[[dict[str, Any]], bool], timeout: float = 15
+) -> dict[str, Any]:
+    """The first message in the chat that matches, long-polling the transcript as the page does."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    version = -1
+    while True:
+        transcript = await api(http, "GET", f"/_emulator/chats/{chat_id}/transcript?since={version}&timeout=2")
+        version = transcript["version"]
+        for entry in transcript["entries"]:
+            if entry["kind"] == "message" and predicate(entry):
+                return entry
+        if loop.time() > deadline:
+            raise AssertionError(f"no such message in chat {chat_id}: {transcript['entries']}")
+
+
+def says(*words: str) -> Callable[[dict[str, Any]], bool]:
+    return lambda m: m["from_bot"] and all(w in (m["text"] or m["caption"] or "") for w in words)
+
+
+async def test_everyone_in_the_seeded_organisation_has_joined_through_an_invite(http: aiohttp.ClientSession, demo: Demo) -> None:
+    people = await api(http, "GET", "/_demo/people")
+    assert len(people) == len(demo.people) == 16
+    roles = {r["label"] for p in people for r in p["roles"]}
+    assert roles == {"政务监督室", "科室工作人员", "责任单位责任人", "分管市领导", "市政府主要领导"}
+    # Listed as the page shows them: 政务监督室 first, then the sections' clerks, then the units.
+    assert people[0]["name"] == "赵文博" and people[0]["section"] == "政务监督室"
+    assert [p["name"] for p in people[1:4]] == ["王晓燕", "周明", "吴芳"]
+    zhujian = [p for p in people if p["unit"] == "住建局"]
+    assert [p["name"] for p in zhujian] == ["李住建", "杨联络"]
+    for entry in people:
+        welcome = await wait_message(http, entry["chat_id"], says("绑定成功", entry["name"]))
+        assert welcome["reply_to_message_id"] is None
+    clerk = await person(http, "王晓燕")
+    await wait_message(http, clerk["chat_id"], says("绑定成功"))
+    for _ in range(100):  # the command menu goes out through the outbox, just after the welcome
+        clerk = await person(http, "王晓燕")
+        if clerk["commands"]:
+            break
+        await asyncio.sleep(0.1)
+    assert "new" in [c["command"] for c in clerk["commands"]]
+
+
+async def test_the_page_is_served_with_a_strict_content_security_policy(http: aiohttp.ClientSession) -> None:
+    async with http.get("/") as response:
+        assert response.status == 200
+        page = await response.text()
+        policy = response.headers["Content-Security-Policy"]
+    assert "/_demo/static/app.js" in page and "<script>" not in page
+    assert "script-src 'self'" in policy and "unsafe-inline" not in policy
+    for asset in ("app.js", "style.css"):
+        async with http.get(f"/_demo/static/{asset}") as response:
+            assert response.status == 200
+    for outside in ("..%2Frun.py", "run.py", ".hidden.js"):
+        async with http.get(f"/_demo/static/{outside}") as response:
+            assert response.status == 404
+
+
+async def test_next_day_moves_the_bot_clock_and_runs_that_days_check(http: aiohttp.ClientSession, demo: Demo) -> None:
+    today = datetime.now(demo.office.settings.timezone).date()
+    assert (await api(http, "GET", "/_demo/calendar"))["date"] == today.isoformat()
+    moved = await api(http, "POST", "/_demo/next-day")
+    tomorrow = today + timedelta(days=1)
+    assert moved == {"date": tomorrow.isoformat(), "steps": []}
+    assert demo.office.now().date() == tomorrow
+    assert (await api(http, "GET", "/_demo/calendar"))["date"] == tomorrow.isoformat()
+    async with demo.office.db.reader.execute("SELECT run_date FROM daily_runs WHERE finished_at IS NOT NULL") as cur:
+        assert [r[0] async for r in cur] == [tomorrow.isoformat()]
+
+
+async def test_a_slip_nobody_answers_brings_a_reminder_slip_as_days_pass(http: aiohttp.ClientSession, demo: Demo) -> None:
+    clerk, official = await person(http, "王晓燕"), await person(http, "李住建")
+    await wait_message(http, clerk["chat_id"], says("绑定成功"))
+    await api(http, "POST", f"/_emulator/chats/{clerk['chat_id']}/messages", {"text": ISSUE})
+    slip = await wait_message(http, official["chat_id"], says("工作交办单", "城区积水点排查整治"))
+    assert [b["text"] for row in slip["inline_keyboard"] for b in row] == ["签收", "反馈", "申请延期"]
+
+    labels: list[str] = []
+    for _ in range(12):  # 1 day, moved past rest days and holidays, then the day after
+        moved = await api(http, "POST", "/_demo/next-day")
+        labels += [s["label"] for s in moved["steps"]]
+        if "工作催办单" in labels:
+            break
+    assert "工作催办单" in labels
+    reminder = await wait_message(http, official["chat_id"], says("工作催办单", "城区积水点排查整治", "逾期"))
+    assert "交办单〔" in reminder["text"]
+
+
+async def test_a_document_sent_as_a_reply_to_the_slip_is_feedback_on_it(http: aiohttp.ClientSession) -> None:
+    clerk, official = await person(http, "王晓燕"), await person(http, "李住建")
+    await wait_message(http, clerk["chat_id"], says("绑定成功"))
+    await api(http, "POST", f"/_emulator/chats/{clerk['chat_id']}/messages", {"text": ISSUE})
+    slip = await wait_message(http, official["chat_id"], says("工作交办单"))
+    await asyncio.sleep(HUMAN_PAUSE)
+
+    form = aiohttp.FormData()
+    form.add_field("file", b"%PDF-1.4 report", filename="排查台账.pdf", content_type="application/pdf")
+    form.add_field("kind", "document")
+    form.add_field("caption", "已完成全部积水点排查。")
+    form.add_field("reply_to_message_id", str(slip["message_id"]))
+    async with http.post(f"/_emulator/chats/{official['chat_id']}/files", data=form) as response:
+        sent = (await response.json())["result"]
+    assert sent["reply_to_message_id"] == slip["message_id"]
+    await wait_message(http, official["chat_id"], says("已提交"))
+    review = await wait_message(http, clerk["chat_id"], says("已完成全部积水点排查"))
+    assert [b["text"] for row in review["inline_keyboard"] for b in row] == ["通过(办结)", "退回"]
+    document = await wait_message(http, clerk["chat_id"], lambda m: m["from_bot"] and bool(m["files"]))
+    async with http.get(f"/_emulator/files/{document['files'][0]['file_id']}") as response:
+        assert await response.read() == b"%PDF-1.4 report"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def test_duban_demo_says_what_to_open_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
+    port = free_port()
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot.cli", "demo", "--port", str(port), "--demo-db", str(tmp_path / "demo.db"),
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT, cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[2])},
+    )
+    assert process.stdout is not None
+    output = ""
+    try:
+        while "Ctrl+C" not in output:
+            line = await asyncio.wait_for(process.stdout.readline(), 30)
+            assert line, output
+            output += line.decode()
+        assert f"http://127.0.0.1:{port}/" in output
+        async with aiohttp.ClientSession() as session, session.get(f"http://127.0.0.1:{port}/") as response:
+            assert response.status == 200 and "督办 Bot 演示" in await response.text()
+        process.send_signal(signal.SIGINT)
+        rest, _ = await asyncio.wait_for(process.communicate(), 20)
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    assert process.returncode == 0, output + rest.decode()
+    assert "Traceback" not in rest.decode()

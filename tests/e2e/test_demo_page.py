@@ -1,0 +1,144 @@
+"""The demo page in a real browser (Debian's headless Chromium, driven by Playwright): a clerk issues
+a 交办单, the official of 住建局 signs for it and answers by replying to it, and each side's chat
+shows the other's steps.
+
+Chromium comes from ``scripts/system-deps.sh`` (``make test`` runs it). Without it the test fails
+when it could have been installed (root, as in CI) and is skipped otherwise, saying why.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.config import Settings
+from bot.demo.run import Demo, running_demo
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]
+WAIT_MS = 20_000
+"""How long to wait for the bot: it keeps Telegram's pace of one message a second per chat."""
+
+HUMAN_PAUSE_MS = 1_100
+"""A person takes a moment before answering; a script answering sooner would meet that limit."""
+
+ISSUE = "/new\n事项：城区积水点排查整治\n要求：逐点建立台账，明确整改措施和完成时间。\n依据：市政府第12次常务会议纪要\n单位：住建局\n期限：7天"
+
+
+def chromium_or_skip() -> str:
+    """The browser's path; fail if CI should have installed it, skip on a machine that can't."""
+    path = CHROMIUM if os.access(CHROMIUM, os.X_OK) else shutil.which("chromium")
+    if path:
+        return path
+    if os.geteuid() == 0:
+        pytest.fail("chromium is missing: run scripts/system-deps.sh (make test does) to install it")
+    pytest.skip("chromium is not installed and installing it needs root: apt-get install chromium")
+
+
+@pytest.fixture
+async def demo(tmp_path: Path) -> AsyncIterator[Demo]:
+    """The whole demo, in this process, on a free port."""
+    async with running_demo(Settings(), port=0, db_path=tmp_path / "demo.db") as running:
+        yield running
+
+
+@pytest.fixture
+async def page(demo: Demo) -> AsyncIterator[Any]:
+    """A phone-sized Chromium tab on the demo page."""
+    executable = chromium_or_skip()
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        tab = await browser.new_page(viewport={"width": 375, "height": 740})
+        errors: list[str] = []
+        tab.on("pageerror", lambda error: errors.append(str(error)))
+        tab.set_default_timeout(WAIT_MS)
+        await tab.goto(demo.url + "/")
+        yield tab
+        await browser.close()
+        assert not errors, errors
+
+
+async def be(page: Any, name: str) -> None:
+    """Open the people drawer (the window is phone-sized) and pick ``name``."""
+    await page.click("#people-toggle")
+    await page.locator(".person", has_text=name).click()
+    await page.wait_for_function("n => document.getElementById('chat-name').textContent === n", arg=name)
+
+
+def bot_message(page: Any, text: str) -> Any:
+    return page.locator(".msg.in", has_text=text)
+
+
+async def test_clerk_issues_official_signs_and_answers_each_side_sees_it(page: Any, demo: Demo) -> None:
+    from playwright.async_api import expect
+
+    # 王晓燕 of 综合一科 issues with the one-message form, typed (Shift+Enter between lines).
+    await be(page, "王晓燕")
+    await expect(bot_message(page, "绑定成功")).to_be_visible()
+    lines = ISSUE.split("\n")
+    await page.click("#text")
+    for i, line in enumerate(lines):
+        await page.keyboard.type(line)
+        if i < len(lines) - 1:
+            await page.keyboard.press("Shift+Enter")
+    await page.keyboard.press("Enter")
+    await expect(page.locator(".msg.out", has_text="事项：城区积水点排查整治")).to_be_visible()
+    issued = bot_message(page, "已签发1份交办单")
+    await expect(issued).to_contain_text("住建局")
+
+    # 李住建 of 住建局 sees the slip as Telegram shows it: bold title, three buttons.
+    await be(page, "李住建")
+    slip = bot_message(page, "邓州市人民政府工作交办单")
+    await expect(slip.locator("b")).to_have_text("《邓州市人民政府工作交办单》")
+    await expect(slip.locator(".keyboard button")).to_have_text(["签收", "反馈", "申请延期"])
+    await page.wait_for_timeout(HUMAN_PAUSE_MS)
+    await slip.locator(".keyboard button", has_text="签收").click()
+    await expect(page.locator("#toast")).to_contain_text("已签收")
+    await expect(slip.locator(".keyboard button")).to_have_text(["反馈", "申请延期"])  # the edit is applied
+
+    # Click the slip to reply to it: the reply is the feedback on that slip.
+    await slip.locator(".body").click()
+    await expect(page.locator("#reply-bar")).to_be_visible()
+    await expect(page.locator("#reply-snippet")).to_contain_text("邓州市人民政府工作交办单")
+    await page.fill("#text", "已完成全部32处积水点排查，<b>台账</b>已建立。")
+    await page.click("#send")
+    await expect(page.locator("#reply-bar")).to_be_hidden()
+    answer = page.locator(".msg.out", has_text="已完成全部32处积水点排查")
+    await expect(answer.locator(".quote")).to_contain_text("邓州市人民政府工作交办单")
+    await expect(answer.locator(".body")).to_have_text("已完成全部32处积水点排查，<b>台账</b>已建立。")
+    assert await answer.locator(".body b").count() == 0  # a user's text is text
+    await expect(bot_message(page, "已提交")).to_be_visible()
+
+    # Back to the clerk: the signing notice and the feedback waiting for review.
+    await be(page, "王晓燕")
+    await expect(bot_message(page, "已由 住建局")).to_contain_text("李住建")
+    review = bot_message(page, "已完成全部32处积水点排查")
+    await expect(review.locator(".keyboard button")).to_have_text(["通过(办结)", "退回"])
+    await expect(review.locator(".body")).to_contain_text("<b>台账</b>")  # escaped by the bot, shown as typed
+
+    # Nothing is wider than the phone.
+    assert await page.evaluate("document.documentElement.scrollWidth") <= 375
+
+
+async def test_next_day_button_moves_the_demo_date(page: Any, demo: Demo) -> None:
+    from playwright.async_api import expect
+
+    date = page.locator("#demo-date")
+    await expect(date).to_contain_text("年")
+    before = await date.text_content()
+    await page.click("#next-day")
+    await expect(page.locator("#toast")).to_contain_text("每日督办检查已执行")
+    await expect(date).not_to_have_text(before or "")
+    assert demo.calendar.today == demo.office.now().date()
+    day = demo.calendar.today
+    await expect(date).to_contain_text(f"{day.year}年{day.month}月{day.day}日")

@@ -1,0 +1,238 @@
+"""The people's side of the escalation chain (notice, section 二): 政务监督室 records 约谈 and
+移交 by command or from the daily proposals, a clerk chases an overdue task by hand with 催办,
+and in confirm mode the drafted slips are issued (签发) or put aside (暂缓) with one tap."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from bot.config import EscalationMode
+from bot.domain.slips import SlipType
+from bot.domain.tasks import EscalationStage
+from bot.emulator.client import wait_idle
+from bot.services import handling
+from bot.storage import history, slips, tasks
+from tests.e2e.test_escalation import unit_score
+from tests.e2e.test_extension import daily, issue, on
+from tests.e2e.test_slip_actions import buttons, forge_press, slip_message
+
+
+@pytest.fixture
+def confirm_office(office):
+    """The office in confirm mode: the daily check drafts 催办单 / 督办通知单 for one tap."""
+    office.settings = replace(office.settings, escalation_mode=EscalationMode.CONFIRM)
+    return office
+
+
+def has_buttons(message) -> bool:
+    return bool(message.inline_keyboard)
+
+
+async def stage(office, task) -> EscalationStage:
+    return (await tasks.get(office.db.reader, task.id)).stage
+
+
+async def slip_count(office, task, slip_type: SlipType) -> int:
+    return sum(1 for s in await slips.of_task(office.db.reader, task.id) if s.number.type is slip_type)
+
+
+async def drafts_of(office, task) -> list[tuple[str, str]]:
+    async with office.db.reader.execute("SELECT type, status FROM drafts WHERE task_id = ? ORDER BY id", (task.id,)) as cur:
+        return [tuple(r) async for r in cur]
+
+
+async def test_interview_and_transfer_by_command(city, office, bot):
+    clerk, official, supervisor = city["clerk"], city["zhujian"], city["supervisor"]
+    task = await issue(office, clerk)
+    number = f"{task.number.year}-{task.number.seq}"
+    unit_id = official.person.unit_id
+
+    await daily(office, bot, date(2026, 12, 9))  # 催办单, −0.2
+    on(office, date(2026, 12, 10))
+    await supervisor.send(f"/interview {number} 刘副市长")
+    refusal = await supervisor.wait_for(text_contains="尚未下发督办通知单")
+    assert "按规定须督办后仍未完成才约谈" in refusal.text
+    assert await stage(office, task) is EscalationStage.REMINDED
+
+    await daily(office, bot, date(2026, 12, 15))  # 督办通知单, −0.5
+    await daily(office, bot, date(2026, 12, 19))  # 约谈 proposed
+    assert "建议约谈" in (await supervisor.wait_for(text_contains="建议约谈")).text
+    assert await unit_score(office, unit_id) == Decimal("99.3")
+
+    on(office, date(2026, 12, 21))
+    await supervisor.send("/interview")
+    assert "/interview 2026-12 刘副市长" in (await supervisor.wait_for(text_contains="记录约谈请这样写")).text
+    await supervisor.send(f"/interview {number}")
+    assert f"/interview {number} 刘副市长" in (await supervisor.wait_for(text_contains="记录约谈请这样写")).text
+    await supervisor.send(f"/interview {number} 刘副市长 2026-12-25")
+    assert "还没到" in (await supervisor.wait_for(text_contains="还没到")).text
+    await supervisor.send(f"/interview {number} 刘副市长 2026-13-45")
+    assert "不是有效的约谈日期" in (await supervisor.wait_for(text_contains="约谈日期")).text
+    assert await stage(office, task) is EscalationStage.SUPERVISED
+
+    await supervisor.send(f"/interview 交办〔2026〕{task.number.seq}号 刘副市长 12月20日 已约谈局主要负责人")
+    recorded = await supervisor.wait_for(text_contains="已记录约谈")
+    assert "刘副市长于2026年12月20日约谈（已约谈局主要负责人）" in recorded.text
+    assert "约谈一次扣3分" in recorded.text and "已扣3分" in recorded.text
+    assert "2026年12月24日" in recorded.text  # the last window: 3 days from 12-21
+    told = await official.wait_for(text_contains="对你单位进行约谈")
+    assert "移交市作风办问责追责" in told.text
+    assert await unit_score(office, unit_id) == Decimal("96.3")
+
+    # A second /interview for the same task is refused by the stage; the −3 is booked once.
+    await supervisor.send(f"/interview {number} 刘副市长")
+    await supervisor.wait_for(text_contains="尚未下发督办通知单")
+    assert await unit_score(office, unit_id) == Decimal("96.3")
+
+    await supervisor.send("/transfer")
+    assert "/transfer 2026-12" in (await supervisor.wait_for(text_contains="记录移交作风办请这样写")).text
+    await supervisor.send(f"/transfer {number} 约谈后仍未完成")
+    done = await supervisor.wait_for(text_contains="已记录移交")
+    assert "市作风办" in done.text and "约谈后仍未完成" in done.text
+    assert "问责追责" in (await official.wait_for(text_contains="问责追责")).text
+    assert await stage(office, task) is EscalationStage.TRANSFERRED
+    await supervisor.send(f"/transfer {number}")
+    assert "已移交" in (await supervisor.wait_for(regex="已移交|移交")).text
+    assert await unit_score(office, unit_id) == Decimal("96.3")
+
+
+async def test_the_proposals_buttons_record_interview_and_transfer(city, office, bot):
+    clerk, official, supervisor = city["clerk"], city["zhujian"], city["supervisor"]
+    task = await issue(office, clerk)
+    for day in (9, 15, 19):
+        await daily(office, bot, date(2026, 12, day))
+    proposal = await supervisor.wait_for(text_contains="建议约谈")
+    assert buttons(proposal) == ["记录约谈"]
+
+    on(office, date(2026, 12, 19), 15)
+    await supervisor.press("记录约谈", message=proposal)
+    await supervisor.wait_for(text_contains="请发送约谈领导")
+    await supervisor.send("刘副市长")
+    ask_note = await supervisor.wait_for(text_contains="约谈情况")
+    await supervisor.press("跳过", message=ask_note)
+    recorded = await supervisor.wait_for(text_contains="已记录约谈")
+    assert "刘副市长于2026年12月19日约谈" in recorded.text
+    assert await stage(office, task) is EscalationStage.INTERVIEWED
+    assert await unit_score(office, official.person.unit_id) == Decimal("96.3")
+
+    # The old proposal's button again: the stage has moved on, nothing is booked twice.
+    again = await supervisor.press("记录约谈", message=proposal)
+    assert "尚未下发督办通知单" in (await supervisor.wait_for_answer(again)).answer_text
+
+    await daily(office, bot, date(2026, 12, 23))  # last window 12-22 passed → 移交 proposed
+    handover = await supervisor.wait_for(text_contains="建议移交")
+    on(office, date(2026, 12, 23), 15)
+    await supervisor.press("记录移交", message=handover)
+    await supervisor.wait_for(text_contains="移交说明")
+    await supervisor.send("经约谈仍未落实")
+    assert "经约谈仍未落实" in (await supervisor.wait_for(text_contains="已记录移交")).text
+    assert await stage(office, task) is EscalationStage.TRANSFERRED
+    kinds = [e.kind for e in await history.of_task(office.db.reader, task.id)]
+    assert kinds.count("interview_recorded") == 1 and kinds[-1] == "transfer_recorded"
+
+
+async def test_manual_reminder_from_the_task_detail(city, office, bot):
+    clerk, official, supervisor = city["clerk"], city["zhujian"], city["supervisor"]
+    task = await issue(office, clerk)
+    number = f"{task.number.year}-{task.number.seq}"
+
+    on(office, date(2026, 12, 8))  # the last day: nothing to chase yet
+    await clerk.send(f"/task {number}")
+    assert buttons(await clerk.wait_for(text_contains="工作事项")) == []
+
+    on(office, date(2026, 12, 10))
+    await official.send(f"/task {number}")  # the unit itself gets no 催办 button
+    assert "催办" not in buttons(await official.wait_for(text_contains="工作事项"))
+    await clerk.send(f"/task {number}")
+    detail = await clerk.wait_for(text_contains="工作事项")
+    assert buttons(detail) == ["催办"]
+    press = await clerk.press("催办", message=detail)
+    assert "催办单〔2026〕1号" in (await clerk.wait_for_answer(press)).answer_text
+    assert "已下发催办单〔2026〕1号" in (await clerk.wait_for(text_contains="已下发")).text
+    reminder = await official.wait_for(text_contains="工作催办单》")
+    assert "现已逾期2天" in reminder.text and "王科员" in reminder.text
+    assert "备案" in (await supervisor.wait_for(text_contains="备案")).text
+    assert await unit_score(office, official.person.unit_id) == Decimal("99.8")
+
+    # Pressed again (the button was taken off; a copy of it): refused, nothing booked twice.
+    again = forge_press(clerk, f"rmd:{task.id}", "催办", message=detail)
+    assert "已下发过工作催办单" in (await clerk.wait_for_answer(again)).answer_text
+    assert await slip_count(office, task, SlipType.REMINDER) == 1
+    assert await unit_score(office, official.person.unit_id) == Decimal("99.8")
+    # Nor does the daily check issue another.
+    await daily(office, bot, date(2026, 12, 11))
+    assert await slip_count(office, task, SlipType.REMINDER) == 1
+
+
+async def test_confirm_mode_drafts_are_held_then_issued(city, confirm_office, bot):
+    office = confirm_office
+    clerk, official, supervisor = city["clerk"], city["zhujian"], city["supervisor"]
+    task = await issue(office, clerk)
+    await slip_message(office, official, task)
+
+    await daily(office, bot, date(2026, 12, 9))
+    draft = await clerk.wait_for(text_contains="工作催办单草稿", predicate=has_buttons)
+    assert buttons(draft) == ["签发", "暂缓"]
+    assert await slip_count(office, task, SlipType.REMINDER) == 0
+
+    on(office, date(2026, 12, 9), 10)
+    issue_data = draft.find_button("签发")["callback_data"]
+    press = await clerk.press("暂缓", message=draft)
+    assert "已暂缓" in (await clerk.wait_for_answer(press)).answer_text
+    assert await drafts_of(office, task) == [("reminder", "held")]
+    assert await slip_count(office, task, SlipType.REMINDER) == 0
+    again = forge_press(clerk, issue_data, "签发", message=draft)
+    assert "已经暂缓过" in (await clerk.wait_for_answer(again)).answer_text
+
+    # Still overdue the next morning: drafted again; 签发 issues it.
+    await daily(office, bot, date(2026, 12, 10))
+    draft = await clerk.wait_for(text_contains="工作催办单草稿", predicate=has_buttons)
+    on(office, date(2026, 12, 10), 10)
+    issue_data = draft.find_button("签发")["callback_data"]
+    press = await clerk.press("签发", message=draft)
+    assert "已签发催办单〔2026〕1号" in (await clerk.wait_for_answer(press)).answer_text
+    reminder = await official.wait_for(text_contains="工作催办单》")
+    assert "现已逾期2天" in reminder.text
+    assert "备案" in (await supervisor.wait_for(text_contains="备案")).text
+    assert await drafts_of(office, task) == [("reminder", "held"), ("reminder", "issued")]
+    assert await unit_score(office, official.person.unit_id) == Decimal("99.8")
+    assert (await tasks.get(office.db.reader, task.id)).stage is EscalationStage.REMINDED
+
+    # A second 签发 on the same draft: nothing twice.
+    second = forge_press(clerk, issue_data, "签发", message=draft)
+    assert "已经签发过" in (await clerk.wait_for_answer(second)).answer_text
+    assert await slip_count(office, task, SlipType.REMINDER) == 1
+
+    # The 督办通知单 draft goes to 政务监督室, and is issued there.
+    await daily(office, bot, date(2026, 12, 16))
+    notice_draft = await supervisor.wait_for(text_contains="督办通知单草稿", predicate=has_buttons)
+    on(office, date(2026, 12, 16), 10)
+    await supervisor.press("签发", message=notice_draft)
+    assert "已签发督办通知单〔2026〕1号" in (await supervisor.wait_for(text_contains="已签发")).text
+    assert "督办通知单》" in (await official.wait_for(text_contains="督办通知单》")).text
+    assert await unit_score(office, official.person.unit_id) == Decimal("99.3")
+
+
+async def test_confirm_mode_stale_draft_changes_nothing(city, confirm_office, bot):
+    office = confirm_office
+    clerk, official = city["clerk"], city["zhujian"]
+    task = await issue(office, clerk)
+    await slip_message(office, official, task)
+    await daily(office, bot, date(2026, 12, 9))
+    draft = await clerk.wait_for(text_contains="工作催办单草稿", predicate=has_buttons)
+
+    # Feedback arrives before anyone signs: the draft is stale.
+    on(office, date(2026, 12, 9), 11)
+    await handling.submit_feedback(office, official.person, task.id, "已全部整改完毕", office.now())
+    press = await clerk.press("签发", message=draft)
+    assert "有反馈正在审核" in (await clerk.wait_for_answer(press)).answer_text
+    press = await clerk.press("暂缓", message=draft)
+    assert "情况已有变化" in (await clerk.wait_for_answer(press)).answer_text
+    await wait_idle(official.state, quiet=0.1)
+    assert await slip_count(office, task, SlipType.REMINDER) == 0
+    assert await drafts_of(office, task) == [("reminder", "pending")]
+    assert await unit_score(office, official.person.unit_id) == Decimal("100")

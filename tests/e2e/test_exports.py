@@ -1,0 +1,233 @@
+"""/ledger, /board and the slips as Word, as the people receive them: the files open and hold
+what the 台账 and the slips say."""
+
+from __future__ import annotations
+
+import io
+from datetime import date, datetime, time, timedelta
+
+import numpy
+from docx import Document
+from openpyxl import load_workbook
+from PIL import Image
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.domain.tasks import EscalationStage
+from bot.services import escalating
+from bot.services.exports.word import word_button
+from bot.storage import slips
+from tests.e2e.test_lookup import issue
+
+
+def at(office, day: date, hour: int = 10) -> datetime:
+    return datetime.combine(day, time(hour), office.settings.timezone)
+
+
+def rows_of(data: bytes) -> tuple[list, list[list]]:
+    sheet = load_workbook(io.BytesIO(data)).worksheets[0]
+    values = [list(r) for r in sheet.iter_rows(values_only=True)]
+    return values[0], values[1:]
+
+
+async def test_ledger_xlsx_with_filters(office, city):
+    clerk, supervisor = city["clerk"], city["supervisor"]
+    office.clock = lambda: at(office, date(2026, 11, 2))
+    first = await issue(office, clerk, "住建局", "老旧小区改造", days=7, now=at(office, date(2026, 10, 20)))
+    await issue(office, clerk, "住建局", "燃气管道排查", days=30, now=at(office, date(2026, 11, 2)))
+    await issue(office, clerk, "交通运输局", "公交站台维修", days=10, now=at(office, date(2026, 11, 2)))
+    await issue(office, supervisor, "交通运输局", "专项整治", days=10, now=at(office, date(2026, 11, 2)))
+
+    await clerk.send("/ledger")
+    sent = await clerk.wait_for(predicate=lambda m: m.document is not None)
+    assert "台账" in sent.content and "3项" in sent.content  # the clerk's section issued three
+    header, rows = rows_of(clerk.file_bytes(sent))
+    assert header[:4] == ["交办单编号", "工作事项", "工作要求", "责任单位"]
+    titles = {r[1] for r in rows}
+    assert titles == {"老旧小区改造", "燃气管道排查", "公交站台维修"}
+    line = next(r for r in rows if r[1] == "老旧小区改造")
+    assert line[0] == str(first.number) and line[3] == "住建局" and line[4] == "综合一科"
+    assert line[header.index("交办日期")] == datetime(2026, 10, 20)  # a date cell, not text
+    assert line[header.index("办理期限")] == datetime(2026, 10, 27)
+    assert line[header.index("状态")] == "已交办"
+    sheet = load_workbook(io.BytesIO(clerk.file_bytes(sent))).worksheets[0]
+    assert sheet.freeze_panes == "A2"
+    assert sheet.column_dimensions["B"].width >= 30
+    assert sheet["H2"].number_format == "yyyy-mm-dd"
+
+    await clerk.send("/ledger 住建局 2026-11")
+    sent = await clerk.wait_for(predicate=lambda m: m.document is not None and "1项" in m.content)
+    _, rows = rows_of(clerk.file_bytes(sent))
+    assert [r[1] for r in rows] == ["燃气管道排查"]
+
+    await clerk.send("/ledger 逾期")
+    sent = await clerk.wait_for(predicate=lambda m: m.document is not None and "逾期" in m.content)
+    _, rows = rows_of(clerk.file_bytes(sent))
+    assert [r[1] for r in rows] == ["老旧小区改造"]
+
+    await supervisor.send("/ledger 2026-11")
+    sent = await supervisor.wait_for(predicate=lambda m: m.document is not None)
+    _, rows = rows_of(supervisor.file_bytes(sent))
+    assert len(rows) == 3 and "专项整治" in {r[1] for r in rows}
+
+    await clerk.send("/ledger 火星局")
+    answer = await clerk.wait_for(text_contains="没看懂筛选条件")
+    assert "/ledger 住建局 2026-11" in answer.text
+
+
+async def test_special_ledger_holds_tasks_under_supervision(office, city):
+    supervisor = city["supervisor"]
+    office.clock = lambda: at(office, date(2026, 11, 30))
+    task = await issue(office, supervisor, "住建局", "违建拆除", days=3, now=at(office, date(2026, 11, 1)))
+    await issue(office, supervisor, "住建局", "普通事项", days=30, now=at(office, date(2026, 11, 20)))
+    await escalating.issue_reminder_slip(office, task.id, at(office, date(2026, 11, 10)))
+    await escalating.issue_supervision_notice(office, task.id, at(office, date(2026, 11, 20)))
+    await supervisor.send("/ledger 专项")
+    sent = await supervisor.wait_for(predicate=lambda m: m.document is not None)
+    assert "专项台账" in sent.content
+    header, rows = rows_of(supervisor.file_bytes(sent))
+    assert [r[1] for r in rows] == ["违建拆除"]
+    assert rows[0][header.index("督办阶段")] == "已督办"
+
+
+async def test_the_official_exports_only_the_units_lines(office, city):
+    await issue(office, city["clerk"], "住建局", "住建局事项")
+    await issue(office, city["clerk"], "交通运输局", "交通局事项")
+    await city["zhujian"].send("/ledger")
+    await city["zhujian"].wait_for(text_contains="您没有权限")  # /ledger is for the office and leaders
+    await city["leader"].send("/ledger")
+    sent = await city["leader"].wait_for(predicate=lambda m: m.document is not None)
+    _, rows = rows_of(city["leader"].file_bytes(sent))
+    assert {r[1] for r in rows} == {"住建局事项", "交通局事项"}  # both units are in 刘副市长's charge
+
+
+def colours(png: bytes) -> dict[str, int]:
+    """Pixels of each of the board's three colours."""
+    pixels = numpy.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(int)
+    wanted = {"green": (0x2E, 0x7D, 0x32), "yellow": (0xF9, 0xA8, 0x25), "red": (0xC6, 0x28, 0x28)}
+    return {name: int((abs(pixels - rgb).max(axis=2) < 8).sum()) for name, rgb in wanted.items()}
+
+
+async def test_board_picture_and_counts(office, city):
+    supervisor = city["supervisor"]
+    today = date(2026, 11, 20)
+    office.clock = lambda: at(office, today)
+    await issue(office, supervisor, "住建局", "按时事项", days=30, now=at(office, today))  # green
+    await issue(office, supervisor, "住建局", "将到期", days=2, now=at(office, today))  # yellow
+    await issue(office, supervisor, "交通运输局", "已逾期", days=3, now=at(office, today - timedelta(days=10)))  # red
+    chased = await issue(office, supervisor, "穰东镇", "已督办", days=3, now=at(office, today - timedelta(days=12)))
+    await escalating.issue_reminder_slip(office, chased.id, at(office, today - timedelta(days=8)))
+    await escalating.issue_supervision_notice(office, chased.id, at(office, today - timedelta(days=1)))  # red
+    done = await issue(office, supervisor, "住建局", "已办结", days=3, now=at(office, today))
+    async with office.db.transaction() as conn:
+        await conn.execute("UPDATE tasks SET status = 'completed' WHERE id = ?", (done.id,))
+
+    await supervisor.send("/board")
+    shown = await supervisor.wait_for(predicate=lambda m: m.photo is not None)
+    assert "绿 1 项" in shown.content and "黄 1 项" in shown.content and "红 2 项" in shown.content
+    assert "共4项，3个单位" in shown.content
+    png = supervisor.file_bytes(shown)
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    seen = colours(png)
+    assert seen["green"] > 100 and seen["yellow"] > 100 and seen["red"] > 100, seen
+
+    zhujian = city["zhujian"]
+    await zhujian.send("/board")
+    own = await zhujian.wait_for(predicate=lambda m: m.photo is not None)
+    assert "绿 1 项" in own.content and "黄 1 项" in own.content and "红 0 项" in own.content
+    # Only the legend's swatch is red: no bar is.
+    assert colours(zhujian.file_bytes(own))["red"] < seen["red"] / 3
+
+
+async def test_slip_as_word_from_its_button(office, city, bot):
+    clerk, zhujian, jiaotong = city["clerk"], city["zhujian"], city["jiaotong"]
+    office.clock = lambda: at(office, date(2026, 11, 24))
+    task = await issue(office, clerk, "住建局", "老旧小区改造进度核查", days=7, requirements="逐小区核查")
+    (slip,) = await slips.of_task(office.db.reader, task.id)
+    data = word_button(task.id, slip.id)["callback_data"]
+    presses = {}
+    for member in (zhujian, jiaotong):
+        keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("下载Word", callback_data=data)]])
+        await bot.bot.send_message(member.id, "交办单", reply_markup=keyboard)
+        carrier = await member.wait_for(text_contains="交办单")
+        presses[member.person.name] = await member.press("下载Word", message=carrier)
+
+    sent = await zhujian.wait_for(predicate=lambda m: m.document is not None)
+    assert sent.document.file_name.endswith(".docx")
+    document = Document(io.BytesIO(zhujian.file_bytes(sent)))
+    text = [p.text for p in document.paragraphs if p.text.strip()]
+    assert text[0] == "《邓州市人民政府工作交办单》"
+    assert text[1] == str(task.number)
+    assert text[2] == "住建局："
+    assert any(p.startswith("根据市政府常务会议纪要〔2026〕15号，现将老旧小区改造进度核查交由你单位办理") for p in text)
+    assert any("在收件之日起7天内办结" in p for p in text)
+    assert "联 系 人：王科员" in text and "联系电话：0377-6228" in text
+    assert text[-1] == "2026年11月24日"
+    assert "{{" not in " ".join(text) and "{%" not in " ".join(text)
+
+    # The other unit's official is refused and gets no file.
+    refused = await jiaotong.wait_for_answer(presses["张交通"])
+    assert "您没有权限" in (refused.answer_text or "")
+    assert not any(m.document for m in jiaotong.messages())
+
+
+async def test_reminder_slip_docx_too(office, city, bot):
+    clerk, zhujian = city["clerk"], city["zhujian"]
+    task = await issue(office, clerk, "住建局", "管网改造", days=3, now=at(office, date(2026, 11, 1)))
+    await escalating.issue_reminder_slip(office, task.id, at(office, date(2026, 11, 10)))
+    keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("下载Word", callback_data=word_button(task.id)["callback_data"])]])
+    await bot.bot.send_message(zhujian.id, "全部单据", reply_markup=keyboard)
+    carrier = await zhujian.wait_for(text_contains="全部单据")
+    await zhujian.press("下载Word", message=carrier)
+    first = await zhujian.wait_for(predicate=lambda m: m.document is not None)
+    second = await zhujian.wait_for(predicate=lambda m: m.document is not None)
+    titles = {Document(io.BytesIO(zhujian.file_bytes(m))).paragraphs[0].text for m in (first, second)}
+    assert titles == {"《邓州市人民政府工作交办单》", "《邓州市人民政府工作催办单》"}
+    reminder = Document(io.BytesIO(zhujian.file_bytes(second if "催办" in second.document.file_name else first)))
+    assert any("现已逾期" in p.text for p in reminder.paragraphs)
+    stored = await slips.of_task(office.db.reader, task.id)
+    assert len(stored) == 2 and EscalationStage.REMINDED
+
+
+async def _duban(office, *args: str) -> tuple[int, str, str]:
+    import asyncio
+    import sys
+
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot.cli", "--db", str(office.settings.db_path), "export", *args,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await proc.communicate()
+    return proc.returncode or 0, out.decode(), err.decode()
+
+
+async def test_duban_export_from_the_command_line(office, city, tmp_path):
+    from decimal import Decimal
+
+    from bot.domain.scores import ScoreCategory
+    from bot.services import scoring
+    from bot.services.scoring import Entry
+
+    task = await issue(office, city["clerk"], "住建局", "命令行导出事项", now=at(office, date(2026, 11, 3)))
+    unit_id = task.unit_id
+    await scoring.record(office, city["supervisor"].person, [Entry(unit_id, ScoreCategory.PRAISE)], "表扬",
+                         date(2026, 11, 5), at(office, date(2026, 11, 6)))
+    code, out, err = await _duban(office, "ledger", "住建局", "-o", str(tmp_path / "l.xlsx"))
+    assert code == 0, err
+    assert "1项" in out
+    _, rows = rows_of((tmp_path / "l.xlsx").read_bytes())
+    assert rows[0][1] == "命令行导出事项"
+
+    code, out, err = await _duban(office, "slip", f"{task.number.year}-{task.number.seq}", "-o", str(tmp_path / "s.docx"))
+    assert code == 0, err
+    assert Document(str(tmp_path / "s.docx")).paragraphs[0].text == "《邓州市人民政府工作交办单》"
+
+    code, out, err = await _duban(office, "report", "2026-11", "-o", str(tmp_path / "r.xlsx"))
+    assert code == 0, err
+    sheet = load_workbook(tmp_path / "r.xlsx").worksheets[0]
+    assert sheet["A1"].value == "2026年11月各单位加减分情况通报"
+    lines = {row[1]: row for row in sheet.iter_rows(min_row=3, values_only=True)}
+    assert Decimal(str(lines["住建局"][-2])) == Decimal("101") and lines["住建局"][0] == 1
+    assert len(sheet._charts) == 1
+
+    code, _, err = await _duban(office, "slip", "2026-999")
+    assert code == 2 and "2026-999" in err or "没有" in err
