@@ -17,12 +17,17 @@ from bot.domain.errors import DomainError
 from bot.domain.org import Role, UnitKind
 from bot.services import onboarding
 from bot.services.context import Office
-from bot.texts import explain, render
+from bot.texts import explain, plain, render
 
 Command = Callable[[argparse.Namespace, Settings], Awaitable[int]]
 EXTENSIONS: tuple = (calendar_commands, ops_commands, export_commands)
 """Modules of ``bot/commands/`` that add subcommands (see that package's docstring)."""
 EXIT_USAGE = 2
+
+
+def say(template: str, /, *, err: bool = False, **context: object) -> None:
+    """Print ``messages/<template>.j2`` as plain text (to stderr when ``err``)."""
+    print(plain(render(template, **context)), file=sys.stderr if err else sys.stdout)
 
 
 def _roles(text: str) -> frozenset[Role]:
@@ -44,7 +49,7 @@ async def _with_office(settings: Settings, work: Callable[[Office], Awaitable[in
 async def cmd_init_db(args: argparse.Namespace, settings: Settings) -> int:
     """Create or migrate the database."""
     async def work(office: Office) -> int:
-        print(f"数据库已就绪：{settings.db_path}")
+        say("cli/db_ready", path=settings.db_path)
         return 0
     return await _with_office(settings, work)
 
@@ -53,7 +58,7 @@ async def cmd_unit_add(args: argparse.Namespace, settings: Settings) -> int:
     """Add a 责任单位."""
     async def work(office: Office) -> int:
         unit = await onboarding.add_unit(office, args.name, UnitKind(args.kind), args.leader, office.now())
-        print(f"已添加责任单位 {unit.name}（编号 {unit.id}）")
+        say("cli/unit_added", unit=unit)
         return 0
     return await _with_office(settings, work)
 
@@ -62,7 +67,7 @@ async def cmd_section_add(args: argparse.Namespace, settings: Settings) -> int:
     """Add a 科室."""
     async def work(office: Office) -> int:
         section = await onboarding.add_section(office, args.name, args.supervision_office, args.leader, office.now())
-        print(f"已添加科室 {section.name}（编号 {section.id}）")
+        say("cli/section_added", section=section)
         return 0
     return await _with_office(settings, work)
 
@@ -72,11 +77,10 @@ async def cmd_person_add(args: argparse.Namespace, settings: Settings) -> int:
     async def work(office: Office) -> int:
         now = office.now()
         person = await onboarding.add_person(office, args.name, args.roles, now, args.unit, args.section, args.phone or "")
-        print(f"已添加人员 {person.name}（编号 {person.id}）")
+        say("cli/person_added", person=person)
         if not args.no_invite:
             invite = await onboarding.create_invite(office, person.id, now)
-            print(f"邀请链接（一次有效，{invite.expires_at:%Y-%m-%d %H:%M} 前使用）：")
-            print(onboarding.deep_link(settings.bot_username, invite))
+            say("cli/invite", invite=invite, link=onboarding.deep_link(settings.bot_username, invite))
         return 0
     return await _with_office(settings, work)
 
@@ -85,8 +89,7 @@ async def cmd_invite(args: argparse.Namespace, settings: Settings) -> int:
     """Print a new one-time invite link for a person."""
     async def work(office: Office) -> int:
         invite = await onboarding.create_invite(office, args.person_id, office.now())
-        print(f"邀请链接（一次有效，{invite.expires_at:%Y-%m-%d %H:%M} 前使用）：")
-        print(onboarding.deep_link(settings.bot_username, invite))
+        say("cli/invite", invite=invite, link=onboarding.deep_link(settings.bot_username, invite))
         return 0
     return await _with_office(settings, work)
 
@@ -97,7 +100,7 @@ async def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
 
     path = Path(args.path)
     if not path.is_file():
-        print(f"文件不存在：{path}", file=sys.stderr)
+        say("cli/file_missing", path=path, err=True)
         return EXIT_USAGE
 
     async def work(office: Office) -> int:
@@ -112,17 +115,17 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     from bot.running import StartupError, serve, stop_on_signals
 
     if settings.token is None:
-        print("缺少机器人令牌：请设置环境变量 DUBAN_TELEGRAM_TOKEN（或配置 telegram.token）", file=sys.stderr)
+        say("cli/token_missing", err=True)
         return EXIT_USAGE
     if args.webhook and not settings.webhook_url:
-        print("webhook 模式需要配置 webhook.url（或环境变量 DUBAN_WEBHOOK_URL）", file=sys.stderr)
+        say("ops/webhook_url_missing", err=True)
         return EXIT_USAGE
 
     async def work(office: Office) -> int:
         try:
             await serve(office, stop_on_signals(), webhook=args.webhook)
         except StartupError as exc:
-            print(exc, file=sys.stderr)
+            print(plain(str(exc)), file=sys.stderr)
             return 1
         return 0
     return await _with_office(settings, work)
@@ -146,12 +149,12 @@ async def cmd_daily(args: argparse.Namespace, settings: Settings) -> int:
     try:
         day = date.fromisoformat(args.date) if args.date else None
     except ValueError:
-        print(f"日期格式应为 YYYY-MM-DD：{args.date}", file=sys.stderr)
+        say("cli/bad_date", text=args.date, err=True)
         return EXIT_USAGE
 
     async def work(office: Office) -> int:
         outcome = await run_daily(office, day or office.now().date())
-        print(render("daily/cli", outcome=outcome))
+        say("daily/cli", outcome=outcome)
         return 0
     return await _with_office(settings, work)
 
@@ -235,7 +238,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = load_settings(args.config)
     except ConfigError as exc:
-        print(f"配置错误：{exc}", file=sys.stderr)
+        say("cli/config_error", error=exc, err=True)
         return EXIT_USAGE
     if args.db:
         from dataclasses import replace
@@ -244,7 +247,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return asyncio.run(args.run(args, settings))
     except DomainError as exc:
-        print(explain(exc), file=sys.stderr)
+        print(plain(explain(exc)), file=sys.stderr)
         return EXIT_USAGE
 
 

@@ -12,6 +12,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filt
 from bot.domain.errors import DomainError
 from bot.domain.org import Person
 from bot.domain.tasks import EscalationStage
+from bot.services.exports.word import word_button
 from bot.services.permissions import can_remind
 from bot.handlers.common import bound_person, refuse, reply
 from bot.handlers.context import DubanContext
@@ -124,16 +125,18 @@ async def task_command(update: Update, context: DubanContext) -> None:
         await reply(update, "lookup/not_found", text=text, lines=lines, year=today.year, label=label)
         return
     assert update.effective_message is not None
-    await update.effective_message.reply_text(_fitted_detail(detail, context), reply_markup=_remind_button(person, detail, today))
+    await update.effective_message.reply_text(_fitted_detail(detail, context), reply_markup=_detail_buttons(person, detail, today))
 
 
-def _remind_button(person: Person, detail: TaskDetail, today: date) -> InlineKeyboardMarkup | None:
-    """催办 for the issuing section (or 政务监督室) on an overdue task not yet chased
-    (bot/handlers/escalation.py takes the press)."""
+def _detail_buttons(person: Person, detail: TaskDetail, today: date) -> InlineKeyboardMarkup:
+    """下载Word (the task's slips as .docx, answered by bot/handlers/exports.py); and 催办 for the
+    issuing section (or 政务监督室) on an overdue task not yet chased (bot/handlers/escalation.py)."""
     task = detail.task
-    if not (can_remind(person, task) and task.is_overdue(today) and task.stage is EscalationStage.NONE):
-        return None
-    return InlineKeyboardMarkup([[InlineKeyboardButton(label("buttons", "remind"), callback_data=f"rmd:{task.id}")]])
+    word = word_button(task.id)
+    row = [InlineKeyboardButton(word["text"], callback_data=word["callback_data"])]
+    if can_remind(person, task) and task.is_overdue(today) and task.stage is EscalationStage.NONE:
+        row.insert(0, InlineKeyboardButton(label("buttons", "remind"), callback_data=f"rmd:{task.id}"))
+    return InlineKeyboardMarkup([row])
 
 
 def _fitted_detail(detail: TaskDetail, context: DubanContext) -> str:
