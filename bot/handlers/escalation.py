@@ -25,10 +25,12 @@ from bot.domain.scores import ScoreCategory
 from bot.domain.tasks import Task
 from bot.handlers.common import bound_person, refuse, short_notice
 from bot.handlers.context import DubanContext
-from bot.handlers.extension import (
-    INTERVIEW_DIALOG, TRANSFER_DIALOG, DROP, InDialog, answer, cancel, clear_buttons, keyboard, matched_id,
-    message_text, open_dialog, query_place, text,
+from bot.handlers.dialogs import (
+    InDialog, answer, clear_buttons, keyboard, matched_id, message_text, open_dialog, query_place, text,
 )
+from bot.handlers.dialogs import INTERVIEW as INTERVIEW_DIALOG
+from bot.handlers.dialogs import TRANSFER as TRANSFER_DIALOG
+from bot.handlers.extension import DROP, cancel
 from bot.services import drafts, escalating, queries, slip_lookup
 from bot.services.issue_form import parse_date
 from bot.services.permissions import is_supervision_office

@@ -15,38 +15,30 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import BadRequest
+from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.domain import tasks as lifecycle
 from bot.domain.errors import DomainError
 from bot.domain.org import Person, Role
 from bot.domain.tasks import Task
-from bot.handlers import slip_actions
+from bot.handlers import dialogs
 from bot.handlers.common import bound_person, refuse, short_notice
 from bot.handlers.context import DubanContext
+from bot.handlers.dialogs import (
+    InDialog, answer, clear_buttons, close_dialogs, keyboard, matched_id, message_text, open_dialog, query_place, text,
+)
 from bot.services import extensions, slip_lookup
 from bot.services.issue_form import normalise, parse_date
 from bot.services.permissions import acts_for_unit
-from bot.texts import label, render
+from bot.texts import label
 
-REQUEST_DIALOG = "extension.request"
+REQUEST_DIALOG = dialogs.EXTENSION_REQUEST
 """``user_data`` key of an open 申请延期 dialog."""
 
-GRANT_DIALOG = "extension.grant"
+GRANT_DIALOG = dialogs.EXTENSION_GRANT
 """``user_data`` key of an open 改期同意 dialog (the leader types the date granted)."""
-
-INTERVIEW_DIALOG = "escalation.interview"
-TRANSFER_DIALOG = "escalation.transfer"
-
-DIALOGS = (
-    REQUEST_DIALOG, GRANT_DIALOG, INTERVIEW_DIALOG, TRANSFER_DIALOG,
-    slip_actions.FEEDBACK_DRAFT, slip_actions.RETURN_DRAFT,
-)
-"""Every ``user_data`` dialog key of the bot: the newest one open is the one a text answers."""
 
 DROP = "exdrop"
 """取消 on a dialog of this module or of the escalation module."""
@@ -95,95 +87,9 @@ class Period:
     rest: str
 
 
-# ----------------------------------------------------------------------- shared helpers
-
-
-class InDialog(filters.UpdateFilter):
-    """Updates of a person whose newest open dialog is ``key`` (and not left too long).
-
-    A dialog opened later elsewhere (反馈, 退回) wins: this one is then forgotten, so its
-    questions never catch a text meant for another.
-    """
-
-    def __init__(self, application: Application, key: str) -> None:  # type: ignore[type-arg]
-        super().__init__(name=f"in_dialog({key})")
-        self.application = application
-        self.key = key
-
-    def filter(self, update: Update) -> bool:
-        user = update.effective_user
-        if user is None:
-            return False
-        data = self.application.user_data.get(user.id, {})
-        mine = data.get(self.key)
-        if mine is None:
-            return False
-        if self.application.bot_data["office"].now() - mine.started >= slip_actions.DIALOG_LIFETIME:
-            return False
-        newer = [k for k in DIALOGS if k != self.key and k in data and data[k].started > mine.started]
-        if newer:
-            data.pop(self.key, None)
-            return False
-        return True
-
-
-def open_dialog(context: DubanContext, key: str, draft: Any) -> None:
-    """Start dialog ``key``, closing any other dialog the person had open."""
-    assert context.user_data is not None
-    for other in DIALOGS:
-        context.user_data.pop(other, None)
-    context.user_data[key] = draft
-
-
-def text(template: str, /, **ctx: Any) -> str:
-    """``messages/<template>.j2`` with the button words at hand."""
-    return render(template, label=label, **ctx)
-
-
-def keyboard(*rows: list[tuple[str, str]]) -> InlineKeyboardMarkup:
-    """Inline buttons from (label, callback data) rows."""
-    return InlineKeyboardMarkup([[InlineKeyboardButton(t, callback_data=d) for t, d in row] for row in rows])
-
-
 def cancel_keyboard() -> InlineKeyboardMarkup:
     """The dialog's 取消 button."""
     return keyboard([(label("buttons", "cancel"), DROP)])
-
-
-async def clear_buttons(context: DubanContext, chat_id: int | None, message_id: int | None) -> None:
-    """Take the buttons off a message whose question has been answered."""
-    if chat_id is None or message_id is None:
-        return
-    try:
-        await context.bot.edit_message_reply_markup(chat_id, message_id, reply_markup=None)
-    except BadRequest:
-        pass  # already without buttons, or too old to edit: nothing is lost
-
-
-def matched_id(context: DubanContext) -> int:
-    """The id in the button's callback data (checked again by the service)."""
-    assert context.match is not None
-    return int(context.match.group(1))
-
-
-def message_text(update: Update) -> str:
-    """The text (or caption) of the update's message."""
-    message = update.effective_message
-    return ((message.text or message.caption) if message is not None else None) or ""
-
-
-def query_place(update: Update) -> tuple[int | None, int | None]:
-    """Chat and message id of the pressed button's message."""
-    query = update.callback_query
-    if query is None or query.message is None:
-        return None, None
-    return query.message.chat.id, query.message.message_id
-
-
-async def answer(update: Update, context: DubanContext, template: str, /, markup: Any = None, **ctx: Any) -> None:
-    """A new message in the person's chat."""
-    assert update.effective_chat is not None
-    await context.bot.send_message(update.effective_chat.id, text(template, **ctx), reply_markup=markup)
 
 
 def read_period(typed: str, today: date) -> Period | None:
@@ -400,9 +306,7 @@ async def grant_answer(update: Update, context: DubanContext) -> None:
 
 async def cancel(update: Update, context: DubanContext) -> None:
     """/cancel or 取消 in a dialog of this module or of the escalation module: nothing recorded."""
-    assert context.user_data is not None
-    for key in (REQUEST_DIALOG, GRANT_DIALOG, INTERVIEW_DIALOG, TRANSFER_DIALOG):
-        context.user_data.pop(key, None)
+    close_dialogs(context)
     query = update.callback_query
     if query is not None:
         await query.answer()
@@ -413,7 +317,7 @@ async def cancel(update: Update, context: DubanContext) -> None:
 async def drop_button(update: Update, context: DubanContext) -> None:
     """取消 on a dialog message; a dialog already over gets a short notice."""
     assert context.user_data is not None and update.callback_query is not None
-    if not any(k in context.user_data for k in (REQUEST_DIALOG, GRANT_DIALOG, INTERVIEW_DIALOG, TRANSFER_DIALOG)):
+    if not any(k in context.user_data for k in (REQUEST_DIALOG, GRANT_DIALOG, dialogs.INTERVIEW, dialogs.TRANSFER)):
         await update.callback_query.answer(short_notice(text("slip_actions/dialog_over")), show_alert=True)
         return
     await cancel(update, context)

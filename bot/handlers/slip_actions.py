@@ -14,18 +14,18 @@ from __future__ import annotations
 import asyncio
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
-from typing import Any
+from datetime import date, datetime
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.error import BadRequest
+from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.domain.errors import DomainError
 from bot.domain.org import Person
 from bot.domain.slips import Slip
 from bot.handlers.common import bound_person, refuse, reply, short_notice
+from bot.handlers import dialogs
 from bot.handlers.context import DubanContext
+from bot.handlers.dialogs import InDialog, clear_buttons, close_dialogs, keyboard, matched_id, send
 from bot.handlers.menu import may_use
 from bot.services import handling, slip_lookup
 from bot.services.handling import MAX_FEEDBACK
@@ -33,16 +33,15 @@ from bot.services.issue_form import parse_date
 from bot.services.permissions import acts_for_unit, can_review
 from bot.services.slip_lookup import SlipTarget
 from bot.storage.feedback import Attachment
-from bot.texts import explain, label, render
+from bot.texts import explain, label
 
-FEEDBACK_DRAFT = "slip_actions.feedback"
+FEEDBACK_DRAFT = dialogs.FEEDBACK
 """``user_data`` key of an open 反馈 dialog."""
 
-RETURN_DRAFT = "slip_actions.return"
+RETURN_DRAFT = dialogs.RETURN
 """``user_data`` key of an open 退回 dialog."""
 
-DIALOG_LIFETIME = timedelta(hours=1)
-"""A dialog left this long is forgotten: a later message is not silently taken as its answer."""
+DIALOG_LIFETIME = dialogs.DIALOG_LIFETIME
 
 ALBUM_WAIT = 1.5
 """Seconds to wait for the rest of an album: Telegram sends each photo as its own message."""
@@ -96,24 +95,6 @@ class Album:
     attachments: list[Attachment] = field(default_factory=list)
 
 
-class _InDialog(filters.UpdateFilter):
-    """Updates of a person who has the dialog ``key`` open (and not left it too long)."""
-
-    def __init__(self, application: Application, key: str) -> None:  # type: ignore[type-arg]
-        super().__init__(name=f"in_dialog({key})")
-        self.application = application
-        self.key = key
-
-    def filter(self, update: Update) -> bool:
-        user = update.effective_user
-        if user is None:
-            return False
-        draft = self.application.user_data.get(user.id, {}).get(self.key)
-        if draft is None:
-            return False
-        return bool(self.application.bot_data["office"].now() - draft.started < DIALOG_LIFETIME)
-
-
 class _AlbumContinues(filters.MessageFilter):
     """A later message of an album whose first message was taken as feedback."""
 
@@ -133,11 +114,6 @@ async def _person(update: Update, context: DubanContext) -> Person | None:
     return await bound_person(update, context)
 
 
-def _matched_id(context: DubanContext) -> int:
-    assert context.match is not None  # the handler's pattern
-    return int(context.match.group(1))
-
-
 def _attachment(message: Message) -> Attachment | None:
     """A document, or the largest size of a photo, as kept with the feedback."""
     if message.document is not None:
@@ -153,44 +129,14 @@ def _message_text(message: Message) -> str:
     return message.text or message.caption or ""
 
 
-def _drop_dialogs(context: DubanContext) -> None:
-    """Forget any open dialog of this module (a person has one at a time)."""
-    assert context.user_data is not None
-    for key in (FEEDBACK_DRAFT, RETURN_DRAFT):
-        context.user_data.pop(key, None)
-
-
-def _keyboard(*rows: list[tuple[str, str]]) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup([[InlineKeyboardButton(text, callback_data=data) for text, data in row] for row in rows])
-
-
 def _draft_keyboard(task_id: int) -> InlineKeyboardMarkup:
-    return _keyboard([(label("slip_actions", "submit"), f"fbsend:{task_id}"), (label("buttons", "cancel"), DROP)])
-
-
-async def _clear_buttons(context: DubanContext, chat_id: int | None, message_id: int | None) -> None:
-    """Take the buttons off a message whose question has been answered."""
-    if chat_id is None or message_id is None:
-        return
-    try:
-        await context.bot.edit_message_reply_markup(chat_id, message_id, reply_markup=None)
-    except BadRequest:
-        pass  # already without buttons, or too old to edit: nothing is lost
+    return keyboard([(label("slip_actions", "submit"), f"fbsend:{task_id}"), (label("buttons", "cancel"), DROP)])
 
 
 async def _stale(update: Update) -> None:
     """A dialog button whose dialog has ended."""
     assert update.callback_query is not None
-    await update.callback_query.answer(short_notice(_text("slip_actions/dialog_over")), show_alert=True)
-
-
-async def _send(context: DubanContext, chat_id: int, template: str, /, markup: Any = None, **ctx: Any) -> None:
-    await context.bot.send_message(chat_id, _text(template, **ctx), reply_markup=markup)
-
-
-def _text(template: str, /, **ctx: Any) -> str:
-    """``messages/<template>.j2`` with the button words of ``labels.toml`` at hand."""
-    return render(template, label=label, **ctx)
+    await update.callback_query.answer(short_notice(dialogs.text("slip_actions/dialog_over")), show_alert=True)
 
 
 # -------------------------------------------------------------------------------- 签收
@@ -205,12 +151,12 @@ async def acknowledge(update: Update, context: DubanContext) -> None:
         return
     office = context.office
     try:
-        task = await handling.acknowledge(office, person, _matched_id(context), office.now())
+        task = await handling.acknowledge(office, person, matched_id(context), office.now())
     except DomainError as exc:
         await refuse(update, exc)
         return
     context.sender.wake()
-    await query.answer(short_notice(_text("slip_actions/acknowledged", task=task)))
+    await query.answer(short_notice(dialogs.text("slip_actions/acknowledged", task=task)))
 
 
 # -------------------------------------------------------------------------------- 反馈
@@ -225,7 +171,7 @@ async def open_feedback_dialog(update: Update, context: DubanContext) -> None:
         return
     message_id = query.message.message_id if query.message is not None else None
     try:
-        target = await slip_lookup.by_task(context.office, _matched_id(context), update.effective_chat.id, message_id)
+        target = await slip_lookup.by_task(context.office, matched_id(context), update.effective_chat.id, message_id)
         slip_lookup.check_may_feed_back(person, target.task)
     except DomainError as exc:
         await refuse(update, exc)
@@ -236,9 +182,9 @@ async def open_feedback_dialog(update: Update, context: DubanContext) -> None:
 
 async def _start_feedback_dialog(context: DubanContext, chat_id: int, target: SlipTarget) -> None:
     assert context.user_data is not None
-    _drop_dialogs(context)
+    close_dialogs(context)
     context.user_data[FEEDBACK_DRAFT] = FeedbackDraft(target.task.id, target.slip, context.office.now())
-    await _send(
+    await send(
         context, chat_id, "slip_actions/feedback_prompt", _draft_keyboard(target.task.id),
         task=target.task, slip=target.slip, limit=MAX_FEEDBACK,
     )
@@ -264,7 +210,7 @@ async def collect_feedback(update: Update, context: DubanContext) -> None:
         return  # one note per album is enough
     draft.last_album = message.media_group_id
     await message.reply_text(
-        _text("slip_actions/feedback_collected", length=len(draft.text), files=len(draft.attachments)),
+        dialogs.text("slip_actions/feedback_collected", length=len(draft.text), files=len(draft.attachments)),
         reply_markup=_draft_keyboard(draft.task_id),
     )
 
@@ -274,7 +220,7 @@ async def submit_draft(update: Update, context: DubanContext) -> None:
     assert context.user_data is not None and update.effective_chat is not None
     query = update.callback_query
     draft: FeedbackDraft | None = context.user_data.get(FEEDBACK_DRAFT)
-    if query is not None and (draft is None or draft.task_id != _matched_id(context)):
+    if query is not None and (draft is None or draft.task_id != matched_id(context)):
         await _stale(update)
         return
     assert draft is not None  # /done is only taken while the dialog is open
@@ -295,18 +241,18 @@ async def submit_draft(update: Update, context: DubanContext) -> None:
     context.sender.wake()
     if query is not None:
         await query.answer()
-        await _clear_buttons(context, update.effective_chat.id, query.message.message_id if query.message else None)
-    await _send(context, update.effective_chat.id, "slip_actions/feedback_submitted", receipt=receipt, slip=draft.slip)
+        await clear_buttons(context, update.effective_chat.id, query.message.message_id if query.message else None)
+    await send(context, update.effective_chat.id, "slip_actions/feedback_submitted", receipt=receipt, slip=draft.slip)
 
 
 async def cancel(update: Update, context: DubanContext) -> None:
     """/cancel or 取消: end the open dialog; nothing is recorded."""
-    _drop_dialogs(context)
+    close_dialogs(context)
     if update.callback_query is not None:
         await update.callback_query.answer()
         assert update.effective_chat is not None
         message = update.callback_query.message
-        await _clear_buttons(context, update.effective_chat.id, message.message_id if message else None)
+        await clear_buttons(context, update.effective_chat.id, message.message_id if message else None)
     await reply(update, "slip_actions/cancelled", label=label)
 
 
@@ -403,7 +349,7 @@ async def _submit_album(context: DubanContext, group: str) -> None:
         await context.bot.send_message(album.chat_id, explain(exc))
         return
     context.sender.wake()
-    await _send(context, album.chat_id, "slip_actions/feedback_submitted", receipt=receipt, slip=album.target.slip)
+    await send(context, album.chat_id, "slip_actions/feedback_submitted", receipt=receipt, slip=album.target.slip)
 
 
 async def feedback_command(update: Update, context: DubanContext) -> None:
@@ -452,14 +398,14 @@ async def accept(update: Update, context: DubanContext) -> None:
         return
     office = context.office
     try:
-        task = await handling.accept(office, person, _matched_id(context), office.now())
+        task = await handling.accept(office, person, matched_id(context), office.now())
     except DomainError as exc:
         await refuse(update, exc)
         return
     context.sender.wake()
-    await query.answer(short_notice(_text("slip_actions/accepted", task=task)))
-    await _clear_buttons(context, update.effective_chat.id, query.message.message_id if query.message else None)
-    await _send(context, update.effective_chat.id, "slip_actions/accepted", task=task)
+    await query.answer(short_notice(dialogs.text("slip_actions/accepted", task=task)))
+    await clear_buttons(context, update.effective_chat.id, query.message.message_id if query.message else None)
+    await send(context, update.effective_chat.id, "slip_actions/accepted", task=task)
 
 
 async def open_return_dialog(update: Update, context: DubanContext) -> None:
@@ -469,19 +415,19 @@ async def open_return_dialog(update: Update, context: DubanContext) -> None:
     person = await _person(update, context)
     if person is None:
         return
-    feedback_id = _matched_id(context)
+    feedback_id = matched_id(context)
     try:
         _, task = await slip_lookup.reviewable(context.office, person, feedback_id)
     except DomainError as exc:
         await refuse(update, exc)
         return
-    _drop_dialogs(context)
+    close_dialogs(context)
     context.user_data[RETURN_DRAFT] = ReturnDraft(
         feedback_id, update.effective_chat.id, query.message.message_id if query.message else None, context.office.now()
     )
     await query.answer()
-    await _send(
-        context, update.effective_chat.id, "slip_actions/return_reason", _keyboard([(label("buttons", "cancel"), DROP)]),
+    await send(
+        context, update.effective_chat.id, "slip_actions/return_reason", keyboard([(label("buttons", "cancel"), DROP)]),
         task=task, limit=MAX_FEEDBACK,
     )
 
@@ -500,8 +446,8 @@ async def return_answer(update: Update, context: DubanContext) -> None:
             await refuse(update, DomainError("feedback_too_long", limit=MAX_FEEDBACK, length=len(text)))
             return
         draft.reason = text
-        await _send(
-            context, update.effective_chat.id, "slip_actions/return_date", _keyboard(
+        await send(
+            context, update.effective_chat.id, "slip_actions/return_date", keyboard(
                 [(label("buttons", "skip"), f"retskip:{draft.feedback_id}"), (label("buttons", "cancel"), DROP)]
             ),
             today=context.office.now().date(),
@@ -522,7 +468,7 @@ async def skip_date(update: Update, context: DubanContext) -> None:
     query = update.callback_query
     assert query is not None and context.user_data is not None
     draft: ReturnDraft | None = context.user_data.get(RETURN_DRAFT)
-    if draft is None or draft.reason is None or draft.feedback_id != _matched_id(context):
+    if draft is None or draft.reason is None or draft.feedback_id != matched_id(context):
         await _stale(update)
         return
     person = await _person(update, context)
@@ -530,7 +476,7 @@ async def skip_date(update: Update, context: DubanContext) -> None:
         return
     await query.answer()
     assert update.effective_chat is not None
-    await _clear_buttons(context, update.effective_chat.id, query.message.message_id if query.message else None)
+    await clear_buttons(context, update.effective_chat.id, query.message.message_id if query.message else None)
     await _finish_return(update, context, person, draft, None)
 
 
@@ -548,8 +494,8 @@ async def _finish_return(
         return
     context.user_data.pop(RETURN_DRAFT, None)
     context.sender.wake()
-    await _clear_buttons(context, draft.chat_id, draft.message_id)
-    await _send(context, update.effective_chat.id, "slip_actions/returned", task=task, reason=draft.reason, new_deadline=new_deadline)
+    await clear_buttons(context, draft.chat_id, draft.message_id)
+    await send(context, update.effective_chat.id, "slip_actions/returned", task=task, reason=draft.reason, new_deadline=new_deadline)
 
 
 # ------------------------------------------------------------------------------ wiring
@@ -562,8 +508,8 @@ COMMANDS = ("feedback",)
 def register(application: Application) -> None:  # type: ignore[type-arg]
     """Add 签收, 反馈 (button dialog, reply, /feedback), 通过 and 退回."""
     private = filters.ChatType.PRIVATE
-    in_feedback = _InDialog(application, FEEDBACK_DRAFT)
-    in_return = _InDialog(application, RETURN_DRAFT)
+    in_feedback = InDialog(application, FEEDBACK_DRAFT)
+    in_return = InDialog(application, RETURN_DRAFT)
     albums: dict[str, Album] = {}
     application.bot_data["slip_actions.albums"] = albums
     text = filters.TEXT & ~filters.COMMAND

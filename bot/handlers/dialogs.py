@@ -1,0 +1,114 @@
+"""Small chat dialogs kept in ``user_data`` (反馈, 退回, 申请延期, 改期同意, 记录约谈, 记录移交),
+and the helpers their handlers share.
+
+A person has one dialog open at a time: opening one closes the others, so a typed answer is
+never taken by a question asked earlier somewhere else. A dialog left for an hour is forgotten.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import BadRequest
+from telegram.ext import Application, filters
+
+from bot.handlers.context import DubanContext
+from bot.texts import label, render
+
+DIALOG_LIFETIME = timedelta(hours=1)
+"""A dialog left this long is forgotten: a later message is not silently taken as its answer."""
+
+FEEDBACK = "slip_actions.feedback"
+RETURN = "slip_actions.return"
+EXTENSION_REQUEST = "extension.request"
+EXTENSION_GRANT = "extension.grant"
+INTERVIEW = "escalation.interview"
+TRANSFER = "escalation.transfer"
+
+DIALOGS = (FEEDBACK, RETURN, EXTENSION_REQUEST, EXTENSION_GRANT, INTERVIEW, TRANSFER)
+"""Every ``user_data`` dialog key of the bot. Each draft kept under one has a ``started`` time."""
+
+
+class InDialog(filters.UpdateFilter):
+    """Updates of a person who has dialog ``key`` open (and has not left it too long)."""
+
+    def __init__(self, application: Application, key: str) -> None:  # type: ignore[type-arg]
+        super().__init__(name=f"in_dialog({key})")
+        self.application = application
+        self.key = key
+
+    def filter(self, update: Update) -> bool:
+        user = update.effective_user
+        if user is None:
+            return False
+        draft = self.application.user_data.get(user.id, {}).get(self.key)
+        if draft is None:
+            return False
+        return bool(self.application.bot_data["office"].now() - draft.started < DIALOG_LIFETIME)
+
+
+def open_dialog(context: DubanContext, key: str, draft: Any) -> None:
+    """Start dialog ``key``, closing any other dialog the person had open."""
+    close_dialogs(context)
+    assert context.user_data is not None
+    context.user_data[key] = draft
+
+
+def close_dialogs(context: DubanContext) -> None:
+    """Forget every dialog the person has open."""
+    assert context.user_data is not None
+    for key in DIALOGS:
+        context.user_data.pop(key, None)
+
+
+def text(template: str, /, **ctx: Any) -> str:
+    """``messages/<template>.j2`` with the button words of ``labels.toml`` at hand."""
+    return render(template, label=label, **ctx)
+
+
+def keyboard(*rows: list[tuple[str, str]]) -> InlineKeyboardMarkup:
+    """Inline buttons from (label, callback data) rows."""
+    return InlineKeyboardMarkup([[InlineKeyboardButton(t, callback_data=d) for t, d in row] for row in rows])
+
+
+async def clear_buttons(context: DubanContext, chat_id: int | None, message_id: int | None) -> None:
+    """Take the buttons off a message whose question has been answered."""
+    if chat_id is None or message_id is None:
+        return
+    try:
+        await context.bot.edit_message_reply_markup(chat_id, message_id, reply_markup=None)
+    except BadRequest:
+        pass  # already without buttons, or too old to edit: nothing is lost
+
+
+def matched_id(context: DubanContext) -> int:
+    """The id in the button's callback data (the service checks it again)."""
+    assert context.match is not None  # the handler's pattern
+    return int(context.match.group(1))
+
+
+def message_text(update: Update) -> str:
+    """The text (or caption) of the update's message."""
+    message = update.effective_message
+    return ((message.text or message.caption) if message is not None else None) or ""
+
+
+def query_place(update: Update) -> tuple[int | None, int | None]:
+    """Chat and message id of the pressed button's message."""
+    query = update.callback_query
+    if query is None or query.message is None:
+        return None, None
+    return query.message.chat.id, query.message.message_id
+
+
+async def send(context: DubanContext, chat_id: int, template: str, /, markup: Any = None, **ctx: Any) -> None:
+    """A new message in a chat."""
+    await context.bot.send_message(chat_id, text(template, **ctx), reply_markup=markup)
+
+
+async def answer(update: Update, context: DubanContext, template: str, /, markup: Any = None, **ctx: Any) -> None:
+    """A new message in the asking person's chat."""
+    assert update.effective_chat is not None
+    await send(context, update.effective_chat.id, template, markup, **ctx)
