@@ -84,6 +84,8 @@ class Settings:
     organisation: Organisation = field(default_factory=Organisation)
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Shanghai"))
     daily_time: time = time(9, 0)
+    digest_weekday: int = 1
+    """ISO weekday (1 = Monday) of the weekly digests to 分管市领导 and the principal."""
     escalation_window_days: int = 3
     """原则上3天之内必须办结."""
     deadline_mode: DeadlineMode = DeadlineMode.CALENDAR
@@ -176,6 +178,7 @@ _KNOWN = set(ENV_KEYS.values()) | _ORG_KEYS | {
     "telegram.messages_per_second",
     "telegram.chat_interval_seconds",
     "escalation.window_days",
+    "schedule.digest_weekday",
     "escalation.deadline_mode",
     "onboarding.invite_ttl_hours",
     "notify.conduct_office_chat_id",
@@ -216,6 +219,11 @@ def _build(flat: Mapping[str, Any]) -> Settings:
             raise ConfigError(f"配置项 schedule.timezone 无效: {flat['schedule.timezone']}") from exc
     if "schedule.daily_time" in flat:
         s = replace(s, daily_time=_time(flat, "schedule.daily_time"))
+    if "schedule.digest_weekday" in flat:
+        weekday = _positive(flat, "schedule.digest_weekday")
+        if weekday > 7:
+            raise ConfigError(f"配置项 schedule.digest_weekday 应为1（周一）到7（周日）: {weekday}")
+        s = replace(s, digest_weekday=weekday)
     if "escalation.window_days" in flat:
         s = replace(s, escalation_window_days=_positive(flat, "escalation.window_days"))
     if "escalation.deadline_mode" in flat:

@@ -8,6 +8,7 @@ import logging
 from telegram.ext import Application, ContextTypes
 
 from bot.services.daily import is_done, run_daily, run_time
+from bot.services.digests import run_weekly
 from bot.services.context import Office
 
 log = logging.getLogger(__name__)
@@ -24,11 +25,14 @@ async def daily_job(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def periodic_job(context: ContextTypes.DEFAULT_TYPE) -> None:
-    """The monthly 通报 cycle and the year-end ranking: each step once, caught up at start."""
+    """The monthly 通报 cycle, the year-end ranking and the weekly digests: each step once,
+    caught up at start."""
     from bot.services.reports import periodic
 
     office: Office = context.application.bot_data["office"]
-    await periodic(office, office.now().date())
+    today = office.now().date()
+    await periodic(office, today)
+    await run_weekly(office, today)
     context.application.bot_data["sender"].wake()
 
 

@@ -298,6 +298,23 @@ async def m003_monthly_reports(conn: aiosqlite.Connection) -> None:
     )
 
 
+@migration
+async def m004_weekly_digests(conn: aiosqlite.Connection) -> None:
+    """One row per ISO week whose digests went out: sent once, caught up after downtime."""
+    await _script(
+        conn,
+        """
+        CREATE TABLE weekly_digests (
+            week TEXT PRIMARY KEY,
+            sent_at TEXT NOT NULL
+        );
+        -- the 专项台账 and the principal's sources, without scanning every task ever issued
+        CREATE INDEX tasks_special ON tasks(unit_id) WHERE special_ledger = 1;
+        CREATE INDEX tasks_source ON tasks(source, completed_on)
+        """,
+    )
+
+
 async def applied(conn: aiosqlite.Connection) -> list[str]:
     """Names of the migrations this database has, in order."""
     async with conn.execute("SELECT name FROM migrations ORDER BY rowid") as cur:

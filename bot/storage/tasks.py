@@ -151,3 +151,27 @@ async def next_matter_id(conn: aiosqlite.Connection) -> int:
     async with conn.execute("SELECT coalesce(max(matter_id), 0) + 1 FROM tasks") as cur:
         row = await cur.fetchone()
     return int(row[0]) if row else 1
+
+
+async def special_ledger(conn: aiosqlite.Connection, unit_ids: list[int], completed_since: date) -> list[Task]:
+    """The 专项台账 items of these units: open ones, and those 办结 since ``completed_since``."""
+    if not unit_ids:
+        return []
+    marks = ", ".join("?" for _ in unit_ids)
+    async with conn.execute(
+        _SELECT + f""" WHERE t.special_ledger = 1 AND t.unit_id IN ({marks})
+            AND (({_OPEN}) OR t.completed_on >= ?) ORDER BY t.unit_id, t.deadline, t.id""",
+        [*unit_ids, completed_since.isoformat()],
+    ) as cur:
+        return [_task(r) async for r in cur]
+
+
+async def of_sources(conn: aiosqlite.Connection, sources: list[str], completed_since: date) -> list[Task]:
+    """Tasks of these source types: open ones, and those 办结 since ``completed_since``."""
+    marks = ", ".join("?" for _ in sources)
+    async with conn.execute(
+        _SELECT + f""" WHERE t.source IN ({marks}) AND (({_OPEN}) OR t.completed_on >= ?)
+            ORDER BY t.source, t.deadline, t.id""",
+        [*sources, completed_since.isoformat()],
+    ) as cur:
+        return [_task(r) async for r in cur]

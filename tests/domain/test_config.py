@@ -181,3 +181,12 @@ def test_settings_are_frozen() -> None:
     s = Settings()
     with pytest.raises(AttributeError):
         s.escalation_window_days = 5  # type: ignore[misc]
+
+
+def test_digest_weekday_must_be_a_day_of_the_week(tmp_path):
+    path = tmp_path / "duban.toml"
+    path.write_text("[schedule]\ndigest_weekday = 8\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="schedule.digest_weekday"):
+        load_settings(path, environ={})
+    path.write_text("[schedule]\ndigest_weekday = 5\n", encoding="utf-8")
+    assert load_settings(path, environ={}).digest_weekday == 5
