@@ -84,10 +84,8 @@ async def test_webhook_failure_is_reported(bot: Bot, simulator: Simulator, emula
     assert info.last_error_message and info.pending_update_count == 1
 
 
-async def test_fixture_starts_fast() -> None:
-    started = time.perf_counter()
+async def test_a_fresh_server_answers_at_once() -> None:
+    """Started and stopped per test (its start-up time is a figure for bench/, not a test)."""
     async with EmulatorServer() as server:
-        elapsed = time.perf_counter() - started
         async with make_bot(server) as bot:
             assert (await bot.get_me()).username
-    assert elapsed < 0.5  # typically ~5 ms; generous bound for loaded CI machines
