@@ -300,7 +300,8 @@ async def m003_monthly_reports(conn: aiosqlite.Connection) -> None:
 
 @migration
 async def m004_weekly_digests(conn: aiosqlite.Connection) -> None:
-    """One row per ISO week whose digests went out: sent once, caught up after downtime."""
+    """One row per ISO week whose digests went out: sent once, caught up after downtime; and
+    the indexes the weekly digests and the outbox look-ups by task and slip read by."""
     await _script(
         conn,
         """
@@ -310,7 +311,12 @@ async def m004_weekly_digests(conn: aiosqlite.Connection) -> None:
         );
         -- the 专项台账 and the principal's sources, without scanning every task ever issued
         CREATE INDEX tasks_special ON tasks(unit_id) WHERE special_ledger = 1;
-        CREATE INDEX tasks_source ON tasks(source, completed_on)
+        CREATE INDEX tasks_source ON tasks(source, completed_on);
+        -- a task's delivered slip messages (their buttons are refreshed on every change) and a
+        -- slip's copies (the issuer hears of the first delivery): found without reading the
+        -- whole outbox, which grows with every message ever sent
+        CREATE INDEX outbox_task ON outbox(task_id) WHERE task_id IS NOT NULL;
+        CREATE INDEX outbox_slip ON outbox(slip_id) WHERE slip_id IS NOT NULL
         """,
     )
 
