@@ -136,19 +136,38 @@ async def _record_interview(
 
 async def interview_button(update: Update, context: DubanContext) -> None:
     """记录约谈 on a proposal: ask for the leader's name, then an optional note."""
+    await _open_record_dialog(update, context, interview=True)
+
+
+async def transfer_button(update: Update, context: DubanContext) -> None:
+    """记录移交 on a proposal: ask for an optional note."""
+    await _open_record_dialog(update, context, interview=False)
+
+
+async def _open_record_dialog(update: Update, context: DubanContext, *, interview: bool) -> None:
     query = update.callback_query
     assert query is not None
     person = await bound_person(update, context)
     if person is None:
         return
     try:
-        task = await _supervised_task(person, context, interview=True)
+        task = await _supervised_task(person, context, interview=interview)
     except DomainError as exc:
         await refuse(update, exc)
         return
-    open_dialog(context, INTERVIEW_DIALOG, InterviewDraft(task.id, context.office.now()))
+    now = context.office.now()
     await query.answer()
-    await answer(update, context, "escalation/interview_ask_leader", keyboard([(label("buttons", "cancel"), DROP)]), task=task)
+    cancel_button = (label("buttons", "cancel"), DROP)
+    if interview:
+        open_dialog(context, INTERVIEW_DIALOG, InterviewDraft(task.id, now))
+        await answer(update, context, "escalation/interview_ask_leader", keyboard([cancel_button]), task=task)
+    else:
+        open_dialog(context, TRANSFER_DIALOG, TransferDraft(task.id, now))
+        await answer(
+            update, context, "escalation/transfer_ask_note",
+            keyboard([(label("buttons", "skip"), f"trfskip:{task.id}"), cancel_button]),
+            task=task, org=context.office.settings.organisation,
+        )
 
 
 async def _supervised_task(person: Person, context: DubanContext, *, interview: bool) -> Task:
@@ -236,27 +255,6 @@ async def _record_transfer(update: Update, context: DubanContext, person: Person
     task = await escalating.record_transfer(office, person, task_id, note, office.now())
     context.sender.wake()
     await answer(update, context, "escalation/transfer_recorded", task=task, note=note.strip(), org=office.settings.organisation)
-
-
-async def transfer_button(update: Update, context: DubanContext) -> None:
-    """记录移交 on a proposal: ask for an optional note."""
-    query = update.callback_query
-    assert query is not None
-    person = await bound_person(update, context)
-    if person is None:
-        return
-    try:
-        task = await _supervised_task(person, context, interview=False)
-    except DomainError as exc:
-        await refuse(update, exc)
-        return
-    open_dialog(context, TRANSFER_DIALOG, TransferDraft(task.id, context.office.now()))
-    await query.answer()
-    await answer(
-        update, context, "escalation/transfer_ask_note",
-        keyboard([(label("buttons", "skip"), f"trfskip:{task.id}"), (label("buttons", "cancel"), DROP)]),
-        task=task, org=context.office.settings.organisation,
-    )
 
 
 async def transfer_answer(update: Update, context: DubanContext) -> None:
