@@ -42,8 +42,9 @@ async def slip_message(office, member, task):
 
 
 async def recorded(office, message):
-    """Wait until the outbox knows which row produced ``message``."""
-    for _ in range(100):
+    """Wait until the outbox knows which row produced ``message`` (the sender records it just
+    after Telegram answers; on a loaded 2-core machine that can take a moment)."""
+    for _ in range(500):
         if await outbox.sent_message(office.db.reader, message.chat.id, message.message_id) is not None:
             return
         await asyncio.sleep(0.02)
