@@ -12,6 +12,7 @@ domain; a second tap finds the step already done and changes nothing.
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -219,15 +220,22 @@ async def interview_skip(update: Update, context: DubanContext) -> None:
 
 
 async def _finish_interview(update: Update, context: DubanContext, person: Person, draft: InterviewDraft, note: str) -> None:
-    assert context.user_data is not None and draft.leader is not None
+    assert draft.leader is not None
+    leader, today = draft.leader, context.office.now().date()
+    await _finish(update, context, INTERVIEW_DIALOG, _record_interview(update, context, person, draft.task_id, today, leader, note))
+
+
+async def _finish(update: Update, context: DubanContext, key: str, recording: Awaitable[None]) -> None:
+    """Record what the dialog gathered and close it; a note too long keeps it open for another try."""
+    assert context.user_data is not None
     try:
-        await _record_interview(update, context, person, draft.task_id, context.office.now().date(), draft.leader, note)
+        await recording
     except DomainError as exc:
         if exc.code != "field_too_long":
-            context.user_data.pop(INTERVIEW_DIALOG, None)
+            context.user_data.pop(key, None)
         await refuse(update, exc)
         return
-    context.user_data.pop(INTERVIEW_DIALOG, None)
+    context.user_data.pop(key, None)
 
 
 # ------------------------------------------------------------------------ 移交作风办
@@ -284,15 +292,7 @@ async def transfer_skip(update: Update, context: DubanContext) -> None:
 
 
 async def _finish_transfer(update: Update, context: DubanContext, person: Person, draft: TransferDraft, note: str) -> None:
-    assert context.user_data is not None
-    try:
-        await _record_transfer(update, context, person, draft.task_id, note)
-    except DomainError as exc:
-        if exc.code != "field_too_long":
-            context.user_data.pop(TRANSFER_DIALOG, None)
-        await refuse(update, exc)
-        return
-    context.user_data.pop(TRANSFER_DIALOG, None)
+    await _finish(update, context, TRANSFER_DIALOG, _record_transfer(update, context, person, draft.task_id, note))
 
 
 # ------------------------------------------------------------------------ 催办 by hand

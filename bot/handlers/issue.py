@@ -143,7 +143,7 @@ def _final(callback: Callback) -> Callback:
     """Run ``callback`` and end the update's handling there.
 
     The catch-alls of the late fallback group must not also answer an update the dialog took
-    ("没看懂这条消息" after each answer, a second answer to a pressed button).
+    (the fallback's "not understood" reply after each answer, a second answer to a pressed button).
     """
 
     @wraps(callback)
