@@ -125,14 +125,15 @@ class Sender:
             if ready_in > 0:
                 wait = min(wait, ready_in)
                 continue
-            await self._send(row)
-            sent = True
+            sent = await self._send(row) or sent
         # Having sent, look again at once: each chat's next row is now its head.
         return 0.0 if sent else wait
 
-    async def _send(self, row: OutboxMessage) -> None:
+    async def _send(self, row: OutboxMessage) -> bool:
+        """Send one row; False when it turned out to be no longer due (nothing went out)."""
         async with self.office.db.transaction() as conn:
-            await outbox.claim(conn, row.id)
+            if not await outbox.claim(conn, row.id, self.office.now()):
+                return False
         try:
             kwargs = dict(row.payload)
             if row.method not in SCOPED_METHODS:
@@ -162,6 +163,7 @@ class Sender:
                 await outbox.mark_sent(conn, row.id, message_id, self.office.now())
                 await delivery.delivered(conn, row, self.office.now())
             self.sent += 1
+        return True
 
     async def _later(self, row: OutboxMessage, delay: timedelta, error: str) -> None:
         async with self.office.db.transaction() as conn:

@@ -17,6 +17,7 @@ from pathlib import Path
 import aiosqlite
 
 from bot.storage.migrations import migrate
+from bot.storage.reader import connect_reader
 
 BUSY_TIMEOUT_MS = 30_000
 
@@ -35,7 +36,7 @@ class Database:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._writer = await _connect(self.path)
         await migrate(self._writer)
-        self._reader = await _connect(self.path)
+        self._reader = await _connect(self.path, reader=True)
         return self
 
     async def close(self) -> None:
@@ -67,7 +68,8 @@ class Database:
 
     @property
     def reader(self) -> aiosqlite.Connection:
-        """A connection for queries; in WAL mode it never waits for the writer."""
+        """A connection for queries; in WAL mode it never waits for the writer, and each query
+        sees every commit made before it (see ``bot.storage.reader``)."""
         assert self._reader is not None, "database is not open"
         return self._reader
 
@@ -85,10 +87,10 @@ async def _enable_wal(conn: aiosqlite.Connection) -> None:
             await asyncio.sleep(0.05)
 
 
-async def _connect(path: Path) -> aiosqlite.Connection:
+async def _connect(path: Path, reader: bool = False) -> aiosqlite.Connection:
     # isolation_level=None: we issue BEGIN ourselves, so Python's sqlite3 never opens an
     # implicit transaction behind our back.
-    conn = await aiosqlite.connect(path, isolation_level=None)
+    conn = await (connect_reader(path) if reader else aiosqlite.connect(path, isolation_level=None))
     conn.row_factory = aiosqlite.Row
     await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     await _enable_wal(conn)

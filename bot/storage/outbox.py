@@ -89,11 +89,19 @@ async def heads(conn: aiosqlite.Connection, now: datetime, limit: int = 200) -> 
         return [_message(r) async for r in cur]
 
 
-async def claim(conn: aiosqlite.Connection, message_id: int) -> None:
-    """Mark a row as being sent, before the request goes out."""
-    await conn.execute(
-        "UPDATE outbox SET status = 'sending', attempts = attempts + 1 WHERE id = ?", (message_id,)
+async def claim(conn: aiosqlite.Connection, message_id: int, now: datetime) -> bool:
+    """Mark a row as being sent, before the request goes out; False when it is no longer due
+    (sent, failed or put back for later since it was read), and then it must not be sent.
+
+    The check is made here, under the write lock, and not trusted to the read that found
+    the row: a row is sent once per claim.
+    """
+    cursor = await conn.execute(
+        """UPDATE outbox SET status = 'sending', attempts = attempts + 1
+           WHERE id = ? AND status IN ('pending', 'sending') AND (not_before IS NULL OR not_before <= ?)""",
+        (message_id, stamp(now)),
     )
+    return cursor.rowcount == 1
 
 
 async def mark_sent(conn: aiosqlite.Connection, message_id: int, telegram_message_id: int | None, now: datetime) -> None:
