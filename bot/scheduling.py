@@ -7,7 +7,7 @@ import logging
 
 from telegram.ext import Application, ContextTypes
 
-from bot.services.daily import is_done, run_daily, run_time
+from bot.services.daily import is_done, latest_due_day, run_daily, run_time
 from bot.services.digests import run_weekly
 from bot.services.context import Office
 
@@ -30,9 +30,11 @@ async def periodic_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     from bot.services.reports import periodic
 
     office: Office = context.application.bot_data["office"]
-    today = office.now().date()
-    await periodic(office, today)
-    await run_weekly(office, today)
+    # Caught up at start, it runs for the last day whose time has come: a restart at 03:00 on
+    # the 1st finishes what was due yesterday but leaves the 1st's steps for 09:00.
+    day = latest_due_day(office, office.now())
+    await periodic(office, day)
+    await run_weekly(office, day)
     context.application.bot_data["sender"].wake()
 
 

@@ -50,6 +50,11 @@ def run_time(office: Office, day: date) -> datetime:
     return datetime.combine(day, office.settings.daily_time, office.settings.timezone)
 
 
+def latest_due_day(office: Office, now: datetime) -> date:
+    """The last day whose check time has come: today from the configured time on, else yesterday."""
+    return now.date() if now >= run_time(office, now.date()) else now.date() - timedelta(days=1)
+
+
 async def is_done(office: Office, day: date) -> bool:
     """Whether the check of ``day`` has finished."""
     async with office.db.reader.execute("SELECT finished_at FROM daily_runs WHERE run_date = ?", (day.isoformat(),)) as cur:
