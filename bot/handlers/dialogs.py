@@ -7,6 +7,7 @@ never taken by a question asked earlier somewhere else. A dialog left for an hou
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -14,6 +15,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 from telegram.ext import Application, filters
 
+from bot.domain.org import Person
+from bot.handlers.common import bound_person, short_notice
 from bot.handlers.context import DubanContext
 from bot.texts import label, render
 
@@ -112,3 +115,21 @@ async def answer(update: Update, context: DubanContext, template: str, /, markup
     """A new message in the asking person's chat."""
     assert update.effective_chat is not None
     await send(context, update.effective_chat.id, template, markup, **ctx)
+
+
+async def dialog_button(update: Update, context: DubanContext, key: str, fits: Callable[[Any], bool]) -> tuple[Person, Any] | None:
+    """A button inside dialog ``key`` (跳过 and the like): the presser and the draft, the button
+    taken off. None when the dialog is over or the button is not the open dialog's (the
+    presser is told), or the account is not bound."""
+    query = update.callback_query
+    assert query is not None and context.user_data is not None
+    draft = context.user_data.get(key)
+    if draft is None or not fits(draft):
+        await query.answer(short_notice(text("slip_actions/dialog_over")), show_alert=True)
+        return None
+    person = await bound_person(update, context)
+    if person is None:
+        return None
+    await query.answer()
+    await clear_buttons(context, *query_place(update))
+    return person, draft

@@ -27,7 +27,7 @@ from bot.domain.tasks import Task
 from bot.handlers.common import bound_person, refuse, short_notice
 from bot.handlers.context import DubanContext
 from bot.handlers.dialogs import (
-    InDialog, answer, clear_buttons, keyboard, matched_id, message_text, open_dialog, query_place, text,
+    InDialog, answer, clear_buttons, dialog_button, keyboard, matched_id, message_text, open_dialog, query_place, text,
 )
 from bot.handlers.dialogs import INTERVIEW as INTERVIEW_DIALOG
 from bot.handlers.dialogs import TRANSFER as TRANSFER_DIALOG
@@ -205,18 +205,11 @@ async def interview_answer(update: Update, context: DubanContext) -> None:
 
 async def interview_skip(update: Update, context: DubanContext) -> None:
     """跳过: record the 约谈 without a note."""
-    query = update.callback_query
-    assert query is not None and context.user_data is not None
-    draft: InterviewDraft | None = context.user_data.get(INTERVIEW_DIALOG)
-    if draft is None or draft.leader is None or draft.task_id != matched_id(context):
-        await query.answer(short_notice(text("slip_actions/dialog_over")), show_alert=True)
-        return
-    person = await bound_person(update, context)
-    if person is None:
-        return
-    await query.answer()
-    await clear_buttons(context, *query_place(update))
-    await _finish_interview(update, context, person, draft, "")
+    pressed = await dialog_button(
+        update, context, INTERVIEW_DIALOG, lambda d: d.leader is not None and d.task_id == matched_id(context)
+    )
+    if pressed is not None:
+        await _finish_interview(update, context, *pressed, "")
 
 
 async def _finish_interview(update: Update, context: DubanContext, person: Person, draft: InterviewDraft, note: str) -> None:
@@ -277,18 +270,9 @@ async def transfer_answer(update: Update, context: DubanContext) -> None:
 
 async def transfer_skip(update: Update, context: DubanContext) -> None:
     """跳过: record the 移交 without a note."""
-    query = update.callback_query
-    assert query is not None and context.user_data is not None
-    draft: TransferDraft | None = context.user_data.get(TRANSFER_DIALOG)
-    if draft is None or draft.task_id != matched_id(context):
-        await query.answer(short_notice(text("slip_actions/dialog_over")), show_alert=True)
-        return
-    person = await bound_person(update, context)
-    if person is None:
-        return
-    await query.answer()
-    await clear_buttons(context, *query_place(update))
-    await _finish_transfer(update, context, person, draft, "")
+    pressed = await dialog_button(update, context, TRANSFER_DIALOG, lambda d: d.task_id == matched_id(context))
+    if pressed is not None:
+        await _finish_transfer(update, context, *pressed, "")
 
 
 async def _finish_transfer(update: Update, context: DubanContext, person: Person, draft: TransferDraft, note: str) -> None:

@@ -109,11 +109,6 @@ class _AlbumContinues(filters.MessageFilter):
 # ------------------------------------------------------------------------------- helpers
 
 
-async def _person(update: Update, context: DubanContext) -> Person | None:
-    """The bound person; an unknown account gets the polite refusal and None is returned."""
-    return await bound_person(update, context)
-
-
 def _attachment(message: Message) -> Attachment | None:
     """A document, or the largest size of a photo, as kept with the feedback."""
     if message.document is not None:
@@ -146,7 +141,7 @@ async def acknowledge(update: Update, context: DubanContext) -> None:
     """签收: one tap; the issuer is told, and the slip's buttons change."""
     query = update.callback_query
     assert query is not None
-    person = await _person(update, context)
+    person = await bound_person(update, context)
     if person is None:
         return
     office = context.office
@@ -166,7 +161,7 @@ async def open_feedback_dialog(update: Update, context: DubanContext) -> None:
     """反馈 button: ask for the report (text, documents, photos), then 提交 or /done."""
     query = update.callback_query
     assert query is not None and update.effective_chat is not None
-    person = await _person(update, context)
+    person = await bound_person(update, context)
     if person is None:
         return
     message_id = query.message.message_id if query.message is not None else None
@@ -194,7 +189,7 @@ async def collect_feedback(update: Update, context: DubanContext) -> None:
     """In the 反馈 dialog: keep each text, document and photo until 提交."""
     assert context.user_data is not None and update.effective_message is not None
     draft: FeedbackDraft = context.user_data[FEEDBACK_DRAFT]
-    if await _person(update, context) is None:
+    if await bound_person(update, context) is None:
         return
     message = update.effective_message
     text = _message_text(message).strip()
@@ -224,7 +219,7 @@ async def submit_draft(update: Update, context: DubanContext) -> None:
         await _stale(update)
         return
     assert draft is not None  # /done is only taken while the dialog is open
-    person = await _person(update, context)
+    person = await bound_person(update, context)
     if person is None:
         return
     office = context.office
@@ -269,7 +264,7 @@ async def reply_feedback(update: Update, context: DubanContext) -> None:
     """A reply to a slip message (text, a document with its caption, photos) is feedback on it."""
     message = update.effective_message
     assert message is not None and message.reply_to_message is not None and update.effective_chat is not None
-    person = await _person(update, context)
+    person = await bound_person(update, context)
     if person is None:
         return
     office = context.office
@@ -356,7 +351,7 @@ async def feedback_command(update: Update, context: DubanContext) -> None:
     """``/feedback <编号> <内容>``; with only a number, the dialog asks for the report."""
     message = update.effective_message
     assert message is not None and update.effective_chat is not None
-    person = await _person(update, context)
+    person = await bound_person(update, context)
     if person is None:
         return
     if not may_use(person, "feedback"):
@@ -393,7 +388,7 @@ async def accept(update: Update, context: DubanContext) -> None:
     """通过(办结): the task is completed; the unit is told."""
     query = update.callback_query
     assert query is not None and update.effective_chat is not None
-    person = await _person(update, context)
+    person = await bound_person(update, context)
     if person is None:
         return
     office = context.office
@@ -412,7 +407,7 @@ async def open_return_dialog(update: Update, context: DubanContext) -> None:
     """退回: ask the reviewer why (the next text), then for an optional new date."""
     query = update.callback_query
     assert query is not None and update.effective_chat is not None and context.user_data is not None
-    person = await _person(update, context)
+    person = await bound_person(update, context)
     if person is None:
         return
     feedback_id = matched_id(context)
@@ -437,7 +432,7 @@ async def return_answer(update: Update, context: DubanContext) -> None:
     message = update.effective_message
     assert message is not None and context.user_data is not None and update.effective_chat is not None
     draft: ReturnDraft = context.user_data[RETURN_DRAFT]
-    person = await _person(update, context)
+    person = await bound_person(update, context)
     if person is None:
         return
     text = _message_text(message).strip()
@@ -465,19 +460,11 @@ async def return_answer(update: Update, context: DubanContext) -> None:
 
 async def skip_date(update: Update, context: DubanContext) -> None:
     """跳过: return the feedback keeping the current deadline."""
-    query = update.callback_query
-    assert query is not None and context.user_data is not None
-    draft: ReturnDraft | None = context.user_data.get(RETURN_DRAFT)
-    if draft is None or draft.reason is None or draft.feedback_id != matched_id(context):
-        await _stale(update)
-        return
-    person = await _person(update, context)
-    if person is None:
-        return
-    await query.answer()
-    assert update.effective_chat is not None
-    await clear_buttons(context, update.effective_chat.id, query.message.message_id if query.message else None)
-    await _finish_return(update, context, person, draft, None)
+    pressed = await dialogs.dialog_button(
+        update, context, RETURN_DRAFT, lambda d: d.reason is not None and d.feedback_id == matched_id(context)
+    )
+    if pressed is not None:
+        await _finish_return(update, context, *pressed, None)
 
 
 async def _finish_return(
