@@ -321,6 +321,21 @@ async def m004_weekly_digests(conn: aiosqlite.Connection) -> None:
     )
 
 
+@migration
+async def m005_open_tasks_by_unit_and_section(conn: aiosqlite.Connection) -> None:
+    """/tasks and /overdue page through one unit's or one section's open tasks by deadline:
+    with these indexes a page is an index range, not a read of every 交办单 ever issued."""
+    await _script(
+        conn,
+        """
+        CREATE INDEX tasks_open_unit ON tasks(unit_id, deadline)
+            WHERE status != 'completed' AND stage != 'transferred';
+        CREATE INDEX tasks_open_section ON tasks(section_id, deadline)
+            WHERE status != 'completed' AND stage != 'transferred'
+        """,
+    )
+
+
 async def applied(conn: aiosqlite.Connection) -> list[str]:
     """Names of the migrations this database has, in order."""
     async with conn.execute("SELECT name FROM migrations ORDER BY rowid") as cur:

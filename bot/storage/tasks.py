@@ -118,13 +118,12 @@ async def in_scope(
     *,
     unit_id: int | None = None,
     section_id: int | None = None,
-    open_only: bool = True,
     overdue_on: date | None = None,
     limit: int = 1000,
     offset: int = 0,
 ) -> list[Task]:
-    """Tasks of a unit, a section, or all, newest deadline last."""
-    where = [_OPEN] if open_only else ["1"]
+    """Open tasks of a unit, a section, or all, newest deadline last."""
+    where = [_OPEN]
     args: list[object] = []
     if unit_id is not None:
         where.append("t.unit_id = ?")
@@ -140,8 +139,12 @@ async def in_scope(
         )
         args.append(overdue_on.isoformat())
     args += [limit, offset]
+    # CROSS JOIN: tasks first, through the open-task indexes (by unit, by section, or by
+    # deadline alone), which give the page in order; left to itself SQLite started from the
+    # 交办单 and read every task ever issued to sort it.
+    select = _SELECT.replace("FROM tasks t JOIN", "FROM tasks t CROSS JOIN", 1)
     async with conn.execute(
-        _SELECT + f" WHERE {' AND '.join(where)} ORDER BY t.deadline, t.id LIMIT ? OFFSET ?", args
+        select + f" WHERE {' AND '.join(where)} ORDER BY t.deadline, t.id LIMIT ? OFFSET ?", args
     ) as cur:
         return [_task(r) async for r in cur]
 
