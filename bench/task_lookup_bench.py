@@ -7,6 +7,9 @@ bot handles updates one after another (PTB's default), long-polling with ``poll_
 N commands are injected at once and the clock stops when all N answers have arrived. The same
 run measures the bare PTB echo bot of ``echo_bench.py`` as the floor.
 
+The same bot then answers as many ``/tasks`` and ``/overdue`` (the first page of the whole
+city's open tasks, and of the overdue ones).
+
 Run: ``.venv/bin/python bench/task_lookup_bench.py [--tasks 100000] [--commands 500]``
 """
 
@@ -94,8 +97,9 @@ async def fill(office: Office, count: int) -> None:
         )
 
 
-async def bench_lookup(tasks: int, commands: int) -> tuple[float, float, int]:
-    """(seconds to fill, /task updates per second, longest answer in characters)."""
+async def bench_lookup(tasks: int, commands: int) -> tuple[float, float, float, int]:
+    """(seconds to fill, /task updates per second, /tasks + /overdue updates per second,
+    longest /task answer in characters)."""
     async with EmulatorServer(rules=Rules(rate_limits=False)) as server:
         with tempfile.TemporaryDirectory() as folder:
             settings = Settings(
@@ -122,21 +126,28 @@ async def bench_lookup(tasks: int, commands: int) -> tuple[float, float, int]:
                     await user.send(f"/task {YEAR}-{rng.randint(1, tasks)}")
                 await wait_bot_messages(server, user.id, warmup)
                 forms = ("{y}-{n}", "〔{y}〕{n}号", "交办{n}号", "J{y}-{n}")
-                started = time.perf_counter()
-                for _ in range(commands):
-                    form = rng.choice(forms)
-                    await user.send("/task " + form.format(y=YEAR, n=rng.randint(1, tasks)))
-                await wait_bot_messages(server, user.id, warmup + commands, timeout=600)
-                elapsed = time.perf_counter() - started
+                lookups = ["/task " + rng.choice(forms).format(y=YEAR, n=rng.randint(1, tasks)) for _ in range(commands)]
+                lookup_rate = await answered_per_second(server, user, lookups, warmup)
                 answers = user.messages()
                 assert sum("工作事项" in m.text for m in answers if m.from_bot) == warmup + commands
                 longest = max(len(m.text) for m in answers if m.from_bot)
+                pages = [("/tasks", "/overdue")[i % 2] for i in range(commands)]
+                page_rate = await answered_per_second(server, user, pages, warmup + commands)
             finally:
                 await app.updater.stop()
                 await app.stop()
                 await app.shutdown()
                 await office.db.close()
-    return filled, commands / elapsed, longest
+    return filled, lookup_rate, page_rate, longest
+
+
+async def answered_per_second(server: EmulatorServer, user, commands: list[str], answered: int) -> float:  # type: ignore[no-untyped-def]
+    """Send ``commands`` at once; answers per second until every one has come."""
+    started = time.perf_counter()
+    for command in commands:
+        await user.send(command)
+    await wait_bot_messages(server, user.id, answered + len(commands), timeout=600)
+    return len(commands) / (time.perf_counter() - started)
 
 
 def main() -> None:
@@ -147,9 +158,10 @@ def main() -> None:
     parser.add_argument("--echo-updates", type=int, default=2000)
     args = parser.parse_args()
     print(f"Python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} CPUs")
-    filled, rate, longest = asyncio.run(bench_lookup(args.tasks, args.commands))
+    filled, rate, pages, longest = asyncio.run(bench_lookup(args.tasks, args.commands))
     print(f"fill: {args.tasks:,} tasks (+ slips, 2 history entries each) in {filled:.1f} s")
     print(f"/task <编号> by 政务监督室: {rate:,.0f} updates/s ({args.commands} commands, {1e3 / rate:.2f} ms per update, longest answer {longest} chars)")
+    print(f"/tasks and /overdue (first page, whole city): {pages:,.0f} updates/s ({1e3 / pages:.2f} ms per update)")
     echo = asyncio.run(bench_echo(args.echo_updates))
     print(f"PTB echo bot (floor):      {echo:,.0f} updates/s ({args.echo_updates} updates, {1e3 / echo:.2f} ms per update)")
     print(f"/task costs {1e3 / rate - 1e3 / echo:.2f} ms per update above the echo floor ({rate / echo:.0%} of its rate)")
