@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from telegram import Update
@@ -15,11 +16,20 @@ from bot.texts import explain, plain, render
 
 
 async def current_person(update: Update, context: DubanContext) -> Person | None:
-    """The bound person behind this update, or None for an unknown Telegram account."""
+    """The bound person behind this update, or None for an unknown Telegram account.
+
+    Someone recorded as having blocked the bot who writes to it has unblocked it: from now on
+    slips reach them again, and issuers are no longer told to phone them.
+    """
     user = update.effective_user
     if user is None:
         return None
-    return await org.person_by_telegram(context.office.db.reader, user.id)
+    person = await org.person_by_telegram(context.office.db.reader, user.id)
+    if person is not None and person.unreachable:
+        async with context.office.db.transaction() as conn:
+            await org.mark_reachable(conn, user.id)
+        person = replace(person, unreachable=False)
+    return person
 
 
 async def bound_person(update: Update, context: DubanContext, command: str | None = None) -> Person | None:

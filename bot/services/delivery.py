@@ -8,15 +8,17 @@ import aiosqlite
 
 from bot.services.notify import tell
 from bot.services.task_changes import issuer_and_section
-from bot.storage import org, slips, tasks
+from bot.storage import history, org, slips, tasks
 from bot.storage.outbox import OutboxMessage
 
 
 async def delivered(conn: aiosqlite.Connection, row: OutboxMessage, now: datetime) -> None:
-    """A slip reached its unit: tell the slip's issuer (who, when), once per slip.
+    """A message arrived, so its reader has not blocked the bot (or no longer has). A slip
+    reached its unit: tell the slip's issuer (who, when), once per slip.
 
     A unit with several bound people gets several copies; the issuer hears of the first.
     """
+    await org.mark_reachable(conn, row.chat_id)
     if row.purpose != "slip" or row.slip_id is None or row.person_id is None:
         return
     async with conn.execute(
@@ -35,13 +37,29 @@ async def delivered(conn: aiosqlite.Connection, row: OutboxMessage, now: datetim
 
 
 async def blocked(conn: aiosqlite.Connection, row: OutboxMessage, now: datetime) -> None:
-    """Telegram said 403: record the person unreachable and tell whoever the message served."""
+    """Telegram said 403: record the person unreachable, and tell whoever the message served.
+
+    Told once per task while the person stays blocked: the daily check's reminders about the
+    same task do not repeat the warning. The task's history keeps it.
+    """
+    before = await org.person_by_telegram(conn, row.chat_id)
     person = await org.mark_unreachable(conn, row.chat_id)
-    if person is None or row.task_id is None:
+    if before is None or person is None or row.task_id is None:
         return
     task = await tasks.get(conn, row.task_id)
     if task is None:
         return
+    if before.unreachable and await _told(conn, task.id, person.id):
+        return
+    await history.append(conn, "delivery_blocked", now, task_id=task.id, actor_id=person.id)
     for reader in await issuer_and_section(conn, task):
         if reader.id != person.id:
             await tell(conn, reader, "delivery/blocked", now, task=task, person=person)
+
+
+async def _told(conn: aiosqlite.Connection, task_id: int, person_id: int) -> bool:
+    async with conn.execute(
+        "SELECT 1 FROM history WHERE task_id = ? AND kind = 'delivery_blocked' AND actor_id = ? LIMIT 1",
+        (task_id, person_id),
+    ) as cur:
+        return await cur.fetchone() is not None

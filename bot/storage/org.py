@@ -198,6 +198,11 @@ async def bind_telegram(conn: aiosqlite.Connection, person_id: int, telegram_id:
     )
 
 
+async def mark_reachable(conn: aiosqlite.Connection, telegram_id: int) -> None:
+    """A message reached the person, or the person wrote to the bot: no longer blocked."""
+    await conn.execute("UPDATE people SET unreachable = 0 WHERE telegram_id = ? AND unreachable = 1", (telegram_id,))
+
+
 async def mark_unreachable(conn: aiosqlite.Connection, telegram_id: int) -> Person | None:
     """Telegram said the person blocked the bot; return who it is."""
     await conn.execute("UPDATE people SET unreachable = 1 WHERE telegram_id = ?", (telegram_id,))

@@ -211,6 +211,34 @@ async def test_a_user_who_blocked_the_bot_is_recorded_and_the_issuer_told(
     assert bot_texts(official_user) == []
     assert refused(emulator) == 0
 
+    # Tomorrow's reminder about the same task fails too: the clerk was told already.
+    await queue_for(office, official, issued.task.id, "催办：城区道路积水点整治")
+    async with sending(office, telegram):
+        await eventually(lambda: statuses_of(office, "reminder", {"failed": 1}))
+    assert sum("已屏蔽本机器人" in t for t in bot_texts(clerk_user)) == 1, "one warning per task, not one per message"
+
+    # Unblocked, the next message arrives and the person counts as reachable again.
+    official_user.block_bot(False)
+    await queue_for(office, official, issued.task.id, "催办：请于今日反馈")
+    async with sending(office, telegram):
+        await eventually(lambda: statuses_of(office, "reminder", {"failed": 1, "sent": 1}))
+    assert bot_texts(official_user) == ["催办：请于今日反馈"]
+    async with office.db.reader.execute("SELECT unreachable FROM people WHERE id = ?", (official.id,)) as cur:
+        assert (await cur.fetchone())[0] == 0
+
+
+async def queue_for(office: Office, person: Any, task_id: int, text: str) -> None:
+    """A message about a task to a person, as the daily check queues a reminder."""
+    async with office.db.transaction() as conn:
+        await outbox.enqueue(
+            conn, person.telegram_id, {"text": text}, office.now(), person_id=person.id, task_id=task_id, purpose="reminder"
+        )
+
+
+async def statuses_of(office: Office, purpose: str, expected: dict[str, int]) -> bool:
+    async with office.db.reader.execute("SELECT status, count(*) FROM outbox WHERE purpose = ? GROUP BY status", (purpose,)) as cur:
+        return {r[0]: r[1] async for r in cur} == expected
+
 
 async def test_a_message_telegram_refuses_is_failed_with_its_reason_and_the_rest_go_on(
     office: Office, telegram: Bot, simulator: Simulator, emulator: EmulatorServer

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from bot.domain.org import Role
 from bot.services import onboarding
-from bot.storage import invites
+from bot.storage import invites, org
 
 
 async def test_unknown_user_is_refused_politely(simulator, bot):
@@ -44,3 +44,13 @@ async def test_expired_invite_is_refused(organisation, simulator, office):
     user = await simulator.create_user("李住建")
     await user.send(f"/start {invite.code}")
     assert "已过期" in (await user.wait_for(text_contains="邀请链接")).text
+
+
+async def test_someone_recorded_as_blocking_the_bot_who_writes_again_gets_slips_again(city, office):
+    official = city["zhujian"]
+    async with office.db.transaction() as conn:
+        await org.mark_unreachable(conn, official.user.id)  # Telegram once answered 403
+    await official.send("/start")
+    await official.wait_for(text_contains="您好")
+    person = await org.person(office.db.reader, official.person.id)
+    assert person is not None and not person.unreachable, "writing to the bot means it is unblocked"
