@@ -86,6 +86,9 @@ class Settings:
     daily_time: time = time(9, 0)
     digest_weekday: int = 1
     """ISO weekday (1 = Monday) of the weekly digests to 分管市领导 and the principal."""
+    review_wait_days: int = 5
+    """Days after the monthly analyses went out when 政务监督室 gets the consolidated report
+    even if a 分管市领导 has not marked his section's analysis 已审阅."""
     escalation_window_days: int = 3
     """原则上3天之内必须办结."""
     deadline_mode: DeadlineMode = DeadlineMode.CALENDAR
@@ -179,6 +182,7 @@ _KNOWN = set(ENV_KEYS.values()) | _ORG_KEYS | {
     "telegram.chat_interval_seconds",
     "escalation.window_days",
     "schedule.digest_weekday",
+    "schedule.review_wait_days",
     "escalation.deadline_mode",
     "onboarding.invite_ttl_hours",
     "notify.conduct_office_chat_id",
@@ -224,6 +228,8 @@ def _build(flat: Mapping[str, Any]) -> Settings:
         if weekday > 7:
             raise ConfigError(f"配置项 schedule.digest_weekday 应为1（周一）到7（周日）: {weekday}")
         s = replace(s, digest_weekday=weekday)
+    if "schedule.review_wait_days" in flat:
+        s = replace(s, review_wait_days=_positive(flat, "schedule.review_wait_days"))
     if "escalation.window_days" in flat:
         s = replace(s, escalation_window_days=_positive(flat, "escalation.window_days"))
     if "escalation.deadline_mode" in flat:

@@ -6,7 +6,7 @@
 
 1. On the 1st (or the first run after it, catching up), once: each section's analysis of the
    month before goes to its 分管市领导 with 已审阅.
-2. When every analysis is reviewed, or ``REVIEW_WAIT_DAYS`` after step 1, 政务监督室 gets the
+2. When every analysis is reviewed, or ``review_wait_days`` (a setting) after step 1, 政务监督室 gets the
    consolidated report with 发布通报.
 3. Publishing sends each unit its own figures and the principal the ranking, with the .xlsx
    (native bar chart) and the PNG chart a button away.
@@ -33,10 +33,6 @@ from bot.services.scoring import Period, format_points
 from bot.storage import history, org
 from bot.storage.rows import stamp
 from bot.texts import label
-
-REVIEW_WAIT_DAYS = 5
-"""Days after the analyses went out when 政务监督室 gets the report even if a review is missing."""
-
 
 @dataclass(frozen=True)
 class SectionAnalysis:
@@ -149,7 +145,7 @@ async def consolidate_if_due(office: Office, today: date, now: datetime, key: st
         ) as cur:
             waiting = (await cur.fetchone())[0]
         started = datetime.fromisoformat(row["started_at"]).date()
-        if waiting and today < started + timedelta(days=REVIEW_WAIT_DAYS):
+        if waiting and today < started + timedelta(days=office.settings.review_wait_days):
             return False
         await conn.execute("UPDATE monthly_runs SET consolidated_at = ? WHERE period = ?", (stamp(now), key))
         period = scoring.parse_period(key)

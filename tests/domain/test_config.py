@@ -190,3 +190,13 @@ def test_digest_weekday_must_be_a_day_of_the_week(tmp_path):
         load_settings(path, environ={})
     path.write_text("[schedule]\ndigest_weekday = 5\n", encoding="utf-8")
     assert load_settings(path, environ={}).digest_weekday == 5
+
+
+def test_the_review_wait_is_a_positive_number_of_days(tmp_path):
+    path = tmp_path / "duban.toml"
+    assert load_settings(None, environ={}).review_wait_days == 5
+    path.write_text("[schedule]\nreview_wait_days = 0\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="schedule.review_wait_days"):
+        load_settings(path, environ={})
+    path.write_text("[schedule]\nreview_wait_days = 3\n", encoding="utf-8")
+    assert load_settings(path, environ={}).review_wait_days == 3

@@ -98,8 +98,8 @@ async def test_report_is_sent_after_the_wait_without_review(office, city, bot):
     bot.bot_data["sender"].wake()
     await wait_idle(city["supervisor"].state, quiet=0.2)
     assert not any("加减分汇总" in m.text for m in city["supervisor"].messages())
-    office.clock = lambda: at(office, date(2026, 12, 1 + reports.REVIEW_WAIT_DAYS), 9)
-    await reports.periodic(office, date(2026, 12, 1 + reports.REVIEW_WAIT_DAYS))
+    office.clock = lambda: at(office, date(2026, 12, 1 + office.settings.review_wait_days), 9)
+    await reports.periodic(office, date(2026, 12, 1 + office.settings.review_wait_days))
     bot.bot_data["sender"].wake()
     report = await city["supervisor"].wait_for(text_contains="加减分汇总")
     assert "未经分管市领导审阅" in report.text
