@@ -22,7 +22,7 @@ from bot.domain.escalation import Escalation, escalation_due
 from bot.domain.org import Role
 from bot.domain.slips import SlipNumber, SlipType
 from bot.domain.tasks import Task
-from bot.services import escalating
+from bot.services import drafts, escalating
 from bot.services.context import Office
 from bot.services.notify import button, message, send, tell
 from bot.services.task_changes import issuer_and_section
@@ -43,6 +43,8 @@ class DailyOutcome:
     day: date
     already_done: bool = False
     steps: dict[Escalation, int] = field(default_factory=lambda: defaultdict(int))
+    lapsed_drafts: int = 0
+    """Confirm mode: drafts nobody decided whose slip is no longer due."""
 
 
 def run_time(office: Office, day: date) -> datetime:
@@ -85,6 +87,7 @@ async def run_daily(office: Office, day: date) -> DailyOutcome:
             continue
         outcome.steps[step] += 1
     async with office.db.transaction() as conn:
+        outcome.lapsed_drafts = await drafts.lapse_stale(conn, day, now)
         await _digests(conn, office, day, now)
         await conn.execute("UPDATE daily_runs SET finished_at = ? WHERE run_date = ?", (stamp(office.now()), day.isoformat()))
     return outcome

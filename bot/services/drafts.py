@@ -3,7 +3,8 @@
 "市政府办公室相关科室拟定《工作催办单》报政务监督室备案后下发" and "由市政府办公室政务监督室下发《督办通知单》":
 a 催办单 draft is signed (签发) by a clerk of the issuing section (or 政务监督室), a 督办通知单
 draft by 政务监督室. 暂缓 puts it aside; the next daily check drafts it again if the task is
-still overdue.
+still overdue. A draft nobody decided lapses at the next daily check once its slip is no longer
+due (the task 办结, its feedback waiting, an extension asked, the slip issued by hand).
 
 签发 marks the draft in the same transaction that issues the slip, so two taps (two clerks, or
 one impatient one) can never issue it twice: the second finds the draft already decided.
@@ -12,7 +13,7 @@ one impatient one) can never issue it twice: the second finds the draft already 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 import aiosqlite
 
@@ -56,9 +57,27 @@ async def _pending(conn: aiosqlite.Connection, draft_id: int) -> Draft:
     if row is None:
         raise DomainError("draft_unknown")
     draft = Draft(row[0], row[1], SlipType(row[2]), row[3])
+    if draft.status == "lapsed":
+        raise DomainError("draft_stale", number=(await load(conn, draft.task_id)).number.full)
     if draft.status != "pending":
         raise DomainError("draft_decided", status=draft.status)
     return draft
+
+
+async def lapse_stale(conn: aiosqlite.Connection, day: date, now: datetime) -> int:
+    """The daily check: pending drafts whose slip is no longer due on ``day`` lapse, so the
+    section's 待办 stops counting them and their buttons say so. Returns how many lapsed."""
+    async with conn.execute("SELECT id, task_id, type, status FROM drafts WHERE status = 'pending'") as cur:
+        pending = [Draft(r[0], r[1], SlipType(r[2]), r[3]) async for r in cur]
+    lapsed = 0
+    for draft in pending:
+        if escalation_due(await load(conn, draft.task_id), day) is not _STEP[draft.type]:
+            await conn.execute(
+                "UPDATE drafts SET status = 'lapsed', decided_at = ? WHERE id = ? AND status = 'pending'",
+                (stamp(now), draft.id),
+            )
+            lapsed += 1
+    return lapsed
 
 
 def _check_may_decide(person: Person, task: Task, slip_type: SlipType) -> None:

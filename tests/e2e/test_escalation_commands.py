@@ -236,3 +236,13 @@ async def test_confirm_mode_stale_draft_changes_nothing(city, confirm_office, bo
     assert await slip_count(office, task, SlipType.REMINDER) == 0
     assert await drafts_of(office, task) == [("reminder", "pending")]
     assert await unit_score(office, official.person.unit_id) == Decimal("100")
+
+    # The next morning the draft lapses: the clerk's 待办 no longer counts it, its buttons say so.
+    await daily(office, bot, date(2026, 12, 10))
+    assert await drafts_of(office, task) == [("reminder", "lapsed")]
+    todo = await clerk.wait_for(text_contains="12月10日 待办")
+    assert "1项反馈等待审核" in todo.text and "草稿" not in todo.text
+    on(office, date(2026, 12, 10), 10)
+    press = await clerk.press("签发", message=draft)
+    assert "情况已有变化" in (await clerk.wait_for_answer(press)).answer_text
+    assert await slip_count(office, task, SlipType.REMINDER) == 0
