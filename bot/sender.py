@@ -3,8 +3,10 @@
 The pace (at most 30 messages a second overall and one a second per chat) is the bot's
 ``ChatPacer``, shared with the handlers' direct replies; the sender skips a chat whose slot
 has not come yet and keeps each chat's messages in order. ``RetryAfter`` pauses that chat (not everything);
-network errors and 5xx are retried with backoff; a 400 is recorded as failed with Telegram's
-description; a 403 marks the person unreachable and tells whoever sent them the slip.
+network errors and 5xx are retried with growing backoff (at most ten minutes apart) for three
+days, so an outage of the network or of Telegram delays messages but loses none; a 400 is
+recorded as failed with Telegram's description; a 403 marks the person unreachable and tells
+whoever sent them the slip.
 
 A row is marked ``sending`` in its own transaction before the request, and ``sent`` after:
 after a crash a ``sending`` row is sent again, so a message may come twice, never not at all.
@@ -36,7 +38,8 @@ log = logging.getLogger(__name__)
 # do_api_request takes; PTB's nudge towards the typed methods does not apply here.
 warnings.filterwarnings("ignore", message=r"Please use 'Bot\.", category=PTBUserWarning)
 
-MAX_ATTEMPTS = 8
+PATIENCE = timedelta(days=3)
+"""How long a message is retried after network errors or 5xx answers, from when it was queued."""
 IDLE_POLL = 1.0
 """Seconds between looks at an empty outbox: one indexed query a second."""
 SCOPED_METHODS = {"setMyCommands", "deleteMyCommands"}
@@ -152,7 +155,8 @@ class Sender:
             async with self.office.db.transaction() as conn:
                 await outbox.mark_failed(conn, row.id, exc.message)
         except (NetworkError, TelegramError) as exc:
-            if row.attempts + 1 >= MAX_ATTEMPTS:
+            if self.office.now() - row.created_at >= PATIENCE:
+                log.error("outbox %s to chat %s given up after %s attempts: %s", row.id, row.chat_id, row.attempts + 1, exc)
                 async with self.office.db.transaction() as conn:
                     await outbox.mark_failed(conn, row.id, str(exc))
             else:

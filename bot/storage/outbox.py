@@ -30,6 +30,8 @@ class OutboxMessage:
     slip_id: int | None
     purpose: str
     attempts: int
+    created_at: datetime
+    """When the change that caused it was made."""
 
 
 async def enqueue(
@@ -56,7 +58,7 @@ async def enqueue(
 def _message(row: aiosqlite.Row) -> OutboxMessage:
     return OutboxMessage(
         row["id"], row["chat_id"], row["method"], json.loads(row["payload"]), row["person_id"],
-        row["task_id"], row["slip_id"], row["purpose"], row["attempts"],
+        row["task_id"], row["slip_id"], row["purpose"], row["attempts"], datetime.fromisoformat(row["created_at"]),
     )
 
 

@@ -3,7 +3,7 @@
 At most 30 messages/s overall and 1/s per chat, and the emulator answers 429 to anything
 faster; ``RetryAfter`` pauses only its chat; a user who blocked the bot is recorded and the
 issuer told; a message Telegram refuses is recorded with Telegram's words and the rest go on;
-network errors are retried with growing backoff; SIGTERM loses nothing.
+network errors are retried with growing backoff for three days; SIGTERM loses nothing.
 """
 
 from __future__ import annotations
@@ -297,6 +297,17 @@ async def test_network_errors_back_off_and_the_rows_go_once_the_server_is_back(t
             texts = [m.text for m in server.state.find_chat(chat).messages.values()]
         assert texts == ["第一条", "第二条"]
         assert await statuses(office) == {"sent": 2}
+
+        # The server gone for good: a message is retried for three days, then given up.
+        third = await queue(office, chat, "第三条")
+        for waited in (timedelta(hours=71), timedelta(hours=1, seconds=1)):
+            attempts = (await row(office, third))["attempts"]
+            shift[0] += waited
+            while (await row(office, third))["attempts"] == attempts:
+                await asyncio.sleep(min(await sender.drain_once(), 1.1))
+        given_up = await row(office, third)
+        assert given_up["status"] == "failed" and "connect" in given_up["last_error"].lower()
+        assert given_up["attempts"] == 2, "retried at 71 hours, given up at 72"
     finally:
         await request.shutdown()
         await office.db.close()
