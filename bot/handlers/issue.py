@@ -191,6 +191,17 @@ async def _settle(update: Update) -> None:
             pass
 
 
+async def _next_question(update: Update, context: DubanContext, dialog: Dialog) -> int:
+    """After a button answer: the next question first, then the answered keyboard comes off.
+
+    The question is what the person waits for. Both go to the same chat, one a second, so
+    the tidy-up runs in the background and takes the next turn instead of delaying the question.
+    """
+    step = await _advance(update, context, dialog)
+    context.application.create_task(_settle(update), update=update, name="issue-settle")
+    return step
+
+
 # --------------------------------------------------------------------------- entry
 
 
@@ -315,8 +326,7 @@ async def source_chosen(update: Update, context: DubanContext) -> int | None:
     assert update.callback_query is not None
     await update.callback_query.answer()
     dialog.source = source
-    await _settle(update)
-    return await _advance(update, context, dialog)
+    return await _next_question(update, context, dialog)
 
 
 async def _units_question(context: DubanContext, dialog: Dialog) -> tuple[str, list[list[tuple[str, str]]]]:
@@ -393,8 +403,7 @@ async def units_done(update: Update, context: DubanContext) -> int | None:
     dialog.units_done = True
     dialog.pending_units = list(dialog.unit_ids)
     dialog.responsible = {}
-    await _settle(update)
-    return await _advance(update, context, dialog)
+    return await _next_question(update, context, dialog)
 
 
 async def responsible_chosen(update: Update, context: DubanContext) -> int | None:
@@ -411,8 +420,7 @@ async def responsible_chosen(update: Update, context: DubanContext) -> int | Non
     if person_id and any(m.id == person_id for m in members):
         dialog.responsible[unit_id] = person_id
     dialog.pending_units.pop(0)
-    await _settle(update)
-    return await _advance(update, context, dialog)
+    return await _next_question(update, context, dialog)
 
 
 async def period_chosen(update: Update, context: DubanContext) -> int | None:
@@ -424,8 +432,7 @@ async def period_chosen(update: Update, context: DubanContext) -> int | None:
     if not value.isdigit() or int(value) not in PERIOD_CHOICES:
         return None
     dialog.period_days = int(value)
-    await _settle(update)
-    return await _advance(update, context, dialog)
+    return await _next_question(update, context, dialog)
 
 
 async def period_typed(update: Update, context: DubanContext) -> int | None:
@@ -449,8 +456,7 @@ async def special_chosen(update: Update, context: DubanContext) -> int | None:
         return None
     dialog, value = pressed
     dialog.special = value == "1"
-    await _settle(update)
-    return await _advance(update, context, dialog)
+    return await _next_question(update, context, dialog)
 
 
 async def attachment_sent(update: Update, context: DubanContext) -> int | None:
@@ -476,8 +482,7 @@ async def attachment_skipped(update: Update, context: DubanContext) -> int | Non
     dialog, _ = pressed
     dialog.attachment = None
     dialog.attachment_done = True
-    await _settle(update)
-    return await _advance(update, context, dialog)
+    return await _next_question(update, context, dialog)
 
 
 # --------------------------------------------------------------------------- preview and signing
@@ -588,8 +593,7 @@ async def edit_field(update: Update, context: DubanContext) -> int | None:
     if value not in EDITABLE:
         return None
     dialog.clear(value)
-    await _settle(update)
-    return await _advance(update, context, dialog)
+    return await _next_question(update, context, dialog)
 
 
 async def cancel_button(update: Update, context: DubanContext) -> int | None:
