@@ -120,9 +120,9 @@ class IssueForm:
     lines: Mapping[str, tuple[int, str]] = field(default_factory=dict)
     """Where each field was written (line number, the line), so a later check can name it."""
 
-    def problem(self, code: str, name: str, **details: object) -> FormProblem:
-        """A problem found after parsing (an unknown unit, a person not in it) on ``name``'s line."""
-        number, text = self.lines.get(name, (None, ""))
+    def problem(self, code: str, field: str, /, **details: object) -> FormProblem:
+        """A problem found after parsing (an unknown unit, a person not in it) on ``field``'s line."""
+        number, text = self.lines.get(field, (None, ""))
         return FormProblem(code, details, number, text)
 
 

@@ -7,7 +7,6 @@ import asyncio
 import sys
 from datetime import date, datetime, time
 from decimal import Decimal
-from pathlib import Path
 
 from bot.domain.scores import ScoreRules, ranking
 from bot.domain.tasks import EscalationStage, SourceType

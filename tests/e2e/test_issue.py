@@ -114,6 +114,10 @@ async def test_one_message_form_with_a_bad_line_issues_nothing(city, office, emu
     await clerk.send(f"/new\n事项：{TITLE}\n依据：{BASIS}\n单位：住建局\n期限：昨天")
     refusal = await clerk.wait_for(text_contains="未签发")
     assert "缺少「要求」一行" in refusal.text and "第5行「期限：昨天」" in refusal.text
+    # A 责任人 who is not in the chosen unit.
+    await clerk.send(f"/new\n事项：{TITLE}\n要求：{REQUIREMENTS}\n依据：{BASIS}\n单位：住建局\n期限：7天\n责任人：张交通")
+    refusal = await clerk.wait_for(text_contains="未签发")
+    assert "第7行「责任人：张交通」" in refusal.text and "「张交通」不是所选责任单位的人员。可选：李住建" in refusal.text
     await wait_idle(emulator.state)
     assert await task_count(office) == 0
     assert city["zhujian"].last_message().text.startswith("✅ 绑定成功")

@@ -15,7 +15,11 @@ import pytest
 from bot.domain.scores import ScoreCategory
 from bot.services import scoring
 from bot.services.scoring import Entry
-from tests.e2e.test_permissions import NOT_ALLOWED, ROLES, STRANGER, World, snapshot, world  # noqa: F401
+from tests.e2e import test_permissions
+from tests.e2e.test_permissions import NOT_ALLOWED, ROLES, STRANGER, World, snapshot
+
+world = test_permissions.world
+"""The people of every role (the fixture of ``test_permissions``)."""
 
 RECORDS = {
     "/meeting 全市防汛工作会议 2026-01-05 住建局 迟到": {"clerk", "supervisor"},
