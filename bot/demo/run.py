@@ -72,6 +72,7 @@ async def running_demo(
         # The 下一天 button drives the daily check; the 09:00 job would run it on the real date.
         application = build_application(office, schedule=False)
         calendar = DemoCalendar(office, application.bot_data["sender"])
+        server.state.clock = lambda: office.now().timestamp()  # messages are dated on the demo's day
         try:
             people = await seed(office, office.now())
             await start_bot(application, poll_timeout=10)

@@ -14,7 +14,8 @@ GET    /                     the page (``static/index.html``)
 GET    /_demo/static/{name}  its script and style sheet
 GET    /_demo/people         everyone in the demo: user/chat id, name, roles (from the
                              database), unit or section, their command menu
-GET    /_demo/calendar       ``{"date": "YYYY-MM-DD"}``: the demo's date
+GET    /_demo/calendar       ``{"date": "YYYY-MM-DD", "timezone": "Asia/Shanghai"}``: the demo's
+                             date, and the office's time zone the page shows times in
 POST   /_demo/next-day       moves the demo a day on and runs that day's check →
                              ``{"date", "steps": [{"label", "count"}]}``
 ====== ===================== ==========================================================
@@ -133,7 +134,8 @@ class DemoPage:
 
     async def get_calendar(self, request: web.Request) -> web.Response:
         """The demo's date."""
-        return json_response({"ok": True, "result": {"date": self.calendar.today.isoformat()}})
+        timezone = self.calendar.office.settings.timezone.key
+        return json_response({"ok": True, "result": {"date": self.calendar.today.isoformat(), "timezone": timezone}})
 
     async def next_day(self, request: web.Request) -> web.Response:
         """Tomorrow: run its daily check, say what it did."""

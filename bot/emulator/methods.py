@@ -16,7 +16,7 @@ from bot.emulator import errors
 from bot.emulator.errors import ApiError, bad_request, forbidden
 from bot.emulator.html_entities import HtmlParseError, parse_html
 from bot.emulator.media import image_size
-from bot.emulator.models import Chat, StoredFile, StoredMessage, Upload, now
+from bot.emulator.models import Chat, StoredFile, StoredMessage, Upload
 from bot.emulator.rules import FloodControl, Rules
 from bot.emulator.state import EmulatorState, Webhook
 
@@ -327,7 +327,7 @@ async def edit_message_text(m: BotMethods, p: dict[str, Any]) -> Any:
     unchanged = text == message.text and entities == message.entities and _same_markup(markup, message.reply_markup)
     if unchanged and m.rules.not_modified:
         raise bad_request(errors.NOT_MODIFIED)
-    message.text, message.entities, message.reply_markup, message.edit_date = text, entities, markup, now()
+    message.text, message.entities, message.reply_markup, message.edit_date = text, entities, markup, m.state.now()
     m.state.bot_event(message)
     return message.to_api()
 

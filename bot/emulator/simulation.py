@@ -13,7 +13,7 @@ from typing import Any
 
 from bot.emulator.html_entities import utf16_len
 from bot.emulator.media import image_size
-from bot.emulator.models import CallbackRecord, Chat, SimUser, StoredMessage, now
+from bot.emulator.models import CallbackRecord, Chat, SimUser, StoredMessage
 from bot.emulator.state import EmulatorState
 
 _COMMAND_RE = re.compile(r"(?<![\w/])/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,32})?")
@@ -94,7 +94,7 @@ def edit_text(state: EmulatorState, user: SimUser, message: StoredMessage, text:
     """Edits one of the user's own text messages (an ``edited_message`` Update)."""
     if message.sender is not user or message.text is None:
         raise SimulationError("users can only edit their own text messages")
-    message.text, message.entities, message.edit_date = text, command_entities(text), now()
+    message.text, message.entities, message.edit_date = text, command_entities(text), state.now()
     state.touch(message.chat)
     state.push_update("edited_message", message.to_api())
     return message
@@ -103,8 +103,9 @@ def edit_text(state: EmulatorState, user: SimUser, message: StoredMessage, text:
 def find_button_message(chat: Chat, label: str) -> StoredMessage:
     """The latest live bot message in ``chat`` with an inline button labelled ``label``."""
     for message in reversed(chat.log):
-        live_bot_message = isinstance(message, StoredMessage) and message.from_bot and not message.deleted
-        if live_bot_message and message.find_button(label):
+        if not isinstance(message, StoredMessage) or not message.from_bot or message.deleted:
+            continue
+        if message.find_button(label):
             return message
     raise SimulationError(f"no message in chat {chat.id} has a button {label!r}")
 

@@ -13,9 +13,10 @@ import secrets
 import time
 from collections import deque
 from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any
 
-from bot.emulator.models import CallbackRecord, Chat, SimUser, StoredFile, StoredMessage, now
+from bot.emulator.models import CallbackRecord, Chat, SimUser, StoredFile, StoredMessage
 
 #: Update types delivered when ``allowed_updates`` is empty or was never given.
 DEFAULT_UPDATE_TYPES = frozenset(
@@ -97,6 +98,8 @@ class EmulatorState:
         self.allowed_updates: frozenset[str] = DEFAULT_UPDATE_TYPES
         self.webhook: Webhook | None = None
         self.seq = 0  #: global change counter; chat.version holds the last value touching it
+        self.clock: Callable[[], float] = time.time
+        """Telegram's clock (Unix seconds) for message dates; the demo lives on its own date."""
         self.closing = False
         self.updates_signal = Signal()
         self.changes_signal = Signal()
@@ -105,6 +108,10 @@ class EmulatorState:
         self._group_ids = itertools.count(1)
         self._file_ids = itertools.count(1)
         self._callback_ids = itertools.count(1)
+
+    def now(self) -> int:
+        """Unix time in whole seconds by ``clock``: the date of a message or an edit."""
+        return int(self.clock())
 
     # ----------------------------------------------------------------- users and chats
 
@@ -145,7 +152,7 @@ class EmulatorState:
 
     def add_message(self, chat: Chat, sender: SimUser, **content: Any) -> StoredMessage:
         """Appends a message to ``chat`` (ids are per chat, like Telegram's private chats)."""
-        message = StoredMessage(chat=chat, message_id=chat.next_message_id, sender=sender, date=now(), **content)
+        message = StoredMessage(chat=chat, message_id=chat.next_message_id, sender=sender, date=self.now(), **content)
         chat.next_message_id += 1
         chat.messages[message.message_id] = message
         chat.log.append(message)

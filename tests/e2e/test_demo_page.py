@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import AsyncIterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -142,3 +143,17 @@ async def test_next_day_button_moves_the_demo_date(page: Any, demo: Demo) -> Non
     assert demo.calendar.today == demo.office.now().date()
     day = demo.calendar.today
     await expect(date).to_contain_text(f"{day.year}年{day.month}月{day.day}日")
+
+    # The day's 督办日报 reaches 政务监督室 dated on the demo's day, under that day's divider,
+    # at the office's time of day whatever the browser's time zone.
+    await be(page, "赵文博")
+    report = bot_message(page, "督办日报").last
+    await expect(report).to_contain_text(f"{day.year}年{day.month}月{day.day}日")
+    divider = page.locator(".day", has_text=f"{day.year}年{day.month}月{day.day}日")
+    await expect(divider).to_have_count(1)
+    assert await divider.evaluate("(d, r) => Boolean(d.compareDocumentPosition(r) & Node.DOCUMENT_POSITION_FOLLOWING)", await report.element_handle())
+    chat = next(c for c in demo.server.state.chats.values() if c.user is not None and c.user.first_name == "赵文博")
+    stored = [m for m in chat.messages.values() if m.text and "督办日报" in m.text][-1]
+    shown_at = datetime.fromtimestamp(stored.date, demo.office.settings.timezone)
+    assert shown_at.date() == day
+    await expect(report.locator(".meta")).to_have_text(shown_at.strftime("%H:%M"))

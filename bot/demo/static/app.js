@@ -28,6 +28,7 @@ const state = {
   drafts: new Map(),      // chat id -> unsent text, kept per chat as Telegram does
   globalVersion: -1,
   offline: false,
+  timeZone: "Asia/Shanghai", // the office's, from /_demo/calendar: times read as in the office
 };
 
 // ------------------------------------------------------------------ server
@@ -90,9 +91,22 @@ function formatDate(iso) {
   return `${y}年${m}月${d}日 周${weekday}`;
 }
 
+function officeParts(unix) {
+  const format = new Intl.DateTimeFormat("en-CA", {
+    timeZone: state.timeZone, year: "numeric", month: "2-digit", day: "2-digit",
+    hour: "2-digit", minute: "2-digit", hourCycle: "h23",
+  });
+  return Object.fromEntries(format.formatToParts(new Date(unix * 1000)).map((p) => [p.type, p.value]));
+}
+
 function formatTime(unix) {
-  const t = new Date(unix * 1000);
-  return `${String(t.getHours()).padStart(2, "0")}:${String(t.getMinutes()).padStart(2, "0")}`;
+  const t = officeParts(unix);
+  return `${t.hour}:${t.minute}`;
+}
+
+function officeDay(unix) {
+  const t = officeParts(unix);
+  return `${t.year}-${t.month}-${t.day}`;
 }
 
 function formatSize(bytes) {
@@ -267,7 +281,15 @@ function renderChat(transcript, jump) {
   const nearBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 80;
   const messages = transcript.entries.filter((e) => e.kind === "message" && !e.deleted);
   const byId = new Map(messages.map((m) => [m.message_id, m]));
-  const nodes = messages.map((m) => messageNode(m, byId));
+  const nodes = [];
+  let day = null;
+  for (const m of messages) {
+    if (officeDay(m.date) !== day) {
+      day = officeDay(m.date);
+      nodes.push(el("div", "day", formatDate(day)));
+    }
+    nodes.push(messageNode(m, byId));
+  }
   box.replaceChildren(...(nodes.length ? nodes : [el("p", "empty", "还没有消息。")]));
   for (const entry of transcript.entries) {
     if (entry.kind === "callback" && entry.answered && state.pendingPresses.has(entry.id)) {
@@ -484,6 +506,13 @@ async function nextDay() {
 
 async function refreshCalendar() {
   const calendar = await call("GET", "/_demo/calendar");
+  if (calendar.timezone && calendar.timezone !== state.timeZone) {
+    state.timeZone = calendar.timezone;
+    if (state.current) {
+      const transcript = state.transcripts.get(state.current.chat_id);
+      if (transcript) renderChat(transcript, false);
+    }
+  }
   $("demo-date").textContent = formatDate(calendar.date);
 }
 
