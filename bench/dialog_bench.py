@@ -29,8 +29,6 @@ from bot.app import build_application, start_bot, stop_bot  # noqa: E402
 from bot.config import Secret, Settings  # noqa: E402
 from bot.domain.org import Role, UnitKind  # noqa: E402
 from bot.emulator import EmulatorServer, Rules, Simulator  # noqa: E402
-from bot.emulator.errors import ApiError  # noqa: E402
-from bot.emulator.rules import FloodControl  # noqa: E402
 from bot.services import onboarding  # noqa: E402
 from bot.services.context import Office  # noqa: E402
 from bot.storage import org  # noqa: E402
@@ -51,27 +49,10 @@ STEPS = (
 )
 
 
-class CountingFloodControl(FloodControl):
-    """The emulator's flood control, counting the 429s it answers."""
-
-    def __init__(self, rules: Rules) -> None:
-        super().__init__(rules)
-        self.refused = 0
-
-    def check(self, chat_id: int) -> None:
-        try:
-            super().check(chat_id)
-        except ApiError:
-            self.refused += 1
-            raise
-
-
 async def bench(walks: int, think: float) -> tuple[dict[str, list[float]], int]:
     """Seconds from each answer to the next question, per step; and the 429s answered."""
     waits: dict[str, list[float]] = {answer: [] for _, answer, _ in STEPS}
     async with EmulatorServer(rules=Rules()) as server:
-        flood = CountingFloodControl(server.rules)
-        server.methods.flood = flood
         with tempfile.TemporaryDirectory() as folder:
             settings = Settings(
                 token=Secret(server.token), api_url=server.url, db_path=Path(folder) / "duban.db",
@@ -107,7 +88,7 @@ async def bench(walks: int, think: float) -> tuple[dict[str, list[float]], int]:
             finally:
                 await stop_bot(application)
                 await office.db.close()
-    return waits, flood.refused
+    return waits, server.methods.flood.refused
 
 
 def main() -> None:

@@ -122,6 +122,8 @@ class FloodControl:
         self._clock = clock
         self._last_by_chat: dict[int, float] = {}
         self._recent: deque[float] = deque()
+        self.refused = 0
+        """How many 429s it has answered: what a test or a benchmark of pacing looks at."""
 
     def check(self, chat_id: int) -> None:
         """Records a message to ``chat_id`` or raises if it would exceed a limit.
@@ -135,10 +137,12 @@ class FloodControl:
         last = self._last_by_chat.get(chat_id)
         interval = self._rules.per_chat_interval
         if last is not None and now - last < interval:
+            self.refused += 1
             raise _retry(interval - (now - last))
         while self._recent and now - self._recent[0] >= 1.0:
             self._recent.popleft()
         if len(self._recent) >= self._rules.global_per_second:
+            self.refused += 1
             raise _retry(1.0 - (now - self._recent[0]))
         self._last_by_chat[chat_id] = now
         self._recent.append(now)

@@ -12,7 +12,7 @@ from bot.domain.org import Role
 from bot.emulator import EmulatorServer
 from bot.emulator.rules import Rules
 from tests.e2e.conftest import Organisation
-from tests.e2e.test_sender import CountingFloodControl, refused
+from tests.e2e.test_sender import refused
 from tests.e2e.test_slip_actions import issue
 
 
@@ -20,7 +20,6 @@ from tests.e2e.test_slip_actions import issue
 async def emulator() -> AsyncIterator[EmulatorServer]:
     """Telegram's limits on: one message a second per chat, 429s counted."""
     async with EmulatorServer(rules=Rules()) as server:
-        server.methods.flood = CountingFloodControl(server.rules)
         yield server
 
 

@@ -28,8 +28,7 @@ from bot.config import Secret, Settings
 from bot.domain.org import Role, UnitKind
 from bot.domain.tasks import SourceType
 from bot.emulator import EmulatorServer, Simulator
-from bot.emulator.errors import ApiError
-from bot.emulator.rules import FloodControl, Rules
+from bot.emulator.rules import Rules
 from bot.pacing import ChatPacer
 from bot.sender import Sender, paced_bot
 from bot.services import onboarding
@@ -39,34 +38,16 @@ from bot.storage import outbox
 from bot.texts import plain
 
 
-class CountingFloodControl(FloodControl):
-    """The emulator's flood control, counting the 429s it answers (the emulator keeps no count)."""
-
-    def __init__(self, rules: Rules) -> None:
-        super().__init__(rules)
-        self.refused = 0
-
-    def check(self, chat_id: int) -> None:
-        try:
-            super().check(chat_id)
-        except ApiError:
-            self.refused += 1
-            raise
-
-
 @pytest.fixture
 async def emulator() -> AsyncIterator[EmulatorServer]:
     """The emulator with every Telegram rule on, flood control included (``Rules()``)."""
     async with EmulatorServer(rules=Rules()) as server:
-        server.methods.flood = CountingFloodControl(server.rules)
         yield server
 
 
 def refused(server: EmulatorServer) -> int:
     """How many 429s the emulator has answered."""
-    flood = server.methods.flood
-    assert isinstance(flood, CountingFloodControl)
-    return flood.refused
+    return server.methods.flood.refused
 
 
 @pytest.fixture
