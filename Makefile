@@ -16,6 +16,8 @@ system-deps:
 	bash scripts/system-deps.sh
 
 test: setup system-deps
+	$(BIN)/ruff check bot tests bench
+	$(BIN)/mypy bot
 	$(BIN)/python -m pytest -q
 
 demo: setup

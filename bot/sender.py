@@ -20,7 +20,7 @@ import time
 import warnings
 from datetime import timedelta
 
-from telegram import Bot, Message
+from telegram import Message
 from telegram.ext import ExtBot
 from telegram.request import BaseRequest
 from telegram.warnings import PTBUserWarning
@@ -52,7 +52,7 @@ BATCH = 200
 class Sender:
     """Drains the outbox; ``wake()`` after a transaction that queued messages."""
 
-    def __init__(self, office: Office, bot: Bot, pacer: ChatPacer) -> None:
+    def __init__(self, office: Office, bot: ExtBot[int], pacer: ChatPacer) -> None:
         self.office = office
         self.bot = bot
         self.pacer = pacer
@@ -174,7 +174,7 @@ class Sender:
             await outbox.retry_later(conn, row.id, self.office.now() + delay, error)
 
 
-def paced_bot(token: str, base_url: str, pacer: ChatPacer, request: BaseRequest | None = None) -> ExtBot[None]:
+def paced_bot(token: str, base_url: str, pacer: ChatPacer, request: BaseRequest | None = None) -> ExtBot[int]:
     """A Bot API client going through ``pacer`` — for a sender outside the Application."""
     return ExtBot(token, base_url=base_url, rate_limiter=pacer, request=request)
 

@@ -24,7 +24,7 @@ class SlipType(StrEnum):
     """督办通知单 (附件3): still not done after the 催办单; issued by 政务监督室; −0.5."""
 
     @property
-    def title(self) -> str:
+    def title(self) -> str:  # type: ignore[override]  # shadows str.title on purpose: templates read type.title
         """The document's name as the notice writes it (without the organisation)."""
         return _TITLES[self]
 

@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from bot.sender import Sender
 
 
-class DubanContext(CallbackContext[ExtBot[None], dict, dict, dict]):  # type: ignore[type-arg]
+class DubanContext(CallbackContext[ExtBot[int], dict, dict, dict]):  # type: ignore[type-arg]
     """``context.office`` and ``context.sender`` instead of ``bot_data[...]`` look-ups."""
 
     def __init__(self, application: Application, chat_id: int | None = None, user_id: int | None = None) -> None:  # type: ignore[type-arg]

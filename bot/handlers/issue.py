@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import secrets
 import warnings
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import timedelta
 from enum import IntEnum
@@ -136,7 +136,7 @@ class Dialog:
             self.attachment_done = False
 
 
-Callback = Callable[[Update, DubanContext], Awaitable[object]]
+Callback = Callable[[Update, DubanContext], Coroutine[Any, Any, object]]
 
 
 def _final(callback: Callback) -> Callback:

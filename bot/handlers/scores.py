@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import secrets
 import warnings
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import IntEnum
@@ -87,7 +87,7 @@ class Dialog:
         return f"{PREFIX}:{self.id}:{action}:{value}"
 
 
-Callback = Callable[[Update, DubanContext], Awaitable[Any]]
+Callback = Callable[[Update, DubanContext], Coroutine[Any, Any, Any]]
 
 
 def _final(callback: Callback) -> Callback:

@@ -6,6 +6,7 @@ from telegram import Update
 from telegram.ext import Application, CommandHandler, filters
 
 from bot.domain.errors import DomainError
+from bot.domain.org import Person
 from bot.handlers.common import current_person, refuse, reply
 from bot.handlers.context import DubanContext
 from bot.handlers.menu import commands_for, queue_menu
@@ -26,14 +27,14 @@ async def start(update: Update, context: DubanContext) -> None:
         office = context.office
         now = office.now()
         try:
-            person = await onboarding.redeem_invite(office, code, update.effective_user.id, now)
+            bound = await onboarding.redeem_invite(office, code, update.effective_user.id, now)
         except DomainError as exc:
             await refuse(update, exc)
             return
         async with office.db.transaction() as conn:
-            await queue_menu(conn, person, update.effective_user.id, now, context.implemented)
+            await queue_menu(conn, bound, update.effective_user.id, now, context.implemented)
         context.sender.wake()
-        await reply(update, "start/bound", person=person, roles=_role_names(person), commands=commands_for(person, context.implemented))
+        await reply(update, "start/bound", person=bound, roles=_role_names(bound), commands=commands_for(bound, context.implemented))
         return
     person = await current_person(update, context)
     if person is None:
@@ -51,9 +52,8 @@ async def help_command(update: Update, context: DubanContext) -> None:
     await reply(update, "start/help", person=person, commands=commands_for(person, context.implemented))
 
 
-def _role_names(person: object) -> list[str]:
-    roles = getattr(person, "roles", frozenset())
-    return [label("roles", r.value) for r in sorted(roles)]
+def _role_names(person: Person) -> list[str]:
+    return [label("roles", r.value) for r in sorted(person.roles)]
 
 
 COMMANDS = ("start", "help")

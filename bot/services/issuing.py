@@ -125,7 +125,8 @@ async def issue_assignment(office: Office, draft: AssignmentDraft, issuer: Perso
                 conn, "assignment_issued", now, task_id=task.id, actor_id=issuer.id,
                 number=number.full, unit=unit.name, deadline=deadline.isoformat(),
             )
-            delivered, unreachable = [], []
+            delivered: list[str] = []
+            unreachable: list[str] = []
             for member in members:
                 ok = await send(
                     conn, member, message(text, slip_keyboard(task)), now,

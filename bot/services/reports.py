@@ -57,6 +57,7 @@ async def section_analysis(conn: aiosqlite.Connection, section_id: int, period: 
         (start, end, start, end, (period.end + timedelta(days=1)).isoformat(), section_id),
     ) as cur:
         row = await cur.fetchone()
+    assert row is not None  # an aggregate without GROUP BY always returns one row
     counts: dict[ScoreCategory, int] = defaultdict(int)
     points: dict[ScoreCategory, object] = {}
     from decimal import Decimal
@@ -143,7 +144,9 @@ async def consolidate_if_due(office: Office, today: date, now: datetime, key: st
         async with conn.execute(
             "SELECT count(*) FROM monthly_reviews WHERE period = ? AND reviewed_at IS NULL", (key,)
         ) as cur:
-            waiting = (await cur.fetchone())[0]
+            counted = await cur.fetchone()
+        assert counted is not None  # count(*) always returns one row
+        waiting = counted[0]
         started = datetime.fromisoformat(row["started_at"]).date()
         if waiting and today < started + timedelta(days=office.settings.review_wait_days):
             return False

@@ -20,6 +20,7 @@ matplotlib.use("Agg")
 from matplotlib import font_manager  # noqa: E402
 from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from bot.domain.errors import DomainError  # noqa: E402
 
@@ -83,7 +84,7 @@ def board_png(rows: Sequence[BoardRow], title: str, legend: tuple[str, str, str]
     figure = Figure(figsize=(9, height))
     axes = figure.add_subplot()
     for text in (axes.title, axes.xaxis.label):
-        text.set_family(family)
+        text.set_fontfamily(family)
     axes.set_title(title, fontfamily=family, fontsize=13)
     if not shown:
         axes.text(0.5, 0.5, empty_text, ha="center", va="center", fontfamily=family, fontsize=12, transform=axes.transAxes)
@@ -101,7 +102,7 @@ def board_png(rows: Sequence[BoardRow], title: str, legend: tuple[str, str, str]
                           va="center", color="white", fontsize=9, fontweight="bold")
         left = [a + b for a, b in zip(left, widths)]
     axes.set_yticks(range(len(shown)), names, fontfamily=family, fontsize=10)
-    axes.xaxis.get_major_locator().set_params(integer=True)
+    axes.xaxis.set_major_locator(MaxNLocator(integer=True))  # counts: whole numbers only
     axes.legend(prop={"family": family, "size": 9}, loc="lower right", ncols=3, bbox_to_anchor=(1, 1.0), frameon=False)
     axes.spines[["top", "right"]].set_visible(False)
     figure.tight_layout()

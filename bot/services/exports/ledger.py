@@ -16,7 +16,7 @@ from datetime import date
 
 import aiosqlite
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -120,7 +120,7 @@ def _where(scope: queries.Scope, flt: LedgerFilter, today: date) -> tuple[str, l
     return " AND ".join(where), args
 
 
-def _header(ws: Worksheet, headings: list[str]) -> list[WriteOnlyCell]:
+def _header(ws: Worksheet, headings: list[str]) -> list[Cell]:
     bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDEBF7")
     cells = []
     for heading in headings:
@@ -131,10 +131,11 @@ def _header(ws: Worksheet, headings: list[str]) -> list[WriteOnlyCell]:
     return cells
 
 
-def _date_cell(ws: Worksheet, value: str | None) -> WriteOnlyCell | None:
+def _date_cell(ws: Worksheet, value: str | None) -> Cell | None:
     if not value:
         return None
-    cell = WriteOnlyCell(ws, value=date.fromisoformat(value))
+    cell = WriteOnlyCell(ws)
+    cell.value = date.fromisoformat(value)  # as WriteOnlyCell(ws, value=...) does; its stub omits date
     cell.number_format = DATE_FORMAT
     return cell
 
@@ -154,13 +155,13 @@ async def ledger_workbook(office: Office, person: Person, flt: LedgerFilter, tod
             WHERE {where} ORDER BY s.year, s.seq""",
         args,
     ) as cur:
-        rows = await cur.fetchall()
+        rows = list(await cur.fetchall())
     # Writing 100,000 lines is seconds of CPU: done in a thread, the bot keeps answering.
     data = await asyncio.to_thread(_write, rows, units, sections, flt.special)
     return data, len(rows)
 
 
-def _write(rows: list, units: dict[int, str], sections: dict[int, str], special_sheet: bool) -> bytes:
+def _write(rows: list[aiosqlite.Row], units: dict[int, str], sections: dict[int, str], special_sheet: bool) -> bytes:
     book = Workbook(write_only=True)
     ws = book.create_sheet(label("exports", "special_sheet" if special_sheet else "ledger_sheet"))
     for index, (_, width) in enumerate(COLUMNS, start=1):

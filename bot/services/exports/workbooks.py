@@ -13,6 +13,7 @@ from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 
 from bot.domain.scores import ScoreCategory
 from bot.services.scoring import ScoreTable
@@ -25,7 +26,7 @@ CATEGORIES = tuple(ScoreCategory)
 def report_workbook(table: ScoreTable, title: str, *, annual: bool = False) -> bytes:
     """The 通报 (or, with ``annual``, the year-end ranking) as .xlsx bytes."""
     book = Workbook()
-    ws = book.active
+    ws: Worksheet = book.worksheets[0]  # a new workbook's one sheet, its active one
     ws.title = label("exports", "ranking_sheet" if annual else "report_sheet")
     headings = [label("exports", "rank"), label("exports", "unit")]
     headings += [label("score_category", c.value) for c in CATEGORIES]
