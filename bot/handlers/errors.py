@@ -1,11 +1,16 @@
-"""The one global error handler: log with the traceback, tell the user something short."""
+"""The one global error handler: log with the traceback, tell the user something short.
+
+A handler lets a ``DomainError`` (a refused action: bad input, no right, a stale button) rise
+to here: it is answered with what to do instead, and the update goes no further, so no later
+handler group (the "not understood" catch-all) answers it a second time.
+"""
 
 from __future__ import annotations
 
 import logging
 
 from telegram import Update
-from telegram.ext import Application
+from telegram.ext import Application, ApplicationHandlerStop
 
 from bot.domain.errors import DomainError
 from bot.handlers.common import refuse
@@ -24,6 +29,7 @@ async def on_error(update: object, context: DubanContext) -> None:
             await refuse(update, error if isinstance(error, DomainError) else DomainError("unexpected"))
         except Exception:  # the chat may be gone; the log above has what matters
             log.warning("could not tell the user about the error", exc_info=True)
+        raise ApplicationHandlerStop
     else:
         log.error("background error", exc_info=error)
 

@@ -95,25 +95,22 @@ async def interview_command(update: Update, context: DubanContext) -> None:
     office = context.office
     today = office.now().date()
     typed = _arguments(update)
-    try:
-        if not typed.strip():
-            await answer(update, context, "escalation/interview_usage", year=today.year, number=None)
-            return
-        task, rest = await _office_task(person, context, typed, today)
-        words = rest.split(maxsplit=1)
-        if not words or _as_date(words[0], today) is not None:
-            await answer(update, context, "escalation/interview_usage", year=today.year, number=task.number)
-            return
-        leader, remainder = words[0], words[1] if len(words) > 1 else ""
-        held_on, note = today, remainder
-        if remainder:
-            first, _, after = remainder.partition(" ")
-            on = _as_date(first, today)
-            if on is not None:
-                held_on, note = on, after
-        await _record_interview(update, context, person, task.id, held_on, leader, note)
-    except DomainError as exc:
-        await refuse(update, exc)
+    if not typed.strip():
+        await answer(update, context, "escalation/interview_usage", year=today.year, number=None)
+        return
+    task, rest = await _office_task(person, context, typed, today)
+    words = rest.split(maxsplit=1)
+    if not words or _as_date(words[0], today) is not None:
+        await answer(update, context, "escalation/interview_usage", year=today.year, number=task.number)
+        return
+    leader, remainder = words[0], words[1] if len(words) > 1 else ""
+    held_on, note = today, remainder
+    if remainder:
+        first, _, after = remainder.partition(" ")
+        on = _as_date(first, today)
+        if on is not None:
+            held_on, note = on, after
+    await _record_interview(update, context, person, task.id, held_on, leader, note)
 
 
 def _as_date(word: str, today: date) -> date | None:
@@ -151,11 +148,7 @@ async def _open_record_dialog(update: Update, context: DubanContext, *, intervie
     person = await bound_person(update, context)
     if person is None:
         return
-    try:
-        task = await _supervised_task(person, context, interview=interview)
-    except DomainError as exc:
-        await refuse(update, exc)
-        return
+    task = await _supervised_task(person, context, interview=interview)
     now = context.office.now()
     await query.answer()
     cancel_button = (label("buttons", "cancel"), DROP)
@@ -244,11 +237,8 @@ async def transfer_command(update: Update, context: DubanContext) -> None:
     if not typed.strip():
         await answer(update, context, "escalation/transfer_usage", year=today.year)
         return
-    try:
-        task, note = await _office_task(person, context, typed, today)
-        await _record_transfer(update, context, person, task.id, note)
-    except DomainError as exc:
-        await refuse(update, exc)
+    task, note = await _office_task(person, context, typed, today)
+    await _record_transfer(update, context, person, task.id, note)
 
 
 async def _record_transfer(update: Update, context: DubanContext, person: Person, task_id: int, note: str) -> None:
@@ -290,11 +280,7 @@ async def remind_button(update: Update, context: DubanContext) -> None:
     if person is None:
         return
     office = context.office
-    try:
-        slip = await escalating.issue_reminder_slip(office, matched_id(context), office.now(), person)
-    except DomainError as exc:
-        await refuse(update, exc)
-        return
+    slip = await escalating.issue_reminder_slip(office, matched_id(context), office.now(), person)
     context.sender.wake()
     await query.answer(short_notice(text("escalation/reminded", slip=slip)))
     await clear_buttons(context, *query_place(update))
@@ -313,14 +299,10 @@ async def draft_button(update: Update, context: DubanContext) -> None:
         return
     office = context.office
     issue = (query.data or "").startswith("dri:")
-    try:
-        if issue:
-            decision = await drafts.issue_draft(office, person, matched_id(context), office.now())
-        else:
-            decision = await drafts.hold_draft(office, person, matched_id(context), office.now())
-    except DomainError as exc:
-        await refuse(update, exc)
-        return
+    if issue:
+        decision = await drafts.issue_draft(office, person, matched_id(context), office.now())
+    else:
+        decision = await drafts.hold_draft(office, person, matched_id(context), office.now())
     template = "drafts/issued" if issue else "drafts/held"
     if issue:
         context.sender.wake()

@@ -9,7 +9,6 @@ from telegram import InputFile, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from bot.domain.errors import DomainError
-from bot.handlers.common import refuse
 from bot.handlers.context import DubanContext
 from bot.handlers.scores import asker, command_text
 from bot.services.exports import ledger, word
@@ -29,11 +28,7 @@ async def ledger_command(update: Update, context: DubanContext) -> None:
         return
     office = context.office
     today = office.now().date()
-    try:
-        flt = await ledger.parse_filter(office.db.reader, person, command_text(update))
-    except DomainError as exc:
-        await refuse(update, exc)
-        return
+    flt = await ledger.parse_filter(office.db.reader, person, command_text(update))
     data, count = await ledger.ledger_workbook(office, person, flt, today)
     shown = [x for x in (flt.unit and flt.unit.name, flt.section and flt.section.name) if x]
     if flt.status:
@@ -51,11 +46,7 @@ async def board_command(update: Update, context: DubanContext) -> None:
     person = await asker(update, context, "board")
     if person is None:
         return
-    try:
-        shown = await board(context.office, person, context.office.now().date())
-    except DomainError as exc:
-        await refuse(update, exc)
-        return
+    shown = await board(context.office, person, context.office.now().date())
     assert update.effective_message is not None
     await update.effective_message.reply_photo(
         InputFile(io.BytesIO(shown.png), filename="board.png"),
@@ -75,13 +66,9 @@ async def word_pressed(update: Update, context: DubanContext) -> None:
     task_id, slip_id = int(match.group(1)), match.group(2)
     conn = context.office.db.reader
     wanted = [int(slip_id)] if slip_id else [s.id for s in await slips.of_task(conn, task_id)]
-    try:
-        documents = [await word.slip_docx(context.office, person, slip_id=s) for s in wanted]
-        if not documents or (slip_id and (await slips.get(conn, int(slip_id))).task_id != task_id):  # type: ignore[union-attr]
-            raise DomainError("slip_docx_unavailable")
-    except DomainError as exc:
-        await refuse(update, exc)
-        return
+    documents = [await word.slip_docx(context.office, person, slip_id=s) for s in wanted]
+    if not documents or (slip_id and (await slips.get(conn, int(slip_id))).task_id != task_id):  # type: ignore[union-attr]
+        raise DomainError("slip_docx_unavailable")
     await query.answer()
     chat = update.effective_chat
     assert chat is not None

@@ -128,12 +128,8 @@ async def extension_button(update: Update, context: DubanContext) -> None:
     if person is None:
         return
     chat_id, message_id = query_place(update)
-    try:
-        target = await slip_lookup.by_task(context.office, matched_id(context), chat_id, message_id)
-        _check_may_request(person, target.task)
-    except DomainError as exc:
-        await refuse(update, exc)
-        return
+    target = await slip_lookup.by_task(context.office, matched_id(context), chat_id, message_id)
+    _check_may_request(person, target.task)
     await query.answer()
     await _open_request(update, context, target.task)
 
@@ -163,24 +159,16 @@ async def extend_command(update: Update, context: DubanContext) -> None:
         lines = await slip_lookup.open_slips(office, person, today)
         await answer(update, context, "extension/usage", lines=lines, year=today.year)
         return
-    try:
-        split = slip_lookup.split_reference(rest, today.year)
-        if split is None:
-            raise await slip_lookup.not_found(office, person, today, "invalid", rest.split()[0])
-        reference, after_number = split
-        target = await slip_lookup.by_parsed_reference(office, person, reference, today, rest)
-        _check_may_request(person, target.task)
-    except DomainError as exc:
-        await refuse(update, exc)
-        return
+    split = slip_lookup.split_reference(rest, today.year)
+    if split is None:
+        raise await slip_lookup.not_found(office, person, today, "invalid", rest.split()[0])
+    reference, after_number = split
+    target = await slip_lookup.by_parsed_reference(office, person, reference, today, rest)
+    _check_may_request(person, target.task)
     if not after_number:
         await _open_request(update, context, target.task)
         return
-    try:
-        period = read_period(after_number, today)
-    except DomainError as exc:
-        await refuse(update, exc)
-        return
+    period = read_period(after_number, today)
     if period is None:
         await answer(update, context, "extension/period_invalid", text=after_number.split()[0][:30], command=True, year=today.year)
         return
@@ -199,11 +187,7 @@ async def request_answer(update: Update, context: DubanContext) -> None:
     if draft.has_period:
         await _submit(update, context, person, draft.task_id, Period(draft.days, draft.until, typed), draft)
         return
-    try:
-        period = read_period(typed, today)
-    except DomainError as exc:
-        await refuse(update, exc)
-        return
+    period = read_period(typed, today)
     if period is None:
         await answer(update, context, "extension/period_invalid", text=typed.split()[0][:30] if typed else "", command=False, year=today.year)
         return
@@ -248,11 +232,7 @@ async def decide_button(update: Update, context: DubanContext) -> None:
         return
     approve = (query.data or "").startswith("exa:")
     office = context.office
-    try:
-        task = await extensions.decide_extension(office, person, matched_id(context), approve, office.now())
-    except DomainError as exc:
-        await refuse(update, exc)
-        return
+    task = await extensions.decide_extension(office, person, matched_id(context), approve, office.now())
     context.sender.wake()
     await query.answer(short_notice(text("extension/decision_made", task=task, approved=approve)))
     await clear_buttons(context, *query_place(update))

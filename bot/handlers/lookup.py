@@ -53,13 +53,9 @@ async def _first_page(update: Update, context: DubanContext, kind: str) -> None:
     if person is None:
         return
     unit_name = " ".join(context.args or ()).strip() or None
-    try:
-        page = await queries.task_page(
-            context.office, person, context.office.now().date(), unit_name=unit_name, overdue=kind == "overdue"
-        )
-    except DomainError as exc:
-        await refuse(update, exc)
-        return
+    page = await queries.task_page(
+        context.office, person, context.office.now().date(), unit_name=unit_name, overdue=kind == "overdue"
+    )
     assert update.effective_message is not None
     await update.effective_message.reply_text(_page_text(kind, page, context), reply_markup=_pager(kind, page))
 
@@ -74,14 +70,10 @@ async def turn_page(update: Update, context: DubanContext) -> None:
     person = await _asker(update, context, kind)
     if person is None:
         return
-    try:
-        page = await queries.task_page(
-            context.office, person, context.office.now().date(), page=number,
-            unit_id=int(unit_id) if unit_id else None, overdue=kind == "overdue",
-        )
-    except DomainError as exc:
-        await refuse(update, exc)
-        return
+    page = await queries.task_page(
+        context.office, person, context.office.now().date(), page=number,
+        unit_id=int(unit_id) if unit_id else None, overdue=kind == "overdue",
+    )
     try:
         await query.edit_message_text(_page_text(kind, page, context), reply_markup=_pager(kind, page))
     except BadRequest as exc:

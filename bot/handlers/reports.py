@@ -9,8 +9,7 @@ import re
 from telegram import InputFile, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
-from bot.domain.errors import DomainError
-from bot.handlers.common import current_person, refuse
+from bot.handlers.common import current_person
 from bot.handlers.context import DubanContext
 from bot.handlers.scores import asker, command_text
 from bot.services import reports, scoring
@@ -47,18 +46,15 @@ async def report_command(update: Update, context: DubanContext) -> None:
         return
     today = context.office.now().date()
     text = command_text(update)
-    try:
-        period = scoring.parse_period(text) if text else reports.month_to_report(today)
-        table = await scoring.table(context.office, period, today)
-        await context.bot.send_chat_action(update.effective_chat.id, "upload_document")  # type: ignore[union-attr]
-        template = "reports/annual" if period.month is None else "reports/ranking"
-        assert update.effective_message is not None
-        await update.effective_message.reply_text(
-            render(template, t=table, lines=table.lines[: reports.REPORT_LINES], pts=format_points)
-        )
-        await _send_files(context, update.effective_chat.id, period)  # type: ignore[union-attr]
-    except DomainError as exc:
-        await refuse(update, exc)
+    period = scoring.parse_period(text) if text else reports.month_to_report(today)
+    table = await scoring.table(context.office, period, today)
+    await context.bot.send_chat_action(update.effective_chat.id, "upload_document")  # type: ignore[union-attr]
+    template = "reports/annual" if period.month is None else "reports/ranking"
+    assert update.effective_message is not None
+    await update.effective_message.reply_text(
+        render(template, t=table, lines=table.lines[: reports.REPORT_LINES], pts=format_points)
+    )
+    await _send_files(context, update.effective_chat.id, period)  # type: ignore[union-attr]
 
 
 async def reviewed_pressed(update: Update, context: DubanContext) -> None:
@@ -70,11 +66,7 @@ async def reviewed_pressed(update: Update, context: DubanContext) -> None:
     person = await asker(update, context, "report")
     if person is None:
         return
-    try:
-        await reports.review(context.office, person, match.group(1), int(match.group(2)), context.office.now())
-    except DomainError as exc:
-        await refuse(update, exc)
-        return
+    await reports.review(context.office, person, match.group(1), int(match.group(2)), context.office.now())
     context.sender.wake()
     await query.answer(plain(render("reports/reviewed")))
     await query.edit_message_reply_markup(None)
@@ -89,11 +81,7 @@ async def publish_pressed(update: Update, context: DubanContext) -> None:
     person = await asker(update, context, "report")
     if person is None:
         return
-    try:
-        await reports.publish(context.office, person, match.group(1), context.office.now())
-    except DomainError as exc:
-        await refuse(update, exc)
-        return
+    await reports.publish(context.office, person, match.group(1), context.office.now())
     context.sender.wake()
     await query.answer(plain(render("reports/published", month=match.group(1))))
     await query.edit_message_reply_markup(None)

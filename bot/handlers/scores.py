@@ -134,18 +134,14 @@ async def _record_line(update: Update, context: DubanContext, person: Person, co
     office = context.office
     units = await org.units(office.db.reader)
     now = office.now()
-    try:
-        if command == "meeting":
-            entries, note, day = _meeting_line(text, units)
-        else:
-            chosen, note = scoring.take_units(text, units)
-            entries, day = [Entry(u.id, CATEGORY_OF[command]) for u in chosen], now.date()
-            if not entries:
-                raise DomainError("score_no_units")
-        events = await scoring.record(office, person, entries, note, day, now)
-    except DomainError as exc:
-        await refuse(update, exc)
-        return
+    if command == "meeting":
+        entries, note, day = _meeting_line(text, units)
+    else:
+        chosen, note = scoring.take_units(text, units)
+        entries, day = [Entry(u.id, CATEGORY_OF[command]) for u in chosen], now.date()
+        if not entries:
+            raise DomainError("score_no_units")
+    events = await scoring.record(office, person, entries, note, day, now)
     context.sender.wake()
     assert update.effective_message is not None
     names = {u.id: u.name for u in units}
@@ -439,13 +435,9 @@ async def void_command(update: Update, context: DubanContext) -> None:
     if not parts or not parts[0].isdigit():
         await refuse(update, DomainError("void_usage"))
         return
-    try:
-        event, unit = await scoring.void_event(
-            context.office, person, int(parts[0]), parts[1] if len(parts) > 1 else "", context.office.now()
-        )
-    except DomainError as exc:
-        await refuse(update, exc)
-        return
+    event, unit = await scoring.void_event(
+        context.office, person, int(parts[0]), parts[1] if len(parts) > 1 else "", context.office.now()
+    )
     context.sender.wake()
     assert update.effective_message is not None
     await update.effective_message.reply_text(_say("scores/voided", event=event, unit=unit))
@@ -463,16 +455,12 @@ async def scores_command(update: Update, context: DubanContext) -> None:
     today = office.now().date()
     period = Period(today.year, today.month)
     words: list[str] = []
-    try:
-        for word in command_text(update).split():
-            if word[:1].isdigit():
-                period = scoring.parse_period(word)
-            else:
-                words.append(word)
-        unit = await _unit_asked(context, person, " ".join(words))
-    except DomainError as exc:
-        await refuse(update, exc)
-        return
+    for word in command_text(update).split():
+        if word[:1].isdigit():
+            period = scoring.parse_period(word)
+        else:
+            words.append(word)
+    unit = await _unit_asked(context, person, " ".join(words))
     assert update.effective_message is not None
     if unit is not None:
         shown = await scoring.of_unit(office, unit.id, period, today)

@@ -145,11 +145,7 @@ async def acknowledge(update: Update, context: DubanContext) -> None:
     if person is None:
         return
     office = context.office
-    try:
-        task = await handling.acknowledge(office, person, matched_id(context), office.now())
-    except DomainError as exc:
-        await refuse(update, exc)
-        return
+    task = await handling.acknowledge(office, person, matched_id(context), office.now())
     context.sender.wake()
     await query.answer(short_notice(dialogs.text("slip_actions/acknowledged", task=task)))
 
@@ -165,12 +161,8 @@ async def open_feedback_dialog(update: Update, context: DubanContext) -> None:
     if person is None:
         return
     message_id = query.message.message_id if query.message is not None else None
-    try:
-        target = await slip_lookup.by_task(context.office, matched_id(context), update.effective_chat.id, message_id)
-        slip_lookup.check_may_feed_back(person, target.task)
-    except DomainError as exc:
-        await refuse(update, exc)
-        return
+    target = await slip_lookup.by_task(context.office, matched_id(context), update.effective_chat.id, message_id)
+    slip_lookup.check_may_feed_back(person, target.task)
     await query.answer()
     await _start_feedback_dialog(context, update.effective_chat.id, target)
 
@@ -274,14 +266,10 @@ async def reply_feedback(update: Update, context: DubanContext) -> None:
     if target is not None and not acts_for_unit(person, target.task) and can_review(person, target.task):
         await reply(update, "slip_actions/use_review_buttons", label=label)
         return
-    try:
-        if target is None:
-            target = await slip_lookup.cited_in(office, person, text, today)
-        if target is None:
-            raise await slip_lookup.not_found(office, person, today, "not_linked")
-    except DomainError as exc:
-        await refuse(update, exc)
-        return
+    if target is None:
+        target = await slip_lookup.cited_in(office, person, text, today)
+    if target is None:
+        raise await slip_lookup.not_found(office, person, today, "not_linked")
     attachment = _attachment(message)
     attachments = (attachment,) if attachment is not None else ()
     if message.media_group_id is not None:
@@ -294,11 +282,7 @@ async def _submit(
     update: Update, context: DubanContext, person: Person, target: SlipTarget, text: str, attachments: tuple[Attachment, ...]
 ) -> None:
     office = context.office
-    try:
-        receipt = await handling.submit_feedback(office, person, target.task.id, text, office.now(), attachments, target.slip.id)
-    except DomainError as exc:
-        await refuse(update, exc)
-        return
+    receipt = await handling.submit_feedback(office, person, target.task.id, text, office.now(), attachments, target.slip.id)
     context.sender.wake()
     await reply(update, "slip_actions/feedback_submitted", label=label, receipt=receipt, slip=target.slip)
 
@@ -361,19 +345,15 @@ async def feedback_command(update: Update, context: DubanContext) -> None:
     today = office.now().date()
     parts = _message_text(message).split(maxsplit=1)
     typed = parts[1] if len(parts) > 1 else ""
-    try:
-        if not typed.strip():
-            raise await slip_lookup.not_found(office, person, today, "missing")
-        split = slip_lookup.split_reference(typed, today.year)
-        if split is None:
-            raise await slip_lookup.not_found(office, person, today, "invalid", typed.split()[0])
-        reference, text = split
-        target = await slip_lookup.by_parsed_reference(office, person, reference, today, typed)
-        if not text and _attachment(message) is None:
-            slip_lookup.check_may_feed_back(person, target.task)
-    except DomainError as exc:
-        await refuse(update, exc)
-        return
+    if not typed.strip():
+        raise await slip_lookup.not_found(office, person, today, "missing")
+    split = slip_lookup.split_reference(typed, today.year)
+    if split is None:
+        raise await slip_lookup.not_found(office, person, today, "invalid", typed.split()[0])
+    reference, text = split
+    target = await slip_lookup.by_parsed_reference(office, person, reference, today, typed)
+    if not text and _attachment(message) is None:
+        slip_lookup.check_may_feed_back(person, target.task)
     attachment = _attachment(message)
     if not text and attachment is None:
         await _start_feedback_dialog(context, update.effective_chat.id, target)
@@ -392,11 +372,7 @@ async def accept(update: Update, context: DubanContext) -> None:
     if person is None:
         return
     office = context.office
-    try:
-        task = await handling.accept(office, person, matched_id(context), office.now())
-    except DomainError as exc:
-        await refuse(update, exc)
-        return
+    task = await handling.accept(office, person, matched_id(context), office.now())
     context.sender.wake()
     await query.answer(short_notice(dialogs.text("slip_actions/accepted", task=task)))
     await clear_buttons(context, update.effective_chat.id, query.message.message_id if query.message else None)
@@ -411,11 +387,7 @@ async def open_return_dialog(update: Update, context: DubanContext) -> None:
     if person is None:
         return
     feedback_id = matched_id(context)
-    try:
-        _, task = await slip_lookup.reviewable(context.office, person, feedback_id)
-    except DomainError as exc:
-        await refuse(update, exc)
-        return
+    _, task = await slip_lookup.reviewable(context.office, person, feedback_id)
     close_dialogs(context)
     context.user_data[RETURN_DRAFT] = ReturnDraft(
         feedback_id, update.effective_chat.id, query.message.message_id if query.message else None, context.office.now()
@@ -448,13 +420,9 @@ async def return_answer(update: Update, context: DubanContext) -> None:
             today=context.office.now().date(),
         )
         return
-    try:
-        new_deadline = parse_date(text, context.office.now().date())
-        if new_deadline is None:
-            raise DomainError("return_date_invalid", text=text[:50])
-    except DomainError as exc:
-        await refuse(update, exc)
-        return
+    new_deadline = parse_date(text, context.office.now().date())
+    if new_deadline is None:
+        raise DomainError("return_date_invalid", text=text[:50])
     await _finish_return(update, context, person, draft, new_deadline)
 
 

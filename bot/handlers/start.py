@@ -26,11 +26,7 @@ async def start(update: Update, context: DubanContext) -> None:
             return
         office = context.office
         now = office.now()
-        try:
-            bound = await onboarding.redeem_invite(office, code, update.effective_user.id, now)
-        except DomainError as exc:
-            await refuse(update, exc)
-            return
+        bound = await onboarding.redeem_invite(office, code, update.effective_user.id, now)
         async with office.db.transaction() as conn:
             await queue_menu(conn, bound, update.effective_user.id, now, context.implemented)
         context.sender.wake()

@@ -158,6 +158,9 @@ async def test_another_units_task_is_refused(city, office):
     await zhujian.send(f"/task {short(task.number)}")
     refusal = await zhujian.wait_for(text_contains="您没有权限")
     assert "公交站台维修" not in refusal.text
+    await wait_idle(zhujian.user.state, quiet=0.2)
+    last = zhujian.last_message()
+    assert last is not None and last.message_id == refusal.message_id, "the refusal is the only answer"
 
 
 async def test_a_long_history_is_cut_to_the_latest_entries(city, office):
