@@ -24,13 +24,14 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from task_lookup_bench import open_office  # noqa: E402
 
 from bot.app import build_application, start_bot, stop_bot  # noqa: E402
-from bot.config import Secret, Settings  # noqa: E402
 from bot.domain.org import Role, UnitKind  # noqa: E402
 from bot.emulator import EmulatorServer, Rules, Simulator  # noqa: E402
 from bot.services import onboarding  # noqa: E402
-from bot.services.context import Office  # noqa: E402
 from bot.storage import org  # noqa: E402
 
 STEPS = (
@@ -54,11 +55,7 @@ async def bench(walks: int, think: float) -> tuple[dict[str, list[float]], int]:
     waits: dict[str, list[float]] = {answer: [] for _, answer, _ in STEPS}
     async with EmulatorServer(rules=Rules()) as server:
         with tempfile.TemporaryDirectory() as folder:
-            settings = Settings(
-                token=Secret(server.token), api_url=server.url, db_path=Path(folder) / "duban.db",
-                archive_dir=Path(folder) / "archive", bot_username="duban_demo_bot",
-            )
-            office = await Office.open(settings)
+            office = await open_office(server, folder)
             now = office.now()
             simulator = Simulator(server)
             await onboarding.add_section(office, "综合一科", False, None, now)

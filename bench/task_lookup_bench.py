@@ -97,16 +97,20 @@ async def fill(office: Office, count: int) -> None:
         )
 
 
+async def open_office(server: EmulatorServer, folder: str) -> Office:
+    """A fresh office with its database in ``folder``, talking to the emulator ``server``."""
+    return await Office.open(Settings(
+        token=Secret(server.token), api_url=server.url, db_path=Path(folder) / "duban.db",
+        archive_dir=Path(folder) / "archive", bot_username="duban_demo_bot",
+    ))
+
+
 async def bench_lookup(tasks: int, commands: int) -> tuple[float, float, float, int]:
     """(seconds to fill, /task updates per second, /tasks + /overdue updates per second,
     longest /task answer in characters)."""
     async with EmulatorServer(rules=Rules(rate_limits=False)) as server:
         with tempfile.TemporaryDirectory() as folder:
-            settings = Settings(
-                token=Secret(server.token), api_url=server.url, db_path=Path(folder) / "duban.db",
-                archive_dir=Path(folder) / "archive", bot_username="duban_demo_bot",
-            )
-            office = await Office.open(settings)
+            office = await open_office(server, folder)
             started = time.perf_counter()
             await fill(office, tasks)
             filled = time.perf_counter() - started
