@@ -51,7 +51,7 @@ from bot.services.issuing import MAX_TEXT, MAX_TITLE, AssignmentDraft
 from bot.services.slip_texts import assignment_text
 from bot.storage import org
 from bot.storage.feedback import Attachment
-from bot.texts import explain, label, plain, render
+from bot.texts import explain, fits_in_message, label, plain, render
 
 IDLE_TIMEOUT = timedelta(minutes=30)
 """A dialog left alone this long ends with a message; read when the bot is built (tests shorten it)."""
@@ -499,7 +499,8 @@ class _UnsignedNumber:
 
 
 async def _preview(update: Update, context: DubanContext, dialog: Dialog) -> int:
-    """The slip as the first unit will receive it, then what will be issued, with 确认签发."""
+    """The slip as the first unit will receive it, then what will be issued, with 确认签发
+    (one message, or two when together they would pass Telegram's length limit)."""
     office = context.office
     reader = office.db.reader
     person = await current_person(update, context)
@@ -529,7 +530,10 @@ async def _preview(update: Update, context: DubanContext, dialog: Dialog) -> int
     )
     attachment_name = (dialog.attachment.file_name or "") if dialog.attachment else ""
     slip = assignment_text(office.settings.organisation, task, first.name, section.name, responsible_names.get(first.id, ""), attachment_name)
-    await _send(update, slip)
+    try:
+        issuing.check_slip_length(slip)
+    except DomainError as exc:  # it could not be delivered: shorten a field, or stop
+        return await _edit_menu(update, dialog, explain(exc))
     summary = render(
         "issue/preview", first_unit=first.name, units=[u.name for u in units], source=label("source", dialog.source.value),
         period_days=dialog.period_days, deadline=deadline, special=bool(dialog.special),
@@ -538,7 +542,11 @@ async def _preview(update: Update, context: DubanContext, dialog: Dialog) -> int
     )
     rows = [[(label("buttons", "confirm_issue"), dialog.data("ok"))],
             [(label("buttons", "edit"), dialog.data("ed")), (label("buttons", "cancel"), dialog.data("x"))]]
-    await _send(update, summary, rows)
+    if fits_in_message(f"{slip}\n\n{summary}"):
+        await _send(update, f"{slip}\n\n{summary}", rows)  # one message: the clerk waits for one
+    else:
+        await _send(update, slip)
+        await _send(update, summary, rows)
     return Step.PREVIEW
 
 
@@ -577,10 +585,16 @@ async def edit(update: Update, context: DubanContext) -> int | None:
         return None
     dialog, _ = pressed
     await _settle(update)
+    return await _edit_menu(update, dialog)
+
+
+async def _edit_menu(update: Update, dialog: Dialog, reason: str = "") -> int:
+    """The fields that can be answered again, as buttons; after ``reason`` when there is one."""
     names = [n for n in EDITABLE if not (n == "special" and dialog.source is not None and dialog.source.is_special)]
     buttons = [(_field_name(n), dialog.data("ef", n)) for n in names]
     rows = [buttons[i:i + 4] for i in range(0, len(buttons), 4)]
-    await _send(update, render("issue/edit_which"), rows)
+    question = render("issue/edit_which")
+    await _send(update, f"{reason}\n\n{question}" if reason else question, rows)
     return Step.EDIT
 
 

@@ -18,9 +18,8 @@ from bot.handlers.common import bound_person, refuse, reply
 from bot.handlers.context import DubanContext
 from bot.services import queries
 from bot.services.queries import TaskDetail, TaskPage
-from bot.texts import label, render
+from bot.texts import fits_in_message, label, render
 
-MESSAGE_LIMIT = 4096
 """Telegram's longest message, in UTF-16 code units of the text it shows."""
 
 HISTORY_STEPS = (40, 20, 10, 5, 2, 0)
@@ -139,7 +138,7 @@ def _fitted_detail(detail: TaskDetail, context: DubanContext) -> str:
     for clip in CLIP_STEPS:
         for shown in shown_steps:
             text = _detail_text(detail, context, shown, clip)
-            if _length(text) <= MESSAGE_LIMIT:
+            if fits_in_message(text):
                 return text
     return text  # unreachable with the storage's field limits; Telegram would refuse it
 
@@ -158,11 +157,6 @@ def _history_name(kind: str) -> str:
         return label("history", kind)
     except KeyError:
         return label("history", "other")
-
-
-def _length(html: str) -> int:
-    # The HTML is never shorter than the text Telegram shows from it, so measuring it is safe.
-    return len(html.encode("utf-16-le")) // 2
 
 
 COMMANDS = ("tasks", "task", "overdue")

@@ -14,6 +14,7 @@ from bot.services.notify import message, send, tell
 from bot.services.slip_keyboard import slip_keyboard
 from bot.services.slip_texts import assignment_text
 from bot.storage import history, org, slips, tasks
+from bot.texts import MESSAGE_LIMIT, fits_in_message, message_length
 from bot.domain.feedback import Attachment
 
 MAX_TITLE = 500
@@ -59,6 +60,17 @@ def period_for(deadline: date, today: date) -> int:
     if deadline <= today:
         raise DomainError("date_not_future", date=deadline.isoformat())
     return (deadline - today).days
+
+
+def check_slip_length(text: str) -> None:
+    """A 交办单 goes to its unit as one Telegram message: a text longer than one message could
+    never be delivered, so it is refused before anything is issued.
+
+    Raises:
+        DomainError: ``slip_too_long`` with the length and the limit.
+    """
+    if not fits_in_message(text):
+        raise DomainError("slip_too_long", length=message_length(text), limit=MESSAGE_LIMIT)
 
 
 def check_draft(draft: AssignmentDraft, issuer: Person) -> None:
@@ -120,6 +132,7 @@ async def issue_assignment(office: Office, draft: AssignmentDraft, issuer: Perso
                 responsible.name if responsible else "",
                 draft.attachment.file_name or "" if draft.attachment else "",
             )
+            check_slip_length(text)
             slip = await slips.add(conn, task.id, number, today, issuer.id, text)
             await history.append(
                 conn, "assignment_issued", now, task_id=task.id, actor_id=issuer.id,

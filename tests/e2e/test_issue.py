@@ -64,11 +64,13 @@ async def test_guided_dialog_issues_one_slip_per_unit(city, office):
     await clerk.wait_for(text_contains="工作任务分解台账")
     await clerk.press("跳过")
 
+    # The slip as 住建局 will receive it and what will be issued: one message, with 确认签发.
     preview = await clerk.wait_for(text_contains="工作交办单")
     assert f"〔{year}〕待编号" in preview.text
     assert "住建局：" in preview.text and SENTENCE in preview.text
     assert "责 任 人：李住建" in preview.text and "联 系 人：王科员" in preview.text
-    summary = await clerk.wait_for(text_contains="确认签发")
+    summary = preview
+    assert buttons(summary) == ["确认签发", "修改", "取消"]
     assert "将签发2份交办单" in summary.text and "住建局、交通运输局" in summary.text
     assert await task_count(office) == 0
 
@@ -183,7 +185,7 @@ async def test_past_date_is_refused_and_asked_again(city, office):
     await clerk.send_document("分解台账.xlsx", b"PK\x03\x04 ledger", mime_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     preview = await clerk.wait_for(text_contains="工作交办单")
     assert "在收件之日起10天内办结" in preview.text and "附件：分解台账.xlsx" in preview.text
-    summary = await clerk.wait_for(text_contains="确认签发")
+    summary = preview
     assert "纳入" in summary.text and "市领导交办任务" in summary.text
     await clerk.press("确认签发")
     await clerk.wait_for(text_contains="已签发1份交办单")
@@ -239,7 +241,7 @@ async def test_edit_one_field_keeps_the_rest(city, office):
     await clerk.send("城区积水点复查")
     preview = await clerk.wait_for(text_contains="工作交办单")
     assert "现将城区积水点复查交由你单位办理" in preview.text and "3天内办结" in preview.text
-    await clerk.wait_for(text_contains="确认签发")
+    assert "确认签发" in preview.text
     await clerk.press("取消")
     await clerk.wait_for(text_contains="已取消")
     assert await task_count(office) == 0
@@ -286,3 +288,43 @@ async def test_idle_dialog_times_out_with_a_message(short_idle, city, emulator):
     assert "已自动结束" in ended.text
     press = await clerk.press("其他口线工作", message=source)
     assert "已失效" in ((await clerk.wait_for_answer(press)).answer_text or "")
+
+
+async def test_a_slip_too_long_for_one_message_is_refused_and_can_be_shortened(city, office):
+    clerk = city["clerk"]
+    await clerk.send("/new")
+    for question, answer in (("工作事项", "排" * 500), ("工作要求", "要" * 2000), ("根据", "依" * 2000)):
+        await clerk.wait_for(text_contains=question)
+        await clerk.send(answer)
+    for question, button in (("交办类型", "其他口线工作"), ("责任单位", "住建局"), ("已选：住建局", "选好了"),
+                             ("住建局的责任人", "跳过"), ("时限", "7天"), ("专项工作台账", "否"), ("工作任务分解台账", "跳过")):
+        await clerk.wait_for(text_contains=question)
+        await clerk.press(button)
+    # Every field within its own limit, but together more than one message: the unit could
+    # never receive it. The clerk is told why and picks what to shorten.
+    refusal = await clerk.wait_for(text_contains="超过了一条消息的上限")
+    assert "单位将无法收到" in refusal.text and "请选择要修改的内容" in refusal.text
+    assert "依据" in buttons(refusal) and "要求" in buttons(refusal)
+    await clerk.press("依据", message=refusal)
+    await clerk.wait_for(text_contains="根据")
+    await clerk.send("依" * 1400)
+    # The slip fits one message now, but not together with the summary: they come one after
+    # the other, the buttons under the summary.
+    slip = await clerk.wait_for(text_contains="工作交办单")
+    assert "依" * 1400 in slip.text and "确认签发" not in slip.text and not slip.inline_keyboard
+    summary = await clerk.wait_for(text_contains="确认签发")
+    assert buttons(summary) == ["确认签发", "修改", "取消"]
+    await clerk.press("确认签发", message=summary)
+    await clerk.wait_for(text_contains="已签发1份交办单")
+    assert "要" * 2000 in (await city["zhujian"].wait_for(text_contains="工作交办单")).text
+
+
+async def test_the_one_message_form_refuses_a_slip_too_long_to_deliver(city, office, emulator):
+    clerk = city["clerk"]
+    form = f"/new\n事项：{'排' * 500}\n要求：{'要' * 2000}\n依据：{'依' * 1480}\n单位：住建局\n期限：7天"
+    assert len(form) <= 4096, "a message Telegram lets a person send"
+    await clerk.send(form)
+    refusal = await clerk.wait_for(text_contains="超过了一条消息的上限")
+    assert "请精简「工作要求」或「根据」" in refusal.text
+    await wait_idle(emulator.state)
+    assert await task_count(office) == 0
