@@ -51,21 +51,6 @@ def exists(name: str) -> bool:
     return True
 
 
-MESSAGE_LIMIT = 4096
-"""Telegram's limit on a message's text, in UTF-16 code units."""
-
-
-def message_length(html: str) -> int:
-    """Length as Telegram counts it, in UTF-16 code units (of the HTML, which is never shorter
-    than the text Telegram shows from it, so measuring it is safe)."""
-    return len(html.encode("utf-16-le")) // 2
-
-
-def fits_in_message(html: str) -> bool:
-    """Whether ``html`` fits in one Telegram message."""
-    return message_length(html) <= MESSAGE_LIMIT
-
-
 _TAG = re.compile(r"<[^>]+>")
 
 

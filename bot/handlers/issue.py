@@ -51,7 +51,8 @@ from bot.services.issuing import MAX_TEXT, MAX_TITLE, AssignmentDraft
 from bot.services.slip_texts import assignment_text
 from bot.storage import org
 from bot.storage.feedback import Attachment
-from bot.texts import explain, fits_in_message, label, plain, render
+from bot.message_size import fits_in_message
+from bot.texts import explain, label, plain, render
 
 IDLE_TIMEOUT = timedelta(minutes=30)
 """A dialog left alone this long ends with a message; read when the bot is built (tests shorten it)."""

@@ -18,7 +18,8 @@ from bot.handlers.common import bound_person, refuse, reply
 from bot.handlers.context import DubanContext
 from bot.services import queries
 from bot.services.queries import TaskDetail, TaskPage
-from bot.texts import fits_in_message, label, render
+from bot.message_size import fits_in_message
+from bot.texts import label, render
 
 """Telegram's longest message, in UTF-16 code units of the text it shows."""
 

@@ -14,7 +14,7 @@ from bot.services.notify import message, send, tell
 from bot.services.slip_keyboard import slip_keyboard
 from bot.services.slip_texts import assignment_text
 from bot.storage import history, org, slips, tasks
-from bot.texts import MESSAGE_LIMIT, fits_in_message, message_length
+from bot.message_size import MESSAGE_LIMIT, fits_in_message, message_length
 from bot.domain.feedback import Attachment
 
 MAX_TITLE = 500

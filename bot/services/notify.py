@@ -8,6 +8,7 @@ from typing import Any
 import aiosqlite
 
 from bot.domain.org import Person
+from bot.message_size import fits_in_message, split_message
 from bot.storage import outbox
 from bot.texts import render
 
@@ -39,14 +40,28 @@ async def send(
     slip_id: int | None = None,
     purpose: str = "",
 ) -> bool:
-    """Queue ``payload`` for ``person``; False when the person has no Telegram account bound yet."""
+    """Queue ``payload`` for ``person``; False when the person has no Telegram account bound yet.
+
+    A text longer than one Telegram message goes as several, cut between lines, the buttons
+    under the last: Telegram would refuse it whole, and the message would be lost.
+    """
     if person.telegram_id is None:
         return False
-    await outbox.enqueue(
-        conn, person.telegram_id, payload, now,
-        method=method, person_id=person.id, task_id=task_id, slip_id=slip_id, purpose=purpose,
-    )
+    for part in _parts(payload, method):
+        await outbox.enqueue(
+            conn, person.telegram_id, part, now,
+            method=method, person_id=person.id, task_id=task_id, slip_id=slip_id, purpose=purpose,
+        )
     return True
+
+
+def _parts(payload: dict[str, Any], method: str) -> list[dict[str, Any]]:
+    text = payload.get("text")
+    if method != "sendMessage" or not isinstance(text, str) or fits_in_message(text):
+        return [payload]
+    texts = split_message(text)
+    plain_part = {k: v for k, v in payload.items() if k != "reply_markup"}
+    return [{**plain_part, "text": t} for t in texts[:-1]] + [{**payload, "text": texts[-1]}]
 
 
 async def tell(

@@ -120,3 +120,23 @@ async def test_whole_escalation_day_by_day(office, bot, city):
     assert task.stage is EscalationStage.TRANSFERRED
     assert "移交市作风办" in (await official.wait_for(text_contains="问责追责")).text
     assert await unit_score(office, unit_id) == Decimal("96.3")
+
+
+async def test_a_digest_longer_than_one_message_arrives_in_parts(office, bot, city):
+    official = city["zhujian"]
+    unit = official.person.unit_id
+    titles = [f"第{n}项：{'老旧小区改造与城区道路积水点排查整治' * 5}" for n in range(1, 61)]
+    for n, title in enumerate(titles):
+        # Thirty due on 1 December, thirty on the 2nd: both lists of the 1st's digest are full.
+        issued_on = date(2026, 11, 24) if n < 30 else date(2026, 11, 25)
+        draft = AssignmentDraft(title, "按要求办理", "会议纪要", SourceType.OTHER, (unit,), 7)
+        await issue_assignment(office, draft, city["clerk"].person, at(office, issued_on))
+    await daily(office, bot, date(2026, 12, 1))
+    parts = [await official.wait_for(text_contains="督办提醒", timeout=10)]
+    while titles[-1] not in parts[-1].text:
+        parts.append(await official.wait_for(text_contains="交办单〔2026〕", timeout=10))
+    assert len(parts) > 1, "one message would pass Telegram's 4,096 characters"
+    text = "\n".join(m.text for m in parts)
+    assert all(f"「{title}」" in text for title in titles), "every task is listed, none lost with the message"
+    async with office.db.reader.execute("SELECT count(*) FROM outbox WHERE status = 'failed'") as cur:
+        assert (await cur.fetchone())[0] == 0
