@@ -45,7 +45,10 @@ async def help_command(update: Update, context: DubanContext) -> None:
     if person is None:
         await reply(update, "start/unknown")
         return
-    await reply(update, "start/help", person=person, commands=commands_for(person, context.implemented))
+    await reply(
+        update, "start/help", person=person, commands=commands_for(person, context.implemented),
+        year=context.office.now().year,
+    )
 
 
 def _role_names(person: Person) -> list[str]:

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from bot.domain.org import Role
+from bot.handlers.menu import commands_for
 from bot.services import onboarding
 from bot.storage import invites, org
 
@@ -54,3 +57,21 @@ async def test_someone_recorded_as_blocking_the_bot_who_writes_again_gets_slips_
     await official.wait_for(text_contains="您好")
     person = await org.person(office.db.reader, official.person.id)
     assert person is not None and not person.unreachable, "writing to the bot means it is unblocked"
+
+
+PLACES = {
+    Role.SUPERVISOR: {"section": "政务监督室"}, Role.CLERK: {"section": "综合一科"}, Role.RESPONSIBLE: {"unit": "住建局"},
+}
+
+
+@pytest.mark.parametrize("role", list(Role))
+async def test_help_explains_every_command_of_the_menu_with_an_example(organisation, bot, role):
+    await organisation.section("政务监督室", supervision_office=True)
+    await organisation.section("综合一科")
+    await organisation.unit("住建局")
+    member = await organisation.join("测试人员", role, **PLACES.get(role, {}))
+    await member.send("/help")
+    text = (await member.wait_for(text_contains="使用说明")).text
+    explained = {line.split()[0].lstrip("/") for line in text.splitlines() if line.startswith("/")}
+    menu = set(commands_for(member.person, bot.bot_data["commands"])) - {"start", "help"}
+    assert menu and menu <= explained, f"/help leaves out {sorted(menu - explained)}"
