@@ -16,11 +16,9 @@ from __future__ import annotations
 
 import secrets
 import warnings
-from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import timedelta
 from enum import IntEnum
-from functools import wraps
 from typing import Any
 
 from markupsafe import Markup
@@ -28,7 +26,6 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 from telegram.ext import (
     Application,
-    ApplicationHandlerStop,
     BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
@@ -44,6 +41,7 @@ from bot.domain.org import Person, Role
 from bot.domain.tasks import SourceType, Task
 from bot.handlers.common import current_person, refuse, reply
 from bot.handlers.context import DubanContext
+from bot.handlers.conversation import Callback, final, step_button
 from bot.handlers.menu import may_use
 from bot.services import issue_form, issuing
 from bot.services.issue_form import FormProblem, IssueForm
@@ -137,21 +135,6 @@ class Dialog:
             self.attachment_done = False
 
 
-Callback = Callable[[Update, DubanContext], Coroutine[Any, Any, object]]
-
-
-def _final(callback: Callback) -> Callback:
-    """Run ``callback`` and end the update's handling there.
-
-    The catch-alls of the late fallback group must not also answer an update the dialog took
-    (the fallback's "not understood" reply after each answer, a second answer to a pressed button).
-    """
-
-    @wraps(callback)
-    async def run(update: Update, context: DubanContext) -> object:
-        raise ApplicationHandlerStop(await callback(update, context))
-
-    return run
 
 
 def _dialog(context: DubanContext) -> Dialog | None:
@@ -726,7 +709,7 @@ async def _refuse_form(update: Update, problems: list[FormProblem]) -> None:
 
 
 def _callback(action: str, callback: Callback) -> CallbackQueryHandler:  # type: ignore[type-arg]
-    return CallbackQueryHandler(_final(callback), pattern=rf"^{PREFIX}:[\w-]+:{action}:")
+    return step_button(PREFIX, r"[\w-]+", action, callback)
 
 
 def build_conversation() -> ConversationHandler:  # type: ignore[type-arg]
@@ -734,15 +717,15 @@ def build_conversation() -> ConversationHandler:  # type: ignore[type-arg]
     private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
     typed = private & filters.TEXT & ~filters.COMMAND
     states: dict[object, list[BaseHandler[Any, Any, Any]]] = {
-        Step.TITLE: [MessageHandler(typed, _final(text_answer))],
-        Step.REQUIREMENTS: [MessageHandler(typed, _final(text_answer))],
-        Step.BASIS: [MessageHandler(typed, _final(text_answer))],
+        Step.TITLE: [MessageHandler(typed, final(text_answer))],
+        Step.REQUIREMENTS: [MessageHandler(typed, final(text_answer))],
+        Step.BASIS: [MessageHandler(typed, final(text_answer))],
         Step.SOURCE: [_callback("s", source_chosen)],
         Step.UNITS: [_callback("u", unit_toggled), _callback("pg", units_paged), _callback("ud", units_done)],
         Step.RESPONSIBLE: [_callback("r", responsible_chosen)],
-        Step.PERIOD: [_callback("p", period_chosen), MessageHandler(typed, _final(period_typed))],
+        Step.PERIOD: [_callback("p", period_chosen), MessageHandler(typed, final(period_typed))],
         Step.SPECIAL: [_callback("sp", special_chosen)],
-        Step.ATTACHMENT: [_callback("a", attachment_skipped), MessageHandler(private & filters.Document.ALL, _final(attachment_sent))],
+        Step.ATTACHMENT: [_callback("a", attachment_skipped), MessageHandler(private & filters.Document.ALL, final(attachment_sent))],
         Step.PREVIEW: [_callback("ok", confirm), _callback("ed", edit), _callback("x", cancel_button)],
         Step.EDIT: [_callback("ef", edit_field)],
         ConversationHandler.TIMEOUT: [TypeHandler(Update, timed_out)],
@@ -752,11 +735,11 @@ def build_conversation() -> ConversationHandler:  # type: ignore[type-arg]
         # per message: that is what we want, and the dialog id in each button tells dialogs apart.
         warnings.filterwarnings("ignore", category=PTBUserWarning, message=".*per_message.*")
         return ConversationHandler(
-            entry_points=[CommandHandler("new", _final(new), filters=filters.ChatType.PRIVATE)],
+            entry_points=[CommandHandler("new", final(new), filters=filters.ChatType.PRIVATE)],
             states=states,
             fallbacks=[
-                CommandHandler("cancel", _final(cancel), filters=filters.ChatType.PRIVATE),
-                MessageHandler(private & ~filters.COMMAND, _final(stray)),
+                CommandHandler("cancel", final(cancel), filters=filters.ChatType.PRIVATE),
+                MessageHandler(private & ~filters.COMMAND, final(stray)),
             ],
             per_user=True,
             per_chat=True,
@@ -773,4 +756,4 @@ COMMANDS = ("new",)
 def register(application: Application) -> None:  # type: ignore[type-arg]
     """Add /new (dialog and one-message form) and the answer to stale dialog buttons."""
     application.add_handler(build_conversation())
-    application.add_handler(CallbackQueryHandler(_final(stale_button), pattern=rf"^{PREFIX}:"))
+    application.add_handler(CallbackQueryHandler(final(stale_button), pattern=rf"^{PREFIX}:"))

@@ -11,18 +11,15 @@ from __future__ import annotations
 import re
 import secrets
 import warnings
-from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import IntEnum
-from functools import wraps
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 from telegram.ext import (
     Application,
-    ApplicationHandlerStop,
     BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
@@ -38,6 +35,7 @@ from bot.domain.org import Person, Role, Unit
 from bot.domain.scores import ScoreCategory
 from bot.handlers.common import current_person, refuse, reply
 from bot.handlers.context import DubanContext
+from bot.handlers.conversation import Callback, final, step_button
 from bot.handlers.menu import may_use
 from bot.services import queries, scoring
 from bot.services.scoring import MEETING, Entry, Period, format_points
@@ -87,17 +85,6 @@ class Dialog:
         return f"{PREFIX}:{self.id}:{action}:{value}"
 
 
-Callback = Callable[[Update, DubanContext], Coroutine[Any, Any, Any]]
-
-
-def _final(callback: Callback) -> Callback:
-    """Run ``callback`` and stop there: the late catch-alls must not answer the update too."""
-
-    @wraps(callback)
-    async def run(update: Update, context: DubanContext) -> object:
-        raise ApplicationHandlerStop(await callback(update, context))
-
-    return run
 
 
 async def asker(update: Update, context: DubanContext, command: str) -> Person | None:
@@ -531,7 +518,7 @@ async def table_turned(update: Update, context: DubanContext) -> None:
 
 
 def _callback(action: str, callback: Callback) -> CallbackQueryHandler:  # type: ignore[type-arg]
-    return CallbackQueryHandler(_final(callback), pattern=rf"^{PREFIX}:[0-9a-f]+:{action}:")
+    return step_button(PREFIX, "[0-9a-f]+", action, callback)
 
 
 def build_conversation() -> ConversationHandler:  # type: ignore[type-arg]
@@ -539,22 +526,22 @@ def build_conversation() -> ConversationHandler:  # type: ignore[type-arg]
     private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
     typed = private & filters.TEXT & ~filters.COMMAND
     states: dict[object, list[BaseHandler[Any, Any, Any]]] = {
-        Step.MEETING: [MessageHandler(typed, _final(meeting_named))],
+        Step.MEETING: [MessageHandler(typed, final(meeting_named))],
         Step.PICK: [
             _callback("u", unit_pressed), _callback("pg", page_pressed),
             _callback("ok", done_pressed), _callback("x", cancel_pressed),
         ],
-        Step.NOTE: [MessageHandler(typed, _final(note_typed))],
+        Step.NOTE: [MessageHandler(typed, final(note_typed))],
         ConversationHandler.TIMEOUT: [TypeHandler(Update, timed_out)],
     }
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", category=PTBUserWarning, message=".*per_message.*")
         return ConversationHandler(
             entry_points=[
-                CommandHandler(list(("meeting", *CATEGORY_OF)), _final(start_recording), filters=filters.ChatType.PRIVATE)
+                CommandHandler(list(("meeting", *CATEGORY_OF)), final(start_recording), filters=filters.ChatType.PRIVATE)
             ],
             states=states,
-            fallbacks=[CommandHandler("cancel", _final(cancel), filters=filters.ChatType.PRIVATE)],
+            fallbacks=[CommandHandler("cancel", final(cancel), filters=filters.ChatType.PRIVATE)],
             per_user=True,
             per_chat=True,
             allow_reentry=True,
@@ -571,7 +558,7 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     """Add the recording dialog, /void, /scores and their buttons."""
     private = filters.ChatType.PRIVATE
     application.add_handler(build_conversation())
-    application.add_handler(CallbackQueryHandler(_final(stale_button), pattern=rf"^{PREFIX}:"))
+    application.add_handler(CallbackQueryHandler(final(stale_button), pattern=rf"^{PREFIX}:"))
     application.add_handler(CommandHandler("void", void_command, filters=private))
     application.add_handler(CommandHandler("scores", scores_command, filters=private))
     application.add_handler(CallbackQueryHandler(table_turned, pattern=TABLE_DATA))

@@ -1,0 +1,36 @@
+"""What the two ConversationHandler dialogs (/new, and the 百分制 recording of /meeting,
+/material, /praise, /criticize) share: a step that ends the update's handling, and the buttons
+of a dialog, whose callback data carry the dialog's id."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from functools import wraps
+from typing import Any
+
+from telegram import Update
+from telegram.ext import ApplicationHandlerStop, CallbackQueryHandler
+
+from bot.handlers.context import DubanContext
+
+Callback = Callable[[Update, DubanContext], Coroutine[Any, Any, Any]]
+
+
+def final(callback: Callback) -> Callback:
+    """Run ``callback`` and end the update's handling there.
+
+    The catch-alls registered after the dialogs must not also answer an update the dialog took
+    (a "not understood" reply after each answer, a second answer to a pressed button).
+    """
+
+    @wraps(callback)
+    async def run(update: Update, context: DubanContext) -> object:
+        raise ApplicationHandlerStop(await callback(update, context))
+
+    return run
+
+
+def step_button(prefix: str, dialog_id: str, action: str, callback: Callback) -> CallbackQueryHandler:  # type: ignore[type-arg]
+    """The handler of one kind of button (``action``) of a dialog: data ``prefix:<id>:action:…``,
+    the dialog id matching the pattern ``dialog_id``."""
+    return CallbackQueryHandler(final(callback), pattern=rf"^{prefix}:{dialog_id}:{action}:")
