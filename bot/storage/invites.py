@@ -22,9 +22,14 @@ class Invite:
 
 
 async def create(conn: aiosqlite.Connection, person_id: int, now: datetime, ttl: timedelta) -> Invite:
-    """A new code (URL-safe, fits Telegram's 64-character start parameter)."""
+    """A new code (URL-safe, fits Telegram's 64-character start parameter); the person's unused
+    codes sent before are replaced by it."""
     code = secrets.token_urlsafe(18)
     expires = now + ttl
+    await conn.execute(
+        "UPDATE invites SET replaced_at = ? WHERE person_id = ? AND used_at IS NULL AND replaced_at IS NULL",
+        (stamp(now), person_id),
+    )
     await conn.execute(
         "INSERT INTO invites (code, person_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
         (code, person_id, stamp(now), stamp(expires)),
@@ -33,13 +38,15 @@ async def create(conn: aiosqlite.Connection, person_id: int, now: datetime, ttl:
 
 
 async def redeem(conn: aiosqlite.Connection, code: str, telegram_id: int, now: datetime) -> int:
-    """Use a code once; return its person. Unknown, used and expired codes are refused."""
+    """Use a code once; return its person. Unknown, used, replaced and expired codes are refused."""
     async with conn.execute("SELECT * FROM invites WHERE code = ?", (code,)) as cur:
         row = await cur.fetchone()
     if row is None:
         raise DomainError("invite_unknown")
     if row["used_at"] is not None:
         raise DomainError("invite_used")
+    if row["replaced_at"] is not None:
+        raise DomainError("invite_replaced")
     if datetime.fromisoformat(row["expires_at"]) <= now:
         raise DomainError("invite_expired")
     await conn.execute(

@@ -336,6 +336,13 @@ async def m005_open_tasks_by_unit_and_section(conn: aiosqlite.Connection) -> Non
     )
 
 
+@migration
+async def m006_invites_replaced(conn: aiosqlite.Connection) -> None:
+    """A new invite for a person replaces the unused ones sent before: a link that went to the
+    wrong chat stops working the moment the office sends the right one."""
+    await _script(conn, "ALTER TABLE invites ADD COLUMN replaced_at TEXT")
+
+
 async def applied(conn: aiosqlite.Connection) -> list[str]:
     """Names of the migrations this database has, in order."""
     async with conn.execute("SELECT name FROM migrations ORDER BY rowid") as cur:

@@ -121,6 +121,15 @@ async def test_invite_by_name_and_the_person_binds_with_the_link(city, organisat
     expires = datetime.fromisoformat(row[0]).astimezone(office.settings.timezone)
     assert f"{chinese_date(expires)} {expires:%H:%M}" in answer
 
+    # The first link went astray: a second one replaces it.
+    stray = code
+    await admin.send("/invite 钱未绑")
+    assert "尚未使用的链接随即作废" in (answer := (await admin.wait_for(text_contains="生成邀请链接")).text)
+    code = LINK.search(answer).groups()[1]  # type: ignore[union-attr]
+    finder = await simulator.create_user("路人")
+    await finder.send(f"/start {stray}")
+    assert "已作废" in (await finder.wait_for(text_contains="邀请链接")).text
+
     newcomer = await simulator.create_user("钱未绑")
     await newcomer.send(f"/start {code}")
     assert "钱未绑" in (await newcomer.wait_for(text_contains="绑定成功")).text

@@ -358,6 +358,21 @@ async def test_expired_and_unknown_invites_are_refused(office: Office, org: Org)
     assert info.value.code == "invite_unknown"
     async with office.db.reader.execute("SELECT telegram_id FROM people WHERE id = ?", (org.town_liaison.id,)) as cur:
         assert (await cur.fetchone())[0] is None
+
+
+async def test_a_new_invite_replaces_the_unused_ones_sent_before(office: Office, org: Org) -> None:
+    """A link that went to the wrong chat stops working once the right one is sent."""
+    first = await onboarding.create_invite(office, org.town_liaison.id, NOW)
+    other = await onboarding.create_invite(office, org.street_head.id, NOW)
+    second = await onboarding.create_invite(office, org.town_liaison.id, NOW + timedelta(minutes=5))
+    with pytest.raises(DomainError) as info:
+        await onboarding.redeem_invite(office, first.code, 6666, NOW + timedelta(minutes=6))
+    assert info.value.code == "invite_replaced"
+    async with office.db.reader.execute("SELECT telegram_id FROM people WHERE id = ?", (org.town_liaison.id,)) as cur:
+        assert (await cur.fetchone())[0] is None, "the replaced link bound no one"
+    person = await onboarding.redeem_invite(office, second.code, 2002, NOW + timedelta(minutes=7))
+    assert person.telegram_id == 2002
+    assert (await onboarding.redeem_invite(office, other.code, 3003, NOW)).id == org.street_head.id, "others' links stand"
     still_valid = await onboarding.create_invite(office, org.town_liaison.id, NOW)
     bound = await onboarding.redeem_invite(office, still_valid.code, 2002, NOW + timedelta(hours=71))
     assert bound.telegram_id == 2002
