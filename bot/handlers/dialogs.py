@@ -118,9 +118,9 @@ async def answer(update: Update, context: DubanContext, template: str, /, markup
 
 
 async def dialog_button(update: Update, context: DubanContext, key: str, fits: Callable[[Any], bool]) -> tuple[Person, Any] | None:
-    """A button inside dialog ``key`` (跳过 and the like): the presser and the draft, the button
-    taken off. None when the dialog is over or the button is not the open dialog's (the
-    presser is told), or the account is not bound."""
+    """A button inside dialog ``key`` (跳过 and the like): the presser and the draft. None when
+    the dialog is over or the button is not the open dialog's (the presser is told), or the
+    account is not bound. Once the dialog has answered, ``tidy_later`` takes the keyboard off."""
     query = update.callback_query
     assert query is not None and context.user_data is not None
     draft = context.user_data.get(key)
@@ -131,5 +131,10 @@ async def dialog_button(update: Update, context: DubanContext, key: str, fits: C
     if person is None:
         return None
     await query.answer()
-    await clear_buttons(context, *query_place(update))
     return person, draft
+
+
+def tidy_later(update: Update, context: DubanContext) -> None:
+    """Take the pressed keyboard off in the background, after the answer the person waits for:
+    both go to the same chat, one a second, and the answer should not be the one to wait."""
+    context.application.create_task(clear_buttons(context, *query_place(update)), update=update)

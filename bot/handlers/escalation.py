@@ -28,6 +28,7 @@ from bot.handlers.common import bound_person, refuse, short_notice
 from bot.handlers.context import DubanContext
 from bot.handlers.dialogs import (
     InDialog, answer, clear_buttons, dialog_button, keyboard, matched_id, message_text, open_dialog, query_place, text,
+    tidy_later,
 )
 from bot.handlers.dialogs import INTERVIEW as INTERVIEW_DIALOG
 from bot.handlers.dialogs import TRANSFER as TRANSFER_DIALOG
@@ -203,6 +204,7 @@ async def interview_skip(update: Update, context: DubanContext) -> None:
     )
     if pressed is not None:
         await _finish_interview(update, context, *pressed, "")
+        tidy_later(update, context)
 
 
 async def _finish_interview(update: Update, context: DubanContext, person: Person, draft: InterviewDraft, note: str) -> None:
@@ -263,6 +265,7 @@ async def transfer_skip(update: Update, context: DubanContext) -> None:
     pressed = await dialog_button(update, context, TRANSFER_DIALOG, lambda d: d.task_id == matched_id(context))
     if pressed is not None:
         await _finish_transfer(update, context, *pressed, "")
+        tidy_later(update, context)
 
 
 async def _finish_transfer(update: Update, context: DubanContext, person: Person, draft: TransferDraft, note: str) -> None:

@@ -433,6 +433,7 @@ async def skip_date(update: Update, context: DubanContext) -> None:
     )
     if pressed is not None:
         await _finish_return(update, context, *pressed, None)
+        dialogs.tidy_later(update, context)
 
 
 async def _finish_return(
@@ -449,8 +450,9 @@ async def _finish_return(
         return
     context.user_data.pop(RETURN_DRAFT, None)
     context.sender.wake()
-    await clear_buttons(context, draft.chat_id, draft.message_id)
     await send(context, update.effective_chat.id, "slip_actions/returned", task=task, reason=draft.reason, new_deadline=new_deadline)
+    # The review's 通过 / 退回 come off after the answer, which is what the reviewer waits for.
+    context.application.create_task(clear_buttons(context, draft.chat_id, draft.message_id), update=update)
 
 
 # ------------------------------------------------------------------------------ wiring

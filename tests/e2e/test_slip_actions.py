@@ -207,7 +207,8 @@ async def test_return_with_reason_and_new_date(city, office):
     await clerk.send(new_date.isoformat())
     done = await clerk.wait_for(text_contains="已退回")
     assert "缺少整改前后对比照片" in done.text
-    assert clerk.private_chat.messages[review.message_id].inline_keyboard == []
+    # The answer first; then the review's 通过 / 退回 come off (Telegram's pace: one a second).
+    await clerk.wait_for(predicate=lambda m: m.message_id == review.message_id and not m.inline_keyboard)
 
     told = await official.wait_for(text_contains="退回理由")
     assert "缺少整改前后对比照片。" in told.text and f"{new_date.year}年{new_date.month}月{new_date.day}日" in told.text
