@@ -6,14 +6,28 @@ from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
 from functools import wraps
-from typing import Any
+from typing import Any, TypeVar
 
 from telegram import Update
-from telegram.ext import ApplicationHandlerStop, CallbackQueryHandler
+from telegram.ext import ApplicationHandlerStop, CallbackQueryHandler, ConversationHandler
 
 from bot.handlers.context import DubanContext
 
 Callback = Callable[[Update, DubanContext], Coroutine[Any, Any, Any]]
+D = TypeVar("D")
+
+
+def open_draft(context: DubanContext, key: str, kind: type[D]) -> D | None:
+    """The dialog's draft kept under ``key`` in the person's ``user_data``, if one is open."""
+    found = (context.user_data or {}).get(key)
+    return found if isinstance(found, kind) else None
+
+
+def end(context: DubanContext, key: str) -> int:
+    """Forget the dialog's draft; the ConversationHandler's END."""
+    if context.user_data is not None:
+        context.user_data.pop(key, None)
+    return ConversationHandler.END
 
 
 def final(callback: Callback) -> Callback:

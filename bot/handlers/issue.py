@@ -41,7 +41,7 @@ from bot.domain.org import Person, Role
 from bot.domain.tasks import SourceType, Task
 from bot.handlers.common import current_person, refuse, reply
 from bot.handlers.context import DubanContext
-from bot.handlers.conversation import Callback, final, step_button
+from bot.handlers.conversation import Callback, end, final, open_draft, step_button
 from bot.handlers.menu import may_use
 from bot.services import issue_form, issuing
 from bot.services.issue_form import FormProblem, IssueForm
@@ -138,14 +138,11 @@ class Dialog:
 
 
 def _dialog(context: DubanContext) -> Dialog | None:
-    found = (context.user_data or {}).get(DIALOG_KEY)
-    return found if isinstance(found, Dialog) else None
+    return open_draft(context, DIALOG_KEY, Dialog)
 
 
 def _end(context: DubanContext) -> int:
-    if context.user_data is not None:
-        context.user_data.pop(DIALOG_KEY, None)
-    return ConversationHandler.END
+    return end(context, DIALOG_KEY)
 
 
 def _may_issue(person: Person) -> bool:

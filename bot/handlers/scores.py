@@ -35,7 +35,7 @@ from bot.domain.org import Person, Role, Unit
 from bot.domain.scores import ScoreCategory
 from bot.handlers.common import current_person, refuse, reply
 from bot.handlers.context import DubanContext
-from bot.handlers.conversation import Callback, final, step_button
+from bot.handlers.conversation import Callback, end, final, open_draft, step_button
 from bot.handlers.menu import may_use
 from bot.services import queries, scoring
 from bot.services.scoring import MEETING, Entry, Period, format_points
@@ -400,14 +400,11 @@ async def _picker(context: DubanContext, dialog: Dialog) -> InlineKeyboardMarkup
 
 
 def _dialog(context: DubanContext) -> Dialog | None:
-    found = (context.user_data or {}).get(DIALOG_KEY)
-    return found if isinstance(found, Dialog) else None
+    return open_draft(context, DIALOG_KEY, Dialog)
 
 
 def _end(context: DubanContext) -> int:
-    if context.user_data is not None:
-        context.user_data.pop(DIALOG_KEY, None)
-    return ConversationHandler.END
+    return end(context, DIALOG_KEY)
 
 
 # --------------------------------------------------------------------------- /void
