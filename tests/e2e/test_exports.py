@@ -24,16 +24,18 @@ def at(office, day: date, hour: int = 10) -> datetime:
     return datetime.combine(day, time(hour), office.settings.timezone)
 
 
-def rows_of(data: bytes) -> tuple[list, list[list]]:
+def rows_of(data: bytes, heading_row: int = 3) -> tuple[list, list[list]]:
+    """The 台账's headings and lines (below its title and date line)."""
     sheet = load_workbook(io.BytesIO(data)).worksheets[0]
-    values = [list(r) for r in sheet.iter_rows(values_only=True)]
+    values = [list(r) for r in sheet.iter_rows(min_row=heading_row, values_only=True)]
     return values[0], values[1:]
 
 
 async def test_ledger_xlsx_with_filters(office, city):
     clerk, supervisor = city["clerk"], city["supervisor"]
     office.clock = lambda: at(office, date(2026, 11, 2))
-    first = await issue(office, clerk, "住建局", "老旧小区改造", days=7, now=at(office, date(2026, 10, 20)))
+    first = await issue(office, clerk, "住建局", "老旧小区改造", days=7, now=at(office, date(2026, 10, 20)),
+                        requirements="一、逐栋排查；\n二、建立台账；\n三、按月销号。")
     await issue(office, clerk, "住建局", "燃气管道排查", days=30, now=at(office, date(2026, 11, 2)))
     await issue(office, clerk, "交通运输局", "公交站台维修", days=10, now=at(office, date(2026, 11, 2)))
     await issue(office, supervisor, "交通运输局", "专项整治", days=10, now=at(office, date(2026, 11, 2)))
@@ -46,14 +48,26 @@ async def test_ledger_xlsx_with_filters(office, city):
     titles = {r[1] for r in rows}
     assert titles == {"老旧小区改造", "燃气管道排查", "公交站台维修"}
     line = next(r for r in rows if r[1] == "老旧小区改造")
-    assert line[0] == str(first.number) and line[3] == "住建局" and line[4] == "综合一科"
+    assert line[0] == str(first.number) and line[3] == "住建局" and line[header.index("交办科室")] == "综合一科"
     assert line[header.index("交办日期")] == datetime(2026, 10, 20)  # a date cell, not text
-    assert line[header.index("办理期限")] == datetime(2026, 10, 27)
+    assert line[header.index("当前期限")] == datetime(2026, 10, 27)
+    assert line[header.index("逾期天数")] == 6  # 10-27 passed, seen on 11-02
     assert line[header.index("状态")] == "已交办"
+    assert line[header.index("工作要求")] == "一、逐栋排查；\n二、建立台账；\n三、按月销号。"
+    fresh = next(r for r in rows if r[1] == "燃气管道排查")
+    assert fresh[header.index("逾期天数")] is None and fresh[header.index("签收日期")] is None
+
+    # As printed: a title and a date line above the headings, repeated on every page.
     sheet = load_workbook(io.BytesIO(clerk.file_bytes(sent))).worksheets[0]
-    assert sheet.freeze_panes == "A2"
-    assert sheet.column_dimensions["B"].width >= 30
-    assert sheet["H2"].number_format == "yyyy-mm-dd"
+    assert sheet["A1"].value == "邓州市人民政府督办工作台账"
+    assert sheet["A2"].value == "截至2026年11月2日　共3项"
+    assert sheet.print_title_rows == "$3:$3" and sheet.freeze_panes == "A4"
+    assert sheet.page_setup.orientation == "landscape" and int(sheet.page_setup.paperSize) == 9  # A4
+    assert sheet.sheet_properties.pageSetUpPr.fitToPage
+    assert sheet.page_setup.fitToWidth == 1 and sheet.page_setup.fitToHeight == 0
+    lines = list(sheet.iter_rows(min_row=4))
+    assert all(c.alignment.wrap_text for row in lines for c in row if isinstance(c.value, str))
+    assert sheet.cell(4, header.index("交办日期") + 1).number_format == "yyyy-mm-dd"
 
     await clerk.send("/ledger 住建局 2026-11")
     sent = await clerk.wait_for(predicate=lambda m: m.document is not None and "1项" in m.content)
@@ -87,7 +101,12 @@ async def test_special_ledger_holds_tasks_under_supervision(office, city):
     assert "专项台账" in sent.content
     header, rows = rows_of(supervisor.file_bytes(sent))
     assert [r[1] for r in rows] == ["违建拆除"]
-    assert rows[0][header.index("督办阶段")] == "已督办"
+    line = rows[0]
+    reminder, notice = [s.number for s in await slips.of_task(office.db.reader, task.id) if s.number.type.value != "assignment"]
+    assert line[header.index("催办单编号")] == str(reminder) and line[header.index("督办通知单编号")] == str(notice)
+    # 逾期天数 counts from the current deadline the line shows, seen on 11-30
+    assert line[header.index("逾期天数")] == (datetime(2026, 11, 30) - line[header.index("当前期限")]).days > 0
+    assert line[header.index("约谈日期")] is None and line[header.index("移交作风办")] is None
 
 
 async def test_the_official_exports_only_the_units_lines(office, city):
@@ -229,6 +248,15 @@ async def test_duban_export_from_the_command_line(office, city, tmp_path):
     lines = {row[1]: row for row in sheet.iter_rows(min_row=3, values_only=True)}
     assert Decimal(str(lines["住建局"][-2])) == Decimal("101") and lines["住建局"][0] == 1
     assert len(sheet._charts) == 1
+    # As printed: landscape A4 fitted to its width, the table on one page, the chart whole below a
+    # page break, the title and headings repeated.
+    last = sheet.max_row
+    assert sheet.page_setup.orientation == "landscape" and sheet.sheet_properties.pageSetUpPr.fitToPage
+    assert sheet.page_setup.fitToWidth == 1 and sheet.print_title_rows == "$1:$2"
+    assert [b.id for b in sheet.row_breaks.brk] == [last]
+    anchor = sheet._charts[0].anchor._from
+    assert anchor.row >= last and anchor.col == 0  # below the table, not beside it
+    assert all(c.alignment.wrap_text for c in sheet[2])
 
     code, _, err = await _duban(office, "slip", "2026-999")
     assert code == 2 and "2026-999" in err or "没有" in err
