@@ -260,3 +260,34 @@ async def test_duban_export_from_the_command_line(office, city, tmp_path):
 
     code, _, err = await _duban(office, "slip", "2026-999")
     assert code == 2 and "2026-999" in err or "没有" in err
+
+
+async def test_slip_docx_follows_the_notice_and_keeps_line_breaks(office, city):
+    """附件1: body, 联 系 人, 联系电话, then 「附件：XX工作任务分解台账」, then the date; a line break typed
+    in 工作要求 stays inside its paragraph instead of becoming an indented paragraph of its own."""
+    from bot.domain.feedback import Attachment
+    from bot.domain.tasks import SourceType
+    from bot.services.exports.word import slip_docx
+    from bot.services.issuing import AssignmentDraft, issue_assignment
+    from bot.storage import org
+
+    unit = await org.unit_by_name(office.db.reader, "住建局")
+    draft = AssignmentDraft(
+        title="城区积水点排查整治", requirements="一、逐点建立台账；\n二、明确整改措施；\n三、按期销号。",
+        basis="市政府第12次常务会议纪要", source=SourceType.OTHER, unit_ids=(unit.id,), period_days=7,
+        attachment=Attachment("document", "file-ledger", file_name="积水点整治工作任务分解台账.xlsx"),
+    )
+    [issued] = await issue_assignment(office, draft, city["clerk"].person, at(office, date(2026, 11, 24)))
+    (slip,) = await slips.of_task(office.db.reader, issued.task.id)
+    _, data = await slip_docx(office, city["clerk"].person, slip_id=slip.id)
+    paragraphs = [p for p in Document(io.BytesIO(data)).paragraphs if p.text.strip()]
+    text = [p.text for p in paragraphs]
+    assert text[0] == "《邓州市人民政府工作交办单》" and text[2] == "住建局："
+    assert text[-4:] == [
+        "联 系 人：王科员", text[-3], "附件：积水点整治工作任务分解台账.xlsx", "2026年11月24日",
+    ] and text[-3].startswith("联系电话：")
+    requirements = [p for p in paragraphs if p.text.startswith("工作要求：")]
+    assert len(requirements) == 1
+    assert requirements[0].text == "工作要求：一、逐点建立台账；\n二、明确整改措施；\n三、按期销号。"
+    assert len(requirements[0]._p.xpath(".//w:br")) == 2  # line breaks, not paragraphs
+    assert not any(t.startswith("二、") for t in text)

@@ -1,7 +1,8 @@
 """Each slip as a printable .docx in the official layout (SPEC section 7).
 
 The Word template ``messages/docx/slip_template.docx`` has jinja2 fields (docxtpl): 《…》 title,
-number, addressee, body paragraphs, 联系人 / 联系电话 lines and the date. The words come from the
+number, addressee, body paragraphs, 联系人 / 联系电话 lines, 附件 and the date, in the order of the
+notice's 附件1–3. A line break typed inside 工作要求 stays a line break inside its paragraph. The words come from the
 slip's text as it was issued (stored with the slip), so a document printed later shows exactly
 what the unit received.
 """
@@ -12,7 +13,7 @@ import io
 from dataclasses import dataclass
 from importlib.resources import as_file, files
 
-from docxtpl import DocxTemplate
+from docxtpl import DocxTemplate, Listing
 
 from bot.domain.errors import DomainError
 from bot.domain.org import Person
@@ -26,6 +27,11 @@ from bot.texts import label, plain
 
 CONTACT_PREFIXES = ("联 系 人", "联系人", "联系电话")
 """The contact lines of the three 附件 (see messages/slips/_contact.j2)."""
+PARAGRAPH_PREFIXES = ("工作要求：", "责 任 人：")
+"""Lines of the body that begin a paragraph of their own (messages/slips/assignment.j2); any other
+line of the body continues the paragraph before it, as typed in 工作要求."""
+ANNEX_PREFIX = "附件："
+"""附件1 puts 「附件：XX工作任务分解台账」 after 联系电话, on its own."""
 
 
 @dataclass(frozen=True)
@@ -38,6 +44,7 @@ class SlipDocument:
     body: list[str]
     contact: list[str]
     date: str
+    annex: list[str]
 
 
 def split_slip_text(html: str) -> SlipDocument:
@@ -47,15 +54,26 @@ def split_slip_text(html: str) -> SlipDocument:
     title, number, addressee, *rest = filled
     date = rest.pop() if rest else ""
     contact = [line for line in rest if line.startswith(CONTACT_PREFIXES)]
-    body = [line for line in rest if not line.startswith(CONTACT_PREFIXES)]
-    return SlipDocument(title, number, addressee, body, contact, date)
+    annex = [line for line in rest if line.startswith(ANNEX_PREFIX)]
+    body: list[str] = []
+    for line in rest:
+        if line in contact or line in annex:
+            continue
+        if body and not line.startswith(PARAGRAPH_PREFIXES):
+            body[-1] += "\n" + line
+        else:
+            body.append(line)
+    return SlipDocument(title, number, addressee, body, contact, date, annex)
 
 
 def render_docx(document: SlipDocument) -> bytes:
     """The filled Word document."""
     with as_file(files("messages").joinpath("docx/slip_template.docx")) as path:
         template = DocxTemplate(str(path))
-        template.render(document.__dict__)
+        fields = dict(document.__dict__)
+        # Listing escapes the text for XML and turns each "\n" into a line break (w:br).
+        fields["body"] = [Listing(paragraph) for paragraph in document.body]
+        template.render(fields)
         out = io.BytesIO()
         template.save(out)
     return out.getvalue()
