@@ -4,6 +4,7 @@ what the 台账 and the slips say."""
 from __future__ import annotations
 
 import io
+import re
 from datetime import date, datetime, time, timedelta
 
 import numpy
@@ -257,6 +258,21 @@ async def test_duban_export_from_the_command_line(office, city, tmp_path):
     anchor = sheet._charts[0].anchor._from
     assert anchor.row >= last and anchor.col == 0  # below the table, not beside it
     assert all(c.alignment.wrap_text for c in sheet[2])
+
+    # The same 通报 as a document to file: title, 文号-like line, a table of units and points, the date.
+    code, out, err = await _duban(office, "report", "2026-11", "--docx", "-o", str(tmp_path / "r.docx"))
+    assert code == 0, err
+    document = Document(str(tmp_path / "r.docx"))
+    text = [p.text for p in document.paragraphs if p.text.strip()]
+    assert text[:2] == ["2026年11月各单位加减分情况通报", "市政府办公室政务监督室　〔2026〕第11期"]
+    assert text[-2] == "市政府办公室政务监督室" and re.fullmatch(r"\d{4}年\d{1,2}月\d{1,2}日", text[-1])  # the day of export
+    (table,) = document.tables
+    rows = [[c.text for c in row.cells] for row in table.rows]
+    assert rows[0] == ["名次", "责任单位", "加减分事项", "本月加减分", "年度得分", "备注"]
+    zhujian = next(r for r in rows if r[1] == "住建局")
+    assert zhujian[0] == "1" and zhujian[3] == "+1" and zhujian[4] == "101" and "通报表扬1次（+1分）" in zhujian[2]
+    assert len(rows) == 1 + len({r[1] for r in rows[1:]})  # one line per unit, no template rows left
+    assert "{" not in " ".join(text + [c for r in rows for c in r])
 
     code, _, err = await _duban(office, "slip", "2026-999")
     assert code == 2 and "2026-999" in err or "没有" in err
