@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import math
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -203,6 +204,23 @@ def _styled(ws: Worksheet, value: Any, font: Font | None = None, alignment: Alig
     return cell
 
 
+LINE_HEIGHT = 14.0
+"""Points per wrapped line at the sheet's 11-point size, Chinese glyphs included."""
+
+
+def display_width(text: str) -> float:
+    """Width in column units (the width of a "0"): a Chinese character takes about 1.75 (as LibreOffice and Excel print them)."""
+    return sum(1.75 if ord(ch) >= 0x2E80 else 1.0 for ch in text)
+
+
+def lines_needed(value: object, width: float) -> int:
+    """Printed lines of a wrapped cell: each typed line, wrapped at the column's width."""
+    if not isinstance(value, str) or not value:
+        return 1
+    usable = max(width - 1.5, 1.0)  # the cell's padding
+    return sum(max(1, math.ceil(display_width(line) / usable)) for line in value.split("\n"))
+
+
 def _page_setup(ws: Worksheet) -> None:
     """Landscape A4, all columns on the page width, pages as long as needed, headings repeated."""
     ws.page_setup.orientation = "landscape"
@@ -229,11 +247,14 @@ def _write(rows: list[aiosqlite.Row], units: dict[int, str], sections: dict[int,
     # Centred across the columns rather than merged: a merged title is what breaks sorting and
     # filtering when the office reuses the sheet.
     across = Alignment(horizontal="centerContinuous", vertical="center")
+    ws.row_dimensions[1].height = 24  # the 16-point title would print over the date line
     ws.append([_styled(ws, heading[0], Font(bold=True, size=16), across)] + [_styled(ws, None, alignment=across)] * (len(COLUMNS) - 1))
     ws.append([_styled(ws, heading[1], Font(size=11), across)] + [_styled(ws, None, alignment=across)] * (len(COLUMNS) - 1))
     bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDEBF7")
     centred = Alignment(horizontal="center", vertical="center", wrap_text=True)
-    ws.append([_styled(ws, label("exports", key), bold, centred, fill) for key, _ in COLUMNS])
+    headings = [label("exports", key) for key, _ in COLUMNS]
+    ws.row_dimensions[HEADING_ROW].height = LINE_HEIGHT * max(lines_needed(h, w) for h, (_, w) in zip(headings, COLUMNS))
+    ws.append([_styled(ws, heading, bold, centred, fill) for heading in headings])
     wrapped = Alignment(vertical="top", wrap_text=True)
     dated = Alignment(horizontal="center", vertical="top")
     status_names = {k: label("status", k) for k in ("issued", "acknowledged", "feedback_pending", "completed")}
@@ -247,8 +268,14 @@ def _write(rows: list[aiosqlite.Row], units: dict[int, str], sections: dict[int,
     def text(value: object) -> Cell:
         return _styled(ws, value, alignment=wrapped)
 
-    for r in rows:
+    for number, r in enumerate(rows, start=HEADING_ROW + 1):
         deadline, overdue = current_clock(r[10], r[11], r[12], r[13], today)
+        # LibreOffice keeps the stored (default) height of the rows it opens, so wrapped text
+        # would be cut off and print over the next line: each row gets the height its text needs.
+        ws.row_dimensions[number].height = LINE_HEIGHT * max(
+            lines_needed(r[2], COLUMNS[1][1]), lines_needed(r[3], COLUMNS[2][1]), lines_needed(r[14], COLUMNS[11][1]),
+            lines_needed(r[15], COLUMNS[12][1]),
+        )
         ws.append([
             text(f"〔{r[0]}〕{r[1]}号"), text(r[2]), text(r[3]), text(units.get(r[4], "")), text(r[6] or ""),
             text(sections.get(r[5], "")), day(r[7]), day(r[8]), day(r[9]),

@@ -79,7 +79,7 @@ def report_workbook(table: ScoreTable, title: str, *, annual: bool = False) -> b
         chart.legend = None
         chart.add_data(Reference(ws, min_col=score_col, min_row=2, max_row=last), titles_from_data=True)
         chart.set_categories(Reference(ws, min_col=2, min_row=3, max_row=last))
-        chart.height = min(CHART_MAX_HEIGHT_CM, max(8, len(table.lines) // 2))
+        chart.height = min(CHART_MAX_HEIGHT_CM, max(11, len(table.lines) // 2))
         chart.width = CHART_WIDTH_CM
         # Below the table, after a page break: beside it, the chart was cut across pages.
         ws.add_chart(chart, f"A{last + 2}")
