@@ -8,6 +8,7 @@ import re
 from datetime import date, datetime, time, timedelta
 
 import numpy
+import pytest
 from docx import Document
 from openpyxl import load_workbook
 from PIL import Image
@@ -307,3 +308,37 @@ async def test_slip_docx_follows_the_notice_and_keeps_line_breaks(office, city):
     assert requirements[0].text == "工作要求：一、逐点建立台账；\n二、明确整改措施；\n三、按期销号。"
     assert len(requirements[0]._p.xpath(".//w:br")) == 2  # line breaks, not paragraphs
     assert not any(t.startswith("二、") for t in text)
+
+
+@pytest.mark.parametrize("units", [1, 12, 200])
+def test_board_reads_on_a_phone(units, tmp_path):
+    """Title, legend and rows never overlap, and at the 390 px Telegram shows a photo on a phone
+    the smallest text is still about 12 px tall. The pictures are saved for a person to look at."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from bot.services.exports.charts import MAX_ROWS, BoardRow, board_figure, board_png
+
+    names = ("住建局", "穰东镇", "自然资源和规划局", "湍河街道办事处")
+    rows = [BoardRow(f"{names[i % 4]}{i if units > 4 else ''}", i % 5, i % 3, (i * 7) % 4) for i in range(units)]
+    legend = ("绿（正常）", "黄（3天内到期或已催办）", "红（逾期或已督办）")
+    figure = board_figure(rows, "红黄绿督办看板 · 2026年12月10日", legend, "没有在办事项")
+    renderer = FigureCanvasAgg(figure).get_renderer()
+    (title,) = figure.texts
+    (key,) = figure.legends
+    (axes,) = figure.axes
+    boxes = {"title": title.get_window_extent(renderer), "legend": key.get_window_extent(renderer),
+             "rows": axes.get_tightbbox(renderer)}
+    whole = figure.bbox
+    for name, box in boxes.items():
+        assert whole.x0 <= box.x0 and box.x1 <= whole.x1 and whole.y0 <= box.y0 and box.y1 <= whole.y1, name
+    assert boxes["title"].y0 > boxes["legend"].y1 and boxes["legend"].y0 > boxes["rows"].y1
+    labels = [t.get_window_extent(renderer) for t in axes.get_yticklabels()]
+    assert len(labels) == min(units, MAX_ROWS)
+    assert all(a.y0 >= b.y1 or b.y0 >= a.y1 for a, b in zip(labels, labels[1:])), "unit names overlap"
+
+    png = board_png(rows, "红黄绿督办看板 · 2026年12月10日", legend, "没有在办事项")
+    width, height = Image.open(io.BytesIO(png)).size
+    smallest = min(t.get_fontsize() for t in [title, *key.get_texts(), *axes.get_yticklabels()])
+    assert smallest * figure.dpi / 72 * 390 / width >= 11  # pixels tall on the phone
+    assert height / width <= 20  # within what sendPhoto accepts
+    (tmp_path / f"board-{units}.png").write_bytes(png)
