@@ -20,6 +20,7 @@ matplotlib.use("Agg")
 from matplotlib import font_manager  # noqa: E402
 from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.patches import Patch  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from bot.domain.errors import DomainError  # noqa: E402
@@ -104,11 +105,9 @@ def board_figure(rows: Sequence[BoardRow], title: str, legend: tuple[str, str, s
     names = [r.unit for r in shown][::-1]
     counts = [(r.green, r.yellow, r.red) for r in shown][::-1]
     lefts = [0] * len(shown)
-    handles = []
     for index, colour in enumerate((GREEN, YELLOW, RED)):
         widths = [c[index] for c in counts]
         bars = axes.barh(range(len(shown)), widths, left=lefts, color=colour, edgecolor="white", height=0.72)
-        handles.append(bars)
         for bar, width in zip(bars, widths):
             if width:
                 axes.text(bar.get_x() + width / 2, bar.get_y() + bar.get_height() / 2, str(width), ha="center",
@@ -120,7 +119,7 @@ def board_figure(rows: Sequence[BoardRow], title: str, legend: tuple[str, str, s
     axes.tick_params(axis="x", labelsize=10)
     axes.spines[["top", "right"]].set_visible(False)
     figure.legend(
-        handles, legend, prop={"family": family, "size": 11}, ncols=1, frameon=False, loc="upper left",
+        handles=[Patch(color=c) for c in (GREEN, YELLOW, RED)], labels=list(legend), prop={"family": family, "size": 11}, ncols=1, frameon=False, loc="upper left",
         bbox_to_anchor=(0.04, 1 - TITLE_IN / height), borderaxespad=0, handlelength=1.2, labelspacing=0.35,
     )
     return figure
