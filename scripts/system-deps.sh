@@ -14,6 +14,8 @@ command -v fc-list >/dev/null && fc-list | grep -qi 'wqy\|noto.*cjk' || need+=(f
 # the pages back. About 40 s to install without recommends.
 command -v soffice >/dev/null || lean+=(libreoffice-writer-nogui libreoffice-calc-nogui)
 command -v pdftotext >/dev/null || lean+=(poppler-utils)
+# fonts-noto-color-emoji: the bot's 📋 🟢 🟡 🔴 in the demo page's browser (and its screenshots)
+command -v fc-list >/dev/null && fc-list | grep -qi 'color emoji' || lean+=(fonts-noto-color-emoji)
 if [ ${#need[@]} -eq 0 ] && [ ${#lean[@]} -eq 0 ]; then exit 0; fi
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   apt-get update -qq
