@@ -30,6 +30,7 @@ const state = {
   offline: false,
   timeZone: "Asia/Shanghai", // the office's, from /_demo/calendar: times read as in the office
   follow: true,           // the chat keeps showing the newest message (until scrolled up)
+  userScroll: false,      // the person has scrolled the chat themselves
 };
 
 const TOUCH = window.matchMedia("(pointer: coarse)");
@@ -281,7 +282,7 @@ async function loadTranscript(chatId, jump = false) {
 
 function renderChat(transcript, jump) {
   const box = $("messages");
-  if (jump) state.follow = true;
+  if (jump) { state.follow = true; state.userScroll = false; }
   const messages = transcript.entries.filter((e) => e.kind === "message" && !e.deleted);
   const byId = new Map(messages.map((m) => [m.message_id, m]));
   const nodes = [];
@@ -598,7 +599,12 @@ $("next-day").addEventListener("click", nextDay);
 for (const button of document.querySelectorAll(".calendar .jump")) {
   button.addEventListener("click", () => moveCalendar("/_demo/jump", { to: button.dataset.to }));
 }
-$("messages").addEventListener("scroll", () => { state.follow = nearBottom(); });
+// Only the person's own scrolling decides whether the chat follows: the scroll events that
+// re-rendering and late-loading pictures cause must not switch following off.
+for (const kind of ["wheel", "touchstart", "pointerdown", "keydown"]) {
+  $("messages").addEventListener(kind, () => { state.userScroll = true; }, { passive: true });
+}
+$("messages").addEventListener("scroll", () => { if (state.userScroll) state.follow = nearBottom(); });
 $("guide-toggle").addEventListener("click", (event) => {
   event.stopPropagation();
   $("people").classList.add("open");
