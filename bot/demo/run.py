@@ -28,6 +28,7 @@ from bot.demo.web import DemoPage
 from bot.domain.org import Person
 from bot.emulator import EmulatorServer, simulation
 from bot.emulator.rules import Rules
+from bot.scheduling import run_periodic
 from bot.services import onboarding
 from bot.services.context import Office
 from bot.storage import org
@@ -112,6 +113,10 @@ async def _running(settings: Settings, server: EmulatorServer, page: DemoPage, d
             await start_bot(application, poll_timeout=10)
             try:
                 await _join(office, server, people)
+                # As the bot's start does: what the schedule owed before today goes out now (last
+                # week's digests, last month's analyses), not on the visitor's first 「下一天」.
+                await run_periodic(office, calendar.today)
+                application.bot_data["sender"].wake()
                 page.attach(office, calendar)
                 yield Demo(server.url, server, office, application, calendar, people)
             finally:
