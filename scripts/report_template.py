@@ -33,7 +33,7 @@ para("{{ intro }}", indent=True)
 table = doc.add_table(rows=3, cols=6)
 table.style = "Table Grid"
 table.alignment = WD_TABLE_ALIGNMENT.CENTER
-widths = [Cm(1.3), Cm(3.0), Cm(6.4), Cm(1.9), Cm(1.9), Cm(1.9)]
+widths = [Cm(1.4), Cm(2.6), Cm(5.8), Cm(1.9), Cm(1.9), Cm(2.0)]  # 15.6 cm: the type area of A4 between the margins
 fields = ["rank", "unit", "events", "period_total", "score", "remark"]
 def cell(c, text, bold=False, align=WD_ALIGN_PARAGRAPH.CENTER):
     p = c.paragraphs[0]; p.alignment = align
