@@ -255,3 +255,12 @@ async def test_a_second_demo_is_refused_before_touching_any_file(tmp_path: Path)
         assert "端口已被占用" in message and f".venv/bin/duban demo --port {port + 1}" in message
         assert "&#" not in message and "Errno" not in message
         assert other.read_bytes() == b"kept" and sorted(p.name for p in tmp_path.glob("other*")) == ["other.db"]
+
+
+async def test_the_year_end_ranking_goes_out_on_januarys_first_working_day(tmp_path: Path) -> None:
+    async with running_demo(Settings(), port=0, db_path=tmp_path / "demo.db", today=date(2026, 12, 28)) as demo:
+        async with aiohttp.ClientSession(demo.url) as http:
+            moved = await api(http, "POST", "/_demo/jump", {"to": "2027-01-06"})
+            assert moved["date"] == "2027-01-06" and "年度排名" in moved["periodic"]
+            principal = await person(http, "钱市长")
+            await wait_message(http, principal["chat_id"], says("2026年度"))
