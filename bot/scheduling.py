@@ -4,6 +4,7 @@ today's check is due but has not run (the bot was down at 09:00)."""
 from __future__ import annotations
 
 import logging
+from datetime import date
 
 from telegram.ext import Application, ContextTypes
 
@@ -27,15 +28,24 @@ async def daily_job(context: ContextTypes.DEFAULT_TYPE) -> None:
 async def periodic_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     """The monthly 通报 cycle, the year-end ranking and the weekly digests: each step once,
     caught up at start."""
-    from bot.services.reports import periodic
-
     office: Office = context.application.bot_data["office"]
     # Caught up at start, it runs for the last day whose time has come: a restart at 03:00 on
     # the 1st finishes what was due yesterday but leaves the 1st's steps for 09:00.
-    day = latest_due_day(office, office.now())
-    await periodic(office, day)
-    await run_weekly(office, day)
+    await run_periodic(office, latest_due_day(office, office.now()))
     context.application.bot_data["sender"].wake()
+
+
+async def run_periodic(office: Office, day: date) -> list[str]:
+    """Everything besides the daily check that the schedule runs for ``day``: the monthly 通报
+    cycle on the 1st, the year-end ranking on January's first working day, the weekly digests on
+    the digest weekday (each once). The demo's 「下一天」 runs exactly this after the daily check.
+    Returns what went out: ``monthly``, ``consolidated``, ``annual``, ``weekly``."""
+    from bot.services.reports import periodic
+
+    done = await periodic(office, day)
+    if await run_weekly(office, day):
+        done.append("weekly")
+    return done
 
 
 async def schedule(application: Application) -> None:  # type: ignore[type-arg]

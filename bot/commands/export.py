@@ -39,8 +39,12 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
             period = scoring.parse_period(args.period)
             table = await scoring.table(office, period, today)
             title = plain(render("reports/title", period=period))
-            data = workbooks.report_workbook(table, title, annual=period.month is None)
-            default = f"report-{period.key}.xlsx"
+            as_word = args.docx or (args.output or "").lower().endswith(".docx")
+            if as_word:
+                data = word.report_docx(table, title, office.settings.organisation, today)
+            else:
+                data = workbooks.report_workbook(table, title, annual=period.month is None)
+            default = f"report-{period.key}.{'docx' if as_word else 'xlsx'}"
         path = Path(args.output or default)
         path.write_bytes(data)
         print(plain(render("exports/cli_written", path=path, count=count)))
@@ -65,7 +69,8 @@ def add_to(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("number", help="单号，如 〔2026〕12号、2026-12、催办2026-3")
     p.add_argument("-o", "--output", help="输出文件（默认按单号命名）")
     p.set_defaults(run=_run)
-    p = what.add_parser("report", help="月度通报 .xlsx", description="导出某月的加减分通报（或某年的年度排名），含柱状图。")
+    p = what.add_parser("report", help="月度通报 .xlsx 或 .docx", description="导出某月的加减分通报（或某年的年度排名）：.xlsx 含柱状图；--docx 为公文格式的 Word 文档。")
     p.add_argument("period", help="月份 2026-11，或年份 2026")
-    p.add_argument("-o", "--output", help="输出文件（默认 report-月份.xlsx）")
+    p.add_argument("--docx", action="store_true", help="导出 Word 文档（输出文件以 .docx 结尾时也是）")
+    p.add_argument("-o", "--output", help="输出文件（默认 report-月份.xlsx 或 .docx）")
     p.set_defaults(run=_run)

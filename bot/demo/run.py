@@ -8,12 +8,15 @@ of the seeded organisation through that control API.
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import logging
 import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
+from datetime import date
 from pathlib import Path
+from typing import TextIO
 
 from telegram.ext import Application
 
@@ -25,10 +28,11 @@ from bot.demo.web import DemoPage
 from bot.domain.org import Person
 from bot.emulator import EmulatorServer, simulation
 from bot.emulator.rules import Rules
+from bot.scheduling import run_periodic
 from bot.services import onboarding
 from bot.services.context import Office
 from bot.storage import org
-from bot.texts import render
+from bot.texts import plain, render
 
 log = logging.getLogger(__name__)
 
@@ -48,21 +52,52 @@ class Demo:
     people: list[Person]
 
 
+def _claim(db_path: Path) -> TextIO:
+    """Lock ``<db>.lock`` for as long as the returned file stays open: a second demo on the same
+    database is refused before it deletes anything (a demo starts by removing the old database).
+    The lock goes with the file's closing, also when the process dies."""
+    lock = open(Path(f"{db_path}.lock"), "a")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        lock.close()
+        raise SystemExit(plain(render("demo/db_busy", db=db_path))) from None
+    return lock
+
+
 @asynccontextmanager
 async def running_demo(
     settings: Settings, host: str = "127.0.0.1", port: int = 0, db_path: Path = Path("demo.db"),
-    rules: Rules | None = None,
+    rules: Rules | None = None, today: date | None = None,
 ) -> AsyncIterator[Demo]:
-    """Start the emulator and its page, a fresh seeded database and the real bot; stop them on exit."""
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+    """Start the emulator and its page, a fresh seeded database and the real bot; stop them on exit.
+
+    Refused, touching no file, when another demo uses the same database or the port is taken.
+    ``today`` is the demo's first date (default: today's).
+    """
     server = EmulatorServer(host=host, port=port, bot_username="duban_demo_bot", rules=rules)
     page = DemoPage(server)
     page.mount(server.app)
     try:
         await server.start()
-    except OSError as exc:
-        raise SystemExit(render("demo/port_busy", host=host, port=port, error=exc)) from None
+    except OSError:
+        raise SystemExit(plain(render("demo/port_busy", host=host, port=port, other=port + 1))) from None
+    try:
+        lock = _claim(db_path)
+    except SystemExit:
+        await server.stop()
+        raise
+    try:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+        async with _running(settings, server, page, db_path, today) as demo:
+            yield demo
+    finally:
+        lock.close()
+
+
+@asynccontextmanager
+async def _running(settings: Settings, server: EmulatorServer, page: DemoPage, db_path: Path, today: date | None) -> AsyncIterator[Demo]:
     with tempfile.TemporaryDirectory(prefix="duban-demo-archive-") as archive:
         demo_settings = replace(
             settings, token=Secret(server.token), api_url=server.url, db_path=db_path,
@@ -71,13 +106,17 @@ async def running_demo(
         office = await Office.open(demo_settings)
         # The 下一天 button drives the daily check; the 09:00 job would run it on the real date.
         application = build_application(office, schedule=False)
-        calendar = DemoCalendar(office, application.bot_data["sender"])
+        calendar = DemoCalendar(office, application.bot_data["sender"], today)
         server.state.clock = lambda: office.now().timestamp()  # messages are dated on the demo's day
         try:
             people = await seed(office, office.now())
             await start_bot(application, poll_timeout=10)
             try:
                 await _join(office, server, people)
+                # As the bot's start does: what the schedule owed before today goes out now (last
+                # week's digests, last month's analyses), not on the visitor's first 「下一天」.
+                await run_periodic(office, calendar.today)
+                application.bot_data["sender"].wake()
                 page.attach(office, calendar)
                 yield Demo(server.url, server, office, application, calendar, people)
             finally:

@@ -16,8 +16,11 @@ GET    /_demo/people         everyone in the demo: user/chat id, name, roles (fr
                              database), unit or section, their command menu
 GET    /_demo/calendar       ``{"date": "YYYY-MM-DD", "timezone": "Asia/Shanghai"}``: the demo's
                              date, and the office's time zone the page shows times in
-POST   /_demo/next-day       moves the demo a day on and runs that day's check →
-                             ``{"date", "steps": [{"label", "count"}]}``
+POST   /_demo/next-day       moves the demo a day on and runs that day's schedule →
+                             ``{"date", "steps": [{"label", "count"}], "periodic": [label]}``
+POST   /_demo/jump           ``{"to": "monday" | "first" | "YYYY-MM-DD"}``: day by day to next
+                             Monday, the 1st of next month or a date; the same answer, the
+                             steps summed; a bad target is a 400 with what to do instead
 ====== ===================== ==========================================================
 """
 
@@ -28,14 +31,17 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.demo.calendar import DemoCalendar
+from datetime import date
+
+from bot.demo.calendar import JUMPS, DemoCalendar, DemoDays, jump_target
+from bot.domain.errors import DomainError
 from bot.domain.escalation import Escalation
 from bot.domain.org import Person, Role
 from bot.emulator import EmulatorServer
 from bot.emulator.server import json_response
 from bot.services.context import Office
 from bot.storage import org
-from bot.texts import label
+from bot.texts import explain, label, plain
 
 STATIC = Path(__file__).parent / "static"
 
@@ -88,6 +94,7 @@ class DemoPage:
         app.router.add_get("/_demo/people", self.people)
         app.router.add_get("/_demo/calendar", self.get_calendar)
         app.router.add_post("/_demo/next-day", self.next_day)
+        app.router.add_post("/_demo/jump", self.jump)
 
     async def page(self, request: web.Request) -> web.StreamResponse:
         """The single page."""
@@ -138,7 +145,30 @@ class DemoPage:
         return json_response({"ok": True, "result": {"date": self.calendar.today.isoformat(), "timezone": timezone}})
 
     async def next_day(self, request: web.Request) -> web.Response:
-        """Tomorrow: run its daily check, say what it did."""
-        outcome = await self.calendar.next_day()
-        steps = [{"label": label("escalation", step.value), "count": n} for step, n in outcome.steps.items() if n and step is not Escalation.NOTHING]
-        return json_response({"ok": True, "result": {"date": outcome.day.isoformat(), "steps": steps}})
+        """Tomorrow: run its schedule, say what it did."""
+        return self._days(await self.calendar.next_day())
+
+    async def jump(self, request: web.Request) -> web.Response:
+        """To next Monday, the 1st of next month or a chosen date, a day at a time."""
+        try:
+            body = await request.json()
+        except ValueError:
+            body = {}
+        to = str(body.get("to", "")) if isinstance(body, dict) else ""
+        try:
+            if to in JUMPS:
+                target = jump_target(self.calendar.today, to)
+            else:
+                try:
+                    target = date.fromisoformat(to)
+                except ValueError:
+                    raise DomainError("demo_jump_unknown", text=to[:40]) from None
+            days = await self.calendar.jump_to(target)
+        except DomainError as exc:
+            return json_response({"ok": False, "error": plain(explain(exc))}, status=400)
+        return self._days(days)
+
+    def _days(self, days: DemoDays) -> web.Response:
+        steps = [{"label": label("escalation", step.value), "count": n} for step, n in days.steps.items() if n and step is not Escalation.NOTHING]
+        periodic = [label("demo_periodic", key) for key in dict.fromkeys(days.periodic)]
+        return json_response({"ok": True, "result": {"date": days.day.isoformat(), "steps": steps, "periodic": periodic}})

@@ -13,7 +13,7 @@ from bot.handlers.common import current_person
 from bot.handlers.context import DubanContext
 from bot.handlers.scores import asker, command_text
 from bot.services import reports, scoring
-from bot.services.exports import charts, workbooks
+from bot.services.exports import charts, word, workbooks
 from bot.services.scoring import Period, format_points
 from bot.texts import plain, render
 
@@ -23,12 +23,14 @@ FILE_DATA = re.compile(r"^rp([xc]):(\d{4}(?:-\d{2})?)$")
 
 
 async def _send_files(context: DubanContext, chat_id: int, period: Period) -> None:
-    """The period's .xlsx (native bar chart) and the PNG bar chart."""
+    """The period's .xlsx (native bar chart), the .docx to print and file, and the PNG bar chart."""
     office = context.office
     table = await scoring.table(office, period, office.now().date())
     title = plain(render("reports/title", period=period))
     data = workbooks.report_workbook(table, title, annual=period.month is None)
     await context.bot.send_document(chat_id, InputFile(io.BytesIO(data), filename=f"{title}.xlsx"))
+    document = word.report_docx(table, title, office.settings.organisation, office.now().date())
+    await context.bot.send_document(chat_id, InputFile(io.BytesIO(document), filename=f"{title}.docx"))
     png = await asyncio.to_thread(
         charts.score_bars_png, [line.unit.name for line in table.lines], [line.score for line in table.lines],
         table.threshold, title,

@@ -230,11 +230,17 @@ async def run_annual(office: Office, today: date, now: datetime | None = None) -
     return True
 
 
-async def periodic(office: Office, today: date) -> None:
-    """What the daily job runs for the periodic reports: catch-up safe, idempotent."""
-    await run_monthly(office, today)
-    await consolidate_if_due(office, today, office.now())
-    await run_annual(office, today)
+async def periodic(office: Office, today: date) -> list[str]:
+    """What the daily job runs for the periodic reports: catch-up safe, idempotent. Returns what
+    went out now: ``monthly`` (the analyses), ``consolidated`` (the report to 政务监督室), ``annual``."""
+    done = []
+    if await run_monthly(office, today):
+        done.append("monthly")
+    if await consolidate_if_due(office, today, office.now()):
+        done.append("consolidated")
+    if await run_annual(office, today):
+        done.append("annual")
+    return done
 
 
 async def is_published(office: Office, key: str) -> bool:

@@ -12,7 +12,7 @@ import signal
 import socket
 import sys
 from collections.abc import AsyncIterator, Callable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -121,7 +121,7 @@ async def test_next_day_moves_the_bot_clock_and_runs_that_days_check(http: aioht
     assert (await api(http, "GET", "/_demo/calendar"))["date"] == today.isoformat()
     moved = await api(http, "POST", "/_demo/next-day")
     tomorrow = today + timedelta(days=1)
-    assert moved == {"date": tomorrow.isoformat(), "steps": []}
+    assert moved["date"] == tomorrow.isoformat() and moved["steps"] == []
     assert demo.office.now().date() == tomorrow
     assert (await api(http, "GET", "/_demo/calendar"))["date"] == tomorrow.isoformat()
     async with demo.office.db.reader.execute("SELECT run_date FROM daily_runs WHERE finished_at IS NOT NULL") as cur:
@@ -200,3 +200,67 @@ async def test_duban_demo_says_what_to_open_and_stops_cleanly_on_ctrl_c(tmp_path
             await process.wait()
     assert process.returncode == 0, output + rest.decode()
     assert "Traceback" not in rest.decode()
+
+
+async def test_jumps_run_every_days_schedule_up_to_next_monday_and_the_1st(tmp_path: Path) -> None:
+    """「到下周一」 and 「到下月1日」 run each day on the way as the schedule would: the daily check,
+    the weekly digests on Monday, the monthly analyses on the 1st. A jump backwards, too far or to
+    an unknown place is refused with what to do instead, and the date stays."""
+    async with running_demo(Settings(), port=0, db_path=tmp_path / "demo.db", today=date(2026, 11, 27)) as demo:
+        async with aiohttp.ClientSession(demo.url) as http:
+            moved = await api(http, "POST", "/_demo/jump", {"to": "monday"})
+            assert moved["date"] == "2026-11-30" and "每周进展（分管市领导、主要领导）" in moved["periodic"]
+            async with demo.office.db.reader.execute("SELECT run_date FROM daily_runs ORDER BY run_date") as cur:
+                assert [r[0] async for r in cur] == ["2026-11-28", "2026-11-29", "2026-11-30"]
+            leader = await person(http, "刘建国")
+            await wait_message(http, leader["chat_id"], says("专项台账周报"))
+            principal = await person(http, "钱市长")
+            await wait_message(http, principal["chat_id"], says("重点事项落实情况周报"))
+
+            moved = await api(http, "POST", "/_demo/jump", {"to": "first"})
+            assert moved["date"] == "2026-12-01" and "月度督查分析（送分管市领导审阅）" in moved["periodic"]
+            await wait_message(http, leader["chat_id"], says("2026年11月督查分析"))
+
+            for body, words in (
+                ({"to": "2026-11-02"}, "只能往后推进"), ({"to": "2027-12-01"}, "一次最多推进"),
+                ({"to": "下礼拜"}, "到下周一"), ({}, "到下周一"),
+            ):
+                async with http.post("/_demo/jump", json=body) as response:
+                    answer = await response.json()
+                assert response.status == 400 and not answer["ok"] and words in answer["error"], answer
+            assert (await api(http, "GET", "/_demo/calendar"))["date"] == "2026-12-01"
+
+
+async def test_a_second_demo_is_refused_before_touching_any_file(tmp_path: Path) -> None:
+    """Another demo on the running one's database, or on its port, stops at once, says so in
+    Chinese with a command that works, and leaves every file as it was."""
+    db = tmp_path / "demo.db"
+    async with running_demo(Settings(), port=0, db_path=db) as demo:
+        files = {p: p.stat().st_mtime_ns for p in tmp_path.glob("demo.db*")}
+        assert db in files
+        with pytest.raises(SystemExit) as refused:
+            async with running_demo(Settings(), port=0, db_path=db):
+                raise AssertionError("a second demo started on the same database")
+        message = str(refused.value)
+        assert "正被另一个演示使用" in message and ".venv/bin/duban demo --port" in message and "&#" not in message
+        assert {p: p.stat().st_mtime_ns for p in tmp_path.glob("demo.db*")} == files
+
+        port = int(demo.url.rsplit(":", 1)[1])
+        other = tmp_path / "other.db"
+        other.write_bytes(b"kept")
+        with pytest.raises(SystemExit) as refused:
+            async with running_demo(Settings(), port=port, db_path=other):
+                raise AssertionError("a second demo started on a busy port")
+        message = str(refused.value)
+        assert "端口已被占用" in message and f".venv/bin/duban demo --port {port + 1}" in message
+        assert "&#" not in message and "Errno" not in message
+        assert other.read_bytes() == b"kept" and sorted(p.name for p in tmp_path.glob("other*")) == ["other.db"]
+
+
+async def test_the_year_end_ranking_goes_out_on_januarys_first_working_day(tmp_path: Path) -> None:
+    async with running_demo(Settings(), port=0, db_path=tmp_path / "demo.db", today=date(2026, 12, 28)) as demo:
+        async with aiohttp.ClientSession(demo.url) as http:
+            moved = await api(http, "POST", "/_demo/jump", {"to": "2027-01-06"})
+            assert moved["date"] == "2027-01-06" and "年度排名" in moved["periodic"]
+            principal = await person(http, "钱市长")
+            await wait_message(http, principal["chat_id"], says("2026年度"))

@@ -11,7 +11,8 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import AsyncIterator
-from datetime import datetime
+from contextlib import asynccontextmanager
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -51,22 +52,29 @@ async def demo(tmp_path: Path) -> AsyncIterator[Demo]:
         yield running
 
 
-@pytest.fixture
-async def page(demo: Demo) -> AsyncIterator[Any]:
-    """A phone-sized Chromium tab on the demo page."""
+@asynccontextmanager
+async def browser_tab(url: str, **context: Any) -> AsyncIterator[Any]:
+    """A phone-sized Chromium tab on the demo page (``context``: Playwright's context options)."""
     executable = chromium_or_skip()
     from playwright.async_api import async_playwright
 
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        tab = await browser.new_page(viewport={"width": 375, "height": 740})
+        tab = await browser.new_page(viewport={"width": 375, "height": 740}, **context)
         errors: list[str] = []
         tab.on("pageerror", lambda error: errors.append(str(error)))
         tab.set_default_timeout(WAIT_MS)
-        await tab.goto(demo.url + "/")
+        await tab.goto(url + "/")
         yield tab
         await browser.close()
         assert not errors, errors
+
+
+@pytest.fixture
+async def page(demo: Demo) -> AsyncIterator[Any]:
+    """A phone-sized Chromium tab on the demo page."""
+    async with browser_tab(demo.url) as tab:
+        yield tab
 
 
 async def be(page: Any, name: str) -> None:
@@ -157,3 +165,84 @@ async def test_next_day_button_moves_the_demo_date(page: Any, demo: Demo) -> Non
     shown_at = datetime.fromtimestamp(stored.date, demo.office.settings.timezone)
     assert shown_at.date() == day
     await expect(report.locator(".meta")).to_have_text(shown_at.strftime("%H:%M"))
+
+
+async def test_the_demo_walks_across_a_monday_and_the_1st(tmp_path: Path) -> None:
+    """「到下周一」 brings the weekly digests to the 分管市领导 and the principal; 「到下月1日」 the
+    month's analyses to the 分管市领导, who press 已审阅, then the report to 政务监督室, who
+    publishes the 通报: the units get their figures and the principal the ranking."""
+    from playwright.async_api import expect
+
+    async with running_demo(Settings(), port=0, db_path=tmp_path / "demo.db", today=date(2026, 11, 27)) as demo:
+        async with browser_tab(demo.url) as page:
+            await expect(page.locator("#demo-date")).to_contain_text("2026年11月27日")
+            await page.click(".calendar .jump[data-to=monday]")
+            await expect(page.locator("#toast")).to_contain_text("每周进展")
+            await expect(page.locator("#demo-date")).to_contain_text("2026年11月30日")
+            await be(page, "刘建国")
+            await expect(bot_message(page, "专项台账周报").last).to_contain_text("2026年11月30日")
+            await be(page, "钱市长")
+            await expect(bot_message(page, "重点事项落实情况周报").last).to_contain_text("2026年11月30日")
+
+            await page.click(".calendar .jump[data-to=first]")
+            await expect(page.locator("#toast")).to_contain_text("月度督查分析")
+            await expect(page.locator("#demo-date")).to_contain_text("2026年12月1日")
+            for leader, sections in (("刘建国", ("政务监督室", "综合一科")), ("孙丽华", ("综合二科", "综合三科"))):
+                await be(page, leader)
+                for section in sections:
+                    analysis = bot_message(page, f"{section} · 2026年11月督查分析")
+                    await page.wait_for_timeout(HUMAN_PAUSE_MS)
+                    await analysis.locator(".keyboard button", has_text="已审阅").click()
+                    await expect(analysis.locator(".keyboard button")).to_have_count(0)
+
+            await be(page, "赵文博")
+            report = bot_message(page, "2026年11月加减分汇总")
+            await expect(report).to_contain_text("均已经分管市领导审阅")
+            await page.wait_for_timeout(HUMAN_PAUSE_MS)
+            await report.locator(".keyboard button", has_text="发布通报").click()
+            await expect(report.locator(".keyboard button", has_text="发布通报")).to_have_count(0)
+            await be(page, "钱市长")
+            await expect(bot_message(page, "2026年11月各单位加减分情况通报")).to_be_visible()
+            await be(page, "李住建")
+            await expect(bot_message(page, "2026年11月加减分通报 · 住建局")).to_be_visible()
+
+
+async def test_the_chat_keeps_following_after_a_picture(page: Any, demo: Demo) -> None:
+    """/board answers with a picture; the answers after it still show without scrolling."""
+    from playwright.async_api import expect
+
+    await be(page, "赵文博")
+    await page.fill("#text", "/board")
+    await page.click("#send")
+    await expect(page.locator(".msg.in img.photo")).to_be_visible()
+    await page.wait_for_function("() => [...document.querySelectorAll('img.photo')].every(i => i.complete)")
+    await page.wait_for_timeout(HUMAN_PAUSE_MS)
+    await page.fill("#text", "/help")
+    await page.click("#send")
+    answer = bot_message(page, "取消正在进行的操作").last  # the end of /help's answer
+    await expect(answer).to_be_attached()
+    # The answer below the picture is shown without the person scrolling.
+    await page.wait_for_function(
+        "() => { const b = document.getElementById('messages'); return b.scrollHeight - b.scrollTop - b.clientHeight < 80; }",
+        timeout=5_000,
+    )
+    await expect(answer.locator(".meta")).to_be_in_viewport()
+
+
+async def test_on_a_touch_phone_enter_starts_a_new_line_and_the_guide_opens(demo: Demo) -> None:
+    from playwright.async_api import expect
+
+    async with browser_tab(demo.url, has_touch=True, is_mobile=True) as page:
+        await be(page, "王晓燕")
+        await page.click("#text")
+        await page.keyboard.type("/new")
+        await page.keyboard.press("Enter")
+        await page.keyboard.type("事项：城区积水点排查整治")
+        assert await page.input_value("#text") == "/new\n事项：城区积水点排查整治"
+        await expect(page.locator(".msg.out", has_text="/new")).to_have_count(0)  # nothing was sent
+        # Every button of the composer says what it does in words.
+        for selector in ("#menu-button", ".attach", "#send"):
+            assert (await page.locator(selector).inner_text()).strip() in ("命令", "文件", "发送")
+        await page.click("#guide-toggle")
+        await expect(page.locator("#guide ol")).to_be_visible()
+        await expect(page.locator("#guide")).to_contain_text("到下月1日")

@@ -75,6 +75,8 @@ async def test_monthly_cycle_through_publication(office, city, organisation, bot
     assert sheet["A1"].value == "2026年11月各单位加减分情况通报" and len(sheet._charts) == 1
     rows = {r[1]: r for r in sheet.iter_rows(min_row=3, values_only=True)}
     assert rows["穰东镇"][-2] == 99.3 and rows["住建局"][0] == 1
+    filed = await principal.wait_for(predicate=lambda m: m.document is not None and m.document.file_name.endswith(".docx"))
+    assert filed.document.file_name == "2026年11月各单位加减分情况通报.docx"
     chart = await principal.wait_for(predicate=lambda m: m.photo is not None)
     assert principal.file_bytes(chart)[:4] == b"\x89PNG"
 

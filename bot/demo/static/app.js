@@ -29,7 +29,11 @@ const state = {
   globalVersion: -1,
   offline: false,
   timeZone: "Asia/Shanghai", // the office's, from /_demo/calendar: times read as in the office
+  follow: true,           // the chat keeps showing the newest message (until scrolled up)
+  userScroll: false,      // the person has scrolled the chat themselves
 };
+
+const TOUCH = window.matchMedia("(pointer: coarse)");
 
 // ------------------------------------------------------------------ server
 
@@ -278,7 +282,7 @@ async function loadTranscript(chatId, jump = false) {
 
 function renderChat(transcript, jump) {
   const box = $("messages");
-  const nearBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 80;
+  if (jump) { state.follow = true; state.userScroll = false; }
   const messages = transcript.entries.filter((e) => e.kind === "message" && !e.deleted);
   const byId = new Map(messages.map((m) => [m.message_id, m]));
   const nodes = [];
@@ -299,7 +303,20 @@ function renderChat(transcript, jump) {
   }
   if (state.replyTo !== null && !byId.has(state.replyTo)) state.replyTo = null;
   renderReplyBar();
-  if (jump || nearBottom) box.scrollTop = box.scrollHeight;
+  if (state.follow) followNow();
+}
+
+// Following the chat: it stays at the newest message until the person scrolls up, and the
+// flag (not the scroll position at render time) decides, because a picture that arrives grows
+// the chat after it was drawn and would otherwise leave every later answer below the fold.
+function nearBottom() {
+  const box = $("messages");
+  return box.scrollHeight - box.scrollTop - box.clientHeight < 80;
+}
+
+function followNow() {
+  const box = $("messages");
+  box.scrollTop = box.scrollHeight;
 }
 
 function messageNode(message, byId) {
@@ -332,6 +349,7 @@ function fileNode(file, message) {
   if (file.kind === "sticker") return el("div", "body", message.sticker_emoji || "🖼");
   if (file.kind === "photo") {
     const img = el("img", "photo");
+    img.addEventListener("load", () => { if (state.follow) followNow(); });
     img.src = fileUrl(file.file_id);
     img.alt = file.file_name || "图片";
     return img;
@@ -489,19 +507,24 @@ async function toggleMenu() {
 
 // ------------------------------------------------------------------ the demo calendar
 
-async function nextDay() {
-  const button = $("next-day");
-  button.disabled = true;
+async function moveCalendar(path, body, button) {
+  const buttons = document.querySelectorAll(".calendar button");
+  buttons.forEach((b) => { b.disabled = true; });
   try {
-    const result = await call("POST", "/_demo/next-day");
+    const result = await call("POST", path, body);
     $("demo-date").textContent = formatDate(result.date);
     const steps = result.steps.map((s) => `${s.label} ${s.count} 项`);
-    toast(`已进入 ${formatDate(result.date)}，每日督办检查已执行：${steps.length ? steps.join("，") : "无到期事项"}`);
+    const periodic = result.periodic.length ? `；已发送：${result.periodic.join("，")}` : "";
+    toast(`已进入 ${formatDate(result.date)}，每日督办检查已执行：${steps.length ? steps.join("，") : "无到期事项"}${periodic}`);
   } catch (error) {
     toast(`未能推进日期：${error.message}`);
   } finally {
-    button.disabled = false;
+    buttons.forEach((b) => { b.disabled = false; });
   }
+}
+
+function nextDay() {
+  return moveCalendar("/_demo/next-day");
 }
 
 async function refreshCalendar() {
@@ -563,7 +586,8 @@ document.addEventListener("click", (event) => {
 
 $("composer").addEventListener("submit", sendText);
 $("text").addEventListener("keydown", (event) => {
-  if (event.key === "Enter" && !event.shiftKey && !event.isComposing) sendText(event);
+  // On a phone (touch screen) Enter starts a new line, as in Telegram's apps; 发送 sends.
+  if (event.key === "Enter" && !event.shiftKey && !event.isComposing && !TOUCH.matches) sendText(event);
   if (event.key === "Escape") cancelReply();
 });
 $("text").addEventListener("input", autosize);
@@ -572,6 +596,22 @@ $("file").addEventListener("change", sendFile);
 $("reply-cancel").addEventListener("click", cancelReply);
 $("menu-button").addEventListener("click", toggleMenu);
 $("next-day").addEventListener("click", nextDay);
+for (const button of document.querySelectorAll(".calendar .jump")) {
+  button.addEventListener("click", () => moveCalendar("/_demo/jump", { to: button.dataset.to }));
+}
+// Only the person's own scrolling decides whether the chat follows: the scroll events that
+// re-rendering and late-loading pictures cause must not switch following off.
+for (const kind of ["wheel", "touchstart", "pointerdown", "keydown"]) {
+  $("messages").addEventListener(kind, () => { state.userScroll = true; }, { passive: true });
+}
+$("messages").addEventListener("scroll", () => { if (state.userScroll) state.follow = nearBottom(); });
+$("guide-toggle").addEventListener("click", (event) => {
+  event.stopPropagation();
+  $("people").classList.add("open");
+  $("people-toggle").setAttribute("aria-expanded", "true");
+  $("guide").open = true;
+  $("guide").scrollIntoView({ block: "nearest" });
+});
 $("sample-new").addEventListener("click", () => {
   $("text").value = SAMPLE_NEW;
   autosize();

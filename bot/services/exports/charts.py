@@ -20,6 +20,7 @@ matplotlib.use("Agg")
 from matplotlib import font_manager  # noqa: E402
 from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.patches import Patch  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from bot.domain.errors import DomainError  # noqa: E402
@@ -69,44 +70,64 @@ class BoardRow:
     red: int
 
 
-def _png(figure: Figure) -> bytes:
+def _png(figure: Figure, dpi: int = 100) -> bytes:
     out = io.BytesIO()
     FigureCanvasAgg(figure)
-    figure.savefig(out, format="png", dpi=100)
+    figure.savefig(out, format="png", dpi=dpi)
     return out.getvalue()
 
 
-def board_png(rows: Sequence[BoardRow], title: str, legend: tuple[str, str, str], empty_text: str) -> bytes:
-    """Horizontal stacked bars, one per unit (worst first), green · yellow · red, counts inside."""
+BOARD_WIDTH_IN, BOARD_DPI = 4.8, 160
+"""Narrow and dense: Telegram shows a photo about 390 px wide on a phone, so the picture is drawn
+768 px wide and its 11-point text stays about 12 px tall there."""
+ROW_IN, TITLE_IN, LEGEND_LINE_IN, AXIS_IN = 0.34, 0.5, 0.24, 0.45
+"""Heights in inches: one unit's bar, the title band, each legend line, the count axis below."""
+
+
+def board_figure(rows: Sequence[BoardRow], title: str, legend: tuple[str, str, str], empty_text: str) -> Figure:
+    """The board laid out in fixed bands from the top: title, legend (one entry a line), then one
+    row per unit (worst first) and the count axis. The picture grows with the units instead of
+    squeezing them, so nothing overlaps at 1 unit or at 200 (of which ``MAX_ROWS`` are drawn)."""
     family = cjk_font()
     shown = list(rows[:MAX_ROWS])
-    height = 1.6 + 0.38 * max(1, len(shown))
-    figure = Figure(figsize=(9, height))
-    axes = figure.add_subplot()
-    for text in (axes.title, axes.xaxis.label):
-        text.set_fontfamily(family)
-    axes.set_title(title, fontfamily=family, fontsize=13)
+    top = TITLE_IN + LEGEND_LINE_IN * len(legend) + 0.15
+    plot = ROW_IN * max(1, len(shown))
+    height = top + plot + AXIS_IN
+    figure = Figure(figsize=(BOARD_WIDTH_IN, height), dpi=BOARD_DPI)
+    figure.text(0.5, 1 - (TITLE_IN / 2) / height, title, ha="center", va="center", fontfamily=family,
+                fontsize=14)
     if not shown:
-        axes.text(0.5, 0.5, empty_text, ha="center", va="center", fontfamily=family, fontsize=12, transform=axes.transAxes)
-        axes.set_axis_off()
-        return _png(figure)
+        figure.text(0.5, (plot / 2 + AXIS_IN) / height, empty_text, ha="center", va="center", fontfamily=family, fontsize=12)
+        return figure
+    longest = max(sum(2 if ord(ch) >= 0x2E80 else 1 for ch in r.unit) for r in shown)
+    left = min(0.3 + longest * 0.085, BOARD_WIDTH_IN / 2)  # the unit names, at 11 points
+    axes = figure.add_axes((left / BOARD_WIDTH_IN, AXIS_IN / height, 1 - (left + 0.2) / BOARD_WIDTH_IN, plot / height))
     names = [r.unit for r in shown][::-1]
     counts = [(r.green, r.yellow, r.red) for r in shown][::-1]
-    left = [0] * len(shown)
-    for index, (colour, name) in enumerate(zip((GREEN, YELLOW, RED), legend)):
+    lefts = [0] * len(shown)
+    for index, colour in enumerate((GREEN, YELLOW, RED)):
         widths = [c[index] for c in counts]
-        bars = axes.barh(range(len(shown)), widths, left=left, color=colour, edgecolor="white", label=name, height=0.7)
+        bars = axes.barh(range(len(shown)), widths, left=lefts, color=colour, edgecolor="white", height=0.72)
         for bar, width in zip(bars, widths):
             if width:
                 axes.text(bar.get_x() + width / 2, bar.get_y() + bar.get_height() / 2, str(width), ha="center",
-                          va="center", color="white", fontsize=9, fontweight="bold")
-        left = [a + b for a, b in zip(left, widths)]
-    axes.set_yticks(range(len(shown)), names, fontfamily=family, fontsize=10)
+                          va="center", color="white", fontsize=10, fontweight="bold")
+        lefts = [a + b for a, b in zip(lefts, widths)]
+    axes.set_ylim(-0.5, len(shown) - 0.5)
+    axes.set_yticks(range(len(shown)), names, fontfamily=family, fontsize=11)
     axes.xaxis.set_major_locator(MaxNLocator(integer=True))  # counts: whole numbers only
-    axes.legend(prop={"family": family, "size": 9}, loc="lower right", ncols=3, bbox_to_anchor=(1, 1.0), frameon=False)
+    axes.tick_params(axis="x", labelsize=10)
     axes.spines[["top", "right"]].set_visible(False)
-    figure.tight_layout()
-    return _png(figure)
+    figure.legend(
+        handles=[Patch(color=c) for c in (GREEN, YELLOW, RED)], labels=list(legend), prop={"family": family, "size": 11}, ncols=1, frameon=False, loc="upper left",
+        bbox_to_anchor=(0.04, 1 - TITLE_IN / height), borderaxespad=0, handlelength=1.2, labelspacing=0.35,
+    )
+    return figure
+
+
+def board_png(rows: Sequence[BoardRow], title: str, legend: tuple[str, str, str], empty_text: str) -> bytes:
+    """The 红/黄/绿 board as PNG: horizontal stacked bars, one per unit, counts inside."""
+    return _png(board_figure(rows, title, legend, empty_text), BOARD_DPI)
 
 
 def score_bars_png(names: Sequence[str], scores: Sequence[Decimal], threshold: Decimal, title: str) -> bytes:

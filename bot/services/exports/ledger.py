@@ -5,28 +5,36 @@ issued for it (SPEC section 4). Filters combine: ``/ledger 住建局 逾期 2026
 
 The workbook is written in openpyxl's write-only mode straight from one SQL cursor, so 100,000
 lines take seconds and constant memory (see bench/report_bench.py).
+
+It is made to go to a meeting on paper: a title and a date line, every column a meeting asks about
+(the 催办单 and 督办通知单 numbers, 约谈, 移交, the 签收 and 反馈 dates), wrapped text, landscape A4
+fitted to the page width with the heading row repeated on every page (openpyxl's own page setup).
 """
 
 from __future__ import annotations
 
 import asyncio
 import io
+import math
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import aiosqlite
 from openpyxl import Workbook
 from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
+from bot.domain.deadlines import overdue_days
 from bot.domain.errors import DomainError
 from bot.domain.org import Person, Section, Unit
 from bot.services import queries
 from bot.services.context import Office
 from bot.services.scoring import Period, parse_period
 from bot.storage import org
-from bot.texts import label
+from bot.texts import label, plain, render
 
 SPECIAL_WORDS = frozenset({"专项", "专项台账"})
 STATUS_WORDS = {
@@ -36,11 +44,16 @@ STATUS_WORDS = {
 """What people type to filter by status, and what each means."""
 
 COLUMNS = (
-    ("number", 16), ("title", 36), ("requirements", 40), ("unit", 16), ("section", 14), ("source", 22),
-    ("basis", 30), ("issued_on", 12), ("period_days", 10), ("deadline", 12), ("status", 14), ("stage", 14),
-    ("completed_on", 12), ("special", 10), ("contact", 16),
+    ("number", 12), ("title", 18), ("requirements", 28), ("unit", 10), ("responsible", 7), ("section", 8),
+    ("issued_on", 10), ("acknowledged_on", 10), ("feedback_on", 10), ("deadline", 10), ("overdue_days", 6),
+    ("reminder_numbers", 12), ("supervision_numbers", 12), ("interview_on", 10), ("transfer_on", 10),
+    ("status", 8), ("completed_on", 10), ("attachments", 5),
 )
-"""Each column's heading (``labels.toml`` [exports]) and its width in characters."""
+"""Each column's heading (``labels.toml`` [exports]) and its width in characters: the widths add up
+to what a landscape A4 page holds at a legible size once fitted to its width."""
+
+HEADING_ROW = 3
+"""Title, date line, then the headings (repeated on every printed page)."""
 
 DATE_FORMAT = "yyyy-mm-dd"
 
@@ -120,24 +133,44 @@ def _where(scope: queries.Scope, flt: LedgerFilter, today: date) -> tuple[str, l
     return " AND ".join(where), args
 
 
-def _header(ws: Worksheet, headings: list[str]) -> list[Cell]:
-    bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDEBF7")
-    cells = []
-    for heading in headings:
-        cell = WriteOnlyCell(ws, value=heading)
-        cell.font, cell.fill = bold, fill
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        cells.append(cell)
-    return cells
+def current_clock(deadline: str, status: str, stage: str, extension_pending: int, today: date) -> tuple[date, int | None]:
+    """The task's current deadline and its 逾期天数 on ``today`` (None when not 逾期).
+
+    The one place the 台账 asks these two questions: open, not held by feedback under review or
+    an extension request, and past the current deadline; the days are calendar days from it.
+    """
+    current = date.fromisoformat(deadline)
+    held = status == "feedback_pending" or bool(extension_pending)
+    if status == "completed" or stage == "transferred" or held or today <= current:
+        return current, None
+    return current, overdue_days(current, today)
 
 
-def _date_cell(ws: Worksheet, value: str | None) -> Cell | None:
-    if not value:
-        return None
-    cell = WriteOnlyCell(ws)
-    cell.value = date.fromisoformat(value)  # as WriteOnlyCell(ws, value=...) does; its stub omits date
-    cell.number_format = DATE_FORMAT
-    return cell
+LEDGER_QUERY = """
+    SELECT s.year, s.seq, t.title, t.requirements, t.unit_id, t.section_id, p.name,
+           t.issued_on, ack.on_day, fb.on_day, t.deadline, t.status, t.stage, t.extension_pending,
+           esc.reminders, esc.notices, iv.on_day, tr.on_day, t.completed_on, COALESCE(att.n, 0)
+    FROM tasks t
+    JOIN slips s ON s.task_id = t.id AND s.type = 'assignment'
+    LEFT JOIN people p ON p.id = t.responsible_id
+    LEFT JOIN (SELECT task_id, MIN(substr(at, 1, 10)) AS on_day FROM history
+               WHERE kind = 'acknowledged' GROUP BY task_id) ack ON ack.task_id = t.id
+    LEFT JOIN (SELECT task_id, MAX(substr(submitted_at, 1, 10)) AS on_day FROM feedback
+               GROUP BY task_id) fb ON fb.task_id = t.id
+    LEFT JOIN (SELECT task_id,
+                      GROUP_CONCAT(CASE WHEN type = 'reminder' THEN '〔' || year || '〕' || seq || '号' END, '、') AS reminders,
+                      GROUP_CONCAT(CASE WHEN type = 'supervision' THEN '〔' || year || '〕' || seq || '号' END, '、') AS notices
+               FROM slips WHERE type != 'assignment' GROUP BY task_id) esc ON esc.task_id = t.id
+    LEFT JOIN (SELECT task_id, MAX(json_extract(details, '$.held_on')) AS on_day FROM history
+               WHERE kind = 'interview_recorded' GROUP BY task_id) iv ON iv.task_id = t.id
+    LEFT JOIN (SELECT task_id, MAX(substr(at, 1, 10)) AS on_day FROM history
+               WHERE kind = 'transfer_recorded' GROUP BY task_id) tr ON tr.task_id = t.id
+    LEFT JOIN (SELECT task_id, COUNT(*) AS n FROM attachments WHERE feedback_id IS NOT NULL
+               GROUP BY task_id) att ON att.task_id = t.id
+    WHERE {where} ORDER BY s.year, s.seq
+"""
+"""One line per 交办单 with its slips, 签收, 反馈, 约谈 and 移交 (times are stored in local time,
+so their first ten characters are the day)."""
 
 
 async def ledger_workbook(office: Office, person: Person, flt: LedgerFilter, today: date) -> tuple[bytes, int]:
@@ -147,37 +180,114 @@ async def ledger_workbook(office: Office, person: Person, flt: LedgerFilter, tod
     where, args = _where(scope, flt, today)
     units = {u.id: u.name for u in await org.units(conn)}
     sections = {s.id: s.name for s in await org.sections(conn)}
-    async with conn.execute(
-        f"""SELECT s.year, s.seq, t.title, t.requirements, t.unit_id, t.section_id, t.source, t.basis,
-                   t.issued_on, t.period_days, t.deadline, t.status, t.stage, t.completed_on,
-                   t.special_ledger, t.contact_name, t.contact_phone
-            FROM tasks t JOIN slips s ON s.task_id = t.id AND s.type = 'assignment'
-            WHERE {where} ORDER BY s.year, s.seq""",
-        args,
-    ) as cur:
+    async with conn.execute(LEDGER_QUERY.format(where=where), args) as cur:
         rows = list(await cur.fetchall())
+    title = plain(render("exports/ledger_title", org=office.settings.organisation, special=flt.special))
+    dateline = plain(render("exports/ledger_dateline", today=today, count=len(rows)))
     # Writing 100,000 lines is seconds of CPU: done in a thread, the bot keeps answering.
-    data = await asyncio.to_thread(_write, rows, units, sections, flt.special)
+    data = await asyncio.to_thread(_write, rows, units, sections, flt.special, (title, dateline), today)
     return data, len(rows)
 
 
-def _write(rows: list[aiosqlite.Row], units: dict[int, str], sections: dict[int, str], special_sheet: bool) -> bytes:
+def _styled(ws: Worksheet, value: Any, font: Font | None = None, alignment: Alignment | None = None,
+            fill: PatternFill | None = None, number_format: str | None = None) -> Cell:
+    cell = WriteOnlyCell(ws)
+    cell.value = value  # as WriteOnlyCell(ws, value=...) does; its stub omits date
+    if font is not None:
+        cell.font = font
+    if alignment is not None:
+        cell.alignment = alignment
+    if fill is not None:
+        cell.fill = fill
+    if number_format is not None:
+        cell.number_format = number_format
+    return cell
+
+
+LINE_HEIGHT = 14.0
+"""Points per wrapped line at the sheet's 11-point size, Chinese glyphs included."""
+
+
+def display_width(text: str) -> float:
+    """Width in column units (the width of a "0"): a Chinese character takes about 1.75 (as LibreOffice and Excel print them)."""
+    return sum(1.75 if ord(ch) >= 0x2E80 else 1.0 for ch in text)
+
+
+def lines_needed(value: object, width: float) -> int:
+    """Printed lines of a wrapped cell: each typed line, wrapped at the column's width."""
+    if not isinstance(value, str) or not value:
+        return 1
+    usable = max(width - 1.5, 1.0)  # the cell's padding
+    return sum(max(1, math.ceil(display_width(line) / usable)) for line in value.split("\n"))
+
+
+def _page_setup(ws: Worksheet) -> None:
+    """Landscape A4, all columns on the page width, pages as long as needed, headings repeated."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    ws.print_options.horizontalCentered = True
+    ws.print_title_rows = f"{HEADING_ROW}:{HEADING_ROW}"
+    if ws.oddFooter is not None:  # always, on a new sheet; its stub allows None
+        ws.oddFooter.center.text = "&P / &N"  # page numbers: the pages of a 台账 come apart
+
+
+def _write(rows: list[aiosqlite.Row], units: dict[int, str], sections: dict[int, str], special_sheet: bool,
+           heading: tuple[str, str], today: date) -> bytes:
     book = Workbook(write_only=True)
     ws = book.create_sheet(label("exports", "special_sheet" if special_sheet else "ledger_sheet"))
     for index, (_, width) in enumerate(COLUMNS, start=1):
         ws.column_dimensions[_letter(index)].width = width
-    ws.freeze_panes = "A2"
-    ws.append(_header(ws, [label("exports", key) for key, _ in COLUMNS]))
-    yes, no = label("exports", "yes"), label("exports", "no")
+    _page_setup(ws)
+    ws.freeze_panes = f"A{HEADING_ROW + 1}"
+    # Centred across the columns rather than merged: a merged title is what breaks sorting and
+    # filtering when the office reuses the sheet.
+    across = Alignment(horizontal="centerContinuous", vertical="center")
+    ws.row_dimensions[1].height = 24  # the 16-point title would print over the date line
+    ws.append([_styled(ws, heading[0], Font(bold=True, size=16), across)] + [_styled(ws, None, alignment=across)] * (len(COLUMNS) - 1))
+    ws.append([_styled(ws, heading[1], Font(size=11), across)] + [_styled(ws, None, alignment=across)] * (len(COLUMNS) - 1))
+    bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDEBF7")
+    centred = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    headings = [label("exports", key) for key, _ in COLUMNS]
+    ws.row_dimensions[HEADING_ROW].height = LINE_HEIGHT * max(lines_needed(h, w) for h, (_, w) in zip(headings, COLUMNS))
+    ws.append([_styled(ws, heading, bold, centred, fill) for heading in headings])
+    wrapped = Alignment(vertical="top", wrap_text=True)
+    dated = Alignment(horizontal="center", vertical="top")
     status_names = {k: label("status", k) for k in ("issued", "acknowledged", "feedback_pending", "completed")}
-    stage_names = {k: label("stage", k) for k in ("none", "reminded", "supervised", "interviewed", "transferred")}
-    for r in rows:
-        special = bool(r[14]) or r[12] in ("supervised", "interviewed", "transferred")
-        ws.append([
-            f"〔{r[0]}〕{r[1]}号", r[2], r[3], units.get(r[4], ""), sections.get(r[5], ""), label("source", r[6]),
-            r[7], _date_cell(ws, r[8]), r[9], _date_cell(ws, r[10]), status_names[r[11]], stage_names[r[12]],
-            _date_cell(ws, r[13]), yes if special else no, " ".join(filter(None, (r[15], r[16]))),
-        ])
+    transferred = label("stage", "transferred")
+
+    # One styled cell per column, given each line's values in turn: write-only mode writes a row
+    # as it is appended, and styling 1.8 million cells one by one would double the export's time.
+    dates = {6, 7, 8, 9, 13, 14, 16}
+    cells = [
+        _styled(ws, None, alignment=dated, number_format=DATE_FORMAT) if index in dates else _styled(ws, None, alignment=wrapped)
+        for index in range(len(COLUMNS))
+    ]
+
+    def day(value: str | None) -> date | None:
+        return date.fromisoformat(value) if value else None
+
+    for number, r in enumerate(rows, start=HEADING_ROW + 1):
+        deadline, overdue = current_clock(r[10], r[11], r[12], r[13], today)
+        # LibreOffice keeps the stored (default) height of the rows it opens, so wrapped text
+        # would be cut off and print over the next line: each row gets the height its text needs.
+        ws.row_dimensions[number].height = LINE_HEIGHT * max(
+            lines_needed(r[2], COLUMNS[1][1]), lines_needed(r[3], COLUMNS[2][1]), lines_needed(r[14], COLUMNS[11][1]),
+            lines_needed(r[15], COLUMNS[12][1]),
+        )
+        values = (
+            f"〔{r[0]}〕{r[1]}号", r[2], r[3], units.get(r[4], ""), r[6] or "", sections.get(r[5], ""),
+            day(r[7]), day(r[8]), day(r[9]), deadline, overdue, r[14] or "", r[15] or "", day(r[16]), day(r[17]),
+            transferred if r[12] == "transferred" and r[11] != "completed" else status_names[r[11]],
+            day(r[18]), r[19],
+        )
+        for cell, value in zip(cells, values):
+            cell.value = value
+        ws.append(cells)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -3,6 +3,9 @@
 One line per unit: its 加减分 counts by kind for the period, the period's net points, the annual
 score as of the period's end and the mark 不能评为先进单位 below 80. The chart is an openpyxl
 ``BarChart`` over the score column, so Excel and WPS draw it themselves and it stays editable.
+
+Printed, it is two landscape A4 pages: the table (its headings repeated if it runs longer) and,
+after a page break, the chart whole on a page of its own.
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.pagebreak import Break
+from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
 from bot.domain.scores import ScoreCategory
@@ -21,6 +26,9 @@ from bot.texts import label
 
 CATEGORIES = tuple(ScoreCategory)
 """A count column per kind of event, in the notice's order."""
+
+CHART_WIDTH_CM, CHART_MAX_HEIGHT_CM = 24, 16
+"""The chart fills a landscape A4 page inside its margins, and never more."""
 
 
 def report_workbook(table: ScoreTable, title: str, *, annual: bool = False) -> bytes:
@@ -36,6 +44,7 @@ def report_workbook(table: ScoreTable, title: str, *, annual: bool = False) -> b
     ws["A1"].font = Font(bold=True, size=14)
     ws["A1"].alignment = Alignment(horizontal="center")
     ws.append(headings)
+    ws.row_dimensions[2].height = 45  # three lines of a wrapped heading such as 收到督办通知单
     for cell in ws[2]:
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="DDEBF7")
@@ -57,18 +66,37 @@ def report_workbook(table: ScoreTable, title: str, *, annual: bool = False) -> b
     for row in ws.iter_rows(min_row=3, min_col=score_col - 1, max_col=score_col):
         for cell in row:
             cell.number_format = "0.0#"
+    last = 2 + len(table.lines)
+    for row in ws.iter_rows(min_row=3, max_row=last):
+        for cell in row:
+            cell.alignment = Alignment(vertical="center", wrap_text=True)
+    _page_setup(ws, last)
     if table.lines:
         chart = BarChart()
         chart.type = "bar"
         chart.title = title
         chart.y_axis.title = label("exports", "score")
         chart.legend = None
-        last = 2 + len(table.lines)
         chart.add_data(Reference(ws, min_col=score_col, min_row=2, max_row=last), titles_from_data=True)
         chart.set_categories(Reference(ws, min_col=2, min_row=3, max_row=last))
-        chart.height = max(8, 0.5 * min(len(table.lines), 60))
-        chart.width = 18
-        ws.add_chart(chart, f"{get_column_letter(len(headings) + 2)}3")
+        chart.height = min(CHART_MAX_HEIGHT_CM, max(11, len(table.lines) // 2))
+        chart.width = CHART_WIDTH_CM
+        # Below the table, after a page break: beside it, the chart was cut across pages.
+        ws.add_chart(chart, f"A{last + 2}")
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def _page_setup(ws: Worksheet, last_row: int) -> None:
+    """Landscape A4 fitted to the page width; title and headings repeated; the chart on its own page."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    ws.page_margins.left = ws.page_margins.right = 0.5
+    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    ws.print_options.horizontalCentered = True
+    ws.print_title_rows = "1:2"
+    ws.row_breaks.append(Break(id=last_row))
