@@ -194,3 +194,101 @@ async def test_principal_instruction_is_a_principal_instruction(organisation, ci
     await city["town"].wait_for(text_contains="〔2026〕1号")
     async with office.db.reader.execute("SELECT source FROM tasks") as cur:
         assert [r[0] async for r in cur] == ["principal_instruction"]
+
+
+async def intake_rows(office) -> tuple[int, int, int]:
+    return (await count(office, "intake_documents"), await count(office, "intake_drafts"), await count(office, "tasks"))
+
+
+def scanned_pdf() -> bytes:
+    """A PDF page with a picture and no text layer, as a scanner makes it."""
+    import io
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure = plt.figure(figsize=(8.27, 11.69))
+    figure.figimage([[0.2, 0.8], [0.8, 0.2]], xo=50, yo=50)
+    out = io.BytesIO()
+    figure.savefig(out, format="pdf")
+    plt.close(figure)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("name, data, answer", [
+    ("纪要.docx", b"", "文件是空的"),
+    ("纪要.docx", b"PK\x03\x04 not really a document", "文件已损坏或无法打开"),
+    ("纪要.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 512, "另存为” .docx"),
+    ("纪要.xlsx.zip", b"\x00\x01binary", "无法读取「纪要.xlsx.zip」这种文件"),
+    ("扫描件.pdf", None, "没有文字层"),
+    ("纪要.docx", docx_bytes(["市政府第14次常务会议纪要", "会议要求各单位抓紧落实。"]), "没有找到编号的议定事项"),
+])
+async def test_files_the_bot_cannot_read_are_explained_and_create_nothing(city, office_on_monday, name, data, answer):
+    supervisor = city["supervisor"]
+    await supervisor.send_document(name, scanned_pdf() if data is None else data)
+    said = await supervisor.wait_for(regex="文件|没有|无法|另存为")
+    assert answer in said.text
+    assert await intake_rows(office_on_monday) == (0, 0, 0)
+
+
+async def test_a_file_too_big_for_a_bot_to_download_is_refused_before_reading(city, office_on_monday):
+    supervisor = city["supervisor"]
+    await supervisor.send_document("纪要（含附图）.pdf", b"%PDF-1.4\n" + b"0" * (50 * 1024 * 1024 - 16))
+    said = await supervisor.wait_for(text_contains="超过 Telegram 允许机器人读取的 20 MB")
+    assert "文件有 50.0 MB" in said.text
+    assert await intake_rows(office_on_monday) == (0, 0, 0)
+
+
+async def test_a_photo_of_minutes_asks_for_the_text(city, office_on_monday):
+    clerk = city["clerk"]
+    await clerk.send_photo(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
+    assert "不识别扫描图片中的文字" in (await clerk.wait_for(text_contains="文字层")).text
+    assert await intake_rows(office_on_monday) == (0, 0, 0)
+
+
+async def test_wrong_edits_are_explained_and_change_nothing(city, office_on_monday):
+    supervisor = city["supervisor"]
+    await supervisor.send("/minutes\n" + "\n".join(MINUTES_PARENTHESISED))
+    review = await supervisor.wait_for(text_contains="拟交办2项")
+    before = await intake_rows(office_on_monday)
+    async with office_on_monday.db.reader.execute("SELECT * FROM intake_drafts ORDER BY id") as cur:
+        drafts_before = [tuple(r) async for r in cur]
+
+    await supervisor.press("修改1", message=review)
+    await supervisor.wait_for(text_contains="修改第1项")
+    for typed, answer in (
+        ("单位：不存在局", "没有名为「不存在局」的责任单位"),
+        ("期限：2026-11-01", "2026-11-01"),
+        ("期限：下个月吧", "不是有效的时限"),
+        ("责任：穰东镇", "看不懂「责任：穰东镇」"),
+    ):
+        await supervisor.send(typed)
+        assert answer in (await supervisor.wait_for(regex="没有|不是|看不懂|以后|已过|今天")).text, typed
+    await supervisor.send("/cancel")
+    await supervisor.wait_for(text_contains="未修改")
+
+    async with office_on_monday.db.reader.execute("SELECT * FROM intake_drafts ORDER BY id") as cur:
+        assert [tuple(r) async for r in cur] == drafts_before
+    assert await intake_rows(office_on_monday) == before
+
+
+async def test_nothing_to_issue_until_a_draft_is_complete(city, office_on_monday):
+    supervisor = city["supervisor"]
+    await supervisor.send("/minutes\n一、教育局抓紧落实校园安全。")
+    review = await supervisor.wait_for(text_contains="还没有可签发的事项")
+    assert buttons(review) == ["修改1", "删除1"]
+    await supervisor.press("修改1", message=review)
+    await supervisor.wait_for(text_contains="修改第1项")
+    await supervisor.send("单位：住建局\n期限：15天")
+    review = await supervisor.wait_for(predicate=lambda m: "全部签发（1项）" in buttons(m))
+    # 15 days from Mon 11-30 is Tue 12-15.
+    assert "单位：住建局\n期限：2026年12月15日前" in review.text
+
+
+async def test_an_instruction_without_words_records_nothing(city, office_on_monday):
+    leader = city["leader"]
+    await leader.send("/instruct")
+    await leader.wait_for(text_contains="请发送批示")
+    assert await intake_rows(office_on_monday) == (0, 0, 0)
