@@ -285,8 +285,11 @@ _ORG_NAME = re.compile(
     r"|^(.{1,10}(?:镇|乡|街道|街区))$"
 )
 """A name that reads as a 责任单位's (ends like one, stands where a unit stands)."""
-_FRAGMENT_SPLIT = re.compile(r"[，。；、,;:：\s（）()“”\"]|会议|由|和|与|及|会同|牵头|配合|协助|负责|要求|明确|请|督促|抓紧|共同")
+_FRAGMENT_SPLIT = re.compile(r"[，。；、,;:：\s（）()“”\"]|会议|由|和|与|及|向|会同|牵头|配合|协助|负责|要求|明确|请|督促|抓紧|共同")
 _PLACEHOLDER = "\u0000"
+_NOT_A_UNIT_START = ("各", "有关", "相关")
+_THE_OFFICE = ("政府办公室", "政务监督室", "督查室")
+"""The office that issues the 交办单 is named in minutes as where reports go, never as a 责任单位."""
 
 
 def find_units(text: str, directory: UnitDirectory) -> tuple[list[UnitMention], list[str]]:
@@ -322,7 +325,7 @@ def find_units(text: str, directory: UnitDirectory) -> tuple[list[UnitMention], 
         for piece in fragment.split(_PLACEHOLDER):
             match = _ORG_NAME.match(piece.strip())
             name = (match.group(1) or match.group(2)) if match else ""
-            if len(name) > 2 and not name.startswith(("各", "有关", "相关")) and name not in unknown:
+            if len(name) > 2 and not name.startswith(_NOT_A_UNIT_START) and not name.endswith(_THE_OFFICE) and name not in unknown:
                 unknown.append(name)
     return list(mentions.values()), unknown
 

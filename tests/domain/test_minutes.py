@@ -183,3 +183,8 @@ def test_reading_never_fails_other_than_by_its_refusals(text: str) -> None:
         return
     for item in minutes.items:
         propose(item.text, item.text, "b", TODAY, TODAY, DIRECTORY, OFFICIAL)
+
+
+def test_the_office_reports_go_to_is_not_an_unknown_unit() -> None:
+    mentions, unknown = find_units("住建局牵头，每周向市政府办公室报告进展，抄报市政府督查室。", DIRECTORY)
+    assert [m.written for m in mentions] == ["住建局"] and unknown == []
