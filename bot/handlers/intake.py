@@ -3,6 +3,7 @@ review of the drafts (修改 · 删除 · 全部签发), and /aliases for the ad
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -133,7 +134,8 @@ async def _minutes_file(update: Update, context: DubanContext, person: Person, m
     office = context.office
     try:
         received = await _download(message)
-        text = intake.text_of_file(received.data, received.file_name or "")
+        # A long PDF takes a while to read: off the event loop, so other people's updates go on.
+        text = await asyncio.to_thread(intake.text_of_file, received.data, received.file_name or "")
         review = await intake.receive_minutes(office, person, text, office.now(), received)
     except DomainError as exc:
         await refuse(update, exc)

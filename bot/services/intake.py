@@ -31,10 +31,10 @@ from bot.domain.tasks import SourceType, Task
 from bot.services.context import Office
 from bot.services.issue_form import KEYS, parse_period
 from bot.services.issuing import AssignmentDraft, IssuedAssignment, issue_assignment_on, period_for
-from bot.services.notify import send, tell
+from bot.services.notify import button, message, send, tell
 from bot.storage import intake as store
 from bot.storage import history, org
-from bot.texts import plain, render
+from bot.texts import label, plain, render
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 """Telegram lets a bot download files up to 20 MB (getFile); a larger one cannot be read."""
@@ -161,7 +161,7 @@ def _check_text(text: str) -> str:
     return text
 
 
-async def _file_record(office: Office, file: ReceivedFile | None, now: datetime) -> dict[str, str | None]:
+def _file_record(office: Office, file: ReceivedFile | None, now: datetime) -> dict[str, str | None]:
     if file is None:
         return {}
     path, digest = archive_original(office.settings.archive_dir, file.data, file.file_name or "", now)
@@ -190,7 +190,7 @@ async def receive_minutes(
     name = minutes.name or (Path(file.file_name).stem if file and file.file_name else "") or plain(render("intake/unnamed_minutes"))
     bases = [plain(render("intake/basis_item", name=name, ordinal=reading.item_ordinal(item))) for item in minutes.items]
     source = SourceType.STANDING_MEETING if person.has(Role.SUPERVISOR) else SourceType.OTHER
-    stored_file = await _file_record(office, file, now)
+    stored_file = _file_record(office, file, now)
     async with office.db.transaction() as conn:
         proposals = reading.propose_from_minutes(minutes, bases, today, await _directory(conn), office.calendar)
         document = await store.add_document(
@@ -225,7 +225,7 @@ async def receive_instruction(
     source = SourceType.PRINCIPAL_INSTRUCTION if leader.has(Role.PRINCIPAL) else SourceType.LEADER_ASSIGNMENT
     basis = plain(render("intake/basis_instruction", leader=leader.name, on=today))
     title = _instruction_title(text, file)
-    stored_file = await _file_record(office, file, now)
+    stored_file = _file_record(office, file, now)
     async with office.db.transaction() as conn:
         supervisors = await org.with_role(conn, Role.SUPERVISOR)
         if not supervisors:
@@ -480,9 +480,6 @@ PAGE_SIZE = 5
 
 def review_payload(review: Review, page: int) -> dict[str, Any]:
     """The review message: the drafts of one page, 修改 / 删除 each, 全部签发 and paging."""
-    from bot.services.notify import button, message
-    from bot.texts import label
-
     pages = max(1, -(-len(review.drafts) // PAGE_SIZE))
     page = min(max(page, 0), pages - 1)
     shown = review.drafts[page * PAGE_SIZE:(page + 1) * PAGE_SIZE]

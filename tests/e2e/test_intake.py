@@ -292,3 +292,16 @@ async def test_an_instruction_without_words_records_nothing(city, office_on_mond
     await leader.send("/instruct")
     await leader.wait_for(text_contains="请发送批示")
     assert await intake_rows(office_on_monday) == (0, 0, 0)
+
+
+async def test_a_long_review_is_paged(city, office_on_monday):
+    supervisor = city["supervisor"]
+    items = "\n".join(f"{n}. 住建局12月31日前完成第{n}项整治。" for n in range(1, 8))
+    await supervisor.send("/minutes\n市政府第16次常务会议纪要\n" + items)
+    review = await supervisor.wait_for(text_contains="拟交办7项")
+    assert "第1/2页" in review.text and "5. 完成第5项整治" in review.text and "6. " not in review.text
+    assert buttons(review)[-2:] == ["下一页", "全部签发（7项）"]
+    await supervisor.press("下一页", message=review)
+    await supervisor.wait_for(text_contains="第2/2页")
+    assert "6. 完成第6项整治" in review.text and "7. 完成第7项整治" in review.text and "1. " not in review.text
+    assert buttons(review) == ["修改6", "删除6", "修改7", "删除7", "上一页", "全部签发（7项）"]
