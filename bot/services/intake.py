@@ -164,7 +164,8 @@ def _check_text(text: str) -> str:
 def _file_record(office: Office, file: ReceivedFile | None, now: datetime) -> dict[str, str | None]:
     if file is None:
         return {}
-    path, digest = archive_original(office.settings.archive_dir, file.data, file.file_name or "", now)
+    name = file.file_name or (".jpg" if file.kind == "photo" else "")
+    path, digest = archive_original(office.settings.archive_dir, file.data, name, now)
     return {"file_kind": file.kind, "file_id": file.file_id, "file_name": file.file_name, "archive_path": path, "sha256": digest}
 
 
