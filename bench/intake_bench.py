@@ -9,7 +9,9 @@ short name or alias, most with a 期限 phrase) in a city of ``--units`` 责任�
 4. 全部签发: every complete draft issued in one transaction (one 交办单 per unit, consecutive
    numbers, the outbox filled);
 5. through the real bot and the Bot API emulator: a 政务监督室 member sends the .docx, the clock
-   stops when the review message arrives (download, reading, drafting, answer).
+   stops when the review message arrives (download, reading, drafting, answer);
+6. a scanned page (a PDF with no text layer, one A4 page of the same minutes at 150 dpi) read by
+   OCR (RapidOCR on onnxruntime, the models shipped in the package), once the models are loaded.
 
 Each figure is the median of ``--repeat`` runs.
 
@@ -41,7 +43,7 @@ from bot.emulator import EmulatorServer, Rules, Simulator  # noqa: E402
 from bot.services import intake, onboarding  # noqa: E402
 from bot.storage import intake as store  # noqa: E402
 from bot.storage import org  # noqa: E402
-from tests.intake_files import docx_bytes, pdf_bytes  # noqa: E402
+from tests.intake_files import docx_bytes, pdf_bytes, scanned_pdf_bytes  # noqa: E402
 
 ITEMS = 40
 PHRASES = ("于2026年12月31日前完成", "12月底前完成", "10个工作日内报送方案", "一个月内完成", "年底前完成", "")
@@ -81,7 +83,7 @@ async def run(units_count: int, repeat: int) -> None:
     docx_times, pdf_times, draft_times = [], [], []
     for _ in range(repeat):
         started = time.perf_counter()
-        text = intake.text_of_file(docx, "m.docx")
+        text = intake.text_of_file(docx, "m.docx").text
         docx_times.append(time.perf_counter() - started)
         started = time.perf_counter()
         intake.text_of_file(pdf, "m.pdf")
@@ -95,6 +97,16 @@ async def run(units_count: int, repeat: int) -> None:
         proposals = reading.propose_from_minutes(minutes, [str(i) for i in range(len(minutes.items))], date(2026, 11, 30), directory, calendar)
         draft_times.append(time.perf_counter() - started)
     assert len(proposals) == ITEMS, len(proposals)
+    scan = scanned_pdf_bytes(lines[:24])
+    started = time.perf_counter()
+    intake.text_of_file(scan, "scan.pdf")
+    ocr_first = time.perf_counter() - started
+    ocr_times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        scanned = intake.text_of_file(scan, "scan.pdf")
+        ocr_times.append(time.perf_counter() - started)
+    ocr_items = len(reading.read_minutes(scanned.text).items)
     complete = sum(p.complete for p in proposals)
 
     service_times, issue_times, bot_times = [], [], []
@@ -111,7 +123,7 @@ async def run(units_count: int, repeat: int) -> None:
                     if unit.name.endswith("局"):
                         await store.set_aliases(conn, unit.id, [unit.name.replace("局", "管理局")])
             supervisor = await onboarding.add_person(office, "赵督查", frozenset({Role.SUPERVISOR}), now, section_name="政务监督室")
-            text = intake.text_of_file(docx, "m.docx")
+            text = intake.text_of_file(docx, "m.docx").text
             for _ in range(repeat):
                 started = time.perf_counter()
                 review = await intake.receive_minutes(office, supervisor, text, office.now())
@@ -143,6 +155,7 @@ async def run(units_count: int, repeat: int) -> None:
     print(f"  receive_minutes (SQLite, 40 drafts)  {median_of(service_times)}")
     print(f"  全部签发 ({slips} 交办单, one transaction) {median_of(issue_times)}")
     print(f"  bot: .docx sent → review shown       {median_of(bot_times)}")
+    print(f"  OCR of one scanned A4 page (150 dpi) {median_of(ocr_times)}  (first, loading the models: {ocr_first:.1f} s; {ocr_items} of 11 items found)")
 
 
 def main() -> None:

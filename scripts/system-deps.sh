@@ -8,6 +8,9 @@ need=()
 command -v chromium >/dev/null || need+=(chromium)
 # fonts-wqy-microhei: a CJK font for the PNG pictures (/board, the 通报 bar chart); matplotlib finds it
 command -v fc-list >/dev/null && fc-list | grep -qi 'wqy\|noto.*cjk' || need+=(fonts-wqy-microhei)
+# libgl1, libglib2.0-0: OpenCV (under RapidOCR, which reads scanned 会议纪要) loads these at import
+ldconfig -p 2>/dev/null | grep -q 'libGL.so.1' || need+=(libgl1)
+ldconfig -p 2>/dev/null | grep -q 'libglib-2.0.so.0' || need+=(libglib2.0-0)
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null

@@ -45,6 +45,15 @@ MINUTES_PARENTHESISED = [
 ]
 """A 科室's own meeting with （一）（二）."""
 
+MINUTES_SCANNED = [
+    "市政府第17次常务会议纪要",
+    "2026年11月27日，市政府召开第17次常务会议。会议议定：",
+    "1. 住建局于2027年1月15日前完成老旧小区改造摸底。",
+    "2. 交通运输局10个工作日内报送公交线网优化方案。",
+]
+"""Printed minutes to scan or photograph (common characters only: OCR drops a rare one such as
+the 穰 of 穰东镇, which the review then marks as a unit not found)."""
+
 
 def docx_bytes(paragraphs: Sequence[str]) -> bytes:
     """The minutes as a Word document, one paragraph per line."""
@@ -79,4 +88,33 @@ def pdf_bytes(lines: Sequence[str], width: int = 34) -> bytes:
                 figure.text(0.08, 0.95 - i * 0.022, line, fontsize=11, family=font)
             pdf.savefig(figure)
             plt.close(figure)
+    return out.getvalue()
+
+
+def page_png(lines: Sequence[str], width: int = 34) -> bytes:
+    """A photo-like picture of a printed page of the minutes (150 dpi), for OCR."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from bot.services.exports.charts import cjk_font
+
+    font = cjk_font()
+    broken = [line[i:i + width] for line in lines for i in range(0, max(len(line), 1), width)]
+    figure = plt.figure(figsize=(8.27, 0.6 + 0.26 * len(broken)))
+    for i, line in enumerate(broken):
+        figure.text(0.08, 1 - (0.3 + 0.26 * (i + 1)) / (0.6 + 0.26 * len(broken)), line, fontsize=11, family=font)
+    out = io.BytesIO()
+    figure.savefig(out, format="png", dpi=150)
+    plt.close(figure)
+    return out.getvalue()
+
+
+def scanned_pdf_bytes(lines: Sequence[str]) -> bytes:
+    """A PDF with no text layer: the page as a picture, as a scanner makes it."""
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.open(io.BytesIO(page_png(lines))).convert("RGB").save(out, format="PDF", resolution=150)
     return out.getvalue()

@@ -553,6 +553,8 @@ class IntakeDocument:
     file_id: str | None = None
     file_name: str | None = None
     archive_path: str | None = None
+    scanned: bool = False
+    """Read by OCR from a scan or a photo: names and dates are to be checked."""
 
 
 @dataclass(frozen=True)

@@ -120,10 +120,8 @@ async def file_received(update: Update, context: DubanContext) -> None:
     if person is None:
         await reply(update, "start/unknown")
         return
-    if _reads_minutes(person) and message.document is not None:
+    if _reads_minutes(person) and (message.document is not None or not _instructs(person)):
         await _minutes_file(update, context, person, message)
-    elif _reads_minutes(person) and not _instructs(person):
-        await refuse(update, DomainError("intake_pdf_no_text"))
     elif _instructs(person):
         await _instruction_file(update, context, person, message)
     else:
@@ -134,9 +132,10 @@ async def _minutes_file(update: Update, context: DubanContext, person: Person, m
     office = context.office
     try:
         received = await _download(message)
-        # A long PDF takes a while to read: off the event loop, so other people's updates go on.
-        text = await asyncio.to_thread(intake.text_of_file, received.data, received.file_name or "")
-        review = await intake.receive_minutes(office, person, text, office.now(), received)
+        # A long PDF, or a scan read by OCR (seconds a page), takes a while: off the event loop, so
+    # other people's updates go on meanwhile.
+        read = await asyncio.to_thread(intake.text_of_file, received.data, received.file_name or "")
+        review = await intake.receive_minutes(office, person, read.text, office.now(), received, read.scanned)
     except DomainError as exc:
         await refuse(update, exc)
         return

@@ -11,6 +11,7 @@ they take consecutive numbers together or none is issued. A leader's 批示 beco
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import re
@@ -71,12 +72,31 @@ class Review:
 # ------------------------------------------------------------------------------ reading files
 
 
-def text_of_file(data: bytes, file_name: str) -> str:
-    """The plain text of a .docx (paragraphs, then tables) or of a PDF's text layer.
+MAX_SCANNED_PAGES = 20
+"""Reading a scanned page takes seconds (about 4 s an A4 page at 150 dpi on 2 cores): minutes
+longer than this are not one meeting's minutes, and the sender would wait minutes."""
+
+OCR_RESOLUTION = 150
+"""Dots per inch a scanned PDF page is drawn at for OCR: 五号 print reads well at 150."""
+
+
+@dataclass(frozen=True)
+class FileText:
+    """The text of a received file, and whether it was read from a scan (OCR): drafts from a
+    scan ask the reader to check names and dates, since a rare character (穰) may be misread."""
+
+    text: str
+    scanned: bool = False
+
+
+def text_of_file(data: bytes, file_name: str) -> FileText:
+    """The plain text of a .docx (paragraphs, then tables), of a PDF's text layer, or — for a
+    scanned PDF or a photo of printed minutes — what OCR reads on it.
 
     Raises:
         DomainError: ``intake_file_empty``, ``intake_doc_format`` (a .doc from old Word),
-            ``intake_file_type``, ``intake_file_unreadable``, ``intake_pdf_no_text`` (a scan).
+            ``intake_file_type``, ``intake_file_unreadable``, ``intake_scan_too_long``,
+            ``intake_pdf_no_text`` (a scan on which no text could be read).
     """
     if not data:
         raise DomainError("intake_file_empty")
@@ -84,12 +104,14 @@ def text_of_file(data: bytes, file_name: str) -> str:
     if suffix == ".doc" or data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         raise DomainError("intake_doc_format")
     if suffix == ".docx" or (suffix != ".pdf" and data[:2] == b"PK"):
-        return _docx_text(data)
+        return FileText(_docx_text(data))
     if suffix == ".pdf" or data[:5] == b"%PDF-":
         return _pdf_text(data)
+    if suffix in (".jpg", ".jpeg", ".png") or data[:3] == b"\xff\xd8\xff" or data[:8] == b"\x89PNG\r\n\x1a\n":
+        return FileText(_scanned_text([data]), scanned=True)
     if suffix in (".txt", ".text"):
         try:
-            return data.decode("utf-8-sig")
+            return FileText(data.decode("utf-8-sig"))
         except UnicodeDecodeError:
             raise DomainError("intake_file_unreadable") from None
     raise DomainError("intake_file_type", name=file_name or "")
@@ -109,18 +131,50 @@ def _docx_text(data: bytes) -> str:
     return "\n".join(lines)
 
 
-def _pdf_text(data: bytes) -> str:
+def _pdf_text(data: bytes) -> FileText:
     import pdfplumber
     from pdfminer.pdfparser import PDFSyntaxError
 
     try:
         with pdfplumber.open(io.BytesIO(data)) as pdf:
             text = "\n".join((page.extract_text() or "") for page in pdf.pages)
+            if text.strip():
+                return FileText(text)
+            # No text layer: a scan. Each page drawn as an image and read by OCR.
+            if len(pdf.pages) > MAX_SCANNED_PAGES:
+                raise DomainError("intake_scan_too_long", pages=len(pdf.pages), limit=MAX_SCANNED_PAGES)
+            images = []
+            for page in pdf.pages:
+                out = io.BytesIO()
+                page.to_image(resolution=OCR_RESOLUTION).original.convert("RGB").save(out, format="PNG")
+                images.append(out.getvalue())
     except (PDFSyntaxError, ValueError, TypeError, KeyError):
         raise DomainError("intake_file_unreadable") from None
+    return FileText(_scanned_text(images), scanned=True)
+
+
+def _scanned_text(images: list[bytes]) -> str:
+    """OCR of page images, lines in reading order (RapidOCR: its detection and recognition
+    models ship inside the package, nothing is downloaded)."""
+    engine = _ocr_engine()
+    lines: list[str] = []
+    for image in images:
+        try:
+            result, _ = engine(image)
+        except Exception:  # a picture OpenCV cannot decode is a file we cannot read
+            raise DomainError("intake_file_unreadable") from None
+        lines += [text for _, text, _ in result or ()]
+    text = "\n".join(lines)
     if not text.strip():
         raise DomainError("intake_pdf_no_text")
     return text
+
+
+@functools.lru_cache(maxsize=1)
+def _ocr_engine() -> Any:
+    from rapidocr_onnxruntime import RapidOCR
+
+    return RapidOCR()
 
 
 def archive_original(archive_dir: Path, data: bytes, file_name: str, now: datetime) -> tuple[str, str]:
@@ -161,16 +215,19 @@ def _check_text(text: str) -> str:
     return text
 
 
-def _file_record(office: Office, file: ReceivedFile | None, now: datetime) -> dict[str, str | None]:
+def _with_file(
+    office: Office, document: IntakeDocument, file: ReceivedFile | None, now: datetime
+) -> tuple[IntakeDocument, str | None]:
+    """The document with its original file archived, and the archived copy's checksum."""
     if file is None:
-        return {}
+        return document, None
     name = file.file_name or (".jpg" if file.kind == "photo" else "")
     path, digest = archive_original(office.settings.archive_dir, file.data, name, now)
-    return {"file_kind": file.kind, "file_id": file.file_id, "file_name": file.file_name, "archive_path": path, "sha256": digest}
+    return replace(document, file_kind=file.kind, file_id=file.file_id, file_name=file.file_name, archive_path=path), digest
 
 
 async def receive_minutes(
-    office: Office, person: Person, text: str, now: datetime, file: ReceivedFile | None = None
+    office: Office, person: Person, text: str, now: datetime, file: ReceivedFile | None = None, scanned: bool = False
 ) -> Review:
     """A 会议纪要 (already turned into text) is read into one draft per 议定事项.
 
@@ -191,15 +248,12 @@ async def receive_minutes(
     name = minutes.name or (Path(file.file_name).stem if file and file.file_name else "") or plain(render("intake/unnamed_minutes"))
     bases = [plain(render("intake/basis_item", name=name, ordinal=reading.item_ordinal(item))) for item in minutes.items]
     source = SourceType.STANDING_MEETING if person.has(Role.SUPERVISOR) else SourceType.OTHER
-    stored_file = _file_record(office, file, now)
+    received, digest = _with_file(
+        office, IntakeDocument(0, IntakeKind.MINUTES, name, minutes.held_on, person.id, text, scanned=scanned), file, now
+    )
     async with office.db.transaction() as conn:
         proposals = reading.propose_from_minutes(minutes, bases, today, await _directory(conn), office.calendar)
-        document = await store.add_document(
-            conn,
-            IntakeDocument(0, IntakeKind.MINUTES, name, minutes.held_on, person.id, text,
-                           **{k: v for k, v in stored_file.items() if k != "sha256"}),
-            now, stored_file.get("sha256"),
-        )
+        document = await store.add_document(conn, received, now, digest)
         await store.add_drafts(conn, document.id, proposals, source.value)
         return await _review(conn, document.id)
 
@@ -226,18 +280,13 @@ async def receive_instruction(
     source = SourceType.PRINCIPAL_INSTRUCTION if leader.has(Role.PRINCIPAL) else SourceType.LEADER_ASSIGNMENT
     basis = plain(render("intake/basis_instruction", leader=leader.name, on=today))
     title = _instruction_title(text, file)
-    stored_file = _file_record(office, file, now)
+    received, digest = _with_file(office, IntakeDocument(0, IntakeKind.INSTRUCTION, basis, today, leader.id, text), file, now)
     async with office.db.transaction() as conn:
         supervisors = await org.with_role(conn, Role.SUPERVISOR)
         if not supervisors:
             raise DomainError("no_supervision_office")
         proposal = reading.propose(title, text, basis, today, today, await _directory(conn), office.calendar)
-        document = await store.add_document(
-            conn,
-            IntakeDocument(0, IntakeKind.INSTRUCTION, basis, today, leader.id, text,
-                           **{k: v for k, v in stored_file.items() if k != "sha256"}),
-            now, stored_file.get("sha256"),
-        )
+        document = await store.add_document(conn, received, now, digest)
         await store.add_drafts(conn, document.id, [proposal], source.value)
         review = await _review(conn, document.id)
         for supervisor in supervisors:

@@ -374,6 +374,8 @@ async def m009_intake(conn: aiosqlite.Connection) -> None:
             file_name TEXT,
             archive_path TEXT,
             sha256 TEXT,
+            -- read by OCR from a scan or photo: the review asks to check names and dates
+            scanned INTEGER NOT NULL DEFAULT 0,
             created_at TEXT NOT NULL
         );
         CREATE TABLE intake_drafts (

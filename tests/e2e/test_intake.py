@@ -10,7 +10,7 @@ import pytest
 
 from bot.emulator.client import wait_idle
 from bot.domain.org import Role
-from tests.intake_files import MINUTES_12, MINUTES_PARENTHESISED, docx_bytes, pdf_bytes
+from tests.intake_files import MINUTES_12, MINUTES_PARENTHESISED, MINUTES_SCANNED, docx_bytes, page_png, pdf_bytes
 
 TODAY = date(2026, 11, 30)
 
@@ -222,13 +222,13 @@ def scanned_pdf() -> bytes:
     ("纪要.docx", b"PK\x03\x04 not really a document", "文件已损坏或无法打开"),
     ("纪要.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 512, "另存为” .docx"),
     ("纪要.xlsx.zip", b"\x00\x01binary", "无法读取「纪要.xlsx.zip」这种文件"),
-    ("扫描件.pdf", None, "没有文字层"),
+    ("扫描件.pdf", None, "未能识别出文字"),
     ("纪要.docx", docx_bytes(["市政府第14次常务会议纪要", "会议要求各单位抓紧落实。"]), "没有找到编号的议定事项"),
 ])
 async def test_files_the_bot_cannot_read_are_explained_and_create_nothing(city, office_on_monday, name, data, answer):
     supervisor = city["supervisor"]
     await supervisor.send_document(name, scanned_pdf() if data is None else data)
-    said = await supervisor.wait_for(regex="文件|没有|无法|另存为")
+    said = await supervisor.wait_for(regex="文件|没有|无法|另存为", timeout=15)
     assert answer in said.text
     assert await intake_rows(office_on_monday) == (0, 0, 0)
 
@@ -241,10 +241,21 @@ async def test_a_file_too_big_for_a_bot_to_download_is_refused_before_reading(ci
     assert await intake_rows(office_on_monday) == (0, 0, 0)
 
 
-async def test_a_photo_of_minutes_asks_for_the_text(city, office_on_monday):
+async def test_a_photo_of_printed_minutes_is_read_by_ocr(city, office_on_monday):
+    clerk = city["clerk"]
+    await clerk.send_photo(page_png(MINUTES_SCANNED))
+    review = await clerk.wait_for(text_contains="市政府第17次常务会议纪要", timeout=30)
+    assert "由扫描件识别而来" in review.text and "请逐项核对单位和期限" in review.text
+    assert "1. 完成老旧小区改造摸底\n单位：住建局\n期限：2027年1月15日前" in review.text
+    # 10个工作日 from Fri 11-27 is Fri 12-11.
+    assert "单位：交通运输局\n期限：2026年12月11日前" in review.text
+    assert buttons(review)[-1] == "全部签发（2项）"
+
+
+async def test_a_picture_that_is_not_one_is_refused(city, office_on_monday):
     clerk = city["clerk"]
     await clerk.send_photo(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
-    assert "不识别扫描图片中的文字" in (await clerk.wait_for(text_contains="文字层")).text
+    assert "文件已损坏或无法打开" in (await clerk.wait_for(text_contains="无法", timeout=15)).text
     assert await intake_rows(office_on_monday) == (0, 0, 0)
 
 

@@ -18,6 +18,8 @@ from bot.services.context import Office
 from bot.services.importing import import_workbook
 from bot.storage import intake as store
 from bot.storage import org
+from bot.domain.minutes import read_minutes
+from tests.intake_files import MINUTES_SCANNED, docx_bytes, pdf_bytes, scanned_pdf_bytes
 
 EXAMPLES = Path(__file__).parents[2] / "examples"
 
@@ -44,7 +46,7 @@ async def test_the_sample_minutes_against_the_sample_city(office: Office) -> Non
     assert (await store.aliases(office.db.reader))[unit.id] == ["住房城乡建设局", "市住房和城乡建设局"]
 
     data = (EXAMPLES / "minutes-sample.docx").read_bytes()
-    text = intake.text_of_file(data, "minutes-sample.docx")
+    text = intake.text_of_file(data, "minutes-sample.docx").text
     supervisor = await person(office, "周海涛")
     review = await intake.receive_minutes(office, supervisor, text, office.now(), intake.ReceivedFile("document", "file-1", "minutes-sample.docx", data))
     names = review.unit_names
@@ -94,3 +96,19 @@ async def test_aliases_belong_to_one_unit(office: Office) -> None:
     assert changed.aliases == ("教体局", "市教育体育局")
     cleared = await intake.set_unit_aliases(office, admin, "教育局", "-", office.now())
     assert cleared.aliases == ()
+
+
+def test_a_scanned_pdf_is_read_by_ocr() -> None:
+    """No text layer: each page drawn and read by RapidOCR, whose models ship in the package."""
+    read = intake.text_of_file(scanned_pdf_bytes(MINUTES_SCANNED), "扫描件.pdf")
+    assert read.scanned
+    minutes = read_minutes(read.text)
+    assert minutes.name == "市政府第17次常务会议纪要" and minutes.held_on == date(2026, 11, 27)
+    assert [i.number for i in minutes.items] == ["1", "2"]
+    assert "住建局于2027年1月15日前完成老旧小区改造摸底" in minutes.items[0].text
+    assert "交通运输局10个工作日内报送公交线网优化方案" in minutes.items[1].text
+
+
+def test_a_text_pdf_and_a_docx_are_not_marked_scanned() -> None:
+    assert not intake.text_of_file(docx_bytes(MINUTES_SCANNED), "m.docx").scanned
+    assert not intake.text_of_file(pdf_bytes(MINUTES_SCANNED), "m.pdf").scanned
