@@ -316,3 +316,21 @@ async def test_a_long_review_is_paged(city, office_on_monday):
     await supervisor.wait_for(text_contains="第2/2页")
     assert "6. 完成第6项整治" in review.text and "7. 完成第7项整治" in review.text and "1. " not in review.text
     assert buttons(review) == ["修改6", "删除6", "修改7", "删除7", "上一页", "全部签发（7项）"]
+
+
+async def test_a_forwarded_request_with_the_instruction_as_caption(city, office_on_monday):
+    """The 批示件 is a unit's 请示 with the leader's words as caption: the 交办单 is named after
+    the 请示 and carries it, so the unit has what the leader read."""
+    leader, supervisor, zhujian = city["leader"], city["supervisor"], city["zhujian"]
+    request = pdf_bytes(["关于城区内涝治理的请示", "市政府：", "为做好城区内涝治理工作，特请示如下……"])
+    await leader.send_document("关于城区内涝治理的请示.pdf", request, caption="请住建局研究，一个月内提出意见。")
+    await leader.wait_for(text_contains="已记录您的批示")
+    await supervisor.wait_for(predicate=lambda m: m.document is not None and m.document.file_name == "关于城区内涝治理的请示.pdf")
+    review = await supervisor.wait_for(text_contains="刘副市长2026年11月30日批示")
+    # 一个月内 from Mon 11-30 is Wed 12-30.
+    assert "1. 城区内涝治理的请示\n单位：住建局\n期限：2026年12月30日前" in review.text
+    await supervisor.press("全部签发（1项）", message=review)
+    slip = await zhujian.wait_for(text_contains="〔2026〕1号")
+    assert "现将城区内涝治理的请示交由你单位办理" in slip.text
+    attached = await zhujian.wait_for(predicate=lambda m: m.document is not None)
+    assert zhujian.file_bytes(attached) == request
