@@ -16,7 +16,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 from bot.handlers import errors, fallback, issue, lookup, slip_actions, start
 from bot.handlers import exports, reports, scores
 from bot.handlers import escalation, extension
-from bot.handlers import admin
+from bot.handlers import admin, intake
 from bot.handlers.context import DubanContext
 from bot import scheduling
 from bot.pacing import ChatPacer
@@ -25,7 +25,7 @@ from bot.services.context import Office
 
 log = logging.getLogger(__name__)
 
-FEATURES = (start, issue, extension, escalation, slip_actions, lookup, scores, exports, reports, admin)
+FEATURES = (start, issue, extension, escalation, slip_actions, lookup, scores, exports, reports, admin, intake)
 """Handler modules, each with ``register(application)`` and ``COMMANDS`` (the commands it adds)."""
 
 

@@ -16,6 +16,9 @@ command -v soffice >/dev/null || lean+=(libreoffice-writer-nogui libreoffice-cal
 command -v pdftotext >/dev/null || lean+=(poppler-utils)
 # fonts-noto-color-emoji: the bot's 📋 🟢 🟡 🔴 in the demo page's browser (and its screenshots)
 command -v fc-list >/dev/null && fc-list | grep -qi 'color emoji' || lean+=(fonts-noto-color-emoji)
+# libgl1, libglib2.0-0: OpenCV (under RapidOCR, which reads scanned 会议纪要) loads these at import
+ldconfig -p 2>/dev/null | grep -q 'libGL.so.1' || need+=(libgl1)
+ldconfig -p 2>/dev/null | grep -q 'libglib-2.0.so.0' || need+=(libglib2.0-0)
 if [ ${#need[@]} -eq 0 ] && [ ${#lean[@]} -eq 0 ]; then exit 0; fi
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   apt-get update -qq

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from bot.domain.org import Person, Role, UnitKind
 from bot.services import onboarding
+from bot.storage import intake, org
 from bot.services.context import Office
 
 LEADERS = ("刘建国", "孙丽华")
@@ -35,6 +36,15 @@ UNITS = (
 
 PRINCIPAL = "钱市长"
 
+ALIASES = {
+    "住建局": ("市住房和城乡建设局", "住房城乡建设局"),
+    "交通运输局": ("交通局",),
+    "湍河街道": ("湍河街道办事处",),
+    "自然资源局": ("自然资源和规划局",),
+    "农业农村局": ("农业局",),
+}
+"""The names the sample 会议纪要 (examples/minutes-sample.docx) uses for some units."""
+
 
 async def seed(office: Office, now: datetime) -> list[Person]:
     """Create the demo organisation; return everyone in it (not yet bound to accounts)."""
@@ -53,4 +63,9 @@ async def seed(office: Office, now: datetime) -> list[Person]:
             people.append(
                 await onboarding.add_person(office, person, frozenset({Role.RESPONSIBLE}), now, unit_name=name, phone=f"1380377{1000 + len(people)}")
             )
+    async with office.db.transaction() as conn:
+        for name, aliases in ALIASES.items():
+            unit = await org.unit_by_name(conn, name)
+            assert unit is not None
+            await intake.set_aliases(conn, unit.id, aliases)
     return people

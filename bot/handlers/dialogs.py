@@ -29,8 +29,10 @@ EXTENSION_REQUEST = "extension.request"
 EXTENSION_GRANT = "extension.grant"
 INTERVIEW = "escalation.interview"
 TRANSFER = "escalation.transfer"
+INTAKE_EDIT = "intake.edit"
+INTAKE_INSTRUCTION = "intake.instruction"
 
-DIALOGS = (FEEDBACK, RETURN, EXTENSION_REQUEST, EXTENSION_GRANT, INTERVIEW, TRANSFER)
+DIALOGS = (FEEDBACK, RETURN, EXTENSION_REQUEST, EXTENSION_GRANT, INTERVIEW, TRANSFER, INTAKE_EDIT, INTAKE_INSTRUCTION)
 """Every ``user_data`` dialog key of the bot. Each draft kept under one has a ``started`` time."""
 
 

@@ -40,6 +40,9 @@ COMMAND_ROLES: dict[str, frozenset[Role]] = {
     "units": frozenset({Role.ADMIN}),
     "people": frozenset({Role.ADMIN}),
     "invite": frozenset({Role.ADMIN}),
+    "minutes": OFFICE,
+    "instruct": frozenset({Role.LEADER, Role.PRINCIPAL}),
+    "aliases": frozenset({Role.ADMIN}),
     "cancel": EVERYONE,
 }
 """Which roles may use each command (SPEC section 2); the order is the menu's order. A command

@@ -9,6 +9,7 @@ from bot.domain import tasks as lifecycle
 from bot.domain.errors import DomainError
 from bot.domain.org import Person
 from bot.domain.tasks import Task
+from bot.services import intake
 from bot.services.context import Office
 from bot.services.notify import button, message, send, tell
 from bot.services.permissions import acts_for_unit, can_review
@@ -104,6 +105,7 @@ async def accept(office: Office, reviewer: Person, feedback_id: int, now: dateti
         await save(conn, task, after, now)
         await feedback_store.review(conn, item.id, FeedbackStatus.ACCEPTED, reviewer.id, now, None)
         await history.append(conn, "feedback_accepted", now, task_id=task.id, actor_id=reviewer.id, feedback_id=item.id)
+        await intake.report_completion(conn, after, item, now)
         for member in await unit_people(conn, task):
             await tell(conn, member, "handling/accepted", now, task=task, reviewer=reviewer)
     return after

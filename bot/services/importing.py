@@ -4,7 +4,8 @@ The workbook has three sheets, each with a header row first; columns are found b
 in any order (see ``examples/org-sample.xlsx``):
 
 * 「科室」: 名称, 政务监督室 (是/否, optional), 分管市领导 (optional);
-* 「单位」: 名称, 类型 (乡镇/街区/部门, or town/street/department), 分管市领导 (optional);
+* 「单位」: 名称, 类型 (乡镇/街区/部门, or town/street/department), 分管市领导 (optional), 别名
+  (optional: the forms minutes use, 住建局、市住房和城乡建设局, separated by 、 or ，);
 * 「人员」: 姓名, 角色 (one or several, separated by 、 or , or ，), 单位, 科室, 电话.
 
 Import is all or nothing. Every row is checked first, against the rest of the workbook and the
@@ -35,7 +36,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 from bot.domain.errors import DomainError
 from bot.domain.org import Person, Role, Section, Unit, UnitKind
 from bot.services.context import Office
-from bot.storage import history, invites, org
+from bot.storage import history, intake, invites, org
 from bot.texts import label, plain, render
 
 SECTIONS_SHEET = "科室"
@@ -53,6 +54,7 @@ ROLES = "角色"
 UNIT = "单位"
 SECTION = "科室"
 PHONE = "电话"
+ALIASES = "别名"
 
 REQUIRED_COLUMNS: Mapping[str, tuple[str, ...]] = {
     SECTIONS_SHEET: (NAME,),
@@ -131,6 +133,8 @@ class UnitRow:
     kind: UnitKind
     leader: str
     """Name of its 分管市领导, or empty."""
+    aliases: tuple[str, ...] = ()
+    """Other names the unit goes by in 会议纪要 and 批示 (别名)."""
 
 
 @dataclass(frozen=True)
@@ -223,6 +227,8 @@ async def import_workbook(office: Office, path: Path, now: datetime) -> str:
         for u in plan.units:
             unit = await org.add_unit(conn, u.name, u.kind)
             unit_ids[u.name] = unit.id
+            if u.aliases:
+                await intake.set_aliases(conn, unit.id, u.aliases)
             await history.append(conn, "imported", now, source=source, unit=u.name, unit_kind=u.kind.value)
         # Leaders are linked only once every person exists, so a 分管市领导 listed anywhere in
         # 「人员」 can lead a section or unit created above.
@@ -423,7 +429,8 @@ def _check_units(
             }))
         _check_leader(UNITS_SHEET, row.row, row.get(LEADER), leaders, errors)
         if len(errors) == count and kind is not None:
-            checked.append(UnitRow(row.row, name, kind, row.get(LEADER)))
+            aliases = tuple(a for a in re.split(r"[,，、;；\s]+", row.get(ALIASES)) if a and a != name)
+            checked.append(UnitRow(row.row, name, kind, row.get(LEADER), aliases))
     return checked
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+import aiosqlite
+
 from bot.domain.errors import DomainError
 from bot.domain.org import Person, Role
 from bot.domain.slips import SlipType
@@ -94,63 +96,72 @@ def check_draft(draft: AssignmentDraft, issuer: Person) -> None:
 
 async def issue_assignment(office: Office, draft: AssignmentDraft, issuer: Person, now: datetime) -> list[IssuedAssignment]:
     """签发: number, store and deliver one 交办单 per unit, all in one transaction."""
+    async with office.db.transaction() as conn:
+        issued = await issue_assignment_on(conn, office, draft, issuer, now)
+        await tell(conn, issuer, "issue/issued", now, issued=issued, deadline=issued[0].task.deadline)
+    return issued
+
+
+async def issue_assignment_on(
+    conn: aiosqlite.Connection, office: Office, draft: AssignmentDraft, issuer: Person, now: datetime
+) -> list[IssuedAssignment]:
+    """签发 inside the caller's transaction, so several drafts (the 议定事项 of one 会议纪要) take
+    consecutive numbers together or not at all. The issuer is not told here: the caller sums up."""
     check_draft(draft, issuer)
     today = now.date()
     deadline = office.deadline_after(today, draft.period_days)
     issued: list[IssuedAssignment] = []
-    async with office.db.transaction() as conn:
-        section = await org.section(conn, issuer.section_id or 0)
-        assert section is not None
-        matter_id = await tasks.next_matter_id(conn)
-        for unit_id in draft.unit_ids:
-            unit = await org.unit(conn, unit_id)
-            if unit is None:
-                raise DomainError("unit_unknown", unit=str(unit_id))
-            members = await org.unit_members(conn, unit_id)
-            responsible_id = draft.responsible.get(unit_id)
-            responsible = next((m for m in members if m.id == responsible_id), None)
-            number = await slips.next_number(conn, SlipType.ASSIGNMENT, today.year)
-            task = await tasks.insert(
-                conn,
-                Task(
-                    id=0, number=number, title=draft.title.strip(), requirements=draft.requirements.strip(),
-                    basis=draft.basis.strip(), source=draft.source, unit_id=unit_id, section_id=section.id,
-                    issued_by=issuer.id, issued_on=today, period_days=draft.period_days,
-                    original_deadline=deadline, deadline=deadline, responsible_id=responsible_id,
-                    contact_name=draft.contact_name or issuer.name, contact_phone=draft.contact_phone or issuer.phone,
-                    special_ledger=draft.special_ledger or draft.source.is_special,
-                    status=TaskStatus.ISSUED, stage=EscalationStage.NONE, matter_id=matter_id,
-                ),
+    section = await org.section(conn, issuer.section_id or 0)
+    assert section is not None
+    matter_id = await tasks.next_matter_id(conn)
+    for unit_id in draft.unit_ids:
+        unit = await org.unit(conn, unit_id)
+        if unit is None:
+            raise DomainError("unit_unknown", unit=str(unit_id))
+        members = await org.unit_members(conn, unit_id)
+        responsible_id = draft.responsible.get(unit_id)
+        responsible = next((m for m in members if m.id == responsible_id), None)
+        number = await slips.next_number(conn, SlipType.ASSIGNMENT, today.year)
+        task = await tasks.insert(
+            conn,
+            Task(
+                id=0, number=number, title=draft.title.strip(), requirements=draft.requirements.strip(),
+                basis=draft.basis.strip(), source=draft.source, unit_id=unit_id, section_id=section.id,
+                issued_by=issuer.id, issued_on=today, period_days=draft.period_days,
+                original_deadline=deadline, deadline=deadline, responsible_id=responsible_id,
+                contact_name=draft.contact_name or issuer.name, contact_phone=draft.contact_phone or issuer.phone,
+                special_ledger=draft.special_ledger or draft.source.is_special,
+                status=TaskStatus.ISSUED, stage=EscalationStage.NONE, matter_id=matter_id,
+            ),
+        )
+        if draft.attachment:
+            await conn.execute(
+                "UPDATE tasks SET attachment_file_id = ?, attachment_name = ? WHERE id = ?",
+                (draft.attachment.file_id, draft.attachment.file_name, task.id),
             )
-            if draft.attachment:
-                await conn.execute(
-                    "UPDATE tasks SET attachment_file_id = ?, attachment_name = ? WHERE id = ?",
-                    (draft.attachment.file_id, draft.attachment.file_name, task.id),
+        text = assignment_text(
+            office.settings.organisation, task, unit.name, section.name,
+            responsible.name if responsible else "",
+            draft.attachment.file_name or "" if draft.attachment else "",
+        )
+        check_slip_length(text)
+        slip = await slips.add(conn, task.id, number, today, issuer.id, text)
+        await history.append(
+            conn, "assignment_issued", now, task_id=task.id, actor_id=issuer.id,
+            number=number.full, unit=unit.name, deadline=deadline.isoformat(),
+        )
+        delivered: list[str] = []
+        unreachable: list[str] = []
+        for member in members:
+            ok = await send(
+                conn, member, message(text, slip_keyboard(task)), now,
+                task_id=task.id, slip_id=slip.id, purpose="slip",
+            )
+            (delivered if ok and not member.unreachable else unreachable).append(member.name)
+            if ok and draft.attachment:
+                await send(
+                    conn, member, {"document": draft.attachment.file_id, "caption": number.full}, now,
+                    method="sendDocument", task_id=task.id, slip_id=slip.id, purpose="attachment",
                 )
-            text = assignment_text(
-                office.settings.organisation, task, unit.name, section.name,
-                responsible.name if responsible else "",
-                draft.attachment.file_name or "" if draft.attachment else "",
-            )
-            check_slip_length(text)
-            slip = await slips.add(conn, task.id, number, today, issuer.id, text)
-            await history.append(
-                conn, "assignment_issued", now, task_id=task.id, actor_id=issuer.id,
-                number=number.full, unit=unit.name, deadline=deadline.isoformat(),
-            )
-            delivered: list[str] = []
-            unreachable: list[str] = []
-            for member in members:
-                ok = await send(
-                    conn, member, message(text, slip_keyboard(task)), now,
-                    task_id=task.id, slip_id=slip.id, purpose="slip",
-                )
-                (delivered if ok and not member.unreachable else unreachable).append(member.name)
-                if ok and draft.attachment:
-                    await send(
-                        conn, member, {"document": draft.attachment.file_id, "caption": number.full}, now,
-                        method="sendDocument", task_id=task.id, slip_id=slip.id, purpose="attachment",
-                    )
-            issued.append(IssuedAssignment(task, unit.name, tuple(delivered), tuple(unreachable)))
-        await tell(conn, issuer, "issue/issued", now, issued=issued, deadline=deadline)
+        issued.append(IssuedAssignment(task, unit.name, tuple(delivered), tuple(unreachable)))
     return issued

@@ -343,6 +343,69 @@ async def m006_invites_replaced(conn: aiosqlite.Connection) -> None:
     await _script(conn, "ALTER TABLE invites ADD COLUMN replaced_at TEXT")
 
 
+
+@migration
+async def m009_intake(conn: aiosqlite.Connection) -> None:
+    """The intake the notice starts from (section 一: 「依据相关文件、会议纪要建立工作台账」): a
+    会议纪要 or a leader's 批示 as received, the draft 交办单 read from it until the office issues
+    or deletes them, and which tasks came from which draft, so the leader who wrote a 批示 hears
+    of its 交办单 and receives the result at 办结. Unit aliases (住建局 for 市住房和城乡建设局) are
+    the unit's data: the minutes name units the way people speak."""
+    await _script(
+        conn,
+        """
+        CREATE TABLE unit_aliases (
+            unit_id INTEGER NOT NULL REFERENCES units(id),
+            alias TEXT NOT NULL,
+            PRIMARY KEY (unit_id, alias)
+        );
+        CREATE TABLE intake_documents (
+            id INTEGER PRIMARY KEY,
+            -- 'minutes' (会议纪要) or 'instruction' (领导批示)
+            kind TEXT NOT NULL,
+            -- the meeting's name, or the 批示's 依据
+            name TEXT NOT NULL,
+            held_on TEXT,
+            sent_by INTEGER NOT NULL REFERENCES people(id),
+            text TEXT NOT NULL,
+            -- the original file as received (Telegram's id) and its archived copy
+            file_kind TEXT,
+            file_id TEXT,
+            file_name TEXT,
+            archive_path TEXT,
+            sha256 TEXT,
+            -- read by OCR from a scan or photo: the review asks to check names and dates
+            scanned INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE intake_drafts (
+            id INTEGER PRIMARY KEY,
+            document_id INTEGER NOT NULL REFERENCES intake_documents(id),
+            position INTEGER NOT NULL,
+            title TEXT NOT NULL,
+            requirements TEXT NOT NULL,
+            basis TEXT NOT NULL,
+            source TEXT NOT NULL,
+            -- JSON list of unit ids, the 牵头 unit first
+            unit_ids TEXT NOT NULL,
+            lead_unit_id INTEGER REFERENCES units(id),
+            deadline TEXT,
+            -- JSON list of what is left to decide; empty when the draft can be issued
+            problems TEXT NOT NULL,
+            -- 'draft', 'issued' or 'deleted'
+            status TEXT NOT NULL DEFAULT 'draft',
+            decided_by INTEGER REFERENCES people(id),
+            decided_at TEXT
+        );
+        CREATE INDEX intake_drafts_document ON intake_drafts(document_id, position);
+        CREATE TABLE intake_tasks (
+            task_id INTEGER PRIMARY KEY REFERENCES tasks(id),
+            draft_id INTEGER NOT NULL REFERENCES intake_drafts(id)
+        )
+        """,
+    )
+
+
 async def applied(conn: aiosqlite.Connection) -> list[str]:
     """Names of the migrations this database has, in order."""
     async with conn.execute("SELECT name FROM migrations ORDER BY rowid") as cur:

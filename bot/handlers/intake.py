@@ -1,0 +1,338 @@
+"""The intake in chat: /minutes and minutes sent as a file, /instruct and a leader's 批示件, the
+review of the drafts (修改 · 删除 · 全部签发), and /aliases for the administrator."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.error import BadRequest
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+
+from bot.domain.errors import DomainError
+from bot.domain.org import Person, Role
+from bot.handlers.common import bound_person, current_person, refuse, reply
+from bot.handlers.context import DubanContext
+from bot.handlers.dialogs import INTAKE_EDIT, INTAKE_INSTRUCTION, InDialog, close_dialogs, matched_id, open_dialog
+from bot.services import intake
+from bot.services.issue_form import after_command
+from bot.texts import render
+
+EDIT = r"^ie:(\d+)$"
+DELETE = r"^id:(\d+)$"
+ISSUE_ALL = r"^ia:(\d+)$"
+PAGE = r"^ip:(\d+):(\d+)$"
+
+
+@dataclass
+class EditDraft:
+    """修改 is open: the next text message holds the changed lines of this draft."""
+
+    draft_id: int
+    started: datetime
+    chat_id: int | None
+    message_id: int | None
+
+
+@dataclass
+class PendingInstruction:
+    """A 批示件 arrived without words: the next text message is the 批示."""
+
+    file: intake.ReceivedFile
+    started: datetime
+
+
+def _markup(payload: dict[str, Any]) -> InlineKeyboardMarkup | None:
+    rows = payload.get("reply_markup", {}).get("inline_keyboard")
+    if not rows:
+        return None
+    return InlineKeyboardMarkup([[InlineKeyboardButton(b["text"], callback_data=b["callback_data"]) for b in row] for row in rows])
+
+
+async def _show_review(update: Update, review: intake.Review, page: int = 0) -> None:
+    payload = intake.review_payload(review, page)
+    assert update.effective_message is not None
+    await update.effective_message.reply_text(payload["text"], reply_markup=_markup(payload))
+
+
+async def _replace_review(update: Update, review: intake.Review, page: int = 0) -> None:
+    query = update.callback_query
+    assert query is not None
+    payload = intake.review_payload(review, page)
+    try:
+        await query.edit_message_text(payload["text"], reply_markup=_markup(payload))
+    except BadRequest:
+        pass  # unchanged text, or a message too old to edit: the state is already saved
+
+
+async def _download(message: Message) -> intake.ReceivedFile:
+    """The document or the largest photo of ``message``, refused before download when too big."""
+    if message.document is not None:
+        kind, file_id, name, size = "document", message.document.file_id, message.document.file_name, message.document.file_size
+    else:
+        photo = message.photo[-1]
+        kind, file_id, name, size = "photo", photo.file_id, None, photo.file_size
+    if size is not None and size > intake.MAX_FILE_BYTES:
+        raise DomainError("intake_file_too_large", size_mb=round(size / 2**20, 1), limit_mb=intake.MAX_FILE_BYTES // 2**20)
+    telegram_file = await message.get_bot().get_file(file_id)
+    data = bytes(await telegram_file.download_as_bytearray())
+    return intake.ReceivedFile(kind, file_id, name, data)
+
+
+def _reads_minutes(person: Person) -> bool:
+    return person.has(Role.CLERK) or person.has(Role.SUPERVISOR)
+
+
+def _instructs(person: Person) -> bool:
+    return person.has(Role.LEADER) or person.has(Role.PRINCIPAL)
+
+
+# ------------------------------------------------------------------------------ receiving
+
+
+async def minutes_command(update: Update, context: DubanContext) -> None:
+    """/minutes with the pasted text of a 会议纪要; alone, how to send the minutes."""
+    person = await bound_person(update, context, "minutes")
+    if person is None:
+        return
+    assert update.effective_message is not None
+    text = after_command(update.effective_message.text or "")
+    if not text:
+        await reply(update, "intake/send_minutes")
+        return
+    try:
+        review = await intake.receive_minutes(context.office, person, text, context.office.now())
+    except DomainError as exc:
+        await refuse(update, exc)
+        return
+    await _show_review(update, review)
+
+
+async def file_received(update: Update, context: DubanContext) -> None:
+    """A document or photo that is not a reply to a slip: minutes from the office, a 批示件 from
+    a leader; anyone else is told what the bot understands."""
+    person = await current_person(update, context)
+    message = update.effective_message
+    assert message is not None
+    if person is None:
+        await reply(update, "start/unknown")
+        return
+    if _reads_minutes(person) and (message.document is not None or not _instructs(person)):
+        await _minutes_file(update, context, person, message)
+    elif _instructs(person):
+        await _instruction_file(update, context, person, message)
+    else:
+        await reply(update, "fallback/not_understood")
+
+
+async def _minutes_file(update: Update, context: DubanContext, person: Person, message: Message) -> None:
+    office = context.office
+    try:
+        received = await _download(message)
+        # A long PDF, or a scan read by OCR (seconds a page), takes a while: off the event loop, so
+    # other people's updates go on meanwhile.
+        read = await asyncio.to_thread(intake.text_of_file, received.data, received.file_name or "")
+        review = await intake.receive_minutes(office, person, read.text, office.now(), received, read.scanned)
+    except DomainError as exc:
+        await refuse(update, exc)
+        return
+    await _show_review(update, review)
+
+
+async def _instruction_file(update: Update, context: DubanContext, person: Person, message: Message) -> None:
+    office = context.office
+    try:
+        received = await _download(message)
+    except DomainError as exc:
+        await refuse(update, exc)
+        return
+    words = (message.caption or "").strip()
+    if not words:
+        open_dialog(context, INTAKE_INSTRUCTION, PendingInstruction(received, office.now()))
+        await reply(update, "intake/ask_instruction_text")
+        return
+    await _instruction(update, context, person, words, received)
+
+
+async def _instruction(
+    update: Update, context: DubanContext, person: Person, words: str, received: intake.ReceivedFile | None
+) -> None:
+    try:
+        await intake.receive_instruction(context.office, person, words, context.office.now(), received)
+    except DomainError as exc:
+        await refuse(update, exc)
+        return
+    context.sender.wake()
+
+
+async def instruct_command(update: Update, context: DubanContext) -> None:
+    """/instruct 批示内容: a leader's 批示 typed in chat."""
+    person = await bound_person(update, context, "instruct")
+    if person is None:
+        return
+    assert update.effective_message is not None
+    words = after_command(update.effective_message.text or "")
+    if not words:
+        await reply(update, "intake/send_instruction")
+        return
+    await _instruction(update, context, person, words, None)
+
+
+async def instruction_words(update: Update, context: DubanContext) -> None:
+    """The 批示 written in the message after its 批示件."""
+    person = await bound_person(update, context, "instruct")
+    assert context.user_data is not None and update.effective_message is not None
+    pending = context.user_data.pop(INTAKE_INSTRUCTION, None)
+    if person is None or pending is None:
+        return
+    await _instruction(update, context, person, update.effective_message.text or "", pending.file)
+
+
+# ------------------------------------------------------------------------------ the review
+
+
+async def page_button(update: Update, context: DubanContext) -> None:
+    """上一页 / 下一页 of the review."""
+    query = update.callback_query
+    person = await bound_person(update, context)
+    if person is None or query is None or context.match is None:
+        return
+    try:
+        review = await intake.review(context.office, person, int(context.match.group(1)))
+    except DomainError as exc:
+        await refuse(update, exc)
+        return
+    await query.answer()
+    await _replace_review(update, review, int(context.match.group(2)))
+
+
+async def delete_button(update: Update, context: DubanContext) -> None:
+    """删除N: the draft is dropped; the review shows the rest."""
+    person = await bound_person(update, context)
+    if person is None or update.callback_query is None:
+        return
+    try:
+        review = await intake.delete_draft(context.office, person, matched_id(context), context.office.now())
+    except DomainError as exc:
+        await refuse(update, exc)
+        return
+    await update.callback_query.answer()
+    await _replace_review(update, review)
+
+
+async def edit_button(update: Update, context: DubanContext) -> None:
+    """修改N: ask for the lines to change, showing the draft's fields as they stand."""
+    query = update.callback_query
+    person = await bound_person(update, context)
+    if person is None or query is None:
+        return
+    office = context.office
+    try:
+        draft = await intake.draft_for_edit(office, person, matched_id(context))
+        review = await intake.review(office, person, draft.document_id)
+    except DomainError as exc:
+        await refuse(update, exc)
+        return
+    await query.answer()
+    chat_id = query.message.chat.id if query.message else None
+    message_id = query.message.message_id if query.message else None
+    open_dialog(context, INTAKE_EDIT, EditDraft(draft.id, office.now(), chat_id, message_id))
+    assert update.effective_chat is not None
+    await context.bot.send_message(update.effective_chat.id, render("intake/ask_edit", draft=draft, units=review.unit_names))
+
+
+async def edit_answer(update: Update, context: DubanContext) -> None:
+    """The changed lines of the draft being edited; on a mistake the question stays open."""
+    person = await bound_person(update, context)
+    assert context.user_data is not None and update.effective_message is not None
+    editing: EditDraft | None = context.user_data.get(INTAKE_EDIT)
+    if person is None or editing is None:
+        return
+    try:
+        review = await intake.edit_draft(context.office, person, editing.draft_id, update.effective_message.text or "", context.office.now())
+    except DomainError as exc:
+        await refuse(update, exc)
+        if exc.code == "intake_draft_gone":
+            close_dialogs(context)
+        return
+    close_dialogs(context)
+    await _show_review(update, review)
+
+
+async def cancel_edit(update: Update, context: DubanContext) -> None:
+    """/cancel while 修改 (or a 批示件's words) is awaited."""
+    close_dialogs(context)
+    await reply(update, "intake/edit_cancelled")
+
+
+async def issue_all_button(update: Update, context: DubanContext) -> None:
+    """全部签发: every complete draft issued at once; the review keeps what is left."""
+    query = update.callback_query
+    person = await bound_person(update, context)
+    if person is None or query is None:
+        return
+    office = context.office
+    document_id = matched_id(context)
+    try:
+        await intake.issue_all(office, person, document_id, office.now())
+        review = await intake.review(office, person, document_id)
+    except DomainError as exc:
+        await refuse(update, exc)
+        return
+    context.sender.wake()
+    await query.answer()
+    await _replace_review(update, review)
+
+
+# ------------------------------------------------------------------------------ aliases
+
+
+async def aliases_command(update: Update, context: DubanContext) -> None:
+    """/aliases 单位 [别名、别名 | -]: show or set the other names of a unit."""
+    person = await bound_person(update, context, "aliases")
+    if person is None:
+        return
+    assert update.effective_message is not None
+    words = after_command(update.effective_message.text or "").split(maxsplit=1)
+    office = context.office
+    try:
+        if not words:
+            raise DomainError("aliases_usage")
+        if len(words) == 1:
+            result = await intake.unit_aliases(office, person, words[0])
+        else:
+            result = await intake.set_unit_aliases(office, person, words[0], words[1], office.now())
+    except DomainError as exc:
+        await refuse(update, exc)
+        return
+    await reply(update, "intake/aliases", result=result, changed=len(words) > 1)
+
+
+# ------------------------------------------------------------------------------ wiring
+
+
+COMMANDS = ("minutes", "instruct", "aliases")
+"""The commands this module adds to the menu."""
+
+
+def register(application: Application) -> None:  # type: ignore[type-arg]
+    """Add /minutes, /instruct, /aliases, files sent on their own, and the review's buttons."""
+    private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
+    words = filters.TEXT & ~filters.COMMAND
+    editing = InDialog(application, INTAKE_EDIT)
+    awaiting = InDialog(application, INTAKE_INSTRUCTION)
+
+    application.add_handler(CommandHandler("cancel", cancel_edit, filters=private & (editing | awaiting)))
+    application.add_handler(MessageHandler(private & editing & words, edit_answer))
+    application.add_handler(MessageHandler(private & awaiting & words, instruction_words))
+    application.add_handler(CommandHandler("minutes", minutes_command, filters=private))
+    application.add_handler(CommandHandler("instruct", instruct_command, filters=private))
+    application.add_handler(CommandHandler("aliases", aliases_command, filters=private))
+    application.add_handler(MessageHandler(private & ~filters.REPLY & (filters.Document.ALL | filters.PHOTO), file_received))
+    application.add_handler(CallbackQueryHandler(edit_button, pattern=EDIT))
+    application.add_handler(CallbackQueryHandler(delete_button, pattern=DELETE))
+    application.add_handler(CallbackQueryHandler(issue_all_button, pattern=ISSUE_ALL))
+    application.add_handler(CallbackQueryHandler(page_button, pattern=PAGE))

@@ -1,0 +1,190 @@
+"""Reading a 会议纪要 into draft 交办单 (notice, section 一: 「依据相关文件、会议纪要建立工作台账进行
+专项交办」): the meeting, the 议定事项 by their numbering, the 责任单位 by name or alias with their
+牵头/配合 wording, and the 期限 stated, counted from the meeting by the deadline rules."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.domain.calendar import ChineseWorkCalendar
+from bot.domain.errors import DomainError
+from bot.domain.minutes import (
+    DraftProblem, ProblemKind, ProposedAssignment, UnitDirectory, UnitRole, chinese_number, find_units,
+    item_ordinal, propose, propose_from_minutes, read_minutes, short_title, stated_deadline,
+)
+from tests.intake_files import MINUTES_12, MINUTES_ARABIC, MINUTES_PARENTHESISED
+
+OFFICIAL = ChineseWorkCalendar()
+ZHUJIAN, JIAOTONG, RANGDONG, JIAOYU = 1, 2, 3, 4
+DIRECTORY = UnitDirectory.build(
+    {ZHUJIAN: "住建局", JIAOTONG: "交通运输局", RANGDONG: "穰东镇", JIAOYU: "教育局"},
+    {ZHUJIAN: ["市住房和城乡建设局"], JIAOTONG: ["交通局"]},
+)
+TODAY = date(2026, 11, 30)
+
+
+def drafts(lines: list[str]) -> list[ProposedAssignment]:
+    minutes = read_minutes("\n".join(lines))
+    bases = [f"{minutes.name}第{item_ordinal(i)}项" for i in minutes.items]
+    return propose_from_minutes(minutes, bases, TODAY, DIRECTORY, OFFICIAL)
+
+
+def test_standing_meeting_minutes_give_one_draft_per_item_exactly() -> None:
+    minutes = read_minutes("\n".join(MINUTES_12))
+    assert minutes.name == "市政府第12次常务会议纪要"
+    assert minutes.held_on == date(2026, 11, 20)
+    assert [i.number for i in minutes.items] == ["一", "二", "三", "四", "五"]
+    # 出席/列席 after the last item are not part of it.
+    assert "出席" not in minutes.items[-1].text
+
+    first, second, third, fourth, fifth = drafts(MINUTES_12)
+    assert first == ProposedAssignment(
+        title="城区积水点排查整治",
+        requirements=(
+            "关于城区积水点排查整治问题\n"
+            "会议听取了市住房和城乡建设局关于汛期城区积水情况的汇报。会议要求，由市住房和城乡建设局牵头，"
+            "市交通运输局配合，于2026年12月31日前完成全部积水点整治。\n"
+            "（一）11月底前完成积水点排查，逐点建立台账；\n"
+            "（二）明确整改措施和完成时间。"
+        ),
+        basis="市政府第12次常务会议纪要第一项",
+        unit_ids=(ZHUJIAN, JIAOTONG),
+        lead_unit_id=ZHUJIAN,
+        deadline=date(2026, 12, 31),
+    )
+    # 交通局 is an alias of 交通运输局; 10个工作日 from Fri 11-20 is Fri 12-04.
+    assert (second.title, second.unit_ids, second.lead_unit_id, second.deadline, second.problems) == (
+        "农村公路养护工作", (JIAOTONG,), None, date(2026, 12, 4), ()
+    )
+    # 一个月内 from 11-20 is Sun 12-20, which moves to Mon 12-21.
+    assert (third.title, third.unit_ids, third.deadline, third.problems) == (
+        "穰东镇污水处理厂建设", (RANGDONG,), date(2026, 12, 21), ()
+    )
+    assert fourth.unit_ids == () and fourth.deadline == date(2026, 12, 31)
+    assert fourth.problems == (DraftProblem(ProblemKind.UNIT_UNKNOWN, "市营商环境服务中心"),)
+    assert fifth.unit_ids == (JIAOYU,) and fifth.deadline is None
+    assert fifth.problems == (DraftProblem(ProblemKind.NO_DEADLINE),)
+    assert [d.complete for d in (first, second, third, fourth, fifth)] == [True, True, True, False, False]
+
+
+def test_arabic_numbering_and_an_item_for_two_units() -> None:
+    first, second = drafts(MINUTES_ARABIC)
+    assert (first.title, first.unit_ids, first.deadline, first.basis) == (
+        "完成老旧小区改造摸底", (ZHUJIAN,), date(2027, 1, 15), "市政府第13次常务会议纪要第一项"
+    )
+    # 两周内 from Fri 11-27 is Fri 12-11; two units, no 牵头: one 交办单 each, in the order named.
+    assert (second.title, second.unit_ids, second.lead_unit_id, second.deadline) == (
+        "完成客运站周边交通组织方案", (JIAOTONG, RANGDONG), None, date(2026, 12, 11)
+    )
+
+
+def test_parenthesised_numbering_of_a_section_meeting() -> None:
+    minutes = read_minutes("\n".join(MINUTES_PARENTHESISED))
+    assert minutes.name == "综合一科第3次工作例会纪要" and minutes.held_on == date(2026, 11, 26)
+    first, second = drafts(MINUTES_PARENTHESISED)
+    assert (first.title, first.unit_ids, first.deadline) == ("报送秸秆禁烧工作总结", (RANGDONG,), date(2026, 12, 15))
+    # 年底前: 12-31.
+    assert (second.title, second.unit_ids, second.deadline) == ("完成城区停车位普查", (JIAOTONG, ZHUJIAN), date(2026, 12, 31))
+
+
+def test_outer_numbering_splits_and_inner_numbering_stays_in_its_item() -> None:
+    minutes = read_minutes("纪要\n一、住建局月底前排查。\n（一）排查；\n（二）整改。\n二、交通局年底前完成。")
+    assert [i.number for i in minutes.items] == ["一", "二"]
+    assert minutes.items[0].text == "住建局月底前排查。\n（一）排查；\n（二）整改。"
+
+
+def test_a_line_broken_by_the_page_width_runs_on() -> None:
+    minutes = read_minutes("一、会议要求，由市住房和城乡建设局牵头，市交通运输\n局配合，年底前完成。")
+    assert minutes.items[0].text == "会议要求，由市住房和城乡建设局牵头，市交通运输局配合，年底前完成。"
+
+
+@pytest.mark.parametrize("text, code", [("", "minutes_empty"), ("  \n ", "minutes_empty"), ("会议纪要\n会议要求各单位抓紧落实。", "minutes_no_items")])
+def test_minutes_without_numbered_items_are_refused(text: str, code: str) -> None:
+    with pytest.raises(DomainError) as caught:
+        read_minutes(text)
+    assert caught.value.code == code
+
+
+@pytest.mark.parametrize("phrase, start, due", [
+    ("于2026年12月31日前完成", date(2026, 11, 20), date(2026, 12, 31)),
+    ("12月底前完成", date(2026, 11, 20), date(2026, 12, 31)),
+    ("11月底前完成", date(2026, 11, 20), date(2026, 11, 30)),
+    ("2月底前完成", date(2026, 11, 20), date(2027, 3, 1)),  # 2027-02-28 is a Sunday
+    ("年底前完成", date(2026, 11, 20), date(2026, 12, 31)),
+    ("12月20日前", date(2026, 11, 20), date(2026, 12, 21)),  # a Sunday moves to Monday
+    ("一个月内", date(2026, 11, 20), date(2026, 12, 21)),
+    ("10个工作日内", date(2026, 11, 20), date(2026, 12, 4)),
+    ("3日内拿出方案", date(2026, 11, 30), date(2026, 12, 3)),
+    ("两周内", date(2026, 11, 27), date(2026, 12, 11)),
+    ("15天内", date(2026, 9, 16), date(2026, 10, 8)),  # 10-01 falls in the National Day break
+    ("抓紧落实", date(2026, 11, 20), None),
+])
+def test_stated_deadlines_count_from_the_meeting(phrase: str, start: date, due: date | None) -> None:
+    assert stated_deadline(phrase, start, OFFICIAL) == due
+
+
+def test_several_dates_in_one_item_give_the_last() -> None:
+    assert stated_deadline("11月底前完成排查，12月底前完成整治", date(2026, 11, 20), OFFICIAL) == date(2026, 12, 31)
+
+
+def test_longer_names_win_and_roles_follow_the_wording() -> None:
+    mentions, unknown = find_units("由市住房和城乡建设局牵头，市交通运输局、穰东镇配合，住建局每周报告进展。", DIRECTORY)
+    assert [(m.written, set(m.unit_ids), m.role) for m in mentions] == [
+        ("市住房和城乡建设局", {ZHUJIAN}, UnitRole.LEAD),
+        ("市交通运输局", {JIAOTONG}, UnitRole.SUPPORT),
+        ("穰东镇", {RANGDONG}, UnitRole.SUPPORT),
+    ]
+    assert unknown == []
+
+
+def test_a_name_two_units_go_by_is_marked_with_both() -> None:
+    directory = UnitDirectory.build({1: "城管局", 2: "城市管理执法局"}, {1: ["城管"], 2: ["城管"]})
+    proposal = propose("城管年底前完成", "城管年底前完成", "b", TODAY, TODAY, directory, OFFICIAL)
+    assert proposal.unit_ids == ()
+    assert proposal.problems == (DraftProblem(ProblemKind.UNIT_AMBIGUOUS, "城管", ("城市管理执法局", "城管局")),)
+
+
+def test_a_deadline_already_past_is_marked() -> None:
+    proposal = propose("住建局11月25日前完成", "住建局11月25日前完成", "b", date(2026, 11, 20), TODAY, DIRECTORY, OFFICIAL)
+    assert proposal.problems == (DraftProblem(ProblemKind.DEADLINE_PASSED, "2026-11-25"),)
+
+
+def test_an_instruction_of_a_leader_is_read_like_an_item() -> None:
+    text = "请住建局牵头，交通局配合，3日内拿出方案。"
+    proposal = propose(text, text, "刘建国2026年11月30日批示", TODAY, TODAY, DIRECTORY, OFFICIAL)
+    assert (proposal.unit_ids, proposal.lead_unit_id, proposal.deadline, proposal.problems) == (
+        (ZHUJIAN, JIAOTONG), ZHUJIAN, date(2026, 12, 3), ()
+    )
+
+
+def test_title_drops_guan_yu_and_the_question() -> None:
+    assert short_title("关于城区积水点排查整治问题\n会议要求…") == "城区积水点排查整治"
+    assert len(short_title("会议要求" + "很长的事项" * 20)) == 30
+
+
+@given(st.integers(min_value=1, max_value=99))
+def test_chinese_numbers_read_back(n: int) -> None:
+    digits = "零一二三四五六七八九"
+    written = digits[n] if n < 10 else (("" if n < 20 else digits[n // 10]) + "十" + (digits[n % 10] if n % 10 else ""))
+    assert chinese_number(written) == n
+    assert chinese_number(str(n)) == n
+
+
+@given(st.text(alphabet="一二三、（）1.．住建局交通运输镇月底前年日内，。\n ", max_size=80))
+def test_reading_never_fails_other_than_by_its_refusals(text: str) -> None:
+    try:
+        minutes = read_minutes(text)
+    except DomainError as exc:
+        assert exc.code in ("minutes_empty", "minutes_no_items")
+        return
+    for item in minutes.items:
+        propose(item.text, item.text, "b", TODAY, TODAY, DIRECTORY, OFFICIAL)
+
+
+def test_the_office_reports_go_to_is_not_an_unknown_unit() -> None:
+    mentions, unknown = find_units("住建局牵头，每周向市政府办公室报告进展，抄报市政府督查室。", DIRECTORY)
+    assert [m.written for m in mentions] == ["住建局"] and unknown == []
