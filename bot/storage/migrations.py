@@ -343,6 +343,22 @@ async def m006_invites_replaced(conn: aiosqlite.Connection) -> None:
     await _script(conn, "ALTER TABLE invites ADD COLUMN replaced_at TEXT")
 
 
+@migration
+async def m008_update_inbox(conn: aiosqlite.Connection) -> None:
+    """The inbox of Telegram updates: an update's id is written in the same transaction as what
+    it changed, so an update Telegram delivers again after a crash is recognised and not applied
+    twice (the next ``getUpdates`` offset, or the webhook's 200, comes only after the commit)."""
+    await _script(
+        conn,
+        """
+        CREATE TABLE inbox (
+            update_id INTEGER PRIMARY KEY,
+            handled_at TEXT NOT NULL
+        )
+        """,
+    )
+
+
 async def applied(conn: aiosqlite.Connection) -> list[str]:
     """Names of the migrations this database has, in order."""
     async with conn.execute("SELECT name FROM migrations ORDER BY rowid") as cur:
