@@ -21,6 +21,7 @@ import asyncio
 import logging
 import time
 import warnings
+from collections import deque
 from datetime import timedelta
 
 from telegram import Message
@@ -30,7 +31,7 @@ from telegram.warnings import PTBUserWarning
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot.pacing import NO_RETRY, ChatPacer, retry_seconds
-from bot.services import delivery
+from bot.services import delivery, evidence
 from bot.services.context import Office
 from bot.storage import outbox
 from bot.storage.outbox import OutboxMessage
@@ -72,10 +73,13 @@ class Sender:
         self._task: asyncio.Task[None] | None = None
         self._in_flight: dict[int, asyncio.Task[None]] = {}
         """The request out to each chat that has one."""
+        self._batch: deque[OutboxMessage] = deque()
+        self._batch_read_at = 0.0
         self.sent = 0
 
     def wake(self) -> None:
         """New rows are waiting."""
+        self._batch_read_at = 0.0
         self._wake.set()
 
     def start(self) -> None:
@@ -127,25 +131,38 @@ class Sender:
     async def drain_once(self) -> float:
         """Start sending what may be sent now; return how long to wait before looking again
         (a request that ends wakes the sender sooner)."""
-        now = self.office.now()
-        # One row per chat, its oldest: a chat's messages arrive in order, and one busy chat
-        # cannot fill the batch and hold up everyone else.
-        rows = await outbox.heads(self.office.db.reader, now, limit=BATCH)
-        if not rows:
-            # Another process (``duban daily``, ``duban`` admin commands) may have queued rows.
-            return IDLE_POLL
+        # The heads read from the outbox are used up before it is read again (or after a
+        # second, or a wake()): reading them again at each answer, with 24 answers coming in
+        # and thousands of rows queued, would cost more than the sending.
+        if not self._batch or time.monotonic() - self._batch_read_at > IDLE_POLL:
+            # One row per chat, its oldest: a chat's messages arrive in order, and one busy
+            # chat cannot fill the batch and hold up everyone else.
+            rows = await outbox.heads(self.office.db.reader, self.office.now(), limit=BATCH)
+            self._batch = deque(r for r in rows if r.chat_id not in self._in_flight)
+            self._batch_read_at = time.monotonic()
+            if not rows:
+                # Another process (``duban daily``, ``duban`` admin commands) may have queued rows.
+                return IDLE_POLL
         wait = IDLE_POLL
-        for row in rows:
+        started = False
+        waiting: deque[OutboxMessage] = deque()
+        while self._batch:
+            row = self._batch.popleft()
             if self._stopping or len(self._in_flight) >= self.max_in_flight:
-                break
+                waiting.append(row)
+                continue
             if row.chat_id in self._in_flight:
-                continue  # its head is the row in flight: the next one waits for the answer
+                continue  # its head is the row in flight: the next one comes after the answer
             ready_in = self.pacer.ready_in(row.chat_id)
             if ready_in > 0:
                 wait = min(wait, ready_in)
+                waiting.append(row)
                 continue
             self._in_flight[row.chat_id] = asyncio.create_task(self._send_one(row), name=f"send:{row.id}")
-        return wait
+            started = True
+        self._batch = waiting
+        # All started and room left: look at the outbox again at once for the chats' next rows.
+        return 0.0 if started and not waiting and len(self._in_flight) < self.max_in_flight else wait
 
     async def _send_one(self, row: OutboxMessage) -> None:
         try:
@@ -161,13 +178,23 @@ class Sender:
         async with self.office.db.transaction() as conn:
             if not await outbox.claim(conn, row.id, self.office.now()):
                 return False
+        kept: evidence.KeptFile | None = None
         try:
-            kwargs = dict(row.payload)
-            if row.method not in SCOPED_METHODS:
-                kwargs.setdefault("chat_id", row.chat_id)
-            # NO_RETRY: the pacer waits for the slot but leaves a 429 to us, so the row is put
-            # back with its not_before instead of holding the sender up.
-            result = await self.bot.do_api_request(row.method, api_kwargs=kwargs, rate_limit_args=NO_RETRY)
+            if row.method == evidence.ARCHIVE:
+                p = row.payload
+                kept = await evidence.download(self.bot, p["file_id"], self.office.settings.archive_dir, p["folder"], p["name"])
+                result: object = None
+            else:
+                kwargs = dict(row.payload)
+                if row.method not in SCOPED_METHODS:
+                    kwargs.setdefault("chat_id", row.chat_id)
+                # NO_RETRY: the pacer waits for the slot but leaves a 429 to us, so the row is put
+                # back with its not_before instead of holding the sender up.
+                result = await self.bot.do_api_request(row.method, api_kwargs=kwargs, rate_limit_args=NO_RETRY)
+        except ValueError as exc:  # an archive download that can never succeed
+            log.warning("outbox %s: %s", row.id, exc)
+            async with self.office.db.transaction() as conn:
+                await outbox.mark_failed(conn, row.id, str(exc))
         except RetryAfter as exc:
             await self._later(row, timedelta(seconds=retry_seconds(exc)), str(exc))
         except Forbidden as exc:
@@ -189,7 +216,10 @@ class Sender:
             message_id = _message_id(result)
             async with self.office.db.transaction() as conn:
                 await outbox.mark_sent(conn, row.id, message_id, self.office.now())
-                await delivery.delivered(conn, row, self.office.now())
+                if kept is not None:
+                    await evidence.record(conn, row.payload["attachment_id"], kept, self.office.now())
+                else:
+                    await delivery.delivered(conn, row, self.office.now())
             self.sent += 1
         return True
 

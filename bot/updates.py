@@ -35,6 +35,7 @@ from telegram import Update
 from telegram.error import NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import Application
 
+from bot.pacing import retry_seconds
 from bot.storage import inbox
 from bot.texts import render
 
@@ -157,7 +158,7 @@ class Poller:
                     read_timeout=self.timeout + 10,
                 )
             except RetryAfter as exc:
-                await asyncio.sleep(float(exc.retry_after if isinstance(exc.retry_after, int) else exc.retry_after.total_seconds()))
+                await asyncio.sleep(retry_seconds(exc))
                 continue
             except (TimedOut, NetworkError) as exc:
                 log.warning("getUpdates failed (%s); trying again in %.1f s", exc, backoff)

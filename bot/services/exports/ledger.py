@@ -38,7 +38,7 @@ STATUS_WORDS = {
 COLUMNS = (
     ("number", 16), ("title", 36), ("requirements", 40), ("unit", 16), ("section", 14), ("source", 22),
     ("basis", 30), ("issued_on", 12), ("period_days", 10), ("deadline", 12), ("status", 14), ("stage", 14),
-    ("completed_on", 12), ("special", 10), ("contact", 16),
+    ("completed_on", 12), ("special", 10), ("contact", 16), ("attachments", 40),
 )
 """Each column's heading (``labels.toml`` [exports]) and its width in characters."""
 
@@ -150,7 +150,10 @@ async def ledger_workbook(office: Office, person: Person, flt: LedgerFilter, tod
     async with conn.execute(
         f"""SELECT s.year, s.seq, t.title, t.requirements, t.unit_id, t.section_id, t.source, t.basis,
                    t.issued_on, t.period_days, t.deadline, t.status, t.stage, t.completed_on,
-                   t.special_ledger, t.contact_name, t.contact_phone
+                   t.special_ledger, t.contact_name, t.contact_phone,
+                   -- the feedback files, by where the archive keeps them (their name until kept)
+                   (SELECT group_concat(coalesce(a.local_path, a.file_name, a.kind), '；')
+                    FROM attachments a WHERE a.task_id = t.id)
             FROM tasks t JOIN slips s ON s.task_id = t.id AND s.type = 'assignment'
             WHERE {where} ORDER BY s.year, s.seq""",
         args,
@@ -176,7 +179,7 @@ def _write(rows: list[aiosqlite.Row], units: dict[int, str], sections: dict[int,
         ws.append([
             f"〔{r[0]}〕{r[1]}号", r[2], r[3], units.get(r[4], ""), sections.get(r[5], ""), label("source", r[6]),
             r[7], _date_cell(ws, r[8]), r[9], _date_cell(ws, r[10]), status_names[r[11]], stage_names[r[12]],
-            _date_cell(ws, r[13]), yes if special else no, " ".join(filter(None, (r[15], r[16]))),
+            _date_cell(ws, r[13]), yes if special else no, " ".join(filter(None, (r[15], r[16]))), r[17] or "",
         ])
     out = io.BytesIO()
     book.save(out)
