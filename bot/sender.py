@@ -28,7 +28,7 @@ from telegram import Message
 from telegram.ext import ExtBot
 from telegram.request import BaseRequest, HTTPXRequest
 from telegram.warnings import PTBUserWarning
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 
 from bot.pacing import NO_RETRY, ChatPacer, retry_seconds
 from bot.services import delivery, evidence
@@ -211,7 +211,11 @@ class Sender:
                 async with self.office.db.transaction() as conn:
                     await outbox.mark_failed(conn, row.id, str(exc))
             else:
-                await self._later(row, min(timedelta(seconds=2 ** row.attempts), BACKOFF_CAP), str(exc))
+                # A first timeout has waited its read timeout already: tried again at once (a hung
+                # connection, not an outage); after that, and after other errors, growing backoff.
+                first_timeout = isinstance(exc, TimedOut) and row.attempts == 0
+                delay = timedelta(0) if first_timeout else min(timedelta(seconds=2 ** row.attempts), BACKOFF_CAP)
+                await self._later(row, delay, str(exc))
         else:
             message_id = _message_id(result)
             async with self.office.db.transaction() as conn:
