@@ -32,7 +32,7 @@ from http import HTTPStatus
 
 from aiohttp import web
 from telegram import Update
-from telegram.error import NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.error import RetryAfter, TelegramError
 from telegram.ext import Application
 
 from bot.pacing import retry_seconds
@@ -160,7 +160,7 @@ class Poller:
             except RetryAfter as exc:
                 await asyncio.sleep(retry_seconds(exc))
                 continue
-            except (TimedOut, NetworkError) as exc:
+            except TelegramError as exc:  # network, 5xx, a second bot polling the same token
                 log.warning("getUpdates failed (%s); trying again in %.1f s", exc, backoff)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 5.0)
@@ -172,7 +172,15 @@ class Poller:
                 if self._stopping:
                     return
                 if update.update_id not in self._done:
-                    await self.inbox.handle(update)
+                    try:
+                        await self.inbox.handle(update)
+                    except Exception:
+                        # Handlers' own errors are PTB's error handler's; this is the inbox's
+                        # database failing. The update stays unconfirmed and is taken again.
+                        log.exception("update %s not handled; taken again in %.1f s", update.update_id, backoff)
+                        await asyncio.sleep(backoff)
+                        backoff = min(backoff * 2, 5.0)
+                        break
                     self._done.add(update.update_id)
                 self._next = update.update_id + 1
             # Ids below the offset are never returned again: no need to remember them.
