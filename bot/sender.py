@@ -12,7 +12,8 @@ recorded as failed with Telegram's description; a 403 marks the person unreachab
 whoever sent them the slip.
 
 A row is marked ``sending`` in its own transaction before the request, and ``sent`` after:
-after a crash a ``sending`` row is sent again, so a message may come twice, never not at all.
+after a crash a ``sending`` row is sent again, so a message may come twice (at most the
+``MAX_IN_FLIGHT`` that were out when the process died), never not at all.
 """
 
 from __future__ import annotations
