@@ -1,14 +1,16 @@
-"""Nothing lost coming in: the bot process is killed (SIGKILL) at a random moment within 300 ms
-after a 签收, a /feedback, a 通过 and an 同意 of an extension request, restarted, and each of them
-is applied exactly once — never lost (the update was confirmed to Telegram only after its
-commit), never twice (a redelivered update is recognised by its id in the inbox) — and every
-button press was answered."""
+"""Nothing lost coming in: the bot process (long polling, and in webhook mode) is killed (SIGKILL)
+at a random moment within 300 ms after a 签收, a /feedback, a 通过 and an 同意 of an extension
+request, restarted, and each of them is applied exactly once — never lost (the update was
+confirmed to Telegram only after its commit), never twice (a redelivered update is recognised
+by its id in the inbox) — and every button press was answered."""
 
 from __future__ import annotations
 
 import asyncio
 import random
+import os
 import signal
+import sys
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,11 +29,13 @@ from bot.services.issuing import AssignmentDraft, issue_assignment
 from bot.storage import org
 from bot.updates import Poller
 from tests.e2e.test_crash import Bots, count, wait_until
+from tests.e2e.test_webhook import free_port
 
-CHAINS = 2
-"""Independent bots (each its own database and emulator), killed concurrently to keep the test short."""
+MODES = ("polling", "polling", "webhook")
+"""Independent bots (each its own database and emulator), killed concurrently to keep the test
+short: two taking updates by long polling, one by webhook."""
 TRIALS = 21
-"""Kills per bot: CHAINS × TRIALS ≥ 40."""
+"""Kills per bot: 42 in polling mode, 21 in webhook mode."""
 WINDOW = 0.3
 
 
@@ -106,18 +110,37 @@ def effects(db: Path, trial: Trial) -> tuple[int, int, int, int]:
     )
 
 
-async def chain(tmp: Path, bots: Bots, rng: random.Random) -> tuple[list[int], list[tuple[int, int, int, int]]]:
+async def start(bots: Bots, server: EmulatorServer, db: Path, config: Path, webhook: int | None) -> asyncio.subprocess.Process:
+    """``duban run``, or ``duban run --webhook`` listening on port ``webhook``."""
+    if webhook is None:
+        return await bots.start(server, db, config)
+    env = {
+        **os.environ, "DUBAN_TELEGRAM_TOKEN": server.token, "DUBAN_TELEGRAM_BASE_URL": server.url, "DUBAN_DB": str(db),
+        "DUBAN_CONFIG": str(config), "DUBAN_DAILY_TIME": "23:59", "DUBAN_HEALTH_PORT": "0",
+        "DUBAN_WEBHOOK_URL": f"http://127.0.0.1:{webhook}/telegram", "DUBAN_WEBHOOK_LISTEN": "127.0.0.1",
+        "DUBAN_WEBHOOK_PORT": str(webhook), "DUBAN_WEBHOOK_SECRET": "crash-test-secret",
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot.cli", "run", "--webhook", env=env,
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+    )
+    bots.started.append(process)
+    return process
+
+
+async def chain(tmp: Path, bots: Bots, rng: random.Random, mode: str) -> tuple[list[int], list[tuple[int, int, int, int]]]:
     """One bot killed TRIALS times; returns how many of the four actions were committed at
     each kill, and each trial's recorded effects once the bot was back."""
     tmp.mkdir()
     db, config = tmp / "duban.db", tmp / "duban.toml"
     config.write_text("[telegram]\nmessages_per_second = 0\nchat_interval_seconds = 0\n", encoding="utf-8")
+    port = free_port() if mode == "webhook" else None
     async with EmulatorServer(rules=Rules(rate_limits=False)) as server:
         simulator = Simulator(server)
         office = await Office.open(Settings(token=Secret(server.token), api_url=server.url, db_path=db))
         city = await seed(office, simulator)
         await office.db.close()
-        bot = await bots.start(server, db, config)
+        bot = await start(bots, server, db, config, port)
         delivered = await wait_until(lambda: count(db, "SELECT count(*) FROM outbox WHERE status != 'sent'") == 0, 60, 0.05)
         assert delivered, "the slips, feedback and requests were not delivered"
         committed_at_kill: list[int] = []
@@ -134,7 +157,7 @@ async def chain(tmp: Path, bots: Bots, rng: random.Random) -> tuple[list[int], l
             bot.send_signal(signal.SIGKILL)
             await bot.wait()
             committed_at_kill.append(sum(map(bool, effects(db, trial))))
-            bot = await bots.start(server, db, config)
+            bot = await start(bots, server, db, config, port)
             await wait_until(lambda: min(effects(db, trial)) >= 1, 20, 0.02)
             results.append(effects(db, trial))
         await wait_until(lambda: all(p.answered for p in presses), 10, 0.05)
@@ -156,12 +179,12 @@ async def test_sigkill_right_after_an_action_loses_nothing_and_applies_nothing_t
     bots = Bots()
     try:
         outcomes = await asyncio.gather(
-            *(chain(tmp_path / f"bot{i}", bots, random.Random(127 + i)) for i in range(CHAINS))
+            *(chain(tmp_path / f"bot{i}", bots, random.Random(127 + i), mode) for i, mode in enumerate(MODES))
         )
     finally:
         await bots.close()
     results = [r for _, rs in outcomes for r in rs]
-    assert len(results) >= 40
+    assert len(results) >= 60
     assert all(r == (1, 1, 1, 1) for r in results), [r for r in results if r != (1, 1, 1, 1)]
     # The kills fell before, between and after the commits, not all on one side of them.
     at_kill = Counter(n for committed, _ in outcomes for n in committed)
