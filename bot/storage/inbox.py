@@ -7,11 +7,16 @@ delivered again (Telegram repeats what was not acknowledged when the bot died) i
 here first and not applied a second time.
 
 An update that changed nothing (a lookup such as ``/task``) leaves no row: handling it again
-only answers again.
+only answers again. Bookkeeping a handler does on the way, harmless to repeat and not what the
+update asked for (someone who had blocked the bot writes again: they are reachable), runs
+``aside()``: were it to mark the update, a crash before the update's own transaction would
+leave it marked and never applied.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
 
@@ -25,6 +30,16 @@ daily check, started outside any update, never write it."""
 
 KEEP = timedelta(days=3)
 """How long a handled update's id is kept: Telegram keeps an unconfirmed update for 24 hours."""
+
+
+@contextmanager
+def aside() -> Iterator[None]:
+    """Transactions opened inside do not mark the update being handled as handled."""
+    token = handling.set(None)
+    try:
+        yield
+    finally:
+        handling.reset(token)
 
 
 async def record(conn: aiosqlite.Connection) -> None:

@@ -221,3 +221,18 @@ async def test_a_redelivered_update_is_applied_once_and_answered_again(city, off
     # A lookup changes nothing and leaves no trace in the inbox: asked again, it is answered again.
     await official.send(f"/task {number}")
     await official.wait_for(text_contains="城区积水点排查整治")
+
+
+async def test_bookkeeping_on_the_way_does_not_count_as_the_update_done(city, office, emulator: EmulatorServer):
+    """Someone recorded as having blocked the bot writes again: they are marked reachable in a
+    transaction of its own, which must not mark the update as handled — a crash after it would
+    otherwise leave their /feedback marked done and never recorded."""
+    official = city["zhujian"]
+    async with office.db.transaction() as conn:
+        await org.mark_unreachable(conn, official.id)
+    sent = await official.send("/tasks")
+    [update] = [dict(u) for u in emulator.state.updates if u.get("message", {}).get("message_id") == sent.message_id]
+    await official.wait_for(text_contains="在办事项")
+    assert not (await org.person(office.db.reader, official.person.id)).unreachable  # type: ignore[union-attr]
+    async with office.db.reader.execute("SELECT count(*) FROM inbox WHERE update_id = ?", (update["update_id"],)) as cur:
+        assert (await cur.fetchone())[0] == 0
