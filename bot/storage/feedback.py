@@ -93,6 +93,8 @@ class KeptAttachment:
     size: int | None
     local_path: str | None
     sha256: str | None
+    failed: bool = False
+    """Its download was given up (Telegram refused the file): it lives only in the chat."""
 
 
 async def attachment_ids(conn: aiosqlite.Connection, feedback_id: int) -> list[tuple[int, Attachment]]:
@@ -107,11 +109,13 @@ async def attachment_ids(conn: aiosqlite.Connection, feedback_id: int) -> list[t
 async def of_task(conn: aiosqlite.Connection, task_id: int) -> list[KeptAttachment]:
     """Every attachment sent with the task's feedback, oldest first."""
     async with conn.execute(
-        """SELECT id, feedback_id, kind, file_name, size, local_path, sha256 FROM attachments
-           WHERE task_id = ? ORDER BY id""",
+        """SELECT a.id, a.feedback_id, a.kind, a.file_name, a.size, a.local_path, a.sha256,
+                  EXISTS (SELECT 1 FROM outbox o WHERE o.task_id = a.task_id AND o.purpose = 'archive'
+                          AND o.status = 'failed' AND json_extract(o.payload, '$.attachment_id') = a.id)
+           FROM attachments a WHERE a.task_id = ? ORDER BY a.id""",
         (task_id,),
     ) as cur:
-        return [KeptAttachment(*r) async for r in cur]
+        return [KeptAttachment(*r[:7], failed=bool(r[7])) async for r in cur]
 
 
 async def mark_archived(

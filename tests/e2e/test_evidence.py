@@ -15,7 +15,9 @@ import openpyxl
 
 from bot.backup import restore_backup, take_backup
 from bot.config import Settings
+from bot.domain.feedback import Attachment
 from bot.services import evidence
+from bot.services.handling import submit_feedback
 from bot.storage import feedback as feedback_store
 from tests.e2e.test_slip_actions import PNG, issue, slip_message
 
@@ -122,3 +124,19 @@ async def test_a_crash_between_download_and_record_keeps_one_file(city, office, 
     files = [p for p in office.settings.archive_dir.rglob("*") if p.is_file()]
     assert [p.name for p in files] == [f"{attachment.id}-整改报告.pdf"]
     assert files[0].read_bytes() == PDF and attachment.sha256 == hashlib.sha256(PDF).hexdigest()
+
+
+async def test_a_file_telegram_will_not_serve_is_shown_as_not_archived(city, office, bot):
+    clerk, official = city["clerk"], city["zhujian"]
+    task = await issue(office, clerk)
+    gone = Attachment("document", "no-such-file-id", file_name="丢失的附件.pdf", size=1024)
+    await submit_feedback(office, official.person, task.id, "附件见文件", office.now(), (gone,))
+    bot.bot_data["sender"].wake()
+    for _ in range(200):
+        async with office.db.reader.execute("SELECT status FROM outbox WHERE purpose = 'archive'") as cur:
+            if (await cur.fetchone())[0] == "failed":
+                break
+        await asyncio.sleep(0.05)
+    await clerk.send(f"/task {task.number.full}")
+    shown = await clerk.wait_for(text_contains="附件")
+    assert "丢失的附件.pdf" in shown.text and "未能存档" in shown.text
