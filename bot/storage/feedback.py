@@ -115,7 +115,7 @@ async def of_task(conn: aiosqlite.Connection, task_id: int) -> list[KeptAttachme
            FROM attachments a WHERE a.task_id = ? ORDER BY a.id""",
         (task_id,),
     ) as cur:
-        return [KeptAttachment(*r[:7], failed=bool(r[7])) async for r in cur]
+        return [KeptAttachment(r[0], r[1], r[2], r[3], r[4], r[5], r[6], bool(r[7])) async for r in cur]
 
 
 async def mark_archived(
