@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import aiosqlite
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
@@ -49,9 +50,12 @@ async def _bind(update: Update, context: DubanContext, code: str, confirmed: boo
     assert update.effective_user is not None and update.effective_chat is not None
     office = context.office
     now = office.now()
-    bound = await onboarding.redeem_invite(office, code, update.effective_user.id, now, confirmed=confirmed)
-    async with office.db.transaction() as conn:
-        await queue_menu(conn, bound, update.effective_user.id, now, context.implemented)
+    telegram_id = update.effective_user.id
+
+    async def menu(conn: aiosqlite.Connection, person: Person) -> None:
+        await queue_menu(conn, person, telegram_id, now, context.implemented)
+
+    bound = await onboarding.redeem_invite(office, code, telegram_id, now, confirmed=confirmed, also=menu)
     context.sender.wake()
     text = render("start/bound", person=bound, roles=_role_names(bound), commands=commands_for(bound, context.implemented))
     await context.bot.send_message(update.effective_chat.id, text)

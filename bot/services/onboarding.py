@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -124,11 +125,15 @@ async def check_invite(office: Office, code: str, telegram_id: int, now: datetim
     )
 
 
-async def redeem_invite(office: Office, code: str, telegram_id: int, now: datetime, *, confirmed: bool = False) -> Person:
+async def redeem_invite(
+    office: Office, code: str, telegram_id: int, now: datetime, *, confirmed: bool = False,
+    also: Callable[[aiosqlite.Connection, Person], Awaitable[None]] | None = None,
+) -> Person:
     """/start CODE: bind the Telegram account to the invite's person, once.
 
     An account bound to someone else moves only when ``confirmed``: the unbinding is recorded
     in history and told to the administrators, with the unit it leaves without a bound 责任人.
+    ``also`` writes what goes with the binding (the person's command menu) in its transaction.
     """
     async with office.db.transaction() as conn:
         person_id = await invites.redeem(conn, code.strip(), telegram_id, now)
@@ -144,6 +149,8 @@ async def redeem_invite(office: Office, code: str, telegram_id: int, now: dateti
         await history.append(conn, "account_bound", now, actor_id=person_id)
         person = await org.person(conn, person_id)
         assert person is not None
+        if also is not None:
+            await also(conn, person)
         if current is not None and current.id != person_id:
             for admin in await org.with_role(conn, Role.ADMIN):
                 if admin.id != person.id:
