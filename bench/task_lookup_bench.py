@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from echo_bench import bench_echo, wait_bot_messages  # noqa: E402
 
-from bot.app import build_application  # noqa: E402
+from bot.app import build_application, start_bot, stop_bot  # noqa: E402
 from bot.config import Secret, Settings  # noqa: E402
 from bot.domain.org import Role, UnitKind  # noqa: E402
 from bot.emulator import EmulatorServer, Rules, Simulator  # noqa: E402
@@ -118,11 +118,8 @@ async def bench_lookup(tasks: int, commands: int) -> tuple[float, float, float, 
             async with office.db.transaction() as conn:
                 supervisor = (await org.with_role(conn, Role.SUPERVISOR))[0]
                 await org.bind_telegram(conn, supervisor.id, user.id)
-            app = build_application(office, per_second=0, per_chat_interval=0)
-            await app.initialize()
-            await app.start()
-            assert app.updater is not None
-            await app.updater.start_polling(poll_interval=0, timeout=10)
+            app = build_application(office, per_second=0, per_chat_interval=0, schedule=False)
+            await start_bot(app, poll_timeout=10)
             try:
                 rng = random.Random(2018)
                 warmup = 20
@@ -138,9 +135,7 @@ async def bench_lookup(tasks: int, commands: int) -> tuple[float, float, float, 
                 pages = [("/tasks", "/overdue")[i % 2] for i in range(commands)]
                 page_rate = await answered_per_second(server, user, pages, warmup + commands)
             finally:
-                await app.updater.stop()
-                await app.stop()
-                await app.shutdown()
+                await stop_bot(app)
                 await office.db.close()
     return filled, lookup_rate, page_rate, longest
 

@@ -21,6 +21,7 @@ from bot.handlers.context import DubanContext
 from bot import scheduling
 from bot.pacing import ChatPacer
 from bot.sender import Sender
+from bot.updates import Inbox, Poller, WebhookServer
 from bot.services.context import Office
 
 log = logging.getLogger(__name__)
@@ -49,11 +50,14 @@ def build_application(
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.timezone, link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .context_types(ContextTypes(context=DubanContext))
         .rate_limiter(pacer)
+        # No PTB Updater: it confirms updates before they are handled (see bot.updates).
+        .updater(None)
         .build()
     )
     application.bot_data["office"] = office
     application.bot_data["schedule"] = schedule
     application.bot_data["sender"] = Sender(office, application.bot, pacer)
+    application.bot_data["inbox"] = Inbox(application)
     for feature in FEATURES:
         feature.register(application)
     application.bot_data["commands"] = frozenset(
@@ -79,7 +83,8 @@ async def start_bot(
 ) -> None:
     """Initialise, start the sender and the daily check, and take updates (polling, or the
     webhook server when ``webhook`` is given: it answers on the URL's path and refuses any
-    request without the secret token).
+    request without the secret token). Either way an update is confirmed to Telegram only
+    after its handlers committed (``bot.updates``).
 
     (PTB's ``post_init`` hooks run only inside ``run_polling``; we start the parts ourselves so
     ``duban run``, the demo and the tests share one start-up sequence.)
@@ -89,23 +94,22 @@ async def start_bot(
     await application.start()
     if application.bot_data.get("schedule", True):
         await scheduling.schedule(application)
-    assert application.updater is not None
+    inbox = application.bot_data["inbox"]
     if webhook is None:
-        await application.updater.start_polling(poll_interval=0, timeout=poll_timeout)
+        poller = Poller(inbox, poll_timeout)
+        application.bot_data["updates"] = poller
+        await poller.start()
     else:
-        await application.updater.start_webhook(
-            listen=webhook.listen,
-            port=webhook.port,
-            url_path=urlsplit(webhook.url).path.strip("/"),
-            webhook_url=webhook.url,
-            secret_token=webhook.secret_token,
-        )
+        server = WebhookServer(inbox, webhook.listen, webhook.port, urlsplit(webhook.url).path, webhook.secret_token)
+        application.bot_data["updates"] = server
+        await server.start(webhook.url)
 
 
 async def stop_bot(application: Application) -> None:  # type: ignore[type-arg]
-    """Stop polling, let handlers finish, let the sender finish its message in flight, shut down."""
-    if application.updater is not None and application.updater.running:
-        await application.updater.stop()
+    """Stop taking updates, let handlers finish, let the sender finish its message in flight, shut down."""
+    updates = application.bot_data.pop("updates", None)
+    if updates is not None:
+        await updates.stop()
     if application.running:
         await application.stop()
     await application.bot_data["sender"].stop()

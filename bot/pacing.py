@@ -40,7 +40,8 @@ class ChatPacer(BaseRateLimiter[int]):
         self._free_at: dict[int, float] = {}
         self._recent: deque[float] = deque()
         """When the answers of the last second's requests came."""
-        self._in_flight = 0
+        self._in_flight: dict[object, float] = {}
+        """When each request now out was sent."""
         self._lock = asyncio.Lock()
 
     async def initialize(self) -> None:
@@ -53,13 +54,15 @@ class ChatPacer(BaseRateLimiter[int]):
         """Seconds until ``chat_id`` may receive the next message (0 when it may now)."""
         return max(0.0, self._free_at.get(chat_id, 0.0) - time.monotonic())
 
-    def _answered(self, chat_id: int | None) -> None:
+    def _answered(self, chat_id: int | None, request: object, refused: bool = False) -> None:
         # Telegram counts a message when it arrives, after we send it and before we hear back:
         # both windows run from the answer, so a slow request followed by a quick one never
-        # lands closer together than Telegram allows.
+        # lands closer together than Telegram allows. A request out longer than a second (a
+        # hang, a timeout) was counted overall while in flight, and a 429 delivered nothing:
+        # neither takes a place in the overall window a second time.
         now = time.monotonic()
-        self._in_flight -= 1
-        if self.per_second > 0:
+        sent = self._in_flight.pop(request, now)
+        if self.per_second > 0 and not refused and now - sent < 1.0:
             self._recent.append(now)
         if chat_id is not None:
             self._free_at[chat_id] = max(self._free_at.get(chat_id, 0.0), now + self.chat_interval)
@@ -70,15 +73,18 @@ class ChatPacer(BaseRateLimiter[int]):
         """Telegram asked us to wait (429): nothing more to this chat for ``seconds``."""
         self._free_at[chat_id] = max(self._free_at.get(chat_id, 0.0), time.monotonic() + seconds)
 
-    async def _take_slot(self, chat_id: int | None) -> None:
+    async def _take_slot(self, chat_id: int | None, request: object) -> None:
         while True:
             async with self._lock:
                 now = time.monotonic()
                 while self._recent and now - self._recent[0] >= 1.0:
                     self._recent.popleft()
                 wait = 0.0
-                if self.per_second > 0 and len(self._recent) + self._in_flight >= self.per_second:
-                    # Requests in flight count too: their answers will land in this window.
+                # Requests in flight count too: their answers will land in this window. Not
+                # one out for more than a second: it hangs, and counting it would cut the pace
+                # of every other chat for as long as it hangs.
+                flying = sum(1 for sent in self._in_flight.values() if now - sent < 1.0)
+                if self.per_second > 0 and len(self._recent) + flying >= self.per_second:
                     wait = 1.0 - (now - self._recent[0]) if self._recent else 0.05
                 elif chat_id is not None and (free_at := self._free_at.get(chat_id, 0.0)) > now:
                     # A chat paused by a 429 waits even when chats are paced at 0 (in tests).
@@ -86,7 +92,7 @@ class ChatPacer(BaseRateLimiter[int]):
                 else:
                     if chat_id is not None:
                         self._free_at[chat_id] = now + self.chat_interval
-                    self._in_flight += 1
+                    self._in_flight[request] = now
                     return
             await asyncio.sleep(wait)
 
@@ -105,10 +111,13 @@ class ChatPacer(BaseRateLimiter[int]):
         chat_id = _chat_id(data)
         retries = self.retries_after_429 if rate_limit_args is None else max(rate_limit_args, 0)
         while True:
-            await self._take_slot(chat_id)
+            request = object()
+            await self._take_slot(chat_id, request)
+            refused = False
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as exc:
+                refused = True
                 delay = retry_seconds(exc)
                 if chat_id is not None:
                     self.pause(chat_id, delay)
@@ -116,7 +125,7 @@ class ChatPacer(BaseRateLimiter[int]):
                     raise
                 retries -= 1
             finally:
-                self._answered(chat_id)
+                self._answered(chat_id, request, refused)
 
 
 def _chat_id(data: dict[str, Any]) -> int | None:

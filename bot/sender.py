@@ -1,15 +1,19 @@
-"""The sender: one worker that drains the outbox into the Bot API, within Telegram's limits.
+"""The sender: drains the outbox into the Bot API, within Telegram's limits.
 
-The pace (at most 30 messages a second overall and one a second per chat) is the bot's
-``ChatPacer``, shared with the handlers' direct replies; the sender skips a chat whose slot
-has not come yet and keeps each chat's messages in order. ``RetryAfter`` pauses that chat (not everything);
+Up to ``MAX_IN_FLIGHT`` requests are in flight at once, never two to the same chat: a chat's
+next message is its oldest unsent row, and it is not looked at while that chat has a request
+out, so each chat's messages keep their order, and a request that hangs or waits to be retried
+holds up its own chat only. The pace (at most 30 messages a second overall and one a second
+per chat) is the bot's ``ChatPacer``, shared with the handlers' direct replies; the sender
+skips a chat whose slot has not come yet. ``RetryAfter`` pauses that chat (not everything);
 network errors and 5xx are retried with growing backoff (at most ten minutes apart) for three
 days, so an outage of the network or of Telegram delays messages but loses none; a 400 is
 recorded as failed with Telegram's description; a 403 marks the person unreachable and tells
 whoever sent them the slip.
 
 A row is marked ``sending`` in its own transaction before the request, and ``sent`` after:
-after a crash a ``sending`` row is sent again, so a message may come twice, never not at all.
+after a crash a ``sending`` row is sent again, so a message may come twice (at most the
+``MAX_IN_FLIGHT`` that were out when the process died), never not at all.
 """
 
 from __future__ import annotations
@@ -18,16 +22,17 @@ import asyncio
 import logging
 import time
 import warnings
+from collections import deque
 from datetime import timedelta
 
 from telegram import Message
 from telegram.ext import ExtBot
-from telegram.request import BaseRequest
+from telegram.request import BaseRequest, HTTPXRequest
 from telegram.warnings import PTBUserWarning
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 
 from bot.pacing import NO_RETRY, ChatPacer, retry_seconds
-from bot.services import delivery
+from bot.services import delivery, evidence
 from bot.services.context import Office
 from bot.storage import outbox
 from bot.storage.outbox import OutboxMessage
@@ -47,23 +52,35 @@ SCOPED_METHODS = {"setMyCommands", "deleteMyCommands"}
 BACKOFF_CAP = timedelta(minutes=10)
 BATCH = 200
 """Rows read per look at the outbox (at most one per chat)."""
+MAX_IN_FLIGHT = 24
+"""Requests out at once. At 30 messages a second, a 10 s hang every twentieth request keeps
+about 8 of them waiting for their timeout; the rest keep the pace. Bounded, so a Telegram
+outage does not open hundreds of connections."""
+CONNECTIONS = MAX_IN_FLIGHT + 8
+"""HTTP connections of a sender's own client: the sends, plus room for other calls."""
 
 
 class Sender:
     """Drains the outbox; ``wake()`` after a transaction that queued messages."""
 
-    def __init__(self, office: Office, bot: ExtBot[int], pacer: ChatPacer) -> None:
+    def __init__(self, office: Office, bot: ExtBot[int], pacer: ChatPacer, max_in_flight: int = MAX_IN_FLIGHT) -> None:
         self.office = office
         self.bot = bot
         self.pacer = pacer
         """The bot's own rate limiter: handlers' direct replies and the sender share its pace."""
+        self.max_in_flight = max_in_flight
         self._wake = asyncio.Event()
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
+        self._in_flight: dict[int, asyncio.Task[None]] = {}
+        """The request out to each chat that has one."""
+        self._batch: deque[OutboxMessage] = deque()
+        self._batch_read_at = 0.0
         self.sent = 0
 
     def wake(self) -> None:
         """New rows are waiting."""
+        self._batch_read_at = 0.0
         self._wake.set()
 
     def start(self) -> None:
@@ -71,12 +88,14 @@ class Sender:
         self._task = asyncio.create_task(self._run(), name="outbox-sender")
 
     async def stop(self) -> None:
-        """Finish the message in flight, then stop."""
+        """Finish the messages in flight, then stop."""
         self._stopping = True
         self._wake.set()
         if self._task is not None:
             await self._task
             self._task = None
+        while self._in_flight:
+            await asyncio.gather(*self._in_flight.values())
 
     async def _run(self) -> None:
         await self._settle()
@@ -111,39 +130,72 @@ class Sender:
                 pass
 
     async def drain_once(self) -> float:
-        """Send what may be sent now; return how long to wait before looking again."""
-        now = self.office.now()
-        # One row per chat, its oldest: a chat's messages arrive in order, and one busy chat
-        # cannot fill the batch and hold up everyone else.
-        rows = await outbox.heads(self.office.db.reader, now, limit=BATCH)
-        if not rows:
-            # Another process (``duban daily``, ``duban`` admin commands) may have queued rows.
-            return IDLE_POLL
+        """Start sending what may be sent now; return how long to wait before looking again
+        (a request that ends wakes the sender sooner)."""
+        # The heads read from the outbox are used up before it is read again (or after a
+        # second, or a wake()): reading them again at each answer, with 24 answers coming in
+        # and thousands of rows queued, would cost more than the sending.
+        if not self._batch or time.monotonic() - self._batch_read_at > IDLE_POLL:
+            # One row per chat, its oldest: a chat's messages arrive in order, and one busy
+            # chat cannot fill the batch and hold up everyone else.
+            rows = await outbox.heads(self.office.db.reader, self.office.now(), limit=BATCH)
+            self._batch = deque(r for r in rows if r.chat_id not in self._in_flight)
+            self._batch_read_at = time.monotonic()
+            if not rows:
+                # Another process (``duban daily``, ``duban`` admin commands) may have queued rows.
+                return IDLE_POLL
         wait = IDLE_POLL
-        sent = False
-        for row in rows:
-            if self._stopping:
-                return 0.0
+        started = False
+        waiting: deque[OutboxMessage] = deque()
+        while self._batch:
+            row = self._batch.popleft()
+            if self._stopping or len(self._in_flight) >= self.max_in_flight:
+                waiting.append(row)
+                continue
+            if row.chat_id in self._in_flight:
+                continue  # its head is the row in flight: the next one comes after the answer
             ready_in = self.pacer.ready_in(row.chat_id)
             if ready_in > 0:
                 wait = min(wait, ready_in)
+                waiting.append(row)
                 continue
-            sent = await self._send(row) or sent
-        # Having sent, look again at once: each chat's next row is now its head.
-        return 0.0 if sent else wait
+            self._in_flight[row.chat_id] = asyncio.create_task(self._send_one(row), name=f"send:{row.id}")
+            started = True
+        self._batch = waiting
+        # All started and room left: look at the outbox again at once for the chats' next rows.
+        return 0.0 if started and not waiting and len(self._in_flight) < self.max_in_flight else wait
+
+    async def _send_one(self, row: OutboxMessage) -> None:
+        try:
+            await self._send(row)
+        except Exception:  # one row's trouble (a database hiccup) must not end the sender
+            log.exception("outbox %s to chat %s: sending failed; it stays queued", row.id, row.chat_id)
+        finally:
+            del self._in_flight[row.chat_id]
+            self._wake.set()
 
     async def _send(self, row: OutboxMessage) -> bool:
         """Send one row; False when it turned out to be no longer due (nothing went out)."""
         async with self.office.db.transaction() as conn:
             if not await outbox.claim(conn, row.id, self.office.now()):
                 return False
+        kept: evidence.KeptFile | None = None
         try:
-            kwargs = dict(row.payload)
-            if row.method not in SCOPED_METHODS:
-                kwargs.setdefault("chat_id", row.chat_id)
-            # NO_RETRY: the pacer waits for the slot but leaves a 429 to us, so the row is put
-            # back with its not_before instead of holding the sender up.
-            result = await self.bot.do_api_request(row.method, api_kwargs=kwargs, rate_limit_args=NO_RETRY)
+            if row.method == evidence.ARCHIVE:
+                p = row.payload
+                kept = await evidence.download(self.bot, p["file_id"], self.office.settings.archive_dir, p["folder"], p["name"])
+                result: object = None
+            else:
+                kwargs = dict(row.payload)
+                if row.method not in SCOPED_METHODS:
+                    kwargs.setdefault("chat_id", row.chat_id)
+                # NO_RETRY: the pacer waits for the slot but leaves a 429 to us, so the row is put
+                # back with its not_before instead of holding the sender up.
+                result = await self.bot.do_api_request(row.method, api_kwargs=kwargs, rate_limit_args=NO_RETRY)
+        except ValueError as exc:  # an archive download that can never succeed
+            log.warning("outbox %s: %s", row.id, exc)
+            async with self.office.db.transaction() as conn:
+                await outbox.mark_failed(conn, row.id, str(exc))
         except RetryAfter as exc:
             await self._later(row, timedelta(seconds=retry_seconds(exc)), str(exc))
         except Forbidden as exc:
@@ -160,12 +212,19 @@ class Sender:
                 async with self.office.db.transaction() as conn:
                     await outbox.mark_failed(conn, row.id, str(exc))
             else:
-                await self._later(row, min(timedelta(seconds=2 ** (row.attempts + 1)), BACKOFF_CAP), str(exc))
+                # A first timeout has waited its read timeout already: tried again at once (a hung
+                # connection, not an outage); after that, and after other errors, growing backoff.
+                first_timeout = isinstance(exc, TimedOut) and row.attempts == 0
+                delay = timedelta(0) if first_timeout else min(timedelta(seconds=2 ** row.attempts), BACKOFF_CAP)
+                await self._later(row, delay, str(exc))
         else:
             message_id = _message_id(result)
             async with self.office.db.transaction() as conn:
                 await outbox.mark_sent(conn, row.id, message_id, self.office.now())
-                await delivery.delivered(conn, row, self.office.now())
+                if kept is not None:
+                    await evidence.record(conn, row.payload["attachment_id"], kept, self.office.now())
+                else:
+                    await delivery.delivered(conn, row, self.office.now())
             self.sent += 1
         return True
 
@@ -175,7 +234,10 @@ class Sender:
 
 
 def paced_bot(token: str, base_url: str, pacer: ChatPacer, request: BaseRequest | None = None) -> ExtBot[int]:
-    """A Bot API client going through ``pacer`` — for a sender outside the Application."""
+    """A Bot API client going through ``pacer`` — for a sender outside the Application (with
+    connections enough for ``MAX_IN_FLIGHT`` requests at once)."""
+    if request is None:
+        request = HTTPXRequest(connection_pool_size=CONNECTIONS)
     return ExtBot(token, base_url=base_url, rate_limiter=pacer, request=request)
 
 

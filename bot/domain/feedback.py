@@ -43,3 +43,34 @@ class Feedback:
     status: FeedbackStatus
     review_note: str | None
     attachments: tuple[Attachment, ...] = ()
+
+
+MAX_KEPT_BYTES = 20 * 1024 * 1024
+"""The largest attachment the bot can keep: the Bot API's ``getFile`` serves files up to 20 MB."""
+
+
+def too_big_to_keep(attachment: Attachment) -> bool:
+    """Whether the attachment is over ``MAX_KEPT_BYTES``: the bot could never download it, so
+    its 书面反馈 would live only as a Telegram file id. Refused when it is sent."""
+    return attachment.size is not None and attachment.size > MAX_KEPT_BYTES
+
+
+_UNSAFE = set('<>:"|?*\\/')
+
+
+def archive_name(attachment_id: int, file_name: str | None, kind: str) -> str:
+    """The file name an attachment is kept under: its id, then what is left of the sender's
+    name once every path part, control character and leading dot is taken away.
+
+    The name comes from the sender's phone and can be anything (``../../etc/passwd``); what
+    is returned is one plain name, never a path, so the file stays inside the archive folder.
+    The id in front keeps two files of the same name apart.
+    """
+    base = (file_name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    base = "".join(c for c in base if c.isprintable() and c not in _UNSAFE).strip(" .")
+    if len(base) > 120:  # file systems allow 255 bytes; a Chinese character takes three
+        stem, dot, ext = base.rpartition(".")
+        base = (stem[: 110] + dot + ext[:9]) if dot and len(ext) <= 9 else base[:120]
+    if not base:
+        base = "photo.jpg" if kind == "photo" else "file"
+    return f"{attachment_id}-{base}"

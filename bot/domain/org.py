@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -85,3 +86,17 @@ class Person:
     def sees_everything(self) -> bool:
         """政务监督室, the principal and the administrator read every task."""
         return bool(self.roles & {Role.SUPERVISOR, Role.PRINCIPAL, Role.ADMIN})
+
+
+def has_bound_official(people: Iterable[Person]) -> bool:
+    """Whether a 责任单位 has a 责任人 with a bound account: without one, its 交办单, 催办单 and
+    督办通知单 reach nobody, and the office must know (``/units``, the daily summary).
+
+    ``bot.storage.org.units_without_bound_official`` selects the same set in SQL."""
+    return any(p.has(Role.RESPONSIBLE) and p.telegram_id is not None for p in people)
+
+
+def rebinding_asks_first(current: Person | None, invitee_id: int) -> bool:
+    """An account bound to one person that opens an invite for another is asked first: binding
+    moves the account, and the person it leaves stops receiving their unit's slips."""
+    return current is not None and current.id != invitee_id

@@ -373,10 +373,16 @@ async def send_chat_action(m: BotMethods, p: dict[str, Any]) -> Any:
     return True
 
 
+GET_FILE_LIMIT = 20 * 1024 * 1024
+"""getFile serves files up to 20 MB; a bigger one is refused ("file is too big")."""
+
+
 @api("getFile")
 async def get_file(m: BotMethods, p: dict[str, Any]) -> Any:
     """The File object; its file_path downloads under ``/file/bot<token>/``."""
     stored = m.state.files.get(str(p.get("file_id")))
     if stored is None:
         raise bad_request(errors.INVALID_FILE_ID)
+    if len(stored.data) > GET_FILE_LIMIT:
+        raise bad_request(errors.FILE_TOO_BIG)
     return stored.to_file()

@@ -9,7 +9,7 @@ from telegram import Update
 
 from bot.domain.org import Person
 from bot.handlers.context import DubanContext
-from bot.storage import org
+from bot.storage import inbox, org
 from bot.domain.errors import DomainError
 from bot.handlers.menu import may_use
 from bot.texts import explain, plain, render
@@ -26,8 +26,9 @@ async def current_person(update: Update, context: DubanContext) -> Person | None
         return None
     person = await org.person_by_telegram(context.office.db.reader, user.id)
     if person is not None and person.unreachable:
-        async with context.office.db.transaction() as conn:
-            await org.mark_reachable(conn, user.id)
+        with inbox.aside():  # not what the update asked for: it must not count as done
+            async with context.office.db.transaction() as conn:
+                await org.mark_reachable(conn, user.id)
         person = replace(person, unreachable=False)
     return person
 

@@ -29,7 +29,7 @@ COMMAND_ROLES: dict[str, frozenset[Role]] = {
     "board": EVERYONE,
     "scores": EVERYONE,
     "ledger": READERS,
-    "report": frozenset({Role.CLERK, Role.SUPERVISOR, Role.LEADER, Role.PRINCIPAL}),
+    "report": READERS,
     "meeting": OFFICE,
     "material": OFFICE,
     "praise": SUPERVISION,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -297,7 +298,10 @@ def _start_album(
 ) -> None:
     albums = _albums(context)
     albums[group] = Album(person, target, chat_id, [text], list(attachments))
-    context.application.create_task(_submit_album(context, group), name=f"album:{group}")
+    # The album is recorded after this handler returns: its first update stays unconfirmed
+    # until then, so a crash in between brings the whole album again.
+    release = context.bot_data["inbox"].hold()
+    context.application.create_task(_submit_album(context, group, release), name=f"album:{group}")
 
 
 async def album_item(update: Update, context: DubanContext) -> None:
@@ -313,7 +317,14 @@ async def album_item(update: Update, context: DubanContext) -> None:
         album.attachments.append(attachment)
 
 
-async def _submit_album(context: DubanContext, group: str) -> None:
+async def _submit_album(context: DubanContext, group: str, release: Callable[[], None]) -> None:
+    try:
+        await _record_album(context, group)
+    finally:
+        release()
+
+
+async def _record_album(context: DubanContext, group: str) -> None:
     await asyncio.sleep(ALBUM_WAIT)
     album = _albums(context).pop(group, None)
     if album is None:

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import aiosqlite
 from telegram import Update
-from telegram.ext import Application, CommandHandler, filters
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from bot.domain.errors import DomainError
 from bot.domain.org import Person
 from bot.handlers.common import current_person, refuse, reply
 from bot.handlers.context import DubanContext
+from bot.handlers.dialogs import clear_buttons, keyboard, query_place
 from bot.handlers.menu import commands_for, queue_menu
 from bot.services import onboarding
-from bot.texts import label
+from bot.texts import label, render
 
 MAX_CODE = 64
+REBIND = "rb:{}"
+"""确认改绑: the invite code rides in the button (an invite code is 24 characters)."""
+KEEP = "rbkeep"
 
 
 async def start(update: Update, context: DubanContext) -> None:
@@ -24,19 +29,61 @@ async def start(update: Update, context: DubanContext) -> None:
         if len(code) > MAX_CODE:
             await refuse(update, DomainError("invite_unknown"))
             return
-        office = context.office
-        now = office.now()
-        bound = await onboarding.redeem_invite(office, code, update.effective_user.id, now)
-        async with office.db.transaction() as conn:
-            await queue_menu(conn, bound, update.effective_user.id, now, context.implemented)
-        context.sender.wake()
-        await reply(update, "start/bound", person=bound, roles=_role_names(bound), commands=commands_for(bound, context.implemented))
+        change = await onboarding.check_invite(context.office, code, update.effective_user.id, context.office.now())
+        if change is not None and len(REBIND.format(code).encode()) <= 64:
+            assert update.effective_message is not None
+            await update.effective_message.reply_text(
+                render("start/confirm_rebind", r=change),
+                reply_markup=keyboard([(label("buttons", "confirm_rebind"), REBIND.format(code)), (label("buttons", "cancel"), KEEP)]),
+            )
+            return
+        await _bind(update, context, code, confirmed=False)
         return
     person = await current_person(update, context)
     if person is None:
         await reply(update, "start/unknown")
         return
     await reply(update, "start/greeting", person=person, roles=_role_names(person), commands=commands_for(person, context.implemented))
+
+
+async def _bind(update: Update, context: DubanContext, code: str, confirmed: bool) -> None:
+    assert update.effective_user is not None and update.effective_chat is not None
+    office = context.office
+    now = office.now()
+    telegram_id = update.effective_user.id
+
+    async def menu(conn: aiosqlite.Connection, person: Person) -> None:
+        await queue_menu(conn, person, telegram_id, now, context.implemented)
+
+    bound = await onboarding.redeem_invite(office, code, telegram_id, now, confirmed=confirmed, also=menu)
+    context.sender.wake()
+    text = render("start/bound", person=bound, roles=_role_names(bound), commands=commands_for(bound, context.implemented))
+    await context.bot.send_message(update.effective_chat.id, text)
+
+
+async def rebind_pressed(update: Update, context: DubanContext) -> None:
+    """确认改绑 under the question: the account moves to the invite's person."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    code = query.data.split(":", 1)[1]
+    try:
+        await _bind(update, context, code, confirmed=True)
+    except DomainError as exc:
+        await refuse(update, exc)
+        return
+    await query.answer()
+    await clear_buttons(context, *query_place(update))
+
+
+async def keep_pressed(update: Update, context: DubanContext) -> None:
+    """取消 under the question: nothing changes."""
+    query = update.callback_query
+    assert query is not None
+    await query.answer()
+    await clear_buttons(context, *query_place(update))
+    person = await current_person(update, context)
+    if person is not None:
+        await reply(update, "start/rebind_cancelled", person=person)
 
 
 async def help_command(update: Update, context: DubanContext) -> None:
@@ -59,6 +106,8 @@ COMMANDS = ("start", "help")
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
-    """Add /start and /help."""
+    """Add /start and /help, and the buttons of the question before an account moves."""
     application.add_handler(CommandHandler("start", start, filters=filters.ChatType.PRIVATE))
+    application.add_handler(CallbackQueryHandler(rebind_pressed, pattern=r"^rb:[A-Za-z0-9_-]{1,61}$"))
+    application.add_handler(CallbackQueryHandler(keep_pressed, pattern=f"^{KEEP}$"))
     application.add_handler(CommandHandler("help", help_command, filters=filters.ChatType.PRIVATE))

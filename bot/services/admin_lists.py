@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.domain.errors import DomainError
-from bot.domain.org import Person, Role, Section, Unit, UnitKind
+from bot.domain.org import Person, Role, Section, Unit, UnitKind, has_bound_official
 from bot.services import onboarding
 from bot.services.context import Office
 from bot.storage import org
@@ -41,6 +41,11 @@ class Group:
     def unbound(self) -> tuple[Person, ...]:
         """Those who have not yet opened an invite link."""
         return tuple(p for p in self.people if p.telegram_id is None)
+
+    @property
+    def has_bound_official(self) -> bool:
+        """For a unit: whether a 责任人 of it has bound their account (its slips reach someone)."""
+        return has_bound_official(self.people)
 
     @property
     def blocked(self) -> tuple[Person, ...]:

@@ -192,8 +192,12 @@ async def _summary(conn: aiosqlite.Connection, day: date, now: datetime) -> None
     ) as cur:
         row = await cur.fetchone()
     overdue = int(row[0]) if row else 0
+    unbound = await org.units_without_bound_official(conn)
     for staff in await org.with_role(conn, Role.SUPERVISOR):
-        await tell(conn, staff, "daily/summary", now, day=day, events=events, overdue=overdue, limit=DIGEST_LIMIT)
+        await tell(
+            conn, staff, "daily/summary", now, day=day, events=events, overdue=overdue, limit=DIGEST_LIMIT,
+            unbound_units=unbound,
+        )
 
 
 def _json(text: str) -> dict[str, object]:

@@ -9,14 +9,14 @@ from bot.domain import tasks as lifecycle
 from bot.domain.errors import DomainError
 from bot.domain.org import Person
 from bot.domain.tasks import Task
-from bot.services import intake
+from bot.services import evidence, intake
 from bot.services.context import Office
 from bot.services.notify import button, message, send, tell
 from bot.services.permissions import acts_for_unit, can_review
 from bot.services.task_changes import issuer_and_section, load, save, unit_people
 from bot.storage import feedback as feedback_store
 from bot.storage import history, org
-from bot.domain.feedback import Attachment, Feedback, FeedbackStatus
+from bot.domain.feedback import MAX_KEPT_BYTES, Attachment, Feedback, FeedbackStatus, too_big_to_keep
 from bot.texts import label, render
 
 MAX_FEEDBACK = 3000
@@ -61,6 +61,12 @@ async def submit_feedback(
         raise DomainError("feedback_empty")
     if len(text) > MAX_FEEDBACK:
         raise DomainError("feedback_too_long", limit=MAX_FEEDBACK, length=len(text))
+    for a in attachments:
+        if too_big_to_keep(a):
+            raise DomainError(
+                "attachment_too_big", name=a.file_name or a.kind, size_mb=f"{(a.size or 0) / 2**20:.1f}",
+                limit_mb=MAX_KEPT_BYTES // 2**20,
+            )
     async with office.db.transaction() as conn:
         task = await load(conn, task_id)
         if not acts_for_unit(person, task):
@@ -68,6 +74,7 @@ async def submit_feedback(
         after = lifecycle.submit_feedback(task)
         await save(conn, task, after, now)
         item = await feedback_store.add(conn, task.id, slip_id, person.id, now, text, attachments)
+        await evidence.queue(conn, item.id, task.id, task.number.year, task.number.seq, now)
         await history.append(
             conn, "feedback_submitted", now, task_id=task.id, actor_id=person.id,
             feedback_id=item.id, attachments=len(attachments),

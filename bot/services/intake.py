@@ -29,6 +29,7 @@ from bot.domain.feedback import Attachment, Feedback
 from bot.domain.minutes import DraftStatus, IntakeDocument, IntakeDraft, IntakeKind
 from bot.domain.org import Person, Role
 from bot.domain.tasks import SourceType, Task
+from bot.services import evidence
 from bot.services.context import Office
 from bot.services.issue_form import KEYS, parse_period
 from bot.services.issuing import AssignmentDraft, IssuedAssignment, issue_assignment_on, period_for
@@ -177,17 +178,16 @@ def _ocr_engine() -> Any:
     return RapidOCR()
 
 
-def archive_original(archive_dir: Path, data: bytes, file_name: str, now: datetime) -> tuple[str, str]:
-    """Keep the original 会议纪要 / 批示件 under ``archive_dir/intake/YYYY-MM/`` with a safe name
-    made of its checksum; returns the path (relative to ``archive_dir``) and the SHA-256."""
-    digest = hashlib.sha256(data).hexdigest()
+def archive_folder(now: datetime) -> str:
+    """The archive folder of the 会议纪要 and 批示件 received in a month: ``intake/2026-12``."""
+    return f"intake/{now:%Y-%m}"
+
+
+def archive_file_name(data: bytes, file_name: str) -> str:
+    """The original is kept under its checksum (the same file sent twice is kept once), with the
+    sender's suffix reduced to letters and digits: nothing of a user's name reaches the path."""
     suffix = re.sub(r"[^a-z0-9.]", "", Path(file_name or "").suffix.lower())[:8]
-    relative = Path("intake") / f"{now:%Y-%m}" / f"{digest[:32]}{suffix}"
-    target = archive_dir / relative
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if not target.exists():
-        target.write_bytes(data)
-    return relative.as_posix(), digest
+    return f"{hashlib.sha256(data).hexdigest()[:32]}{suffix}"
 
 
 # ------------------------------------------------------------------------------ use cases
@@ -215,15 +215,17 @@ def _check_text(text: str) -> str:
     return text
 
 
-def _with_file(
+async def _with_file(
     office: Office, document: IntakeDocument, file: ReceivedFile | None, now: datetime
 ) -> tuple[IntakeDocument, str | None]:
     """The document with its original file archived, and the archived copy's checksum."""
     if file is None:
         return document, None
     name = file.file_name or (".jpg" if file.kind == "photo" else "")
-    path, digest = archive_original(office.settings.archive_dir, file.data, name, now)
-    return replace(document, file_kind=file.kind, file_id=file.file_id, file_name=file.file_name, archive_path=path), digest
+    kept = await evidence.keep(office.settings.archive_dir, archive_folder(now), archive_file_name(file.data, name), file.data)
+    return replace(
+        document, file_kind=file.kind, file_id=file.file_id, file_name=file.file_name, archive_path=kept.relative_path
+    ), kept.sha256
 
 
 async def receive_minutes(
@@ -248,7 +250,7 @@ async def receive_minutes(
     name = minutes.name or (Path(file.file_name).stem if file and file.file_name else "") or plain(render("intake/unnamed_minutes"))
     bases = [plain(render("intake/basis_item", name=name, ordinal=reading.item_ordinal(item))) for item in minutes.items]
     source = SourceType.STANDING_MEETING if person.has(Role.SUPERVISOR) else SourceType.OTHER
-    received, digest = _with_file(
+    received, digest = await _with_file(
         office, IntakeDocument(0, IntakeKind.MINUTES, name, minutes.held_on, person.id, text, scanned=scanned), file, now
     )
     async with office.db.transaction() as conn:
@@ -280,7 +282,7 @@ async def receive_instruction(
     source = SourceType.PRINCIPAL_INSTRUCTION if leader.has(Role.PRINCIPAL) else SourceType.LEADER_ASSIGNMENT
     basis = plain(render("intake/basis_instruction", leader=leader.name, on=today))
     title = _instruction_title(text, file)
-    received, digest = _with_file(office, IntakeDocument(0, IntakeKind.INSTRUCTION, basis, today, leader.id, text), file, now)
+    received, digest = await _with_file(office, IntakeDocument(0, IntakeKind.INSTRUCTION, basis, today, leader.id, text), file, now)
     async with office.db.transaction() as conn:
         supervisors = await org.with_role(conn, Role.SUPERVISOR)
         if not supervisors:

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import aiosqlite
+
 from bot.domain.errors import DomainError
-from bot.domain.org import Person, Role, Section, Unit, UnitKind
+from bot.domain.org import Person, Role, Section, Unit, UnitKind, has_bound_official, rebinding_asks_first
 from bot.services.context import Office
+from bot.services.notify import tell
 from bot.storage import history, invites, org
 from bot.storage.invites import Invite
 
@@ -86,15 +91,88 @@ async def create_invite(office: Office, person_id: int, now: datetime) -> Invite
     return invite
 
 
-async def redeem_invite(office: Office, code: str, telegram_id: int, now: datetime) -> Person:
-    """/start CODE: bind the Telegram account to the invite's person, once."""
+@dataclass(frozen=True)
+class Rebinding:
+    """What opening someone else's invite would change, told before it is done."""
+
+    invitee: Person
+    invitee_place: str
+    current: Person
+    """The person the account is bound to now: the binding it would lose."""
+    current_place: str
+    unit_left_unbound: Unit | None
+    """The current person's unit, when no other 责任人 of it has a bound account."""
+
+
+async def check_invite(office: Office, code: str, telegram_id: int, now: datetime) -> Rebinding | None:
+    """/start CODE, before anything changes: None when the invite may be used at once; what
+    would change when the account is bound to someone else (the person is asked first).
+
+    Raises:
+        DomainError: the code is unknown, used, replaced or expired.
+    """
+    conn = office.db.reader
+    person_id = await invites.peek(conn, code.strip(), now)
+    current = await org.person_by_telegram(conn, telegram_id)
+    if not rebinding_asks_first(current, person_id):
+        return None
+    assert current is not None
+    invitee = await org.person(conn, person_id)
+    assert invitee is not None
+    return Rebinding(
+        invitee, await _place(conn, invitee), current, await _place(conn, current),
+        await _left_unbound(conn, current, telegram_id),
+    )
+
+
+async def redeem_invite(
+    office: Office, code: str, telegram_id: int, now: datetime, *, confirmed: bool = False,
+    also: Callable[[aiosqlite.Connection, Person], Awaitable[None]] | None = None,
+) -> Person:
+    """/start CODE: bind the Telegram account to the invite's person, once.
+
+    An account bound to someone else moves only when ``confirmed``: the unbinding is recorded
+    in history and told to the administrators, with the unit it leaves without a bound 责任人.
+    ``also`` writes what goes with the binding (the person's command menu) in its transaction.
+    """
     async with office.db.transaction() as conn:
         person_id = await invites.redeem(conn, code.strip(), telegram_id, now)
+        current = await org.person_by_telegram(conn, telegram_id)
+        left_unbound = None
+        if rebinding_asks_first(current, person_id):
+            assert current is not None
+            if not confirmed:
+                raise DomainError("rebind_unconfirmed")
+            left_unbound = await _left_unbound(conn, current, telegram_id)
+            await history.append(conn, "account_unbound", now, actor_id=current.id, to_person_id=person_id)
         await org.bind_telegram(conn, person_id, telegram_id)
         await history.append(conn, "account_bound", now, actor_id=person_id)
         person = await org.person(conn, person_id)
-    assert person is not None
+        assert person is not None
+        if also is not None:
+            await also(conn, person)
+        if current is not None and current.id != person_id:
+            for admin in await org.with_role(conn, Role.ADMIN):
+                if admin.id != person.id:
+                    await tell(
+                        conn, admin, "admin/rebound", now, previous=current, previous_place=await _place(conn, current),
+                        person=person, place=await _place(conn, person), left_unbound=left_unbound,
+                    )
     return person
+
+
+async def _place(conn: aiosqlite.Connection, person: Person) -> str:
+    unit = await org.unit(conn, person.unit_id) if person.unit_id else None
+    section = await org.section(conn, person.section_id) if person.section_id else None
+    return unit.name if unit else section.name if section else ""
+
+
+async def _left_unbound(conn: aiosqlite.Connection, current: Person, telegram_id: int) -> Unit | None:
+    # The unit as it would be once this account has moved: its other people, as they are.
+    if current.unit_id is None or not current.has(Role.RESPONSIBLE):
+        return None
+    others = [p for p in await org.unit_members(conn, current.unit_id) if p.telegram_id != telegram_id]
+    return None if has_bound_official(others) else await org.unit(conn, current.unit_id)
 
 
 def deep_link(bot_username: str, invite: Invite) -> str:

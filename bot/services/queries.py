@@ -108,6 +108,8 @@ class TaskDetail:
     feedback_by: str
     history: tuple[HistoryEntry, ...]
     days_left: int
+    attachments: tuple[feedback_store.KeptAttachment, ...] = ()
+    """Every file sent with the task's feedback, and whether the archive holds it."""
 
 
 async def scope_of(conn: aiosqlite.Connection, person: Person) -> Scope:
@@ -276,4 +278,5 @@ async def _detail(conn: aiosqlite.Connection, task: Task, unit: Unit | None, tod
         feedback_by=submitter.name if submitter else "",
         history=tuple(await history.of_task(conn, task.id)),
         days_left=days_left(task.deadline, today),
+        attachments=tuple(await feedback_store.of_task(conn, task.id)),
     )

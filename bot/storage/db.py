@@ -16,6 +16,7 @@ from pathlib import Path
 
 import aiosqlite
 
+from bot.storage import inbox
 from bot.storage.migrations import migrate
 from bot.storage.reader import connect_reader
 
@@ -54,12 +55,17 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """One atomic unit of work on the writer connection."""
+        """One atomic unit of work on the writer connection.
+
+        Inside the handling of a Telegram update, the update's id is recorded with the work
+        (``bot.storage.inbox``), so a redelivered update is known to be applied already.
+        """
         assert self._writer is not None, "database is not open"
         async with self._lock:
             await self._writer.execute("BEGIN IMMEDIATE")
             try:
                 yield self._writer
+                await inbox.record(self._writer)
             except BaseException:
                 await self._writer.rollback()
                 raise

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 import aiosqlite
@@ -9,7 +10,10 @@ import aiosqlite
 from bot.domain.feedback import Attachment, Feedback, FeedbackStatus
 from bot.storage.rows import stamp
 
-__all__ = ["Attachment", "Feedback", "FeedbackStatus", "add", "get", "pending_of_task", "review"]
+__all__ = [
+    "Attachment", "Feedback", "FeedbackStatus", "KeptAttachment", "add", "attachment_ids", "get", "mark_archived",
+    "of_task", "pending_of_task", "review",
+]
 
 
 async def add(
@@ -75,4 +79,50 @@ async def review(
     await conn.execute(
         "UPDATE feedback SET status = ?, reviewed_by = ?, reviewed_at = ?, review_note = ? WHERE id = ?",
         (status.value, reviewer_id, stamp(now), note, feedback_id),
+    )
+
+
+@dataclass(frozen=True)
+class KeptAttachment:
+    """An attachment of a task's feedback, and where the archive keeps it (None: not yet)."""
+
+    id: int
+    feedback_id: int | None
+    kind: str
+    file_name: str | None
+    size: int | None
+    local_path: str | None
+    sha256: str | None
+    failed: bool = False
+    """Its download was given up (Telegram refused the file): it lives only in the chat."""
+
+
+async def attachment_ids(conn: aiosqlite.Connection, feedback_id: int) -> list[tuple[int, Attachment]]:
+    """The ids the attachments of one feedback were stored under, in the order sent."""
+    async with conn.execute(
+        "SELECT id, kind, file_id, file_unique_id, file_name, mime_type, size FROM attachments WHERE feedback_id = ? ORDER BY id",
+        (feedback_id,),
+    ) as cur:
+        return [(r[0], Attachment(*r[1:])) async for r in cur]
+
+
+async def of_task(conn: aiosqlite.Connection, task_id: int) -> list[KeptAttachment]:
+    """Every attachment sent with the task's feedback, oldest first."""
+    async with conn.execute(
+        """SELECT a.id, a.feedback_id, a.kind, a.file_name, a.size, a.local_path, a.sha256,
+                  EXISTS (SELECT 1 FROM outbox o WHERE o.task_id = a.task_id AND o.purpose = 'archive'
+                          AND o.status = 'failed' AND json_extract(o.payload, '$.attachment_id') = a.id)
+           FROM attachments a WHERE a.task_id = ? ORDER BY a.id""",
+        (task_id,),
+    ) as cur:
+        return [KeptAttachment(r[0], r[1], r[2], r[3], r[4], r[5], r[6], bool(r[7])) async for r in cur]
+
+
+async def mark_archived(
+    conn: aiosqlite.Connection, attachment_id: int, local_path: str, sha256: str, size: int, now: datetime
+) -> None:
+    """The attachment is in the archive at ``local_path`` (relative to ``archive_dir``)."""
+    await conn.execute(
+        "UPDATE attachments SET local_path = ?, sha256 = ?, size = ?, archived_at = ? WHERE id = ?",
+        (local_path, sha256, size, stamp(now), attachment_id),
     )

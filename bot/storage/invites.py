@@ -39,6 +39,15 @@ async def create(conn: aiosqlite.Connection, person_id: int, now: datetime, ttl:
 
 async def redeem(conn: aiosqlite.Connection, code: str, telegram_id: int, now: datetime) -> int:
     """Use a code once; return its person. Unknown, used, replaced and expired codes are refused."""
+    person_id = await peek(conn, code, now)
+    await conn.execute(
+        "UPDATE invites SET used_at = ?, used_by_telegram_id = ? WHERE code = ?", (stamp(now), telegram_id, code)
+    )
+    return person_id
+
+
+async def peek(conn: aiosqlite.Connection, code: str, now: datetime) -> int:
+    """The person a code is for, if it may be used now; refused as ``redeem`` would, and not used."""
     async with conn.execute("SELECT * FROM invites WHERE code = ?", (code,)) as cur:
         row = await cur.fetchone()
     if row is None:
@@ -49,7 +58,4 @@ async def redeem(conn: aiosqlite.Connection, code: str, telegram_id: int, now: d
         raise DomainError("invite_replaced")
     if datetime.fromisoformat(row["expires_at"]) <= now:
         raise DomainError("invite_expired")
-    await conn.execute(
-        "UPDATE invites SET used_at = ?, used_by_telegram_id = ? WHERE code = ?", (stamp(now), telegram_id, code)
-    )
     return int(row["person_id"])

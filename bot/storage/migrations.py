@@ -343,6 +343,28 @@ async def m006_invites_replaced(conn: aiosqlite.Connection) -> None:
     await _script(conn, "ALTER TABLE invites ADD COLUMN replaced_at TEXT")
 
 
+@migration
+async def m008_inbox_and_evidence(conn: aiosqlite.Connection) -> None:
+    """The inbox of Telegram updates: an update's id is written in the same transaction as what
+    it changed, so an update Telegram delivers again after a crash is recognised and not applied
+    twice (the next ``getUpdates`` offset, or the webhook's 200, comes only after the commit).
+
+    And the evidence archive: each feedback attachment is downloaded into ``archive_dir``
+    (``local_path``, relative to it) with its SHA-256 and the time it was kept, so a unit's
+    书面反馈 outlives Telegram's file ids and goes into every backup."""
+    await _script(
+        conn,
+        """
+        CREATE TABLE inbox (
+            update_id INTEGER PRIMARY KEY,
+            handled_at TEXT NOT NULL
+        );
+        ALTER TABLE attachments ADD COLUMN sha256 TEXT;
+        ALTER TABLE attachments ADD COLUMN archived_at TEXT;
+        CREATE INDEX attachments_task ON attachments(task_id)
+        """,
+    )
+
 
 @migration
 async def m009_intake(conn: aiosqlite.Connection) -> None:

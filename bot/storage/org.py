@@ -190,6 +190,18 @@ async def section_members(conn: aiosqlite.Connection, section_id: int) -> list[P
         return [_person(r) async for r in cur]
 
 
+async def units_without_bound_official(conn: aiosqlite.Connection) -> list[Unit]:
+    """Units none of whose 责任人 has a bound account (``bot.domain.org.has_bound_official``)."""
+    async with conn.execute(
+        """SELECT u.* FROM units u WHERE NOT EXISTS (
+               SELECT 1 FROM people p JOIN person_roles r ON r.person_id = p.id AND r.role = ?
+               WHERE p.unit_id = u.id AND p.telegram_id IS NOT NULL)
+           ORDER BY u.id""",
+        (Role.RESPONSIBLE.value,),
+    ) as cur:
+        return [_unit(r) async for r in cur]
+
+
 async def bind_telegram(conn: aiosqlite.Connection, person_id: int, telegram_id: int) -> None:
     """Bind a Telegram account to a person (an account binds to one person only)."""
     await conn.execute("UPDATE people SET telegram_id = NULL WHERE telegram_id = ?", (telegram_id,))

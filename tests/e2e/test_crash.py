@@ -1,6 +1,6 @@
 """Nothing lost: the bot process is killed (SIGKILL) in the middle of a daily check that issues
 hundreds of 催办单, restarted, and every slip is issued once, every point booked once, and
-every message delivered — at most the one in flight twice."""
+every message delivered — at most the ones in flight (``MAX_IN_FLIGHT``) twice."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from bot.domain.org import Role, UnitKind
 from bot.domain.tasks import SourceType
 from bot.emulator import EmulatorServer, Simulator
 from bot.emulator.rules import Rules
+from bot.sender import MAX_IN_FLIGHT
 from bot.services import onboarding
 from bot.services.context import Office
 from bot.services.issuing import AssignmentDraft, issue_assignment
@@ -145,7 +146,8 @@ async def test_sigkill_in_the_middle_of_a_daily_run_loses_nothing(tmp_path: Path
     assert seqs == list(range(1, UNITS + 1)) and per_task == 1
     assert points == (UNITS, UNITS), "every −0.2 booked exactly once"
 
-    # Every official got their 交办单 and their 催办单; at most one message came twice.
+    # Every official got their 交办单 and their 催办单; at most the messages in flight at the
+    # kill came twice (the sender keeps several out at once; unpaced here, it has them all out).
     duplicates = 0
     for user_id, user in users.items():
         if user_id == "clerk":
@@ -154,4 +156,4 @@ async def test_sigkill_in_the_middle_of_a_daily_run_loses_nothing(tmp_path: Path
         assert sum(n for t, n in texts.items() if "工作交办单》" in t) >= 1
         assert sum(n for t, n in texts.items() if "工作催办单》" in t) >= 1
         duplicates += sum(n - 1 for n in texts.values())
-    assert duplicates <= 1
+    assert duplicates <= MAX_IN_FLIGHT

@@ -10,6 +10,7 @@ import pytest
 
 from bot.emulator.client import wait_idle
 from bot.domain.org import Role
+from tests.e2e.test_slip_actions import recorded
 from tests.intake_files import MINUTES_12, MINUTES_PARENTHESISED, MINUTES_SCANNED, docx_bytes, page_png, pdf_bytes
 
 TODAY = date(2026, 11, 30)
@@ -174,6 +175,7 @@ async def test_instruction_from_a_leader_to_the_result_at_completion(city, offic
     async with office.db.reader.execute("SELECT source, special_ledger FROM tasks ORDER BY id") as cur:
         assert [tuple(r) async for r in cur] == [("leader_assignment", 1), ("leader_assignment", 1)]
 
+    await recorded(office, slip)  # as a person would, answers once the slip is on record
     # 住建局 answers with a file; 政务监督室 accepts: the leader receives the result and the file.
     await zhujian.send_document("方案.docx", b"PK\x03\x04 plan", caption="方案已拟定，详见附件。", reply_to=slip)
     feedback = await supervisor.wait_for(text_contains="方案已拟定")

@@ -107,12 +107,12 @@ async def test_ledger_and_board(role, world: World, office):
     assert await snapshot(office) == before
 
 
-REPORT_READERS = {"clerk", "supervisor", "leader", "principal"}
+REPORT_READERS = {"clerk", "supervisor", "leader", "principal", "admin"}
 
 
 @pytest.mark.parametrize("role", ROLES)
 async def test_report(role, world: World, office):
-    """/report: clerks, 政务监督室, leaders and the principal."""
+    """/report: clerks, 政务监督室, leaders, the principal, and the administrator (read-only, as /ledger)."""
     user = world.user(role)
     before = await snapshot(office)
     answer = await _answer(user, "/report 2026-01")

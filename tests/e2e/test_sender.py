@@ -28,6 +28,7 @@ from bot.config import Secret, Settings
 from bot.domain.org import Role, UnitKind
 from bot.domain.tasks import SourceType
 from bot.emulator import EmulatorServer, Simulator
+from bot.emulator.faults import FaultyProxy, Faults
 from bot.emulator.rules import Rules
 from bot.pacing import ChatPacer
 from bot.sender import Sender, paced_bot
@@ -354,3 +355,32 @@ async def test_sigterm_while_sending_loses_nothing(tmp_path: Path, emulator: Emu
         duplicates += len(texts) - len(expected[user.id])
     assert duplicates <= 1, "at most the message in flight came twice"
     assert refused(emulator) == 0, "paced at 30/s and 1/s per chat across the restart"
+
+
+async def test_a_hung_request_holds_only_its_own_chat(office: Office, simulator: Simulator, emulator: EmulatorServer) -> None:
+    """One chat's request hangs for 3 s (a slow connection, a stuck proxy): the other chats'
+    messages go meanwhile, at most MAX_IN_FLIGHT out at once, and the slow chat's messages
+    still arrive in order, none overtaking the one that hung."""
+    slow = await simulator.create_user("李住建")
+    others = [await simulator.create_user(f"单位{i}") for i in range(40)]
+    faults = Faults(hang_seconds=3.0, hang_chats=frozenset({slow.id}))
+    async with FaultyProxy(emulator.url, faults) as proxy:
+        pacer = ChatPacer()
+        assert office.settings.token is not None
+        async with paced_bot(office.settings.token.reveal(), f"{proxy.url}/bot", pacer) as client:
+            await queue(office, slow.id, "住建第1条")
+            await queue(office, slow.id, "住建第2条")
+            for other in others:
+                await queue(office, other.id, "各单位通知")
+            sender = Sender(office, client, pacer, max_in_flight=4)
+            sender.start()
+            try:
+                await eventually(lambda: all(bot_texts(o) == ["各单位通知"] for o in others), timeout=10)
+                # Before the hang ended (3 s): nobody waited for it.
+                assert bot_texts(slow) == [], "the other chats waited for the hung request"
+                await eventually(lambda: len(bot_texts(slow)) == 2, timeout=15)
+            finally:
+                await sender.stop()
+    assert bot_texts(slow) == ["住建第1条", "住建第2条"]
+    assert faults.counts["hung"] == 2, "the chat's second message went out only after the first was answered"
+    assert await statuses(office) == {"sent": 42}

@@ -11,9 +11,14 @@ from pathlib import Path
 import aiohttp
 
 from bot.config import Secret, Settings
+from bot.domain.org import Role, UnitKind
+from bot.domain.tasks import SourceType
 from bot.emulator import EmulatorServer, Simulator
 from bot.running import running_bot, serve
+from bot.services import onboarding
 from bot.services.context import Office
+from bot.services.issuing import AssignmentDraft, issue_assignment
+from bot.storage import org
 
 SECRET = "webhook-secret_123"
 
@@ -71,3 +76,52 @@ async def test_start_through_the_webhook_gets_its_reply(tmp_path: Path, emulator
         await office.db.close()
     assert running_bot(settings.db_path) is None
     assert emulator.state.webhook.last_error_message is None  # type: ignore[union-attr]
+
+
+async def test_an_update_posted_twice_is_applied_once(tmp_path: Path, emulator: EmulatorServer, simulator: Simulator):
+    """Telegram posts an update again when it did not get the 200 (the bot died after the
+    commit): the second post is answered 200 and told as done, and nothing is recorded twice."""
+    port = free_port()
+    hook = f"http://127.0.0.1:{port}/telegram/updates"
+    settings = Settings(
+        token=Secret(emulator.token), api_url=emulator.url, db_path=tmp_path / "duban.db", archive_dir=tmp_path / "archive",
+        webhook_url=hook, webhook_listen="127.0.0.1", webhook_port=port, webhook_secret=Secret(SECRET),
+        health_port=0, send_per_second=0, send_chat_interval=0,
+    )
+    office = await Office.open(settings)
+    now = office.now()
+    await onboarding.add_section(office, "综合一科", False, None, now)
+    await onboarding.add_unit(office, "住建局", UnitKind.DEPARTMENT, None, now)
+    clerk = await onboarding.add_person(office, "王科员", frozenset({Role.CLERK}), now, section_name="综合一科")
+    official = await onboarding.add_person(office, "李住建", frozenset({Role.RESPONSIBLE}), now, unit_name="住建局")
+    user = await simulator.create_user("李住建")
+    await onboarding.redeem_invite(office, (await onboarding.create_invite(office, official.id, now)).code, user.id, now)
+    unit = await org.unit_by_name(office.db.reader, "住建局")
+    draft = AssignmentDraft("城区积水点排查整治", "逐点建立台账。", "市政府安排", SourceType.OTHER, (unit.id,), 7)  # type: ignore[union-attr]
+    [issued] = await issue_assignment(office, draft, clerk, now)
+    text = f"/feedback {issued.task.number.full} 已完成"
+    update = {
+        "update_id": 500000,
+        "message": {
+            "message_id": 9000, "date": int(now.timestamp()), "text": text,
+            "chat": {"id": user.id, "type": "private", "first_name": "李住建"},
+            "from": {"id": user.id, "is_bot": False, "first_name": "李住建"},
+            "entities": [{"type": "bot_command", "offset": 0, "length": len("/feedback")}],
+        },
+    }
+    stop = asyncio.Event()
+    bot = asyncio.create_task(serve(office, stop, webhook=True))
+    try:
+        assert await eventually(lambda: emulator.state.webhook is not None or bot.done())
+        async with aiohttp.ClientSession() as http:
+            for _ in range(2):
+                async with http.post(hook, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": SECRET}) as answer:
+                    assert answer.status == 200
+        await user.wait_for(text_contains="已提交")
+        await user.wait_for(text_contains="已经办理并记录")
+        async with office.db.reader.execute("SELECT count(*) FROM feedback WHERE task_id = ?", (issued.task.id,)) as cur:
+            assert (await cur.fetchone())[0] == 1
+    finally:
+        stop.set()
+        await bot
+        await office.db.close()

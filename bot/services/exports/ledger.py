@@ -182,11 +182,30 @@ async def ledger_workbook(office: Office, person: Person, flt: LedgerFilter, tod
     sections = {s.id: s.name for s in await org.sections(conn)}
     async with conn.execute(LEDGER_QUERY.format(where=where), args) as cur:
         rows = list(await cur.fetchall())
+    async with conn.execute(EVIDENCE_QUERY.format(where=where), args) as cur:
+        evidence = list(await cur.fetchall())
     title = plain(render("exports/ledger_title", org=office.settings.organisation, special=flt.special))
     dateline = plain(render("exports/ledger_dateline", today=today, count=len(rows)))
     # Writing 100,000 lines is seconds of CPU: done in a thread, the bot keeps answering.
-    data = await asyncio.to_thread(_write, rows, units, sections, flt.special, (title, dateline), today)
+    data = await asyncio.to_thread(_write, rows, evidence, units, sections, flt.special, (title, dateline), today)
     return data, len(rows)
+
+
+EVIDENCE_QUERY = """
+    SELECT s.year, s.seq, t.unit_id, a.file_name, a.kind, substr(f.submitted_at, 1, 10), a.local_path, a.sha256
+    FROM attachments a
+    JOIN feedback f ON f.id = a.feedback_id
+    JOIN tasks t ON t.id = a.task_id
+    JOIN slips s ON s.task_id = t.id AND s.type = 'assignment'
+    WHERE {where} ORDER BY s.year, s.seq, a.id
+"""
+"""The feedback files of the same lines: where the archive keeps each (blank until kept) and its
+SHA-256, so the 台账's 附件数 can be traced to the evidence itself."""
+
+EVIDENCE_COLUMNS = (
+    ("number", 12), ("unit", 10), ("evidence_file", 24), ("feedback_on", 10), ("evidence_path", 40),
+    ("evidence_sha256", 30),
+)
 
 
 def _styled(ws: Worksheet, value: Any, font: Font | None = None, alignment: Alignment | None = None,
@@ -221,7 +240,7 @@ def lines_needed(value: object, width: float) -> int:
     return sum(max(1, math.ceil(display_width(line) / usable)) for line in value.split("\n"))
 
 
-def _page_setup(ws: Worksheet) -> None:
+def _page_setup(ws: Worksheet, heading_row: int = HEADING_ROW) -> None:
     """Landscape A4, all columns on the page width, pages as long as needed, headings repeated."""
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
@@ -231,13 +250,13 @@ def _page_setup(ws: Worksheet) -> None:
     ws.page_margins.left = ws.page_margins.right = 0.4
     ws.page_margins.top = ws.page_margins.bottom = 0.6
     ws.print_options.horizontalCentered = True
-    ws.print_title_rows = f"{HEADING_ROW}:{HEADING_ROW}"
+    ws.print_title_rows = f"{heading_row}:{heading_row}"
     if ws.oddFooter is not None:  # always, on a new sheet; its stub allows None
         ws.oddFooter.center.text = "&P / &N"  # page numbers: the pages of a 台账 come apart
 
 
-def _write(rows: list[aiosqlite.Row], units: dict[int, str], sections: dict[int, str], special_sheet: bool,
-           heading: tuple[str, str], today: date) -> bytes:
+def _write(rows: list[aiosqlite.Row], evidence: list[aiosqlite.Row], units: dict[int, str],
+           sections: dict[int, str], special_sheet: bool, heading: tuple[str, str], today: date) -> bytes:
     book = Workbook(write_only=True)
     ws = book.create_sheet(label("exports", "special_sheet" if special_sheet else "ledger_sheet"))
     for index, (_, width) in enumerate(COLUMNS, start=1):
@@ -288,9 +307,30 @@ def _write(rows: list[aiosqlite.Row], units: dict[int, str], sections: dict[int,
         for cell, value in zip(cells, values):
             cell.value = value
         ws.append(cells)
+    if evidence:
+        _write_evidence(book, evidence, units)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def _write_evidence(book: Workbook, evidence: list[aiosqlite.Row], units: dict[int, str]) -> None:
+    """A second sheet, 反馈附件: one line per file a unit sent as feedback, with its archive copy."""
+    ws = book.create_sheet(label("exports", "evidence_sheet"))
+    for index, (_, width) in enumerate(EVIDENCE_COLUMNS, start=1):
+        ws.column_dimensions[_letter(index)].width = width
+    _page_setup(ws, heading_row=1)
+    ws.freeze_panes = "A2"
+    bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDEBF7")
+    centred = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    ws.append([_styled(ws, label("exports", key), bold, centred, fill) for key, _ in EVIDENCE_COLUMNS])
+    wrapped = Alignment(vertical="top", wrap_text=True)
+    for year, seq, unit_id, name, kind, on_day, path, sha in evidence:
+        ws.append([
+            _styled(ws, value, alignment=wrapped)
+            for value in (f"〔{year}〕{seq}号", units.get(unit_id, ""), name or label("exports", f"evidence_{kind}"),
+                          on_day, path or label("exports", "evidence_not_kept"), sha or "")
+        ])
 
 
 def _letter(index: int) -> str:

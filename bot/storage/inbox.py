@@ -1,0 +1,67 @@
+"""The inbox of Telegram updates (the transactional-inbox pattern).
+
+While an update is being handled, ``handling`` holds its id; every write transaction opened in
+that time (``Database.transaction``) records the id in ``inbox`` before it commits, so "the
+update's effect is committed" and "the update is known as handled" are one fact. An update
+delivered again (Telegram repeats what was not acknowledged when the bot died) is looked up
+here first and not applied a second time.
+
+An update that changed nothing (a lookup such as ``/task``) leaves no row: handling it again
+only answers again. Bookkeeping a handler does on the way, harmless to repeat and not what the
+update asked for (someone who had blocked the bot writes again: they are reachable), runs
+``aside()``: were it to mark the update, a crash before the update's own transaction would
+leave it marked and never applied.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import UTC, datetime, timedelta
+
+import aiosqlite
+
+handling: ContextVar[int | None] = ContextVar("handling_update", default=None)
+"""The id of the Telegram update whose handlers are running in this task (None outside one).
+
+A context variable, so the tasks a handler starts carry the id along, and the sender or the
+daily check, started outside any update, never write it."""
+
+KEEP = timedelta(days=3)
+"""How long a handled update's id is kept: Telegram keeps an unconfirmed update for 24 hours."""
+
+
+@contextmanager
+def aside() -> Iterator[None]:
+    """Transactions opened inside do not mark the update being handled as handled."""
+    token = handling.set(None)
+    try:
+        yield
+    finally:
+        handling.reset(token)
+
+
+async def record(conn: aiosqlite.Connection) -> None:
+    """Inside a write transaction: mark the update being handled (if any) as handled.
+
+    The time is the machine's (UTC), not the office's clock a demo moves: it only says when
+    the id may be forgotten."""
+    update_id = handling.get()
+    if update_id is not None:
+        await conn.execute(
+            "INSERT OR IGNORE INTO inbox (update_id, handled_at) VALUES (?, ?)",
+            (update_id, datetime.now(UTC).isoformat(timespec="seconds")),
+        )
+
+
+async def handled(conn: aiosqlite.Connection, update_id: int) -> bool:
+    """Whether what ``update_id`` caused is already committed."""
+    async with conn.execute("SELECT 1 FROM inbox WHERE update_id = ?", (update_id,)) as cur:
+        return await cur.fetchone() is not None
+
+
+async def prune(conn: aiosqlite.Connection) -> None:
+    """Inside a write transaction: forget ids older than ``KEEP``."""
+    cutoff = datetime.now(UTC) - KEEP
+    await conn.execute("DELETE FROM inbox WHERE handled_at < ?", (cutoff.isoformat(timespec="seconds"),))
