@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from enum import StrEnum
 
+from bot.domain.clock import step_deadline
 from bot.domain.tasks import EscalationStage, Task
 
 
@@ -43,15 +44,17 @@ def escalation_due(task: Task, today: date) -> Escalation:
     or an extension request waits for the 分管市领导 ("A pending request holds escalation").
     Within the deadline, the unit is reminded on the day before and on the last day. Past it,
     the chain runs 催办单 → 督办通知单 → 约谈 → 移交作风办, one step per passed window; the two
-    proposals are made once and then wait for 政务监督室.
+    proposals are made once and then wait for 政务监督室. Each step falls due when the running
+    step's date (:func:`bot.domain.clock.step_deadline`) has passed.
     """
     if not task.is_open or task.is_held:
         return Escalation.NOTHING
-    if today == task.deadline:
+    last_day = step_deadline(task)
+    if today == last_day:
         return Escalation.DUE_TODAY
-    if today + timedelta(days=1) == task.deadline:
+    if today + timedelta(days=1) == last_day:
         return Escalation.DUE_TOMORROW
-    if today <= task.deadline:
+    if today <= last_day:
         return Escalation.NOTHING
     step = _NEXT_STEP[task.stage]
     if step is Escalation.PROPOSE_INTERVIEW and task.interview_proposed_on is not None:

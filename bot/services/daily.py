@@ -17,6 +17,7 @@ from datetime import date, datetime, time, timedelta
 import aiosqlite
 
 from bot.config import EscalationMode
+from bot.domain import clock
 from bot.domain.errors import DomainError
 from bot.domain.escalation import Escalation, escalation_due
 from bot.domain.org import Role
@@ -134,13 +135,14 @@ async def _digests(conn: aiosqlite.Connection, office: Office, day: date, now: d
     due = await tasks.open_due_by(conn, day + timedelta(days=1))
     per_unit: dict[int, dict[str, list[Task]]] = defaultdict(lambda: {"today": [], "tomorrow": [], "overdue": []})
     for task in due:
+        # 逾期 first: a chased task whose window ends today is listed once, as 逾期.
         step = escalation_due(task, day)
-        if step is Escalation.DUE_TOMORROW:
+        if clock.is_overdue(task, day):
+            per_unit[task.unit_id]["overdue"].append(task)
+        elif step is Escalation.DUE_TOMORROW:
             per_unit[task.unit_id]["tomorrow"].append(task)
         elif step is Escalation.DUE_TODAY:
             per_unit[task.unit_id]["today"].append(task)
-        elif task.deadline < day and not task.is_held:
-            per_unit[task.unit_id]["overdue"].append(task)
     for unit_id, lists in per_unit.items():
         for member in await org.unit_members(conn, unit_id):
             await tell(conn, member, "daily/unit_digest", now, day=day, lists=lists, limit=DIGEST_LIMIT)
@@ -184,12 +186,8 @@ async def _summary(conn: aiosqlite.Connection, day: date, now: datetime) -> None
         events = [
             (r[0], _json(r[1]), r[2], r[3], SlipNumber(SlipType.ASSIGNMENT, r[4], r[5])) async for r in cur
         ]
-    # Past its deadline, or chased already: what the office means by 逾期未办结 (as /overdue).
-    async with conn.execute(
-        """SELECT count(*) FROM tasks WHERE status != 'completed' AND stage != 'transferred'
-           AND status != 'feedback_pending' AND extension_pending = 0 AND (deadline < ? OR stage != 'none')""",
-        (day.isoformat(),),
-    ) as cur:
+    # 逾期未办结: the same set as /overdue (bot/domain/clock.py, tasks.OVERDUE).
+    async with conn.execute(f"SELECT count(*) FROM tasks t WHERE {tasks.OVERDUE}", (day.isoformat(),)) as cur:
         row = await cur.fetchone()
     overdue = int(row[0]) if row else 0
     for staff in await org.with_role(conn, Role.SUPERVISOR):

@@ -12,7 +12,7 @@ from datetime import date, datetime
 import aiosqlite
 
 from bot.domain import tasks as lifecycle
-from bot.domain.deadlines import overdue_days
+from bot.domain import clock
 from bot.domain.errors import DomainError
 from bot.domain.org import Person, Role
 from bot.domain.scores import ScoreCategory
@@ -84,7 +84,7 @@ async def reminder_slip_on(
         raise DomainError("not_allowed")
     after = lifecycle.issue_reminder(task, office.deadline_after(today, window), today)
     number = await slips.next_number(conn, SlipType.REMINDER, today.year)
-    late = overdue_days(task.deadline, today)
+    late = clock.overdue_days(task, today)
     unit = await org.unit(conn, task.unit_id)
     assert unit is not None
     name, phone = await _contact(conn, actor, task, SlipType.REMINDER)
@@ -97,7 +97,7 @@ async def reminder_slip_on(
     )
     await history.append(
         conn, "reminder_issued", now, task_id=task.id, actor_id=actor.id if actor else None,
-        number=number.full, overdue_days=late, window_deadline=after.deadline.isoformat(),
+        number=number.full, overdue_days=late, window_deadline=str(after.window_until),
     )
     await _deliver_slip(conn, after, slip, text, now, actor)
     return slip
@@ -130,7 +130,7 @@ async def supervision_notice_on(
     assert unit is not None
     name, phone = await _contact(conn, actor, task, SlipType.SUPERVISION)
     text = supervision_text(office.settings.organisation, task, unit.name, number, reminder, window, today, name, phone)
-    late = overdue_days(task.original_deadline, today)
+    late = clock.overdue_days(task, today)
     slip = await slips.add(conn, task.id, number, today, actor.id if actor else None, text, window, late)
     await save(conn, task, after, now)
     await scores.book(
@@ -140,7 +140,7 @@ async def supervision_notice_on(
     )
     await history.append(
         conn, "supervision_issued", now, task_id=task.id, actor_id=actor.id if actor else None,
-        number=number.full, window_deadline=after.deadline.isoformat(),
+        number=number.full, window_deadline=str(after.window_until),
     )
     await _deliver_slip(conn, after, slip, text, now, actor)
     return slip
@@ -192,7 +192,7 @@ async def record_interview(
         )
         await history.append(
             conn, "interview_recorded", now, task_id=task.id, actor_id=actor.id,
-            held_on=held_on.isoformat(), leader=leader, note=note, last_deadline=after.deadline.isoformat(),
+            held_on=held_on.isoformat(), leader=leader, note=note, last_deadline=str(after.window_until),
         )
         for member in await unit_people(conn, task):
             await tell(conn, member, "escalation/interviewed", now, task=after, leader=leader, held_on=held_on, note=note, task_id=task.id)

@@ -30,7 +30,7 @@ from bot.services import scoring
 from bot.services.context import Office
 from bot.services.notify import button, tell
 from bot.services.scoring import Period, format_points
-from bot.storage import history, org
+from bot.storage import history, org, tasks
 from bot.storage.rows import stamp
 from bot.texts import label
 
@@ -51,9 +51,10 @@ async def section_analysis(conn: aiosqlite.Connection, section_id: int, period: 
     start, end = period.start.isoformat(), period.end.isoformat()
     section = await org.section(conn, section_id)
     async with conn.execute(
-        """SELECT sum(issued_on BETWEEN ? AND ?), sum(completed_on BETWEEN ? AND ?),
-                  sum(status != 'completed' AND stage != 'transferred' AND deadline < ?)
-           FROM tasks WHERE section_id = ?""",
+        # 月末仍逾期: 逾期 (bot/domain/clock.py) as the month closes, on the 1st that follows.
+        f"""SELECT sum(issued_on BETWEEN ? AND ?), sum(completed_on BETWEEN ? AND ?),
+                  sum({tasks.OVERDUE})
+           FROM tasks t WHERE t.section_id = ?""",
         (start, end, start, end, (period.end + timedelta(days=1)).isoformat(), section_id),
     ) as cur:
         row = await cur.fetchone()

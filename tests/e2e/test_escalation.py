@@ -83,7 +83,8 @@ async def test_whole_escalation_day_by_day(office, bot, city):
     filed = await supervisor.wait_for(text_contains="2026年12月9日 督办日报")
     assert "下发工作催办单（备案） 催办单〔2026〕1号 住建局" in filed.text
     task = await tasks.get(office.db.reader, issued.task.id)
-    assert task.stage is EscalationStage.REMINDED and task.deadline == date(2026, 12, 14)
+    assert task.stage is EscalationStage.REMINDED and task.window_until == date(2026, 12, 14)
+    assert task.deadline == date(2026, 12, 8) and task.is_overdue(date(2026, 12, 9)), "the window is not a new deadline"
 
     # Rerunning the same day changes nothing: no second slip, no second deduction.
     assert "已执行过" in await duban_daily(office, "2026-12-09")
@@ -99,7 +100,7 @@ async def test_whole_escalation_day_by_day(office, bot, city):
     ) in plain(notice.text)
     assert await unit_score(office, unit_id) == Decimal("99.3")
     task = await tasks.get(office.db.reader, issued.task.id)
-    assert task.stage is EscalationStage.SUPERVISED and task.special_ledger and task.deadline == date(2026, 12, 18)
+    assert task.stage is EscalationStage.SUPERVISED and task.special_ledger and task.window_until == date(2026, 12, 18)
 
     # 12-19: window passed → 约谈 proposed to 政务监督室, once.
     await daily(office, bot, date(2026, 12, 19))

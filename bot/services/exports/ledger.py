@@ -25,7 +25,7 @@ from bot.domain.org import Person, Section, Unit
 from bot.services import queries
 from bot.services.context import Office
 from bot.services.scoring import Period, parse_period
-from bot.storage import org
+from bot.storage import org, tasks
 from bot.texts import label
 
 SPECIAL_WORDS = frozenset({"专项", "专项台账"})
@@ -106,10 +106,7 @@ def _where(scope: queries.Scope, flt: LedgerFilter, today: date) -> tuple[str, l
     if flt.status == "open":
         where.append("t.status != 'completed'")
     elif flt.status == "overdue":
-        where.append(
-            "t.status NOT IN ('completed', 'feedback_pending') AND t.stage != 'transferred'"
-            " AND t.extension_pending = 0 AND t.deadline < ?"
-        )
+        where.append(tasks.OVERDUE)
         args.append(today.isoformat())
     elif flt.status is not None:
         where.append("t.status = ?")
