@@ -11,7 +11,8 @@ The notice fixes the words: the 交办单 says "在收件之日起N天内办结"
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
+from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from bot.domain import deadlines
@@ -68,3 +69,39 @@ def step_deadline(task: Task) -> date:
     if task.window_until is None:
         return current_deadline(task)
     return max(current_deadline(task), task.window_until)
+
+
+class DeadlineMove(StrEnum):
+    """Why the current deadline is not simply "已于{交办日期}交由你单位办理…期限N天" counted on."""
+
+    NONE = "none"
+    """It is the day N calendar days after the 交办单: the slip's words say it all."""
+
+    STATED = "stated"
+    """The last day fell on a rest day and moved (民法典 第二百零三条), or N counts working days:
+    the slip states the date, or a reader counting N days would arrive at another."""
+
+    EXTENDED = "extended"
+    """An extension the 分管市领导 granted ("需经分管市领导同意")."""
+
+    RESET = "reset"
+    """A 退回 that set a new date."""
+
+
+def deadline_move(task: Task, last_set_by: DeadlineMove | None) -> DeadlineMove:
+    """What a 催办单 or 督办通知单 must add after "期限N天" so that its dates agree.
+
+    The 附件2/附件3 wording counts from the 交办单: "已于{date}交由你单位办理…期限N天。现已逾期d天".
+    When the current deadline is another day — moved off a rest day, extended, or reset by a
+    退回 — the slip names that day, and d is counted from it (:func:`overdue_days`).
+
+    Args:
+        task: The task the slip is for.
+        last_set_by: ``EXTENDED`` or ``RESET`` for whichever last gave the task a new date, as its
+            history records; None if neither ever did.
+    """
+    if current_deadline(task) == task.issued_on + timedelta(days=task.period_days):
+        return DeadlineMove.NONE
+    if current_deadline(task) == task.original_deadline or last_set_by is None:
+        return DeadlineMove.STATED
+    return last_set_by

@@ -27,7 +27,7 @@ from bot.services import drafts, escalating
 from bot.services.context import Office
 from bot.services.notify import button, message, send, tell
 from bot.services.task_changes import issuer_and_section
-from bot.storage import org, tasks
+from bot.storage import org, slips, tasks
 from bot.storage.rows import stamp
 from bot.texts import label, render
 
@@ -143,9 +143,11 @@ async def _digests(conn: aiosqlite.Connection, office: Office, day: date, now: d
             per_unit[task.unit_id]["tomorrow"].append(task)
         elif step is Escalation.DUE_TODAY:
             per_unit[task.unit_id]["today"].append(task)
+    listed = [t.id for lists in per_unit.values() for group in lists.values() for t in group]
+    cite = await slips.latest_escalation_numbers(conn, listed)
     for unit_id, lists in per_unit.items():
         for member in await org.unit_members(conn, unit_id):
-            await tell(conn, member, "daily/unit_digest", now, day=day, lists=lists, limit=DIGEST_LIMIT)
+            await tell(conn, member, "daily/unit_digest", now, day=day, lists=lists, limit=DIGEST_LIMIT, cite=cite)
     await _section_digests(conn, day, now)
     await _summary(conn, day, now)
 

@@ -45,6 +45,11 @@ async def _contact(conn: aiosqlite.Connection, actor: Person | None, task: Task,
     return task.contact_name, task.contact_phone
 
 
+async def _last_set_by(conn: aiosqlite.Connection, task: Task) -> clock.DeadlineMove | None:
+    kind = await history.deadline_set_by(conn, task.id)
+    return {"extension_approved": clock.DeadlineMove.EXTENDED, "feedback_returned": clock.DeadlineMove.RESET}.get(kind or "")
+
+
 async def _deliver_slip(
     conn: aiosqlite.Connection, task: Task, slip: Slip, text: str, now: datetime, actor: Person | None
 ) -> None:
@@ -88,7 +93,8 @@ async def reminder_slip_on(
     unit = await org.unit(conn, task.unit_id)
     assert unit is not None
     name, phone = await _contact(conn, actor, task, SlipType.REMINDER)
-    text = reminder_text(office.settings.organisation, task, unit.name, number, late, window, today, name, phone)
+    move = clock.deadline_move(task, await _last_set_by(conn, task))
+    text = reminder_text(office.settings.organisation, task, unit.name, number, late, window, today, name, phone, move)
     slip = await slips.add(conn, task.id, number, today, actor.id if actor else None, text, window, late)
     await save(conn, task, after, now)
     await scores.book(
@@ -129,7 +135,8 @@ async def supervision_notice_on(
     unit = await org.unit(conn, task.unit_id)
     assert unit is not None
     name, phone = await _contact(conn, actor, task, SlipType.SUPERVISION)
-    text = supervision_text(office.settings.organisation, task, unit.name, number, reminder, window, today, name, phone)
+    move = clock.deadline_move(task, await _last_set_by(conn, task))
+    text = supervision_text(office.settings.organisation, task, unit.name, number, reminder, window, today, name, phone, move)
     late = clock.overdue_days(task, today)
     slip = await slips.add(conn, task.id, number, today, actor.id if actor else None, text, window, late)
     await save(conn, task, after, now)
