@@ -198,7 +198,8 @@ async def publish(office: Office, person: Person, key: str, now: datetime) -> No
                            label=label, purpose="monthly")
         for principal in await org.with_role(conn, Role.PRINCIPAL):
             await tell(conn, principal, "reports/ranking", now, keyboard=files_keyboard(key), t=table,
-                       lines=table.lines[:REPORT_LINES], pts=format_points, purpose="monthly")
+                       lines=table.lines[:REPORT_LINES], pts=format_points, state="published", ready_by=None,
+                       files_follow=False, purpose="monthly")
 
 
 def first_working_day(office: Office, year: int) -> date:
@@ -242,3 +243,18 @@ async def is_published(office: Office, key: str) -> bool:
     """Whether the month's 通报 went out."""
     row = await _run_row(office.db.reader, key)
     return bool(row and row["published_at"])
+
+
+async def publication(office: Office, period: Period, today: date) -> tuple[str, date | None]:
+    """Whether a month's 通报 is out, for /report: ``published``; ``month_running`` with the
+    1st on which its analyses go to the 分管市领导; ``in_review`` with the last day the
+    consolidated report waits for their review; or ``to_publish``, waiting for 政务监督室."""
+    if await is_published(office, period.key):
+        return "published", None
+    first = period.end + timedelta(days=1)
+    if today < first:
+        return "month_running", first
+    last_wait = first + timedelta(days=office.settings.review_wait_days)
+    if today < last_wait:
+        return "in_review", last_wait
+    return "to_publish", None

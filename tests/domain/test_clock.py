@@ -110,3 +110,16 @@ def test_the_clock_agrees_with_itself(deadline: date, window: date | None, today
     task = make_task(deadline=deadline, window_until=window, stage=EscalationStage.REMINDED if window else EscalationStage.NONE)
     assert clock.is_overdue(task, today) == (clock.overdue_days(task, today) > 0) == (clock.days_left(task, today) < 0)
     assert clock.step_deadline(task) >= clock.current_deadline(task)
+
+
+def test_a_slip_names_the_deadline_only_when_counting_would_not_give_it() -> None:
+    """"已于{交办日期}交由你单位办理…期限N天": issued 11-23 with 7 days reads as 11-30 — said as is.
+    A last day moved off a rest day, an extension and a 退回's new date are named."""
+    DeadlineMove = clock.DeadlineMove
+    assert clock.deadline_move(make_task(), None) is DeadlineMove.NONE
+    rest_day = make_task(issued_on=date(2026, 11, 21), original_deadline=DEADLINE)  # 11-28 was a Saturday
+    assert clock.deadline_move(rest_day, None) is DeadlineMove.STATED
+    extended = make_task(deadline=date(2026, 12, 10))
+    assert clock.deadline_move(extended, DeadlineMove.EXTENDED) is DeadlineMove.EXTENDED
+    assert clock.deadline_move(extended, DeadlineMove.RESET) is DeadlineMove.RESET
+    assert clock.deadline_move(extended, None) is DeadlineMove.STATED
