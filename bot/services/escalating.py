@@ -13,6 +13,7 @@ import aiosqlite
 
 from bot.domain import tasks as lifecycle
 from bot.domain import clock
+from bot.domain.deadlines import next_workday_on_or_after
 from bot.domain.errors import DomainError
 from bot.domain.org import Person, Role
 from bot.domain.scores import ScoreCategory
@@ -172,12 +173,23 @@ async def propose(office: Office, task_id: int, now: datetime) -> Task:
     return after
 
 
+def interview_window(office: Office, today: date) -> date:
+    """The last window a 约谈 gives by default: w days, as after a 催办单 or 督办通知单."""
+    return office.deadline_after(today, office.settings.escalation_window_days)
+
+
 async def record_interview(
-    office: Office, actor: Person, task_id: int, held_on: date, leader: str, note: str, now: datetime
+    office: Office, actor: Person, task_id: int, held_on: date, leader: str, note: str, now: datetime,
+    last_day: date | None = None,
 ) -> Task:
-    """约谈 recorded by 政务监督室: −3 to the unit, and a last window of w days.
+    """约谈 recorded by 政务监督室: −3 to the unit, and a last window: ``last_day`` as entered (a
+    rest day moves to the next working day, 民法典 第二百零三条), else w days.
 
     "责任单位收到《督办通知单》仍没有完成工作任务，经市政府研究，由市政府领导对相关责任单位进行约谈，约谈一次扣3分".
+
+    Raises:
+        DomainError: ``date_not_future`` when ``last_day`` is today or past; the lifecycle's
+            refusals.
     """
     if not is_supervision_office(actor):
         raise DomainError("not_allowed")
@@ -188,10 +200,12 @@ async def record_interview(
         raise DomainError("field_too_long", field="约谈情况", limit=MAX_NOTE)
     if held_on > now.date():
         raise DomainError("date_in_future", date=held_on.isoformat())
-    window = office.settings.escalation_window_days
+    if last_day is not None and last_day <= now.date():
+        raise DomainError("date_not_future", date=last_day.isoformat())
+    until = next_workday_on_or_after(last_day, office.calendar) if last_day else interview_window(office, now.date())
     async with office.db.transaction() as conn:
         task = await load(conn, task_id)
-        after = lifecycle.record_interview(task, office.deadline_after(now.date(), window))
+        after = lifecycle.record_interview(task, until)
         await save(conn, task, after, now)
         await scores.book(
             conn, task.unit_id, ScoreCategory.INTERVIEW, office.settings.score_rules.points_for(ScoreCategory.INTERVIEW),
