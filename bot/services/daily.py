@@ -17,7 +17,7 @@ from datetime import date, datetime, time, timedelta
 import aiosqlite
 
 from bot.config import EscalationMode
-from bot.domain import clock
+from bot.domain import audience, clock
 from bot.domain.errors import DomainError
 from bot.domain.escalation import Escalation, escalation_due
 from bot.domain.org import Role
@@ -164,12 +164,42 @@ async def _section_digests(conn: aiosqlite.Connection, day: date, now: datetime)
         drafts: dict[int, dict[str, int]] = defaultdict(dict)
         async for section_id, slip_type, count in cur:
             drafts[section_id][slip_type] = count
+    steps = await _steps_for_issuers(conn, day, now)
     for section in await org.sections(conn):
-        if not waiting.get(section.id) and not drafts.get(section.id):
-            continue
         for person in await org.section_members(conn, section.id):
-            if person.has(Role.CLERK) or person.has(Role.SUPERVISOR):
-                await tell(conn, person, "daily/section_digest", now, day=day, waiting=waiting.get(section.id, 0), drafts=drafts.get(section.id, {}))
+            if not (person.has(Role.CLERK) or person.has(Role.SUPERVISOR)):
+                continue
+            mine = steps.pop(person.id, [])
+            if not waiting.get(section.id) and not drafts.get(section.id) and not mine:
+                continue
+            await tell(
+                conn, person, "daily/section_digest", now, day=day, waiting=waiting.get(section.id, 0),
+                drafts=drafts.get(section.id, {}), steps=mine, limit=DIGEST_LIMIT,
+            )
+
+
+async def _steps_for_issuers(conn: aiosqlite.Connection, day: date, now: datetime) -> dict[int, list[tuple[str, dict[str, object], Task]]]:
+    """The daily check's steps today (催办单, 督办通知单, 约谈 and 移交 proposals), by the issuing
+    科室's reader of each task: one message a day for all of them (bot/domain/audience.py).
+    政务监督室's people read them in the summary instead."""
+    start = datetime.combine(day, time(0), now.tzinfo)
+    kinds = sorted(audience.ISSUING_SECTION_TOLD_OF)
+    async with conn.execute(
+        f"""SELECT h.kind, h.details, h.task_id FROM history h INDEXED BY history_at
+            WHERE h.at >= ? AND h.at < ? AND h.actor_id IS NULL AND h.kind IN ({", ".join("?" for _ in kinds)})
+            ORDER BY h.id""",
+        (stamp(start), stamp(start + timedelta(days=1)), *kinds),
+    ) as cur:
+        rows = [(r[0], _json(r[1]), r[2]) async for r in cur]
+    out: dict[int, list[tuple[str, dict[str, object], Task]]] = defaultdict(list)
+    for kind, details, task_id in rows:
+        task = await tasks.get(conn, task_id)
+        if task is None:
+            continue
+        for reader in await issuer_and_section(conn, task):
+            if not reader.has(Role.SUPERVISOR):
+                out[reader.id].append((kind, details, task))
+    return out
 
 
 async def _summary(conn: aiosqlite.Connection, day: date, now: datetime) -> None:

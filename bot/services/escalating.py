@@ -8,11 +8,12 @@ the 政务监督室's 备案 copy) all commit together or not at all.
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 import aiosqlite
 
 from bot.domain import tasks as lifecycle
-from bot.domain import clock
+from bot.domain import audience, clock
 from bot.domain.deadlines import next_workday_on_or_after
 from bot.domain.errors import DomainError
 from bot.domain.org import Person, Role
@@ -24,7 +25,7 @@ from bot.services.notify import button, message, send, tell
 from bot.services.permissions import can_remind, is_supervision_office
 from bot.services.slip_keyboard import slip_keyboard
 from bot.services.slip_texts import reminder_text, supervision_text
-from bot.services.task_changes import load, save, unit_people
+from bot.services.task_changes import issuer_and_section, load, save, unit_people
 from bot.storage import history, org, outbox, scores, slips
 from bot.texts import label, render
 
@@ -49,6 +50,20 @@ async def _contact(conn: aiosqlite.Connection, actor: Person | None, task: Task,
 async def _last_set_by(conn: aiosqlite.Connection, task: Task) -> clock.DeadlineMove | None:
     kind = await history.deadline_set_by(conn, task.id)
     return {"extension_approved": clock.DeadlineMove.EXTENDED, "feedback_returned": clock.DeadlineMove.RESET}.get(kind or "")
+
+
+async def _tell_issuing_section(
+    conn: aiosqlite.Connection, task: Task, kind: str, now: datetime, actor: Person | None, **context: Any
+) -> None:
+    """The 科室 that issued the task hears of a step taken by hand at once; the daily check's steps
+    reach it grouped, in its digest of the day (bot/services/daily.py). 政务监督室 knows already."""
+    if actor is None or not audience.issuing_section_told(kind):
+        return
+    unit = await org.unit(conn, task.unit_id)
+    for reader in await issuer_and_section(conn, task):
+        if reader.id == actor.id or reader.has(Role.SUPERVISOR):
+            continue
+        await tell(conn, reader, "escalation/section_told", now, kind=kind, task=task, unit=unit, task_id=task.id, **context)
 
 
 async def _deliver_slip(
@@ -107,6 +122,7 @@ async def reminder_slip_on(
         number=number.full, overdue_days=late, window_deadline=str(after.window_until),
     )
     await _deliver_slip(conn, after, slip, text, now, actor)
+    await _tell_issuing_section(conn, after, "reminder_issued", now, actor, slip=slip)
     return slip
 
 
@@ -151,6 +167,7 @@ async def supervision_notice_on(
         number=number.full, window_deadline=str(after.window_until),
     )
     await _deliver_slip(conn, after, slip, text, now, actor)
+    await _tell_issuing_section(conn, after, "supervision_issued", now, actor, slip=slip)
     return slip
 
 
@@ -217,6 +234,7 @@ async def record_interview(
         )
         for member in await unit_people(conn, task):
             await tell(conn, member, "escalation/interviewed", now, task=after, leader=leader, held_on=held_on, note=note, task_id=task.id)
+        await _tell_issuing_section(conn, after, "interview_recorded", now, actor, leader=leader, held_on=held_on)
     return after
 
 
@@ -235,6 +253,7 @@ async def record_transfer(office: Office, actor: Person, task_id: int, note: str
         after = lifecycle.record_transfer(task)
         await save(conn, task, after, now)
         await history.append(conn, "transfer_recorded", now, task_id=task.id, actor_id=actor.id, note=note)
+        await _tell_issuing_section(conn, after, "transfer_recorded", now, actor)
         unit = await org.unit(conn, task.unit_id)
         for member in await unit_people(conn, task):
             await tell(conn, member, "escalation/transferred", now, task=after, org=office.settings.organisation, task_id=task.id)
