@@ -19,7 +19,7 @@ import aiosqlite
 from bot.config import EscalationMode
 from bot.domain import audience, clock
 from bot.domain.errors import DomainError
-from bot.domain.escalation import Escalation, escalation_due
+from bot.domain.escalation import Escalation, check_runs_on, escalation_due, next_check_day
 from bot.domain.org import Role
 from bot.domain.slips import SlipNumber, SlipType
 from bot.domain.tasks import Task
@@ -46,6 +46,8 @@ class DailyOutcome:
     steps: dict[Escalation, int] = field(default_factory=lambda: defaultdict(int))
     lapsed_drafts: int = 0
     """Confirm mode: drafts nobody decided whose slip is no longer due."""
+    rest_day: bool = False
+    """A rest day of the official calendar, on which the check (working days only) does nothing."""
 
 
 def run_time(office: Office, day: date) -> datetime:
@@ -76,10 +78,20 @@ async def run_daily(office: Office, day: date) -> DailyOutcome:
         if row is not None and row[0]:
             outcome.already_done = True
             return outcome
+        if not check_runs_on(day, office.calendar, office.settings.daily_check_days):
+            # Nothing is issued, dated or reminded on a rest day; the next working day's check
+            # finds every window that passed meanwhile, and the last one before reminded of it.
+            await conn.execute(
+                "INSERT OR REPLACE INTO daily_runs (run_date, started_at, finished_at) VALUES (?, ?, ?)",
+                (day.isoformat(), stamp(office.now()), stamp(office.now())),
+            )
+            outcome.rest_day = True
+            return outcome
         if row is None:
             await conn.execute("INSERT INTO daily_runs (run_date, started_at) VALUES (?, ?)", (day.isoformat(), stamp(office.now())))
-    for task in await tasks.open_due_by(office.db.reader, day + timedelta(days=1)):
-        step = escalation_due(task, day)
+    next_check = next_check_day(day, office.calendar, office.settings.daily_check_days)
+    for task in await tasks.open_due_by(office.db.reader, next_check):
+        step = escalation_due(task, day, next_check)
         try:
             await _apply(office, task, step, now)
         except DomainError as exc:
@@ -89,7 +101,7 @@ async def run_daily(office: Office, day: date) -> DailyOutcome:
         outcome.steps[step] += 1
     async with office.db.transaction() as conn:
         outcome.lapsed_drafts = await drafts.lapse_stale(conn, day, now)
-        await _digests(conn, office, day, now)
+        await _digests(conn, day, next_check, now)
         await conn.execute("UPDATE daily_runs SET finished_at = ? WHERE run_date = ?", (stamp(office.now()), day.isoformat()))
     return outcome
 
@@ -130,13 +142,13 @@ async def draft(office: Office, task: Task, slip_type: SlipType, now: datetime) 
             await send(conn, reader, message(text, keyboard), now, task_id=task.id, purpose="draft")
 
 
-async def _digests(conn: aiosqlite.Connection, office: Office, day: date, now: datetime) -> None:
+async def _digests(conn: aiosqlite.Connection, day: date, next_check: date, now: datetime) -> None:
     """Each unit's deadlines, each section's waiting work, and 政务监督室's summary of the day."""
-    due = await tasks.open_due_by(conn, day + timedelta(days=1))
+    due = await tasks.open_due_by(conn, next_check)
     per_unit: dict[int, dict[str, list[Task]]] = defaultdict(lambda: {"today": [], "tomorrow": [], "overdue": []})
     for task in due:
         # 逾期 first: a chased task whose window ends today is listed once, as 逾期.
-        step = escalation_due(task, day)
+        step = escalation_due(task, day, next_check)
         if clock.is_overdue(task, day):
             per_unit[task.unit_id]["overdue"].append(task)
         elif step is Escalation.DUE_TOMORROW:
@@ -147,7 +159,10 @@ async def _digests(conn: aiosqlite.Connection, office: Office, day: date, now: d
     cite = await slips.latest_escalation_numbers(conn, listed)
     for unit_id, lists in per_unit.items():
         for member in await org.unit_members(conn, unit_id):
-            await tell(conn, member, "daily/unit_digest", now, day=day, lists=lists, limit=DIGEST_LIMIT, cite=cite)
+            await tell(
+                conn, member, "daily/unit_digest", now, day=day, lists=lists, limit=DIGEST_LIMIT, cite=cite,
+                next_check=next_check,
+            )
     await _section_digests(conn, day, now)
     await _summary(conn, day, now)
 

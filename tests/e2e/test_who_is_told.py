@@ -30,8 +30,8 @@ async def test_the_issuing_section_hears_of_each_step_once_a_day(city, office, b
     await daily(office, bot, date(2026, 12, 15))  # windows passed → 督办通知单
     digest = plain((await clerk.wait_for(text_contains="2026年12月15日 待办")).text)
     assert "政务监督室已下发督办通知单〔2026〕1号" in digest and "督办通知单〔2026〕2号" in digest
-    await daily(office, bot, date(2026, 12, 19))
-    digest = plain((await clerk.wait_for(text_contains="2026年12月19日 待办")).text)
+    await daily(office, bot, date(2026, 12, 21))  # after the weekend
+    digest = plain((await clerk.wait_for(text_contains="2026年12月21日 待办")).text)
     assert digest.count("已建议政务监督室约谈") == 2
 
     # 约谈 and 移交, recorded by 政务监督室 by hand: the 科室 is told at once.
