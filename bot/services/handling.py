@@ -9,6 +9,7 @@ import aiosqlite
 
 from bot.domain import audience
 from bot.domain import tasks as lifecycle
+from bot.domain.deadlines import next_workday_on_or_after
 from bot.domain.errors import DomainError
 from bot.domain.org import Person, Role
 from bot.domain.tasks import Task
@@ -147,7 +148,10 @@ async def return_feedback(
         item, task = await _pending_feedback(conn, feedback_id)
         if not can_review(reviewer, task):
             raise DomainError("not_allowed")
-        after = lifecycle.return_feedback(task, new_deadline, now.date())
+        # A date on a rest day moves to the next working day (民法典 第二百零三条), as every
+        # deadline does; the reviewer's answer says so.
+        moved = next_workday_on_or_after(new_deadline, office.calendar) if new_deadline else None
+        after = lifecycle.return_feedback(task, moved, now.date())
         await save(conn, task, after, now)
         await feedback_store.review(conn, item.id, FeedbackStatus.RETURNED, reviewer.id, now, reason)
         await history.append(

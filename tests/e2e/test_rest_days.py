@@ -1,0 +1,52 @@
+"""Dates people choose that fall on a rest day (SPEC section 4): moved to the next working day
+as 民法典 第二百零三条 moves every deadline, and the person who chose it is told in the same
+answer. The unit receives the moved date only."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from bot.storage import tasks
+from bot.texts import plain
+from tests.e2e.test_extension import issue, on
+from tests.e2e.test_slip_actions import slip_message
+
+
+async def test_a_return_date_on_a_saturday_moves_to_monday(city, office, bot):
+    clerk, official = city["clerk"], city["zhujian"]
+    task = await issue(office, clerk)  # 12-01, due 12-08
+    slip = await slip_message(office, official, task)
+    on(office, date(2026, 12, 7))
+    await official.reply_to(slip, "已完成")
+    review = await clerk.wait_for(text_contains="已完成", predicate=lambda m: bool(m.inline_keyboard))
+    await clerk.press("退回", message=review)
+    await clerk.wait_for(text_contains="退回理由")
+    await clerk.send("缺少台账。")
+    await clerk.wait_for(text_contains="新的办结期限")
+    await clerk.send("2026-12-12")  # a Saturday
+    done = plain((await clerk.wait_for(text_contains="已退回")).text)
+    assert "新的办结期限：2026年12月14日（2026年12月12日为法定休假日或休息日，按民法典第二百零三条顺延至2026年12月14日）" in done
+    told = plain((await official.wait_for(text_contains="退回理由")).text)
+    assert "新的办结期限：2026年12月14日" in told and "12月12日" not in told
+    assert (await tasks.get(office.db.reader, task.id)).deadline == date(2026, 12, 14)
+
+
+async def test_another_date_granted_on_a_sunday_moves_and_the_leader_is_told(city, office, bot):
+    clerk, official, leader = city["clerk"], city["zhujian"], city["leader"]
+    task = await issue(office, clerk)
+    slip = await slip_message(office, official, task)
+    on(office, date(2026, 12, 3))
+    await official.press("申请延期", message=slip)
+    await official.wait_for(text_contains="天数或日期")
+    await official.send("10")
+    await official.wait_for(text_contains="理由")
+    await official.send("涉及三个部门会签")
+    request = await leader.wait_for(text_contains="延期申请")
+    await leader.press("改期同意", message=request)
+    await leader.wait_for(text_contains="同意延至的日期")
+    await leader.send("12月20日")  # a Sunday
+    answer = plain((await leader.wait_for(text_contains="已同意")).text)
+    assert "新的办结期限：2026年12月21日（2026年12月20日为法定休假日或休息日，按民法典第二百零三条顺延至2026年12月21日）" in answer
+    told = plain((await official.wait_for(text_contains="已同意")).text)
+    assert "2026年12月21日" in told and "12月20日" not in told
+    assert (await tasks.get(office.db.reader, task.id)).deadline == date(2026, 12, 21)
