@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+import aiosqlite
+
+from bot.domain.calendar import arrangement_known
 from bot.domain.errors import DomainError
 from bot.domain.org import Person, Role
 from bot.domain.slips import SlipType
@@ -14,6 +17,7 @@ from bot.services.notify import message, send, tell
 from bot.services.slip_keyboard import slip_keyboard
 from bot.services.slip_texts import assignment_text
 from bot.storage import history, org, slips, tasks
+from bot.storage.rows import stamp
 from bot.message_size import MESSAGE_LIMIT, fits_in_message, message_length
 from bot.domain.feedback import Attachment
 
@@ -152,5 +156,19 @@ async def issue_assignment(office: Office, draft: AssignmentDraft, issuer: Perso
                         method="sendDocument", task_id=task.id, slip_id=slip.id, purpose="attachment",
                     )
             issued.append(IssuedAssignment(task, unit.name, tuple(delivered), tuple(unreachable)))
-        await tell(conn, issuer, "issue/issued", now, issued=issued, deadline=deadline)
+        unknown_year = None if arrangement_known(office.calendar, deadline.year) else deadline.year
+        if unknown_year is not None:
+            await warn_unknown_year(conn, unknown_year, now)
+        await tell(conn, issuer, "issue/issued", now, issued=issued, deadline=deadline, unknown_year=unknown_year)
     return issued
+
+
+async def warn_unknown_year(conn: aiosqlite.Connection, year: int, now: datetime) -> None:
+    """Tell 政务监督室, once a year, that deadlines fall in a year the holiday calendar lacks."""
+    cur = await conn.execute(
+        "INSERT OR IGNORE INTO calendar_year_warnings (year, warned_at) VALUES (?, ?)", (year, stamp(now))
+    )
+    if cur.rowcount != 1:
+        return
+    for staff in await org.with_role(conn, Role.SUPERVISOR):
+        await tell(conn, staff, "calendar/unknown_year", now, year=year)

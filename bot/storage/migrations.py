@@ -348,7 +348,8 @@ async def m007_escalation_window(conn: aiosqlite.Connection) -> None:
     """One clock per task: ``deadline`` is the task's current deadline only (the 交办单's period,
     moved by an approved 延期 or a 退回 with a new date); the window of the latest 催办单 /
     督办通知单 / 约谈 gets a column of its own. Until now a slip's window overwrote the
-    deadline, and each surface guessed differently whether such a task was 逾期."""
+    deadline, and each surface guessed differently whether such a task was 逾期. And a record
+    of the years whose missing holiday arrangement 政务监督室 has been told of."""
     await _script(
         conn,
         """
@@ -363,7 +364,12 @@ async def m007_escalation_window(conn: aiosqlite.Connection) -> None:
                AND coalesce(json_extract(h.details, '$.until'), json_extract(h.details, '$.new_deadline')) IS NOT NULL
              ORDER BY h.id DESC LIMIT 1),
             original_deadline)
-        WHERE stage != 'none'
+        WHERE stage != 'none';
+        -- a year whose holiday arrangement the calendar lacks: 政务监督室 is told once a year
+        CREATE TABLE calendar_year_warnings (
+            year INTEGER PRIMARY KEY,
+            warned_at TEXT NOT NULL
+        )
         """,
     )
 

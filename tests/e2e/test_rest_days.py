@@ -6,7 +6,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.storage import tasks
+from bot.domain.calendar import arrangement_known
+from bot.domain.tasks import SourceType
+from bot.emulator.client import wait_idle
+from bot.services.issuing import AssignmentDraft, issue_assignment
+from bot.storage import org, tasks
 from bot.texts import plain
 from tests.e2e.test_extension import issue, on
 from tests.e2e.test_slip_actions import slip_message
@@ -50,3 +54,24 @@ async def test_another_date_granted_on_a_sunday_moves_and_the_leader_is_told(cit
     told = plain((await official.wait_for(text_contains="已同意")).text)
     assert "2026年12月21日" in told and "12月20日" not in told
     assert (await tasks.get(office.db.reader, task.id)).deadline == date(2026, 12, 21)
+
+
+async def test_a_deadline_in_a_year_the_calendar_does_not_know_is_warned(city, office, bot):
+    """Issued 12-24 with 8 days: due 2027-01-01 (元旦), in a year whose arrangement the installed
+    calendar lacks. The clerk is warned in the issuing answer, every time; 政务监督室 once a year."""
+    clerk, supervisor = city["clerk"], city["supervisor"]
+    assert not arrangement_known(office.calendar, 2027), "the test needs a year the package does not know"
+    on(office, date(2026, 12, 24))
+    unit = await org.unit_by_name(office.db.reader, "住建局")
+    for title in ("元旦期间安全检查", "节后复工检查"):
+        draft = AssignmentDraft(title, "按要求检查", "会议纪要", SourceType.OTHER, (unit.id,), 8)
+        [issued] = await issue_assignment(office, draft, clerk.person, office.now())
+        assert issued.task.deadline == date(2027, 1, 1)
+    bot.bot_data["sender"].wake()
+    await clerk.wait_for(predicate=lambda m: sum("已签发1份交办单" in x.text for x in clerk.messages()) == 2)
+    answers = [plain(m.text) for m in clerk.messages() if "已签发1份交办单" in m.text]
+    assert all("节假日日历还没有2027年的国务院放假安排" in a and "duban calendar" in a for a in answers)
+    warning = plain((await supervisor.wait_for(text_contains="节假日日历缺少2027年的放假安排")).text)
+    assert "duban calendar" in warning
+    await wait_idle(supervisor.state, quiet=0.2)
+    assert sum("缺少2027年" in m.text for m in supervisor.messages()) == 1, "once a year"
