@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import aiosqlite
 
 from bot.domain.calendar import arrangement_known
+from bot.domain.deadlines import DeadlineMode
 from bot.domain.errors import DomainError
 from bot.domain.org import Person, Role
 from bot.domain.slips import SlipType
@@ -159,7 +160,10 @@ async def issue_assignment(office: Office, draft: AssignmentDraft, issuer: Perso
         unknown_year = None if arrangement_known(office.calendar, deadline.year) else deadline.year
         if unknown_year is not None:
             await warn_unknown_year(conn, unknown_year, now)
-        await tell(conn, issuer, "issue/issued", now, issued=issued, deadline=deadline, unknown_year=unknown_year)
+        await tell(
+            conn, issuer, "issue/issued", now, issued=issued, deadline=deadline, unknown_year=unknown_year,
+            counted=counted_deadline(office, today, draft.period_days),
+        )
     return issued
 
 
@@ -172,3 +176,11 @@ async def warn_unknown_year(conn: aiosqlite.Connection, year: int, now: datetime
         return
     for staff in await org.with_role(conn, Role.SUPERVISOR):
         await tell(conn, staff, "calendar/unknown_year", now, year=year)
+
+
+def counted_deadline(office: Office, today: date, period_days: int) -> date | None:
+    """The day N calendar days on, before 民法典 第二百零三条 moves it off a rest day: the
+    issuer is told when the deadline is another day (None when N counts working days)."""
+    if office.settings.deadline_mode is not DeadlineMode.CALENDAR:
+        return None
+    return today + timedelta(days=period_days)

@@ -75,3 +75,16 @@ async def test_a_deadline_in_a_year_the_calendar_does_not_know_is_warned(city, o
     assert "duban calendar" in warning
     await wait_idle(supervisor.state, quiet=0.2)
     assert sum("缺少2027年" in m.text for m in supervisor.messages()) == 1, "once a year"
+
+
+async def test_a_new_slip_due_on_a_saturday_is_due_on_monday_and_the_clerk_is_told(city, office, bot):
+    """/new with 期限 as a date on a rest day (or N days landing on one): the deadline moves and
+    the issuing answer says so."""
+    clerk, official = city["clerk"], city["zhujian"]
+    on(office, date(2026, 12, 1))
+    await clerk.send("/new\n事项：道路修复\n要求：按要求修复\n依据：会议纪要\n单位：住建局\n期限：2026-12-12")
+    receipt = plain((await clerk.wait_for(text_contains="已签发1份交办单")).text)
+    assert "办结期限 2026年12月14日（2026年12月12日为法定休假日或休息日，按民法典第二百零三条顺延至2026年12月14日）" in receipt
+    await official.wait_for(text_contains="道路修复")
+    async with office.db.reader.execute("SELECT deadline FROM tasks") as cur:
+        assert [r[0] async for r in cur] == ["2026-12-14"]
