@@ -74,7 +74,12 @@ async def bench(tasks: int, due: int) -> dict[str, float]:
             await office.db.close()
 
             config = Path(folder) / "duban.toml"
-            config.write_text("[telegram]\nmessages_per_second = 0\nchat_interval_seconds = 0\n", encoding="utf-8")
+            # every_day: the bench runs on today's real date, which may be a rest day.
+            config.write_text(
+                "[telegram]\nmessages_per_second = 0\nchat_interval_seconds = 0\n"
+                '[schedule]\ndaily_check_days = "every_day"\n',
+                encoding="utf-8",
+            )
             env = {
                 **os.environ, "DUBAN_TELEGRAM_TOKEN": server.token, "DUBAN_TELEGRAM_BASE_URL": server.url,
                 "DUBAN_DB": str(db), "DUBAN_CONFIG": str(config), "DUBAN_DAILY_TIME": "00:00",

@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.domain.deadlines import DeadlineMode
+from bot.domain.escalation import CheckDays
 from bot.domain.scores import DEFAULT_POINTS, ScoreCategory, ScoreRules
 
 TELEGRAM_API = "https://api.telegram.org"
@@ -84,6 +85,9 @@ class Settings:
     organisation: Organisation = field(default_factory=Organisation)
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Shanghai"))
     daily_time: time = time(9, 0)
+    daily_check_days: CheckDays = CheckDays.WORKING
+    """Working days only (default): no slip is issued or dated, and no reminder sent, on a rest
+    day; ``every_day`` keeps the check running on rest days too."""
     digest_weekday: int = 1
     """ISO weekday (1 = Monday) of the weekly digests to 分管市领导 and the principal."""
     review_wait_days: int = 5
@@ -183,6 +187,7 @@ _KNOWN = set(ENV_KEYS.values()) | _ORG_KEYS | {
     "escalation.window_days",
     "schedule.digest_weekday",
     "schedule.review_wait_days",
+    "schedule.daily_check_days",
     "escalation.deadline_mode",
     "onboarding.invite_ttl_hours",
     "notify.conduct_office_chat_id",
@@ -230,6 +235,8 @@ def _build(flat: Mapping[str, Any]) -> Settings:
         s = replace(s, digest_weekday=weekday)
     if "schedule.review_wait_days" in flat:
         s = replace(s, review_wait_days=_positive(flat, "schedule.review_wait_days"))
+    if "schedule.daily_check_days" in flat:
+        s = replace(s, daily_check_days=_choice(flat, "schedule.daily_check_days", CheckDays))
     if "escalation.window_days" in flat:
         s = replace(s, escalation_window_days=_positive(flat, "escalation.window_days"))
     if "escalation.deadline_mode" in flat:

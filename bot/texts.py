@@ -14,6 +14,8 @@ from typing import Any
 
 import jinja2
 
+from bot.domain import clock
+
 
 def chinese_date(value: date) -> str:
     """2026年11月24日 (no zero padding, as official documents write it)."""
@@ -34,6 +36,9 @@ def environment() -> jinja2.Environment:
     env.filters["cdate"] = chinese_date
     env.filters["command_label"] = lambda command: label("commands", command)
     env.globals["label"] = label
+    # The one clock (bot/domain/clock.py): templates ask it, never count days themselves.
+    env.globals["overdue_days"] = clock.overdue_days
+    env.globals["step_deadline"] = clock.step_deadline
     return env
 
 

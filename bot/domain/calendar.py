@@ -139,3 +139,16 @@ class ChineseWorkCalendar:
         )
         if self._on_unknown_year is not None:
             self._on_unknown_year(year)
+
+
+def arrangement_known(calendar: WorkCalendar, year: int) -> bool:
+    """Whether ``calendar`` has the State Council's holiday arrangement for ``year``: from the
+    installed ``chinesecalendar``, or entered by hand (``duban calendar``) for that year.
+
+    A deadline in a year without it is counted on Monday–Friday alone, so a day such as 元旦
+    counts as a working day: the clerk issuing it and 政务监督室 are told what to do.
+    """
+    if is_known_year(year):
+        return True
+    overrides = getattr(calendar, "overrides", {})
+    return any(day.year == year for day in overrides)

@@ -5,7 +5,36 @@ from __future__ import annotations
 from datetime import date, timedelta
 from enum import StrEnum
 
+from bot.domain.calendar import WorkCalendar
+from bot.domain.clock import step_deadline
+from bot.domain.deadlines import next_workday_on_or_after
 from bot.domain.tasks import EscalationStage, Task
+
+
+class CheckDays(StrEnum):
+    """On which days the daily check runs; a deployment-wide setting."""
+
+    WORKING = "working"
+    """Working days of the official calendar (the default): a slip is issued and dated, and a
+    unit reminded, on a day the offices work — never on a Sunday or during 国庆."""
+
+    EVERY_DAY = "every_day"
+    """Every day, rest days included (the behaviour before the setting existed)."""
+
+
+def check_runs_on(day: date, calendar: WorkCalendar, days: CheckDays) -> bool:
+    """Whether the daily check of ``day`` issues, reminds and dates anything."""
+    return days is CheckDays.EVERY_DAY or calendar.is_workday(day)
+
+
+def next_check_day(day: date, calendar: WorkCalendar, days: CheckDays) -> date:
+    """The day of the next check after ``day``: tomorrow, or the next working day.
+
+    The last reminder before a deadline goes out on the last check before it: on the Friday for
+    a Monday deadline, when the check keeps to working days.
+    """
+    tomorrow = day + timedelta(days=1)
+    return tomorrow if days is CheckDays.EVERY_DAY else next_workday_on_or_after(tomorrow, calendar)
 
 
 class Escalation(StrEnum):
@@ -13,7 +42,8 @@ class Escalation(StrEnum):
 
     NOTHING = "nothing"
     DUE_TOMORROW = "due_tomorrow"
-    """提醒: the deadline is tomorrow."""
+    """提醒: the deadline is tomorrow — or, when the check keeps to working days, falls before the
+    next check (the Friday's reminder for a Monday deadline)."""
     DUE_TODAY = "due_today"
     """提醒: today is the last day."""
     REMINDER_SLIP = "reminder_slip"
@@ -36,22 +66,25 @@ _NEXT_STEP = {
 }
 
 
-def escalation_due(task: Task, today: date) -> Escalation:
-    """The step the notice requires for ``task`` on ``today``.
+def escalation_due(task: Task, today: date, next_check: date | None = None) -> Escalation:
+    """The step the notice requires for ``task`` on ``today``; ``next_check`` is the day of the
+    next daily check (:func:`next_check_day`; tomorrow when not given).
 
     Nothing is due for a task that is 办结 or handed over, nor while feedback waits for review
     or an extension request waits for the 分管市领导 ("A pending request holds escalation").
     Within the deadline, the unit is reminded on the day before and on the last day. Past it,
     the chain runs 催办单 → 督办通知单 → 约谈 → 移交作风办, one step per passed window; the two
-    proposals are made once and then wait for 政务监督室.
+    proposals are made once and then wait for 政务监督室. Each step falls due when the running
+    step's date (:func:`bot.domain.clock.step_deadline`) has passed.
     """
     if not task.is_open or task.is_held:
         return Escalation.NOTHING
-    if today == task.deadline:
+    last_day = step_deadline(task)
+    if today == last_day:
         return Escalation.DUE_TODAY
-    if today + timedelta(days=1) == task.deadline:
+    if today < last_day <= (next_check or today + timedelta(days=1)):
         return Escalation.DUE_TOMORROW
-    if today <= task.deadline:
+    if today <= last_day:
         return Escalation.NOTHING
     step = _NEXT_STEP[task.stage]
     if step is Escalation.PROPOSE_INTERVIEW and task.interview_proposed_on is not None:

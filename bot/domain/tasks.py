@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from enum import StrEnum
 
+from bot.domain import clock
 from bot.domain.errors import DomainError
 from bot.domain.slips import SlipNumber
 
@@ -105,8 +106,8 @@ class Task:
     """时限要求: N of "在收件之日起N天内办结"."""
     original_deadline: date
     deadline: date
-    """The date the current step must be done by: the 交办单's deadline, then the window of the
-    latest 催办单 / 督办通知单 / 约谈, or a date granted by an extension."""
+    """The current deadline (:func:`bot.domain.clock.current_deadline`): the 交办单's period,
+    moved only by an approved extension or a 退回 with a new date."""
     responsible_id: int | None = None
     contact_name: str = ""
     contact_phone: str = ""
@@ -118,6 +119,9 @@ class Task:
     interview_proposed_on: date | None = None
     transfer_proposed_on: date | None = None
     completed_on: date | None = None
+    window_until: date | None = None
+    """Last day of the window of the latest 催办单 / 督办通知单 / 约谈 ("下发后w日内"); None
+    before any. Its own date: it never moves the current deadline."""
     matter_id: int | None = None
     """Tasks created by one issue to several units share it."""
     version: int = 0
@@ -134,8 +138,8 @@ class Task:
         return self.status is TaskStatus.FEEDBACK_PENDING or self.extension_pending
 
     def is_overdue(self, today: date) -> bool:
-        """Past its deadline with nothing accepted or pending."""
-        return self.is_open and not self.is_held and today > self.deadline
+        """逾期, as :func:`bot.domain.clock.is_overdue` defines it."""
+        return clock.is_overdue(self, today)
 
 
 def _changed(task: Task, **fields: object) -> Task:
@@ -149,13 +153,14 @@ def _require_open(task: Task) -> None:
         raise DomainError("task_transferred", number=str(task.number))
 
 
-def _require_overdue(task: Task, today: date) -> None:
+def _require_step_passed(task: Task, today: date) -> None:
     # Feedback waiting for review or an extension waiting for the leader holds escalation
     # (SPEC section 4), whoever asks for the slip: the daily check or a clerk by hand.
     if task.is_held:
         raise DomainError("escalation_held", number=str(task.number))
-    if not today > task.deadline:
-        raise DomainError("not_overdue", number=str(task.number), deadline=task.deadline.isoformat())
+    step = clock.step_deadline(task)
+    if not today > step:
+        raise DomainError("not_overdue", number=str(task.number), deadline=step.isoformat())
 
 
 def acknowledge(task: Task) -> Task:
@@ -188,7 +193,7 @@ def return_feedback(task: Task, new_deadline: date | None, today: date) -> Task:
     """退回: the feedback does not meet the 工作要求; the unit works on.
 
     Returned after the deadline, the task is overdue again from the next daily run on, unless
-    the reviewer sets a new date (SPEC section 4).
+    the reviewer sets a new date (SPEC section 4): that date becomes the current deadline.
     """
     if task.status is not TaskStatus.FEEDBACK_PENDING:
         raise DomainError("no_feedback_pending", number=str(task.number))
@@ -215,6 +220,8 @@ def decide_extension(task: Task, granted_until: date | None) -> Task:
         raise DomainError("no_extension_pending", number=str(task.number))
     if granted_until is None:
         return _changed(task, extension_pending=False)
+    # The granted date becomes the current deadline; an escalation window already running
+    # keeps its own date (:func:`bot.domain.clock.step_deadline`).
     return _changed(
         task,
         extension_pending=False,
@@ -229,8 +236,8 @@ def issue_reminder(task: Task, window_deadline: date, today: date) -> Task:
     _require_open(task)
     if task.stage is not EscalationStage.NONE:
         raise DomainError("reminder_already_issued", number=str(task.number))
-    _require_overdue(task, today)
-    return _changed(task, stage=EscalationStage.REMINDED, deadline=window_deadline)
+    _require_step_passed(task, today)
+    return _changed(task, stage=EscalationStage.REMINDED, window_until=window_deadline)
 
 
 def issue_supervision_notice(task: Task, window_deadline: date, today: date) -> Task:
@@ -241,9 +248,9 @@ def issue_supervision_notice(task: Task, window_deadline: date, today: date) -> 
         raise DomainError("supervision_needs_reminder", number=str(task.number))
     if task.stage is not EscalationStage.REMINDED:
         raise DomainError("supervision_already_issued", number=str(task.number))
-    _require_overdue(task, today)
+    _require_step_passed(task, today)
     return _changed(
-        task, stage=EscalationStage.SUPERVISED, deadline=window_deadline, special_ledger=True
+        task, stage=EscalationStage.SUPERVISED, window_until=window_deadline, special_ledger=True
     )
 
 
@@ -261,7 +268,7 @@ def record_interview(task: Task, last_window_deadline: date) -> Task:
     _require_open(task)
     if task.stage is not EscalationStage.SUPERVISED:
         raise DomainError("interview_needs_supervision", number=str(task.number))
-    return _changed(task, stage=EscalationStage.INTERVIEWED, deadline=last_window_deadline)
+    return _changed(task, stage=EscalationStage.INTERVIEWED, window_until=last_window_deadline)
 
 
 def record_transfer(task: Task) -> Task:

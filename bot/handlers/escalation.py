@@ -40,6 +40,7 @@ from bot.texts import label
 
 INTERVIEW = re.compile(r"^ivw:(\d{1,12})$")
 INTERVIEW_SKIP = re.compile(r"^ivwskip:(\d{1,12})$")
+INTERVIEW_DEFAULT_DAY = re.compile(r"^ivwday:(\d{1,12})$")
 TRANSFER = re.compile(r"^trf:(\d{1,12})$")
 TRANSFER_SKIP = re.compile(r"^trfskip:(\d{1,12})$")
 REMIND = re.compile(r"^rmd:(\d{1,12})$")
@@ -49,11 +50,13 @@ HOLD_DRAFT = re.compile(r"^drh:(\d{1,12})$")
 
 @dataclass
 class InterviewDraft:
-    """The 记录约谈 dialog: the task, then the leader's name, then an optional note."""
+    """The 记录约谈 dialog: the task, then the leader's name, an optional note, and the date by
+    which the unit must report (the default window offered as a button)."""
 
     task_id: int
     started: datetime
     leader: str | None = None
+    note: str | None = None
 
 
 @dataclass
@@ -122,14 +125,16 @@ def _as_date(word: str, today: date) -> date | None:
 
 
 async def _record_interview(
-    update: Update, context: DubanContext, person: Person, task_id: int, held_on: date, leader: str, note: str
+    update: Update, context: DubanContext, person: Person, task_id: int, held_on: date, leader: str, note: str,
+    last_day: date | None = None,
 ) -> None:
     office = context.office
-    task = await escalating.record_interview(office, person, task_id, held_on, leader, note, office.now())
+    task = await escalating.record_interview(office, person, task_id, held_on, leader, note, office.now(), last_day)
     context.sender.wake()
     await answer(
         update, context, "escalation/interview_recorded", task=task, leader=leader.strip(), held_on=held_on,
         note=note.strip(), points=office.settings.score_rules.points_for(ScoreCategory.INTERVIEW),
+        asked=last_day,
     )
 
 
@@ -179,7 +184,7 @@ async def _supervised_task(person: Person, context: DubanContext, *, interview: 
 
 
 async def interview_answer(update: Update, context: DubanContext) -> None:
-    """In the 记录约谈 dialog: first the leader's name, then the note (or 跳过)."""
+    """In the 记录约谈 dialog: the leader's name, the note (or 跳过), then the last date."""
     assert context.user_data is not None
     draft: InterviewDraft = context.user_data[INTERVIEW_DIALOG]
     person = await bound_person(update, context)
@@ -194,23 +199,62 @@ async def interview_answer(update: Update, context: DubanContext) -> None:
             leader=typed,
         )
         return
-    await _finish_interview(update, context, person, draft, typed)
+    if draft.note is None:
+        if len(typed) > escalating.MAX_NOTE:
+            raise DomainError("field_too_long", field="约谈情况", limit=escalating.MAX_NOTE)
+        draft.note = typed
+        await _ask_last_day(update, context, draft)
+        return
+    last_day = parse_date(typed, context.office.now().date())
+    if last_day is None:
+        raise DomainError("interview_date_invalid", text=typed[:50])
+    await _finish_interview(update, context, person, draft, last_day)
+
+
+async def _ask_last_day(update: Update, context: DubanContext, draft: InterviewDraft) -> None:
+    """Ask by when the unit must report after the 约谈, offering the default window."""
+    default = escalating.interview_window(context.office, context.office.now().date())
+    await answer(
+        update, context, "escalation/interview_ask_last_day",
+        keyboard([(text("escalation/interview_default_day", day=default), f"ivwday:{draft.task_id}"),
+                  (label("buttons", "cancel"), DROP)]),
+        default=default,
+    )
 
 
 async def interview_skip(update: Update, context: DubanContext) -> None:
-    """跳过: record the 约谈 without a note."""
+    """跳过: no note; the last date is asked next."""
     pressed = await dialog_button(
-        update, context, INTERVIEW_DIALOG, lambda d: d.leader is not None and d.task_id == matched_id(context)
+        update, context, INTERVIEW_DIALOG,
+        lambda d: d.leader is not None and d.note is None and d.task_id == matched_id(context),
     )
     if pressed is not None:
-        await _finish_interview(update, context, *pressed, "")
+        _, draft = pressed
+        draft.note = ""
+        await _ask_last_day(update, context, draft)
         tidy_later(update, context)
 
 
-async def _finish_interview(update: Update, context: DubanContext, person: Person, draft: InterviewDraft, note: str) -> None:
-    assert draft.leader is not None
+async def interview_default_day(update: Update, context: DubanContext) -> None:
+    """The offered date: the default window after the 约谈."""
+    pressed = await dialog_button(
+        update, context, INTERVIEW_DIALOG,
+        lambda d: d.note is not None and d.task_id == matched_id(context),
+    )
+    if pressed is not None:
+        await _finish_interview(update, context, *pressed, None)
+        tidy_later(update, context)
+
+
+async def _finish_interview(
+    update: Update, context: DubanContext, person: Person, draft: InterviewDraft, last_day: date | None
+) -> None:
+    assert draft.leader is not None and draft.note is not None
     leader, today = draft.leader, context.office.now().date()
-    await _finish(update, context, INTERVIEW_DIALOG, _record_interview(update, context, person, draft.task_id, today, leader, note))
+    await _finish(
+        update, context, INTERVIEW_DIALOG,
+        _record_interview(update, context, person, draft.task_id, today, leader, draft.note, last_day),
+    )
 
 
 async def _finish(update: Update, context: DubanContext, key: str, recording: Awaitable[None]) -> None:
@@ -219,7 +263,7 @@ async def _finish(update: Update, context: DubanContext, key: str, recording: Aw
     try:
         await recording
     except DomainError as exc:
-        if exc.code != "field_too_long":
+        if exc.code not in ("field_too_long", "date_not_future"):
             context.user_data.pop(key, None)
         await refuse(update, exc)
         return
@@ -336,6 +380,7 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(CommandHandler("transfer", transfer_command, filters=private))
     application.add_handler(CallbackQueryHandler(interview_button, pattern=INTERVIEW))
     application.add_handler(CallbackQueryHandler(interview_skip, pattern=INTERVIEW_SKIP))
+    application.add_handler(CallbackQueryHandler(interview_default_day, pattern=INTERVIEW_DEFAULT_DAY))
     application.add_handler(CallbackQueryHandler(transfer_button, pattern=TRANSFER))
     application.add_handler(CallbackQueryHandler(transfer_skip, pattern=TRANSFER_SKIP))
     application.add_handler(CallbackQueryHandler(remind_button, pattern=REMIND))

@@ -234,9 +234,9 @@ async def decide_button(update: Update, context: DubanContext) -> None:
     office = context.office
     task = await extensions.decide_extension(office, person, matched_id(context), approve, office.now())
     context.sender.wake()
-    await query.answer(short_notice(text("extension/decision_made", task=task, approved=approve)))
+    await query.answer(short_notice(text("extension/decision_made", task=task, approved=approve, asked=None)))
     await clear_buttons(context, *query_place(update))
-    await answer(update, context, "extension/decision_made", task=task, approved=approve)
+    await answer(update, context, "extension/decision_made", task=task, approved=approve, asked=None)
 
 
 async def other_date_button(update: Update, context: DubanContext) -> None:
@@ -278,7 +278,7 @@ async def grant_answer(update: Update, context: DubanContext) -> None:
     context.user_data.pop(GRANT_DIALOG, None)
     context.sender.wake()
     await clear_buttons(context, draft.chat_id, draft.message_id)
-    await answer(update, context, "extension/decision_made", task=task, approved=True)
+    await answer(update, context, "extension/decision_made", task=task, approved=True, asked=until)
 
 
 # ------------------------------------------------------------------------------ cancel

@@ -518,6 +518,7 @@ async def _preview(update: Update, context: DubanContext, dialog: Dialog) -> int
     summary = render(
         "issue/preview", first_unit=first.name, units=[u.name for u in units], source=label("source", dialog.source.value),
         period_days=dialog.period_days, deadline=deadline, special=bool(dialog.special),
+        counted=issuing.counted_deadline(office, today, dialog.period_days),
         responsible=[f"{u.name} {responsible_names[u.id]}" for u in units if u.id in responsible_names],
         attachment=attachment_name,
     )

@@ -11,6 +11,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filt
 
 from bot.handlers.common import current_person
 from bot.handlers.context import DubanContext
+from bot.handlers.dialogs import keyboard
 from bot.handlers.scores import asker, command_text
 from bot.services import reports, scoring
 from bot.services.exports import charts, word, workbooks
@@ -51,11 +52,18 @@ async def report_command(update: Update, context: DubanContext) -> None:
     period = scoring.parse_period(text) if text else reports.month_to_report(today)
     table = await scoring.table(context.office, period, today)
     await context.bot.send_chat_action(update.effective_chat.id, "upload_document")  # type: ignore[union-attr]
-    template = "reports/annual" if period.month is None else "reports/ranking"
     assert update.effective_message is not None
-    await update.effective_message.reply_text(
-        render(template, t=table, lines=table.lines[: reports.REPORT_LINES], pts=format_points)
-    )
+    if period.month is None:
+        text = render("reports/annual", t=table, lines=table.lines[: reports.REPORT_LINES], pts=format_points)
+    else:
+        # A month not yet published is a draft (未发布), and says when it will be.
+        state, ready_by = await reports.publication(context.office, period, today)
+        text = render(
+            "reports/ranking", t=table, lines=table.lines[: reports.REPORT_LINES], pts=format_points,
+            state=state, ready_by=ready_by, files_follow=True,
+        )
+    [row] = reports.files_keyboard(period.key)
+    await update.effective_message.reply_text(text, reply_markup=keyboard([(b["text"], b["callback_data"]) for b in row]))
     await _send_files(context, update.effective_chat.id, period)  # type: ignore[union-attr]
 
 

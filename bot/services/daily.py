@@ -17,8 +17,9 @@ from datetime import date, datetime, time, timedelta
 import aiosqlite
 
 from bot.config import EscalationMode
+from bot.domain import audience, clock
 from bot.domain.errors import DomainError
-from bot.domain.escalation import Escalation, escalation_due
+from bot.domain.escalation import Escalation, check_runs_on, escalation_due, next_check_day
 from bot.domain.org import Role
 from bot.domain.slips import SlipNumber, SlipType
 from bot.domain.tasks import Task
@@ -26,7 +27,7 @@ from bot.services import drafts, escalating
 from bot.services.context import Office
 from bot.services.notify import button, message, send, tell
 from bot.services.task_changes import issuer_and_section
-from bot.storage import org, tasks
+from bot.storage import org, slips, tasks
 from bot.storage.rows import stamp
 from bot.texts import label, render
 
@@ -45,6 +46,8 @@ class DailyOutcome:
     steps: dict[Escalation, int] = field(default_factory=lambda: defaultdict(int))
     lapsed_drafts: int = 0
     """Confirm mode: drafts nobody decided whose slip is no longer due."""
+    rest_day: bool = False
+    """A rest day of the official calendar, on which the check (working days only) does nothing."""
 
 
 def run_time(office: Office, day: date) -> datetime:
@@ -75,10 +78,20 @@ async def run_daily(office: Office, day: date) -> DailyOutcome:
         if row is not None and row[0]:
             outcome.already_done = True
             return outcome
+        if not check_runs_on(day, office.calendar, office.settings.daily_check_days):
+            # Nothing is issued, dated or reminded on a rest day; the next working day's check
+            # finds every window that passed meanwhile, and the last one before reminded of it.
+            await conn.execute(
+                "INSERT OR REPLACE INTO daily_runs (run_date, started_at, finished_at) VALUES (?, ?, ?)",
+                (day.isoformat(), stamp(office.now()), stamp(office.now())),
+            )
+            outcome.rest_day = True
+            return outcome
         if row is None:
             await conn.execute("INSERT INTO daily_runs (run_date, started_at) VALUES (?, ?)", (day.isoformat(), stamp(office.now())))
-    for task in await tasks.open_due_by(office.db.reader, day + timedelta(days=1)):
-        step = escalation_due(task, day)
+    next_check = next_check_day(day, office.calendar, office.settings.daily_check_days)
+    for task in await tasks.open_due_by(office.db.reader, next_check):
+        step = escalation_due(task, day, next_check)
         try:
             await _apply(office, task, step, now)
         except DomainError as exc:
@@ -88,7 +101,7 @@ async def run_daily(office: Office, day: date) -> DailyOutcome:
         outcome.steps[step] += 1
     async with office.db.transaction() as conn:
         outcome.lapsed_drafts = await drafts.lapse_stale(conn, day, now)
-        await _digests(conn, office, day, now)
+        await _digests(conn, day, next_check, now)
         await conn.execute("UPDATE daily_runs SET finished_at = ? WHERE run_date = ?", (stamp(office.now()), day.isoformat()))
     return outcome
 
@@ -129,21 +142,27 @@ async def draft(office: Office, task: Task, slip_type: SlipType, now: datetime) 
             await send(conn, reader, message(text, keyboard), now, task_id=task.id, purpose="draft")
 
 
-async def _digests(conn: aiosqlite.Connection, office: Office, day: date, now: datetime) -> None:
+async def _digests(conn: aiosqlite.Connection, day: date, next_check: date, now: datetime) -> None:
     """Each unit's deadlines, each section's waiting work, and 政务监督室's summary of the day."""
-    due = await tasks.open_due_by(conn, day + timedelta(days=1))
+    due = await tasks.open_due_by(conn, next_check)
     per_unit: dict[int, dict[str, list[Task]]] = defaultdict(lambda: {"today": [], "tomorrow": [], "overdue": []})
     for task in due:
-        step = escalation_due(task, day)
-        if step is Escalation.DUE_TOMORROW:
+        # 逾期 first: a chased task whose window ends today is listed once, as 逾期.
+        step = escalation_due(task, day, next_check)
+        if clock.is_overdue(task, day):
+            per_unit[task.unit_id]["overdue"].append(task)
+        elif step is Escalation.DUE_TOMORROW:
             per_unit[task.unit_id]["tomorrow"].append(task)
         elif step is Escalation.DUE_TODAY:
             per_unit[task.unit_id]["today"].append(task)
-        elif task.deadline < day and not task.is_held:
-            per_unit[task.unit_id]["overdue"].append(task)
+    listed = [t.id for lists in per_unit.values() for group in lists.values() for t in group]
+    cite = await slips.latest_escalation_numbers(conn, listed)
     for unit_id, lists in per_unit.items():
         for member in await org.unit_members(conn, unit_id):
-            await tell(conn, member, "daily/unit_digest", now, day=day, lists=lists, limit=DIGEST_LIMIT)
+            await tell(
+                conn, member, "daily/unit_digest", now, day=day, lists=lists, limit=DIGEST_LIMIT, cite=cite,
+                next_check=next_check,
+            )
     await _section_digests(conn, day, now)
     await _summary(conn, day, now)
 
@@ -160,12 +179,42 @@ async def _section_digests(conn: aiosqlite.Connection, day: date, now: datetime)
         drafts: dict[int, dict[str, int]] = defaultdict(dict)
         async for section_id, slip_type, count in cur:
             drafts[section_id][slip_type] = count
+    steps = await _steps_for_issuers(conn, day, now)
     for section in await org.sections(conn):
-        if not waiting.get(section.id) and not drafts.get(section.id):
-            continue
         for person in await org.section_members(conn, section.id):
-            if person.has(Role.CLERK) or person.has(Role.SUPERVISOR):
-                await tell(conn, person, "daily/section_digest", now, day=day, waiting=waiting.get(section.id, 0), drafts=drafts.get(section.id, {}))
+            if not (person.has(Role.CLERK) or person.has(Role.SUPERVISOR)):
+                continue
+            mine = steps.pop(person.id, [])
+            if not waiting.get(section.id) and not drafts.get(section.id) and not mine:
+                continue
+            await tell(
+                conn, person, "daily/section_digest", now, day=day, waiting=waiting.get(section.id, 0),
+                drafts=drafts.get(section.id, {}), steps=mine, limit=DIGEST_LIMIT,
+            )
+
+
+async def _steps_for_issuers(conn: aiosqlite.Connection, day: date, now: datetime) -> dict[int, list[tuple[str, dict[str, object], Task]]]:
+    """The daily check's steps today (催办单, 督办通知单, 约谈 and 移交 proposals), by the issuing
+    科室's reader of each task: one message a day for all of them (bot/domain/audience.py).
+    政务监督室's people read them in the summary instead."""
+    start = datetime.combine(day, time(0), now.tzinfo)
+    kinds = sorted(audience.ISSUING_SECTION_TOLD_OF)
+    async with conn.execute(
+        f"""SELECT h.kind, h.details, h.task_id FROM history h INDEXED BY history_at
+            WHERE h.at >= ? AND h.at < ? AND h.actor_id IS NULL AND h.kind IN ({", ".join("?" for _ in kinds)})
+            ORDER BY h.id""",
+        (stamp(start), stamp(start + timedelta(days=1)), *kinds),
+    ) as cur:
+        rows = [(r[0], _json(r[1]), r[2]) async for r in cur]
+    out: dict[int, list[tuple[str, dict[str, object], Task]]] = defaultdict(list)
+    for kind, details, task_id in rows:
+        task = await tasks.get(conn, task_id)
+        if task is None:
+            continue
+        for reader in await issuer_and_section(conn, task):
+            if not reader.has(Role.SUPERVISOR):
+                out[reader.id].append((kind, details, task))
+    return out
 
 
 async def _summary(conn: aiosqlite.Connection, day: date, now: datetime) -> None:
@@ -184,12 +233,8 @@ async def _summary(conn: aiosqlite.Connection, day: date, now: datetime) -> None
         events = [
             (r[0], _json(r[1]), r[2], r[3], SlipNumber(SlipType.ASSIGNMENT, r[4], r[5])) async for r in cur
         ]
-    # Past its deadline, or chased already: what the office means by 逾期未办结 (as /overdue).
-    async with conn.execute(
-        """SELECT count(*) FROM tasks WHERE status != 'completed' AND stage != 'transferred'
-           AND status != 'feedback_pending' AND extension_pending = 0 AND (deadline < ? OR stage != 'none')""",
-        (day.isoformat(),),
-    ) as cur:
+    # 逾期未办结: the same set as /overdue (bot/domain/clock.py, tasks.OVERDUE).
+    async with conn.execute(f"SELECT count(*) FROM tasks t WHERE {tasks.OVERDUE}", (day.isoformat(),)) as cur:
         row = await cur.fetchone()
     overdue = int(row[0]) if row else 0
     unbound = await org.units_without_bound_official(conn)

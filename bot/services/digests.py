@@ -12,6 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from bot.domain import clock
 from bot.domain.org import Role
 from bot.domain.tasks import SourceType, Task, TaskStatus
 from bot.services.context import Office
@@ -40,10 +41,10 @@ def week_of(day: date) -> str:
 
 
 def progress(items: list[Task], today: date) -> Progress:
-    """Open and newly 办结 items, and how many of the open ones are overdue or chased."""
+    """Open and newly 办结 items, and how many of the open ones are 逾期 (bot/domain/clock.py)."""
     open_items = [t for t in items if t.is_open]
     done = [t for t in items if t.status is TaskStatus.COMPLETED]
-    overdue = sum(1 for t in open_items if t.is_overdue(today) or t.stage.value != "none")
+    overdue = sum(1 for t in open_items if clock.is_overdue(t, today))
     return Progress(open_items, done, overdue)
 
 

@@ -8,11 +8,13 @@ the 政务监督室's 备案 copy) all commit together or not at all.
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 import aiosqlite
 
 from bot.domain import tasks as lifecycle
-from bot.domain.deadlines import overdue_days
+from bot.domain import audience, clock
+from bot.domain.deadlines import next_workday_on_or_after
 from bot.domain.errors import DomainError
 from bot.domain.org import Person, Role
 from bot.domain.scores import ScoreCategory
@@ -23,7 +25,7 @@ from bot.services.notify import button, message, send, tell
 from bot.services.permissions import can_remind, is_supervision_office
 from bot.services.slip_keyboard import slip_keyboard
 from bot.services.slip_texts import reminder_text, supervision_text
-from bot.services.task_changes import load, save, unit_people
+from bot.services.task_changes import issuer_and_section, load, save, unit_people
 from bot.storage import history, org, outbox, scores, slips
 from bot.texts import label, render
 
@@ -43,6 +45,25 @@ async def _contact(conn: aiosqlite.Connection, actor: Person | None, task: Task,
         if staff:
             return staff[0].name, staff[0].phone
     return task.contact_name, task.contact_phone
+
+
+async def _last_set_by(conn: aiosqlite.Connection, task: Task) -> clock.DeadlineMove | None:
+    kind = await history.deadline_set_by(conn, task.id)
+    return {"extension_approved": clock.DeadlineMove.EXTENDED, "feedback_returned": clock.DeadlineMove.RESET}.get(kind or "")
+
+
+async def _tell_issuing_section(
+    conn: aiosqlite.Connection, task: Task, kind: str, now: datetime, actor: Person | None, **context: Any
+) -> None:
+    """The 科室 that issued the task hears of a step taken by hand at once; the daily check's steps
+    reach it grouped, in its digest of the day (bot/services/daily.py). 政务监督室 knows already."""
+    if actor is None or not audience.issuing_section_told(kind):
+        return
+    unit = await org.unit(conn, task.unit_id)
+    for reader in await issuer_and_section(conn, task):
+        if reader.id == actor.id or reader.has(Role.SUPERVISOR):
+            continue
+        await tell(conn, reader, "escalation/section_told", now, kind=kind, task=task, unit=unit, task_id=task.id, **context)
 
 
 async def _deliver_slip(
@@ -84,11 +105,12 @@ async def reminder_slip_on(
         raise DomainError("not_allowed")
     after = lifecycle.issue_reminder(task, office.deadline_after(today, window), today)
     number = await slips.next_number(conn, SlipType.REMINDER, today.year)
-    late = overdue_days(task.deadline, today)
+    late = clock.overdue_days(task, today)
     unit = await org.unit(conn, task.unit_id)
     assert unit is not None
     name, phone = await _contact(conn, actor, task, SlipType.REMINDER)
-    text = reminder_text(office.settings.organisation, task, unit.name, number, late, window, today, name, phone)
+    move = clock.deadline_move(task, await _last_set_by(conn, task))
+    text = reminder_text(office.settings.organisation, task, unit.name, number, late, window, today, name, phone, move)
     slip = await slips.add(conn, task.id, number, today, actor.id if actor else None, text, window, late)
     await save(conn, task, after, now)
     await scores.book(
@@ -97,9 +119,10 @@ async def reminder_slip_on(
     )
     await history.append(
         conn, "reminder_issued", now, task_id=task.id, actor_id=actor.id if actor else None,
-        number=number.full, overdue_days=late, window_deadline=after.deadline.isoformat(),
+        number=number.full, overdue_days=late, window_deadline=str(after.window_until),
     )
     await _deliver_slip(conn, after, slip, text, now, actor)
+    await _tell_issuing_section(conn, after, "reminder_issued", now, actor, slip=slip)
     return slip
 
 
@@ -129,8 +152,9 @@ async def supervision_notice_on(
     unit = await org.unit(conn, task.unit_id)
     assert unit is not None
     name, phone = await _contact(conn, actor, task, SlipType.SUPERVISION)
-    text = supervision_text(office.settings.organisation, task, unit.name, number, reminder, window, today, name, phone)
-    late = overdue_days(task.original_deadline, today)
+    move = clock.deadline_move(task, await _last_set_by(conn, task))
+    text = supervision_text(office.settings.organisation, task, unit.name, number, reminder, window, today, name, phone, move)
+    late = clock.overdue_days(task, today)
     slip = await slips.add(conn, task.id, number, today, actor.id if actor else None, text, window, late)
     await save(conn, task, after, now)
     await scores.book(
@@ -140,9 +164,10 @@ async def supervision_notice_on(
     )
     await history.append(
         conn, "supervision_issued", now, task_id=task.id, actor_id=actor.id if actor else None,
-        number=number.full, window_deadline=after.deadline.isoformat(),
+        number=number.full, window_deadline=str(after.window_until),
     )
     await _deliver_slip(conn, after, slip, text, now, actor)
+    await _tell_issuing_section(conn, after, "supervision_issued", now, actor, slip=slip)
     return slip
 
 
@@ -165,12 +190,23 @@ async def propose(office: Office, task_id: int, now: datetime) -> Task:
     return after
 
 
+def interview_window(office: Office, today: date) -> date:
+    """The last window a 约谈 gives by default: w days, as after a 催办单 or 督办通知单."""
+    return office.deadline_after(today, office.settings.escalation_window_days)
+
+
 async def record_interview(
-    office: Office, actor: Person, task_id: int, held_on: date, leader: str, note: str, now: datetime
+    office: Office, actor: Person, task_id: int, held_on: date, leader: str, note: str, now: datetime,
+    last_day: date | None = None,
 ) -> Task:
-    """约谈 recorded by 政务监督室: −3 to the unit, and a last window of w days.
+    """约谈 recorded by 政务监督室: −3 to the unit, and a last window: ``last_day`` as entered (a
+    rest day moves to the next working day, 民法典 第二百零三条), else w days.
 
     "责任单位收到《督办通知单》仍没有完成工作任务，经市政府研究，由市政府领导对相关责任单位进行约谈，约谈一次扣3分".
+
+    Raises:
+        DomainError: ``date_not_future`` when ``last_day`` is today or past; the lifecycle's
+            refusals.
     """
     if not is_supervision_office(actor):
         raise DomainError("not_allowed")
@@ -181,10 +217,12 @@ async def record_interview(
         raise DomainError("field_too_long", field="约谈情况", limit=MAX_NOTE)
     if held_on > now.date():
         raise DomainError("date_in_future", date=held_on.isoformat())
-    window = office.settings.escalation_window_days
+    if last_day is not None and last_day <= now.date():
+        raise DomainError("date_not_future", date=last_day.isoformat())
+    until = next_workday_on_or_after(last_day, office.calendar) if last_day else interview_window(office, now.date())
     async with office.db.transaction() as conn:
         task = await load(conn, task_id)
-        after = lifecycle.record_interview(task, office.deadline_after(now.date(), window))
+        after = lifecycle.record_interview(task, until)
         await save(conn, task, after, now)
         await scores.book(
             conn, task.unit_id, ScoreCategory.INTERVIEW, office.settings.score_rules.points_for(ScoreCategory.INTERVIEW),
@@ -192,10 +230,11 @@ async def record_interview(
         )
         await history.append(
             conn, "interview_recorded", now, task_id=task.id, actor_id=actor.id,
-            held_on=held_on.isoformat(), leader=leader, note=note, last_deadline=after.deadline.isoformat(),
+            held_on=held_on.isoformat(), leader=leader, note=note, last_deadline=str(after.window_until),
         )
         for member in await unit_people(conn, task):
             await tell(conn, member, "escalation/interviewed", now, task=after, leader=leader, held_on=held_on, note=note, task_id=task.id)
+        await _tell_issuing_section(conn, after, "interview_recorded", now, actor, leader=leader, held_on=held_on)
     return after
 
 
@@ -214,6 +253,7 @@ async def record_transfer(office: Office, actor: Person, task_id: int, note: str
         after = lifecycle.record_transfer(task)
         await save(conn, task, after, now)
         await history.append(conn, "transfer_recorded", now, task_id=task.id, actor_id=actor.id, note=note)
+        await _tell_issuing_section(conn, after, "transfer_recorded", now, actor)
         unit = await org.unit(conn, task.unit_id)
         for member in await unit_people(conn, task):
             await tell(conn, member, "escalation/transferred", now, task=after, org=office.settings.organisation, task_id=task.id)

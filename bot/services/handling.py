@@ -5,9 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+import aiosqlite
+
+from bot.domain import audience
 from bot.domain import tasks as lifecycle
+from bot.domain.deadlines import next_workday_on_or_after
 from bot.domain.errors import DomainError
-from bot.domain.org import Person
+from bot.domain.org import Person, Role
 from bot.domain.tasks import Task
 from bot.services import evidence, intake
 from bot.services.context import Office
@@ -15,7 +19,7 @@ from bot.services.notify import button, message, send, tell
 from bot.services.permissions import acts_for_unit, can_review
 from bot.services.task_changes import issuer_and_section, load, save, unit_people
 from bot.storage import feedback as feedback_store
-from bot.storage import history, org
+from bot.storage import history, org, slips
 from bot.domain.feedback import MAX_KEPT_BYTES, Attachment, Feedback, FeedbackStatus, too_big_to_keep
 from bot.texts import label, render
 
@@ -84,13 +88,35 @@ async def submit_feedback(
             button(label("buttons", "accept"), f"acc:{item.id}"),
             button(label("buttons", "return"), f"ret:{item.id}"),
         ]]
-        for reader in await issuer_and_section(conn, task):
-            body = render("handling/feedback_for_review", task=task, unit=unit, person=person, feedback=item, today=now.date())
+        answers = (await slips.latest_escalation_numbers(conn, [task.id])).get(task.id)
+        reviewers = await issuer_and_section(conn, task)
+        for reader in reviewers:
+            body = render(
+                "handling/feedback_for_review", task=task, unit=unit, person=person, feedback=item, today=now.date(),
+                answers=answers,
+            )
             await send(conn, reader, message(body, keyboard), now, task_id=task.id, purpose="review")
-            for a in attachments:
-                method = "sendPhoto" if a.kind == "photo" else "sendDocument"
-                await send(conn, reader, {a.kind: a.file_id, "caption": task.number.full}, now, method=method, task_id=task.id)
+            await _attachments(conn, reader, task, attachments, now)
+        if audience.feedback_goes_to_supervision_office(task):
+            # A copy, without the review's buttons: the review stays with whoever reviews it.
+            reviewing = {r.id for r in reviewers}
+            for staff in await org.with_role(conn, Role.SUPERVISOR):
+                if staff.id in reviewing:
+                    continue
+                await tell(
+                    conn, staff, "handling/feedback_copy", now, task=task, unit=unit, person=person, feedback=item,
+                    answers=answers, reviewers=reviewers, task_id=task.id,
+                )
+                await _attachments(conn, staff, task, attachments, now)
     return FeedbackReceipt(after, item)
+
+
+async def _attachments(
+    conn: aiosqlite.Connection, reader: Person, task: Task, attachments: tuple[Attachment, ...], now: datetime
+) -> None:
+    for a in attachments:
+        method = "sendPhoto" if a.kind == "photo" else "sendDocument"
+        await send(conn, reader, {a.kind: a.file_id, "caption": task.number.full}, now, method=method, task_id=task.id)
 
 
 async def _pending_feedback(conn, feedback_id: int) -> tuple[Feedback, Task]:  # type: ignore[no-untyped-def]
@@ -131,7 +157,10 @@ async def return_feedback(
         item, task = await _pending_feedback(conn, feedback_id)
         if not can_review(reviewer, task):
             raise DomainError("not_allowed")
-        after = lifecycle.return_feedback(task, new_deadline, now.date())
+        # A date on a rest day moves to the next working day (民法典 第二百零三条), as every
+        # deadline does; the reviewer's answer says so.
+        moved = next_workday_on_or_after(new_deadline, office.calendar) if new_deadline else None
+        after = lifecycle.return_feedback(task, moved, now.date())
         await save(conn, task, after, now)
         await feedback_store.review(conn, item.id, FeedbackStatus.RETURNED, reviewer.id, now, reason)
         await history.append(

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import aiosqlite
 
+from bot.domain.calendar import arrangement_known
+from bot.domain.deadlines import DeadlineMode
 from bot.domain.errors import DomainError
 from bot.domain.org import Person, Role
 from bot.domain.slips import SlipType
@@ -16,6 +18,7 @@ from bot.services.notify import message, send, tell
 from bot.services.slip_keyboard import slip_keyboard
 from bot.services.slip_texts import assignment_text
 from bot.storage import history, org, slips, tasks
+from bot.storage.rows import stamp
 from bot.message_size import MESSAGE_LIMIT, fits_in_message, message_length
 from bot.domain.feedback import Attachment
 
@@ -98,7 +101,11 @@ async def issue_assignment(office: Office, draft: AssignmentDraft, issuer: Perso
     """签发: number, store and deliver one 交办单 per unit, all in one transaction."""
     async with office.db.transaction() as conn:
         issued = await issue_assignment_on(conn, office, draft, issuer, now)
-        await tell(conn, issuer, "issue/issued", now, issued=issued, deadline=issued[0].task.deadline)
+        deadline = issued[0].task.deadline
+        await tell(
+            conn, issuer, "issue/issued", now, issued=issued, deadline=deadline,
+            unknown_year=unknown_calendar_year(office, deadline), counted=counted_deadline(office, now.date(), draft.period_days),
+        )
     return issued
 
 
@@ -164,4 +171,32 @@ async def issue_assignment_on(
                     method="sendDocument", task_id=task.id, slip_id=slip.id, purpose="attachment",
                 )
         issued.append(IssuedAssignment(task, unit.name, tuple(delivered), tuple(unreachable)))
+    year = unknown_calendar_year(office, deadline)
+    if year is not None:
+        await warn_unknown_year(conn, year, now)
     return issued
+
+
+def unknown_calendar_year(office: Office, deadline: date) -> int | None:
+    """The deadline's year when the official holiday calendar does not know it yet (rest days
+    are then only guessed as weekends until `duban calendar` adds the year)."""
+    return None if arrangement_known(office.calendar, deadline.year) else deadline.year
+
+
+async def warn_unknown_year(conn: aiosqlite.Connection, year: int, now: datetime) -> None:
+    """Tell 政务监督室, once a year, that deadlines fall in a year the holiday calendar lacks."""
+    cur = await conn.execute(
+        "INSERT OR IGNORE INTO calendar_year_warnings (year, warned_at) VALUES (?, ?)", (year, stamp(now))
+    )
+    if cur.rowcount != 1:
+        return
+    for staff in await org.with_role(conn, Role.SUPERVISOR):
+        await tell(conn, staff, "calendar/unknown_year", now, year=year)
+
+
+def counted_deadline(office: Office, today: date, period_days: int) -> date | None:
+    """The day N calendar days on, before 民法典 第二百零三条 moves it off a rest day: the
+    issuer is told when the deadline is another day (None when N counts working days)."""
+    if office.settings.deadline_mode is not DeadlineMode.CALENDAR:
+        return None
+    return today + timedelta(days=period_days)

@@ -14,7 +14,7 @@ from datetime import date
 
 import aiosqlite
 
-from bot.domain.deadlines import days_left
+from bot.domain import clock
 from bot.domain.errors import DomainError
 from bot.domain.org import Person, Role, Unit
 from bot.domain.slip_numbers import parse_slip_reference
@@ -66,11 +66,8 @@ class TaskLine:
     unit_name: str
     days_left: int
     """Calendar days to the current deadline; negative once past it."""
-
-    @property
-    def overdue(self) -> bool:
-        """Past the deadline with nothing pending: the clock is running against the unit."""
-        return self.days_left < 0 and not self.task.is_held
+    overdue: bool
+    """逾期 (bot/domain/clock.py): the clock is running against the unit."""
 
 
 @dataclass(frozen=True)
@@ -177,7 +174,9 @@ async def _lines(
         merged = heapq.merge(*per_part, key=lambda t: (t.deadline, t.id))
         window = list({t.id: t for t in merged}.values())[skip : skip + take]
     names = {u.id: u.name for u in await org.units(conn)}
-    return [TaskLine(t, names.get(t.unit_id, ""), days_left(t.deadline, today)) for t in window]
+    return [
+        TaskLine(t, names.get(t.unit_id, ""), clock.days_left(t, today), clock.is_overdue(t, today)) for t in window
+    ]
 
 
 def _grouped(lines: list[TaskLine]) -> tuple[tuple[TaskStatus, tuple[TaskLine, ...]], ...]:
@@ -277,6 +276,6 @@ async def _detail(conn: aiosqlite.Connection, task: Task, unit: Unit | None, tod
         pending_feedback=pending,
         feedback_by=submitter.name if submitter else "",
         history=tuple(await history.of_task(conn, task.id)),
-        days_left=days_left(task.deadline, today),
+        days_left=clock.days_left(task, today),
         attachments=tuple(await feedback_store.of_task(conn, task.id)),
     )

@@ -30,7 +30,7 @@ from bot.services import scoring
 from bot.services.context import Office
 from bot.services.notify import button, tell
 from bot.services.scoring import Period, format_points
-from bot.storage import history, org
+from bot.storage import history, org, tasks
 from bot.storage.rows import stamp
 from bot.texts import label
 
@@ -51,9 +51,10 @@ async def section_analysis(conn: aiosqlite.Connection, section_id: int, period: 
     start, end = period.start.isoformat(), period.end.isoformat()
     section = await org.section(conn, section_id)
     async with conn.execute(
-        """SELECT sum(issued_on BETWEEN ? AND ?), sum(completed_on BETWEEN ? AND ?),
-                  sum(status != 'completed' AND stage != 'transferred' AND deadline < ?)
-           FROM tasks WHERE section_id = ?""",
+        # 月末仍逾期: 逾期 (bot/domain/clock.py) as the month closes, on the 1st that follows.
+        f"""SELECT sum(issued_on BETWEEN ? AND ?), sum(completed_on BETWEEN ? AND ?),
+                  sum({tasks.OVERDUE})
+           FROM tasks t WHERE t.section_id = ?""",
         (start, end, start, end, (period.end + timedelta(days=1)).isoformat(), section_id),
     ) as cur:
         row = await cur.fetchone()
@@ -197,7 +198,8 @@ async def publish(office: Office, person: Person, key: str, now: datetime) -> No
                            label=label, purpose="monthly")
         for principal in await org.with_role(conn, Role.PRINCIPAL):
             await tell(conn, principal, "reports/ranking", now, keyboard=files_keyboard(key), t=table,
-                       lines=table.lines[:REPORT_LINES], pts=format_points, purpose="monthly")
+                       lines=table.lines[:REPORT_LINES], pts=format_points, state="published", ready_by=None,
+                       files_follow=False, purpose="monthly")
 
 
 def first_working_day(office: Office, year: int) -> date:
@@ -247,3 +249,18 @@ async def is_published(office: Office, key: str) -> bool:
     """Whether the month's 通报 went out."""
     row = await _run_row(office.db.reader, key)
     return bool(row and row["published_at"])
+
+
+async def publication(office: Office, period: Period, today: date) -> tuple[str, date | None]:
+    """Whether a month's 通报 is out, for /report: ``published``; ``month_running`` with the
+    1st on which its analyses go to the 分管市领导; ``in_review`` with the last day the
+    consolidated report waits for their review; or ``to_publish``, waiting for 政务监督室."""
+    if await is_published(office, period.key):
+        return "published", None
+    first = period.end + timedelta(days=1)
+    if today < first:
+        return "month_running", first
+    last_wait = first + timedelta(days=office.settings.review_wait_days)
+    if today < last_wait:
+        return "in_review", last_wait
+    return "to_publish", None

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from bot.config import Organisation
+from bot.domain.clock import DeadlineMove
 from bot.domain.slips import Slip, SlipNumber
 from bot.domain.tasks import Task
 from bot.texts import render
@@ -47,8 +48,9 @@ def reminder_text(
     issued_on: date,
     contact_name: str,
     contact_phone: str,
+    move: DeadlineMove = DeadlineMove.NONE,
 ) -> str:
-    """附件2 《工作催办单》."""
+    """附件2 《工作催办单》; ``move`` says how "期限N天" is followed by the current deadline."""
     return render(
         "slips/reminder",
         org=org,
@@ -58,6 +60,8 @@ def reminder_text(
         assigned_on=task.issued_on,
         assignment_number=task.number,
         period_days=task.period_days,
+        move=move.value,
+        deadline=task.deadline,
         overdue_days=overdue_days,
         window_days=window_days,
         contact_name=contact_name,
@@ -76,8 +80,14 @@ def supervision_text(
     issued_on: date,
     contact_name: str,
     contact_phone: str,
+    move: DeadlineMove = DeadlineMove.NONE,
 ) -> str:
-    """附件3 《督办通知单》, citing the 催办单 that went before it."""
+    """附件3 《督办通知单》, citing the 催办单 that went before it.
+
+    When the deadline moved after the 催办单, its "逾期d天" was counted from an earlier date: the
+    notice then says on which day the 催办单 went out, so the two do not seem to disagree.
+    """
+    reminder_late = reminder.overdue_days or 0
     return render(
         "slips/supervision",
         org=org,
@@ -86,7 +96,11 @@ def supervision_text(
         title=task.title,
         assigned_on=task.issued_on,
         period_days=task.period_days,
+        move=move.value,
+        deadline=task.deadline,
         reminder_overdue_days=reminder.overdue_days,
+        reminder_issued_on=reminder.issued_on,
+        reminder_dated=reminder.issued_on - timedelta(days=reminder_late) != task.deadline,
         reminder_number=reminder.number,
         window_days=window_days,
         contact_name=contact_name,

@@ -11,7 +11,7 @@ import aiosqlite
 from bot.domain.history import HistoryEntry
 from bot.storage.rows import stamp
 
-__all__ = ["HistoryEntry", "append", "of_task"]
+__all__ = ["HistoryEntry", "append", "deadline_set_by", "of_task"]
 
 
 async def append(
@@ -44,3 +44,17 @@ async def of_task(conn: aiosqlite.Connection, task_id: int) -> list[HistoryEntry
             )
             async for r in cur
         ]
+
+
+async def deadline_set_by(conn: aiosqlite.Connection, task_id: int) -> str | None:
+    """The kind of the latest entry that gave the task a new deadline: ``extension_approved`` or
+    ``feedback_returned`` (with a new date); None if none did."""
+    async with conn.execute(
+        """SELECT kind FROM history WHERE task_id = ? AND (
+             (kind = 'extension_approved' AND json_extract(details, '$.until') IS NOT NULL)
+             OR (kind = 'feedback_returned' AND json_extract(details, '$.new_deadline') IS NOT NULL))
+           ORDER BY id DESC LIMIT 1""",
+        (task_id,),
+    ) as cur:
+        row = await cur.fetchone()
+    return str(row[0]) if row else None

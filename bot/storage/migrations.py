@@ -344,6 +344,37 @@ async def m006_invites_replaced(conn: aiosqlite.Connection) -> None:
 
 
 @migration
+async def m007_escalation_window(conn: aiosqlite.Connection) -> None:
+    """One clock per task: ``deadline`` is the task's current deadline only (the 交办单's period,
+    moved by an approved 延期 or a 退回 with a new date); the window of the latest 催办单 /
+    督办通知单 / 约谈 gets a column of its own. Until now a slip's window overwrote the
+    deadline, and each surface guessed differently whether such a task was 逾期. And a record
+    of the years whose missing holiday arrangement 政务监督室 has been told of."""
+    await _script(
+        conn,
+        """
+        ALTER TABLE tasks ADD COLUMN window_until TEXT;
+        UPDATE tasks SET window_until = deadline WHERE stage != 'none';
+        -- the current deadline of a chased task: the latest date granted by a 延期 or set by a
+        -- 退回, as its history records it; else the 交办单's own
+        UPDATE tasks SET deadline = coalesce(
+            (SELECT coalesce(json_extract(h.details, '$.until'), json_extract(h.details, '$.new_deadline'))
+             FROM history h
+             WHERE h.task_id = tasks.id AND h.kind IN ('extension_approved', 'feedback_returned')
+               AND coalesce(json_extract(h.details, '$.until'), json_extract(h.details, '$.new_deadline')) IS NOT NULL
+             ORDER BY h.id DESC LIMIT 1),
+            original_deadline)
+        WHERE stage != 'none';
+        -- a year whose holiday arrangement the calendar lacks: 政务监督室 is told once a year
+        CREATE TABLE calendar_year_warnings (
+            year INTEGER PRIMARY KEY,
+            warned_at TEXT NOT NULL
+        )
+        """,
+    )
+
+
+@migration
 async def m008_inbox_and_evidence(conn: aiosqlite.Connection) -> None:
     """The inbox of Telegram updates: an update's id is written in the same transaction as what
     it changed, so an update Telegram delivers again after a crash is recognised and not applied

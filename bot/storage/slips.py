@@ -94,3 +94,20 @@ async def find(conn: aiosqlite.Connection, ref: SlipReference) -> list[Slip]:
         args.append(ref.type.value)
     async with conn.execute(sql + " ORDER BY id", args) as cur:
         return [_slip(r) async for r in cur]
+
+
+async def latest_escalation_numbers(conn: aiosqlite.Connection, task_ids: list[int]) -> dict[int, SlipNumber]:
+    """The number of each task's latest 催办单 or 督办通知单, for tasks that have one: what a
+    reminder after it cites (the unit answers the latest slip, as it is told to)."""
+    out: dict[int, SlipNumber] = {}
+    for start in range(0, len(task_ids), 500):  # below SQLite's limit of bound parameters
+        chunk = task_ids[start:start + 500]
+        marks = ", ".join("?" for _ in chunk)
+        async with conn.execute(
+            f"""SELECT task_id, type, year, seq FROM slips
+                WHERE task_id IN ({marks}) AND type != 'assignment' ORDER BY id""",
+            chunk,
+        ) as cur:
+            async for task_id, slip_type, year, seq in cur:
+                out[task_id] = SlipNumber(SlipType(slip_type), year, seq)
+    return out

@@ -46,6 +46,7 @@ def _task(row: aiosqlite.Row) -> Task:
         interview_proposed_on=day(row["interview_proposed_on"]),
         transfer_proposed_on=day(row["transfer_proposed_on"]),
         completed_on=day(row["completed_on"]),
+        window_until=day(row["window_until"]),
         matter_id=row["matter_id"],
         version=row["version"],
     )
@@ -101,9 +102,23 @@ async def by_assignment_number(conn: aiosqlite.Connection, number: SlipNumber) -
 
 _OPEN = "t.status != 'completed' AND t.stage != 'transferred'"
 
+OVERDUE = (
+    "t.status NOT IN ('completed', 'feedback_pending') AND t.stage != 'transferred'"
+    " AND t.extension_pending = 0 AND t.deadline < ?"
+)
+"""逾期 in SQL, for a table aliased ``t``, with one parameter: today's date (ISO).
+
+The same set as :func:`bot.domain.clock.is_overdue` — open, not held, past the current
+deadline; ``tests/storage/test_clock_sql.py`` holds the two together on every kind of task.
+"""
+
 
 async def open_due_by(conn: aiosqlite.Connection, last_day: date) -> list[Task]:
-    """Open tasks whose deadline is on or before ``last_day`` (uses the partial index)."""
+    """Open tasks whose current deadline is on or before ``last_day`` (uses the partial index).
+
+    Every task whose running step falls due by ``last_day`` is among them: a step's date
+    (:func:`bot.domain.clock.step_deadline`) is never before the current deadline.
+    """
     # INDEXED BY: left to itself SQLite started from the 交办单 (every task ever issued has
     # one) and read the whole history; the partial index holds only the open tasks.
     select = _SELECT.replace("FROM tasks t ", "FROM tasks t INDEXED BY tasks_open_deadline ", 1)
@@ -132,11 +147,7 @@ async def in_scope(
         where.append("t.section_id = ?")
         args.append(section_id)
     if overdue_on is not None:
-        # Overdue: past the current deadline, or already chased (a 催办单 moves the deadline to
-        # its window, but the task stays overdue against its 交办单). Held tasks wait.
-        where.append(
-            "(t.deadline < ? OR t.stage != 'none') AND t.status != 'feedback_pending' AND t.extension_pending = 0"
-        )
+        where.append(OVERDUE)
         args.append(overdue_on.isoformat())
     args += [limit, offset]
     # CROSS JOIN: tasks first, through the open-task indexes (by unit, by section, or by

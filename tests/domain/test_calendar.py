@@ -96,3 +96,13 @@ def test_weekday_calendar_ignores_statutory_holidays_but_honours_overrides() -> 
     assert not calendar.is_workday(date(2026, 10, 3))
     assert calendar.is_workday(date(2026, 10, 10))
     assert dict(calendar.overrides) == {date(2026, 10, 2): False, date(2026, 10, 10): True}
+
+
+def test_a_year_is_known_from_the_package_or_from_entries_by_hand() -> None:
+    """``duban calendar`` entries for a year count as its arrangement; without them a year the
+    package lacks is unknown, and deadlines in it are warned of."""
+    from bot.domain.calendar import arrangement_known
+
+    assert arrangement_known(ChineseWorkCalendar(), 2026)
+    assert not arrangement_known(ChineseWorkCalendar(), 2027)
+    assert arrangement_known(ChineseWorkCalendar(overrides={date(2027, 1, 1): False}), 2027)

@@ -170,8 +170,10 @@ def test_window_after_a_reminder_is_three_days() -> None:
     window (settings.escalation_window_days) ends Friday 12-04."""
     assert Settings().escalation_window_days == 3
     reminded = lifecycle.issue_reminder(make_task(), window_after(DAY_AFTER), DAY_AFTER)
-    assert reminded.deadline == date(2026, 12, 4)
-    assert reminded.original_deadline == DEADLINE
+    assert reminded.window_until == date(2026, 12, 4)
+    # The window is a date of its own: the task stays 逾期 against its deadline meanwhile.
+    assert reminded.deadline == reminded.original_deadline == DEADLINE
+    assert reminded.is_overdue(DAY_AFTER)
 
 
 def test_no_reminder_slip_while_feedback_waits_for_review() -> None:
@@ -217,13 +219,15 @@ def test_supervision_notice_needs_a_reminder_slip_first() -> None:
 def test_supervision_notice_only_after_the_reminder_window() -> None:
     """"催办单下发后，仍不能按时完成": within the 3-day window it is too early."""
     reminded = lifecycle.issue_reminder(make_task(), window_after(DAY_AFTER), DAY_AFTER)
-    last_day = reminded.deadline  # 12-04
+    last_day = reminded.window_until  # 12-04
+    assert last_day is not None
     with raises_code("not_overdue"):
         lifecycle.issue_supervision_notice(reminded, window_after(last_day), last_day)
     next_day = last_day + timedelta(days=1)
     supervised = lifecycle.issue_supervision_notice(reminded, window_after(next_day), next_day)
     assert supervised.stage is EscalationStage.SUPERVISED
-    assert supervised.deadline == window_after(next_day)
+    assert supervised.window_until == window_after(next_day)
+    assert supervised.deadline == DEADLINE
 
 
 def test_supervision_notice_puts_the_task_into_the_special_ledger() -> None:
@@ -254,7 +258,7 @@ def test_interview_sets_a_last_window() -> None:
     supervised = make_task(stage=EscalationStage.SUPERVISED, interview_proposed_on=DAY_AFTER)
     interviewed = lifecycle.record_interview(supervised, window_after(DAY_AFTER))
     assert interviewed.stage is EscalationStage.INTERVIEWED
-    assert interviewed.deadline == window_after(DAY_AFTER)
+    assert interviewed.window_until == window_after(DAY_AFTER)
 
 
 @pytest.mark.parametrize("stage", [EscalationStage.NONE, EscalationStage.REMINDED, EscalationStage.SUPERVISED])

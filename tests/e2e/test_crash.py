@@ -114,7 +114,11 @@ async def bots():
 async def test_sigkill_in_the_middle_of_a_daily_run_loses_nothing(tmp_path: Path, bots: Bots):
     db = tmp_path / "duban.db"
     config = tmp_path / "duban.toml"
-    config.write_text("[telegram]\nmessages_per_second = 0\nchat_interval_seconds = 0\n", encoding="utf-8")
+    # every_day: the bot runs today's check on the real date, which may be a rest day.
+    config.write_text(
+        '[telegram]\nmessages_per_second = 0\nchat_interval_seconds = 0\n[schedule]\ndaily_check_days = "every_day"\n',
+        encoding="utf-8",
+    )
     async with EmulatorServer(rules=Rules(rate_limits=False)) as server:
         simulator = Simulator(server)
         office = await Office.open(Settings(token=Secret(server.token), api_url=server.url, db_path=db))

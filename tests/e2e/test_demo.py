@@ -264,3 +264,56 @@ async def test_the_year_end_ranking_goes_out_on_januarys_first_working_day(tmp_p
             assert moved["date"] == "2027-01-06" and "年度排名" in moved["periodic"]
             principal = await person(http, "钱市长")
             await wait_message(http, principal["chat_id"], says("2026年度"))
+
+
+async def test_stepping_over_rest_days_with_an_extension_and_a_return_no_date_contradicts(
+    http: aiohttp.ClientSession, demo: Demo
+) -> None:
+    """The demo stepped day by day from today (whatever day it is, rest days included): a slip
+    extended by the 分管市领导, its 催办单, then a 退回 with a new date and the 督办通知单. Each slip's
+    dates agree with themselves and with the task, and nothing is issued on a rest day."""
+    from bot.services import extensions, handling
+    from bot.storage import feedback, org, tasks
+    from tests.e2e.test_slip_dates import agrees, read_reminder
+
+    office = demo.office
+    clerk, official = await person(http, "王晓燕"), await person(http, "李住建")
+    await wait_message(http, clerk["chat_id"], says("绑定成功"))
+    await api(http, "POST", f"/_emulator/chats/{clerk['chat_id']}/messages", {"text": ISSUE})
+    await wait_message(http, official["chat_id"], says("工作交办单", "城区积水点排查整治"))
+    [task] = await tasks.in_scope(office.db.reader)
+    unit_official = next(m for m in await org.unit_members(office.db.reader, task.unit_id) if m.name == "李住建")
+    unit = await org.unit(office.db.reader, task.unit_id)
+    leader = await org.person(office.db.reader, unit.leader_id)
+    _, request = await extensions.request_extension(office, unit_official, task.id, "需协调", office.now(), days=3)
+    extended = await extensions.decide_extension(office, leader, request.id, True, office.now())
+    assert extended.deadline > task.deadline
+
+    async def step_until(label: str) -> None:
+        for _ in range(20):
+            moved = await api(http, "POST", "/_demo/next-day")
+            day = datetime.fromisoformat(moved["date"]).date()
+            if moved["steps"]:
+                assert office.calendar.is_workday(day), f"a step on the rest day {day}"
+            if label in [s["label"] for s in moved["steps"]]:
+                return
+        raise AssertionError(f"no {label} in 20 days")
+
+    await step_until("工作催办单")
+    reminder = await wait_message(http, official["chat_id"], says("工作催办单》"))
+    agrees(read_reminder(reminder["text"]), await tasks.get(office.db.reader, task.id))
+    assert "经分管市领导同意延期至" in reminder["text"]
+
+    await handling.submit_feedback(office, unit_official, task.id, "已排查", office.now())
+    pending = await feedback.pending_of_task(office.db.reader, task.id)
+    clerk_person = await org.person(office.db.reader, task.issued_by)
+    new_date = office.now().date() + timedelta(days=4)
+    returned = await handling.return_feedback(office, clerk_person, pending.id, "台账不全", office.now(), new_date)
+    assert returned.deadline >= new_date and office.calendar.is_workday(returned.deadline)
+
+    await step_until("督办通知单")
+    notice = await wait_message(http, official["chat_id"], says("督办通知单》"))
+    moved_to = returned.deadline
+    assert f"退回重办，办结期限重新确定为{moved_to.year}年{moved_to.month}月{moved_to.day}日" in notice["text"]
+    signed = notice["text"].rstrip().splitlines()[-1]
+    assert datetime.strptime(signed.strip(), "%Y年%m月%d日").date() > moved_to

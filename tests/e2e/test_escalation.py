@@ -14,6 +14,7 @@ from bot.services import escalating
 from bot.services.daily import run_daily
 from bot.services.issuing import AssignmentDraft, issue_assignment
 from bot.storage import scores, tasks
+from bot.emulator.client import wait_idle
 from bot.texts import plain
 
 TZ_NOW = "Asia/Shanghai"
@@ -83,7 +84,8 @@ async def test_whole_escalation_day_by_day(office, bot, city):
     filed = await supervisor.wait_for(text_contains="2026年12月9日 督办日报")
     assert "下发工作催办单（备案） 催办单〔2026〕1号 住建局" in filed.text
     task = await tasks.get(office.db.reader, issued.task.id)
-    assert task.stage is EscalationStage.REMINDED and task.deadline == date(2026, 12, 14)
+    assert task.stage is EscalationStage.REMINDED and task.window_until == date(2026, 12, 14)
+    assert task.deadline == date(2026, 12, 8) and task.is_overdue(date(2026, 12, 9)), "the window is not a new deadline"
 
     # Rerunning the same day changes nothing: no second slip, no second deduction.
     assert "已执行过" in await duban_daily(office, "2026-12-09")
@@ -99,22 +101,29 @@ async def test_whole_escalation_day_by_day(office, bot, city):
     ) in plain(notice.text)
     assert await unit_score(office, unit_id) == Decimal("99.3")
     task = await tasks.get(office.db.reader, issued.task.id)
-    assert task.stage is EscalationStage.SUPERVISED and task.special_ledger and task.deadline == date(2026, 12, 18)
+    assert task.stage is EscalationStage.SUPERVISED and task.special_ledger and task.window_until == date(2026, 12, 18)
 
-    # 12-19: window passed → 约谈 proposed to 政务监督室, once.
+    # The window ended Friday 12-18. The weekend's checks do nothing: no proposal, no summary.
+    await wait_idle(supervisor.state, quiet=0.2)
+    sent = len(supervisor.messages())
     await daily(office, bot, date(2026, 12, 19))
+    assert "休息日" in await duban_daily(office, "2026-12-20")
+    await wait_idle(supervisor.state, quiet=0.2)
+    assert len(supervisor.messages()) == sent
+    # Monday 12-21: window passed → 约谈 proposed to 政务监督室, once.
+    await daily(office, bot, date(2026, 12, 21))
     assert "建议约谈" in (await supervisor.wait_for(text_contains="建议约谈")).text
-    await daily(office, bot, date(2026, 12, 20))
-    summary = await supervisor.wait_for(text_contains="2026年12月20日 督办日报")
+    await daily(office, bot, date(2026, 12, 22))
+    summary = await supervisor.wait_for(text_contains="2026年12月22日 督办日报")
     assert "建议约谈" not in summary.text
 
-    # 约谈 recorded: −3, a last window of 3 days (12-22 … 12-25? from 12-21 → 12-24).
-    office.clock = lambda: at(office, date(2026, 12, 21))
-    await escalating.record_interview(office, supervisor.person, issued.task.id, date(2026, 12, 21), "刘副市长", "", office.now())
+    # 约谈 recorded: −3, a last window of 3 days (12-22 → 12-25).
+    office.clock = lambda: at(office, date(2026, 12, 22))
+    await escalating.record_interview(office, supervisor.person, issued.task.id, date(2026, 12, 22), "刘副市长", "", office.now())
     assert await unit_score(office, unit_id) == Decimal("96.3")
-    await daily(office, bot, date(2026, 12, 25))
+    await daily(office, bot, date(2026, 12, 28))
     assert "移交" in (await supervisor.wait_for(text_contains="建议移交")).text
-    office.clock = lambda: at(office, date(2026, 12, 25), 11)
+    office.clock = lambda: at(office, date(2026, 12, 28), 11)
     await escalating.record_transfer(office, supervisor.person, issued.task.id, "", office.now())
     task = await tasks.get(office.db.reader, issued.task.id)
     assert task.stage is EscalationStage.TRANSFERRED
@@ -140,3 +149,26 @@ async def test_a_digest_longer_than_one_message_arrives_in_parts(office, bot, ci
     assert all(f"「{title}」" in text for title in titles), "every task is listed, none lost with the message"
     async with office.db.reader.execute("SELECT count(*) FROM outbox WHERE status = 'failed'") as cur:
         assert (await cur.fetchone())[0] == 0
+
+
+async def test_the_last_reminder_before_a_monday_deadline_goes_on_friday(office, bot, city):
+    """Working days only (the default): a deadline on Monday 12-14 is reminded on Friday 12-11,
+    which says the day; nothing goes out on the weekend; Monday says 今天到期."""
+    clerk, official = city["clerk"], city["zhujian"]
+    unit = official.person.unit_id
+    office.clock = lambda: at(office, date(2026, 12, 4))
+    draft = AssignmentDraft("汛后道路修复", "按要求修复", "会议纪要", SourceType.OTHER, (unit,), 10)
+    [issued] = await issue_assignment(office, draft, clerk.person, office.now())
+    assert issued.task.deadline == date(2026, 12, 14)
+    await daily(office, bot, date(2026, 12, 10))
+    await daily(office, bot, date(2026, 12, 11))
+    friday = plain((await official.wait_for(text_contains="2026年12月11日 督办提醒")).text)
+    assert "2026年12月14日（星期一）前到期，今天是到期前最后一个工作日" in friday
+    assert "「汛后道路修复」2026年12月14日（星期一）到期" in friday
+    for weekend in (12, 13):
+        await daily(office, bot, date(2026, 12, weekend))
+    await daily(office, bot, date(2026, 12, 14))
+    monday = plain((await official.wait_for(text_contains="2026年12月14日 督办提醒")).text)
+    assert "今天到期" in monday
+    reminders = [m.text for m in official.messages() if "督办提醒" in m.text]
+    assert len(reminders) == 2, "Thursday is no last day before it, the weekend is quiet"

@@ -4,6 +4,7 @@ and in confirm mode the drafted slips are issued (签发) or put aside (暂缓) 
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
@@ -59,7 +60,7 @@ async def test_interview_and_transfer_by_command(city, office, bot):
     assert await stage(office, task) is EscalationStage.REMINDED
 
     await daily(office, bot, date(2026, 12, 15))  # 督办通知单, −0.5
-    await daily(office, bot, date(2026, 12, 19))  # 约谈 proposed
+    await daily(office, bot, date(2026, 12, 21))  # 约谈 proposed (12-19 and 12-20 are a weekend)
     assert "建议约谈" in (await supervisor.wait_for(text_contains="建议约谈")).text
     assert await unit_score(office, unit_id) == Decimal("99.3")
 
@@ -103,19 +104,22 @@ async def test_interview_and_transfer_by_command(city, office, bot):
 async def test_the_proposals_buttons_record_interview_and_transfer(city, office, bot):
     clerk, official, supervisor = city["clerk"], city["zhujian"], city["supervisor"]
     task = await issue(office, clerk)
-    for day in (9, 15, 19):
+    for day in (9, 15, 21):
         await daily(office, bot, date(2026, 12, day))
     proposal = await supervisor.wait_for(text_contains="建议约谈")
     assert buttons(proposal) == ["记录约谈"]
 
-    on(office, date(2026, 12, 19), 15)
+    on(office, date(2026, 12, 21), 15)
     await supervisor.press("记录约谈", message=proposal)
     await supervisor.wait_for(text_contains="请发送约谈领导")
     await supervisor.send("刘副市长")
     ask_note = await supervisor.wait_for(text_contains="约谈情况")
     await supervisor.press("跳过", message=ask_note)
+    ask_day = await supervisor.wait_for(text_contains="应在哪天前上报办理结果")
+    assert "默认期限 2026年12月24日" in ask_day.text  # 12-21 + 3 days
+    await supervisor.press("按默认期限（12月24日）", message=ask_day)
     recorded = await supervisor.wait_for(text_contains="已记录约谈")
-    assert "刘副市长于2026年12月19日约谈" in recorded.text
+    assert "刘副市长于2026年12月21日约谈" in recorded.text and "最后期限 2026年12月24日" in recorded.text
     assert await stage(office, task) is EscalationStage.INTERVIEWED
     assert await unit_score(office, official.person.unit_id) == Decimal("96.3")
 
@@ -123,9 +127,9 @@ async def test_the_proposals_buttons_record_interview_and_transfer(city, office,
     again = await supervisor.press("记录约谈", message=proposal)
     assert "尚未下发督办通知单" in (await supervisor.wait_for_answer(again)).answer_text
 
-    await daily(office, bot, date(2026, 12, 23))  # last window 12-22 passed → 移交 proposed
+    await daily(office, bot, date(2026, 12, 25))  # last window 12-24 passed → 移交 proposed
     handover = await supervisor.wait_for(text_contains="建议移交")
-    on(office, date(2026, 12, 23), 15)
+    on(office, date(2026, 12, 25), 15)
     await supervisor.press("记录移交", message=handover)
     await supervisor.wait_for(text_contains="移交说明")
     await supervisor.send("经约谈仍未落实")
@@ -246,3 +250,36 @@ async def test_confirm_mode_stale_draft_changes_nothing(city, confirm_office, bo
     press = await clerk.press("签发", message=draft)
     assert "情况已有变化" in (await clerk.wait_for_answer(press)).answer_text
     assert await slip_count(office, task, SlipType.REMINDER) == 0
+
+
+async def test_the_interview_dialog_asks_the_last_date_and_the_unit_gets_that_one(city, office, bot):
+    """The 约谈 dialog asks by when the unit must report; a date on a rest day moves to the next
+    working day (民法典 第二百零三条) and the recorder is told in the same answer; the unit receives
+    that one date. A date that is no date, or already past, is refused and the dialog waits."""
+    clerk, official, supervisor = city["clerk"], city["zhujian"], city["supervisor"]
+    task = await issue(office, clerk)
+    for day in (9, 15, 21):
+        await daily(office, bot, date(2026, 12, day))
+    proposal = await supervisor.wait_for(text_contains="建议约谈")
+    on(office, date(2026, 12, 21), 15)
+    await supervisor.press("记录约谈", message=proposal)
+    await supervisor.wait_for(text_contains="请发送约谈领导")
+    await supervisor.send("刘副市长")
+    await supervisor.wait_for(text_contains="约谈情况")
+    await supervisor.send("已约谈主要负责人")
+    await supervisor.wait_for(text_contains="应在哪天前上报办理结果")
+
+    await supervisor.send("尽快")
+    assert "不是日期" in (await supervisor.wait_for(text_contains="「尽快」")).text
+    await supervisor.send("2026-12-20")
+    await supervisor.wait_for(text_contains="已过")
+    assert await stage(office, task) is EscalationStage.SUPERVISED, "nothing recorded yet"
+
+    await supervisor.send("12月26日")  # a Saturday
+    recorded = (await supervisor.wait_for(text_contains="已记录约谈")).text
+    assert "最后期限 2026年12月28日" in recorded and "2026年12月26日为法定休假日或休息日" in recorded
+    told = (await official.wait_for(text_contains="对你单位进行约谈")).text
+    assert "请于 2026年12月28日 前完成并反馈" in told
+    assert re.findall(r"\d+年\d+月\d+日", told.split("进行约谈")[1]) == ["2026年12月28日"], "one date"
+    stored = await tasks.get(office.db.reader, task.id)
+    assert stored.window_until == date(2026, 12, 28)

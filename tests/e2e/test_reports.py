@@ -122,6 +122,33 @@ async def test_report_command_shows_a_month(office, city):
     await clerk.wait_for(text_contains="不是有效的月份")
 
 
+async def test_report_of_a_month_not_published_is_a_draft(office, city, bot):
+    """/report for a month not over, and for one over but not yet published: marked 未发布 with
+    when it will be; the buttons the message speaks of are under it and work."""
+    await _november(office, city)
+    clerk = city["clerk"]
+    office.clock = lambda: at(office, date(2026, 12, 10))
+    await clerk.send("/report 2026-12")
+    shown = await clerk.wait_for(text_contains="2026年12月各单位加减分情况通报")
+    assert "（草稿，未发布）" in shown.text and "已发布" not in shown.text
+    assert "本月尚未结束" in shown.text and "2027年1月1日起" in shown.text
+    assert [b["text"] for row in shown.inline_keyboard for b in row] == ["下载Excel（含图表）", "柱状图"]
+    await clerk.wait_for(predicate=lambda m: m.photo is not None)
+    await clerk.press("下载Excel（含图表）", message=shown)
+    sheet = await clerk.wait_for(predicate=lambda m: m.document is not None and m.message_id > shown.message_id + 2)
+    assert "2026年12月" in (sheet.document.file_name or "")
+
+    office.clock = lambda: at(office, date(2026, 12, 3))
+    await clerk.send("/report 2026-11")
+    shown = await clerk.wait_for(text_contains="2026年11月各单位加减分情况通报")
+    assert "（草稿，未发布）" in shown.text and "分管市领导审阅" in shown.text
+    assert f"最迟2026年12月{1 + office.settings.review_wait_days}日" in shown.text
+    office.clock = lambda: at(office, date(2026, 12, 20))
+    await clerk.send("/report 2026-11")
+    shown = await clerk.wait_for(text_contains="待政务监督室发布通报")
+    assert "（草稿，未发布）" in shown.text
+
+
 async def test_annual_ranking_on_the_first_working_day_of_january(office, city, organisation, bot):
     principal = await organisation.join("周市长", Role.PRINCIPAL)
     await _november(office, city, 2025)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+from bot.domain.deadlines import next_workday_on_or_after
 from bot.domain.slips import SlipType
 from bot.domain.tasks import SourceType, TaskStatus
 from bot.emulator.client import SimulatedUser, wait_idle
@@ -203,7 +204,8 @@ async def test_return_with_reason_and_new_date(city, office):
     await clerk.wait_for(text_contains="新的办结期限")
     await clerk.send("明天下午")
     assert "不是日期" in (await clerk.wait_for(text_contains="不是日期")).text
-    new_date = office.now().date() + timedelta(days=30)
+    # A working day, whatever today is: a rest day would move (tests/e2e/test_rest_days.py).
+    new_date = next_workday_on_or_after(office.now().date() + timedelta(days=30), office.calendar)
     await clerk.send(new_date.isoformat())
     done = await clerk.wait_for(text_contains="已退回")
     assert "缺少整改前后对比照片" in done.text

@@ -16,6 +16,7 @@ from bot import backup
 from bot.backup import BackupError, check_backup, daily_backup, take_backup
 from bot.cli import main
 from bot.config import Settings
+from bot.domain.escalation import CheckDays
 from bot.domain.org import Role, UnitKind
 from bot.domain.tasks import SourceType
 from bot.running import RunLock
@@ -44,6 +45,8 @@ def settings(tmp_path: Path) -> Settings:
     return Settings(
         db_path=tmp_path / "data" / "duban.db", archive_dir=tmp_path / "data" / "archive",
         backup_dir=tmp_path / "backups", backup_keep=3,
+        # The daily check runs on today's real date, which may be a rest day.
+        daily_check_days=CheckDays.EVERY_DAY,
     )
 
 

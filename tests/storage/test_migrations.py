@@ -7,6 +7,7 @@ import sqlite3
 from datetime import datetime
 from pathlib import Path
 
+import aiosqlite
 import pytest
 
 from bot.services.context import Office
@@ -141,3 +142,44 @@ async def test_two_processes_opening_at_once_migrate_once(db_path: Path) -> None
 
 async def test_office_opens_a_migrated_database(office: Office) -> None:
     assert await applied(office.db.reader) == [fn.__name__ for fn in MIGRATIONS]
+
+
+async def test_m007_gives_a_chased_task_back_its_deadline(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Before m007 a 催办单's window overwrote ``deadline``. The migration moves it to
+    ``window_until`` and restores the current deadline: the date of the latest approved 延期 or
+    退回 with a new date, else the 交办单's own."""
+    from bot.storage import migrations
+
+    conn = await aiosqlite.connect(db_path)
+    monkeypatch.setattr(migrations, "MIGRATIONS", MIGRATIONS[:6])
+    await migrate(conn)
+    rows = [
+        # id, stage, original deadline, deadline as stored before m007
+        (1, "none", "2026-12-01", "2026-12-01"),
+        (2, "reminded", "2026-11-27", "2026-12-04"),
+        (3, "supervised", "2026-11-20", "2026-12-11"),
+    ]
+    for task_id, stage, original, stored in rows:
+        await conn.execute(
+            """INSERT INTO tasks (id, title, requirements, basis, source, unit_id, section_id, issued_by,
+               issued_on, period_days, original_deadline, deadline, status, stage)
+               VALUES (?, '事项', '要求', '依据', 'other', 1, 1, 1, '2026-11-10', 7, ?, ?, 'acknowledged', ?)""",
+            (task_id, original, stored, stage),
+        )
+    history = [
+        (3, "extension_approved", '{"until": "2026-12-02", "previous_deadline": "2026-11-20"}'),
+        (3, "feedback_returned", '{"reason": "不全", "new_deadline": null}'),
+        (3, "extension_rejected", '{"until": null}'),
+    ]
+    for task_id, kind, details in history:
+        await conn.execute(
+            "INSERT INTO history (task_id, kind, at, details) VALUES (?, ?, '2026-12-01T10:00:00+08:00', ?)",
+            (task_id, kind, details),
+        )
+    await conn.commit()
+    monkeypatch.setattr(migrations, "MIGRATIONS", MIGRATIONS)
+    assert await migrate(conn) == [fn.__name__ for fn in MIGRATIONS[6:]]
+    async with conn.execute("SELECT id, deadline, window_until FROM tasks ORDER BY id") as cur:
+        got = [tuple(r) async for r in cur]
+    await conn.close()
+    assert got == [(1, "2026-12-01", None), (2, "2026-11-27", "2026-12-04"), (3, "2026-12-02", "2026-12-11")]

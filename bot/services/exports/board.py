@@ -20,7 +20,7 @@ from bot.domain.org import Person
 from bot.services import queries
 from bot.services.context import Office
 from bot.services.exports.charts import BoardRow, board_png
-from bot.storage import org
+from bot.storage import org, tasks
 from bot.texts import label, plain, render
 
 YELLOW_DAYS = 3
@@ -35,10 +35,10 @@ class Light(StrEnum):
     RED = "red"
 
 
-def light(deadline: date, status: str, stage: str, extension_pending: bool, today: date) -> Light:
-    """The colour of one open task on ``today``."""
+def light(overdue: bool, deadline: date, status: str, stage: str, extension_pending: bool, today: date) -> Light:
+    """The colour of one open task on ``today``; ``overdue`` is 逾期 as bot/domain/clock.py has it."""
     held = status == "feedback_pending" or extension_pending
-    if stage in ("supervised", "interviewed") or (deadline < today and not held):
+    if stage in ("supervised", "interviewed") or overdue:
         return Light.RED
     if stage == "reminded" or (not held and (deadline - today).days <= YELLOW_DAYS):
         return Light.YELLOW
@@ -81,14 +81,15 @@ async def board(office: Office, person: Person, today: date) -> Board:
             where.append("t.section_id = ?")
             args.append(part.section_id)
         async with conn.execute(
-            f"SELECT t.id, t.unit_id, t.deadline, t.status, t.stage, t.extension_pending FROM tasks t WHERE {' AND '.join(where)}",
-            args,
+            f"""SELECT t.id, t.unit_id, t.deadline, t.status, t.stage, t.extension_pending, {tasks.OVERDUE}
+                FROM tasks t WHERE {' AND '.join(where)}""",
+            [today.isoformat(), *args],
         ) as cur:
-            async for task_id, unit_id, deadline, status, stage, pending in cur:
+            async for task_id, unit_id, deadline, status, stage, pending, overdue in cur:
                 if task_id in seen:
                     continue
                 seen.add(task_id)
-                per_unit[unit_id][light(date.fromisoformat(deadline), status, stage, bool(pending), today)] += 1
+                per_unit[unit_id][light(bool(overdue), date.fromisoformat(deadline), status, stage, bool(pending), today)] += 1
     names = {u.id: u.name for u in await org.units(conn)}
     rows = tuple(sorted(
         (BoardRow(names.get(u, ""), c[Light.GREEN], c[Light.YELLOW], c[Light.RED]) for u, c in per_unit.items()),

@@ -33,7 +33,7 @@ from bot.domain.org import Person, Section, Unit
 from bot.services import queries
 from bot.services.context import Office
 from bot.services.scoring import Period, parse_period
-from bot.storage import org
+from bot.storage import org, tasks
 from bot.texts import label, plain, render
 
 SPECIAL_WORDS = frozenset({"专项", "专项台账"})
@@ -119,10 +119,7 @@ def _where(scope: queries.Scope, flt: LedgerFilter, today: date) -> tuple[str, l
     if flt.status == "open":
         where.append("t.status != 'completed'")
     elif flt.status == "overdue":
-        where.append(
-            "t.status NOT IN ('completed', 'feedback_pending') AND t.stage != 'transferred'"
-            " AND t.extension_pending = 0 AND t.deadline < ?"
-        )
+        where.append(tasks.OVERDUE)
         args.append(today.isoformat())
     elif flt.status is not None:
         where.append("t.status = ?")
@@ -133,22 +130,19 @@ def _where(scope: queries.Scope, flt: LedgerFilter, today: date) -> tuple[str, l
     return " AND ".join(where), args
 
 
-def current_clock(deadline: str, status: str, stage: str, extension_pending: int, today: date) -> tuple[date, int | None]:
+def current_clock(deadline: str, overdue: int, today: date) -> tuple[date, int | None]:
     """The task's current deadline and its 逾期天数 on ``today`` (None when not 逾期).
 
-    The one place the 台账 asks these two questions: open, not held by feedback under review or
-    an extension request, and past the current deadline; the days are calendar days from it.
+    Whether it is 逾期 comes from the SQL of :data:`bot.storage.tasks.OVERDUE` (the same set as
+    ``bot.domain.clock.is_overdue``); the days are the domain's calendar days from the deadline.
     """
     current = date.fromisoformat(deadline)
-    held = status == "feedback_pending" or bool(extension_pending)
-    if status == "completed" or stage == "transferred" or held or today <= current:
-        return current, None
-    return current, overdue_days(current, today)
+    return current, overdue_days(current, today) if overdue else None
 
 
 LEDGER_QUERY = """
     SELECT s.year, s.seq, t.title, t.requirements, t.unit_id, t.section_id, p.name,
-           t.issued_on, ack.on_day, fb.on_day, t.deadline, t.status, t.stage, t.extension_pending,
+           t.issued_on, ack.on_day, fb.on_day, t.deadline, t.status, t.stage, ({overdue}),
            esc.reminders, esc.notices, iv.on_day, tr.on_day, t.completed_on, COALESCE(att.n, 0)
     FROM tasks t
     JOIN slips s ON s.task_id = t.id AND s.type = 'assignment'
@@ -180,7 +174,7 @@ async def ledger_workbook(office: Office, person: Person, flt: LedgerFilter, tod
     where, args = _where(scope, flt, today)
     units = {u.id: u.name for u in await org.units(conn)}
     sections = {s.id: s.name for s in await org.sections(conn)}
-    async with conn.execute(LEDGER_QUERY.format(where=where), args) as cur:
+    async with conn.execute(LEDGER_QUERY.format(where=where, overdue=tasks.OVERDUE), [today.isoformat(), *args]) as cur:
         rows = list(await cur.fetchall())
     async with conn.execute(EVIDENCE_QUERY.format(where=where), args) as cur:
         evidence = list(await cur.fetchall())
@@ -291,7 +285,7 @@ def _write(rows: list[aiosqlite.Row], evidence: list[aiosqlite.Row], units: dict
         return date.fromisoformat(value) if value else None
 
     for number, r in enumerate(rows, start=HEADING_ROW + 1):
-        deadline, overdue = current_clock(r[10], r[11], r[12], r[13], today)
+        deadline, overdue = current_clock(r[10], r[13], today)
         # LibreOffice keeps the stored (default) height of the rows it opens, so wrapped text
         # would be cut off and print over the next line: each row gets the height its text needs.
         ws.row_dimensions[number].height = LINE_HEIGHT * max(
