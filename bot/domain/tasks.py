@@ -17,6 +17,8 @@ from enum import StrEnum
 
 from bot.domain import clock
 from bot.domain.errors import DomainError
+from bot.domain.reporting import ReportSchedule
+from bot.domain.sharing import UnitRole
 from bot.domain.slips import SlipNumber
 
 
@@ -124,6 +126,12 @@ class Task:
     before any. Its own date: it never moves the current deadline."""
     matter_id: int | None = None
     """Tasks created by one issue to several units share it."""
+    unit_role: UnitRole = UnitRole.SOLE
+    """The unit's part in its matter: alone, 牵头单位 or 配合单位."""
+    report_schedule: ReportSchedule | None = None
+    """阶段汇报: when the unit reports progress before the final deadline; None for none."""
+    last_report_on: date | None = None
+    """The day of the unit's latest 阶段进展 report."""
     version: int = 0
     """Raised by every change; buttons carry it so a stale one is recognised."""
 

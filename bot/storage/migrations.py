@@ -368,6 +368,26 @@ async def m007_escalation_window(conn: aiosqlite.Connection) -> None:
     )
 
 
+@migration
+async def m011_long_and_shared_tasks(conn: aiosqlite.Connection) -> None:
+    """Long and shared tasks. A 交办单 may carry a 阶段汇报 schedule, and the day of the unit's
+    latest progress report is kept with the task so that 超期未汇报 is read from the task row,
+    not from its whole feedback history. A matter issued to a 牵头单位 with 配合单位 marks each
+    unit's part; a feedback says whether it is the 办理结果, a 阶段进展 report or a 配合单位's
+    part, because only the first goes to review and closes the task."""
+    await _script(
+        conn,
+        """
+        ALTER TABLE tasks ADD COLUMN unit_role TEXT NOT NULL DEFAULT 'sole';
+        ALTER TABLE tasks ADD COLUMN report_schedule TEXT;
+        ALTER TABLE tasks ADD COLUMN last_report_on TEXT;
+        ALTER TABLE feedback ADD COLUMN kind TEXT NOT NULL DEFAULT 'result';
+        -- the 配合单位 of a matter and its 牵头单位 are found by matter
+        CREATE INDEX tasks_matter ON tasks(matter_id) WHERE unit_role != 'sole'
+        """,
+    )
+
+
 async def applied(conn: aiosqlite.Connection) -> list[str]:
     """Names of the migrations this database has, in order."""
     async with conn.execute("SELECT name FROM migrations ORDER BY rowid") as cur:

@@ -9,6 +9,8 @@ from datetime import date
 import aiosqlite
 
 from bot.domain.errors import DomainError
+from bot.domain.reporting import ReportSchedule
+from bot.domain.sharing import UnitRole
 from bot.domain.slips import SlipNumber, SlipType
 from bot.domain.tasks import EscalationStage, SourceType, Task, TaskStatus
 from bot.storage.rows import day, iso
@@ -48,6 +50,9 @@ def _task(row: aiosqlite.Row) -> Task:
         completed_on=day(row["completed_on"]),
         window_until=day(row["window_until"]),
         matter_id=row["matter_id"],
+        unit_role=UnitRole(row["unit_role"]),
+        report_schedule=ReportSchedule.decode(row["report_schedule"]) if row["report_schedule"] else None,
+        last_report_on=day(row["last_report_on"]),
         version=row["version"],
     )
 
@@ -58,6 +63,8 @@ def _values(task: Task) -> list[object]:
         value = getattr(task, name)
         if isinstance(value, date):
             value = iso(value)
+        elif isinstance(value, ReportSchedule):
+            value = value.encode()
         elif isinstance(value, bool):
             value = int(value)
         elif hasattr(value, "value"):
