@@ -684,12 +684,15 @@ async def _form_draft(
         title=form.title, requirements=form.requirements, basis=form.basis,
         source=form.source or SourceType.OTHER, unit_ids=tuple(u.id for u in chosen),
         period_days=form.period_days, special_ledger=form.special_ledger, responsible=responsible,
+        lead_unit_id=by_name[form.lead_name].id if form.lead_name in by_name else None,
+        report_schedule=form.schedule,
     )
     if check and not problems:
         try:
             issuing.check_draft(draft, person)
+            issuing.report_dates(context.office, draft, context.office.now().date())
         except DomainError as exc:
-            where = "source" if exc.code == "special_source_needs_supervision_office" else "units"
+            where = {"special_source_needs_supervision_office": "source", "schedule_past_deadline": "schedule"}.get(exc.code, "units")
             problems.append(form.problem(exc.code, where, **exc.details))
     return (None if problems or not check else draft), problems
 

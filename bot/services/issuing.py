@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from bot.domain import reporting, sharing
 from bot.domain.errors import DomainError
 from bot.domain.org import Person, Role
+from bot.domain.reporting import ReportSchedule
 from bot.domain.slips import SlipType
 from bot.domain.tasks import EscalationStage, SourceType, Task, TaskStatus
 from bot.services.context import Office
@@ -43,6 +45,10 @@ class AssignmentDraft:
     contact_phone: str = ""
     attachment: Attachment | None = None
     """工作任务分解台账."""
+    lead_unit_id: int | None = None
+    """牵头单位, one of ``unit_ids``; the others are its 配合单位. None: each unit alone."""
+    report_schedule: ReportSchedule | None = None
+    """阶段汇报 before the final deadline; None for none."""
 
 
 @dataclass(frozen=True)
@@ -90,6 +96,22 @@ def check_draft(draft: AssignmentDraft, issuer: Person) -> None:
         raise DomainError("unit_repeated")
     if not 1 <= draft.period_days <= 365:
         raise DomainError("deadline_days_invalid", days=draft.period_days)
+    if draft.lead_unit_id is not None and draft.lead_unit_id not in draft.unit_ids:
+        raise DomainError("lead_unknown")
+    sharing.check_shared(draft.lead_unit_id, draft.unit_ids)
+
+
+def report_dates(office: Office, draft: AssignmentDraft, today: date) -> tuple[date, ...]:
+    """The 阶段汇报 dates of a draft issued today; () without a schedule.
+
+    Raises:
+        DomainError: ``schedule_past_deadline`` when the schedule asks nothing before the
+            deadline, or names a date on or after it.
+    """
+    if draft.report_schedule is None:
+        return ()
+    deadline = office.deadline_after(today, draft.period_days)
+    return reporting.check_schedule(draft.report_schedule, today, deadline, office.calendar)
 
 
 async def issue_assignment(office: Office, draft: AssignmentDraft, issuer: Person, now: datetime) -> list[IssuedAssignment]:
@@ -97,11 +119,15 @@ async def issue_assignment(office: Office, draft: AssignmentDraft, issuer: Perso
     check_draft(draft, issuer)
     today = now.date()
     deadline = office.deadline_after(today, draft.period_days)
+    due = report_dates(office, draft, today)
     issued: list[IssuedAssignment] = []
     async with office.db.transaction() as conn:
         section = await org.section(conn, issuer.section_id or 0)
         assert section is not None
         matter_id = await tasks.next_matter_id(conn)
+        named = {u: await org.unit(conn, u) for u in draft.unit_ids}
+        names = {u: unit.name for u, unit in named.items() if unit is not None}
+        lead_name = names.get(draft.lead_unit_id or 0, "")
         for unit_id in draft.unit_ids:
             unit = await org.unit(conn, unit_id)
             if unit is None:
@@ -120,6 +146,7 @@ async def issue_assignment(office: Office, draft: AssignmentDraft, issuer: Perso
                     contact_name=draft.contact_name or issuer.name, contact_phone=draft.contact_phone or issuer.phone,
                     special_ledger=draft.special_ledger or draft.source.is_special,
                     status=TaskStatus.ISSUED, stage=EscalationStage.NONE, matter_id=matter_id,
+                    unit_role=sharing.role_of(unit_id, draft.lead_unit_id), report_schedule=draft.report_schedule,
                 ),
             )
             if draft.attachment:
@@ -131,6 +158,9 @@ async def issue_assignment(office: Office, draft: AssignmentDraft, issuer: Perso
                 office.settings.organisation, task, unit.name, section.name,
                 responsible.name if responsible else "",
                 draft.attachment.file_name or "" if draft.attachment else "",
+                lead_name=lead_name,
+                partner_names=[n for u, n in names.items() if u != draft.lead_unit_id],
+                report_dates=due,
             )
             check_slip_length(text)
             slip = await slips.add(conn, task.id, number, today, issuer.id, text)

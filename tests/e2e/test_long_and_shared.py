@@ -1,0 +1,98 @@
+"""Long and shared tasks (SPEC section 10): a 交办单 with a 阶段汇报 schedule, and one matter issued
+to a 牵头单位 with 配合单位 — as the clerk writes them in one message and as each unit reads its
+slip. Bad input is refused with a line saying what to write, and issues nothing."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+
+from bot.emulator.client import wait_idle
+
+TITLE = "老旧小区改造工程推进"
+REQUIREMENTS = "按月推进，年底前全部完工"
+BASIS = "市政府第12次常务会议纪要"
+NOTICE = "交由你单位办理，请抓紧落实，在收件之日起"
+
+
+def at(office, day: date, hour: int = 10) -> datetime:
+    return datetime.combine(day, time(hour), office.settings.timezone)
+
+
+def on(office, day: date) -> None:
+    office.clock = lambda: at(office, day)
+
+
+async def task_count(office) -> int:
+    async with office.db.reader.execute("SELECT count(*) FROM tasks") as cur:
+        row = await cur.fetchone()
+    return int(row[0])
+
+
+def form(units: str = "住建局", period: str = "2027-05-31", schedule: str | None = "每月5日前") -> str:
+    lines = [f"/new\n事项：{TITLE}\n要求：{REQUIREMENTS}\n依据：{BASIS}\n单位：{units}\n期限：{period}"]
+    if schedule is not None:
+        lines.append(f"汇报：{schedule}")
+    return "\n".join(lines)
+
+
+async def test_a_six_month_task_says_its_monthly_reports_on_the_slip(city, office):
+    on(office, date(2026, 11, 30))
+    clerk, zhujian = city["clerk"], city["zhujian"]
+    await clerk.send(form())
+    await clerk.wait_for(text_contains="已签发1份交办单")
+    slip = await zhujian.wait_for(text_contains="工作交办单")
+    # the notice's sentence is intact; the schedule is a line of its own: 12-05 is a Saturday → 12-07
+    assert f"{NOTICE}182天内办结" in slip.text
+    assert "阶段汇报：每月5日前报送工作进展（共6次，首次2026年12月7日），其余时间不需另报。" in slip.text
+    async with office.db.reader.execute("SELECT report_schedule, unit_role FROM tasks") as cur:
+        assert [tuple(r) async for r in cur] == [("monthly:5", "sole")]
+
+
+async def test_a_lead_and_two_partners_each_get_their_copy(city, office):
+    on(office, date(2026, 11, 30))
+    clerk, zhujian, jiaotong, town = city["clerk"], city["zhujian"], city["jiaotong"], city["town"]
+    await clerk.send(form("住建局（牵头）、交通运输局、穰东镇", period="30天", schedule=None))
+    receipt = await clerk.wait_for(text_contains="已签发3份交办单")
+    assert "住建局" in receipt.text and "穰东镇" in receipt.text
+    lead = await zhujian.wait_for(text_contains="工作交办单")
+    assert "牵头配合：本事项由你单位牵头，交通运输局、穰东镇配合，请汇总配合单位办理情况后一并反馈。" in lead.text
+    for member in (jiaotong, town):
+        copy = await member.wait_for(text_contains="工作交办单")
+        assert f"{NOTICE}30天内办结" in copy.text
+        assert "牵头配合：本事项由住建局牵头，你单位配合，请将配合办理情况报送住建局。" in copy.text
+        assert "阶段汇报" not in copy.text
+    async with office.db.reader.execute("SELECT unit_role, count(DISTINCT matter_id) FROM tasks GROUP BY unit_role ORDER BY unit_role") as cur:
+        assert [tuple(r) async for r in cur] == [("lead", 1), ("partner", 1)]
+
+
+async def test_bad_schedules_and_units_are_refused_and_nothing_is_issued(city, office, emulator):
+    on(office, date(2026, 11, 30))
+    clerk = city["clerk"]
+    await clerk.send(form(schedule="每月32日"))
+    refusal = await clerk.wait_for(text_contains="未签发")
+    assert "第7行「汇报：每月32日」" in refusal.text and "每月没有32日" in refusal.text
+
+    await clerk.send(form("住建局（牵头）、交通运输局、住建局（配合）"))
+    refusal = await clerk.wait_for(text_contains="不能同时作为配合单位")
+    assert "第5行" in refusal.text and "住建局已是牵头单位" in refusal.text
+
+    # a quarterly report on a one-month task: none falls before the deadline
+    await clerk.send(form(period="2026-12-25", schedule="每季度末"))
+    refusal = await clerk.wait_for(text_contains="一次汇报也没有")
+    assert "第7行「汇报：每季度末」" in refusal.text and "期限2026-12-25之前" in refusal.text
+
+    await clerk.send(form(period="30天", schedule="2027-02-01"))
+    refusal = await clerk.wait_for(text_contains="不在期限")
+    assert "汇报日期2027-02-01不在期限2026-12-30之前" in refusal.text
+
+    await clerk.send(form(schedule="2026-11-20"))
+    refusal = await clerk.wait_for(text_contains="已经过了")
+    assert "汇报日期2026-11-20已经过了" in refusal.text
+
+    await clerk.send(form("交通运输局（配合）、穰东镇"))
+    refusal = await clerk.wait_for(text_contains="没有写牵头单位")
+    assert "住建局（牵头）" in refusal.text
+
+    await wait_idle(emulator.state)
+    assert await task_count(office) == 0
+    assert city["zhujian"].last_message().text.startswith("✅ 绑定成功")
