@@ -23,10 +23,15 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
+from bot.domain import clock
 from bot.domain.calendar import WorkCalendar
 from bot.domain.deadlines import next_workday_on_or_after
 from bot.domain.errors import DomainError
+
+if TYPE_CHECKING:
+    from bot.domain.tasks import Task
 
 WEEKDAYS = "一二三四五六日"
 """每周X: Monday is 一; 日 and 天 are both Sunday."""
@@ -238,3 +243,22 @@ def reports_made_for(due: Sequence[date], reports: Iterable[date]) -> int:
                 answered.add(day)
                 break
     return len(answered)
+
+
+def task_report_dates(task: Task, calendar: WorkCalendar) -> tuple[date, ...]:
+    """The report dates of a task: its schedule up to its current deadline (an extension adds
+    reports on the dates it brings in); () for a task without a schedule."""
+    if task.report_schedule is None:
+        return ()
+    return report_dates(task.report_schedule, task.issued_on, clock.current_deadline(task), calendar)
+
+
+def task_missed_report(task: Task, today: date, calendar: WorkCalendar) -> date | None:
+    """超期未汇报 of an open task: the report date it let pass (:func:`missed_report`), or None.
+
+    A task 办结 or 移交 is no longer asked for progress.
+    """
+    if not task.is_open or task.report_schedule is None:
+        return None
+    reports = [task.last_report_on] if task.last_report_on else []
+    return missed_report(task_report_dates(task, calendar), reports, today)

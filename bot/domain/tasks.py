@@ -190,6 +190,18 @@ def submit_feedback(task: Task) -> Task:
     return _changed(task, status=TaskStatus.FEEDBACK_PENDING)
 
 
+def record_progress(task: Task, today: date) -> Task:
+    """阶段汇报: the unit reports progress on a task with a reporting schedule.
+
+    A 阶段进展 is not the "办理结果情况" the 交办单 asks for: the task stays open, its clock runs
+    on, and nobody reviews it. It clears 超期未汇报 (:func:`bot.domain.reporting.missed_report`).
+    """
+    _require_open(task)
+    if task.report_schedule is None:
+        raise DomainError("no_report_schedule", number=str(task.number))
+    return _changed(task, last_report_on=today)
+
+
 def accept_feedback(task: Task, today: date) -> Task:
     """通过: the issuing section accepts the feedback and the task is 办结."""
     if task.status is not TaskStatus.FEEDBACK_PENDING:

@@ -17,7 +17,7 @@ from datetime import date, datetime, time, timedelta
 import aiosqlite
 
 from bot.config import EscalationMode
-from bot.domain import clock
+from bot.domain import clock, reporting
 from bot.domain.errors import DomainError
 from bot.domain.escalation import Escalation, escalation_due
 from bot.domain.org import Role
@@ -133,7 +133,7 @@ async def draft(office: Office, task: Task, slip_type: SlipType, now: datetime) 
 async def _digests(conn: aiosqlite.Connection, office: Office, day: date, now: datetime) -> None:
     """Each unit's deadlines, each section's waiting work, and 政务监督室's summary of the day."""
     due = await tasks.open_due_by(conn, day + timedelta(days=1))
-    per_unit: dict[int, dict[str, list[Task]]] = defaultdict(lambda: {"today": [], "tomorrow": [], "overdue": []})
+    per_unit: dict[int, dict[str, list[Task]]] = defaultdict(lambda: {"today": [], "tomorrow": [], "overdue": [], "report": []})
     for task in due:
         # 逾期 first: a chased task whose window ends today is listed once, as 逾期.
         step = escalation_due(task, day)
@@ -143,13 +143,21 @@ async def _digests(conn: aiosqlite.Connection, office: Office, day: date, now: d
             per_unit[task.unit_id]["tomorrow"].append(task)
         elif step is Escalation.DUE_TODAY:
             per_unit[task.unit_id]["today"].append(task)
+    # 阶段汇报: reminded on the report date itself (a working day), once; a date let pass is
+    # 超期未汇报 for 政务监督室's summary, not a daily nag to the unit.
+    unreported: list[Task] = []
+    for task in await tasks.open_scheduled(conn):
+        if reporting.report_due(reporting.task_report_dates(task, office.calendar), day):
+            per_unit[task.unit_id]["report"].append(task)
+        if reporting.task_missed_report(task, day, office.calendar):
+            unreported.append(task)
     listed = [t.id for lists in per_unit.values() for group in lists.values() for t in group]
     cite = await slips.latest_escalation_numbers(conn, listed)
     for unit_id, lists in per_unit.items():
         for member in await org.unit_members(conn, unit_id):
             await tell(conn, member, "daily/unit_digest", now, day=day, lists=lists, limit=DIGEST_LIMIT, cite=cite)
     await _section_digests(conn, day, now)
-    await _summary(conn, day, now)
+    await _summary(conn, day, now, unreported)
 
 
 async def _section_digests(conn: aiosqlite.Connection, day: date, now: datetime) -> None:
@@ -172,7 +180,7 @@ async def _section_digests(conn: aiosqlite.Connection, day: date, now: datetime)
                 await tell(conn, person, "daily/section_digest", now, day=day, waiting=waiting.get(section.id, 0), drafts=drafts.get(section.id, {}))
 
 
-async def _summary(conn: aiosqlite.Connection, day: date, now: datetime) -> None:
+async def _summary(conn: aiosqlite.Connection, day: date, now: datetime, unreported: list[Task]) -> None:
     start = datetime.combine(day, time(0), now.tzinfo)
     async with conn.execute(
         # The day's entries first (CROSS JOIN fixes the order): left to itself SQLite started
@@ -193,7 +201,10 @@ async def _summary(conn: aiosqlite.Connection, day: date, now: datetime) -> None
         row = await cur.fetchone()
     overdue = int(row[0]) if row else 0
     for staff in await org.with_role(conn, Role.SUPERVISOR):
-        await tell(conn, staff, "daily/summary", now, day=day, events=events, overdue=overdue, limit=DIGEST_LIMIT)
+        await tell(
+            conn, staff, "daily/summary", now, day=day, events=events, overdue=overdue, limit=DIGEST_LIMIT,
+            unreported=unreported,
+        )
 
 
 def _json(text: str) -> dict[str, object]:

@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 from bot.domain import tasks as lifecycle
 from bot.domain.errors import DomainError
-from bot.domain.org import Person
+from bot.domain.org import Person, Role
 from bot.domain.tasks import Task
 from bot.services.context import Office
 from bot.services.notify import button, message, send, tell
@@ -15,7 +15,7 @@ from bot.services.permissions import acts_for_unit, can_review
 from bot.services.task_changes import issuer_and_section, load, save, unit_people
 from bot.storage import feedback as feedback_store
 from bot.storage import history, org
-from bot.domain.feedback import Attachment, Feedback, FeedbackStatus
+from bot.domain.feedback import Attachment, Feedback, FeedbackKind, FeedbackStatus
 from bot.texts import label, render
 
 MAX_FEEDBACK = 3000
@@ -79,6 +79,46 @@ async def submit_feedback(
         for reader in await issuer_and_section(conn, task):
             body = render("handling/feedback_for_review", task=task, unit=unit, person=person, feedback=item, today=now.date())
             await send(conn, reader, message(body, keyboard), now, task_id=task.id, purpose="review")
+            for a in attachments:
+                method = "sendPhoto" if a.kind == "photo" else "sendDocument"
+                await send(conn, reader, {a.kind: a.file_id, "caption": task.number.full}, now, method=method, task_id=task.id)
+    return FeedbackReceipt(after, item)
+
+
+async def submit_progress(
+    office: Office,
+    person: Person,
+    task_id: int,
+    text: str,
+    now: datetime,
+    attachments: tuple[Attachment, ...] = (),
+    slip_id: int | None = None,
+) -> FeedbackReceipt:
+    """阶段汇报: a 阶段进展 report on a task with a schedule. It does not close the task and waits
+    for no review; the issuer sees it, and on a 专项 task so does 政务监督室."""
+    text = text.strip()
+    if not text and not attachments:
+        raise DomainError("feedback_empty")
+    if len(text) > MAX_FEEDBACK:
+        raise DomainError("feedback_too_long", limit=MAX_FEEDBACK, length=len(text))
+    async with office.db.transaction() as conn:
+        task = await load(conn, task_id)
+        if not acts_for_unit(person, task):
+            raise DomainError("not_allowed")
+        after = lifecycle.record_progress(task, now.date())
+        await save(conn, task, after, now)
+        item = await feedback_store.add(conn, task.id, slip_id, person.id, now, text, attachments, FeedbackKind.PROGRESS)
+        await history.append(
+            conn, "progress_reported", now, task_id=task.id, actor_id=person.id,
+            feedback_id=item.id, attachments=len(attachments),
+        )
+        unit = await org.unit(conn, task.unit_id)
+        readers = {p.id: p for p in await issuer_and_section(conn, task)}
+        if task.special_ledger:
+            readers.update((p.id, p) for p in await org.with_role(conn, Role.SUPERVISOR))
+        body = render("handling/progress_reported", task=task, unit=unit, person=person, feedback=item)
+        for reader in readers.values():
+            await send(conn, reader, message(body), now, task_id=task.id, purpose="progress")
             for a in attachments:
                 method = "sendPhoto" if a.kind == "photo" else "sendDocument"
                 await send(conn, reader, {a.kind: a.file_id, "caption": task.number.full}, now, method=method, task_id=task.id)

@@ -167,6 +167,23 @@ async def in_scope(
         return [_task(r) async for r in cur]
 
 
+async def open_scheduled(conn: aiosqlite.Connection) -> list[Task]:
+    """Open tasks with a 阶段汇报 schedule: the daily check's report reminders and 超期未汇报."""
+    async with conn.execute(_SELECT + f" WHERE t.report_schedule IS NOT NULL AND {_OPEN} ORDER BY t.id") as cur:
+        return [_task(r) async for r in cur]
+
+
+async def of_matter(conn: aiosqlite.Connection, task: Task) -> list[Task]:
+    """The tasks of a shared matter (牵头单位 first, then its 配合单位); [] for a task issued alone."""
+    if task.unit_role is UnitRole.SOLE or task.matter_id is None:
+        return []
+    async with conn.execute(
+        _SELECT + " WHERE t.matter_id = ? AND t.unit_role != 'sole' ORDER BY t.unit_role = 'partner', t.id",
+        (task.matter_id,),
+    ) as cur:
+        return [_task(r) async for r in cur]
+
+
 async def next_matter_id(conn: aiosqlite.Connection) -> int:
     """A new id shared by the tasks of one issue to several units."""
     async with conn.execute("SELECT coalesce(max(matter_id), 0) + 1 FROM tasks") as cur:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 
 from bot.emulator.client import wait_idle
+from bot.services.daily import run_daily
 
 TITLE = "老旧小区改造工程推进"
 REQUIREMENTS = "按月推进，年底前全部完工"
@@ -63,6 +64,78 @@ async def test_a_lead_and_two_partners_each_get_their_copy(city, office):
         assert "阶段汇报" not in copy.text
     async with office.db.reader.execute("SELECT unit_role, count(DISTINCT matter_id) FROM tasks GROUP BY unit_role ORDER BY unit_role") as cur:
         assert [tuple(r) async for r in cur] == [("lead", 1), ("partner", 1)]
+
+
+async def daily(office, bot, day: date) -> None:
+    on(office, day)
+    await run_daily(office, day)
+    bot.bot_data["sender"].wake()
+
+
+async def report_progress(office, member, slip, day: date, text: str) -> None:
+    on(office, day)
+    await member.press("汇报进展", message=slip)
+    await member.wait_for(text_contains="请发送本阶段工作进展")
+    await member.send(text)
+    await member.wait_for(text_contains="已记下")
+    await member.press("提交")
+    receipt = await member.wait_for(text_contains="阶段进展汇报")
+    assert "任务仍在办理中" in receipt.text
+
+
+async def test_six_month_task_with_monthly_reports_one_missed_then_cleared(city, office, bot):
+    """每月5日前 on a task due 2027-05-31: reminded on 12-07 (12-05 a Saturday), reports; misses
+    01-05 and shows 超期未汇报 on /task, /tasks and 政务监督室's summary; reports late and it
+    clears; the final feedback closes the task as any other."""
+    clerk, zhujian, supervisor = city["clerk"], city["zhujian"], city["supervisor"]
+    on(office, date(2026, 11, 30))
+    await clerk.send(form() + "\n专项：是")
+    await clerk.wait_for(text_contains="已签发1份交办单")
+    slip = await zhujian.wait_for(text_contains="工作交办单", predicate=lambda m: bool(m.inline_keyboard))
+    assert "汇报进展" in str(slip.inline_keyboard)
+
+    await daily(office, bot, date(2026, 12, 4))
+    await daily(office, bot, date(2026, 12, 7))
+    digest = await zhujian.wait_for(text_contains="督办提醒")
+    assert "2026年12月7日" in digest.text and "今天报送阶段进展" in digest.text and TITLE in digest.text
+    assert not any("今天报送阶段进展" in m.text and "12月4日" in m.text for m in zhujian.messages())
+
+    await report_progress(office, zhujian, slip, date(2026, 12, 7), "已完成3个小区的管网改造")
+    seen = await clerk.wait_for(text_contains="阶段进展")
+    assert "已完成3个小区的管网改造" in seen.text and "无需审核" in seen.text and not seen.inline_keyboard
+    assert "已完成3个小区的管网改造" in (await supervisor.wait_for(text_contains="阶段进展")).text  # 专项
+
+    # 2027-01-05 passes with no report
+    await daily(office, bot, date(2027, 1, 5))
+    await daily(office, bot, date(2027, 1, 6))
+    summary = await supervisor.wait_for(text_contains="督办日报", predicate=lambda m: "2027年1月6日" in m.text)
+    assert "超期未汇报阶段进展：1项" in summary.text and TITLE in summary.text
+    await clerk.send("/task 2026-1")
+    detail = await clerk.wait_for(text_contains="阶段汇报：")
+    assert "阶段汇报：每月5日前（共6次，下次2027年2月5日）" in detail.text
+    assert "最近汇报：2026年12月7日" in detail.text and "【超期未汇报】（2027年1月5日应报）" in detail.text
+    assert "状态：已交办" in detail.text
+    await zhujian.send("/tasks")
+    assert "【超期未汇报】" in (await zhujian.wait_for(text_contains=TITLE)).text
+
+    await report_progress(office, zhujian, slip, date(2027, 1, 7), "又完成2个小区")
+    await clerk.send("/task 2026-1")
+    detail = await clerk.wait_for(text_contains="阶段汇报：")
+    assert "最近汇报：2027年1月7日" in detail.text and "超期未汇报" not in detail.text
+    await daily(office, bot, date(2027, 1, 8))
+    summary = await supervisor.wait_for(text_contains="督办日报", predicate=lambda m: "2027年1月8日" in m.text)
+    assert "超期未汇报" not in summary.text
+
+    # the final feedback is reviewed and closes the task, as it always has
+    on(office, date(2027, 5, 20))
+    await zhujian.reply_to(slip, "全部完工")
+    review = await clerk.wait_for(text_contains="全部完工")
+    await clerk.press("通过(办结)", message=review)
+    await zhujian.wait_for(text_contains="审核通过")
+    async with office.db.reader.execute("SELECT status, last_report_on FROM tasks") as cur:
+        assert [tuple(r) async for r in cur] == [("completed", "2027-01-07")]
+    async with office.db.reader.execute("SELECT kind, status FROM feedback ORDER BY id") as cur:
+        assert [tuple(r) async for r in cur] == [("progress", "noted"), ("progress", "noted"), ("result", "accepted")]
 
 
 async def test_bad_schedules_and_units_are_refused_and_nothing_is_issued(city, office, emulator):
