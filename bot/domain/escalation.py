@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from enum import StrEnum
 
 from bot.domain.clock import step_deadline
+from bot.domain.sharing import is_chased_alone
 from bot.domain.tasks import EscalationStage, Task
 
 
@@ -45,9 +46,10 @@ def escalation_due(task: Task, today: date) -> Escalation:
     Within the deadline, the unit is reminded on the day before and on the last day. Past it,
     the chain runs 催办单 → 督办通知单 → 约谈 → 移交作风办, one step per passed window; the two
     proposals are made once and then wait for 政务监督室. Each step falls due when the running
-    step's date (:func:`bot.domain.clock.step_deadline`) has passed.
+    step's date (:func:`bot.domain.clock.step_deadline`) has passed. A 配合单位's copy of a
+    shared matter is not chased on its own: the 牵头单位's task is.
     """
-    if not task.is_open or task.is_held:
+    if not task.is_open or task.is_held or not is_chased_alone(task.unit_role):
         return Escalation.NOTHING
     last_day = step_deadline(task)
     if today == last_day:

@@ -202,6 +202,25 @@ def record_progress(task: Task, today: date) -> Task:
     return _changed(task, last_report_on=today)
 
 
+def send_part(task: Task) -> Task:
+    """配合: a 配合单位 sends its part of a shared matter to the 牵头单位.
+
+    The part is not the matter's 办理结果: nobody reviews it and the copy stays open until the
+    牵头单位's consolidated feedback is accepted (:func:`close_with_matter`).
+    """
+    _require_open(task)
+    if task.unit_role is not UnitRole.PARTNER:
+        raise DomainError("not_a_partner", number=str(task.number))
+    return _changed(task)
+
+
+def close_with_matter(task: Task, today: date) -> Task:
+    """A 配合单位's copy is 办结 with the matter, when the 牵头单位's 办理结果 is accepted."""
+    if task.unit_role is not UnitRole.PARTNER or not task.is_open:
+        raise DomainError("not_a_partner", number=str(task.number))
+    return _changed(task, status=TaskStatus.COMPLETED, completed_on=today)
+
+
 def accept_feedback(task: Task, today: date) -> Task:
     """通过: the issuing section accepts the feedback and the task is 办结."""
     if task.status is not TaskStatus.FEEDBACK_PENDING:

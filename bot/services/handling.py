@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+import aiosqlite
+
+from bot.domain import sharing
 from bot.domain import tasks as lifecycle
 from bot.domain.errors import DomainError
 from bot.domain.org import Person, Role
@@ -14,7 +17,7 @@ from bot.services.notify import button, message, send, tell
 from bot.services.permissions import acts_for_unit, can_review
 from bot.services.task_changes import issuer_and_section, load, save, unit_people
 from bot.storage import feedback as feedback_store
-from bot.storage import history, org
+from bot.storage import history, org, tasks
 from bot.domain.feedback import Attachment, Feedback, FeedbackKind, FeedbackStatus
 from bot.texts import label, render
 
@@ -64,6 +67,8 @@ async def submit_feedback(
         task = await load(conn, task_id)
         if not acts_for_unit(person, task):
             raise DomainError("not_allowed")
+        if sharing.part_goes_to_lead(task.unit_role):
+            return await _send_part(conn, task, person, text, now, attachments, slip_id)
         after = lifecycle.submit_feedback(task)
         await save(conn, task, after, now)
         item = await feedback_store.add(conn, task.id, slip_id, person.id, now, text, attachments)
@@ -82,6 +87,31 @@ async def submit_feedback(
             for a in attachments:
                 method = "sendPhoto" if a.kind == "photo" else "sendDocument"
                 await send(conn, reader, {a.kind: a.file_id, "caption": task.number.full}, now, method=method, task_id=task.id)
+    return FeedbackReceipt(after, item)
+
+
+async def _send_part(
+    conn: aiosqlite.Connection, task: Task, person: Person, text: str, now: datetime,
+    attachments: tuple[Attachment, ...], slip_id: int | None,
+) -> FeedbackReceipt:
+    """配合: a 配合单位's feedback is its part, for the 牵头单位 to gather; the issuer sees it too."""
+    after = lifecycle.send_part(task)
+    await save(conn, task, after, now)
+    item = await feedback_store.add(conn, task.id, slip_id, person.id, now, text, attachments, FeedbackKind.PART)
+    await history.append(
+        conn, "part_sent", now, task_id=task.id, actor_id=person.id, feedback_id=item.id, attachments=len(attachments),
+    )
+    unit = await org.unit(conn, task.unit_id)
+    lead = next((t for t in await tasks.of_matter(conn, task) if t.unit_role is sharing.UnitRole.LEAD), None)
+    readers = {p.id: p for p in await issuer_and_section(conn, task)}
+    if lead is not None:
+        readers.update((p.id, p) for p in await unit_people(conn, lead))
+    body = render("handling/part_sent", task=task, lead=lead, unit=unit, person=person, feedback=item)
+    for reader in readers.values():
+        await send(conn, reader, message(body), now, task_id=task.id, purpose="part")
+        for a in attachments:
+            method = "sendPhoto" if a.kind == "photo" else "sendDocument"
+            await send(conn, reader, {a.kind: a.file_id, "caption": task.number.full}, now, method=method, task_id=task.id)
     return FeedbackReceipt(after, item)
 
 
@@ -146,6 +176,16 @@ async def accept(office: Office, reviewer: Person, feedback_id: int, now: dateti
         await history.append(conn, "feedback_accepted", now, task_id=task.id, actor_id=reviewer.id, feedback_id=item.id)
         for member in await unit_people(conn, task):
             await tell(conn, member, "handling/accepted", now, task=task, reviewer=reviewer)
+        if sharing.closes_matter(task.unit_role):
+            for partner in await tasks.of_matter(conn, task):
+                if partner.unit_role is not sharing.UnitRole.PARTNER or not partner.is_open:
+                    continue
+                await save(conn, partner, lifecycle.close_with_matter(partner, now.date()), now)
+                await history.append(
+                    conn, "closed_with_matter", now, task_id=partner.id, actor_id=reviewer.id, lead=task.number.full,
+                )
+                for member in await unit_people(conn, partner):
+                    await tell(conn, member, "handling/closed_with_matter", now, task=partner, lead=task, reviewer=reviewer)
     return after
 
 

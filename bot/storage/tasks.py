@@ -111,7 +111,7 @@ _OPEN = "t.status != 'completed' AND t.stage != 'transferred'"
 
 OVERDUE = (
     "t.status NOT IN ('completed', 'feedback_pending') AND t.stage != 'transferred'"
-    " AND t.extension_pending = 0 AND t.deadline < ?"
+    " AND t.extension_pending = 0 AND t.unit_role != 'partner' AND t.deadline < ?"
 )
 """逾期 in SQL, for a table aliased ``t``, with one parameter: today's date (ISO).
 

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.domain import clock
+from bot.domain import tasks as lifecycle
 from bot.domain.errors import DomainError
+from bot.domain.escalation import Escalation, escalation_due
+from bot.domain.reporting import ReportSchedule, ScheduleKind
 from bot.domain.sharing import (
     ChaseRule,
     UnitRole,
@@ -19,6 +25,8 @@ from bot.domain.sharing import (
     parse_units,
     role_of,
 )
+from bot.domain.tasks import TaskStatus
+from tests.domain.test_lifecycle import DEADLINE, make_task
 
 
 @pytest.mark.parametrize(
@@ -92,3 +100,35 @@ def test_one_unit_is_chased_and_never_one_that_sent_its_part(lead, named, sent, 
     assert target in {lead, named}
     if target != lead:
         assert target not in sent and rule is ChaseRule.NAMED
+
+
+# --- the 牵头/配合 and 阶段汇报 transitions of a task -------------------------------------------
+
+
+def test_a_partner_copy_has_no_clock_of_its_own() -> None:
+    """Past the deadline the 牵头单位's task is 逾期 and chased; the 配合单位's copy is neither."""
+    after = DEADLINE + timedelta(days=1)
+    lead, partner = make_task(unit_role=UnitRole.LEAD), make_task(unit_role=UnitRole.PARTNER)
+    assert clock.is_overdue(lead, after) and escalation_due(lead, after) is Escalation.REMINDER_SLIP
+    assert not clock.is_overdue(partner, after) and escalation_due(partner, after) is Escalation.NOTHING
+
+
+def test_a_part_keeps_the_copy_open_until_the_matter_closes() -> None:
+    partner = make_task(unit_role=UnitRole.PARTNER, status=TaskStatus.ACKNOWLEDGED)
+    sent = lifecycle.send_part(partner)
+    assert sent.status is TaskStatus.ACKNOWLEDGED and sent.is_open
+    closed = lifecycle.close_with_matter(sent, date(2026, 11, 30))
+    assert closed.status is TaskStatus.COMPLETED and closed.completed_on == date(2026, 11, 30)
+    with pytest.raises(DomainError, match="not_a_partner"):
+        lifecycle.send_part(make_task(unit_role=UnitRole.LEAD))
+    with pytest.raises(DomainError, match="task_completed"):
+        lifecycle.send_part(closed)
+
+
+def test_a_progress_report_closes_nothing() -> None:
+    scheduled = make_task(report_schedule=ReportSchedule(ScheduleKind.WEEKLY, weekday=4))
+    reported = lifecycle.record_progress(scheduled, date(2026, 11, 27))
+    assert reported.status is scheduled.status and reported.last_report_on == date(2026, 11, 27)
+    assert reported.deadline == scheduled.deadline
+    with pytest.raises(DomainError, match="no_report_schedule"):
+        lifecycle.record_progress(make_task(), date(2026, 11, 27))

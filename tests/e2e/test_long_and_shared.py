@@ -5,9 +5,13 @@ slip. Bad input is refused with a line saying what to write, and issues nothing.
 from __future__ import annotations
 
 from datetime import date, datetime, time
+from decimal import Decimal
 
+from bot.domain.scores import ScoreRules, ranking
 from bot.emulator.client import wait_idle
 from bot.services.daily import run_daily
+from bot.storage import org as org_store
+from bot.storage import scores
 
 TITLE = "老旧小区改造工程推进"
 REQUIREMENTS = "按月推进，年底前全部完工"
@@ -169,3 +173,64 @@ async def test_bad_schedules_and_units_are_refused_and_nothing_is_issued(city, o
     await wait_idle(emulator.state)
     assert await task_count(office) == 0
     assert city["zhujian"].last_message().text.startswith("✅ 绑定成功")
+
+
+async def unit_score(office, name: str) -> Decimal:
+    unit = await org_store.unit_by_name(office.db.reader, name)
+    events = await scores.between(office.db.reader, date(2026, 1, 1), date(2026, 12, 31), unit.id)
+    (row,) = ranking(events, [unit.id], 2026, ScoreRules())
+    return row.score
+
+
+async def test_a_lead_and_two_partners_from_issue_to_completion_with_one_partner_late(city, office, bot, emulator):
+    """住建局牵头，交通运输局、穰东镇配合: 交通运输局 sends its part on time, 穰东镇 does not. The
+    matter's deadline is the 牵头单位's: the 催办单 goes to 住建局 only (and so does its −0.2);
+    穰东镇's late part still reaches 住建局; 住建局's consolidated feedback, accepted, closes all three."""
+    clerk, zhujian, jiaotong, town = city["clerk"], city["zhujian"], city["jiaotong"], city["town"]
+    on(office, date(2026, 11, 30))
+    await clerk.send(form("住建局（牵头）、交通运输局、穰东镇", period="10天", schedule=None))
+    await clerk.wait_for(text_contains="已签发3份交办单")
+    lead_slip = await zhujian.wait_for(text_contains="工作交办单", predicate=lambda m: bool(m.inline_keyboard))
+    jiaotong_slip = await jiaotong.wait_for(text_contains="工作交办单", predicate=lambda m: bool(m.inline_keyboard))
+    town_slip = await town.wait_for(text_contains="工作交办单", predicate=lambda m: bool(m.inline_keyboard))
+
+    on(office, date(2026, 12, 3))
+    await jiaotong.reply_to(jiaotong_slip, "交通运输局：已完成周边道路改造方案")
+    receipt = await jiaotong.wait_for(text_contains="配合办理情况")
+    assert "已送牵头单位汇总" in receipt.text
+    part = await zhujian.wait_for(text_contains="交通运输局 配合办理情况")
+    assert "已完成周边道路改造方案" in part.text and "请汇总后一并反馈" in part.text and not part.inline_keyboard
+    assert "已完成周边道路改造方案" in (await clerk.wait_for(text_contains="交通运输局 配合办理情况")).text
+
+    # due 12-10; on 12-11 the matter is 逾期 on the 牵头单位's task alone
+    await daily(office, bot, date(2026, 12, 11))
+    reminder = await zhujian.wait_for(text_contains="工作催办单")
+    assert "住建局：" in reminder.text
+    await wait_idle(emulator.state)
+    for member in (jiaotong, town):
+        assert not any("工作催办单" in m.text for m in member.messages())
+    assert await unit_score(office, "住建局") == Decimal("99.8")
+    assert await unit_score(office, "穰东镇") == Decimal("100")
+    assert await unit_score(office, "交通运输局") == Decimal("100")
+    await clerk.send("/overdue")
+    overdue = await clerk.wait_for(text_contains="逾期")
+    assert "住建局" in overdue.text and "穰东镇" not in overdue.text
+
+    on(office, date(2026, 12, 12))
+    await town.reply_to(town_slip, "穰东镇：辖区内3个小区已摸底")
+    assert "辖区内3个小区已摸底" in (await zhujian.wait_for(text_contains="穰东镇 配合办理情况")).text
+    await clerk.send("/task 2026-3")
+    detail = await clerk.wait_for(text_contains="责任单位：穰东镇")
+    assert "责任单位：穰东镇（配合，住建局牵头）" in detail.text
+
+    await zhujian.reply_to(lead_slip, "汇总：改造方案已定，3个小区已开工")
+    review = await clerk.wait_for(text_contains="汇总：改造方案已定")
+    await clerk.press("通过(办结)", message=review)
+    await zhujian.wait_for(text_contains="审核通过")
+    for member in (jiaotong, town):
+        closed = await member.wait_for(text_contains="配合任务一并办结")
+        assert "牵头单位的办理结果（交办单〔2026〕1号）" in closed.text
+    async with office.db.reader.execute("SELECT unit_role, status, completed_on FROM tasks ORDER BY id") as cur:
+        assert [tuple(r) async for r in cur] == [
+            ("lead", "completed", "2026-12-12"), ("partner", "completed", "2026-12-12"), ("partner", "completed", "2026-12-12"),
+        ]
