@@ -144,6 +144,15 @@ def part_goes_to_lead(role: UnitRole) -> bool:
     return role is UnitRole.PARTNER
 
 
+def reports_progress(role: UnitRole) -> bool:
+    """Whether this unit's copy carries the matter's 阶段汇报 schedule.
+
+    The 牵头单位 reports the matter's progress, gathering its partners' as it does for the
+    办理结果; asking each 配合单位 to report too would multiply the burden offices are told to cut.
+    """
+    return role is not UnitRole.PARTNER
+
+
 def is_chased_alone(role: UnitRole) -> bool:
     """Whether the daily check chases this task by its own deadline.
 

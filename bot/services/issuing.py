@@ -135,6 +135,7 @@ async def issue_assignment(office: Office, draft: AssignmentDraft, issuer: Perso
             members = await org.unit_members(conn, unit_id)
             responsible_id = draft.responsible.get(unit_id)
             responsible = next((m for m in members if m.id == responsible_id), None)
+            role = sharing.role_of(unit_id, draft.lead_unit_id)
             number = await slips.next_number(conn, SlipType.ASSIGNMENT, today.year)
             task = await tasks.insert(
                 conn,
@@ -146,7 +147,8 @@ async def issue_assignment(office: Office, draft: AssignmentDraft, issuer: Perso
                     contact_name=draft.contact_name or issuer.name, contact_phone=draft.contact_phone or issuer.phone,
                     special_ledger=draft.special_ledger or draft.source.is_special,
                     status=TaskStatus.ISSUED, stage=EscalationStage.NONE, matter_id=matter_id,
-                    unit_role=sharing.role_of(unit_id, draft.lead_unit_id), report_schedule=draft.report_schedule,
+                    unit_role=role,
+                    report_schedule=draft.report_schedule if sharing.reports_progress(role) else None,
                 ),
             )
             if draft.attachment:

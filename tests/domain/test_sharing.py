@@ -22,6 +22,7 @@ from bot.domain.sharing import (
     closes_matter,
     is_chased_alone,
     part_goes_to_lead,
+    reports_progress,
     parse_units,
     role_of,
 )
@@ -77,6 +78,8 @@ def test_roles_and_what_each_feedback_does() -> None:
     assert role_of(1, None) is UnitRole.SOLE
     # the 牵头单位's consolidated 办理结果 closes the matter; a 配合单位's part goes to the 牵头单位
     assert closes_matter(UnitRole.LEAD) and not closes_matter(UnitRole.PARTNER)
+    # the 牵头单位 reports the matter's progress, not each 配合单位
+    assert reports_progress(UnitRole.LEAD) and reports_progress(UnitRole.SOLE) and not reports_progress(UnitRole.PARTNER)
     assert part_goes_to_lead(UnitRole.PARTNER) and not part_goes_to_lead(UnitRole.LEAD)
     # the matter is chased on the 牵头单位's task, not on each copy
     assert is_chased_alone(UnitRole.LEAD) and is_chased_alone(UnitRole.SOLE)

@@ -234,3 +234,53 @@ async def test_a_lead_and_two_partners_from_issue_to_completion_with_one_partner
         assert [tuple(r) async for r in cur] == [
             ("lead", "completed", "2026-12-12"), ("partner", "completed", "2026-12-12"), ("partner", "completed", "2026-12-12"),
         ]
+
+
+def buttons(message) -> list[str]:
+    return [b["text"] for row in message.inline_keyboard for b in row]
+
+
+async def test_the_guided_dialog_asks_the_lead_and_on_a_long_task_the_schedule(city, office):
+    """Two units: which leads (or none). A period over 30 days: a 阶段汇报 schedule, typed or a
+    button; 「每月32日」 is explained and asked again. Both are echoed in the preview and issued."""
+    on(office, date(2026, 11, 30))
+    clerk, jiaotong = city["clerk"], city["jiaotong"]
+    await clerk.send("/new")
+    await clerk.wait_for(text_contains="工作事项")
+    for answer, next_question in ((TITLE, "工作要求"), (REQUIREMENTS, "根据"), (BASIS, "交办类型")):
+        await clerk.send(answer)
+        await clerk.wait_for(text_contains=next_question)
+    await clerk.press("其他口线工作")
+    await clerk.wait_for(text_contains="责任单位")
+    await clerk.press("住建局")
+    await clerk.wait_for(text_contains="已选：住建局")
+    await clerk.press("交通运输局")
+    await clerk.wait_for(text_contains="已选：住建局、交通运输局")
+    await clerk.press("选好了")
+    for _ in range(2):
+        await clerk.wait_for(text_contains="的责任人")
+        await clerk.press("跳过")
+    await clerk.wait_for(text_contains="牵头单位")
+    await clerk.press("住建局牵头")
+    await clerk.wait_for(text_contains="时限")
+    await clerk.send("2027-05-31")
+    question = await clerk.wait_for(text_contains="阶段汇报")
+    assert buttons(question) == ["每周五", "每月5日前", "每季度末", "不需要阶段汇报"]
+    assert "办结期限是 2027年5月31日" in question.text
+    await clerk.send("每月32日")
+    assert "每月没有32日" in (await clerk.wait_for(text_contains="每月没有32日")).text
+    await clerk.wait_for(text_contains="是否需要阶段汇报")
+    await clerk.send("每月5日前")
+    await clerk.wait_for(text_contains="专项工作台账")
+    await clerk.press("否")
+    await clerk.wait_for(text_contains="工作任务分解台账")
+    await clerk.press("跳过")
+    preview = await clerk.wait_for(text_contains="确认签发")
+    assert "牵头单位：住建局" in preview.text and "阶段汇报：每月5日前" in preview.text
+    assert "本事项由你单位牵头，交通运输局配合" in preview.text
+    await clerk.press("确认签发")
+    copy = await jiaotong.wait_for(text_contains="工作交办单")
+    # the 牵头单位 reports the matter's progress; its 配合单位 are not asked to as well
+    assert "本事项由住建局牵头，你单位配合" in copy.text and "阶段汇报" not in copy.text
+    async with office.db.reader.execute("SELECT unit_role, report_schedule FROM tasks ORDER BY id") as cur:
+        assert [tuple(r) async for r in cur] == [("lead", "monthly:5"), ("partner", None)]
