@@ -4,8 +4,11 @@ slip. Bad input is refused with a line saying what to write, and issues nothing.
 
 from __future__ import annotations
 
+import io
 from datetime import date, datetime, time
 from decimal import Decimal
+
+from openpyxl import load_workbook
 
 from bot.domain.scores import ScoreRules, ranking
 from bot.emulator.client import wait_idle
@@ -87,6 +90,15 @@ async def report_progress(office, member, slip, day: date, text: str) -> None:
     assert "任务仍在办理中" in receipt.text
 
 
+async def ledger_line(member) -> dict[str, object]:
+    """The first line of the person's /ledger, by heading."""
+    await member.send("/ledger")
+    sent = await member.wait_for(predicate=lambda m: m.document is not None)
+    sheet = load_workbook(io.BytesIO(member.file_bytes(sent))).worksheets[0]
+    header, *rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+    return dict(zip(header, rows[0], strict=True))
+
+
 async def test_six_month_task_with_monthly_reports_one_missed_then_cleared(city, office, bot):
     """每月5日前 on a task due 2027-05-31: reminded on 12-07 (12-05 a Saturday), reports; misses
     01-05 and shows 超期未汇报 on /task, /tasks and 政务监督室's summary; reports late and it
@@ -121,11 +133,16 @@ async def test_six_month_task_with_monthly_reports_one_missed_then_cleared(city,
     assert "状态：已交办" in detail.text
     await zhujian.send("/tasks")
     assert "【超期未汇报】" in (await zhujian.wait_for(text_contains=TITLE)).text
+    line = await ledger_line(clerk)
+    assert line["阶段汇报"] == "每月5日前" and line["最近汇报"] == datetime(2026, 12, 7)
+    assert line["超期未汇报"] == "超期未汇报" and line["牵头/配合"] is None
 
     await report_progress(office, zhujian, slip, date(2027, 1, 7), "又完成2个小区")
     await clerk.send("/task 2026-1")
     detail = await clerk.wait_for(text_contains="阶段汇报：")
     assert "最近汇报：2027年1月7日" in detail.text and "超期未汇报" not in detail.text
+    line = await ledger_line(clerk)
+    assert line["最近汇报"] == datetime(2027, 1, 7) and line["超期未汇报"] is None
     await daily(office, bot, date(2027, 1, 8))
     summary = await supervisor.wait_for(text_contains="督办日报", predicate=lambda m: "2027年1月8日" in m.text)
     assert "超期未汇报" not in summary.text
@@ -222,6 +239,14 @@ async def test_a_lead_and_two_partners_from_issue_to_completion_with_one_partner
     await clerk.send("/task 2026-3")
     detail = await clerk.wait_for(text_contains="责任单位：穰东镇")
     assert "责任单位：穰东镇（配合，住建局牵头）" in detail.text
+    await clerk.send("/task 2026-1")
+    assert "责任单位：住建局（牵头，交通运输局、穰东镇配合）" in (await clerk.wait_for(text_contains="责任单位：住建局")).text
+    await clerk.send("/ledger")
+    sent = await clerk.wait_for(predicate=lambda m: m.document is not None)
+    sheet = load_workbook(io.BytesIO(clerk.file_bytes(sent))).worksheets[0]
+    header, *rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+    roles = {r[header.index("责任单位")]: r[header.index("牵头/配合")] for r in rows}
+    assert roles == {"住建局": "牵头", "交通运输局": "配合（住建局牵头）", "穰东镇": "配合（住建局牵头）"}
 
     await zhujian.reply_to(lead_slip, "汇总：改造方案已定，3个小区已开工")
     review = await clerk.wait_for(text_contains="汇总：改造方案已定")

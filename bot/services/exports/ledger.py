@@ -20,11 +20,15 @@ from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.worksheet import Worksheet
 
+from bot.domain.calendar import WorkCalendar
 from bot.domain.errors import DomainError
+from bot.domain.reporting import ReportSchedule, missed_report, report_dates
+from bot.domain.sharing import UnitRole
 from bot.domain.org import Person, Section, Unit
 from bot.services import queries
 from bot.services.context import Office
 from bot.services.scoring import Period, parse_period
+from bot.services.slip_texts import schedule_text
 from bot.storage import org, tasks
 from bot.texts import label
 
@@ -39,6 +43,7 @@ COLUMNS = (
     ("number", 16), ("title", 36), ("requirements", 40), ("unit", 16), ("section", 14), ("source", 22),
     ("basis", 30), ("issued_on", 12), ("period_days", 10), ("deadline", 12), ("status", 14), ("stage", 14),
     ("completed_on", 12), ("special", 10), ("contact", 16),
+    ("role", 18), ("schedule", 14), ("last_report", 12), ("report_missed", 12),
 )
 """Each column's heading (``labels.toml`` [exports]) and its width in characters."""
 
@@ -147,18 +152,48 @@ async def ledger_workbook(office: Office, person: Person, flt: LedgerFilter, tod
     async with conn.execute(
         f"""SELECT s.year, s.seq, t.title, t.requirements, t.unit_id, t.section_id, t.source, t.basis,
                    t.issued_on, t.period_days, t.deadline, t.status, t.stage, t.completed_on,
-                   t.special_ledger, t.contact_name, t.contact_phone
+                   t.special_ledger, t.contact_name, t.contact_phone,
+                   t.unit_role, t.matter_id, t.report_schedule, t.last_report_on
             FROM tasks t JOIN slips s ON s.task_id = t.id AND s.type = 'assignment'
             WHERE {where} ORDER BY s.year, s.seq""",
         args,
     ) as cur:
         rows = list(await cur.fetchall())
+    async with conn.execute("SELECT matter_id, unit_id FROM tasks WHERE unit_role = 'lead'") as cur:
+        leads = {r[0]: units.get(r[1], "") async for r in cur}
     # Writing 100,000 lines is seconds of CPU: done in a thread, the bot keeps answering.
-    data = await asyncio.to_thread(_write, rows, units, sections, flt.special)
+    data = await asyncio.to_thread(_write, rows, units, sections, flt.special, _Reports(leads, office.calendar, today))
     return data, len(rows)
 
 
-def _write(rows: list[aiosqlite.Row], units: dict[int, str], sections: dict[int, str], special_sheet: bool) -> bytes:
+@dataclass(frozen=True)
+class _Reports:
+    """What the 牵头/配合 and 阶段汇报 columns need besides the task's own row."""
+
+    leads: dict[int, str]
+    """The 牵头单位's name per matter."""
+    calendar: WorkCalendar
+    today: date
+
+    def role(self, role: str, matter_id: int | None) -> str:
+        if role == UnitRole.LEAD:
+            return label("exports", "role_lead")
+        if role == UnitRole.PARTNER:
+            return label("exports", "role_partner").format(lead=self.leads.get(matter_id or 0, ""))
+        return ""
+
+    def missed(self, r: aiosqlite.Row) -> str:
+        """超期未汇报 of an open task, as /task shows it (bot/domain/reporting.py)."""
+        if not r[19] or r[11] == "completed" or r[12] == "transferred":
+            return ""
+        due = report_dates(ReportSchedule.decode(r[19]), date.fromisoformat(r[8]), date.fromisoformat(r[10]), self.calendar)
+        reports = [date.fromisoformat(r[20])] if r[20] else []
+        return label("exports", "report_missed") if missed_report(due, reports, self.today) else ""
+
+
+def _write(
+    rows: list[aiosqlite.Row], units: dict[int, str], sections: dict[int, str], special_sheet: bool, reports: _Reports,
+) -> bytes:
     book = Workbook(write_only=True)
     ws = book.create_sheet(label("exports", "special_sheet" if special_sheet else "ledger_sheet"))
     for index, (_, width) in enumerate(COLUMNS, start=1):
@@ -174,6 +209,8 @@ def _write(rows: list[aiosqlite.Row], units: dict[int, str], sections: dict[int,
             f"〔{r[0]}〕{r[1]}号", r[2], r[3], units.get(r[4], ""), sections.get(r[5], ""), label("source", r[6]),
             r[7], _date_cell(ws, r[8]), r[9], _date_cell(ws, r[10]), status_names[r[11]], stage_names[r[12]],
             _date_cell(ws, r[13]), yes if special else no, " ".join(filter(None, (r[15], r[16]))),
+            reports.role(r[17], r[18]), schedule_text(ReportSchedule.decode(r[19])) if r[19] else "",
+            _date_cell(ws, r[20]), reports.missed(r),
         ])
     out = io.BytesIO()
     book.save(out)
