@@ -309,3 +309,10 @@ async def test_the_guided_dialog_asks_the_lead_and_on_a_long_task_the_schedule(c
     assert "本事项由住建局牵头，你单位配合" in copy.text and "阶段汇报" not in copy.text
     async with office.db.reader.execute("SELECT unit_role, report_schedule FROM tasks ORDER BY id") as cur:
         assert [tuple(r) async for r in cur] == [("lead", "monthly:5"), ("partner", None)]
+
+
+async def test_help_shows_the_schedule_and_lead_forms(city):
+    clerk = city["clerk"]
+    await clerk.send("/help")
+    shown = await clerk.wait_for(text_contains="使用说明")
+    assert "汇报: 每月5日前" in shown.text and "单位: 住建局（牵头）、交通运输局、穰东镇" in shown.text
