@@ -44,7 +44,7 @@ def is_overdue(task: Task, today: date) -> bool:
     whose task answers for the matter's deadline (:func:`bot.domain.sharing.is_chased_alone`).
     """
     return (
-        task.is_open and not task.is_held and sharing.is_chased_alone(task.unit_role)
+        task.is_open and not task.is_held and sharing.is_chased_alone(task.unit_role, task.named_late)
         and deadlines.is_overdue(current_deadline(task), today)
     )
 

@@ -47,10 +47,14 @@ def escalation_due(task: Task, today: date) -> Escalation:
     the chain runs 催办单 → 督办通知单 → 约谈 → 移交作风办, one step per passed window; the two
     proposals are made once and then wait for 政务监督室. Each step falls due when the running
     step's date (:func:`bot.domain.clock.step_deadline`) has passed. A 配合单位's copy of a
-    shared matter is not chased on its own: the 牵头单位's task is.
+    shared matter is not chased on its own: the 牵头单位's task is — unless the 牵头单位 named it
+    as late (setting ``sharing.chase = "named"``), when it is chased and the 牵头单位 waits.
     """
-    if not task.is_open or task.is_held or not is_chased_alone(task.unit_role):
+    if not task.is_open or task.is_held or not is_chased_alone(task.unit_role, task.named_late):
         return Escalation.NOTHING
+    if task.waiting_on_partner and today > step_deadline(task):
+        # the 配合单位 the 牵头单位 named is chased instead, until its part arrives
+        return Escalation.OVERDUE
     last_day = step_deadline(task)
     if today == last_day:
         return Escalation.DUE_TODAY

@@ -153,13 +153,14 @@ def reports_progress(role: UnitRole) -> bool:
     return role is not UnitRole.PARTNER
 
 
-def is_chased_alone(role: UnitRole) -> bool:
+def is_chased_alone(role: UnitRole, named_late: bool = False) -> bool:
     """Whether the daily check chases this task by its own deadline.
 
     A 配合单位's copy has no clock of its own: its part is due to the 牵头单位, and the matter's
-    deadline is chased on the 牵头单位's task (:func:`chase_target`).
+    deadline is chased on the 牵头单位's task — unless, under ``ChaseRule.NAMED``, the 牵头单位
+    named it as late and its part has not come (:func:`chase_target`).
     """
-    return role is not UnitRole.PARTNER
+    return role is not UnitRole.PARTNER or named_late
 
 
 def chase_target(lead_id: int, named_id: int | None, parts_sent: Collection[int], rule: ChaseRule) -> int:

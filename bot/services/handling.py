@@ -97,6 +97,11 @@ async def _send_part(
     """配合: a 配合单位's feedback is its part, for the 牵头单位 to gather; the issuer sees it too."""
     after = lifecycle.send_part(task)
     await save(conn, task, after, now)
+    if task.named_late:
+        # the part the 牵头单位 waited for has come: its own task is chased again
+        for lead_task in await tasks.of_matter(conn, task):
+            if lead_task.unit_role is sharing.UnitRole.LEAD and lead_task.waiting_on_partner:
+                await save(conn, lead_task, lifecycle.partner_part_arrived(lead_task), now)
     item = await feedback_store.add(conn, task.id, slip_id, person.id, now, text, attachments, FeedbackKind.PART)
     await history.append(
         conn, "part_sent", now, task_id=task.id, actor_id=person.id, feedback_id=item.id, attachments=len(attachments),

@@ -381,6 +381,10 @@ async def m011_long_and_shared_tasks(conn: aiosqlite.Connection) -> None:
         ALTER TABLE tasks ADD COLUMN unit_role TEXT NOT NULL DEFAULT 'sole';
         ALTER TABLE tasks ADD COLUMN report_schedule TEXT;
         ALTER TABLE tasks ADD COLUMN last_report_on TEXT;
+        -- under the setting sharing.chase = "named": a 配合单位 the 牵头单位 named as late is
+        -- chased on its own copy, and the 牵头单位's task waits while that part is missing
+        ALTER TABLE tasks ADD COLUMN named_late INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE tasks ADD COLUMN waiting_on_partner INTEGER NOT NULL DEFAULT 0;
         ALTER TABLE feedback ADD COLUMN kind TEXT NOT NULL DEFAULT 'result';
         -- the 配合单位 of a matter and its 牵头单位 are found by matter
         CREATE INDEX tasks_matter ON tasks(matter_id) WHERE unit_role != 'sole'

@@ -53,6 +53,8 @@ def _task(row: aiosqlite.Row) -> Task:
         unit_role=UnitRole(row["unit_role"]),
         report_schedule=ReportSchedule.decode(row["report_schedule"]) if row["report_schedule"] else None,
         last_report_on=day(row["last_report_on"]),
+        named_late=bool(row["named_late"]),
+        waiting_on_partner=bool(row["waiting_on_partner"]),
         version=row["version"],
     )
 
@@ -111,7 +113,7 @@ _OPEN = "t.status != 'completed' AND t.stage != 'transferred'"
 
 OVERDUE = (
     "t.status NOT IN ('completed', 'feedback_pending') AND t.stage != 'transferred'"
-    " AND t.extension_pending = 0 AND t.unit_role != 'partner' AND t.deadline < ?"
+    " AND t.extension_pending = 0 AND (t.unit_role != 'partner' OR t.named_late = 1) AND t.deadline < ?"
 )
 """逾期 in SQL, for a table aliased ``t``, with one parameter: today's date (ISO).
 
@@ -171,6 +173,12 @@ async def open_scheduled(conn: aiosqlite.Connection) -> list[Task]:
     """Open tasks with a 阶段汇报 schedule: the daily check's report reminders and 超期未汇报."""
     async with conn.execute(_SELECT + f" WHERE t.report_schedule IS NOT NULL AND {_OPEN} ORDER BY t.id") as cur:
         return [_task(r) async for r in cur]
+
+
+async def part_sent(conn: aiosqlite.Connection, task_id: int) -> bool:
+    """Whether this 配合单位's copy has sent its part to the 牵头单位."""
+    async with conn.execute("SELECT 1 FROM feedback WHERE task_id = ? AND kind = 'part' LIMIT 1", (task_id,)) as cur:
+        return await cur.fetchone() is not None
 
 
 async def of_matter(conn: aiosqlite.Connection, task: Task) -> list[Task]:

@@ -5,12 +5,14 @@ slip. Bad input is refused with a line saying what to write, and issues nothing.
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 from datetime import date, datetime, time
 from decimal import Decimal
 
 from openpyxl import load_workbook
 
 from bot.domain.scores import ScoreRules, ranking
+from bot.domain.sharing import ChaseRule
 from bot.emulator.client import wait_idle
 from bot.services.daily import run_daily
 from bot.storage import org as org_store
@@ -316,3 +318,60 @@ async def test_help_shows_the_schedule_and_lead_forms(city):
     await clerk.send("/help")
     shown = await clerk.wait_for(text_contains="使用说明")
     assert "汇报: 每月5日前" in shown.text and "单位: 住建局（牵头）、交通运输局、穰东镇" in shown.text
+
+
+async def test_named_rule_chases_the_partner_the_lead_names_until_its_part_arrives(city, office, bot, emulator):
+    """sharing.chase = "named": 住建局 names 穰东镇, whose part is missing; the 催办单 and its −0.2
+    go to 穰东镇 and 住建局 waits; once 穰东镇 sends its part, 住建局's own task is chased again."""
+    office.settings = replace(office.settings, shared_chase=ChaseRule.NAMED)
+    clerk, zhujian, jiaotong, town = city["clerk"], city["zhujian"], city["jiaotong"], city["town"]
+    on(office, date(2026, 11, 30))
+    await clerk.send(form("住建局（牵头）、交通运输局、穰东镇", period="10天", schedule=None))
+    await clerk.wait_for(text_contains="已签发3份交办单")
+    jiaotong_slip = await jiaotong.wait_for(text_contains="工作交办单", predicate=lambda m: bool(m.inline_keyboard))
+    town_slip = await town.wait_for(text_contains="工作交办单", predicate=lambda m: bool(m.inline_keyboard))
+    on(office, date(2026, 12, 3))
+    await jiaotong.reply_to(jiaotong_slip, "交通运输局配合情况")
+    await zhujian.wait_for(text_contains="交通运输局 配合办理情况")
+
+    # bad names first: a partner that has sent its part, a unit that is no partner, a partner's own copy
+    await zhujian.send("/late 2026-1 交通运输局")
+    assert "交通运输局已报送配合办理情况" in (await zhujian.wait_for(text_contains="已报送配合办理情况")).text
+    await zhujian.send("/late 2026-1 城管局")
+    assert "本事项的配合单位：交通运输局、穰东镇" in (await zhujian.wait_for(text_contains="不是本事项的配合单位")).text
+    await jiaotong.send("/late 2026-2 穰东镇")
+    await jiaotong.wait_for(text_contains="没有权限")
+    await zhujian.send("/late 2026-1")
+    await zhujian.wait_for(text_contains="请这样写")
+
+    await zhujian.send("/late 2026-1 穰东镇")
+    await zhujian.wait_for(text_contains="已指明 穰东镇")
+    await town.wait_for(text_contains="指明你单位尚未报送配合办理情况")
+    await clerk.wait_for(text_contains="逾期催办改发 穰东镇")
+
+    await daily(office, bot, date(2026, 12, 11))
+    reminder = await town.wait_for(text_contains="工作催办单")
+    assert "穰东镇：" in reminder.text
+    await wait_idle(emulator.state)
+    assert not any("工作催办单" in m.text for m in zhujian.messages())
+    assert await unit_score(office, "穰东镇") == Decimal("99.8")
+    assert await unit_score(office, "住建局") == Decimal("100")
+
+    on(office, date(2026, 12, 14))
+    await town.reply_to(town_slip, "穰东镇配合情况")
+    await zhujian.wait_for(text_contains="穰东镇 配合办理情况")
+    await daily(office, bot, date(2026, 12, 15))
+    assert "住建局：" in (await zhujian.wait_for(text_contains="工作催办单")).text
+    assert await unit_score(office, "住建局") == Decimal("99.8")
+
+
+async def test_under_the_default_rule_the_lead_cannot_name_a_partner(city, office):
+    clerk, zhujian = city["clerk"], city["zhujian"]
+    on(office, date(2026, 11, 30))
+    await clerk.send(form("住建局（牵头）、交通运输局", period="10天", schedule=None))
+    await clerk.wait_for(text_contains="已签发2份交办单")
+    await zhujian.send("/late 2026-1 交通运输局")
+    refusal = await zhujian.wait_for(text_contains="只催办牵头单位")
+    assert "不需要指明配合单位" in refusal.text
+    async with office.db.reader.execute("SELECT count(*) FROM tasks WHERE named_late = 1 OR waiting_on_partner = 1") as cur:
+        assert (await cur.fetchone())[0] == 0
