@@ -135,3 +135,22 @@ def test_a_progress_report_closes_nothing() -> None:
     assert reported.deadline == scheduled.deadline
     with pytest.raises(DomainError, match="no_report_schedule"):
         lifecycle.record_progress(make_task(), date(2026, 11, 27))
+
+
+def test_a_named_partner_is_chased_and_the_lead_waits_until_its_part_arrives() -> None:
+    """ChaseRule.NAMED: the 配合单位 the 牵头单位 named is 逾期 and gets the 催办单; the 牵头单位's
+    task, still 逾期 (the matter is late), gets no slip while it waits."""
+    after = DEADLINE + timedelta(days=1)
+    lead = make_task(id=1, unit_role=UnitRole.LEAD, matter_id=5)
+    partner = make_task(id=2, unit_id=8, unit_role=UnitRole.PARTNER, matter_id=5)
+    lead, partner = lifecycle.name_late_partner(lead, partner)
+    assert clock.is_overdue(partner, after) and escalation_due(partner, after) is Escalation.REMINDER_SLIP
+    assert clock.is_overdue(lead, after) and escalation_due(lead, after) is Escalation.OVERDUE
+    with pytest.raises(DomainError, match="partner_already_named"):
+        lifecycle.name_late_partner(lead, partner)
+    sent = lifecycle.send_part(partner)
+    assert not clock.is_overdue(sent, after)
+    resumed = lifecycle.partner_part_arrived(lead)
+    assert escalation_due(resumed, after) is Escalation.REMINDER_SLIP
+    with pytest.raises(DomainError, match="not_a_partner"):
+        lifecycle.name_late_partner(lead, make_task(id=3, unit_role=UnitRole.PARTNER, matter_id=6))
