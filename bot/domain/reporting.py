@@ -258,7 +258,17 @@ def task_missed_report(task: Task, today: date, calendar: WorkCalendar) -> date 
 
     A task 办结 or 移交 is no longer asked for progress.
     """
-    if not task.is_open or task.report_schedule is None:
+    if not task.is_open:
         return None
-    reports = [task.last_report_on] if task.last_report_on else []
-    return missed_report(task_report_dates(task, calendar), reports, today)
+    return missed_since(task.report_schedule, task.issued_on, clock.current_deadline(task), task.last_report_on, today, calendar)
+
+
+def missed_since(
+    schedule: ReportSchedule | None, issued_on: date, deadline: date, last_report: date | None, today: date,
+    calendar: WorkCalendar,
+) -> date | None:
+    """超期未汇报 from an open task's stored fields (for lists read straight from SQL, such as the
+    台账 and the board): the report date let pass, or None."""
+    if schedule is None:
+        return None
+    return missed_report(report_dates(schedule, issued_on, deadline, calendar), [last_report] if last_report else [], today)

@@ -138,6 +138,9 @@ async def test_six_month_task_with_monthly_reports_one_missed_then_cleared(city,
     line = await ledger_line(clerk)
     assert line["阶段汇报"] == "每月5日前" and line["最近汇报"] == datetime(2026, 12, 7)
     assert line["超期未汇报"] == "超期未汇报" and line["牵头/配合"] is None
+    await clerk.send("/board")
+    board = await clerk.wait_for(predicate=lambda m: m.photo is not None)
+    assert "🟢 绿 0 项 · 🟡 黄 1 项 · 🔴 红 0 项" in board.content  # five months to go: yellow only for the missed report
 
     await report_progress(office, zhujian, slip, date(2027, 1, 7), "又完成2个小区")
     await clerk.send("/task 2026-1")
@@ -145,6 +148,9 @@ async def test_six_month_task_with_monthly_reports_one_missed_then_cleared(city,
     assert "最近汇报：2027年1月7日" in detail.text and "超期未汇报" not in detail.text
     line = await ledger_line(clerk)
     assert line["最近汇报"] == datetime(2027, 1, 7) and line["超期未汇报"] is None
+    await clerk.send("/board")
+    board = await clerk.wait_for(predicate=lambda m: m.photo is not None)
+    assert "🟢 绿 1 项 · 🟡 黄 0 项" in board.content
     await daily(office, bot, date(2027, 1, 8))
     summary = await supervisor.wait_for(text_contains="督办日报", predicate=lambda m: "2027年1月8日" in m.text)
     assert "超期未汇报" not in summary.text

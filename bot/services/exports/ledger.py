@@ -22,7 +22,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from bot.domain.calendar import WorkCalendar
 from bot.domain.errors import DomainError
-from bot.domain.reporting import ReportSchedule, missed_report, report_dates
+from bot.domain.reporting import ReportSchedule, missed_since
 from bot.domain.sharing import UnitRole
 from bot.domain.org import Person, Section, Unit
 from bot.services import queries
@@ -186,9 +186,11 @@ class _Reports:
         """超期未汇报 of an open task, as /task shows it (bot/domain/reporting.py)."""
         if not r[19] or r[11] == "completed" or r[12] == "transferred":
             return ""
-        due = report_dates(ReportSchedule.decode(r[19]), date.fromisoformat(r[8]), date.fromisoformat(r[10]), self.calendar)
-        reports = [date.fromisoformat(r[20])] if r[20] else []
-        return label("exports", "report_missed") if missed_report(due, reports, self.today) else ""
+        missed = missed_since(
+            ReportSchedule.decode(r[19]), date.fromisoformat(r[8]), date.fromisoformat(r[10]),
+            date.fromisoformat(r[20]) if r[20] else None, self.today, self.calendar,
+        )
+        return label("exports", "report_missed") if missed else ""
 
 
 def _write(
