@@ -15,6 +15,7 @@ from bot.domain.errors import DomainError
 from bot.domain.reporting import (
     ReportSchedule,
     ScheduleKind,
+    answered_dates,
     check_schedule,
     missed_report,
     parse_schedule,
@@ -117,7 +118,10 @@ def test_missed_report_then_cleared_by_a_late_one() -> None:
     assert missed_report(due, [date(2026, 12, 3)], date(2027, 1, 6)) == date(2027, 1, 5)
     # a late report on 1-08 clears it
     assert missed_report(due, [date(2026, 12, 3), date(2027, 1, 8)], date(2027, 1, 9)) is None
+    # in the month's figures the late report falls in February's period: January stays missed
     assert reports_made_for(due, [date(2026, 12, 3), date(2027, 1, 8)]) == 2
+    assert answered_dates(due, [date(2026, 12, 3), date(2027, 1, 8)]) == {date(2026, 12, 7), date(2027, 2, 5)}
+    assert answered_dates(due, [date(2026, 12, 3), date(2026, 12, 4)]) == {date(2026, 12, 7)}
     assert report_due(due, date(2027, 1, 5)) and not report_due(due, date(2027, 1, 6))
 
 

@@ -14,6 +14,7 @@ from openpyxl import load_workbook
 from bot.domain.scores import ScoreRules, ranking
 from bot.domain.sharing import ChaseRule
 from bot.emulator.client import wait_idle
+from bot.services import reports
 from bot.services.daily import run_daily
 from bot.storage import org as org_store
 from bot.storage import scores
@@ -81,6 +82,12 @@ async def daily(office, bot, day: date) -> None:
     bot.bot_data["sender"].wake()
 
 
+async def monthly(office, bot, day: date) -> None:
+    on(office, day)
+    await reports.run_monthly(office, day)
+    bot.bot_data["sender"].wake()
+
+
 async def report_progress(office, member, slip, day: date, text: str) -> None:
     on(office, day)
     await member.press("汇报进展", message=slip)
@@ -122,6 +129,10 @@ async def test_six_month_task_with_monthly_reports_one_missed_then_cleared(city,
     seen = await clerk.wait_for(text_contains="阶段进展")
     assert "已完成3个小区的管网改造" in seen.text and "无需审核" in seen.text and not seen.inline_keyboard
     assert "已完成3个小区的管网改造" in (await supervisor.wait_for(text_contains="阶段进展")).text  # 专项
+    # December's analysis to the section's 分管市领导: one report due, made on time
+    await monthly(office, bot, date(2027, 1, 1))
+    analysis = await city["leader"].wait_for(text_contains="综合一科 · 2026年12月督查分析")
+    assert "阶段汇报：本月应报1次，按期报送1次。" in analysis.text
 
     # 2027-01-05 passes with no report
     await daily(office, bot, date(2027, 1, 5))
@@ -154,6 +165,10 @@ async def test_six_month_task_with_monthly_reports_one_missed_then_cleared(city,
     await daily(office, bot, date(2027, 1, 8))
     summary = await supervisor.wait_for(text_contains="督办日报", predicate=lambda m: "2027年1月8日" in m.text)
     assert "超期未汇报" not in summary.text
+    # January's figures keep the date that was missed; the late report counts for February's
+    await monthly(office, bot, date(2027, 2, 1))
+    analysis = await city["leader"].wait_for(text_contains="综合一科 · 2027年1月督查分析")
+    assert "阶段汇报：本月应报1次，按期报送0次，未按期1次。" in analysis.text
 
     # the final feedback is reviewed and closes the task, as it always has
     on(office, date(2027, 5, 20))
