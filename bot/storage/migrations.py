@@ -387,7 +387,10 @@ async def m011_long_and_shared_tasks(conn: aiosqlite.Connection) -> None:
         ALTER TABLE tasks ADD COLUMN waiting_on_partner INTEGER NOT NULL DEFAULT 0;
         ALTER TABLE feedback ADD COLUMN kind TEXT NOT NULL DEFAULT 'result';
         -- the 配合单位 of a matter and its 牵头单位 are found by matter
-        CREATE INDEX tasks_matter ON tasks(matter_id) WHERE unit_role != 'sole'
+        CREATE INDEX tasks_matter ON tasks(matter_id) WHERE unit_role != 'sole';
+        -- the daily check reads the open scheduled tasks only, not every task ever issued
+        CREATE INDEX tasks_open_scheduled ON tasks(id)
+            WHERE report_schedule IS NOT NULL AND status != 'completed' AND stage != 'transferred'
         """,
     )
 

@@ -262,6 +262,9 @@ async def test_a_lead_and_two_partners_from_issue_to_completion_with_one_partner
     await clerk.send("/task 2026-3")
     detail = await clerk.wait_for(text_contains="责任单位：穰东镇")
     assert "责任单位：穰东镇（配合，住建局牵头）" in detail.text
+    await clerk.send("/tasks")
+    listing = await clerk.wait_for(text_contains="在办事项")
+    assert "住建局 · " in listing.text and "【牵头】" in listing.text and listing.text.count("【配合】") == 2
     await clerk.send("/task 2026-1")
     assert "责任单位：住建局（牵头，交通运输局、穰东镇配合）" in (await clerk.wait_for(text_contains="责任单位：住建局")).text
     await clerk.send("/ledger")
