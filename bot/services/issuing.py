@@ -14,7 +14,7 @@ from bot.domain.tasks import EscalationStage, SourceType, Task, TaskStatus
 from bot.services.context import Office
 from bot.services.notify import message, send, tell
 from bot.services.slip_keyboard import slip_keyboard
-from bot.services.slip_texts import assignment_text
+from bot.services.slip_texts import assignment_text, schedule_text
 from bot.storage import history, org, slips, tasks
 from bot.message_size import MESSAGE_LIMIT, fits_in_message, message_length
 from bot.domain.feedback import Attachment
@@ -184,5 +184,8 @@ async def issue_assignment(office: Office, draft: AssignmentDraft, issuer: Perso
                         method="sendDocument", task_id=task.id, slip_id=slip.id, purpose="attachment",
                     )
             issued.append(IssuedAssignment(task, unit.name, tuple(delivered), tuple(unreachable)))
-        await tell(conn, issuer, "issue/issued", now, issued=issued, deadline=deadline)
+        await tell(
+            conn, issuer, "issue/issued", now, issued=issued, deadline=deadline,
+            schedule=schedule_text(draft.report_schedule) if draft.report_schedule else "",
+        )
     return issued

@@ -50,7 +50,8 @@ async def test_a_six_month_task_says_its_monthly_reports_on_the_slip(city, offic
     on(office, date(2026, 11, 30))
     clerk, zhujian = city["clerk"], city["zhujian"]
     await clerk.send(form())
-    await clerk.wait_for(text_contains="已签发1份交办单")
+    receipt = await clerk.wait_for(text_contains="已签发1份交办单")
+    assert "阶段汇报：每月5日前" in receipt.text
     slip = await zhujian.wait_for(text_contains="工作交办单")
     # the notice's sentence is intact; the schedule is a line of its own: 12-05 is a Saturday → 12-07
     assert f"{NOTICE}182天内办结" in slip.text
@@ -64,7 +65,7 @@ async def test_a_lead_and_two_partners_each_get_their_copy(city, office):
     clerk, zhujian, jiaotong, town = city["clerk"], city["zhujian"], city["jiaotong"], city["town"]
     await clerk.send(form("住建局（牵头）、交通运输局、穰东镇", period="30天", schedule=None))
     receipt = await clerk.wait_for(text_contains="已签发3份交办单")
-    assert "住建局" in receipt.text and "穰东镇" in receipt.text
+    assert "→ 住建局（牵头）" in receipt.text and "→ 穰东镇（配合）" in receipt.text
     lead = await zhujian.wait_for(text_contains="工作交办单")
     assert "牵头配合：本事项由你单位牵头，交通运输局、穰东镇配合，请汇总配合单位办理情况后一并反馈。" in lead.text
     for member in (jiaotong, town):
