@@ -51,7 +51,7 @@ async def test_a_six_month_task_says_its_monthly_reports_on_the_slip(city, offic
     clerk, zhujian = city["clerk"], city["zhujian"]
     await clerk.send(form())
     receipt = await clerk.wait_for(text_contains="已签发1份交办单")
-    assert "阶段汇报：每月5日前" in receipt.text
+    assert "阶段汇报：每月5日前" in receipt.text and "由牵头单位报送" not in receipt.text
     slip = await zhujian.wait_for(text_contains="工作交办单")
     # the notice's sentence is intact; the schedule is a line of its own: 12-05 is a Saturday → 12-07
     assert f"{NOTICE}182天内办结" in slip.text
@@ -331,6 +331,8 @@ async def test_the_guided_dialog_asks_the_lead_and_on_a_long_task_the_schedule(c
     assert "牵头单位：住建局" in preview.text and "阶段汇报：每月5日前" in preview.text
     assert "本事项由你单位牵头，交通运输局配合" in preview.text
     await clerk.press("确认签发")
+    receipt = await clerk.wait_for(text_contains="已签发2份交办单")
+    assert "阶段汇报：每月5日前（由牵头单位报送）" in receipt.text
     copy = await jiaotong.wait_for(text_contains="工作交办单")
     # the 牵头单位 reports the matter's progress; its 配合单位 are not asked to as well
     assert "本事项由住建局牵头，你单位配合" in copy.text and "阶段汇报" not in copy.text
