@@ -258,6 +258,10 @@ async def test_a_lead_and_two_partners_from_issue_to_completion_with_one_partner
     assert "住建局" in overdue.text and "穰东镇" not in overdue.text
 
     on(office, date(2026, 12, 12))
+    await town.press("反馈", message=town_slip)
+    assert "你单位的配合办理情况（送牵头单位汇总）" in (await town.wait_for(text_contains="请发送")).text
+    await town.send("/cancel")
+    await town.wait_for(text_contains="取消")
     await town.reply_to(town_slip, "穰东镇：辖区内3个小区已摸底")
     assert "辖区内3个小区已摸底" in (await zhujian.wait_for(text_contains="穰东镇 配合办理情况")).text
     await clerk.send("/task 2026-3")
