@@ -21,13 +21,14 @@ from bot.domain import clock, reporting
 from bot.domain.errors import DomainError
 from bot.domain.escalation import Escalation, escalation_due
 from bot.domain.org import Role
+from bot.domain.scores import ScoreCategory
 from bot.domain.slips import SlipNumber, SlipType
 from bot.domain.tasks import Task
 from bot.services import drafts, escalating
 from bot.services.context import Office
 from bot.services.notify import button, message, send, tell
 from bot.services.task_changes import issuer_and_section
-from bot.storage import org, slips, tasks
+from bot.storage import history, org, scores, slips, tasks
 from bot.storage.rows import stamp
 from bot.texts import label, render
 
@@ -149,8 +150,10 @@ async def _digests(conn: aiosqlite.Connection, office: Office, day: date, now: d
     for task in await tasks.open_scheduled(conn):
         if reporting.report_due(reporting.task_report_dates(task, office.calendar), day):
             per_unit[task.unit_id]["report"].append(task)
-        if reporting.task_missed_report(task, day, office.calendar):
+        missed = reporting.task_missed_report(task, day, office.calendar)
+        if missed:
             unreported.append(task)
+            await _book_missed_report(conn, office, task, missed, now)
     listed = [t.id for lists in per_unit.values() for group in lists.values() for t in group]
     cite = await slips.latest_escalation_numbers(conn, listed)
     for unit_id, lists in per_unit.items():
@@ -158,6 +161,24 @@ async def _digests(conn: aiosqlite.Connection, office: Office, day: date, now: d
             await tell(conn, member, "daily/unit_digest", now, day=day, lists=lists, limit=DIGEST_LIMIT, cite=cite)
     await _section_digests(conn, day, now)
     await _summary(conn, day, now, unreported)
+
+
+async def _book_missed_report(conn: aiosqlite.Connection, office: Office, task: Task, missed: date, now: datetime) -> None:
+    """超期未汇报 books the configured points (0 by default: then nothing), once per report date."""
+    points = office.settings.score_rules.points_for(ScoreCategory.REPORT_MISSED)
+    if not points:
+        return
+    async with conn.execute(
+        "SELECT 1 FROM score_events WHERE task_id = ? AND category = ? AND note = ?",
+        (task.id, ScoreCategory.REPORT_MISSED.value, f"{task.number.full} {missed.isoformat()}"),
+    ) as cur:
+        if await cur.fetchone() is not None:
+            return
+    await scores.book(
+        conn, task.unit_id, ScoreCategory.REPORT_MISSED, points, now.date(), now,
+        note=f"{task.number.full} {missed.isoformat()}", task_id=task.id,
+    )
+    await history.append(conn, "report_missed", now, task_id=task.id, due=missed.isoformat())
 
 
 async def _section_digests(conn: aiosqlite.Connection, day: date, now: datetime) -> None:

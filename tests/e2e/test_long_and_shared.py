@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from openpyxl import load_workbook
 
-from bot.domain.scores import ScoreRules, ranking
+from bot.domain.scores import ScoreCategory, ScoreRules, ranking
 from bot.domain.sharing import ChaseRule
 from bot.emulator.client import wait_idle
 from bot.services import reports
@@ -179,6 +179,8 @@ async def test_six_month_task_with_monthly_reports_one_missed_then_cleared(city,
     await zhujian.wait_for(text_contains="审核通过")
     async with office.db.reader.execute("SELECT status, last_report_on FROM tasks") as cur:
         assert [tuple(r) async for r in cur] == [("completed", "2027-01-07")]
+    async with office.db.reader.execute("SELECT count(*) FROM score_events") as cur:
+        assert (await cur.fetchone())[0] == 0  # 超期未汇报 costs nothing unless configured
     async with office.db.reader.execute("SELECT kind, status FROM feedback ORDER BY id") as cur:
         assert [tuple(r) async for r in cur] == [("progress", "noted"), ("progress", "noted"), ("result", "accepted")]
 
@@ -406,3 +408,20 @@ async def test_under_the_default_rule_the_lead_cannot_name_a_partner(city, offic
     assert "不需要指明配合单位" in refusal.text
     async with office.db.reader.execute("SELECT count(*) FROM tasks WHERE named_late = 1 OR waiting_on_partner = 1") as cur:
         assert (await cur.fetchone())[0] == 0
+
+
+async def test_a_missed_report_books_points_only_when_the_score_table_says_so(city, office, bot):
+    """0 by default (the six-month test's unit keeps 100); configured −0.1, once per missed date."""
+    rules = office.settings.score_rules
+    office.settings = replace(
+        office.settings, score_rules=replace(rules, points={**rules.points, ScoreCategory.REPORT_MISSED: Decimal("-0.1")}),
+    )
+    clerk, zhujian = city["clerk"], city["zhujian"]
+    on(office, date(2026, 11, 30))
+    await clerk.send(form(period="60天", schedule="每周五"))
+    await clerk.wait_for(text_contains="已签发1份交办单")
+    for day in (date(2026, 12, 4), date(2026, 12, 7), date(2026, 12, 8)):  # 12-04 let pass
+        await daily(office, bot, day)
+    assert await unit_score(office, "住建局") == Decimal("99.9")
+    await zhujian.send("/scores")
+    assert "超期未汇报" in (await zhujian.wait_for(text_contains="99.9")).text
