@@ -17,6 +17,7 @@ from bot.handlers import errors, fallback, issue, lookup, slip_actions, start
 from bot.handlers import exports, reports, scores
 from bot.handlers import escalation, extension
 from bot.handlers import admin, intake
+from bot.handlers import partners
 from bot.handlers.context import DubanContext
 from bot import scheduling
 from bot.pacing import ChatPacer
@@ -26,7 +27,7 @@ from bot.services.context import Office
 
 log = logging.getLogger(__name__)
 
-FEATURES = (start, issue, extension, escalation, slip_actions, lookup, scores, exports, reports, admin, intake)
+FEATURES = (start, issue, extension, escalation, slip_actions, partners, lookup, scores, exports, reports, admin, intake)
 """Handler modules, each with ``register(application)`` and ``COMMANDS`` (the commands it adds)."""
 
 

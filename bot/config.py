@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.domain.deadlines import DeadlineMode
 from bot.domain.escalation import CheckDays
+from bot.domain.sharing import ChaseRule
 from bot.domain.scores import DEFAULT_POINTS, ScoreCategory, ScoreRules
 
 TELEGRAM_API = "https://api.telegram.org"
@@ -97,6 +98,8 @@ class Settings:
     """原则上3天之内必须办结."""
     deadline_mode: DeadlineMode = DeadlineMode.CALENDAR
     escalation_mode: EscalationMode = EscalationMode.AUTO
+    shared_chase: ChaseRule = ChaseRule.LEAD
+    """Who of a 牵头 + 配合 matter is chased when it is late (bot/domain/sharing.py)."""
     invite_ttl_hours: int = 72
     conduct_office_chat_id: int | None = None
     """The 市作风办 contact told of a 移交, if any."""
@@ -189,6 +192,7 @@ _KNOWN = set(ENV_KEYS.values()) | _ORG_KEYS | {
     "schedule.review_wait_days",
     "schedule.daily_check_days",
     "escalation.deadline_mode",
+    "sharing.chase",
     "onboarding.invite_ttl_hours",
     "notify.conduct_office_chat_id",
     "scores.points",
@@ -243,6 +247,8 @@ def _build(flat: Mapping[str, Any]) -> Settings:
         s = replace(s, deadline_mode=_choice(flat, "escalation.deadline_mode", DeadlineMode))
     if "escalation.mode" in flat:
         s = replace(s, escalation_mode=_choice(flat, "escalation.mode", EscalationMode))
+    if "sharing.chase" in flat:
+        s = replace(s, shared_chase=_choice(flat, "sharing.chase", ChaseRule))
     if "onboarding.invite_ttl_hours" in flat:
         s = replace(s, invite_ttl_hours=_positive(flat, "onboarding.invite_ttl_hours"))
     if "notify.conduct_office_chat_id" in flat:

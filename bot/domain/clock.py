@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from bot.domain import deadlines
+from bot.domain import deadlines, sharing
 
 if TYPE_CHECKING:
     from bot.domain.tasks import Task
@@ -39,8 +39,14 @@ def is_overdue(task: Task, today: date) -> bool:
     延期 request waits for the 分管市领导 (SPEC section 4: the clock stops while it is held).
     A 催办单 or 督办通知单 does not end 逾期: the task stays 逾期 against its current deadline
     until it is 办结, extended, or given a new date by a 退回.
+
+    A 配合单位's copy of a shared matter has no clock of its own: its part is due to the 牵头单位,
+    whose task answers for the matter's deadline (:func:`bot.domain.sharing.is_chased_alone`).
     """
-    return task.is_open and not task.is_held and deadlines.is_overdue(current_deadline(task), today)
+    return (
+        task.is_open and not task.is_held and sharing.is_chased_alone(task.unit_role, task.named_late)
+        and deadlines.is_overdue(current_deadline(task), today)
+    )
 
 
 def overdue_days(task: Task, on: date) -> int:

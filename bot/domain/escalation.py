@@ -8,6 +8,7 @@ from enum import StrEnum
 from bot.domain.calendar import WorkCalendar
 from bot.domain.clock import step_deadline
 from bot.domain.deadlines import next_workday_on_or_after
+from bot.domain.sharing import is_chased_alone
 from bot.domain.tasks import EscalationStage, Task
 
 
@@ -75,10 +76,15 @@ def escalation_due(task: Task, today: date, next_check: date | None = None) -> E
     Within the deadline, the unit is reminded on the day before and on the last day. Past it,
     the chain runs 催办单 → 督办通知单 → 约谈 → 移交作风办, one step per passed window; the two
     proposals are made once and then wait for 政务监督室. Each step falls due when the running
-    step's date (:func:`bot.domain.clock.step_deadline`) has passed.
+    step's date (:func:`bot.domain.clock.step_deadline`) has passed. A 配合单位's copy of a
+    shared matter is not chased on its own: the 牵头单位's task is — unless the 牵头单位 named it
+    as late (setting ``sharing.chase = "named"``), when it is chased and the 牵头单位 waits.
     """
-    if not task.is_open or task.is_held:
+    if not task.is_open or task.is_held or not is_chased_alone(task.unit_role, task.named_late):
         return Escalation.NOTHING
+    if task.waiting_on_partner and today > step_deadline(task):
+        # the 配合单位 the 牵头单位 named is chased instead, until its part arrives
+        return Escalation.OVERDUE
     last_day = step_deadline(task)
     if today == last_day:
         return Escalation.DUE_TODAY

@@ -16,6 +16,21 @@ class FeedbackStatus(StrEnum):
     PENDING = "pending"
     ACCEPTED = "accepted"
     RETURNED = "returned"
+    NOTED = "noted"
+    """A 阶段进展 report or a 配合单位's part: seen, not reviewed."""
+
+
+class FeedbackKind(StrEnum):
+    """What a feedback is for."""
+
+    RESULT = "result"
+    """办理结果情况: reviewed, and closes the task when accepted."""
+
+    PROGRESS = "progress"
+    """阶段进展 on a scheduled report date: does not close the task and needs no review."""
+
+    PART = "part"
+    """A 配合单位's part, sent to the 牵头单位 for its consolidated 办理结果."""
 
 
 @dataclass(frozen=True)

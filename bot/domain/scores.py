@@ -39,6 +39,10 @@ class ScoreCategory(StrEnum):
     """受到市政府通报批评一次扣1分."""
     INTERVIEW = "interview"
     """约谈一次扣3分."""
+    REPORT_MISSED = "report_missed"
+    """超期未汇报: a 阶段汇报 date let pass. The notice sets no points for it and offices are told
+    not to add burden, so it books 0 unless the score table is configured otherwise
+    (``scores.points.report_missed``)."""
 
 
 DEFAULT_POINTS: Mapping[ScoreCategory, Decimal] = {
@@ -52,6 +56,7 @@ DEFAULT_POINTS: Mapping[ScoreCategory, Decimal] = {
     ScoreCategory.PRAISE: Decimal("1"),
     ScoreCategory.CRITICISM: Decimal("-1"),
     ScoreCategory.INTERVIEW: Decimal("-3"),
+    ScoreCategory.REPORT_MISSED: Decimal("0"),
 }
 
 

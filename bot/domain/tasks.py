@@ -17,6 +17,8 @@ from enum import StrEnum
 
 from bot.domain import clock
 from bot.domain.errors import DomainError
+from bot.domain.reporting import ReportSchedule
+from bot.domain.sharing import UnitRole
 from bot.domain.slips import SlipNumber
 
 
@@ -124,6 +126,17 @@ class Task:
     before any. Its own date: it never moves the current deadline."""
     matter_id: int | None = None
     """Tasks created by one issue to several units share it."""
+    unit_role: UnitRole = UnitRole.SOLE
+    """The unit's part in its matter: alone, 牵头单位 or 配合单位."""
+    report_schedule: ReportSchedule | None = None
+    """阶段汇报: when the unit reports progress before the final deadline; None for none."""
+    last_report_on: date | None = None
+    """The day of the unit's latest 阶段进展 report."""
+    named_late: bool = False
+    """A 配合单位's copy the 牵头单位 named as holding the matter up (:class:`ChaseRule` ``named``):
+    chased on its own until its part arrives."""
+    waiting_on_partner: bool = False
+    """The 牵头单位's task while a 配合单位 it named is chased instead."""
     version: int = 0
     """Raised by every change; buttons carry it so a stale one is recognised."""
 
@@ -180,6 +193,57 @@ def submit_feedback(task: Task) -> Task:
     if task.status is TaskStatus.FEEDBACK_PENDING:
         raise DomainError("feedback_already_pending", number=str(task.number))
     return _changed(task, status=TaskStatus.FEEDBACK_PENDING)
+
+
+def record_progress(task: Task, today: date) -> Task:
+    """阶段汇报: the unit reports progress on a task with a reporting schedule.
+
+    A 阶段进展 is not the "办理结果情况" the 交办单 asks for: the task stays open, its clock runs
+    on, and nobody reviews it. It clears 超期未汇报 (:func:`bot.domain.reporting.missed_report`).
+    """
+    _require_open(task)
+    if task.report_schedule is None:
+        raise DomainError("no_report_schedule", number=str(task.number))
+    return _changed(task, last_report_on=today)
+
+
+def send_part(task: Task) -> Task:
+    """配合: a 配合单位 sends its part of a shared matter to the 牵头单位.
+
+    The part is not the matter's 办理结果: nobody reviews it and the copy stays open until the
+    牵头单位's consolidated feedback is accepted (:func:`close_with_matter`).
+    """
+    _require_open(task)
+    if task.unit_role is not UnitRole.PARTNER:
+        raise DomainError("not_a_partner", number=str(task.number))
+    return _changed(task, named_late=False)
+
+
+def name_late_partner(lead: Task, partner: Task) -> tuple[Task, Task]:
+    """The 牵头单位 names a 配合单位 whose part has not come (setting ``sharing.chase = "named"``).
+
+    From then on the 配合单位's copy is chased by the matter's deadline — its 催办单 and points
+    are its own — and the 牵头单位's task waits, until the part arrives (:func:`send_part`).
+    """
+    _require_open(lead)
+    _require_open(partner)
+    if lead.unit_role is not UnitRole.LEAD or partner.unit_role is not UnitRole.PARTNER or lead.matter_id != partner.matter_id:
+        raise DomainError("not_a_partner", number=str(partner.number))
+    if partner.named_late:
+        raise DomainError("partner_already_named", number=str(partner.number))
+    return _changed(lead, waiting_on_partner=True), _changed(partner, named_late=True)
+
+
+def close_with_matter(task: Task, today: date) -> Task:
+    """A 配合单位's copy is 办结 with the matter, when the 牵头单位's 办理结果 is accepted."""
+    if task.unit_role is not UnitRole.PARTNER or not task.is_open:
+        raise DomainError("not_a_partner", number=str(task.number))
+    return _changed(task, status=TaskStatus.COMPLETED, completed_on=today, named_late=False)
+
+
+def partner_part_arrived(lead: Task) -> Task:
+    """The named 配合单位's part has come: the 牵头单位's task is chased again by its own clock."""
+    return _changed(lead, waiting_on_partner=False)
 
 
 def accept_feedback(task: Task, today: date) -> Task:

@@ -38,6 +38,8 @@ from telegram.warnings import PTBUserWarning
 
 from bot.domain.errors import DomainError
 from bot.domain.org import Person, Role
+from bot.domain.reporting import ReportSchedule, check_schedule, parse_schedule, task_report_dates
+from bot.domain.sharing import reports_progress, role_of
 from bot.domain.tasks import SourceType, Task
 from bot.handlers.common import current_person, refuse, reply
 from bot.handlers.context import DubanContext
@@ -46,7 +48,7 @@ from bot.handlers.menu import may_use
 from bot.services import issue_form, issuing
 from bot.services.issue_form import FormProblem, IssueForm
 from bot.services.issuing import MAX_TEXT, MAX_TITLE, AssignmentDraft
-from bot.services.slip_texts import assignment_text
+from bot.services.slip_texts import assignment_text, schedule_text
 from bot.storage import org
 from bot.storage.feedback import Attachment
 from bot.message_size import fits_in_message
@@ -78,9 +80,17 @@ class Step(IntEnum):
     ATTACHMENT = 9
     PREVIEW = 10
     EDIT = 11
+    LEAD = 12
+    SCHEDULE = 13
 
 
-EDITABLE = ("title", "requirements", "basis", "source", "units", "period", "special", "attachment")
+EDITABLE = ("title", "requirements", "basis", "source", "units", "period", "schedule", "special", "attachment")
+SCHEDULE_CHOICES = ("每周五", "每月5日前", "每季度末")
+LONG_TASK_DAYS = 30
+"""The dialog asks for a 阶段汇报 schedule only on a task longer than this (or when the clerk
+chooses 修改 → 阶段汇报): a short task's final feedback is report enough, and offices are told to
+ask only what is needed."""
+"""The 阶段汇报 schedules offered as buttons; any other is typed."""
 TEXT_FIELDS = {Step.TITLE: ("title", MAX_TITLE), Step.REQUIREMENTS: ("requirements", MAX_TEXT), Step.BASIS: ("basis", MAX_TEXT)}
 
 
@@ -105,6 +115,14 @@ class Dialog:
     special: bool | None = None
     attachment: Attachment | None = None
     attachment_done: bool = False
+    lead_id: int | None = None
+    """牵头单位 among ``unit_ids``; None: each unit on its own."""
+    lead_done: bool = False
+    schedule: ReportSchedule | None = None
+    """阶段汇报; None for none."""
+    schedule_done: bool = False
+    schedule_wanted: bool = False
+    """修改 → 阶段汇报 on a short task: ask it although the task is not long."""
 
     def data(self, action: str, value: object = "") -> str:
         """Callback data for a button of this dialog."""
@@ -126,8 +144,17 @@ class Dialog:
             self.page = 0
             self.pending_units = []
             self.responsible = {}
+            self.lead_id = None
+            self.lead_done = False
         elif name == "period":
             self.period_days = None
+            # the schedule is checked against the deadline: ask it again after the new 时限
+            self.schedule = None
+            self.schedule_done = False
+        elif name == "schedule":
+            self.schedule = None
+            self.schedule_done = False
+            self.schedule_wanted = True
         elif name == "special":
             self.special = None
         elif name == "attachment":
@@ -236,10 +263,24 @@ async def _advance(update: Update, context: DubanContext, dialog: Dialog) -> int
             await _send(update, render("issue/ask_responsible", unit=unit.name), rows)
             return Step.RESPONSIBLE
         dialog.pending_units.pop(0)
+    if not dialog.lead_done:
+        if len(dialog.unit_ids) < 2:
+            dialog.lead_done = True
+        else:
+            units = [u for u in [await org.unit(reader, i) for i in dialog.unit_ids] if u is not None]
+            rows = [[(label("issue", "lead_unit").format(name=u.name), dialog.data("ld", u.id))] for u in units]
+            rows.append([(label("issue", "no_lead"), dialog.data("ld", 0))])
+            await _send(update, render("issue/ask_lead", count=len(units)), rows)
+            return Step.LEAD
     if dialog.period_days is None:
         rows = [[(label("issue", "period_days").format(days=n), dialog.data("p", n)) for n in PERIOD_CHOICES]]
         await _send(update, render("issue/ask_period"), rows)
         return Step.PERIOD
+    if not dialog.schedule_done and (dialog.period_days > LONG_TASK_DAYS or dialog.schedule_wanted):
+        rows = [[(text, dialog.data("rs", i + 1)) for i, text in enumerate(SCHEDULE_CHOICES)],
+                [(label("issue", "no_schedule"), dialog.data("rs", 0))]]
+        await _send(update, render("issue/ask_schedule", deadline=context.office.deadline_after(context.office.now().date(), dialog.period_days)), rows)
+        return Step.SCHEDULE
     if dialog.special is None:
         if dialog.source.is_special:
             # 专项交办 always enters the 专项工作台账; no need to ask.
@@ -430,6 +471,70 @@ async def period_typed(update: Update, context: DubanContext) -> int | None:
     return await _advance(update, context, dialog)
 
 
+async def lead_chosen(update: Update, context: DubanContext) -> int | None:
+    """The 牵头单位 among the chosen units, or none (each unit on its own)."""
+    pressed = await _pressed(update, context)
+    if pressed is None:
+        return None
+    dialog, value = pressed
+    unit_id = int(value) if value.isdigit() else 0
+    dialog.lead_id = unit_id if unit_id in dialog.unit_ids else None
+    dialog.lead_done = True
+    return await _next_question(update, context, dialog)
+
+
+def _set_schedule(context: DubanContext, dialog: Dialog, text: str) -> None:
+    """Read and check a 阶段汇报 schedule against the dialog's deadline.
+
+    Raises:
+        DomainError: the schedule is unreadable, or asks nothing before the deadline.
+    """
+    assert dialog.period_days is not None
+    today = context.office.now().date()
+    schedule = parse_schedule(text, today)
+    deadline = context.office.deadline_after(today, dialog.period_days)
+    check_schedule(schedule, today, deadline, context.office.calendar)
+    dialog.schedule = schedule
+    dialog.schedule_done = True
+
+
+async def schedule_chosen(update: Update, context: DubanContext) -> int | None:
+    """One of the 阶段汇报 buttons, or 不需要."""
+    pressed = await _pressed(update, context, answer=False)
+    if pressed is None:
+        return None
+    dialog, value = pressed
+    assert update.callback_query is not None
+    choice = int(value) if value.isdigit() else -1
+    if not 0 <= choice <= len(SCHEDULE_CHOICES) or dialog.period_days is None:
+        await update.callback_query.answer()
+        return None
+    if choice == 0:
+        dialog.schedule, dialog.schedule_done = None, True
+    else:
+        try:
+            _set_schedule(context, dialog, SCHEDULE_CHOICES[choice - 1])
+        except DomainError as exc:
+            await update.callback_query.answer()
+            await refuse(update, exc)
+            return None
+    await update.callback_query.answer()
+    return await _next_question(update, context, dialog)
+
+
+async def schedule_typed(update: Update, context: DubanContext) -> int | None:
+    """A typed schedule (每月10日前, 12月15日、1月15日 …); a bad one is explained and asked again."""
+    dialog = _dialog(context)
+    message = update.effective_message
+    if dialog is None or message is None or dialog.period_days is None:
+        return _end(context)
+    try:
+        _set_schedule(context, dialog, message.text or "")
+    except DomainError as exc:
+        await refuse(update, exc)
+    return await _advance(update, context, dialog)
+
+
 async def special_chosen(update: Update, context: DubanContext) -> int | None:
     """专项工作台账: 是 / 否."""
     pressed = await _pressed(update, context)
@@ -508,9 +613,16 @@ async def _preview(update: Update, context: DubanContext, dialog: Dialog) -> int
         unit_id=first.id, section_id=section.id, issued_by=person.id, issued_on=today,
         period_days=dialog.period_days, original_deadline=deadline, deadline=deadline,
         contact_name=person.name, contact_phone=person.phone, special_ledger=bool(dialog.special),
+        unit_role=role_of(first.id, dialog.lead_id),
+        report_schedule=dialog.schedule if reports_progress(role_of(first.id, dialog.lead_id)) else None,
     )
     attachment_name = (dialog.attachment.file_name or "") if dialog.attachment else ""
-    slip = assignment_text(office.settings.organisation, task, first.name, section.name, responsible_names.get(first.id, ""), attachment_name)
+    lead_name = next((u.name for u in units if u.id == dialog.lead_id), "")
+    slip = assignment_text(
+        office.settings.organisation, task, first.name, section.name, responsible_names.get(first.id, ""), attachment_name,
+        lead_name=lead_name, partner_names=[u.name for u in units if u.id != dialog.lead_id],
+        report_dates=task_report_dates(task, office.calendar),
+    )
     try:
         issuing.check_slip_length(slip)
     except DomainError as exc:  # it could not be delivered: shorten a field, or stop
@@ -520,7 +632,7 @@ async def _preview(update: Update, context: DubanContext, dialog: Dialog) -> int
         period_days=dialog.period_days, deadline=deadline, special=bool(dialog.special),
         counted=issuing.counted_deadline(office, today, dialog.period_days),
         responsible=[f"{u.name} {responsible_names[u.id]}" for u in units if u.id in responsible_names],
-        attachment=attachment_name,
+        attachment=attachment_name, lead=lead_name, schedule=schedule_text(dialog.schedule) if dialog.schedule else "",
     )
     rows = [[(label("buttons", "confirm_issue"), dialog.data("ok"))],
             [(label("buttons", "edit"), dialog.data("ed")), (label("buttons", "cancel"), dialog.data("x"))]]
@@ -547,6 +659,7 @@ async def confirm(update: Update, context: DubanContext) -> int | None:
         title=dialog.title, requirements=dialog.requirements, basis=dialog.basis, source=dialog.source,
         unit_ids=tuple(dialog.unit_ids), period_days=dialog.period_days, special_ledger=bool(dialog.special),
         responsible=dict(dialog.responsible), attachment=dialog.attachment,
+        lead_unit_id=dialog.lead_id, report_schedule=dialog.schedule,
     )
     try:
         issued = await issuing.issue_assignment(office, draft, person, office.now())
@@ -685,12 +798,15 @@ async def _form_draft(
         title=form.title, requirements=form.requirements, basis=form.basis,
         source=form.source or SourceType.OTHER, unit_ids=tuple(u.id for u in chosen),
         period_days=form.period_days, special_ledger=form.special_ledger, responsible=responsible,
+        lead_unit_id=by_name[form.lead_name].id if form.lead_name in by_name else None,
+        report_schedule=form.schedule,
     )
     if check and not problems:
         try:
             issuing.check_draft(draft, person)
+            issuing.report_dates(context.office, draft, context.office.now().date())
         except DomainError as exc:
-            where = "source" if exc.code == "special_source_needs_supervision_office" else "units"
+            where = {"special_source_needs_supervision_office": "source", "schedule_past_deadline": "schedule"}.get(exc.code, "units")
             problems.append(form.problem(exc.code, where, **exc.details))
     return (None if problems or not check else draft), problems
 
@@ -723,6 +839,8 @@ def build_conversation() -> ConversationHandler:  # type: ignore[type-arg]
         Step.RESPONSIBLE: [_callback("r", responsible_chosen)],
         Step.PERIOD: [_callback("p", period_chosen), MessageHandler(typed, final(period_typed))],
         Step.SPECIAL: [_callback("sp", special_chosen)],
+        Step.LEAD: [_callback("ld", lead_chosen)],
+        Step.SCHEDULE: [_callback("rs", schedule_chosen), MessageHandler(typed, final(schedule_typed))],
         Step.ATTACHMENT: [_callback("a", attachment_skipped), MessageHandler(private & filters.Document.ALL, final(attachment_sent))],
         Step.PREVIEW: [_callback("ok", confirm), _callback("ed", edit), _callback("x", cancel_button)],
         Step.EDIT: [_callback("ef", edit_field)],

@@ -16,6 +16,7 @@ from bot.services.exports.word import word_button
 from bot.services.permissions import can_remind
 from bot.handlers.common import bound_person, refuse, reply
 from bot.handlers.context import DubanContext
+from bot.services.slip_texts import schedule_text
 from bot.services import queries
 from bot.services.queries import TaskDetail, TaskPage
 from bot.message_size import fits_in_message
@@ -149,7 +150,7 @@ def _detail_text(detail: TaskDetail, context: DubanContext, shown: int, clip: in
     return render(
         "lookup/task", d=detail, t=detail.task, entries=entries, omitted=len(detail.history) - len(entries),
         clip=clip, tz=context.office.settings.timezone, kind_name=_history_name, label=label,
-        today=context.office.now().date(),
+        today=context.office.now().date(), schedule_text=schedule_text,
     )
 
 

@@ -25,6 +25,7 @@ COMMAND_ROLES: dict[str, frozenset[Role]] = {
     "task": EVERYONE,
     "feedback": frozenset({Role.RESPONSIBLE}),
     "extend": frozenset({Role.RESPONSIBLE}),
+    "late": frozenset({Role.RESPONSIBLE}),
     "overdue": EVERYONE,
     "board": EVERYONE,
     "scores": EVERYONE,

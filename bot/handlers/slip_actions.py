@@ -49,6 +49,7 @@ ALBUM_WAIT = 1.5
 
 ACK = re.compile(r"^ack:(\d{1,12})$")
 FEEDBACK = re.compile(r"^fb:(\d{1,12})$")
+PROGRESS = re.compile(r"^prg:(\d{1,12})$")
 SUBMIT = re.compile(r"^fbsend:(\d{1,12})$")
 ACCEPT = re.compile(r"^acc:(\d{1,12})$")
 RETURN = re.compile(r"^ret:(\d{1,12})$")
@@ -67,6 +68,8 @@ class FeedbackDraft:
     texts: list[str] = field(default_factory=list)
     attachments: list[Attachment] = field(default_factory=list)
     last_album: str | None = None
+    progress: bool = False
+    """A 阶段进展 report (汇报进展), not the 办理结果."""
 
     @property
     def text(self) -> str:
@@ -155,26 +158,27 @@ async def acknowledge(update: Update, context: DubanContext) -> None:
 
 
 async def open_feedback_dialog(update: Update, context: DubanContext) -> None:
-    """反馈 button: ask for the report (text, documents, photos), then 提交 or /done."""
+    """反馈 (or 汇报进展) button: ask for the report (text, documents, photos), then 提交 or /done."""
     query = update.callback_query
     assert query is not None and update.effective_chat is not None
     person = await bound_person(update, context)
     if person is None:
         return
+    progress = PROGRESS.match(query.data or "") is not None
     message_id = query.message.message_id if query.message is not None else None
     target = await slip_lookup.by_task(context.office, matched_id(context), update.effective_chat.id, message_id)
-    slip_lookup.check_may_feed_back(person, target.task)
+    slip_lookup.check_may_feed_back(person, target.task, progress)
     await query.answer()
-    await _start_feedback_dialog(context, update.effective_chat.id, target)
+    await _start_feedback_dialog(context, update.effective_chat.id, target, progress)
 
 
-async def _start_feedback_dialog(context: DubanContext, chat_id: int, target: SlipTarget) -> None:
+async def _start_feedback_dialog(context: DubanContext, chat_id: int, target: SlipTarget, progress: bool = False) -> None:
     assert context.user_data is not None
     close_dialogs(context)
-    context.user_data[FEEDBACK_DRAFT] = FeedbackDraft(target.task.id, target.slip, context.office.now())
+    context.user_data[FEEDBACK_DRAFT] = FeedbackDraft(target.task.id, target.slip, context.office.now(), progress=progress)
     await send(
         context, chat_id, "slip_actions/feedback_prompt", _draft_keyboard(target.task.id),
-        task=target.task, slip=target.slip, limit=MAX_FEEDBACK,
+        task=target.task, slip=target.slip, limit=MAX_FEEDBACK, progress=progress,
     )
 
 
@@ -216,8 +220,9 @@ async def submit_draft(update: Update, context: DubanContext) -> None:
     if person is None:
         return
     office = context.office
+    submit = handling.submit_progress if draft.progress else handling.submit_feedback
     try:
-        receipt = await handling.submit_feedback(
+        receipt = await submit(
             office, person, draft.task_id, draft.text, office.now(), tuple(draft.attachments), draft.slip.id
         )
     except DomainError as exc:
@@ -491,6 +496,7 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
 
     application.add_handler(CallbackQueryHandler(acknowledge, pattern=ACK))
     application.add_handler(CallbackQueryHandler(open_feedback_dialog, pattern=FEEDBACK))
+    application.add_handler(CallbackQueryHandler(open_feedback_dialog, pattern=PROGRESS))
     application.add_handler(CallbackQueryHandler(submit_draft, pattern=SUBMIT))
     application.add_handler(CallbackQueryHandler(accept, pattern=ACCEPT))
     application.add_handler(CallbackQueryHandler(open_return_dialog, pattern=RETURN))

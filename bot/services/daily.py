@@ -17,17 +17,18 @@ from datetime import date, datetime, time, timedelta
 import aiosqlite
 
 from bot.config import EscalationMode
-from bot.domain import audience, clock
+from bot.domain import audience, clock, reporting
 from bot.domain.errors import DomainError
 from bot.domain.escalation import Escalation, check_runs_on, escalation_due, next_check_day
 from bot.domain.org import Role
+from bot.domain.scores import ScoreCategory
 from bot.domain.slips import SlipNumber, SlipType
 from bot.domain.tasks import Task
 from bot.services import drafts, escalating
 from bot.services.context import Office
 from bot.services.notify import button, message, send, tell
 from bot.services.task_changes import issuer_and_section
-from bot.storage import org, slips, tasks
+from bot.storage import history, org, scores, slips, tasks
 from bot.storage.rows import stamp
 from bot.texts import label, render
 
@@ -101,7 +102,7 @@ async def run_daily(office: Office, day: date) -> DailyOutcome:
         outcome.steps[step] += 1
     async with office.db.transaction() as conn:
         outcome.lapsed_drafts = await drafts.lapse_stale(conn, day, now)
-        await _digests(conn, day, next_check, now)
+        await _digests(conn, office, day, next_check, now)
         await conn.execute("UPDATE daily_runs SET finished_at = ? WHERE run_date = ?", (stamp(office.now()), day.isoformat()))
     return outcome
 
@@ -142,10 +143,10 @@ async def draft(office: Office, task: Task, slip_type: SlipType, now: datetime) 
             await send(conn, reader, message(text, keyboard), now, task_id=task.id, purpose="draft")
 
 
-async def _digests(conn: aiosqlite.Connection, day: date, next_check: date, now: datetime) -> None:
+async def _digests(conn: aiosqlite.Connection, office: Office, day: date, next_check: date, now: datetime) -> None:
     """Each unit's deadlines, each section's waiting work, and 政务监督室's summary of the day."""
     due = await tasks.open_due_by(conn, next_check)
-    per_unit: dict[int, dict[str, list[Task]]] = defaultdict(lambda: {"today": [], "tomorrow": [], "overdue": []})
+    per_unit: dict[int, dict[str, list[Task]]] = defaultdict(lambda: {"today": [], "tomorrow": [], "overdue": [], "report": []})
     for task in due:
         # 逾期 first: a chased task whose window ends today is listed once, as 逾期.
         step = escalation_due(task, day, next_check)
@@ -155,6 +156,16 @@ async def _digests(conn: aiosqlite.Connection, day: date, next_check: date, now:
             per_unit[task.unit_id]["tomorrow"].append(task)
         elif step is Escalation.DUE_TODAY:
             per_unit[task.unit_id]["today"].append(task)
+    # 阶段汇报: reminded on the report date itself (a working day), once; a date let pass is
+    # 超期未汇报 for 政务监督室's summary, not a daily nag to the unit.
+    unreported: list[Task] = []
+    for task in await tasks.open_scheduled(conn):
+        if reporting.report_due(reporting.task_report_dates(task, office.calendar), day):
+            per_unit[task.unit_id]["report"].append(task)
+        missed = reporting.task_missed_report(task, day, office.calendar)
+        if missed:
+            unreported.append(task)
+            await _book_missed_report(conn, office, task, missed, now)
     listed = [t.id for lists in per_unit.values() for group in lists.values() for t in group]
     cite = await slips.latest_escalation_numbers(conn, listed)
     for unit_id, lists in per_unit.items():
@@ -164,7 +175,25 @@ async def _digests(conn: aiosqlite.Connection, day: date, next_check: date, now:
                 next_check=next_check,
             )
     await _section_digests(conn, day, now)
-    await _summary(conn, day, now)
+    await _summary(conn, day, now, unreported)
+
+
+async def _book_missed_report(conn: aiosqlite.Connection, office: Office, task: Task, missed: date, now: datetime) -> None:
+    """超期未汇报 books the configured points (0 by default: then nothing), once per report date."""
+    points = office.settings.score_rules.points_for(ScoreCategory.REPORT_MISSED)
+    if not points:
+        return
+    async with conn.execute(
+        "SELECT 1 FROM score_events WHERE task_id = ? AND category = ? AND note = ?",
+        (task.id, ScoreCategory.REPORT_MISSED.value, f"{task.number.full} {missed.isoformat()}"),
+    ) as cur:
+        if await cur.fetchone() is not None:
+            return
+    await scores.book(
+        conn, task.unit_id, ScoreCategory.REPORT_MISSED, points, now.date(), now,
+        note=f"{task.number.full} {missed.isoformat()}", task_id=task.id,
+    )
+    await history.append(conn, "report_missed", now, task_id=task.id, due=missed.isoformat())
 
 
 async def _section_digests(conn: aiosqlite.Connection, day: date, now: datetime) -> None:
@@ -217,7 +246,7 @@ async def _steps_for_issuers(conn: aiosqlite.Connection, day: date, now: datetim
     return out
 
 
-async def _summary(conn: aiosqlite.Connection, day: date, now: datetime) -> None:
+async def _summary(conn: aiosqlite.Connection, day: date, now: datetime, unreported: list[Task]) -> None:
     start = datetime.combine(day, time(0), now.tzinfo)
     async with conn.execute(
         # The day's entries first (CROSS JOIN fixes the order): left to itself SQLite started
@@ -241,7 +270,7 @@ async def _summary(conn: aiosqlite.Connection, day: date, now: datetime) -> None
     for staff in await org.with_role(conn, Role.SUPERVISOR):
         await tell(
             conn, staff, "daily/summary", now, day=day, events=events, overdue=overdue, limit=DIGEST_LIMIT,
-            unbound_units=unbound,
+            unbound_units=unbound, unreported=unreported,
         )
 
 

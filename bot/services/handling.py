@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 import aiosqlite
 
-from bot.domain import audience
+from bot.domain import audience, sharing
 from bot.domain import tasks as lifecycle
 from bot.domain.deadlines import next_workday_on_or_after
 from bot.domain.errors import DomainError
@@ -19,8 +19,8 @@ from bot.services.notify import button, message, send, tell
 from bot.services.permissions import acts_for_unit, can_review
 from bot.services.task_changes import issuer_and_section, load, save, unit_people
 from bot.storage import feedback as feedback_store
-from bot.storage import history, org, slips
-from bot.domain.feedback import MAX_KEPT_BYTES, Attachment, Feedback, FeedbackStatus, too_big_to_keep
+from bot.storage import history, org, slips, tasks
+from bot.domain.feedback import MAX_KEPT_BYTES, Attachment, Feedback, FeedbackKind, FeedbackStatus, too_big_to_keep
 from bot.texts import label, render
 
 MAX_FEEDBACK = 3000
@@ -65,16 +65,13 @@ async def submit_feedback(
         raise DomainError("feedback_empty")
     if len(text) > MAX_FEEDBACK:
         raise DomainError("feedback_too_long", limit=MAX_FEEDBACK, length=len(text))
-    for a in attachments:
-        if too_big_to_keep(a):
-            raise DomainError(
-                "attachment_too_big", name=a.file_name or a.kind, size_mb=f"{(a.size or 0) / 2**20:.1f}",
-                limit_mb=MAX_KEPT_BYTES // 2**20,
-            )
+    _check_attachments(attachments)
     async with office.db.transaction() as conn:
         task = await load(conn, task_id)
         if not acts_for_unit(person, task):
             raise DomainError("not_allowed")
+        if sharing.part_goes_to_lead(task.unit_role):
+            return await _send_part(conn, task, person, text, now, attachments, slip_id)
         after = lifecycle.submit_feedback(task)
         await save(conn, task, after, now)
         item = await feedback_store.add(conn, task.id, slip_id, person.id, now, text, attachments)
@@ -111,12 +108,92 @@ async def submit_feedback(
     return FeedbackReceipt(after, item)
 
 
+def _check_attachments(attachments: tuple[Attachment, ...]) -> None:
+    """A file the bot could not download (Telegram serves bots 20 MB at most) is refused at once:
+    evidence that cannot be kept is not taken."""
+    for a in attachments:
+        if too_big_to_keep(a):
+            raise DomainError(
+                "attachment_too_big", name=a.file_name or a.kind, size_mb=f"{(a.size or 0) / 2**20:.1f}",
+                limit_mb=MAX_KEPT_BYTES // 2**20,
+            )
+
+
 async def _attachments(
     conn: aiosqlite.Connection, reader: Person, task: Task, attachments: tuple[Attachment, ...], now: datetime
 ) -> None:
     for a in attachments:
         method = "sendPhoto" if a.kind == "photo" else "sendDocument"
         await send(conn, reader, {a.kind: a.file_id, "caption": task.number.full}, now, method=method, task_id=task.id)
+
+
+async def _send_part(
+    conn: aiosqlite.Connection, task: Task, person: Person, text: str, now: datetime,
+    attachments: tuple[Attachment, ...], slip_id: int | None,
+) -> FeedbackReceipt:
+    """配合: a 配合单位's feedback is its part, for the 牵头单位 to gather; the issuer sees it too."""
+    after = lifecycle.send_part(task)
+    await save(conn, task, after, now)
+    if task.named_late:
+        # the part the 牵头单位 waited for has come: its own task is chased again
+        for lead_task in await tasks.of_matter(conn, task):
+            if lead_task.unit_role is sharing.UnitRole.LEAD and lead_task.waiting_on_partner:
+                await save(conn, lead_task, lifecycle.partner_part_arrived(lead_task), now)
+    item = await feedback_store.add(conn, task.id, slip_id, person.id, now, text, attachments, FeedbackKind.PART)
+    await evidence.queue(conn, item.id, task.id, task.number.year, task.number.seq, now)
+    await history.append(
+        conn, "part_sent", now, task_id=task.id, actor_id=person.id, feedback_id=item.id, attachments=len(attachments),
+    )
+    unit = await org.unit(conn, task.unit_id)
+    lead = next((t for t in await tasks.of_matter(conn, task) if t.unit_role is sharing.UnitRole.LEAD), None)
+    readers = {p.id: p for p in await issuer_and_section(conn, task)}
+    if lead is not None:
+        readers.update((p.id, p) for p in await unit_people(conn, lead))
+    body = render("handling/part_sent", task=task, lead=lead, unit=unit, person=person, feedback=item)
+    for reader in readers.values():
+        await send(conn, reader, message(body), now, task_id=task.id, purpose="part")
+        await _attachments(conn, reader, task, attachments, now)
+    return FeedbackReceipt(after, item)
+
+
+async def submit_progress(
+    office: Office,
+    person: Person,
+    task_id: int,
+    text: str,
+    now: datetime,
+    attachments: tuple[Attachment, ...] = (),
+    slip_id: int | None = None,
+) -> FeedbackReceipt:
+    """阶段汇报: a 阶段进展 report on a task with a schedule. It does not close the task and waits
+    for no review; the issuer sees it, and on a 专项 task so does 政务监督室."""
+    text = text.strip()
+    if not text and not attachments:
+        raise DomainError("feedback_empty")
+    if len(text) > MAX_FEEDBACK:
+        raise DomainError("feedback_too_long", limit=MAX_FEEDBACK, length=len(text))
+    _check_attachments(attachments)
+    async with office.db.transaction() as conn:
+        task = await load(conn, task_id)
+        if not acts_for_unit(person, task):
+            raise DomainError("not_allowed")
+        after = lifecycle.record_progress(task, now.date())
+        await save(conn, task, after, now)
+        item = await feedback_store.add(conn, task.id, slip_id, person.id, now, text, attachments, FeedbackKind.PROGRESS)
+        await evidence.queue(conn, item.id, task.id, task.number.year, task.number.seq, now)
+        await history.append(
+            conn, "progress_reported", now, task_id=task.id, actor_id=person.id,
+            feedback_id=item.id, attachments=len(attachments),
+        )
+        unit = await org.unit(conn, task.unit_id)
+        readers = {p.id: p for p in await issuer_and_section(conn, task)}
+        if task.special_ledger:
+            readers.update((p.id, p) for p in await org.with_role(conn, Role.SUPERVISOR))
+        body = render("handling/progress_reported", task=task, unit=unit, person=person, feedback=item)
+        for reader in readers.values():
+            await send(conn, reader, message(body), now, task_id=task.id, purpose="progress")
+            await _attachments(conn, reader, task, attachments, now)
+    return FeedbackReceipt(after, item)
 
 
 async def _pending_feedback(conn, feedback_id: int) -> tuple[Feedback, Task]:  # type: ignore[no-untyped-def]
@@ -141,6 +218,16 @@ async def accept(office: Office, reviewer: Person, feedback_id: int, now: dateti
         await intake.report_completion(conn, after, item, now)
         for member in await unit_people(conn, task):
             await tell(conn, member, "handling/accepted", now, task=task, reviewer=reviewer)
+        if sharing.closes_matter(task.unit_role):
+            for partner in await tasks.of_matter(conn, task):
+                if partner.unit_role is not sharing.UnitRole.PARTNER or not partner.is_open:
+                    continue
+                await save(conn, partner, lifecycle.close_with_matter(partner, now.date()), now)
+                await history.append(
+                    conn, "closed_with_matter", now, task_id=partner.id, actor_id=reviewer.id, lead=task.number.full,
+                )
+                for member in await unit_people(conn, partner):
+                    await tell(conn, member, "handling/closed_with_matter", now, task=partner, lead=task, reviewer=reviewer)
     return after
 
 

@@ -485,6 +485,8 @@ async def issue_all(office: Office, person: Person, document_id: int, now: datet
                     title=proposal.title, requirements=proposal.requirements, basis=proposal.basis, source=source,
                     unit_ids=proposal.unit_ids, period_days=period_for(proposal.deadline, today),
                     special_ledger=source.is_special or instruction, attachment=attachment,
+                    # 「住建局牵头，交通局配合」: one matter, its 配合单位 sending their parts to the 牵头单位
+                    lead_unit_id=proposal.lead_unit_id if len(proposal.unit_ids) > 1 else None,
                 ),
                 person, now,
             )

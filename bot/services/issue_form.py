@@ -10,6 +10,9 @@ A clerk may issue without the guided dialog::
     期限：7天
     专项：否
 
+A long task adds its 阶段汇报 (``汇报：每月5日前``); a shared one marks its 牵头单位 on the 单位
+line (``单位：住建局（牵头）、交通局、城管局``: the others are 配合单位).
+
 :func:`parse_form` turns such text into an :class:`IssueForm`, or into the list of
 :class:`FormProblem` that name the lines to fix: nothing is issued from a form with a problem.
 Unit and person names are only read here; the handler looks them up in the organisation.
@@ -29,6 +32,8 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from bot.domain.errors import DomainError
+from bot.domain.reporting import ReportSchedule, parse_schedule
+from bot.domain.sharing import parse_units
 from bot.domain.tasks import SourceType
 from bot.services.issuing import MAX_TEXT, MAX_TITLE, period_for
 from bot.texts import label
@@ -53,6 +58,9 @@ KEYS: Mapping[str, str] = {
     "类型": "source",
     "来源": "source",
     "责任人": "responsible",
+    "汇报": "schedule",
+    "阶段汇报": "schedule",
+    "汇报时间": "schedule",
 }
 """The words a form line may start with, and the field each one fills."""
 
@@ -65,6 +73,7 @@ NAMES: Mapping[str, str] = {
     "special": "专项",
     "source": "类型",
     "responsible": "责任人",
+    "schedule": "汇报",
 }
 """How a problem names a field: the key a user is asked to write."""
 
@@ -117,6 +126,10 @@ class IssueForm:
     source: SourceType | None = None
     """None: the issuer's default (其他口线工作)."""
     responsible_names: tuple[str, ...] = ()
+    lead_name: str | None = None
+    """The 牵头单位 (「住建局（牵头）」); the other units are its 配合单位. None: each unit alone."""
+    schedule: ReportSchedule | None = None
+    """阶段汇报 (「汇报：每月5日前」); None for none."""
     lines: Mapping[str, tuple[int, str]] = field(default_factory=dict)
     """Where each field was written (line number, the line), so a later check can name it."""
 
@@ -308,9 +321,25 @@ def read_form(text: str, today: date) -> tuple[IssueForm, list[FormProblem]]:
         if source is None:
             choices = [label("source", s.value) for s in SourceType]
             problems.append(FormProblem("source_unknown", {"value": text_of["source"], "choices": choices}, lines["source"], _line(all_lines, lines["source"])))
-    units = split_names(text_of.get("units", ""))
-    if "units" in text_of and text_of["units"] and not units:
-        problems.append(FormProblem("form_value_empty", {"key": NAMES["units"]}, lines["units"], _line(all_lines, lines["units"])))
+    units: tuple[str, ...] = ()
+    lead: str | None = None
+    if text_of.get("units"):
+        try:
+            units_line = parse_units(text_of["units"])
+        except DomainError as exc:
+            problems.append(FormProblem(exc.code, exc.details, lines["units"], _line(all_lines, lines["units"])))
+        else:
+            units, lead = units_line.names, units_line.lead
+            if not units:
+                problems.append(FormProblem("form_value_empty", {"key": NAMES["units"]}, lines["units"], _line(all_lines, lines["units"])))
+    schedule: ReportSchedule | None = None
+    if "schedule" in text_of and not text_of["schedule"]:
+        problems.append(FormProblem("form_value_empty", {"key": NAMES["schedule"]}, lines["schedule"], _line(all_lines, lines["schedule"])))
+    elif "schedule" in text_of:
+        try:
+            schedule = parse_schedule(text_of["schedule"], today)
+        except DomainError as exc:
+            problems.append(FormProblem(exc.code, exc.details, lines["schedule"], _line(all_lines, lines["schedule"])))
 
     form = IssueForm(
         title=text_of.get("title", ""),
@@ -321,6 +350,8 @@ def read_form(text: str, today: date) -> tuple[IssueForm, list[FormProblem]]:
         special_ledger=special,
         source=source,
         responsible_names=split_names(text_of.get("responsible", "")),
+        lead_name=lead,
+        schedule=schedule,
         lines={name: (number, _line(all_lines, number)) for name, number in lines.items()},
     )
     return form, in_line_order(problems)

@@ -7,16 +7,18 @@ from datetime import date, datetime, timedelta
 
 import aiosqlite
 
+from bot.domain import reporting, sharing
 from bot.domain.calendar import arrangement_known
 from bot.domain.deadlines import DeadlineMode
 from bot.domain.errors import DomainError
 from bot.domain.org import Person, Role
+from bot.domain.reporting import ReportSchedule
 from bot.domain.slips import SlipType
 from bot.domain.tasks import EscalationStage, SourceType, Task, TaskStatus
 from bot.services.context import Office
 from bot.services.notify import message, send, tell
 from bot.services.slip_keyboard import slip_keyboard
-from bot.services.slip_texts import assignment_text
+from bot.services.slip_texts import assignment_text, schedule_text
 from bot.storage import history, org, slips, tasks
 from bot.storage.rows import stamp
 from bot.message_size import MESSAGE_LIMIT, fits_in_message, message_length
@@ -48,6 +50,10 @@ class AssignmentDraft:
     contact_phone: str = ""
     attachment: Attachment | None = None
     """工作任务分解台账."""
+    lead_unit_id: int | None = None
+    """牵头单位, one of ``unit_ids``; the others are its 配合单位. None: each unit alone."""
+    report_schedule: ReportSchedule | None = None
+    """阶段汇报 before the final deadline; None for none."""
 
 
 @dataclass(frozen=True)
@@ -95,6 +101,22 @@ def check_draft(draft: AssignmentDraft, issuer: Person) -> None:
         raise DomainError("unit_repeated")
     if not 1 <= draft.period_days <= 365:
         raise DomainError("deadline_days_invalid", days=draft.period_days)
+    if draft.lead_unit_id is not None and draft.lead_unit_id not in draft.unit_ids:
+        raise DomainError("lead_unknown")
+    sharing.check_shared(draft.lead_unit_id, draft.unit_ids)
+
+
+def report_dates(office: Office, draft: AssignmentDraft, today: date) -> tuple[date, ...]:
+    """The 阶段汇报 dates of a draft issued today; () without a schedule.
+
+    Raises:
+        DomainError: ``schedule_past_deadline`` when the schedule asks nothing before the
+            deadline, or names a date on or after it.
+    """
+    if draft.report_schedule is None:
+        return ()
+    deadline = office.deadline_after(today, draft.period_days)
+    return reporting.check_schedule(draft.report_schedule, today, deadline, office.calendar)
 
 
 async def issue_assignment(office: Office, draft: AssignmentDraft, issuer: Person, now: datetime) -> list[IssuedAssignment]:
@@ -105,6 +127,7 @@ async def issue_assignment(office: Office, draft: AssignmentDraft, issuer: Perso
         await tell(
             conn, issuer, "issue/issued", now, issued=issued, deadline=deadline,
             unknown_year=unknown_calendar_year(office, deadline), counted=counted_deadline(office, now.date(), draft.period_days),
+            schedule=schedule_text(draft.report_schedule) if draft.report_schedule else "",
         )
     return issued
 
@@ -117,10 +140,14 @@ async def issue_assignment_on(
     check_draft(draft, issuer)
     today = now.date()
     deadline = office.deadline_after(today, draft.period_days)
+    due = report_dates(office, draft, today)
     issued: list[IssuedAssignment] = []
     section = await org.section(conn, issuer.section_id or 0)
     assert section is not None
     matter_id = await tasks.next_matter_id(conn)
+    named = {u: await org.unit(conn, u) for u in draft.unit_ids}
+    names = {u: unit.name for u, unit in named.items() if unit is not None}
+    lead_name = names.get(draft.lead_unit_id or 0, "")
     for unit_id in draft.unit_ids:
         unit = await org.unit(conn, unit_id)
         if unit is None:
@@ -128,6 +155,7 @@ async def issue_assignment_on(
         members = await org.unit_members(conn, unit_id)
         responsible_id = draft.responsible.get(unit_id)
         responsible = next((m for m in members if m.id == responsible_id), None)
+        role = sharing.role_of(unit_id, draft.lead_unit_id)
         number = await slips.next_number(conn, SlipType.ASSIGNMENT, today.year)
         task = await tasks.insert(
             conn,
@@ -139,6 +167,8 @@ async def issue_assignment_on(
                 contact_name=draft.contact_name or issuer.name, contact_phone=draft.contact_phone or issuer.phone,
                 special_ledger=draft.special_ledger or draft.source.is_special,
                 status=TaskStatus.ISSUED, stage=EscalationStage.NONE, matter_id=matter_id,
+                unit_role=role,
+                report_schedule=draft.report_schedule if sharing.reports_progress(role) else None,
             ),
         )
         if draft.attachment:
@@ -150,6 +180,9 @@ async def issue_assignment_on(
             office.settings.organisation, task, unit.name, section.name,
             responsible.name if responsible else "",
             draft.attachment.file_name or "" if draft.attachment else "",
+            lead_name=lead_name,
+            partner_names=[n for u, n in names.items() if u != draft.lead_unit_id],
+            report_dates=due,
         )
         check_slip_length(text)
         slip = await slips.add(conn, task.id, number, today, issuer.id, text)

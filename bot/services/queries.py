@@ -14,10 +14,12 @@ from datetime import date
 
 import aiosqlite
 
-from bot.domain import clock
+from bot.domain import clock, reporting
+from bot.domain.calendar import WorkCalendar
 from bot.domain.errors import DomainError
 from bot.domain.org import Person, Role, Unit
 from bot.domain.slip_numbers import parse_slip_reference
+from bot.domain.sharing import UnitRole
 from bot.domain.slips import Slip, SlipReference, SlipType
 from bot.domain.tasks import Task, TaskStatus
 from bot.services.context import Office
@@ -68,6 +70,8 @@ class TaskLine:
     """Calendar days to the current deadline; negative once past it."""
     overdue: bool
     """逾期 (bot/domain/clock.py): the clock is running against the unit."""
+    missed_report: date | None = None
+    """超期未汇报 (bot/domain/reporting.py): the 阶段汇报 date the unit let pass."""
 
 
 @dataclass(frozen=True)
@@ -107,6 +111,14 @@ class TaskDetail:
     days_left: int
     attachments: tuple[feedback_store.KeptAttachment, ...] = ()
     """Every file sent with the task's feedback, and whether the archive holds it."""
+    report_dates: tuple[date, ...] = ()
+    """阶段汇报 dates up to the current deadline; () without a schedule."""
+    missed_report: date | None = None
+    """超期未汇报: the report date the unit let pass, if any."""
+    lead_name: str = ""
+    """牵头单位 of a shared matter."""
+    partner_names: tuple[str, ...] = ()
+    """配合单位 of a shared matter (the other copies)."""
 
 
 async def scope_of(conn: aiosqlite.Connection, person: Person) -> Scope:
@@ -154,7 +166,8 @@ def find_unit(scope: Scope, name: str) -> Unit:
 
 
 async def _lines(
-    conn: aiosqlite.Connection, scope: Scope, *, skip: int, take: int, overdue_on: date | None, today: date
+    conn: aiosqlite.Connection, scope: Scope, *, skip: int, take: int, overdue_on: date | None, today: date,
+    calendar: WorkCalendar,
 ) -> list[TaskLine]:
     """Lines ``skip`` … ``skip + take`` of the scope, by deadline, merged across its parts."""
     if len(scope.parts) == 1:
@@ -175,7 +188,11 @@ async def _lines(
         window = list({t.id: t for t in merged}.values())[skip : skip + take]
     names = {u.id: u.name for u in await org.units(conn)}
     return [
-        TaskLine(t, names.get(t.unit_id, ""), clock.days_left(t, today), clock.is_overdue(t, today)) for t in window
+        TaskLine(
+            t, names.get(t.unit_id, ""), clock.days_left(t, today), clock.is_overdue(t, today),
+            reporting.task_missed_report(t, today, calendar),
+        )
+        for t in window
     ]
 
 
@@ -212,7 +229,8 @@ async def task_page(
     if scope.empty:
         return TaskPage(page, False, (), unit)
     lines = await _lines(
-        conn, scope, skip=page * PAGE_SIZE, take=PAGE_SIZE + 1, overdue_on=today if overdue else None, today=today
+        conn, scope, skip=page * PAGE_SIZE, take=PAGE_SIZE + 1, overdue_on=today if overdue else None, today=today,
+        calendar=office.calendar,
     )
     return TaskPage(page, len(lines) > PAGE_SIZE, _grouped(lines[:PAGE_SIZE]), unit)
 
@@ -223,7 +241,7 @@ async def open_lines(office: Office, person: Person, today: date, limit: int = S
     scope = await scope_of(conn, person)
     if scope.empty:
         return ()
-    return tuple(await _lines(conn, scope, skip=0, take=limit, overdue_on=None, today=today))
+    return tuple(await _lines(conn, scope, skip=0, take=limit, overdue_on=None, today=today, calendar=office.calendar))
 
 
 async def task_detail(office: Office, person: Person, text: str, today: date) -> TaskDetail:
@@ -256,16 +274,20 @@ async def task_detail(office: Office, person: Person, text: str, today: date) ->
     for task in found:
         unit = await org.unit(conn, task.unit_id)
         if can_see(person, task, unit):
-            return await _detail(conn, task, unit, today)
+            return await _detail(conn, task, unit, today, office.calendar)
     raise DomainError("not_allowed")
 
 
-async def _detail(conn: aiosqlite.Connection, task: Task, unit: Unit | None, today: date) -> TaskDetail:
+async def _detail(conn: aiosqlite.Connection, task: Task, unit: Unit | None, today: date, calendar: WorkCalendar) -> TaskDetail:
     section = await org.section(conn, task.section_id)
     responsible = await org.person(conn, task.responsible_id) if task.responsible_id else None
     issuer = await org.person(conn, task.issued_by)
     pending = await feedback_store.pending_of_task(conn, task.id)
     submitter = await org.person(conn, pending.submitted_by) if pending else None
+    matter: list[tuple[Task, str]] = []
+    for other in await tasks.of_matter(conn, task):
+        other_unit = await org.unit(conn, other.unit_id)
+        matter.append((other, other_unit.name if other_unit else ""))
     return TaskDetail(
         task=task,
         unit=unit,
@@ -278,4 +300,8 @@ async def _detail(conn: aiosqlite.Connection, task: Task, unit: Unit | None, tod
         history=tuple(await history.of_task(conn, task.id)),
         days_left=clock.days_left(task, today),
         attachments=tuple(await feedback_store.of_task(conn, task.id)),
+        report_dates=reporting.task_report_dates(task, calendar),
+        missed_report=reporting.task_missed_report(task, today, calendar),
+        lead_name=next((name for t, name in matter if t.unit_role is UnitRole.LEAD), ""),
+        partner_names=tuple(name for t, name in matter if t.unit_role is UnitRole.PARTNER),
     )

@@ -23,6 +23,8 @@ from datetime import date, datetime, timedelta
 
 import aiosqlite
 
+from bot.domain import reporting
+from bot.domain.calendar import WorkCalendar
 from bot.domain.errors import DomainError
 from bot.domain.org import Person, Role
 from bot.domain.scores import ScoreCategory
@@ -44,10 +46,17 @@ class SectionAnalysis:
     overdue: int
     counts: dict[ScoreCategory, int]
     points: dict[ScoreCategory, object]
+    reports_due: int = 0
+    """阶段汇报 dates of the section's tasks that fell in the month."""
+    reports_made: int = 0
+    """Of those, how many a 阶段进展 answered (bot/domain/reporting.py)."""
 
 
-async def section_analysis(conn: aiosqlite.Connection, section_id: int, period: Period) -> SectionAnalysis:
-    """Completion, attendance, materials and plus/minus points of one section's month."""
+async def section_analysis(
+    conn: aiosqlite.Connection, section_id: int, period: Period, calendar: WorkCalendar | None = None,
+) -> SectionAnalysis:
+    """Completion, attendance, materials and plus/minus points of one section's month; with a
+    calendar, also the 阶段汇报 due in the month and made."""
     start, end = period.start.isoformat(), period.end.isoformat()
     section = await org.section(conn, section_id)
     async with conn.execute(
@@ -75,7 +84,36 @@ async def section_analysis(conn: aiosqlite.Connection, section_id: int, period: 
             counts[ScoreCategory(category)] += 1
             sums[ScoreCategory(category)] += Decimal(value)
     points.update(sums)
-    return SectionAnalysis(section.name if section else "", row[0] or 0, row[1] or 0, row[2] or 0, dict(counts), points)
+    due, made = await _reports_in(conn, section_id, period, calendar) if calendar is not None else (0, 0)
+    return SectionAnalysis(
+        section.name if section else "", row[0] or 0, row[1] or 0, row[2] or 0, dict(counts), points, due, made,
+    )
+
+
+async def _reports_in(conn: aiosqlite.Connection, section_id: int, period: Period, calendar: WorkCalendar) -> tuple[int, int]:
+    """阶段汇报 of the section's scheduled tasks: dates in the month, and how many were answered."""
+    due_total = made_total = 0
+    async with conn.execute(
+        """SELECT t.id, t.report_schedule, t.issued_on, t.deadline, t.completed_on FROM tasks t
+           WHERE t.section_id = ? AND t.report_schedule IS NOT NULL AND t.issued_on <= ?
+             AND (t.completed_on IS NULL OR t.completed_on >= ?)""",
+        (section_id, period.end.isoformat(), period.start.isoformat()),
+    ) as cur:
+        rows = list(await cur.fetchall())
+    for task_id, schedule, issued_on, deadline, completed_on in rows:
+        due = reporting.report_dates(
+            reporting.ReportSchedule.decode(schedule), date.fromisoformat(issued_on), date.fromisoformat(deadline), calendar,
+        )
+        # a task 办结 early is asked no more reports after it closed
+        due = tuple(d for d in due if completed_on is None or d <= date.fromisoformat(completed_on))
+        async with conn.execute(
+            "SELECT substr(submitted_at, 1, 10) FROM feedback WHERE task_id = ? AND kind = 'progress'", (task_id,),
+        ) as cur:
+            made = [date.fromisoformat(r[0]) async for r in cur]
+        in_month = [d for d in due if period.start <= d <= period.end]
+        due_total += len(in_month)
+        made_total += len(reporting.answered_dates(due, made) & set(in_month))
+    return due_total, made_total
 
 
 async def _run_row(conn: aiosqlite.Connection, key: str) -> aiosqlite.Row | None:
@@ -104,7 +142,7 @@ async def run_monthly(office: Office, today: date, now: datetime | None = None) 
             )
             if leader is None:
                 continue
-            analysis = await section_analysis(conn, section.id, period)
+            analysis = await section_analysis(conn, section.id, period, office.calendar)
             keyboard = [[button(label("reports", "reviewed"), f"rv:{period.key}:{section.id}")]]
             await tell(conn, leader, "reports/analysis", now, keyboard=keyboard, a=analysis, period=period,
                        pts=format_points, purpose="monthly")

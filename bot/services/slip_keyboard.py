@@ -1,4 +1,4 @@
-"""The buttons every slip message carries: 签收 · 反馈 · 申请延期."""
+"""The buttons every slip message carries: 签收 · 反馈 · 申请延期 (and 汇报进展 on a scheduled task)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ def slip_keyboard(task: Task) -> Keyboard:
         row.append(button(label("buttons", "acknowledge"), f"ack:{task.id}"))
     if task.status is not TaskStatus.FEEDBACK_PENDING:
         row.append(button(label("buttons", "feedback"), f"fb:{task.id}"))
+    if task.report_schedule is not None:
+        row.append(button(label("buttons", "progress"), f"prg:{task.id}"))
     if not task.extension_pending:
         row.append(button(label("buttons", "extension"), f"ext:{task.id}"))
     return [row] if row else []

@@ -159,16 +159,20 @@ async def assignment_slip(conn: aiosqlite.Connection, task: Task) -> Slip:
     raise DomainError("task_unknown", task_id=task.id)  # pragma: no cover - every task has one
 
 
-def check_may_feed_back(person: Person, task: Task) -> None:
-    """What :func:`bot.services.handling.submit_feedback` will refuse, asked before the dialog.
+def check_may_feed_back(person: Person, task: Task, progress: bool = False) -> None:
+    """What :func:`bot.services.handling.submit_feedback` (or ``submit_progress``) will refuse,
+    asked before the dialog.
 
     Raises:
-        DomainError: ``not_allowed``, ``task_completed``, ``task_transferred`` or
-            ``feedback_already_pending``.
+        DomainError: ``not_allowed``, ``task_completed``, ``task_transferred``,
+            ``feedback_already_pending`` or ``no_report_schedule``.
     """
     if not person.has(Role.RESPONSIBLE) or not acts_for_unit(person, task):
         raise DomainError("not_allowed")
-    lifecycle.submit_feedback(task)
+    if progress:
+        lifecycle.record_progress(task, task.issued_on)
+    else:
+        lifecycle.submit_feedback(task)
 
 
 async def reviewable(office: Office, reviewer: Person, feedback_id: int) -> tuple[Feedback, Task]:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, timedelta
 
 from bot.config import Organisation
 from bot.domain.clock import DeadlineMove
+from bot.domain.reporting import ReportSchedule
 from bot.domain.slips import Slip, SlipNumber
 from bot.domain.tasks import Task
 from bot.texts import render
@@ -18,8 +20,15 @@ def assignment_text(
     section_name: str,
     responsible_name: str = "",
     attachment_name: str = "",
+    lead_name: str = "",
+    partner_names: Sequence[str] = (),
+    report_dates: Sequence[date] = (),
 ) -> str:
-    """附件1 《工作交办单》 for ``task``."""
+    """附件1 《工作交办单》 for ``task``.
+
+    The notice's sentence stays word for word; a shared matter adds a line naming the 牵头单位
+    and its 配合单位, and a long task a line with its 阶段汇报 schedule and dates.
+    """
     return render(
         "slips/assignment",
         org=org,
@@ -35,7 +44,17 @@ def assignment_text(
         contact_phone=task.contact_phone,
         attachment_name=attachment_name,
         issued_on=task.issued_on,
+        role=task.unit_role.value,
+        lead_name=lead_name,
+        partner_names=list(partner_names),
+        schedule=schedule_text(task.report_schedule) if task.report_schedule else "",
+        report_dates=list(report_dates),
     )
+
+
+def schedule_text(schedule: ReportSchedule) -> str:
+    """A 阶段汇报 schedule in the office's words: 每周五, 每月5日前, 每季度末, or its dates."""
+    return render("reporting/schedule", schedule=schedule).strip()
 
 
 def reminder_text(

@@ -7,7 +7,7 @@ from datetime import datetime
 
 import aiosqlite
 
-from bot.domain.feedback import Attachment, Feedback, FeedbackStatus
+from bot.domain.feedback import Attachment, Feedback, FeedbackKind, FeedbackStatus
 from bot.storage.rows import stamp
 
 __all__ = [
@@ -24,12 +24,14 @@ async def add(
     now: datetime,
     text: str,
     attachments: tuple[Attachment, ...] = (),
+    kind: FeedbackKind = FeedbackKind.RESULT,
 ) -> Feedback:
-    """Record a feedback with its attachments."""
+    """Record a feedback with its attachments; a 阶段进展 or a 配合单位's part needs no review."""
+    status = FeedbackStatus.PENDING if kind is FeedbackKind.RESULT else FeedbackStatus.NOTED
     cur = await conn.execute(
-        """INSERT INTO feedback (task_id, slip_id, submitted_by, submitted_at, text, status)
-           VALUES (?, ?, ?, ?, ?, 'pending')""",
-        (task_id, slip_id, submitted_by, stamp(now), text),
+        """INSERT INTO feedback (task_id, slip_id, submitted_by, submitted_at, text, status, kind)
+           VALUES (?, ?, ?, ?, ?, ?, ?)""",
+        (task_id, slip_id, submitted_by, stamp(now), text, status.value, kind.value),
     )
     feedback_id = cur.lastrowid or 0
     await conn.executemany(
@@ -37,7 +39,7 @@ async def add(
            VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
         [(feedback_id, task_id, a.kind, a.file_id, a.file_unique_id, a.file_name, a.mime_type, a.size) for a in attachments],
     )
-    return Feedback(feedback_id, task_id, slip_id, submitted_by, now, text, FeedbackStatus.PENDING, None, attachments)
+    return Feedback(feedback_id, task_id, slip_id, submitted_by, now, text, status, None, attachments)
 
 
 async def _attachments(conn: aiosqlite.Connection, feedback_id: int) -> tuple[Attachment, ...]:

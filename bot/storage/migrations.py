@@ -459,6 +459,33 @@ async def m009_intake(conn: aiosqlite.Connection) -> None:
     )
 
 
+@migration
+async def m011_long_and_shared_tasks(conn: aiosqlite.Connection) -> None:
+    """Long and shared tasks. A 交办单 may carry a 阶段汇报 schedule, and the day of the unit's
+    latest progress report is kept with the task so that 超期未汇报 is read from the task row,
+    not from its whole feedback history. A matter issued to a 牵头单位 with 配合单位 marks each
+    unit's part; a feedback says whether it is the 办理结果, a 阶段进展 report or a 配合单位's
+    part, because only the first goes to review and closes the task."""
+    await _script(
+        conn,
+        """
+        ALTER TABLE tasks ADD COLUMN unit_role TEXT NOT NULL DEFAULT 'sole';
+        ALTER TABLE tasks ADD COLUMN report_schedule TEXT;
+        ALTER TABLE tasks ADD COLUMN last_report_on TEXT;
+        -- under the setting sharing.chase = "named": a 配合单位 the 牵头单位 named as late is
+        -- chased on its own copy, and the 牵头单位's task waits while that part is missing
+        ALTER TABLE tasks ADD COLUMN named_late INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE tasks ADD COLUMN waiting_on_partner INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE feedback ADD COLUMN kind TEXT NOT NULL DEFAULT 'result';
+        -- the 配合单位 of a matter and its 牵头单位 are found by matter
+        CREATE INDEX tasks_matter ON tasks(matter_id) WHERE unit_role != 'sole';
+        -- the daily check reads the open scheduled tasks only, not every task ever issued
+        CREATE INDEX tasks_open_scheduled ON tasks(id)
+            WHERE report_schedule IS NOT NULL AND status != 'completed' AND stage != 'transferred'
+        """,
+    )
+
+
 async def applied(conn: aiosqlite.Connection) -> list[str]:
     """Names of the migrations this database has, in order."""
     async with conn.execute("SELECT name FROM migrations ORDER BY rowid") as cur:

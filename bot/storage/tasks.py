@@ -9,6 +9,8 @@ from datetime import date
 import aiosqlite
 
 from bot.domain.errors import DomainError
+from bot.domain.reporting import ReportSchedule
+from bot.domain.sharing import UnitRole
 from bot.domain.slips import SlipNumber, SlipType
 from bot.domain.tasks import EscalationStage, SourceType, Task, TaskStatus
 from bot.storage.rows import day, iso
@@ -48,6 +50,11 @@ def _task(row: aiosqlite.Row) -> Task:
         completed_on=day(row["completed_on"]),
         window_until=day(row["window_until"]),
         matter_id=row["matter_id"],
+        unit_role=UnitRole(row["unit_role"]),
+        report_schedule=ReportSchedule.decode(row["report_schedule"]) if row["report_schedule"] else None,
+        last_report_on=day(row["last_report_on"]),
+        named_late=bool(row["named_late"]),
+        waiting_on_partner=bool(row["waiting_on_partner"]),
         version=row["version"],
     )
 
@@ -58,6 +65,8 @@ def _values(task: Task) -> list[object]:
         value = getattr(task, name)
         if isinstance(value, date):
             value = iso(value)
+        elif isinstance(value, ReportSchedule):
+            value = value.encode()
         elif isinstance(value, bool):
             value = int(value)
         elif hasattr(value, "value"):
@@ -104,7 +113,7 @@ _OPEN = "t.status != 'completed' AND t.stage != 'transferred'"
 
 OVERDUE = (
     "t.status NOT IN ('completed', 'feedback_pending') AND t.stage != 'transferred'"
-    " AND t.extension_pending = 0 AND t.deadline < ?"
+    " AND t.extension_pending = 0 AND (t.unit_role != 'partner' OR t.named_late = 1) AND t.deadline < ?"
 )
 """逾期 in SQL, for a table aliased ``t``, with one parameter: today's date (ISO).
 
@@ -156,6 +165,32 @@ async def in_scope(
     select = _SELECT.replace("FROM tasks t JOIN", "FROM tasks t CROSS JOIN", 1)
     async with conn.execute(
         select + f" WHERE {' AND '.join(where)} ORDER BY t.deadline, t.id LIMIT ? OFFSET ?", args
+    ) as cur:
+        return [_task(r) async for r in cur]
+
+
+async def open_scheduled(conn: aiosqlite.Connection) -> list[Task]:
+    """Open tasks with a 阶段汇报 schedule: the daily check's report reminders and 超期未汇报."""
+    # Tasks first (CROSS JOIN), through the partial index of the open scheduled ones: left to
+    # itself SQLite started from the 交办单 and read every task ever issued.
+    select = _SELECT.replace("FROM tasks t JOIN", "FROM tasks t INDEXED BY tasks_open_scheduled CROSS JOIN", 1)
+    async with conn.execute(select + f" WHERE t.report_schedule IS NOT NULL AND {_OPEN} ORDER BY t.id") as cur:
+        return [_task(r) async for r in cur]
+
+
+async def part_sent(conn: aiosqlite.Connection, task_id: int) -> bool:
+    """Whether this 配合单位's copy has sent its part to the 牵头单位."""
+    async with conn.execute("SELECT 1 FROM feedback WHERE task_id = ? AND kind = 'part' LIMIT 1", (task_id,)) as cur:
+        return await cur.fetchone() is not None
+
+
+async def of_matter(conn: aiosqlite.Connection, task: Task) -> list[Task]:
+    """The tasks of a shared matter (牵头单位 first, then its 配合单位); [] for a task issued alone."""
+    if task.unit_role is UnitRole.SOLE or task.matter_id is None:
+        return []
+    async with conn.execute(
+        _SELECT + " WHERE t.matter_id = ? AND t.unit_role != 'sole' ORDER BY t.unit_role = 'partner', t.id",
+        (task.matter_id,),
     ) as cur:
         return [_task(r) async for r in cur]
 

@@ -101,7 +101,8 @@ async def test_minutes_docx_to_issued_slips_in_the_units_chats(city, admin, offi
     assert "在收件之日起31天内办结" in slip.text
     minutes_copy = await zhujian.wait_for(predicate=lambda m: m.document is not None)
     assert minutes_copy.caption == "交办单〔2026〕1号" and zhujian.file_bytes(minutes_copy) == minutes
-    await jiaotong.wait_for(text_contains="〔2026〕2号")
+    partner = await jiaotong.wait_for(text_contains="〔2026〕2号")
+    assert "本事项由住建局牵头，你单位配合" in partner.text, "the 批示's 牵头/配合 wording is one matter"
     await jiaotong.wait_for(text_contains="〔2026〕3号")
     await town.wait_for(text_contains="〔2026〕4号")
     await town.wait_for(text_contains="〔2026〕5号")
@@ -171,7 +172,8 @@ async def test_instruction_from_a_leader_to_the_result_at_completion(city, offic
     assert "〔2026〕1号 → 住建局，期限 2026年12月3日" in told.text and "〔2026〕2号 → 交通运输局" in told.text
     slip = await zhujian.wait_for(text_contains="〔2026〕1号")
     assert "根据刘副市长2026年11月30日批示" in slip.text
-    await jiaotong.wait_for(text_contains="〔2026〕2号")
+    partner = await jiaotong.wait_for(text_contains="〔2026〕2号")
+    assert "本事项由住建局牵头，你单位配合" in partner.text, "the 批示's 牵头/配合 wording is one matter"
     async with office.db.reader.execute("SELECT source, special_ledger FROM tasks ORDER BY id") as cur:
         assert [tuple(r) async for r in cur] == [("leader_assignment", 1), ("leader_assignment", 1)]
 
@@ -184,6 +186,7 @@ async def test_instruction_from_a_leader_to_the_result_at_completion(city, offic
     assert "〔2026〕1号" in result.text and "方案已拟定，详见附件。" in result.text
     sent = await leader.wait_for(predicate=lambda m: m.document is not None)
     assert sent.document.file_name == "方案.docx" and sent.caption == "交办单〔2026〕1号"
+    await jiaotong.wait_for(text_contains="你单位的配合任务一并办结")
 
 
 async def test_principal_instruction_is_a_principal_instruction(organisation, city, office_on_monday):

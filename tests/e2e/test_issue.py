@@ -56,6 +56,9 @@ async def test_guided_dialog_issues_one_slip_per_unit(city, office):
     await clerk.press("李住建")
     await clerk.wait_for(text_contains="交通运输局的责任人")
     await clerk.press("跳过")
+    lead = await clerk.wait_for(text_contains="牵头单位")
+    assert buttons(lead) == ["住建局牵头", "交通运输局牵头", "不设牵头，各自办理"]
+    await clerk.press("不设牵头，各自办理")
     question = await clerk.wait_for(text_contains="时限")
     assert buttons(question) == ["3天", "5天", "7天", "15天", "30天"]
     await clerk.press("7天")

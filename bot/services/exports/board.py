@@ -1,7 +1,7 @@
 """The 红/黄/绿 board (SPEC section 7): every open task in the person's scope, by unit.
 
 * red: overdue, or a 督办通知单 issued (督办 and later stages);
-* yellow: due within 3 days, or a 催办单 issued;
+* yellow: due within 3 days, or a 催办单 issued, or 超期未汇报 (a 阶段汇报 date let pass);
 * green: on time.
 
 A task waiting for review of feedback submitted in time, or for an extension decision, is not
@@ -17,6 +17,7 @@ from datetime import date
 from enum import StrEnum
 
 from bot.domain.org import Person
+from bot.domain.reporting import ReportSchedule, missed_since
 from bot.services import queries
 from bot.services.context import Office
 from bot.services.exports.charts import BoardRow, board_png
@@ -35,12 +36,16 @@ class Light(StrEnum):
     RED = "red"
 
 
-def light(overdue: bool, deadline: date, status: str, stage: str, extension_pending: bool, today: date) -> Light:
-    """The colour of one open task on ``today``; ``overdue`` is 逾期 as bot/domain/clock.py has it."""
+def light(
+    overdue: bool, deadline: date, status: str, stage: str, extension_pending: bool, today: date,
+    report_missed: bool = False,
+) -> Light:
+    """The colour of one open task on ``today``; ``overdue`` is 逾期 as bot/domain/clock.py has it,
+    ``report_missed`` 超期未汇报 as bot/domain/reporting.py has it."""
     held = status == "feedback_pending" or extension_pending
     if stage in ("supervised", "interviewed") or overdue:
         return Light.RED
-    if stage == "reminded" or (not held and (deadline - today).days <= YELLOW_DAYS):
+    if stage == "reminded" or report_missed or (not held and (deadline - today).days <= YELLOW_DAYS):
         return Light.YELLOW
     return Light.GREEN
 
@@ -81,15 +86,21 @@ async def board(office: Office, person: Person, today: date) -> Board:
             where.append("t.section_id = ?")
             args.append(part.section_id)
         async with conn.execute(
-            f"""SELECT t.id, t.unit_id, t.deadline, t.status, t.stage, t.extension_pending, {tasks.OVERDUE}
+            f"""SELECT t.id, t.unit_id, t.deadline, t.status, t.stage, t.extension_pending, {tasks.OVERDUE},
+                       t.report_schedule, t.issued_on, t.last_report_on
                 FROM tasks t WHERE {' AND '.join(where)}""",
             [today.isoformat(), *args],
         ) as cur:
-            async for task_id, unit_id, deadline, status, stage, pending, overdue in cur:
+            async for task_id, unit_id, deadline, status, stage, pending, overdue, schedule, issued_on, last_report in cur:
                 if task_id in seen:
                     continue
                 seen.add(task_id)
-                per_unit[unit_id][light(bool(overdue), date.fromisoformat(deadline), status, stage, bool(pending), today)] += 1
+                missed = schedule is not None and missed_since(
+                    ReportSchedule.decode(schedule), date.fromisoformat(issued_on), date.fromisoformat(deadline),
+                    date.fromisoformat(last_report) if last_report else None, today, office.calendar,
+                ) is not None
+                colour = light(bool(overdue), date.fromisoformat(deadline), status, stage, bool(pending), today, missed)
+                per_unit[unit_id][colour] += 1
     names = {u.id: u.name for u in await org.units(conn)}
     rows = tuple(sorted(
         (BoardRow(names.get(u, ""), c[Light.GREEN], c[Light.YELLOW], c[Light.RED]) for u, c in per_unit.items()),

@@ -27,12 +27,16 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
+from bot.domain.calendar import WorkCalendar
 from bot.domain.deadlines import overdue_days
 from bot.domain.errors import DomainError
+from bot.domain.reporting import ReportSchedule, missed_since
+from bot.domain.sharing import UnitRole
 from bot.domain.org import Person, Section, Unit
 from bot.services import queries
 from bot.services.context import Office
 from bot.services.scoring import Period, parse_period
+from bot.services.slip_texts import schedule_text
 from bot.storage import org, tasks
 from bot.texts import label, plain, render
 
@@ -48,6 +52,7 @@ COLUMNS = (
     ("issued_on", 10), ("acknowledged_on", 10), ("feedback_on", 10), ("deadline", 10), ("overdue_days", 6),
     ("reminder_numbers", 12), ("supervision_numbers", 12), ("interview_on", 10), ("transfer_on", 10),
     ("status", 8), ("completed_on", 10), ("attachments", 5),
+    ("role", 9), ("schedule", 9), ("last_report", 10), ("report_missed", 6),
 )
 """Each column's heading (``labels.toml`` [exports]) and its width in characters: the widths add up
 to what a landscape A4 page holds at a legible size once fitted to its width."""
@@ -143,7 +148,8 @@ def current_clock(deadline: str, overdue: int, today: date) -> tuple[date, int |
 LEDGER_QUERY = """
     SELECT s.year, s.seq, t.title, t.requirements, t.unit_id, t.section_id, p.name,
            t.issued_on, ack.on_day, fb.on_day, t.deadline, t.status, t.stage, ({overdue}),
-           esc.reminders, esc.notices, iv.on_day, tr.on_day, t.completed_on, COALESCE(att.n, 0)
+           esc.reminders, esc.notices, iv.on_day, tr.on_day, t.completed_on, COALESCE(att.n, 0),
+           t.unit_role, t.matter_id, t.report_schedule, t.last_report_on
     FROM tasks t
     JOIN slips s ON s.task_id = t.id AND s.type = 'assignment'
     LEFT JOIN people p ON p.id = t.responsible_id
@@ -178,10 +184,14 @@ async def ledger_workbook(office: Office, person: Person, flt: LedgerFilter, tod
         rows = list(await cur.fetchall())
     async with conn.execute(EVIDENCE_QUERY.format(where=where), args) as cur:
         evidence = list(await cur.fetchall())
+    async with conn.execute("SELECT matter_id, unit_id FROM tasks WHERE unit_role = 'lead'") as cur:
+        leads = {r[0]: units.get(r[1], "") async for r in cur}
     title = plain(render("exports/ledger_title", org=office.settings.organisation, special=flt.special))
     dateline = plain(render("exports/ledger_dateline", today=today, count=len(rows)))
     # Writing 100,000 lines is seconds of CPU: done in a thread, the bot keeps answering.
-    data = await asyncio.to_thread(_write, rows, evidence, units, sections, flt.special, (title, dateline), today)
+    data = await asyncio.to_thread(
+        _write, rows, evidence, units, sections, flt.special, (title, dateline), _Reports(leads, office.calendar, today),
+    )
     return data, len(rows)
 
 
@@ -249,8 +259,33 @@ def _page_setup(ws: Worksheet, heading_row: int = HEADING_ROW) -> None:
         ws.oddFooter.center.text = "&P / &N"  # page numbers: the pages of a 台账 come apart
 
 
+@dataclass(frozen=True)
+class _Reports:
+    """What the 牵头/配合 and 阶段汇报 columns need besides the task's own row."""
+
+    leads: dict[int, str]
+    """The 牵头单位's name per matter."""
+    calendar: WorkCalendar
+    today: date
+
+    def role(self, role: str, matter_id: int | None) -> str:
+        if role == UnitRole.LEAD:
+            return label("exports", "role_lead")
+        if role == UnitRole.PARTNER:
+            return label("exports", "role_partner").format(lead=self.leads.get(matter_id or 0, ""))
+        return ""
+
+    def missed(self, schedule: str | None, issued_on: date, deadline: date, last_report: date | None, is_open: bool) -> str:
+        """超期未汇报 of an open task, as /task shows it (bot/domain/reporting.py)."""
+        if not schedule or not is_open:
+            return ""
+        missed = missed_since(ReportSchedule.decode(schedule), issued_on, deadline, last_report, self.today, self.calendar)
+        return label("exports", "report_missed") if missed else ""
+
+
 def _write(rows: list[aiosqlite.Row], evidence: list[aiosqlite.Row], units: dict[int, str],
-           sections: dict[int, str], special_sheet: bool, heading: tuple[str, str], today: date) -> bytes:
+           sections: dict[int, str], special_sheet: bool, heading: tuple[str, str], reports: _Reports) -> bytes:
+
     book = Workbook(write_only=True)
     ws = book.create_sheet(label("exports", "special_sheet" if special_sheet else "ledger_sheet"))
     for index, (_, width) in enumerate(COLUMNS, start=1):
@@ -275,7 +310,7 @@ def _write(rows: list[aiosqlite.Row], evidence: list[aiosqlite.Row], units: dict
 
     # One styled cell per column, given each line's values in turn: write-only mode writes a row
     # as it is appended, and styling 1.8 million cells one by one would double the export's time.
-    dates = {6, 7, 8, 9, 13, 14, 16}
+    dates = {6, 7, 8, 9, 13, 14, 16, 20}
     cells = [
         _styled(ws, None, alignment=dated, number_format=DATE_FORMAT) if index in dates else _styled(ws, None, alignment=wrapped)
         for index in range(len(COLUMNS))
@@ -285,7 +320,7 @@ def _write(rows: list[aiosqlite.Row], evidence: list[aiosqlite.Row], units: dict
         return date.fromisoformat(value) if value else None
 
     for number, r in enumerate(rows, start=HEADING_ROW + 1):
-        deadline, overdue = current_clock(r[10], r[13], today)
+        deadline, overdue = current_clock(r[10], r[13], reports.today)
         # LibreOffice keeps the stored (default) height of the rows it opens, so wrapped text
         # would be cut off and print over the next line: each row gets the height its text needs.
         ws.row_dimensions[number].height = LINE_HEIGHT * max(
@@ -297,6 +332,8 @@ def _write(rows: list[aiosqlite.Row], evidence: list[aiosqlite.Row], units: dict
             day(r[7]), day(r[8]), day(r[9]), deadline, overdue, r[14] or "", r[15] or "", day(r[16]), day(r[17]),
             transferred if r[12] == "transferred" and r[11] != "completed" else status_names[r[11]],
             day(r[18]), r[19],
+            reports.role(r[20], r[21]), schedule_text(ReportSchedule.decode(r[22])) if r[22] else "", day(r[23]),
+            reports.missed(r[22], date.fromisoformat(r[7]), deadline, day(r[23]), r[11] != "completed" and r[12] != "transferred"),
         )
         for cell, value in zip(cells, values):
             cell.value = value
