@@ -15,9 +15,11 @@ from bot.domain.scores import ScoreCategory, ScoreRules, ranking
 from bot.domain.sharing import ChaseRule
 from bot.emulator.client import wait_idle
 from bot.services import reports
+from bot.services.exports import ledger
 from bot.services.daily import run_daily
 from bot.storage import org as org_store
 from bot.storage import scores
+from tests.e2e.test_slip_actions import recorded
 
 TITLE = "老旧小区改造工程推进"
 REQUIREMENTS = "按月推进，年底前全部完工"
@@ -105,7 +107,7 @@ async def ledger_line(member) -> dict[str, object]:
     await member.send("/ledger")
     sent = await member.wait_for(predicate=lambda m: m.document is not None)
     sheet = load_workbook(io.BytesIO(member.file_bytes(sent))).worksheets[0]
-    header, *rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+    header, *rows = [list(r) for r in sheet.iter_rows(min_row=ledger.HEADING_ROW, values_only=True)]
     return dict(zip(header, rows[0], strict=True))
 
 
@@ -118,6 +120,7 @@ async def test_six_month_task_with_monthly_reports_one_missed_then_cleared(city,
     await clerk.send(form() + "\n专项：是")
     await clerk.wait_for(text_contains="已签发1份交办单")
     slip = await zhujian.wait_for(text_contains="工作交办单", predicate=lambda m: bool(m.inline_keyboard))
+    await recorded(office, slip)
     assert "汇报进展" in str(slip.inline_keyboard)
 
     await daily(office, bot, date(2026, 12, 4))
@@ -236,6 +239,8 @@ async def test_a_lead_and_two_partners_from_issue_to_completion_with_one_partner
     lead_slip = await zhujian.wait_for(text_contains="工作交办单", predicate=lambda m: bool(m.inline_keyboard))
     jiaotong_slip = await jiaotong.wait_for(text_contains="工作交办单", predicate=lambda m: bool(m.inline_keyboard))
     town_slip = await town.wait_for(text_contains="工作交办单", predicate=lambda m: bool(m.inline_keyboard))
+    for slip in (lead_slip, jiaotong_slip, town_slip):
+        await recorded(office, slip)  # a person reads before replying; a test waits for the record
 
     on(office, date(2026, 12, 3))
     await jiaotong.reply_to(jiaotong_slip, "交通运输局：已完成周边道路改造方案")
@@ -277,7 +282,7 @@ async def test_a_lead_and_two_partners_from_issue_to_completion_with_one_partner
     await clerk.send("/ledger")
     sent = await clerk.wait_for(predicate=lambda m: m.document is not None)
     sheet = load_workbook(io.BytesIO(clerk.file_bytes(sent))).worksheets[0]
-    header, *rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+    header, *rows = [list(r) for r in sheet.iter_rows(min_row=ledger.HEADING_ROW, values_only=True)]
     roles = {r[header.index("责任单位")]: r[header.index("牵头/配合")] for r in rows}
     assert roles == {"住建局": "牵头", "交通运输局": "配合（住建局牵头）", "穰东镇": "配合（住建局牵头）"}
 
@@ -363,6 +368,8 @@ async def test_named_rule_chases_the_partner_the_lead_names_until_its_part_arriv
     await clerk.wait_for(text_contains="已签发3份交办单")
     jiaotong_slip = await jiaotong.wait_for(text_contains="工作交办单", predicate=lambda m: bool(m.inline_keyboard))
     town_slip = await town.wait_for(text_contains="工作交办单", predicate=lambda m: bool(m.inline_keyboard))
+    for slip in (jiaotong_slip, town_slip):
+        await recorded(office, slip)
     on(office, date(2026, 12, 3))
     await jiaotong.reply_to(jiaotong_slip, "交通运输局配合情况")
     await zhujian.wait_for(text_contains="交通运输局 配合办理情况")
