@@ -60,12 +60,7 @@ async def submit_feedback(
     slip_id: int | None = None,
 ) -> FeedbackReceipt:
     """反馈: record the 办理结果情况 against the slip it cites; the issuing section reviews it."""
-    text = text.strip()
-    if not text and not attachments:
-        raise DomainError("feedback_empty")
-    if len(text) > MAX_FEEDBACK:
-        raise DomainError("feedback_too_long", limit=MAX_FEEDBACK, length=len(text))
-    _check_attachments(attachments)
+    text = _checked(text, attachments)
     async with office.db.transaction() as conn:
         task = await load(conn, task_id)
         if not acts_for_unit(person, task):
@@ -108,15 +103,22 @@ async def submit_feedback(
     return FeedbackReceipt(after, item)
 
 
-def _check_attachments(attachments: tuple[Attachment, ...]) -> None:
-    """A file the bot could not download (Telegram serves bots 20 MB at most) is refused at once:
-    evidence that cannot be kept is not taken."""
+def _checked(text: str, attachments: tuple[Attachment, ...]) -> str:
+    """What a unit sends (a 反馈, a 配合 part, a 阶段进展 report), refused before anything is
+    written when empty or too long, or when a file could not be kept: Telegram serves bots 20 MB
+    at most, and evidence that cannot be kept is not taken."""
+    text = text.strip()
+    if not text and not attachments:
+        raise DomainError("feedback_empty")
+    if len(text) > MAX_FEEDBACK:
+        raise DomainError("feedback_too_long", limit=MAX_FEEDBACK, length=len(text))
     for a in attachments:
         if too_big_to_keep(a):
             raise DomainError(
                 "attachment_too_big", name=a.file_name or a.kind, size_mb=f"{(a.size or 0) / 2**20:.1f}",
                 limit_mb=MAX_KEPT_BYTES // 2**20,
             )
+    return text
 
 
 async def _attachments(
@@ -167,12 +169,7 @@ async def submit_progress(
 ) -> FeedbackReceipt:
     """阶段汇报: a 阶段进展 report on a task with a schedule. It does not close the task and waits
     for no review; the issuer sees it, and on a 专项 task so does 政务监督室."""
-    text = text.strip()
-    if not text and not attachments:
-        raise DomainError("feedback_empty")
-    if len(text) > MAX_FEEDBACK:
-        raise DomainError("feedback_too_long", limit=MAX_FEEDBACK, length=len(text))
-    _check_attachments(attachments)
+    text = _checked(text, attachments)
     async with office.db.transaction() as conn:
         task = await load(conn, task_id)
         if not acts_for_unit(person, task):
