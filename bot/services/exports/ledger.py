@@ -24,7 +24,6 @@ import aiosqlite
 from openpyxl import Workbook
 from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
 from bot.domain.calendar import WorkCalendar
@@ -35,6 +34,7 @@ from bot.domain.sharing import UnitRole
 from bot.domain.org import Person, Section, Unit
 from bot.services import queries
 from bot.services.context import Office
+from bot.services.exports.paper import landscape_a4
 from bot.services.scoring import Period, parse_period
 from bot.services.slip_texts import schedule_text
 from bot.storage import org, tasks
@@ -244,21 +244,6 @@ def lines_needed(value: object, width: float) -> int:
     return sum(max(1, math.ceil(display_width(line) / usable)) for line in value.split("\n"))
 
 
-def _page_setup(ws: Worksheet, heading_row: int = HEADING_ROW) -> None:
-    """Landscape A4, all columns on the page width, pages as long as needed, headings repeated."""
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
-    ws.page_margins.left = ws.page_margins.right = 0.4
-    ws.page_margins.top = ws.page_margins.bottom = 0.6
-    ws.print_options.horizontalCentered = True
-    ws.print_title_rows = f"{heading_row}:{heading_row}"
-    if ws.oddFooter is not None:  # always, on a new sheet; its stub allows None
-        ws.oddFooter.center.text = "&P / &N"  # page numbers: the pages of a 台账 come apart
-
-
 @dataclass(frozen=True)
 class _Reports:
     """What the 牵头/配合 and 阶段汇报 columns need besides the task's own row."""
@@ -290,7 +275,7 @@ def _write(rows: list[aiosqlite.Row], evidence: list[aiosqlite.Row], units: dict
     ws = book.create_sheet(label("exports", "special_sheet" if special_sheet else "ledger_sheet"))
     for index, (_, width) in enumerate(COLUMNS, start=1):
         ws.column_dimensions[_letter(index)].width = width
-    _page_setup(ws)
+    landscape_a4(ws, f"{HEADING_ROW}:{HEADING_ROW}")
     ws.freeze_panes = f"A{HEADING_ROW + 1}"
     # Centred across the columns rather than merged: a merged title is what breaks sorting and
     # filtering when the office reuses the sheet.
@@ -350,7 +335,7 @@ def _write_evidence(book: Workbook, evidence: list[aiosqlite.Row], units: dict[i
     ws = book.create_sheet(label("exports", "evidence_sheet"))
     for index, (_, width) in enumerate(EVIDENCE_COLUMNS, start=1):
         ws.column_dimensions[_letter(index)].width = width
-    _page_setup(ws, heading_row=1)
+    landscape_a4(ws, "1:1")
     ws.freeze_panes = "A2"
     bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDEBF7")
     centred = Alignment(horizontal="center", vertical="center", wrap_text=True)

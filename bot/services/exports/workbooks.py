@@ -17,10 +17,10 @@ from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.pagebreak import Break
-from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
 from bot.domain.scores import ScoreCategory
+from bot.services.exports.paper import landscape_a4
 from bot.services.scoring import ScoreTable
 from bot.texts import label
 
@@ -90,13 +90,5 @@ def report_workbook(table: ScoreTable, title: str, *, annual: bool = False) -> b
 
 def _page_setup(ws: Worksheet, last_row: int) -> None:
     """Landscape A4 fitted to the page width; title and headings repeated; the chart on its own page."""
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
-    ws.page_margins.left = ws.page_margins.right = 0.5
-    ws.page_margins.top = ws.page_margins.bottom = 0.6
-    ws.print_options.horizontalCentered = True
-    ws.print_title_rows = "1:2"
+    landscape_a4(ws, "1:2", side_margin=0.5)
     ws.row_breaks.append(Break(id=last_row))
