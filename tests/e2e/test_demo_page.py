@@ -8,6 +8,7 @@ when it could have been installed (root, as in CI) and is skipped otherwise, say
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 from collections.abc import AsyncIterator
@@ -246,3 +247,55 @@ async def test_on_a_touch_phone_enter_starts_a_new_line_and_the_guide_opens(demo
         await page.click("#guide-toggle")
         await expect(page.locator("#guide ol")).to_be_visible()
         await expect(page.locator("#guide")).to_contain_text("到下月1日")
+
+
+async def test_an_extended_deadline_reads_the_same_across_a_weekend(tmp_path: Path) -> None:
+    """A 交办单 due on a Monday, extended by 5 days to a Saturday: the deadline moves to the next
+    Monday; the weekend passes quietly; the 催办单 on Tuesday names the extended date and counts
+    逾期1天 from it, agreeing with its own date."""
+    from playwright.async_api import expect
+
+    async with running_demo(Settings(), port=0, db_path=tmp_path / "demo.db", today=date(2026, 11, 27)) as demo:
+        async with browser_tab(demo.url) as page:
+            await be(page, "王晓燕")
+            await page.fill("#text", ISSUE.replace("期限：7天", "期限：3天"))
+            await page.click("#send")
+            await expect(bot_message(page, "已签发1份交办单")).to_contain_text("2026年11月30日")
+            await be(page, "李住建")
+            await expect(bot_message(page, "邓州市人民政府工作交办单")).to_be_visible()
+            await page.wait_for_timeout(HUMAN_PAUSE_MS)
+            await page.fill("#text", "/extend 1号 5天 需协调多个部门")
+            await page.click("#send")
+            await expect(bot_message(page, "已提交延期申请")).to_be_visible()
+            # the unit's 分管市领导, whoever the demo city makes it, once the request has reached them
+            leaders: set[str] = set()
+            for _ in range(200):
+                leaders = {
+                    c.user.first_name for c in demo.server.state.chats.values()
+                    if c.user is not None and any(m.from_bot and "申请单位：" in (m.text or "") for m in c.messages.values())
+                }
+                if leaders:
+                    break
+                await asyncio.sleep(0.1)
+            [leader] = leaders
+            await be(page, leader)
+            request = bot_message(page, "延期申请")
+            await page.wait_for_timeout(HUMAN_PAUSE_MS)
+            await request.locator(".keyboard button", has_text="同意").first.click()
+            await expect(request.locator(".keyboard button", has_text="同意")).to_have_count(0)
+
+            await page.click(".calendar .jump[data-to=monday]")
+            await expect(page.locator("#demo-date")).to_contain_text("2026年11月30日")
+            for day in range(1, 9):
+                await page.click("#next-day")
+                await expect(page.locator("#demo-date")).to_contain_text(f"2026年12月{day}日")
+
+            await be(page, "李住建")
+            reminder = bot_message(page, "邓州市人民政府工作催办单")
+            await expect(reminder).to_contain_text("期限3天（经分管市领导同意延期至2026年12月7日）")
+            await expect(reminder).to_contain_text("现已逾期1天")
+            await expect(reminder).to_contain_text("2026年12月8日")
+            chat = next(c for c in demo.server.state.chats.values() if c.user is not None and c.user.first_name == "李住建")
+            tz = demo.office.settings.timezone
+            days = {datetime.fromtimestamp(m.date, tz).date() for m in chat.messages.values() if m.from_bot}
+            assert not {d for d in days if d.weekday() >= 5}, "nothing reaches the unit on a rest day"
