@@ -77,8 +77,7 @@ async def _office_task(person: Person, context: DubanContext, typed: str, today:
     if split is None:
         raise DomainError("slip_number_invalid", text=typed.split()[0][:30])
     _, rest = split
-    head = typed.strip()
-    number = head[: len(head) - len(rest)].strip() if rest else head
+    number = slip_lookup.typed_number(typed, rest)
     detail = await queries.task_detail(context.office, person, number, today)
     return detail.task, rest
 

@@ -163,7 +163,9 @@ async def extend_command(update: Update, context: DubanContext) -> None:
     if split is None:
         raise await slip_lookup.not_found(office, person, today, "invalid", rest.split()[0])
     reference, after_number = split
-    target = await slip_lookup.by_parsed_reference(office, person, reference, today, rest)
+    target = await slip_lookup.by_parsed_reference(
+        office, person, reference, today, slip_lookup.typed_number(rest, after_number)
+    )
     _check_may_request(person, target.task)
     if not after_number:
         await _open_request(update, context, target.task)

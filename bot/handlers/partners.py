@@ -30,7 +30,9 @@ async def late(update: Update, context: DubanContext) -> None:
         await reply(update, "partners/usage", year=today.year)
         return
     reference, unit_name = split
-    target = await slip_lookup.by_parsed_reference(office, person, reference, today, parts[1])
+    target = await slip_lookup.by_parsed_reference(
+        office, person, reference, today, slip_lookup.typed_number(parts[1], unit_name)
+    )
     task = await partners.name_late_partner(office, person, target.task.id, unit_name, office.now())
     context.sender.wake()
     await reply(update, "partners/named", unit=unit_name.strip(), task=task)

@@ -367,7 +367,7 @@ async def feedback_command(update: Update, context: DubanContext) -> None:
     if split is None:
         raise await slip_lookup.not_found(office, person, today, "invalid", typed.split()[0])
     reference, text = split
-    target = await slip_lookup.by_parsed_reference(office, person, reference, today, typed)
+    target = await slip_lookup.by_parsed_reference(office, person, reference, today, slip_lookup.typed_number(typed, text))
     if not text and _attachment(message) is None:
         slip_lookup.check_may_feed_back(person, target.task)
     attachment = _attachment(message)

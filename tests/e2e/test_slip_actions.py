@@ -164,11 +164,16 @@ async def test_unknown_or_foreign_number_lists_the_open_slips(city, office):
 
     await official.send("/feedback 99号 已完成")
     answer = await official.wait_for(text_contains="没有找到单号")
+    assert "没有找到单号「99号」。" in answer.text, "the number alone is quoted, not the words after it"
     assert task.number.full in answer.text and "城区积水点排查整治" in answer.text
     assert "国省道养护" not in answer.text
 
+    await official.send(f"/feedback 催办单〔{other.number.year}〕77号 已完成")
+    assert f"没有找到单号「催办单〔{other.number.year}〕77号」。" in (await official.wait_for(text_contains="没有找到单号")).text
+
     await official.send(f"/feedback {other.number.year}-{other.number.seq} 已完成")
     answer = await official.wait_for(text_contains="不是您单位的事项")
+    assert f"单号「{other.number.year}-{other.number.seq}」不是您单位的事项" in answer.text
     assert task.number.full in answer.text and "国省道养护" not in answer.text
 
     await official.send("/feedback 已经完成了")
