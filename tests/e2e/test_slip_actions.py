@@ -161,10 +161,14 @@ async def test_unknown_or_foreign_number_lists_the_open_slips(city, office):
     task = await issue(office, clerk)
     await slip_message(office, official, task)
     other = await issue(office, clerk, "交通运输局", "国省道养护")
+    second = await issue(office, clerk, "住建局", "老旧小区改造")
 
     await official.send("/feedback 99号 已完成")
     answer = await official.wait_for(text_contains="没有找到单号")
     assert "没有找到单号「99号」。" in answer.text, "the number alone is quoted, not the words after it"
+    items = [line for line in answer.text.splitlines() if line.startswith("•")]
+    assert len(items) == 2 and all(line.count("•") == 1 for line in items), "one open slip a line"
+    assert second.number.full in answer.text
     assert task.number.full in answer.text and "城区积水点排查整治" in answer.text
     assert "国省道养护" not in answer.text
 
