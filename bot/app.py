@@ -11,14 +11,14 @@ from urllib.parse import urlsplit
 
 from telegram.constants import ParseMode
 from telegram import LinkPreviewOptions
-from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
+from telegram.ext import ApplicationBuilder, ContextTypes, Defaults
 
 from bot.handlers import errors, fallback, issue, lookup, slip_actions, start
 from bot.handlers import exports, reports, scores
 from bot.handlers import escalation, extension
 from bot.handlers import admin, intake
 from bot.handlers import partners
-from bot.handlers.context import DubanContext
+from bot.handlers.context import DubanApplication, DubanContext
 from bot import scheduling
 from bot.pacing import ChatPacer
 from bot.sender import Sender
@@ -33,7 +33,7 @@ FEATURES = (start, issue, extension, escalation, slip_actions, partners, lookup,
 
 def build_application(
     office: Office, *, per_second: float | None = None, per_chat_interval: float | None = None, schedule: bool = True
-) -> Application:  # type: ignore[type-arg]
+) -> DubanApplication:
     """The bot for ``office``, talking to ``office.settings.api_url``; the sender and (unless
     ``schedule`` is False, as in tests that choose their dates) the daily check start with it."""
     settings = office.settings
@@ -80,7 +80,7 @@ class Webhook:
 
 
 async def start_bot(
-    application: Application, *, poll_timeout: int = 10, webhook: Webhook | None = None  # type: ignore[type-arg]
+    application: DubanApplication, *, poll_timeout: int = 10, webhook: Webhook | None = None
 ) -> None:
     """Initialise, start the sender and the daily check, and take updates (polling, or the
     webhook server when ``webhook`` is given: it answers on the URL's path and refuses any
@@ -106,7 +106,7 @@ async def start_bot(
         await server.start(webhook.url)
 
 
-async def stop_bot(application: Application) -> None:  # type: ignore[type-arg]
+async def stop_bot(application: DubanApplication) -> None:
     """Stop taking updates, let handlers finish, let the sender finish its message in flight, shut down."""
     updates = application.bot_data.pop("updates", None)
     if updates is not None:

@@ -56,7 +56,7 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
         await office.db.close()
 
 
-def add_to(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_to(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """``duban export ledger [筛选…] | slip <编号> | report <2026-11|2026>``."""
     top = sub.add_parser("export", help="导出台账、单据或通报", description="导出台账（.xlsx）、交办单等单据（.docx）或月度通报（.xlsx，含图表）。")
     what = top.add_subparsers(dest="what", required=True, metavar="WHAT")

@@ -13,11 +13,11 @@ from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
-from telegram.ext import Application, filters
+from telegram.ext import filters
 
 from bot.domain.org import Person
 from bot.handlers.common import bound_person, short_notice
-from bot.handlers.context import DubanContext
+from bot.handlers.context import DubanApplication, DubanContext
 from bot.texts import label, render
 
 DIALOG_LIFETIME = timedelta(hours=1)
@@ -39,7 +39,7 @@ DIALOGS = (FEEDBACK, RETURN, EXTENSION_REQUEST, EXTENSION_GRANT, INTERVIEW, TRAN
 class InDialog(filters.UpdateFilter):
     """Updates of a person who has dialog ``key`` open (and has not left it too long)."""
 
-    def __init__(self, application: Application, key: str) -> None:  # type: ignore[type-arg]
+    def __init__(self, application: DubanApplication, key: str) -> None:
         super().__init__(name=f"in_dialog({key})")
         self.application = application
         self.key = key

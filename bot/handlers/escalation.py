@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.domain import tasks as lifecycle
 from bot.domain.errors import DomainError
@@ -25,7 +25,7 @@ from bot.domain.org import Person
 from bot.domain.scores import ScoreCategory
 from bot.domain.tasks import Task
 from bot.handlers.common import bound_person, refuse, short_notice
-from bot.handlers.context import DubanContext
+from bot.handlers.context import DubanApplication, DubanContext
 from bot.handlers.dialogs import (
     InDialog, answer, clear_buttons, dialog_button, keyboard, matched_id, message_text, open_dialog, query_place, text,
     tidy_later,
@@ -364,7 +364,7 @@ COMMANDS = ("interview", "transfer")
 """The commands this module adds to the menu."""
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: DubanApplication) -> None:
     """Add /interview, /transfer, their dialogs, 催办 and the draft buttons."""
     private = filters.ChatType.PRIVATE
     in_interview = InDialog(application, INTERVIEW_DIALOG)

@@ -6,10 +6,10 @@ import io
 import re
 
 from telegram import InputFile, Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot.domain.errors import DomainError
-from bot.handlers.context import DubanContext
+from bot.handlers.context import DubanApplication, DubanContext
 from bot.handlers.scores import asker, command_text
 from bot.services.exports import ledger, word
 from bot.services.exports.board import board
@@ -82,7 +82,7 @@ COMMANDS = ("board", "ledger")
 """The commands this module adds to the menu."""
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: DubanApplication) -> None:
     """Add /ledger, /board and the 下载Word button."""
     private = filters.ChatType.PRIVATE
     application.add_handler(CommandHandler("ledger", ledger_command, filters=private))

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from telegram import InlineKeyboardMarkup, Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.domain import tasks as lifecycle
 from bot.domain.errors import DomainError
@@ -25,7 +25,7 @@ from bot.domain.org import Person, Role
 from bot.domain.tasks import Task
 from bot.handlers import dialogs
 from bot.handlers.common import bound_person, refuse, short_notice
-from bot.handlers.context import DubanContext
+from bot.handlers.context import DubanApplication, DubanContext
 from bot.handlers.dialogs import (
     InDialog, answer, clear_buttons, close_dialogs, keyboard, matched_id, message_text, open_dialog, query_place, text,
 )
@@ -312,7 +312,7 @@ COMMANDS = ("extend",)
 """The commands this module adds to the menu."""
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: DubanApplication) -> None:
     """Add 申请延期 (button, /extend, dialog) and the leader's 同意 / 不同意 / 改期同意."""
     private = filters.ChatType.PRIVATE
     in_request = InDialog(application, REQUEST_DIALOG)

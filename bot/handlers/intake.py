@@ -10,12 +10,12 @@ from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.domain.errors import DomainError
 from bot.domain.org import Person, Role
 from bot.handlers.common import bound_person, current_person, refuse, reply
-from bot.handlers.context import DubanContext
+from bot.handlers.context import DubanApplication, DubanContext
 from bot.handlers.dialogs import INTAKE_EDIT, INTAKE_INSTRUCTION, InDialog, close_dialogs, matched_id, open_dialog
 from bot.services import intake
 from bot.services.issue_form import after_command
@@ -318,7 +318,7 @@ COMMANDS = ("minutes", "instruct", "aliases")
 """The commands this module adds to the menu."""
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: DubanApplication) -> None:
     """Add /minutes, /instruct, /aliases, files sent on their own, and the review's buttons."""
     private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
     words = filters.TEXT & ~filters.COMMAND

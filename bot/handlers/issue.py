@@ -25,7 +25,6 @@ from markupsafe import Markup
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 from telegram.ext import (
-    Application,
     BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
@@ -42,7 +41,7 @@ from bot.domain.reporting import ReportSchedule, check_schedule, parse_schedule,
 from bot.domain.sharing import reports_progress, role_of
 from bot.domain.tasks import SourceType, Task
 from bot.handlers.common import current_person, refuse, reply
-from bot.handlers.context import DubanContext
+from bot.handlers.context import DubanApplication, DubanContext
 from bot.handlers.conversation import Callback, end, final, open_draft, step_button
 from bot.handlers.menu import may_use
 from bot.services import issue_form, issuing
@@ -822,11 +821,11 @@ async def _refuse_form(update: Update, problems: list[FormProblem]) -> None:
 # --------------------------------------------------------------------------- registration
 
 
-def _callback(action: str, callback: Callback) -> CallbackQueryHandler:  # type: ignore[type-arg]
+def _callback(action: str, callback: Callback) -> CallbackQueryHandler[DubanContext, object]:
     return step_button(PREFIX, r"[\w-]+", action, callback)
 
 
-def build_conversation() -> ConversationHandler:  # type: ignore[type-arg]
+def build_conversation() -> ConversationHandler[DubanContext]:
     """The /new dialog; its idle timeout is ``IDLE_TIMEOUT`` as it is when this is called."""
     private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
     typed = private & filters.TEXT & ~filters.COMMAND
@@ -869,7 +868,7 @@ COMMANDS = ("new",)
 """The commands this module adds to the menu."""
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: DubanApplication) -> None:
     """Add /new (dialog and one-message form) and the answer to stale dialog buttons."""
     application.add_handler(build_conversation())
     application.add_handler(CallbackQueryHandler(final(stale_button), pattern=rf"^{PREFIX}:"))

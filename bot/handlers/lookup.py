@@ -7,7 +7,7 @@ from datetime import date
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot.domain.errors import DomainError
 from bot.domain.org import Person
@@ -15,7 +15,7 @@ from bot.domain.tasks import EscalationStage
 from bot.services.exports.word import word_button
 from bot.services.permissions import can_remind
 from bot.handlers.common import bound_person, refuse, reply
-from bot.handlers.context import DubanContext
+from bot.handlers.context import DubanApplication, DubanContext
 from bot.services.slip_texts import schedule_text
 from bot.services import queries
 from bot.services.queries import TaskDetail, TaskPage
@@ -165,7 +165,7 @@ COMMANDS = ("tasks", "task", "overdue")
 """The commands this module adds to the menu."""
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: DubanApplication) -> None:
     """Add /tasks, /task, /overdue and the page buttons."""
     private = filters.ChatType.PRIVATE
     application.add_handler(CommandHandler("tasks", tasks_command, filters=private))

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import Application, CommandHandler, filters
+from telegram.ext import CommandHandler, filters
 
 from bot.domain.errors import DomainError
 from bot.handlers.common import bound_person, refuse, reply
-from bot.handlers.context import DubanContext
+from bot.handlers.context import DubanApplication, DubanContext
 from bot.handlers.menu import may_use
 from bot.services import partners, slip_lookup
 
@@ -42,6 +42,6 @@ COMMANDS = ("late",)
 """The commands this module adds to the menu."""
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: DubanApplication) -> None:
     """Add /late."""
     application.add_handler(CommandHandler("late", late, filters=filters.ChatType.PRIVATE))

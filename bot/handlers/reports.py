@@ -7,10 +7,10 @@ import io
 import re
 
 from telegram import InputFile, Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot.handlers.common import current_person
-from bot.handlers.context import DubanContext
+from bot.handlers.context import DubanApplication, DubanContext
 from bot.handlers.dialogs import keyboard
 from bot.handlers.scores import asker, command_text
 from bot.services import reports, scoring
@@ -113,7 +113,7 @@ COMMANDS = ("report",)
 """The commands this module adds to the menu."""
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: DubanApplication) -> None:
     """Add /report and the monthly cycle's buttons."""
     application.add_handler(CommandHandler("report", report_command, filters=filters.ChatType.PRIVATE))
     application.add_handler(CallbackQueryHandler(reviewed_pressed, pattern=REVIEW_DATA))

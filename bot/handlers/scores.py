@@ -19,7 +19,6 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 from telegram.ext import (
-    Application,
     BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
@@ -34,7 +33,7 @@ from bot.domain.errors import DomainError
 from bot.domain.org import Person, Role, Unit
 from bot.domain.scores import ScoreCategory
 from bot.handlers.common import current_person, refuse, reply
-from bot.handlers.context import DubanContext
+from bot.handlers.context import DubanApplication, DubanContext
 from bot.handlers.conversation import Callback, end, final, open_draft, step_button
 from bot.handlers.menu import may_use
 from bot.services import queries, scoring
@@ -514,11 +513,11 @@ async def table_turned(update: Update, context: DubanContext) -> None:
 # --------------------------------------------------------------------------- registration
 
 
-def _callback(action: str, callback: Callback) -> CallbackQueryHandler:  # type: ignore[type-arg]
+def _callback(action: str, callback: Callback) -> CallbackQueryHandler[DubanContext, object]:
     return step_button(PREFIX, "[0-9a-f]+", action, callback)
 
 
-def build_conversation() -> ConversationHandler:  # type: ignore[type-arg]
+def build_conversation() -> ConversationHandler[DubanContext]:
     """The recording dialog of /meeting, /material, /praise and /criticize."""
     private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
     typed = private & filters.TEXT & ~filters.COMMAND
@@ -551,7 +550,7 @@ COMMANDS = ("scores", "meeting", "material", "praise", "criticize", "void")
 """The commands this module adds to the menu."""
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: DubanApplication) -> None:
     """Add the recording dialog, /void, /scores and their buttons."""
     private = filters.ChatType.PRIVATE
     application.add_handler(build_conversation())

@@ -18,14 +18,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from telegram import InlineKeyboardMarkup, Message, Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.domain.errors import DomainError
 from bot.domain.org import Person
 from bot.domain.slips import Slip
 from bot.handlers.common import bound_person, refuse, reply, short_notice
 from bot.handlers import dialogs
-from bot.handlers.context import DubanContext
+from bot.handlers.context import DubanApplication, DubanContext
 from bot.handlers.dialogs import InDialog, clear_buttons, close_dialogs, keyboard, matched_id, send
 from bot.handlers.menu import may_use
 from bot.services import handling, slip_lookup
@@ -478,7 +478,7 @@ COMMANDS = ("feedback",)
 """The commands this module adds to the menu."""
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: DubanApplication) -> None:
     """Add 签收, 反馈 (button dialog, reply, /feedback), 通过 and 退回."""
     private = filters.ChatType.PRIVATE
     in_feedback = InDialog(application, FEEDBACK_DRAFT)

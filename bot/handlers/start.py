@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import aiosqlite
 from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot.domain.errors import DomainError
 from bot.domain.org import Person
 from bot.handlers.common import current_person, refuse, reply
-from bot.handlers.context import DubanContext
+from bot.handlers.context import DubanApplication, DubanContext
 from bot.handlers.dialogs import clear_buttons, keyboard, query_place
 from bot.handlers.menu import commands_for, queue_menu
 from bot.services import onboarding
@@ -105,7 +105,7 @@ def _role_names(person: Person) -> list[str]:
 COMMANDS = ("start", "help")
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: DubanApplication) -> None:
     """Add /start and /help, and the buttons of the question before an account moves."""
     application.add_handler(CommandHandler("start", start, filters=filters.ChatType.PRIVATE))
     application.add_handler(CallbackQueryHandler(rebind_pressed, pattern=r"^rb:[A-Za-z0-9_-]{1,61}$"))
