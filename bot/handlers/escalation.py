@@ -262,7 +262,7 @@ async def _finish(update: Update, context: DubanContext, key: str, recording: Aw
     try:
         await recording
     except DomainError as exc:
-        if exc.code not in ("field_too_long", "date_not_future"):
+        if not exc.may_answer_again:
             context.user_data.pop(key, None)
         await refuse(update, exc)
         return

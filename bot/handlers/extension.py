@@ -211,9 +211,9 @@ async def _submit(
         )
     except DomainError as exc:
         if draft is not None:
-            if exc.code in ("deadline_days_invalid", "extension_not_later"):
+            if exc.asks_for == "period":
                 draft.days = draft.until = None  # ask for the time again
-            elif exc.code not in ("extension_needs_reason", "field_too_long"):
+            elif not exc.may_answer_again:
                 context.user_data.pop(REQUEST_DIALOG, None)
         await refuse(update, exc)
         return
@@ -273,7 +273,7 @@ async def grant_answer(update: Update, context: DubanContext) -> None:
             return
         task = await extensions.decide_extension(office, person, draft.request_id, True, office.now(), granted_until=until)
     except DomainError as exc:
-        if exc.code not in ("extension_not_later", "period_invalid"):
+        if not exc.may_answer_again:
             context.user_data.pop(GRANT_DIALOG, None)
         await refuse(update, exc)
         return

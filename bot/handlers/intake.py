@@ -255,7 +255,7 @@ async def edit_answer(update: Update, context: DubanContext) -> None:
         review = await intake.edit_draft(context.office, person, editing.draft_id, update.effective_message.text or "", context.office.now())
     except DomainError as exc:
         await refuse(update, exc)
-        if exc.code == "intake_draft_gone":
+        if not exc.may_answer_again:
             close_dialogs(context)
         return
     close_dialogs(context)

@@ -805,8 +805,7 @@ async def _form_draft(
             issuing.check_draft(draft, person)
             issuing.report_dates(context.office, draft, context.office.now().date())
         except DomainError as exc:
-            where = {"special_source_needs_supervision_office": "source", "schedule_past_deadline": "schedule"}.get(exc.code, "units")
-            problems.append(form.problem(exc.code, where, **exc.details))
+            problems.append(form.problem(exc.code, exc.asks_for or "units", **exc.details))
     return (None if problems or not check else draft), problems
 
 

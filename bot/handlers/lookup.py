@@ -9,7 +9,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
-from bot.domain.errors import DomainError
+from bot.domain.errors import DomainError, ErrorKind
 from bot.domain.org import Person
 from bot.domain.tasks import EscalationStage
 from bot.services.exports.word import word_button
@@ -111,7 +111,7 @@ async def task_command(update: Update, context: DubanContext) -> None:
             raise DomainError("slip_number_invalid", text="")
         detail = await queries.task_detail(office, person, text, today)
     except DomainError as exc:
-        if exc.code not in ("slip_number_invalid", "task_unknown"):
+        if exc.kind is not ErrorKind.NOT_FOUND:
             await refuse(update, exc)
             return
         lines = await queries.open_lines(office, person, today)

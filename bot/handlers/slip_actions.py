@@ -226,7 +226,7 @@ async def submit_draft(update: Update, context: DubanContext) -> None:
             office, person, draft.task_id, draft.text, office.now(), tuple(draft.attachments), draft.slip.id
         )
     except DomainError as exc:
-        if exc.code not in ("feedback_empty", "feedback_too_long"):
+        if not exc.may_answer_again:
             context.user_data.pop(FEEDBACK_DRAFT, None)
         await refuse(update, exc)
         return
@@ -460,7 +460,7 @@ async def _finish_return(
     try:
         task = await handling.return_feedback(office, person, draft.feedback_id, draft.reason, office.now(), new_deadline)
     except DomainError as exc:
-        if exc.code != "date_not_future":
+        if not exc.may_answer_again:
             context.user_data.pop(RETURN_DRAFT, None)
         await context.bot.send_message(update.effective_chat.id, explain(exc))
         return
