@@ -29,7 +29,7 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
         today = office.now().date()
         count: int | None = None
         if args.what == "ledger":
-            flt = await ledger.parse_filter(office.db.reader, OPERATOR, " ".join([*(["专项"] if args.special else []), *args.filters]))
+            flt = await ledger.parse_filter(office, OPERATOR, " ".join([*(["专项"] if args.special else []), *args.filters]))
             data, count = await ledger.ledger_workbook(office, OPERATOR, flt, today)
             default = f"ledger-{today.isoformat()}.xlsx"
         elif args.what == "slip":

@@ -2,35 +2,22 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 from telegram import Update
 
 from bot.domain.org import Person
 from bot.handlers.context import DubanContext
-from bot.storage import inbox, org
+from bot.services import onboarding
 from bot.domain.errors import DomainError
 from bot.handlers.menu import may_use
 from bot.texts import explain, plain, render
 
 
 async def current_person(update: Update, context: DubanContext) -> Person | None:
-    """The bound person behind this update, or None for an unknown Telegram account.
-
-    Someone recorded as having blocked the bot who writes to it has unblocked it: from now on
-    slips reach them again, and issuers are no longer told to phone them.
-    """
+    """The bound person behind this update, or None for an unknown Telegram account."""
     user = update.effective_user
-    if user is None:
-        return None
-    person = await org.person_by_telegram(context.office.db.reader, user.id)
-    if person is not None and person.unreachable:
-        with inbox.aside():  # not what the update asked for: it must not count as done
-            async with context.office.db.transaction() as conn:
-                await org.mark_reachable(conn, user.id)
-        person = replace(person, unreachable=False)
-    return person
+    return None if user is None else await onboarding.person_asking(context.office, user.id)
 
 
 async def bound_person(update: Update, context: DubanContext, command: str | None = None) -> Person | None:

@@ -8,13 +8,11 @@ import re
 from telegram import InputFile, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
-from bot.domain.errors import DomainError
 from bot.handlers.context import DubanApplication, DubanContext
 from bot.handlers.scores import asker, command_text
 from bot.services.exports import ledger, word
 from bot.services.exports.board import board
 from bot.services.exports.charts import MAX_ROWS
-from bot.storage import slips
 from bot.texts import label, render
 
 WORD_DATA = re.compile(r"^wd:(\d{1,12})(?::(\d{1,12}))?$")
@@ -28,7 +26,7 @@ async def ledger_command(update: Update, context: DubanContext) -> None:
         return
     office = context.office
     today = office.now().date()
-    flt = await ledger.parse_filter(office.db.reader, person, command_text(update))
+    flt = await ledger.parse_filter(office, person, command_text(update))
     data, count = await ledger.ledger_workbook(office, person, flt, today)
     shown = [x for x in (flt.unit and flt.unit.name, flt.section and flt.section.name) if x]
     if flt.status:
@@ -64,11 +62,7 @@ async def word_pressed(update: Update, context: DubanContext) -> None:
     if person is None:
         return
     task_id, slip_id = int(match.group(1)), match.group(2)
-    conn = context.office.db.reader
-    wanted = [int(slip_id)] if slip_id else [s.id for s in await slips.of_task(conn, task_id)]
-    documents = [await word.slip_docx(context.office, person, slip_id=s) for s in wanted]
-    if not documents or (slip_id and (await slips.get(conn, int(slip_id))).task_id != task_id):  # type: ignore[union-attr]
-        raise DomainError("slip_docx_unavailable")
+    documents = await word.button_docx(context.office, person, task_id, int(slip_id) if slip_id else None)
     await query.answer()
     chat = update.effective_chat
     assert chat is not None

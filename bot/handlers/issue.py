@@ -44,12 +44,11 @@ from bot.handlers.common import current_person, refuse, reply
 from bot.handlers.context import DubanApplication, DubanContext
 from bot.handlers.conversation import Callback, end, final, open_draft, step_button
 from bot.handlers.menu import may_use
-from bot.services import issue_form, issuing
+from bot.services import directory, issue_form, issuing
 from bot.services.issue_form import FormProblem, IssueForm
 from bot.services.issuing import MAX_TEXT, MAX_TITLE, AssignmentDraft
 from bot.services.slip_texts import assignment_text, schedule_text
-from bot.storage import org
-from bot.storage.feedback import Attachment
+from bot.domain.feedback import Attachment
 from bot.message_size import fits_in_message
 from bot.texts import explain, label, plain, render
 
@@ -252,10 +251,9 @@ async def _advance(update: Update, context: DubanContext, dialog: Dialog) -> int
         text, rows = await _units_question(context, dialog)
         await _send(update, text, rows)
         return Step.UNITS
-    reader = context.office.db.reader
     while dialog.pending_units:
-        unit = await org.unit(reader, dialog.pending_units[0])
-        members = await org.unit_members(reader, dialog.pending_units[0])
+        unit = await directory.unit(context.office, dialog.pending_units[0])
+        members = await directory.unit_members(context.office, dialog.pending_units[0])
         if unit is not None and members:
             rows = [[(m.name, dialog.data("r", m.id))] for m in members]
             rows.append([(label("buttons", "skip"), dialog.data("r", 0))])
@@ -266,7 +264,7 @@ async def _advance(update: Update, context: DubanContext, dialog: Dialog) -> int
         if len(dialog.unit_ids) < 2:
             dialog.lead_done = True
         else:
-            units = [u for u in [await org.unit(reader, i) for i in dialog.unit_ids] if u is not None]
+            units = [u for u in [await directory.unit(context.office, i) for i in dialog.unit_ids] if u is not None]
             rows = [[(label("issue", "lead_unit").format(name=u.name), dialog.data("ld", u.id))] for u in units]
             rows.append([(label("issue", "no_lead"), dialog.data("ld", 0))])
             await _send(update, render("issue/ask_lead", count=len(units)), rows)
@@ -351,7 +349,7 @@ async def source_chosen(update: Update, context: DubanContext) -> int | None:
 
 
 async def _units_question(context: DubanContext, dialog: Dialog) -> tuple[str, list[list[tuple[str, str]]]]:
-    units = await org.units(context.office.db.reader)
+    units = await directory.units(context.office)
     pages = max(1, -(-len(units) // UNITS_PER_PAGE))
     dialog.page = min(max(dialog.page, 0), pages - 1)
     shown = units[dialog.page * UNITS_PER_PAGE:(dialog.page + 1) * UNITS_PER_PAGE]
@@ -386,7 +384,7 @@ async def unit_toggled(update: Update, context: DubanContext) -> int | None:
     if pressed is None:
         return None
     dialog, value = pressed
-    unit = await org.unit(context.office.db.reader, int(value)) if value.isdigit() else None
+    unit = await directory.unit(context.office, int(value)) if value.isdigit() else None
     if unit is not None:
         if unit.id in dialog.unit_ids:
             dialog.unit_ids.remove(unit.id)
@@ -413,7 +411,7 @@ async def units_done(update: Update, context: DubanContext) -> int | None:
     if pressed is None:
         return None
     dialog, _ = pressed
-    units = await org.units(context.office.db.reader)
+    units = await directory.units(context.office)
     # The list's order, not the order of the taps, decides which slip gets which number.
     dialog.unit_ids = [u.id for u in units if u.id in dialog.unit_ids]
     if not dialog.unit_ids:
@@ -436,7 +434,7 @@ async def responsible_chosen(update: Update, context: DubanContext) -> int | Non
     if not dialog.pending_units:
         return await _advance(update, context, dialog)
     unit_id = dialog.pending_units[0]
-    members = await org.unit_members(context.office.db.reader, unit_id)
+    members = await directory.unit_members(context.office, unit_id)
     person_id = int(value) if value.isdigit() else 0
     if person_id and any(m.id == person_id for m in members):
         dialog.responsible[unit_id] = person_id
@@ -587,13 +585,12 @@ async def _preview(update: Update, context: DubanContext, dialog: Dialog) -> int
     """The slip as the first unit will receive it, then what will be issued, with 确认签发
     (one message, or two when together they would pass Telegram's length limit)."""
     office = context.office
-    reader = office.db.reader
     person = await current_person(update, context)
     if person is None or not _may_issue(person):
         await refuse(update, DomainError("not_allowed"))
         return _end(context)
-    section = await org.section(reader, person.section_id or 0)
-    units = [u for u in [await org.unit(reader, i) for i in dialog.unit_ids] if u is not None]
+    section = await directory.section(context.office, person.section_id or 0)
+    units = [u for u in [await directory.unit(context.office, i) for i in dialog.unit_ids] if u is not None]
     if section is None or not units or dialog.source is None or dialog.period_days is None:
         dialog.clear("units")
         return await _advance(update, context, dialog)
@@ -603,7 +600,7 @@ async def _preview(update: Update, context: DubanContext, dialog: Dialog) -> int
     responsible_names = {}
     for unit in units:
         if unit.id in dialog.responsible:
-            chosen = await org.person(reader, dialog.responsible[unit.id])
+            chosen = await directory.person(context.office, dialog.responsible[unit.id])
             if chosen is not None:
                 responsible_names[unit.id] = chosen.name
     task = Task(
@@ -770,8 +767,7 @@ async def _form_draft(
 
     ``check``: also apply the issuing rules (only once the form itself is complete).
     """
-    reader = context.office.db.reader
-    units = await org.units(reader)
+    units = await directory.units(context.office)
     by_name = {u.name: u for u in units}
     problems: list[FormProblem] = []
     unknown = [name for name in form.unit_names if name not in by_name]
@@ -780,7 +776,7 @@ async def _form_draft(
     chosen = [by_name[name] for name in form.unit_names if name in by_name]
     responsible: dict[int, int] = {}
     named: dict[int, list[str]] = {}
-    members = {u.id: await org.unit_members(reader, u.id) for u in chosen}
+    members = {u.id: await directory.unit_members(context.office, u.id) for u in chosen}
     for name in form.responsible_names:
         found = next(((unit_id, m) for unit_id, people in members.items() for m in people if m.name == name), None)
         if found is None:

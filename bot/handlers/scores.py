@@ -36,9 +36,8 @@ from bot.handlers.common import current_person, refuse, reply
 from bot.handlers.context import DubanApplication, DubanContext
 from bot.handlers.conversation import Callback, end, final, open_draft, step_button
 from bot.handlers.menu import may_use
-from bot.services import queries, scoring
+from bot.services import directory, queries, scoring
 from bot.services.scoring import MEETING, Entry, Period, format_points
-from bot.storage import org
 from bot.texts import label, plain, render
 
 PREFIX = "sc"
@@ -118,7 +117,7 @@ def _say(template: str, **ctx: Any) -> str:
 
 async def _record_line(update: Update, context: DubanContext, person: Person, command: str, text: str) -> None:
     office = context.office
-    units = await org.units(office.db.reader)
+    units = await directory.units(office)
     now = office.now()
     if command == "meeting":
         entries, note, day = _meeting_line(text, units)
@@ -283,7 +282,7 @@ async def _record_dialog(update: Update, context: DubanContext, person: Person, 
         await refuse(update, exc)
         return False
     context.sender.wake()
-    names = {u.id: u.name for u in await org.units(office.db.reader)}
+    names = {u.id: u.name for u in await directory.units(office)}
     chat = update.effective_chat
     assert chat is not None
     await context.bot.send_message(chat.id, _say("scores/recorded", events=events, names=names, note=" ".join(note.split()), day=day))
@@ -347,7 +346,7 @@ async def _redraw(update: Update, context: DubanContext, dialog: Dialog) -> None
 
 
 async def _chosen_names(context: DubanContext, dialog: Dialog) -> list[str]:
-    units = {u.id: u for u in await org.units(context.office.db.reader)}
+    units = {u.id: u for u in await directory.units(context.office)}
     if dialog.command == "meeting":
         return [
             label("scores", "unit_marked").format(name=units[u].name, mark=label("meeting_mark", c.value))
@@ -357,7 +356,7 @@ async def _chosen_names(context: DubanContext, dialog: Dialog) -> list[str]:
 
 
 async def _picker_text(context: DubanContext, dialog: Dialog) -> str:
-    units = await org.units(context.office.db.reader)
+    units = await directory.units(context.office)
     pages = max(1, -(-len(units) // UNITS_PER_PAGE))
     category = "meeting" if dialog.command == "meeting" else CATEGORY_OF[dialog.command].value
     points = None if dialog.command == "meeting" else context.office.settings.score_rules.points_for(CATEGORY_OF[dialog.command])
@@ -369,7 +368,7 @@ async def _picker_text(context: DubanContext, dialog: Dialog) -> str:
 
 
 async def _picker(context: DubanContext, dialog: Dialog) -> InlineKeyboardMarkup:
-    units = await org.units(context.office.db.reader)
+    units = await directory.units(context.office)
     pages = max(1, -(-len(units) // UNITS_PER_PAGE))
     dialog.page = min(dialog.page, pages - 1)
     shown = units[dialog.page * UNITS_PER_PAGE : (dialog.page + 1) * UNITS_PER_PAGE]
@@ -455,7 +454,7 @@ async def scores_command(update: Update, context: DubanContext) -> None:
 
 async def _unit_asked(context: DubanContext, person: Person, name: str) -> Unit | None:
     """The unit to show: the one typed (if the person may see it), or a responsible's own unit."""
-    units = await org.units(context.office.db.reader)
+    units = await directory.units(context.office)
     if scoring.reads_all_units(person):
         if not name:
             return None

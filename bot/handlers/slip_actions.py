@@ -33,7 +33,7 @@ from bot.services.handling import MAX_FEEDBACK
 from bot.services.issue_form import parse_date
 from bot.services.permissions import acts_for_unit, can_review
 from bot.services.slip_lookup import SlipTarget
-from bot.storage.feedback import Attachment
+from bot.domain.feedback import Attachment
 from bot.texts import explain, label
 
 FEEDBACK_DRAFT = dialogs.FEEDBACK

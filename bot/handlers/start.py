@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import aiosqlite
+from typing import Any
+
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
@@ -11,7 +12,7 @@ from bot.domain.org import Person
 from bot.handlers.common import current_person, refuse, reply
 from bot.handlers.context import DubanApplication, DubanContext
 from bot.handlers.dialogs import clear_buttons, keyboard, query_place
-from bot.handlers.menu import commands_for, queue_menu
+from bot.handlers.menu import commands_for, menu_payload
 from bot.services import onboarding
 from bot.texts import label, render
 
@@ -52,10 +53,10 @@ async def _bind(update: Update, context: DubanContext, code: str, confirmed: boo
     now = office.now()
     telegram_id = update.effective_user.id
 
-    async def menu(conn: aiosqlite.Connection, person: Person) -> None:
-        await queue_menu(conn, person, telegram_id, now, context.implemented)
+    def menu(person: Person) -> dict[str, Any]:
+        return menu_payload(person, telegram_id, context.implemented)
 
-    bound = await onboarding.redeem_invite(office, code, telegram_id, now, confirmed=confirmed, also=menu)
+    bound = await onboarding.redeem_invite(office, code, telegram_id, now, confirmed=confirmed, menu=menu)
     context.sender.wake()
     text = render("start/bound", person=bound, roles=_role_names(bound), commands=commands_for(bound, context.implemented))
     await context.bot.send_message(update.effective_chat.id, text)
