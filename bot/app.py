@@ -57,7 +57,10 @@ def build_application(
     )
     application.bot_data["office"] = office
     application.bot_data["schedule"] = schedule
-    application.bot_data["sender"] = Sender(office, application.bot, pacer)
+    application.bot_data["sender"] = sender = Sender(office, application.bot, pacer)
+    # Whatever a handler, a scheduled job or a command commits, the sender looks at once: no
+    # handler wakes it by hand.
+    office.db.on_commit = sender.committed
     application.bot_data["inbox"] = Inbox(application)
     for feature in FEATURES:
         feature.register(application)

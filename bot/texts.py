@@ -7,7 +7,7 @@ inject markup. ``render("slips/assignment", ...)`` reads ``messages/slips/assign
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 from functools import lru_cache
 from html import unescape
 from typing import Any
@@ -22,6 +22,11 @@ def chinese_date(value: date) -> str:
     return f"{value.year}年{value.month}月{value.day}日"
 
 
+def chinese_datetime(value: datetime) -> str:
+    """2026年11月24日 10:02: a moment in chat (the time already in the office's time zone)."""
+    return f"{chinese_date(value.date())} {value:%H:%M}"
+
+
 @lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
     """The one template environment (autoescape on, strict about missing values)."""
@@ -34,6 +39,7 @@ def environment() -> jinja2.Environment:
         keep_trailing_newline=False,
     )
     env.filters["cdate"] = chinese_date
+    env.filters["cdatetime"] = chinese_datetime
     env.filters["command_label"] = lambda command: label("commands", command)
     env.globals["label"] = label
     # The one clock (bot/domain/clock.py): templates ask it, never count days themselves.

@@ -26,3 +26,9 @@ def test_a_handler_imports_no_storage_and_touches_no_database(path: Path) -> Non
     assert not {m for m in _imports(path) if m.startswith(("bot.storage", "aiosqlite", "sqlite3"))}
     assert ".db." not in path.read_text(encoding="utf-8"), "ask a service instead of the database"
 
+
+
+@pytest.mark.parametrize("path", HANDLERS, ids=lambda p: p.name)
+def test_a_handler_wakes_no_sender_by_hand(path: Path) -> None:
+    """The database's commit hook wakes the sender (bot/app.py)."""
+    assert ".wake()" not in path.read_text(encoding="utf-8")

@@ -39,10 +39,28 @@ async def bound_person(update: Update, context: DubanContext, command: str | Non
     return person
 
 
+def command_text(update: Update) -> str:
+    """What follows the command on its line (and the lines after it)."""
+    message = update.effective_message
+    text = (message.text or "") if message is not None else ""
+    parts = text.split(maxsplit=1)
+    return parts[1].strip() if len(parts) > 1 else ""
+
+
 async def reply(update: Update, template: str, /, **ctx: Any) -> None:
     """Answer the update's chat with ``messages/<template>.j2``."""
     if update.effective_message is not None:
         await update.effective_message.reply_text(render(template, **ctx))
+
+
+async def not_understood(update: Update, person: Person) -> None:
+    """A message nothing took: the hint fits the person (a 责任单位 answers slips, and a loose
+    file is told how to become feedback; a 科室 issues them)."""
+    message = update.effective_message
+    await reply(
+        update, "fallback/not_understood", answers_slips=may_use(person, "feedback"), issues_slips=may_use(person, "new"),
+        loose_file=message is not None and bool(message.document or message.photo),
+    )
 
 
 async def refuse(update: Update, error: Exception) -> None:

@@ -30,7 +30,7 @@ class DubanContext(CallbackContext[ExtBot[int], dict[Any, Any], dict[Any, Any], 
 
     @property
     def sender(self) -> Sender:
-        """The outbox sender; ``context.sender.wake()`` after queuing messages."""
+        """The outbox sender (woken by every commit: ``bot.app.build_application``)."""
         return self.application.bot_data["sender"]  # type: ignore[no-any-return]
 
 

@@ -62,10 +62,23 @@ def open_dialog(context: DubanContext, key: str, draft: Any) -> None:
 
 
 def close_dialogs(context: DubanContext) -> None:
-    """Forget every dialog the person has open."""
+    """Forget every dialog the person has open; its last question loses its buttons."""
     assert context.user_data is not None
     for key in DIALOGS:
         context.user_data.pop(key, None)
+    retire_prompt(context)
+
+
+PROMPT = "dialogs.prompt"
+"""``user_data`` key: chat and message of the last dialog question sent with buttons."""
+
+
+def retire_prompt(context: DubanContext) -> None:
+    """The last question's buttons (跳过, 取消, …) come off, in the background: the dialog has
+    moved on or ended, and an old 取消 pressed later would only be told it is over."""
+    place = context.user_data.pop(PROMPT, None) if context.user_data is not None else None
+    if place is not None:
+        context.application.create_task(clear_buttons(context, *place))
 
 
 def text(template: str, /, **ctx: Any) -> str:
@@ -86,6 +99,22 @@ async def clear_buttons(context: DubanContext, chat_id: int | None, message_id: 
         await context.bot.edit_message_reply_markup(chat_id, message_id, reply_markup=None)
     except BadRequest:
         pass  # already without buttons, or too old to edit: nothing is lost
+
+
+async def mark_done(
+    context: DubanContext, chat_id: int | None, message_id: int | None, html: str | None, mark: str
+) -> None:
+    """Show on a message what was done with its buttons (``mark``, under its text) and take the
+    buttons off; where the text cannot be edited (unknown, too long), the buttons still go."""
+    if chat_id is None or message_id is None:
+        return
+    if html is None:
+        await clear_buttons(context, chat_id, message_id)
+        return
+    try:
+        await context.bot.edit_message_text(f"{html}\n\n{mark}", chat_id, message_id, reply_markup=None)
+    except BadRequest:
+        await clear_buttons(context, chat_id, message_id)
 
 
 def matched_id(context: DubanContext) -> int:
@@ -109,8 +138,12 @@ def query_place(update: Update) -> tuple[int | None, int | None]:
 
 
 async def send(context: DubanContext, chat_id: int, template: str, /, markup: Any = None, **ctx: Any) -> None:
-    """A new message in a chat."""
-    await context.bot.send_message(chat_id, text(template, **ctx), reply_markup=markup)
+    """A new message of a dialog: the next question (with its buttons) or the end. Either way
+    the question before it loses its buttons."""
+    sent = await context.bot.send_message(chat_id, text(template, **ctx), reply_markup=markup)
+    retire_prompt(context)
+    if markup is not None and context.user_data is not None:
+        context.user_data[PROMPT] = (chat_id, sent.message_id)
 
 
 async def answer(update: Update, context: DubanContext, template: str, /, markup: Any = None, **ctx: Any) -> None:

@@ -129,7 +129,6 @@ async def _record_interview(
 ) -> None:
     office = context.office
     task = await escalating.record_interview(office, person, task_id, held_on, leader, note, office.now(), last_day)
-    context.sender.wake()
     await answer(
         update, context, "escalation/interview_recorded", task=task, leader=leader.strip(), held_on=held_on,
         note=note.strip(), points=office.settings.score_rules.points_for(ScoreCategory.INTERVIEW),
@@ -289,7 +288,6 @@ async def transfer_command(update: Update, context: DubanContext) -> None:
 async def _record_transfer(update: Update, context: DubanContext, person: Person, task_id: int, note: str) -> None:
     office = context.office
     task = await escalating.record_transfer(office, person, task_id, note, office.now())
-    context.sender.wake()
     await answer(update, context, "escalation/transfer_recorded", task=task, note=note.strip(), org=office.settings.organisation)
 
 
@@ -327,7 +325,6 @@ async def remind_button(update: Update, context: DubanContext) -> None:
         return
     office = context.office
     slip = await escalating.issue_reminder_slip(office, matched_id(context), office.now(), person)
-    context.sender.wake()
     await query.answer(short_notice(text("escalation/reminded", slip=slip)))
     await clear_buttons(context, *query_place(update))
     await answer(update, context, "escalation/reminded", slip=slip)
@@ -350,8 +347,6 @@ async def draft_button(update: Update, context: DubanContext) -> None:
     else:
         decision = await drafts.hold_draft(office, person, matched_id(context), office.now())
     template = "drafts/issued" if issue else "drafts/held"
-    if issue:
-        context.sender.wake()
     await query.answer(short_notice(text(template, decision=decision)))
     await clear_buttons(context, *query_place(update))
     await answer(update, context, template, decision=decision)

@@ -8,8 +8,8 @@ import re
 from telegram import InputFile, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
+from bot.handlers.common import bound_person, command_text
 from bot.handlers.context import DubanApplication, DubanContext
-from bot.handlers.scores import asker, command_text
 from bot.services.exports import ledger, word
 from bot.services.exports.board import board
 from bot.services.exports.charts import MAX_ROWS
@@ -21,7 +21,7 @@ WORD_DATA = re.compile(r"^wd:(\d{1,12})(?::(\d{1,12}))?$")
 
 async def ledger_command(update: Update, context: DubanContext) -> None:
     """/ledger [专项] [单位] [科室] [状态] [2026-11]: the 台账 as .xlsx, within the asker's scope."""
-    person = await asker(update, context, "ledger")
+    person = await bound_person(update, context, "ledger")
     if person is None:
         return
     office = context.office
@@ -41,7 +41,7 @@ async def ledger_command(update: Update, context: DubanContext) -> None:
 
 async def board_command(update: Update, context: DubanContext) -> None:
     """/board: one picture of every open task in scope, by unit, green · yellow · red."""
-    person = await asker(update, context, "board")
+    person = await bound_person(update, context, "board")
     if person is None:
         return
     shown = await board(context.office, person, context.office.now().date())
@@ -58,7 +58,7 @@ async def word_pressed(update: Update, context: DubanContext) -> None:
     assert query is not None
     match = WORD_DATA.match(query.data or "")
     assert match is not None
-    person = await asker(update, context, "task")
+    person = await bound_person(update, context, "task")
     if person is None:
         return
     task_id, slip_id = int(match.group(1)), match.group(2)

@@ -218,7 +218,6 @@ async def _submit(
         await refuse(update, exc)
         return
     context.user_data.pop(REQUEST_DIALOG, None)
-    context.sender.wake()
     await answer(update, context, "extension/submitted", task=task, request=request)
 
 
@@ -235,7 +234,6 @@ async def decide_button(update: Update, context: DubanContext) -> None:
     approve = (query.data or "").startswith("exa:")
     office = context.office
     task = await extensions.decide_extension(office, person, matched_id(context), approve, office.now())
-    context.sender.wake()
     await query.answer(short_notice(text("extension/decision_made", task=task, approved=approve, asked=None)))
     await clear_buttons(context, *query_place(update))
     await answer(update, context, "extension/decision_made", task=task, approved=approve, asked=None)
@@ -278,7 +276,6 @@ async def grant_answer(update: Update, context: DubanContext) -> None:
         await refuse(update, exc)
         return
     context.user_data.pop(GRANT_DIALOG, None)
-    context.sender.wake()
     await clear_buttons(context, draft.chat_id, draft.message_id)
     await answer(update, context, "extension/decision_made", task=task, approved=True, asked=until)
 

@@ -7,7 +7,7 @@ import logging
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.handlers.common import current_person, reply
+from bot.handlers.common import current_person, not_understood, reply
 from bot.handlers.context import DubanApplication, DubanContext
 from bot.texts import render
 
@@ -36,7 +36,7 @@ async def anything(update: Update, context: DubanContext) -> None:
     if message is not None and message.text and message.text.startswith("/"):
         await reply(update, "fallback/unknown_command")
     else:
-        await reply(update, "fallback/not_understood")
+        await not_understood(update, person)
 
 
 async def nothing_to_cancel(update: Update, context: DubanContext) -> None:

@@ -14,7 +14,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 
 from bot.domain.errors import DomainError
 from bot.domain.org import Person, Role
-from bot.handlers.common import bound_person, current_person, refuse, reply
+from bot.handlers.common import bound_person, current_person, not_understood, refuse, reply
 from bot.handlers.context import DubanApplication, DubanContext
 from bot.handlers.dialogs import INTAKE_EDIT, INTAKE_INSTRUCTION, InDialog, close_dialogs, matched_id, open_dialog
 from bot.services import intake
@@ -125,7 +125,7 @@ async def file_received(update: Update, context: DubanContext) -> None:
     elif _instructs(person):
         await _instruction_file(update, context, person, message)
     else:
-        await reply(update, "fallback/not_understood")
+        await not_understood(update, person)
 
 
 async def _minutes_file(update: Update, context: DubanContext, person: Person, message: Message) -> None:
@@ -165,7 +165,6 @@ async def _instruction(
     except DomainError as exc:
         await refuse(update, exc)
         return
-    context.sender.wake()
 
 
 async def instruct_command(update: Update, context: DubanContext) -> None:
@@ -282,7 +281,6 @@ async def issue_all_button(update: Update, context: DubanContext) -> None:
     except DomainError as exc:
         await refuse(update, exc)
         return
-    context.sender.wake()
     await query.answer()
     await _replace_review(update, review)
 

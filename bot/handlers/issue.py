@@ -662,7 +662,6 @@ async def confirm(update: Update, context: DubanContext) -> int | None:
     except DomainError as exc:
         await refuse(update, exc)
         return None
-    context.sender.wake()
     assert update.callback_query is not None
     await update.callback_query.answer(plain(render("issue/signed_notice", count=len(issued))))
     await _settle(update)
@@ -757,7 +756,6 @@ async def _issue_form(update: Update, context: DubanContext, person: Person, tex
     except DomainError as exc:
         await refuse(update, exc)
         return
-    context.sender.wake()
 
 
 async def _form_draft(

@@ -34,11 +34,6 @@ PAGE_DATA = re.compile(r"^(tasks|overdue):(\d{1,6})(?::(\d{1,12}))?$")
 """``tasks:<page>[:<unit id>]``: which list, which page, which unit it was narrowed to."""
 
 
-async def _asker(update: Update, context: DubanContext, command: str) -> Person | None:
-    """The bound person allowed ``command``; otherwise the refusal is sent and None returned."""
-    return await bound_person(update, context, command)
-
-
 async def tasks_command(update: Update, context: DubanContext) -> None:
     """The asker's open tasks, grouped by status; ``/tasks 住建局`` narrows to one unit."""
     await _first_page(update, context, "tasks")
@@ -50,7 +45,7 @@ async def overdue_command(update: Update, context: DubanContext) -> None:
 
 
 async def _first_page(update: Update, context: DubanContext, kind: str) -> None:
-    person = await _asker(update, context, kind)
+    person = await bound_person(update, context, kind)
     if person is None:
         return
     unit_name = " ".join(context.args or ()).strip() or None
@@ -68,7 +63,7 @@ async def turn_page(update: Update, context: DubanContext) -> None:
     match = PAGE_DATA.match(query.data or "")
     assert match is not None  # the handler's pattern
     kind, number, unit_id = match.group(1), int(match.group(2)), match.group(3)
-    person = await _asker(update, context, kind)
+    person = await bound_person(update, context, kind)
     if person is None:
         return
     page = await queries.task_page(
@@ -100,7 +95,7 @@ def _pager(kind: str, page: TaskPage) -> InlineKeyboardMarkup | None:
 
 async def task_command(update: Update, context: DubanContext) -> None:
     """One task in full: its fields, slips, pending feedback and history."""
-    person = await _asker(update, context, "task")
+    person = await bound_person(update, context, "task")
     if person is None:
         return
     office = context.office

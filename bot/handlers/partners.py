@@ -34,7 +34,6 @@ async def late(update: Update, context: DubanContext) -> None:
         office, person, reference, today, slip_lookup.typed_number(parts[1], unit_name)
     )
     task = await partners.name_late_partner(office, person, target.task.id, unit_name, office.now())
-    context.sender.wake()
     await reply(update, "partners/named", unit=unit_name.strip(), task=task)
 
 

@@ -32,10 +32,9 @@ from telegram.warnings import PTBUserWarning
 from bot.domain.errors import DomainError
 from bot.domain.org import Person, Role, Unit
 from bot.domain.scores import ScoreCategory
-from bot.handlers.common import current_person, refuse, reply
+from bot.handlers.common import bound_person, command_text, refuse, reply
 from bot.handlers.context import DubanApplication, DubanContext
 from bot.handlers.conversation import Callback, end, final, open_draft, step_button
-from bot.handlers.menu import may_use
 from bot.services import directory, queries, scoring
 from bot.services.scoring import MEETING, Entry, Period, format_points
 from bot.texts import label, plain, render
@@ -85,29 +84,6 @@ class Dialog:
 
 
 
-async def asker(update: Update, context: DubanContext, command: str) -> Person | None:
-    """The bound person allowed ``command``; otherwise the refusal is sent and None returned."""
-    person = await current_person(update, context)
-    if person is None:
-        if update.callback_query is not None:
-            await update.callback_query.answer(plain(render("start/unknown")), show_alert=True)
-        else:
-            await reply(update, "start/unknown")
-        return None
-    if not may_use(person, command):
-        await refuse(update, DomainError("not_allowed"))
-        return None
-    return person
-
-
-def command_text(update: Update) -> str:
-    """What follows the command on its line (and the lines after it)."""
-    message = update.effective_message
-    text = (message.text or "") if message is not None else ""
-    parts = text.split(maxsplit=1)
-    return parts[1].strip() if len(parts) > 1 else ""
-
-
 def _say(template: str, **ctx: Any) -> str:
     return render(template, pts=format_points, label=label, **ctx)
 
@@ -127,7 +103,6 @@ async def _record_line(update: Update, context: DubanContext, person: Person, co
         if not entries:
             raise DomainError("score_no_units")
     events = await scoring.record(office, person, entries, note, day, now)
-    context.sender.wake()
     assert update.effective_message is not None
     names = {u.id: u.name for u in units}
     await update.effective_message.reply_text(_say("scores/recorded", events=events, names=names, note=" ".join(note.split()), day=day))
@@ -162,7 +137,7 @@ async def start_recording(update: Update, context: DubanContext) -> int:
     message = update.effective_message
     assert message is not None and message.text is not None
     command = message.text.split(maxsplit=1)[0].lstrip("/").split("@")[0].lower()
-    person = await asker(update, context, command)
+    person = await bound_person(update, context, command)
     if person is None:
         return ConversationHandler.END
     text = command_text(update)
@@ -241,7 +216,7 @@ async def done_pressed(update: Update, context: DubanContext) -> int | None:
         return None
     await query.edit_message_reply_markup(None)
     if dialog.command == "meeting":
-        person = await asker(update, context, dialog.command)
+        person = await bound_person(update, context, dialog.command)
         if person is None:
             return _end(context)
         await _record_dialog(update, context, person, dialog, dialog.meeting)
@@ -259,7 +234,7 @@ async def note_typed(update: Update, context: DubanContext) -> int:
     dialog = _dialog(context)
     if dialog is None:
         return ConversationHandler.END
-    person = await asker(update, context, dialog.command)
+    person = await bound_person(update, context, dialog.command)
     if person is None:
         return _end(context)
     note = (update.effective_message.text or "") if update.effective_message else ""
@@ -281,7 +256,6 @@ async def _record_dialog(update: Update, context: DubanContext, person: Person, 
     except DomainError as exc:
         await refuse(update, exc)
         return False
-    context.sender.wake()
     names = {u.id: u.name for u in await directory.units(office)}
     chat = update.effective_chat
     assert chat is not None
@@ -328,7 +302,7 @@ async def _button(update: Update, context: DubanContext) -> tuple[Dialog | None,
     if dialog is None or dialog.id != dialog_id:
         await stale_button(update, context)
         return None, ""
-    if await asker(update, context, dialog.command) is None:
+    if await bound_person(update, context, dialog.command) is None:
         _end(context)
         return None, ""
     return dialog, value
@@ -410,7 +384,7 @@ def _end(context: DubanContext) -> int:
 
 async def void_command(update: Update, context: DubanContext) -> None:
     """/void <编号> <理由>: 政务监督室 voids a wrong event, visibly."""
-    person = await asker(update, context, "void")
+    person = await bound_person(update, context, "void")
     if person is None:
         return
     parts = command_text(update).split(maxsplit=1)
@@ -420,7 +394,6 @@ async def void_command(update: Update, context: DubanContext) -> None:
     event, unit = await scoring.void_event(
         context.office, person, int(parts[0]), parts[1] if len(parts) > 1 else "", context.office.now()
     )
-    context.sender.wake()
     assert update.effective_message is not None
     await update.effective_message.reply_text(_say("scores/voided", event=event, unit=unit))
 
@@ -430,7 +403,7 @@ async def void_command(update: Update, context: DubanContext) -> None:
 
 async def scores_command(update: Update, context: DubanContext) -> None:
     """/scores [单位] [2026-11 | 2026]: a unit's score and events, or the table of every unit."""
-    person = await asker(update, context, "scores")
+    person = await bound_person(update, context, "scores")
     if person is None:
         return
     office = context.office
@@ -458,12 +431,12 @@ async def _unit_asked(context: DubanContext, person: Person, name: str) -> Unit 
     if scoring.reads_all_units(person):
         if not name:
             return None
-        return queries.find_unit(queries.Scope((), tuple(units)), name)
+        return queries.find_unit(queries.Scope((), tuple(units)), name, "scores")
     own = [u for u in units if person.has(Role.RESPONSIBLE) and u.id == person.unit_id]
     if not own:
         raise DomainError("not_allowed")
     if name:
-        return queries.find_unit(queries.Scope((), tuple(own)), name)
+        return queries.find_unit(queries.Scope((), tuple(own)), name, "scores")
     return own[0]
 
 
@@ -494,7 +467,7 @@ async def table_turned(update: Update, context: DubanContext) -> None:
     assert query is not None
     match = TABLE_DATA.match(query.data or "")
     assert match is not None
-    person = await asker(update, context, "scores")
+    person = await bound_person(update, context, "scores")
     if person is None:
         return
     if not scoring.reads_all_units(person):

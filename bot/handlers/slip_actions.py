@@ -86,6 +86,8 @@ class ReturnDraft:
     message_id: int | None
     started: datetime
     reason: str | None = None
+    review_html: str | None = None
+    """The review message as it reads, to show the 退回 under it when the dialog ends."""
 
 
 @dataclass
@@ -149,9 +151,12 @@ async def acknowledge(update: Update, context: DubanContext) -> None:
     if person is None:
         return
     office = context.office
-    task = await handling.acknowledge(office, person, matched_id(context), office.now())
-    context.sender.wake()
+    now = office.now()
+    task = await handling.acknowledge(office, person, matched_id(context), now)
     await query.answer(short_notice(dialogs.text("slip_actions/acknowledged", task=task)))
+    # A toast is gone in seconds: the slip keeps the mark, as a reply to it.
+    if isinstance(query.message, Message):
+        await query.message.reply_text(dialogs.text("marks/acknowledged", at=now), do_quote=True)
 
 
 # -------------------------------------------------------------------------------- 反馈
@@ -231,7 +236,6 @@ async def submit_draft(update: Update, context: DubanContext) -> None:
         await refuse(update, exc)
         return
     context.user_data.pop(FEEDBACK_DRAFT, None)
-    context.sender.wake()
     if query is not None:
         await query.answer()
         await clear_buttons(context, update.effective_chat.id, query.message.message_id if query.message else None)
@@ -289,7 +293,6 @@ async def _submit(
 ) -> None:
     office = context.office
     receipt = await handling.submit_feedback(office, person, target.task.id, text, office.now(), attachments, target.slip.id)
-    context.sender.wake()
     await reply(update, "slip_actions/feedback_submitted", label=label, receipt=receipt, slip=target.slip)
 
 
@@ -343,7 +346,6 @@ async def _record_album(context: DubanContext, group: str) -> None:
     except DomainError as exc:
         await context.bot.send_message(album.chat_id, explain(exc))
         return
-    context.sender.wake()
     await send(context, album.chat_id, "slip_actions/feedback_submitted", receipt=receipt, slip=album.target.slip)
 
 
@@ -388,10 +390,13 @@ async def accept(update: Update, context: DubanContext) -> None:
     if person is None:
         return
     office = context.office
-    task = await handling.accept(office, person, matched_id(context), office.now())
-    context.sender.wake()
+    now = office.now()
+    task = await handling.accept(office, person, matched_id(context), now)
     await query.answer(short_notice(dialogs.text("slip_actions/accepted", task=task)))
-    await clear_buttons(context, update.effective_chat.id, query.message.message_id if query.message else None)
+    await dialogs.mark_done(
+        context, update.effective_chat.id, query.message.message_id if query.message else None,
+        _html(query.message), dialogs.text("marks/accepted", at=now),
+    )
     await send(context, update.effective_chat.id, "slip_actions/accepted", task=task)
 
 
@@ -406,7 +411,8 @@ async def open_return_dialog(update: Update, context: DubanContext) -> None:
     _, task = await slip_lookup.reviewable(context.office, person, feedback_id)
     close_dialogs(context)
     context.user_data[RETURN_DRAFT] = ReturnDraft(
-        feedback_id, update.effective_chat.id, query.message.message_id if query.message else None, context.office.now()
+        feedback_id, update.effective_chat.id, query.message.message_id if query.message else None, context.office.now(),
+        review_html=_html(query.message),
     )
     await query.answer()
     await send(
@@ -465,10 +471,19 @@ async def _finish_return(
         await context.bot.send_message(update.effective_chat.id, explain(exc))
         return
     context.user_data.pop(RETURN_DRAFT, None)
-    context.sender.wake()
     await send(context, update.effective_chat.id, "slip_actions/returned", task=task, reason=draft.reason, new_deadline=new_deadline)
     # The review's 通过 / 退回 come off after the answer, which is what the reviewer waits for.
-    context.application.create_task(clear_buttons(context, draft.chat_id, draft.message_id), update=update)
+    mark = dialogs.text(
+        "marks/returned", reason=draft.reason, new_deadline=task.deadline if new_deadline else None, at=office.now()
+    )
+    context.application.create_task(
+        dialogs.mark_done(context, draft.chat_id, draft.message_id, draft.review_html, mark), update=update
+    )
+
+
+def _html(message: object) -> str | None:
+    """A message's text as it reads (HTML), to add a mark under it; None when not at hand."""
+    return message.text_html if isinstance(message, Message) and message.text else None
 
 
 # ------------------------------------------------------------------------------ wiring

@@ -57,7 +57,6 @@ async def _bind(update: Update, context: DubanContext, code: str, confirmed: boo
         return menu_payload(person, telegram_id, context.implemented)
 
     bound = await onboarding.redeem_invite(office, code, telegram_id, now, confirmed=confirmed, menu=menu)
-    context.sender.wake()
     text = render("start/bound", person=bound, roles=_role_names(bound), commands=commands_for(bound, context.implemented))
     await context.bot.send_message(update.effective_chat.id, text)
 

@@ -154,8 +154,9 @@ def narrow(scope: Scope, unit: Unit) -> Scope:
     return Scope(tuple(dict.fromkeys(parts)), (unit,))
 
 
-def find_unit(scope: Scope, name: str) -> Unit:
-    """The unit a person typed: its exact name, or the one unit whose name contains the text."""
+def find_unit(scope: Scope, name: str, command: str = "tasks") -> Unit:
+    """The unit a person typed: its exact name, or the one unit whose name contains the text.
+    ``command`` is the one typed, for the refusal's example."""
     name = name.strip()
     exact = [u for u in scope.units if u.name == name]
     if exact:
@@ -163,7 +164,7 @@ def find_unit(scope: Scope, name: str) -> Unit:
     partial = [u for u in scope.units if name and name in u.name]
     if len(partial) == 1:
         return partial[0]
-    raise DomainError("unit_not_in_scope", unit=name, units=[u.name for u in scope.units])
+    raise DomainError("unit_not_in_scope", unit=name, units=[u.name for u in scope.units], command=command)
 
 
 async def _lines(
