@@ -17,9 +17,17 @@ import jinja2
 from bot.domain import clock
 
 
-def chinese_date(value: date) -> str:
-    """2026年11月24日 (no zero padding, as official documents write it)."""
-    return f"{value.year}年{value.month}月{value.day}日"
+def chinese_date(value: date | str) -> str:
+    """2026年11月24日 (no zero padding, as official documents write it). A history entry keeps
+    its dates as ISO text (``2026-11-24``): read so, and shown the same way."""
+    if isinstance(value, str):
+        try:
+            day = date.fromisoformat(value)
+        except ValueError:
+            return value
+    else:
+        day = value
+    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def chinese_datetime(value: datetime) -> str:

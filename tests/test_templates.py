@@ -67,3 +67,21 @@ def test_the_checker_sees_a_run_on_list() -> None:
     assert _run_on(["{% for x in xs %}", "• {{ x }}{% if x %} 逾期{% endif +%}", "{% endfor %}"]) == []
     rendered = environment().from_string("\n".join(broken)).render(xs=["甲", "乙"])
     assert "逾期• 乙" in rendered  # what a reader saw before the fix
+
+
+TYPED_EXAMPLES = {"intake/ask_edit.j2", "escalation/interview_ask_last_day.j2"}
+"""Chat templates that show an ISO date as something to type (``<code>2026-12-31</code>``)."""
+
+
+@pytest.mark.parametrize(
+    "path",
+    [p for p in TEMPLATES if p.parent.name not in {"cli", "ops", "calendar"} and p.name != "cli.j2"],
+    ids=lambda p: str(p.relative_to(MESSAGES)),
+)
+def test_dates_in_chat_read_one_way(path: Path) -> None:
+    """年月日 (``|cdate``), with the time where it matters (``|cdatetime``); the command line's
+    own templates keep ISO dates."""
+    if str(path.relative_to(MESSAGES)) in TYPED_EXAMPLES:
+        return
+    source = path.read_text(encoding="utf-8")
+    assert 'strftime("%Y' not in source and "isoformat()" not in source

@@ -99,7 +99,7 @@ async def test_acknowledge_reply_with_document_and_accept(city, office):
     assert buttons(refreshed) == ["反馈", "申请延期"]
     notice = await clerk.wait_for(text_contains="已由 住建局")
     assert "住建局" in notice.text and "李住建" in notice.text and task.number.full in notice.text
-    assert office.now().strftime("%Y-%m-%d") in notice.text
+    assert f"{now.year}年{now.month}月{now.day}日 {now:%H}:" in notice.text, "年月日 with the time"
     assert (await stored(office, task)).status is TaskStatus.ACKNOWLEDGED
 
     await official.send_document("排查台账.pdf", PDF, caption="已完成全部32处积水点排查。", mime_type="application/pdf", reply_to=slip)
