@@ -35,6 +35,12 @@ def chinese_datetime(value: datetime) -> str:
     return f"{chinese_date(value.date())} {value:%H:%M}"
 
 
+def clause(value: str) -> str:
+    """A person's sentence set inside the bot's own (in brackets, before its 。): its closing
+    punctuation dropped, so the message does not read 「（…书面报告。）。」."""
+    return value.rstrip().rstrip("。.！!；;，,、")
+
+
 @lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
     """The one template environment (autoescape on, strict about missing values)."""
@@ -48,6 +54,7 @@ def environment() -> jinja2.Environment:
     )
     env.filters["cdate"] = chinese_date
     env.filters["cdatetime"] = chinese_datetime
+    env.filters["clause"] = clause
     env.filters["command_label"] = lambda command: label("commands", command)
     env.globals["label"] = label
     # The one clock (bot/domain/clock.py): templates ask it, never count days themselves.
