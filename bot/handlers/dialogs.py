@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
 from telegram.ext import filters
 
@@ -170,6 +170,26 @@ async def dialog_button(update: Update, context: DubanContext, key: str, fits: C
 
 
 def tidy_later(update: Update, context: DubanContext) -> None:
-    """Take the pressed keyboard off in the background, after the answer the person waits for:
-    both go to the same chat, one a second, and the answer should not be the one to wait."""
-    context.application.create_task(clear_buttons(context, *query_place(update)), update=update)
+    """Echo the choice into the pressed message and take its keyboard off, in the background,
+    after the answer the person waits for: both go to the same chat, one a second, and the
+    answer should not be the one to wait."""
+    context.application.create_task(echo_choice(update, context), update=update)
+
+
+async def echo_choice(update: Update, context: DubanContext) -> None:
+    """The question whose button was pressed shows the choice under it (「✔️ 已选：…」) and
+    loses its keyboard; where the text cannot be edited, the keyboard still goes."""
+    query = update.callback_query
+    if query is None:
+        return
+    message = query.message
+    chat_id, message_id = query_place(update)
+    chosen = next(
+        (b.text for row in (message.reply_markup.inline_keyboard if isinstance(message, Message) and message.reply_markup else ())
+         for b in row if b.callback_data == query.data),
+        None,
+    )
+    html = message.text_html if isinstance(message, Message) and message.text else None
+    if chosen is None:
+        html = None
+    await mark_done(context, chat_id, message_id, html, text("marks/chosen", choice=chosen or ""))

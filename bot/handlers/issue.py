@@ -40,6 +40,7 @@ from bot.domain.org import Person, Role
 from bot.domain.reporting import ReportSchedule, check_schedule, parse_schedule, task_report_dates
 from bot.domain.sharing import reports_progress, role_of
 from bot.domain.tasks import SourceType, Task
+from bot.handlers import dialogs
 from bot.handlers.common import current_person, refuse, reply
 from bot.handlers.context import DubanApplication, DubanContext
 from bot.handlers.conversation import Callback, end, final, open_draft, step_button
@@ -187,14 +188,9 @@ async def _send(update: Update, text: str, rows: list[list[tuple[str, str]]] | N
     await update.effective_chat.send_message(text, reply_markup=_markup(rows) if rows else None)
 
 
-async def _settle(update: Update) -> None:
-    """Take the keyboard off the message whose button was just used."""
-    query = update.callback_query
-    if query is not None:
-        try:
-            await query.edit_message_reply_markup(reply_markup=None)
-        except BadRequest:  # already without keyboard, or too old to edit: nothing to tidy
-            pass
+async def _settle(update: Update, context: DubanContext) -> None:
+    """The message whose button was just used shows the choice and loses its keyboard."""
+    await dialogs.echo_choice(update, context)
 
 
 async def _next_question(update: Update, context: DubanContext, dialog: Dialog) -> int:
@@ -204,7 +200,7 @@ async def _next_question(update: Update, context: DubanContext, dialog: Dialog) 
     the tidy-up runs in the background and takes the next turn instead of delaying the question.
     """
     step = await _advance(update, context, dialog)
-    context.application.create_task(_settle(update), update=update, name="issue-settle")
+    context.application.create_task(_settle(update, context), update=update, name="issue-settle")
     return step
 
 
@@ -664,7 +660,7 @@ async def confirm(update: Update, context: DubanContext) -> int | None:
         return None
     assert update.callback_query is not None
     await update.callback_query.answer(plain(render("issue/signed_notice", count=len(issued))))
-    await _settle(update)
+    await _settle(update, context)
     return _end(context)
 
 
@@ -674,7 +670,7 @@ async def edit(update: Update, context: DubanContext) -> int | None:
     if pressed is None:
         return None
     dialog, _ = pressed
-    await _settle(update)
+    await _settle(update, context)
     return await _edit_menu(update, dialog)
 
 
@@ -705,7 +701,7 @@ async def cancel_button(update: Update, context: DubanContext) -> int | None:
     pressed = await _pressed(update, context)
     if pressed is None:
         return None
-    await _settle(update)
+    await _settle(update, context)
     await reply(update, "issue/cancelled")
     return _end(context)
 
