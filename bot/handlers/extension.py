@@ -30,7 +30,7 @@ from bot.handlers.dialogs import (
     InDialog, answer, clear_buttons, close_dialogs, keyboard, matched_id, message_text, open_dialog, query_place, text,
 )
 from bot.services import extensions, slip_lookup
-from bot.services.issue_form import normalise, parse_date
+from bot.services.issue_form import parse_date
 from bot.services.permissions import acts_for_unit
 from bot.texts import label
 
@@ -48,9 +48,6 @@ APPROVE = re.compile(r"^exa:(\d{1,12})$")
 REJECT = re.compile(r"^exr:(\d{1,12})$")
 OTHER_DATE = re.compile(r"^exd:(\d{1,12})$")
 
-_DAYS = re.compile(r"^(\d{1,4})\s*(?:天|日)?$")
-_DAYS_GLUED = re.compile(r"^(\d{1,4})\s*(?:天|日)(.+)$", re.S)
-_UNIT_WORD = re.compile(r"^(?:天|日)(?:\s+|$)")
 
 
 @dataclass
@@ -78,43 +75,9 @@ class GrantDraft:
     message_id: int | None
 
 
-@dataclass(frozen=True)
-class Period:
-    """What was read from ``7天 需协调用地``: the days or the date, and the rest (the reason)."""
-
-    days: int | None
-    until: date | None
-    rest: str
-
-
 def cancel_keyboard() -> InlineKeyboardMarkup:
     """The dialog's 取消 button."""
     return keyboard([(label("buttons", "cancel"), DROP)])
-
-
-def read_period(typed: str, today: date) -> Period | None:
-    """``7天 理由`` / ``7 理由`` / ``2026-12-31 理由`` / ``12月31日 理由`` / ``7天理由``.
-
-    Raises:
-        DomainError: ``period_invalid`` for a date that does not exist (2026-02-30).
-    """
-    parts = typed.strip().split(maxsplit=1)
-    if not parts:
-        return None
-    head, rest = parts[0], parts[1] if len(parts) > 1 else ""
-    folded = normalise(head)
-    match = _DAYS.match(folded)
-    if match:
-        if folded.isdigit():  # "7 天 理由": the unit word came apart from the number
-            rest = _UNIT_WORD.sub("", rest, count=1)
-        return Period(int(match.group(1)), None, rest.strip())
-    until = parse_date(head, today)
-    if until is not None:
-        return Period(None, until, rest.strip())
-    glued = _DAYS_GLUED.match(folded)
-    if glued:
-        return Period(int(glued.group(1)), None, (head[len(head) - len(glued.group(2)):] + " " + rest).strip())
-    return None
 
 
 # ------------------------------------------------------------------------ 申请延期
@@ -170,7 +133,7 @@ async def extend_command(update: Update, context: DubanContext) -> None:
     if not after_number:
         await _open_request(update, context, target.task)
         return
-    period = read_period(after_number, today)
+    period = extensions.read_time_asked(after_number, today)
     if period is None:
         await answer(update, context, "extension/period_invalid", text=after_number.split()[0][:30], command=True, year=today.year)
         return
@@ -187,9 +150,9 @@ async def request_answer(update: Update, context: DubanContext) -> None:
     typed = message_text(update).strip()
     today = context.office.now().date()
     if draft.has_period:
-        await _submit(update, context, person, draft.task_id, Period(draft.days, draft.until, typed), draft)
+        await _submit(update, context, person, draft.task_id, extensions.TimeAsked(draft.days, draft.until, typed), draft)
         return
-    period = read_period(typed, today)
+    period = extensions.read_time_asked(typed, today)
     if period is None:
         await answer(update, context, "extension/period_invalid", text=typed.split()[0][:30] if typed else "", command=False, year=today.year)
         return
@@ -201,7 +164,7 @@ async def request_answer(update: Update, context: DubanContext) -> None:
 
 
 async def _submit(
-    update: Update, context: DubanContext, person: Person, task_id: int, period: Period, draft: RequestDraft | None = None
+    update: Update, context: DubanContext, person: Person, task_id: int, period: extensions.TimeAsked, draft: RequestDraft | None = None
 ) -> None:
     assert context.user_data is not None
     office = context.office
