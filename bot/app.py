@@ -17,7 +17,7 @@ from bot.handlers import errors, fallback, issue, lookup, slip_actions, start
 from bot.handlers import exports, reports, scores
 from bot.handlers import escalation, extension
 from bot.handlers import admin, intake
-from bot.handlers import partners
+from bot.handlers import dialogs, partners
 from bot.handlers.context import DubanApplication, DubanContext
 from bot import scheduling
 from bot.pacing import ChatPacer
@@ -64,6 +64,7 @@ def build_application(
     application.bot_data["inbox"] = Inbox(application)
     for feature in FEATURES:
         feature.register(application)
+    dialogs.register(application)  # /cancel and 取消 of every dialog kept in user_data
     application.bot_data["commands"] = frozenset(
         {"cancel"}.union(*(getattr(feature, "COMMANDS", ()) for feature in FEATURES))
     )

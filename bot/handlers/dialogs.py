@@ -13,7 +13,7 @@ from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
-from telegram.ext import filters
+from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot.domain.org import Person
 from bot.handlers.common import bound_person, short_notice
@@ -193,3 +193,46 @@ async def echo_choice(update: Update, context: DubanContext) -> None:
     if chosen is None:
         html = None
     await mark_done(context, chat_id, message_id, html, text("marks/chosen", choice=chosen or ""))
+
+
+# ------------------------------------------------------------------------------ 取消
+
+
+DROP = "dlgdrop"
+"""Callback data of the 取消 button of every dialog kept here."""
+
+CANCELLED_BY_ONE = (FEEDBACK, RETURN, EXTENSION_REQUEST, EXTENSION_GRANT, INTERVIEW, TRANSFER)
+"""The dialogs /cancel and 取消 end here (修改 of the intake says its own words)."""
+
+
+def cancel_button() -> tuple[str, str]:
+    """取消 as a (label, data) pair for ``keyboard``."""
+    return label("buttons", "cancel"), DROP
+
+
+async def cancel(update: Update, context: DubanContext) -> None:
+    """/cancel or 取消 in any of these dialogs: it ends and nothing is recorded."""
+    close_dialogs(context)
+    query = update.callback_query
+    if query is not None:
+        await query.answer()
+        await clear_buttons(context, *query_place(update))
+    await answer(update, context, "dialogs/cancelled")
+
+
+async def drop_button(update: Update, context: DubanContext) -> None:
+    """取消 on a dialog's question; a dialog already over gets a short notice."""
+    assert context.user_data is not None and update.callback_query is not None
+    if not any(key in context.user_data for key in CANCELLED_BY_ONE):
+        await update.callback_query.answer(short_notice(text("slip_actions/dialog_over")), show_alert=True)
+        return
+    await cancel(update, context)
+
+
+def register(application: DubanApplication) -> None:
+    """/cancel inside a dialog, and every dialog's 取消 button."""
+    open_one = InDialog(application, CANCELLED_BY_ONE[0])
+    for key in CANCELLED_BY_ONE[1:]:
+        open_one = open_one | InDialog(application, key)  # type: ignore[assignment]
+    application.add_handler(CommandHandler("cancel", cancel, filters=filters.ChatType.PRIVATE & open_one))
+    application.add_handler(CallbackQueryHandler(drop_button, pattern=f"^{DROP}$"))

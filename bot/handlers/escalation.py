@@ -24,6 +24,7 @@ from bot.domain.errors import DomainError
 from bot.domain.org import Person
 from bot.domain.scores import ScoreCategory
 from bot.domain.tasks import Task
+from bot.handlers import dialogs
 from bot.handlers.common import bound_person, refuse, short_notice
 from bot.handlers.context import DubanApplication, DubanContext
 from bot.handlers.dialogs import (
@@ -32,7 +33,6 @@ from bot.handlers.dialogs import (
 )
 from bot.handlers.dialogs import INTERVIEW as INTERVIEW_DIALOG
 from bot.handlers.dialogs import TRANSFER as TRANSFER_DIALOG
-from bot.handlers.extension import DROP, cancel
 from bot.services import drafts, escalating, queries, slip_lookup
 from bot.services.issue_form import parse_date
 from bot.services.permissions import is_supervision_office
@@ -155,7 +155,7 @@ async def _open_record_dialog(update: Update, context: DubanContext, *, intervie
     task = await _supervised_task(person, context, interview=interview)
     now = context.office.now()
     await query.answer()
-    cancel_button = (label("buttons", "cancel"), DROP)
+    cancel_button = dialogs.cancel_button()
     if interview:
         open_dialog(context, INTERVIEW_DIALOG, InterviewDraft(task.id, now))
         await answer(update, context, "escalation/interview_ask_leader", keyboard([cancel_button]), task=task)
@@ -193,7 +193,7 @@ async def interview_answer(update: Update, context: DubanContext) -> None:
         draft.leader = typed
         await answer(
             update, context, "escalation/interview_ask_note",
-            keyboard([(label("buttons", "skip"), f"ivwskip:{draft.task_id}"), (label("buttons", "cancel"), DROP)]),
+            keyboard([(label("buttons", "skip"), f"ivwskip:{draft.task_id}"), dialogs.cancel_button()]),
             leader=typed,
         )
         return
@@ -215,7 +215,7 @@ async def _ask_last_day(update: Update, context: DubanContext, draft: InterviewD
     await answer(
         update, context, "escalation/interview_ask_last_day",
         keyboard([(text("escalation/interview_default_day", day=default), f"ivwday:{draft.task_id}"),
-                  (label("buttons", "cancel"), DROP)]),
+                  dialogs.cancel_button()]),
         default=default,
     )
 
@@ -366,7 +366,6 @@ def register(application: DubanApplication) -> None:
     in_transfer = InDialog(application, TRANSFER_DIALOG)
     words = filters.TEXT & ~filters.COMMAND
 
-    application.add_handler(CommandHandler("cancel", cancel, filters=private & (in_interview | in_transfer)))
     application.add_handler(MessageHandler(private & in_interview & words, interview_answer))
     application.add_handler(MessageHandler(private & in_transfer & words, transfer_answer))
 

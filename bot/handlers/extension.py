@@ -27,12 +27,11 @@ from bot.handlers import dialogs
 from bot.handlers.common import bound_person, refuse, short_notice
 from bot.handlers.context import DubanApplication, DubanContext
 from bot.handlers.dialogs import (
-    InDialog, answer, clear_buttons, close_dialogs, keyboard, matched_id, message_text, open_dialog, query_place, text,
+    InDialog, answer, clear_buttons, keyboard, matched_id, message_text, open_dialog, query_place, text,
 )
 from bot.services import extensions, slip_lookup
 from bot.services.issue_form import parse_date
 from bot.services.permissions import acts_for_unit
-from bot.texts import label
 
 REQUEST_DIALOG = dialogs.EXTENSION_REQUEST
 """``user_data`` key of an open 申请延期 dialog."""
@@ -40,7 +39,6 @@ REQUEST_DIALOG = dialogs.EXTENSION_REQUEST
 GRANT_DIALOG = dialogs.EXTENSION_GRANT
 """``user_data`` key of an open 改期同意 dialog (the leader types the date granted)."""
 
-DROP = "exdrop"
 """取消 on a dialog of this module or of the escalation module."""
 
 EXTEND = re.compile(r"^ext:(\d{1,12})$")
@@ -77,7 +75,7 @@ class GrantDraft:
 
 def cancel_keyboard() -> InlineKeyboardMarkup:
     """The dialog's 取消 button."""
-    return keyboard([(label("buttons", "cancel"), DROP)])
+    return keyboard([dialogs.cancel_button()])
 
 
 # ------------------------------------------------------------------------ 申请延期
@@ -243,28 +241,6 @@ async def grant_answer(update: Update, context: DubanContext) -> None:
     await answer(update, context, "extension/decision_made", task=task, approved=True, asked=until)
 
 
-# ------------------------------------------------------------------------------ cancel
-
-
-async def cancel(update: Update, context: DubanContext) -> None:
-    """/cancel or 取消 in a dialog of this module or of the escalation module: nothing recorded."""
-    close_dialogs(context)
-    query = update.callback_query
-    if query is not None:
-        await query.answer()
-        await clear_buttons(context, *query_place(update))
-    await answer(update, context, "extension/cancelled")
-
-
-async def drop_button(update: Update, context: DubanContext) -> None:
-    """取消 on a dialog message; a dialog already over gets a short notice."""
-    assert context.user_data is not None and update.callback_query is not None
-    if not any(k in context.user_data for k in (REQUEST_DIALOG, GRANT_DIALOG, dialogs.INTERVIEW, dialogs.TRANSFER)):
-        await update.callback_query.answer(short_notice(text("slip_actions/dialog_over")), show_alert=True)
-        return
-    await cancel(update, context)
-
-
 # ------------------------------------------------------------------------------ wiring
 
 
@@ -279,7 +255,6 @@ def register(application: DubanApplication) -> None:
     in_grant = InDialog(application, GRANT_DIALOG)
     words = filters.TEXT & ~filters.COMMAND
 
-    application.add_handler(CommandHandler("cancel", cancel, filters=private & (in_request | in_grant)))
     application.add_handler(MessageHandler(private & in_request & words, request_answer))
     application.add_handler(MessageHandler(private & in_grant & words, grant_answer))
 
@@ -287,5 +262,4 @@ def register(application: DubanApplication) -> None:
     application.add_handler(CallbackQueryHandler(decide_button, pattern=APPROVE))
     application.add_handler(CallbackQueryHandler(decide_button, pattern=REJECT))
     application.add_handler(CallbackQueryHandler(other_date_button, pattern=OTHER_DATE))
-    application.add_handler(CallbackQueryHandler(drop_button, pattern=f"^{DROP}$"))
     application.add_handler(CommandHandler("extend", extend_command, filters=private))

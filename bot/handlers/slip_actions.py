@@ -54,7 +54,6 @@ SUBMIT = re.compile(r"^fbsend:(\d{1,12})$")
 ACCEPT = re.compile(r"^acc:(\d{1,12})$")
 RETURN = re.compile(r"^ret:(\d{1,12})$")
 SKIP_DATE = re.compile(r"^retskip:(\d{1,12})$")
-DROP = "sadrop"
 """取消 on either dialog."""
 
 
@@ -131,7 +130,7 @@ def _message_text(message: Message) -> str:
 
 
 def _draft_keyboard(task_id: int) -> InlineKeyboardMarkup:
-    return keyboard([(label("slip_actions", "submit"), f"fbsend:{task_id}"), (label("buttons", "cancel"), DROP)])
+    return keyboard([(label("slip_actions", "submit"), f"fbsend:{task_id}"), dialogs.cancel_button()])
 
 
 async def _stale(update: Update) -> None:
@@ -240,26 +239,6 @@ async def submit_draft(update: Update, context: DubanContext) -> None:
         await query.answer()
         await clear_buttons(context, update.effective_chat.id, query.message.message_id if query.message else None)
     await send(context, update.effective_chat.id, "slip_actions/feedback_submitted", receipt=receipt, slip=draft.slip)
-
-
-async def cancel(update: Update, context: DubanContext) -> None:
-    """/cancel or 取消: end the open dialog; nothing is recorded."""
-    close_dialogs(context)
-    if update.callback_query is not None:
-        await update.callback_query.answer()
-        assert update.effective_chat is not None
-        message = update.callback_query.message
-        await clear_buttons(context, update.effective_chat.id, message.message_id if message else None)
-    await reply(update, "slip_actions/cancelled", label=label)
-
-
-async def drop_button(update: Update, context: DubanContext) -> None:
-    """取消 on a dialog message; a dialog already over gets a short notice."""
-    assert context.user_data is not None
-    if context.user_data.get(FEEDBACK_DRAFT) is None and context.user_data.get(RETURN_DRAFT) is None:
-        await _stale(update)
-        return
-    await cancel(update, context)
 
 
 async def reply_feedback(update: Update, context: DubanContext) -> None:
@@ -416,7 +395,7 @@ async def open_return_dialog(update: Update, context: DubanContext) -> None:
     )
     await query.answer()
     await send(
-        context, update.effective_chat.id, "slip_actions/return_reason", keyboard([(label("buttons", "cancel"), DROP)]),
+        context, update.effective_chat.id, "slip_actions/return_reason", keyboard([dialogs.cancel_button()]),
         task=task, limit=MAX_FEEDBACK,
     )
 
@@ -437,7 +416,7 @@ async def return_answer(update: Update, context: DubanContext) -> None:
         draft.reason = text
         await send(
             context, update.effective_chat.id, "slip_actions/return_date", keyboard(
-                [(label("buttons", "skip"), f"retskip:{draft.feedback_id}"), (label("buttons", "cancel"), DROP)]
+                [(label("buttons", "skip"), f"retskip:{draft.feedback_id}"), dialogs.cancel_button()]
             ),
             today=context.office.now().date(),
         )
@@ -504,7 +483,6 @@ def register(application: DubanApplication) -> None:
     report = text | filters.Document.ALL | filters.PHOTO
 
     # The open dialogs first: while one is open, its person's messages are its answers.
-    application.add_handler(CommandHandler("cancel", cancel, filters=private & (in_feedback | in_return)))
     application.add_handler(CommandHandler("done", submit_draft, filters=private & in_feedback))
     application.add_handler(MessageHandler(private & in_return & text, return_answer))
     application.add_handler(MessageHandler(private & in_feedback & report, collect_feedback))
@@ -516,7 +494,6 @@ def register(application: DubanApplication) -> None:
     application.add_handler(CallbackQueryHandler(accept, pattern=ACCEPT))
     application.add_handler(CallbackQueryHandler(open_return_dialog, pattern=RETURN))
     application.add_handler(CallbackQueryHandler(skip_date, pattern=SKIP_DATE))
-    application.add_handler(CallbackQueryHandler(drop_button, pattern=f"^{DROP}$"))
 
     application.add_handler(CommandHandler("feedback", feedback_command, filters=private))
     application.add_handler(MessageHandler(private & _AlbumContinues(albums), album_item))
