@@ -11,14 +11,14 @@ from urllib.parse import urlsplit
 
 from telegram.constants import ParseMode
 from telegram import LinkPreviewOptions
-from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
+from telegram.ext import ApplicationBuilder, ContextTypes, Defaults
 
 from bot.handlers import errors, fallback, issue, lookup, slip_actions, start
 from bot.handlers import exports, reports, scores
 from bot.handlers import escalation, extension
 from bot.handlers import admin, intake
-from bot.handlers import partners
-from bot.handlers.context import DubanContext
+from bot.handlers import dialogs, partners
+from bot.handlers.context import DubanApplication, DubanContext
 from bot import scheduling
 from bot.pacing import ChatPacer
 from bot.sender import Sender
@@ -33,7 +33,7 @@ FEATURES = (start, issue, extension, escalation, slip_actions, partners, lookup,
 
 def build_application(
     office: Office, *, per_second: float | None = None, per_chat_interval: float | None = None, schedule: bool = True
-) -> Application:  # type: ignore[type-arg]
+) -> DubanApplication:
     """The bot for ``office``, talking to ``office.settings.api_url``; the sender and (unless
     ``schedule`` is False, as in tests that choose their dates) the daily check start with it."""
     settings = office.settings
@@ -57,10 +57,14 @@ def build_application(
     )
     application.bot_data["office"] = office
     application.bot_data["schedule"] = schedule
-    application.bot_data["sender"] = Sender(office, application.bot, pacer)
+    application.bot_data["sender"] = sender = Sender(office, application.bot, pacer)
+    # Whatever a handler, a scheduled job or a command commits, the sender looks at once: no
+    # handler wakes it by hand.
+    office.db.on_commit = sender.committed
     application.bot_data["inbox"] = Inbox(application)
     for feature in FEATURES:
         feature.register(application)
+    dialogs.register(application)  # /cancel and 取消 of every dialog kept in user_data
     application.bot_data["commands"] = frozenset(
         {"cancel"}.union(*(getattr(feature, "COMMANDS", ()) for feature in FEATURES))
     )
@@ -80,7 +84,7 @@ class Webhook:
 
 
 async def start_bot(
-    application: Application, *, poll_timeout: int = 10, webhook: Webhook | None = None  # type: ignore[type-arg]
+    application: DubanApplication, *, poll_timeout: int = 10, webhook: Webhook | None = None
 ) -> None:
     """Initialise, start the sender and the daily check, and take updates (polling, or the
     webhook server when ``webhook`` is given: it answers on the URL's path and refuses any
@@ -106,7 +110,7 @@ async def start_bot(
         await server.start(webhook.url)
 
 
-async def stop_bot(application: Application) -> None:  # type: ignore[type-arg]
+async def stop_bot(application: DubanApplication) -> None:
     """Stop taking updates, let handlers finish, let the sender finish its message in flight, shut down."""
     updates = application.bot_data.pop("updates", None)
     if updates is not None:

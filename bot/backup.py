@@ -28,9 +28,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from telegram.ext import Application, ContextTypes
 
 from bot.config import Settings
+from bot.handlers.context import DubanApplication, DubanContext
 
 log = logging.getLogger(__name__)
 
@@ -180,7 +180,7 @@ def prune(folder: Path, keep: int) -> list[Path]:
     return old
 
 
-async def backup_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def backup_job(context: DubanContext) -> None:
     """The daily backup, on PTB's JobQueue; a failure is logged, the bot carries on."""
     office = context.application.bot_data["office"]
     try:
@@ -191,7 +191,7 @@ async def backup_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     log.info("daily backup written to %s (%d old ones removed)", report.path, len(removed))
 
 
-def schedule(application: Application) -> None:  # type: ignore[type-arg]
+def schedule(application: DubanApplication) -> None:
     """Register the daily backup when ``backup.dir`` is configured."""
     settings: Settings = application.bot_data["office"].settings
     if settings.backup_dir is None:

@@ -6,16 +6,16 @@ from __future__ import annotations
 import logging
 from datetime import date
 
-from telegram.ext import Application, ContextTypes
 
 from bot.services.daily import is_done, latest_due_day, run_daily, run_time
 from bot.services.digests import run_weekly
 from bot.services.context import Office
+from bot.handlers.context import DubanApplication, DubanContext
 
 log = logging.getLogger(__name__)
 
 
-async def daily_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def daily_job(context: DubanContext) -> None:
     """Run today's check (once: a finished day is skipped) and wake the sender."""
     office: Office = context.application.bot_data["office"]
     today = office.now().date()
@@ -25,7 +25,7 @@ async def daily_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     context.application.bot_data["sender"].wake()
 
 
-async def periodic_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def periodic_job(context: DubanContext) -> None:
     """The monthly 通报 cycle, the year-end ranking and the weekly digests: each step once,
     caught up at start."""
     office: Office = context.application.bot_data["office"]
@@ -48,7 +48,7 @@ async def run_periodic(office: Office, day: date) -> list[str]:
     return done
 
 
-async def schedule(application: Application) -> None:  # type: ignore[type-arg]
+async def schedule(application: DubanApplication) -> None:
     """Register the daily job, and catch up on today's if its time has passed."""
     office: Office = application.bot_data["office"]
     queue = application.job_queue

@@ -19,6 +19,7 @@ after a crash a ``sending`` row is sent again, so a message may come twice (at m
 from __future__ import annotations
 
 import asyncio
+from contextvars import ContextVar
 import logging
 import time
 import warnings
@@ -60,6 +61,10 @@ CONNECTIONS = MAX_IN_FLIGHT + 8
 """HTTP connections of a sender's own client: the sends, plus room for other calls."""
 
 
+_SENDING: ContextVar[bool] = ContextVar("sending", default=False)
+"""True inside the sender's own task."""
+
+
 class Sender:
     """Drains the outbox; ``wake()`` after a transaction that queued messages."""
 
@@ -83,6 +88,12 @@ class Sender:
         self._batch_read_at = 0.0
         self._wake.set()
 
+    def committed(self) -> None:
+        """The database's commit hook: anything committed may have queued messages, so look.
+        The sender's own commits (marking rows sent) do not wake it again."""
+        if not _SENDING.get():
+            self.wake()
+
     def start(self) -> None:
         """Run in the background until ``stop``."""
         self._task = asyncio.create_task(self._run(), name="outbox-sender")
@@ -98,6 +109,7 @@ class Sender:
             await asyncio.gather(*self._in_flight.values())
 
     async def _run(self) -> None:
+        _SENDING.set(True)  # this task's context only, and the tasks it starts
         await self._settle()
         while not self._stopping:
             # Cleared before looking, not after: a wake() while a batch is being sent must

@@ -7,7 +7,7 @@ inject markup. ``render("slips/assignment", ...)`` reads ``messages/slips/assign
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 from functools import lru_cache
 from html import unescape
 from typing import Any
@@ -17,9 +17,28 @@ import jinja2
 from bot.domain import clock
 
 
-def chinese_date(value: date) -> str:
-    """2026年11月24日 (no zero padding, as official documents write it)."""
-    return f"{value.year}年{value.month}月{value.day}日"
+def chinese_date(value: date | str) -> str:
+    """2026年11月24日 (no zero padding, as official documents write it). A history entry keeps
+    its dates as ISO text (``2026-11-24``): read so, and shown the same way."""
+    if isinstance(value, str):
+        try:
+            day = date.fromisoformat(value)
+        except ValueError:
+            return value
+    else:
+        day = value
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def chinese_datetime(value: datetime) -> str:
+    """2026年11月24日 10:02: a moment in chat (the time already in the office's time zone)."""
+    return f"{chinese_date(value.date())} {value:%H:%M}"
+
+
+def clause(value: str) -> str:
+    """A person's sentence set inside the bot's own (in brackets, before its 。): its closing
+    punctuation dropped, so the message does not read 「（…书面报告。）。」."""
+    return value.rstrip().rstrip("。.！!；;，,、")
 
 
 @lru_cache(maxsize=1)
@@ -34,6 +53,8 @@ def environment() -> jinja2.Environment:
         keep_trailing_newline=False,
     )
     env.filters["cdate"] = chinese_date
+    env.filters["cdatetime"] = chinese_datetime
+    env.filters["clause"] = clause
     env.filters["command_label"] = lambda command: label("commands", command)
     env.globals["label"] = label
     # The one clock (bot/domain/clock.py): templates ask it, never count days themselves.

@@ -33,11 +33,11 @@ from http import HTTPStatus
 from aiohttp import web
 from telegram import Update
 from telegram.error import RetryAfter, TelegramError
-from telegram.ext import Application
 
 from bot.pacing import retry_seconds
 from bot.storage import inbox
 from bot.texts import render
+from bot.handlers.context import DubanApplication
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 class Inbox:
     """Hands each update to the application once, with its id in ``bot.storage.inbox.handling``."""
 
-    def __init__(self, application: Application) -> None:  # type: ignore[type-arg]
+    def __init__(self, application: DubanApplication) -> None:
         self.application = application
         self._held: dict[int, int] = {}
 

@@ -43,7 +43,7 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
         await office.db.close()
 
 
-def add_to(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_to(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """``duban calendar rest|workday|remove|list``."""
     top = sub.add_parser(
         "calendar", help="节假日调整表", description="为官方节假日数据尚未覆盖的年份（如2027年）登记法定节假日和调休上班日；期限计算会用到。"

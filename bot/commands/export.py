@@ -29,7 +29,7 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
         today = office.now().date()
         count: int | None = None
         if args.what == "ledger":
-            flt = await ledger.parse_filter(office.db.reader, OPERATOR, " ".join([*(["专项"] if args.special else []), *args.filters]))
+            flt = await ledger.parse_filter(office, OPERATOR, " ".join([*(["专项"] if args.special else []), *args.filters]))
             data, count = await ledger.ledger_workbook(office, OPERATOR, flt, today)
             default = f"ledger-{today.isoformat()}.xlsx"
         elif args.what == "slip":
@@ -56,7 +56,7 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
         await office.db.close()
 
 
-def add_to(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_to(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """``duban export ledger [筛选…] | slip <编号> | report <2026-11|2026>``."""
     top = sub.add_parser("export", help="导出台账、单据或通报", description="导出台账（.xlsx）、交办单等单据（.docx）或月度通报（.xlsx，含图表）。")
     what = top.add_subparsers(dest="what", required=True, metavar="WHAT")

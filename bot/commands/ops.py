@@ -22,7 +22,7 @@ from bot.texts import plain, render
 EXIT_FAILED = 1
 
 
-def add_to(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_to(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``status``, ``backup`` and ``restore``."""
     p = sub.add_parser(
         "status", help="查看运行状态",

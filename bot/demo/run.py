@@ -18,7 +18,7 @@ from datetime import date
 from pathlib import Path
 from typing import TextIO
 
-from telegram.ext import Application
+
 
 from bot.app import build_application, start_bot, stop_bot
 from bot.config import Secret, Settings
@@ -33,6 +33,7 @@ from bot.services import onboarding
 from bot.services.context import Office
 from bot.storage import org
 from bot.texts import plain, render
+from bot.handlers.context import DubanApplication
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +48,7 @@ class Demo:
     url: str
     server: EmulatorServer
     office: Office
-    application: Application  # type: ignore[type-arg]
+    application: DubanApplication
     calendar: DemoCalendar
     people: list[Person]
 

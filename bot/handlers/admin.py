@@ -7,10 +7,10 @@ has not yet bound their account and sends them a new link without a shell.
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import Application, CommandHandler, filters
+from telegram.ext import CommandHandler, filters
 
 from bot.handlers.common import bound_person, reply
-from bot.handlers.context import DubanContext
+from bot.handlers.context import DubanApplication, DubanContext
 from bot.message_size import split_message
 from bot.services import admin_lists, onboarding
 from bot.texts import render
@@ -61,7 +61,7 @@ COMMANDS = ("units", "people", "invite")
 """The commands this module adds to the menu (the administrator's only: ``menu.COMMAND_ROLES``)."""
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: DubanApplication) -> None:
     """Add /units, /people and /invite."""
     private = filters.ChatType.PRIVATE
     application.add_handler(CommandHandler("units", units_command, filters=private))

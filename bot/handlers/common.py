@@ -2,35 +2,22 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 from telegram import Update
 
 from bot.domain.org import Person
 from bot.handlers.context import DubanContext
-from bot.storage import inbox, org
+from bot.services import onboarding
 from bot.domain.errors import DomainError
 from bot.handlers.menu import may_use
 from bot.texts import explain, plain, render
 
 
 async def current_person(update: Update, context: DubanContext) -> Person | None:
-    """The bound person behind this update, or None for an unknown Telegram account.
-
-    Someone recorded as having blocked the bot who writes to it has unblocked it: from now on
-    slips reach them again, and issuers are no longer told to phone them.
-    """
+    """The bound person behind this update, or None for an unknown Telegram account."""
     user = update.effective_user
-    if user is None:
-        return None
-    person = await org.person_by_telegram(context.office.db.reader, user.id)
-    if person is not None and person.unreachable:
-        with inbox.aside():  # not what the update asked for: it must not count as done
-            async with context.office.db.transaction() as conn:
-                await org.mark_reachable(conn, user.id)
-        person = replace(person, unreachable=False)
-    return person
+    return None if user is None else await onboarding.person_asking(context.office, user.id)
 
 
 async def bound_person(update: Update, context: DubanContext, command: str | None = None) -> Person | None:
@@ -52,10 +39,28 @@ async def bound_person(update: Update, context: DubanContext, command: str | Non
     return person
 
 
+def command_text(update: Update) -> str:
+    """What follows the command on its line (and the lines after it)."""
+    message = update.effective_message
+    text = (message.text or "") if message is not None else ""
+    parts = text.split(maxsplit=1)
+    return parts[1].strip() if len(parts) > 1 else ""
+
+
 async def reply(update: Update, template: str, /, **ctx: Any) -> None:
     """Answer the update's chat with ``messages/<template>.j2``."""
     if update.effective_message is not None:
         await update.effective_message.reply_text(render(template, **ctx))
+
+
+async def not_understood(update: Update, person: Person) -> None:
+    """A message nothing took: the hint fits the person (a 责任单位 answers slips, and a loose
+    file is told how to become feedback; a 科室 issues them)."""
+    message = update.effective_message
+    await reply(
+        update, "fallback/not_understood", answers_slips=may_use(person, "feedback"), issues_slips=may_use(person, "new"),
+        loose_file=message is not None and bool(message.document or message.photo),
+    )
 
 
 async def refuse(update: Update, error: Exception) -> None:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeAlias
 
-from telegram.ext import Application, CallbackContext, ExtBot
+from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 
 from bot.services.context import Office
 
@@ -12,10 +12,10 @@ if TYPE_CHECKING:
     from bot.sender import Sender
 
 
-class DubanContext(CallbackContext[ExtBot[int], dict, dict, dict]):  # type: ignore[type-arg]
+class DubanContext(CallbackContext[ExtBot[int], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
     """``context.office`` and ``context.sender`` instead of ``bot_data[...]`` look-ups."""
 
-    def __init__(self, application: Application, chat_id: int | None = None, user_id: int | None = None) -> None:  # type: ignore[type-arg]
+    def __init__(self, application: DubanApplication, chat_id: int | None = None, user_id: int | None = None) -> None:
         super().__init__(application=application, chat_id=chat_id, user_id=user_id)
 
     @property
@@ -30,5 +30,11 @@ class DubanContext(CallbackContext[ExtBot[int], dict, dict, dict]):  # type: ign
 
     @property
     def sender(self) -> Sender:
-        """The outbox sender; ``context.sender.wake()`` after queuing messages."""
+        """The outbox sender (woken by every commit: ``bot.app.build_application``)."""
         return self.application.bot_data["sender"]  # type: ignore[no-any-return]
+
+
+DubanApplication: TypeAlias = Application[
+    ExtBot[int], DubanContext, dict[Any, Any], dict[Any, Any], dict[Any, Any], JobQueue[Any]
+]
+"""The bot's ``Application``, as ``bot.app.build_application`` builds it."""

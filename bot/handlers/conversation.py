@@ -44,7 +44,7 @@ def final(callback: Callback) -> Callback:
     return run
 
 
-def step_button(prefix: str, dialog_id: str, action: str, callback: Callback) -> CallbackQueryHandler:  # type: ignore[type-arg]
+def step_button(prefix: str, dialog_id: str, action: str, callback: Callback) -> CallbackQueryHandler[DubanContext, object]:
     """The handler of one kind of button (``action``) of a dialog: data ``prefix:<id>:action:…``,
     the dialog id matching the pattern ``dialog_id``."""
     return CallbackQueryHandler(final(callback), pattern=rf"^{prefix}:{dialog_id}:{action}:")

@@ -11,13 +11,13 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
-from telegram.ext import Application, filters
+from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot.domain.org import Person
 from bot.handlers.common import bound_person, short_notice
-from bot.handlers.context import DubanContext
+from bot.handlers.context import DubanApplication, DubanContext
 from bot.texts import label, render
 
 DIALOG_LIFETIME = timedelta(hours=1)
@@ -39,7 +39,7 @@ DIALOGS = (FEEDBACK, RETURN, EXTENSION_REQUEST, EXTENSION_GRANT, INTERVIEW, TRAN
 class InDialog(filters.UpdateFilter):
     """Updates of a person who has dialog ``key`` open (and has not left it too long)."""
 
-    def __init__(self, application: Application, key: str) -> None:  # type: ignore[type-arg]
+    def __init__(self, application: DubanApplication, key: str) -> None:
         super().__init__(name=f"in_dialog({key})")
         self.application = application
         self.key = key
@@ -62,10 +62,23 @@ def open_dialog(context: DubanContext, key: str, draft: Any) -> None:
 
 
 def close_dialogs(context: DubanContext) -> None:
-    """Forget every dialog the person has open."""
+    """Forget every dialog the person has open; its last question loses its buttons."""
     assert context.user_data is not None
     for key in DIALOGS:
         context.user_data.pop(key, None)
+    retire_prompt(context)
+
+
+PROMPT = "dialogs.prompt"
+"""``user_data`` key: chat and message of the last dialog question sent with buttons."""
+
+
+def retire_prompt(context: DubanContext) -> None:
+    """The last question's buttons (跳过, 取消, …) come off, in the background: the dialog has
+    moved on or ended, and an old 取消 pressed later would only be told it is over."""
+    place = context.user_data.pop(PROMPT, None) if context.user_data is not None else None
+    if place is not None:
+        context.application.create_task(clear_buttons(context, *place))
 
 
 def text(template: str, /, **ctx: Any) -> str:
@@ -86,6 +99,22 @@ async def clear_buttons(context: DubanContext, chat_id: int | None, message_id: 
         await context.bot.edit_message_reply_markup(chat_id, message_id, reply_markup=None)
     except BadRequest:
         pass  # already without buttons, or too old to edit: nothing is lost
+
+
+async def mark_done(
+    context: DubanContext, chat_id: int | None, message_id: int | None, html: str | None, mark: str
+) -> None:
+    """Show on a message what was done with its buttons (``mark``, under its text) and take the
+    buttons off; where the text cannot be edited (unknown, too long), the buttons still go."""
+    if chat_id is None or message_id is None:
+        return
+    if html is None:
+        await clear_buttons(context, chat_id, message_id)
+        return
+    try:
+        await context.bot.edit_message_text(f"{html}\n\n{mark}", chat_id, message_id, reply_markup=None)
+    except BadRequest:
+        await clear_buttons(context, chat_id, message_id)
 
 
 def matched_id(context: DubanContext) -> int:
@@ -109,8 +138,12 @@ def query_place(update: Update) -> tuple[int | None, int | None]:
 
 
 async def send(context: DubanContext, chat_id: int, template: str, /, markup: Any = None, **ctx: Any) -> None:
-    """A new message in a chat."""
-    await context.bot.send_message(chat_id, text(template, **ctx), reply_markup=markup)
+    """A new message of a dialog: the next question (with its buttons) or the end. Either way
+    the question before it loses its buttons."""
+    sent = await context.bot.send_message(chat_id, text(template, **ctx), reply_markup=markup)
+    retire_prompt(context)
+    if markup is not None and context.user_data is not None:
+        context.user_data[PROMPT] = (chat_id, sent.message_id)
 
 
 async def answer(update: Update, context: DubanContext, template: str, /, markup: Any = None, **ctx: Any) -> None:
@@ -137,6 +170,69 @@ async def dialog_button(update: Update, context: DubanContext, key: str, fits: C
 
 
 def tidy_later(update: Update, context: DubanContext) -> None:
-    """Take the pressed keyboard off in the background, after the answer the person waits for:
-    both go to the same chat, one a second, and the answer should not be the one to wait."""
-    context.application.create_task(clear_buttons(context, *query_place(update)), update=update)
+    """Echo the choice into the pressed message and take its keyboard off, in the background,
+    after the answer the person waits for: both go to the same chat, one a second, and the
+    answer should not be the one to wait."""
+    context.application.create_task(echo_choice(update, context), update=update)
+
+
+async def echo_choice(update: Update, context: DubanContext) -> None:
+    """The question whose button was pressed shows the choice under it (「✔️ 已选：…」) and
+    loses its keyboard; where the text cannot be edited, the keyboard still goes."""
+    query = update.callback_query
+    if query is None:
+        return
+    message = query.message
+    chat_id, message_id = query_place(update)
+    chosen = next(
+        (b.text for row in (message.reply_markup.inline_keyboard if isinstance(message, Message) and message.reply_markup else ())
+         for b in row if b.callback_data == query.data),
+        None,
+    )
+    html = message.text_html if isinstance(message, Message) and message.text else None
+    if chosen is None:
+        html = None
+    await mark_done(context, chat_id, message_id, html, text("marks/chosen", choice=chosen or ""))
+
+
+# ------------------------------------------------------------------------------ 取消
+
+
+DROP = "dlgdrop"
+"""Callback data of the 取消 button of every dialog kept here."""
+
+CANCELLED_BY_ONE = (FEEDBACK, RETURN, EXTENSION_REQUEST, EXTENSION_GRANT, INTERVIEW, TRANSFER)
+"""The dialogs /cancel and 取消 end here (修改 of the intake says its own words)."""
+
+
+def cancel_button() -> tuple[str, str]:
+    """取消 as a (label, data) pair for ``keyboard``."""
+    return label("buttons", "cancel"), DROP
+
+
+async def cancel(update: Update, context: DubanContext) -> None:
+    """/cancel or 取消 in any of these dialogs: it ends and nothing is recorded."""
+    close_dialogs(context)
+    query = update.callback_query
+    if query is not None:
+        await query.answer()
+        await clear_buttons(context, *query_place(update))
+    await answer(update, context, "dialogs/cancelled")
+
+
+async def drop_button(update: Update, context: DubanContext) -> None:
+    """取消 on a dialog's question; a dialog already over gets a short notice."""
+    assert context.user_data is not None and update.callback_query is not None
+    if not any(key in context.user_data for key in CANCELLED_BY_ONE):
+        await update.callback_query.answer(short_notice(text("slip_actions/dialog_over")), show_alert=True)
+        return
+    await cancel(update, context)
+
+
+def register(application: DubanApplication) -> None:
+    """/cancel inside a dialog, and every dialog's 取消 button."""
+    open_one = InDialog(application, CANCELLED_BY_ONE[0])
+    for key in CANCELLED_BY_ONE[1:]:
+        open_one = open_one | InDialog(application, key)  # type: ignore[assignment]
+    application.add_handler(CommandHandler("cancel", cancel, filters=filters.ChatType.PRIVATE & open_one))
+    application.add_handler(CallbackQueryHandler(drop_button, pattern=f"^{DROP}$"))

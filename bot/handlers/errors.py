@@ -10,11 +10,11 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
-from telegram.ext import Application, ApplicationHandlerStop
+from telegram.ext import ApplicationHandlerStop
 
 from bot.domain.errors import DomainError
 from bot.handlers.common import refuse
-from bot.handlers.context import DubanContext
+from bot.handlers.context import DubanApplication, DubanContext
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +34,6 @@ async def on_error(update: object, context: DubanContext) -> None:
         log.error("background error", exc_info=error)
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: DubanApplication) -> None:
     """Install the error handler."""
     application.add_error_handler(on_error)  # type: ignore[arg-type]

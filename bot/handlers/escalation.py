@@ -17,22 +17,22 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.domain import tasks as lifecycle
 from bot.domain.errors import DomainError
 from bot.domain.org import Person
 from bot.domain.scores import ScoreCategory
 from bot.domain.tasks import Task
+from bot.handlers import dialogs
 from bot.handlers.common import bound_person, refuse, short_notice
-from bot.handlers.context import DubanContext
+from bot.handlers.context import DubanApplication, DubanContext
 from bot.handlers.dialogs import (
     InDialog, answer, clear_buttons, dialog_button, keyboard, matched_id, message_text, open_dialog, query_place, text,
     tidy_later,
 )
 from bot.handlers.dialogs import INTERVIEW as INTERVIEW_DIALOG
 from bot.handlers.dialogs import TRANSFER as TRANSFER_DIALOG
-from bot.handlers.extension import DROP, cancel
 from bot.services import drafts, escalating, queries, slip_lookup
 from bot.services.issue_form import parse_date
 from bot.services.permissions import is_supervision_office
@@ -77,8 +77,7 @@ async def _office_task(person: Person, context: DubanContext, typed: str, today:
     if split is None:
         raise DomainError("slip_number_invalid", text=typed.split()[0][:30])
     _, rest = split
-    head = typed.strip()
-    number = head[: len(head) - len(rest)].strip() if rest else head
+    number = slip_lookup.typed_number(typed, rest)
     detail = await queries.task_detail(context.office, person, number, today)
     return detail.task, rest
 
@@ -130,7 +129,6 @@ async def _record_interview(
 ) -> None:
     office = context.office
     task = await escalating.record_interview(office, person, task_id, held_on, leader, note, office.now(), last_day)
-    context.sender.wake()
     await answer(
         update, context, "escalation/interview_recorded", task=task, leader=leader.strip(), held_on=held_on,
         note=note.strip(), points=office.settings.score_rules.points_for(ScoreCategory.INTERVIEW),
@@ -157,7 +155,7 @@ async def _open_record_dialog(update: Update, context: DubanContext, *, intervie
     task = await _supervised_task(person, context, interview=interview)
     now = context.office.now()
     await query.answer()
-    cancel_button = (label("buttons", "cancel"), DROP)
+    cancel_button = dialogs.cancel_button()
     if interview:
         open_dialog(context, INTERVIEW_DIALOG, InterviewDraft(task.id, now))
         await answer(update, context, "escalation/interview_ask_leader", keyboard([cancel_button]), task=task)
@@ -195,7 +193,7 @@ async def interview_answer(update: Update, context: DubanContext) -> None:
         draft.leader = typed
         await answer(
             update, context, "escalation/interview_ask_note",
-            keyboard([(label("buttons", "skip"), f"ivwskip:{draft.task_id}"), (label("buttons", "cancel"), DROP)]),
+            keyboard([(label("buttons", "skip"), f"ivwskip:{draft.task_id}"), dialogs.cancel_button()]),
             leader=typed,
         )
         return
@@ -217,7 +215,7 @@ async def _ask_last_day(update: Update, context: DubanContext, draft: InterviewD
     await answer(
         update, context, "escalation/interview_ask_last_day",
         keyboard([(text("escalation/interview_default_day", day=default), f"ivwday:{draft.task_id}"),
-                  (label("buttons", "cancel"), DROP)]),
+                  dialogs.cancel_button()]),
         default=default,
     )
 
@@ -263,7 +261,7 @@ async def _finish(update: Update, context: DubanContext, key: str, recording: Aw
     try:
         await recording
     except DomainError as exc:
-        if exc.code not in ("field_too_long", "date_not_future"):
+        if not exc.may_answer_again:
             context.user_data.pop(key, None)
         await refuse(update, exc)
         return
@@ -290,7 +288,6 @@ async def transfer_command(update: Update, context: DubanContext) -> None:
 async def _record_transfer(update: Update, context: DubanContext, person: Person, task_id: int, note: str) -> None:
     office = context.office
     task = await escalating.record_transfer(office, person, task_id, note, office.now())
-    context.sender.wake()
     await answer(update, context, "escalation/transfer_recorded", task=task, note=note.strip(), org=office.settings.organisation)
 
 
@@ -328,7 +325,6 @@ async def remind_button(update: Update, context: DubanContext) -> None:
         return
     office = context.office
     slip = await escalating.issue_reminder_slip(office, matched_id(context), office.now(), person)
-    context.sender.wake()
     await query.answer(short_notice(text("escalation/reminded", slip=slip)))
     await clear_buttons(context, *query_place(update))
     await answer(update, context, "escalation/reminded", slip=slip)
@@ -351,8 +347,6 @@ async def draft_button(update: Update, context: DubanContext) -> None:
     else:
         decision = await drafts.hold_draft(office, person, matched_id(context), office.now())
     template = "drafts/issued" if issue else "drafts/held"
-    if issue:
-        context.sender.wake()
     await query.answer(short_notice(text(template, decision=decision)))
     await clear_buttons(context, *query_place(update))
     await answer(update, context, template, decision=decision)
@@ -365,14 +359,13 @@ COMMANDS = ("interview", "transfer")
 """The commands this module adds to the menu."""
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: DubanApplication) -> None:
     """Add /interview, /transfer, their dialogs, 催办 and the draft buttons."""
     private = filters.ChatType.PRIVATE
     in_interview = InDialog(application, INTERVIEW_DIALOG)
     in_transfer = InDialog(application, TRANSFER_DIALOG)
     words = filters.TEXT & ~filters.COMMAND
 
-    application.add_handler(CommandHandler("cancel", cancel, filters=private & (in_interview | in_transfer)))
     application.add_handler(MessageHandler(private & in_interview & words, interview_answer))
     application.add_handler(MessageHandler(private & in_transfer & words, transfer_answer))
 

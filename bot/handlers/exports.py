@@ -6,15 +6,13 @@ import io
 import re
 
 from telegram import InputFile, Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
-from bot.domain.errors import DomainError
-from bot.handlers.context import DubanContext
-from bot.handlers.scores import asker, command_text
+from bot.handlers.common import bound_person, command_text
+from bot.handlers.context import DubanApplication, DubanContext
 from bot.services.exports import ledger, word
 from bot.services.exports.board import board
 from bot.services.exports.charts import MAX_ROWS
-from bot.storage import slips
 from bot.texts import label, render
 
 WORD_DATA = re.compile(r"^wd:(\d{1,12})(?::(\d{1,12}))?$")
@@ -23,12 +21,12 @@ WORD_DATA = re.compile(r"^wd:(\d{1,12})(?::(\d{1,12}))?$")
 
 async def ledger_command(update: Update, context: DubanContext) -> None:
     """/ledger [专项] [单位] [科室] [状态] [2026-11]: the 台账 as .xlsx, within the asker's scope."""
-    person = await asker(update, context, "ledger")
+    person = await bound_person(update, context, "ledger")
     if person is None:
         return
     office = context.office
     today = office.now().date()
-    flt = await ledger.parse_filter(office.db.reader, person, command_text(update))
+    flt = await ledger.parse_filter(office, person, command_text(update))
     data, count = await ledger.ledger_workbook(office, person, flt, today)
     shown = [x for x in (flt.unit and flt.unit.name, flt.section and flt.section.name) if x]
     if flt.status:
@@ -43,7 +41,7 @@ async def ledger_command(update: Update, context: DubanContext) -> None:
 
 async def board_command(update: Update, context: DubanContext) -> None:
     """/board: one picture of every open task in scope, by unit, green · yellow · red."""
-    person = await asker(update, context, "board")
+    person = await bound_person(update, context, "board")
     if person is None:
         return
     shown = await board(context.office, person, context.office.now().date())
@@ -60,15 +58,11 @@ async def word_pressed(update: Update, context: DubanContext) -> None:
     assert query is not None
     match = WORD_DATA.match(query.data or "")
     assert match is not None
-    person = await asker(update, context, "task")
+    person = await bound_person(update, context, "task")
     if person is None:
         return
     task_id, slip_id = int(match.group(1)), match.group(2)
-    conn = context.office.db.reader
-    wanted = [int(slip_id)] if slip_id else [s.id for s in await slips.of_task(conn, task_id)]
-    documents = [await word.slip_docx(context.office, person, slip_id=s) for s in wanted]
-    if not documents or (slip_id and (await slips.get(conn, int(slip_id))).task_id != task_id):  # type: ignore[union-attr]
-        raise DomainError("slip_docx_unavailable")
+    documents = await word.button_docx(context.office, person, task_id, int(slip_id) if slip_id else None)
     await query.answer()
     chat = update.effective_chat
     assert chat is not None
@@ -82,7 +76,7 @@ COMMANDS = ("board", "ledger")
 """The commands this module adds to the menu."""
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: DubanApplication) -> None:
     """Add /ledger, /board and the 下载Word button."""
     private = filters.ChatType.PRIVATE
     application.add_handler(CommandHandler("ledger", ledger_command, filters=private))

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from telegram import InlineKeyboardMarkup, Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.domain import tasks as lifecycle
 from bot.domain.errors import DomainError
@@ -25,14 +25,13 @@ from bot.domain.org import Person, Role
 from bot.domain.tasks import Task
 from bot.handlers import dialogs
 from bot.handlers.common import bound_person, refuse, short_notice
-from bot.handlers.context import DubanContext
+from bot.handlers.context import DubanApplication, DubanContext
 from bot.handlers.dialogs import (
-    InDialog, answer, clear_buttons, close_dialogs, keyboard, matched_id, message_text, open_dialog, query_place, text,
+    InDialog, answer, clear_buttons, keyboard, matched_id, message_text, open_dialog, query_place, text,
 )
 from bot.services import extensions, slip_lookup
-from bot.services.issue_form import normalise, parse_date
+from bot.services.issue_form import parse_date
 from bot.services.permissions import acts_for_unit
-from bot.texts import label
 
 REQUEST_DIALOG = dialogs.EXTENSION_REQUEST
 """``user_data`` key of an open 申请延期 dialog."""
@@ -40,7 +39,6 @@ REQUEST_DIALOG = dialogs.EXTENSION_REQUEST
 GRANT_DIALOG = dialogs.EXTENSION_GRANT
 """``user_data`` key of an open 改期同意 dialog (the leader types the date granted)."""
 
-DROP = "exdrop"
 """取消 on a dialog of this module or of the escalation module."""
 
 EXTEND = re.compile(r"^ext:(\d{1,12})$")
@@ -48,9 +46,6 @@ APPROVE = re.compile(r"^exa:(\d{1,12})$")
 REJECT = re.compile(r"^exr:(\d{1,12})$")
 OTHER_DATE = re.compile(r"^exd:(\d{1,12})$")
 
-_DAYS = re.compile(r"^(\d{1,4})\s*(?:天|日)?$")
-_DAYS_GLUED = re.compile(r"^(\d{1,4})\s*(?:天|日)(.+)$", re.S)
-_UNIT_WORD = re.compile(r"^(?:天|日)(?:\s+|$)")
 
 
 @dataclass
@@ -78,43 +73,9 @@ class GrantDraft:
     message_id: int | None
 
 
-@dataclass(frozen=True)
-class Period:
-    """What was read from ``7天 需协调用地``: the days or the date, and the rest (the reason)."""
-
-    days: int | None
-    until: date | None
-    rest: str
-
-
 def cancel_keyboard() -> InlineKeyboardMarkup:
     """The dialog's 取消 button."""
-    return keyboard([(label("buttons", "cancel"), DROP)])
-
-
-def read_period(typed: str, today: date) -> Period | None:
-    """``7天 理由`` / ``7 理由`` / ``2026-12-31 理由`` / ``12月31日 理由`` / ``7天理由``.
-
-    Raises:
-        DomainError: ``period_invalid`` for a date that does not exist (2026-02-30).
-    """
-    parts = typed.strip().split(maxsplit=1)
-    if not parts:
-        return None
-    head, rest = parts[0], parts[1] if len(parts) > 1 else ""
-    folded = normalise(head)
-    match = _DAYS.match(folded)
-    if match:
-        if folded.isdigit():  # "7 天 理由": the unit word came apart from the number
-            rest = _UNIT_WORD.sub("", rest, count=1)
-        return Period(int(match.group(1)), None, rest.strip())
-    until = parse_date(head, today)
-    if until is not None:
-        return Period(None, until, rest.strip())
-    glued = _DAYS_GLUED.match(folded)
-    if glued:
-        return Period(int(glued.group(1)), None, (head[len(head) - len(glued.group(2)):] + " " + rest).strip())
-    return None
+    return keyboard([dialogs.cancel_button()])
 
 
 # ------------------------------------------------------------------------ 申请延期
@@ -163,12 +124,14 @@ async def extend_command(update: Update, context: DubanContext) -> None:
     if split is None:
         raise await slip_lookup.not_found(office, person, today, "invalid", rest.split()[0])
     reference, after_number = split
-    target = await slip_lookup.by_parsed_reference(office, person, reference, today, rest)
+    target = await slip_lookup.by_parsed_reference(
+        office, person, reference, today, slip_lookup.typed_number(rest, after_number)
+    )
     _check_may_request(person, target.task)
     if not after_number:
         await _open_request(update, context, target.task)
         return
-    period = read_period(after_number, today)
+    period = extensions.read_time_asked(after_number, today)
     if period is None:
         await answer(update, context, "extension/period_invalid", text=after_number.split()[0][:30], command=True, year=today.year)
         return
@@ -185,9 +148,9 @@ async def request_answer(update: Update, context: DubanContext) -> None:
     typed = message_text(update).strip()
     today = context.office.now().date()
     if draft.has_period:
-        await _submit(update, context, person, draft.task_id, Period(draft.days, draft.until, typed), draft)
+        await _submit(update, context, person, draft.task_id, extensions.TimeAsked(draft.days, draft.until, typed), draft)
         return
-    period = read_period(typed, today)
+    period = extensions.read_time_asked(typed, today)
     if period is None:
         await answer(update, context, "extension/period_invalid", text=typed.split()[0][:30] if typed else "", command=False, year=today.year)
         return
@@ -199,7 +162,7 @@ async def request_answer(update: Update, context: DubanContext) -> None:
 
 
 async def _submit(
-    update: Update, context: DubanContext, person: Person, task_id: int, period: Period, draft: RequestDraft | None = None
+    update: Update, context: DubanContext, person: Person, task_id: int, period: extensions.TimeAsked, draft: RequestDraft | None = None
 ) -> None:
     assert context.user_data is not None
     office = context.office
@@ -209,14 +172,13 @@ async def _submit(
         )
     except DomainError as exc:
         if draft is not None:
-            if exc.code in ("deadline_days_invalid", "extension_not_later"):
+            if exc.asks_for == "period":
                 draft.days = draft.until = None  # ask for the time again
-            elif exc.code not in ("extension_needs_reason", "field_too_long"):
+            elif not exc.may_answer_again:
                 context.user_data.pop(REQUEST_DIALOG, None)
         await refuse(update, exc)
         return
     context.user_data.pop(REQUEST_DIALOG, None)
-    context.sender.wake()
     await answer(update, context, "extension/submitted", task=task, request=request)
 
 
@@ -233,7 +195,6 @@ async def decide_button(update: Update, context: DubanContext) -> None:
     approve = (query.data or "").startswith("exa:")
     office = context.office
     task = await extensions.decide_extension(office, person, matched_id(context), approve, office.now())
-    context.sender.wake()
     await query.answer(short_notice(text("extension/decision_made", task=task, approved=approve, asked=None)))
     await clear_buttons(context, *query_place(update))
     await answer(update, context, "extension/decision_made", task=task, approved=approve, asked=None)
@@ -271,36 +232,13 @@ async def grant_answer(update: Update, context: DubanContext) -> None:
             return
         task = await extensions.decide_extension(office, person, draft.request_id, True, office.now(), granted_until=until)
     except DomainError as exc:
-        if exc.code not in ("extension_not_later", "period_invalid"):
+        if not exc.may_answer_again:
             context.user_data.pop(GRANT_DIALOG, None)
         await refuse(update, exc)
         return
     context.user_data.pop(GRANT_DIALOG, None)
-    context.sender.wake()
     await clear_buttons(context, draft.chat_id, draft.message_id)
     await answer(update, context, "extension/decision_made", task=task, approved=True, asked=until)
-
-
-# ------------------------------------------------------------------------------ cancel
-
-
-async def cancel(update: Update, context: DubanContext) -> None:
-    """/cancel or 取消 in a dialog of this module or of the escalation module: nothing recorded."""
-    close_dialogs(context)
-    query = update.callback_query
-    if query is not None:
-        await query.answer()
-        await clear_buttons(context, *query_place(update))
-    await answer(update, context, "extension/cancelled")
-
-
-async def drop_button(update: Update, context: DubanContext) -> None:
-    """取消 on a dialog message; a dialog already over gets a short notice."""
-    assert context.user_data is not None and update.callback_query is not None
-    if not any(k in context.user_data for k in (REQUEST_DIALOG, GRANT_DIALOG, dialogs.INTERVIEW, dialogs.TRANSFER)):
-        await update.callback_query.answer(short_notice(text("slip_actions/dialog_over")), show_alert=True)
-        return
-    await cancel(update, context)
 
 
 # ------------------------------------------------------------------------------ wiring
@@ -310,14 +248,13 @@ COMMANDS = ("extend",)
 """The commands this module adds to the menu."""
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: DubanApplication) -> None:
     """Add 申请延期 (button, /extend, dialog) and the leader's 同意 / 不同意 / 改期同意."""
     private = filters.ChatType.PRIVATE
     in_request = InDialog(application, REQUEST_DIALOG)
     in_grant = InDialog(application, GRANT_DIALOG)
     words = filters.TEXT & ~filters.COMMAND
 
-    application.add_handler(CommandHandler("cancel", cancel, filters=private & (in_request | in_grant)))
     application.add_handler(MessageHandler(private & in_request & words, request_answer))
     application.add_handler(MessageHandler(private & in_grant & words, grant_answer))
 
@@ -325,5 +262,4 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(CallbackQueryHandler(decide_button, pattern=APPROVE))
     application.add_handler(CallbackQueryHandler(decide_button, pattern=REJECT))
     application.add_handler(CallbackQueryHandler(other_date_button, pattern=OTHER_DATE))
-    application.add_handler(CallbackQueryHandler(drop_button, pattern=f"^{DROP}$"))
     application.add_handler(CommandHandler("extend", extend_command, filters=private))

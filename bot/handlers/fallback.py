@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.handlers.common import current_person, reply
-from bot.handlers.context import DubanContext
+from bot.handlers.common import current_person, not_understood, reply
+from bot.handlers.context import DubanApplication, DubanContext
 from bot.texts import render
 
 log = logging.getLogger(__name__)
@@ -36,7 +36,7 @@ async def anything(update: Update, context: DubanContext) -> None:
     if message is not None and message.text and message.text.startswith("/"):
         await reply(update, "fallback/unknown_command")
     else:
-        await reply(update, "fallback/not_understood")
+        await not_understood(update, person)
 
 
 async def nothing_to_cancel(update: Update, context: DubanContext) -> None:
@@ -58,7 +58,7 @@ async def stale_button(update: Update, context: DubanContext) -> None:
     await update.callback_query.answer(render("fallback/stale_button"), show_alert=True)
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: DubanApplication) -> None:
     """Add the catch-alls in a late group."""
     application.add_handler(MessageHandler(filters.ChatType.GROUPS, group_chat), group=FALLBACK_GROUP)
     application.add_handler(CommandHandler("cancel", nothing_to_cancel, filters=filters.ChatType.PRIVATE), group=FALLBACK_GROUP)

@@ -10,12 +10,12 @@ from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.domain.errors import DomainError
 from bot.domain.org import Person, Role
-from bot.handlers.common import bound_person, current_person, refuse, reply
-from bot.handlers.context import DubanContext
+from bot.handlers.common import bound_person, current_person, not_understood, refuse, reply
+from bot.handlers.context import DubanApplication, DubanContext
 from bot.handlers.dialogs import INTAKE_EDIT, INTAKE_INSTRUCTION, InDialog, close_dialogs, matched_id, open_dialog
 from bot.services import intake
 from bot.services.issue_form import after_command
@@ -125,7 +125,7 @@ async def file_received(update: Update, context: DubanContext) -> None:
     elif _instructs(person):
         await _instruction_file(update, context, person, message)
     else:
-        await reply(update, "fallback/not_understood")
+        await not_understood(update, person)
 
 
 async def _minutes_file(update: Update, context: DubanContext, person: Person, message: Message) -> None:
@@ -165,7 +165,6 @@ async def _instruction(
     except DomainError as exc:
         await refuse(update, exc)
         return
-    context.sender.wake()
 
 
 async def instruct_command(update: Update, context: DubanContext) -> None:
@@ -255,7 +254,7 @@ async def edit_answer(update: Update, context: DubanContext) -> None:
         review = await intake.edit_draft(context.office, person, editing.draft_id, update.effective_message.text or "", context.office.now())
     except DomainError as exc:
         await refuse(update, exc)
-        if exc.code == "intake_draft_gone":
+        if not exc.may_answer_again:
             close_dialogs(context)
         return
     close_dialogs(context)
@@ -282,7 +281,6 @@ async def issue_all_button(update: Update, context: DubanContext) -> None:
     except DomainError as exc:
         await refuse(update, exc)
         return
-    context.sender.wake()
     await query.answer()
     await _replace_review(update, review)
 
@@ -318,7 +316,7 @@ COMMANDS = ("minutes", "instruct", "aliases")
 """The commands this module adds to the menu."""
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: DubanApplication) -> None:
     """Add /minutes, /instruct, /aliases, files sent on their own, and the review's buttons."""
     private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
     words = filters.TEXT & ~filters.COMMAND

@@ -25,7 +25,6 @@ from markupsafe import Markup
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 from telegram.ext import (
-    Application,
     BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
@@ -41,16 +40,16 @@ from bot.domain.org import Person, Role
 from bot.domain.reporting import ReportSchedule, check_schedule, parse_schedule, task_report_dates
 from bot.domain.sharing import reports_progress, role_of
 from bot.domain.tasks import SourceType, Task
+from bot.handlers import dialogs
 from bot.handlers.common import current_person, refuse, reply
-from bot.handlers.context import DubanContext
+from bot.handlers.context import DubanApplication, DubanContext
 from bot.handlers.conversation import Callback, end, final, open_draft, step_button
 from bot.handlers.menu import may_use
-from bot.services import issue_form, issuing
+from bot.services import directory, issue_form, issuing
 from bot.services.issue_form import FormProblem, IssueForm
 from bot.services.issuing import MAX_TEXT, MAX_TITLE, AssignmentDraft
 from bot.services.slip_texts import assignment_text, schedule_text
-from bot.storage import org
-from bot.storage.feedback import Attachment
+from bot.domain.feedback import Attachment
 from bot.message_size import fits_in_message
 from bot.texts import explain, label, plain, render
 
@@ -189,14 +188,9 @@ async def _send(update: Update, text: str, rows: list[list[tuple[str, str]]] | N
     await update.effective_chat.send_message(text, reply_markup=_markup(rows) if rows else None)
 
 
-async def _settle(update: Update) -> None:
-    """Take the keyboard off the message whose button was just used."""
-    query = update.callback_query
-    if query is not None:
-        try:
-            await query.edit_message_reply_markup(reply_markup=None)
-        except BadRequest:  # already without keyboard, or too old to edit: nothing to tidy
-            pass
+async def _settle(update: Update, context: DubanContext) -> None:
+    """The message whose button was just used shows the choice and loses its keyboard."""
+    await dialogs.echo_choice(update, context)
 
 
 async def _next_question(update: Update, context: DubanContext, dialog: Dialog) -> int:
@@ -206,7 +200,7 @@ async def _next_question(update: Update, context: DubanContext, dialog: Dialog) 
     the tidy-up runs in the background and takes the next turn instead of delaying the question.
     """
     step = await _advance(update, context, dialog)
-    context.application.create_task(_settle(update), update=update, name="issue-settle")
+    context.application.create_task(_settle(update, context), update=update, name="issue-settle")
     return step
 
 
@@ -253,10 +247,9 @@ async def _advance(update: Update, context: DubanContext, dialog: Dialog) -> int
         text, rows = await _units_question(context, dialog)
         await _send(update, text, rows)
         return Step.UNITS
-    reader = context.office.db.reader
     while dialog.pending_units:
-        unit = await org.unit(reader, dialog.pending_units[0])
-        members = await org.unit_members(reader, dialog.pending_units[0])
+        unit = await directory.unit(context.office, dialog.pending_units[0])
+        members = await directory.unit_members(context.office, dialog.pending_units[0])
         if unit is not None and members:
             rows = [[(m.name, dialog.data("r", m.id))] for m in members]
             rows.append([(label("buttons", "skip"), dialog.data("r", 0))])
@@ -267,7 +260,7 @@ async def _advance(update: Update, context: DubanContext, dialog: Dialog) -> int
         if len(dialog.unit_ids) < 2:
             dialog.lead_done = True
         else:
-            units = [u for u in [await org.unit(reader, i) for i in dialog.unit_ids] if u is not None]
+            units = [u for u in [await directory.unit(context.office, i) for i in dialog.unit_ids] if u is not None]
             rows = [[(label("issue", "lead_unit").format(name=u.name), dialog.data("ld", u.id))] for u in units]
             rows.append([(label("issue", "no_lead"), dialog.data("ld", 0))])
             await _send(update, render("issue/ask_lead", count=len(units)), rows)
@@ -352,7 +345,7 @@ async def source_chosen(update: Update, context: DubanContext) -> int | None:
 
 
 async def _units_question(context: DubanContext, dialog: Dialog) -> tuple[str, list[list[tuple[str, str]]]]:
-    units = await org.units(context.office.db.reader)
+    units = await directory.units(context.office)
     pages = max(1, -(-len(units) // UNITS_PER_PAGE))
     dialog.page = min(max(dialog.page, 0), pages - 1)
     shown = units[dialog.page * UNITS_PER_PAGE:(dialog.page + 1) * UNITS_PER_PAGE]
@@ -387,7 +380,7 @@ async def unit_toggled(update: Update, context: DubanContext) -> int | None:
     if pressed is None:
         return None
     dialog, value = pressed
-    unit = await org.unit(context.office.db.reader, int(value)) if value.isdigit() else None
+    unit = await directory.unit(context.office, int(value)) if value.isdigit() else None
     if unit is not None:
         if unit.id in dialog.unit_ids:
             dialog.unit_ids.remove(unit.id)
@@ -414,7 +407,7 @@ async def units_done(update: Update, context: DubanContext) -> int | None:
     if pressed is None:
         return None
     dialog, _ = pressed
-    units = await org.units(context.office.db.reader)
+    units = await directory.units(context.office)
     # The list's order, not the order of the taps, decides which slip gets which number.
     dialog.unit_ids = [u.id for u in units if u.id in dialog.unit_ids]
     if not dialog.unit_ids:
@@ -437,7 +430,7 @@ async def responsible_chosen(update: Update, context: DubanContext) -> int | Non
     if not dialog.pending_units:
         return await _advance(update, context, dialog)
     unit_id = dialog.pending_units[0]
-    members = await org.unit_members(context.office.db.reader, unit_id)
+    members = await directory.unit_members(context.office, unit_id)
     person_id = int(value) if value.isdigit() else 0
     if person_id and any(m.id == person_id for m in members):
         dialog.responsible[unit_id] = person_id
@@ -588,13 +581,12 @@ async def _preview(update: Update, context: DubanContext, dialog: Dialog) -> int
     """The slip as the first unit will receive it, then what will be issued, with 确认签发
     (one message, or two when together they would pass Telegram's length limit)."""
     office = context.office
-    reader = office.db.reader
     person = await current_person(update, context)
     if person is None or not _may_issue(person):
         await refuse(update, DomainError("not_allowed"))
         return _end(context)
-    section = await org.section(reader, person.section_id or 0)
-    units = [u for u in [await org.unit(reader, i) for i in dialog.unit_ids] if u is not None]
+    section = await directory.section(context.office, person.section_id or 0)
+    units = [u for u in [await directory.unit(context.office, i) for i in dialog.unit_ids] if u is not None]
     if section is None or not units or dialog.source is None or dialog.period_days is None:
         dialog.clear("units")
         return await _advance(update, context, dialog)
@@ -604,7 +596,7 @@ async def _preview(update: Update, context: DubanContext, dialog: Dialog) -> int
     responsible_names = {}
     for unit in units:
         if unit.id in dialog.responsible:
-            chosen = await org.person(reader, dialog.responsible[unit.id])
+            chosen = await directory.person(context.office, dialog.responsible[unit.id])
             if chosen is not None:
                 responsible_names[unit.id] = chosen.name
     task = Task(
@@ -666,10 +658,9 @@ async def confirm(update: Update, context: DubanContext) -> int | None:
     except DomainError as exc:
         await refuse(update, exc)
         return None
-    context.sender.wake()
     assert update.callback_query is not None
     await update.callback_query.answer(plain(render("issue/signed_notice", count=len(issued))))
-    await _settle(update)
+    await _settle(update, context)
     return _end(context)
 
 
@@ -679,7 +670,7 @@ async def edit(update: Update, context: DubanContext) -> int | None:
     if pressed is None:
         return None
     dialog, _ = pressed
-    await _settle(update)
+    await _settle(update, context)
     return await _edit_menu(update, dialog)
 
 
@@ -710,7 +701,7 @@ async def cancel_button(update: Update, context: DubanContext) -> int | None:
     pressed = await _pressed(update, context)
     if pressed is None:
         return None
-    await _settle(update)
+    await _settle(update, context)
     await reply(update, "issue/cancelled")
     return _end(context)
 
@@ -761,7 +752,6 @@ async def _issue_form(update: Update, context: DubanContext, person: Person, tex
     except DomainError as exc:
         await refuse(update, exc)
         return
-    context.sender.wake()
 
 
 async def _form_draft(
@@ -771,8 +761,7 @@ async def _form_draft(
 
     ``check``: also apply the issuing rules (only once the form itself is complete).
     """
-    reader = context.office.db.reader
-    units = await org.units(reader)
+    units = await directory.units(context.office)
     by_name = {u.name: u for u in units}
     problems: list[FormProblem] = []
     unknown = [name for name in form.unit_names if name not in by_name]
@@ -781,7 +770,7 @@ async def _form_draft(
     chosen = [by_name[name] for name in form.unit_names if name in by_name]
     responsible: dict[int, int] = {}
     named: dict[int, list[str]] = {}
-    members = {u.id: await org.unit_members(reader, u.id) for u in chosen}
+    members = {u.id: await directory.unit_members(context.office, u.id) for u in chosen}
     for name in form.responsible_names:
         found = next(((unit_id, m) for unit_id, people in members.items() for m in people if m.name == name), None)
         if found is None:
@@ -806,8 +795,7 @@ async def _form_draft(
             issuing.check_draft(draft, person)
             issuing.report_dates(context.office, draft, context.office.now().date())
         except DomainError as exc:
-            where = {"special_source_needs_supervision_office": "source", "schedule_past_deadline": "schedule"}.get(exc.code, "units")
-            problems.append(form.problem(exc.code, where, **exc.details))
+            problems.append(form.problem(exc.code, exc.asks_for or "units", **exc.details))
     return (None if problems or not check else draft), problems
 
 
@@ -822,11 +810,11 @@ async def _refuse_form(update: Update, problems: list[FormProblem]) -> None:
 # --------------------------------------------------------------------------- registration
 
 
-def _callback(action: str, callback: Callback) -> CallbackQueryHandler:  # type: ignore[type-arg]
+def _callback(action: str, callback: Callback) -> CallbackQueryHandler[DubanContext, object]:
     return step_button(PREFIX, r"[\w-]+", action, callback)
 
 
-def build_conversation() -> ConversationHandler:  # type: ignore[type-arg]
+def build_conversation() -> ConversationHandler[DubanContext]:
     """The /new dialog; its idle timeout is ``IDLE_TIMEOUT`` as it is when this is called."""
     private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
     typed = private & filters.TEXT & ~filters.COMMAND
@@ -869,7 +857,7 @@ COMMANDS = ("new",)
 """The commands this module adds to the menu."""
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: DubanApplication) -> None:
     """Add /new (dialog and one-message form) and the answer to stale dialog buttons."""
     application.add_handler(build_conversation())
     application.add_handler(CallbackQueryHandler(final(stale_button), pattern=rf"^{PREFIX}:"))

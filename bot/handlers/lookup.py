@@ -7,15 +7,15 @@ from datetime import date
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
-from bot.domain.errors import DomainError
+from bot.domain.errors import DomainError, ErrorKind
 from bot.domain.org import Person
 from bot.domain.tasks import EscalationStage
 from bot.services.exports.word import word_button
 from bot.services.permissions import can_remind
 from bot.handlers.common import bound_person, refuse, reply
-from bot.handlers.context import DubanContext
+from bot.handlers.context import DubanApplication, DubanContext
 from bot.services.slip_texts import schedule_text
 from bot.services import queries
 from bot.services.queries import TaskDetail, TaskPage
@@ -34,11 +34,6 @@ PAGE_DATA = re.compile(r"^(tasks|overdue):(\d{1,6})(?::(\d{1,12}))?$")
 """``tasks:<page>[:<unit id>]``: which list, which page, which unit it was narrowed to."""
 
 
-async def _asker(update: Update, context: DubanContext, command: str) -> Person | None:
-    """The bound person allowed ``command``; otherwise the refusal is sent and None returned."""
-    return await bound_person(update, context, command)
-
-
 async def tasks_command(update: Update, context: DubanContext) -> None:
     """The asker's open tasks, grouped by status; ``/tasks 住建局`` narrows to one unit."""
     await _first_page(update, context, "tasks")
@@ -50,7 +45,7 @@ async def overdue_command(update: Update, context: DubanContext) -> None:
 
 
 async def _first_page(update: Update, context: DubanContext, kind: str) -> None:
-    person = await _asker(update, context, kind)
+    person = await bound_person(update, context, kind)
     if person is None:
         return
     unit_name = " ".join(context.args or ()).strip() or None
@@ -68,7 +63,7 @@ async def turn_page(update: Update, context: DubanContext) -> None:
     match = PAGE_DATA.match(query.data or "")
     assert match is not None  # the handler's pattern
     kind, number, unit_id = match.group(1), int(match.group(2)), match.group(3)
-    person = await _asker(update, context, kind)
+    person = await bound_person(update, context, kind)
     if person is None:
         return
     page = await queries.task_page(
@@ -100,7 +95,7 @@ def _pager(kind: str, page: TaskPage) -> InlineKeyboardMarkup | None:
 
 async def task_command(update: Update, context: DubanContext) -> None:
     """One task in full: its fields, slips, pending feedback and history."""
-    person = await _asker(update, context, "task")
+    person = await bound_person(update, context, "task")
     if person is None:
         return
     office = context.office
@@ -111,7 +106,7 @@ async def task_command(update: Update, context: DubanContext) -> None:
             raise DomainError("slip_number_invalid", text="")
         detail = await queries.task_detail(office, person, text, today)
     except DomainError as exc:
-        if exc.code not in ("slip_number_invalid", "task_unknown"):
+        if exc.kind is not ErrorKind.NOT_FOUND:
             await refuse(update, exc)
             return
         lines = await queries.open_lines(office, person, today)
@@ -165,7 +160,7 @@ COMMANDS = ("tasks", "task", "overdue")
 """The commands this module adds to the menu."""
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: DubanApplication) -> None:
     """Add /tasks, /task, /overdue and the page buttons."""
     private = filters.ChatType.PRIVATE
     application.add_handler(CommandHandler("tasks", tasks_command, filters=private))

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
-import aiosqlite
-
 from bot.domain.org import Person, Role
-from bot.storage import outbox
 from bot.texts import label
 
 EVERYONE = frozenset(Role)
@@ -69,11 +65,3 @@ def menu_payload(person: Person, chat_id: int, implemented: frozenset[str] | Non
         "commands": [{"command": c, "description": label("commands", c)} for c in commands_for(person, implemented)],
         "scope": {"type": "chat", "chat_id": chat_id},
     }
-
-
-async def queue_menu(
-    conn: aiosqlite.Connection, person: Person, chat_id: int, now: datetime, implemented: frozenset[str] | None = None
-) -> None:
-    """Queue the person's menu, in the transaction that bound or changed them."""
-    payload = menu_payload(person, chat_id, implemented)
-    await outbox.enqueue(conn, chat_id, payload, now, method="setMyCommands", person_id=person.id, purpose="menu")

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import Application, CommandHandler, filters
+from telegram.ext import CommandHandler, filters
 
 from bot.domain.errors import DomainError
 from bot.handlers.common import bound_person, refuse, reply
-from bot.handlers.context import DubanContext
+from bot.handlers.context import DubanApplication, DubanContext
 from bot.handlers.menu import may_use
 from bot.services import partners, slip_lookup
 
@@ -30,9 +30,10 @@ async def late(update: Update, context: DubanContext) -> None:
         await reply(update, "partners/usage", year=today.year)
         return
     reference, unit_name = split
-    target = await slip_lookup.by_parsed_reference(office, person, reference, today, parts[1])
+    target = await slip_lookup.by_parsed_reference(
+        office, person, reference, today, slip_lookup.typed_number(parts[1], unit_name)
+    )
     task = await partners.name_late_partner(office, person, target.task.id, unit_name, office.now())
-    context.sender.wake()
     await reply(update, "partners/named", unit=unit_name.strip(), task=task)
 
 
@@ -40,6 +41,6 @@ COMMANDS = ("late",)
 """The commands this module adds to the menu."""
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: DubanApplication) -> None:
     """Add /late."""
     application.add_handler(CommandHandler("late", late, filters=filters.ChatType.PRIVATE))

@@ -7,12 +7,11 @@ import io
 import re
 
 from telegram import InputFile, Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
-from bot.handlers.common import current_person
-from bot.handlers.context import DubanContext
+from bot.handlers.common import bound_person, command_text, current_person
+from bot.handlers.context import DubanApplication, DubanContext
 from bot.handlers.dialogs import keyboard
-from bot.handlers.scores import asker, command_text
 from bot.services import reports, scoring
 from bot.services.exports import charts, word, workbooks
 from bot.services.scoring import Period, format_points
@@ -44,7 +43,7 @@ async def _send_files(context: DubanContext, chat_id: int, period: Period) -> No
 
 async def report_command(update: Update, context: DubanContext) -> None:
     """/report [2026-11 | 2026]: the month's figures in chat, with the .xlsx and the chart."""
-    person = await asker(update, context, "report")
+    person = await bound_person(update, context, "report")
     if person is None:
         return
     today = context.office.now().date()
@@ -73,11 +72,10 @@ async def reviewed_pressed(update: Update, context: DubanContext) -> None:
     assert query is not None
     match = REVIEW_DATA.match(query.data or "")
     assert match is not None
-    person = await asker(update, context, "report")
+    person = await bound_person(update, context, "report")
     if person is None:
         return
     await reports.review(context.office, person, match.group(1), int(match.group(2)), context.office.now())
-    context.sender.wake()
     await query.answer(plain(render("reports/reviewed")))
     await query.edit_message_reply_markup(None)
 
@@ -88,11 +86,10 @@ async def publish_pressed(update: Update, context: DubanContext) -> None:
     assert query is not None
     match = PUBLISH_DATA.match(query.data or "")
     assert match is not None
-    person = await asker(update, context, "report")
+    person = await bound_person(update, context, "report")
     if person is None:
         return
     await reports.publish(context.office, person, match.group(1), context.office.now())
-    context.sender.wake()
     await query.answer(plain(render("reports/published", month=match.group(1))))
     await query.edit_message_reply_markup(None)
 
@@ -103,7 +100,7 @@ async def files_pressed(update: Update, context: DubanContext) -> None:
     assert query is not None
     match = FILE_DATA.match(query.data or "")
     assert match is not None
-    if await current_person(update, context) is None or await asker(update, context, "report") is None:
+    if await current_person(update, context) is None or await bound_person(update, context, "report") is None:
         return
     await query.answer()
     await _send_files(context, query.from_user.id, scoring.parse_period(match.group(2)))
@@ -113,7 +110,7 @@ COMMANDS = ("report",)
 """The commands this module adds to the menu."""
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: DubanApplication) -> None:
     """Add /report and the monthly cycle's buttons."""
     application.add_handler(CommandHandler("report", report_command, filters=filters.ChatType.PRIVATE))
     application.add_handler(CallbackQueryHandler(reviewed_pressed, pattern=REVIEW_DATA))

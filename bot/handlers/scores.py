@@ -19,7 +19,6 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 from telegram.ext import (
-    Application,
     BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
@@ -33,13 +32,11 @@ from telegram.warnings import PTBUserWarning
 from bot.domain.errors import DomainError
 from bot.domain.org import Person, Role, Unit
 from bot.domain.scores import ScoreCategory
-from bot.handlers.common import current_person, refuse, reply
-from bot.handlers.context import DubanContext
+from bot.handlers.common import bound_person, command_text, refuse, reply
+from bot.handlers.context import DubanApplication, DubanContext
 from bot.handlers.conversation import Callback, end, final, open_draft, step_button
-from bot.handlers.menu import may_use
-from bot.services import queries, scoring
+from bot.services import directory, queries, scoring
 from bot.services.scoring import MEETING, Entry, Period, format_points
-from bot.storage import org
 from bot.texts import label, plain, render
 
 PREFIX = "sc"
@@ -87,29 +84,6 @@ class Dialog:
 
 
 
-async def asker(update: Update, context: DubanContext, command: str) -> Person | None:
-    """The bound person allowed ``command``; otherwise the refusal is sent and None returned."""
-    person = await current_person(update, context)
-    if person is None:
-        if update.callback_query is not None:
-            await update.callback_query.answer(plain(render("start/unknown")), show_alert=True)
-        else:
-            await reply(update, "start/unknown")
-        return None
-    if not may_use(person, command):
-        await refuse(update, DomainError("not_allowed"))
-        return None
-    return person
-
-
-def command_text(update: Update) -> str:
-    """What follows the command on its line (and the lines after it)."""
-    message = update.effective_message
-    text = (message.text or "") if message is not None else ""
-    parts = text.split(maxsplit=1)
-    return parts[1].strip() if len(parts) > 1 else ""
-
-
 def _say(template: str, **ctx: Any) -> str:
     return render(template, pts=format_points, label=label, **ctx)
 
@@ -119,7 +93,7 @@ def _say(template: str, **ctx: Any) -> str:
 
 async def _record_line(update: Update, context: DubanContext, person: Person, command: str, text: str) -> None:
     office = context.office
-    units = await org.units(office.db.reader)
+    units = await directory.units(office)
     now = office.now()
     if command == "meeting":
         entries, note, day = _meeting_line(text, units)
@@ -129,7 +103,6 @@ async def _record_line(update: Update, context: DubanContext, person: Person, co
         if not entries:
             raise DomainError("score_no_units")
     events = await scoring.record(office, person, entries, note, day, now)
-    context.sender.wake()
     assert update.effective_message is not None
     names = {u.id: u.name for u in units}
     await update.effective_message.reply_text(_say("scores/recorded", events=events, names=names, note=" ".join(note.split()), day=day))
@@ -164,7 +137,7 @@ async def start_recording(update: Update, context: DubanContext) -> int:
     message = update.effective_message
     assert message is not None and message.text is not None
     command = message.text.split(maxsplit=1)[0].lstrip("/").split("@")[0].lower()
-    person = await asker(update, context, command)
+    person = await bound_person(update, context, command)
     if person is None:
         return ConversationHandler.END
     text = command_text(update)
@@ -243,7 +216,7 @@ async def done_pressed(update: Update, context: DubanContext) -> int | None:
         return None
     await query.edit_message_reply_markup(None)
     if dialog.command == "meeting":
-        person = await asker(update, context, dialog.command)
+        person = await bound_person(update, context, dialog.command)
         if person is None:
             return _end(context)
         await _record_dialog(update, context, person, dialog, dialog.meeting)
@@ -261,7 +234,7 @@ async def note_typed(update: Update, context: DubanContext) -> int:
     dialog = _dialog(context)
     if dialog is None:
         return ConversationHandler.END
-    person = await asker(update, context, dialog.command)
+    person = await bound_person(update, context, dialog.command)
     if person is None:
         return _end(context)
     note = (update.effective_message.text or "") if update.effective_message else ""
@@ -283,8 +256,7 @@ async def _record_dialog(update: Update, context: DubanContext, person: Person, 
     except DomainError as exc:
         await refuse(update, exc)
         return False
-    context.sender.wake()
-    names = {u.id: u.name for u in await org.units(office.db.reader)}
+    names = {u.id: u.name for u in await directory.units(office)}
     chat = update.effective_chat
     assert chat is not None
     await context.bot.send_message(chat.id, _say("scores/recorded", events=events, names=names, note=" ".join(note.split()), day=day))
@@ -330,7 +302,7 @@ async def _button(update: Update, context: DubanContext) -> tuple[Dialog | None,
     if dialog is None or dialog.id != dialog_id:
         await stale_button(update, context)
         return None, ""
-    if await asker(update, context, dialog.command) is None:
+    if await bound_person(update, context, dialog.command) is None:
         _end(context)
         return None, ""
     return dialog, value
@@ -348,7 +320,7 @@ async def _redraw(update: Update, context: DubanContext, dialog: Dialog) -> None
 
 
 async def _chosen_names(context: DubanContext, dialog: Dialog) -> list[str]:
-    units = {u.id: u for u in await org.units(context.office.db.reader)}
+    units = {u.id: u for u in await directory.units(context.office)}
     if dialog.command == "meeting":
         return [
             label("scores", "unit_marked").format(name=units[u].name, mark=label("meeting_mark", c.value))
@@ -358,7 +330,7 @@ async def _chosen_names(context: DubanContext, dialog: Dialog) -> list[str]:
 
 
 async def _picker_text(context: DubanContext, dialog: Dialog) -> str:
-    units = await org.units(context.office.db.reader)
+    units = await directory.units(context.office)
     pages = max(1, -(-len(units) // UNITS_PER_PAGE))
     category = "meeting" if dialog.command == "meeting" else CATEGORY_OF[dialog.command].value
     points = None if dialog.command == "meeting" else context.office.settings.score_rules.points_for(CATEGORY_OF[dialog.command])
@@ -370,7 +342,7 @@ async def _picker_text(context: DubanContext, dialog: Dialog) -> str:
 
 
 async def _picker(context: DubanContext, dialog: Dialog) -> InlineKeyboardMarkup:
-    units = await org.units(context.office.db.reader)
+    units = await directory.units(context.office)
     pages = max(1, -(-len(units) // UNITS_PER_PAGE))
     dialog.page = min(dialog.page, pages - 1)
     shown = units[dialog.page * UNITS_PER_PAGE : (dialog.page + 1) * UNITS_PER_PAGE]
@@ -412,7 +384,7 @@ def _end(context: DubanContext) -> int:
 
 async def void_command(update: Update, context: DubanContext) -> None:
     """/void <编号> <理由>: 政务监督室 voids a wrong event, visibly."""
-    person = await asker(update, context, "void")
+    person = await bound_person(update, context, "void")
     if person is None:
         return
     parts = command_text(update).split(maxsplit=1)
@@ -422,7 +394,6 @@ async def void_command(update: Update, context: DubanContext) -> None:
     event, unit = await scoring.void_event(
         context.office, person, int(parts[0]), parts[1] if len(parts) > 1 else "", context.office.now()
     )
-    context.sender.wake()
     assert update.effective_message is not None
     await update.effective_message.reply_text(_say("scores/voided", event=event, unit=unit))
 
@@ -432,7 +403,7 @@ async def void_command(update: Update, context: DubanContext) -> None:
 
 async def scores_command(update: Update, context: DubanContext) -> None:
     """/scores [单位] [2026-11 | 2026]: a unit's score and events, or the table of every unit."""
-    person = await asker(update, context, "scores")
+    person = await bound_person(update, context, "scores")
     if person is None:
         return
     office = context.office
@@ -456,16 +427,16 @@ async def scores_command(update: Update, context: DubanContext) -> None:
 
 async def _unit_asked(context: DubanContext, person: Person, name: str) -> Unit | None:
     """The unit to show: the one typed (if the person may see it), or a responsible's own unit."""
-    units = await org.units(context.office.db.reader)
+    units = await directory.units(context.office)
     if scoring.reads_all_units(person):
         if not name:
             return None
-        return queries.find_unit(queries.Scope((), tuple(units)), name)
+        return queries.find_unit(queries.Scope((), tuple(units)), name, "scores")
     own = [u for u in units if person.has(Role.RESPONSIBLE) and u.id == person.unit_id]
     if not own:
         raise DomainError("not_allowed")
     if name:
-        return queries.find_unit(queries.Scope((), tuple(own)), name)
+        return queries.find_unit(queries.Scope((), tuple(own)), name, "scores")
     return own[0]
 
 
@@ -496,7 +467,7 @@ async def table_turned(update: Update, context: DubanContext) -> None:
     assert query is not None
     match = TABLE_DATA.match(query.data or "")
     assert match is not None
-    person = await asker(update, context, "scores")
+    person = await bound_person(update, context, "scores")
     if person is None:
         return
     if not scoring.reads_all_units(person):
@@ -514,11 +485,11 @@ async def table_turned(update: Update, context: DubanContext) -> None:
 # --------------------------------------------------------------------------- registration
 
 
-def _callback(action: str, callback: Callback) -> CallbackQueryHandler:  # type: ignore[type-arg]
+def _callback(action: str, callback: Callback) -> CallbackQueryHandler[DubanContext, object]:
     return step_button(PREFIX, "[0-9a-f]+", action, callback)
 
 
-def build_conversation() -> ConversationHandler:  # type: ignore[type-arg]
+def build_conversation() -> ConversationHandler[DubanContext]:
     """The recording dialog of /meeting, /material, /praise and /criticize."""
     private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
     typed = private & filters.TEXT & ~filters.COMMAND
@@ -551,7 +522,7 @@ COMMANDS = ("scores", "meeting", "material", "praise", "criticize", "void")
 """The commands this module adds to the menu."""
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: DubanApplication) -> None:
     """Add the recording dialog, /void, /scores and their buttons."""
     private = filters.ChatType.PRIVATE
     application.add_handler(build_conversation())

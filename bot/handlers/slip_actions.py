@@ -18,14 +18,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from telegram import InlineKeyboardMarkup, Message, Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.domain.errors import DomainError
 from bot.domain.org import Person
 from bot.domain.slips import Slip
 from bot.handlers.common import bound_person, refuse, reply, short_notice
 from bot.handlers import dialogs
-from bot.handlers.context import DubanContext
+from bot.handlers.context import DubanApplication, DubanContext
 from bot.handlers.dialogs import InDialog, clear_buttons, close_dialogs, keyboard, matched_id, send
 from bot.handlers.menu import may_use
 from bot.services import handling, slip_lookup
@@ -33,7 +33,7 @@ from bot.services.handling import MAX_FEEDBACK
 from bot.services.issue_form import parse_date
 from bot.services.permissions import acts_for_unit, can_review
 from bot.services.slip_lookup import SlipTarget
-from bot.storage.feedback import Attachment
+from bot.domain.feedback import Attachment
 from bot.texts import explain, label
 
 FEEDBACK_DRAFT = dialogs.FEEDBACK
@@ -54,7 +54,6 @@ SUBMIT = re.compile(r"^fbsend:(\d{1,12})$")
 ACCEPT = re.compile(r"^acc:(\d{1,12})$")
 RETURN = re.compile(r"^ret:(\d{1,12})$")
 SKIP_DATE = re.compile(r"^retskip:(\d{1,12})$")
-DROP = "sadrop"
 """取消 on either dialog."""
 
 
@@ -86,6 +85,8 @@ class ReturnDraft:
     message_id: int | None
     started: datetime
     reason: str | None = None
+    review_html: str | None = None
+    """The review message as it reads, to show the 退回 under it when the dialog ends."""
 
 
 @dataclass
@@ -129,7 +130,7 @@ def _message_text(message: Message) -> str:
 
 
 def _draft_keyboard(task_id: int) -> InlineKeyboardMarkup:
-    return keyboard([(label("slip_actions", "submit"), f"fbsend:{task_id}"), (label("buttons", "cancel"), DROP)])
+    return keyboard([(label("slip_actions", "submit"), f"fbsend:{task_id}"), dialogs.cancel_button()])
 
 
 async def _stale(update: Update) -> None:
@@ -149,9 +150,12 @@ async def acknowledge(update: Update, context: DubanContext) -> None:
     if person is None:
         return
     office = context.office
-    task = await handling.acknowledge(office, person, matched_id(context), office.now())
-    context.sender.wake()
+    now = office.now()
+    task = await handling.acknowledge(office, person, matched_id(context), now)
     await query.answer(short_notice(dialogs.text("slip_actions/acknowledged", task=task)))
+    # A toast is gone in seconds: the slip keeps the mark, as a reply to it.
+    if isinstance(query.message, Message):
+        await query.message.reply_text(dialogs.text("marks/acknowledged", at=now), do_quote=True)
 
 
 # -------------------------------------------------------------------------------- 反馈
@@ -226,36 +230,15 @@ async def submit_draft(update: Update, context: DubanContext) -> None:
             office, person, draft.task_id, draft.text, office.now(), tuple(draft.attachments), draft.slip.id
         )
     except DomainError as exc:
-        if exc.code not in ("feedback_empty", "feedback_too_long"):
+        if not exc.may_answer_again:
             context.user_data.pop(FEEDBACK_DRAFT, None)
         await refuse(update, exc)
         return
     context.user_data.pop(FEEDBACK_DRAFT, None)
-    context.sender.wake()
     if query is not None:
         await query.answer()
         await clear_buttons(context, update.effective_chat.id, query.message.message_id if query.message else None)
     await send(context, update.effective_chat.id, "slip_actions/feedback_submitted", receipt=receipt, slip=draft.slip)
-
-
-async def cancel(update: Update, context: DubanContext) -> None:
-    """/cancel or 取消: end the open dialog; nothing is recorded."""
-    close_dialogs(context)
-    if update.callback_query is not None:
-        await update.callback_query.answer()
-        assert update.effective_chat is not None
-        message = update.callback_query.message
-        await clear_buttons(context, update.effective_chat.id, message.message_id if message else None)
-    await reply(update, "slip_actions/cancelled", label=label)
-
-
-async def drop_button(update: Update, context: DubanContext) -> None:
-    """取消 on a dialog message; a dialog already over gets a short notice."""
-    assert context.user_data is not None
-    if context.user_data.get(FEEDBACK_DRAFT) is None and context.user_data.get(RETURN_DRAFT) is None:
-        await _stale(update)
-        return
-    await cancel(update, context)
 
 
 async def reply_feedback(update: Update, context: DubanContext) -> None:
@@ -289,7 +272,6 @@ async def _submit(
 ) -> None:
     office = context.office
     receipt = await handling.submit_feedback(office, person, target.task.id, text, office.now(), attachments, target.slip.id)
-    context.sender.wake()
     await reply(update, "slip_actions/feedback_submitted", label=label, receipt=receipt, slip=target.slip)
 
 
@@ -343,7 +325,6 @@ async def _record_album(context: DubanContext, group: str) -> None:
     except DomainError as exc:
         await context.bot.send_message(album.chat_id, explain(exc))
         return
-    context.sender.wake()
     await send(context, album.chat_id, "slip_actions/feedback_submitted", receipt=receipt, slip=album.target.slip)
 
 
@@ -367,7 +348,7 @@ async def feedback_command(update: Update, context: DubanContext) -> None:
     if split is None:
         raise await slip_lookup.not_found(office, person, today, "invalid", typed.split()[0])
     reference, text = split
-    target = await slip_lookup.by_parsed_reference(office, person, reference, today, typed)
+    target = await slip_lookup.by_parsed_reference(office, person, reference, today, slip_lookup.typed_number(typed, text))
     if not text and _attachment(message) is None:
         slip_lookup.check_may_feed_back(person, target.task)
     attachment = _attachment(message)
@@ -388,10 +369,13 @@ async def accept(update: Update, context: DubanContext) -> None:
     if person is None:
         return
     office = context.office
-    task = await handling.accept(office, person, matched_id(context), office.now())
-    context.sender.wake()
+    now = office.now()
+    task = await handling.accept(office, person, matched_id(context), now)
     await query.answer(short_notice(dialogs.text("slip_actions/accepted", task=task)))
-    await clear_buttons(context, update.effective_chat.id, query.message.message_id if query.message else None)
+    await dialogs.mark_done(
+        context, update.effective_chat.id, query.message.message_id if query.message else None,
+        _html(query.message), dialogs.text("marks/accepted", at=now),
+    )
     await send(context, update.effective_chat.id, "slip_actions/accepted", task=task)
 
 
@@ -406,11 +390,12 @@ async def open_return_dialog(update: Update, context: DubanContext) -> None:
     _, task = await slip_lookup.reviewable(context.office, person, feedback_id)
     close_dialogs(context)
     context.user_data[RETURN_DRAFT] = ReturnDraft(
-        feedback_id, update.effective_chat.id, query.message.message_id if query.message else None, context.office.now()
+        feedback_id, update.effective_chat.id, query.message.message_id if query.message else None, context.office.now(),
+        review_html=_html(query.message),
     )
     await query.answer()
     await send(
-        context, update.effective_chat.id, "slip_actions/return_reason", keyboard([(label("buttons", "cancel"), DROP)]),
+        context, update.effective_chat.id, "slip_actions/return_reason", keyboard([dialogs.cancel_button()]),
         task=task, limit=MAX_FEEDBACK,
     )
 
@@ -431,7 +416,7 @@ async def return_answer(update: Update, context: DubanContext) -> None:
         draft.reason = text
         await send(
             context, update.effective_chat.id, "slip_actions/return_date", keyboard(
-                [(label("buttons", "skip"), f"retskip:{draft.feedback_id}"), (label("buttons", "cancel"), DROP)]
+                [(label("buttons", "skip"), f"retskip:{draft.feedback_id}"), dialogs.cancel_button()]
             ),
             today=context.office.now().date(),
         )
@@ -460,15 +445,24 @@ async def _finish_return(
     try:
         task = await handling.return_feedback(office, person, draft.feedback_id, draft.reason, office.now(), new_deadline)
     except DomainError as exc:
-        if exc.code != "date_not_future":
+        if not exc.may_answer_again:
             context.user_data.pop(RETURN_DRAFT, None)
         await context.bot.send_message(update.effective_chat.id, explain(exc))
         return
     context.user_data.pop(RETURN_DRAFT, None)
-    context.sender.wake()
     await send(context, update.effective_chat.id, "slip_actions/returned", task=task, reason=draft.reason, new_deadline=new_deadline)
     # The review's 通过 / 退回 come off after the answer, which is what the reviewer waits for.
-    context.application.create_task(clear_buttons(context, draft.chat_id, draft.message_id), update=update)
+    mark = dialogs.text(
+        "marks/returned", reason=draft.reason, new_deadline=task.deadline if new_deadline else None, at=office.now()
+    )
+    context.application.create_task(
+        dialogs.mark_done(context, draft.chat_id, draft.message_id, draft.review_html, mark), update=update
+    )
+
+
+def _html(message: object) -> str | None:
+    """A message's text as it reads (HTML), to add a mark under it; None when not at hand."""
+    return message.text_html if isinstance(message, Message) and message.text else None
 
 
 # ------------------------------------------------------------------------------ wiring
@@ -478,7 +472,7 @@ COMMANDS = ("feedback",)
 """The commands this module adds to the menu."""
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: DubanApplication) -> None:
     """Add 签收, 反馈 (button dialog, reply, /feedback), 通过 and 退回."""
     private = filters.ChatType.PRIVATE
     in_feedback = InDialog(application, FEEDBACK_DRAFT)
@@ -489,7 +483,6 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     report = text | filters.Document.ALL | filters.PHOTO
 
     # The open dialogs first: while one is open, its person's messages are its answers.
-    application.add_handler(CommandHandler("cancel", cancel, filters=private & (in_feedback | in_return)))
     application.add_handler(CommandHandler("done", submit_draft, filters=private & in_feedback))
     application.add_handler(MessageHandler(private & in_return & text, return_answer))
     application.add_handler(MessageHandler(private & in_feedback & report, collect_feedback))
@@ -501,7 +494,6 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(CallbackQueryHandler(accept, pattern=ACCEPT))
     application.add_handler(CallbackQueryHandler(open_return_dialog, pattern=RETURN))
     application.add_handler(CallbackQueryHandler(skip_date, pattern=SKIP_DATE))
-    application.add_handler(CallbackQueryHandler(drop_button, pattern=f"^{DROP}$"))
 
     application.add_handler(CommandHandler("feedback", feedback_command, filters=private))
     application.add_handler(MessageHandler(private & _AlbumContinues(albums), album_item))

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-import aiosqlite
+from typing import Any
+
 from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot.domain.errors import DomainError
 from bot.domain.org import Person
 from bot.handlers.common import current_person, refuse, reply
-from bot.handlers.context import DubanContext
+from bot.handlers.context import DubanApplication, DubanContext
 from bot.handlers.dialogs import clear_buttons, keyboard, query_place
-from bot.handlers.menu import commands_for, queue_menu
+from bot.handlers.menu import commands_for, menu_payload
 from bot.services import onboarding
 from bot.texts import label, render
 
@@ -52,11 +53,10 @@ async def _bind(update: Update, context: DubanContext, code: str, confirmed: boo
     now = office.now()
     telegram_id = update.effective_user.id
 
-    async def menu(conn: aiosqlite.Connection, person: Person) -> None:
-        await queue_menu(conn, person, telegram_id, now, context.implemented)
+    def menu(person: Person) -> dict[str, Any]:
+        return menu_payload(person, telegram_id, context.implemented)
 
-    bound = await onboarding.redeem_invite(office, code, telegram_id, now, confirmed=confirmed, also=menu)
-    context.sender.wake()
+    bound = await onboarding.redeem_invite(office, code, telegram_id, now, confirmed=confirmed, menu=menu)
     text = render("start/bound", person=bound, roles=_role_names(bound), commands=commands_for(bound, context.implemented))
     await context.bot.send_message(update.effective_chat.id, text)
 
@@ -105,7 +105,7 @@ def _role_names(person: Person) -> list[str]:
 COMMANDS = ("start", "help")
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: DubanApplication) -> None:
     """Add /start and /help, and the buttons of the question before an account moves."""
     application.add_handler(CommandHandler("start", start, filters=filters.ChatType.PRIVATE))
     application.add_handler(CallbackQueryHandler(rebind_pressed, pattern=r"^rb:[A-Za-z0-9_-]{1,61}$"))

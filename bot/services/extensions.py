@@ -6,6 +6,7 @@ While the request waits, the task's escalation waits too.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -17,6 +18,7 @@ from bot.domain.errors import DomainError
 from bot.domain.org import Person
 from bot.domain.tasks import Task
 from bot.services.context import Office
+from bot.services.issue_form import normalise, parse_date
 from bot.services.notify import button, message, send, tell
 from bot.services.permissions import acts_for_unit, can_decide_extension
 from bot.services.task_changes import issuer_and_section, load, save, unit_people
@@ -133,3 +135,44 @@ async def decide_extension(
         for reader in readers:
             await tell(conn, reader, "extension/decided", now, task=after, leader=leader, approved=approve, until=until, task_id=task.id)
     return after
+
+
+# ------------------------------------------------------------- what a request asks for
+
+_DAYS = re.compile(r"^(\d{1,4})\s*(?:天|日)?$")
+_DAYS_GLUED = re.compile(r"^(\d{1,4})\s*(?:天|日)(.+)$", re.S)
+_UNIT_WORD = re.compile(r"^(?:天|日)(?:\s+|$)")
+
+
+@dataclass(frozen=True)
+class TimeAsked:
+    """What was read from ``7天 需协调用地``: the days or the date, and the rest (the reason)."""
+
+    days: int | None
+    until: date | None
+    rest: str
+
+
+def read_time_asked(typed: str, today: date) -> TimeAsked | None:
+    """申请延期: the time asked and the reason, from ``7天 理由`` / ``7 理由`` / ``2026-12-31 理由`` / ``12月31日 理由`` / ``7天理由``.
+
+    Raises:
+        DomainError: ``period_invalid`` for a date that does not exist (2026-02-30).
+    """
+    parts = typed.strip().split(maxsplit=1)
+    if not parts:
+        return None
+    head, rest = parts[0], parts[1] if len(parts) > 1 else ""
+    folded = normalise(head)
+    match = _DAYS.match(folded)
+    if match:
+        if folded.isdigit():  # "7 天 理由": the unit word came apart from the number
+            rest = _UNIT_WORD.sub("", rest, count=1)
+        return TimeAsked(int(match.group(1)), None, rest.strip())
+    until = parse_date(head, today)
+    if until is not None:
+        return TimeAsked(None, until, rest.strip())
+    glued = _DAYS_GLUED.match(folded)
+    if glued:
+        return TimeAsked(int(glued.group(1)), None, (head[len(head) - len(glued.group(2)):] + " " + rest).strip())
+    return None

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any
 from datetime import datetime, timedelta
 
 import aiosqlite
@@ -12,8 +13,23 @@ from bot.domain.errors import DomainError
 from bot.domain.org import Person, Role, Section, Unit, UnitKind, has_bound_official, rebinding_asks_first
 from bot.services.context import Office
 from bot.services.notify import tell
-from bot.storage import history, invites, org
+from bot.storage import history, inbox, invites, org, outbox
 from bot.storage.invites import Invite
+
+
+async def person_asking(office: Office, telegram_id: int) -> Person | None:
+    """The bound person behind a Telegram account, or None for an unknown account.
+
+    Someone recorded as having blocked the bot who writes to it has unblocked it: from now on
+    slips reach them again, and issuers are no longer told to phone them.
+    """
+    person = await org.person_by_telegram(office.db.reader, telegram_id)
+    if person is not None and person.unreachable:
+        with inbox.aside():  # not what the update asked for: it must not count as done
+            async with office.db.transaction() as conn:
+                await org.mark_reachable(conn, telegram_id)
+        person = replace(person, unreachable=False)
+    return person
 
 
 async def add_unit(office: Office, name: str, kind: UnitKind, leader_name: str | None, now: datetime) -> Unit:
@@ -127,13 +143,14 @@ async def check_invite(office: Office, code: str, telegram_id: int, now: datetim
 
 async def redeem_invite(
     office: Office, code: str, telegram_id: int, now: datetime, *, confirmed: bool = False,
-    also: Callable[[aiosqlite.Connection, Person], Awaitable[None]] | None = None,
+    menu: Callable[[Person], dict[str, Any]] | None = None,
 ) -> Person:
     """/start CODE: bind the Telegram account to the invite's person, once.
 
     An account bound to someone else moves only when ``confirmed``: the unbinding is recorded
     in history and told to the administrators, with the unit it leaves without a bound 责任人.
-    ``also`` writes what goes with the binding (the person's command menu) in its transaction.
+    ``menu`` gives the bound person's command menu (``setMyCommands``), queued in the binding's
+    own transaction, so a redelivered /start finds both done or neither.
     """
     async with office.db.transaction() as conn:
         person_id = await invites.redeem(conn, code.strip(), telegram_id, now)
@@ -149,8 +166,10 @@ async def redeem_invite(
         await history.append(conn, "account_bound", now, actor_id=person_id)
         person = await org.person(conn, person_id)
         assert person is not None
-        if also is not None:
-            await also(conn, person)
+        if menu is not None:
+            await outbox.enqueue(
+                conn, telegram_id, menu(person), now, method="setMyCommands", person_id=person.id, purpose="menu"
+            )
         if current is not None and current.id != person_id:
             for admin in await org.with_role(conn, Role.ADMIN):
                 if admin.id != person.id:

@@ -28,6 +28,7 @@ from bot.storage import feedback as feedback_store
 from bot.storage import history, org, slips, tasks
 from bot.storage.feedback import Feedback
 from bot.storage.history import HistoryEntry
+from bot.storage.reader import read_at_once
 
 PAGE_SIZE = 10
 """Lines per page of /tasks and /overdue: ten short lines stay far below Telegram's 4096."""
@@ -153,8 +154,9 @@ def narrow(scope: Scope, unit: Unit) -> Scope:
     return Scope(tuple(dict.fromkeys(parts)), (unit,))
 
 
-def find_unit(scope: Scope, name: str) -> Unit:
-    """The unit a person typed: its exact name, or the one unit whose name contains the text."""
+def find_unit(scope: Scope, name: str, command: str = "tasks") -> Unit:
+    """The unit a person typed: its exact name, or the one unit whose name contains the text.
+    ``command`` is the one typed, for the refusal's example."""
     name = name.strip()
     exact = [u for u in scope.units if u.name == name]
     if exact:
@@ -162,7 +164,7 @@ def find_unit(scope: Scope, name: str) -> Unit:
     partial = [u for u in scope.units if name and name in u.name]
     if len(partial) == 1:
         return partial[0]
-    raise DomainError("unit_not_in_scope", unit=name, units=[u.name for u in scope.units])
+    raise DomainError("unit_not_in_scope", unit=name, units=[u.name for u in scope.units], command=command)
 
 
 async def _lines(
@@ -213,26 +215,28 @@ async def task_page(
     Raises:
         DomainError: ``unit_not_in_scope`` when the unit typed is not one the person may see.
     """
-    conn = office.db.reader
-    scope = await scope_of(conn, person)
-    unit: Unit | None = None
-    if unit_name:
-        unit = find_unit(scope, unit_name)
-    elif unit_id is not None:
-        # From a button: the id is re-checked against the scope, never trusted.
-        unit = next((u for u in scope.units if u.id == unit_id), None)
-        if unit is None:
-            raise DomainError("not_allowed")
-    if unit is not None:
-        scope = narrow(scope, unit)
-    page = max(0, page)
-    if scope.empty:
-        return TaskPage(page, False, (), unit)
-    lines = await _lines(
-        conn, scope, skip=page * PAGE_SIZE, take=PAGE_SIZE + 1, overdue_on=today if overdue else None, today=today,
-        calendar=office.calendar,
-    )
-    return TaskPage(page, len(lines) > PAGE_SIZE, _grouped(lines[:PAGE_SIZE]), unit)
+    async def read(conn: aiosqlite.Connection) -> TaskPage:
+        scope = await scope_of(conn, person)
+        unit: Unit | None = None
+        if unit_name:
+            unit = find_unit(scope, unit_name)
+        elif unit_id is not None:
+            # From a button: the id is re-checked against the scope, never trusted.
+            unit = next((u for u in scope.units if u.id == unit_id), None)
+            if unit is None:
+                raise DomainError("not_allowed")
+        if unit is not None:
+            scope = narrow(scope, unit)
+        shown = max(0, page)
+        if scope.empty:
+            return TaskPage(shown, False, (), unit)
+        lines = await _lines(
+            conn, scope, skip=shown * PAGE_SIZE, take=PAGE_SIZE + 1, overdue_on=today if overdue else None, today=today,
+            calendar=office.calendar,
+        )
+        return TaskPage(shown, len(lines) > PAGE_SIZE, _grouped(lines[:PAGE_SIZE]), unit)
+
+    return await read_at_once(office.db.reader, read)
 
 
 async def open_lines(office: Office, person: Person, today: date, limit: int = SUGGESTIONS) -> tuple[TaskLine, ...]:
@@ -256,26 +260,30 @@ async def task_detail(office: Office, person: Person, text: str, today: date) ->
         DomainError: ``slip_number_invalid`` for text that is no slip number; ``task_unknown``
             when no slip has that number; ``not_allowed`` when its task is out of scope.
     """
-    conn = office.db.reader
     reference = parse_slip_reference(text, today.year)
-    # 交办单 first: "12号" on its own means the 交办单 people cite in feedback. One look-up per
-    # type, so each uses the (type, year, seq) index rather than scanning every slip.
-    types = [reference.type] if reference.type is not None else list(SlipType)
-    candidates = [
-        slip for t in types for slip in await slips.find(conn, SlipReference(t, reference.year, reference.seq))
-    ]
-    found: list[Task] = []
-    for slip in candidates:
-        task = await tasks.get(conn, slip.task_id)
-        if task is not None and task.id not in {t.id for t in found}:
-            found.append(task)
-    if not found:
-        raise DomainError("task_unknown", text=text)
-    for task in found:
-        unit = await org.unit(conn, task.unit_id)
-        if can_see(person, task, unit):
-            return await _detail(conn, task, unit, today, office.calendar)
-    raise DomainError("not_allowed")
+
+    async def look_up(conn: aiosqlite.Connection) -> TaskDetail:
+        # 交办单 first: "12号" on its own means the 交办单 people cite in feedback. One look-up per
+        # type, so each uses the (type, year, seq) index rather than scanning every slip.
+        types = [reference.type] if reference.type is not None else list(SlipType)
+        candidates = [
+            slip for t in types for slip in await slips.find(conn, SlipReference(t, reference.year, reference.seq))
+        ]
+        found: list[Task] = []
+        for slip in candidates:
+            task = await tasks.get(conn, slip.task_id)
+            if task is not None and task.id not in {t.id for t in found}:
+                found.append(task)
+        if not found:
+            raise DomainError("task_unknown", text=text)
+        for task in found:
+            unit = await org.unit(conn, task.unit_id)
+            if can_see(person, task, unit):
+                return await _detail(conn, task, unit, today, office.calendar)
+        raise DomainError("not_allowed")
+
+    # One hop of the database thread for the whole look-up (bot/storage/reader.py).
+    return await read_at_once(office.db.reader, look_up)
 
 
 async def _detail(conn: aiosqlite.Connection, task: Task, unit: Unit | None, today: date, calendar: WorkCalendar) -> TaskDetail:

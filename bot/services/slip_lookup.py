@@ -61,6 +61,13 @@ def split_reference(text: str, current_year: int) -> tuple[SlipReference, str] |
     return None
 
 
+def typed_number(text: str, rest: str) -> str:
+    """The number as the person typed it, without the words after it (:func:`split_reference`
+    gave ``rest``): a refusal quotes the number alone."""
+    head = text.strip()
+    return head[: len(head) - len(rest)].strip() if rest else head
+
+
 async def open_slips(office: Office, person: Person, today: date) -> tuple[queries.TaskLine, ...]:
     """The person's open tasks (numbers and titles) for a message that offers them."""
     return await queries.open_lines(office, person, today)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -31,6 +31,8 @@ class Database:
         self._writer: aiosqlite.Connection | None = None
         self._reader: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
+        self.on_commit: Callable[[], None] | None = None
+        """Called after every commit of ``transaction`` (the sender's wake-up: messages queued)."""
 
     async def open(self) -> Database:
         """Connect, apply pending migrations, and return self."""
@@ -71,6 +73,8 @@ class Database:
                 raise
             else:
                 await self._writer.commit()
+                if self.on_commit is not None:
+                    self.on_commit()
 
     @property
     def reader(self) -> aiosqlite.Connection:

@@ -108,13 +108,15 @@ async def test_clerk_issues_official_signs_and_answers_each_side_sees_it(page: A
 
     # 李住建 of 住建局 sees the slip as Telegram shows it: bold title, three buttons.
     await be(page, "李住建")
-    slip = bot_message(page, "邓州市人民政府工作交办单")
+    # .first: the 已签收 mark that comes later answers the slip and quotes it
+    slip = bot_message(page, "邓州市人民政府工作交办单").first
     await expect(slip.locator("b")).to_have_text("《邓州市人民政府工作交办单》")
     await expect(slip.locator(".keyboard button")).to_have_text(["签收", "反馈", "申请延期"])
     await page.wait_for_timeout(HUMAN_PAUSE_MS)
     await slip.locator(".keyboard button", has_text="签收").click()
     await expect(page.locator("#toast")).to_contain_text("已签收")
     await expect(slip.locator(".keyboard button")).to_have_text(["反馈", "申请延期"])  # the edit is applied
+    await expect(bot_message(page, "✅ 已签收 · ")).to_be_visible()  # the mark stays after the toast
 
     # Click the slip to reply to it: the reply is the feedback on that slip.
     await slip.locator(".body").click()

@@ -91,9 +91,9 @@ async def test_interview_and_transfer_by_command(city, office, bot):
 
     await supervisor.send("/transfer")
     assert "/transfer 2026-12" in (await supervisor.wait_for(text_contains="记录移交作风办请这样写")).text
-    await supervisor.send(f"/transfer {number} 约谈后仍未完成")
+    await supervisor.send(f"/transfer {number} 约谈后仍未完成。")
     done = await supervisor.wait_for(text_contains="已记录移交")
-    assert "市作风办" in done.text and "约谈后仍未完成" in done.text
+    assert "市作风办" in done.text and "（约谈后仍未完成）。" in done.text, "the note's own 。 is not doubled"
     assert "问责追责" in (await official.wait_for(text_contains="问责追责")).text
     assert await stage(office, task) is EscalationStage.TRANSFERRED
     await supervisor.send(f"/transfer {number}")

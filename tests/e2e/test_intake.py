@@ -276,7 +276,7 @@ async def test_wrong_edits_are_explained_and_change_nothing(city, office_on_mond
     await supervisor.wait_for(text_contains="修改第1项")
     for typed, answer in (
         ("单位：不存在局", "没有名为「不存在局」的责任单位"),
-        ("期限：2026-11-01", "2026-11-01"),
+        ("期限：2026-11-01", "日期2026年11月1日已过"),
         ("期限：下个月吧", "不是有效的时限"),
         ("责任：穰东镇", "看不懂「责任：穰东镇」"),
     ):

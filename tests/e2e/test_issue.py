@@ -45,8 +45,12 @@ async def test_guided_dialog_issues_one_slip_per_unit(city, office):
     clerk, zhujian, jiaotong = city["clerk"], city["zhujian"], city["jiaotong"]
     year = office.now().year
     await answer_texts(clerk)
+    question = clerk.messages()[-1]
     await clerk.press("其他口线工作")
     await clerk.wait_for(text_contains="责任单位")
+    # The choice is echoed into the question it was made on, whose buttons come off.
+    echoed = await clerk.wait_for(predicate=lambda m: m.message_id == question.message_id and not m.inline_keyboard)
+    assert "交办类型" in echoed.text and echoed.text.rstrip().endswith("✔️ 已选：其他口线工作")
     await clerk.press("住建局")
     await clerk.wait_for(text_contains="已选：住建局（1个）")
     await clerk.press("交通运输局")

@@ -202,15 +202,15 @@ async def test_bad_schedules_and_units_are_refused_and_nothing_is_issued(city, o
     # a quarterly report on a one-month task: none falls before the deadline
     await clerk.send(form(period="2026-12-25", schedule="每季度末"))
     refusal = await clerk.wait_for(text_contains="一次汇报也没有")
-    assert "第7行「汇报：每季度末」" in refusal.text and "期限2026-12-25之前" in refusal.text
+    assert "第7行「汇报：每季度末」" in refusal.text and "期限2026年12月25日之前" in refusal.text
 
     await clerk.send(form(period="30天", schedule="2027-02-01"))
     refusal = await clerk.wait_for(text_contains="不在期限")
-    assert "汇报日期2027-02-01不在期限2026-12-30之前" in refusal.text
+    assert "汇报日期2027年2月1日不在期限2026年12月30日之前" in refusal.text
 
     await clerk.send(form(schedule="2026-11-20"))
     refusal = await clerk.wait_for(text_contains="已经过了")
-    assert "汇报日期2026-11-20已经过了" in refusal.text
+    assert "汇报日期2026年11月20日已经过了" in refusal.text
 
     await clerk.send(form("交通运输局（配合）、穰东镇"))
     refusal = await clerk.wait_for(text_contains="没有写牵头单位")

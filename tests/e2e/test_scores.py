@@ -192,7 +192,8 @@ async def test_scores_for_each_role(office, city, organisation):
     own = await zhujian.wait_for(text_contains="年度得分")
     assert "住建局 · 2026年度得分：101" in own.text and "防汛表扬" in own.text and "穰东镇" not in own.text
     await zhujian.send("/scores 穰东镇")
-    await zhujian.wait_for(text_contains="没有找到单位")
+    refused = await zhujian.wait_for(text_contains="没有找到单位")
+    assert "例如：/scores 住建局" in refused.text and "/tasks" not in refused.text, "the example is of the command typed"
     town = city["town"]
     await town.send("/scores")
     own = await town.wait_for(text_contains="年度得分")

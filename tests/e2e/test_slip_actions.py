@@ -72,6 +72,15 @@ def forge_press(member, data, text="签收", message=None):
     return record
 
 
+async def eventually(check, timeout: float = 5.0) -> None:  # type: ignore[no-untyped-def]
+    """Wait until ``check()`` holds (an edit made in the background, at Telegram's pace)."""
+    for _ in range(int(timeout / 0.05)):
+        if check():
+            return
+        await asyncio.sleep(0.05)
+    assert check()
+
+
 async def test_acknowledge_reply_with_document_and_accept(city, office):
     clerk, official = city["clerk"], city["zhujian"]
     task = await issue(office, clerk)
@@ -81,11 +90,16 @@ async def test_acknowledge_reply_with_document_and_accept(city, office):
     press = await official.press("签收", message=slip)
     answer = await official.wait_for_answer(press)
     assert "已签收" in answer.answer_text and not answer.show_alert
+    # Beyond the toast, the slip keeps a mark: a reply to it with the day and time (年月日).
+    mark = await official.wait_for(text_contains="已签收 · ")
+    now = office.now()
+    assert mark.reply_to is not None and mark.reply_to.message_id == slip.message_id, "the mark answers the slip"
+    assert f"已签收 · {now.year}年{now.month}月{now.day}日 " in mark.text
     refreshed = await official.wait_for(predicate=lambda m: m.message_id == slip.message_id and "签收" not in buttons(m))
     assert buttons(refreshed) == ["反馈", "申请延期"]
     notice = await clerk.wait_for(text_contains="已由 住建局")
     assert "住建局" in notice.text and "李住建" in notice.text and task.number.full in notice.text
-    assert office.now().strftime("%Y-%m-%d") in notice.text
+    assert f"{now.year}年{now.month}月{now.day}日 {now:%H}:" in notice.text, "年月日 with the time"
     assert (await stored(office, task)).status is TaskStatus.ACKNOWLEDGED
 
     await official.send_document("排查台账.pdf", PDF, caption="已完成全部32处积水点排查。", mime_type="application/pdf", reply_to=slip)
@@ -103,7 +117,10 @@ async def test_acknowledge_reply_with_document_and_accept(city, office):
     await clerk.wait_for_answer(press)
     assert "办结" in (await clerk.wait_for(text_contains="已审核通过")).text
     assert (await stored(office, task)).status is TaskStatus.COMPLETED
-    assert clerk.private_chat.messages[review.message_id].inline_keyboard == []
+    marked = clerk.private_chat.messages[review.message_id]
+    assert marked.inline_keyboard == []
+    assert "已完成全部32处积水点排查" in marked.text, "the review keeps its text"
+    assert marked.text.rstrip().splitlines()[-1].startswith("✅ 已通过（办结） · "), marked.text
     told = await official.wait_for(text_contains="审核通过")
     assert task.number.full in told.text
     # The slip's buttons were taken off before that notice was queued.
@@ -161,14 +178,23 @@ async def test_unknown_or_foreign_number_lists_the_open_slips(city, office):
     task = await issue(office, clerk)
     await slip_message(office, official, task)
     other = await issue(office, clerk, "交通运输局", "国省道养护")
+    second = await issue(office, clerk, "住建局", "老旧小区改造")
 
     await official.send("/feedback 99号 已完成")
     answer = await official.wait_for(text_contains="没有找到单号")
+    assert "没有找到单号「99号」。" in answer.text, "the number alone is quoted, not the words after it"
+    items = [line for line in answer.text.splitlines() if line.startswith("•")]
+    assert len(items) == 2 and all(line.count("•") == 1 for line in items), "one open slip a line"
+    assert second.number.full in answer.text
     assert task.number.full in answer.text and "城区积水点排查整治" in answer.text
     assert "国省道养护" not in answer.text
 
+    await official.send(f"/feedback 催办单〔{other.number.year}〕77号 已完成")
+    assert f"没有找到单号「催办单〔{other.number.year}〕77号」。" in (await official.wait_for(text_contains="没有找到单号")).text
+
     await official.send(f"/feedback {other.number.year}-{other.number.seq} 已完成")
     answer = await official.wait_for(text_contains="不是您单位的事项")
+    assert f"单号「{other.number.year}-{other.number.seq}」不是您单位的事项" in answer.text
     assert task.number.full in answer.text and "国省道养护" not in answer.text
 
     await official.send("/feedback 已经完成了")
@@ -199,18 +225,26 @@ async def test_return_with_reason_and_new_date(city, office):
     return_data = review.find_button("退回")["callback_data"]
 
     await clerk.press("退回", message=review)
-    await clerk.wait_for(text_contains="退回理由")
+    asked = await clerk.wait_for(text_contains="退回理由")
+    assert buttons(asked) == ["取消"]
     await clerk.send("缺少整改前后对比照片。")
-    await clerk.wait_for(text_contains="新的办结期限")
+    asked_date = await clerk.wait_for(text_contains="新的办结期限")
+    # The dialog moved on: the reason's question loses its 取消, the date's question has its own.
+    await clerk.wait_for(predicate=lambda m: m.message_id == asked.message_id and not m.inline_keyboard)
+    assert buttons(asked_date) == ["跳过", "取消"]
     await clerk.send("明天下午")
     assert "不是日期" in (await clerk.wait_for(text_contains="不是日期")).text
+    assert buttons(clerk.private_chat.messages[asked_date.message_id]) == ["跳过", "取消"], "the question stands"
     # A working day, whatever today is: a rest day would move (tests/e2e/test_rest_days.py).
     new_date = next_workday_on_or_after(office.now().date() + timedelta(days=30), office.calendar)
     await clerk.send(new_date.isoformat())
     done = await clerk.wait_for(text_contains="已退回")
     assert "缺少整改前后对比照片" in done.text
     # The answer first; then the review's 通过 / 退回 come off (Telegram's pace: one a second).
-    await clerk.wait_for(predicate=lambda m: m.message_id == review.message_id and not m.inline_keyboard)
+    marked = await clerk.wait_for(predicate=lambda m: m.message_id == review.message_id and not m.inline_keyboard)
+    assert "已完成" in marked.text and "↩️ 已退回：缺少整改前后对比照片。" in marked.text
+    assert f"（新期限{new_date.year}年{new_date.month}月{new_date.day}日）" in marked.text
+    await eventually(lambda: not clerk.private_chat.messages[asked_date.message_id].inline_keyboard)
 
     told = await official.wait_for(text_contains="退回理由")
     assert "缺少整改前后对比照片。" in told.text and f"{new_date.year}年{new_date.month}月{new_date.day}日" in told.text
@@ -364,3 +398,22 @@ async def test_feedback_command_with_only_a_number_opens_the_dialog(city, office
     await official.send("/done")
     assert task.number.full in (await official.wait_for(text_contains="已提交")).text
     assert (await stored(office, task)).status is TaskStatus.FEEDBACK_PENDING
+
+
+async def test_a_message_nothing_took_gets_the_hint_of_the_persons_role(city, office):
+    """A clerk is not told to reply to a 交办单; an official's loose file is not 「没看懂」."""
+    clerk, official, supervisor = city["clerk"], city["zhujian"], city["supervisor"]
+    await clerk.send("这是什么")
+    hint = await clerk.wait_for(text_contains="没看懂")
+    assert "/new" in hint.text and "回复”交办单" not in hint.text and "/feedback" not in hint.text
+    await supervisor.send("你好")
+    assert "/new" in (await supervisor.wait_for(text_contains="没看懂")).text
+
+    await official.send("你好")
+    assert "/feedback 单号 内容" in (await official.wait_for(text_contains="没看懂")).text
+    task = await issue(office, clerk)
+    await slip_message(office, official, task)
+    await official.send_document("台账.xlsx", b"PK\x03\x04 ledger")
+    answer = await official.wait_for(text_contains="文件")
+    assert "未作为反馈记录" in answer.text and "没看懂" not in answer.text
+    assert (await feedback_store.pending_of_task(office.db.reader, task.id)) is None

@@ -187,7 +187,7 @@ async def test_acknowledge_records_and_tells_the_issuer(office: Office, org: Org
     assert len(told) == 1
     text = plain(told[0].payload["text"])
     assert "交办单〔2026〕1号" in text and "穰东镇人民政府 李镇长" in text and "签收" in text
-    assert "2026-11-24 11:30" in text
+    assert "2026年11月24日 11:30" in text
 
 
 async def test_second_acknowledge_is_refused_and_changes_nothing(office: Office, org: Org) -> None:

@@ -74,13 +74,14 @@ class LedgerFilter:
     month: Period | None = None
 
 
-async def parse_filter(conn: aiosqlite.Connection, person: Person, text: str) -> LedgerFilter:
+async def parse_filter(office: Office, person: Person, text: str) -> LedgerFilter:
     """``专项 住建局 综合一科 逾期 2026-11`` in any order; a unit must be in the person's scope.
 
     Raises:
         DomainError: ``ledger_filter_unknown`` for a word that is none of these;
             ``unit_not_in_scope``; ``period_text_invalid``.
     """
+    conn = office.db.reader
     scope = await queries.scope_of(conn, person)
     sections = await org.sections(conn)
     special, unit, section, status, month = False, None, None, None, None

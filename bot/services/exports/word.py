@@ -137,6 +137,22 @@ async def slip_docx(office: Office, person: Person, text: str | None = None, sli
     raise DomainError("not_allowed")
 
 
+async def button_docx(office: Office, person: Person, task_id: int, slip_id: int | None) -> list[tuple[str, bytes]]:
+    """下载Word: the slip of the button (or every slip of its task) as .docx.
+
+    The ids come from callback data and are not trusted: a slip of another task is refused.
+
+    Raises:
+        DomainError: ``slip_docx_unavailable``; ``not_allowed``.
+    """
+    conn = office.db.reader
+    wanted = [slip_id] if slip_id is not None else [s.id for s in await slips.of_task(conn, task_id)]
+    documents = [await slip_docx(office, person, slip_id=s) for s in wanted]
+    if not documents or (slip_id and (await slips.get(conn, int(slip_id))).task_id != task_id):  # type: ignore[union-attr]
+        raise DomainError("slip_docx_unavailable")
+    return documents
+
+
 def word_button(task_id: int, slip_id: int | None = None) -> dict[str, str]:
     """A 下载Word button for a slip message (``bot/handlers/exports.py`` answers it)."""
     data = f"wd:{task_id}" if slip_id is None else f"wd:{task_id}:{slip_id}"

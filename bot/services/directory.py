@@ -1,0 +1,35 @@
+"""What a dialog offers to choose from: the office's units, their people, its sections.
+
+Handlers ask here rather than the repositories, so they read no table themselves.
+"""
+
+from __future__ import annotations
+
+from bot.domain.org import Person, Section, Unit
+from bot.services.context import Office
+from bot.storage import org
+
+
+async def units(office: Office) -> list[Unit]:
+    """Every 责任单位, in the order lists show them."""
+    return await org.units(office.db.reader)
+
+
+async def unit(office: Office, unit_id: int) -> Unit | None:
+    """One unit, or None for an id that names none (a stale button)."""
+    return await org.unit(office.db.reader, unit_id)
+
+
+async def unit_members(office: Office, unit_id: int) -> list[Person]:
+    """The people of a unit, for choosing its 责任人."""
+    return await org.unit_members(office.db.reader, unit_id)
+
+
+async def section(office: Office, section_id: int) -> Section | None:
+    """One 科室 (or 政务监督室)."""
+    return await org.section(office.db.reader, section_id)
+
+
+async def person(office: Office, person_id: int) -> Person | None:
+    """One person."""
+    return await org.person(office.db.reader, person_id)
