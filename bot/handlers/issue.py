@@ -457,7 +457,7 @@ async def period_typed(update: Update, context: DubanContext) -> int | None:
     if dialog is None or message is None:
         return _end(context)
     try:
-        dialog.period_days = issue_form.parse_period(message.text or "", context.office.now().date())
+        dialog.period_days = issue_form.parse_time_limit(message.text or "", context.office.now().date())
     except DomainError as exc:
         await refuse(update, exc)
         return await _advance(update, context, dialog)
