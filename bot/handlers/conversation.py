@@ -1,6 +1,6 @@
-"""What the two ConversationHandler dialogs (/new, and the 百分制 recording of /meeting,
-/material, /praise, /criticize) share: a step that ends the update's handling, and the buttons
-of a dialog, whose callback data carry the dialog's id."""
+"""What the ConversationHandler dialog of /new uses: a step that ends the update's handling,
+and the buttons of a dialog, whose callback data carry the dialog's id. (The other dialogs are
+kept in ``user_data`` by ``bot.handlers.dialogs``.)"""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""Small chat dialogs kept in ``user_data`` (反馈, 退回, 申请延期, 改期同意, 记录约谈, 记录移交),
-and the helpers their handlers share.
+"""Small chat dialogs kept in ``user_data`` (反馈, 退回, 申请延期, 改期同意, 记录约谈, 记录移交,
+the 百分制 recording), and the helpers their handlers share.
 
 A person has one dialog open at a time: opening one closes the others, so a typed answer is
 never taken by a question asked earlier somewhere else. A dialog left for an hour is forgotten.
@@ -31,25 +31,28 @@ INTERVIEW = "escalation.interview"
 TRANSFER = "escalation.transfer"
 INTAKE_EDIT = "intake.edit"
 INTAKE_INSTRUCTION = "intake.instruction"
+SCORES = "scores.record"
 
-DIALOGS = (FEEDBACK, RETURN, EXTENSION_REQUEST, EXTENSION_GRANT, INTERVIEW, TRANSFER, INTAKE_EDIT, INTAKE_INSTRUCTION)
+DIALOGS = (FEEDBACK, RETURN, EXTENSION_REQUEST, EXTENSION_GRANT, INTERVIEW, TRANSFER, INTAKE_EDIT, INTAKE_INSTRUCTION, SCORES)
 """Every ``user_data`` dialog key of the bot. Each draft kept under one has a ``started`` time."""
 
 
 class InDialog(filters.UpdateFilter):
-    """Updates of a person who has dialog ``key`` open (and has not left it too long)."""
+    """Updates of a person who has dialog ``key`` open (and has not left it too long); with
+    ``fits``, only while the draft is at a step that takes them (a typed answer, say)."""
 
-    def __init__(self, application: DubanApplication, key: str) -> None:
+    def __init__(self, application: DubanApplication, key: str, fits: Callable[[Any], bool] | None = None) -> None:
         super().__init__(name=f"in_dialog({key})")
         self.application = application
         self.key = key
+        self.fits = fits
 
     def filter(self, update: Update) -> bool:
         user = update.effective_user
         if user is None:
             return False
         draft = self.application.user_data.get(user.id, {}).get(self.key)
-        if draft is None:
+        if draft is None or (self.fits is not None and not self.fits(draft)):
             return False
         return bool(self.application.bot_data["office"].now() - draft.started < DIALOG_LIFETIME)
 
@@ -201,7 +204,7 @@ async def echo_choice(update: Update, context: DubanContext) -> None:
 DROP = "dlgdrop"
 """Callback data of the 取消 button of every dialog kept here."""
 
-CANCELLED_BY_ONE = (FEEDBACK, RETURN, EXTENSION_REQUEST, EXTENSION_GRANT, INTERVIEW, TRANSFER)
+CANCELLED_BY_ONE = (FEEDBACK, RETURN, EXTENSION_REQUEST, EXTENSION_GRANT, INTERVIEW, TRANSFER, SCORES)
 """The dialogs /cancel and 取消 end here (修改 of the intake says its own words)."""
 
 

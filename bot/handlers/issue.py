@@ -45,8 +45,8 @@ from bot.handlers.common import current_person, refuse, reply
 from bot.handlers.context import DubanApplication, DubanContext
 from bot.handlers.conversation import Callback, end, final, open_draft, step_button
 from bot.handlers.menu import may_use
-from bot.services import directory, issue_form, issuing
-from bot.services.issue_form import FormProblem, IssueForm
+from bot.services import directory, form_issuing, issue_form, issuing
+from bot.services.issue_form import FormProblem
 from bot.services.issuing import MAX_TEXT, MAX_TITLE, AssignmentDraft
 from bot.services.slip_texts import assignment_text, schedule_text
 from bot.domain.feedback import Attachment
@@ -457,7 +457,7 @@ async def period_typed(update: Update, context: DubanContext) -> int | None:
     if dialog is None or message is None:
         return _end(context)
     try:
-        dialog.period_days = issue_form.parse_period(message.text or "", context.office.now().date())
+        dialog.period_days = issue_form.parse_time_limit(message.text or "", context.office.now().date())
     except DomainError as exc:
         await refuse(update, exc)
         return await _advance(update, context, dialog)
@@ -740,63 +740,13 @@ async def timed_out(update: Update, context: DubanContext) -> None:
 
 async def _issue_form(update: Update, context: DubanContext, person: Person, text: str) -> None:
     """The one-message form: issue it, or name the lines to fix and issue nothing."""
-    office = context.office
-    form, problems = issue_form.read_form(text, office.now().date())
-    draft, found = await _form_draft(context, form, person, check=not problems)
-    problems = issue_form.in_line_order(problems + found)
-    if problems or draft is None:
-        await _refuse_form(update, problems)
-        return
     try:
-        await issuing.issue_assignment(office, draft, person, office.now())
+        problems = await form_issuing.issue_from_form(context.office, text, person)
     except DomainError as exc:
         await refuse(update, exc)
         return
-
-
-async def _form_draft(
-    context: DubanContext, form: IssueForm, person: Person, check: bool
-) -> tuple[AssignmentDraft | None, list[FormProblem]]:
-    """Look up the form's units and people; the draft, or the problems with them.
-
-    ``check``: also apply the issuing rules (only once the form itself is complete).
-    """
-    units = await directory.units(context.office)
-    by_name = {u.name: u for u in units}
-    problems: list[FormProblem] = []
-    unknown = [name for name in form.unit_names if name not in by_name]
-    if unknown:
-        problems.append(form.problem("form_unit_unknown", "units", units=unknown, known=[u.name for u in units]))
-    chosen = [by_name[name] for name in form.unit_names if name in by_name]
-    responsible: dict[int, int] = {}
-    named: dict[int, list[str]] = {}
-    members = {u.id: await directory.unit_members(context.office, u.id) for u in chosen}
-    for name in form.responsible_names:
-        found = next(((unit_id, m) for unit_id, people in members.items() for m in people if m.name == name), None)
-        if found is None:
-            known = [m.name for people in members.values() for m in people]
-            problems.append(form.problem("form_responsible_unknown", "responsible", name=name, known=known))
-            continue
-        unit_id, member = found
-        named.setdefault(unit_id, []).append(name)
-        responsible.setdefault(unit_id, member.id)
-    for unit_id, names in named.items():
-        if len(names) > 1:
-            problems.append(form.problem("form_responsible_repeated", "responsible", unit=next(u.name for u in chosen if u.id == unit_id), names=names))
-    draft = AssignmentDraft(
-        title=form.title, requirements=form.requirements, basis=form.basis,
-        source=form.source or SourceType.OTHER, unit_ids=tuple(u.id for u in chosen),
-        period_days=form.period_days, special_ledger=form.special_ledger, responsible=responsible,
-        lead_unit_id=by_name[form.lead_name].id if form.lead_name in by_name else None,
-        report_schedule=form.schedule,
-    )
-    if check and not problems:
-        try:
-            issuing.check_draft(draft, person)
-            issuing.report_dates(context.office, draft, context.office.now().date())
-        except DomainError as exc:
-            problems.append(form.problem(exc.code, exc.asks_for or "units", **exc.details))
-    return (None if problems or not check else draft), problems
+    if problems:
+        await _refuse_form(update, problems)
 
 
 async def _refuse_form(update: Update, problems: list[FormProblem]) -> None:

@@ -10,39 +10,28 @@ from __future__ import annotations
 
 import re
 import secrets
-import warnings
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime
 from enum import IntEnum
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
-from telegram.ext import (
-    BaseHandler,
-    CallbackQueryHandler,
-    CommandHandler,
-    ConversationHandler,
-    MessageHandler,
-    TypeHandler,
-    filters,
-)
-from telegram.warnings import PTBUserWarning
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.domain.errors import DomainError
 from bot.domain.org import Person, Role, Unit
 from bot.domain.scores import ScoreCategory
+from bot.handlers import dialogs
 from bot.handlers.common import bound_person, command_text, refuse, reply
 from bot.handlers.context import DubanApplication, DubanContext
-from bot.handlers.conversation import Callback, end, final, open_draft, step_button
 from bot.services import directory, queries, scoring
 from bot.services.scoring import MEETING, Entry, Period, format_points
 from bot.texts import label, plain, render
 
 PREFIX = "sc"
 """Callback data of the recording dialog: ``sc:<dialog id>:<action>[:<value>]``."""
-DIALOG_KEY = "score_dialog"
-IDLE_TIMEOUT = timedelta(minutes=30)
+DIALOG_KEY = dialogs.SCORES
 UNITS_PER_PAGE = 24
 TABLE_PAGE = 40
 """Units per page of the /scores table: 40 short lines stay far below Telegram's 4096."""
@@ -68,9 +57,12 @@ class Step(IntEnum):
 
 @dataclass
 class Dialog:
-    """One recording dialog, kept in ``user_data``."""
+    """One recording dialog, kept in ``user_data``: ``id`` tells its buttons from an older
+    dialog's, ``step`` which typed answer it waits for (none while the units are picked)."""
 
     command: str
+    started: datetime
+    step: Step
     id: str = field(default_factory=lambda: secrets.token_hex(3))
     marks: dict[int, ScoreCategory] = field(default_factory=dict)
     page: int = 0
@@ -132,48 +124,63 @@ def _meeting_line(text: str, units: list[Unit]) -> tuple[list[Entry], str, date]
 # --------------------------------------------------------------------------- the dialog
 
 
-async def start_recording(update: Update, context: DubanContext) -> int:
+async def start_recording(update: Update, context: DubanContext) -> None:
     """/meeting, /material, /praise, /criticize: the one-line form, or the dialog when bare."""
     message = update.effective_message
-    assert message is not None and message.text is not None
+    assert message is not None and message.text is not None and context.user_data is not None
     command = message.text.split(maxsplit=1)[0].lstrip("/").split("@")[0].lower()
+    context.user_data.pop(DIALOG_KEY, None)  # a new command replaces a recording left open
     person = await bound_person(update, context, command)
     if person is None:
-        return ConversationHandler.END
+        return
     text = command_text(update)
     if text:
         await _record_line(update, context, person, command, text)
-        return ConversationHandler.END
-    dialog = Dialog(command)
-    assert context.user_data is not None
-    context.user_data[DIALOG_KEY] = dialog
-    if command == "meeting":
+        return
+    step = Step.MEETING if command == "meeting" else Step.PICK
+    dialog = Dialog(command, context.office.now(), step)
+    dialogs.open_dialog(context, DIALOG_KEY, dialog)
+    if step is Step.MEETING:
         await reply(update, "scores/ask_meeting")
-        return Step.MEETING
-    await message.reply_text(await _picker_text(context, dialog), reply_markup=await _picker(context, dialog))
-    return Step.PICK
+        return
+    await _send_picker(update, context, dialog)
 
 
-async def meeting_named(update: Update, context: DubanContext) -> int:
-    """The meeting's name and (optional) date."""
+async def typed(update: Update, context: DubanContext) -> None:
+    """A typed answer: the meeting's name, or the 事由."""
     dialog = _dialog(context)
+    if dialog is None:
+        return
+    if dialog.step is Step.MEETING:
+        await meeting_named(update, context, dialog)
+    else:
+        await note_typed(update, context, dialog)
+
+
+async def meeting_named(update: Update, context: DubanContext, dialog: Dialog) -> None:
+    """The meeting's name and (optional) date."""
     message = update.effective_message
     assert message is not None
-    if dialog is None:
-        return ConversationHandler.END
     text = (message.text or "").strip()
     found = scoring.find_date(text)
     today = context.office.now().date()
     name, day = (found[1] + " " + found[2]).strip() if found else text, found[0] if found else today
     if not name or day > today:
         await refuse(update, DomainError("meeting_name_invalid"))
-        return Step.MEETING
-    dialog.meeting, dialog.day = name, day
-    await message.reply_text(await _picker_text(context, dialog), reply_markup=await _picker(context, dialog))
-    return Step.PICK
+        return
+    dialog.meeting, dialog.day, dialog.step = name, day, Step.PICK
+    await _send_picker(update, context, dialog)
 
 
-async def unit_pressed(update: Update, context: DubanContext) -> int | None:
+async def _send_picker(update: Update, context: DubanContext, dialog: Dialog) -> None:
+    """The unit buttons; /cancel or another dialog later takes them off (``dialogs.PROMPT``)."""
+    message = update.effective_message
+    assert message is not None and context.user_data is not None
+    sent = await message.reply_text(await _picker_text(context, dialog), reply_markup=await _picker(context, dialog))
+    context.user_data[dialogs.PROMPT] = (sent.chat.id, sent.message_id)
+
+
+async def unit_pressed(update: Update, context: DubanContext) -> None:
     """A unit tapped: selected (or, in /meeting, its mark moved on)."""
     dialog, value = await _button(update, context)
     if dialog is None:
@@ -191,59 +198,55 @@ async def unit_pressed(update: Update, context: DubanContext) -> int | None:
     else:
         dialog.marks[unit_id] = CATEGORY_OF[dialog.command]
     await _redraw(update, context, dialog)
-    return None
 
 
-async def page_pressed(update: Update, context: DubanContext) -> int | None:
+async def page_pressed(update: Update, context: DubanContext) -> None:
     """上一页 / 下一页 of the unit buttons."""
     dialog, value = await _button(update, context)
     if dialog is None:
-        return None
+        return
     dialog.page = max(0, int(value))
     await _redraw(update, context, dialog)
-    return None
 
 
-async def done_pressed(update: Update, context: DubanContext) -> int | None:
+async def done_pressed(update: Update, context: DubanContext) -> None:
     """选好了: a meeting is recorded now; the others ask for the 事由."""
     dialog, _ = await _button(update, context)
     if dialog is None:
-        return None
+        return
     query = update.callback_query
-    assert query is not None
+    assert query is not None and context.user_data is not None
     if not dialog.marks:
         await refuse(update, DomainError("units_none_selected"))
-        return None
+        return
+    context.user_data.pop(dialogs.PROMPT, None)  # its buttons come off here and now
     await query.edit_message_reply_markup(None)
     if dialog.command == "meeting":
         person = await bound_person(update, context, dialog.command)
-        if person is None:
-            return _end(context)
-        await _record_dialog(update, context, person, dialog, dialog.meeting)
-        return _end(context)
+        if person is not None:
+            await _record_dialog(update, context, person, dialog, dialog.meeting)
+        _end(context)
+        return
     names = await _chosen_names(context, dialog)
+    dialog.step = Step.NOTE
     await context.bot.send_message(
         query.message.chat.id if query.message else query.from_user.id,
         _say("scores/ask_note", chosen=names, example=plain(_say("scores/note_examples", category=CATEGORY_OF[dialog.command].value))),
     )
-    return Step.NOTE
 
 
-async def note_typed(update: Update, context: DubanContext) -> int:
-    """The 事由: record the events."""
-    dialog = _dialog(context)
-    if dialog is None:
-        return ConversationHandler.END
+async def note_typed(update: Update, context: DubanContext, dialog: Dialog) -> None:
+    """The 事由: record the events; a refused one may be typed again."""
     person = await bound_person(update, context, dialog.command)
     if person is None:
-        return _end(context)
+        _end(context)
+        return
     note = (update.effective_message.text or "") if update.effective_message else ""
     if not note.strip():
         await refuse(update, DomainError("score_note_missing"))
-        return Step.NOTE
-    if not await _record_dialog(update, context, person, dialog, note):
-        return Step.NOTE
-    return _end(context)
+        return
+    if await _record_dialog(update, context, person, dialog, note):
+        _end(context)
 
 
 async def _record_dialog(update: Update, context: DubanContext, person: Person, dialog: Dialog, note: str) -> bool:
@@ -261,29 +264,6 @@ async def _record_dialog(update: Update, context: DubanContext, person: Person, 
     assert chat is not None
     await context.bot.send_message(chat.id, _say("scores/recorded", events=events, names=names, note=" ".join(note.split()), day=day))
     return True
-
-
-async def cancel_pressed(update: Update, context: DubanContext) -> int:
-    """取消 on the unit buttons."""
-    dialog, _ = await _button(update, context)
-    if dialog is None:
-        return ConversationHandler.END
-    query = update.callback_query
-    assert query is not None
-    await query.edit_message_reply_markup(None)
-    await context.bot.send_message(update.effective_chat.id if update.effective_chat else query.from_user.id, render("scores/cancelled"))
-    return _end(context)
-
-
-async def cancel(update: Update, context: DubanContext) -> int:
-    """/cancel inside the dialog: nothing is recorded."""
-    await reply(update, "scores/cancelled")
-    return _end(context)
-
-
-async def timed_out(update: Update, context: DubanContext) -> None:
-    """Left alone: the dialog ends quietly (nothing was recorded)."""
-    _end(context)
 
 
 async def stale_button(update: Update, context: DubanContext) -> None:
@@ -366,17 +346,18 @@ async def _picker(context: DubanContext, dialog: Dialog) -> InlineKeyboardMarkup
         rows.append(turn)
     rows.append([
         InlineKeyboardButton(label("scores", "done"), callback_data=dialog.data("ok")),
-        InlineKeyboardButton(label("scores", "cancel"), callback_data=dialog.data("x")),
+        InlineKeyboardButton(label("buttons", "cancel"), callback_data=dialogs.DROP),
     ])
     return InlineKeyboardMarkup(rows)
 
 
 def _dialog(context: DubanContext) -> Dialog | None:
-    return open_draft(context, DIALOG_KEY, Dialog)
+    found = (context.user_data or {}).get(DIALOG_KEY)
+    return found if isinstance(found, Dialog) else None
 
 
-def _end(context: DubanContext) -> int:
-    return end(context, DIALOG_KEY)
+def _end(context: DubanContext) -> None:
+    dialogs.close_dialogs(context)
 
 
 # --------------------------------------------------------------------------- /void
@@ -485,39 +466,6 @@ async def table_turned(update: Update, context: DubanContext) -> None:
 # --------------------------------------------------------------------------- registration
 
 
-def _callback(action: str, callback: Callback) -> CallbackQueryHandler[DubanContext, object]:
-    return step_button(PREFIX, "[0-9a-f]+", action, callback)
-
-
-def build_conversation() -> ConversationHandler[DubanContext]:
-    """The recording dialog of /meeting, /material, /praise and /criticize."""
-    private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
-    typed = private & filters.TEXT & ~filters.COMMAND
-    states: dict[object, list[BaseHandler[Any, Any, Any]]] = {
-        Step.MEETING: [MessageHandler(typed, final(meeting_named))],
-        Step.PICK: [
-            _callback("u", unit_pressed), _callback("pg", page_pressed),
-            _callback("ok", done_pressed), _callback("x", cancel_pressed),
-        ],
-        Step.NOTE: [MessageHandler(typed, final(note_typed))],
-        ConversationHandler.TIMEOUT: [TypeHandler(Update, timed_out)],
-    }
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", category=PTBUserWarning, message=".*per_message.*")
-        return ConversationHandler(
-            entry_points=[
-                CommandHandler(list(("meeting", *CATEGORY_OF)), final(start_recording), filters=filters.ChatType.PRIVATE)
-            ],
-            states=states,
-            fallbacks=[CommandHandler("cancel", final(cancel), filters=filters.ChatType.PRIVATE)],
-            per_user=True,
-            per_chat=True,
-            allow_reentry=True,
-            conversation_timeout=IDLE_TIMEOUT.total_seconds(),
-            name="scores",
-        )
-
-
 COMMANDS = ("scores", "meeting", "material", "praise", "criticize", "void")
 """The commands this module adds to the menu."""
 
@@ -525,8 +473,12 @@ COMMANDS = ("scores", "meeting", "material", "praise", "criticize", "void")
 def register(application: DubanApplication) -> None:
     """Add the recording dialog, /void, /scores and their buttons."""
     private = filters.ChatType.PRIVATE
-    application.add_handler(build_conversation())
-    application.add_handler(CallbackQueryHandler(final(stale_button), pattern=rf"^{PREFIX}:"))
+    answering = dialogs.InDialog(application, DIALOG_KEY, fits=lambda dialog: dialog.step is not Step.PICK)
+    application.add_handler(CommandHandler(["meeting", *CATEGORY_OF], start_recording, filters=private))
+    application.add_handler(MessageHandler(private & filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND & answering, typed))
+    for action, pressed in (("u", unit_pressed), ("pg", page_pressed), ("ok", done_pressed)):
+        application.add_handler(CallbackQueryHandler(pressed, pattern=rf"^{PREFIX}:[0-9a-f]+:{action}:"))
+    application.add_handler(CallbackQueryHandler(stale_button, pattern=rf"^{PREFIX}:"))
     application.add_handler(CommandHandler("void", void_command, filters=private))
     application.add_handler(CommandHandler("scores", scores_command, filters=private))
     application.add_handler(CallbackQueryHandler(table_turned, pattern=TABLE_DATA))

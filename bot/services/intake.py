@@ -31,7 +31,7 @@ from bot.domain.org import Person, Role
 from bot.domain.tasks import SourceType, Task
 from bot.services import evidence
 from bot.services.context import Office
-from bot.services.issue_form import KEYS, parse_period
+from bot.services.issue_form import KEYS, parse_time_limit
 from bot.services.issuing import AssignmentDraft, IssuedAssignment, issue_assignment_on, period_for
 from bot.services.notify import button, message, send, tell
 from bot.storage import intake as store
@@ -366,7 +366,7 @@ async def edit_draft(office: Office, person: Person, draft_id: int, text: str, n
 
     Raises:
         DomainError: ``intake_edit_invalid`` (no such line), ``intake_unit_unknown``,
-            ``period_invalid`` and the other 期限 refusals of :func:`parse_period`.
+            ``period_invalid`` and the other 期限 refusals of :func:`parse_time_limit`.
     """
     fields = _edit_lines(text)
     today = now.date()
@@ -387,7 +387,7 @@ async def edit_draft(office: Office, person: Person, draft_id: int, text: str, n
             changes["unit_ids"], changes["lead_unit_id"] = unit_ids, lead
             unit_problems = []
         if "period" in fields:
-            deadline = office.deadline_after(today, parse_period(fields["period"], today))
+            deadline = office.deadline_after(today, parse_time_limit(fields["period"], today))
             changes["deadline"] = deadline
         edited = replace(proposal, **changes)  # type: ignore[arg-type]
         problems += unit_problems + reading.deadline_problems(deadline, today)

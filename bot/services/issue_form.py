@@ -17,7 +17,7 @@ line (``单位：住建局（牵头）、交通局、城管局``: the others are
 :class:`FormProblem` that name the lines to fix: nothing is issued from a form with a problem.
 Unit and person names are only read here; the handler looks them up in the organisation.
 
-:func:`parse_period` reads a 时限 the way people write it: ``7``, ``7天``, ``７日``, or a date
+:func:`parse_time_limit` reads a 时限 the way people write it: ``7``, ``7天``, ``７日``, or a date
 (``2026-12-31``, ``2026年12月31日``, ``12月31日``) turned into the N of "在收件之日起N天内".
 
 Pure functions: no storage, no Telegram; ``today`` is a parameter.
@@ -201,7 +201,7 @@ def parse_date(text: str, today: date) -> date | None:
         raise DomainError("period_invalid", text=text.strip()) from None
 
 
-def parse_period(text: str, today: date) -> int:
+def parse_time_limit(text: str, today: date) -> int:
     """The N of "在收件之日起N天内" from a number of days or a date after today.
 
     Raises:
@@ -305,7 +305,7 @@ def read_form(text: str, today: date) -> tuple[IssueForm, list[FormProblem]]:
     period_days = 0
     if text_of.get("period"):
         try:
-            period_days = parse_period(text_of["period"], today)
+            period_days = parse_time_limit(text_of["period"], today)
         except DomainError as exc:
             problems.append(FormProblem(exc.code, exc.details, lines["period"], _line(all_lines, lines["period"])))
     special = False

@@ -15,6 +15,7 @@ from bot.services import scoring
 from bot.services.scoring import Entry
 from bot.storage import org
 from bot.storage import scores as store
+from tests.e2e.test_slip_actions import forge_press
 
 
 def at(office, day: date, hour: int = 10) -> datetime:
@@ -118,6 +119,46 @@ async def test_praise_dialog_asks_for_the_reason(office, city):
     await supervisor.wait_for(text_contains="已记录1条")
     (event,) = await events(office)
     assert event.category is ScoreCategory.PRAISE and event.note == "春运保障工作成效明显"
+
+
+async def test_cancel_ends_the_recording_and_its_buttons_go(office, city):
+    """/cancel ends a recording like every other dialog: nothing is booked, the unit buttons
+    come off, and text typed afterwards is not taken as a 事由."""
+    office.clock = lambda: at(office, date(2026, 11, 21))
+    supervisor = city["supervisor"]
+    await supervisor.send("/praise")
+    picker = await supervisor.wait_for(text_contains="点选责任单位")
+    await supervisor.press("交通运输局", message=picker)
+    await supervisor.wait_for(predicate=lambda m: m.find_button("✓ 交通运输局") is not None)
+    await supervisor.send("/cancel")
+    await supervisor.wait_for(text_contains="已取消，没有记录任何内容")
+    await wait_idle(supervisor.state, quiet=0.2)
+    assert not supervisor.private_chat.messages[picker.message_id].inline_keyboard
+    await supervisor.send("春运保障工作成效明显")
+    await supervisor.wait_for(text_contains="没看懂")
+    assert await events(office) == []
+
+
+async def test_cancel_button_and_a_stale_picker(office, city):
+    """取消 on the picker ends the dialog; a picker of a dialog replaced by a newer one is
+    refused (and changes nothing) instead of marking units of the newer one."""
+    office.clock = lambda: at(office, date(2026, 11, 21))
+    supervisor = city["supervisor"]
+    await supervisor.send("/criticize")
+    older = await supervisor.wait_for(text_contains="点选责任单位")
+    stale_data = older.find_button("交通运输局")["callback_data"]
+    await supervisor.send("/criticize")
+    newer = await supervisor.wait_for(predicate=lambda m: m.message_id != older.message_id and "点选责任单位" in m.text)
+    await wait_idle(supervisor.state, quiet=0.2)
+    assert not supervisor.private_chat.messages[older.message_id].inline_keyboard
+    answered = await supervisor.wait_for_answer(forge_press(supervisor, stale_data, "交通运输局", message=older))
+    assert answered.show_alert and "已失效" in answered.answer_text
+    assert supervisor.private_chat.messages[newer.message_id].find_button("✓ 交通运输局") is None
+    await supervisor.press("取消", message=newer)
+    await supervisor.wait_for(text_contains="已取消，没有记录任何内容")
+    await wait_idle(supervisor.state, quiet=0.2)
+    assert not supervisor.private_chat.messages[newer.message_id].inline_keyboard
+    assert await events(office) == []
 
 
 async def test_bad_input_says_what_to_type_and_changes_nothing(office, city):

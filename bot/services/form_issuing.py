@@ -1,0 +1,74 @@
+"""The one-message /new form (``bot.services.issue_form`` reads it): its units and people looked
+up in the organisation and the issuing rules applied, then the 交办单 issued, or the problems
+named line by line and nothing issued."""
+
+from __future__ import annotations
+
+from bot.domain.errors import DomainError
+from bot.domain.org import Person
+from bot.domain.tasks import SourceType
+from bot.services import directory, issue_form, issuing
+from bot.services.context import Office
+from bot.services.issue_form import FormProblem, IssueForm
+from bot.services.issuing import AssignmentDraft
+
+
+async def issue_from_form(office: Office, text: str, person: Person) -> list[FormProblem]:
+    """Issue the form ``text`` as ``person``; the problems in line order (nothing issued), or
+    none once it is issued.
+
+    Raises:
+        DomainError: a refusal of :func:`bot.services.issuing.issue_assignment`.
+    """
+    form, problems = issue_form.read_form(text, office.now().date())
+    draft, found = await form_draft(office, form, person, check=not problems)
+    problems = issue_form.in_line_order(problems + found)
+    if problems or draft is None:
+        return problems
+    await issuing.issue_assignment(office, draft, person, office.now())
+    return []
+
+
+async def form_draft(
+    office: Office, form: IssueForm, person: Person, *, check: bool
+) -> tuple[AssignmentDraft | None, list[FormProblem]]:
+    """Look up the form's units and people; the draft, or the problems with them.
+
+    ``check``: also apply the issuing rules (only once the form itself is complete).
+    """
+    units = await directory.units(office)
+    by_name = {u.name: u for u in units}
+    problems: list[FormProblem] = []
+    unknown = [name for name in form.unit_names if name not in by_name]
+    if unknown:
+        problems.append(form.problem("form_unit_unknown", "units", units=unknown, known=[u.name for u in units]))
+    chosen = [by_name[name] for name in form.unit_names if name in by_name]
+    responsible: dict[int, int] = {}
+    named: dict[int, list[str]] = {}
+    members = {u.id: await directory.unit_members(office, u.id) for u in chosen}
+    for name in form.responsible_names:
+        found = next(((unit_id, m) for unit_id, people in members.items() for m in people if m.name == name), None)
+        if found is None:
+            known = [m.name for people in members.values() for m in people]
+            problems.append(form.problem("form_responsible_unknown", "responsible", name=name, known=known))
+            continue
+        unit_id, member = found
+        named.setdefault(unit_id, []).append(name)
+        responsible.setdefault(unit_id, member.id)
+    for unit_id, names in named.items():
+        if len(names) > 1:
+            problems.append(form.problem("form_responsible_repeated", "responsible", unit=next(u.name for u in chosen if u.id == unit_id), names=names))
+    draft = AssignmentDraft(
+        title=form.title, requirements=form.requirements, basis=form.basis,
+        source=form.source or SourceType.OTHER, unit_ids=tuple(u.id for u in chosen),
+        period_days=form.period_days, special_ledger=form.special_ledger, responsible=responsible,
+        lead_unit_id=by_name[form.lead_name].id if form.lead_name in by_name else None,
+        report_schedule=form.schedule,
+    )
+    if check and not problems:
+        try:
+            issuing.check_draft(draft, person)
+            issuing.report_dates(office, draft, office.now().date())
+        except DomainError as exc:
+            problems.append(form.problem(exc.code, exc.asks_for or "units", **exc.details))
+    return (None if problems or not check else draft), problems
