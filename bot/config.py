@@ -81,6 +81,8 @@ class Settings:
     send_chat_interval: float = 1.0
     """Seconds between two messages to one chat (Telegram's limit is 1 a second)."""
     db_path: Path = Path("duban.db")
+    database_url: str | None = None
+    """``postgresql://…``: PostgreSQL instead of the SQLite file ``db_path`` (unset: SQLite)."""
     archive_dir: Path = Path("archive")
     """Local copies of feedback attachments."""
     organisation: Organisation = field(default_factory=Organisation)
@@ -137,6 +139,7 @@ ENV_KEYS = {
     "DUBAN_TELEGRAM_BASE_URL": "telegram.api_url",
     "DUBAN_BOT_USERNAME": "telegram.bot_username",
     "DUBAN_DB": "storage.db",
+    "DUBAN_DATABASE_URL": "storage.url",
     "DUBAN_ARCHIVE": "storage.archive_dir",
     "DUBAN_TIMEZONE": "schedule.timezone",
     "DUBAN_DAILY_TIME": "schedule.daily_time",
@@ -223,6 +226,11 @@ def _build(flat: Mapping[str, Any]) -> Settings:
         s = replace(s, send_chat_interval=_number(flat, "telegram.chat_interval_seconds"))
     if "storage.db" in flat:
         s = replace(s, db_path=Path(_text(flat, "storage.db")))
+    if "storage.url" in flat:
+        url = _text(flat, "storage.url").strip()
+        if url and not url.startswith(("postgresql://", "postgres://")):
+            raise ConfigError("配置项 storage.url 必须以 postgresql:// 开头（不设置则使用 SQLite 文件 storage.db）")
+        s = replace(s, database_url=url or None)
     if "storage.archive_dir" in flat:
         s = replace(s, archive_dir=Path(_text(flat, "storage.archive_dir")))
     if "schedule.timezone" in flat:

@@ -1,9 +1,13 @@
-"""The SQLite database: WAL, foreign keys, one writer at a time, migrations applied at open.
+"""The database: WAL, foreign keys, one writer at a time, migrations applied at open.
 
 Every state change runs inside ``async with db.transaction() as conn``: ``BEGIN IMMEDIATE``
 takes SQLite's write lock at once, so two writers (two handlers, or the bot and a CLI command
 in another process) never interleave, and a slip number read and bumped inside it has no gap
 and no duplicate. Either everything written in the block is committed, or nothing is.
+
+Given a ``postgresql://`` URL instead of a path, the same holds on PostgreSQL
+(``bot.storage.postgres``): the same migrations and statements, and ``BEGIN IMMEDIATE`` takes an
+advisory lock that every process on that database shares.
 """
 
 from __future__ import annotations
@@ -13,11 +17,13 @@ import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import cast
 
 import aiosqlite
 
 from bot.storage import inbox
 from bot.storage.migrations import migrate
+from bot.storage.postgres import PgConnection, is_url
 from bot.storage.reader import connect_reader
 
 BUSY_TIMEOUT_MS = 30_000
@@ -27,13 +33,20 @@ class Database:
     """A writer connection guarded by a lock, and a reader connection for queries."""
 
     def __init__(self, path: Path | str) -> None:
-        self.path = Path(path)
+        self.url = str(path) if is_url(path) else None
+        self.path = Path(path) if self.url is None else Path()
         self._writer: aiosqlite.Connection | None = None
         self._reader: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
 
     async def open(self) -> Database:
         """Connect, apply pending migrations, and return self."""
+        if self.url is not None:
+            # PgConnection offers the part of aiosqlite.Connection the repositories use
+            self._writer = cast(aiosqlite.Connection, await PgConnection.connect(self.url))
+            await migrate(self._writer)
+            self._reader = cast(aiosqlite.Connection, await PgConnection.connect(self.url))
+            return self
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._writer = await _connect(self.path)
         await migrate(self._writer)
