@@ -85,6 +85,27 @@ class Database:
             else:
                 await self._writer.commit()
 
+    @asynccontextmanager
+    async def job_lock(self, name: str) -> AsyncIterator[None]:
+        """Held while a periodic job (the daily check, the monthly cycle, the weekly digests, a
+        backup) runs, so that it runs on one bot instance at a time.
+
+        On SQLite one bot serves a file (``bot.running.RunLock``), so there is nothing to wait
+        for. On PostgreSQL it is a session advisory lock on a connection of its own: a second
+        instance waits, then finds the period done (each job records what it finished) and does
+        nothing; if the instance running it dies, its connection closes, the lock is released,
+        and the waiting instance takes the job up and finishes what was left.
+        """
+        if self.url is None:
+            yield
+            return
+        lock = await PgConnection.connect(self.url)
+        try:
+            await lock.execute("SELECT pg_advisory_lock(hashtext(?))", (name,))
+            yield
+        finally:
+            await lock.close()  # ends the session: the lock goes with it
+
     @property
     def reader(self) -> aiosqlite.Connection:
         """A connection for queries; in WAL mode it never waits for the writer, and each query
