@@ -140,6 +140,7 @@ ENV_KEYS = {
     "DUBAN_BOT_USERNAME": "telegram.bot_username",
     "DUBAN_DB": "storage.db",
     "DUBAN_DATABASE_URL": "storage.url",
+    "DUBAN_MESSAGES_PER_SECOND": "telegram.messages_per_second",
     "DUBAN_ARCHIVE": "storage.archive_dir",
     "DUBAN_TIMEZONE": "schedule.timezone",
     "DUBAN_DAILY_TIME": "schedule.daily_time",

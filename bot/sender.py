@@ -11,6 +11,12 @@ days, so an outage of the network or of Telegram delays messages but loses none;
 recorded as failed with Telegram's description; a 403 marks the person unreachable and tells
 whoever sent them the slip.
 
+Several bot instances on one PostgreSQL database share the outbox: a claim is a lease
+(``CLAIM_LEASE``) that keeps the row and its chat from the other senders, and a sent row holds
+its chat's next rows for the chat interval, so two senders never send one row and keep 1/s per
+chat together; 30/s overall is kept by giving each instance its share
+(``telegram.messages_per_second``, deploy/README.md).
+
 A row is marked ``sending`` in its own transaction before the request, and ``sent`` after:
 after a crash a ``sending`` row is sent again, so a message may come twice (at most the
 ``MAX_IN_FLIGHT`` that were out when the process died), never not at all.
@@ -50,6 +56,11 @@ IDLE_POLL = 1.0
 SCOPED_METHODS = {"setMyCommands", "deleteMyCommands"}
 """Methods addressed by a scope, not a chat_id (the row's chat_id only paces them)."""
 BACKOFF_CAP = timedelta(minutes=10)
+
+CLAIM_LEASE = timedelta(minutes=5)
+"""With several bot instances on one database (PostgreSQL): how long a claimed row belongs to
+the sender that claimed it. Longer than any request takes (an archive download of 20 MB
+included); a row whose sender died goes out from another instance after it."""
 BATCH = 200
 """Rows read per look at the outbox (at most one per chat)."""
 MAX_IN_FLIGHT = 24
@@ -176,8 +187,9 @@ class Sender:
 
     async def _send(self, row: OutboxMessage) -> bool:
         """Send one row; False when it turned out to be no longer due (nothing went out)."""
+        shared = self.office.db.url is not None  # other bot instances send from this outbox too
         async with self.office.db.transaction() as conn:
-            if not await outbox.claim(conn, row.id, self.office.now()):
+            if not await outbox.claim(conn, row.id, self.office.now(), CLAIM_LEASE if shared else None):
                 return False
         kept: evidence.KeptFile | None = None
         try:
@@ -221,6 +233,8 @@ class Sender:
             message_id = _message_id(result)
             async with self.office.db.transaction() as conn:
                 await outbox.mark_sent(conn, row.id, message_id, self.office.now())
+                if shared and self.pacer.chat_interval > 0:
+                    await outbox.space_chat(conn, row.chat_id, self.office.now() + timedelta(seconds=self.pacer.chat_interval))
                 if kept is not None:
                     await evidence.record(conn, row.payload["attachment_id"], kept, self.office.now())
                 else:
