@@ -13,7 +13,8 @@ here, visible in ``translate``:
   instance and CLI command on the database, exactly the guarantee the services were written
   for (a slip number read and bumped inside a transaction has no gap and no duplicate);
 * ``INSERT OR IGNORE`` becomes ``ON CONFLICT DO NOTHING``; ``INSERT OR REPLACE`` becomes
-  ``ON CONFLICT (first column) DO UPDATE`` — every such table here is keyed by its first column;
+  ``ON CONFLICT ON CONSTRAINT <table>_pkey DO UPDATE`` of every column given (the row replaced
+  where its primary key is taken);
 * in DDL, ``id INTEGER PRIMARY KEY`` (SQLite's rowid alias) becomes an identity column, other
   ``INTEGER`` columns ``BIGINT`` (Telegram ids exceed 32 bits) and ``REAL`` double precision;
 * an ``INSERT`` into a table with an identity ``id`` gets ``RETURNING id``, read as ``lastrowid``;
@@ -98,9 +99,9 @@ def translate(sql: str, identity_tables: frozenset[str] = frozenset()) -> str:
         if verb and verb.upper() == "IGNORE":
             body += " ON CONFLICT DO NOTHING"
         elif verb and columns:
-            names = [c.strip() for c in columns.split(",")]
-            sets = ", ".join(f"{c} = EXCLUDED.{c}" for c in names[1:])
-            body += f" ON CONFLICT ({names[0]}) DO " + (f"UPDATE SET {sets}" if sets else "NOTHING")
+            # PostgreSQL names a table's primary key <table>_pkey
+            sets = ", ".join(f"{c} = EXCLUDED.{c}" for c in (c.strip() for c in columns.split(",")))
+            body += f" ON CONFLICT ON CONSTRAINT {table}_pkey DO UPDATE SET {sets}"
         if not returning and table.lower() in identity_tables:
             returning = " RETURNING id"
         sql = body + returning
@@ -333,6 +334,14 @@ class PgConnection:
             "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()"
         )
         return {r[0].lower() for r in await cur.fetchall()}
+
+    async def sync_identities(self) -> None:
+        """After rows were inserted with their ``id`` given (a bulk load): each identity column
+        goes on from the largest id, as SQLite's rowid does by itself."""
+        for table in sorted(self.identity_tables):
+            await self._conn.execute(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), coalesce(max(id), 0) + 1, false) FROM {table}"
+            )
 
     async def executemany(self, sql: str, parameters: Iterable[Iterable[Any]]) -> None:
         text = translate(sql, frozenset())  # no RETURNING: executemany has no lastrowid

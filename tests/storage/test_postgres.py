@@ -188,7 +188,7 @@ def test_the_dialect_rules() -> None:
     )
     assert translate("INSERT OR REPLACE INTO daily_runs (run_date, started_at) VALUES (?, ?)") == (
         "INSERT INTO daily_runs (run_date, started_at) VALUES (%s, %s)"
-        " ON CONFLICT (run_date) DO UPDATE SET started_at = EXCLUDED.started_at"
+        " ON CONFLICT ON CONSTRAINT daily_runs_pkey DO UPDATE SET run_date = EXCLUDED.run_date, started_at = EXCLUDED.started_at"
     )
     assert translate("INSERT INTO tasks (title) VALUES (?)", frozenset({"tasks"})).endswith(" RETURNING id")
     assert translate("SELECT GROUP_CONCAT(role) FROM person_roles") == "SELECT string_agg((role)::text, ',') FROM person_roles"
