@@ -117,3 +117,10 @@ def fresh_database(admin_url: str, migrated: bool = True) -> str:
     with psycopg.connect(admin_url, autocommit=True) as conn:
         conn.execute(f"CREATE DATABASE {name}" + (f" TEMPLATE {TEMPLATE}" if migrated else ""))
     return _url(admin_url, name)
+
+
+def another_database(url: str | None) -> str | None:
+    """On the server of ``url``, a new empty database (another machine's, say); None on SQLite."""
+    if url is None:
+        return None
+    return fresh_database(_url(url, "postgres"), migrated=False)
