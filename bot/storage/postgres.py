@@ -20,7 +20,8 @@ here, visible in ``translate``:
 * an ``INSERT`` into a table with an identity ``id`` gets ``RETURNING id``, read as ``lastrowid``;
 * SQLite's planner hints go: ``INDEXED BY`` is dropped, ``CROSS JOIN … ON`` is a ``JOIN``;
 * ``GROUP_CONCAT`` is ``string_agg``, ``json_extract(x, '$.k')`` is ``(x)::json ->> 'k'``;
-* ``PRAGMA`` statements are SQLite's own and do nothing here.
+* ``PRAGMA`` statements are SQLite's own and do nothing here;
+* ``sum(<condition>)`` counts as in SQLite: the database gets a ``sum(boolean)`` aggregate.
 
 Values go both ways as SQLite keeps them: dates and times as ISO text (the columns are TEXT),
 booleans as 0/1, and a ``sum()`` as an int (or a float when it has a fraction), not a Decimal.
@@ -266,8 +267,28 @@ class PgConnection:
         conn = await psycopg.AsyncConnection.connect(url, autocommit=True)
         _adapt(conn)
         self = cls(conn)
+        await self._compatibility_functions()
         await self.refresh_identity_tables()
         return self
+
+    async def _compatibility_functions(self) -> None:
+        # SQLite counts with sum(<condition>) (a condition is 0 or 1 there); PostgreSQL has no
+        # sum(boolean), so it gets one: NULL over no rows, as sum() is. Under the write lock,
+        # since instances starting together would otherwise replace it at the same moment.
+        await self._conn.execute("BEGIN")
+        try:
+            await self._conn.execute(f"SELECT pg_advisory_xact_lock({WRITE_LOCK})")
+            await self._conn.execute(
+                "CREATE OR REPLACE FUNCTION duban_sum_bool(bigint, boolean) RETURNS bigint LANGUAGE sql IMMUTABLE"
+                " AS 'SELECT CASE WHEN $2 IS NULL THEN $1 ELSE coalesce($1, 0) + $2::int END'"
+            )
+            await self._conn.execute(
+                "CREATE OR REPLACE AGGREGATE sum(boolean) (SFUNC = duban_sum_bool, STYPE = bigint)"
+            )
+        except BaseException:
+            await self._conn.execute("ROLLBACK")
+            raise
+        await self._conn.execute("COMMIT")
 
     async def refresh_identity_tables(self) -> None:
         """The tables whose ``id`` is an identity column: their INSERTs return it."""
