@@ -80,6 +80,9 @@ class Settings:
     """Messages a second overall (Telegram's limit is 30)."""
     send_chat_interval: float = 1.0
     """Seconds between two messages to one chat (Telegram's limit is 1 a second)."""
+    claim_lease_seconds: float = 300.0
+    """Several instances on PostgreSQL: how long a message a sender took is its own; a dead
+    instance's messages go out from another after it (``bot.sender``)."""
     db_path: Path = Path("duban.db")
     database_url: str | None = None
     """``postgresql://…``: PostgreSQL instead of the SQLite file ``db_path`` (unset: SQLite)."""
@@ -191,6 +194,7 @@ _ORG_KEYS = {f"organisation.{f.name}" for f in fields(Organisation)}
 _KNOWN = set(ENV_KEYS.values()) | _ORG_KEYS | {
     "telegram.messages_per_second",
     "telegram.chat_interval_seconds",
+    "telegram.claim_lease_seconds",
     "escalation.window_days",
     "schedule.digest_weekday",
     "schedule.review_wait_days",
@@ -227,6 +231,8 @@ def _build(flat: Mapping[str, Any]) -> Settings:
         s = replace(s, send_chat_interval=_number(flat, "telegram.chat_interval_seconds"))
     if "storage.db" in flat:
         s = replace(s, db_path=Path(_text(flat, "storage.db")))
+    if "telegram.claim_lease_seconds" in flat:
+        s = replace(s, claim_lease_seconds=_number(flat, "telegram.claim_lease_seconds"))
     if "storage.url" in flat:
         url = _text(flat, "storage.url").strip()
         if url and not url.startswith(("postgresql://", "postgres://")):

@@ -12,7 +12,8 @@ recorded as failed with Telegram's description; a 403 marks the person unreachab
 whoever sent them the slip.
 
 Several bot instances on one PostgreSQL database share the outbox: a claim is a lease
-(``CLAIM_LEASE``) that keeps the row and its chat from the other senders, and a sent row holds
+(``telegram.claim_lease_seconds``, five minutes: longer than any request takes, an archive
+download of 20 MB included) that keeps the row and its chat from the other senders, and a sent row holds
 its chat's next rows for the chat interval, so two senders never send one row and keep 1/s per
 chat together; 30/s overall is kept by giving each instance its share
 (``telegram.messages_per_second``, deploy/README.md).
@@ -57,10 +58,7 @@ SCOPED_METHODS = {"setMyCommands", "deleteMyCommands"}
 """Methods addressed by a scope, not a chat_id (the row's chat_id only paces them)."""
 BACKOFF_CAP = timedelta(minutes=10)
 
-CLAIM_LEASE = timedelta(minutes=5)
-"""With several bot instances on one database (PostgreSQL): how long a claimed row belongs to
-the sender that claimed it. Longer than any request takes (an archive download of 20 MB
-included); a row whose sender died goes out from another instance after it."""
+
 BATCH = 200
 """Rows read per look at the outbox (at most one per chat)."""
 MAX_IN_FLIGHT = 24
@@ -189,7 +187,8 @@ class Sender:
         """Send one row; False when it turned out to be no longer due (nothing went out)."""
         shared = self.office.db.url is not None  # other bot instances send from this outbox too
         async with self.office.db.transaction() as conn:
-            if not await outbox.claim(conn, row.id, self.office.now(), CLAIM_LEASE if shared else None):
+            lease = timedelta(seconds=self.office.settings.claim_lease_seconds) if shared else None
+            if not await outbox.claim(conn, row.id, self.office.now(), lease):
                 return False
         kept: evidence.KeptFile | None = None
         try:

@@ -30,6 +30,7 @@ booleans as 0/1, and a ``sum()`` as an int (or a float when it has a fraction), 
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
@@ -266,7 +267,8 @@ class PgConnection:
 
     @classmethod
     async def connect(cls, url: str) -> PgConnection:
-        conn = await psycopg.AsyncConnection.connect(url, autocommit=True)
+        # the process in pg_stat_activity: which instance holds a lock, for an operator
+        conn = await psycopg.AsyncConnection.connect(url, autocommit=True, application_name=f"duban/{os.getpid()}")
         _adapt(conn)
         self = cls(conn)
         await self._compatibility_functions()
