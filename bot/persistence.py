@@ -43,6 +43,9 @@ class DatabasePersistence(BasePersistence[UserData, dict[Any, Any], dict[Any, An
             update_interval=UPDATE_INTERVAL,
         )
         self.office = office
+        self._stored: dict[int, bytes] = {}
+        """Each person's state as last read or written: an update that changed nothing in it
+        (most do: a /task, a button) writes nothing."""
 
     async def get_user_data(self) -> dict[int, UserData]:
         # Read per update instead (refresh_user_data): what another instance wrote since counts.
@@ -52,18 +55,24 @@ class DatabasePersistence(BasePersistence[UserData, dict[Any, Any], dict[Any, An
         async with self.office.db.reader.execute("SELECT data FROM dialog_state WHERE user_id = ?", (user_id,)) as cur:
             row = await cur.fetchone()
         user_data.clear()
+        self._stored[user_id] = bytes(row[0]) if row is not None else pickle.dumps({})
         if row is not None:
             user_data.update(_loads(bytes(row[0])))
 
     async def update_user_data(self, user_id: int, data: UserData) -> None:
+        pickled = pickle.dumps(dict(data))
+        if self._stored.get(user_id) == pickled:
+            return
+        self._stored[user_id] = pickled
         with _outside_update():
             async with self.office.db.transaction() as conn:
                 await conn.execute(
                     "INSERT OR REPLACE INTO dialog_state (user_id, data, updated_at) VALUES (?, ?, ?)",
-                    (user_id, pickle.dumps(dict(data)), stamp(self.office.now())),
+                    (user_id, pickled, stamp(self.office.now())),
                 )
 
     async def drop_user_data(self, user_id: int) -> None:
+        self._stored.pop(user_id, None)
         with _outside_update():
             async with self.office.db.transaction() as conn:
                 await conn.execute("DELETE FROM dialog_state WHERE user_id = ?", (user_id,))
