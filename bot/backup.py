@@ -224,7 +224,10 @@ def prune(folder: Path, keep: int) -> list[Path]:
     Only folders named like a daily backup and holding a database are touched.
     """
     daily = sorted(
-        (p for p in folder.iterdir() if p.is_dir() and p.name.startswith(DAILY_PREFIX) and (p / DB_NAME).is_file()),
+        (
+            p for p in folder.iterdir()
+            if p.is_dir() and p.name.startswith(DAILY_PREFIX) and ((p / DB_NAME).is_file() or (p / PG_DUMP_NAME).is_file())
+        ),
         key=lambda p: p.name,
     )
     old = daily[:-keep] if keep > 0 else daily
@@ -237,11 +240,22 @@ async def backup_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     """The daily backup, on PTB's JobQueue; a failure is logged, the bot carries on."""
     office = context.application.bot_data["office"]
     try:
-        report, removed = await asyncio.to_thread(daily_backup, office.settings, office.now())
+        # Several instances on PostgreSQL share backup.dir: the first to come makes today's.
+        async with office.db.job_lock("daily-backup"):
+            if _made_today(office.settings, office.now()):
+                return
+            report, removed = await asyncio.to_thread(daily_backup, office.settings, office.now())
     except Exception:
         log.exception("daily backup failed")
         return
     log.info("daily backup written to %s (%d old ones removed)", report.path, len(removed))
+
+
+def _made_today(settings: Settings, now: datetime) -> bool:
+    # Only where instances share the database: one SQLite bot backs up at each backup time.
+    if settings.database_url is None or settings.backup_dir is None or not settings.backup_dir.is_dir():
+        return False
+    return any(p.name.startswith(f"{DAILY_PREFIX}{now:%Y%m%d}-") for p in settings.backup_dir.iterdir())
 
 
 def schedule(application: Application) -> None:  # type: ignore[type-arg]

@@ -234,3 +234,14 @@ async def test_two_senders_on_one_outbox_send_each_row_once_in_order_at_1_a_seco
         assert [m.text for m in u.messages() if m.from_bot] == expected[u.id]
     assert emulator.methods.flood.refused == 0
     assert all(s.sent > 0 for s, _ in senders), "both instances took part"
+
+
+async def test_daily_backups_on_postgres_are_made_once_a_day_and_the_old_ones_pruned(office: Office, url: str, tmp_path: Path) -> None:
+    from bot import backup
+
+    settings = Settings(database_url=url, archive_dir=tmp_path / "archive", backup_dir=tmp_path / "backups", backup_keep=1)
+    assert not backup._made_today(settings, NOW)
+    await asyncio.to_thread(backup.daily_backup, settings, NOW)
+    assert backup._made_today(settings, NOW), "a second instance finds today's backup made"
+    _, removed = await asyncio.to_thread(backup.daily_backup, settings, NOW + timedelta(days=1))
+    assert [p.name for p in removed] == [f"duban-{NOW:%Y%m%d-%H%M%S}"]
