@@ -18,8 +18,8 @@ system-deps:
 test: setup system-deps
 	$(BIN)/ruff check bot tests bench
 	$(BIN)/mypy bot
-	$(BIN)/python -m pytest -q
-	$(MAKE) test-pg
+	# both suites run even when the first fails; either failing fails the target
+	$(BIN)/python -m pytest -q; status=$$?; $(MAKE) test-pg || status=1; exit $$status
 
 # The storage and e2e suites again, on a throw-away PostgreSQL server (skipped, saying why,
 # where PostgreSQL is not installed).
