@@ -9,7 +9,7 @@ $(BIN)/duban: pyproject.toml
 	$(BIN)/pip install -q -e '.[test]'
 	touch $@
 
-.PHONY: setup system-deps test demo
+.PHONY: setup system-deps test test-pg demo
 setup: $(BIN)/duban
 
 system-deps:
@@ -18,7 +18,13 @@ system-deps:
 test: setup system-deps
 	$(BIN)/ruff check bot tests bench
 	$(BIN)/mypy bot
-	$(BIN)/python -m pytest -q
+	# both suites run even when the first fails; either failing fails the target
+	$(BIN)/python -m pytest -q; status=$$?; $(MAKE) test-pg || status=1; exit $$status
+
+# The storage and e2e suites again, on a throw-away PostgreSQL server (skipped, saying why,
+# where PostgreSQL is not installed).
+test-pg: setup system-deps
+	DUBAN_TEST_BACKEND=postgresql $(BIN)/python -m pytest -q tests/storage tests/e2e
 
 demo: setup
 	$(BIN)/duban demo

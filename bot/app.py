@@ -21,6 +21,7 @@ from bot.handlers import dialogs, partners
 from bot.handlers.context import DubanApplication, DubanContext
 from bot import scheduling
 from bot.pacing import ChatPacer
+from bot.persistence import DatabasePersistence
 from bot.sender import Sender
 from bot.updates import Inbox, Poller, WebhookServer
 from bot.services.context import Office
@@ -43,8 +44,12 @@ def build_application(
         settings.send_per_second if per_second is None else per_second,
         settings.send_chat_interval if per_chat_interval is None else per_chat_interval,
     )
+    builder = ApplicationBuilder()
+    if office.db.url is not None:
+        # several instances on one PostgreSQL database: dialogs are kept there (bot.persistence)
+        builder = builder.persistence(DatabasePersistence(office))
     application = (
-        ApplicationBuilder()
+        builder
         .token(settings.token.reveal())
         .base_url(settings.base_url)
         .base_file_url(settings.base_file_url)

@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import glob
 import os
+import subprocess
 import shutil
 import sqlite3
 from dataclasses import dataclass
@@ -35,6 +37,7 @@ from bot.handlers.context import DubanApplication, DubanContext
 log = logging.getLogger(__name__)
 
 DB_NAME = "duban.db"
+PG_DUMP_NAME = "duban.dump"
 ARCHIVE_NAME = "archive"
 DAILY_PREFIX = "duban-"
 BUSY_TIMEOUT = 30.0
@@ -56,6 +59,8 @@ class BackupReport:
     path: Path
     database_bytes: int
     archive_files: int
+    database_name: str = DB_NAME
+    """The database's file in the backup folder: ``duban.db``, or ``duban.dump`` from PostgreSQL."""
 
 
 def copy_database(source: Path, target: Path) -> None:
@@ -80,19 +85,44 @@ def copy_database(source: Path, target: Path) -> None:
     os.replace(partial, target)
 
 
+def _pg_tool(name: str) -> str:
+    found = shutil.which(name) or next(iter(sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"), reverse=True)), None)
+    if found is None:
+        raise BackupError("pg_tool_missing", tool=name)
+    return found
+
+
+def _run_pg_tool(argv: list[str]) -> None:
+    done = subprocess.run(argv, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise BackupError("pg_tool_failed", tool=Path(argv[0]).name, error=done.stderr.strip()[-2000:])
+
+
 def take_backup(settings: Settings, path: Path) -> BackupReport:
-    """Back up the live database and the archive into the new folder ``path``."""
+    """Back up the live database and the archive into the new folder ``path``.
+
+    On PostgreSQL the database goes in as ``duban.dump``, pg_dump's custom format: one
+    consistent snapshot taken while the bot instances go on serving."""
+    if settings.database_url is not None:
+        if path.exists() and (not path.is_dir() or any(path.iterdir())):
+            raise BackupError("backup_target_exists", path=path)
+        path.mkdir(parents=True, exist_ok=True)
+        _run_pg_tool([_pg_tool("pg_dump"), "--format=custom", "--no-owner", f"--file={path / PG_DUMP_NAME}", settings.database_url])
+        return BackupReport(path, (path / PG_DUMP_NAME).stat().st_size, _copy_archive(settings, path), PG_DUMP_NAME)
     if not settings.db_path.is_file():
         raise BackupError("database_missing", path=settings.db_path)
     if path.exists() and (not path.is_dir() or any(path.iterdir())):
         raise BackupError("backup_target_exists", path=path)
     path.mkdir(parents=True, exist_ok=True)
     copy_database(settings.db_path, path / DB_NAME)
-    files = 0
-    if settings.archive_dir.is_dir():
-        shutil.copytree(settings.archive_dir, path / ARCHIVE_NAME, copy_function=_link_or_copy)
-        files = _count_files(path / ARCHIVE_NAME)
-    return BackupReport(path, (path / DB_NAME).stat().st_size, files)
+    return BackupReport(path, (path / DB_NAME).stat().st_size, _copy_archive(settings, path))
+
+
+def _copy_archive(settings: Settings, path: Path) -> int:
+    if not settings.archive_dir.is_dir():
+        return 0
+    shutil.copytree(settings.archive_dir, path / ARCHIVE_NAME, copy_function=_link_or_copy)
+    return _count_files(path / ARCHIVE_NAME)
 
 
 def check_backup(path: Path) -> Path:
@@ -131,6 +161,8 @@ def restore_backup(settings: Settings, path: Path, now: datetime) -> tuple[Backu
     returned with the report. Attachments from the backup are copied into the archive; files
     the archive has that the backup lacks are left alone (no database row mentions them).
     """
+    if settings.database_url is not None:
+        return _restore_postgres(settings, path, now)
     db = check_backup(path)
     target = settings.db_path
     kept: Path | None = None
@@ -158,6 +190,27 @@ def restore_backup(settings: Settings, path: Path, now: datetime) -> tuple[Backu
     return BackupReport(path, target.stat().st_size, files), kept
 
 
+def _restore_postgres(settings: Settings, path: Path, now: datetime) -> tuple[BackupReport, Path | None]:
+    # Every bot instance must be stopped first (deploy/README.md): the restore replaces every
+    # table in one transaction, and the database as it was is dumped beside the backup first.
+    assert settings.database_url is not None
+    dump = path / PG_DUMP_NAME if path.is_dir() else path
+    if not dump.is_file():
+        raise BackupError("backup_missing", path=path)
+    kept = dump.parent.parent / f"before-restore-{now:%Y%m%d-%H%M%S}.dump"
+    _run_pg_tool([_pg_tool("pg_dump"), "--format=custom", "--no-owner", f"--file={kept}", settings.database_url])
+    _run_pg_tool([
+        _pg_tool("pg_restore"), "--clean", "--if-exists", "--no-owner", "--single-transaction",
+        f"--dbname={settings.database_url}", str(dump),
+    ])
+    files = 0
+    archive = dump.parent / ARCHIVE_NAME
+    if path.is_dir() and archive.is_dir():
+        shutil.copytree(archive, settings.archive_dir, copy_function=_copy_unless_same, dirs_exist_ok=True)
+        files = _count_files(archive)
+    return BackupReport(path, dump.stat().st_size, files, PG_DUMP_NAME), kept
+
+
 def daily_backup(settings: Settings, now: datetime) -> tuple[BackupReport, list[Path]]:
     """Today's backup under ``settings.backup_dir``, and the old ones deleted beyond ``backup_keep``."""
     assert settings.backup_dir is not None
@@ -171,7 +224,10 @@ def prune(folder: Path, keep: int) -> list[Path]:
     Only folders named like a daily backup and holding a database are touched.
     """
     daily = sorted(
-        (p for p in folder.iterdir() if p.is_dir() and p.name.startswith(DAILY_PREFIX) and (p / DB_NAME).is_file()),
+        (
+            p for p in folder.iterdir()
+            if p.is_dir() and p.name.startswith(DAILY_PREFIX) and ((p / DB_NAME).is_file() or (p / PG_DUMP_NAME).is_file())
+        ),
         key=lambda p: p.name,
     )
     old = daily[:-keep] if keep > 0 else daily
@@ -184,11 +240,22 @@ async def backup_job(context: DubanContext) -> None:
     """The daily backup, on PTB's JobQueue; a failure is logged, the bot carries on."""
     office = context.application.bot_data["office"]
     try:
-        report, removed = await asyncio.to_thread(daily_backup, office.settings, office.now())
+        # Several instances on PostgreSQL share backup.dir: the first to come makes today's.
+        async with office.db.job_lock("daily-backup"):
+            if _made_today(office.settings, office.now()):
+                return
+            report, removed = await asyncio.to_thread(daily_backup, office.settings, office.now())
     except Exception:
         log.exception("daily backup failed")
         return
     log.info("daily backup written to %s (%d old ones removed)", report.path, len(removed))
+
+
+def _made_today(settings: Settings, now: datetime) -> bool:
+    # Only where instances share the database: one SQLite bot backs up at each backup time.
+    if settings.database_url is None or settings.backup_dir is None or not settings.backup_dir.is_dir():
+        return False
+    return any(p.name.startswith(f"{DAILY_PREFIX}{now:%Y%m%d}-") for p in settings.backup_dir.iterdir())
 
 
 def schedule(application: DubanApplication) -> None:

@@ -153,7 +153,8 @@ async def cmd_daily(args: argparse.Namespace, settings: Settings) -> int:
         return EXIT_USAGE
 
     async def work(office: Office) -> int:
-        outcome = await run_daily(office, day or office.now().date())
+        async with office.db.job_lock("daily-check"):  # not beside a bot instance's own run
+            outcome = await run_daily(office, day or office.now().date())
         say("daily/cli", outcome=outcome)
         return 0
     return await _with_office(settings, work)

@@ -80,7 +80,12 @@ class Settings:
     """Messages a second overall (Telegram's limit is 30)."""
     send_chat_interval: float = 1.0
     """Seconds between two messages to one chat (Telegram's limit is 1 a second)."""
+    claim_lease_seconds: float = 300.0
+    """Several instances on PostgreSQL: how long a message a sender took is its own; a dead
+    instance's messages go out from another after it (``bot.sender``)."""
     db_path: Path = Path("duban.db")
+    database_url: str | None = None
+    """``postgresql://…``: PostgreSQL instead of the SQLite file ``db_path`` (unset: SQLite)."""
     archive_dir: Path = Path("archive")
     """Local copies of feedback attachments."""
     organisation: Organisation = field(default_factory=Organisation)
@@ -137,6 +142,8 @@ ENV_KEYS = {
     "DUBAN_TELEGRAM_BASE_URL": "telegram.api_url",
     "DUBAN_BOT_USERNAME": "telegram.bot_username",
     "DUBAN_DB": "storage.db",
+    "DUBAN_DATABASE_URL": "storage.url",
+    "DUBAN_MESSAGES_PER_SECOND": "telegram.messages_per_second",
     "DUBAN_ARCHIVE": "storage.archive_dir",
     "DUBAN_TIMEZONE": "schedule.timezone",
     "DUBAN_DAILY_TIME": "schedule.daily_time",
@@ -187,6 +194,7 @@ _ORG_KEYS = {f"organisation.{f.name}" for f in fields(Organisation)}
 _KNOWN = set(ENV_KEYS.values()) | _ORG_KEYS | {
     "telegram.messages_per_second",
     "telegram.chat_interval_seconds",
+    "telegram.claim_lease_seconds",
     "escalation.window_days",
     "schedule.digest_weekday",
     "schedule.review_wait_days",
@@ -223,6 +231,13 @@ def _build(flat: Mapping[str, Any]) -> Settings:
         s = replace(s, send_chat_interval=_number(flat, "telegram.chat_interval_seconds"))
     if "storage.db" in flat:
         s = replace(s, db_path=Path(_text(flat, "storage.db")))
+    if "telegram.claim_lease_seconds" in flat:
+        s = replace(s, claim_lease_seconds=_number(flat, "telegram.claim_lease_seconds"))
+    if "storage.url" in flat:
+        url = _text(flat, "storage.url").strip()
+        if url and not url.startswith(("postgresql://", "postgres://")):
+            raise ConfigError("配置项 storage.url 必须以 postgresql:// 开头（不设置则使用 SQLite 文件 storage.db）")
+        s = replace(s, database_url=url or None)
     if "storage.archive_dir" in flat:
         s = replace(s, archive_dir=Path(_text(flat, "storage.archive_dir")))
     if "schedule.timezone" in flat:

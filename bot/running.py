@@ -134,9 +134,15 @@ async def serve(office: Office, stop: asyncio.Event, *, webhook: bool = False) -
     settings = office.settings
     if webhook and not settings.webhook_url:
         raise StartupError(render("ops/webhook_url_missing"))
-    lock = RunLock(settings.db_path)
+    shared = settings.database_url is not None
+    if shared and webhook and not settings.webhook_secret:
+        # each instance's setWebhook would replace the others' fresh secret
+        raise StartupError(render("ops/webhook_secret_needed"))
+    # On SQLite one bot runs per file. On PostgreSQL several instances serve one database
+    # behind a load balancer (webhook mode): the database's own locks keep them apart.
+    lock = RunLock(settings.db_path) if not shared else None
     info = RunInfo(os.getpid(), "webhook" if webhook else "polling", office.now())
-    if not lock.acquire(info):
+    if lock is not None and not lock.acquire(info):
         raise StartupError(render("ops/already_running", db=settings.db_path, lock=lock.path))
     health = HealthServer(lambda: office.db.reader, settings.health_listen, settings.health_port)
     application = build_application(office)
@@ -157,7 +163,8 @@ async def serve(office: Office, stop: asyncio.Event, *, webhook: bool = False) -
     finally:
         await health.stop()
         await stop_bot(application)
-        lock.release()
+        if lock is not None:
+            lock.release()
 
 
 def _webhook(settings: Settings) -> Webhook:

@@ -19,7 +19,8 @@ async def daily_job(context: DubanContext) -> None:
     """Run today's check (once: a finished day is skipped) and wake the sender."""
     office: Office = context.application.bot_data["office"]
     today = office.now().date()
-    outcome = await run_daily(office, today)
+    async with office.db.job_lock("daily-check"):  # once across bot instances
+        outcome = await run_daily(office, today)
     if not outcome.already_done:
         log.info("daily check %s: %s", today, dict(outcome.steps))
     context.application.bot_data["sender"].wake()
@@ -31,7 +32,8 @@ async def periodic_job(context: DubanContext) -> None:
     office: Office = context.application.bot_data["office"]
     # Caught up at start, it runs for the last day whose time has come: a restart at 03:00 on
     # the 1st finishes what was due yesterday but leaves the 1st's steps for 09:00.
-    await run_periodic(office, latest_due_day(office, office.now()))
+    async with office.db.job_lock("periodic-reports"):  # once across bot instances
+        await run_periodic(office, latest_due_day(office, office.now()))
     context.application.bot_data["sender"].wake()
 
 

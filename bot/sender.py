@@ -11,6 +11,13 @@ days, so an outage of the network or of Telegram delays messages but loses none;
 recorded as failed with Telegram's description; a 403 marks the person unreachable and tells
 whoever sent them the slip.
 
+Several bot instances on one PostgreSQL database share the outbox: a claim is a lease
+(``telegram.claim_lease_seconds``, five minutes: longer than any request takes, an archive
+download of 20 MB included) that keeps the row and its chat from the other senders, and a sent row holds
+its chat's next rows for the chat interval, so two senders never send one row and keep 1/s per
+chat together; 30/s overall is kept by giving each instance its share
+(``telegram.messages_per_second``, deploy/README.md).
+
 A row is marked ``sending`` in its own transaction before the request, and ``sent`` after:
 after a crash a ``sending`` row is sent again, so a message may come twice (at most the
 ``MAX_IN_FLIGHT`` that were out when the process died), never not at all.
@@ -51,6 +58,8 @@ IDLE_POLL = 1.0
 SCOPED_METHODS = {"setMyCommands", "deleteMyCommands"}
 """Methods addressed by a scope, not a chat_id (the row's chat_id only paces them)."""
 BACKOFF_CAP = timedelta(minutes=10)
+
+
 BATCH = 200
 """Rows read per look at the outbox (at most one per chat)."""
 MAX_IN_FLIGHT = 24
@@ -188,8 +197,10 @@ class Sender:
 
     async def _send(self, row: OutboxMessage) -> bool:
         """Send one row; False when it turned out to be no longer due (nothing went out)."""
+        shared = self.office.db.url is not None  # other bot instances send from this outbox too
         async with self.office.db.transaction() as conn:
-            if not await outbox.claim(conn, row.id, self.office.now()):
+            lease = timedelta(seconds=self.office.settings.claim_lease_seconds) if shared else None
+            if not await outbox.claim(conn, row.id, self.office.now(), lease):
                 return False
         kept: evidence.KeptFile | None = None
         try:
@@ -233,6 +244,8 @@ class Sender:
             message_id = _message_id(result)
             async with self.office.db.transaction() as conn:
                 await outbox.mark_sent(conn, row.id, message_id, self.office.now())
+                if shared and self.pacer.chat_interval > 0:
+                    await outbox.space_chat(conn, row.chat_id, self.office.now() + timedelta(seconds=self.pacer.chat_interval))
                 if kept is not None:
                     await evidence.record(conn, row.payload["attachment_id"], kept, self.office.now())
                 else:

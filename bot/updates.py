@@ -88,7 +88,15 @@ class Inbox:
             return
         token = inbox.handling.set(update.update_id)
         try:
+            if self.application.persistence is not None and update.effective_user is not None:
+                # Read before the handlers' filters look for an open dialog (PTB reads it later).
+                data = self.application.user_data[update.effective_user.id]
+                await self.application.persistence.refresh_user_data(update.effective_user.id, data)
             await self.application.process_update(update)
+            if self.application.persistence is not None:
+                # Several instances (bot.persistence): the person's dialog is written before the
+                # update is confirmed, so their next message finds it on whichever instance.
+                await self.application.update_persistence()
         finally:
             inbox.handling.reset(token)
 

@@ -19,6 +19,9 @@ command -v fc-list >/dev/null && fc-list | grep -qi 'color emoji' || lean+=(font
 # libgl1, libglib2.0-0: OpenCV (under RapidOCR, which reads scanned 会议纪要) loads these at import
 ldconfig -p 2>/dev/null | grep -q 'libGL.so.1' || need+=(libgl1)
 ldconfig -p 2>/dev/null | grep -q 'libglib-2.0.so.0' || need+=(libglib2.0-0)
+# postgresql: `make test-pg` runs the storage and e2e suites again on a throw-away PostgreSQL
+# server (tests/postgres_server.py starts it with initdb/pg_ctl as the postgres user)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || lean+=(postgresql)
 if [ ${#need[@]} -eq 0 ] && [ ${#lean[@]} -eq 0 ]; then exit 0; fi
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   apt-get update -qq

@@ -82,7 +82,8 @@ async def cmd_restore(args: argparse.Namespace, settings: Settings) -> int:
     from bot.running import RunLock, running_bot
 
     lock = RunLock(settings.db_path)
-    if not lock.acquire(attempts=1):
+    # On PostgreSQL the instances run on other hosts: stopping them first is the operator's step
+    if settings.database_url is None and not lock.acquire(attempts=1):
         running = running_bot(settings.db_path)
         print(plain(render("ops/restore_refused_running", running=running, path=settings.db_path)), file=sys.stderr)
         return EXIT_FAILED

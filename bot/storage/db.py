@@ -1,9 +1,13 @@
-"""The SQLite database: WAL, foreign keys, one writer at a time, migrations applied at open.
+"""The database: WAL, foreign keys, one writer at a time, migrations applied at open.
 
 Every state change runs inside ``async with db.transaction() as conn``: ``BEGIN IMMEDIATE``
 takes SQLite's write lock at once, so two writers (two handlers, or the bot and a CLI command
 in another process) never interleave, and a slip number read and bumped inside it has no gap
 and no duplicate. Either everything written in the block is committed, or nothing is.
+
+Given a ``postgresql://`` URL instead of a path, the same holds on PostgreSQL
+(``bot.storage.postgres``): the same migrations and statements, and ``BEGIN IMMEDIATE`` takes an
+advisory lock that every process on that database shares.
 """
 
 from __future__ import annotations
@@ -13,11 +17,13 @@ import sqlite3
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import cast
 
 import aiosqlite
 
 from bot.storage import inbox
 from bot.storage.migrations import migrate
+from bot.storage.postgres import PgConnection, is_url
 from bot.storage.reader import connect_reader
 
 BUSY_TIMEOUT_MS = 30_000
@@ -27,7 +33,8 @@ class Database:
     """A writer connection guarded by a lock, and a reader connection for queries."""
 
     def __init__(self, path: Path | str) -> None:
-        self.path = Path(path)
+        self.url = str(path) if is_url(path) else None
+        self.path = Path(path) if self.url is None else Path()
         self._writer: aiosqlite.Connection | None = None
         self._reader: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
@@ -36,6 +43,12 @@ class Database:
 
     async def open(self) -> Database:
         """Connect, apply pending migrations, and return self."""
+        if self.url is not None:
+            # PgConnection offers the part of aiosqlite.Connection the repositories use
+            self._writer = cast(aiosqlite.Connection, await PgConnection.connect(self.url))
+            await migrate(self._writer)
+            self._reader = cast(aiosqlite.Connection, await PgConnection.connect(self.url))
+            return self
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._writer = await _connect(self.path)
         await migrate(self._writer)
@@ -75,6 +88,27 @@ class Database:
                 await self._writer.commit()
                 if self.on_commit is not None:
                     self.on_commit()
+
+    @asynccontextmanager
+    async def job_lock(self, name: str) -> AsyncIterator[None]:
+        """Held while a periodic job (the daily check, the monthly cycle, the weekly digests, a
+        backup) runs, so that it runs on one bot instance at a time.
+
+        On SQLite one bot serves a file (``bot.running.RunLock``), so there is nothing to wait
+        for. On PostgreSQL it is a session advisory lock on a connection of its own: a second
+        instance waits, then finds the period done (each job records what it finished) and does
+        nothing; if the instance running it dies, its connection closes, the lock is released,
+        and the waiting instance takes the job up and finishes what was left.
+        """
+        if self.url is None:
+            yield
+            return
+        lock = await PgConnection.connect(self.url)
+        try:
+            await lock.execute("SELECT pg_advisory_lock(hashtext(?))", (name,))
+            yield
+        finally:
+            await lock.close()  # ends the session: the lock goes with it
 
     @property
     def reader(self) -> aiosqlite.Connection:

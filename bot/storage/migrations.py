@@ -486,6 +486,24 @@ async def m011_long_and_shared_tasks(conn: aiosqlite.Connection) -> None:
     )
 
 
+@migration
+async def m013_dialog_state(conn: aiosqlite.Connection) -> None:
+    """Several bot instances on one PostgreSQL database: a person's open dialog (the draft of a
+    反馈, a 退回, a 申请延期 …) is kept here, so the next message may reach any instance
+    (``bot.persistence``). One SQLite bot keeps it in memory and leaves this table empty."""
+    await _script(
+        conn,
+        """
+        CREATE TABLE dialog_state (
+            user_id INTEGER PRIMARY KEY,
+            -- the person's PTB user_data, pickled
+            data BLOB NOT NULL,
+            updated_at TEXT NOT NULL
+        )
+        """,
+    )
+
+
 async def applied(conn: aiosqlite.Connection) -> list[str]:
     """Names of the migrations this database has, in order."""
     async with conn.execute("SELECT name FROM migrations ORDER BY rowid") as cur:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import aiosqlite
@@ -91,13 +91,25 @@ async def heads(conn: aiosqlite.Connection, now: datetime, limit: int = 200) -> 
         return [_message(r) async for r in cur]
 
 
-async def claim(conn: aiosqlite.Connection, message_id: int, now: datetime) -> bool:
+async def claim(conn: aiosqlite.Connection, message_id: int, now: datetime, lease: timedelta | None = None) -> bool:
     """Mark a row as being sent, before the request goes out; False when it is no longer due
     (sent, failed or put back for later since it was read), and then it must not be sent.
 
     The check is made here, under the write lock, and not trusted to the read that found
     the row: a row is sent once per claim.
+
+    With several senders on one database (bot instances on PostgreSQL), ``lease``: the row
+    is not due for anyone until it has passed, so another sender neither claims it while
+    its request is out nor sends the chat's next row meanwhile (``heads`` skips the chat);
+    a row whose sender died is taken up by another once the lease has passed.
     """
+    if lease is not None:
+        cursor = await conn.execute(
+            """UPDATE outbox SET status = 'sending', attempts = attempts + 1, not_before = ?
+               WHERE id = ? AND status IN ('pending', 'sending') AND (not_before IS NULL OR not_before <= ?)""",
+            (stamp(now + lease), message_id, stamp(now)),
+        )
+        return cursor.rowcount == 1
     cursor = await conn.execute(
         """UPDATE outbox SET status = 'sending', attempts = attempts + 1
            WHERE id = ? AND status IN ('pending', 'sending') AND (not_before IS NULL OR not_before <= ?)""",
@@ -111,6 +123,17 @@ async def mark_sent(conn: aiosqlite.Connection, message_id: int, telegram_messag
     await conn.execute(
         "UPDATE outbox SET status = 'sent', sent_at = ?, message_id = ?, last_error = NULL WHERE id = ?",
         (stamp(now), telegram_message_id, message_id),
+    )
+
+
+async def space_chat(conn: aiosqlite.Connection, chat_id: int, until: datetime) -> None:
+    """With several senders on one database: a chat's next rows wait until ``until``, so that
+    the chat gets one message a second whichever sender sends it (each sender's own pacer
+    knows only its own sends)."""
+    await conn.execute(
+        """UPDATE outbox SET not_before = ? WHERE chat_id = ? AND status = 'pending'
+           AND (not_before IS NULL OR not_before < ?)""",
+        (stamp(until), chat_id, stamp(until)),
     )
 
 

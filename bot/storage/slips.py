@@ -15,7 +15,7 @@ async def next_number(conn: aiosqlite.Connection, slip_type: SlipType, year: int
     """Take the next number of ``slip_type`` in ``year``. Call inside a write transaction."""
     async with conn.execute(
         """INSERT INTO slip_sequences (type, year, last) VALUES (?, ?, 1)
-           ON CONFLICT (type, year) DO UPDATE SET last = last + 1
+           ON CONFLICT (type, year) DO UPDATE SET last = slip_sequences.last + 1
            RETURNING last""",
         (slip_type.value, year),
     ) as cur:

@@ -31,10 +31,10 @@ async def emulator() -> AsyncIterator[EmulatorServer]:
 
 
 @pytest.fixture
-async def office(tmp_path: Path, emulator: EmulatorServer) -> AsyncIterator[Office]:
-    """The office on a fresh SQLite file, configured to talk to the emulator."""
+async def office(tmp_path: Path, emulator: EmulatorServer, database_url: str | None) -> AsyncIterator[Office]:
+    """The office on a fresh SQLite file (or PostgreSQL database), configured to talk to the emulator."""
     settings = Settings(
-        token=Secret(emulator.token), api_url=emulator.url, db_path=tmp_path / "duban.db",
+        token=Secret(emulator.token), api_url=emulator.url, db_path=tmp_path / "duban.db", database_url=database_url,
         archive_dir=tmp_path / "archive", bot_username="duban_demo_bot",
     )
     office = await Office.open(settings)

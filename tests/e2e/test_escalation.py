@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -40,6 +41,7 @@ async def duban_daily(office, day: str) -> str:
     """`duban daily --date`, as an operator runs it, in its own process on the same database."""
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot.cli", "--db", str(office.settings.db_path), "daily", "--date", day,
+        env={**os.environ, **({"DUBAN_DATABASE_URL": office.settings.database_url} if office.settings.database_url else {})},
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )
     out, err = await proc.communicate()

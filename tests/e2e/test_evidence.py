@@ -14,6 +14,7 @@ from pathlib import Path
 import openpyxl
 
 from bot.backup import restore_backup, take_backup
+from tests import postgres_server
 from bot.config import Settings
 from bot.domain.feedback import Attachment
 from bot.services import evidence
@@ -62,7 +63,10 @@ async def test_a_feedback_file_is_archived_listed_and_backed_up(city, office, tm
     # A backup restored on another machine holds the file where its row says.
     copy = await asyncio.to_thread(take_backup, office.settings, tmp_path / "backup")
     assert copy.archive_files == 1
-    elsewhere = Settings(db_path=tmp_path / "elsewhere" / "duban.db", archive_dir=tmp_path / "elsewhere" / "archive")
+    elsewhere = Settings(
+        db_path=tmp_path / "elsewhere" / "duban.db", archive_dir=tmp_path / "elsewhere" / "archive",
+        database_url=postgres_server.another_database(office.settings.database_url),
+    )
     await asyncio.to_thread(restore_backup, elsewhere, tmp_path / "backup", office.now())
     restored = elsewhere.archive_dir / attachment.local_path
     assert hashlib.sha256(restored.read_bytes()).hexdigest() == attachment.sha256

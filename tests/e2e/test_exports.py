@@ -4,6 +4,7 @@ what the 台账 and the slips say."""
 from __future__ import annotations
 
 import io
+import os
 import re
 from datetime import date, datetime, time, timedelta
 
@@ -216,6 +217,7 @@ async def _duban(office, *args: str) -> tuple[int, str, str]:
 
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot.cli", "--db", str(office.settings.db_path), "export", *args,
+        env={**os.environ, **({"DUBAN_DATABASE_URL": office.settings.database_url} if office.settings.database_url else {})},
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )
     out, err = await proc.communicate()

@@ -27,9 +27,10 @@ def db_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-async def office(db_path: Path) -> AsyncIterator[Office]:
-    """The office's tools on a fresh database file (migrated at open), closed afterwards."""
-    office = await Office.open(Settings(db_path=db_path))
+async def office(db_path: Path, database_url: str | None) -> AsyncIterator[Office]:
+    """The office's tools on a fresh database file (or PostgreSQL database), migrated at open,
+    closed afterwards."""
+    office = await Office.open(Settings(db_path=db_path, database_url=database_url))
     try:
         yield office
     finally:

@@ -68,7 +68,7 @@ async def test_concurrent_issues_in_one_process_get_1_to_n(office: Office, org: 
 
 async def test_concurrent_issues_from_two_processes_get_1_to_n(office: Office, org: Org, db_path: Path) -> None:
     """The bot and a CLI command (two connections to one file) issue at the same time."""
-    other = await Office.open(Settings(db_path=db_path))
+    other = await Office.open(Settings(db_path=db_path, database_url=office.settings.database_url))
     try:
         clerks_a = [issue(office, org, i) for i in range(0, N, 2)]
         clerks_b = [issue(other, org, i) for i in range(1, N, 2)]

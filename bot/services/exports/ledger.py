@@ -112,7 +112,7 @@ def _where(scope: queries.Scope, flt: LedgerFilter, today: date) -> tuple[str, l
         if part.section_id is not None:
             terms.append("t.section_id = ?")
             args.append(part.section_id)
-        parts.append("(" + (" AND ".join(terms) or "1") + ")")
+        parts.append("(" + (" AND ".join(terms) or "1 = 1") + ")")
     where = ["(" + (" OR ".join(parts) or "0") + ")"]
     if flt.special:
         where.append("(t.special_ledger = 1 OR t.stage IN ('supervised', 'interviewed', 'transferred'))")

@@ -1,0 +1,131 @@
+"""Dialog state in the database, for several bot instances on one PostgreSQL database.
+
+The small dialogs (反馈, 退回, 申请延期, 改期同意, 记录约谈, 记录移交, the intake edits) keep a
+person's draft in PTB's ``user_data``, which lives in one process's memory. With several
+instances an update may reach another instance than the one the dialog began on (a failover,
+an upgrade): this persistence keeps each person's ``user_data`` in the ``dialog_state`` table,
+reads it afresh before each of their updates (``refresh_user_data``) and writes what an update
+changed within ``UPDATE_INTERVAL`` and when the instance stops.
+
+Used only on PostgreSQL (``bot.app.build_application``): one SQLite bot is one process, and
+its dialogs need no round trip to the database. The guided ``/new`` dialog's step is kept by
+its ConversationHandler, which PTB does not re-read per update; it is not covered here.
+"""
+
+from __future__ import annotations
+
+import logging
+import pickle
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from telegram.ext import BasePersistence, PersistenceInput
+
+from bot.services.context import Office
+from bot.storage import inbox
+from bot.storage.rows import stamp
+
+log = logging.getLogger(__name__)
+
+UPDATE_INTERVAL = 0.5
+"""Seconds between writes of the ``user_data`` that updates changed."""
+
+UserData = dict[Any, Any]
+
+
+class DatabasePersistence(BasePersistence[UserData, dict[Any, Any], dict[Any, Any]]):
+    """``user_data`` kept in the database; chat data, bot data and callback data are not."""
+
+    def __init__(self, office: Office) -> None:
+        super().__init__(
+            store_data=PersistenceInput(bot_data=False, chat_data=False, user_data=True, callback_data=False),
+            update_interval=UPDATE_INTERVAL,
+        )
+        self.office = office
+        self._stored: dict[int, bytes] = {}
+        """Each person's state as last read or written: an update that changed nothing in it
+        (most do: a /task, a button) writes nothing."""
+
+    async def get_user_data(self) -> dict[int, UserData]:
+        # Read per update instead (refresh_user_data): what another instance wrote since counts.
+        return {}
+
+    async def refresh_user_data(self, user_id: int, user_data: UserData) -> None:
+        async with self.office.db.reader.execute("SELECT data FROM dialog_state WHERE user_id = ?", (user_id,)) as cur:
+            row = await cur.fetchone()
+        user_data.clear()
+        self._stored[user_id] = bytes(row[0]) if row is not None else pickle.dumps({})
+        if row is not None:
+            user_data.update(_loads(bytes(row[0])))
+
+    async def update_user_data(self, user_id: int, data: UserData) -> None:
+        pickled = pickle.dumps(dict(data))
+        if self._stored.get(user_id) == pickled:
+            return
+        self._stored[user_id] = pickled
+        with _outside_update():
+            async with self.office.db.transaction() as conn:
+                await conn.execute(
+                    "INSERT OR REPLACE INTO dialog_state (user_id, data, updated_at) VALUES (?, ?, ?)",
+                    (user_id, pickled, stamp(self.office.now())),
+                )
+
+    async def drop_user_data(self, user_id: int) -> None:
+        self._stored.pop(user_id, None)
+        with _outside_update():
+            async with self.office.db.transaction() as conn:
+                await conn.execute("DELETE FROM dialog_state WHERE user_id = ?", (user_id,))
+
+    async def flush(self) -> None:
+        return None  # every write is committed when made
+
+    # What this persistence does not keep.
+    async def get_chat_data(self) -> dict[int, dict[Any, Any]]:
+        return {}
+
+    async def get_bot_data(self) -> dict[Any, Any]:
+        return {}
+
+    async def get_callback_data(self) -> None:
+        return None
+
+    async def get_conversations(self, name: str) -> dict[Any, Any]:
+        return {}
+
+    async def update_conversation(self, name: str, key: Any, new_state: object | None) -> None:
+        return None
+
+    async def update_chat_data(self, chat_id: int, data: dict[Any, Any]) -> None:
+        return None
+
+    async def update_bot_data(self, data: dict[Any, Any]) -> None:
+        return None
+
+    async def update_callback_data(self, data: Any) -> None:
+        return None
+
+    async def drop_chat_data(self, chat_id: int) -> None:
+        return None
+
+    async def refresh_chat_data(self, chat_id: int, chat_data: dict[Any, Any]) -> None:
+        return None
+
+    async def refresh_bot_data(self, bot_data: dict[Any, Any]) -> None:
+        return None
+
+
+@contextmanager
+def _outside_update() -> Iterator[None]:
+    # Written on PTB's schedule, not as part of an update's work: never marks one handled.
+    with inbox.aside():
+        yield
+
+
+def _loads(data: bytes) -> UserData:
+    try:
+        loaded = pickle.loads(data)
+    except Exception:  # a draft class changed by an upgrade: the dialog is started again
+        log.warning("dialog state could not be read; the person's open dialog is dropped")
+        return {}
+    return loaded if isinstance(loaded, dict) else {}
