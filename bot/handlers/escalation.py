@@ -198,8 +198,7 @@ async def interview_answer(update: Update, context: DubanContext) -> None:
         )
         return
     if draft.note is None:
-        if len(typed) > escalating.MAX_NOTE:
-            raise DomainError("field_too_long", field="约谈情况", limit=escalating.MAX_NOTE)
+        escalating.check_interview_note(typed)
         draft.note = typed
         await _ask_last_day(update, context, draft)
         return

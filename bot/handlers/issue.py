@@ -84,7 +84,7 @@ class Step(IntEnum):
 
 
 EDITABLE = ("title", "requirements", "basis", "source", "units", "period", "schedule", "special", "attachment")
-SCHEDULE_CHOICES = ("每周五", "每月5日前", "每季度末")
+SCHEDULE_CHOICES = tuple(label("issue", "schedule_choices").split("、"))
 LONG_TASK_DAYS = 30
 """The dialog asks for a 阶段汇报 schedule only on a task longer than this (or when the clerk
 chooses 修改 → 阶段汇报): a short task's final feedback is report enough, and offices are told to

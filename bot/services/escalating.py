@@ -195,6 +195,13 @@ def interview_window(office: Office, today: date) -> date:
     return office.deadline_after(today, office.settings.escalation_window_days)
 
 
+def check_interview_note(note: str) -> None:
+    """The 约谈情况 a 政务监督室 records: refused when longer than :data:`MAX_NOTE`, so the dialog
+    can ask again before the 约谈 is recorded."""
+    if len(note.strip()) > MAX_NOTE:
+        raise DomainError("field_too_long", field="约谈情况", limit=MAX_NOTE)
+
+
 async def record_interview(
     office: Office, actor: Person, task_id: int, held_on: date, leader: str, note: str, now: datetime,
     last_day: date | None = None,
@@ -213,8 +220,9 @@ async def record_interview(
     leader, note = leader.strip(), note.strip()
     if not leader:
         raise DomainError("field_missing", field="约谈领导")
-    if len(note) > MAX_NOTE or len(leader) > 100:
-        raise DomainError("field_too_long", field="约谈情况", limit=MAX_NOTE)
+    check_interview_note(note)
+    if len(leader) > 100:
+        raise DomainError("field_too_long", field="约谈领导", limit=100)
     if held_on > now.date():
         raise DomainError("date_in_future", date=held_on.isoformat())
     if last_day is not None and last_day <= now.date():

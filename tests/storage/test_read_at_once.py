@@ -13,6 +13,12 @@ from bot.domain.org import UnitKind
 from bot.services.context import Office
 from bot.storage import org
 from bot.storage.reader import ReaderConnection, read_at_once
+from tests import postgres_server
+
+pytestmark = pytest.mark.skipif(
+    postgres_server.BACKEND == "postgresql",
+    reason="SQLite's reader thread; on PostgreSQL read_at_once runs the work as it is, on one connection",
+)
 
 
 async def test_many_reads_in_one_hop(office: Office) -> None:
