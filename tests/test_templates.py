@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
 from types import SimpleNamespace
@@ -143,6 +144,11 @@ def _task(index: int = 0) -> Task:
     )
 
 
+def _fresh_task() -> Task:
+    """A 交办单 just issued: no window, no 阶段汇报, not completed (each of those ``None``)."""
+    return replace(_task(), window_until=None, last_report_on=None, completed_on=None, contact_phone="")
+
+
 def _person(index: int) -> Person:
     return Person(index + 1, PERSON_NAMES[index % 3], frozenset({Role.RESPONSIBLE}), unit_id=1, telegram_id=1000 + index)
 
@@ -165,12 +171,12 @@ TEXTS = {
 
 NUMBERS = {
     "count", "days", "day_count", "length", "pages", "page", "size_mb", "limit_mb", "hours", "port",
-    "limit", "period_days", "window_days", "ordinal", "max_rows", "first_row", "counted",
+    "limit", "period_days", "window_days", "ordinal", "max_rows", "first_row",
     "omitted", "position", "year", "month", "seq", "id", "event_id", "overdue_days", "waiting", "total",
     "kept", "rank", "below", "column", "uptime", "reminder_overdue_days",
     "unit_id", "telegram_id",
 }
-DATES = {"today", "day", "date", "deadline", "until", "since", "on", "new_deadline", "ready_by", "asked", "moved"}
+DATES = {"today", "day", "date", "deadline", "until", "since", "on", "new_deadline", "ready_by", "moved"}
 MOMENTS = {"at", "now", "expires_at", "submitted_at", "created_at", "decided_at"}
 
 
@@ -443,7 +449,7 @@ def render_samples(name: str) -> list[str]:
         value: Samples() if isinstance(given, Samples) else 0
         for value, given in context.items()
         if value in tested and (isinstance(given, Samples) or type(given) is int)
-    }
+    } | {value: _fresh_task() for value, given in context.items() if isinstance(given, Task)}
     return [render(name, **context), render(name, **(context | empty))] + [
         render(name, **(context | {value: word})) for value, words in choices.items() for word in words[1:]
     ]
