@@ -72,9 +72,9 @@ class Settings:
 
     token: Secret | None = None
     api_url: str = TELEGRAM_API
+    """Bot API server; ``{api_url}/bot<token>/method``. A self-hosted server or the emulator."""
     bot_username: str = "duban_bot"
     """For invite deep links printed by the CLI; the running bot uses its real username."""
-    """Bot API server; ``{api_url}/bot<token>/method``. A self-hosted server or the emulator."""
     send_per_second: float = 30.0
     """Messages a second overall (Telegram's limit is 30)."""
     send_chat_interval: float = 1.0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import fields
 from datetime import time
 from decimal import Decimal
 from pathlib import Path
@@ -12,7 +13,7 @@ import pytest
 
 from bot.config import KEYS, ConfigError, Key, EscalationMode, Organisation, Secret, Settings, load_settings
 from bot.domain.deadlines import DeadlineMode
-from bot.domain.scores import ScoreCategory
+from bot.domain.scores import ScoreCategory, ScoreRules
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "config.example.toml"
 TOKEN = "123456789:AAH-secret-token-value_xyz"
@@ -43,6 +44,21 @@ def _shown_in_example() -> dict[str, bool]:
         elif entry := re.match(r"(# )?([a-z_]+) = ", line):
             shown[f"{section}.{entry.group(2)}"] = entry.group(1) is None
     return shown
+
+
+def test_every_setting_has_one_key() -> None:
+    """The table builds the whole Settings: each field (and each field of the organisation and
+    the score table) is set by exactly one key, and each key lands on a real field."""
+    lands = [key.lands for key in KEYS]
+    assert len(lands) == len(set(lands))
+    nested = {"organisation": Organisation, "score_rules": ScoreRules}
+    expected: set[str] = set()
+    for field in fields(Settings):
+        if field.name in nested:
+            expected |= {f"{field.name}.{part.name}" for part in fields(nested[field.name])}
+        else:
+            expected.add(field.name)
+    assert set(lands) == expected
 
 
 def test_the_example_shows_every_key_and_every_variable() -> None:
