@@ -427,6 +427,19 @@ _TESTED = re.compile(r"\{%-?\s*(?:el)?if\s+(?:not\s+)?(\w+)\s*(?:-?%\}|and\b|or\
 """``{% if units %}``: a value the template may find empty."""
 
 
+def _empty(given: Any) -> Any:
+    """What a caller passes for "nothing": an empty list, 0, an empty text, no date."""
+    if isinstance(given, Samples):
+        return Samples()
+    if type(given) is int:
+        return 0
+    if type(given) is str:
+        return ""
+    if isinstance(given, date):
+        return None
+    return given
+
+
 def _sources(name: str) -> list[str]:
     """The text of ``messages/<name>.j2`` and of the templates it includes."""
     return [(MESSAGES / path).read_text(encoding="utf-8") for path in [f"{name}.j2", *sorted(_included(f"{name}.j2"))]]
@@ -445,11 +458,9 @@ def render_samples(name: str) -> list[str]:
     context |= {value: words[0] for value, words in choices.items()}
     # And once with nothing to list or count where the template asks (``{% if not units %}``).
     tested = {value for source in _sources(name) for value in _TESTED.findall(source)}
-    empty = {
-        value: Samples() if isinstance(given, Samples) else 0
-        for value, given in context.items()
-        if value in tested and (isinstance(given, Samples) or type(given) is int)
-    } | {value: _fresh_task() for value, given in context.items() if isinstance(given, Task)}
+    empty = {value: _empty(given) for value, given in context.items() if value in tested} | {
+        value: _fresh_task() for value, given in context.items() if isinstance(given, Task)
+    }
     return [render(name, **context), render(name, **(context | empty))] + [
         render(name, **(context | {value: word})) for value, words in choices.items() for word in words[1:]
     ]
