@@ -10,12 +10,12 @@ import os
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from datetime import time
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.domain.deadlines import DeadlineMode
@@ -24,7 +24,6 @@ from bot.domain.sharing import ChaseRule
 from bot.domain.scores import DEFAULT_POINTS, ScoreCategory, ScoreRules
 
 TELEGRAM_API = "https://api.telegram.org"
-E = TypeVar("E", bound=StrEnum)
 
 
 class ConfigError(ValueError):
@@ -73,9 +72,9 @@ class Settings:
 
     token: Secret | None = None
     api_url: str = TELEGRAM_API
+    """Bot API server; ``{api_url}/bot<token>/method``. A self-hosted server or the emulator."""
     bot_username: str = "duban_bot"
     """For invite deep links printed by the CLI; the running bot uses its real username."""
-    """Bot API server; ``{api_url}/bot<token>/method``. A self-hosted server or the emulator."""
     send_per_second: float = 30.0
     """Messages a second overall (Telegram's limit is 30)."""
     send_chat_interval: float = 1.0
@@ -137,27 +136,213 @@ class Settings:
         return f"{self.api_url.rstrip('/')}/file/bot"
 
 
-ENV_KEYS = {
-    "DUBAN_TELEGRAM_TOKEN": "telegram.token",
-    "DUBAN_TELEGRAM_BASE_URL": "telegram.api_url",
-    "DUBAN_BOT_USERNAME": "telegram.bot_username",
-    "DUBAN_DB": "storage.db",
-    "DUBAN_DATABASE_URL": "storage.url",
-    "DUBAN_MESSAGES_PER_SECOND": "telegram.messages_per_second",
-    "DUBAN_ARCHIVE": "storage.archive_dir",
-    "DUBAN_TIMEZONE": "schedule.timezone",
-    "DUBAN_DAILY_TIME": "schedule.daily_time",
-    "DUBAN_ESCALATION_MODE": "escalation.mode",
-    "DUBAN_WEBHOOK_URL": "webhook.url",
-    "DUBAN_WEBHOOK_LISTEN": "webhook.listen",
-    "DUBAN_WEBHOOK_PORT": "webhook.port",
-    "DUBAN_WEBHOOK_SECRET": "webhook.secret_token",
-    "DUBAN_HEALTH_LISTEN": "health.listen",
-    "DUBAN_HEALTH_PORT": "health.port",
-    "DUBAN_BACKUP_DIR": "backup.dir",
-    "DUBAN_BACKUP_TIME": "backup.time",
-    "DUBAN_BACKUP_KEEP": "backup.keep",
-}
+class Read(Protocol):
+    """How one setting's raw value (TOML or a ``DUBAN_*`` variable) is read; ``key`` names it in errors."""
+
+    def __call__(self, value: Any, key: str) -> Any: ...
+
+
+@dataclass(frozen=True)
+class Key:
+    """One setting: its TOML key, how its value is read, where it lands in ``Settings``
+    (``organisation.office``: a field of a field), and the ``DUBAN_*`` variable that wins over
+    the file, if there is one. Its default is the ``Settings`` field's own (``Key.default``)."""
+
+    name: str
+    read: Read
+    lands: str
+    env: str | None = None
+
+    @property
+    def default(self) -> Any:
+        """What the bot uses when neither the file nor the environment sets the key."""
+        value: Any = Settings()
+        for part in self.lands.split("."):
+            value = getattr(value, part)
+        return value
+
+
+def _text(value: Any, key: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"配置项 {key} 必须是非空文字")
+    return value.strip()
+
+
+def _path(value: Any, key: str) -> Path:
+    return Path(_text(value, key))
+
+
+def _secret(value: Any, key: str) -> Secret:
+    return Secret(_text(value, key))
+
+
+def _integer(value: Any, key: str) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"配置项 {key} 必须是整数: {value!r}") from exc
+
+
+def _number(value: Any, key: str) -> float:
+    """A rate or a duration: 0 or more."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"配置项 {key} 必须是数字: {value!r}") from exc
+    if number < 0:
+        raise ConfigError(f"配置项 {key} 不能为负数: {number}")
+    return number
+
+
+def _positive(value: Any, key: str) -> int:
+    number = _integer(value, key)
+    if number < 1:
+        raise ConfigError(f"配置项 {key} 必须大于0: {number}")
+    return number
+
+
+def _weekday(value: Any, key: str) -> int:
+    weekday = _positive(value, key)
+    if weekday > 7:
+        raise ConfigError(f"配置项 {key} 应为1（周一）到7（周日）: {weekday}")
+    return weekday
+
+
+def _port(value: Any, key: str) -> int:
+    port = _integer(value, key)
+    if not 1 <= port <= 65535:
+        raise ConfigError(f"配置项 {key} 必须是 1-65535 之间的端口号: {port}")
+    return port
+
+
+def _port_or_off(value: Any, key: str) -> int:
+    """A port, or 0 for "switched off"."""
+    return 0 if _integer(value, key) == 0 else _port(value, key)
+
+
+def _time(value: Any, key: str) -> time:
+    if isinstance(value, time):
+        return value
+    try:
+        return time.fromisoformat(str(value))
+    except ValueError as exc:
+        raise ConfigError(f"配置项 {key} 必须是时间，如 09:00: {value!r}") from exc
+
+
+def _zone(value: Any, key: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(_text(value, key))
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(f"配置项 {key} 无效: {value}") from exc
+
+
+def _choice(enum: type[StrEnum]) -> Read:
+    def read(value: Any, key: str) -> StrEnum:
+        try:
+            return enum(str(value))
+        except ValueError as exc:
+            allowed = ", ".join(e.value for e in enum)
+            raise ConfigError(f"配置项 {key} 只能是 {allowed}: {value!r}") from exc
+
+    return read
+
+
+def _url(schemes: tuple[str, ...], rule: str) -> Read:
+    """Text that starts with one of ``schemes``; ``rule`` is the sentence an error ends with."""
+
+    def read(value: Any, key: str) -> str:
+        url = _text(value, key)
+        if not url.startswith(schemes):
+            raise ConfigError(f"配置项 {key} {rule}")
+        return url
+
+    return read
+
+
+def _username(value: Any, key: str) -> str:
+    return _text(value, key).lstrip("@")
+
+
+_SECRET_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+"""What Telegram allows in a webhook secret token."""
+
+
+def _secret_token(value: Any, key: str) -> Secret:
+    secret = _text(value, key)
+    if not _SECRET_TOKEN.match(secret):
+        raise ConfigError(f"配置项 {key} 只能由 1-256 个字母、数字、_ 和 - 组成")
+    return Secret(secret)
+
+
+def _decimal(value: Any, key: str) -> Decimal:
+    try:
+        # Through str so that a TOML float 0.2 becomes exactly 0.2, not 0.2000000000000000111.
+        return Decimal(str(value))
+    except InvalidOperation as exc:
+        raise ConfigError(f"配置项 {key} 必须是数字: {value!r}") from exc
+
+
+def _points(value: Any, key: str) -> dict[ScoreCategory, Decimal]:
+    """The ``[scores.points]`` table over the notice's defaults: a category left out keeps its points."""
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"配置项 {key} 必须是一节 [{key}]，每行一个加减分项目")
+    points = dict(DEFAULT_POINTS)
+    for name, number in value.items():
+        try:
+            category = ScoreCategory(name)
+        except ValueError as exc:
+            raise ConfigError(f"配置项 {key}.{name} 不是已知的加减分项目") from exc
+        points[category] = _decimal(number, f"{key}.{name}")
+    return points
+
+
+KEYS: tuple[Key, ...] = (
+    Key("telegram.token", _secret, "token", "DUBAN_TELEGRAM_TOKEN"),
+    Key("telegram.api_url", _url(("http://", "https://"), "必须以 http:// 或 https:// 开头"), "api_url", "DUBAN_TELEGRAM_BASE_URL"),
+    Key("telegram.bot_username", _username, "bot_username", "DUBAN_BOT_USERNAME"),
+    Key("telegram.messages_per_second", _number, "send_per_second", "DUBAN_MESSAGES_PER_SECOND"),
+    Key("telegram.chat_interval_seconds", _number, "send_chat_interval"),
+    Key("telegram.claim_lease_seconds", _number, "claim_lease_seconds"),
+    Key("storage.db", _path, "db_path", "DUBAN_DB"),
+    Key(
+        "storage.url",
+        _url(("postgresql://", "postgres://"), "必须以 postgresql:// 开头（不设置则使用 SQLite 文件 storage.db）"),
+        "database_url",
+        "DUBAN_DATABASE_URL",
+    ),
+    Key("storage.archive_dir", _path, "archive_dir", "DUBAN_ARCHIVE"),
+    Key("organisation.government", _text, "organisation.government"),
+    Key("organisation.office", _text, "organisation.office"),
+    Key("organisation.supervision_office", _text, "organisation.supervision_office"),
+    Key("organisation.conduct_office", _text, "organisation.conduct_office"),
+    Key("schedule.timezone", _zone, "timezone", "DUBAN_TIMEZONE"),
+    Key("schedule.daily_time", _time, "daily_time", "DUBAN_DAILY_TIME"),
+    Key("schedule.digest_weekday", _weekday, "digest_weekday"),
+    Key("schedule.review_wait_days", _positive, "review_wait_days"),
+    Key("schedule.daily_check_days", _choice(CheckDays), "daily_check_days"),
+    Key("escalation.window_days", _positive, "escalation_window_days"),
+    Key("escalation.deadline_mode", _choice(DeadlineMode), "deadline_mode"),
+    Key("escalation.mode", _choice(EscalationMode), "escalation_mode", "DUBAN_ESCALATION_MODE"),
+    Key("sharing.chase", _choice(ChaseRule), "shared_chase"),
+    Key("onboarding.invite_ttl_hours", _positive, "invite_ttl_hours"),
+    Key("notify.conduct_office_chat_id", _integer, "conduct_office_chat_id"),
+    Key("scores.points", _points, "score_rules.points"),
+    Key("scores.base", _decimal, "score_rules.base"),
+    Key("scores.advanced_threshold", _decimal, "score_rules.advanced_threshold"),
+    Key("webhook.url", _url(("https://", "http://"), "必须以 https:// 开头（本机测试可用 http://）"), "webhook_url", "DUBAN_WEBHOOK_URL"),
+    Key("webhook.listen", _text, "webhook_listen", "DUBAN_WEBHOOK_LISTEN"),
+    Key("webhook.port", _port, "webhook_port", "DUBAN_WEBHOOK_PORT"),
+    Key("webhook.secret_token", _secret_token, "webhook_secret", "DUBAN_WEBHOOK_SECRET"),
+    Key("health.listen", _text, "health_listen", "DUBAN_HEALTH_LISTEN"),
+    Key("health.port", _port_or_off, "health_port", "DUBAN_HEALTH_PORT"),
+    Key("backup.dir", _path, "backup_dir", "DUBAN_BACKUP_DIR"),
+    Key("backup.time", _time, "backup_time", "DUBAN_BACKUP_TIME"),
+    Key("backup.keep", _positive, "backup_keep", "DUBAN_BACKUP_KEEP"),
+)
+"""Every setting the bot reads, in the order a bad value is reported. ``config.example.toml``
+shows each of them (a test holds the two together)."""
+
+_BY_NAME = {key.name: key for key in KEYS}
 
 
 def load_settings(path: Path | str | None = None, environ: Mapping[str, str] | None = None) -> Settings:
@@ -173,210 +358,40 @@ def load_settings(path: Path | str | None = None, environ: Mapping[str, str] | N
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"配置文件格式错误 (invalid TOML) {path}: {exc}") from exc
     flat = _flatten(raw)
-    for var, key in ENV_KEYS.items():
-        if env.get(var):
-            flat[key] = env[var]
+    for key in KEYS:
+        if key.env and env.get(key.env):
+            flat[key.name] = env[key.env]
     return _build(flat)
 
 
 def _flatten(raw: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """``{"schedule": {"daily_time": …}}`` as ``{"schedule.daily_time": …}``; a key whose value
+    is itself a table (``scores.points``) is kept whole."""
     flat: dict[str, Any] = {}
     for key, value in raw.items():
         name = f"{prefix}{key}"
-        if isinstance(value, Mapping) and name != "scores.points":
+        if isinstance(value, Mapping) and name not in _BY_NAME:
             flat.update(_flatten(value, f"{name}."))
         else:
             flat[name] = value
     return flat
 
 
-_ORG_KEYS = {f"organisation.{f.name}" for f in fields(Organisation)}
-_KNOWN = set(ENV_KEYS.values()) | _ORG_KEYS | {
-    "telegram.messages_per_second",
-    "telegram.chat_interval_seconds",
-    "telegram.claim_lease_seconds",
-    "escalation.window_days",
-    "schedule.digest_weekday",
-    "schedule.review_wait_days",
-    "schedule.daily_check_days",
-    "escalation.deadline_mode",
-    "sharing.chase",
-    "onboarding.invite_ttl_hours",
-    "notify.conduct_office_chat_id",
-    "scores.points",
-    "scores.base",
-    "scores.advanced_threshold",
-}
-
-
 def _build(flat: Mapping[str, Any]) -> Settings:
-    unknown = sorted(set(flat) - _KNOWN)
+    unknown = sorted(set(flat) - set(_BY_NAME))
     if unknown:
         raise ConfigError(f"未知配置项 (unknown key): {unknown[0]}")
-    s = Settings()
-    org = Organisation(**{k.split(".", 1)[1]: _text(flat, k) for k in _ORG_KEYS if k in flat})
-    s = replace(s, organisation=org)
-    if "telegram.token" in flat:
-        s = replace(s, token=Secret(_text(flat, "telegram.token")))
-    if "telegram.api_url" in flat:
-        url = _text(flat, "telegram.api_url")
-        if not url.startswith(("http://", "https://")):
-            raise ConfigError("配置项 telegram.api_url 必须以 http:// 或 https:// 开头")
-        s = replace(s, api_url=url)
-    if "telegram.bot_username" in flat:
-        s = replace(s, bot_username=_text(flat, "telegram.bot_username").lstrip("@"))
-    if "telegram.messages_per_second" in flat:
-        s = replace(s, send_per_second=_number(flat, "telegram.messages_per_second"))
-    if "telegram.chat_interval_seconds" in flat:
-        s = replace(s, send_chat_interval=_number(flat, "telegram.chat_interval_seconds"))
-    if "storage.db" in flat:
-        s = replace(s, db_path=Path(_text(flat, "storage.db")))
-    if "telegram.claim_lease_seconds" in flat:
-        s = replace(s, claim_lease_seconds=_number(flat, "telegram.claim_lease_seconds"))
-    if "storage.url" in flat:
-        url = _text(flat, "storage.url").strip()
-        if url and not url.startswith(("postgresql://", "postgres://")):
-            raise ConfigError("配置项 storage.url 必须以 postgresql:// 开头（不设置则使用 SQLite 文件 storage.db）")
-        s = replace(s, database_url=url or None)
-    if "storage.archive_dir" in flat:
-        s = replace(s, archive_dir=Path(_text(flat, "storage.archive_dir")))
-    if "schedule.timezone" in flat:
-        try:
-            s = replace(s, timezone=ZoneInfo(_text(flat, "schedule.timezone")))
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ConfigError(f"配置项 schedule.timezone 无效: {flat['schedule.timezone']}") from exc
-    if "schedule.daily_time" in flat:
-        s = replace(s, daily_time=_time(flat, "schedule.daily_time"))
-    if "schedule.digest_weekday" in flat:
-        weekday = _positive(flat, "schedule.digest_weekday")
-        if weekday > 7:
-            raise ConfigError(f"配置项 schedule.digest_weekday 应为1（周一）到7（周日）: {weekday}")
-        s = replace(s, digest_weekday=weekday)
-    if "schedule.review_wait_days" in flat:
-        s = replace(s, review_wait_days=_positive(flat, "schedule.review_wait_days"))
-    if "schedule.daily_check_days" in flat:
-        s = replace(s, daily_check_days=_choice(flat, "schedule.daily_check_days", CheckDays))
-    if "escalation.window_days" in flat:
-        s = replace(s, escalation_window_days=_positive(flat, "escalation.window_days"))
-    if "escalation.deadline_mode" in flat:
-        s = replace(s, deadline_mode=_choice(flat, "escalation.deadline_mode", DeadlineMode))
-    if "escalation.mode" in flat:
-        s = replace(s, escalation_mode=_choice(flat, "escalation.mode", EscalationMode))
-    if "sharing.chase" in flat:
-        s = replace(s, shared_chase=_choice(flat, "sharing.chase", ChaseRule))
-    if "onboarding.invite_ttl_hours" in flat:
-        s = replace(s, invite_ttl_hours=_positive(flat, "onboarding.invite_ttl_hours"))
-    if "notify.conduct_office_chat_id" in flat:
-        s = replace(s, conduct_office_chat_id=_integer(flat, "notify.conduct_office_chat_id"))
-    s = _operations(s, flat)
-    return replace(s, score_rules=_score_rules(flat))
-
-
-_SECRET_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
-"""What Telegram allows in a webhook secret token."""
-
-
-def _operations(s: Settings, flat: Mapping[str, Any]) -> Settings:
-    """The keys for running in production: webhook, health endpoint, daily backup."""
-    if "webhook.url" in flat:
-        url = _text(flat, "webhook.url")
-        if not url.startswith(("https://", "http://")):
-            raise ConfigError("配置项 webhook.url 必须以 https:// 开头（本机测试可用 http://）")
-        s = replace(s, webhook_url=url)
-    if "webhook.listen" in flat:
-        s = replace(s, webhook_listen=_text(flat, "webhook.listen"))
-    if "webhook.port" in flat:
-        s = replace(s, webhook_port=_port(flat, "webhook.port"))
-    if "webhook.secret_token" in flat:
-        secret = _text(flat, "webhook.secret_token")
-        if not _SECRET_TOKEN.match(secret):
-            raise ConfigError("配置项 webhook.secret_token 只能由 1-256 个字母、数字、_ 和 - 组成")
-        s = replace(s, webhook_secret=Secret(secret))
-    if "health.listen" in flat:
-        s = replace(s, health_listen=_text(flat, "health.listen"))
-    if "health.port" in flat:
-        s = replace(s, health_port=_port(flat, "health.port", allow_zero=True))
-    if "backup.dir" in flat:
-        s = replace(s, backup_dir=Path(_text(flat, "backup.dir")))
-    if "backup.time" in flat:
-        s = replace(s, backup_time=_time(flat, "backup.time"))
-    if "backup.keep" in flat:
-        s = replace(s, backup_keep=_positive(flat, "backup.keep"))
-    return s
-
-
-def _port(flat: Mapping[str, Any], key: str, allow_zero: bool = False) -> int:
-    value = _integer(flat, key)
-    if not (0 if allow_zero else 1) <= value <= 65535:
-        raise ConfigError(f"配置项 {key} 必须是 1-65535 之间的端口号: {value}")
-    return value
-
-
-def _text(flat: Mapping[str, Any], key: str) -> str:
-    value = flat[key]
-    if not isinstance(value, str) or not value.strip():
-        raise ConfigError(f"配置项 {key} 必须是非空文字")
-    return value.strip()
-
-
-def _integer(flat: Mapping[str, Any], key: str) -> int:
-    try:
-        return int(flat[key])
-    except (TypeError, ValueError) as exc:
-        raise ConfigError(f"配置项 {key} 必须是整数: {flat[key]!r}") from exc
-
-
-def _number(flat: Mapping[str, Any], key: str) -> float:
-    try:
-        value = float(flat[key])
-    except (TypeError, ValueError) as exc:
-        raise ConfigError(f"配置项 {key} 必须是数字: {flat[key]!r}") from exc
-    if value < 0:
-        raise ConfigError(f"配置项 {key} 不能为负数: {value}")
-    return value
-
-
-def _positive(flat: Mapping[str, Any], key: str) -> int:
-    value = _integer(flat, key)
-    if value < 1:
-        raise ConfigError(f"配置项 {key} 必须大于0: {value}")
-    return value
-
-
-def _time(flat: Mapping[str, Any], key: str) -> time:
-    value = flat[key]
-    if isinstance(value, time):
-        return value
-    try:
-        return time.fromisoformat(str(value))
-    except ValueError as exc:
-        raise ConfigError(f"配置项 {key} 必须是时间，如 09:00: {value!r}") from exc
-
-
-def _choice(flat: Mapping[str, Any], key: str, enum: type[E]) -> E:
-    try:
-        return enum(str(flat[key]))
-    except ValueError as exc:
-        allowed = ", ".join(e.value for e in enum)
-        raise ConfigError(f"配置项 {key} 只能是 {allowed}: {flat[key]!r}") from exc
-
-
-def _decimal(value: Any, key: str) -> Decimal:
-    try:
-        # Through str so that a TOML float 0.2 becomes exactly 0.2, not 0.2000000000000000111.
-        return Decimal(str(value))
-    except InvalidOperation as exc:
-        raise ConfigError(f"配置项 {key} 必须是数字: {value!r}") from exc
-
-
-def _score_rules(flat: Mapping[str, Any]) -> ScoreRules:
-    points = dict(DEFAULT_POINTS)
-    for name, value in (flat.get("scores.points") or {}).items():
-        try:
-            category = ScoreCategory(name)
-        except ValueError as exc:
-            raise ConfigError(f"配置项 scores.points.{name} 不是已知的加减分项目") from exc
-        points[category] = _decimal(value, f"scores.points.{name}")
-    base = _decimal(flat.get("scores.base", "100"), "scores.base")
-    threshold = _decimal(flat.get("scores.advanced_threshold", "80"), "scores.advanced_threshold")
-    return ScoreRules(points=points, base=base, advanced_threshold=threshold)
+    values: dict[str, Any] = {}
+    parts: dict[str, dict[str, Any]] = {}
+    for key in KEYS:
+        if key.name in flat:
+            field_name, _, part = key.lands.partition(".")
+            value = key.read(flat[key.name], key.name)
+            if part:
+                parts.setdefault(field_name, {})[part] = value
+            else:
+                values[field_name] = value
+    defaults = Settings()
+    for field_name, changed in parts.items():
+        values[field_name] = replace(getattr(defaults, field_name), **changed)
+    return replace(defaults, **values)

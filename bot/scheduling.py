@@ -16,14 +16,14 @@ log = logging.getLogger(__name__)
 
 
 async def daily_job(context: DubanContext) -> None:
-    """Run today's check (once: a finished day is skipped) and wake the sender."""
+    """Run today's check (once: a finished day is skipped). What it queues goes out as it is
+    committed: the database's commit hook wakes the sender (bot/app.py)."""
     office: Office = context.application.bot_data["office"]
     today = office.now().date()
     async with office.db.job_lock("daily-check"):  # once across bot instances
         outcome = await run_daily(office, today)
     if not outcome.already_done:
         log.info("daily check %s: %s", today, dict(outcome.steps))
-    context.application.bot_data["sender"].wake()
 
 
 async def periodic_job(context: DubanContext) -> None:
@@ -34,7 +34,6 @@ async def periodic_job(context: DubanContext) -> None:
     # the 1st finishes what was due yesterday but leaves the 1st's steps for 09:00.
     async with office.db.job_lock("periodic-reports"):  # once across bot instances
         await run_periodic(office, latest_due_day(office, office.now()))
-    context.application.bot_data["sender"].wake()
 
 
 async def run_periodic(office: Office, day: date) -> list[str]:

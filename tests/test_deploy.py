@@ -6,13 +6,14 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from bot.config import load_settings
+from bot.config import KEYS, load_settings
 from bot.health import HealthServer
 from bot.services.context import Office
 from bot.config import Settings
@@ -86,6 +87,36 @@ def test_the_example_configuration_files_load(tmp_path: Path):
     )
     settings = load_settings(None, environ=env)
     assert settings.token is not None
+
+
+DEPLOYMENT_VARIABLES = {"DUBAN_CONFIG", "DUBAN_DOMAIN", "DUBAN_RUN_FLAGS", "DUBAN_PRINT_DIR", "DUBAN_INSTANCE_TRIALS"}
+"""Variables the deployment files and the README use that are not settings: the config file's
+path, Caddy's domain, the compose command's flags, and two of the test suite's own."""
+
+
+def test_every_variable_the_deployment_files_name_is_a_setting():
+    """A DUBAN_* variable spelled wrong in a deployment file or a guide would be ignored in
+    silence: every one named there is a setting's variable (bot/config.py KEYS)."""
+    known = {key.env for key in KEYS if key.env} | DEPLOYMENT_VARIABLES
+    files = [*DEPLOY.iterdir(), ROOT / "README.md", ROOT / "config.example.toml", *(ROOT / "docs").glob("*.md")]
+    named = {
+        (path.name, name)
+        for path in files
+        if path.is_file()
+        for name in re.findall(r"DUBAN_[A-Z_]+", path.read_text(encoding="utf-8"))
+    }
+    assert {pair for pair in named if pair[1] not in known} == set()
+
+
+def test_the_image_environment_loads():
+    """The Dockerfile's ENV lines are settings the bot reads as meant."""
+    text = (DEPLOY / "Dockerfile").read_text(encoding="utf-8").replace("\\\n", " ")
+    env = dict(
+        pair.split("=", 1) for line in text.splitlines() if line.startswith("ENV ") for pair in line.split()[1:]
+    )
+    settings = load_settings(None, environ=env)
+    assert settings.db_path == Path("/data/duban.db") and settings.backup_dir == Path("/data/backups")
+    assert settings.webhook_listen == "0.0.0.0" and settings.health_port == 8081
 
 
 def test_systemd_accepts_the_unit():

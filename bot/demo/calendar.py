@@ -18,7 +18,6 @@ from datetime import date, datetime, timedelta
 from bot.domain.errors import DomainError
 from bot.domain.escalation import Escalation
 from bot.scheduling import run_periodic
-from bot.sender import Sender
 from bot.services.context import Office
 from bot.services.daily import run_daily
 
@@ -54,9 +53,8 @@ def jump_target(today: date, to: str) -> date:
 class DemoCalendar:
     """The date the demo is living on; owns ``office.clock`` while the demo runs."""
 
-    def __init__(self, office: Office, sender: Sender, today: date | None = None) -> None:
+    def __init__(self, office: Office, today: date | None = None) -> None:
         self.office = office
-        self.sender = sender
         zone = office.settings.timezone
         self.today = today or datetime.now(zone).date()
         self._stepping = asyncio.Lock()
@@ -68,11 +66,10 @@ class DemoCalendar:
         return datetime.combine(self.today, datetime.now(zone).time(), zone)
 
     async def next_day(self) -> DemoDays:
-        """Move to tomorrow, run its schedule and let the sender deliver what it queued."""
+        """Move to tomorrow and run its schedule; what it queued goes out as it is committed
+        (the database's commit hook wakes the sender)."""
         async with self._stepping:  # two quick clicks are two days, one after the other
-            done = await self._step(DemoDays(self.today))
-        self.sender.wake()
-        return done
+            return await self._step(DemoDays(self.today))
 
     async def jump_to(self, target: date) -> DemoDays:
         """Move day by day to ``target``, running each day's schedule.
@@ -89,7 +86,6 @@ class DemoCalendar:
             done = DemoDays(self.today)
             while self.today < target:
                 await self._step(done)
-                self.sender.wake()  # each day's messages go out in that day's order
         return done
 
     async def _step(self, done: DemoDays) -> DemoDays:

@@ -107,7 +107,7 @@ async def _running(settings: Settings, server: EmulatorServer, page: DemoPage, d
         office = await Office.open(demo_settings)
         # The 下一天 button drives the daily check; the 09:00 job would run it on the real date.
         application = build_application(office, schedule=False)
-        calendar = DemoCalendar(office, application.bot_data["sender"], today)
+        calendar = DemoCalendar(office, today)
         server.state.clock = lambda: office.now().timestamp()  # messages are dated on the demo's day
         try:
             people = await seed(office, office.now())
@@ -117,7 +117,6 @@ async def _running(settings: Settings, server: EmulatorServer, page: DemoPage, d
                 # As the bot's start does: what the schedule owed before today goes out now (last
                 # week's digests, last month's analyses), not on the visitor's first 「下一天」.
                 await run_periodic(office, calendar.today)
-                application.bot_data["sender"].wake()
                 page.attach(office, calendar)
                 yield Demo(server.url, server, office, application, calendar, people)
             finally:

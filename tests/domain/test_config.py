@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import fields
 from datetime import time
 from decimal import Decimal
 from pathlib import Path
@@ -9,9 +11,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.config import ConfigError, EscalationMode, Organisation, Secret, Settings, load_settings
+from bot.config import KEYS, ConfigError, Key, EscalationMode, Organisation, Secret, Settings, load_settings
 from bot.domain.deadlines import DeadlineMode
-from bot.domain.scores import ScoreCategory
+from bot.domain.scores import ScoreCategory, ScoreRules
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "config.example.toml"
 TOKEN = "123456789:AAH-secret-token-value_xyz"
@@ -26,6 +28,81 @@ def write(tmp_path: Path, text: str) -> Path:
 def test_example_config_loads_and_equals_the_defaults() -> None:
     """config.example.toml says "the values shown are the defaults": it must be true."""
     assert load_settings(EXAMPLE, environ={}) == Settings()
+
+
+def _shown_in_example() -> dict[str, bool]:
+    """Each key config.example.toml shows, and whether it is set (True) or only commented (False)."""
+    shown: dict[str, bool] = {}
+    section = ""
+    for line in EXAMPLE.read_text(encoding="utf-8").splitlines():
+        if header := re.fullmatch(r"\[([a-z_.]+)\]", line.strip()):
+            section = header.group(1)
+            if section in {key.name for key in KEYS}:
+                shown[section] = True  # a key that is a table of its own: [scores.points]
+        elif section in shown:
+            continue
+        elif entry := re.match(r"(# )?([a-z_]+) = ", line):
+            shown[f"{section}.{entry.group(2)}"] = entry.group(1) is None
+    return shown
+
+
+def test_every_setting_has_one_key() -> None:
+    """The table builds the whole Settings: each field (and each field of the organisation and
+    the score table) is set by exactly one key, and each key lands on a real field."""
+    lands = [key.lands for key in KEYS]
+    assert len(lands) == len(set(lands))
+    nested = {"organisation": Organisation, "score_rules": ScoreRules}
+    expected: set[str] = set()
+    for field in fields(Settings):
+        if field.name in nested:
+            expected |= {f"{field.name}.{part.name}" for part in fields(nested[field.name])}
+        else:
+            expected.add(field.name)
+    assert set(lands) == expected
+
+
+def test_the_example_shows_every_key_and_every_variable() -> None:
+    """config.example.toml says it has every key: each one of the settings table is there, a
+    key shown only as a comment is one that is unset by default, and its header names every
+    DUBAN_* variable."""
+    shown = _shown_in_example()
+    text = EXAMPLE.read_text(encoding="utf-8")
+    header = text[: text.index("[telegram]")]
+    for key in KEYS:
+        assert key.name in shown, f"config.example.toml does not show {key.name}"
+        assert shown[key.name] or key.default is None, f"{key.name} is commented out but defaults to {key.default!r}"
+        assert key.env is None or key.env in header, f"config.example.toml's header does not name {key.env}"
+    assert set(shown) <= {key.name for key in KEYS}
+
+
+@pytest.mark.parametrize("key", [key for key in KEYS if key.env], ids=lambda key: key.env)
+def test_each_variable_sets_its_key(tmp_path: Path, key: Key) -> None:
+    """A DUBAN_* variable lands where its TOML key does: the same value read from either gives
+    the same Settings."""
+    value = ENV_SAMPLES.get(key.name, "9")
+    section, name = key.name.split(".")
+    from_file = write(tmp_path, f'[{section}]\n{name} = "{value}"\n')
+    assert load_settings(None, environ={key.env: value}) == load_settings(from_file, environ={})
+    assert load_settings(None, environ={key.env: value}) != Settings()
+
+
+ENV_SAMPLES = {
+    "telegram.token": TOKEN,
+    "telegram.api_url": "http://127.0.0.1:8081",
+    "telegram.bot_username": "tidy_bot",
+    "storage.db": "/var/lib/duban/other.db",
+    "storage.url": "postgresql://duban@db/duban",
+    "storage.archive_dir": "/var/lib/duban/files",
+    "schedule.timezone": "Asia/Urumqi",
+    "schedule.daily_time": "08:30",
+    "escalation.mode": "confirm",
+    "webhook.url": "https://duban.example.org/telegram",
+    "webhook.listen": "0.0.0.0",
+    "webhook.secret_token": "s3cret_token",
+    "health.listen": "0.0.0.0",
+    "backup.dir": "/var/lib/duban/backups",
+    "backup.time": "04:15",
+}
 
 
 def test_defaults_are_the_notices() -> None:
