@@ -138,7 +138,7 @@ async def main(tasks: int, units: int, events: int) -> None:
             [line.unit.name for line in table.lines], [line.score for line in table.lines], table.threshold, title))
         flt = ledger.LedgerFilter()
         whole = await timed(f"台账 .xlsx, all {tasks:,} lines", results, lambda: ledger.ledger_workbook(office, everyone, flt, day))
-        one = await ledger.parse_filter(office.db.reader, everyone, "单位042 2026-11")
+        one = await ledger.parse_filter(office, everyone, "单位042 2026-11")
         part = await timed("台账 .xlsx, one unit, one month", results, lambda: ledger.ledger_workbook(office, everyone, one, day))
         async with office.db.reader.execute("SELECT count(*) FROM outbox") as cur:
             queued = (await cur.fetchone())[0]

@@ -1,14 +1,18 @@
 """The floors of the house: handlers parse an update, call a service and answer; they read no
-table and import no repository (README, "How it is built")."""
+table and import no repository. Services load, apply the domain and write through the
+repositories of bot/storage: no SQL of their own (README, "How it is built")."""
 
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
 
-HANDLERS = sorted((Path(__file__).resolve().parents[1] / "bot" / "handlers").glob("*.py"))
+BOT = Path(__file__).resolve().parents[1] / "bot"
+HANDLERS = sorted((BOT / "handlers").glob("*.py"))
+SERVICES = sorted((BOT / "services").rglob("*.py"))
 
 
 def _imports(path: Path) -> set[str]:
@@ -40,3 +44,68 @@ def test_nothing_wakes_the_sender_by_hand(path: Path) -> None:
     """The database's commit hook wakes the sender (bot/app.py): a handler, a scheduled job or
     the demo's calendar only commits."""
     assert ".wake()" not in path.read_text(encoding="utf-8")
+
+
+SQL_STATEMENT = re.compile(
+    r"\b(SELECT|INSERT|UPDATE|DELETE|CREATE|DROP|ALTER|REPLACE|WITH)\b.*\b(FROM|INTO|SET|TABLE|INDEX|WHERE|VALUES|AS)\b", re.S
+)
+SQL_CONDITION = re.compile(r"(\b\w+\s*(=|!=|<>|<=|>=|<|>)|\b(IN|LIKE|BETWEEN|AND|OR|IS))\s*\(?\?")
+"""A statement, or a fragment of one with a placeholder (``t.unit_id = ?``, ``IN (?``)."""
+
+DB_CALLS = frozenset({"execute", "executemany", "executescript", "execute_fetchall", "fetchone", "fetchall", "cursor"})
+
+
+def _docstrings(tree: ast.AST) -> set[int]:
+    return {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+        and node.body and isinstance(node.body[0], ast.Expr) and isinstance(node.body[0].value, ast.Constant)
+    }
+
+
+def sql_in(source: str) -> list[str]:
+    """Where ``source`` runs SQL: calls of a connection's or cursor's methods, and strings that
+    read as SQL (docstrings aside)."""
+    tree = ast.parse(source)
+    docs = _docstrings(tree)
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in DB_CALLS:
+            found.append(f"line {node.lineno}: .{node.func.attr}(")
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docs:
+            if SQL_STATEMENT.search(node.value) or SQL_CONDITION.search(node.value):
+                found.append(f"line {node.lineno}: {node.value.strip()[:60]!r}")
+    return found
+
+
+@pytest.mark.parametrize("path", SERVICES, ids=lambda p: str(p.relative_to(BOT / "services")))
+def test_a_service_runs_no_sql_of_its_own(path: Path) -> None:
+    """State is read and written through bot/storage, whose statements run on SQLite and
+    PostgreSQL alike (bot/storage/postgres.py)."""
+    assert sql_in(path.read_text(encoding="utf-8")) == [], "move the statement into a repository of bot/storage"
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        'async def f(conn):\n    await conn.execute("DELETE FROM drafts")\n',
+        'async def f(db):\n    async with db.reader.execute(q) as cur:\n        return await cur.fetchone()\n',
+        'Q = """SELECT id FROM tasks t WHERE t.unit_id = ?"""\n',
+        'def f(where):\n    where.append("t.section_id = ?")\n',
+        'def f(where):\n    where.append("(t.special_ledger = 1 OR t.stage IN (?, ?))")\n',
+        "Q = 'INSERT OR IGNORE INTO calendar_year_warnings (year, warned_at) VALUES (?, ?)'\n",
+    ],
+)
+def test_the_sql_check_finds_statements_and_fragments(source: str) -> None:
+    assert sql_in(source)
+
+
+def test_the_sql_check_lets_words_and_docstrings_be() -> None:
+    source = (
+        'def link(code):\n    """https://t.me/<bot>?start=<code>; SELECT … FROM in prose."""\n'
+        '    return f"https://t.me/duban_bot?start={code}"\n'
+        'WORDS = {"在办": "open", "逾期": "overdue"}\n'
+        'HINT = "Update the deadline, then set it from the table."\n'
+    )
+    assert sql_in(source) == []

@@ -341,3 +341,26 @@ def record_transfer(task: Task) -> Task:
     if task.stage is not EscalationStage.INTERVIEWED:
         raise DomainError("transfer_needs_interview", number=str(task.number))
     return _changed(task, stage=EscalationStage.TRANSFERRED)
+
+
+class ExtensionStatus(StrEnum):
+    """Where a 延期申请 stands: "需经分管市领导同意" (notice, section 二)."""
+
+    PENDING = "pending"
+    """Waiting for the 分管市领导; the task's escalation waits too."""
+    APPROVED = "approved"
+    """同意: the deadline moved to the requested, or another, date."""
+    REJECTED = "rejected"
+    """不同意: the deadline stays."""
+
+
+@dataclass(frozen=True)
+class ExtensionRequest:
+    """One 延期申请."""
+
+    id: int
+    task_id: int
+    requested_by: int
+    requested_until: date
+    reason: str
+    status: ExtensionStatus

@@ -9,6 +9,7 @@ from datetime import date, datetime
 from bot.config import Settings
 from bot.domain.calendar import ChineseWorkCalendar, WorkCalendar
 from bot.domain.deadlines import deadline_after
+from bot.storage import calendar as calendar_overrides
 from bot.storage.db import Database
 
 
@@ -32,8 +33,7 @@ class Office:
 
     async def reload_calendar(self) -> None:
         """Re-read the working-day overrides kept in the database."""
-        async with self.db.reader.execute("SELECT day, is_workday FROM calendar_overrides") as cur:
-            overrides = {date.fromisoformat(r[0]): bool(r[1]) async for r in cur}
+        overrides = await calendar_overrides.overrides(self.db.reader)
         self.calendar = ChineseWorkCalendar(overrides=overrides)
 
     def now(self) -> datetime:

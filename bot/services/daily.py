@@ -8,7 +8,6 @@ that also marks the day done, the digests and the summary are queued: they go ou
 
 from __future__ import annotations
 
-import json
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -22,14 +21,14 @@ from bot.domain.errors import DomainError
 from bot.domain.escalation import Escalation, check_runs_on, escalation_due, next_check_day
 from bot.domain.org import Role
 from bot.domain.scores import ScoreCategory
-from bot.domain.slips import SlipNumber, SlipType
+from bot.domain.slips import SlipType
 from bot.domain.tasks import Task
 from bot.services import drafts, escalating
 from bot.services.context import Office
 from bot.services.notify import button, message, send, tell
 from bot.services.task_changes import issuer_and_section
-from bot.storage import history, org, scores, slips, tasks
-from bot.storage.rows import stamp
+from bot.storage import digests, history, org, runs, scores, slips, tasks
+from bot.storage import drafts as slip_drafts
 from bot.texts import label, render
 
 log = logging.getLogger(__name__)
@@ -63,9 +62,8 @@ def latest_due_day(office: Office, now: datetime) -> date:
 
 async def is_done(office: Office, day: date) -> bool:
     """Whether the check of ``day`` has finished."""
-    async with office.db.reader.execute("SELECT finished_at FROM daily_runs WHERE run_date = ?", (day.isoformat(),)) as cur:
-        row = await cur.fetchone()
-    return bool(row and row[0])
+    _, finished = await runs.daily_run(office.db.reader, day)
+    return finished
 
 
 async def run_daily(office: Office, day: date) -> DailyOutcome:
@@ -74,22 +72,18 @@ async def run_daily(office: Office, day: date) -> DailyOutcome:
     now = run_time(office, day)
     await office.reload_calendar()  # holidays entered with `duban calendar` count from today's check on
     async with office.db.transaction() as conn:
-        async with conn.execute("SELECT finished_at FROM daily_runs WHERE run_date = ?", (day.isoformat(),)) as cur:
-            row = await cur.fetchone()
-        if row is not None and row[0]:
+        started, finished = await runs.daily_run(conn, day)
+        if finished:
             outcome.already_done = True
             return outcome
         if not check_runs_on(day, office.calendar, office.settings.daily_check_days):
             # Nothing is issued, dated or reminded on a rest day; the next working day's check
             # finds every window that passed meanwhile, and the last one before reminded of it.
-            await conn.execute(
-                "INSERT OR REPLACE INTO daily_runs (run_date, started_at, finished_at) VALUES (?, ?, ?)",
-                (day.isoformat(), stamp(office.now()), stamp(office.now())),
-            )
+            await runs.daily_rest_day(conn, day, office.now())
             outcome.rest_day = True
             return outcome
-        if row is None:
-            await conn.execute("INSERT INTO daily_runs (run_date, started_at) VALUES (?, ?)", (day.isoformat(), stamp(office.now())))
+        if not started:
+            await runs.daily_started(conn, day, office.now())
     next_check = next_check_day(day, office.calendar, office.settings.daily_check_days)
     for task in await tasks.open_due_by(office.db.reader, next_check):
         step = escalation_due(task, day, next_check)
@@ -103,7 +97,7 @@ async def run_daily(office: Office, day: date) -> DailyOutcome:
     async with office.db.transaction() as conn:
         outcome.lapsed_drafts = await drafts.lapse_stale(conn, day, now)
         await _digests(conn, office, day, next_check, now)
-        await conn.execute("UPDATE daily_runs SET finished_at = ? WHERE run_date = ?", (stamp(office.now()), day.isoformat()))
+        await runs.daily_finished(conn, day, office.now())
     return outcome
 
 
@@ -126,13 +120,9 @@ async def _apply(office: Office, task: Task, step: Escalation, now: datetime) ->
 async def draft(office: Office, task: Task, slip_type: SlipType, now: datetime) -> None:
     """Confirm mode: a draft waits for one tap (签发 / 暂缓) by the clerk or 政务监督室."""
     async with office.db.transaction() as conn:
-        cur = await conn.execute(
-            "INSERT OR IGNORE INTO drafts (task_id, type, created_on) VALUES (?, ?, ?)",
-            (task.id, slip_type.value, now.date().isoformat()),
-        )
-        if cur.rowcount != 1:
+        draft_id = await slip_drafts.add(conn, task.id, slip_type, now.date())
+        if draft_id is None:
             return
-        draft_id = cur.lastrowid
         readers = (
             await org.with_role(conn, Role.SUPERVISOR) if slip_type is SlipType.SUPERVISION else await issuer_and_section(conn, task)
         )
@@ -183,12 +173,8 @@ async def _book_missed_report(conn: aiosqlite.Connection, office: Office, task: 
     points = office.settings.score_rules.points_for(ScoreCategory.REPORT_MISSED)
     if not points:
         return
-    async with conn.execute(
-        "SELECT 1 FROM score_events WHERE task_id = ? AND category = ? AND note = ?",
-        (task.id, ScoreCategory.REPORT_MISSED.value, f"{task.number.full} {missed.isoformat()}"),
-    ) as cur:
-        if await cur.fetchone() is not None:
-            return
+    if await scores.booked_for(conn, task.id, ScoreCategory.REPORT_MISSED, f"{task.number.full} {missed.isoformat()}"):
+        return
     await scores.book(
         conn, task.unit_id, ScoreCategory.REPORT_MISSED, points, now.date(), now,
         note=f"{task.number.full} {missed.isoformat()}", task_id=task.id,
@@ -197,17 +183,8 @@ async def _book_missed_report(conn: aiosqlite.Connection, office: Office, task: 
 
 
 async def _section_digests(conn: aiosqlite.Connection, day: date, now: datetime) -> None:
-    async with conn.execute(
-        """SELECT t.section_id, count(*) FROM tasks t WHERE t.status = 'feedback_pending' GROUP BY t.section_id"""
-    ) as cur:
-        waiting = {r[0]: r[1] async for r in cur}
-    async with conn.execute(
-        """SELECT t.section_id, d.type, count(*) FROM drafts d JOIN tasks t ON t.id = d.task_id
-           WHERE d.status = 'pending' GROUP BY t.section_id, d.type"""
-    ) as cur:
-        drafts: dict[int, dict[str, int]] = defaultdict(dict)
-        async for section_id, slip_type, count in cur:
-            drafts[section_id][slip_type] = count
+    waiting = await digests.feedback_waiting_by_section(conn)
+    drafts = await slip_drafts.pending_by_section(conn)
     steps = await _steps_for_issuers(conn, day, now)
     for section in await org.sections(conn):
         for person in await org.section_members(conn, section.id):
@@ -228,13 +205,7 @@ async def _steps_for_issuers(conn: aiosqlite.Connection, day: date, now: datetim
     政务监督室's people read them in the summary instead."""
     start = datetime.combine(day, time(0), now.tzinfo)
     kinds = sorted(audience.ISSUING_SECTION_TOLD_OF)
-    async with conn.execute(
-        f"""SELECT h.kind, h.details, h.task_id FROM history h INDEXED BY history_at
-            WHERE h.at >= ? AND h.at < ? AND h.actor_id IS NULL AND h.kind IN ({", ".join("?" for _ in kinds)})
-            ORDER BY h.id""",
-        (stamp(start), stamp(start + timedelta(days=1)), *kinds),
-    ) as cur:
-        rows = [(r[0], _json(r[1]), r[2]) async for r in cur]
+    rows = await digests.system_steps(conn, start, start + timedelta(days=1), kinds)
     out: dict[int, list[tuple[str, dict[str, object], Task]]] = defaultdict(list)
     for kind, details, task_id in rows:
         task = await tasks.get(conn, task_id)
@@ -248,32 +219,12 @@ async def _steps_for_issuers(conn: aiosqlite.Connection, day: date, now: datetim
 
 async def _summary(conn: aiosqlite.Connection, day: date, now: datetime, unreported: list[Task]) -> None:
     start = datetime.combine(day, time(0), now.tzinfo)
-    async with conn.execute(
-        # The day's entries first (CROSS JOIN fixes the order): left to itself SQLite started
-        # from every 交办单 ever issued and read the whole history to find today's.
-        """SELECT h.kind, h.details, t.title, u.name, s.year, s.seq FROM history h INDEXED BY history_at
-           CROSS JOIN tasks t ON t.id = h.task_id CROSS JOIN units u ON u.id = t.unit_id
-           CROSS JOIN slips s ON s.task_id = t.id AND s.type = 'assignment'
-           WHERE h.at >= ? AND h.at < ? AND h.kind IN
-             ('reminder_issued', 'supervision_issued', 'interview_proposed', 'transfer_proposed')
-           ORDER BY h.id""",
-        (stamp(start), stamp(start + timedelta(days=1))),
-    ) as cur:
-        events = [
-            (r[0], _json(r[1]), r[2], r[3], SlipNumber(SlipType.ASSIGNMENT, r[4], r[5])) async for r in cur
-        ]
+    events = await digests.escalations(conn, start, start + timedelta(days=1))
     # 逾期未办结: the same set as /overdue (bot/domain/clock.py, tasks.OVERDUE).
-    async with conn.execute(f"SELECT count(*) FROM tasks t WHERE {tasks.OVERDUE}", (day.isoformat(),)) as cur:
-        row = await cur.fetchone()
-    overdue = int(row[0]) if row else 0
+    overdue = await digests.overdue_count(conn, day)
     unbound = await org.units_without_bound_official(conn)
     for staff in await org.with_role(conn, Role.SUPERVISOR):
         await tell(
             conn, staff, "daily/summary", now, day=day, events=events, overdue=overdue, limit=DIGEST_LIMIT,
             unbound_units=unbound, unreported=unreported,
         )
-
-
-def _json(text: str) -> dict[str, object]:
-    value = json.loads(text)
-    return value if isinstance(value, dict) else {}

@@ -8,7 +8,7 @@ import aiosqlite
 
 from bot.services.notify import tell
 from bot.services.task_changes import issuer_and_section
-from bot.storage import history, org, slips, tasks
+from bot.storage import history, org, outbox, slips, tasks
 from bot.storage.outbox import OutboxMessage
 
 
@@ -21,12 +21,8 @@ async def delivered(conn: aiosqlite.Connection, row: OutboxMessage, now: datetim
     await org.mark_reachable(conn, row.chat_id)
     if row.purpose != "slip" or row.slip_id is None or row.person_id is None:
         return
-    async with conn.execute(
-        "SELECT 1 FROM outbox WHERE slip_id = ? AND purpose = 'slip' AND status = 'sent' AND id != ? LIMIT 1",
-        (row.slip_id, row.id),
-    ) as cur:
-        if await cur.fetchone():
-            return
+    if await outbox.slip_sent_before(conn, row.slip_id, row.id):
+        return
     slip = await slips.get(conn, row.slip_id)
     reader = await org.person(conn, row.person_id)
     if slip is None or reader is None or slip.issued_by is None:
@@ -49,17 +45,9 @@ async def blocked(conn: aiosqlite.Connection, row: OutboxMessage, now: datetime)
     task = await tasks.get(conn, row.task_id)
     if task is None:
         return
-    if before.unreachable and await _told(conn, task.id, person.id):
+    if before.unreachable and await history.blocked_recorded(conn, task.id, person.id):
         return
     await history.append(conn, "delivery_blocked", now, task_id=task.id, actor_id=person.id)
     for reader in await issuer_and_section(conn, task):
         if reader.id != person.id:
             await tell(conn, reader, "delivery/blocked", now, task=task, person=person)
-
-
-async def _told(conn: aiosqlite.Connection, task_id: int, person_id: int) -> bool:
-    async with conn.execute(
-        "SELECT 1 FROM history WHERE task_id = ? AND kind = 'delivery_blocked' AND actor_id = ? LIMIT 1",
-        (task_id, person_id),
-    ) as cur:
-        return await cur.fetchone() is not None

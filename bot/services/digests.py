@@ -18,8 +18,7 @@ from bot.domain.tasks import SourceType, Task, TaskStatus
 from bot.services.context import Office
 from bot.services.daily import run_time
 from bot.services.notify import tell
-from bot.storage import org, tasks
-from bot.storage.rows import stamp
+from bot.storage import org, runs, tasks
 
 LIMIT = 30
 """Items listed per group in one message; the rest are counted, so a message stays < 4096."""
@@ -56,9 +55,8 @@ async def run_weekly(office: Office, day: date) -> bool:
     since = day - timedelta(days=7)
     now: datetime = run_time(office, day)
     async with office.db.transaction() as conn:
-        async with conn.execute("SELECT 1 FROM weekly_digests WHERE week = ?", (week,)) as cur:
-            if await cur.fetchone():
-                return False
+        if await runs.weekly_sent(conn, week):
+            return False
         units = await org.units(conn)
         for leader in await org.with_role(conn, Role.LEADER):
             mine = [u for u in units if u.leader_id == leader.id]
@@ -82,5 +80,5 @@ async def run_weekly(office: Office, day: date) -> bool:
                 conn, principal, "digests/principal", now,
                 week=week, day=day, since=since, groups=groups, units=unit_names, limit=LIMIT,
             )
-        await conn.execute("INSERT INTO weekly_digests (week, sent_at) VALUES (?, ?)", (week, stamp(office.now())))
+        await runs.mark_weekly_sent(conn, week, office.now())
     return True

@@ -27,19 +27,10 @@ from bot.services.context import Office
 from bot.services.permissions import can_remind, is_supervision_office
 from bot.services.task_changes import load
 from bot.storage import history
-from bot.storage.rows import stamp
+from bot.storage import drafts as slip_drafts
+from bot.storage.drafts import Draft, DraftStatus
 
 _STEP = {SlipType.REMINDER: Escalation.REMINDER_SLIP, SlipType.SUPERVISION: Escalation.SUPERVISION_NOTICE}
-
-
-@dataclass(frozen=True)
-class Draft:
-    """One drafted slip waiting for 签发 or 暂缓."""
-
-    id: int
-    task_id: int
-    type: SlipType
-    status: str
 
 
 @dataclass(frozen=True)
@@ -52,30 +43,23 @@ class Decision:
 
 
 async def _pending(conn: aiosqlite.Connection, draft_id: int) -> Draft:
-    async with conn.execute("SELECT id, task_id, type, status FROM drafts WHERE id = ?", (draft_id,)) as cur:
-        row = await cur.fetchone()
-    if row is None:
+    draft = await slip_drafts.get(conn, draft_id)
+    if draft is None:
         raise DomainError("draft_unknown")
-    draft = Draft(row[0], row[1], SlipType(row[2]), row[3])
-    if draft.status == "lapsed":
+    if draft.status is DraftStatus.LAPSED:
         raise DomainError("draft_stale", number=(await load(conn, draft.task_id)).number.full)
-    if draft.status != "pending":
-        raise DomainError("draft_decided", status=draft.status)
+    if draft.status is not DraftStatus.PENDING:
+        raise DomainError("draft_decided", status=draft.status.value)
     return draft
 
 
 async def lapse_stale(conn: aiosqlite.Connection, day: date, now: datetime) -> int:
     """The daily check: pending drafts whose slip is no longer due on ``day`` lapse, so the
     section's 待办 stops counting them and their buttons say so. Returns how many lapsed."""
-    async with conn.execute("SELECT id, task_id, type, status FROM drafts WHERE status = 'pending'") as cur:
-        pending = [Draft(r[0], r[1], SlipType(r[2]), r[3]) async for r in cur]
     lapsed = 0
-    for draft in pending:
+    for draft in await slip_drafts.pending(conn):
         if escalation_due(await load(conn, draft.task_id), day) is not _STEP[draft.type]:
-            await conn.execute(
-                "UPDATE drafts SET status = 'lapsed', decided_at = ? WHERE id = ? AND status = 'pending'",
-                (stamp(now), draft.id),
-            )
+            await slip_drafts.lapse(conn, draft.id, now)
             lapsed += 1
     return lapsed
 
@@ -84,13 +68,6 @@ def _check_may_decide(person: Person, task: Task, slip_type: SlipType) -> None:
     allowed = is_supervision_office(person) if slip_type is SlipType.SUPERVISION else can_remind(person, task)
     if not allowed:
         raise DomainError("not_allowed")
-
-
-async def _mark(conn: aiosqlite.Connection, draft: Draft, status: str, person: Person, now: datetime) -> None:
-    await conn.execute(
-        "UPDATE drafts SET status = ?, decided_by = ?, decided_at = ? WHERE id = ? AND status = 'pending'",
-        (status, person.id, stamp(now), draft.id),
-    )
 
 
 async def issue_draft(office: Office, person: Person, draft_id: int, now: datetime) -> Decision:
@@ -109,7 +86,7 @@ async def issue_draft(office: Office, person: Person, draft_id: int, now: dateti
             slip = await escalating.reminder_slip_on(conn, office, task.id, now, person)
         else:
             slip = await escalating.supervision_notice_on(conn, office, task.id, now, person)
-        await _mark(conn, draft, "issued", person, now)
+        await slip_drafts.decide(conn, draft.id, DraftStatus.ISSUED, person.id, now)
         after = await load(conn, task.id)
     return Decision(draft, after, slip)
 
@@ -127,6 +104,6 @@ async def hold_draft(office: Office, person: Person, draft_id: int, now: datetim
         _check_may_decide(person, task, draft.type)
         if escalation_due(task, now.date()) is not _STEP[draft.type]:
             raise DomainError("draft_stale", number=task.number.full)
-        await _mark(conn, draft, "held", person, now)
+        await slip_drafts.decide(conn, draft.id, DraftStatus.HELD, person.id, now)
         await history.append(conn, "draft_held", now, task_id=task.id, actor_id=person.id, type=draft.type.value)
     return Decision(draft, task)

@@ -16,39 +16,24 @@ from bot.domain import tasks as lifecycle
 from bot.domain.deadlines import next_workday_on_or_after
 from bot.domain.errors import DomainError
 from bot.domain.org import Person
-from bot.domain.tasks import Task
+from bot.domain.tasks import ExtensionRequest, ExtensionStatus, Task
 from bot.services.context import Office
 from bot.services.issue_form import normalise, parse_date
 from bot.services.notify import button, message, send, tell
 from bot.services.permissions import acts_for_unit, can_decide_extension
 from bot.services.task_changes import issuer_and_section, load, save, unit_people
+from bot.storage import extensions as extension_requests
 from bot.storage import history, org
-from bot.storage.rows import stamp
 from bot.texts import label, render
 
 MAX_REASON = 1000
 
 
-@dataclass(frozen=True)
-class ExtensionRequest:
-    """One 延期申请."""
-
-    id: int
-    task_id: int
-    requested_by: int
-    requested_until: date
-    reason: str
-    status: str
-
-
 async def _request(conn: aiosqlite.Connection, request_id: int) -> ExtensionRequest:
-    async with conn.execute(
-        "SELECT id, task_id, requested_by, requested_until, reason, status FROM extension_requests WHERE id = ?", (request_id,)
-    ) as cur:
-        row = await cur.fetchone()
-    if row is None:
+    request = await extension_requests.get(conn, request_id)
+    if request is None:
         raise DomainError("extension_unknown")
-    return ExtensionRequest(row[0], row[1], row[2], date.fromisoformat(row[3]), row[4], row[5])
+    return request
 
 
 def requested_date(office: Office, task: Task, days: int | None, until: date | None, today: date) -> date:
@@ -84,12 +69,7 @@ async def request_extension(
             raise DomainError("extension_no_leader", unit=unit.name)
         after = lifecycle.request_extension(task)
         await save(conn, task, after, now)
-        cur = await conn.execute(
-            """INSERT INTO extension_requests (task_id, requested_by, requested_at, requested_until, reason, status)
-               VALUES (?, ?, ?, ?, ?, 'pending')""",
-            (task.id, person.id, stamp(now), wanted.isoformat(), reason),
-        )
-        request = ExtensionRequest(cur.lastrowid or 0, task.id, person.id, wanted, reason, "pending")
+        request = await extension_requests.add(conn, task.id, person.id, wanted, reason, now)
         await history.append(
             conn, "extension_requested", now, task_id=task.id, actor_id=person.id, until=wanted.isoformat(), reason=reason
         )
@@ -109,7 +89,7 @@ async def decide_extension(
     """同意 (the deadline moves to the requested, or a different, date) or 不同意."""
     async with office.db.transaction() as conn:
         request = await _request(conn, request_id)
-        if request.status != "pending":
+        if request.status is not ExtensionStatus.PENDING:
             raise DomainError("extension_decided")
         task = await load(conn, request.task_id)
         unit = await org.unit(conn, task.unit_id)
@@ -123,9 +103,8 @@ async def decide_extension(
                 raise DomainError("extension_not_later", date=until.isoformat(), deadline=task.deadline.isoformat())
         after = lifecycle.decide_extension(task, until)
         await save(conn, task, after, now)
-        await conn.execute(
-            "UPDATE extension_requests SET status = ?, decided_by = ?, decided_at = ?, granted_until = ? WHERE id = ?",
-            ("approved" if approve else "rejected", leader.id, stamp(now), until.isoformat() if until else None, request.id),
+        await extension_requests.decide(
+            conn, request.id, ExtensionStatus.APPROVED if approve else ExtensionStatus.REJECTED, leader.id, now, until,
         )
         await history.append(
             conn, "extension_approved" if approve else "extension_rejected", now, task_id=task.id, actor_id=leader.id,

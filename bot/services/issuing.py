@@ -19,8 +19,7 @@ from bot.services.context import Office
 from bot.services.notify import message, send, tell
 from bot.services.slip_keyboard import slip_keyboard
 from bot.services.slip_texts import assignment_text, schedule_text
-from bot.storage import history, org, slips, tasks
-from bot.storage.rows import stamp
+from bot.storage import history, org, runs, slips, tasks
 from bot.message_size import MESSAGE_LIMIT, fits_in_message, message_length
 from bot.domain.feedback import Attachment
 
@@ -172,10 +171,7 @@ async def issue_assignment_on(
             ),
         )
         if draft.attachment:
-            await conn.execute(
-                "UPDATE tasks SET attachment_file_id = ?, attachment_name = ? WHERE id = ?",
-                (draft.attachment.file_id, draft.attachment.file_name, task.id),
-            )
+            await tasks.set_attachment(conn, task.id, draft.attachment.file_id, draft.attachment.file_name)
         text = assignment_text(
             office.settings.organisation, task, unit.name, section.name,
             responsible.name if responsible else "",
@@ -218,10 +214,7 @@ def unknown_calendar_year(office: Office, deadline: date) -> int | None:
 
 async def warn_unknown_year(conn: aiosqlite.Connection, year: int, now: datetime) -> None:
     """Tell 政务监督室, once a year, that deadlines fall in a year the holiday calendar lacks."""
-    cur = await conn.execute(
-        "INSERT OR IGNORE INTO calendar_year_warnings (year, warned_at) VALUES (?, ?)", (year, stamp(now))
-    )
-    if cur.rowcount != 1:
+    if not await runs.warn_year_once(conn, year, now):
         return
     for staff in await org.with_role(conn, Role.SUPERVISOR):
         await tell(conn, staff, "calendar/unknown_year", now, year=year)

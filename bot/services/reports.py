@@ -32,8 +32,7 @@ from bot.services import scoring
 from bot.services.context import Office
 from bot.services.notify import button, tell
 from bot.services.scoring import Period, format_points
-from bot.storage import history, org, tasks
-from bot.storage.rows import stamp
+from bot.storage import analysis, history, org, runs
 from bot.texts import label
 
 @dataclass(frozen=True)
@@ -57,68 +56,41 @@ async def section_analysis(
 ) -> SectionAnalysis:
     """Completion, attendance, materials and plus/minus points of one section's month; with a
     calendar, also the 阶段汇报 due in the month and made."""
-    start, end = period.start.isoformat(), period.end.isoformat()
     section = await org.section(conn, section_id)
-    async with conn.execute(
-        # 月末仍逾期: 逾期 (bot/domain/clock.py) as the month closes, on the 1st that follows.
-        f"""SELECT sum(issued_on BETWEEN ? AND ?), sum(completed_on BETWEEN ? AND ?),
-                  sum({tasks.OVERDUE})
-           FROM tasks t WHERE t.section_id = ?""",
-        (start, end, start, end, (period.end + timedelta(days=1)).isoformat(), section_id),
-    ) as cur:
-        row = await cur.fetchone()
-    assert row is not None  # an aggregate without GROUP BY always returns one row
+    # 月末仍逾期: 逾期 (bot/domain/clock.py) as the month closes, on the 1st that follows.
+    issued, completed, overdue = await analysis.section_tasks(
+        conn, section_id, period.start, period.end, period.end + timedelta(days=1)
+    )
     counts: dict[ScoreCategory, int] = defaultdict(int)
     points: dict[ScoreCategory, object] = {}
     from decimal import Decimal
 
     sums: dict[ScoreCategory, Decimal] = defaultdict(Decimal)
-    async with conn.execute(
-        """SELECT e.category, e.points FROM score_events e
-           LEFT JOIN tasks t ON t.id = e.task_id LEFT JOIN people p ON p.id = e.recorded_by
-           WHERE e.void_reason IS NULL AND e.occurred_on BETWEEN ? AND ?
-             AND (t.section_id = ? OR (e.task_id IS NULL AND p.section_id = ?))""",
-        (start, end, section_id, section_id),
-    ) as cur:
-        async for category, value in cur:
-            counts[ScoreCategory(category)] += 1
-            sums[ScoreCategory(category)] += Decimal(value)
+    for category, value in await analysis.section_points(conn, section_id, period.start, period.end):
+        counts[ScoreCategory(category)] += 1
+        sums[ScoreCategory(category)] += Decimal(value)
     points.update(sums)
     due, made = await _reports_in(conn, section_id, period, calendar) if calendar is not None else (0, 0)
     return SectionAnalysis(
-        section.name if section else "", row[0] or 0, row[1] or 0, row[2] or 0, dict(counts), points, due, made,
+        section.name if section else "", issued, completed, overdue, dict(counts), points, due, made,
     )
 
 
 async def _reports_in(conn: aiosqlite.Connection, section_id: int, period: Period, calendar: WorkCalendar) -> tuple[int, int]:
     """阶段汇报 of the section's scheduled tasks: dates in the month, and how many were answered."""
     due_total = made_total = 0
-    async with conn.execute(
-        """SELECT t.id, t.report_schedule, t.issued_on, t.deadline, t.completed_on FROM tasks t
-           WHERE t.section_id = ? AND t.report_schedule IS NOT NULL AND t.issued_on <= ?
-             AND (t.completed_on IS NULL OR t.completed_on >= ?)""",
-        (section_id, period.end.isoformat(), period.start.isoformat()),
-    ) as cur:
-        rows = list(await cur.fetchall())
+    rows = await analysis.scheduled_tasks(conn, section_id, period.start, period.end)
     for task_id, schedule, issued_on, deadline, completed_on in rows:
         due = reporting.report_dates(
             reporting.ReportSchedule.decode(schedule), date.fromisoformat(issued_on), date.fromisoformat(deadline), calendar,
         )
         # a task 办结 early is asked no more reports after it closed
         due = tuple(d for d in due if completed_on is None or d <= date.fromisoformat(completed_on))
-        async with conn.execute(
-            "SELECT substr(submitted_at, 1, 10) FROM feedback WHERE task_id = ? AND kind = 'progress'", (task_id,),
-        ) as cur:
-            made = [date.fromisoformat(r[0]) async for r in cur]
+        made = await analysis.progress_days(conn, task_id)
         in_month = [d for d in due if period.start <= d <= period.end]
         due_total += len(in_month)
         made_total += len(reporting.answered_dates(due, made) & set(in_month))
     return due_total, made_total
-
-
-async def _run_row(conn: aiosqlite.Connection, key: str) -> aiosqlite.Row | None:
-    async with conn.execute("SELECT * FROM monthly_runs WHERE period = ?", (key,)) as cur:
-        return await cur.fetchone()
 
 
 def month_to_report(today: date) -> Period:
@@ -131,15 +103,12 @@ async def run_monthly(office: Office, today: date, now: datetime | None = None) 
     now = now or office.now()
     period = month_to_report(today)
     async with office.db.transaction() as conn:
-        if await _run_row(conn, period.key) is not None:
+        if await runs.monthly_run(conn, period.key) is not None:
             return False
-        await conn.execute("INSERT INTO monthly_runs (period, started_at) VALUES (?, ?)", (period.key, stamp(now)))
+        await runs.monthly_started(conn, period.key, now)
         for section in await org.sections(conn):
             leader = await org.person(conn, section.leader_id) if section.leader_id else None
-            await conn.execute(
-                "INSERT INTO monthly_reviews (period, section_id, leader_id, reviewed_at) VALUES (?, ?, ?, ?)",
-                (period.key, section.id, leader.id if leader else None, None if leader else stamp(now)),
-            )
+            await runs.add_review(conn, period.key, section.id, leader.id if leader else None, now)
             if leader is None:
                 continue
             analysis = await section_analysis(conn, section.id, period, office.calendar)
@@ -158,17 +127,12 @@ async def review(office: Office, person: Person, key: str, section_id: int, now:
         DomainError: ``not_allowed``; ``report_already_reviewed``.
     """
     async with office.db.transaction() as conn:
-        async with conn.execute(
-            "SELECT leader_id, reviewed_at FROM monthly_reviews WHERE period = ? AND section_id = ?", (key, section_id)
-        ) as cur:
-            row = await cur.fetchone()
-        if row is None or row[0] != person.id:
+        row = await runs.review(conn, key, section_id)
+        if row is None or row.leader_id != person.id:
             raise DomainError("not_allowed")
-        if row[1] is not None:
+        if row.reviewed_at is not None:
             raise DomainError("report_already_reviewed")
-        await conn.execute(
-            "UPDATE monthly_reviews SET reviewed_at = ? WHERE period = ? AND section_id = ?", (stamp(now), key, section_id)
-        )
+        await runs.mark_reviewed(conn, key, section_id, now)
         await history.append(conn, "monthly_reviewed", now, actor_id=person.id, period=key, section_id=section_id)
     return await consolidate_if_due(office, now.date(), now, key=key)
 
@@ -177,19 +141,14 @@ async def consolidate_if_due(office: Office, today: date, now: datetime, key: st
     """政务监督室 gets the consolidated report once every review is in, or after the wait."""
     key = key or month_to_report(today).key
     async with office.db.transaction() as conn:
-        row = await _run_row(conn, key)
-        if row is None or row["consolidated_at"] is not None:
+        row = await runs.monthly_run(conn, key)
+        if row is None or row.consolidated_at is not None:
             return False
-        async with conn.execute(
-            "SELECT count(*) FROM monthly_reviews WHERE period = ? AND reviewed_at IS NULL", (key,)
-        ) as cur:
-            counted = await cur.fetchone()
-        assert counted is not None  # count(*) always returns one row
-        waiting = counted[0]
-        started = datetime.fromisoformat(row["started_at"]).date()
+        waiting = await runs.reviews_waiting(conn, key)
+        started = row.started_at.date()
         if waiting and today < started + timedelta(days=office.settings.review_wait_days):
             return False
-        await conn.execute("UPDATE monthly_runs SET consolidated_at = ? WHERE period = ?", (stamp(now), key))
+        await runs.mark_consolidated(conn, key, now)
         period = scoring.parse_period(key)
         table = await scoring.table(office, period, today)
         keyboard = [[button(label("reports", "publish"), f"pub:{key}")]]
@@ -219,16 +178,14 @@ async def publish(office: Office, person: Person, key: str, now: datetime) -> No
     period = scoring.parse_period(key)
     table = await scoring.table(office, period, now.date())
     async with office.db.transaction() as conn:
-        row = await _run_row(conn, key)
+        row = await runs.monthly_run(conn, key)
         if row is None:
             raise DomainError("report_unknown", month=key)
-        if row["consolidated_at"] is None:
+        if row.consolidated_at is None:
             raise DomainError("report_not_ready", month=key)
-        if row["published_at"] is not None:
+        if row.published_at is not None:
             raise DomainError("report_already_published", month=key)
-        await conn.execute(
-            "UPDATE monthly_runs SET published_at = ?, published_by = ? WHERE period = ?", (stamp(now), person.id, key)
-        )
+        await runs.mark_published(conn, key, person.id, now)
         await history.append(conn, "monthly_published", now, actor_id=person.id, period=key)
         for line in table.lines:
             for member in await org.unit_members(conn, line.unit.id):
@@ -255,12 +212,9 @@ async def run_annual(office: Office, today: date, now: datetime | None = None) -
         return False
     period = Period(today.year - 1)
     async with office.db.transaction() as conn:
-        if await _run_row(conn, period.key) is not None:
+        if await runs.monthly_run(conn, period.key) is not None:
             return False
-        await conn.execute(
-            "INSERT INTO monthly_runs (period, started_at, consolidated_at, published_at) VALUES (?, ?, ?, ?)",
-            (period.key, stamp(now), stamp(now), stamp(now)),
-        )
+        await runs.annual_sent(conn, period.key, now)
         table = await scoring.table(office, period, today)
         readers = await org.with_role(conn, Role.SUPERVISOR) + await org.with_role(conn, Role.PRINCIPAL)
         for reader in {p.id: p for p in readers}.values():
@@ -285,8 +239,8 @@ async def periodic(office: Office, today: date) -> list[str]:
 
 async def is_published(office: Office, key: str) -> bool:
     """Whether the month's 通报 went out."""
-    row = await _run_row(office.db.reader, key)
-    return bool(row and row["published_at"])
+    row = await runs.monthly_run(office.db.reader, key)
+    return bool(row and row.published_at)
 
 
 async def publication(office: Office, period: Period, today: date) -> tuple[str, date | None]:

@@ -28,13 +28,7 @@ async def save(conn: aiosqlite.Connection, before: Task, after: Task, now: datet
     if slip_keyboard(after) == slip_keyboard(before):
         return
     keyboard = {"inline_keyboard": slip_keyboard(after)}
-    async with conn.execute(
-        """SELECT DISTINCT chat_id, message_id FROM outbox
-           WHERE task_id = ? AND purpose = 'slip' AND message_id IS NOT NULL""",
-        (after.id,),
-    ) as cur:
-        delivered = [(r[0], r[1]) async for r in cur]
-    for chat_id, message_id in delivered:
+    for chat_id, message_id in await outbox.delivered_slip_messages(conn, after.id):
         await outbox.enqueue(
             conn, chat_id, {"message_id": message_id, "reply_markup": keyboard}, now,
             method="editMessageReplyMarkup", task_id=after.id, purpose="buttons",

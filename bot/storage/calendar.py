@@ -31,3 +31,9 @@ async def days(conn: aiosqlite.Connection, year: int | None = None) -> list[tupl
         args.append(f"{year:04d}-%")
     async with conn.execute(sql + " ORDER BY day", args) as cur:
         return [(date.fromisoformat(r[0]), bool(r[1]), r[2]) async for r in cur]
+
+
+async def overrides(conn: aiosqlite.Connection) -> dict[date, bool]:
+    """Every entry: the day, and whether it is a working day."""
+    async with conn.execute("SELECT day, is_workday FROM calendar_overrides") as cur:
+        return {date.fromisoformat(r[0]): bool(r[1]) async for r in cur}

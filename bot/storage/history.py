@@ -11,7 +11,7 @@ import aiosqlite
 from bot.domain.history import HistoryEntry
 from bot.storage.rows import stamp
 
-__all__ = ["HistoryEntry", "append", "deadline_set_by", "of_task"]
+__all__ = ["HistoryEntry", "append", "blocked_recorded", "deadline_set_by", "of_task"]
 
 
 async def append(
@@ -58,3 +58,12 @@ async def deadline_set_by(conn: aiosqlite.Connection, task_id: int) -> str | Non
     ) as cur:
         row = await cur.fetchone()
     return str(row[0]) if row else None
+
+
+async def blocked_recorded(conn: aiosqlite.Connection, task_id: int, person_id: int) -> bool:
+    """Whether the task's history already records that ``person_id`` blocked the bot."""
+    async with conn.execute(
+        "SELECT 1 FROM history WHERE task_id = ? AND kind = 'delivery_blocked' AND actor_id = ? LIMIT 1",
+        (task_id, person_id),
+    ) as cur:
+        return await cur.fetchone() is not None

@@ -165,3 +165,22 @@ async def backlog(conn: aiosqlite.Connection) -> int:
     async with conn.execute("SELECT count(*) FROM outbox WHERE status IN ('pending', 'sending')") as cur:
         row = await cur.fetchone()
     return int(row[0]) if row else 0
+
+
+async def slip_sent_before(conn: aiosqlite.Connection, slip_id: int, other_than: int) -> bool:
+    """Whether another copy of the slip (a row other than ``other_than``) was already sent."""
+    async with conn.execute(
+        "SELECT 1 FROM outbox WHERE slip_id = ? AND purpose = 'slip' AND status = 'sent' AND id != ? LIMIT 1",
+        (slip_id, other_than),
+    ) as cur:
+        return await cur.fetchone() is not None
+
+
+async def delivered_slip_messages(conn: aiosqlite.Connection, task_id: int) -> list[tuple[int, int]]:
+    """The chats and Telegram message ids of the task's slips already delivered."""
+    async with conn.execute(
+        """SELECT DISTINCT chat_id, message_id FROM outbox
+           WHERE task_id = ? AND purpose = 'slip' AND message_id IS NOT NULL""",
+        (task_id,),
+    ) as cur:
+        return [(r[0], r[1]) async for r in cur]

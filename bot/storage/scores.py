@@ -77,3 +77,12 @@ async def between(conn: aiosqlite.Connection, start: date, end: date, unit_id: i
         args.append(unit_id)
     async with conn.execute(sql + " ORDER BY occurred_on, id", args) as cur:
         return [_event(r) async for r in cur]
+
+
+async def booked_for(conn: aiosqlite.Connection, task_id: int, category: ScoreCategory, note: str) -> bool:
+    """Whether an event of ``category`` with ``note`` was booked for the task (voided ones count)."""
+    async with conn.execute(
+        "SELECT 1 FROM score_events WHERE task_id = ? AND category = ? AND note = ?",
+        (task_id, category.value, note),
+    ) as cur:
+        return await cur.fetchone() is not None

@@ -84,6 +84,13 @@ async def insert(conn: aiosqlite.Connection, task: Task) -> Task:
     return replace(task, id=cur.lastrowid or 0)
 
 
+async def set_attachment(conn: aiosqlite.Connection, task_id: int, file_id: str, file_name: str | None) -> None:
+    """The file issued with the 交办单 (Telegram's file id and its name), kept to send again."""
+    await conn.execute(
+        "UPDATE tasks SET attachment_file_id = ?, attachment_name = ? WHERE id = ?", (file_id, file_name, task_id)
+    )
+
+
 async def update(conn: aiosqlite.Connection, before: Task, after: Task) -> None:
     """Write ``after`` over ``before``; fail if the stored task is no longer ``before``."""
     assignments = ", ".join(f"{c} = ?" for c in _COLUMNS)

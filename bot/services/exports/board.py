@@ -21,7 +21,7 @@ from bot.domain.reporting import ReportSchedule, missed_since
 from bot.services import queries
 from bot.services.context import Office
 from bot.services.exports.charts import BoardRow, board_png
-from bot.storage import org, tasks
+from bot.storage import ledger, org
 from bot.texts import label, plain, render
 
 YELLOW_DAYS = 3
@@ -78,29 +78,17 @@ async def board(office: Office, person: Person, today: date) -> Board:
     per_unit: dict[int, dict[Light, int]] = defaultdict(lambda: dict.fromkeys(Light, 0))
     seen: set[int] = set()
     for part in scope.parts:
-        where, args = ["t.status != 'completed'", "t.stage != 'transferred'"], []
-        if part.unit_id is not None:
-            where.append("t.unit_id = ?")
-            args.append(part.unit_id)
-        if part.section_id is not None:
-            where.append("t.section_id = ?")
-            args.append(part.section_id)
-        async with conn.execute(
-            f"""SELECT t.id, t.unit_id, t.deadline, t.status, t.stage, t.extension_pending, {tasks.OVERDUE},
-                       t.report_schedule, t.issued_on, t.last_report_on
-                FROM tasks t WHERE {' AND '.join(where)}""",
-            [today.isoformat(), *args],
-        ) as cur:
-            async for task_id, unit_id, deadline, status, stage, pending, overdue, schedule, issued_on, last_report in cur:
-                if task_id in seen:
-                    continue
-                seen.add(task_id)
-                missed = schedule is not None and missed_since(
-                    ReportSchedule.decode(schedule), date.fromisoformat(issued_on), date.fromisoformat(deadline),
-                    date.fromisoformat(last_report) if last_report else None, today, office.calendar,
-                ) is not None
-                colour = light(bool(overdue), date.fromisoformat(deadline), status, stage, bool(pending), today, missed)
-                per_unit[unit_id][colour] += 1
+        clocks = await ledger.board_clocks(conn, today, part.unit_id, part.section_id)
+        for task_id, unit_id, deadline, status, stage, pending, overdue, schedule, issued_on, last_report in clocks:
+            if task_id in seen:
+                continue
+            seen.add(task_id)
+            missed = schedule is not None and missed_since(
+                ReportSchedule.decode(schedule), date.fromisoformat(issued_on), date.fromisoformat(deadline),
+                date.fromisoformat(last_report) if last_report else None, today, office.calendar,
+            ) is not None
+            colour = light(bool(overdue), date.fromisoformat(deadline), status, stage, bool(pending), today, missed)
+            per_unit[unit_id][colour] += 1
     names = {u.id: u.name for u in await org.units(conn)}
     rows = tuple(sorted(
         (BoardRow(names.get(u, ""), c[Light.GREEN], c[Light.YELLOW], c[Light.RED]) for u, c in per_unit.items()),

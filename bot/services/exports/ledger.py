@@ -37,7 +37,8 @@ from bot.services.context import Office
 from bot.services.exports.paper import landscape_a4
 from bot.services.scoring import Period, parse_period
 from bot.services.slip_texts import schedule_text
-from bot.storage import org, tasks
+from bot.storage import ledger, org
+from bot.storage.ledger import LedgerScope
 from bot.texts import label, plain, render
 
 SPECIAL_WORDS = frozenset({"专项", "专项台账"})
@@ -101,39 +102,15 @@ async def parse_filter(office: Office, person: Person, text: str) -> LedgerFilte
     return LedgerFilter(special, unit, section, status, month)
 
 
-def _where(scope: queries.Scope, flt: LedgerFilter, today: date) -> tuple[str, list[object]]:
-    parts: list[str] = []
-    args: list[object] = []
-    for part in scope.parts:
-        terms = []
-        if part.unit_id is not None:
-            terms.append("t.unit_id = ?")
-            args.append(part.unit_id)
-        if part.section_id is not None:
-            terms.append("t.section_id = ?")
-            args.append(part.section_id)
-        parts.append("(" + (" AND ".join(terms) or "1 = 1") + ")")
-    where = ["(" + (" OR ".join(parts) or "0") + ")"]
-    if flt.special:
-        where.append("(t.special_ledger = 1 OR t.stage IN ('supervised', 'interviewed', 'transferred'))")
-    if flt.unit is not None:
-        where.append("t.unit_id = ?")
-        args.append(flt.unit.id)
-    if flt.section is not None:
-        where.append("t.section_id = ?")
-        args.append(flt.section.id)
-    if flt.status == "open":
-        where.append("t.status != 'completed'")
-    elif flt.status == "overdue":
-        where.append(tasks.OVERDUE)
-        args.append(today.isoformat())
-    elif flt.status is not None:
-        where.append("t.status = ?")
-        args.append(flt.status)
-    if flt.month is not None:
-        where.append("t.issued_on BETWEEN ? AND ?")
-        args += [flt.month.start.isoformat(), flt.month.end.isoformat()]
-    return " AND ".join(where), args
+def _scope(scope: queries.Scope, flt: LedgerFilter) -> LedgerScope:
+    return LedgerScope(
+        parts=[(part.unit_id, part.section_id) for part in scope.parts],
+        special=flt.special,
+        unit_id=flt.unit.id if flt.unit is not None else None,
+        section_id=flt.section.id if flt.section is not None else None,
+        status=flt.status,
+        issued_between=(flt.month.start, flt.month.end) if flt.month is not None else None,
+    )
 
 
 def current_clock(deadline: str, overdue: int, today: date) -> tuple[date, int | None]:
@@ -146,47 +123,16 @@ def current_clock(deadline: str, overdue: int, today: date) -> tuple[date, int |
     return current, overdue_days(current, today) if overdue else None
 
 
-LEDGER_QUERY = """
-    SELECT s.year, s.seq, t.title, t.requirements, t.unit_id, t.section_id, p.name,
-           t.issued_on, ack.on_day, fb.on_day, t.deadline, t.status, t.stage, ({overdue}),
-           esc.reminders, esc.notices, iv.on_day, tr.on_day, t.completed_on, COALESCE(att.n, 0),
-           t.unit_role, t.matter_id, t.report_schedule, t.last_report_on
-    FROM tasks t
-    JOIN slips s ON s.task_id = t.id AND s.type = 'assignment'
-    LEFT JOIN people p ON p.id = t.responsible_id
-    LEFT JOIN (SELECT task_id, MIN(substr(at, 1, 10)) AS on_day FROM history
-               WHERE kind = 'acknowledged' GROUP BY task_id) ack ON ack.task_id = t.id
-    LEFT JOIN (SELECT task_id, MAX(substr(submitted_at, 1, 10)) AS on_day FROM feedback
-               GROUP BY task_id) fb ON fb.task_id = t.id
-    LEFT JOIN (SELECT task_id,
-                      GROUP_CONCAT(CASE WHEN type = 'reminder' THEN '〔' || year || '〕' || seq || '号' END, '、') AS reminders,
-                      GROUP_CONCAT(CASE WHEN type = 'supervision' THEN '〔' || year || '〕' || seq || '号' END, '、') AS notices
-               FROM slips WHERE type != 'assignment' GROUP BY task_id) esc ON esc.task_id = t.id
-    LEFT JOIN (SELECT task_id, MAX(json_extract(details, '$.held_on')) AS on_day FROM history
-               WHERE kind = 'interview_recorded' GROUP BY task_id) iv ON iv.task_id = t.id
-    LEFT JOIN (SELECT task_id, MAX(substr(at, 1, 10)) AS on_day FROM history
-               WHERE kind = 'transfer_recorded' GROUP BY task_id) tr ON tr.task_id = t.id
-    LEFT JOIN (SELECT task_id, COUNT(*) AS n FROM attachments WHERE feedback_id IS NOT NULL
-               GROUP BY task_id) att ON att.task_id = t.id
-    WHERE {where} ORDER BY s.year, s.seq
-"""
-"""One line per 交办单 with its slips, 签收, 反馈, 约谈 and 移交 (times are stored in local time,
-so their first ten characters are the day)."""
-
-
 async def ledger_workbook(office: Office, person: Person, flt: LedgerFilter, today: date) -> tuple[bytes, int]:
     """The .xlsx bytes and the number of lines written."""
     conn = office.db.reader
     scope = await queries.scope_of(conn, person)
-    where, args = _where(scope, flt, today)
+    wanted = _scope(scope, flt)
     units = {u.id: u.name for u in await org.units(conn)}
     sections = {s.id: s.name for s in await org.sections(conn)}
-    async with conn.execute(LEDGER_QUERY.format(where=where, overdue=tasks.OVERDUE), [today.isoformat(), *args]) as cur:
-        rows = list(await cur.fetchall())
-    async with conn.execute(EVIDENCE_QUERY.format(where=where), args) as cur:
-        evidence = list(await cur.fetchall())
-    async with conn.execute("SELECT matter_id, unit_id FROM tasks WHERE unit_role = 'lead'") as cur:
-        leads = {r[0]: units.get(r[1], "") async for r in cur}
+    rows = await ledger.lines(conn, wanted, today)
+    evidence = await ledger.evidence(conn, wanted, today)
+    leads = {matter: units.get(unit_id, "") for matter, unit_id in (await ledger.lead_units(conn)).items()}
     title = plain(render("exports/ledger_title", org=office.settings.organisation, special=flt.special))
     dateline = plain(render("exports/ledger_dateline", today=today, count=len(rows)))
     # Writing 100,000 lines is seconds of CPU: done in a thread, the bot keeps answering.
@@ -195,17 +141,6 @@ async def ledger_workbook(office: Office, person: Person, flt: LedgerFilter, tod
     )
     return data, len(rows)
 
-
-EVIDENCE_QUERY = """
-    SELECT s.year, s.seq, t.unit_id, a.file_name, a.kind, substr(f.submitted_at, 1, 10), a.local_path, a.sha256
-    FROM attachments a
-    JOIN feedback f ON f.id = a.feedback_id
-    JOIN tasks t ON t.id = a.task_id
-    JOIN slips s ON s.task_id = t.id AND s.type = 'assignment'
-    WHERE {where} ORDER BY s.year, s.seq, a.id
-"""
-"""The feedback files of the same lines: where the archive keeps each (blank until kept) and its
-SHA-256, so the 台账's 附件数 can be traced to the evidence itself."""
 
 EVIDENCE_COLUMNS = (
     ("number", 12), ("unit", 10), ("evidence_file", 24), ("feedback_on", 10), ("evidence_path", 40),

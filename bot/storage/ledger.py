@@ -1,0 +1,144 @@
+"""What the 台账 .xlsx and the 红/黄/绿 board read: one row per 交办单 with its slips, 签收, 反馈,
+约谈 and 移交, the feedback files behind them, and the open tasks' clocks. Rows come back as
+stored (tuples), since the workbook is written straight from them (bench/report_bench.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+import aiosqlite
+
+from bot.storage.tasks import OVERDUE
+
+
+@dataclass(frozen=True)
+class LedgerScope:
+    """Which 交办单 the 台账 holds: the asker's scope (pairs of unit id and section id, None
+    meaning any; no pair meaning nothing) narrowed by the filters typed."""
+
+    parts: Sequence[tuple[int | None, int | None]]
+    special: bool = False
+    """专项台账 only."""
+    unit_id: int | None = None
+    section_id: int | None = None
+    status: str | None = None
+    """A task status, or ``open`` (not 办结) or ``overdue`` (逾期)."""
+    issued_between: tuple[date, date] | None = None
+
+
+def _where(scope: LedgerScope, today: date) -> tuple[str, list[object]]:
+    parts: list[str] = []
+    args: list[object] = []
+    for unit_id, section_id in scope.parts:
+        terms = []
+        if unit_id is not None:
+            terms.append("t.unit_id = ?")
+            args.append(unit_id)
+        if section_id is not None:
+            terms.append("t.section_id = ?")
+            args.append(section_id)
+        parts.append("(" + (" AND ".join(terms) or "1 = 1") + ")")
+    where = ["(" + (" OR ".join(parts) or "0") + ")"]
+    if scope.special:
+        where.append("(t.special_ledger = 1 OR t.stage IN ('supervised', 'interviewed', 'transferred'))")
+    if scope.unit_id is not None:
+        where.append("t.unit_id = ?")
+        args.append(scope.unit_id)
+    if scope.section_id is not None:
+        where.append("t.section_id = ?")
+        args.append(scope.section_id)
+    if scope.status == "open":
+        where.append("t.status != 'completed'")
+    elif scope.status == "overdue":
+        where.append(OVERDUE)
+        args.append(today.isoformat())
+    elif scope.status is not None:
+        where.append("t.status = ?")
+        args.append(scope.status)
+    if scope.issued_between is not None:
+        where.append("t.issued_on BETWEEN ? AND ?")
+        args += [scope.issued_between[0].isoformat(), scope.issued_between[1].isoformat()]
+    return " AND ".join(where), args
+
+
+LEDGER_QUERY = """
+    SELECT s.year, s.seq, t.title, t.requirements, t.unit_id, t.section_id, p.name,
+           t.issued_on, ack.on_day, fb.on_day, t.deadline, t.status, t.stage, ({overdue}),
+           esc.reminders, esc.notices, iv.on_day, tr.on_day, t.completed_on, COALESCE(att.n, 0),
+           t.unit_role, t.matter_id, t.report_schedule, t.last_report_on
+    FROM tasks t
+    JOIN slips s ON s.task_id = t.id AND s.type = 'assignment'
+    LEFT JOIN people p ON p.id = t.responsible_id
+    LEFT JOIN (SELECT task_id, MIN(substr(at, 1, 10)) AS on_day FROM history
+               WHERE kind = 'acknowledged' GROUP BY task_id) ack ON ack.task_id = t.id
+    LEFT JOIN (SELECT task_id, MAX(substr(submitted_at, 1, 10)) AS on_day FROM feedback
+               GROUP BY task_id) fb ON fb.task_id = t.id
+    LEFT JOIN (SELECT task_id,
+                      GROUP_CONCAT(CASE WHEN type = 'reminder' THEN '〔' || year || '〕' || seq || '号' END, '、') AS reminders,
+                      GROUP_CONCAT(CASE WHEN type = 'supervision' THEN '〔' || year || '〕' || seq || '号' END, '、') AS notices
+               FROM slips WHERE type != 'assignment' GROUP BY task_id) esc ON esc.task_id = t.id
+    LEFT JOIN (SELECT task_id, MAX(json_extract(details, '$.held_on')) AS on_day FROM history
+               WHERE kind = 'interview_recorded' GROUP BY task_id) iv ON iv.task_id = t.id
+    LEFT JOIN (SELECT task_id, MAX(substr(at, 1, 10)) AS on_day FROM history
+               WHERE kind = 'transfer_recorded' GROUP BY task_id) tr ON tr.task_id = t.id
+    LEFT JOIN (SELECT task_id, COUNT(*) AS n FROM attachments WHERE feedback_id IS NOT NULL
+               GROUP BY task_id) att ON att.task_id = t.id
+    WHERE {where} ORDER BY s.year, s.seq
+"""
+"""One line per 交办单 with its slips, 签收, 反馈, 约谈 and 移交 (times are stored in local time,
+so their first ten characters are the day)."""
+
+EVIDENCE_QUERY = """
+    SELECT s.year, s.seq, t.unit_id, a.file_name, a.kind, substr(f.submitted_at, 1, 10), a.local_path, a.sha256
+    FROM attachments a
+    JOIN feedback f ON f.id = a.feedback_id
+    JOIN tasks t ON t.id = a.task_id
+    JOIN slips s ON s.task_id = t.id AND s.type = 'assignment'
+    WHERE {where} ORDER BY s.year, s.seq, a.id
+"""
+"""The feedback files of the same lines: where the archive keeps each (blank until kept) and its
+SHA-256, so the 台账's 附件数 can be traced to the evidence itself."""
+
+
+async def lines(conn: aiosqlite.Connection, scope: LedgerScope, today: date) -> list[aiosqlite.Row]:
+    """The 台账's lines (:data:`LEDGER_QUERY`), 逾期 as of ``today``."""
+    where, args = _where(scope, today)
+    async with conn.execute(LEDGER_QUERY.format(where=where, overdue=OVERDUE), [today.isoformat(), *args]) as cur:
+        return list(await cur.fetchall())
+
+
+async def evidence(conn: aiosqlite.Connection, scope: LedgerScope, today: date) -> list[aiosqlite.Row]:
+    """The feedback files of the same lines (:data:`EVIDENCE_QUERY`)."""
+    where, args = _where(scope, today)
+    async with conn.execute(EVIDENCE_QUERY.format(where=where), args) as cur:
+        return list(await cur.fetchall())
+
+
+async def lead_units(conn: aiosqlite.Connection) -> dict[int, int]:
+    """Each shared matter's 牵头单位, by matter id."""
+    async with conn.execute("SELECT matter_id, unit_id FROM tasks WHERE unit_role = 'lead'") as cur:
+        return {r[0]: r[1] async for r in cur}
+
+
+async def board_clocks(
+    conn: aiosqlite.Connection, today: date, unit_id: int | None, section_id: int | None
+) -> list[aiosqlite.Row]:
+    """The open tasks of a unit, a section, or all, as the board colours them: id, unit id,
+    deadline, status, stage, extension pending, 逾期 on ``today``, 阶段汇报 schedule (encoded),
+    issued_on, last report."""
+    where, args = ["t.status != 'completed'", "t.stage != 'transferred'"], []
+    if unit_id is not None:
+        where.append("t.unit_id = ?")
+        args.append(unit_id)
+    if section_id is not None:
+        where.append("t.section_id = ?")
+        args.append(section_id)
+    async with conn.execute(
+        f"""SELECT t.id, t.unit_id, t.deadline, t.status, t.stage, t.extension_pending, {OVERDUE},
+                   t.report_schedule, t.issued_on, t.last_report_on
+            FROM tasks t WHERE {' AND '.join(where)}""",
+        [today.isoformat(), *args],
+    ) as cur:
+        return list(await cur.fetchall())
