@@ -136,7 +136,7 @@ def _draft_keyboard(task_id: int) -> InlineKeyboardMarkup:
 async def _stale(update: Update) -> None:
     """A dialog button whose dialog has ended."""
     assert update.callback_query is not None
-    await update.callback_query.answer(short_notice(dialogs.text("slip_actions/dialog_over")), show_alert=True)
+    await update.callback_query.answer(short_notice(dialogs.text(dialogs.STALE)), show_alert=True)
 
 
 # -------------------------------------------------------------------------------- 签收
