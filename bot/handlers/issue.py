@@ -17,10 +17,11 @@ to fix and issues nothing.
 
 from __future__ import annotations
 
+import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import IntEnum
-import secrets
 from typing import ClassVar
 
 from markupsafe import Markup
@@ -322,24 +323,15 @@ async def text_answer(update: Update, context: DubanContext, dialog: Dialog) -> 
     await _advance(update, context, dialog)
 
 
-async def source_chosen(update: Update, context: DubanContext) -> None:
+async def _choose_source(context: DubanContext, dialog: Dialog, value: str) -> None:
     """A source type; the special ones only for 政务监督室."""
-    pressed = await _pressed(update, context, Step.SOURCE, answer=False)
-    if pressed is None:
-        return
-    dialog, value = pressed
     try:
         source = SourceType(value)
     except ValueError:
-        await refuse(update, DomainError("source_unknown", value=value, choices=[label("source", s.value) for s in dialog.sources()]))
-        return
+        raise DomainError("source_unknown", value=value, choices=[label("source", s.value) for s in dialog.sources()]) from None
     if source not in dialog.sources():
-        await refuse(update, DomainError("special_source_needs_supervision_office", source=source.value))
-        return
-    assert update.callback_query is not None
-    await update.callback_query.answer()
+        raise DomainError("special_source_needs_supervision_office", source=source.value)
     dialog.source = source
-    await _next_question(update, context, dialog)
 
 
 async def _units_question(context: DubanContext, dialog: Dialog) -> tuple[str, Rows]:
@@ -387,52 +379,33 @@ async def units_paged(update: Update, context: DubanContext) -> None:
     await _redraw_units(update, context, dialog)
 
 
-async def units_done(update: Update, context: DubanContext) -> None:
+async def _units_chosen(context: DubanContext, dialog: Dialog, value: str) -> None:
     """选好了: at least one unit; then a 责任人 for each."""
-    pressed = await _pressed(update, context, Step.UNITS, answer=False)
-    if pressed is None:
-        return
-    dialog, _ = pressed
     units = await directory.units(context.office)
     # The list's order, not the order of the taps, decides which slip gets which number.
     dialog.unit_ids = [u.id for u in units if u.id in dialog.unit_ids]
     if not dialog.unit_ids:
-        await refuse(update, DomainError("units_none_selected"))
-        return
-    assert update.callback_query is not None
-    await update.callback_query.answer()
+        raise DomainError("units_none_selected")
     dialog.units_done = True
     dialog.pending_units = list(dialog.unit_ids)
     dialog.responsible = {}
-    await _next_question(update, context, dialog)
 
 
-async def responsible_chosen(update: Update, context: DubanContext) -> None:
-    """The 责任人 of the unit being asked, or 跳过."""
-    pressed = await _pressed(update, context, Step.RESPONSIBLE)
-    if pressed is None:
-        return
-    dialog, value = pressed
+async def _choose_responsible(context: DubanContext, dialog: Dialog, value: str) -> None:
+    """The 责任人 of the unit being asked, or 跳过 (0)."""
     if dialog.pending_units:
-        unit_id = dialog.pending_units[0]
+        unit_id = dialog.pending_units.pop(0)
         members = await directory.unit_members(context.office, unit_id)
         person_id = int(value) if value.isdigit() else 0
         if person_id and any(m.id == person_id for m in members):
             dialog.responsible[unit_id] = person_id
-        dialog.pending_units.pop(0)
-    await _next_question(update, context, dialog)
 
 
-async def period_chosen(update: Update, context: DubanContext) -> None:
+async def _choose_period(context: DubanContext, dialog: Dialog, value: str) -> None:
     """One of the 时限 buttons."""
-    pressed = await _pressed(update, context, Step.PERIOD)
-    if pressed is None:
-        return
-    dialog, value = pressed
     if not value.isdigit() or int(value) not in PERIOD_CHOICES:
-        return
+        raise DomainError("deadline_days_invalid", days=value)
     dialog.period_days = int(value)
-    await _next_question(update, context, dialog)
 
 
 async def period_typed(update: Update, context: DubanContext, dialog: Dialog) -> None:
@@ -444,16 +417,11 @@ async def period_typed(update: Update, context: DubanContext, dialog: Dialog) ->
     await _advance(update, context, dialog)
 
 
-async def lead_chosen(update: Update, context: DubanContext) -> None:
-    """The 牵头单位 among the chosen units, or none (each unit on its own)."""
-    pressed = await _pressed(update, context, Step.LEAD)
-    if pressed is None:
-        return
-    dialog, value = pressed
+async def _choose_lead(context: DubanContext, dialog: Dialog, value: str) -> None:
+    """The 牵头单位 among the chosen units, or none (0: each unit on its own)."""
     unit_id = int(value) if value.isdigit() else 0
     dialog.lead_id = unit_id if unit_id in dialog.unit_ids else None
     dialog.lead_done = True
-    await _next_question(update, context, dialog)
 
 
 def _set_schedule(context: DubanContext, dialog: Dialog, text: str) -> None:
@@ -471,28 +439,13 @@ def _set_schedule(context: DubanContext, dialog: Dialog, text: str) -> None:
     dialog.schedule_done = True
 
 
-async def schedule_chosen(update: Update, context: DubanContext) -> None:
-    """One of the 阶段汇报 buttons, or 不需要."""
-    pressed = await _pressed(update, context, Step.SCHEDULE, answer=False)
-    if pressed is None:
-        return
-    dialog, value = pressed
-    assert update.callback_query is not None
+async def _choose_schedule(context: DubanContext, dialog: Dialog, value: str) -> None:
+    """One of the 阶段汇报 buttons, or 不需要 (0)."""
     choice = int(value) if value.isdigit() else -1
-    if not 0 <= choice <= len(SCHEDULE_CHOICES) or dialog.period_days is None:
-        await update.callback_query.answer()
-        return
     if choice == 0:
         dialog.schedule, dialog.schedule_done = None, True
-    else:
-        try:
-            _set_schedule(context, dialog, SCHEDULE_CHOICES[choice - 1])
-        except DomainError as exc:
-            await update.callback_query.answer()
-            await refuse(update, exc)
-            return
-    await update.callback_query.answer()
-    await _next_question(update, context, dialog)
+    elif 0 < choice <= len(SCHEDULE_CHOICES):
+        _set_schedule(context, dialog, SCHEDULE_CHOICES[choice - 1])
 
 
 async def schedule_typed(update: Update, context: DubanContext, dialog: Dialog) -> None:
@@ -504,14 +457,9 @@ async def schedule_typed(update: Update, context: DubanContext, dialog: Dialog) 
     await _advance(update, context, dialog)
 
 
-async def special_chosen(update: Update, context: DubanContext) -> None:
-    """专项工作台账: 是 / 否."""
-    pressed = await _pressed(update, context, Step.SPECIAL)
-    if pressed is None:
-        return
-    dialog, value = pressed
+async def _choose_special(context: DubanContext, dialog: Dialog, value: str) -> None:
+    """专项工作台账: 是 (1) / 否."""
     dialog.special = value == "1"
-    await _next_question(update, context, dialog)
 
 
 async def attachment_sent(update: Update, context: DubanContext) -> None:
@@ -528,30 +476,35 @@ async def attachment_sent(update: Update, context: DubanContext) -> None:
     await _advance(update, context, dialog)
 
 
-async def attachment_skipped(update: Update, context: DubanContext) -> None:
+async def _skip_attachment(context: DubanContext, dialog: Dialog, value: str) -> None:
     """No attachment."""
-    pressed = await _pressed(update, context, Step.ATTACHMENT)
-    if pressed is None:
-        return
-    dialog, _ = pressed
     dialog.attachment = None
     dialog.attachment_done = True
-    await _next_question(update, context, dialog)
 
 
 # --------------------------------------------------------------------------- preview and signing
 
 
-async def _preview(update: Update, context: DubanContext, dialog: Dialog) -> None:
-    """The slip as the first unit will receive it, then what will be issued, with 确认签发
-    (one message, or two when together they would pass Telegram's length limit)."""
-    office = context.office
+async def _signing(update: Update, context: DubanContext, dialog: Dialog) -> tuple[Person, AssignmentDraft] | None:
+    """Who signs and what, checked again at the preview and at 确认签发 (the person's role may
+    have changed since /new); None, the dialog over and the person told, when they may not."""
     person = await current_person(update, context)
     draft = dialog.assignment()
     if person is None or not _may_issue(person) or draft is None:
         await refuse(update, DomainError("not_allowed"))
         dialogs.close_dialogs(context)
+        return None
+    return person, draft
+
+
+async def _preview(update: Update, context: DubanContext, dialog: Dialog) -> None:
+    """The slip as the first unit will receive it, then what will be issued, with 确认签发
+    (one message, or two when together they would pass Telegram's length limit)."""
+    signing = await _signing(update, context, dialog)
+    if signing is None:
         return
+    person, draft = signing
+    office = context.office
     try:
         preview = await issuing.preview_assignment(office, draft, person, office.now().date())
     except DomainError as exc:  # it could not be delivered: shorten a field, or stop
@@ -583,13 +536,11 @@ async def confirm(update: Update, context: DubanContext) -> None:
     if pressed is None:
         return
     dialog, _ = pressed
-    office = context.office
-    person = await current_person(update, context)
-    draft = dialog.assignment()
-    if person is None or not _may_issue(person) or draft is None:
-        await refuse(update, DomainError("not_allowed"))
-        dialogs.close_dialogs(context)
+    signing = await _signing(update, context, dialog)
+    if signing is None:
         return
+    person, draft = signing
+    office = context.office
     try:
         issued = await issuing.issue_assignment(office, draft, person, office.now())
     except DomainError as exc:
@@ -622,15 +573,44 @@ async def _edit_menu(update: Update, context: DubanContext, dialog: Dialog, reas
     await _ask(update, context, dialog, Step.EDIT, f"{reason}\n\n{question}" if reason else question, rows)
 
 
-async def edit_field(update: Update, context: DubanContext) -> None:
-    """The field to answer again."""
-    pressed = await _pressed(update, context, Step.EDIT)
+async def _edit_field(context: DubanContext, dialog: Dialog, value: str) -> None:
+    """The field to answer again (修改); the rest is kept."""
+    if value in EDITABLE:
+        dialog.clear(value)
+
+
+Choice = Callable[[DubanContext, Dialog, str], Awaitable[None]]
+
+CHOICES: dict[str, tuple[Step, Choice]] = {
+    "s": (Step.SOURCE, _choose_source),
+    "ud": (Step.UNITS, _units_chosen),
+    "r": (Step.RESPONSIBLE, _choose_responsible),
+    "ld": (Step.LEAD, _choose_lead),
+    "p": (Step.PERIOD, _choose_period),
+    "rs": (Step.SCHEDULE, _choose_schedule),
+    "sp": (Step.SPECIAL, _choose_special),
+    "a": (Step.ATTACHMENT, _skip_attachment),
+    "ef": (Step.EDIT, _edit_field),
+}
+"""The buttons that answer a question (``nw:<id>:<action>:<value>``): the step each is taken
+at, and what it changes in the draft (a DomainError refuses it, and the question stands)."""
+
+
+async def chosen(update: Update, context: DubanContext) -> None:
+    """A button that answers the question: the draft changed, then the next question."""
+    query = update.callback_query
+    assert query is not None
+    step, choose = CHOICES[(query.data or "").split(":")[2]]
+    pressed = await _pressed(update, context, step, answer=False)
     if pressed is None:
         return
     dialog, value = pressed
-    if value not in EDITABLE:
+    try:
+        await choose(context, dialog, value)
+    except DomainError as exc:
+        await refuse(update, exc)
         return
-    dialog.clear(value)
+    await query.answer()
     await _next_question(update, context, dialog)
 
 
@@ -665,13 +645,8 @@ async def _refuse_form(update: Update, problems: list[FormProblem]) -> None:
 # --------------------------------------------------------------------------- registration
 
 
-BUTTONS = {
-    "s": source_chosen, "u": unit_toggled, "pg": units_paged, "ud": units_done, "r": responsible_chosen,
-    "p": period_chosen, "ld": lead_chosen, "rs": schedule_chosen, "sp": special_chosen, "a": attachment_skipped,
-    "ok": confirm, "ed": edit, "ef": edit_field,
-}
-"""Each action of the dialog's buttons (``nw:<id>:<action>:<value>``) and its handler; each
-handler takes its button only at its own step."""
+BUTTONS = {"u": unit_toggled, "pg": units_paged, "ok": confirm, "ed": edit, **{action: chosen for action in CHOICES}}
+"""Each action of the dialog's buttons and its handler; each takes its button only at its step."""
 
 COMMANDS = ("new",)
 """The commands this module adds to the menu."""
