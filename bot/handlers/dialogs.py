@@ -91,6 +91,16 @@ def lapse_text(context: DubanContext) -> str:
     return text("dialogs/lapsed", hours=hours, command=next((c for c in commands if c), ""))
 
 
+async def told_lapsed(update: Update, context: DubanContext, draft: Any) -> bool:
+    """Whether the dialog whose button was pressed has lapsed (the presser is then told, and
+    it is forgotten)."""
+    if not lapsed(context.office.now(), draft):
+        return False
+    assert update.callback_query is not None
+    await update.callback_query.answer(short_notice(lapse_text(context)), show_alert=True)
+    return True
+
+
 async def lapse_answer(update: Update, context: DubanContext) -> None:
     """A typed answer to a dialog that has lapsed: it is over, and the person told how to start
     it again, rather than "not understood"."""
@@ -235,8 +245,7 @@ async def dialog_button(update: Update, context: DubanContext, key: str, fits: C
     if draft is None or not fits(draft):
         await query.answer(short_notice(text(STALE)), show_alert=True)
         return None
-    if lapsed(context.office.now(), draft):
-        await query.answer(short_notice(lapse_text(context)), show_alert=True)
+    if await told_lapsed(update, context, draft):
         return None
     person = await bound_person(update, context)
     if person is None:
@@ -289,8 +298,7 @@ async def pressed(
     if draft is None or len(parts) != 4 or getattr(draft, "id", None) != parts[1] or not fits(draft):
         await query.answer(short_notice(text(STALE)), show_alert=True)
         return None
-    if lapsed(context.office.now(), draft):
-        await query.answer(short_notice(lapse_text(context)), show_alert=True)
+    if await told_lapsed(update, context, draft):
         return None
     if answer:
         await query.answer()

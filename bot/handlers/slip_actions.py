@@ -220,6 +220,8 @@ async def submit_draft(update: Update, context: DubanContext) -> None:
         await _stale(update)
         return
     assert draft is not None  # /done is only taken while the dialog is open
+    if query is not None and await dialogs.told_lapsed(update, context, draft):
+        return
     person = await bound_person(update, context)
     if person is None:
         return
