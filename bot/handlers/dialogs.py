@@ -159,12 +159,13 @@ def paged(items: Sequence[T], page: int, per_page: int) -> tuple[Sequence[T], in
     return items[page * per_page : (page + 1) * per_page], page, pages
 
 
-def turn_row(page: int, pages: int, data: Callable[[int], str]) -> list[tuple[str, str]]:
-    """上一页 / 下一页 of a paged list, as far as there is a page that way; ``data(n)`` turns to n."""
+def turn_row(page: int, has_next: bool, data: Callable[[int], str]) -> list[tuple[str, str]]:
+    """上一页 / 下一页 of a paged list, as far as there is a page that way; ``data(n)`` turns to
+    page n (from 0). Every paged list of the bot turns with these two buttons."""
     row = []
     if page > 0:
         row.append((label("buttons", "previous"), data(page - 1)))
-    if page < pages - 1:
+    if has_next:
         row.append((label("buttons", "next"), data(page + 1)))
     return row
 

@@ -342,7 +342,7 @@ async def _units_question(context: DubanContext, dialog: Dialog) -> tuple[str, R
         for u in shown
     ]
     rows = [buttons[i:i + 2] for i in range(0, len(buttons), 2)]
-    rows.append(dialogs.turn_row(dialog.page, pages, lambda n: dialog.data("pg", n)))
+    rows.append(dialogs.turn_row(dialog.page, dialog.page < pages - 1, lambda n: dialog.data("pg", n)))
     rows.append([(label("buttons", "done"), dialog.data("ud"))])
     chosen = [u.name for u in units if u.id in dialog.unit_ids]
     return render("issue/ask_units", chosen=chosen, page=dialog.page + 1, pages=pages), rows

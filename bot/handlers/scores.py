@@ -15,8 +15,7 @@ from datetime import date, datetime
 from enum import IntEnum
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import BadRequest
+from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.domain.errors import DomainError
@@ -320,7 +319,7 @@ async def _picker(context: DubanContext, dialog: Dialog) -> InlineKeyboardMarkup
             text = label("scores", "unit_selected").format(name=unit.name)
         buttons.append((text, dialog.data("u", unit.id)))
     rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
-    rows.append(dialogs.turn_row(dialog.page, pages, lambda n: dialog.data("pg", n)))
+    rows.append(dialogs.turn_row(dialog.page, dialog.page < pages - 1, lambda n: dialog.data("pg", n)))
     rows.append([(label("scores", "done"), dialog.data("ok")), dialogs.cancel_button(dialog.id)])
     return dialogs.keyboard(*rows)
 
@@ -408,12 +407,8 @@ async def _table_page(context: DubanContext, period: Period, page: int) -> tuple
     lines = table.lines[page * TABLE_PAGE : (page + 1) * TABLE_PAGE]
     below = sum(1 for line in table.lines if line.below_threshold)
     text = _say("scores/table", t=table, lines=lines, page=page, pages=pages, below=below)
-    row = []
-    if page > 0:
-        row.append(InlineKeyboardButton(label("buttons", "previous"), callback_data=f"scp:{period.key}:{page - 1}"))
-    if page < pages - 1:
-        row.append(InlineKeyboardButton(label("buttons", "next"), callback_data=f"scp:{period.key}:{page + 1}"))
-    return text, InlineKeyboardMarkup([row]) if row else None
+    row = dialogs.turn_row(page, page < pages - 1, lambda n: f"scp:{period.key}:{n}")
+    return text, dialogs.keyboard(row) if row else None
 
 
 async def table_turned(update: Update, context: DubanContext) -> None:
@@ -429,11 +424,7 @@ async def table_turned(update: Update, context: DubanContext) -> None:
         await refuse(update, DomainError("not_allowed"))
         return
     text, markup = await _table_page(context, scoring.parse_period(match.group(1)), int(match.group(2)))
-    try:
-        await query.edit_message_text(text, reply_markup=markup)
-    except BadRequest as exc:
-        if "not modified" not in str(exc).lower():
-            raise
+    await dialogs.redraw(update, text, markup)
     await query.answer()
 
 
