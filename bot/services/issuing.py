@@ -250,17 +250,16 @@ async def preview_assignment(office: Office, draft: AssignmentDraft, issuer: Per
     role = sharing.role_of(first.id, draft.lead_unit_id)
     lead = next((u.name for u in units if u.id == draft.lead_unit_id), "")
     attachment = (draft.attachment.file_name or "") if draft.attachment else ""
-    words = AssignmentWords(
-        number=render("issue/unsigned_number", year=today.year), title=draft.title.strip(),
+    schedule = draft.report_schedule if sharing.reports_progress(role) else None
+    slip = assignment_wording(office.settings.organisation, AssignmentWords(
+        number=render("issue/unsigned_number", year=today.year), unit_name=first.name, title=draft.title.strip(),
         requirements=draft.requirements.strip(), basis=draft.basis.strip(), period_days=draft.period_days,
+        section_name=section.name, responsible_name=responsible.get(first.id, ""),
         contact_name=draft.contact_name or issuer.name, contact_phone=draft.contact_phone or issuer.phone,
-        issued_on=today, role=role, schedule=draft.report_schedule if sharing.reports_progress(role) else None,
-    )
-    slip = assignment_wording(
-        office.settings.organisation, words, first.name, section.name, responsible.get(first.id, ""), attachment,
-        lead_name=lead, partner_names=[u.name for u in units if u.id != draft.lead_unit_id],
-        report_dates=report_dates(office, draft, today) if words.schedule else (),
-    )
+        attachment_name=attachment, issued_on=today, role=role, lead_name=lead,
+        partner_names=tuple(u.name for u in units if u.id != draft.lead_unit_id),
+        schedule=schedule, report_dates=report_dates(office, draft, today) if schedule else (),
+    ))
     check_slip_length(slip)
     return AssignmentPreview(
         slip=slip, first_unit=first.name, units=tuple(u.name for u in units), lead=lead, deadline=deadline,

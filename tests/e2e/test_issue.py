@@ -35,6 +35,21 @@ async def answer_texts(member) -> None:
     await member.wait_for(text_contains="交办类型")
 
 
+async def choose_two_units(member):
+    """住建局 and 交通运输局 as 责任单位, 李住建 the 责任人 of 住建局, none named for 交通运输局;
+    the question that follows (which unit leads)."""
+    await member.press("住建局")
+    await member.wait_for(text_contains="已选：住建局（1个）")
+    await member.press("交通运输局")
+    await member.wait_for(text_contains="已选：住建局、交通运输局（2个）")
+    await member.press("选好了")
+    await member.wait_for(text_contains="住建局的责任人")
+    await member.press("李住建")
+    await member.wait_for(text_contains="交通运输局的责任人")
+    await member.press("跳过")
+    return await member.wait_for(text_contains="牵头单位")
+
+
 def buttons(message) -> list[str]:
     return [b["text"] for row in message.inline_keyboard for b in row]
 
@@ -49,16 +64,7 @@ async def test_guided_dialog_issues_one_slip_per_unit(city, office):
     # The choice is echoed into the question it was made on, whose buttons come off.
     echoed = await clerk.wait_for(predicate=lambda m: m.message_id == question.message_id and not m.inline_keyboard)
     assert "交办类型" in echoed.text and echoed.text.rstrip().endswith("✔️ 已选：其他口线工作")
-    await clerk.press("住建局")
-    await clerk.wait_for(text_contains="已选：住建局（1个）")
-    await clerk.press("交通运输局")
-    await clerk.wait_for(text_contains="已选：住建局、交通运输局（2个）")
-    await clerk.press("选好了")
-    await clerk.wait_for(text_contains="住建局的责任人")
-    await clerk.press("李住建")
-    await clerk.wait_for(text_contains="交通运输局的责任人")
-    await clerk.press("跳过")
-    lead = await clerk.wait_for(text_contains="牵头单位")
+    lead = await choose_two_units(clerk)
     assert buttons(lead) == ["住建局牵头", "交通运输局牵头", "不设牵头，各自办理"]
     await clerk.press("不设牵头，各自办理")
     question = await clerk.wait_for(text_contains="时限")

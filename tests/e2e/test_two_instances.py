@@ -12,7 +12,7 @@ from bot.storage import feedback as feedback_store
 from tests import postgres_server
 
 from .test_instances_crash import Forwarder, free_port
-from .test_issue import answer_texts, buttons, task_count
+from .test_issue import answer_texts, buttons, choose_two_units, task_count
 from .test_slip_actions import issue, slip_message
 
 pytestmark = pytest.mark.skipif(
@@ -61,16 +61,7 @@ async def test_a_guided_new_spread_over_two_instances_issues_each_slip_once(city
             await answer_texts(clerk)
             await clerk.press("其他口线工作")
             await clerk.wait_for(text_contains="已选：无")
-            await clerk.press("住建局")
-            await clerk.wait_for(text_contains="已选：住建局（1个）")
-            await clerk.press("交通运输局")
-            await clerk.wait_for(text_contains="已选：住建局、交通运输局（2个）")
-            await clerk.press("选好了")
-            await clerk.wait_for(text_contains="住建局的责任人")
-            await clerk.press("李住建")
-            await clerk.wait_for(text_contains="交通运输局的责任人")
-            await clerk.press("跳过")
-            await clerk.wait_for(text_contains="牵头单位")
+            await choose_two_units(clerk)
             await clerk.press("住建局牵头")
             await clerk.wait_for(text_contains="请选择时限")
             await clerk.send("7天")
