@@ -72,6 +72,17 @@ def forge_press(member, data, text="签收", message=None):
     return record
 
 
+async def feedback_begun(office, clerk, official):
+    """A 交办单 to ``official``'s unit, and a 反馈 dialog on it with a first part sent: the
+    task, the slip as the official sees it, and the dialog's 「已记下」 message."""
+    task = await issue(office, clerk)
+    slip = await slip_message(office, official, task)
+    await official.press("反馈", message=slip)
+    await official.wait_for(text_contains="请发送办理结果情况")
+    await official.send("第一部分：排查完毕。")
+    return task, slip, await official.wait_for(text_contains="已记下")
+
+
 async def eventually(check, timeout: float = 5.0) -> None:  # type: ignore[no-untyped-def]
     """Wait until ``check()`` holds (an edit made in the background, at Telegram's pace)."""
     for _ in range(int(timeout / 0.05)):
@@ -324,12 +335,7 @@ async def test_a_feedback_dialog_left_an_hour_has_lapsed(city, office):
     """No timer ends a dialog: the official who comes back to it after the hour is told it
     lapsed and how to begin again, and nothing of it is recorded."""
     clerk, official = city["clerk"], city["zhujian"]
-    task = await issue(office, clerk)
-    slip = await slip_message(office, official, task)
-    await official.press("反馈", message=slip)
-    await official.wait_for(text_contains="请发送办理结果情况")
-    await official.send("第一部分：排查完毕。")
-    draft = await official.wait_for(text_contains="已记下")
+    task, slip, draft = await feedback_begun(office, clerk, official)
     later = office.now() + timedelta(minutes=61)
     office.clock = lambda: later
 

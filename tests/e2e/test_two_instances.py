@@ -13,7 +13,7 @@ from tests import postgres_server
 
 from .test_instances_crash import Forwarder, free_port
 from .test_issue import answer_texts, buttons, choose_two_units, task_count
-from .test_slip_actions import issue, slip_message
+from .test_slip_actions import feedback_begun
 
 pytestmark = pytest.mark.skipif(
     postgres_server.BACKEND != "postgresql", reason="several instances share a PostgreSQL database (make test-pg)"
@@ -22,12 +22,7 @@ pytestmark = pytest.mark.skipif(
 
 async def test_a_feedback_dialog_begun_on_one_instance_is_finished_on_the_other(city, office, bot):
     clerk, official = city["clerk"], city["zhujian"]
-    task = await issue(office, clerk)
-    slip = await slip_message(office, official, task)
-    await official.press("反馈", message=slip)
-    await official.wait_for(text_contains="请发送办理结果情况")
-    await official.send("第一部分：排查完毕。")
-    await official.wait_for(text_contains="已记下")
+    task, _, _ = await feedback_begun(office, clerk, official)
 
     await stop_bot(bot)  # the first instance goes down (an upgrade, a failover)
     other = build_application(office, per_second=0, per_chat_interval=0, schedule=False)
