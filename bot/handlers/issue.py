@@ -235,31 +235,38 @@ async def new(update: Update, context: DubanContext) -> None:
 
 async def _advance(update: Update, context: DubanContext, dialog: Dialog) -> None:
     """Ask the first question not yet answered; the preview once all are."""
+    question = await _unanswered(context, dialog)
+    if question is None:
+        await _preview(update, context, dialog)
+    else:
+        await _ask(update, context, dialog, *question)
+
+
+Question = tuple[Step, str, Rows | None]
+"""A question of the dialog: its step, its text, its buttons."""
+
+
+async def _unanswered(context: DubanContext, dialog: Dialog) -> Question | None:
+    """The first question not yet answered; None once all are."""
     if not dialog.title:
-        await _ask(update, context, dialog, Step.TITLE, render("issue/ask_title", limit=MAX_TITLE))
-        return
+        return Step.TITLE, render("issue/ask_title", limit=MAX_TITLE), None
     if not dialog.requirements:
-        await _ask(update, context, dialog, Step.REQUIREMENTS, render("issue/ask_requirements", limit=MAX_TEXT))
-        return
+        return Step.REQUIREMENTS, render("issue/ask_requirements", limit=MAX_TEXT), None
     if not dialog.basis:
-        await _ask(update, context, dialog, Step.BASIS, render("issue/ask_basis", limit=MAX_TEXT))
-        return
+        return Step.BASIS, render("issue/ask_basis", limit=MAX_TEXT), None
     if dialog.source is None:
         rows = [[(label("source", s.value), dialog.data("s", s.value))] for s in dialog.sources()]
-        await _ask(update, context, dialog, Step.SOURCE, render("issue/ask_source", special=dialog.supervisor), rows)
-        return
+        return Step.SOURCE, render("issue/ask_source", special=dialog.supervisor), rows
     if not dialog.units_done:
         text, rows = await _units_question(context, dialog)
-        await _ask(update, context, dialog, Step.UNITS, text, rows)
-        return
+        return Step.UNITS, text, rows
     while dialog.pending_units:
         unit = await directory.unit(context.office, dialog.pending_units[0])
         members = await directory.unit_members(context.office, dialog.pending_units[0])
         if unit is not None and members:
             rows = [[(m.name, dialog.data("r", m.id))] for m in members]
             rows.append([(label("buttons", "skip"), dialog.data("r", 0))])
-            await _ask(update, context, dialog, Step.RESPONSIBLE, render("issue/ask_responsible", unit=unit.name), rows)
-            return
+            return Step.RESPONSIBLE, render("issue/ask_responsible", unit=unit.name), rows
         dialog.pending_units.pop(0)
     if not dialog.lead_done:
         if len(dialog.unit_ids) < 2:
@@ -268,31 +275,26 @@ async def _advance(update: Update, context: DubanContext, dialog: Dialog) -> Non
             units = await directory.units_of(context.office, dialog.unit_ids)
             rows = [[(label("issue", "lead_unit").format(name=u.name), dialog.data("ld", u.id))] for u in units]
             rows.append([(label("issue", "no_lead"), dialog.data("ld", 0))])
-            await _ask(update, context, dialog, Step.LEAD, render("issue/ask_lead", count=len(units)), rows)
-            return
+            return Step.LEAD, render("issue/ask_lead", count=len(units)), rows
     if dialog.period_days is None:
         rows = [[(label("issue", "period_days").format(days=n), dialog.data("p", n)) for n in PERIOD_CHOICES]]
-        await _ask(update, context, dialog, Step.PERIOD, render("issue/ask_period"), rows)
-        return
+        return Step.PERIOD, render("issue/ask_period"), rows
     if not dialog.schedule_done and (dialog.period_days > LONG_TASK_DAYS or dialog.schedule_wanted):
         rows = [[(text, dialog.data("rs", i + 1)) for i, text in enumerate(SCHEDULE_CHOICES)],
                 [(label("issue", "no_schedule"), dialog.data("rs", 0))]]
         deadline = context.office.deadline_after(context.office.now().date(), dialog.period_days)
-        await _ask(update, context, dialog, Step.SCHEDULE, render("issue/ask_schedule", deadline=deadline), rows)
-        return
+        return Step.SCHEDULE, render("issue/ask_schedule", deadline=deadline), rows
     if dialog.special is None:
         if dialog.source.is_special:
             # 专项交办 always enters the 专项工作台账; no need to ask.
             dialog.special = True
         else:
             rows = [[(label("buttons", "yes"), dialog.data("sp", 1)), (label("buttons", "no"), dialog.data("sp", 0))]]
-            await _ask(update, context, dialog, Step.SPECIAL, render("issue/ask_special"), rows)
-            return
+            return Step.SPECIAL, render("issue/ask_special"), rows
     if not dialog.attachment_done:
         rows = [[(label("buttons", "skip"), dialog.data("a"))]]
-        await _ask(update, context, dialog, Step.ATTACHMENT, render("issue/ask_attachment"), rows)
-        return
-    await _preview(update, context, dialog)
+        return Step.ATTACHMENT, render("issue/ask_attachment"), rows
+    return None
 
 
 # --------------------------------------------------------------------------- answers
