@@ -345,7 +345,7 @@ async def test_a_feedback_dialog_left_an_hour_has_lapsed(city, office):
     assert await feedback_store.pending_of_task(office.db.reader, task.id) is None
 
     await official.press("反馈", message=slip)
-    await official.wait_for(text_contains="请发送办理结果情况")
+    await official.wait_for(text_contains="请发送办理结果情况", predicate=lambda m: m.message_id > draft.message_id)
     office.clock = lambda: later + timedelta(minutes=61)
     await official.send("第二部分：已整改。")
     lapsed = await official.wait_for(text_contains="已自动结束")
