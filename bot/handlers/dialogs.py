@@ -1,19 +1,21 @@
-"""Small chat dialogs kept in ``user_data`` (反馈, 退回, 申请延期, 改期同意, 记录约谈, 记录移交,
-the 百分制 recording), and the helpers their handlers share.
+"""Chat dialogs kept in ``user_data`` (the guided /new, 反馈, 退回, 申请延期, 改期同意, 记录约谈,
+记录移交, the 百分制 recording), and the helpers their handlers share.
 
 A person has one dialog open at a time: opening one closes the others, so a typed answer is
-never taken by a question asked earlier somewhere else. A dialog left for an hour is forgotten.
+never taken by a question asked earlier somewhere else. A dialog left for an hour has lapsed:
+nothing keeps a timer (several instances may serve one person), so the person is told when
+they next answer it or press one of its buttons, and it is forgotten then.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import timedelta
-from typing import Any
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
-from telegram.ext import CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.domain.org import Person
 from bot.handlers.common import bound_person, short_notice
@@ -32,8 +34,9 @@ TRANSFER = "escalation.transfer"
 INTAKE_EDIT = "intake.edit"
 INTAKE_INSTRUCTION = "intake.instruction"
 SCORES = "scores.record"
+NEW = "issue.new"
 
-DIALOGS = (FEEDBACK, RETURN, EXTENSION_REQUEST, EXTENSION_GRANT, INTERVIEW, TRANSFER, INTAKE_EDIT, INTAKE_INSTRUCTION, SCORES)
+DIALOGS = (NEW, FEEDBACK, RETURN, EXTENSION_REQUEST, EXTENSION_GRANT, INTERVIEW, TRANSFER, INTAKE_EDIT, INTAKE_INSTRUCTION, SCORES)
 """Every ``user_data`` dialog key of the bot. Each draft kept under one has a ``started`` time."""
 
 
@@ -54,7 +57,55 @@ class InDialog(filters.UpdateFilter):
         draft = self.application.user_data.get(user.id, {}).get(self.key)
         if draft is None or (self.fits is not None and not self.fits(draft)):
             return False
-        return bool(self.application.bot_data["office"].now() - draft.started < DIALOG_LIFETIME)
+        return not lapsed(self.application.bot_data["office"].now(), draft)
+
+
+def lapsed(now: datetime, draft: Any) -> bool:
+    """Whether a dialog was left longer than ``DIALOG_LIFETIME`` (its ``started`` is when it was
+    opened, or when a dialog with steps last asked its question)."""
+    return bool(now - draft.started >= DIALOG_LIFETIME)
+
+
+class Lapsed(filters.UpdateFilter):
+    """Updates of a person whose open dialog has lapsed."""
+
+    def __init__(self, application: DubanApplication) -> None:
+        super().__init__(name="lapsed_dialog")
+        self.application = application
+
+    def filter(self, update: Update) -> bool:
+        user = update.effective_user
+        if user is None:
+            return False
+        kept = self.application.user_data.get(user.id, {})
+        now = self.application.bot_data["office"].now()
+        return any(key in kept and lapsed(now, kept[key]) for key in DIALOGS)
+
+
+def lapse_text(context: DubanContext) -> str:
+    """Forget the person's lapsed dialog; what to tell them (how to start it again)."""
+    assert context.user_data is not None
+    commands = [getattr(context.user_data.get(key), "command", "") for key in DIALOGS]
+    close_dialogs(context)
+    hours = round(DIALOG_LIFETIME.total_seconds() / 3600)
+    return text("dialogs/lapsed", hours=hours, command=next((c for c in commands if c), ""))
+
+
+async def told_lapsed(update: Update, context: DubanContext, draft: Any) -> bool:
+    """Whether the dialog whose button was pressed has lapsed (the presser is then told, and
+    it is forgotten)."""
+    if not lapsed(context.office.now(), draft):
+        return False
+    assert update.callback_query is not None
+    await update.callback_query.answer(short_notice(lapse_text(context)), show_alert=True)
+    return True
+
+
+async def lapse_answer(update: Update, context: DubanContext) -> None:
+    """A typed answer to a dialog that has lapsed: it is over, and the person told how to start
+    it again, rather than "not understood"."""
+    assert update.effective_message is not None
+    await update.effective_message.reply_text(lapse_text(context))
 
 
 def open_dialog(context: DubanContext, key: str, draft: Any) -> None:
@@ -71,6 +122,9 @@ def close_dialogs(context: DubanContext) -> None:
         context.user_data.pop(key, None)
     retire_prompt(context)
 
+
+STALE = "dialogs/stale_button"
+"""The one notice for a button of a dialog that is over, replaced, or already past its step."""
 
 PROMPT = "dialogs.prompt"
 """``user_data`` key: chat and message of the last dialog question sent with buttons."""
@@ -90,8 +144,30 @@ def text(template: str, /, **ctx: Any) -> str:
 
 
 def keyboard(*rows: list[tuple[str, str]]) -> InlineKeyboardMarkup:
-    """Inline buttons from (label, callback data) rows."""
-    return InlineKeyboardMarkup([[InlineKeyboardButton(t, callback_data=d) for t, d in row] for row in rows])
+    """Inline buttons from (label, callback data) rows; an empty row is left out."""
+    return InlineKeyboardMarkup([[InlineKeyboardButton(t, callback_data=d) for t, d in row] for row in rows if row])
+
+
+T = TypeVar("T")
+
+
+def paged(items: Sequence[T], page: int, per_page: int) -> tuple[Sequence[T], int, int]:
+    """The items shown on ``page`` of a list of buttons (the page kept within the pages there
+    are: the list may have shrunk since the button was drawn), that page, and how many pages."""
+    pages = max(1, -(-len(items) // per_page))
+    page = min(max(page, 0), pages - 1)
+    return items[page * per_page : (page + 1) * per_page], page, pages
+
+
+def turn_row(page: int, has_next: bool, data: Callable[[int], str]) -> list[tuple[str, str]]:
+    """上一页 / 下一页 of a paged list, as far as there is a page that way; ``data(n)`` turns to
+    page n (from 0). Every paged list of the bot turns with these two buttons."""
+    row = []
+    if page > 0:
+        row.append((label("buttons", "previous"), data(page - 1)))
+    if has_next:
+        row.append((label("buttons", "next"), data(page + 1)))
+    return row
 
 
 async def clear_buttons(context: DubanContext, chat_id: int | None, message_id: int | None) -> None:
@@ -143,7 +219,12 @@ def query_place(update: Update) -> tuple[int | None, int | None]:
 async def send(context: DubanContext, chat_id: int, template: str, /, markup: Any = None, **ctx: Any) -> None:
     """A new message of a dialog: the next question (with its buttons) or the end. Either way
     the question before it loses its buttons."""
-    sent = await context.bot.send_message(chat_id, text(template, **ctx), reply_markup=markup)
+    await send_html(context, chat_id, text(template, **ctx), markup)
+
+
+async def send_html(context: DubanContext, chat_id: int, html: str, markup: Any = None) -> None:
+    """``send`` of a text already rendered (a question put together from several templates)."""
+    sent = await context.bot.send_message(chat_id, html, reply_markup=markup)
     retire_prompt(context)
     if markup is not None and context.user_data is not None:
         context.user_data[PROMPT] = (chat_id, sent.message_id)
@@ -163,7 +244,9 @@ async def dialog_button(update: Update, context: DubanContext, key: str, fits: C
     assert query is not None and context.user_data is not None
     draft = context.user_data.get(key)
     if draft is None or not fits(draft):
-        await query.answer(short_notice(text("slip_actions/dialog_over")), show_alert=True)
+        await query.answer(short_notice(text(STALE)), show_alert=True)
+        return None
+    if await told_lapsed(update, context, draft):
         return None
     person = await bound_person(update, context)
     if person is None:
@@ -172,11 +255,61 @@ async def dialog_button(update: Update, context: DubanContext, key: str, fits: C
     return person, draft
 
 
+def answered_by_button(update: Update, context: DubanContext) -> None:
+    """The question whose button was pressed is answered: it is no longer the question whose
+    buttons come off when the next is asked (``echo_choice`` takes them off, with the choice)."""
+    if context.user_data is not None and context.user_data.get(PROMPT) == query_place(update):
+        del context.user_data[PROMPT]
+
+
+async def redraw(update: Update, html: str, markup: InlineKeyboardMarkup | None) -> None:
+    """The pressed message drawn again (a list whose ✓ or page changed)."""
+    query = update.callback_query
+    assert query is not None
+    try:
+        await query.edit_message_text(html, reply_markup=markup)
+    except BadRequest as exc:
+        if "not modified" not in str(exc).lower():  # the same page pressed twice changes nothing
+            raise
+
+
 def tidy_later(update: Update, context: DubanContext) -> None:
     """Echo the choice into the pressed message and take its keyboard off, in the background,
     after the answer the person waits for: both go to the same chat, one a second, and the
     answer should not be the one to wait."""
     context.application.create_task(echo_choice(update, context), update=update)
+
+
+def button_data(prefix: str, dialog_id: str, action: str, value: object = "") -> str:
+    """Callback data of a button of a dialog with an id: ``prefix:<id>:action:value``. The id
+    tells a button of this dialog from one of a dialog cancelled, lapsed or replaced."""
+    return f"{prefix}:{dialog_id}:{action}:{value}"
+
+
+async def pressed(
+    update: Update, context: DubanContext, key: str, fits: Callable[[Any], bool], answer: bool = True
+) -> tuple[Any, str] | None:
+    """A button (``button_data``) of dialog ``key`` at a step ``fits`` accepts: the draft and the
+    button's value (the query answered, unless ``answer`` is False). None, the presser told,
+    for a button of another dialog or of a step already passed, or of a lapsed dialog."""
+    query = update.callback_query
+    assert query is not None and context.user_data is not None
+    parts = (query.data or "").split(":", 3)
+    draft = context.user_data.get(key)
+    if draft is None or len(parts) != 4 or getattr(draft, "id", None) != parts[1] or not fits(draft):
+        await query.answer(short_notice(text(STALE)), show_alert=True)
+        return None
+    if await told_lapsed(update, context, draft):
+        return None
+    if answer:
+        await query.answer()
+    return draft, parts[3]
+
+
+async def stale_button(update: Update, context: DubanContext) -> None:
+    """A button of a dialog no handler took (its action is not one the dialog knows)."""
+    assert update.callback_query is not None
+    await update.callback_query.answer(short_notice(text(STALE)), show_alert=True)
 
 
 async def echo_choice(update: Update, context: DubanContext) -> None:
@@ -204,13 +337,14 @@ async def echo_choice(update: Update, context: DubanContext) -> None:
 DROP = "dlgdrop"
 """Callback data of the 取消 button of every dialog kept here."""
 
-CANCELLED_BY_ONE = (FEEDBACK, RETURN, EXTENSION_REQUEST, EXTENSION_GRANT, INTERVIEW, TRANSFER, SCORES)
+CANCELLED_BY_ONE = (NEW, FEEDBACK, RETURN, EXTENSION_REQUEST, EXTENSION_GRANT, INTERVIEW, TRANSFER, SCORES)
 """The dialogs /cancel and 取消 end here (修改 of the intake says its own words)."""
 
 
-def cancel_button() -> tuple[str, str]:
-    """取消 as a (label, data) pair for ``keyboard``."""
-    return label("buttons", "cancel"), DROP
+def cancel_button(dialog_id: str = "") -> tuple[str, str]:
+    """取消 as a (label, data) pair for ``keyboard``; with the dialog's id where it has one, so
+    the 取消 of a dialog already replaced cancels nothing."""
+    return label("buttons", "cancel"), f"{DROP}:{dialog_id}" if dialog_id else DROP
 
 
 async def cancel(update: Update, context: DubanContext) -> None:
@@ -225,17 +359,22 @@ async def cancel(update: Update, context: DubanContext) -> None:
 
 async def drop_button(update: Update, context: DubanContext) -> None:
     """取消 on a dialog's question; a dialog already over gets a short notice."""
-    assert context.user_data is not None and update.callback_query is not None
-    if not any(key in context.user_data for key in CANCELLED_BY_ONE):
-        await update.callback_query.answer(short_notice(text("slip_actions/dialog_over")), show_alert=True)
+    query = update.callback_query
+    assert context.user_data is not None and query is not None
+    dialog_id = (query.data or "").partition(":")[2]
+    open_ones = [context.user_data[key] for key in CANCELLED_BY_ONE if key in context.user_data]
+    if not open_ones or (dialog_id and all(getattr(d, "id", None) != dialog_id for d in open_ones)):
+        await query.answer(short_notice(text(STALE)), show_alert=True)
         return
     await cancel(update, context)
 
 
 def register(application: DubanApplication) -> None:
-    """/cancel inside a dialog, and every dialog's 取消 button."""
+    """/cancel inside a dialog, every dialog's 取消 button, and the answer to a lapsed one."""
     open_one = InDialog(application, CANCELLED_BY_ONE[0])
     for key in CANCELLED_BY_ONE[1:]:
         open_one = open_one | InDialog(application, key)  # type: ignore[assignment]
     application.add_handler(CommandHandler("cancel", cancel, filters=filters.ChatType.PRIVATE & open_one))
-    application.add_handler(CallbackQueryHandler(drop_button, pattern=f"^{DROP}$"))
+    application.add_handler(CallbackQueryHandler(drop_button, pattern=f"^{DROP}(:[0-9a-f]+)?$"))
+    private_message = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE & ~filters.COMMAND
+    application.add_handler(MessageHandler(private_message & Lapsed(application), lapse_answer))

@@ -2,71 +2,59 @@
 
 The dialog asks 事项, 要求, 根据, the source type, the 责任单位 (several may be chosen), a 责任人
 per unit, the 时限, 专项台账 and an optional 工作任务分解台账, then shows the slip exactly as the
-first unit will receive it. 确认签发 issues one numbered 交办单 per unit through
-``issuing.issue_assignment``.
+first unit will receive it (``issuing.preview_assignment``). 确认签发 issues one numbered 交办单
+per unit through ``issuing.issue_assignment``.
+
+The dialog is one of the ``user_data`` dialogs of ``bot.handlers.dialogs``: its draft keeps
+the step it is at, a typed answer is taken only at a step that waits for one, and every button
+carries the dialog's id, so a button of a cancelled, lapsed or replaced dialog, or of a step
+already passed, is answered with the kit's notice and changes nothing. /cancel and 取消 are the
+kit's.
 
 ``/new`` followed by lines (``事项：… / 单位：… / 期限：7天``) issues at once, or names the lines
 to fix and issues nothing.
-
-Every button of a dialog carries the dialog's id: a button of a cancelled, timed-out or
-replaced dialog is answered with a notice and changes nothing.
 """
 
 from __future__ import annotations
 
 import secrets
-import warnings
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime
 from enum import IntEnum
-from typing import Any
+from typing import ClassVar
 
 from markupsafe import Markup
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import BadRequest
-from telegram.ext import (
-    BaseHandler,
-    CallbackQueryHandler,
-    CommandHandler,
-    ConversationHandler,
-    MessageHandler,
-    TypeHandler,
-    filters,
-)
-from telegram.warnings import PTBUserWarning
+from telegram import Update
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.domain.errors import DomainError
+from bot.domain.feedback import Attachment
 from bot.domain.org import Person, Role
-from bot.domain.reporting import ReportSchedule, check_schedule, parse_schedule, task_report_dates
-from bot.domain.sharing import reports_progress, role_of
-from bot.domain.tasks import SourceType, Task
+from bot.domain.reporting import ReportSchedule, check_schedule, parse_schedule
+from bot.domain.tasks import SourceType
 from bot.handlers import dialogs
-from bot.handlers.common import current_person, refuse, reply
+from bot.handlers.common import bound_person, current_person, refuse, reply
 from bot.handlers.context import DubanApplication, DubanContext
-from bot.handlers.conversation import Callback, end, final, open_draft, step_button
 from bot.handlers.menu import may_use
+from bot.message_size import fits_in_message
 from bot.services import directory, form_issuing, issue_form, issuing
 from bot.services.issue_form import FormProblem
 from bot.services.issuing import MAX_TEXT, MAX_TITLE, AssignmentDraft
-from bot.services.slip_texts import assignment_text, schedule_text
-from bot.domain.feedback import Attachment
-from bot.message_size import fits_in_message
 from bot.texts import explain, label, plain, render
 
-IDLE_TIMEOUT = timedelta(minutes=30)
-"""A dialog left alone this long ends with a message; read when the bot is built (tests shorten it)."""
 UNITS_PER_PAGE = 8
 PERIOD_CHOICES = (3, 5, 7, 15, 30)
 PREFIX = "nw"
 """Callback data of this module: ``nw:<dialog id>:<action>:<value>``."""
-DIALOG_KEY = "issue_dialog"
+DIALOG_KEY = dialogs.NEW
 
 CLERK_SOURCES = (SourceType.LEADER_ASSIGNMENT, SourceType.OTHER)
 SUPERVISOR_SOURCES = tuple(SourceType)
 
 
 class Step(IntEnum):
-    """The dialog's states: the question waiting for an answer."""
+    """The question the dialog waits for an answer to."""
 
     TITLE = 1
     REQUIREMENTS = 2
@@ -83,23 +71,29 @@ class Step(IntEnum):
     SCHEDULE = 13
 
 
+TYPED = (Step.TITLE, Step.REQUIREMENTS, Step.BASIS, Step.PERIOD, Step.SCHEDULE)
+"""The steps that take a typed answer (the others take a button, or the attachment a file)."""
 EDITABLE = ("title", "requirements", "basis", "source", "units", "period", "schedule", "special", "attachment")
 SCHEDULE_CHOICES = tuple(label("issue", "schedule_choices").split("、"))
+"""The 阶段汇报 schedules offered as buttons; any other is typed."""
 LONG_TASK_DAYS = 30
 """The dialog asks for a 阶段汇报 schedule only on a task longer than this (or when the clerk
 chooses 修改 → 阶段汇报): a short task's final feedback is report enough, and offices are told to
 ask only what is needed."""
-"""The 阶段汇报 schedules offered as buttons; any other is typed."""
 TEXT_FIELDS = {Step.TITLE: ("title", MAX_TITLE), Step.REQUIREMENTS: ("requirements", MAX_TEXT), Step.BASIS: ("basis", MAX_TEXT)}
 
 
 @dataclass
 class Dialog:
-    """One clerk's 交办单 in the making, kept in ``user_data`` between updates."""
+    """One clerk's 交办单 in the making, kept in ``user_data`` between updates (pickled into the
+    database on PostgreSQL, so the next answer may reach another instance)."""
 
-    id: str
     supervisor: bool
     """政务监督室 may choose the three special sources."""
+    started: datetime
+    """When the question now open was asked: the dialog lapses an hour after (``dialogs``)."""
+    step: Step = Step.TITLE
+    id: str = field(default_factory=lambda: secrets.token_hex(3))
     title: str = ""
     requirements: str = ""
     basis: str = ""
@@ -123,13 +117,27 @@ class Dialog:
     schedule_wanted: bool = False
     """修改 → 阶段汇报 on a short task: ask it although the task is not long."""
 
+    command: ClassVar[str] = "new"
+    """What starts it again once it has lapsed."""
+
     def data(self, action: str, value: object = "") -> str:
         """Callback data for a button of this dialog."""
-        return f"{PREFIX}:{self.id}:{action}:{value}"
+        return dialogs.button_data(PREFIX, self.id, action, value)
 
     def sources(self) -> tuple[SourceType, ...]:
         """The source types this issuer may choose (section 一 of the notice)."""
         return SUPERVISOR_SOURCES if self.supervisor else CLERK_SOURCES
+
+    def assignment(self) -> AssignmentDraft | None:
+        """What is to be signed, once the source and the 时限 are answered."""
+        if self.source is None or self.period_days is None:
+            return None
+        return AssignmentDraft(
+            title=self.title, requirements=self.requirements, basis=self.basis, source=self.source,
+            unit_ids=tuple(self.unit_ids), period_days=self.period_days, special_ledger=bool(self.special),
+            responsible=dict(self.responsible), attachment=self.attachment,
+            lead_unit_id=self.lead_id, report_schedule=self.schedule,
+        )
 
     def clear(self, name: str) -> None:
         """Forget one answer so the dialog asks it again (修改)."""
@@ -161,14 +169,15 @@ class Dialog:
             self.attachment_done = False
 
 
+Rows = list[list[tuple[str, str]]]
 
 
-def _dialog(context: DubanContext) -> Dialog | None:
-    return open_draft(context, DIALOG_KEY, Dialog)
-
-
-def _end(context: DubanContext) -> int:
-    return end(context, DIALOG_KEY)
+def _dialog(context: DubanContext) -> Dialog:
+    """The open dialog (the handlers' filters made sure there is one)."""
+    assert context.user_data is not None
+    found = context.user_data[DIALOG_KEY]
+    assert isinstance(found, Dialog)
+    return found
 
 
 def _may_issue(person: Person) -> bool:
@@ -179,187 +188,163 @@ def _field_name(name: str) -> str:
     return label("issue", f"field_{name}")
 
 
-def _markup(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup([[InlineKeyboardButton(text, callback_data=data) for text, data in row] for row in rows if row])
-
-
-async def _send(update: Update, text: str, rows: list[list[tuple[str, str]]] | None = None) -> None:
+async def _ask(update: Update, context: DubanContext, dialog: Dialog, step: Step, html: str, rows: Rows | None = None) -> None:
+    """Put the question of ``step``: the question before it loses its buttons (``dialogs``)."""
     assert update.effective_chat is not None
-    await update.effective_chat.send_message(text, reply_markup=_markup(rows) if rows else None)
+    dialog.step, dialog.started = step, context.office.now()
+    await dialogs.send_html(context, update.effective_chat.id, html, dialogs.keyboard(*rows) if rows else None)
 
 
-async def _settle(update: Update, context: DubanContext) -> None:
-    """The message whose button was just used shows the choice and loses its keyboard."""
-    await dialogs.echo_choice(update, context)
+async def _pressed(update: Update, context: DubanContext, *steps: Step, answer: bool = True) -> tuple[Dialog, str] | None:
+    """The dialog and the value a button of it carries, at one of ``steps``; None (the presser
+    told) for a button of another dialog or of a step already passed."""
+    found = await dialogs.pressed(update, context, DIALOG_KEY, lambda d: isinstance(d, Dialog) and d.step in steps, answer)
+    return None if found is None else (found[0], found[1])
 
 
-async def _next_question(update: Update, context: DubanContext, dialog: Dialog) -> int:
-    """After a button answer: the next question first, then the answered keyboard comes off.
-
-    The question is what the person waits for. Both go to the same chat, one a second, so
-    the tidy-up runs in the background and takes the next turn instead of delaying the question.
-    """
-    step = await _advance(update, context, dialog)
-    context.application.create_task(_settle(update, context), update=update, name="issue-settle")
-    return step
+async def _next_question(update: Update, context: DubanContext, dialog: Dialog) -> None:
+    """After a button answer: the next question first, then the answered question shows the
+    choice and loses its keyboard (``dialogs.tidy_later``: the question is what the person
+    waits for)."""
+    dialogs.answered_by_button(update, context)
+    await _advance(update, context, dialog)
+    dialogs.tidy_later(update, context)
 
 
 # --------------------------------------------------------------------------- entry
 
 
-async def new(update: Update, context: DubanContext) -> int:
+async def new(update: Update, context: DubanContext) -> None:
     """/new alone starts the dialog; /new with lines issues the one-message form."""
-    person = await current_person(update, context)
+    person = await bound_person(update, context)
     if person is None:
-        await reply(update, "start/unknown")
-        return _end(context)
+        return
     if not _may_issue(person):
         await refuse(update, DomainError("not_allowed"))
-        return _end(context)
+        return
     message = update.effective_message
     assert message is not None
     if issue_form.after_command(message.text or ""):
-        _end(context)
+        dialogs.close_dialogs(context)
         await _issue_form(update, context, person, message.text or "")
-        return ConversationHandler.END
-    dialog = Dialog(id=secrets.token_urlsafe(3), supervisor=person.has(Role.SUPERVISOR))
-    assert context.user_data is not None
-    context.user_data[DIALOG_KEY] = dialog
-    return await _advance(update, context, dialog)
+        return
+    dialog = Dialog(supervisor=person.has(Role.SUPERVISOR), started=context.office.now())
+    dialogs.open_dialog(context, DIALOG_KEY, dialog)
+    await _advance(update, context, dialog)
 
 
-async def _advance(update: Update, context: DubanContext, dialog: Dialog) -> int:
+async def _advance(update: Update, context: DubanContext, dialog: Dialog) -> None:
     """Ask the first question not yet answered; the preview once all are."""
+    question = await _unanswered(context, dialog)
+    if question is None:
+        await _preview(update, context, dialog)
+    else:
+        await _ask(update, context, dialog, *question)
+
+
+Question = tuple[Step, str, Rows | None]
+"""A question of the dialog: its step, its text, its buttons."""
+
+
+async def _unanswered(context: DubanContext, dialog: Dialog) -> Question | None:
+    """The first question not yet answered; None once all are."""
     if not dialog.title:
-        await _send(update, render("issue/ask_title", limit=MAX_TITLE))
-        return Step.TITLE
+        return Step.TITLE, render("issue/ask_title", limit=MAX_TITLE), None
     if not dialog.requirements:
-        await _send(update, render("issue/ask_requirements", limit=MAX_TEXT))
-        return Step.REQUIREMENTS
+        return Step.REQUIREMENTS, render("issue/ask_requirements", limit=MAX_TEXT), None
     if not dialog.basis:
-        await _send(update, render("issue/ask_basis", limit=MAX_TEXT))
-        return Step.BASIS
+        return Step.BASIS, render("issue/ask_basis", limit=MAX_TEXT), None
     if dialog.source is None:
         rows = [[(label("source", s.value), dialog.data("s", s.value))] for s in dialog.sources()]
-        await _send(update, render("issue/ask_source", special=dialog.supervisor), rows)
-        return Step.SOURCE
+        return Step.SOURCE, render("issue/ask_source", special=dialog.supervisor), rows
     if not dialog.units_done:
         text, rows = await _units_question(context, dialog)
-        await _send(update, text, rows)
-        return Step.UNITS
+        return Step.UNITS, text, rows
     while dialog.pending_units:
         unit = await directory.unit(context.office, dialog.pending_units[0])
         members = await directory.unit_members(context.office, dialog.pending_units[0])
         if unit is not None and members:
             rows = [[(m.name, dialog.data("r", m.id))] for m in members]
             rows.append([(label("buttons", "skip"), dialog.data("r", 0))])
-            await _send(update, render("issue/ask_responsible", unit=unit.name), rows)
-            return Step.RESPONSIBLE
+            return Step.RESPONSIBLE, render("issue/ask_responsible", unit=unit.name), rows
         dialog.pending_units.pop(0)
     if not dialog.lead_done:
         if len(dialog.unit_ids) < 2:
             dialog.lead_done = True
         else:
-            units = [u for u in [await directory.unit(context.office, i) for i in dialog.unit_ids] if u is not None]
+            units = await directory.units_of(context.office, dialog.unit_ids)
             rows = [[(label("issue", "lead_unit").format(name=u.name), dialog.data("ld", u.id))] for u in units]
             rows.append([(label("issue", "no_lead"), dialog.data("ld", 0))])
-            await _send(update, render("issue/ask_lead", count=len(units)), rows)
-            return Step.LEAD
+            return Step.LEAD, render("issue/ask_lead", count=len(units)), rows
     if dialog.period_days is None:
         rows = [[(label("issue", "period_days").format(days=n), dialog.data("p", n)) for n in PERIOD_CHOICES]]
-        await _send(update, render("issue/ask_period"), rows)
-        return Step.PERIOD
+        return Step.PERIOD, render("issue/ask_period"), rows
     if not dialog.schedule_done and (dialog.period_days > LONG_TASK_DAYS or dialog.schedule_wanted):
         rows = [[(text, dialog.data("rs", i + 1)) for i, text in enumerate(SCHEDULE_CHOICES)],
                 [(label("issue", "no_schedule"), dialog.data("rs", 0))]]
-        await _send(update, render("issue/ask_schedule", deadline=context.office.deadline_after(context.office.now().date(), dialog.period_days)), rows)
-        return Step.SCHEDULE
+        deadline = context.office.deadline_after(context.office.now().date(), dialog.period_days)
+        return Step.SCHEDULE, render("issue/ask_schedule", deadline=deadline), rows
     if dialog.special is None:
         if dialog.source.is_special:
             # 专项交办 always enters the 专项工作台账; no need to ask.
             dialog.special = True
         else:
             rows = [[(label("buttons", "yes"), dialog.data("sp", 1)), (label("buttons", "no"), dialog.data("sp", 0))]]
-            await _send(update, render("issue/ask_special"), rows)
-            return Step.SPECIAL
+            return Step.SPECIAL, render("issue/ask_special"), rows
     if not dialog.attachment_done:
-        await _send(update, render("issue/ask_attachment"), [[(label("buttons", "skip"), dialog.data("a"))]])
-        return Step.ATTACHMENT
-    return await _preview(update, context, dialog)
+        rows = [[(label("buttons", "skip"), dialog.data("a"))]]
+        return Step.ATTACHMENT, render("issue/ask_attachment"), rows
+    return None
 
 
 # --------------------------------------------------------------------------- answers
 
 
-async def text_answer(update: Update, context: DubanContext) -> int | None:
-    """事项, 要求 or 根据, length-checked; a refused answer is asked again."""
+async def typed(update: Update, context: DubanContext) -> None:
+    """A typed answer, to the step that takes one."""
     dialog = _dialog(context)
-    message = update.effective_message
-    if dialog is None or message is None:
-        return _end(context)
-    step = Step.TITLE if not dialog.title else Step.REQUIREMENTS if not dialog.requirements else Step.BASIS
-    name, limit = TEXT_FIELDS[step]
-    value = (message.text or "").strip()
+    if dialog.step is Step.PERIOD:
+        await period_typed(update, context, dialog)
+    elif dialog.step is Step.SCHEDULE:
+        await schedule_typed(update, context, dialog)
+    else:
+        await text_answer(update, context, dialog)
+
+
+async def text_answer(update: Update, context: DubanContext, dialog: Dialog) -> None:
+    """事项, 要求 or 根据, length-checked; a refused answer is asked again."""
+    name, limit = TEXT_FIELDS[dialog.step]
+    value = dialogs.message_text(update).strip()
     if not value:
         await refuse(update, DomainError("answer_empty", field=_field_name(name)))
-        return None
+        return
     if len(value) > limit:
         await refuse(update, DomainError("text_too_long", field=_field_name(name), length=len(value), limit=limit))
-        return None
+        return
     setattr(dialog, name, value)
-    return await _advance(update, context, dialog)
+    await _advance(update, context, dialog)
 
 
-async def _pressed(update: Update, context: DubanContext, answer: bool = True) -> tuple[Dialog, str] | None:
-    """The dialog and the value a button of it carries; None (answered) for a stale button."""
-    query = update.callback_query
-    assert query is not None
-    parts = (query.data or "").split(":", 3)
-    dialog = _dialog(context)
-    if dialog is None or len(parts) != 4 or dialog.id != parts[1]:
-        await query.answer(plain(render("issue/stale_button")), show_alert=True)
-        return None
-    if answer:
-        await query.answer()
-    return dialog, parts[3]
-
-
-async def source_chosen(update: Update, context: DubanContext) -> int | None:
+async def _choose_source(context: DubanContext, dialog: Dialog, value: str) -> None:
     """A source type; the special ones only for 政务监督室."""
-    pressed = await _pressed(update, context, answer=False)
-    if pressed is None:
-        return None
-    dialog, value = pressed
     try:
         source = SourceType(value)
     except ValueError:
-        await refuse(update, DomainError("source_unknown", value=value, choices=[label("source", s.value) for s in dialog.sources()]))
-        return None
+        raise DomainError("source_unknown", value=value, choices=[label("source", s.value) for s in dialog.sources()]) from None
     if source not in dialog.sources():
-        await refuse(update, DomainError("special_source_needs_supervision_office", source=source.value))
-        return None
-    assert update.callback_query is not None
-    await update.callback_query.answer()
+        raise DomainError("special_source_needs_supervision_office", source=source.value)
     dialog.source = source
-    return await _next_question(update, context, dialog)
 
 
-async def _units_question(context: DubanContext, dialog: Dialog) -> tuple[str, list[list[tuple[str, str]]]]:
+async def _units_question(context: DubanContext, dialog: Dialog) -> tuple[str, Rows]:
     units = await directory.units(context.office)
-    pages = max(1, -(-len(units) // UNITS_PER_PAGE))
-    dialog.page = min(max(dialog.page, 0), pages - 1)
-    shown = units[dialog.page * UNITS_PER_PAGE:(dialog.page + 1) * UNITS_PER_PAGE]
+    shown, dialog.page, pages = dialogs.paged(units, dialog.page, UNITS_PER_PAGE)
     buttons = [
         (label("issue", "selected_unit").format(name=u.name) if u.id in dialog.unit_ids else u.name, dialog.data("u", u.id))
         for u in shown
     ]
     rows = [buttons[i:i + 2] for i in range(0, len(buttons), 2)]
-    nav = []
-    if dialog.page > 0:
-        nav.append((label("buttons", "previous"), dialog.data("pg", dialog.page - 1)))
-    if dialog.page < pages - 1:
-        nav.append((label("buttons", "next"), dialog.data("pg", dialog.page + 1)))
-    rows.append(nav)
+    rows.append(dialogs.turn_row(dialog.page, dialog.page < pages - 1, lambda n: dialog.data("pg", n)))
     rows.append([(label("buttons", "done"), dialog.data("ud"))])
     chosen = [u.name for u in units if u.id in dialog.unit_ids]
     return render("issue/ask_units", chosen=chosen, page=dialog.page + 1, pages=pages), rows
@@ -367,18 +352,15 @@ async def _units_question(context: DubanContext, dialog: Dialog) -> tuple[str, l
 
 async def _redraw_units(update: Update, context: DubanContext, dialog: Dialog) -> None:
     text, rows = await _units_question(context, dialog)
-    assert update.callback_query is not None
-    try:
-        await update.callback_query.edit_message_text(text, reply_markup=_markup(rows))
-    except BadRequest:  # "message is not modified": the same page pressed twice
-        pass
+    dialog.started = context.office.now()
+    await dialogs.redraw(update, text, dialogs.keyboard(*rows))
 
 
-async def unit_toggled(update: Update, context: DubanContext) -> int | None:
+async def unit_toggled(update: Update, context: DubanContext) -> None:
     """Choose or un-choose one 责任单位 (✓)."""
-    pressed = await _pressed(update, context)
+    pressed = await _pressed(update, context, Step.UNITS)
     if pressed is None:
-        return None
+        return
     dialog, value = pressed
     unit = await directory.unit(context.office, int(value)) if value.isdigit() else None
     if unit is not None:
@@ -387,93 +369,61 @@ async def unit_toggled(update: Update, context: DubanContext) -> int | None:
         else:
             dialog.unit_ids.append(unit.id)
     await _redraw_units(update, context, dialog)
-    return None
 
 
-async def units_paged(update: Update, context: DubanContext) -> int | None:
+async def units_paged(update: Update, context: DubanContext) -> None:
     """上一页 / 下一页 of the unit list."""
-    pressed = await _pressed(update, context)
+    pressed = await _pressed(update, context, Step.UNITS)
     if pressed is None:
-        return None
+        return
     dialog, value = pressed
     dialog.page = int(value) if value.isdigit() else 0
     await _redraw_units(update, context, dialog)
-    return None
 
 
-async def units_done(update: Update, context: DubanContext) -> int | None:
+async def _units_chosen(context: DubanContext, dialog: Dialog, value: str) -> None:
     """选好了: at least one unit; then a 责任人 for each."""
-    pressed = await _pressed(update, context, answer=False)
-    if pressed is None:
-        return None
-    dialog, _ = pressed
     units = await directory.units(context.office)
     # The list's order, not the order of the taps, decides which slip gets which number.
     dialog.unit_ids = [u.id for u in units if u.id in dialog.unit_ids]
     if not dialog.unit_ids:
-        await refuse(update, DomainError("units_none_selected"))
-        return None
-    assert update.callback_query is not None
-    await update.callback_query.answer()
+        raise DomainError("units_none_selected")
     dialog.units_done = True
     dialog.pending_units = list(dialog.unit_ids)
     dialog.responsible = {}
-    return await _next_question(update, context, dialog)
 
 
-async def responsible_chosen(update: Update, context: DubanContext) -> int | None:
-    """The 责任人 of the unit being asked, or 跳过."""
-    pressed = await _pressed(update, context)
-    if pressed is None:
-        return None
-    dialog, value = pressed
-    if not dialog.pending_units:
-        return await _advance(update, context, dialog)
-    unit_id = dialog.pending_units[0]
-    members = await directory.unit_members(context.office, unit_id)
-    person_id = int(value) if value.isdigit() else 0
-    if person_id and any(m.id == person_id for m in members):
-        dialog.responsible[unit_id] = person_id
-    dialog.pending_units.pop(0)
-    return await _next_question(update, context, dialog)
+async def _choose_responsible(context: DubanContext, dialog: Dialog, value: str) -> None:
+    """The 责任人 of the unit being asked, or 跳过 (0)."""
+    if dialog.pending_units:
+        unit_id = dialog.pending_units.pop(0)
+        members = await directory.unit_members(context.office, unit_id)
+        person_id = int(value) if value.isdigit() else 0
+        if person_id and any(m.id == person_id for m in members):
+            dialog.responsible[unit_id] = person_id
 
 
-async def period_chosen(update: Update, context: DubanContext) -> int | None:
+async def _choose_period(context: DubanContext, dialog: Dialog, value: str) -> None:
     """One of the 时限 buttons."""
-    pressed = await _pressed(update, context)
-    if pressed is None:
-        return None
-    dialog, value = pressed
     if not value.isdigit() or int(value) not in PERIOD_CHOICES:
-        return None
+        raise DomainError("deadline_days_invalid", days=value)
     dialog.period_days = int(value)
-    return await _next_question(update, context, dialog)
 
 
-async def period_typed(update: Update, context: DubanContext) -> int | None:
+async def period_typed(update: Update, context: DubanContext, dialog: Dialog) -> None:
     """A typed number of days or a date; a past date (or today) is refused and asked again."""
-    dialog = _dialog(context)
-    message = update.effective_message
-    if dialog is None or message is None:
-        return _end(context)
     try:
-        dialog.period_days = issue_form.parse_time_limit(message.text or "", context.office.now().date())
+        dialog.period_days = issue_form.parse_time_limit(dialogs.message_text(update), context.office.now().date())
     except DomainError as exc:
         await refuse(update, exc)
-        return await _advance(update, context, dialog)
-    return await _advance(update, context, dialog)
+    await _advance(update, context, dialog)
 
 
-async def lead_chosen(update: Update, context: DubanContext) -> int | None:
-    """The 牵头单位 among the chosen units, or none (each unit on its own)."""
-    pressed = await _pressed(update, context)
-    if pressed is None:
-        return None
-    dialog, value = pressed
+async def _choose_lead(context: DubanContext, dialog: Dialog, value: str) -> None:
+    """The 牵头单位 among the chosen units, or none (0: each unit on its own)."""
     unit_id = int(value) if value.isdigit() else 0
     dialog.lead_id = unit_id if unit_id in dialog.unit_ids else None
     dialog.lead_done = True
-    return await _next_question(update, context, dialog)
 
 
 def _set_schedule(context: DubanContext, dialog: Dialog, text: str) -> None:
@@ -491,248 +441,185 @@ def _set_schedule(context: DubanContext, dialog: Dialog, text: str) -> None:
     dialog.schedule_done = True
 
 
-async def schedule_chosen(update: Update, context: DubanContext) -> int | None:
-    """One of the 阶段汇报 buttons, or 不需要."""
-    pressed = await _pressed(update, context, answer=False)
-    if pressed is None:
-        return None
-    dialog, value = pressed
-    assert update.callback_query is not None
+async def _choose_schedule(context: DubanContext, dialog: Dialog, value: str) -> None:
+    """One of the 阶段汇报 buttons, or 不需要 (0)."""
     choice = int(value) if value.isdigit() else -1
-    if not 0 <= choice <= len(SCHEDULE_CHOICES) or dialog.period_days is None:
-        await update.callback_query.answer()
-        return None
     if choice == 0:
         dialog.schedule, dialog.schedule_done = None, True
-    else:
-        try:
-            _set_schedule(context, dialog, SCHEDULE_CHOICES[choice - 1])
-        except DomainError as exc:
-            await update.callback_query.answer()
-            await refuse(update, exc)
-            return None
-    await update.callback_query.answer()
-    return await _next_question(update, context, dialog)
+    elif 0 < choice <= len(SCHEDULE_CHOICES):
+        _set_schedule(context, dialog, SCHEDULE_CHOICES[choice - 1])
 
 
-async def schedule_typed(update: Update, context: DubanContext) -> int | None:
+async def schedule_typed(update: Update, context: DubanContext, dialog: Dialog) -> None:
     """A typed schedule (每月10日前, 12月15日、1月15日 …); a bad one is explained and asked again."""
-    dialog = _dialog(context)
-    message = update.effective_message
-    if dialog is None or message is None or dialog.period_days is None:
-        return _end(context)
     try:
-        _set_schedule(context, dialog, message.text or "")
+        _set_schedule(context, dialog, dialogs.message_text(update))
     except DomainError as exc:
         await refuse(update, exc)
-    return await _advance(update, context, dialog)
+    await _advance(update, context, dialog)
 
 
-async def special_chosen(update: Update, context: DubanContext) -> int | None:
-    """专项工作台账: 是 / 否."""
-    pressed = await _pressed(update, context)
-    if pressed is None:
-        return None
-    dialog, value = pressed
+async def _choose_special(context: DubanContext, dialog: Dialog, value: str) -> None:
+    """专项工作台账: 是 (1) / 否."""
     dialog.special = value == "1"
-    return await _next_question(update, context, dialog)
 
 
-async def attachment_sent(update: Update, context: DubanContext) -> int | None:
+async def attachment_sent(update: Update, context: DubanContext) -> None:
     """The 工作任务分解台账 as a document."""
     dialog = _dialog(context)
     message = update.effective_message
-    if dialog is None or message is None or message.document is None:
-        return _end(context)
+    assert message is not None and message.document is not None  # the handler's filter
     document = message.document
     dialog.attachment = Attachment(
         kind="document", file_id=document.file_id, file_unique_id=document.file_unique_id,
         file_name=document.file_name, mime_type=document.mime_type, size=document.file_size,
     )
     dialog.attachment_done = True
-    return await _advance(update, context, dialog)
+    await _advance(update, context, dialog)
 
 
-async def attachment_skipped(update: Update, context: DubanContext) -> int | None:
+async def _skip_attachment(context: DubanContext, dialog: Dialog, value: str) -> None:
     """No attachment."""
-    pressed = await _pressed(update, context)
-    if pressed is None:
-        return None
-    dialog, _ = pressed
     dialog.attachment = None
     dialog.attachment_done = True
-    return await _next_question(update, context, dialog)
 
 
 # --------------------------------------------------------------------------- preview and signing
 
 
-@dataclass(frozen=True)
-class _UnsignedNumber:
-    """Stands in for the slip number in the preview: numbers are taken only when signing."""
+async def _signing(update: Update, context: DubanContext, dialog: Dialog) -> tuple[Person, AssignmentDraft] | None:
+    """Who signs and what, checked again at the preview and at 确认签发 (the person's role may
+    have changed since /new); None, the dialog over and the person told, when they may not."""
+    person = await current_person(update, context)
+    draft = dialog.assignment()
+    if person is None or not _may_issue(person) or draft is None:
+        await refuse(update, DomainError("not_allowed"))
+        dialogs.close_dialogs(context)
+        return None
+    return person, draft
 
-    year: int
 
-    def __str__(self) -> str:
-        return render("issue/unsigned_number", year=self.year)
-
-
-async def _preview(update: Update, context: DubanContext, dialog: Dialog) -> int:
+async def _preview(update: Update, context: DubanContext, dialog: Dialog) -> None:
     """The slip as the first unit will receive it, then what will be issued, with 确认签发
     (one message, or two when together they would pass Telegram's length limit)."""
+    signing = await _signing(update, context, dialog)
+    if signing is None:
+        return
+    person, draft = signing
     office = context.office
-    person = await current_person(update, context)
-    if person is None or not _may_issue(person):
-        await refuse(update, DomainError("not_allowed"))
-        return _end(context)
-    section = await directory.section(context.office, person.section_id or 0)
-    units = [u for u in [await directory.unit(context.office, i) for i in dialog.unit_ids] if u is not None]
-    if section is None or not units or dialog.source is None or dialog.period_days is None:
-        dialog.clear("units")
-        return await _advance(update, context, dialog)
-    today = office.now().date()
-    deadline = office.deadline_after(today, dialog.period_days)
-    first = units[0]
-    responsible_names = {}
-    for unit in units:
-        if unit.id in dialog.responsible:
-            chosen = await directory.person(context.office, dialog.responsible[unit.id])
-            if chosen is not None:
-                responsible_names[unit.id] = chosen.name
-    task = Task(
-        id=0, number=_UnsignedNumber(today.year),  # type: ignore[arg-type]
-        title=dialog.title, requirements=dialog.requirements, basis=dialog.basis, source=dialog.source,
-        unit_id=first.id, section_id=section.id, issued_by=person.id, issued_on=today,
-        period_days=dialog.period_days, original_deadline=deadline, deadline=deadline,
-        contact_name=person.name, contact_phone=person.phone, special_ledger=bool(dialog.special),
-        unit_role=role_of(first.id, dialog.lead_id),
-        report_schedule=dialog.schedule if reports_progress(role_of(first.id, dialog.lead_id)) else None,
-    )
-    attachment_name = (dialog.attachment.file_name or "") if dialog.attachment else ""
-    lead_name = next((u.name for u in units if u.id == dialog.lead_id), "")
-    slip = assignment_text(
-        office.settings.organisation, task, first.name, section.name, responsible_names.get(first.id, ""), attachment_name,
-        lead_name=lead_name, partner_names=[u.name for u in units if u.id != dialog.lead_id],
-        report_dates=task_report_dates(task, office.calendar),
-    )
     try:
-        issuing.check_slip_length(slip)
+        preview = await issuing.preview_assignment(office, draft, person, office.now().date())
     except DomainError as exc:  # it could not be delivered: shorten a field, or stop
-        return await _edit_menu(update, dialog, explain(exc))
+        await _edit_menu(update, context, dialog, explain(exc))
+        return
+    if preview is None:  # the units chosen are gone: choose again
+        dialog.clear("units")
+        await _advance(update, context, dialog)
+        return
+    assert dialog.source is not None
     summary = render(
-        "issue/preview", first_unit=first.name, units=[u.name for u in units], source=label("source", dialog.source.value),
-        period_days=dialog.period_days, deadline=deadline, special=bool(dialog.special),
-        counted=issuing.counted_deadline(office, today, dialog.period_days),
-        responsible=[f"{u.name} {responsible_names[u.id]}" for u in units if u.id in responsible_names],
-        attachment=attachment_name, lead=lead_name, schedule=schedule_text(dialog.schedule) if dialog.schedule else "",
+        "issue/preview", first_unit=preview.first_unit, units=list(preview.units), source=label("source", dialog.source.value),
+        period_days=draft.period_days, deadline=preview.deadline, special=bool(dialog.special), counted=preview.counted,
+        responsible=list(preview.responsible), attachment=preview.attachment, lead=preview.lead, schedule=preview.schedule,
     )
     rows = [[(label("buttons", "confirm_issue"), dialog.data("ok"))],
-            [(label("buttons", "edit"), dialog.data("ed")), (label("buttons", "cancel"), dialog.data("x"))]]
-    if fits_in_message(f"{slip}\n\n{summary}"):
-        await _send(update, f"{slip}\n\n{summary}", rows)  # one message: the clerk waits for one
+            [(label("buttons", "edit"), dialog.data("ed")), dialogs.cancel_button(dialog.id)]]
+    if fits_in_message(f"{preview.slip}\n\n{summary}"):
+        await _ask(update, context, dialog, Step.PREVIEW, f"{preview.slip}\n\n{summary}", rows)  # one message: the clerk waits for one
     else:
-        await _send(update, slip)
-        await _send(update, summary, rows)
-    return Step.PREVIEW
+        assert update.effective_chat is not None
+        await update.effective_chat.send_message(preview.slip)
+        await _ask(update, context, dialog, Step.PREVIEW, summary, rows)
 
 
-async def confirm(update: Update, context: DubanContext) -> int | None:
+async def confirm(update: Update, context: DubanContext) -> None:
     """确认签发: one numbered 交办单 per unit, then the sender delivers them."""
-    pressed = await _pressed(update, context, answer=False)
+    pressed = await _pressed(update, context, Step.PREVIEW, answer=False)
     if pressed is None:
-        return None
+        return
     dialog, _ = pressed
+    signing = await _signing(update, context, dialog)
+    if signing is None:
+        return
+    person, draft = signing
     office = context.office
-    person = await current_person(update, context)
-    if person is None or not _may_issue(person) or dialog.source is None or dialog.period_days is None:
-        await refuse(update, DomainError("not_allowed"))
-        return _end(context)
-    draft = AssignmentDraft(
-        title=dialog.title, requirements=dialog.requirements, basis=dialog.basis, source=dialog.source,
-        unit_ids=tuple(dialog.unit_ids), period_days=dialog.period_days, special_ledger=bool(dialog.special),
-        responsible=dict(dialog.responsible), attachment=dialog.attachment,
-        lead_unit_id=dialog.lead_id, report_schedule=dialog.schedule,
-    )
     try:
         issued = await issuing.issue_assignment(office, draft, person, office.now())
     except DomainError as exc:
         await refuse(update, exc)
-        return None
+        return
     assert update.callback_query is not None
     await update.callback_query.answer(plain(render("issue/signed_notice", count=len(issued))))
-    await _settle(update, context)
-    return _end(context)
+    dialogs.answered_by_button(update, context)
+    dialogs.close_dialogs(context)
+    await dialogs.echo_choice(update, context)
 
 
-async def edit(update: Update, context: DubanContext) -> int | None:
+async def edit(update: Update, context: DubanContext) -> None:
     """修改: choose the one field to answer again; the rest is kept."""
-    pressed = await _pressed(update, context)
+    pressed = await _pressed(update, context, Step.PREVIEW)
     if pressed is None:
-        return None
+        return
     dialog, _ = pressed
-    await _settle(update, context)
-    return await _edit_menu(update, dialog)
+    dialogs.answered_by_button(update, context)
+    await _edit_menu(update, context, dialog)
+    dialogs.tidy_later(update, context)
 
 
-async def _edit_menu(update: Update, dialog: Dialog, reason: str = "") -> int:
+async def _edit_menu(update: Update, context: DubanContext, dialog: Dialog, reason: str = "") -> None:
     """The fields that can be answered again, as buttons; after ``reason`` when there is one."""
     names = [n for n in EDITABLE if not (n == "special" and dialog.source is not None and dialog.source.is_special)]
     buttons = [(_field_name(n), dialog.data("ef", n)) for n in names]
     rows = [buttons[i:i + 4] for i in range(0, len(buttons), 4)]
     question = render("issue/edit_which")
-    await _send(update, f"{reason}\n\n{question}" if reason else question, rows)
-    return Step.EDIT
+    await _ask(update, context, dialog, Step.EDIT, f"{reason}\n\n{question}" if reason else question, rows)
 
 
-async def edit_field(update: Update, context: DubanContext) -> int | None:
-    """The field to answer again."""
-    pressed = await _pressed(update, context)
+async def _edit_field(context: DubanContext, dialog: Dialog, value: str) -> None:
+    """The field to answer again (修改); the rest is kept."""
+    if value in EDITABLE:
+        dialog.clear(value)
+
+
+Choice = Callable[[DubanContext, Dialog, str], Awaitable[None]]
+
+CHOICES: dict[str, tuple[Step, Choice]] = {
+    "s": (Step.SOURCE, _choose_source),
+    "ud": (Step.UNITS, _units_chosen),
+    "r": (Step.RESPONSIBLE, _choose_responsible),
+    "ld": (Step.LEAD, _choose_lead),
+    "p": (Step.PERIOD, _choose_period),
+    "rs": (Step.SCHEDULE, _choose_schedule),
+    "sp": (Step.SPECIAL, _choose_special),
+    "a": (Step.ATTACHMENT, _skip_attachment),
+    "ef": (Step.EDIT, _edit_field),
+}
+"""The buttons that answer a question (``nw:<id>:<action>:<value>``): the step each is taken
+at, and what it changes in the draft (a DomainError refuses it, and the question stands)."""
+
+
+async def chosen(update: Update, context: DubanContext) -> None:
+    """A button that answers the question: the draft changed, then the next question."""
+    query = update.callback_query
+    assert query is not None
+    step, choose = CHOICES[(query.data or "").split(":")[2]]
+    pressed = await _pressed(update, context, step, answer=False)
     if pressed is None:
-        return None
+        return
     dialog, value = pressed
-    if value not in EDITABLE:
-        return None
-    dialog.clear(value)
-    return await _next_question(update, context, dialog)
-
-
-async def cancel_button(update: Update, context: DubanContext) -> int | None:
-    """取消 on the preview."""
-    pressed = await _pressed(update, context)
-    if pressed is None:
-        return None
-    await _settle(update, context)
-    await reply(update, "issue/cancelled")
-    return _end(context)
-
-
-async def cancel(update: Update, context: DubanContext) -> int:
-    """/cancel at any step: nothing is issued."""
-    await reply(update, "issue/cancelled")
-    return _end(context)
+    try:
+        await choose(context, dialog, value)
+    except DomainError as exc:
+        await refuse(update, exc)
+        return
+    await query.answer()
+    await _next_question(update, context, dialog)
 
 
 async def stray(update: Update, context: DubanContext) -> None:
     """Something the current question does not take: say what it does take."""
     dialog = _dialog(context)
-    if dialog is None:
-        return
-    await reply(update, "issue/use_buttons", buttons=dialog.title != "" and dialog.requirements != "" and dialog.basis != "")
-
-
-async def stale_button(update: Update, context: DubanContext) -> None:
-    """A button of an ended dialog, or of a step already passed: a notice, nothing changes."""
-    assert update.callback_query is not None
-    await update.callback_query.answer(plain(render("issue/stale_button")), show_alert=True)
-
-
-async def timed_out(update: Update, context: DubanContext) -> None:
-    """The dialog was left idle for ``IDLE_TIMEOUT``: end it with a message."""
-    _end(context)
-    chat = update.effective_chat if isinstance(update, Update) else None
-    if chat is not None:
-        minutes = max(1, round(IDLE_TIMEOUT.total_seconds() / 60))
-        await context.bot.send_message(chat.id, render("issue/timed_out", minutes=minutes))
+    await reply(update, "issue/use_buttons", buttons=dialog.step not in TYPED)
 
 
 # --------------------------------------------------------------------------- one message
@@ -760,54 +647,23 @@ async def _refuse_form(update: Update, problems: list[FormProblem]) -> None:
 # --------------------------------------------------------------------------- registration
 
 
-def _callback(action: str, callback: Callback) -> CallbackQueryHandler[DubanContext, object]:
-    return step_button(PREFIX, r"[\w-]+", action, callback)
-
-
-def build_conversation() -> ConversationHandler[DubanContext]:
-    """The /new dialog; its idle timeout is ``IDLE_TIMEOUT`` as it is when this is called."""
-    private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
-    typed = private & filters.TEXT & ~filters.COMMAND
-    states: dict[object, list[BaseHandler[Any, Any, Any]]] = {
-        Step.TITLE: [MessageHandler(typed, final(text_answer))],
-        Step.REQUIREMENTS: [MessageHandler(typed, final(text_answer))],
-        Step.BASIS: [MessageHandler(typed, final(text_answer))],
-        Step.SOURCE: [_callback("s", source_chosen)],
-        Step.UNITS: [_callback("u", unit_toggled), _callback("pg", units_paged), _callback("ud", units_done)],
-        Step.RESPONSIBLE: [_callback("r", responsible_chosen)],
-        Step.PERIOD: [_callback("p", period_chosen), MessageHandler(typed, final(period_typed))],
-        Step.SPECIAL: [_callback("sp", special_chosen)],
-        Step.LEAD: [_callback("ld", lead_chosen)],
-        Step.SCHEDULE: [_callback("rs", schedule_chosen), MessageHandler(typed, final(schedule_typed))],
-        Step.ATTACHMENT: [_callback("a", attachment_skipped), MessageHandler(private & filters.Document.ALL, final(attachment_sent))],
-        Step.PREVIEW: [_callback("ok", confirm), _callback("ed", edit), _callback("x", cancel_button)],
-        Step.EDIT: [_callback("ef", edit_field)],
-        ConversationHandler.TIMEOUT: [TypeHandler(Update, timed_out)],
-    }
-    with warnings.catch_warnings():
-        # PTB warns that with per_message=False a CallbackQueryHandler is tracked per user, not
-        # per message: that is what we want, and the dialog id in each button tells dialogs apart.
-        warnings.filterwarnings("ignore", category=PTBUserWarning, message=".*per_message.*")
-        return ConversationHandler(
-            entry_points=[CommandHandler("new", final(new), filters=filters.ChatType.PRIVATE)],
-            states=states,
-            fallbacks=[
-                CommandHandler("cancel", final(cancel), filters=filters.ChatType.PRIVATE),
-                MessageHandler(private & ~filters.COMMAND, final(stray)),
-            ],
-            per_user=True,
-            per_chat=True,
-            allow_reentry=True,
-            conversation_timeout=IDLE_TIMEOUT.total_seconds(),
-            name="issue",
-        )
-
+BUTTONS = {"u": unit_toggled, "pg": units_paged, "ok": confirm, "ed": edit, **{action: chosen for action in CHOICES}}
+"""Each action of the dialog's buttons and its handler; each takes its button only at its step."""
 
 COMMANDS = ("new",)
 """The commands this module adds to the menu."""
 
 
 def register(application: DubanApplication) -> None:
-    """Add /new (dialog and one-message form) and the answer to stale dialog buttons."""
-    application.add_handler(build_conversation())
-    application.add_handler(CallbackQueryHandler(final(stale_button), pattern=rf"^{PREFIX}:"))
+    """Add /new (dialog and one-message form), its answers and buttons."""
+    private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
+    in_dialog = dialogs.InDialog(application, DIALOG_KEY)
+    typing = dialogs.InDialog(application, DIALOG_KEY, fits=lambda dialog: dialog.step in TYPED)
+    attaching = dialogs.InDialog(application, DIALOG_KEY, fits=lambda dialog: dialog.step is Step.ATTACHMENT)
+    application.add_handler(CommandHandler("new", new, filters=filters.ChatType.PRIVATE))
+    application.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND & typing, typed))
+    application.add_handler(MessageHandler(private & filters.Document.ALL & attaching, attachment_sent))
+    application.add_handler(MessageHandler(private & ~filters.COMMAND & in_dialog, stray))
+    for action, callback in BUTTONS.items():
+        application.add_handler(CallbackQueryHandler(callback, pattern=rf"^{PREFIX}:[0-9a-f]+:{action}:"))
+    application.add_handler(CallbackQueryHandler(dialogs.stale_button, pattern=rf"^{PREFIX}:"))

@@ -6,7 +6,6 @@ import re
 from datetime import date
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot.domain.errors import DomainError, ErrorKind
@@ -14,6 +13,7 @@ from bot.domain.org import Person
 from bot.domain.tasks import EscalationStage
 from bot.services.exports.word import word_button
 from bot.services.permissions import can_remind
+from bot.handlers import dialogs
 from bot.handlers.common import bound_person, refuse, reply
 from bot.handlers.context import DubanApplication, DubanContext
 from bot.services.slip_texts import schedule_text
@@ -70,12 +70,7 @@ async def turn_page(update: Update, context: DubanContext) -> None:
         context.office, person, context.office.now().date(), page=number,
         unit_id=int(unit_id) if unit_id else None, overdue=kind == "overdue",
     )
-    try:
-        await query.edit_message_text(_page_text(kind, page, context), reply_markup=_pager(kind, page))
-    except BadRequest as exc:
-        # Pressing the page already shown: Telegram refuses an edit that changes nothing.
-        if "not modified" not in str(exc).lower():
-            raise
+    await dialogs.redraw(update, _page_text(kind, page, context), _pager(kind, page))
     await query.answer()
 
 
@@ -85,12 +80,8 @@ def _page_text(kind: str, page: TaskPage, context: DubanContext) -> str:
 
 def _pager(kind: str, page: TaskPage) -> InlineKeyboardMarkup | None:
     suffix = f":{page.unit.id}" if page.unit is not None else ""
-    row = []
-    if page.has_previous:
-        row.append(InlineKeyboardButton(label("buttons", "previous"), callback_data=f"{kind}:{page.page - 1}{suffix}"))
-    if page.has_next:
-        row.append(InlineKeyboardButton(label("buttons", "next"), callback_data=f"{kind}:{page.page + 1}{suffix}"))
-    return InlineKeyboardMarkup([row]) if row else None
+    row = dialogs.turn_row(page.page, page.has_next, lambda n: f"{kind}:{n}{suffix}")
+    return dialogs.keyboard(row) if row else None
 
 
 async def task_command(update: Update, context: DubanContext) -> None:

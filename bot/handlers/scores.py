@@ -15,8 +15,7 @@ from datetime import date, datetime
 from enum import IntEnum
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import BadRequest
+from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.domain.errors import DomainError
@@ -71,7 +70,7 @@ class Dialog:
 
     def data(self, action: str, value: object = "") -> str:
         """Callback data of one of this dialog's buttons."""
-        return f"{PREFIX}:{self.id}:{action}:{value}"
+        return dialogs.button_data(PREFIX, self.id, action, value)
 
 
 
@@ -266,22 +265,12 @@ async def _record_dialog(update: Update, context: DubanContext, person: Person, 
     return True
 
 
-async def stale_button(update: Update, context: DubanContext) -> None:
-    """A button of a finished or replaced dialog."""
-    query = update.callback_query
-    assert query is not None
-    await query.answer(plain(render("errors/score_dialog_expired")), show_alert=True)
-
-
 async def _button(update: Update, context: DubanContext) -> tuple[Dialog | None, str]:
     """The dialog a button belongs to (None, with an answer, when it is not the current one)."""
-    query = update.callback_query
-    assert query is not None
-    _, dialog_id, _action, value = (query.data or "").split(":", 3)
-    dialog = _dialog(context)
-    if dialog is None or dialog.id != dialog_id:
-        await stale_button(update, context)
+    found = await dialogs.pressed(update, context, DIALOG_KEY, lambda dialog: isinstance(dialog, Dialog), answer=False)
+    if found is None:
         return None, ""
+    dialog, value = found
     if await bound_person(update, context, dialog.command) is None:
         _end(context)
         return None, ""
@@ -291,11 +280,7 @@ async def _button(update: Update, context: DubanContext) -> tuple[Dialog | None,
 async def _redraw(update: Update, context: DubanContext, dialog: Dialog) -> None:
     query = update.callback_query
     assert query is not None
-    try:
-        await query.edit_message_text(await _picker_text(context, dialog), reply_markup=await _picker(context, dialog))
-    except BadRequest as exc:
-        if "not modified" not in str(exc).lower():
-            raise
+    await dialogs.redraw(update, await _picker_text(context, dialog), await _picker(context, dialog))
     await query.answer()
 
 
@@ -310,22 +295,19 @@ async def _chosen_names(context: DubanContext, dialog: Dialog) -> list[str]:
 
 
 async def _picker_text(context: DubanContext, dialog: Dialog) -> str:
-    units = await directory.units(context.office)
-    pages = max(1, -(-len(units) // UNITS_PER_PAGE))
+    _, page, pages = dialogs.paged(await directory.units(context.office), dialog.page, UNITS_PER_PAGE)
     category = "meeting" if dialog.command == "meeting" else CATEGORY_OF[dialog.command].value
     points = None if dialog.command == "meeting" else context.office.settings.score_rules.points_for(CATEGORY_OF[dialog.command])
     heading = plain(_say("scores/headings", category=category, points=points))
     return _say(
         "scores/pick_units", heading=heading, category=category, meeting=dialog.meeting, day=dialog.day,
-        chosen=await _chosen_names(context, dialog), page=min(dialog.page, pages - 1), pages=pages,
+        chosen=await _chosen_names(context, dialog), page=page, pages=pages,
     )
 
 
 async def _picker(context: DubanContext, dialog: Dialog) -> InlineKeyboardMarkup:
     units = await directory.units(context.office)
-    pages = max(1, -(-len(units) // UNITS_PER_PAGE))
-    dialog.page = min(dialog.page, pages - 1)
-    shown = units[dialog.page * UNITS_PER_PAGE : (dialog.page + 1) * UNITS_PER_PAGE]
+    shown, dialog.page, pages = dialogs.paged(units, dialog.page, UNITS_PER_PAGE)
     buttons = []
     for unit in shown:
         mark = dialog.marks.get(unit.id)
@@ -335,20 +317,11 @@ async def _picker(context: DubanContext, dialog: Dialog) -> InlineKeyboardMarkup
             text = label("scores", "unit_marked").format(name=unit.name, mark=label("meeting_mark", mark.value))
         else:
             text = label("scores", "unit_selected").format(name=unit.name)
-        buttons.append(InlineKeyboardButton(text, callback_data=dialog.data("u", unit.id)))
+        buttons.append((text, dialog.data("u", unit.id)))
     rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
-    turn = []
-    if dialog.page > 0:
-        turn.append(InlineKeyboardButton(label("buttons", "previous"), callback_data=dialog.data("pg", dialog.page - 1)))
-    if dialog.page < pages - 1:
-        turn.append(InlineKeyboardButton(label("buttons", "next"), callback_data=dialog.data("pg", dialog.page + 1)))
-    if turn:
-        rows.append(turn)
-    rows.append([
-        InlineKeyboardButton(label("scores", "done"), callback_data=dialog.data("ok")),
-        InlineKeyboardButton(label("buttons", "cancel"), callback_data=dialogs.DROP),
-    ])
-    return InlineKeyboardMarkup(rows)
+    rows.append(dialogs.turn_row(dialog.page, dialog.page < pages - 1, lambda n: dialog.data("pg", n)))
+    rows.append([(label("scores", "done"), dialog.data("ok")), dialogs.cancel_button(dialog.id)])
+    return dialogs.keyboard(*rows)
 
 
 def _dialog(context: DubanContext) -> Dialog | None:
@@ -434,12 +407,8 @@ async def _table_page(context: DubanContext, period: Period, page: int) -> tuple
     lines = table.lines[page * TABLE_PAGE : (page + 1) * TABLE_PAGE]
     below = sum(1 for line in table.lines if line.below_threshold)
     text = _say("scores/table", t=table, lines=lines, page=page, pages=pages, below=below)
-    row = []
-    if page > 0:
-        row.append(InlineKeyboardButton(label("buttons", "previous"), callback_data=f"scp:{period.key}:{page - 1}"))
-    if page < pages - 1:
-        row.append(InlineKeyboardButton(label("buttons", "next"), callback_data=f"scp:{period.key}:{page + 1}"))
-    return text, InlineKeyboardMarkup([row]) if row else None
+    row = dialogs.turn_row(page, page < pages - 1, lambda n: f"scp:{period.key}:{n}")
+    return text, dialogs.keyboard(row) if row else None
 
 
 async def table_turned(update: Update, context: DubanContext) -> None:
@@ -455,11 +424,7 @@ async def table_turned(update: Update, context: DubanContext) -> None:
         await refuse(update, DomainError("not_allowed"))
         return
     text, markup = await _table_page(context, scoring.parse_period(match.group(1)), int(match.group(2)))
-    try:
-        await query.edit_message_text(text, reply_markup=markup)
-    except BadRequest as exc:
-        if "not modified" not in str(exc).lower():
-            raise
+    await dialogs.redraw(update, text, markup)
     await query.answer()
 
 
@@ -478,7 +443,7 @@ def register(application: DubanApplication) -> None:
     application.add_handler(MessageHandler(private & filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND & answering, typed))
     for action, pressed in (("u", unit_pressed), ("pg", page_pressed), ("ok", done_pressed)):
         application.add_handler(CallbackQueryHandler(pressed, pattern=rf"^{PREFIX}:[0-9a-f]+:{action}:"))
-    application.add_handler(CallbackQueryHandler(stale_button, pattern=rf"^{PREFIX}:"))
+    application.add_handler(CallbackQueryHandler(dialogs.stale_button, pattern=rf"^{PREFIX}:"))
     application.add_handler(CommandHandler("void", void_command, filters=private))
     application.add_handler(CommandHandler("scores", scores_command, filters=private))
     application.add_handler(CallbackQueryHandler(table_turned, pattern=TABLE_DATA))

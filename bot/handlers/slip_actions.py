@@ -136,7 +136,7 @@ def _draft_keyboard(task_id: int) -> InlineKeyboardMarkup:
 async def _stale(update: Update) -> None:
     """A dialog button whose dialog has ended."""
     assert update.callback_query is not None
-    await update.callback_query.answer(short_notice(dialogs.text("slip_actions/dialog_over")), show_alert=True)
+    await update.callback_query.answer(short_notice(dialogs.text(dialogs.STALE)), show_alert=True)
 
 
 # -------------------------------------------------------------------------------- 签收
@@ -220,6 +220,8 @@ async def submit_draft(update: Update, context: DubanContext) -> None:
         await _stale(update)
         return
     assert draft is not None  # /done is only taken while the dialog is open
+    if query is not None and await dialogs.told_lapsed(update, context, draft):
+        return
     person = await bound_person(update, context)
     if person is None:
         return

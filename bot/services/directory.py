@@ -20,6 +20,12 @@ async def unit(office: Office, unit_id: int) -> Unit | None:
     return await org.unit(office.db.reader, unit_id)
 
 
+async def units_of(office: Office, unit_ids: list[int]) -> list[Unit]:
+    """The units of ``unit_ids`` still in the directory, in that order."""
+    found = [await org.unit(office.db.reader, unit_id) for unit_id in unit_ids]
+    return [unit for unit in found if unit is not None]
+
+
 async def unit_members(office: Office, unit_id: int) -> list[Person]:
     """The people of a unit, for choosing its 责任人."""
     return await org.unit_members(office.db.reader, unit_id)

@@ -18,7 +18,8 @@ from bot.domain.tasks import EscalationStage, SourceType, Task, TaskStatus
 from bot.services.context import Office
 from bot.services.notify import message, send, tell
 from bot.services.slip_keyboard import slip_keyboard
-from bot.services.slip_texts import assignment_text, schedule_text
+from bot.services.slip_texts import AssignmentWords, assignment_text, assignment_wording, schedule_text
+from bot.texts import render
 from bot.storage import history, org, runs, slips, tasks
 from bot.message_size import MESSAGE_LIMIT, fits_in_message, message_length
 from bot.domain.feedback import Attachment
@@ -204,6 +205,64 @@ async def issue_assignment_on(
     if year is not None:
         await warn_unknown_year(conn, year, now)
     return issued
+
+
+@dataclass(frozen=True)
+class AssignmentPreview:
+    """What /new shows before 确认签发: the slip as the first unit will receive it, and what
+    will be issued (``issue/preview``)."""
+
+    slip: str
+    first_unit: str
+    units: tuple[str, ...]
+    lead: str
+    """The 牵头单位's name; "" when each unit is on its own."""
+    deadline: date
+    counted: date | None
+    """The day before it was moved off a rest day (``counted_deadline``)."""
+    responsible: tuple[str, ...]
+    """「单位 责任人」 for each unit whose 责任人 was chosen."""
+    attachment: str
+    schedule: str
+
+
+async def preview_assignment(office: Office, draft: AssignmentDraft, issuer: Person, today: date) -> AssignmentPreview | None:
+    """The preview of ``draft`` signed today; None when its units or the issuer's 科室 are gone.
+
+    Raises:
+        DomainError: ``not_allowed`` for an issuer who may not issue it; ``slip_too_long``
+            when the slip could not be delivered as one message.
+    """
+    check_draft(draft, issuer)
+    reader = office.db.reader
+    section = await org.section(reader, issuer.section_id or 0)
+    units = [u for u in [await org.unit(reader, i) for i in draft.unit_ids] if u is not None]
+    if section is None or not units:
+        return None
+    chosen = {unit_id: await org.person(reader, person_id) for unit_id, person_id in draft.responsible.items()}
+    responsible = {unit_id: p.name for unit_id, p in chosen.items() if p is not None}
+    deadline = office.deadline_after(today, draft.period_days)
+    first = units[0]
+    role = sharing.role_of(first.id, draft.lead_unit_id)
+    lead = next((u.name for u in units if u.id == draft.lead_unit_id), "")
+    attachment = (draft.attachment.file_name or "") if draft.attachment else ""
+    schedule = draft.report_schedule if sharing.reports_progress(role) else None
+    slip = assignment_wording(office.settings.organisation, AssignmentWords(
+        number=render("issue/unsigned_number", year=today.year), unit_name=first.name, title=draft.title.strip(),
+        requirements=draft.requirements.strip(), basis=draft.basis.strip(), period_days=draft.period_days,
+        section_name=section.name, responsible_name=responsible.get(first.id, ""),
+        contact_name=draft.contact_name or issuer.name, contact_phone=draft.contact_phone or issuer.phone,
+        attachment_name=attachment, issued_on=today, role=role, lead_name=lead,
+        partner_names=tuple(u.name for u in units if u.id != draft.lead_unit_id),
+        schedule=schedule, report_dates=report_dates(office, draft, today) if schedule else (),
+    ))
+    check_slip_length(slip)
+    return AssignmentPreview(
+        slip=slip, first_unit=first.name, units=tuple(u.name for u in units), lead=lead, deadline=deadline,
+        counted=counted_deadline(office, today, draft.period_days),
+        responsible=tuple(f"{u.name} {responsible[u.id]}" for u in units if u.id in responsible),
+        attachment=attachment, schedule=schedule_text(draft.report_schedule) if draft.report_schedule else "",
+    )
 
 
 def unknown_calendar_year(office: Office, deadline: date) -> int | None:

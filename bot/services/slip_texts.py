@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from bot.config import Organisation
 from bot.domain.clock import DeadlineMove
 from bot.domain.reporting import ReportSchedule
 from bot.domain.slips import Slip, SlipNumber
+from bot.domain.sharing import UnitRole
 from bot.domain.tasks import Task
 from bot.texts import render
 
@@ -29,26 +31,61 @@ def assignment_text(
     The notice's sentence stays word for word; a shared matter adds a line naming the 牵头单位
     and its 配合单位, and a long task a line with its 阶段汇报 schedule and dates.
     """
+    return assignment_wording(org, AssignmentWords(
+        number=str(task.number), unit_name=unit_name, title=task.title, requirements=task.requirements,
+        basis=task.basis, period_days=task.period_days, section_name=section_name, responsible_name=responsible_name,
+        contact_name=task.contact_name, contact_phone=task.contact_phone, attachment_name=attachment_name,
+        issued_on=task.issued_on, role=task.unit_role, lead_name=lead_name, partner_names=tuple(partner_names),
+        schedule=task.report_schedule, report_dates=tuple(report_dates),
+    ))
+
+
+@dataclass(frozen=True)
+class AssignmentWords:
+    """Every blank of a 交办单, signed (``assignment_text`` fills them from its task) or not yet
+    (the preview of /new, whose number is taken only when it is signed)."""
+
+    number: str
+    unit_name: str
+    title: str
+    requirements: str
+    basis: str
+    period_days: int
+    section_name: str
+    responsible_name: str
+    contact_name: str
+    contact_phone: str
+    attachment_name: str
+    issued_on: date
+    role: UnitRole
+    lead_name: str
+    partner_names: tuple[str, ...]
+    schedule: ReportSchedule | None
+    report_dates: tuple[date, ...]
+
+
+def assignment_wording(org: Organisation, words: AssignmentWords) -> str:
+    """附件1 《工作交办单》 with its blanks filled."""
     return render(
         "slips/assignment",
         org=org,
-        number=task.number,
-        unit_name=unit_name,
-        basis=task.basis,
-        title=task.title,
-        period_days=task.period_days,
-        section_name=section_name,
-        requirements=task.requirements,
-        responsible_name=responsible_name,
-        contact_name=task.contact_name,
-        contact_phone=task.contact_phone,
-        attachment_name=attachment_name,
-        issued_on=task.issued_on,
-        role=task.unit_role.value,
-        lead_name=lead_name,
-        partner_names=list(partner_names),
-        schedule=schedule_text(task.report_schedule) if task.report_schedule else "",
-        report_dates=list(report_dates),
+        number=words.number,
+        unit_name=words.unit_name,
+        basis=words.basis,
+        title=words.title,
+        period_days=words.period_days,
+        section_name=words.section_name,
+        requirements=words.requirements,
+        responsible_name=words.responsible_name,
+        contact_name=words.contact_name,
+        contact_phone=words.contact_phone,
+        attachment_name=words.attachment_name,
+        issued_on=words.issued_on,
+        role=words.role.value,
+        lead_name=words.lead_name,
+        partner_names=list(words.partner_names),
+        schedule=schedule_text(words.schedule) if words.schedule else "",
+        report_dates=list(words.report_dates),
     )
 
 

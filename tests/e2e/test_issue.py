@@ -5,10 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
-
 from bot.emulator.client import wait_idle
-from bot.handlers import issue
+from tests.e2e.test_slip_actions import forge_press
 
 TITLE = "全市城区积水点排查整治"
 REQUIREMENTS = "逐点建立台账，明确整改措施和完成时间"
@@ -37,6 +35,21 @@ async def answer_texts(member) -> None:
     await member.wait_for(text_contains="交办类型")
 
 
+async def choose_two_units(member):
+    """住建局 and 交通运输局 as 责任单位, 李住建 the 责任人 of 住建局, none named for 交通运输局;
+    the question that follows (which unit leads)."""
+    await member.press("住建局")
+    await member.wait_for(text_contains="已选：住建局（1个）")
+    await member.press("交通运输局")
+    await member.wait_for(text_contains="已选：住建局、交通运输局（2个）")
+    await member.press("选好了")
+    await member.wait_for(text_contains="住建局的责任人")
+    await member.press("李住建")
+    await member.wait_for(text_contains="交通运输局的责任人")
+    await member.press("跳过")
+    return await member.wait_for(text_contains="牵头单位")
+
+
 def buttons(message) -> list[str]:
     return [b["text"] for row in message.inline_keyboard for b in row]
 
@@ -51,16 +64,7 @@ async def test_guided_dialog_issues_one_slip_per_unit(city, office):
     # The choice is echoed into the question it was made on, whose buttons come off.
     echoed = await clerk.wait_for(predicate=lambda m: m.message_id == question.message_id and not m.inline_keyboard)
     assert "交办类型" in echoed.text and echoed.text.rstrip().endswith("✔️ 已选：其他口线工作")
-    await clerk.press("住建局")
-    await clerk.wait_for(text_contains="已选：住建局（1个）")
-    await clerk.press("交通运输局")
-    await clerk.wait_for(text_contains="已选：住建局、交通运输局（2个）")
-    await clerk.press("选好了")
-    await clerk.wait_for(text_contains="住建局的责任人")
-    await clerk.press("李住建")
-    await clerk.wait_for(text_contains="交通运输局的责任人")
-    await clerk.press("跳过")
-    lead = await clerk.wait_for(text_contains="牵头单位")
+    lead = await choose_two_units(clerk)
     assert buttons(lead) == ["住建局牵头", "交通运输局牵头", "不设牵头，各自办理"]
     await clerk.press("不设牵头，各自办理")
     question = await clerk.wait_for(text_contains="时限")
@@ -146,19 +150,23 @@ async def test_cancel_ends_the_dialog_and_its_buttons_change_nothing(city, offic
     await answer_texts(clerk)
     await clerk.press("其他口线工作")
     units = await clerk.wait_for(text_contains="责任单位")
+    old_unit = units.find_button("住建局")["callback_data"]
+    old_done = units.find_button("选好了")["callback_data"]
     await clerk.send("/cancel")
-    await clerk.wait_for(text_contains="已取消")
-
-    press = await clerk.press("住建局", message=units)
-    answered = await clerk.wait_for_answer(press)
-    assert "已失效" in (answered.answer_text or "")
+    assert "已取消" in (await clerk.wait_for(text_contains="已取消")).text
     await wait_idle(emulator.state)
-    assert not units.edited and "✓" not in " ".join(buttons(units))
+    # The question loses its buttons with the dialog; one pressed all the same (a double tap,
+    # a slow client) is refused and changes nothing.
+    assert not clerk.private_chat.messages[units.message_id].inline_keyboard
+    answered = await clerk.wait_for_answer(forge_press(clerk, old_unit, "住建局", message=units))
+    assert answered.show_alert and "已失效" in (answered.answer_text or "")
+    await wait_idle(emulator.state)
+    assert "已选：无" in clerk.private_chat.messages[units.message_id].text
 
     # A new dialog does not take the old dialog's buttons either.
     await clerk.send("/new")
     await clerk.wait_for(text_contains="工作事项")
-    press = await clerk.press("选好了", message=units)
+    press = forge_press(clerk, old_done, "选好了", message=units)
     assert "已失效" in ((await clerk.wait_for_answer(press)).answer_text or "")
     await clerk.send(TITLE)
     await clerk.wait_for(text_contains="工作要求")
@@ -281,20 +289,42 @@ async def test_long_title_is_refused_and_asked_again(city):
     await clerk.wait_for(text_contains="工作要求")
 
 
-@pytest.fixture
-def short_idle(monkeypatch):
-    """The dialog's 30 minutes, shortened; requested before the bot is built."""
-    monkeypatch.setattr(issue, "IDLE_TIMEOUT", timedelta(seconds=0.5))
-
-
-async def test_idle_dialog_times_out_with_a_message(short_idle, city, emulator):
+async def test_a_dialog_left_an_hour_has_lapsed_and_says_how_to_start_again(city, office):
+    """Nothing counts the hour in memory (another instance may take the next answer): the
+    clerk hears the dialog lapsed when answering it, and nothing is issued."""
     clerk = city["clerk"]
     await answer_texts(clerk)
     source = clerk.last_message()
-    ended = await clerk.wait_for(text_contains="无操作", timeout=5)
-    assert "已自动结束" in ended.text
+    later = office.now() + timedelta(hours=1, minutes=1)
+    office.clock = lambda: later
     press = await clerk.press("其他口线工作", message=source)
-    assert "已失效" in ((await clerk.wait_for_answer(press)).answer_text or "")
+    answered = await clerk.wait_for_answer(press)
+    assert answered.show_alert and "已自动结束" in (answered.answer_text or "") and "/new" in (answered.answer_text or "")
+    await clerk.send("住建局")
+    # forgotten with the press: a later message is not an answer to it either
+    assert "没看懂" in (await clerk.wait_for(text_contains="没看懂")).text
+
+    await answer_texts(clerk)
+    office.clock = lambda: later + timedelta(hours=2)
+    await clerk.send("住建局")
+    lapsed = await clerk.wait_for(text_contains="已自动结束")
+    assert "1小时" in lapsed.text and "请重新发送 /new" in lapsed.text
+    assert await task_count(office) == 0
+
+
+async def test_a_dialog_answered_within_the_hour_goes_on(city, office):
+    """The hour runs from the question last asked, not from /new."""
+    clerk = city["clerk"]
+    start = office.now()
+    office.clock = lambda: start
+    await clerk.send("/new")
+    await clerk.wait_for(text_contains="工作事项")
+    office.clock = lambda: start + timedelta(minutes=50)
+    await clerk.send(TITLE)
+    await clerk.wait_for(text_contains="工作要求")
+    office.clock = lambda: start + timedelta(minutes=100)
+    await clerk.send(REQUIREMENTS)
+    await clerk.wait_for(text_contains="根据")
 
 
 async def test_a_slip_too_long_for_one_message_is_refused_and_can_be_shortened(city, office):

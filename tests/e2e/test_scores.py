@@ -147,6 +147,7 @@ async def test_cancel_button_and_a_stale_picker(office, city):
     await supervisor.send("/criticize")
     older = await supervisor.wait_for(text_contains="点选责任单位")
     stale_data = older.find_button("交通运输局")["callback_data"]
+    stale_cancel = older.find_button("取消")["callback_data"]
     await supervisor.send("/criticize")
     newer = await supervisor.wait_for(predicate=lambda m: m.message_id != older.message_id and "点选责任单位" in m.text)
     await wait_idle(supervisor.state, quiet=0.2)
@@ -154,6 +155,12 @@ async def test_cancel_button_and_a_stale_picker(office, city):
     answered = await supervisor.wait_for_answer(forge_press(supervisor, stale_data, "交通运输局", message=older))
     assert answered.show_alert and "已失效" in answered.answer_text
     assert supervisor.private_chat.messages[newer.message_id].find_button("✓ 交通运输局") is None
+    # the older picker's 取消 carries the older dialog's id: it cancels nothing now
+    assert stale_cancel != newer.find_button("取消")["callback_data"]
+    answered = await supervisor.wait_for_answer(forge_press(supervisor, stale_cancel, "取消", message=older))
+    assert answered.show_alert and "已失效" in answered.answer_text
+    await supervisor.press("交通运输局", message=newer)
+    await supervisor.wait_for(predicate=lambda m: m.find_button("✓ 交通运输局") is not None)
     await supervisor.press("取消", message=newer)
     await supervisor.wait_for(text_contains="已取消，没有记录任何内容")
     await wait_idle(supervisor.state, quiet=0.2)

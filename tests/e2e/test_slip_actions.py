@@ -72,6 +72,17 @@ def forge_press(member, data, text="签收", message=None):
     return record
 
 
+async def feedback_begun(office, clerk, official):
+    """A 交办单 to ``official``'s unit, and a 反馈 dialog on it with a first part sent: the
+    task, the slip as the official sees it, and the dialog's 「已记下」 message."""
+    task = await issue(office, clerk)
+    slip = await slip_message(office, official, task)
+    await official.press("反馈", message=slip)
+    await official.wait_for(text_contains="请发送办理结果情况")
+    await official.send("第一部分：排查完毕。")
+    return task, slip, await official.wait_for(text_contains="已记下")
+
+
 async def eventually(check, timeout: float = 5.0) -> None:  # type: ignore[no-untyped-def]
     """Wait until ``check()`` holds (an edit made in the background, at Telegram's pace)."""
     for _ in range(int(timeout / 0.05)):
@@ -318,6 +329,30 @@ async def test_feedback_button_dialog(city, office):
     await clerk.wait_for(predicate=lambda m: m.document is not None)
     item = await feedback_store.pending_of_task(office.db.reader, task.id)
     assert [a.kind for a in item.attachments] == ["photo", "document"]
+
+
+async def test_a_feedback_dialog_left_an_hour_has_lapsed(city, office):
+    """No timer ends a dialog: the official who comes back to it after the hour is told it
+    lapsed and how to begin again, and nothing of it is recorded."""
+    clerk, official = city["clerk"], city["zhujian"]
+    task, slip, draft = await feedback_begun(office, clerk, official)
+    later = office.now() + timedelta(minutes=61)
+    office.clock = lambda: later
+
+    answered = await official.wait_for_answer(await official.press("提交", message=draft))
+    assert answered.show_alert and "已自动结束" in (answered.answer_text or "")
+    assert "重新点消息下方的按钮" in (answered.answer_text or "")
+    assert await feedback_store.pending_of_task(office.db.reader, task.id) is None
+
+    await official.press("反馈", message=slip)
+    await official.wait_for(text_contains="请发送办理结果情况", predicate=lambda m: m.message_id > draft.message_id)
+    office.clock = lambda: later + timedelta(minutes=61)
+    await official.send("第二部分：已整改。")
+    lapsed = await official.wait_for(text_contains="已自动结束")
+    assert "1小时无操作" in lapsed.text and "没有记录任何内容" in lapsed.text
+    await official.send("这句话不是反馈")
+    await official.wait_for(text_contains="没看懂")
+    assert await feedback_store.pending_of_task(office.db.reader, task.id) is None
     # The dialog is over: the next text is not taken as feedback.
     await official.send("谢谢")
     await official.wait_for(text_contains="没看懂")
