@@ -106,6 +106,32 @@ def next_workday_on_or_after(day: date, calendar: WorkCalendar) -> date:
     raise DomainError("calendar_without_workdays", after=day)
 
 
+def period_until(deadline: date, start: date, calendar: WorkCalendar, mode: DeadlineMode = DeadlineMode.CALENDAR) -> int:
+    """The N of 时限要求 for a stated date: the period :func:`deadline_after` turns back into it.
+
+    A clerk may type 「12月31日」 for 期限, and a 会议纪要 may state 「12月31日前完成」; the slip
+    still says "在收件之日起N天内". In CALENDAR mode N counts the days after ``start``; in
+    WORKING mode it counts the working days, so the deadline is the stated date in both modes,
+    not N working days after it. A stated date that is a rest day moves to the next working
+    day, as 民法典 第二百零三条 moves a period's last day in either mode.
+
+    Args:
+        deadline: The stated last day.
+        start: The day of issue (not counted).
+        calendar: The working-day calendar.
+        mode: Calendar days (default) or working days.
+
+    Raises:
+        DomainError: ``date_not_future`` when ``deadline`` is not after ``start``.
+    """
+    if deadline <= start:
+        raise DomainError("date_not_future", date=deadline.isoformat())
+    if mode is DeadlineMode.CALENDAR:
+        return (deadline - start).days
+    last = next_workday_on_or_after(deadline, calendar)
+    return sum(1 for offset in range(1, (last - start).days + 1) if calendar.is_workday(start + timedelta(days=offset)))
+
+
 def is_overdue(deadline: date, today: date) -> bool:
     """True once the deadline day has ended (the deadline runs to 二十四时 of its last day)."""
     return today > deadline

@@ -413,7 +413,7 @@ async def _choose_period(context: DubanContext, dialog: Dialog, value: str) -> N
 async def period_typed(update: Update, context: DubanContext, dialog: Dialog) -> None:
     """A typed number of days or a date; a past date (or today) is refused and asked again."""
     try:
-        dialog.period_days = issue_form.parse_time_limit(dialogs.message_text(update), context.office.now().date())
+        dialog.period_days = form_issuing.time_limit(context.office, dialogs.message_text(update))
     except DomainError as exc:
         await refuse(update, exc)
     await _advance(update, context, dialog)

@@ -8,7 +8,7 @@ from datetime import date, datetime
 
 from bot.config import Settings
 from bot.domain.calendar import ChineseWorkCalendar, WorkCalendar
-from bot.domain.deadlines import deadline_after
+from bot.domain.deadlines import deadline_after, period_until
 from bot.storage import calendar as calendar_overrides
 from bot.storage.db import Database
 
@@ -45,3 +45,7 @@ class Office:
     def deadline_after(self, start: date, days: int) -> date:
         """A deadline under the configured rule (calendar or working days)."""
         return deadline_after(start, days, self.calendar, self.settings.deadline_mode)
+
+    def period_until(self, start: date, deadline: date) -> int:
+        """The N of 时限要求 whose deadline is ``deadline`` under the configured rule."""
+        return period_until(deadline, start, self.calendar, self.settings.deadline_mode)

@@ -20,7 +20,7 @@ async def issue_from_form(office: Office, text: str, person: Person) -> list[For
     Raises:
         DomainError: a refusal of :func:`bot.services.issuing.issue_assignment`.
     """
-    form, problems = issue_form.read_form(text, office.now().date())
+    form, problems = issue_form.read_form(text, office.now().date(), office.calendar, office.settings.deadline_mode)
     draft, found = await form_draft(office, form, person, check=not problems)
     problems = issue_form.in_line_order(problems + found)
     if problems or draft is None:
@@ -72,3 +72,12 @@ async def form_draft(
         except DomainError as exc:
             problems.append(form.problem(exc.code, exc.asks_for or "units", **exc.details))
     return (None if problems or not check else draft), problems
+
+
+def time_limit(office: Office, text: str) -> int:
+    """A typed 时限 (``7天`` or a date) as the N of the slip, counted as the office counts.
+
+    Raises:
+        DomainError: the refusals of :func:`bot.services.issue_form.parse_time_limit`.
+    """
+    return issue_form.parse_time_limit(text, office.now().date(), office.calendar, office.settings.deadline_mode)

@@ -29,10 +29,10 @@ from bot.domain.feedback import Attachment, Feedback
 from bot.domain.minutes import DraftStatus, IntakeDocument, IntakeDraft, IntakeKind
 from bot.domain.org import Person, Role
 from bot.domain.tasks import SourceType, Task
-from bot.services import evidence
+from bot.services import evidence, form_issuing
 from bot.services.context import Office
-from bot.services.issue_form import KEYS, parse_time_limit
-from bot.services.issuing import AssignmentDraft, IssuedAssignment, issue_assignment_on, period_for
+from bot.services.issue_form import KEYS
+from bot.services.issuing import AssignmentDraft, IssuedAssignment, issue_assignment_on
 from bot.services.notify import button, message, send, tell
 from bot.storage import intake as store
 from bot.storage import history, org
@@ -366,7 +366,7 @@ async def edit_draft(office: Office, person: Person, draft_id: int, text: str, n
 
     Raises:
         DomainError: ``intake_edit_invalid`` (no such line), ``intake_unit_unknown``,
-            ``period_invalid`` and the other 期限 refusals of :func:`parse_time_limit`.
+            ``period_invalid`` and the other 期限 refusals of :func:`bot.services.issue_form.parse_time_limit`.
     """
     fields = _edit_lines(text)
     today = now.date()
@@ -387,7 +387,7 @@ async def edit_draft(office: Office, person: Person, draft_id: int, text: str, n
             changes["unit_ids"], changes["lead_unit_id"] = unit_ids, lead
             unit_problems = []
         if "period" in fields:
-            deadline = office.deadline_after(today, parse_time_limit(fields["period"], today))
+            deadline = office.deadline_after(today, form_issuing.time_limit(office, fields["period"]))
             changes["deadline"] = deadline
         edited = replace(proposal, **changes)  # type: ignore[arg-type]
         problems += unit_problems + reading.deadline_problems(deadline, today)
@@ -483,7 +483,7 @@ async def issue_all(office: Office, person: Person, document_id: int, now: datet
                 conn, office,
                 AssignmentDraft(
                     title=proposal.title, requirements=proposal.requirements, basis=proposal.basis, source=source,
-                    unit_ids=proposal.unit_ids, period_days=period_for(proposal.deadline, today),
+                    unit_ids=proposal.unit_ids, period_days=office.period_until(today, proposal.deadline),
                     special_ledger=source.is_special or instruction, attachment=attachment,
                     # 「住建局牵头，交通局配合」: one matter, its 配合单位 sending their parts to the 牵头单位
                     lead_unit_id=proposal.lead_unit_id if len(proposal.unit_ids) > 1 else None,

@@ -31,11 +31,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
+from bot.domain.calendar import WorkCalendar
+from bot.domain.deadlines import DeadlineMode, period_until
 from bot.domain.errors import DomainError
 from bot.domain.reporting import ReportSchedule, parse_schedule
 from bot.domain.sharing import parse_units
 from bot.domain.tasks import SourceType
-from bot.services.issuing import MAX_TEXT, MAX_TITLE, period_for
+from bot.services.issuing import MAX_TEXT, MAX_TITLE
 from bot.texts import label
 
 MIN_DAYS = 1
@@ -201,8 +203,9 @@ def parse_date(text: str, today: date) -> date | None:
         raise DomainError("period_invalid", text=text.strip()) from None
 
 
-def parse_time_limit(text: str, today: date) -> int:
-    """The N of "在收件之日起N天内" from a number of days or a date after today.
+def parse_time_limit(text: str, today: date, calendar: WorkCalendar, mode: DeadlineMode) -> int:
+    """The N of "在收件之日起N天内" from a number of days or a date after today (a date counted
+    as the office counts its periods: :func:`bot.domain.deadlines.period_until`).
 
     Raises:
         DomainError: ``period_invalid`` (unreadable), ``deadline_days_invalid`` (not 1–365),
@@ -218,7 +221,7 @@ def parse_time_limit(text: str, today: date) -> int:
     deadline = parse_date(value, today)
     if deadline is None:
         raise DomainError("period_invalid", text=text.strip())
-    days = period_for(deadline, today)
+    days = period_until(deadline, today, calendar, mode)
     if days > MAX_DAYS:
         raise DomainError("deadline_days_invalid", days=days)
     return days
@@ -233,13 +236,13 @@ def after_command(text: str) -> str:
     return parts[1].strip() if len(parts) > 1 else ""
 
 
-def parse_form(text: str, today: date) -> IssueForm | list[FormProblem]:
+def parse_form(text: str, today: date, calendar: WorkCalendar, mode: DeadlineMode) -> IssueForm | list[FormProblem]:
     """Read the lines of a one-message 交办单; the problems if any line is wrong or missing."""
-    form, problems = read_form(text, today)
+    form, problems = read_form(text, today, calendar, mode)
     return problems if problems else form
 
 
-def read_form(text: str, today: date) -> tuple[IssueForm, list[FormProblem]]:
+def read_form(text: str, today: date, calendar: WorkCalendar, mode: DeadlineMode) -> tuple[IssueForm, list[FormProblem]]:
     """The form as far as it can be read, and its problems in line order.
 
     ``text`` is the whole message, ``/new`` line included, so problems count lines as the user
@@ -305,7 +308,7 @@ def read_form(text: str, today: date) -> tuple[IssueForm, list[FormProblem]]:
     period_days = 0
     if text_of.get("period"):
         try:
-            period_days = parse_time_limit(text_of["period"], today)
+            period_days = parse_time_limit(text_of["period"], today, calendar, mode)
         except DomainError as exc:
             problems.append(FormProblem(exc.code, exc.details, lines["period"], _line(all_lines, lines["period"])))
     special = False

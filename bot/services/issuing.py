@@ -66,13 +66,6 @@ class IssuedAssignment:
     unreachable: tuple[str, ...]
 
 
-def period_for(deadline: date, today: date) -> int:
-    """A typed date as the slip's N: days from the day of issue (not counted) to the date."""
-    if deadline <= today:
-        raise DomainError("date_not_future", date=deadline.isoformat())
-    return (deadline - today).days
-
-
 def check_slip_length(text: str) -> None:
     """A 交办单 goes to its unit as one Telegram message: a text longer than one message could
     never be delivered, so it is refused before anything is issued.

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from bot.domain.calendar import ChineseWorkCalendar, WeekdayCalendar, WorkCalendar
 from bot.domain.deadlines import (
+    period_until,
     DeadlineMode,
     days_left,
     deadline_after,
@@ -179,3 +180,33 @@ def test_working_mode_has_exactly_n_workdays_after_start(
 def test_overdue_days_and_days_left_agree(deadline: date, on: date) -> None:
     assert overdue_days(deadline, on) == max(0, -days_left(deadline, on))
     assert (overdue_days(deadline, on) > 0) == is_overdue(deadline, on)
+
+
+@given(
+    start=st.dates(min_value=date(2025, 1, 1), max_value=date(2026, 6, 30)),
+    ahead=st.integers(min_value=1, max_value=180),
+    mode=st.sampled_from(list(DeadlineMode)),
+)
+def test_a_stated_date_is_the_deadline_its_period_gives_in_either_mode(start: date, ahead: int, mode: DeadlineMode) -> None:
+    """「期限：12月31日」 on a slip that says "N天内": the N is such that the deadline is that date
+    (or, on a rest day, the next working day), whether N counts days or working days."""
+    stated = start + timedelta(days=ahead)
+    days = period_until(stated, start, OFFICIAL, mode)
+    assert deadline_after(start, days, OFFICIAL, mode) == next_workday_on_or_after(stated, OFFICIAL)
+
+
+def test_a_stated_date_counts_working_days_in_working_mode() -> None:
+    """Tuesday 2026-11-24 to Friday 2026-12-04 is 8 working days (the weekend of 11-28 not
+    counted), where the calendar mode counts 10 days."""
+    assert period_until(date(2026, 12, 4), date(2026, 11, 24), OFFICIAL, DeadlineMode.WORKING) == 8
+    assert period_until(date(2026, 12, 4), date(2026, 11, 24), OFFICIAL, DeadlineMode.CALENDAR) == 10
+    # a Saturday stated: the next Monday, in working days too
+    assert deadline_after(date(2026, 11, 24), period_until(date(2026, 12, 5), date(2026, 11, 24), OFFICIAL, DeadlineMode.WORKING), OFFICIAL, DeadlineMode.WORKING) == date(2026, 12, 7)
+
+
+@pytest.mark.parametrize("mode", list(DeadlineMode))
+def test_a_stated_date_not_after_the_day_of_issue_is_refused(mode: DeadlineMode) -> None:
+    for stated in (date(2026, 11, 24), date(2026, 11, 23)):
+        with pytest.raises(DomainError) as raised:
+            period_until(stated, date(2026, 11, 24), OFFICIAL, mode)
+        assert raised.value.code == "date_not_future"

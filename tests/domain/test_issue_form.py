@@ -8,6 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.domain.calendar import WeekdayCalendar
+from bot.domain.deadlines import DeadlineMode
 from bot.domain.errors import DomainError
 from bot.domain.tasks import SourceType
 from bot.services.issue_form import (
@@ -22,6 +24,7 @@ from bot.services.issue_form import (
 )
 
 TODAY = date(2026, 11, 24)
+CALENDAR = WeekdayCalendar()
 
 FORM = """/new
 事项: 全市城区积水点排查整治
@@ -33,13 +36,13 @@ FORM = """/new
 
 
 def problems(text: str) -> list[FormProblem]:
-    result = parse_form(text, TODAY)
+    result = parse_form(text, TODAY, CALENDAR, DeadlineMode.CALENDAR)
     assert isinstance(result, list), result
     return result
 
 
 def form(text: str) -> IssueForm:
-    result = parse_form(text, TODAY)
+    result = parse_form(text, TODAY, CALENDAR, DeadlineMode.CALENDAR)
     assert isinstance(result, IssueForm), result
     return result
 
@@ -147,43 +150,43 @@ def test_problems_come_in_line_order_missing_keys_last():
      ("2026.12.01", 7), ("2026年12月1日", 7), ("12月1日", 7), ("12月1号", 7), ("12月1日前", 7), ("2027-01-01", 38)],
 )
 def test_period_as_typed(text, days):
-    assert parse_time_limit(text, TODAY) == days
+    assert parse_time_limit(text, TODAY, CALENDAR, DeadlineMode.CALENDAR) == days
 
 
 @pytest.mark.parametrize("text", ["", "abc", "七天", "12/1", "2026-13-01", "2月30日"])
 def test_unreadable_period(text):
     with pytest.raises(DomainError) as raised:
-        parse_time_limit(text, TODAY)
+        parse_time_limit(text, TODAY, CALENDAR, DeadlineMode.CALENDAR)
     assert raised.value.code == "period_invalid"
 
 
 @pytest.mark.parametrize("text", ["2026-11-24", "11月24日", "2025-12-31", "11月1日"])
 def test_today_or_a_past_date_is_refused(text):
     with pytest.raises(DomainError) as raised:
-        parse_time_limit(text, TODAY)
+        parse_time_limit(text, TODAY, CALENDAR, DeadlineMode.CALENDAR)
     assert raised.value.code == "date_not_future"
 
 
 @given(st.integers(min_value=1, max_value=365))
 def test_a_future_date_is_that_many_days(days):
     deadline = TODAY + timedelta(days=days)
-    assert parse_time_limit(deadline.isoformat(), TODAY) == days
-    assert parse_time_limit(f"{deadline.year}年{deadline.month}月{deadline.day}日", TODAY) == days
-    assert parse_time_limit(f"{days}天", TODAY) == days
+    assert parse_time_limit(deadline.isoformat(), TODAY, CALENDAR, DeadlineMode.CALENDAR) == days
+    assert parse_time_limit(f"{deadline.year}年{deadline.month}月{deadline.day}日", TODAY, CALENDAR, DeadlineMode.CALENDAR) == days
+    assert parse_time_limit(f"{days}天", TODAY, CALENDAR, DeadlineMode.CALENDAR) == days
 
 
 @given(st.integers(min_value=-3650, max_value=0))
 def test_no_date_up_to_today_is_accepted(offset):
     with pytest.raises(DomainError):
-        parse_time_limit((TODAY + timedelta(days=offset)).isoformat(), TODAY)
+        parse_time_limit((TODAY + timedelta(days=offset)).isoformat(), TODAY, CALENDAR, DeadlineMode.CALENDAR)
 
 
 @given(st.text(max_size=60))
 def test_the_parser_never_crashes(text):
-    result = parse_form("/new\n" + text, TODAY)
+    result = parse_form("/new\n" + text, TODAY, CALENDAR, DeadlineMode.CALENDAR)
     assert isinstance(result, (IssueForm, list))
     try:
-        parse_time_limit(text, TODAY)
+        parse_time_limit(text, TODAY, CALENDAR, DeadlineMode.CALENDAR)
     except DomainError:
         pass
 

@@ -3,8 +3,10 @@ and as each 责任单位 receives it (notice 附件1; SPEC sections 3 and 8)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
+from bot.domain.deadlines import DeadlineMode, next_workday_on_or_after
 from bot.emulator.client import wait_idle
 from tests.e2e.test_slip_actions import forge_press
 
@@ -114,6 +116,23 @@ async def test_one_message_form_issues_at_once(city, office):
     async with office.db.reader.execute("SELECT source, special_ledger, period_days FROM tasks ORDER BY id") as cur:
         rows = [tuple(r) async for r in cur]
     assert rows == [("other", 1, 7), ("other", 1, 7)]
+
+
+async def test_a_typed_date_is_the_deadline_when_periods_count_working_days(city, office):
+    """「期限：12月11日」 where 时限 count working days: the slip's N counts working days up to that
+    date, so the deadline is the date typed, not N working days after it."""
+    office.settings = replace(office.settings, deadline_mode=DeadlineMode.WORKING)
+    clerk = city["clerk"]
+    today = office.now().date()
+    stated = next_workday_on_or_after(today + timedelta(days=12), office.calendar)
+    await clerk.send(f"/new\n事项：{TITLE}\n要求：{REQUIREMENTS}\n依据：{BASIS}\n单位：住建局\n期限：{stated.month}月{stated.day}日")
+    receipt = await clerk.wait_for(text_contains="已签发1份交办单")
+    assert f"办结期限 {stated.year}年{stated.month}月{stated.day}日" in receipt.text
+    async with office.db.reader.execute("SELECT deadline, period_days FROM tasks") as cur:
+        rows = [tuple(r) async for r in cur]
+    workdays = sum(1 for n in range(1, (stated - today).days + 1) if office.calendar.is_workday(today + timedelta(days=n)))
+    assert rows == [(stated.isoformat(), workdays)]
+    assert workdays < (stated - today).days  # a weekend lies between: the two counts differ
 
 
 async def test_one_message_form_with_a_bad_line_issues_nothing(city, office, emulator):
