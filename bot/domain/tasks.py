@@ -295,6 +295,15 @@ def decide_extension(task: Task, granted_until: date | None) -> Task:
     )
 
 
+def follow_matter_extension(partner: Task, matter_deadline: date) -> Task:
+    """A 配合单位's copy keeps the matter's one deadline: an extension the 分管市领导 granted to the
+    牵头单位 moves an open partner copy's deadline with it, so a partner named late is not chased
+    for a date the matter no longer has. Returned unchanged when it does not apply."""
+    if partner.unit_role is not UnitRole.PARTNER or not partner.is_open or partner.deadline >= matter_deadline:
+        return partner
+    return _changed(partner, deadline=matter_deadline, interview_proposed_on=None, transfer_proposed_on=None)
+
+
 def issue_reminder(task: Task, window_deadline: date, today: date) -> Task:
     """工作催办单: "对不能按时完成任务的责任单位 … 拟定《工作催办单》报政务监督室备案后下发"."""
     _require_open(task)

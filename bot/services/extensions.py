@@ -1,6 +1,7 @@
 """延期: "如确需延长办理时间的，需经分管市领导同意" (notice, section 二).
 
 A unit asks with a reason; its 分管市领导 approves (the deadline moves) or rejects with one tap.
+Granted to a 牵头单位, the extension moves its 配合单位's copies too: the matter has one deadline.
 While the request waits, the task's escalation waits too.
 """
 
@@ -16,6 +17,7 @@ from bot.domain import tasks as lifecycle
 from bot.domain.deadlines import next_workday_on_or_after
 from bot.domain.errors import DomainError
 from bot.domain.org import Person
+from bot.domain.sharing import UnitRole
 from bot.domain.tasks import ExtensionRequest, ExtensionStatus, Task
 from bot.services.context import Office
 from bot.services.issue_form import normalise, parse_date
@@ -23,7 +25,7 @@ from bot.services.notify import button, message, send, tell
 from bot.services.permissions import acts_for_unit, can_decide_extension
 from bot.services.task_changes import issuer_and_section, load, save, unit_people
 from bot.storage import extensions as extension_requests
-from bot.storage import history, org
+from bot.storage import history, org, tasks
 from bot.texts import label, render
 
 MAX_REASON = 1000
@@ -113,7 +115,26 @@ async def decide_extension(
         readers = await unit_people(conn, task) + await issuer_and_section(conn, task)
         for reader in readers:
             await tell(conn, reader, "extension/decided", now, task=after, leader=leader, approved=approve, until=until, task_id=task.id)
+        if approve and after.unit_role is UnitRole.LEAD:
+            await _move_partner_copies(conn, after, unit.name, leader, now)
     return after
+
+
+async def _move_partner_copies(conn: aiosqlite.Connection, lead: Task, lead_name: str, leader: Person, now: datetime) -> None:
+    """The matter's 配合单位 keep its one deadline (:func:`bot.domain.tasks.follow_matter_extension`)
+    and are told, in the transaction of the 同意."""
+    for partner in await tasks.of_matter(conn, lead):
+        moved = lifecycle.follow_matter_extension(partner, lead.deadline)
+        if moved is partner:
+            continue
+        await save(conn, partner, moved, now)
+        await history.append(
+            conn, "extension_approved", now, task_id=partner.id, actor_id=leader.id, until=moved.deadline.isoformat(),
+            previous_deadline=partner.deadline.isoformat(), lead_task_id=lead.id,
+        )
+        for reader in await unit_people(conn, partner):
+            await tell(conn, reader, "extension/matter_moved", now, task=moved, lead=lead, lead_unit=lead_name, leader=leader,
+                       task_id=partner.id)
 
 
 # ------------------------------------------------------------- what a request asks for

@@ -432,3 +432,40 @@ async def test_a_missed_report_books_points_only_when_the_score_table_says_so(ci
     assert await unit_score(office, "住建局") == Decimal("99.9")
     await zhujian.send("/scores")
     assert "超期未汇报" in (await zhujian.wait_for(text_contains="99.9")).text
+
+
+async def test_an_extension_granted_to_the_lead_moves_its_partners_copies(city, office, bot, emulator):
+    """The matter has one deadline: 刘副市长 grants 住建局 (牵头) an extension to 12月18日, its
+    配合单位 are told and their copies move too — so 穰东镇, named late on 12月14日, is not chased
+    for the old 12月10日, and its 催办单 after 12月18日 states the extended date."""
+    office.settings = replace(office.settings, shared_chase=ChaseRule.NAMED)
+    clerk, zhujian, jiaotong, town, leader = city["clerk"], city["zhujian"], city["jiaotong"], city["town"], city["leader"]
+    on(office, date(2026, 11, 30))
+    await clerk.send(form("住建局（牵头）、交通运输局、穰东镇", period="10天", schedule=None))
+    await clerk.wait_for(text_contains="已签发3份交办单")
+    town_slip = await town.wait_for(text_contains="工作交办单", predicate=lambda m: bool(m.inline_keyboard))
+    await recorded(office, town_slip)
+
+    on(office, date(2026, 12, 8))
+    await zhujian.send("/extend 交办〔2026〕1号 2026-12-18 等待配合单位数据")
+    await zhujian.wait_for(text_contains="已提交延期申请")
+    request = await leader.wait_for(text_contains="延期申请")
+    await leader.press("同意", message=request)
+    for partner in (jiaotong, town):
+        told = await partner.wait_for(text_contains="同步延至")
+        assert "牵头单位住建局" in told.text and "2026年12月18日" in told.text
+    async with office.db.reader.execute("SELECT unit_role, deadline FROM tasks ORDER BY id") as cur:
+        assert [tuple(r) async for r in cur] == [("lead", "2026-12-18"), ("partner", "2026-12-18"), ("partner", "2026-12-18")]
+
+    on(office, date(2026, 12, 14))
+    await zhujian.send("/late 2026-1 穰东镇")
+    await zhujian.wait_for(text_contains="已指明 穰东镇")
+    await daily(office, bot, date(2026, 12, 15))
+    await wait_idle(emulator.state)
+    assert not any("工作催办单" in m.text for m in town.messages() + zhujian.messages())
+
+    await daily(office, bot, date(2026, 12, 21))
+    reminder = await town.wait_for(text_contains="工作催办单")
+    assert "穰东镇：" in reminder.text and "经分管市领导同意延期至2026年12月18日" in reminder.text
+    assert await unit_score(office, "穰东镇") == Decimal("99.8")
+    assert await unit_score(office, "住建局") == Decimal("100")
