@@ -41,6 +41,12 @@ def clause(value: str) -> str:
     return value.rstrip().rstrip("。.！!；;，,、")
 
 
+def period_words(days: int, working_days: bool) -> str:
+    """The N of 时限要求 as a slip words it: 「7天」, or 「7个工作日」 where N counts working days
+    (``deadline_mode = "working"``), so a unit reading the slip counts as the bot does."""
+    return label("period", "working" if working_days else "calendar").format(days=days)
+
+
 @lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
     """The one template environment (autoescape on, strict about missing values)."""
@@ -55,6 +61,7 @@ def environment() -> jinja2.Environment:
     env.filters["cdate"] = chinese_date
     env.filters["cdatetime"] = chinese_datetime
     env.filters["clause"] = clause
+    env.filters["period"] = period_words
     env.filters["command_label"] = lambda command: label("commands", command)
     env.globals["label"] = label
     # The one clock (bot/domain/clock.py): templates ask it, never count days themselves.

@@ -41,7 +41,7 @@ from bot.message_size import fits_in_message
 from bot.services import directory, form_issuing, issue_form, issuing
 from bot.services.issue_form import FormProblem
 from bot.services.issuing import MAX_TEXT, MAX_TITLE, AssignmentDraft
-from bot.texts import explain, label, plain, render
+from bot.texts import explain, label, period_words, plain, render
 
 UNITS_PER_PAGE = 8
 PERIOD_CHOICES = (3, 5, 7, 15, 30)
@@ -277,8 +277,8 @@ async def _unanswered(context: DubanContext, dialog: Dialog) -> Question | None:
             rows.append([(label("issue", "no_lead"), dialog.data("ld", 0))])
             return Step.LEAD, render("issue/ask_lead", count=len(units)), rows
     if dialog.period_days is None:
-        rows = [[(label("issue", "period_days").format(days=n), dialog.data("p", n)) for n in PERIOD_CHOICES]]
-        return Step.PERIOD, render("issue/ask_period"), rows
+        rows = [[(period_words(n, context.office.counts_working_days), dialog.data("p", n)) for n in PERIOD_CHOICES]]
+        return Step.PERIOD, render("issue/ask_period", working_days=context.office.counts_working_days), rows
     if not dialog.schedule_done and (dialog.period_days > LONG_TASK_DAYS or dialog.schedule_wanted):
         rows = [[(text, dialog.data("rs", i + 1)) for i, text in enumerate(SCHEDULE_CHOICES)],
                 [(label("issue", "no_schedule"), dialog.data("rs", 0))]]
@@ -521,6 +521,7 @@ async def _preview(update: Update, context: DubanContext, dialog: Dialog) -> Non
         "issue/preview", first_unit=preview.first_unit, units=list(preview.units), source=label("source", dialog.source.value),
         period_days=draft.period_days, deadline=preview.deadline, special=bool(dialog.special), counted=preview.counted,
         responsible=list(preview.responsible), attachment=preview.attachment, lead=preview.lead, schedule=preview.schedule,
+        working_days=preview.working_days,
     )
     rows = [[(label("buttons", "confirm_issue"), dialog.data("ok"))],
             [(label("buttons", "edit"), dialog.data("ed")), dialogs.cancel_button(dialog.id)]]

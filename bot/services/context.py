@@ -8,7 +8,7 @@ from datetime import date, datetime
 
 from bot.config import Settings
 from bot.domain.calendar import ChineseWorkCalendar, WorkCalendar
-from bot.domain.deadlines import deadline_after, period_until
+from bot.domain.deadlines import DeadlineMode, deadline_after, period_until
 from bot.storage import calendar as calendar_overrides
 from bot.storage.db import Database
 
@@ -45,6 +45,11 @@ class Office:
     def deadline_after(self, start: date, days: int) -> date:
         """A deadline under the configured rule (calendar or working days)."""
         return deadline_after(start, days, self.calendar, self.settings.deadline_mode)
+
+    @property
+    def counts_working_days(self) -> bool:
+        """Whether N of 时限要求 counts working days (``deadline_mode = "working"``)."""
+        return self.settings.deadline_mode is DeadlineMode.WORKING
 
     def period_until(self, start: date, deadline: date) -> int:
         """The N of 时限要求 whose deadline is ``deadline`` under the configured rule."""

@@ -110,7 +110,7 @@ async def reminder_slip_on(
     assert unit is not None
     name, phone = await _contact(conn, actor, task, SlipType.REMINDER)
     move = clock.deadline_move(task, await _last_set_by(conn, task))
-    text = reminder_text(office.settings.organisation, task, unit.name, number, late, window, today, name, phone, move)
+    text = reminder_text(office.settings.organisation, task, unit.name, number, late, window, today, name, phone, move, working_days=office.counts_working_days)
     slip = await slips.add(conn, task.id, number, today, actor.id if actor else None, text, window, late)
     await save(conn, task, after, now)
     await scores.book(
@@ -153,7 +153,7 @@ async def supervision_notice_on(
     assert unit is not None
     name, phone = await _contact(conn, actor, task, SlipType.SUPERVISION)
     move = clock.deadline_move(task, await _last_set_by(conn, task))
-    text = supervision_text(office.settings.organisation, task, unit.name, number, reminder, window, today, name, phone, move)
+    text = supervision_text(office.settings.organisation, task, unit.name, number, reminder, window, today, name, phone, move, working_days=office.counts_working_days)
     late = clock.overdue_days(task, today)
     slip = await slips.add(conn, task.id, number, today, actor.id if actor else None, text, window, late)
     await save(conn, task, after, now)
@@ -267,6 +267,6 @@ async def record_transfer(office: Office, actor: Person, task_id: int, note: str
             await tell(conn, member, "escalation/transferred", now, task=after, org=office.settings.organisation, task_id=task.id)
         chat = office.settings.conduct_office_chat_id
         if chat is not None:
-            text = render("escalation/handover", task=after, unit=unit, note=note, org=office.settings.organisation)
+            text = render("escalation/handover", task=after, unit=unit, note=note, org=office.settings.organisation, working_days=office.counts_working_days)
             await outbox.enqueue(conn, chat, message(text), now, task_id=task.id, purpose="handover")
     return after

@@ -173,6 +173,7 @@ async def issue_assignment_on(
             lead_name=lead_name,
             partner_names=[n for u, n in names.items() if u != draft.lead_unit_id],
             report_dates=due,
+            working_days=office.counts_working_days,
         )
         check_slip_length(text)
         slip = await slips.add(conn, task.id, number, today, issuer.id, text)
@@ -217,6 +218,8 @@ class AssignmentPreview:
     """「单位 责任人」 for each unit whose 责任人 was chosen."""
     attachment: str
     schedule: str
+    working_days: bool
+    """N counts working days: the preview says 「时限：N个工作日」."""
 
 
 async def preview_assignment(office: Office, draft: AssignmentDraft, issuer: Person, today: date) -> AssignmentPreview | None:
@@ -248,6 +251,7 @@ async def preview_assignment(office: Office, draft: AssignmentDraft, issuer: Per
         attachment_name=attachment, issued_on=today, role=role, lead_name=lead,
         partner_names=tuple(u.name for u in units if u.id != draft.lead_unit_id),
         schedule=schedule, report_dates=report_dates(office, draft, today) if schedule else (),
+        working_days=office.counts_working_days,
     ))
     check_slip_length(slip)
     return AssignmentPreview(
@@ -255,6 +259,7 @@ async def preview_assignment(office: Office, draft: AssignmentDraft, issuer: Per
         counted=counted_deadline(office, today, draft.period_days),
         responsible=tuple(f"{u.name} {responsible[u.id]}" for u in units if u.id in responsible),
         attachment=attachment, schedule=schedule_text(draft.report_schedule) if draft.report_schedule else "",
+        working_days=office.counts_working_days,
     )
 
 

@@ -120,6 +120,8 @@ class TaskDetail:
     """牵头单位 of a shared matter."""
     partner_names: tuple[str, ...] = ()
     """配合单位 of a shared matter (the other copies)."""
+    working_days: bool = False
+    """N of 时限要求 counts working days (``deadline_mode = "working"``)."""
 
 
 async def scope_of(conn: aiosqlite.Connection, person: Person) -> Scope:
@@ -279,14 +281,16 @@ async def task_detail(office: Office, person: Person, text: str, today: date) ->
         for task in found:
             unit = await org.unit(conn, task.unit_id)
             if can_see(person, task, unit):
-                return await _detail(conn, task, unit, today, office.calendar)
+                return await _detail(conn, task, unit, today, office.calendar, office.counts_working_days)
         raise DomainError("not_allowed")
 
     # One hop of the database thread for the whole look-up (bot/storage/reader.py).
     return await read_at_once(office.db.reader, look_up)
 
 
-async def _detail(conn: aiosqlite.Connection, task: Task, unit: Unit | None, today: date, calendar: WorkCalendar) -> TaskDetail:
+async def _detail(
+    conn: aiosqlite.Connection, task: Task, unit: Unit | None, today: date, calendar: WorkCalendar, working_days: bool
+) -> TaskDetail:
     section = await org.section(conn, task.section_id)
     responsible = await org.person(conn, task.responsible_id) if task.responsible_id else None
     issuer = await org.person(conn, task.issued_by)
@@ -312,4 +316,5 @@ async def _detail(conn: aiosqlite.Connection, task: Task, unit: Unit | None, tod
         missed_report=reporting.task_missed_report(task, today, calendar),
         lead_name=next((name for t, name in matter if t.unit_role is UnitRole.LEAD), ""),
         partner_names=tuple(name for t, name in matter if t.unit_role is UnitRole.PARTNER),
+        working_days=working_days,
     )

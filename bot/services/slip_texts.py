@@ -25,6 +25,8 @@ def assignment_text(
     lead_name: str = "",
     partner_names: Sequence[str] = (),
     report_dates: Sequence[date] = (),
+    *,
+    working_days: bool,
 ) -> str:
     """附件1 《工作交办单》 for ``task``.
 
@@ -36,7 +38,7 @@ def assignment_text(
         basis=task.basis, period_days=task.period_days, section_name=section_name, responsible_name=responsible_name,
         contact_name=task.contact_name, contact_phone=task.contact_phone, attachment_name=attachment_name,
         issued_on=task.issued_on, role=task.unit_role, lead_name=lead_name, partner_names=tuple(partner_names),
-        schedule=task.report_schedule, report_dates=tuple(report_dates),
+        schedule=task.report_schedule, report_dates=tuple(report_dates), working_days=working_days,
     ))
 
 
@@ -62,6 +64,8 @@ class AssignmentWords:
     partner_names: tuple[str, ...]
     schedule: ReportSchedule | None
     report_dates: tuple[date, ...]
+    working_days: bool
+    """N counts working days (``deadline_mode = "working"``): the slip says 「N个工作日内」."""
 
 
 def assignment_wording(org: Organisation, words: AssignmentWords) -> str:
@@ -74,6 +78,7 @@ def assignment_wording(org: Organisation, words: AssignmentWords) -> str:
         basis=words.basis,
         title=words.title,
         period_days=words.period_days,
+        working_days=words.working_days,
         section_name=words.section_name,
         requirements=words.requirements,
         responsible_name=words.responsible_name,
@@ -105,6 +110,8 @@ def reminder_text(
     contact_name: str,
     contact_phone: str,
     move: DeadlineMove = DeadlineMove.NONE,
+    *,
+    working_days: bool,
 ) -> str:
     """附件2 《工作催办单》; ``move`` says how "期限N天" is followed by the current deadline."""
     return render(
@@ -116,6 +123,7 @@ def reminder_text(
         assigned_on=task.issued_on,
         assignment_number=task.number,
         period_days=task.period_days,
+        working_days=working_days,
         move=move.value,
         deadline=task.deadline,
         overdue_days=overdue_days,
@@ -137,6 +145,8 @@ def supervision_text(
     contact_name: str,
     contact_phone: str,
     move: DeadlineMove = DeadlineMove.NONE,
+    *,
+    working_days: bool,
 ) -> str:
     """附件3 《督办通知单》, citing the 催办单 that went before it.
 
@@ -152,6 +162,7 @@ def supervision_text(
         title=task.title,
         assigned_on=task.issued_on,
         period_days=task.period_days,
+        working_days=working_days,
         move=move.value,
         deadline=task.deadline,
         reminder_overdue_days=reminder.overdue_days,

@@ -88,16 +88,18 @@ def shown(html: str) -> list[str]:
     return [line.strip() for line in plain(html).splitlines() if line.strip()]
 
 
-def render_assignment(org: Organisation = ORG, task: Task = TASK, unit: str = UNIT) -> str:
-    return assignment_text(org, task, unit, SECTION, "李红", "工作任务分解台账.xlsx")
+def render_assignment(org: Organisation = ORG, task: Task = TASK, unit: str = UNIT, working_days: bool = False) -> str:
+    return assignment_text(org, task, unit, SECTION, "李红", "工作任务分解台账.xlsx", working_days=working_days)
 
 
-def render_reminder(org: Organisation = ORG, task: Task = TASK) -> str:
-    return reminder_text(org, task, UNIT, REMINDER_NUMBER, 2, 3, REMINDED, "王政", "0377-62283100")
+def render_reminder(org: Organisation = ORG, task: Task = TASK, working_days: bool = False) -> str:
+    return reminder_text(org, task, UNIT, REMINDER_NUMBER, 2, 3, REMINDED, "王政", "0377-62283100", working_days=working_days)
 
 
-def render_supervision(org: Organisation = ORG, task: Task = TASK) -> str:
-    return supervision_text(org, task, UNIT, SUPERVISION_NUMBER, REMINDER, 3, SUPERVISED, "王政", "0377-62283100")
+def render_supervision(org: Organisation = ORG, task: Task = TASK, working_days: bool = False) -> str:
+    return supervision_text(
+        org, task, UNIT, SUPERVISION_NUMBER, REMINDER, 3, SUPERVISED, "王政", "0377-62283100", working_days=working_days
+    )
 
 
 @needs_seed
@@ -218,3 +220,13 @@ def test_dates_are_written_the_official_way() -> None:
     assert "2026年11月24日" in plain(render_reminder())
     early = replace(TASK, issued_on=date(2026, 3, 5))
     assert shown(render_assignment(task=early))[-1] == "2026年3月5日"
+
+
+def test_where_periods_count_working_days_each_slip_says_so() -> None:
+    """deadline_mode = "working": a unit reading 「7天内」 would count calendar days and finish
+    earlier than the bot's deadline; each slip says 「7个工作日」 instead, and only then."""
+    assert "在收件之日起7个工作日内办结" in plain(render_assignment(working_days=True))
+    assert "期限7个工作日" in plain(render_reminder(working_days=True))
+    assert "期限7个工作日" in plain(render_supervision(working_days=True))
+    for calendar_days in (render_assignment(), render_reminder(), render_supervision()):
+        assert "工作日" not in plain(calendar_days)

@@ -120,7 +120,8 @@ async def test_one_message_form_issues_at_once(city, office):
 
 async def test_a_typed_date_is_the_deadline_when_periods_count_working_days(city, office):
     """「期限：12月11日」 where 时限 count working days: the slip's N counts working days up to that
-    date, so the deadline is the date typed, not N working days after it."""
+    date, so the deadline is the date typed, not N working days after it, and the slip says
+    「N个工作日内」."""
     office.settings = replace(office.settings, deadline_mode=DeadlineMode.WORKING)
     clerk = city["clerk"]
     today = office.now().date()
@@ -133,6 +134,8 @@ async def test_a_typed_date_is_the_deadline_when_periods_count_working_days(city
     workdays = sum(1 for n in range(1, (stated - today).days + 1) if office.calendar.is_workday(today + timedelta(days=n)))
     assert rows == [(stated.isoformat(), workdays)]
     assert workdays < (stated - today).days  # a weekend lies between: the two counts differ
+    slip = await city["zhujian"].wait_for(text_contains="工作交办单")
+    assert f"在收件之日起{workdays}个工作日内办结" in slip.text  # the unit counts as the bot does
 
 
 async def test_one_message_form_with_a_bad_line_issues_nothing(city, office, emulator):
