@@ -39,9 +39,9 @@ from bot.texts import environment, plain, render
 MESSAGES = Path(__file__).resolve().parents[1] / "messages"
 TEMPLATES = sorted(MESSAGES.rglob("*.j2"))
 
-_ENDS_IN_TAG = re.compile(r"^[^{\s].*\{%-?\s*(?:endif|endfor|else|elif\b[^%]*)\s*%\}\s*$")
-"""Text, then a closing tag that does not keep the break; a line that starts with a tag, or a
-tag written ``-%}``, is laid out by its author on purpose."""
+_ENDS_IN_TAG = re.compile(r"^[^{\s].*\{%-?[^%]*[^%+\-]%\}\s*$")
+"""Text, then a tag (``endif``, ``endwith``, an ``include`` …) that does not keep the break; a
+line that starts with a tag, or a tag written ``-%}``, is laid out by its author on purpose."""
 _TAG_ONLY = re.compile(r"^\s*(?:\{%[^%]*%\}\s*)+$")
 
 
@@ -88,6 +88,17 @@ def test_the_checker_sees_a_run_on_list() -> None:
     assert _run_on(["{% for x in xs %}", "• {{ x }}{% if x %} 逾期{% endif +%}", "{% endfor %}"]) == []
     rendered = environment().from_string("\n".join(broken)).render(xs=["甲", "乙"])
     assert "逾期• 乙" in rendered  # what a reader saw before the fix
+
+
+def test_the_checker_sees_any_tag_that_swallows_a_line_break() -> None:
+    """Not only ``endif``: an ``endwith`` after an include, or an ``if`` opened at a line's end,
+    joins the next line to it (「办结期限 12月7日阶段汇报：无」)."""
+    ended = ["时限：{{ d }}{% with a = 1 %}{% include 'x.j2' %}{% endwith %}", "阶段汇报：无"]
+    opened = ["报送人：{{ p }}{% if lead %}", "牵头单位：{{ lead }}{% endif %}", "", "{{ text }}"]
+    assert _run_on(ended) == [1] and _run_on(opened) == [1]
+    assert _run_on(["时限：{{ d }}{% with a = 1 %}{% include 'x.j2' %}{% endwith +%}", "阶段汇报：无"]) == []
+    rendered = environment().from_string("\n".join(opened)).render(p="张三", lead="住建局", text="正文")
+    assert "张三牵头单位" in rendered  # what a reader saw before the fix
 
 
 TYPED_EXAMPLES = {"intake/ask_edit.j2", "escalation/interview_ask_last_day.j2"}
