@@ -10,7 +10,7 @@ from datetime import date
 
 import aiosqlite
 
-from bot.storage.tasks import OVERDUE
+from bot.storage.tasks import OPEN, OVERDUE, scope_terms
 
 
 @dataclass(frozen=True)
@@ -32,25 +32,17 @@ def _where(scope: LedgerScope, today: date) -> tuple[str, list[object]]:
     parts: list[str] = []
     args: list[object] = []
     for unit_id, section_id in scope.parts:
-        terms = []
-        if unit_id is not None:
-            terms.append("t.unit_id = ?")
-            args.append(unit_id)
-        if section_id is not None:
-            terms.append("t.section_id = ?")
-            args.append(section_id)
+        terms, part_args = scope_terms(unit_id, section_id)
+        args += part_args
         parts.append("(" + (" AND ".join(terms) or "1 = 1") + ")")
     where = ["(" + (" OR ".join(parts) or "0") + ")"]
     if scope.special:
         where.append("(t.special_ledger = 1 OR t.stage IN ('supervised', 'interviewed', 'transferred'))")
-    if scope.unit_id is not None:
-        where.append("t.unit_id = ?")
-        args.append(scope.unit_id)
-    if scope.section_id is not None:
-        where.append("t.section_id = ?")
-        args.append(scope.section_id)
-    if scope.status == "open":
-        where.append("t.status != 'completed'")
+    terms, scope_args = scope_terms(scope.unit_id, scope.section_id)
+    where += terms
+    args += scope_args
+    if scope.status == "open":  # 在办: open as a task is (``Task.is_open``), not only not yet 办结
+        where.append(f"({OPEN})")
     elif scope.status == "overdue":
         where.append(OVERDUE)
         args.append(today.isoformat())
@@ -128,13 +120,8 @@ async def board_clocks(
     """The open tasks of a unit, a section, or all, as the board colours them: id, unit id,
     deadline, status, stage, extension pending, 逾期 on ``today``, 阶段汇报 schedule (encoded),
     issued_on, last report."""
-    where, args = ["t.status != 'completed'", "t.stage != 'transferred'"], []
-    if unit_id is not None:
-        where.append("t.unit_id = ?")
-        args.append(unit_id)
-    if section_id is not None:
-        where.append("t.section_id = ?")
-        args.append(section_id)
+    terms, args = scope_terms(unit_id, section_id)
+    where = [OPEN, *terms]
     async with conn.execute(
         f"""SELECT t.id, t.unit_id, t.deadline, t.status, t.stage, t.extension_pending, {OVERDUE},
                    t.report_schedule, t.issued_on, t.last_report_on

@@ -116,7 +116,22 @@ async def by_assignment_number(conn: aiosqlite.Connection, number: SlipNumber) -
     return _task(row) if row else None
 
 
-_OPEN = "t.status != 'completed' AND t.stage != 'transferred'"
+OPEN = "t.status != 'completed' AND t.stage != 'transferred'"
+"""``Task.is_open`` in SQL: not 办结, not handed over to 市作风办."""
+
+
+def scope_terms(unit_id: int | None, section_id: int | None) -> tuple[list[str], list[object]]:
+    """The terms (``t.unit_id = ?``, ``t.section_id = ?``) and arguments for a unit, a 科室, both
+    or neither: every list of tasks narrows its scope the same way."""
+    terms: list[str] = []
+    args: list[object] = []
+    if unit_id is not None:
+        terms.append("t.unit_id = ?")
+        args.append(unit_id)
+    if section_id is not None:
+        terms.append("t.section_id = ?")
+        args.append(section_id)
+    return terms, args
 
 OVERDUE = (
     "t.status NOT IN ('completed', 'feedback_pending') AND t.stage != 'transferred'"
@@ -139,7 +154,7 @@ async def open_due_by(conn: aiosqlite.Connection, last_day: date) -> list[Task]:
     # one) and read the whole history; the partial index holds only the open tasks.
     select = _SELECT.replace("FROM tasks t ", "FROM tasks t INDEXED BY tasks_open_deadline ", 1)
     async with conn.execute(
-        select + f" WHERE {_OPEN} AND t.deadline <= ? ORDER BY t.deadline, t.id", (last_day.isoformat(),)
+        select + f" WHERE {OPEN} AND t.deadline <= ? ORDER BY t.deadline, t.id", (last_day.isoformat(),)
     ) as cur:
         return [_task(r) async for r in cur]
 
@@ -154,14 +169,8 @@ async def in_scope(
     offset: int = 0,
 ) -> list[Task]:
     """Open tasks of a unit, a section, or all, newest deadline last."""
-    where = [_OPEN]
-    args: list[object] = []
-    if unit_id is not None:
-        where.append("t.unit_id = ?")
-        args.append(unit_id)
-    if section_id is not None:
-        where.append("t.section_id = ?")
-        args.append(section_id)
+    terms, args = scope_terms(unit_id, section_id)
+    where = [OPEN, *terms]
     if overdue_on is not None:
         where.append(OVERDUE)
         args.append(overdue_on.isoformat())
@@ -181,7 +190,7 @@ async def open_scheduled(conn: aiosqlite.Connection) -> list[Task]:
     # Tasks first (CROSS JOIN), through the partial index of the open scheduled ones: left to
     # itself SQLite started from the 交办单 and read every task ever issued.
     select = _SELECT.replace("FROM tasks t JOIN", "FROM tasks t INDEXED BY tasks_open_scheduled CROSS JOIN", 1)
-    async with conn.execute(select + f" WHERE t.report_schedule IS NOT NULL AND {_OPEN} ORDER BY t.id") as cur:
+    async with conn.execute(select + f" WHERE t.report_schedule IS NOT NULL AND {OPEN} ORDER BY t.id") as cur:
         return [_task(r) async for r in cur]
 
 
@@ -216,7 +225,7 @@ async def special_ledger(conn: aiosqlite.Connection, unit_ids: list[int], comple
     marks = ", ".join("?" for _ in unit_ids)
     async with conn.execute(
         _SELECT + f""" WHERE t.special_ledger = 1 AND t.unit_id IN ({marks})
-            AND (({_OPEN}) OR t.completed_on >= ?) ORDER BY t.unit_id, t.deadline, t.id""",
+            AND (({OPEN}) OR t.completed_on >= ?) ORDER BY t.unit_id, t.deadline, t.id""",
         [*unit_ids, completed_since.isoformat()],
     ) as cur:
         return [_task(r) async for r in cur]
@@ -226,7 +235,7 @@ async def of_sources(conn: aiosqlite.Connection, sources: list[str], completed_s
     """Tasks of these source types: open ones, and those 办结 since ``completed_since``."""
     marks = ", ".join("?" for _ in sources)
     async with conn.execute(
-        _SELECT + f""" WHERE t.source IN ({marks}) AND (({_OPEN}) OR t.completed_on >= ?)
+        _SELECT + f""" WHERE t.source IN ({marks}) AND (({OPEN}) OR t.completed_on >= ?)
             ORDER BY t.source, t.deadline, t.id""",
         [*sources, completed_since.isoformat()],
     ) as cur:

@@ -136,6 +136,11 @@ async def test_every_surface_counts_the_same_tasks_as_overdue(office, city, bot,
     sheet = load_workbook(io.BytesIO(supervisor.file_bytes(sent))).worksheets[0]
     rows = list(sheet.iter_rows(min_row=ledger.HEADING_ROW + 1, values_only=True))
     assert {r[1] for r in rows} == overdue
+    # /ledger 在办: the open tasks of /tasks (a task 移交 to 市作风办 is no longer 在办).
+    await supervisor.send("/ledger 在办")
+    sent = await supervisor.wait_for(predicate=lambda m: m.document is not None and m is not sent)
+    sheet = load_workbook(io.BytesIO(supervisor.file_bytes(sent))).worksheets[0]
+    assert {r[1] for r in sheet.iter_rows(min_row=ledger.HEADING_ROW + 1, values_only=True)} == open_titles
     # The whole 台账: a line has 逾期天数 exactly when it is 逾期.
     await supervisor.send("/ledger")
     sent = await supervisor.wait_for(predicate=lambda m: m.document is not None and m is not sent)
