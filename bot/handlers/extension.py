@@ -39,8 +39,6 @@ REQUEST_DIALOG = dialogs.EXTENSION_REQUEST
 GRANT_DIALOG = dialogs.EXTENSION_GRANT
 """``user_data`` key of an open 改期同意 dialog (the leader types the date granted)."""
 
-"""取消 on a dialog of this module or of the escalation module."""
-
 EXTEND = re.compile(r"^ext:(\d{1,12})$")
 APPROVE = re.compile(r"^exa:(\d{1,12})$")
 REJECT = re.compile(r"^exr:(\d{1,12})$")

@@ -22,8 +22,6 @@ from bot.services.queries import TaskDetail, TaskPage
 from bot.message_size import fits_in_message
 from bot.texts import label, render
 
-"""Telegram's longest message, in UTF-16 code units of the text it shows."""
-
 HISTORY_STEPS = (40, 20, 10, 5, 2, 0)
 """How many of the latest history entries /task falls back to when everything does not fit."""
 
