@@ -31,8 +31,21 @@ def test_a_handler_imports_no_storage_and_touches_no_database(path: Path) -> Non
     assert ".db." not in path.read_text(encoding="utf-8"), "ask a service instead of the database"
 
 
+@pytest.mark.parametrize("path", HANDLERS, ids=lambda p: p.name)
+def test_a_handler_asks_a_service_for_the_notices_rules(path: Path) -> None:
+    """From ``bot.domain`` a handler takes types only (Person, Task, DomainError …): a rule, a
+    parser or a check is a service's to apply, so the chat asks it where every surface does."""
+    import importlib
+    import inspect
 
-BOT = Path(__file__).resolve().parents[1] / "bot"
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("bot.domain"):
+            assert node.module != "bot.domain", f"{path.name} imports a domain module: {[a.name for a in node.names]}"
+            module = importlib.import_module(node.module)
+            rules = [a.name for a in node.names if not inspect.isclass(getattr(module, a.name))]
+            assert not rules, f"{path.name} applies {node.module}'s {rules} itself: ask a service"
+
+
 WAKERS = {BOT / "sender.py", BOT / "app.py"}
 """The sender itself, and the application that sets the commit hook."""
 

@@ -19,7 +19,6 @@ from datetime import date, datetime
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.domain import tasks as lifecycle
 from bot.domain.errors import DomainError
 from bot.domain.org import Person
 from bot.domain.scores import ScoreCategory
@@ -35,7 +34,6 @@ from bot.handlers.dialogs import INTERVIEW as INTERVIEW_DIALOG
 from bot.handlers.dialogs import TRANSFER as TRANSFER_DIALOG
 from bot.services import drafts, escalating, queries, slip_lookup
 from bot.services.issue_form import parse_date
-from bot.services.permissions import is_supervision_office
 from bot.texts import label
 
 INTERVIEW = re.compile(r"^ivw:(\d{1,12})$")
@@ -152,7 +150,7 @@ async def _open_record_dialog(update: Update, context: DubanContext, *, intervie
     person = await bound_person(update, context)
     if person is None:
         return
-    task = await _supervised_task(person, context, interview=interview)
+    task = await escalating.check_may_record(context.office, person, matched_id(context), interview=interview)
     now = context.office.now()
     await query.answer()
     cancel_button = dialogs.cancel_button()
@@ -167,18 +165,6 @@ async def _open_record_dialog(update: Update, context: DubanContext, *, intervie
             task=task, org=context.office.settings.organisation,
         )
 
-
-async def _supervised_task(person: Person, context: DubanContext, *, interview: bool) -> Task:
-    """The button's task, if the person is 政务监督室 and the step is due (asked before the dialog,
-    so nobody types a name only to be refused)."""
-    if not is_supervision_office(person):
-        raise DomainError("not_allowed")
-    target = await slip_lookup.by_task(context.office, matched_id(context))
-    if interview:
-        lifecycle.record_interview(target.task, target.task.deadline)
-    else:
-        lifecycle.record_transfer(target.task)
-    return target.task
 
 
 async def interview_answer(update: Update, context: DubanContext) -> None:

@@ -19,7 +19,6 @@ from datetime import date, datetime
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.domain import tasks as lifecycle
 from bot.domain.errors import DomainError
 from bot.domain.org import Person, Role
 from bot.domain.tasks import Task
@@ -31,7 +30,6 @@ from bot.handlers.dialogs import (
 )
 from bot.services import extensions, slip_lookup
 from bot.services.issue_form import parse_date
-from bot.services.permissions import acts_for_unit
 
 REQUEST_DIALOG = dialogs.EXTENSION_REQUEST
 """``user_data`` key of an open 申请延期 dialog."""
@@ -88,16 +86,9 @@ async def extension_button(update: Update, context: DubanContext) -> None:
         return
     chat_id, message_id = query_place(update)
     target = await slip_lookup.by_task(context.office, matched_id(context), chat_id, message_id)
-    _check_may_request(person, target.task)
+    extensions.check_may_request(person, target.task)
     await query.answer()
     await _open_request(update, context, target.task)
-
-
-def _check_may_request(person: Person, task: Task) -> None:
-    """What the service will refuse for the person and the task, asked before the dialog."""
-    if not acts_for_unit(person, task):
-        raise DomainError("not_allowed")
-    lifecycle.request_extension(task)
 
 
 async def _open_request(update: Update, context: DubanContext, task: Task) -> None:
@@ -125,7 +116,7 @@ async def extend_command(update: Update, context: DubanContext) -> None:
     target = await slip_lookup.by_parsed_reference(
         office, person, reference, today, slip_lookup.typed_number(rest, after_number)
     )
-    _check_may_request(person, target.task)
+    extensions.check_may_request(person, target.task)
     if not after_number:
         await _open_request(update, context, target.task)
         return

@@ -31,7 +31,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 from bot.domain.errors import DomainError
 from bot.domain.feedback import Attachment
 from bot.domain.org import Person, Role
-from bot.domain.reporting import ReportSchedule, check_schedule, parse_schedule
+from bot.domain.reporting import ReportSchedule
 from bot.domain.tasks import SourceType
 from bot.handlers import dialogs
 from bot.handlers.common import bound_person, current_person, refuse, reply
@@ -433,11 +433,7 @@ def _set_schedule(context: DubanContext, dialog: Dialog, text: str) -> None:
         DomainError: the schedule is unreadable, or asks nothing before the deadline.
     """
     assert dialog.period_days is not None
-    today = context.office.now().date()
-    schedule = parse_schedule(text, today)
-    deadline = context.office.deadline_after(today, dialog.period_days)
-    check_schedule(schedule, today, deadline, context.office.calendar)
-    dialog.schedule = schedule
+    dialog.schedule = form_issuing.report_schedule(context.office, text, dialog.period_days)
     dialog.schedule_done = True
 
 

@@ -270,3 +270,21 @@ async def record_transfer(office: Office, actor: Person, task_id: int, note: str
             text = render("escalation/handover", task=after, unit=unit, note=note, org=office.settings.organisation, working_days=office.counts_working_days)
             await outbox.enqueue(conn, chat, message(text), now, task_id=task.id, purpose="handover")
     return after
+
+
+async def check_may_record(office: Office, person: Person, task_id: int, *, interview: bool) -> Task:
+    """The task whose 约谈 (or 移交) ``person`` is about to record, if they are 政务监督室 and the
+    step is due: asked before the dialog, so nobody types a name only to be refused.
+
+    Raises:
+        DomainError: ``not_allowed``; ``task_unknown``; the refusals of
+            :func:`bot.domain.tasks.record_interview` or :func:`bot.domain.tasks.record_transfer`.
+    """
+    if not is_supervision_office(person):
+        raise DomainError("not_allowed")
+    task = await load(office.db.reader, task_id)
+    if interview:
+        lifecycle.record_interview(task, task.deadline)
+    else:
+        lifecycle.record_transfer(task)
+    return task

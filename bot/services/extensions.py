@@ -49,6 +49,18 @@ def requested_date(office: Office, task: Task, days: int | None, until: date | N
     return next_workday_on_or_after(until, office.calendar)
 
 
+def check_may_request(person: Person, task: Task) -> None:
+    """What :func:`request_extension` would refuse for the person and the task, asked before the
+    dialog, so nobody types a reason only to be refused.
+
+    Raises:
+        DomainError: ``not_allowed``; the refusals of :func:`bot.domain.tasks.request_extension`.
+    """
+    if not acts_for_unit(person, task):
+        raise DomainError("not_allowed")
+    lifecycle.request_extension(task)
+
+
 async def request_extension(
     office: Office, person: Person, task_id: int, reason: str, now: datetime, *, days: int | None = None, until: date | None = None
 ) -> tuple[Task, ExtensionRequest]:

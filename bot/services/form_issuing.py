@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from bot.domain.errors import DomainError
 from bot.domain.org import Person
+from bot.domain.reporting import ReportSchedule, check_schedule, parse_schedule
 from bot.domain.tasks import SourceType
 from bot.services import directory, issue_form, issuing
 from bot.services.context import Office
@@ -81,3 +82,16 @@ def time_limit(office: Office, text: str) -> int:
         DomainError: the refusals of :func:`bot.services.issue_form.parse_time_limit`.
     """
     return issue_form.parse_time_limit(text, office.now().date(), office.calendar, office.settings.deadline_mode)
+
+
+def report_schedule(office: Office, text: str, period_days: int) -> ReportSchedule:
+    """A 阶段汇报 schedule typed or chosen for a 交办单 signed today with ``period_days``, read and
+    checked against its deadline.
+
+    Raises:
+        DomainError: the schedule is unreadable, or asks nothing before the deadline.
+    """
+    today = office.now().date()
+    schedule = parse_schedule(text, today)
+    check_schedule(schedule, today, office.deadline_after(today, period_days), office.calendar)
+    return schedule
