@@ -22,7 +22,7 @@ _KINDS: dict[str, ErrorKind] = {
         (
             "feedback_empty", "feedback_too_long", "field_too_long", "date_not_future",
             "extension_needs_reason", "deadline_days_invalid", "extension_not_later", "period_invalid",
-            "intake_edit_invalid", "intake_unit_unknown",
+            "intake_edit_invalid", "intake_unit_unknown", "date_no_such_day",
         ),
         ErrorKind.ANSWER_AGAIN,
     ),
@@ -34,6 +34,7 @@ _ASKS_FOR: dict[str, str] = {
     "deadline_days_invalid": "period",
     "extension_not_later": "period",
     "period_invalid": "period",
+    "date_no_such_day": "period",
     "special_source_needs_supervision_office": "source",
     "schedule_past_deadline": "schedule",
 }

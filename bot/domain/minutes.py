@@ -24,6 +24,7 @@ from datetime import date
 from enum import StrEnum
 
 from bot.domain.calendar import WorkCalendar
+from bot.domain.dates import coming, day_of
 from bot.domain.deadlines import DeadlineMode, deadline_after, next_workday_on_or_after
 from bot.domain.errors import DomainError
 
@@ -132,7 +133,7 @@ def read_minutes(text: str) -> Minutes:
     name_match = _MEETING_NAME.search(clean)
     name = name_match.group(1) if name_match else ""
     date_match = _DATE.search(clean)
-    held_on = _date_or_none(*(int(g) for g in date_match.groups())) if date_match else None
+    held_on = day_of(*(int(g) for g in date_match.groups())) if date_match else None
 
     style = next(
         (s for line in lines for s in Numbering if _NUMBERING[s].match(line)),
@@ -170,13 +171,6 @@ def _join(lines: Sequence[str]) -> str:
         out += line
         previous = line
     return out.strip()
-
-
-def _date_or_none(year: int, month: int, day: int) -> date | None:
-    try:
-        return date(year, month, day)
-    except ValueError:
-        return None
 
 
 def item_ordinal(item: MinutesItem) -> str:
@@ -370,11 +364,11 @@ def stated_deadline(
     text = fold(text)
     found: list[date] = []
     for m in _FULL_DATE.finditer(text):
-        day = _date_or_none(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        day = day_of(int(m.group(1)), int(m.group(2)), int(m.group(3)))
         if day:
             found.append(day)
     for m in _MONTH_DAY.finditer(text):
-        day = _in_year_after(start, int(m.group(1)), int(m.group(2)))
+        day = coming(int(m.group(1)), int(m.group(2)), start)
         if day:
             found.append(day)
     for m in _MONTH_END.finditer(text):
@@ -404,13 +398,6 @@ def stated_deadline(
     if not found:
         return None
     return next_workday_on_or_after(max(found), calendar)
-
-
-def _in_year_after(start: date, month: int, day: int) -> date | None:
-    this_year = _date_or_none(start.year, month, day)
-    if this_year is None or this_year > start:
-        return this_year
-    return _date_or_none(start.year + 1, month, day)
 
 
 def _add_months(day: date, months: int) -> date:

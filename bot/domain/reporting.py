@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 from bot.domain import clock
 from bot.domain.calendar import WorkCalendar
 from bot.domain.deadlines import next_workday_on_or_after
+from bot.domain.dates import read_date
 from bot.domain.errors import DomainError
 
 if TYPE_CHECKING:
@@ -43,8 +44,6 @@ _WEEKLY = re.compile(r"^每周(?:星期|周)?([一二三四五六日天])(?:前|
 _MONTHLY = re.compile(r"^每月(\d{1,3})\s*[日号](?:前|之前|以前)?$")
 _MONTH_END = re.compile(r"^每月(?:底|末|月底|月末)(?:前|之前|以前)?$")
 _QUARTERLY = re.compile(r"^每(?:个)?(?:季度|季)(?:末|底)(?:前|之前|以前)?$")
-_ISO_DATE = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$")
-_CN_DATE = re.compile(r"^(?:(\d{4})年)?(\d{1,2})月(\d{1,2})[日号]?(?:前|之前|以前)?$")
 _SEPARATORS = re.compile(r"[,，、;；\s]+")
 
 
@@ -155,26 +154,20 @@ def parse_schedule(text: str, today: date) -> ReportSchedule:
     parts = [p for p in _SEPARATORS.split(value) if p]
     if not parts:
         raise DomainError("schedule_invalid", text=text.strip())
-    dates = sorted({_parse_date(part, text, today) for part in parts})
+    dates = sorted({_report_date(part, text, today) for part in parts})
     if len(dates) > MAX_DATES:
         raise DomainError("schedule_too_many", count=len(dates), limit=MAX_DATES)
     return ReportSchedule(ScheduleKind.DATES, dates=tuple(dates))
 
 
-def _parse_date(part: str, text: str, today: date) -> date:
-    match = _ISO_DATE.match(part) or _CN_DATE.match(part)
-    if match is None:
-        raise DomainError("schedule_invalid", text=text.strip())
-    year_text, month, day = match.group(1), int(match.group(2)), int(match.group(3))
+def _report_date(part: str, text: str, today: date) -> date:
+    """One date of a schedule of dates: a date to come (:func:`bot.domain.dates.read_date`)."""
     try:
-        if year_text:
-            result = date(int(year_text), month, day)
-        else:
-            result = date(today.year, month, day)
-            if result <= today:
-                result = date(today.year + 1, month, day)
-    except ValueError:
-        raise DomainError("schedule_invalid", text=text.strip()) from None
+        result = read_date(part, today, ahead=True)
+    except DomainError:
+        result = None
+    if result is None:
+        raise DomainError("schedule_invalid", text=text.strip())
     if result <= today:
         raise DomainError("schedule_date_past", date=result.isoformat())
     return result

@@ -19,6 +19,7 @@ from datetime import date, datetime
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
+from bot.domain.dates import read_date
 from bot.domain.errors import DomainError
 from bot.domain.org import Person
 from bot.domain.scores import ScoreCategory
@@ -33,7 +34,6 @@ from bot.handlers.dialogs import (
 from bot.handlers.dialogs import INTERVIEW as INTERVIEW_DIALOG
 from bot.handlers.dialogs import TRANSFER as TRANSFER_DIALOG
 from bot.services import drafts, escalating, queries, slip_lookup
-from bot.services.issue_form import parse_date
 from bot.texts import label
 
 INTERVIEW = re.compile(r"^ivw:(\d{1,12})$")
@@ -116,7 +116,7 @@ async def interview_command(update: Update, context: DubanContext) -> None:
 
 def _as_date(word: str, today: date) -> date | None:
     try:
-        return parse_date(word, today)
+        return read_date(word, today, ahead=False)
     except DomainError:
         raise DomainError("held_on_invalid", text=word[:30]) from None
 
@@ -188,7 +188,7 @@ async def interview_answer(update: Update, context: DubanContext) -> None:
         draft.note = typed
         await _ask_last_day(update, context, draft)
         return
-    last_day = parse_date(typed, context.office.now().date())
+    last_day = read_date(typed, context.office.now().date(), ahead=True)
     if last_day is None:
         raise DomainError("interview_date_invalid", text=typed[:50])
     await _finish_interview(update, context, person, draft, last_day)

@@ -19,6 +19,7 @@ from datetime import date, datetime
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
+from bot.domain.dates import read_date
 from bot.domain.errors import DomainError
 from bot.domain.org import Person, Role
 from bot.domain.tasks import Task
@@ -29,7 +30,6 @@ from bot.handlers.dialogs import (
     InDialog, answer, clear_buttons, keyboard, matched_id, message_text, open_dialog, query_place, text,
 )
 from bot.services import extensions, slip_lookup
-from bot.services.issue_form import parse_date
 
 REQUEST_DIALOG = dialogs.EXTENSION_REQUEST
 """``user_data`` key of an open 申请延期 dialog."""
@@ -215,7 +215,7 @@ async def grant_answer(update: Update, context: DubanContext) -> None:
     office = context.office
     typed = message_text(update).strip()
     try:
-        until = parse_date(typed, office.now().date())
+        until = read_date(typed, office.now().date(), ahead=True)
         if until is None:
             await answer(update, context, "extension/grant_date_invalid", text=typed[:30], today=office.now().date())
             return

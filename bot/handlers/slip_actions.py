@@ -20,6 +20,7 @@ from datetime import date, datetime
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
+from bot.domain.dates import read_date
 from bot.domain.errors import DomainError
 from bot.domain.org import Person
 from bot.domain.slips import Slip
@@ -30,7 +31,6 @@ from bot.handlers.dialogs import InDialog, clear_buttons, close_dialogs, keyboar
 from bot.handlers.menu import may_use
 from bot.services import handling, slip_lookup
 from bot.services.handling import MAX_FEEDBACK
-from bot.services.issue_form import parse_date
 from bot.services.permissions import acts_for_unit, can_review
 from bot.services.slip_lookup import SlipTarget
 from bot.domain.feedback import Attachment
@@ -423,7 +423,7 @@ async def return_answer(update: Update, context: DubanContext) -> None:
             today=context.office.now().date(),
         )
         return
-    new_deadline = parse_date(text, context.office.now().date())
+    new_deadline = read_date(text, context.office.now().date(), ahead=True)
     if new_deadline is None:
         raise DomainError("return_date_invalid", text=text[:50])
     await _finish_return(update, context, person, draft, new_deadline)

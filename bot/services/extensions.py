@@ -14,13 +14,14 @@ from datetime import date, datetime
 import aiosqlite
 
 from bot.domain import tasks as lifecycle
+from bot.domain.dates import read_date
 from bot.domain.deadlines import next_workday_on_or_after
 from bot.domain.errors import DomainError
 from bot.domain.org import Person
 from bot.domain.sharing import UnitRole
 from bot.domain.tasks import ExtensionRequest, ExtensionStatus, Task
 from bot.services.context import Office
-from bot.services.issue_form import normalise, parse_date
+from bot.services.issue_form import normalise
 from bot.services.notify import button, message, send, tell
 from bot.services.permissions import acts_for_unit, can_decide_extension
 from bot.services.task_changes import issuer_and_section, load, save, unit_people
@@ -181,7 +182,7 @@ def read_time_asked(typed: str, today: date) -> TimeAsked | None:
         if folded.isdigit():  # "7 天 理由": the unit word came apart from the number
             rest = _UNIT_WORD.sub("", rest, count=1)
         return TimeAsked(int(match.group(1)), None, rest.strip())
-    until = parse_date(head, today)
+    until = read_date(head, today, ahead=True)
     if until is not None:
         return TimeAsked(None, until, rest.strip())
     glued = _DAYS_GLUED.match(folded)

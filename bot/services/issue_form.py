@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from bot.domain.calendar import WorkCalendar
+from bot.domain.dates import read_date
 from bot.domain.deadlines import DeadlineMode, period_until
 from bot.domain.errors import DomainError
 from bot.domain.reporting import ReportSchedule, parse_schedule
@@ -95,8 +96,6 @@ _BARE_KEY = re.compile("^(" + "|".join(sorted(KEYS, key=len, reverse=True)) + r"
 """``期限 7天``: a key written without its colon (a continuation line merely starting with
 the same word, ``要求各单位…``, is not one)."""
 _DAYS = re.compile(r"^(\d{1,6})\s*(?:天|日|天内|日内)?$")
-_ISO_DATE = re.compile(r"^(\d{4})\s*[-/.]\s*(\d{1,2})\s*[-/.]\s*(\d{1,2})$")
-_CN_DATE = re.compile(r"^(?:(\d{4})\s*年)?\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?(?:前|之前|以前)?$")
 
 
 @dataclass(frozen=True)
@@ -181,28 +180,6 @@ def parse_source(text: str) -> SourceType | None:
     return source_names().get(text.strip()) or source_names().get(normalise(text))
 
 
-def parse_date(text: str, today: date) -> date | None:
-    """``2026-12-31`` / ``2026/12/31`` / ``2026年12月31日`` / ``12月31日`` (this year); None if not a date.
-
-    Raises:
-        DomainError: ``period_invalid`` when it is written like a date but no such day exists.
-    """
-    value = normalise(text)
-    match = _ISO_DATE.match(value)
-    if match:
-        year, month, day = (int(g) for g in match.groups())
-    else:
-        match = _CN_DATE.match(value)
-        if not match:
-            return None
-        year = int(match.group(1)) if match.group(1) else today.year
-        month, day = int(match.group(2)), int(match.group(3))
-    try:
-        return date(year, month, day)
-    except ValueError:
-        raise DomainError("period_invalid", text=text.strip()) from None
-
-
 def parse_time_limit(text: str, today: date, calendar: WorkCalendar, mode: DeadlineMode) -> int:
     """The N of "在收件之日起N天内" from a number of days or a date after today (a date counted
     as the office counts its periods: :func:`bot.domain.deadlines.period_until`).
@@ -218,7 +195,7 @@ def parse_time_limit(text: str, today: date, calendar: WorkCalendar, mode: Deadl
         if not MIN_DAYS <= days <= MAX_DAYS:
             raise DomainError("deadline_days_invalid", days=days)
         return days
-    deadline = parse_date(value, today)
+    deadline = read_date(value, today, ahead=True)
     if deadline is None:
         raise DomainError("period_invalid", text=text.strip())
     days = period_until(deadline, today, calendar, mode)

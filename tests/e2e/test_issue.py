@@ -4,7 +4,7 @@ and as each 责任单位 receives it (notice 附件1; SPEC sections 3 and 8)."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.domain.deadlines import DeadlineMode, next_workday_on_or_after
 from bot.emulator.client import wait_idle
@@ -136,6 +136,19 @@ async def test_a_typed_date_is_the_deadline_when_periods_count_working_days(city
     assert workdays < (stated - today).days  # a weekend lies between: the two counts differ
     slip = await city["zhujian"].wait_for(text_contains="工作交办单")
     assert f"在收件之日起{workdays}个工作日内办结" in slip.text  # the unit counts as the bot does
+
+
+async def test_a_date_without_a_year_typed_in_december_is_the_coming_january(city, office):
+    """「期限：1月15日」 sent on 12月18日 is the coming 15 January (as a 会议纪要's 「1月15日前」 is
+    read), while 「12月1日」, just past, is refused as past rather than taken for next December."""
+    office.clock = lambda: datetime(2026, 12, 18, 10, tzinfo=office.settings.timezone)
+    clerk = city["clerk"]
+    await clerk.send(f"/new\n事项：{TITLE}\n要求：{REQUIREMENTS}\n依据：{BASIS}\n单位：住建局\n期限：12月1日")
+    refusal = await clerk.wait_for(text_contains="第6行")
+    assert "期限：12月1日" in refusal.text and await task_count(office) == 0
+    await clerk.send(f"/new\n事项：{TITLE}\n要求：{REQUIREMENTS}\n依据：{BASIS}\n单位：住建局\n期限：1月15日")
+    receipt = await clerk.wait_for(text_contains="已签发1份交办单")
+    assert "办结期限 2027年1月15日" in receipt.text
 
 
 async def test_one_message_form_with_a_bad_line_issues_nothing(city, office, emulator):
