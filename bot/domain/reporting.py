@@ -37,6 +37,17 @@ if TYPE_CHECKING:
 WEEKDAYS = "一二三四五六日"
 """每周X: Monday is 一; 日 and 天 are both Sunday."""
 
+LONG_TASK_DAYS = 30
+"""A task whose deadline is more than this many calendar days after its issue is a long task."""
+
+
+def is_long_task(issued_on: date, deadline: date) -> bool:
+    """Whether to ask for a 阶段汇报 schedule when issuing: a short task's final feedback is report
+    enough, and offices are told to ask only what is needed. Counted in calendar days to the day
+    the period counts to, so 30 working days (six weeks) is long too."""
+    return (deadline - issued_on).days > LONG_TASK_DAYS
+
+
 MAX_DATES = 24
 """More report dates than two a month for a year is not a schedule an office would set."""
 

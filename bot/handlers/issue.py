@@ -76,10 +76,6 @@ TYPED = (Step.TITLE, Step.REQUIREMENTS, Step.BASIS, Step.PERIOD, Step.SCHEDULE)
 EDITABLE = ("title", "requirements", "basis", "source", "units", "period", "schedule", "special", "attachment")
 SCHEDULE_CHOICES = tuple(label("issue", "schedule_choices").split("、"))
 """The 阶段汇报 schedules offered as buttons; any other is typed."""
-LONG_TASK_DAYS = 30
-"""The dialog asks for a 阶段汇报 schedule only on a task longer than this (or when the clerk
-chooses 修改 → 阶段汇报): a short task's final feedback is report enough, and offices are told to
-ask only what is needed."""
 TEXT_FIELDS = {Step.TITLE: ("title", MAX_TITLE), Step.REQUIREMENTS: ("requirements", MAX_TEXT), Step.BASIS: ("basis", MAX_TEXT)}
 
 
@@ -279,7 +275,7 @@ async def _unanswered(context: DubanContext, dialog: Dialog) -> Question | None:
     if dialog.period_days is None:
         rows = [[(period_words(n, context.office.counts_working_days), dialog.data("p", n)) for n in PERIOD_CHOICES]]
         return Step.PERIOD, render("issue/ask_period", working_days=context.office.counts_working_days), rows
-    if not dialog.schedule_done and (dialog.period_days > LONG_TASK_DAYS or dialog.schedule_wanted):
+    if not dialog.schedule_done and (form_issuing.asks_for_schedule(context.office, dialog.period_days) or dialog.schedule_wanted):
         rows = [[(text, dialog.data("rs", i + 1)) for i, text in enumerate(SCHEDULE_CHOICES)],
                 [(label("issue", "no_schedule"), dialog.data("rs", 0))]]
         deadline = context.office.deadline_after(context.office.now().date(), dialog.period_days)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from bot.domain.errors import DomainError
 from bot.domain.org import Person
-from bot.domain.reporting import ReportSchedule, check_schedule, parse_schedule
+from bot.domain.reporting import ReportSchedule, check_schedule, is_long_task, parse_schedule
 from bot.domain.tasks import SourceType
 from bot.services import directory, issue_form, issuing
 from bot.services.context import Office
@@ -95,3 +95,12 @@ def report_schedule(office: Office, text: str, period_days: int) -> ReportSchedu
     schedule = parse_schedule(text, today)
     check_schedule(schedule, today, office.deadline_after(today, period_days), office.calendar)
     return schedule
+
+
+def asks_for_schedule(office: Office, period_days: int) -> bool:
+    """Whether /new asks for a 阶段汇报 schedule for a 交办单 signed today with ``period_days``
+    (:func:`bot.domain.reporting.is_long_task`; 修改 → 阶段汇报 asks it anyway)."""
+    today = office.now().date()
+    # the day N counts to, before a rest day moves it: a 30天 task is not long for ending on a Saturday
+    counted = issuing.counted_deadline(office, today, period_days) or office.deadline_after(today, period_days)
+    return is_long_task(today, counted)

@@ -12,6 +12,7 @@ from decimal import Decimal
 from openpyxl import load_workbook
 
 from bot.domain.scores import ScoreCategory, ScoreRules, ranking
+from bot.domain.deadlines import DeadlineMode
 from bot.domain.sharing import ChaseRule
 from bot.emulator.client import wait_idle
 from bot.services import reports
@@ -469,3 +470,28 @@ async def test_an_extension_granted_to_the_lead_moves_its_partners_copies(city, 
     assert "穰东镇：" in reminder.text and "经分管市领导同意延期至2026年12月18日" in reminder.text
     assert await unit_score(office, "穰东镇") == Decimal("99.8")
     assert await unit_score(office, "住建局") == Decimal("100")
+
+
+async def test_where_periods_count_working_days_thirty_of_them_is_a_long_task(city, office):
+    """deadline_mode = "working": 「30个工作日」 runs six weeks, so the dialog asks for a 阶段汇报
+    schedule, as it does for any task of more than 30 calendar days; its buttons say 工作日."""
+    office.settings = replace(office.settings, deadline_mode=DeadlineMode.WORKING)
+    on(office, date(2026, 11, 30))
+    clerk = city["clerk"]
+    await clerk.send("/new")
+    await clerk.wait_for(text_contains="工作事项")
+    for answer, next_question in ((TITLE, "工作要求"), (REQUIREMENTS, "根据"), (BASIS, "交办类型")):
+        await clerk.send(answer)
+        await clerk.wait_for(text_contains=next_question)
+    await clerk.press("其他口线工作")
+    await clerk.wait_for(text_contains="责任单位")
+    await clerk.press("住建局")
+    await clerk.wait_for(text_contains="已选：住建局")
+    await clerk.press("选好了")
+    await clerk.wait_for(text_contains="的责任人")
+    await clerk.press("跳过")
+    period = await clerk.wait_for(text_contains="时限")
+    assert "几个工作日内办结" in period.text and buttons(period)[-1] == "30个工作日"
+    await clerk.press("30个工作日")
+    question = await clerk.wait_for(text_contains="是否需要阶段汇报")
+    assert "办结期限是 2027年1月1" in question.text  # six weeks on (1月11日, or 12日 once 元旦 2027 is known)
