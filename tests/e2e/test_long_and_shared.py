@@ -304,11 +304,8 @@ def buttons(message) -> list[str]:
     return [b["text"] for row in message.inline_keyboard for b in row]
 
 
-async def test_the_guided_dialog_asks_the_lead_and_on_a_long_task_the_schedule(city, office):
-    """Two units: which leads (or none). A period over 30 days: a 阶段汇报 schedule, typed or a
-    button; 「每月32日」 is explained and asked again. Both are echoed in the preview and issued."""
-    on(office, date(2026, 11, 30))
-    clerk, jiaotong = city["clerk"], city["jiaotong"]
+async def guided_to_units(clerk) -> None:
+    """The guided /new up to its question of the 责任单位."""
     await clerk.send("/new")
     await clerk.wait_for(text_contains="工作事项")
     for answer, next_question in ((TITLE, "工作要求"), (REQUIREMENTS, "根据"), (BASIS, "交办类型")):
@@ -316,6 +313,14 @@ async def test_the_guided_dialog_asks_the_lead_and_on_a_long_task_the_schedule(c
         await clerk.wait_for(text_contains=next_question)
     await clerk.press("其他口线工作")
     await clerk.wait_for(text_contains="责任单位")
+
+
+async def test_the_guided_dialog_asks_the_lead_and_on_a_long_task_the_schedule(city, office):
+    """Two units: which leads (or none). A period over 30 days: a 阶段汇报 schedule, typed or a
+    button; 「每月32日」 is explained and asked again. Both are echoed in the preview and issued."""
+    on(office, date(2026, 11, 30))
+    clerk, jiaotong = city["clerk"], city["jiaotong"]
+    await guided_to_units(clerk)
     await clerk.press("住建局")
     await clerk.wait_for(text_contains="已选：住建局")
     await clerk.press("交通运输局")
@@ -478,13 +483,7 @@ async def test_where_periods_count_working_days_thirty_of_them_is_a_long_task(ci
     office.settings = replace(office.settings, deadline_mode=DeadlineMode.WORKING)
     on(office, date(2026, 11, 30))
     clerk = city["clerk"]
-    await clerk.send("/new")
-    await clerk.wait_for(text_contains="工作事项")
-    for answer, next_question in ((TITLE, "工作要求"), (REQUIREMENTS, "根据"), (BASIS, "交办类型")):
-        await clerk.send(answer)
-        await clerk.wait_for(text_contains=next_question)
-    await clerk.press("其他口线工作")
-    await clerk.wait_for(text_contains="责任单位")
+    await guided_to_units(clerk)
     await clerk.press("住建局")
     await clerk.wait_for(text_contains="已选：住建局")
     await clerk.press("选好了")
