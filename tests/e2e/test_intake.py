@@ -363,3 +363,21 @@ async def test_a_forwarded_request_with_the_instruction_as_caption(city, office_
     assert "现将城区内涝治理的请示交由你单位办理" in slip.text
     attached = await zhujian.wait_for(predicate=lambda m: m.document is not None)
     assert zhujian.file_bytes(attached) == request
+
+
+async def test_a_new_period_rewrites_the_date_the_requirement_states(city, office_on_monday):
+    """工作要求 writes 「10个工作日内」 as its last day; 修改 期限 changes that day too, so the slip
+    never states two dates."""
+    supervisor, jiaotong = city["supervisor"], city["jiaotong"]
+    await supervisor.send("/minutes\n市政府第19次常务会议纪要\n2026年11月27日，市政府召开第19次常务会议。\n一、交通运输局10个工作日内报送公交线网优化方案。")
+    review = await supervisor.wait_for(text_contains="拟交办1项")
+    assert "要求：交通运输局于2026年12月11日前报送公交线网优化方案。" in review.text
+    await supervisor.press("修改1", message=review)
+    await supervisor.wait_for(text_contains="修改第1项")
+    await supervisor.send("期限：2026-12-18")
+    review = await supervisor.wait_for(predicate=lambda m: "期限：2026年12月18日前" in m.text)
+    assert "要求：交通运输局于2026年12月18日前报送公交线网优化方案。" in review.text
+    await supervisor.press("全部签发（1项）", message=review)
+    slip = await jiaotong.wait_for(text_contains="〔2026〕1号")
+    assert "在收件之日起18天内办结" in slip.text and "于2026年12月18日前报送" in slip.text
+    assert "12月11日" not in slip.text
