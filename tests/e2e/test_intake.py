@@ -223,6 +223,9 @@ async def test_an_instruction_without_a_period_is_said_to_lack_one(city, office_
     await city["leader"].send("/instruct 请住建局研究城区内涝治理。")
     review = await city["supervisor"].wait_for(text_contains="刘副市长2026年11月30日批示")
     assert "批示未写期限，请修改期限" in review.text and "纪要" not in review.text
+    # Its title, once: no date beside it, nor a day to count from when nothing is counted.
+    assert review.text.startswith("📋 刘副市长2026年11月30日批示\n拟交办1项")
+    assert "1. 研究城区内涝治理工作 ⚠️\n单位：住建局\n期限：—" in review.text
 
 
 async def intake_rows(office) -> tuple[int, int, int]:
