@@ -325,12 +325,18 @@ def _write(rows: list[aiosqlite.Row], evidence: list[aiosqlite.Row], units: dict
     return out.getvalue()
 
 
-def latest_slip(r: aiosqlite.Row) -> str:
-    """The slip the matter last received: its latest 督办通知单, else 催办单, else its 交办单."""
+def latest_slip(r: aiosqlite.Row, names: dict[str, str]) -> str:
+    """The slip the matter last received: its latest 督办通知单, else 催办单, else its 交办单
+    (``names``: each kind's name, :func:`_slip_names`)."""
     for numbers, kind in ((r[15], "supervision"), (r[14], "reminder")):
         if numbers:
-            return plain(render("exports/ledger_slip", kind=kind, number=numbers.split("、")[-1]))
-    return plain(render("exports/ledger_slip", kind="assignment", number=f"〔{r[0]}〕{r[1]}号"))
+            return names[kind] + numbers.split("、")[-1]
+    return names["assignment"] + f"〔{r[0]}〕{r[1]}号"
+
+
+def _slip_names() -> dict[str, str]:
+    # Rendered once, not once a line: 100,000 lines would spend seconds in the template.
+    return {kind: plain(render("exports/ledger_slip", kind=kind, number="")) for kind in ("supervision", "reminder", "assignment")}
 
 
 def _write_meeting(rows: list[aiosqlite.Row], units: dict[int, str], special_sheet: bool,
@@ -343,9 +349,10 @@ def _write_meeting(rows: list[aiosqlite.Row], units: dict[int, str], special_she
         else _styled(ws, None, alignment=CENTRED if index in (0, 4, 5) else WRAPPED, border=RULED)
         for index in range(len(MEETING_COLUMNS))
     ]
+    names = _slip_names()
     for number, r in enumerate(rows, start=HEADING_ROW + 1):
         deadline, overdue = current_clock(r[10], r[13], today)
-        slip = latest_slip(r)
+        slip = latest_slip(r, names)
         ws.row_dimensions[number].height = LINE_HEIGHT * max(
             lines_needed(r[2], MEETING_COLUMNS[1][1]), lines_needed(slip, MEETING_COLUMNS[6][1]),
         )
