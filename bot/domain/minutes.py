@@ -62,7 +62,7 @@ _DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 _DAY_IN_YEAR = re.compile(r"(?<![\d年])(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 _HELD = re.compile(r"召开|主持|举行")
 """A sentence saying the meeting was held: its date is the meeting's, which periods count from."""
-_MEETING_ORDINAL = re.compile(rf"第\s*(\d{{1,3}}|{_CN_NUMBER})\s*次\s*([^\s，。、：:；]{{0,10}}?会议)")
+_MEETING_ORDINAL = re.compile(rf"第\s*(\d{{1,3}}|{_CN_NUMBER})\s*次\s*([^\s，。、：:；]{{0,10}}?(?:会议|例会))")
 _ORGAN_CUT = re.compile(r"^.*(?:召开|主持|举行|出席|参加|在|的|了|，|。|：|\s)")
 _DOC_NUMBER = re.compile(r"([\u4e00-\u9fff]{0,6}?)\s*[〔\[【]\s*(\d{4})\s*[〕\]】]\s*(\d{1,4})\s*号")
 _SENTENCE_END = "。；！？;!?:："
@@ -190,9 +190,16 @@ def meeting_name(text: str) -> str:
     held = _MEETING_ORDINAL.search(text)
     if held is None:
         return title
-    organ = _ORGAN_CUT.sub("", text[max(0, held.start() - 12):held.start()])
-    if not organ and ("政府" in title or not title):
-        organ = "市政府"
+    before = text[max(0, held.start() - 16):held.start()].split("\n")[-1]
+    organ = _ORGAN_CUT.sub("", before)
+    if not organ:
+        # 「召开第3次工作例会」 under the title 「综合一科工作例会纪要」: whose meeting, from the title
+        kind = held.group(2)
+        named = title.removesuffix("纪要")
+        if named.endswith(kind) and named != kind:
+            organ = named.removesuffix(kind)
+        elif "政府" in before or "政府" in title or not title:
+            organ = "市政府"
     if organ.endswith("人民政府"):
         organ = "市政府"
     return f"{organ}第{held.group(1)}次{held.group(2)}纪要"

@@ -99,6 +99,17 @@ def test_minutes_named_generically_are_cited_by_the_meeting_and_their_number() -
     assert (third.unit_ids, third.deadline) == ((JIAOTONG, RANGDONG), date(2026, 12, 23))
 
 
+@pytest.mark.parametrize("text, name", [
+    ("邓州市人民政府常务会议纪要\n钱市长主持召开第18次常务会议。\n一、住建局年底前完成。", "市政府第18次常务会议纪要"),
+    ("常务会议纪要\n市政府召开第18次常务会议。\n一、住建局年底前完成。", "市政府第18次常务会议纪要"),
+    ("综合一科工作例会纪要\n11月26日，召开第3次工作例会。\n一、住建局年底前完成。", "综合一科第3次工作例会纪要"),
+    ("市政府第12次常务会议纪要\n一、住建局年底前完成。", "市政府第12次常务会议纪要"),
+    ("会议纪要\n一、住建局年底前完成。", "会议纪要"),
+])
+def test_the_minutes_name_which_meeting(text: str, name: str) -> None:
+    assert read_minutes(text).name == name
+
+
 @pytest.mark.parametrize("text, order", [
     ("关于城区积水点排查整治问题\n会议听取了住建局的汇报。会议要求，由住建局牵头，年底前完成。", "由住建局牵头，年底前完成。"),
     ("会议研究了秸秆禁烧工作。穰东镇一个月内完成。", "穰东镇一个月内完成。"),
