@@ -89,6 +89,16 @@ def bot_message(page: Any, text: str) -> Any:
     return page.locator(".msg.in", has_text=text)
 
 
+async def clerk_issues(page: Any, days: int, due: str) -> None:
+    """王晓燕 issues the 交办单 of :data:`ISSUE` to 住建局 with ``days`` days, due on ``due``."""
+    from playwright.async_api import expect
+
+    await be(page, "王晓燕")
+    await page.fill("#text", ISSUE.replace("期限：7天", f"期限：{days}天"))
+    await page.click("#send")
+    await expect(bot_message(page, "已签发1份交办单")).to_contain_text(due)
+
+
 async def test_clerk_issues_official_signs_and_answers_each_side_sees_it(page: Any, demo: Demo) -> None:
     from playwright.async_api import expect
 
@@ -259,10 +269,7 @@ async def test_an_extended_deadline_reads_the_same_across_a_weekend(tmp_path: Pa
 
     async with running_demo(Settings(), port=0, db_path=tmp_path / "demo.db", today=date(2026, 11, 27)) as demo:
         async with browser_tab(demo.url) as page:
-            await be(page, "王晓燕")
-            await page.fill("#text", ISSUE.replace("期限：7天", "期限：3天"))
-            await page.click("#send")
-            await expect(bot_message(page, "已签发1份交办单")).to_contain_text("2026年11月30日")
+            await clerk_issues(page, days=3, due="2026年11月30日")
             await be(page, "李住建")
             await expect(bot_message(page, "邓州市人民政府工作交办单")).to_be_visible()
             await page.wait_for_timeout(HUMAN_PAUSE_MS)
@@ -310,10 +317,7 @@ async def test_a_jump_dates_each_days_messages_on_that_day_at_the_schedules_time
 
     async with running_demo(Settings(), port=0, db_path=tmp_path / "demo.db", today=date(2026, 12, 21)) as demo:
         async with browser_tab(demo.url) as page:
-            await be(page, "王晓燕")
-            await page.fill("#text", ISSUE.replace("期限：7天", "期限：2天"))
-            await page.click("#send")
-            await expect(bot_message(page, "已签发1份交办单")).to_contain_text("2026年12月23日")
+            await clerk_issues(page, days=2, due="2026年12月23日")
             await page.click(".calendar .jump[data-to=first]")
             await expect(page.locator("#demo-date")).to_contain_text("2027年1月1日", timeout=120_000)
 
