@@ -94,7 +94,7 @@ async def run(units_count: int, repeat: int) -> None:
         )
         started = time.perf_counter()
         minutes = reading.read_minutes(text)
-        proposals = reading.propose_from_minutes(minutes, [str(i) for i in range(len(minutes.items))], date(2026, 11, 30), directory, calendar)
+        proposals = reading.propose_from_minutes(minutes, [str(i) for i in range(len(reading.matters(minutes)))], date(2026, 11, 30), directory, calendar)
         draft_times.append(time.perf_counter() - started)
     assert len(proposals) == ITEMS, len(proposals)
     scan = scanned_pdf_bytes(lines[:24])

@@ -7,7 +7,7 @@ Measures, on a real SQLite file, the service calls behind the monthly cycle and 
   the principal), each in its own transaction with its outbox rows;
 * ``/scores`` for the table of all units (``scoring.table``);
 * the 通报 as .xlsx with its native bar chart, and the PNG bar chart;
-* the whole 台账 (100,000 lines) as .xlsx, and one unit's month of it.
+* the whole 台账 (100,000 lines) as .xlsx, in full and as the meeting's sheet, and one unit's month of it.
 
 Run: ``.venv/bin/python bench/report_bench.py [--tasks 100000] [--units 500] [--events 60000]``
 """
@@ -138,6 +138,8 @@ async def main(tasks: int, units: int, events: int) -> None:
             [line.unit.name for line in table.lines], [line.score for line in table.lines], table.threshold, title))
         flt = ledger.LedgerFilter()
         whole = await timed(f"台账 .xlsx, all {tasks:,} lines", results, lambda: ledger.ledger_workbook(office, everyone, flt, day))
+        meeting = await timed(f"台账 .xlsx 会议, all {tasks:,} lines", results, lambda: ledger.ledger_workbook(
+            office, everyone, ledger.LedgerFilter(view=ledger.View.MEETING), day))
         one = await ledger.parse_filter(office, everyone, "单位042 2026-11")
         part = await timed("台账 .xlsx, one unit, one month", results, lambda: ledger.ledger_workbook(office, everyone, one, day))
         async with office.db.reader.execute("SELECT count(*) FROM outbox") as cur:
@@ -148,7 +150,8 @@ async def main(tasks: int, units: int, events: int) -> None:
     for name, seconds, _ in results:
         print(f"  {name:<42} {seconds * 1000:9.0f} ms")
     print(f"  sizes: 通报 .xlsx {len(xlsx) / 1024:.0f} KiB, PNG {len(png) / 1024:.0f} KiB, "
-          f"台账 .xlsx {len(whole[0]) / 1024 / 1024:.1f} MiB ({whole[1]:,} lines), one unit {part[1]} lines")
+          f"台账 .xlsx {len(whole[0]) / 1024 / 1024:.1f} MiB ({whole[1]:,} lines), 会议 {len(meeting[0]) / 1024 / 1024:.1f} MiB, "
+          f"one unit {part[1]} lines")
 
 
 if __name__ == "__main__":

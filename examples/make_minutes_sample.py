@@ -1,68 +1,22 @@
 """Write ``examples/minutes-sample.docx``: a fictional 会议纪要 to send to the bot (``/minutes``,
-or the file on its own) in the demo or after importing ``org-sample.xlsx``.
+or the file on its own) after importing ``org-sample.xlsx``.
 
-Run ``python examples/make_minutes_sample.py`` after changing the paragraphs below. Its 议定事项
-show what the bot reads: 一、二、… numbering with （一）（二） inside; units by full name, short name
-and alias (市住房和城乡建设局 = 住建局, 交通局 = 交通运输局); 牵头/配合; the 期限 forms 「于…前」,
-「12月底前」, 「10个工作日内」, 「一个月内」; an item with no date and one naming a body that is not
-a 责任单位, which the review marks for a decision. Every name is made up.
-
-Zip entries get fixed timestamps so regenerating it does not show up as a change.
+The text is :mod:`bot.demo.minutes_sample`'s, for a meeting held on 2026-11-20 (the demo hands out
+the same minutes dated a few days before the demo's date: its 「纪要示例」 button). Run
+``python examples/make_minutes_sample.py`` after changing them; the file's timestamps are fixed,
+so regenerating it does not show up as a change.
 """
 
 from __future__ import annotations
 
-import io
-import zipfile
-from datetime import datetime
+from datetime import date
 from pathlib import Path
 
-import docx
+from bot.demo.minutes_sample import minutes_docx
 
 OUTPUT = Path(__file__).with_name("minutes-sample.docx")
-FIXED_TIME = datetime(2026, 1, 1, 9, 0)
-
-PARAGRAPHS = [
-    "邓州市人民政府",
-    "市政府第12次常务会议纪要",
-    "2026年11月20日上午，钱市长主持召开市政府第12次常务会议，研究城区防汛、农村公路、秸秆禁烧和营商环境等工作。现将会议议定事项纪要如下：",
-    "一、关于城区积水点排查整治问题",
-    "会议听取了市住房和城乡建设局关于汛期城区积水情况的汇报。会议要求，由市住房和城乡建设局牵头，市交通运输局、湍河街道办事处配合，于2026年12月31日前完成全部积水点整治。",
-    "（一）11月底前完成积水点排查，逐点建立台账；",
-    "（二）明确整改措施和完成时间，每周报送进展。",
-    "二、关于农村公路养护工作",
-    "会议同意交通局提出的养护方案，请交通运输局10个工作日内报送实施计划。",
-    "三、关于秸秆禁烧工作",
-    "穰东镇、构林镇负责，一个月内完成辖区秸秆离田和综合利用。",
-    "四、关于耕地保护和土地整治",
-    "会议要求自然资源和规划局牵头，农业局配合，12月底前完成耕地“非粮化”排查整改。",
-    "五、关于优化营商环境工作",
-    "会议要求市营商环境服务中心12月底前拿出工作方案。",
-    "六、关于冬季校园安全工作",
-    "会议要求教育局加强校园安全检查，确保师生安全。",
-    "出席：钱市长、刘建国、孙丽华",
-    "列席：市政府办公室、住建局、交通运输局、自然资源局、农业农村局、教育局",
-]
-
-
-def save_reproducibly(path: Path) -> None:
-    """The document with fixed core properties and zip timestamps."""
-    document = docx.Document()
-    for text in PARAGRAPHS:
-        document.add_paragraph(text)
-    document.core_properties.author = "督办 Bot"
-    document.core_properties.created = FIXED_TIME
-    document.core_properties.modified = FIXED_TIME
-    document.core_properties.last_modified_by = "督办 Bot"
-    buffer = io.BytesIO()
-    document.save(buffer)
-    with zipfile.ZipFile(buffer) as source, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
-        for item in source.infolist():
-            fixed = zipfile.ZipInfo(item.filename, date_time=FIXED_TIME.timetuple()[:6])
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            target.writestr(fixed, source.read(item.filename))
-
+HELD_ON = date(2026, 11, 20)
 
 if __name__ == "__main__":
-    save_reproducibly(OUTPUT)
+    OUTPUT.write_bytes(minutes_docx(HELD_ON))
     print(f"已生成 {OUTPUT}")

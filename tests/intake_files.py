@@ -10,6 +10,7 @@ from collections.abc import Sequence
 MINUTES_12 = [
     "邓州市人民政府",
     "市政府第12次常务会议纪要",
+    "〔2026〕12号",
     "2026年11月20日上午，市长钱市长主持召开市政府第12次常务会议，研究城区防汛、农村公路和项目建设等工作。现将会议议定事项纪要如下：",
     "一、关于城区积水点排查整治问题",
     "会议听取了市住房和城乡建设局关于汛期城区积水情况的汇报。会议要求，由市住房和城乡建设局牵头，市交通运输局配合，于2026年12月31日前完成全部积水点整治。",
@@ -26,8 +27,25 @@ MINUTES_12 = [
     "出席：钱市长、刘建国、孙丽华",
     "列席：市政府办公室、住建局、交通运输局、穰东镇、教育局",
 ]
-"""Five 议定事项 numbered 一、二、…: two units with 牵头/配合 and a stated date; a unit by an alias
-(交通局) with 工作日; a town with 「一个月内」; a unit that is not in the organisation; no date."""
+"""Five 议定事项 numbered 一、二、…: the first with two sub-items （一）（二） under two units with
+牵头/配合 and a stated date; a unit by an alias (交通局) with 工作日; a town with 「一个月内」; a unit
+that is not in the organisation; no date."""
+
+MINUTES_18 = [
+    "邓州市人民政府常务会议纪要",
+    "邓政纪〔2026〕18号",
+    "11月23日上午，钱市长主持召开第18次常务会议，研究交通和住房工作。现纪要如下：",
+    "一、关于城区停车难问题",
+    "会议听取了交通运输局的汇报。会议要求，交通运输局10个工作日内拿出城区停车难问题整治方案。",
+    "二、关于老旧小区改造",
+    "（一）住建局12月20日前完成改造摸底；",
+    "（二）交通局会同穰东镇一个月内完成小区周边道路改造计划。",
+    "邓州市人民政府办公室",
+    "2026年11月26日印发",
+]
+"""Minutes titled without the meeting's number, the 〔〕 number on a line of its own, the meeting's
+day without a year in the text and the day of printing at the end; an item whose sub-items name
+units and periods of their own."""
 
 MINUTES_ARABIC = [
     "市政府第13次常务会议纪要",

@@ -28,10 +28,12 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
     try:
         today = office.now().date()
         count: int | None = None
+        view = ""
         if args.what == "ledger":
             flt = await ledger.parse_filter(office, OPERATOR, " ".join([*(["专项"] if args.special else []), *args.filters]))
             data, count = await ledger.ledger_workbook(office, OPERATOR, flt, today)
-            default = f"ledger-{today.isoformat()}.xlsx"
+            view = flt.view.value
+            default = f"ledger-{'meeting-' if flt.view is ledger.View.MEETING else ''}{today.isoformat()}.xlsx"
         elif args.what == "slip":
             name, data = await word.slip_docx(office, OPERATOR, text=args.number)
             default = name
@@ -47,7 +49,7 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
             default = f"report-{period.key}.{'docx' if as_word else 'xlsx'}"
         path = Path(args.output or default)
         path.write_bytes(data)
-        print(plain(render("exports/cli_written", path=path, count=count)))
+        print(plain(render("exports/cli_written", path=path, count=count, view=view)))
         return 0
     except DomainError as exc:
         print(plain(explain(exc)), file=sys.stderr)
@@ -60,8 +62,11 @@ def add_to(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """``duban export ledger [筛选…] | slip <编号> | report <2026-11|2026>``."""
     top = sub.add_parser("export", help="导出台账、单据或通报", description="导出台账（.xlsx）、交办单等单据（.docx）或月度通报（.xlsx，含图表）。")
     what = top.add_subparsers(dest="what", required=True, metavar="WHAT")
-    p = what.add_parser("ledger", help="台账 .xlsx", description="导出台账；可按单位、科室、状态（在办/逾期/办结）、月份筛选。")
-    p.add_argument("filters", nargs="*", help="筛选条件，如 住建局 2026-11 逾期")
+    p = what.add_parser(
+        "ledger", help="台账 .xlsx",
+        description="导出台账；可按单位、科室、状态（在办/逾期/办结）、月份筛选。写「会议」导出开会用的简表（编号、事项、责任单位、期限、状态、逾期天数、最新督办单据，A4横向一页宽），默认为全表（全部列，两页宽，每页重复编号列）。",
+    )
+    p.add_argument("filters", nargs="*", help="筛选条件和视图，如 住建局 2026-11 逾期 会议")
     p.add_argument("--special", action="store_true", help="只导出专项台账")
     p.add_argument("-o", "--output", help="输出文件（默认 ledger-日期.xlsx）")
     p.set_defaults(run=_run)

@@ -53,16 +53,22 @@ class Demo:
     people: list[Person]
 
 
-def _claim(db_path: Path) -> TextIO:
+def _claim(db_path: Path, url: str) -> TextIO:
     """Lock ``<db>.lock`` for as long as the returned file stays open: a second demo on the same
-    database is refused before it deletes anything (a demo starts by removing the old database).
-    The lock goes with the file's closing, also when the process dies."""
-    lock = open(Path(f"{db_path}.lock"), "a")
+    database is refused before it deletes anything (a demo starts by removing the old database),
+    and told the address the first one runs at, which the lock file holds. The lock goes with the
+    file's closing, also when the process dies."""
+    path = Path(f"{db_path}.lock")
+    lock = open(path, "a", encoding="utf-8")
     try:
         fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:
         lock.close()
-        raise SystemExit(plain(render("demo/db_busy", db=db_path))) from None
+        running = path.read_text(encoding="utf-8").strip() if path.exists() else ""
+        raise SystemExit(plain(render("demo/db_busy", db=db_path, running=running))) from None
+    lock.truncate(0)
+    lock.write(url + "\n")
+    lock.flush()
     return lock
 
 
@@ -84,7 +90,7 @@ async def running_demo(
     except OSError:
         raise SystemExit(plain(render("demo/port_busy", host=host, port=port, other=port + 1))) from None
     try:
-        lock = _claim(db_path)
+        lock = _claim(db_path, server.url)
     except SystemExit:
         await server.stop()
         raise

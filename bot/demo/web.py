@@ -16,6 +16,8 @@ GET    /_demo/people         everyone in the demo: user/chat id, name, roles (fr
                              database), unit or section, their command menu
 GET    /_demo/calendar       ``{"date": "YYYY-MM-DD", "timezone": "Asia/Shanghai"}``: the demo's
                              date, and the office's time zone the page shows times in
+GET    /_demo/sample-minutes the sample 会议纪要 (.docx) of a meeting held a few days before the
+                             demo's date (:mod:`bot.demo.minutes_sample`), for 「纪要示例」
 POST   /_demo/next-day       moves the demo a day on and runs that day's schedule →
                              ``{"date", "steps": [{"label", "count"}], "periodic": [label]}``
 POST   /_demo/jump           ``{"to": "monday" | "first" | "YYYY-MM-DD"}``: day by day to next
@@ -31,8 +33,9 @@ from typing import Any
 
 from aiohttp import web
 
-from datetime import date
+from datetime import date, timedelta
 
+from bot.demo import minutes_sample
 from bot.demo.calendar import JUMPS, DemoCalendar, DemoDays, jump_target
 from bot.domain.errors import DomainError
 from bot.domain.escalation import Escalation
@@ -93,6 +96,7 @@ class DemoPage:
         app.router.add_get("/_demo/static/{name}", self.static)
         app.router.add_get("/_demo/people", self.people)
         app.router.add_get("/_demo/calendar", self.get_calendar)
+        app.router.add_get("/_demo/sample-minutes", self.sample_minutes)
         app.router.add_post("/_demo/next-day", self.next_day)
         app.router.add_post("/_demo/jump", self.jump)
 
@@ -143,6 +147,14 @@ class DemoPage:
         """The demo's date."""
         timezone = self.calendar.office.settings.timezone.key
         return json_response({"ok": True, "result": {"date": self.calendar.today.isoformat(), "timezone": timezone}})
+
+    async def sample_minutes(self, request: web.Request) -> web.Response:
+        """The sample minutes, its meeting a few days before the demo's date: its 期限 lie ahead."""
+        held_on = self.calendar.today - timedelta(days=minutes_sample.DAYS_BEFORE_DEMO)
+        return web.Response(
+            body=minutes_sample.minutes_docx(held_on), headers=PAGE_HEADERS,
+            content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        )
 
     async def next_day(self, request: web.Request) -> web.Response:
         """Tomorrow: run its schedule, say what it did."""

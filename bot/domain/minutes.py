@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import calendar as month_calendar
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -59,6 +59,12 @@ _END_OF_ITEMS = re.compile(r"^(出席|列席|请假|参加|参会|抄送|分送|
 
 _MEETING_NAME = re.compile(r"([^\s，。：:]{2,40}?纪要)")
 _DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
+_DAY_IN_YEAR = re.compile(r"(?<![\d年])(\d{1,2})\s*月\s*(\d{1,2})\s*日")
+_HELD = re.compile(r"召开|主持|举行")
+"""A sentence saying the meeting was held: its date is the meeting's, which periods count from."""
+_MEETING_ORDINAL = re.compile(rf"第\s*(\d{{1,3}}|{_CN_NUMBER})\s*次\s*([^\s，。、：:；]{{0,10}}?(?:会议|例会))")
+_ORGAN_CUT = re.compile(r"^.*(?:召开|主持|举行|出席|参加|在|的|了|，|。|：|\s)")
+_DOC_NUMBER = re.compile(r"([\u4e00-\u9fff]{0,6}?)\s*[〔\[【]\s*(\d{4})\s*[〕\]】]\s*(\d{1,4})\s*号")
 _SENTENCE_END = "。；！？;!?:："
 _FULL_LINE = 20
 """Characters a line of a PDF page holds at least when the text was broken by the width."""
@@ -66,19 +72,30 @@ _FULL_LINE = 20
 
 @dataclass(frozen=True)
 class MinutesItem:
-    """One 议定事项: its number as printed (``一``, ``（二）``, ``3``) and its whole text."""
+    """One 议定事项: its number as printed (``一``, ``（二）``, ``3``) and its whole text.
+
+    A sub-item (the （二） under an 一、, :func:`matters`) has ``sub`` = ``二`` and ``lead``, the
+    words of its item before the first sub-item: the units and the 期限 they state hold for every
+    sub-item that states none of its own."""
 
     number: str
     text: str
+    sub: str = ""
+    lead: str = ""
 
 
 @dataclass(frozen=True)
 class Minutes:
-    """A 会议纪要 as read: the meeting's name, its date (None when not stated), the 议定事项."""
+    """A 会议纪要 as read: the meeting's name (「市政府第12次常务会议纪要」), the day the meeting was
+    held (None when not stated), the 议定事项, and the minutes' number (「〔2026〕12号」, "" when
+    not printed)."""
 
     name: str
     held_on: date | None
     items: tuple[MinutesItem, ...]
+    number: str = ""
+    numbering: Numbering = Numbering.CHINESE
+    """The numbering that splits the items."""
 
 
 _FOLD = str.maketrans("０１２３４５６７８９．\u3000", "0123456789. ")
@@ -130,10 +147,8 @@ def read_minutes(text: str) -> Minutes:
     if not clean:
         raise DomainError("minutes_empty")
     lines = clean.splitlines()
-    name_match = _MEETING_NAME.search(clean)
-    name = name_match.group(1) if name_match else ""
-    date_match = _DATE.search(clean)
-    held_on = day_of(*(int(g) for g in date_match.groups())) if date_match else None
+    name = meeting_name(clean)
+    held_on = meeting_day(lines)
 
     style = next(
         (s for line in lines for s in Numbering if _NUMBERING[s].match(line)),
@@ -157,16 +172,104 @@ def read_minutes(text: str) -> Minutes:
         name=name,
         held_on=held_on,
         items=tuple(MinutesItem(number, _join(parts)) for number, parts in items if _join(parts)),
+        number=minutes_number(lines),
+        numbering=style,
     )
 
 
+def meeting_name(text: str) -> str:
+    """Which meeting: 「市政府第12次常务会议纪要」.
+
+    The title when it says which one; otherwise the title's generic 「邓州市人民政府常务会议纪要」 is
+    completed from the text (「…主持召开市政府第12次常务会议」), so 依据 names the meeting.
+    """
+    match = _MEETING_NAME.search(text)
+    title = match.group(1) if match else ""
+    if _MEETING_ORDINAL.search(title):
+        return title
+    held = _MEETING_ORDINAL.search(text)
+    if held is None:
+        return title
+    before = text[max(0, held.start() - 16):held.start()].split("\n")[-1]
+    organ = _ORGAN_CUT.sub("", before)
+    if not organ:
+        # 「召开第3次工作例会」 under the title 「综合一科工作例会纪要」: whose meeting, from the title
+        kind = held.group(2)
+        named = title.removesuffix("纪要")
+        if named.endswith(kind) and named != kind:
+            organ = named.removesuffix(kind)
+        elif "政府" in before or "政府" in title or not title:
+            organ = "市政府"
+    if organ.endswith("人民政府"):
+        organ = "市政府"
+    return f"{organ}第{held.group(1)}次{held.group(2)}纪要"
+
+
+def minutes_number(lines: Sequence[str]) -> str:
+    """The minutes' number as printed, 「〔2026〕12号」 (with its prefix, 「邓政纪〔2026〕12号」, when
+    it stands on a line of its own); "" when none is printed."""
+    for line in lines:
+        match = _DOC_NUMBER.fullmatch(line.strip())
+        if match:
+            return f"{match.group(1)}〔{match.group(2)}〕{match.group(3)}号"
+    for line in lines:
+        match = _DOC_NUMBER.search(line)
+        if match:
+            return f"〔{match.group(2)}〕{match.group(3)}号"
+    return ""
+
+
+def meeting_day(lines: Sequence[str]) -> date | None:
+    """The day the meeting was held, as the text states it (「2026年11月20日上午，…召开…」, or
+    「11月20日」 in a year the minutes date elsewhere); else the first full date printed."""
+    years = [int(m.group(1)) for line in lines for m in _DATE.finditer(line)]
+    for line in lines:
+        if not _HELD.search(line):
+            continue
+        full = _DATE.search(line)
+        if full:
+            return day_of(*(int(g) for g in full.groups()))
+        short = _DAY_IN_YEAR.search(line)
+        if short and years:
+            return day_of(years[0], int(short.group(1)), int(short.group(2)))
+    first = next((m for line in lines for m in [_DATE.search(line)] if m), None)
+    return day_of(*(int(g) for g in first.groups())) if first else None
+
+
+def matters(minutes: Minutes) -> tuple[MinutesItem, ...]:
+    """What is to be drafted, one 交办单 draft each: every 议定事项, and in place of an item with
+    sub-items 「（一）…（二）…」 each sub-item, carrying the item's own words as its ``lead``."""
+    out: list[MinutesItem] = []
+    pattern = _NUMBERING[Numbering.PARENTHESISED]
+    for item in minutes.items:
+        lead: list[str] = []
+        subs: list[tuple[str, list[str]]] = []
+        for line in item.text.split("\n"):
+            match = pattern.match(line) if minutes.numbering is Numbering.CHINESE else None
+            if match:
+                subs.append((match.group(1), [line[match.end():]]))
+            elif subs:
+                subs[-1][1].append(line)
+            else:
+                lead.append(line)
+        if not subs:
+            out.append(item)
+            continue
+        for sub, parts in subs:
+            text = "\n".join(parts).strip()
+            if text:
+                out.append(MinutesItem(item.number, text, sub=sub, lead="\n".join(lead).strip()))
+    return tuple(out)
+
+
 def _join(lines: Sequence[str]) -> str:
-    """Lines of one item: after a line that ends a sentence, or a short one (a heading), a new
-    paragraph; a long line broken by the page width (PDF) runs on without a break."""
+    """Lines of one item: after a line that ends a sentence, or a short one (a heading), and
+    before a sub-item's number, a new paragraph; a long line broken by the page width (PDF) runs
+    on without a break."""
     out = ""
     previous = ""
     for line in lines:
-        if out and (out[-1] in _SENTENCE_END or len(previous) < _FULL_LINE):
+        if out and (out[-1] in _SENTENCE_END or len(previous) < _FULL_LINE or _NUMBERING[Numbering.PARENTHESISED].match(line)):
             out += "\n"
         out += line
         previous = line
@@ -194,6 +297,8 @@ def _chinese(n: int) -> str:
 
 _TITLE_PREFIX = re.compile(r"^(关于|会议(?:听取|研究|审议|同意|原则同意|议定|决定|要求|指出|明确)了?)")
 _TITLE_SUFFIX = re.compile(r"(的)?(有关)?(问题|事项|事宜|情况|汇报)?$")
+_A_PROBLEM = re.compile(r"[难乱差慢堵脏]问题$")
+"""「停车难问题」 names its matter only with 问题."""
 
 
 def short_title(item_text: str, names: Sequence[str] = ()) -> str:
@@ -212,15 +317,61 @@ def short_title(item_text: str, names: Sequence[str] = ()) -> str:
             title = title.replace(name, "")
         title = _DEADLINE_WORDS.sub("", title).strip(_CONNECTORS)
         trimmed = _TITLE_SUFFIX.sub("", title).strip()
-        if len(trimmed) >= 4:
+        if len(trimmed) >= 4 and not _A_PROBLEM.search(title):
             title = trimmed
         if len(title) >= 4:
+            title = as_matter(title)
             return title if len(title) <= TITLE_LIMIT else title[: TITLE_LIMIT - 1] + "…"
     first = item_text.strip().split("\n")[0]
     return first if len(first) <= TITLE_LIMIT else first[: TITLE_LIMIT - 1] + "…"
 
 
 _CONNECTORS = " 、，,于由在和与及会同牵头配合负责要请并"
+
+_ORDERS = (
+    (re.compile(r"^(?:研究)?(?:拿出|提出|制定|制订|拟定|起草|形成|编制)(.{2,})$"), "{}制定工作"),
+    (re.compile(r"^(?:报送|上报|提交|呈报)(.{2,})$"), "{}报送工作"),
+    (re.compile(r"^(?:抓紧|加快|全力|认真|切实)?(?:完成|做好|抓好|落实|开展|推进|加强|组织|推动|实施)(.{2,})$"), "{}工作"),
+    (re.compile(r"^((?:明确|建立|健全|整治|排查|研究|解决|督促|加大|强化|确保|优化|规范|完善|清理|摸清|召开).{2,})$"), "{}工作"),
+)
+"""An order (「拿出整治方案」) and the matter it makes (「整治方案制定工作」)."""
+
+
+def as_matter(title: str) -> str:
+    """工作事项 is what the 交办单 hands over — 「现将{事项}交由你单位办理」 — so an order becomes its
+    matter: 「拿出城区停车难问题整治方案」 → 城区停车难问题整治方案制定工作, 「完成老旧小区改造摸底」 →
+    老旧小区改造摸底工作; a title that already names a matter stays."""
+    for pattern, matter in _ORDERS:
+        match = pattern.match(title)
+        if match:
+            object_ = match.group(1)
+            if object_.endswith(("工作", "事项")):
+                return object_
+            if object_.endswith(("方案", "计划", "意见", "办法", "规划")):
+                return f"{object_}制定工作"
+            return matter.format(object_)
+    return title
+
+
+_HEADING = re.compile(r"^关于[^。；！？]*$")
+_DECIDED = re.compile(r"(?:会议|会上)(?:要求|强调|明确|议定|决定|指出|责成)[，,：:]?")
+_BACKGROUND = re.compile(r"^(?:会议|会上)(?:听取|研究|审议|通报|学习)[^。]*。")
+
+
+def instruction(text: str) -> str:
+    """工作要求: what the item orders, as the minutes word it, without its heading
+    (「关于城区积水点排查整治问题」), the report the meeting heard, or the 「会议要求，」 that leads in."""
+    lines = text.strip().split("\n")
+    if len(lines) > 1 and _HEADING.match(lines[0].strip()):
+        lines = lines[1:]
+    body = "\n".join(lines).strip()
+    decided = _DECIDED.search(body)
+    if decided:
+        body = _DECIDED.sub("", body[decided.end():])
+    else:
+        while (background := _BACKGROUND.match(body)) is not None:
+            body = body[background.end():].lstrip()
+    return body.strip() or text.strip()
 
 
 # ------------------------------------------------------------------------------------ units
@@ -379,6 +530,16 @@ def stated_deadline(
         found.append(date(year, month, month_calendar.monthrange(year, month)[1]))
     for m in _YEAR_END.finditer(text):
         found.append(date(int(m.group(1)) if m.group(1) else start.year, 12, 31))
+    found += [day for _, _, day in periods(text, start, calendar)]
+    if not found:
+        return None
+    return next_workday_on_or_after(max(found), calendar)
+
+
+def periods(text: str, start: date, calendar: WorkCalendar) -> list[tuple[int, int, date]]:
+    """Where ``text`` states a period (「10个工作日内」「一个月内」), and the last day each gives
+    counted from ``start``: (begin, end, day)."""
+    out: list[tuple[int, int, date]] = []
     for m in _WITHIN.finditer(text):
         n = chinese_number(m.group(1))
         if not n:
@@ -386,18 +547,29 @@ def stated_deadline(
         unit = m.group(2)
         try:
             if unit == "工作日":
-                found.append(deadline_after(start, n, calendar, DeadlineMode.WORKING))
+                day = deadline_after(start, n, calendar, DeadlineMode.WORKING)
             elif unit in ("天", "日"):
-                found.append(deadline_after(start, n, calendar))
+                day = deadline_after(start, n, calendar)
             elif unit in ("周", "星期"):
-                found.append(deadline_after(start, 7 * n, calendar))
+                day = deadline_after(start, 7 * n, calendar)
             else:
-                found.append(deadline_after(start, (_add_months(start, n) - start).days, calendar))
+                day = deadline_after(start, (_add_months(start, n) - start).days, calendar)
         except DomainError:
             continue
-    if not found:
-        return None
-    return next_workday_on_or_after(max(found), calendar)
+        out.append((m.start(), m.end(), day))
+    return out
+
+
+def with_dates(text: str, start: date, calendar: WorkCalendar, by: Callable[[date], str]) -> str:
+    """``text`` with every period it states written as its last day, ``by(day)`` (「于2026年12月4日前」):
+    the 交办单 reaches the unit days after the meeting, and 「10个工作日内」 beside its 时限
+    「在收件之日起N天内」 would count from two days at once."""
+    folded = fold(text)
+    out, at = "", 0
+    for begin, end, day in periods(folded, start, calendar):
+        out += folded[at:begin] + by(day)
+        at = end
+    return out + folded[at:] if at else text
 
 
 def _add_months(day: date, months: int) -> date:
@@ -457,14 +629,18 @@ class ProposedAssignment:
 
 def propose(
     title: str, requirements: str, basis: str, start: date, today: date,
-    directory: UnitDirectory, calendar: WorkCalendar,
+    directory: UnitDirectory, calendar: WorkCalendar, lead: str = "",
+    dated: Callable[[date], str] | None = None,
 ) -> ProposedAssignment:
     """A draft from one item's text: its title (taken from ``title``), units (牵头 first), 期限,
-    and what is left to decide."""
+    and what is left to decide. A sub-item that names no unit or states no 期限 takes those of
+    its item's ``lead``. With ``dated``, the periods in 工作要求 are written as their last days."""
     mentions, unknown = find_units(requirements, directory)
+    if lead and not mentions and not unknown:
+        mentions, unknown = find_units(lead, directory)
     title = short_title(title, [m.written for m in mentions] + unknown)
     unit_ids: list[int] = []
-    lead: int | None = None
+    lead_unit: int | None = None
     problems: list[DraftProblem] = []
     for mention in mentions:
         if len(mention.unit_ids) > 1:
@@ -472,8 +648,8 @@ def propose(
             problems.append(DraftProblem(ProblemKind.UNIT_AMBIGUOUS, mention.written, names))
             continue
         (unit_id,) = mention.unit_ids
-        if mention.role is UnitRole.LEAD and lead is None:
-            lead = unit_id
+        if mention.role is UnitRole.LEAD and lead_unit is None:
+            lead_unit = unit_id
             unit_ids.insert(0, unit_id)
         else:
             unit_ids.append(unit_id)
@@ -482,8 +658,12 @@ def propose(
     if not mentions and not unknown:
         problems.append(DraftProblem(ProblemKind.NO_UNIT))
     deadline = stated_deadline(requirements, start, calendar)
+    if deadline is None and lead:
+        deadline = stated_deadline(lead, start, calendar)
     problems.extend(deadline_problems(deadline, today))
-    return ProposedAssignment(title, requirements, basis, tuple(unit_ids), lead, deadline, tuple(problems))
+    if dated is not None:
+        requirements = with_dates(requirements, start, calendar, dated)
+    return ProposedAssignment(title, requirements, basis, tuple(unit_ids), lead_unit, deadline, tuple(problems))
 
 
 def deadline_problems(deadline: date | None, today: date) -> list[DraftProblem]:
@@ -496,14 +676,19 @@ def deadline_problems(deadline: date | None, today: date) -> list[DraftProblem]:
 
 
 def propose_from_minutes(
-    minutes: Minutes, bases: Sequence[str], today: date, directory: UnitDirectory, calendar: WorkCalendar
+    minutes: Minutes, bases: Sequence[str], today: date, directory: UnitDirectory, calendar: WorkCalendar,
+    dated: Callable[[date], str] | None = None,
 ) -> list[ProposedAssignment]:
-    """One draft per 议定事项, with its 依据 from ``bases`` (one per item); deadlines count from
-    the meeting's date (today when the minutes state none)."""
+    """One draft per matter (:func:`matters`: each 议定事项, or each of its sub-items), with its
+    依据 from ``bases`` (one per matter) and the order alone as 工作要求 (:func:`instruction`);
+    deadlines count from the meeting's date (today when the minutes state none)."""
     start = minutes.held_on or today
     return [
-        propose(item.text, item.text, basis, start, today, directory, calendar)
-        for item, basis in zip(minutes.items, bases, strict=True)
+        propose(
+            item.text, instruction(item.text), basis, start, today, directory, calendar,
+            lead=instruction(item.lead) if item.lead else "", dated=dated,
+        )
+        for item, basis in zip(matters(minutes), bases, strict=True)
     ]
 
 

@@ -20,7 +20,8 @@ WORD_DATA = re.compile(r"^wd:(\d{1,12})(?::(\d{1,12}))?$")
 
 
 async def ledger_command(update: Update, context: DubanContext) -> None:
-    """/ledger [专项] [单位] [科室] [状态] [2026-11]: the 台账 as .xlsx, within the asker's scope."""
+    """/ledger [专项] [单位] [科室] [状态] [2026-11] [会议|全表]: the 台账 as .xlsx, within the
+    asker's scope, as the meeting's sheet or in full (the caption says which)."""
     person = await bound_person(update, context, "ledger")
     if person is None:
         return
@@ -34,7 +35,7 @@ async def ledger_command(update: Update, context: DubanContext) -> None:
     if flt.month:
         shown.append(flt.month.key)
     name = f"{label('exports', 'special_sheet' if flt.special else 'ledger_sheet')}-{today.isoformat()}.xlsx"
-    caption = render("exports/ledger_caption", special=flt.special, count=count, filters=shown, today=today)
+    caption = render("exports/ledger_caption", special=flt.special, count=count, filters=shown, today=today, view=flt.view.value)
     assert update.effective_message is not None
     await update.effective_message.reply_document(InputFile(io.BytesIO(data), filename=name), caption=caption)
 

@@ -17,7 +17,7 @@ import io
 import re
 import zipfile
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -248,13 +248,16 @@ async def receive_minutes(
         raise DomainError("minutes_no_items")
     today = now.date()
     name = minutes.name or (Path(file.file_name).stem if file and file.file_name else "") or plain(render("intake/unnamed_minutes"))
-    bases = [plain(render("intake/basis_item", name=name, ordinal=reading.item_ordinal(item))) for item in minutes.items]
+    bases = [
+        plain(render("intake/basis_item", name=name, number=minutes.number, ordinal=reading.item_ordinal(item), sub=item.sub))
+        for item in reading.matters(minutes)
+    ]
     source = SourceType.STANDING_MEETING if person.has(Role.SUPERVISOR) else SourceType.OTHER
     received, digest = await _with_file(
         office, IntakeDocument(0, IntakeKind.MINUTES, name, minutes.held_on, person.id, text, scanned=scanned), file, now
     )
     async with office.db.transaction() as conn:
-        proposals = reading.propose_from_minutes(minutes, bases, today, await _directory(conn), office.calendar)
+        proposals = reading.propose_from_minutes(minutes, bases, today, await _directory(conn), office.calendar, dated=_dated)
         document = await store.add_document(conn, received, now, digest)
         await store.add_drafts(conn, document.id, proposals, source.value)
         return await _review(conn, document.id)
@@ -287,7 +290,7 @@ async def receive_instruction(
         supervisors = await org.with_role(conn, Role.SUPERVISOR)
         if not supervisors:
             raise DomainError("no_supervision_office")
-        proposal = reading.propose(title, text, basis, today, today, await _directory(conn), office.calendar)
+        proposal = reading.propose(title, text, basis, today, today, await _directory(conn), office.calendar, dated=_dated)
         document = await store.add_document(conn, received, now, digest)
         await store.add_drafts(conn, document.id, [proposal], source.value)
         review = await _review(conn, document.id)
@@ -299,6 +302,11 @@ async def receive_instruction(
             await send(conn, supervisor, review_payload(review, 0), now, purpose="intake")
         await tell(conn, leader, "intake/instruction_recorded", now, review=review)
     return review
+
+
+def _dated(day: date) -> str:
+    """A period of the minutes or the 批示 as the 交办单's 工作要求 writes it: 「于2026年12月4日前」."""
+    return plain(render("intake/dated_period", day=day))
 
 
 def _instruction_title(text: str, file: ReceivedFile | None) -> str:
@@ -389,6 +397,9 @@ async def edit_draft(office: Office, person: Person, draft_id: int, text: str, n
         if "period" in fields:
             deadline = office.deadline_after(today, form_issuing.time_limit(office, fields["period"]))
             changes["deadline"] = deadline
+            if "requirements" not in fields and proposal.deadline is not None:
+                # 「于2026年12月4日前报送」 in 工作要求 follows the new 期限, so the slip says one date.
+                changes["requirements"] = proposal.requirements.replace(_dated(proposal.deadline), _dated(deadline))
         edited = replace(proposal, **changes)  # type: ignore[arg-type]
         problems += unit_problems + reading.deadline_problems(deadline, today)
         await store.update_draft(conn, draft.id, replace(edited, problems=tuple(problems)))

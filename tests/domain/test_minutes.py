@@ -14,9 +14,10 @@ from bot.domain.calendar import ChineseWorkCalendar
 from bot.domain.errors import DomainError
 from bot.domain.minutes import (
     DraftProblem, ProblemKind, ProposedAssignment, UnitDirectory, UnitRole, chinese_number, find_units,
-    item_ordinal, propose, propose_from_minutes, read_minutes, short_title, stated_deadline,
+    as_matter, instruction, item_ordinal, matters, propose, propose_from_minutes, read_minutes, short_title,
+    stated_deadline,
 )
-from tests.intake_files import MINUTES_12, MINUTES_ARABIC, MINUTES_PARENTHESISED
+from tests.intake_files import MINUTES_12, MINUTES_18, MINUTES_ARABIC, MINUTES_PARENTHESISED
 
 OFFICIAL = ChineseWorkCalendar()
 ZHUJIAN, JIAOTONG, RANGDONG, JIAOYU = 1, 2, 3, 4
@@ -27,58 +28,119 @@ DIRECTORY = UnitDirectory.build(
 TODAY = date(2026, 11, 30)
 
 
+def dated(day: date) -> str:
+    return f"于{day.year}年{day.month}月{day.day}日前"
+
+
 def drafts(lines: list[str]) -> list[ProposedAssignment]:
     minutes = read_minutes("\n".join(lines))
-    bases = [f"{minutes.name}第{item_ordinal(i)}项" for i in minutes.items]
-    return propose_from_minutes(minutes, bases, TODAY, DIRECTORY, OFFICIAL)
+    bases = [f"{minutes.name}第{item_ordinal(i)}项{i.sub}" for i in matters(minutes)]
+    return propose_from_minutes(minutes, bases, TODAY, DIRECTORY, OFFICIAL, dated=dated)
 
 
-def test_standing_meeting_minutes_give_one_draft_per_item_exactly() -> None:
+def test_standing_meeting_minutes_give_one_draft_per_matter_exactly() -> None:
     minutes = read_minutes("\n".join(MINUTES_12))
-    assert minutes.name == "市政府第12次常务会议纪要"
+    assert (minutes.name, minutes.number) == ("市政府第12次常务会议纪要", "〔2026〕12号")
     assert minutes.held_on == date(2026, 11, 20)
     assert [i.number for i in minutes.items] == ["一", "二", "三", "四", "五"]
     # 出席/列席 after the last item are not part of it.
     assert "出席" not in minutes.items[-1].text
 
-    first, second, third, fourth, fifth = drafts(MINUTES_12)
+    # Item 一's sub-items （一）（二） are drafts of their own, under the units the item names.
+    first, second, third, fourth, fifth, sixth = drafts(MINUTES_12)
     assert first == ProposedAssignment(
-        title="城区积水点排查整治",
-        requirements=(
-            "关于城区积水点排查整治问题\n"
-            "会议听取了市住房和城乡建设局关于汛期城区积水情况的汇报。会议要求，由市住房和城乡建设局牵头，"
-            "市交通运输局配合，于2026年12月31日前完成全部积水点整治。\n"
-            "（一）11月底前完成积水点排查，逐点建立台账；\n"
-            "（二）明确整改措施和完成时间。"
-        ),
-        basis="市政府第12次常务会议纪要第一项",
+        title="积水点排查工作",
+        requirements="11月底前完成积水点排查，逐点建立台账；",
+        basis="市政府第12次常务会议纪要第一项一",
         unit_ids=(ZHUJIAN, JIAOTONG),
         lead_unit_id=ZHUJIAN,
-        deadline=date(2026, 12, 31),
+        deadline=date(2026, 11, 30),
+        problems=(DraftProblem(ProblemKind.DEADLINE_PASSED, "2026-11-30"),),
     )
-    # 交通局 is an alias of 交通运输局; 10个工作日 from Fri 11-20 is Fri 12-04.
-    assert (second.title, second.unit_ids, second.lead_unit_id, second.deadline, second.problems) == (
+    # （二） states no date: the item's 「于2026年12月31日前完成全部积水点整治」 holds.
+    assert (second.title, second.requirements, second.unit_ids, second.lead_unit_id, second.deadline, second.basis) == (
+        "明确整改措施和完成时间工作", "明确整改措施和完成时间。", (ZHUJIAN, JIAOTONG), ZHUJIAN, date(2026, 12, 31),
+        "市政府第12次常务会议纪要第一项二",
+    )
+    # 交通局 is an alias of 交通运输局; 10个工作日 from Fri 11-20 is Fri 12-04, and 工作要求 says so.
+    assert (third.title, third.unit_ids, third.lead_unit_id, third.deadline, third.problems) == (
         "农村公路养护工作", (JIAOTONG,), None, date(2026, 12, 4), ()
     )
+    assert third.requirements == "会议同意交通局提出的养护方案，请交通运输局于2026年12月4日前报送实施计划。"
     # 一个月内 from 11-20 is Sun 12-20, which moves to Mon 12-21.
-    assert (third.title, third.unit_ids, third.deadline, third.problems) == (
+    assert (fourth.title, fourth.unit_ids, fourth.deadline, fourth.problems) == (
         "穰东镇污水处理厂建设", (RANGDONG,), date(2026, 12, 21), ()
     )
-    assert fourth.unit_ids == () and fourth.deadline == date(2026, 12, 31)
-    assert fourth.problems == (DraftProblem(ProblemKind.UNIT_UNKNOWN, "市营商环境服务中心"),)
-    assert fifth.unit_ids == (JIAOYU,) and fifth.deadline is None
-    assert fifth.problems == (DraftProblem(ProblemKind.NO_DEADLINE),)
-    assert [d.complete for d in (first, second, third, fourth, fifth)] == [True, True, True, False, False]
+    assert fourth.requirements == "穰东镇负责，于2026年12月21日前完成选址和用地报批。"
+    assert fifth.unit_ids == () and fifth.deadline == date(2026, 12, 31)
+    assert fifth.problems == (DraftProblem(ProblemKind.UNIT_UNKNOWN, "市营商环境服务中心"),)
+    # 工作要求 is the order: no heading, no 「会议要求」.
+    assert fifth.requirements == "市营商环境服务中心12月底前拿出工作方案。"
+    assert sixth.unit_ids == (JIAOYU,) and sixth.deadline is None
+    assert sixth.problems == (DraftProblem(ProblemKind.NO_DEADLINE),)
+    assert [d.complete for d in (first, second, third, fourth, fifth, sixth)] == [False, True, True, True, False, False]
+
+
+def test_minutes_named_generically_are_cited_by_the_meeting_and_their_number() -> None:
+    minutes = read_minutes("\n".join(MINUTES_18))
+    assert (minutes.name, minutes.number) == ("市政府第18次常务会议纪要", "邓政纪〔2026〕18号")
+    # The meeting's day, stated without a year, not the day of printing at the end.
+    assert minutes.held_on == date(2026, 11, 23)
+    first, second, third = drafts(MINUTES_18)
+    # 10个工作日 from Mon 11-23 is Mon 12-07.
+    assert (first.title, first.requirements, first.unit_ids, first.deadline) == (
+        "城区停车难问题", "交通运输局于2026年12月7日前拿出城区停车难问题整治方案。",
+        (JIAOTONG,), date(2026, 12, 7),
+    )
+    # Sub-items naming units and periods of their own: each its own units and deadline.
+    assert (second.title, second.unit_ids, second.deadline, second.basis) == (
+        "改造摸底工作", (ZHUJIAN,), date(2026, 12, 21), "市政府第18次常务会议纪要第二项一",
+    )
+    assert (third.unit_ids, third.deadline) == ((JIAOTONG, RANGDONG), date(2026, 12, 23))
+
+
+@pytest.mark.parametrize("text, name", [
+    ("邓州市人民政府常务会议纪要\n钱市长主持召开第18次常务会议。\n一、住建局年底前完成。", "市政府第18次常务会议纪要"),
+    ("常务会议纪要\n市政府召开第18次常务会议。\n一、住建局年底前完成。", "市政府第18次常务会议纪要"),
+    ("综合一科工作例会纪要\n11月26日，召开第3次工作例会。\n一、住建局年底前完成。", "综合一科第3次工作例会纪要"),
+    ("市政府第12次常务会议纪要\n一、住建局年底前完成。", "市政府第12次常务会议纪要"),
+    ("会议纪要\n一、住建局年底前完成。", "会议纪要"),
+])
+def test_the_minutes_name_which_meeting(text: str, name: str) -> None:
+    assert read_minutes(text).name == name
+
+
+@pytest.mark.parametrize("text, order", [
+    ("关于城区积水点排查整治问题\n会议听取了住建局的汇报。会议要求，由住建局牵头，年底前完成。", "由住建局牵头，年底前完成。"),
+    ("会议研究了秸秆禁烧工作。穰东镇一个月内完成。", "穰东镇一个月内完成。"),
+    ("会议要求市营商环境服务中心12月底前拿出工作方案。", "市营商环境服务中心12月底前拿出工作方案。"),
+    ("穰东镇负责，一个月内完成选址。", "穰东镇负责，一个月内完成选址。"),
+    ("关于冬季校园安全工作", "关于冬季校园安全工作"),
+])
+def test_the_requirement_is_the_order_without_its_lead(text: str, order: str) -> None:
+    assert instruction(text) == order
+
+
+@pytest.mark.parametrize("title, matter", [
+    ("拿出城区停车难问题整治方案", "城区停车难问题整治方案制定工作"),
+    ("完成老旧小区改造摸底", "老旧小区改造摸底工作"),
+    ("报送秸秆禁烧工作总结", "秸秆禁烧工作总结报送工作"),
+    ("做好冬季校园安全工作", "冬季校园安全工作"),
+    ("城区积水点排查整治", "城区积水点排查整治"),
+    ("城区内涝治理的请示", "城区内涝治理的请示"),
+])
+def test_a_title_names_the_matter_the_slip_hands_over(title: str, matter: str) -> None:
+    assert as_matter(title) == matter
 
 
 def test_arabic_numbering_and_an_item_for_two_units() -> None:
     first, second = drafts(MINUTES_ARABIC)
     assert (first.title, first.unit_ids, first.deadline, first.basis) == (
-        "完成老旧小区改造摸底", (ZHUJIAN,), date(2027, 1, 15), "市政府第13次常务会议纪要第一项"
+        "老旧小区改造摸底工作", (ZHUJIAN,), date(2027, 1, 15), "市政府第13次常务会议纪要第一项"
     )
     # 两周内 from Fri 11-27 is Fri 12-11; two units, no 牵头: one 交办单 each, in the order named.
     assert (second.title, second.unit_ids, second.lead_unit_id, second.deadline) == (
-        "完成客运站周边交通组织方案", (JIAOTONG, RANGDONG), None, date(2026, 12, 11)
+        "客运站周边交通组织方案制定工作", (JIAOTONG, RANGDONG), None, date(2026, 12, 11)
     )
 
 
@@ -86,9 +148,9 @@ def test_parenthesised_numbering_of_a_section_meeting() -> None:
     minutes = read_minutes("\n".join(MINUTES_PARENTHESISED))
     assert minutes.name == "综合一科第3次工作例会纪要" and minutes.held_on == date(2026, 11, 26)
     first, second = drafts(MINUTES_PARENTHESISED)
-    assert (first.title, first.unit_ids, first.deadline) == ("报送秸秆禁烧工作总结", (RANGDONG,), date(2026, 12, 15))
+    assert (first.title, first.unit_ids, first.deadline) == ("秸秆禁烧工作总结报送工作", (RANGDONG,), date(2026, 12, 15))
     # 年底前: 12-31.
-    assert (second.title, second.unit_ids, second.deadline) == ("完成城区停车位普查", (JIAOTONG, ZHUJIAN), date(2026, 12, 31))
+    assert (second.title, second.unit_ids, second.deadline) == ("城区停车位普查工作", (JIAOTONG, ZHUJIAN), date(2026, 12, 31))
 
 
 def test_outer_numbering_splits_and_inner_numbering_stays_in_its_item() -> None:

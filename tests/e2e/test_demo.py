@@ -6,6 +6,8 @@ Everything here goes over HTTP, through the same routes the demo page uses.
 
 from __future__ import annotations
 
+import subprocess
+
 import asyncio
 import os
 import signal
@@ -243,6 +245,7 @@ async def test_a_second_demo_is_refused_before_touching_any_file(tmp_path: Path)
                 raise AssertionError("a second demo started on the same database")
         message = str(refused.value)
         assert "正被另一个演示使用" in message and ".venv/bin/duban demo --port" in message and "&#" not in message
+        assert f"正在运行的演示在 {demo.url}/" in message, "the second demo says where the first one runs"
         assert {p: p.stat().st_mtime_ns for p in tmp_path.glob("demo.db*")} == files
 
         port = int(demo.url.rsplit(":", 1)[1])
@@ -255,6 +258,15 @@ async def test_a_second_demo_is_refused_before_touching_any_file(tmp_path: Path)
         assert "端口已被占用" in message and f".venv/bin/duban demo --port {port + 1}" in message
         assert "&#" not in message and "Errno" not in message
         assert other.read_bytes() == b"kept" and sorted(p.name for p in tmp_path.glob("other*")) == ["other.db"]
+
+
+def test_the_demos_lock_file_is_not_something_to_commit() -> None:
+    root = Path(__file__).resolve().parents[2]
+    if not (root / ".git").exists():
+        pytest.skip("not a git checkout")
+    for name in ("demo.db.lock", "demo-8081.db.lock"):
+        checked = subprocess.run(["git", "check-ignore", "-q", "--no-index", name], cwd=root)
+        assert checked.returncode == 0, f"{name} would show in git status"
 
 
 async def test_the_year_end_ranking_goes_out_on_januarys_first_working_day(tmp_path: Path) -> None:

@@ -89,6 +89,16 @@ def bot_message(page: Any, text: str) -> Any:
     return page.locator(".msg.in", has_text=text)
 
 
+async def clerk_issues(page: Any, days: int, due: str) -> None:
+    """王晓燕 issues the 交办单 of :data:`ISSUE` to 住建局 with ``days`` days, due on ``due``."""
+    from playwright.async_api import expect
+
+    await be(page, "王晓燕")
+    await page.fill("#text", ISSUE.replace("期限：7天", f"期限：{days}天"))
+    await page.click("#send")
+    await expect(bot_message(page, "已签发1份交办单")).to_contain_text(due)
+
+
 async def test_clerk_issues_official_signs_and_answers_each_side_sees_it(page: Any, demo: Demo) -> None:
     from playwright.async_api import expect
 
@@ -259,10 +269,7 @@ async def test_an_extended_deadline_reads_the_same_across_a_weekend(tmp_path: Pa
 
     async with running_demo(Settings(), port=0, db_path=tmp_path / "demo.db", today=date(2026, 11, 27)) as demo:
         async with browser_tab(demo.url) as page:
-            await be(page, "王晓燕")
-            await page.fill("#text", ISSUE.replace("期限：7天", "期限：3天"))
-            await page.click("#send")
-            await expect(bot_message(page, "已签发1份交办单")).to_contain_text("2026年11月30日")
+            await clerk_issues(page, days=3, due="2026年11月30日")
             await be(page, "李住建")
             await expect(bot_message(page, "邓州市人民政府工作交办单")).to_be_visible()
             await page.wait_for_timeout(HUMAN_PAUSE_MS)
@@ -301,3 +308,60 @@ async def test_an_extended_deadline_reads_the_same_across_a_weekend(tmp_path: Pa
             tz = demo.office.settings.timezone
             days = {datetime.fromtimestamp(m.date, tz).date() for m in chat.messages.values() if m.from_bot}
             assert not {d for d in days if d.weekday() >= 5}, "nothing reaches the unit on a rest day"
+
+
+async def test_a_jump_dates_each_days_messages_on_that_day_at_the_schedules_time(tmp_path: Path) -> None:
+    """「到下月1日」 from 12月21日: the reminders and slips of 12月22–31日 are each under their own
+    day's divider, stamped at the schedule's 09:00, not all under 1月1日 at the real time."""
+    from playwright.async_api import expect
+
+    async with running_demo(Settings(), port=0, db_path=tmp_path / "demo.db", today=date(2026, 12, 21)) as demo:
+        async with browser_tab(demo.url) as page:
+            await clerk_issues(page, days=2, due="2026年12月23日")
+            await page.click(".calendar .jump[data-to=first]")
+            await expect(page.locator("#demo-date")).to_contain_text("2027年1月1日", timeout=120_000)
+
+            await be(page, "李住建")
+            await expect(bot_message(page, "《邓州市人民政府工作催办单》")).to_be_visible()
+            # What the page shows: each message with the divider above it and its time.
+            shown = await page.evaluate("""() => {
+                const out = []; let day = null;
+                for (const node of document.getElementById('messages').children) {
+                    if (node.classList.contains('day')) day = node.textContent;
+                    else if (node.classList.contains('in')) out.push([day, node.querySelector('.meta').textContent, node.querySelector('.body').textContent]);
+                }
+                return out;
+            }""")
+            # after the day it was issued on, everything the unit receives is the schedule's
+            automatic = [(day, at) for day, at, _ in shown if not day.startswith("2026年12月21日")]
+            assert automatic, shown
+            days = [day for day, _ in automatic]
+            assert len(set(days)) >= 2 and days == sorted(days, key=days.index), days
+            assert {at for _, at in automatic} <= {"09:00", "09:01"}, automatic
+            # Each message dated on the day it was sent by the daily check.
+            chat = next(c for c in demo.server.state.chats.values() if c.user is not None and c.user.first_name == "李住建")
+            tz = demo.office.settings.timezone
+            sent = sorted(m.date for m in chat.messages.values() if m.from_bot)
+            stamped = [datetime.fromtimestamp(t, tz) for t in sent]
+            reminders = [m for m in chat.messages.values() if m.from_bot and "《邓州市人民政府工作催办单》" in (m.text or "")]
+            [reminder] = reminders
+            assert datetime.fromtimestamp(reminder.date, tz).date() < date(2027, 1, 1), stamped
+            slip_day = f"{reminder.text}".split("\n")[-1].strip()
+            on = datetime.fromtimestamp(reminder.date, tz).date()
+            assert slip_day == f"{on.year}年{on.month}月{on.day}日", "the 催办单 reaches the unit on the day it is dated"
+
+
+async def test_the_sample_minutes_are_dated_before_the_demos_date(tmp_path: Path) -> None:
+    """「纪要示例」 a year and more after the sample was written: its meeting is days before the
+    demo's date, so its 期限 lie ahead."""
+    from playwright.async_api import expect
+
+    async with running_demo(Settings(), port=0, db_path=tmp_path / "demo.db", today=date(2028, 3, 15)) as demo:
+        async with browser_tab(demo.url) as page:
+            await be(page, "赵文博")
+            await page.click("#sample-minutes")
+            review = bot_message(page, "拟交办")
+            await expect(review).to_contain_text("期限自会议召开之日（2028年3月12日）起算", timeout=30_000)
+            await expect(review).to_contain_text("市政府第12次常务会议纪要（〔2028〕12号）第一项（一）")
+            await expect(review).not_to_contain_text("已过")
+            assert demo.calendar.today == date(2028, 3, 15)

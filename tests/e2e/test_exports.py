@@ -46,6 +46,8 @@ async def test_ledger_xlsx_with_filters(office, city):
     await clerk.send("/ledger")
     sent = await clerk.wait_for(predicate=lambda m: m.document is not None)
     assert "台账" in sent.content and "3项" in sent.content  # the clerk's section issued three
+    # The view is said, and the other one offered.
+    assert "全表：全部22列，A4横向两页宽，每页重复编号列" in sent.content and "/ledger 会议" in sent.content
     header, rows = rows_of(clerk.file_bytes(sent))
     assert header[:4] == ["交办单编号", "工作事项", "工作要求", "责任单位"]
     titles = {r[1] for r in rows}
@@ -60,17 +62,31 @@ async def test_ledger_xlsx_with_filters(office, city):
     fresh = next(r for r in rows if r[1] == "燃气管道排查")
     assert fresh[header.index("逾期天数")] is None and fresh[header.index("签收日期")] is None
 
-    # As printed: a title and a date line above the headings, repeated on every page.
+    # As printed: a title and a date line above the headings, repeated on every page; two pages
+    # wide with the 编号 column on each; every cell of the table ruled.
     sheet = load_workbook(io.BytesIO(clerk.file_bytes(sent))).worksheets[0]
-    assert sheet["A1"].value == "邓州市人民政府督办工作台账"
-    assert sheet["A2"].value == "截至2026年11月2日　共3项"
-    assert sheet.print_title_rows == "$3:$3" and sheet.freeze_panes == "A4"
+    assert sheet["B1"].value == "邓州市人民政府督办工作台账"
+    assert sheet["B2"].value == "截至2026年11月2日　共3项"
+    assert sheet.print_title_rows == "$3:$3" and sheet.print_title_cols == "$A:$A" and sheet.freeze_panes == "B4"
     assert sheet.page_setup.orientation == "landscape" and int(sheet.page_setup.paperSize) == 9  # A4
     assert sheet.sheet_properties.pageSetUpPr.fitToPage
-    assert sheet.page_setup.fitToWidth == 1 and sheet.page_setup.fitToHeight == 0
+    assert sheet.page_setup.fitToWidth == 2 and sheet.page_setup.fitToHeight == 0
     lines = list(sheet.iter_rows(min_row=4))
     assert all(c.alignment.wrap_text for row in lines for c in row if isinstance(c.value, str))
+    assert all(c.border.left.style == "thin" and c.border.bottom.style == "thin" for row in sheet.iter_rows(min_row=3) for c in row)
     assert sheet.cell(4, header.index("交办日期") + 1).number_format == "yyyy-mm-dd"
+
+    # The meeting's sheet: seven columns, one page wide, the latest slip of each matter.
+    await clerk.send("/ledger 会议")
+    sent = await clerk.wait_for(predicate=lambda m: m.document is not None and "会议用简表" in m.content)
+    assert "编号、事项、责任单位、期限、状态、逾期天数、最新督办单据，A4横向一页宽" in sent.content
+    assert "/ledger 全表" in sent.content
+    header, rows = rows_of(clerk.file_bytes(sent))
+    assert header == ["交办单编号", "工作事项", "责任单位", "当前期限", "状态", "逾期天数", "最新督办单据"]
+    line = next(r for r in rows if r[1] == "老旧小区改造")
+    assert line == [str(first.number), "老旧小区改造", "住建局", datetime(2026, 10, 27), "已交办", 6, f"交办单{first.number}"]
+    sheet = load_workbook(io.BytesIO(clerk.file_bytes(sent))).worksheets[0]
+    assert sheet.page_setup.fitToWidth == 1 and sheet["A1"].value == "邓州市人民政府督办工作台账"
 
     await clerk.send("/ledger 住建局 2026-11")
     sent = await clerk.wait_for(predicate=lambda m: m.document is not None and "1项" in m.content)
@@ -237,9 +253,14 @@ async def test_duban_export_from_the_command_line(office, city, tmp_path):
                          date(2026, 11, 5), at(office, date(2026, 11, 6)))
     code, out, err = await _duban(office, "ledger", "住建局", "-o", str(tmp_path / "l.xlsx"))
     assert code == 0, err
-    assert "1项" in out
+    assert "1项" in out and "全表" in out
     _, rows = rows_of((tmp_path / "l.xlsx").read_bytes())
     assert rows[0][1] == "命令行导出事项"
+    code, out, err = await _duban(office, "ledger", "会议", "-o", str(tmp_path / "m.xlsx"))
+    assert code == 0, err
+    assert "会议用简表" in out
+    header, rows = rows_of((tmp_path / "m.xlsx").read_bytes())
+    assert len(header) == 7 and rows[0][1] == "命令行导出事项"
 
     code, out, err = await _duban(office, "slip", f"{task.number.year}-{task.number.seq}", "-o", str(tmp_path / "s.docx"))
     assert code == 0, err

@@ -62,57 +62,69 @@ async def test_minutes_docx_to_issued_slips_in_the_units_chats(city, admin, offi
     minutes = docx_bytes(MINUTES_12)
     await supervisor.send_document("市政府第12次常务会议纪要.docx", minutes)
     review = await supervisor.wait_for(text_contains="市政府第12次常务会议纪要")
-    assert "（2026年11月20日）" in review.text
-    assert "拟交办5项，其中3项可签发，2项待定" in review.text
-    assert "1. 城区积水点排查整治" in review.text
-    assert "单位：住建局（牵头）、交通运输局" in review.text and "期限：2026年12月31日前" in review.text
-    assert "依据：市政府第12次常务会议纪要第一项" in review.text
-    assert "2. 农村公路养护工作" in review.text and "期限：2026年12月4日前" in review.text
-    assert "3. 穰东镇污水处理厂建设" in review.text and "期限：2026年12月21日前" in review.text
-    assert "4. 优化营商环境工作 ⚠️" in review.text and "「市营商环境服务中心」不是已有的责任单位" in review.text
-    assert "5. 冬季校园安全工作 ⚠️" in review.text and "「教育局」不是已有的责任单位" in review.text
-    assert "纪要未写期限" in review.text
+    assert "（2026年11月20日）" in review.text and "期限自会议召开之日（2026年11月20日）起算" in review.text
+    # Item 一's sub-items （一）（二） are drafts of their own: six in all, on two pages.
+    assert "拟交办6项，其中3项可签发，3项待定" in review.text and "第1/2页" in review.text
+    assert "1. 积水点排查工作 ⚠️\n单位：住建局（牵头）、交通运输局\n期限：2026年11月30日前" in review.text
+    assert "依据：市政府第12次常务会议纪要（〔2026〕12号）第一项（一）" in review.text
+    assert "期限 2026-11-30 已过" in review.text
+    assert "2. 明确整改措施和完成时间工作\n单位：住建局（牵头）、交通运输局\n期限：2026年12月31日前" in review.text
+    assert "3. 农村公路养护工作" in review.text and "期限：2026年12月4日前" in review.text
+    assert "要求：会议同意交通局提出的养护方案，请交通运输局于2026年12月4日前报送实施计划。" in review.text
+    assert "4. 穰东镇污水处理厂建设" in review.text and "期限：2026年12月21日前" in review.text
+    assert "5. 优化营商环境工作 ⚠️" in review.text and "「市营商环境服务中心」不是已有的责任单位" in review.text
+    assert "要求：市营商环境服务中心12月底前拿出工作方案。" in review.text, "no 「关于…」 heading, no 「会议要求」"
+    assert "会议要求" not in review.text and "会议听取" not in review.text
     assert buttons(review) == [
-        "修改1", "删除1", "修改2", "删除2", "修改3", "删除3", "修改4", "删除4", "修改5", "删除5", "全部签发（3项）",
+        "修改1", "删除1", "修改2", "删除2", "修改3", "删除3", "修改4", "删除4", "修改5", "删除5", "下一页", "全部签发（3项）",
     ]
     assert await count(office, "tasks") == 0
 
-    # 修改4: the unit the minutes named by a name the city does not use.
+    # 修改5: the unit the minutes named by a name the city does not use.
     first_review = review
-    await supervisor.press("修改4", message=review)
-    await supervisor.wait_for(text_contains="修改第4项")
+    await supervisor.press("修改5", message=review)
+    await supervisor.wait_for(text_contains="修改第5项")
     await supervisor.send("单位：穰东镇")
     review = await supervisor.wait_for(predicate=lambda m: "全部签发（4项）" in buttons(m))
-    assert "4. 优化营商环境工作\n单位：穰东镇" in review.text
-    await supervisor.press("删除5", message=review)
-    review = await supervisor.wait_for(predicate=lambda m: "5. 冬季" not in m.text and "全部签发（4项）" in buttons(m))
+    assert "5. 优化营商环境工作\n单位：穰东镇" in review.text
+    await supervisor.press("删除1", message=review)
+    review = await supervisor.wait_for(predicate=lambda m: "1. 积水点" not in m.text and "删除6" in buttons(m))
+    await supervisor.press("删除6", message=review)
+    review = await supervisor.wait_for(predicate=lambda m: "6. 冬季" not in m.text and "全部签发（4项）" in buttons(m))
     assert "拟交办4项，其中4项可签发" in review.text
 
     await supervisor.press("全部签发（4项）", message=review)
     done = await supervisor.wait_for(text_contains="已签发4项，共5份交办单")
-    assert "1. 城区积水点排查整治：交办单〔2026〕1号 → 住建局；交办单〔2026〕2号 → 交通运输局，期限 2026年12月31日" in done.text
-    assert "2. 农村公路养护工作：交办单〔2026〕3号 → 交通运输局" in done.text
-    assert "4. 优化营商环境工作：交办单〔2026〕5号 → 穰东镇" in done.text
+    assert "2. 明确整改措施和完成时间工作：交办单〔2026〕1号 → 住建局；交办单〔2026〕2号 → 交通运输局，期限 2026年12月31日" in done.text
+    assert "3. 农村公路养护工作：交办单〔2026〕3号 → 交通运输局" in done.text
+    assert "5. 优化营商环境工作：交办单〔2026〕5号 → 穰东镇" in done.text
     await wait_idle(simulator.state)
     assert "草稿都已处理" in review.text and buttons(review) == []
 
     slip = await zhujian.wait_for(text_contains="〔2026〕1号")
-    assert "根据市政府第12次常务会议纪要第一项，现将城区积水点排查整治交由你单位办理" in slip.text
+    assert (
+        "根据市政府第12次常务会议纪要（〔2026〕12号）第一项（二），现将明确整改措施和完成时间工作交由你单位办理"
+        in slip.text
+    )
     assert "在收件之日起31天内办结" in slip.text
     minutes_copy = await zhujian.wait_for(predicate=lambda m: m.document is not None)
     assert minutes_copy.caption == "交办单〔2026〕1号" and zhujian.file_bytes(minutes_copy) == minutes
     partner = await jiaotong.wait_for(text_contains="〔2026〕2号")
     assert "本事项由住建局牵头，你单位配合" in partner.text, "the 批示's 牵头/配合 wording is one matter"
-    await jiaotong.wait_for(text_contains="〔2026〕3号")
+    # The slip's 时限 and its 工作要求 state the same day: 12-04 is 4 days after Mon 11-30.
+    roads = await jiaotong.wait_for(text_contains="〔2026〕3号")
+    assert "在收件之日起4天内办结" in roads.text and "请交通运输局于2026年12月4日前报送实施计划" in roads.text
+    assert "个工作日内" not in roads.text
     await town.wait_for(text_contains="〔2026〕4号")
     await town.wait_for(text_contains="〔2026〕5号")
 
+    basis = "市政府第12次常务会议纪要（〔2026〕12号）"
     assert await tasks(office) == [
-        ("城区积水点排查整治", "住建局", "市政府第12次常务会议纪要第一项", "standing_meeting", 1, "2026-12-31", 1),
-        ("城区积水点排查整治", "交通运输局", "市政府第12次常务会议纪要第一项", "standing_meeting", 1, "2026-12-31", 2),
-        ("农村公路养护工作", "交通运输局", "市政府第12次常务会议纪要第二项", "standing_meeting", 1, "2026-12-04", 3),
-        ("穰东镇污水处理厂建设", "穰东镇", "市政府第12次常务会议纪要第三项", "standing_meeting", 1, "2026-12-21", 4),
-        ("优化营商环境工作", "穰东镇", "市政府第12次常务会议纪要第四项", "standing_meeting", 1, "2026-12-31", 5),
+        ("明确整改措施和完成时间工作", "住建局", f"{basis}第一项（二）", "standing_meeting", 1, "2026-12-31", 1),
+        ("明确整改措施和完成时间工作", "交通运输局", f"{basis}第一项（二）", "standing_meeting", 1, "2026-12-31", 2),
+        ("农村公路养护工作", "交通运输局", f"{basis}第二项", "standing_meeting", 1, "2026-12-04", 3),
+        ("穰东镇污水处理厂建设", "穰东镇", f"{basis}第三项", "standing_meeting", 1, "2026-12-21", 4),
+        ("优化营商环境工作", "穰东镇", f"{basis}第四项", "standing_meeting", 1, "2026-12-31", 5),
     ]
     archived = list((office.settings.archive_dir / "intake").rglob("*.docx"))
     assert [p.read_bytes() for p in archived] == [minutes]
@@ -128,8 +140,8 @@ async def test_section_minutes_as_a_pdf(city, office_on_monday):
     clerk = city["clerk"]
     await clerk.send_document("例会纪要.pdf", pdf_bytes(MINUTES_PARENTHESISED))
     review = await clerk.wait_for(text_contains="综合一科第3次工作例会纪要")
-    assert "1. 报送秸秆禁烧工作总结\n单位：穰东镇\n期限：2026年12月15日前" in review.text
-    assert "2. 完成城区停车位普查\n单位：交通运输局、住建局\n期限：2026年12月31日前" in review.text
+    assert "1. 秸秆禁烧工作总结报送工作\n单位：穰东镇\n期限：2026年12月15日前" in review.text
+    assert "2. 城区停车位普查工作\n单位：交通运输局、住建局\n期限：2026年12月31日前" in review.text
     await clerk.press("全部签发（2项）", message=review)
     await clerk.wait_for(text_contains="已签发2项，共3份交办单")
     # A 科室's own meeting is its own line of work, not a 专项 of 政务监督室.
@@ -168,10 +180,13 @@ async def test_instruction_from_a_leader_to_the_result_at_completion(city, offic
     await supervisor.press("全部签发（1项）", message=review)
     await supervisor.wait_for(text_contains="已签发1项，共2份交办单")
 
-    told = await leader.wait_for(text_contains="批示已交办")
+    # The leader's notices name the 批示 by its first words, not only by its date.
+    told = await leader.wait_for(text_contains="批示的「请住建局牵头，交通局配合，3日内拿出方案」已交办")
     assert "〔2026〕1号 → 住建局，期限 2026年12月3日" in told.text and "〔2026〕2号 → 交通运输局" in told.text
     slip = await zhujian.wait_for(text_contains="〔2026〕1号")
-    assert "根据刘副市长2026年11月30日批示" in slip.text
+    assert "根据刘副市长2026年11月30日批示，现将方案制定工作交由你单位办理" in slip.text
+    assert "工作要求：请住建局牵头，交通局配合，于2026年12月3日前拿出方案。" in slip.text
+    assert "在收件之日起3天内办结" in slip.text
     partner = await jiaotong.wait_for(text_contains="〔2026〕2号")
     assert "本事项由住建局牵头，你单位配合" in partner.text, "the 批示's 牵头/配合 wording is one matter"
     async with office.db.reader.execute("SELECT source, special_ledger FROM tasks ORDER BY id") as cur:
@@ -182,7 +197,7 @@ async def test_instruction_from_a_leader_to_the_result_at_completion(city, offic
     await zhujian.send_document("方案.docx", b"PK\x03\x04 plan", caption="方案已拟定，详见附件。", reply_to=slip)
     feedback = await supervisor.wait_for(text_contains="方案已拟定")
     await supervisor.press("通过(办结)", message=feedback)
-    result = await leader.wait_for(text_contains="已办结")
+    result = await leader.wait_for(text_contains="批示的「请住建局牵头，交通局配合，3日内拿出方案」已办结")
     assert "〔2026〕1号" in result.text and "方案已拟定，详见附件。" in result.text
     sent = await leader.wait_for(predicate=lambda m: m.document is not None)
     assert sent.document.file_name == "方案.docx" and sent.caption == "交办单〔2026〕1号"
@@ -192,13 +207,25 @@ async def test_instruction_from_a_leader_to_the_result_at_completion(city, offic
 async def test_principal_instruction_is_a_principal_instruction(organisation, city, office_on_monday):
     office = office_on_monday
     principal = await organisation.join("钱市长", Role.PRINCIPAL)
-    await principal.send("/instruct 请穰东镇10日内报送秸秆禁烧情况。")
+    await principal.send("/instruct 请穰东镇10日内拿出秸秆禁烧整治方案。")
     await principal.wait_for(text_contains="已记录您的批示")
     review = await city["supervisor"].wait_for(text_contains="钱市长2026年11月30日批示")
+    assert "期限自批示之日（2026年11月30日）起算" in review.text
     await city["supervisor"].press("全部签发（1项）", message=review)
-    await city["town"].wait_for(text_contains="〔2026〕1号")
+    slip = await city["town"].wait_for(text_contains="〔2026〕1号")
+    # The 批示's order becomes the matter the slip hands over, in a sentence that reads.
+    assert "现将秸秆禁烧整治方案制定工作交由你单位办理" in slip.text
     async with office.db.reader.execute("SELECT source FROM tasks") as cur:
         assert [r[0] async for r in cur] == ["principal_instruction"]
+
+
+async def test_an_instruction_without_a_period_is_said_to_lack_one(city, office_on_monday):
+    await city["leader"].send("/instruct 请住建局研究城区内涝治理。")
+    review = await city["supervisor"].wait_for(text_contains="刘副市长2026年11月30日批示")
+    assert "批示未写期限，请修改期限" in review.text and "纪要" not in review.text
+    # Its title, once: no date beside it, nor a day to count from when nothing is counted.
+    assert review.text.startswith("📋 刘副市长2026年11月30日批示\n拟交办1项")
+    assert "1. 研究城区内涝治理工作 ⚠️\n单位：住建局\n期限：—" in review.text
 
 
 async def intake_rows(office) -> tuple[int, int, int]:
@@ -251,7 +278,7 @@ async def test_a_photo_of_printed_minutes_is_read_by_ocr(city, office_on_monday)
     await clerk.send_photo(page_png(MINUTES_SCANNED))
     review = await clerk.wait_for(text_contains="市政府第17次常务会议纪要", timeout=30)
     assert "由扫描件识别而来" in review.text and "请逐项核对单位和期限" in review.text
-    assert "1. 完成老旧小区改造摸底\n单位：住建局\n期限：2027年1月15日前" in review.text
+    assert "1. 老旧小区改造摸底工作\n单位：住建局\n期限：2027年1月15日前" in review.text
     # 10个工作日 from Fri 11-27 is Fri 12-11.
     assert "单位：交通运输局\n期限：2026年12月11日前" in review.text
     assert buttons(review)[-1] == "全部签发（2项）"
@@ -315,11 +342,11 @@ async def test_a_long_review_is_paged(city, office_on_monday):
     items = "\n".join(f"{n}. 住建局12月31日前完成第{n}项整治。" for n in range(1, 8))
     await supervisor.send("/minutes\n市政府第16次常务会议纪要\n" + items)
     review = await supervisor.wait_for(text_contains="拟交办7项")
-    assert "第1/2页" in review.text and "5. 完成第5项整治" in review.text and "6. " not in review.text
+    assert "第1/2页" in review.text and "5. 第5项整治工作" in review.text and "6. " not in review.text
     assert buttons(review)[-2:] == ["下一页", "全部签发（7项）"]
     await supervisor.press("下一页", message=review)
     await supervisor.wait_for(text_contains="第2/2页")
-    assert "6. 完成第6项整治" in review.text and "7. 完成第7项整治" in review.text and "1. " not in review.text
+    assert "6. 第6项整治工作" in review.text and "7. 第7项整治工作" in review.text and "1. " not in review.text
     assert buttons(review) == ["修改6", "删除6", "修改7", "删除7", "上一页", "全部签发（7项）"]
 
 
@@ -339,3 +366,21 @@ async def test_a_forwarded_request_with_the_instruction_as_caption(city, office_
     assert "现将城区内涝治理的请示交由你单位办理" in slip.text
     attached = await zhujian.wait_for(predicate=lambda m: m.document is not None)
     assert zhujian.file_bytes(attached) == request
+
+
+async def test_a_new_period_rewrites_the_date_the_requirement_states(city, office_on_monday):
+    """工作要求 writes 「10个工作日内」 as its last day; 修改 期限 changes that day too, so the slip
+    never states two dates."""
+    supervisor, jiaotong = city["supervisor"], city["jiaotong"]
+    await supervisor.send("/minutes\n市政府第19次常务会议纪要\n2026年11月27日，市政府召开第19次常务会议。\n一、交通运输局10个工作日内报送公交线网优化方案。")
+    review = await supervisor.wait_for(text_contains="拟交办1项")
+    assert "要求：交通运输局于2026年12月11日前报送公交线网优化方案。" in review.text
+    await supervisor.press("修改1", message=review)
+    await supervisor.wait_for(text_contains="修改第1项")
+    await supervisor.send("期限：2026-12-18")
+    review = await supervisor.wait_for(predicate=lambda m: "期限：2026年12月18日前" in m.text)
+    assert "要求：交通运输局于2026年12月18日前报送公交线网优化方案。" in review.text
+    await supervisor.press("全部签发（1项）", message=review)
+    slip = await jiaotong.wait_for(text_contains="〔2026〕1号")
+    assert "在收件之日起18天内办结" in slip.text and "于2026年12月18日前报送" in slip.text
+    assert "12月11日" not in slip.text

@@ -80,8 +80,11 @@ def overprinted(pdf: Path) -> list[tuple[str, str]]:
     html = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], check=True, capture_output=True, text=True).stdout
     clashes = []
     for page in html.split("<page ")[1:]:
+        # A word's box is its font's ascent to descent, about 1.3 times the size: at 10 points the
+        # lines of a wrapped cell touch boxes while their glyphs are well apart.
         words = [
-            (float(x0) + 0.5, float(y0) + 0.5, float(x1) - 0.5, float(y1) - 0.5, text)
+            (float(x0) + 0.5, float(y0) + 0.12 * (float(y1) - float(y0)), float(x1) - 0.5,
+             float(y1) - 0.12 * (float(y1) - float(y0)), text)
             for x0, y0, x1, y1, text in re.findall(
                 r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>', page)
         ]
@@ -93,6 +96,29 @@ def overprinted(pdf: Path) -> list[tuple[str, str]]:
                 if b[1] < a[3] and a[1] < b[3]:
                     clashes.append((a[4], b[4]))
     return clashes
+
+
+def smallest_print(pdf: Path) -> float:
+    """The smallest size, in points, any character is printed at (the sheet's size times the
+    scaling that fitted it to the page)."""
+    import pdfplumber
+
+    with pdfplumber.open(pdf) as document:
+        return min(round(float(ch["size"]), 1) for page in document.pages for ch in page.chars if ch["text"].strip())
+
+
+def ruled_lines(pdf: Path) -> list[int]:
+    """How many ruling lines (cell borders) each page draws."""
+    import pdfplumber
+
+    with pdfplumber.open(pdf) as document:
+        return [len(page.lines) + len(page.rects) for page in document.pages]
+
+
+def run_together(pdf: Path) -> list[str]:
+    """Printed words where a number runs into a slip number (「11〔2026〕3号」)."""
+    html = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], check=True, capture_output=True, text=True).stdout
+    return [w for w in re.findall(r"<word [^>]*>([^<]*)</word>", html) if re.search(r"[\d号]〔", w)]
 
 
 def holds(printed: str, text: str, times: int) -> bool:
@@ -129,12 +155,14 @@ async def test_every_export_prints_whole(office, city, tmp_path):
     today = date(2026, 11, 30)
     ledger_xlsx, count = await ledger.ledger_workbook(office, supervisor.person, ledger.LedgerFilter(), today)
     assert count == 24
+    meeting_xlsx, _ = await ledger.ledger_workbook(office, supervisor.person, ledger.LedgerFilter(view=ledger.View.MEETING), today)
     period = parse_period("2026-11")
     table = await scoring.table(office, period, today)
     title = "2026年11月各单位加减分情况通报"
     assignment, reminder, notice = await slips.of_task(office.db.reader, escalated.id)
     files = {
         "ledger.xlsx": ledger_xlsx,
+        "ledger-meeting.xlsx": meeting_xlsx,
         "report-table.xlsx": workbooks.report_workbook(table, title),
         "report.docx": word.report_docx(table, title, office.settings.organisation, today),
         "assignment.docx": (await word.slip_docx(office, supervisor.person, slip_id=assignment.id))[1],
@@ -143,15 +171,33 @@ async def test_every_export_prints_whole(office, city, tmp_path):
     }
     pdfs = print_to_pdf(files, tmp_path / "printed")
 
-    # 台账: landscape A4, every column on the page width (the last heading is on every page),
-    # the headings repeated, and every line of every 工作要求 printed whole.
+    # 台账, full view: landscape A4, the columns over two page widths, readable (≥ 9 pt), the
+    # headings and the 编号 column on every page, ruled cells, every line of every 工作要求
+    # printed whole, no number printed against its neighbour.
     text = pages(pdfs["ledger.xlsx"])
     assert set(page_sizes(pdfs["ledger.xlsx"])) == {A4_LANDSCAPE}
-    assert 1 < len(text) <= 6
-    assert all("办结日期" in page and "交办单编号" in page for page in text), "a page lost the headings or a column"
+    assert 2 < len(text) <= 12 and len(text) % 2 == 0, len(text)
+    assert all("交办单编号" in page for page in text), "a page lost the headings"
+    assert [("办结日期" in page) for page in text] == [False, True] * (len(text) // 2), "a line's halves on facing pages"
+    numbers = [re.findall(r"^\s*(〔2026〕\d+号)", page, re.M) for page in text]
+    assert all(numbers[i] and numbers[i] == numbers[i + 1] for i in range(0, len(text), 2)), "编号 on every page"
     assert "邓州市人民政府督办工作台账" in text[0] and "截至2026年11月30日" in text[0]
     assert holds("".join(text), REQUIREMENTS, 24) and holds("".join(text), "".join(titles), 1)
-    assert overprinted(pdfs["ledger.xlsx"]) == []
+    assert smallest_print(pdfs["ledger.xlsx"]) >= 9
+    assert min(ruled_lines(pdfs["ledger.xlsx"])) > 20, "the cells are ruled"
+    assert overprinted(pdfs["ledger.xlsx"]) == [] and run_together(pdfs["ledger.xlsx"]) == []
+
+    # 台账, meeting view: 编号, 事项, 责任单位, 期限, 状态, 逾期天数 and the latest slip, one page wide.
+    text = pages(pdfs["ledger-meeting.xlsx"])
+    assert set(page_sizes(pdfs["ledger-meeting.xlsx"])) == {A4_LANDSCAPE}
+    assert all(all(h in page for h in ("交办单编号", "工作事项", "责任单位", "当前期限", "状态", "逾期天数", "最新督办单据"))
+               for page in text), "a page lost the headings"
+    flat = squeezed("".join(text))
+    assert holds(flat, "".join(titles), 1) and "督办通知单〔2026〕1号" in flat and "催办单〔2026〕" in flat
+    assert "工作要求" not in flat
+    assert smallest_print(pdfs["ledger-meeting.xlsx"]) >= 9
+    assert min(ruled_lines(pdfs["ledger-meeting.xlsx"])) > 20
+    assert overprinted(pdfs["ledger-meeting.xlsx"]) == [] and run_together(pdfs["ledger-meeting.xlsx"]) == []
 
     # 通报 .xlsx: the table on one page, the chart whole on the next.
     text = pages(pdfs["report-table.xlsx"])

@@ -56,20 +56,22 @@ async def test_the_sample_minutes_against_the_sample_city(office: Office) -> Non
         for d in review.drafts
     ]
     assert rows == [
-        (1, "城区积水点排查整治", ["住建局", "交通运输局", "湍河街道"], "住建局", date(2026, 12, 31), []),
-        (2, "农村公路养护工作", ["交通运输局"], None, date(2026, 12, 4), []),
-        (3, "秸秆禁烧工作", ["穰东镇", "构林镇"], None, date(2026, 12, 21), []),
-        (4, "耕地保护和土地整治", ["自然资源局", "农业农村局"], "自然资源局", date(2026, 12, 31), []),
-        (5, "优化营商环境工作", [], None, date(2026, 12, 31), ["unit_unknown"]),
-        (6, "冬季校园安全工作", ["教育局"], None, None, ["no_deadline"]),
+        (1, "积水点排查工作", ["住建局", "交通运输局", "湍河街道"], "住建局", date(2026, 12, 4), []),
+        (2, "明确整改措施和完成时间工作", ["住建局", "交通运输局", "湍河街道"], "住建局", date(2026, 12, 31), []),
+        (3, "农村公路养护工作", ["交通运输局"], None, date(2026, 12, 4), []),
+        (4, "秸秆禁烧工作", ["穰东镇", "构林镇"], None, date(2026, 12, 21), []),
+        (5, "耕地保护和土地整治", ["自然资源局", "农业农村局"], "自然资源局", date(2026, 12, 31), []),
+        (6, "优化营商环境工作", [], None, date(2026, 12, 31), ["unit_unknown"]),
+        (7, "冬季校园安全工作", ["教育局"], None, None, ["no_deadline"]),
     ]
+    assert review.drafts[0].proposal.basis == "市政府第12次常务会议纪要（〔2026〕12号）第一项（一）"
     assert review.document.archive_path and (office.settings.archive_dir / review.document.archive_path).read_bytes() == data
 
     issued = await intake.issue_all(office, supervisor, review.document.id, office.now())
     numbers = [i.task.number.seq for _, items in issued.issued for i in items]
-    assert numbers == [1, 2, 3, 4, 5, 6, 7, 8] and issued.waiting == 2
+    assert numbers == list(range(1, 12)) and issued.waiting == 2
     left = await intake.review(office, supervisor, review.document.id)
-    assert [d.position for d in left.drafts] == [5, 6]
+    assert [d.position for d in left.drafts] == [6, 7]
 
 
 async def test_one_refused_draft_issues_none(office: Office) -> None:

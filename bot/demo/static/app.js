@@ -618,6 +618,20 @@ $("sample-new").addEventListener("click", () => {
   $("text").focus();
 });
 
+$("sample-minutes").addEventListener("click", async () => {
+  if (!state.current) return;
+  try {
+    const response = await fetch("/_demo/sample-minutes");
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    const form = new FormData();
+    form.append("file", await response.blob(), "市政府第12次常务会议纪要.docx");
+    form.append("kind", "document");
+    await call("POST", chatPath("/files"), form);
+  } catch (error) {
+    toast(`发送失败：${error.message}`);
+  }
+});
+
 async function start() {
   for (;;) {
     try {

@@ -6,9 +6,13 @@ issued for it (SPEC section 4). Filters combine: ``/ledger 住建局 逾期 2026
 The workbook is written in openpyxl's write-only mode straight from one SQL cursor, so 100,000
 lines take seconds and constant memory (see bench/report_bench.py).
 
-It is made to go to a meeting on paper: a title and a date line, every column a meeting asks about
-(the 催办单 and 督办通知单 numbers, 约谈, 移交, the 签收 and 反馈 dates), wrapped text, landscape A4
-fitted to the page width with the heading row repeated on every page (openpyxl's own page setup).
+It is made to go on paper, in two views (:class:`View`) the asker chooses by a word:
+``/ledger 会议`` is the meeting's sheet — 编号, 事项, 责任单位, 期限, 状态, 逾期天数 and the latest
+slip — one landscape A4 page wide at the sheet's 11-point size; the full view (``/ledger``, or
+``/ledger 全表``) has every column an office files (the 催办单 and 督办通知单 numbers, 约谈, 移交,
+the 签收 and 反馈 dates), two landscape A4 pages wide with 编号 repeated on each. Both have a title
+and a date line, ruled cells, wrapped text and the heading row repeated on every page
+(openpyxl's own page setup).
 """
 
 from __future__ import annotations
@@ -18,12 +22,13 @@ import io
 import math
 from dataclasses import dataclass
 from datetime import date
+from enum import StrEnum
 from typing import Any
 
 import aiosqlite
 from openpyxl import Workbook
 from openpyxl.cell import Cell, WriteOnlyCell
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.worksheet.worksheet import Worksheet
 
 from bot.domain.calendar import WorkCalendar
@@ -48,6 +53,20 @@ STATUS_WORDS = {
 }
 """What people type to filter by status, and what each means."""
 
+
+class View(StrEnum):
+    """Which columns the 台账 prints."""
+
+    FULL = "full"
+    """Every column, two landscape A4 pages wide, 编号 on each."""
+
+    MEETING = "meeting"
+    """The meeting's sheet: 编号, 事项, 责任单位, 期限, 状态, 逾期天数, latest slip, one page wide."""
+
+
+VIEW_WORDS = {"会议": View.MEETING, "会议用": View.MEETING, "简表": View.MEETING, "全表": View.FULL, "完整": View.FULL}
+"""What people type to choose the view."""
+
 COLUMNS = (
     ("number", 12), ("title", 18), ("requirements", 28), ("unit", 10), ("responsible", 7), ("section", 8),
     ("issued_on", 10), ("acknowledged_on", 10), ("feedback_on", 10), ("deadline", 10), ("overdue_days", 6),
@@ -56,7 +75,16 @@ COLUMNS = (
     ("role", 9), ("schedule", 9), ("last_report", 10), ("report_missed", 6),
 )
 """Each column's heading (``labels.toml`` [exports]) and its width in characters: the widths add up
-to what a landscape A4 page holds at a legible size once fitted to its width."""
+to what two landscape A4 pages hold at a legible size once fitted to their width."""
+
+FULL_PAGES_WIDE = 2
+"""The full view's columns run over two page widths: at one, 22 columns print at 6–7 points."""
+
+MEETING_COLUMNS = (
+    ("number", 14), ("title", 46), ("unit", 14), ("deadline", 12), ("status", 10), ("overdue_days", 8),
+    ("latest_slip", 24),
+)
+"""The meeting view: one landscape A4 page wide at the sheet's own size."""
 
 HEADING_ROW = 3
 """Title, date line, then the headings (repeated on every printed page)."""
@@ -73,10 +101,11 @@ class LedgerFilter:
     section: Section | None = None
     status: str | None = None
     month: Period | None = None
+    view: View = View.FULL
 
 
 async def parse_filter(office: Office, person: Person, text: str) -> LedgerFilter:
-    """``专项 住建局 综合一科 逾期 2026-11`` in any order; a unit must be in the person's scope.
+    """``专项 住建局 综合一科 逾期 2026-11 会议`` in any order; a unit must be in the person's scope.
 
     Raises:
         DomainError: ``ledger_filter_unknown`` for a word that is none of these;
@@ -85,10 +114,12 @@ async def parse_filter(office: Office, person: Person, text: str) -> LedgerFilte
     conn = office.db.reader
     scope = await queries.scope_of(conn, person)
     sections = await org.sections(conn)
-    special, unit, section, status, month = False, None, None, None, None
+    special, unit, section, status, month, view = False, None, None, None, None, View.FULL
     for word in text.split():
         if word in SPECIAL_WORDS:
             special = True
+        elif word in VIEW_WORDS:
+            view = VIEW_WORDS[word]
         elif word in STATUS_WORDS:
             status = STATUS_WORDS[word]
         elif word[:1].isdigit():
@@ -99,7 +130,7 @@ async def parse_filter(office: Office, person: Person, text: str) -> LedgerFilte
             unit = queries.find_unit(scope, word)
         else:
             raise DomainError("ledger_filter_unknown", text=word)
-    return LedgerFilter(special, unit, section, status, month)
+    return LedgerFilter(special, unit, section, status, month, view)
 
 
 def _scope(scope: queries.Scope, flt: LedgerFilter) -> LedgerScope:
@@ -136,9 +167,12 @@ async def ledger_workbook(office: Office, person: Person, flt: LedgerFilter, tod
     title = plain(render("exports/ledger_title", org=office.settings.organisation, special=flt.special))
     dateline = plain(render("exports/ledger_dateline", today=today, count=len(rows)))
     # Writing 100,000 lines is seconds of CPU: done in a thread, the bot keeps answering.
-    data = await asyncio.to_thread(
-        _write, rows, evidence, units, sections, flt.special, (title, dateline), _Reports(leads, office.calendar, today),
-    )
+    if flt.view is View.MEETING:
+        data = await asyncio.to_thread(_write_meeting, rows, units, flt.special, (title, dateline), today)
+    else:
+        data = await asyncio.to_thread(
+            _write, rows, evidence, units, sections, flt.special, (title, dateline), _Reports(leads, office.calendar, today),
+        )
     return data, len(rows)
 
 
@@ -149,9 +183,11 @@ EVIDENCE_COLUMNS = (
 
 
 def _styled(ws: Worksheet, value: Any, font: Font | None = None, alignment: Alignment | None = None,
-            fill: PatternFill | None = None, number_format: str | None = None) -> Cell:
+            fill: PatternFill | None = None, number_format: str | None = None, border: Border | None = None) -> Cell:
     cell = WriteOnlyCell(ws)
     cell.value = value  # as WriteOnlyCell(ws, value=...) does; its stub omits date
+    if border is not None:
+        cell.border = border
     if font is not None:
         cell.font = font
     if alignment is not None:
@@ -204,36 +240,60 @@ class _Reports:
         return label("exports", "report_missed") if missed else ""
 
 
+RULED = Border(*(Side(style="thin", color="808080"),) * 4)
+"""Every cell of the table ruled, as a 台账 on paper is."""
+
+
+def _sheet(book: Workbook, special_sheet: bool, columns: tuple[tuple[str, int], ...], heading: tuple[str, str],
+           pages_wide: int, title_columns: str | None) -> Worksheet:
+    """The sheet with its page setup, title, date line and ruled heading row."""
+    ws = book.create_sheet(label("exports", "special_sheet" if special_sheet else "ledger_sheet"))
+    for index, (_, width) in enumerate(columns, start=1):
+        ws.column_dimensions[_letter(index)].width = width
+    landscape_a4(ws, f"{HEADING_ROW}:{HEADING_ROW}", pages_wide=pages_wide, title_columns=title_columns)
+    ws.freeze_panes = f"B{HEADING_ROW + 1}" if title_columns else f"A{HEADING_ROW + 1}"
+    # Centred across the columns rather than merged: a merged title is what breaks sorting and
+    # filtering when the office reuses the sheet. Over two page widths it would be cut in two, so
+    # there it starts after the 编号 column (which every page repeats) on the first page.
+    across = Alignment(horizontal="centerContinuous" if title_columns is None else "left", vertical="center")
+    lead = [] if title_columns is None else [_styled(ws, None)]
+    rest = len(columns) - len(lead) - 1
+    ws.row_dimensions[1].height = 24  # the 16-point title would print over the date line
+    ws.append(lead + [_styled(ws, heading[0], Font(bold=True, size=16), across)] + [_styled(ws, None, alignment=across)] * rest)
+    ws.append(lead + [_styled(ws, heading[1], Font(size=11), across)] + [_styled(ws, None, alignment=across)] * rest)
+    bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDEBF7")
+    centred = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    headings = [label("exports", key) for key, _ in columns]
+    ws.row_dimensions[HEADING_ROW].height = LINE_HEIGHT * max(lines_needed(h, w) for h, (_, w) in zip(headings, columns))
+    ws.append([_styled(ws, heading, bold, centred, fill, border=RULED) for heading in headings])
+    return ws
+
+
+WRAPPED = Alignment(vertical="top", wrap_text=True)
+CENTRED = Alignment(horizontal="center", vertical="top", wrap_text=True)
+"""Numbers and dates centred in their cells, so none prints against its neighbour's text."""
+
+
+def _status(r: aiosqlite.Row) -> str:
+    """状态 as the 台账 prints it: the task's status, or 已移交 for one moved to 作风办 and not 办结."""
+    if r[12] == "transferred" and r[11] != "completed":
+        return label("stage", "transferred")
+    return label("status", r[11])
+
+
 def _write(rows: list[aiosqlite.Row], evidence: list[aiosqlite.Row], units: dict[int, str],
            sections: dict[int, str], special_sheet: bool, heading: tuple[str, str], reports: _Reports) -> bytes:
 
     book = Workbook(write_only=True)
-    ws = book.create_sheet(label("exports", "special_sheet" if special_sheet else "ledger_sheet"))
-    for index, (_, width) in enumerate(COLUMNS, start=1):
-        ws.column_dimensions[_letter(index)].width = width
-    landscape_a4(ws, f"{HEADING_ROW}:{HEADING_ROW}")
-    ws.freeze_panes = f"A{HEADING_ROW + 1}"
-    # Centred across the columns rather than merged: a merged title is what breaks sorting and
-    # filtering when the office reuses the sheet.
-    across = Alignment(horizontal="centerContinuous", vertical="center")
-    ws.row_dimensions[1].height = 24  # the 16-point title would print over the date line
-    ws.append([_styled(ws, heading[0], Font(bold=True, size=16), across)] + [_styled(ws, None, alignment=across)] * (len(COLUMNS) - 1))
-    ws.append([_styled(ws, heading[1], Font(size=11), across)] + [_styled(ws, None, alignment=across)] * (len(COLUMNS) - 1))
-    bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDEBF7")
-    centred = Alignment(horizontal="center", vertical="center", wrap_text=True)
-    headings = [label("exports", key) for key, _ in COLUMNS]
-    ws.row_dimensions[HEADING_ROW].height = LINE_HEIGHT * max(lines_needed(h, w) for h, (_, w) in zip(headings, COLUMNS))
-    ws.append([_styled(ws, heading, bold, centred, fill) for heading in headings])
-    wrapped = Alignment(vertical="top", wrap_text=True)
-    dated = Alignment(horizontal="center", vertical="top")
-    status_names = {k: label("status", k) for k in ("issued", "acknowledged", "feedback_pending", "completed")}
-    transferred = label("stage", "transferred")
+    ws = _sheet(book, special_sheet, COLUMNS, heading, FULL_PAGES_WIDE, "A:A")
 
     # One styled cell per column, given each line's values in turn: write-only mode writes a row
     # as it is appended, and styling 1.8 million cells one by one would double the export's time.
     dates = {6, 7, 8, 9, 13, 14, 16, 20}
+    numbers = {0, 10, 17, 21}
     cells = [
-        _styled(ws, None, alignment=dated, number_format=DATE_FORMAT) if index in dates else _styled(ws, None, alignment=wrapped)
+        _styled(ws, None, alignment=CENTRED, number_format=DATE_FORMAT, border=RULED) if index in dates
+        else _styled(ws, None, alignment=CENTRED if index in numbers else WRAPPED, border=RULED)
         for index in range(len(COLUMNS))
     ]
 
@@ -251,8 +311,7 @@ def _write(rows: list[aiosqlite.Row], evidence: list[aiosqlite.Row], units: dict
         values = (
             f"〔{r[0]}〕{r[1]}号", r[2], r[3], units.get(r[4], ""), r[6] or "", sections.get(r[5], ""),
             day(r[7]), day(r[8]), day(r[9]), deadline, overdue, r[14] or "", r[15] or "", day(r[16]), day(r[17]),
-            transferred if r[12] == "transferred" and r[11] != "completed" else status_names[r[11]],
-            day(r[18]), r[19],
+            _status(r), day(r[18]), r[19],
             reports.role(r[20], r[21]), schedule_text(ReportSchedule.decode(r[22])) if r[22] else "", day(r[23]),
             reports.missed(r[22], date.fromisoformat(r[7]), deadline, day(r[23]), r[11] != "completed" and r[12] != "transferred"),
         )
@@ -261,6 +320,46 @@ def _write(rows: list[aiosqlite.Row], evidence: list[aiosqlite.Row], units: dict
         ws.append(cells)
     if evidence:
         _write_evidence(book, evidence, units)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def latest_slip(r: aiosqlite.Row, names: dict[str, str]) -> str:
+    """The slip the matter last received: its latest 督办通知单, else 催办单, else its 交办单
+    (``names``: each kind's name, :func:`_slip_names`)."""
+    for numbers, kind in ((r[15], "supervision"), (r[14], "reminder")):
+        if numbers:
+            return names[kind] + numbers.split("、")[-1]
+    return names["assignment"] + f"〔{r[0]}〕{r[1]}号"
+
+
+def _slip_names() -> dict[str, str]:
+    # Rendered once, not once a line: 100,000 lines would spend seconds in the template.
+    return {kind: plain(render("exports/ledger_slip", kind=kind, number="")) for kind in ("supervision", "reminder", "assignment")}
+
+
+def _write_meeting(rows: list[aiosqlite.Row], units: dict[int, str], special_sheet: bool,
+                   heading: tuple[str, str], today: date) -> bytes:
+    """The meeting view: the seven columns a meeting goes through, one page wide."""
+    book = Workbook(write_only=True)
+    ws = _sheet(book, special_sheet, MEETING_COLUMNS, heading, 1, None)
+    cells = [
+        _styled(ws, None, alignment=CENTRED, number_format=DATE_FORMAT, border=RULED) if index == 3
+        else _styled(ws, None, alignment=CENTRED if index in (0, 4, 5) else WRAPPED, border=RULED)
+        for index in range(len(MEETING_COLUMNS))
+    ]
+    names = _slip_names()
+    for number, r in enumerate(rows, start=HEADING_ROW + 1):
+        deadline, overdue = current_clock(r[10], r[13], today)
+        slip = latest_slip(r, names)
+        ws.row_dimensions[number].height = LINE_HEIGHT * max(
+            lines_needed(r[2], MEETING_COLUMNS[1][1]), lines_needed(slip, MEETING_COLUMNS[6][1]),
+        )
+        values = (f"〔{r[0]}〕{r[1]}号", r[2], units.get(r[4], ""), deadline, _status(r), overdue, slip)
+        for cell, value in zip(cells, values):
+            cell.value = value
+        ws.append(cells)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -6,12 +6,19 @@ from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
 
-def landscape_a4(ws: Worksheet, title_rows: str, side_margin: float = 0.4) -> None:
-    """Landscape A4, every column on the page width, pages as long as needed, ``title_rows``
-    (``"3:3"``) repeated on every page, and page numbers: the pages of a 台账 come apart."""
+def landscape_a4(
+    ws: Worksheet, title_rows: str, side_margin: float = 0.4, pages_wide: int = 1, title_columns: str | None = None
+) -> None:
+    """Landscape A4, every column on ``pages_wide`` page widths, pages as long as needed,
+    ``title_rows`` (``"3:3"``) and ``title_columns`` (``"A:A"``, the 编号 when the columns run
+    over two pages) repeated on every page, and page numbers: the pages of a 台账 come apart."""
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToWidth = pages_wide
+    if pages_wide > 1:
+        ws.page_setup.pageOrder = "overThenDown"  # a line's halves on facing pages, not pages apart
+    if title_columns is not None:
+        ws.print_title_cols = title_columns
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
     ws.page_margins.left = ws.page_margins.right = side_margin
