@@ -226,7 +226,7 @@ def _write(rows: list[aiosqlite.Row], evidence: list[aiosqlite.Row], units: dict
     ws.append([_styled(ws, heading, bold, centred, fill) for heading in headings])
     wrapped = Alignment(vertical="top", wrap_text=True)
     dated = Alignment(horizontal="center", vertical="top")
-    status_names = {k: label("status", k) for k in ("issued", "acknowledged", "feedback_pending", "completed")}
+    status_names = {k: label("status", k) for k in ("issued", "acknowledged", "feedback_pending", "completed", "withdrawn")}
     transferred = label("stage", "transferred")
 
     # One styled cell per column, given each line's values in turn: write-only mode writes a row
@@ -254,7 +254,7 @@ def _write(rows: list[aiosqlite.Row], evidence: list[aiosqlite.Row], units: dict
             transferred if r[12] == "transferred" and r[11] != "completed" else status_names[r[11]],
             day(r[18]), r[19],
             reports.role(r[20], r[21]), schedule_text(ReportSchedule.decode(r[22])) if r[22] else "", day(r[23]),
-            reports.missed(r[22], date.fromisoformat(r[7]), deadline, day(r[23]), r[11] != "completed" and r[12] != "transferred"),
+            reports.missed(r[22], date.fromisoformat(r[7]), deadline, day(r[23]), r[11] not in ("completed", "withdrawn") and r[12] != "transferred"),
         )
         for cell, value in zip(cells, values):
             cell.value = value
