@@ -14,7 +14,7 @@ A shared matter is one matter: its copies are withdrawn, or corrected, together.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 import aiosqlite
@@ -264,11 +264,13 @@ async def plan_correction(office: Office, person: Person, task_id: int, field: F
             and the refusals of :func:`bot.domain.tasks.correct`.
     """
     target = await by_task(office, person, task_id)
-    return await _plan_on(office.db.reader, office, target, field, typed)
+    return await _plan_on(office.db.reader, office, target, field, typed, office.now().date())
 
 
-async def _plan_on(conn: aiosqlite.Connection, office: Office, target: Target, field: Field, typed: str) -> CorrectionPlan:
-    task, today = target.task, office.now().date()
+async def _plan_on(
+    conn: aiosqlite.Connection, office: Office, target: Target, field: Field, typed: str, today: date
+) -> CorrectionPlan:
+    task = target.task
     value = typed.strip()
     if not value:
         raise DomainError("answer_empty", field=render("corrections/field_name", field=field.value).strip())
@@ -338,7 +340,7 @@ async def correct(office: Office, person: Person, task_id: int, field: Field, ty
         if task is None:
             raise DomainError("task_unknown", text="")
         target = await target_on(conn, person, await _assignment(conn, task))
-        plan = await _plan_on(conn, office, target, field, typed)
+        plan = await _plan_on(conn, office, target, field, typed, now.date())
         corrected = [lifecycle.correct(copy, plan.correction, now.date()) for copy in target.copies]
         for before, after in zip(target.copies, corrected):
             await _correct_copy(conn, office, person, plan, before, after, corrected, reason, now)
