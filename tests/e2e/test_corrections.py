@@ -263,3 +263,39 @@ async def test_a_reminder_issued_in_error_is_voided(office, city, bot):
     await clerk.send("/correct 催办单〔2026〕1号")
     assert "不能更正" in (await clerk.wait_for(text_contains="不能更正")).text
     assert await snapshot(office) == before
+
+
+async def test_a_shared_matter_is_withdrawn_and_corrected_as_one(office, city, bot):
+    from bot.domain.tasks import SourceType
+    from bot.services.issuing import AssignmentDraft, issue_assignment
+    from bot.storage import org
+
+    clerk, zhujian, jiaotong = city["clerk"], city["zhujian"], city["jiaotong"]
+    office.clock = lambda: at(office, TODAY)
+    units = [await org.unit_by_name(office.db.reader, name) for name in ("住建局", "交通运输局")]
+    draft = AssignmentDraft("道路改造", "按要求落实", "常务会议纪要", SourceType.OTHER, tuple(u.id for u in units), 7, lead_unit_id=units[0].id)
+    lead, partner = [i.task for i in await issue_assignment(office, draft, clerk.person, at(office, date(2026, 12, 7)))]
+
+    # 期限 corrected on the lead's number: both copies carry the new date, each its corrected slip.
+    await clerk.send(f"/correct {lead.number}")
+    await clerk.press("期限", message=await clerk.wait_for(text_contains="请选择要更正的内容"))
+    await clerk.wait_for(text_contains="请回复更正后的期限")
+    await clerk.send("2026-12-21")
+    await clerk.wait_for(text_contains="请回复更正的理由")
+    await clerk.send("与会议纪要不一致")
+    preview = await clerk.wait_for(text_contains="确认更正")
+    assert "共2份一并更正" in preview.text
+    await clerk.press("确认更正", message=preview)
+    for member, task in ((zhujian, lead), (jiaotong, partner)):
+        corrected = plain((await member.wait_for(text_contains="交办单更正通知")).text)
+        assert f"{task.number}（更正）" in corrected and "2026年12月21日" in corrected
+        assert (await tasks.get(office.db.reader, task.id)).deadline == date(2026, 12, 21)
+
+    # Withdrawn on the partner's number: the matter is withdrawn whole, both units told.
+    await clerk.send(f"/withdraw {partner.number} 事项取消")
+    preview = await clerk.wait_for(text_contains="确认撤回")
+    assert "共2份一并撤回" in preview.text
+    await clerk.press("确认撤回", message=preview)
+    for member in (zhujian, jiaotong):
+        await member.wait_for(text_contains="交办单撤回通知")
+    assert {(await tasks.get(office.db.reader, t.id)).status.value for t in (lead, partner)} == {"withdrawn"}
