@@ -81,6 +81,9 @@ async def test_a_withdrawn_slip_stops_running_and_gives_its_points_back(office, 
         await asyncio.sleep(0.1)
     else:
         raise AssertionError("the withdrawn slip kept its buttons")
+    # A reply to the withdrawn slip is no feedback.
+    await zhujian.reply_to(slip, "已完成")
+    assert "已撤回，不能再进行此操作" in (await zhujian.wait_for(text_contains="已撤回，")).text
     # The issuing clerk, who did not withdraw it, hears of it too.
     heard = await clerk.wait_for(text_contains="交办单撤回")
     assert "赵督查" in heard.text and "单位填错" in heard.text
