@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import IntEnum
@@ -24,11 +25,13 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.domain.errors import DomainError
+from bot.domain.org import Person
 from bot.handlers import dialogs
 from bot.handlers.common import bound_person, current_person, refuse, reply, short_notice
 from bot.handlers.context import DubanApplication, DubanContext
 from bot.message_size import fits_in_message
-from bot.services import corrections
+from bot.services import corrections, slip_lookup
+from bot.services.context import Office
 from bot.services.corrections import Field, Target
 from bot.services.scoring import format_points
 from bot.texts import label, plain, render
@@ -99,35 +102,65 @@ def _cancel_row(draft: PutRight) -> list[tuple[str, str]]:
 
 async def withdraw_command(update: Update, context: DubanContext) -> None:
     """/withdraw <编号> [理由]."""
-    person = await bound_person(update, context, "withdraw")
-    if person is None:
-        return
     typed = _arguments(update)
-    if not typed:
-        await reply(update, "corrections/withdraw_usage", year=context.office.now().year)
-        return
-    number, _, reason = typed.partition(" ")
-    try:
-        target = await corrections.find(context.office, person, number)
-    except DomainError as exc:
-        await refuse(update, exc)
-        return
-    await _start_withdrawal(update, context, target, reason)
+    split = slip_lookup.split_reference(typed, context.office.now().year)
+    number, reason = (slip_lookup.typed_number(typed, split[1]), split[1]) if split else (typed.split(" ")[0], "")
+    await _from_command(update, context, "withdraw", corrections.find, number, lambda u, c, t: _start_withdrawal(u, c, t, reason))
 
 
 async def withdraw_button(update: Update, context: DubanContext) -> None:
     """撤回 / 作废催办单 under /task."""
-    person = await bound_person(update, context, "withdraw")
+    await _from_button(update, context, "withdraw", corrections.by_slip, lambda u, c, t: _start_withdrawal(u, c, t, ""))
+
+
+async def correct_command(update: Update, context: DubanContext) -> None:
+    """/correct <编号>."""
+    await _from_command(update, context, "correct", corrections.find_assignment, _arguments(update), _start_correction)
+
+
+async def correct_button(update: Update, context: DubanContext) -> None:
+    """更正 under /task."""
+    await _from_button(update, context, "correct", corrections.by_task, _start_correction)
+
+
+Start = Callable[[Update, DubanContext, Target], Awaitable[None]]
+
+
+async def _from_command(
+    update: Update, context: DubanContext, command: str, find: Callable[[Office, Person, str], Awaitable[Target]],
+    typed: str, start: Start,
+) -> None:
+    """A command with a slip number: the usage without one, the refusal, or the dialog started."""
+    person = await bound_person(update, context, command)
+    if person is None:
+        return
+    if not typed:
+        await reply(update, f"corrections/{command}_usage", year=context.office.now().year)
+        return
+    try:
+        target = await find(context.office, person, typed)
+    except DomainError as exc:
+        await refuse(update, exc)
+        return
+    await start(update, context, target)
+
+
+async def _from_button(
+    update: Update, context: DubanContext, command: str, find: Callable[[Office, Person, int], Awaitable[Target]],
+    start: Start,
+) -> None:
+    """A button of /task (its id checked again by the service): the refusal, or the dialog started."""
+    person = await bound_person(update, context, command)
     if person is None:
         return
     try:
-        target = await corrections.by_slip(context.office, person, dialogs.matched_id(context))
+        target = await find(context.office, person, dialogs.matched_id(context))
     except DomainError as exc:
         await refuse(update, exc)
         return
     assert update.callback_query is not None
     await update.callback_query.answer()
-    await _start_withdrawal(update, context, target, "")
+    await start(update, context, target)
 
 
 async def _start_withdrawal(update: Update, context: DubanContext, target: Target, reason: str) -> None:
@@ -137,38 +170,6 @@ async def _start_withdrawal(update: Update, context: DubanContext, target: Targe
         await _take_reason(update, context, draft, reason)
         return
     await _ask(update, context, draft, Step.REASON, render("corrections/ask_reason", t=target, withdraw=True), [_cancel_row(draft)])
-
-
-async def correct_command(update: Update, context: DubanContext) -> None:
-    """/correct <编号>."""
-    person = await bound_person(update, context, "correct")
-    if person is None:
-        return
-    typed = _arguments(update)
-    if not typed:
-        await reply(update, "corrections/correct_usage", year=context.office.now().year)
-        return
-    try:
-        target = await corrections.find_assignment(context.office, person, typed)
-    except DomainError as exc:
-        await refuse(update, exc)
-        return
-    await _start_correction(update, context, target)
-
-
-async def correct_button(update: Update, context: DubanContext) -> None:
-    """更正 under /task."""
-    person = await bound_person(update, context, "correct")
-    if person is None:
-        return
-    try:
-        target = await corrections.by_task(context.office, person, dialogs.matched_id(context))
-    except DomainError as exc:
-        await refuse(update, exc)
-        return
-    assert update.callback_query is not None
-    await update.callback_query.answer()
-    await _start_correction(update, context, target)
 
 
 async def _start_correction(update: Update, context: DubanContext, target: Target) -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 
 import aiosqlite
 
@@ -218,13 +219,16 @@ async def withdraw(office: Office, person: Person, slip_id: int, reason: str, no
         void_reason = render("corrections/void_reason", number=slip.number.full, reminder=target.is_reminder, reason=reason).strip()
         for event in target.points:
             await void_on(conn, event, person, void_reason, now)
-        told = {person.id}
-        for issuer in await issuer_and_section(conn, target.task):
-            if issuer.id not in told:
-                told.add(issuer.id)
-                await tell(conn, issuer, "corrections/withdrawn_issuer", now, t=target, reason=reason, by=person.name, pts=format_points)
+        await _tell_issuer(conn, target.task, person, "corrections/withdrawn_issuer", now, t=target, reason=reason, pts=format_points)
         await tell(conn, person, "corrections/withdrawn", now, t=target, reason=reason, pts=format_points)
     return target
+
+
+async def _tell_issuer(conn: aiosqlite.Connection, task: Task, person: Person, template: str, now: datetime, **context: Any) -> None:
+    """The issuer of the task (or its 科室) hears of the change, unless it made it."""
+    for issuer in await issuer_and_section(conn, task):
+        if issuer.id != person.id:
+            await tell(conn, issuer, template, now, by=person.name, **context)
 
 
 async def _withdraw_copy(conn: aiosqlite.Connection, task: Task, person: Person, reason: str, now: datetime) -> None:
@@ -344,11 +348,7 @@ async def correct(office: Office, person: Person, task_id: int, field: Field, ty
         corrected = [lifecycle.correct(copy, plan.correction, now.date()) for copy in target.copies]
         for before, after in zip(target.copies, corrected):
             await _correct_copy(conn, office, person, plan, before, after, corrected, reason, now)
-        told = {person.id}
-        for issuer in await issuer_and_section(conn, target.task):
-            if issuer.id not in told:
-                told.add(issuer.id)
-                await tell(conn, issuer, "corrections/corrected_issuer", now, p=plan, reason=reason, by=person.name)
+        await _tell_issuer(conn, target.task, person, "corrections/corrected_issuer", now, p=plan, reason=reason)
         await tell(conn, person, "corrections/corrected", now, p=plan, reason=reason, copies=len(corrected))
     return plan
 

@@ -261,7 +261,7 @@ async def test_a_reminder_issued_in_error_is_voided(office, city, bot):
 
     # Voided once: a second time is refused, and so is a 更正 of a 催办单.
     before = await snapshot(office)
-    await clerk.send("/withdraw 催办单〔2026〕1号 再来")
+    await clerk.send("/withdraw 催办 〔2026〕 1号 再来")
     assert "已作废" in (await clerk.wait_for(text_contains="已作废，不能")).text
     await clerk.send("/correct 催办单〔2026〕1号")
     assert "不能更正" in (await clerk.wait_for(text_contains="不能更正")).text
