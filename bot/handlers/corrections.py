@@ -226,7 +226,7 @@ async def typed(update: Update, context: DubanContext) -> None:
 async def _refused(update: Update, context: DubanContext, exc: DomainError) -> None:
     """A refused answer: asked again when the answer itself was wrong, else the dialog ends."""
     await refuse(update, exc)
-    if not (exc.may_answer_again or exc.code in corrections.ANSWER_AGAIN):
+    if not exc.may_answer_again:
         dialogs.close_dialogs(context)
 
 

@@ -44,11 +44,6 @@ from bot.texts import render
 MAX_REASON = 200
 """A reason is a line of the history, not a report."""
 
-ANSWER_AGAIN = frozenset({
-    "answer_empty", "field_too_long", "reason_missing", "correction_date_invalid", "correction_rest_day",
-    "correction_unit_unknown", "correction_changes_nothing", "date_not_future", "date_no_such_day",
-})
-"""Refusals of what was typed (a value, a reason): the same question stands."""
 
 
 class Field(StrEnum):
