@@ -354,7 +354,7 @@ async def _correct_copy(
 ) -> None:
     if after.unit_id != before.unit_id:
         # The unit first named: its slip messages lose their buttons, and it is told it has nothing to do.
-        for chat_id, message_id in await outbox.delivered_slip_messages(conn, before.id):
+        for chat_id, message_id in await outbox.retire_slip_messages(conn, before.id):
             await outbox.enqueue(
                 conn, chat_id, {"message_id": message_id, "reply_markup": {"inline_keyboard": []}}, now,
                 method="editMessageReplyMarkup", task_id=before.id, purpose="buttons",

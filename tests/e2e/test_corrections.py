@@ -10,6 +10,7 @@ from datetime import date, datetime, time
 
 from docx import Document
 
+from bot.emulator.client import wait_idle
 from bot.services import escalating
 from bot.services.daily import run_daily
 from bot.storage import scores, slips, tasks
@@ -228,6 +229,12 @@ async def test_a_correction_of_the_unit_moves_the_slip(office, city, bot):
     assert "公交站台维修" not in (await zhujian.wait_for(regex="在办事项|没有在办")).text
     await jiaotong.send("/tasks")
     assert "公交站台维修" in (await jiaotong.wait_for(regex="在办事项")).text
+    # The new unit signs: its slip loses 签收; the first unit's copy gets no buttons back.
+    await jiaotong.press("签收", message=moved)
+    await jiaotong.wait_for(text_contains="已签收")
+    old = next(m for m in zhujian.messages() if "《邓州市人民政府工作交办单》" in m.text)
+    await wait_idle(jiaotong.state, quiet=0.2)
+    assert zhujian.private_chat.messages[old.message_id].inline_keyboard == []
 
 
 async def test_a_reminder_issued_in_error_is_voided(office, city, bot):
