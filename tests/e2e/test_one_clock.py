@@ -188,6 +188,8 @@ async def test_every_surface_counts_the_same_tasks_as_overdue(office, city, bot,
         (section_id,) = await cur.fetchone()
     analysis = await reports.section_analysis(office.db.reader, section_id, parse_period("2026-11"))
     assert analysis.overdue == sum(clock.is_overdue(t, date(2026, 12, 1)) for t in made.values()) > 0
+    # 本月交办: a 交办单 withdrawn as issued in error was never one of the month's tasks.
+    assert analysis.issued == sum(t.issued_on.month == 11 and t.status.value != "withdrawn" for t in made.values())
 
     # The daily check of 12-10: the unit's digest lists them as 已逾期, the summary counts them.
     await run_daily(office, TODAY)
