@@ -131,15 +131,15 @@ async def test_a_completed_slip_is_not_withdrawn(office, city, bot):
 
     clerk, zhujian = city["clerk"], city["zhujian"]
     office.clock = lambda: at(office, TODAY)
-    task = await issue(office, clerk, "住建局", "已办结事项", days=7, now=at(office, date(2026, 12, 1)))
+    task = await issue(office, clerk, "住建局", "排水管网清淤", days=7, now=at(office, date(2026, 12, 1)))
     await handling.submit_feedback(office, zhujian.person, task.id, "已完成", at(office, date(2026, 12, 3)))
     pending = await feedback.pending_of_task(office.db.reader, task.id)
     await handling.accept(office, clerk.person, pending.id, at(office, date(2026, 12, 4)))
     before = await snapshot(office)
     await clerk.send(f"/withdraw {task.number} 误发")
-    assert "已办结，不能再进行此操作" in (await clerk.wait_for(text_contains="已办结")).text
+    assert "已办结，不能再进行此操作" in (await clerk.wait_for(text_contains="不能再进行此操作")).text
     await clerk.send(f"/correct {task.number}")
-    assert "已办结" in (await clerk.wait_for(text_contains="已办结")).text
+    assert "已办结，不能再进行此操作" in (await clerk.wait_for(text_contains="不能再进行此操作")).text
     assert await snapshot(office) == before
 
 
