@@ -17,7 +17,7 @@ from bot.handlers import errors, fallback, issue, lookup, slip_actions, start
 from bot.handlers import exports, reports, scores
 from bot.handlers import escalation, extension
 from bot.handlers import admin, intake
-from bot.handlers import dialogs, partners
+from bot.handlers import corrections, dialogs, partners
 from bot.handlers.context import DubanApplication, DubanContext
 from bot import scheduling
 from bot.pacing import ChatPacer
@@ -28,7 +28,9 @@ from bot.services.context import Office
 
 log = logging.getLogger(__name__)
 
-FEATURES = (start, issue, extension, escalation, slip_actions, partners, lookup, scores, exports, reports, admin, intake)
+FEATURES = (
+    start, issue, corrections, extension, escalation, slip_actions, partners, lookup, scores, exports, reports, admin, intake,
+)
 """Handler modules, each with ``register(application)`` and ``COMMANDS`` (the commands it adds)."""
 
 

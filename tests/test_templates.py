@@ -343,6 +343,22 @@ def _issued() -> list[SimpleNamespace]:
     return [SimpleNamespace(task=_task(i), unit_name=UNIT_NAMES[i]) for i in range(2)]
 
 
+def _target(reminder: bool = False) -> SimpleNamespace:
+    """What /withdraw acts on (``bot.services.corrections.Target``)."""
+    points = [SimpleNamespace(note="催办单〔2026〕3号", points=Decimal("-0.2")), SimpleNamespace(note="督办通知单〔2026〕1号", points=Decimal("-0.5"))]
+    return SimpleNamespace(
+        task=_task(0), slip=SimpleNamespace(number=SlipNumber(SlipType.REMINDER if reminder else SlipType.ASSIGNMENT, 2026, 3)),
+        unit_name="住建局", copies=[_task(0), _task(1)], points=points, is_reminder=reminder,
+    )
+
+
+def _plan(field: str = "deadline") -> SimpleNamespace:
+    """A 更正 as previewed (``bot.services.corrections.CorrectionPlan``)."""
+    return SimpleNamespace(
+        target=_target(), field=SimpleNamespace(value=field), before="2026年12月15日", after="2026年12月18日", slip_text="",
+    )
+
+
 def _figures() -> SimpleNamespace:
     return SimpleNamespace(
         counts={ScoreCategory.REMINDER_SLIP: 2, ScoreCategory.PRAISE: 1},
@@ -391,6 +407,9 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "lookup/overdue": {"page": _page()},
     "lookup/tasks": {"page": _page()},
     "lookup/task": {"clip": 300},
+    **{f"corrections/{name}": {"t": _target()} for name in ("_points", "withdrawn", "withdrawn_issuer", "preview_withdraw", "ask_reason")},
+    **{f"corrections/{name}": {"p": _plan(), "copies": 2} for name in ("_change", "corrected", "corrected_issuer", "corrected_unit", "preview_correct")},
+    "corrections/reminder_voided_unit": {"t": _target(reminder=True)},
     "reports/analysis": {"a": SimpleNamespace(
         section_name="综合一科", issued=5, completed=3, overdue=1, reports_due=4, reports_made=3, **vars(_figures())
     )},

@@ -23,6 +23,8 @@ _KINDS: dict[str, ErrorKind] = {
             "feedback_empty", "feedback_too_long", "field_too_long", "date_not_future",
             "extension_needs_reason", "deadline_days_invalid", "extension_not_later", "period_invalid",
             "intake_edit_invalid", "intake_unit_unknown", "date_no_such_day",
+            "answer_empty", "reason_missing", "correction_date_invalid", "correction_rest_day",
+            "correction_unit_unknown", "correction_changes_nothing",
         ),
         ErrorKind.ANSWER_AGAIN,
     ),

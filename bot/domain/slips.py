@@ -96,3 +96,7 @@ class Slip:
     overdue_days: int | None
     """For 催办单 and 督办通知单: 逾期d天 at the time of issue."""
     issued_by: int | None
+    corrected_on: date | None = None
+    """The day a 交办单 was last corrected (更正): its text is the corrected slip."""
+    void_reason: str | None = None
+    """Why a 催办单 issued in error was voided; None while it stands."""

@@ -37,6 +37,10 @@ class TaskStatus(StrEnum):
     COMPLETED = "completed"
     """已办结: the feedback was accepted."""
 
+    WITHDRAWN = "withdrawn"
+    """已撤回: the issuer (or 政务监督室) withdrew the 交办单 as issued in error. Its number stays
+    taken and it stays in the 台账, but no clock runs and it is never 逾期, reminded or chased."""
+
 
 class EscalationStage(StrEnum):
     """How far an overdue task has been chased (notice, section 二)."""
@@ -142,8 +146,8 @@ class Task:
 
     @property
     def is_open(self) -> bool:
-        """Not yet 办结 and not handed over to 市作风办."""
-        return self.status is not TaskStatus.COMPLETED and self.stage is not EscalationStage.TRANSFERRED
+        """Not yet 办结, not withdrawn, and not handed over to 市作风办."""
+        return self.status not in _CLOSED and self.stage is not EscalationStage.TRANSFERRED
 
     @property
     def is_held(self) -> bool:
@@ -155,6 +159,9 @@ class Task:
         return clock.is_overdue(self, today)
 
 
+_CLOSED = (TaskStatus.COMPLETED, TaskStatus.WITHDRAWN)
+
+
 def _changed(task: Task, **fields: object) -> Task:
     return replace(task, version=task.version + 1, **fields)  # type: ignore[arg-type]
 
@@ -162,6 +169,8 @@ def _changed(task: Task, **fields: object) -> Task:
 def _require_open(task: Task) -> None:
     if task.status is TaskStatus.COMPLETED:
         raise DomainError("task_completed", number=str(task.number))
+    if task.status is TaskStatus.WITHDRAWN:
+        raise DomainError("task_withdrawn", number=str(task.number))
     if task.stage is EscalationStage.TRANSFERRED:
         raise DomainError("task_transferred", number=str(task.number))
 
@@ -350,6 +359,95 @@ def record_transfer(task: Task) -> Task:
     if task.stage is not EscalationStage.INTERVIEWED:
         raise DomainError("transfer_needs_interview", number=str(task.number))
     return _changed(task, stage=EscalationStage.TRANSFERRED)
+
+
+def withdraw(task: Task) -> Task:
+    """撤回: a 交办单 issued in error is withdrawn by whoever issued it (its 科室) or 政务监督室.
+
+    The number stays taken (no gap, no reuse), the task stays in the 台账 as 已撤回, and nothing
+    runs on it any more: no 逾期, no reminder, no 催办单 (:func:`bot.domain.clock.is_overdue`).
+    A task already 办结 or 移交 is part of the record and is not withdrawn.
+    """
+    _require_open(task)
+    return _changed(
+        task, status=TaskStatus.WITHDRAWN, extension_pending=False, interview_proposed_on=None,
+        transfer_proposed_on=None, named_late=False, waiting_on_partner=False,
+    )
+
+
+@dataclass(frozen=True)
+class Correction:
+    """更正 of an issued 交办单: the fields to put right (None: kept as issued)."""
+
+    title: str | None = None
+    """工作事项."""
+    requirements: str | None = None
+    """工作要求."""
+    deadline: date | None = None
+    """期限: the corrected last day; the slip's N is counted to it from the day of issue."""
+    period_days: int | None = None
+    """N of "在收件之日起N天内" for ``deadline``."""
+    unit_id: int | None = None
+    """责任单位."""
+
+    def changes(self, task: Task) -> dict[str, tuple[object, object]]:
+        """Each field that differs from the task: its name, the value as issued and the corrected one."""
+        wanted = {"title": self.title, "requirements": self.requirements, "deadline": self.deadline, "unit_id": self.unit_id}
+        return {
+            name: (getattr(task, name), value) for name, value in wanted.items()
+            if value is not None and value != getattr(task, name)
+        }
+
+
+def correct(task: Task, correction: Correction, today: date) -> Task:
+    """更正: the issuer (or 政务监督室) puts an issued 交办单 right; it keeps its number.
+
+    The 工作事项 and 工作要求 may be corrected while the task is open. The 期限 and the
+    责任单位 only while no 催办单 has gone out (a slip already counted against the old date or
+    the old unit is voided first), and the 责任单位 only of a task issued to one unit alone and
+    not yet answered: the new unit starts from 已交办. A corrected deadline is the current one,
+    as if the slip had said so from the start.
+
+    Raises:
+        DomainError: ``correction_changes_nothing``; ``date_not_future``; ``correction_after_reminder``;
+            ``correction_unit_shared``; ``correction_unit_answered``; the refusals of an ended task.
+    """
+    _require_open(task)
+    changes = correction.changes(task)
+    if not changes:
+        raise DomainError("correction_changes_nothing", number=str(task.number))
+    fields: dict[str, object] = {}
+    if "title" in changes:
+        fields["title"] = correction.title
+    if "requirements" in changes:
+        fields["requirements"] = correction.requirements
+    if ("deadline" in changes or "unit_id" in changes) and task.stage is not EscalationStage.NONE:
+        raise DomainError("correction_after_reminder", number=str(task.number))
+    if "deadline" in changes:
+        assert correction.deadline is not None and correction.period_days is not None
+        if correction.deadline <= today:
+            raise DomainError("date_not_future", date=correction.deadline.isoformat())
+        fields.update(deadline=correction.deadline, original_deadline=correction.deadline, period_days=correction.period_days)
+    if "unit_id" in changes:
+        if task.unit_role is not UnitRole.SOLE:
+            raise DomainError("correction_unit_shared", number=str(task.number))
+        if task.status is TaskStatus.FEEDBACK_PENDING or task.extension_pending:
+            raise DomainError("correction_unit_answered", number=str(task.number))
+        fields.update(unit_id=correction.unit_id, responsible_id=None, status=TaskStatus.ISSUED, last_report_on=None)
+    return _changed(task, **fields)
+
+
+def void_reminder(task: Task) -> Task:
+    """A 工作催办单 issued in error is voided: the task goes back to where it stood before it.
+
+    Only the latest step can be undone: once a 督办通知单 has followed the 催办单, it stands.
+    """
+    _require_open(task)
+    if task.stage is not EscalationStage.REMINDED:
+        raise DomainError("reminder_void_stage", number=str(task.number), stage=task.stage.value)
+    return _changed(
+        task, stage=EscalationStage.NONE, window_until=None, interview_proposed_on=None, transfer_proposed_on=None,
+    )
 
 
 class ExtensionStatus(StrEnum):

@@ -35,8 +35,12 @@ INTAKE_EDIT = "intake.edit"
 INTAKE_INSTRUCTION = "intake.instruction"
 SCORES = "scores.record"
 NEW = "issue.new"
+PUT_RIGHT = "corrections.put_right"
 
-DIALOGS = (NEW, FEEDBACK, RETURN, EXTENSION_REQUEST, EXTENSION_GRANT, INTERVIEW, TRANSFER, INTAKE_EDIT, INTAKE_INSTRUCTION, SCORES)
+DIALOGS = (
+    NEW, FEEDBACK, RETURN, EXTENSION_REQUEST, EXTENSION_GRANT, INTERVIEW, TRANSFER, INTAKE_EDIT, INTAKE_INSTRUCTION, SCORES,
+    PUT_RIGHT,
+)
 """Every ``user_data`` dialog key of the bot. Each draft kept under one has a ``started`` time."""
 
 
@@ -337,7 +341,7 @@ async def echo_choice(update: Update, context: DubanContext) -> None:
 DROP = "dlgdrop"
 """Callback data of the 取消 button of every dialog kept here."""
 
-CANCELLED_BY_ONE = (NEW, FEEDBACK, RETURN, EXTENSION_REQUEST, EXTENSION_GRANT, INTERVIEW, TRANSFER, SCORES)
+CANCELLED_BY_ONE = (NEW, FEEDBACK, RETURN, EXTENSION_REQUEST, EXTENSION_GRANT, INTERVIEW, TRANSFER, SCORES, PUT_RIGHT)
 """The dialogs /cancel and 取消 end here (修改 of the intake says its own words)."""
 
 

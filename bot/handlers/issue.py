@@ -11,8 +11,9 @@ carries the dialog's id, so a button of a cancelled, lapsed or replaced dialog, 
 already passed, is answered with the kit's notice and changes nothing. /cancel and 取消 are the
 kit's.
 
-``/new`` followed by lines (``事项：… / 单位：… / 期限：7天``) issues at once, or names the lines
-to fix and issues nothing.
+``/new`` followed by lines (``事项：… / 单位：… / 期限：7天``) is the same dialog with every
+answer given: it shows the same preview with 确认签发 · 修改 · 取消, or names the lines to fix.
+Nothing is numbered before 确认签发.
 """
 
 from __future__ import annotations
@@ -123,6 +124,17 @@ class Dialog:
     def sources(self) -> tuple[SourceType, ...]:
         """The source types this issuer may choose (section 一 of the notice)."""
         return SUPERVISOR_SOURCES if self.supervisor else CLERK_SOURCES
+
+    @classmethod
+    def answered(cls, draft: AssignmentDraft, supervisor: bool, started: datetime) -> Dialog:
+        """The dialog with every question answered by the one-message form: at its preview."""
+        return cls(
+            supervisor=supervisor, started=started, title=draft.title, requirements=draft.requirements,
+            basis=draft.basis, source=draft.source, unit_ids=list(draft.unit_ids), units_done=True,
+            responsible=dict(draft.responsible), period_days=draft.period_days, special=draft.special_ledger,
+            attachment_done=True, lead_id=draft.lead_unit_id, lead_done=True, schedule=draft.report_schedule,
+            schedule_done=True,
+        )
 
     def assignment(self) -> AssignmentDraft | None:
         """What is to be signed, once the source and the 时限 are answered."""
@@ -619,14 +631,15 @@ async def stray(update: Update, context: DubanContext) -> None:
 
 
 async def _issue_form(update: Update, context: DubanContext, person: Person, text: str) -> None:
-    """The one-message form: issue it, or name the lines to fix and issue nothing."""
-    try:
-        problems = await form_issuing.issue_from_form(context.office, text, person)
-    except DomainError as exc:
-        await refuse(update, exc)
-        return
-    if problems:
+    """The one-message form: the preview with 确认签发 (the dialog at its last step), or the
+    lines to fix."""
+    draft, problems = await form_issuing.checked_form(context.office, text, person)
+    if problems or draft is None:
         await _refuse_form(update, problems)
+        return
+    dialog = Dialog.answered(draft, person.has(Role.SUPERVISOR), context.office.now())
+    dialogs.open_dialog(context, DIALOG_KEY, dialog)
+    await _advance(update, context, dialog)
 
 
 async def _refuse_form(update: Update, problems: list[FormProblem]) -> None:

@@ -10,9 +10,10 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot.domain.errors import DomainError, ErrorKind
 from bot.domain.org import Person
+from bot.domain.slips import SlipType
 from bot.domain.tasks import EscalationStage
 from bot.services.exports.word import word_button
-from bot.services.permissions import can_remind
+from bot.services.permissions import can_put_right, can_remind
 from bot.handlers import dialogs
 from bot.handlers.common import bound_person, refuse, reply
 from bot.handlers.context import DubanApplication, DubanContext
@@ -107,13 +108,26 @@ async def task_command(update: Update, context: DubanContext) -> None:
 
 def _detail_buttons(person: Person, detail: TaskDetail, today: date) -> InlineKeyboardMarkup:
     """下载Word (the task's slips as .docx, answered by bot/handlers/exports.py); and 催办 for the
-    issuing section (or 政务监督室) on an overdue task not yet chased (bot/handlers/escalation.py)."""
+    issuing section (or 政务监督室) on an overdue task not yet chased (bot/handlers/escalation.py);
+    for them too, on an open task, 撤回 · 更正 and, while its 催办单 stands, 作废催办单
+    (bot/handlers/corrections.py)."""
     task = detail.task
     word = word_button(task.id)
     row = [InlineKeyboardButton(word["text"], callback_data=word["callback_data"])]
     if can_remind(person, task) and task.is_overdue(today) and task.stage is EscalationStage.NONE:
         row.insert(0, InlineKeyboardButton(label("buttons", "remind"), callback_data=f"rmd:{task.id}"))
-    return InlineKeyboardMarkup([row])
+    rows = [row]
+    if can_put_right(person, task) and task.is_open:
+        assignment = detail.slips[0]
+        put_right = [
+            InlineKeyboardButton(label("buttons", "withdraw"), callback_data=f"prw:{assignment.id}"),
+            InlineKeyboardButton(label("buttons", "correct"), callback_data=f"prc:{task.id}"),
+        ]
+        reminder = next((s for s in reversed(detail.slips) if s.number.type is SlipType.REMINDER and s.void_reason is None), None)
+        if reminder is not None and task.stage is EscalationStage.REMINDED:
+            put_right.append(InlineKeyboardButton(label("buttons", "void_reminder"), callback_data=f"prw:{reminder.id}"))
+        rows.append(put_right)
+    return InlineKeyboardMarkup(rows)
 
 
 def _fitted_detail(detail: TaskDetail, context: DubanContext) -> str:

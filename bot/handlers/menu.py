@@ -17,6 +17,8 @@ COMMAND_ROLES: dict[str, frozenset[Role]] = {
     "start": EVERYONE,
     "help": EVERYONE,
     "new": OFFICE,
+    "withdraw": OFFICE,
+    "correct": OFFICE,
     "tasks": EVERYONE,
     "task": EVERYONE,
     "feedback": frozenset({Role.RESPONSIBLE}),

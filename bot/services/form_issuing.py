@@ -1,6 +1,6 @@
 """The one-message /new form (``bot.services.issue_form`` reads it): its units and people looked
-up in the organisation and the issuing rules applied, then the 交办单 issued, or the problems
-named line by line and nothing issued."""
+up in the organisation and the issuing rules applied, giving the draft the /new preview shows
+(issued only on 确认签发, as the guided dialog's), or the problems named line by line."""
 
 from __future__ import annotations
 
@@ -14,20 +14,12 @@ from bot.services.issue_form import FormProblem, IssueForm
 from bot.services.issuing import AssignmentDraft
 
 
-async def issue_from_form(office: Office, text: str, person: Person) -> list[FormProblem]:
-    """Issue the form ``text`` as ``person``; the problems in line order (nothing issued), or
-    none once it is issued.
-
-    Raises:
-        DomainError: a refusal of :func:`bot.services.issuing.issue_assignment`.
-    """
+async def checked_form(office: Office, text: str, person: Person) -> tuple[AssignmentDraft | None, list[FormProblem]]:
+    """The form ``text`` as ``person`` would sign it: the draft, or the problems in line order."""
     form, problems = issue_form.read_form(text, office.now().date(), office.calendar, office.settings.deadline_mode)
     draft, found = await form_draft(office, form, person, check=not problems)
     problems = issue_form.in_line_order(problems + found)
-    if problems or draft is None:
-        return problems
-    await issuing.issue_assignment(office, draft, person, office.now())
-    return []
+    return (None if problems else draft), problems
 
 
 async def form_draft(

@@ -42,3 +42,9 @@ def can_remind(person: Person, task: Task) -> bool:
 def is_supervision_office(person: Person) -> bool:
     """督办通知单, 约谈 and 移交 are 政务监督室's."""
     return person.has(Role.SUPERVISOR)
+
+
+def can_put_right(person: Person, task: Task) -> bool:
+    """撤回 and 更正 of a 交办单, and voiding a 催办单 issued in error: its issuing section, or
+    政务监督室."""
+    return can_review(person, task)

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
+import aiosqlite
+
 from bot.domain import scores as domain
 from bot.domain.errors import DomainError
 from bot.domain.org import Person, Role, Unit
@@ -121,16 +123,29 @@ async def void_event(office: Office, person: Person, event_id: int, reason: str,
         event = await store.get(conn, event_id)
         if event is None:
             raise DomainError("score_event_unknown", event_id=event_id)
-        voided = domain.void(event, reason)
-        await store.void(conn, voided, person.id, now)
-        unit = await org.unit(conn, event.unit_id)
-        assert unit is not None
-        await history.append(
-            conn, "score_voided", now, actor_id=person.id, task_id=event.task_id, event_id=event.id,
-            unit=unit.name, reason=voided.void_reason,
-        )
-        for member in await org.unit_members(conn, unit.id):
-            await tell(conn, member, "scores/voided_unit", now, event=voided, unit=unit, pts=format_points, purpose="score")
+        return await void_on(conn, event, person, reason, now)
+
+
+async def void_on(
+    conn: aiosqlite.Connection, event: ScoreEvent, person: Person, reason: str, now: datetime
+) -> tuple[ScoreEvent, Unit]:
+    """Void ``event`` inside the caller's transaction: the event keeps its row with the reason,
+    the history says so, and the unit's people are told (by /void, and when a slip is withdrawn).
+
+    Raises:
+        DomainError: ``void_needs_reason``; ``already_voided``.
+    """
+    voided = domain.void(event, reason)
+    await store.void(conn, voided, person.id, now)
+    unit = await org.unit(conn, event.unit_id)
+    assert unit is not None
+    await history.append(
+        conn, "score_voided", now, actor_id=person.id, task_id=event.task_id, event_id=event.id,
+        unit=unit.name, points=format_points(event.points, True), reason=voided.void_reason,
+        **({"number": event.note} if event.slip_id is not None else {}),
+    )
+    for member in await org.unit_members(conn, unit.id):
+        await tell(conn, member, "scores/voided_unit", now, event=voided, unit=unit, pts=format_points, purpose="score")
     return voided, unit
 
 

@@ -27,11 +27,13 @@ def assignment_text(
     report_dates: Sequence[date] = (),
     *,
     working_days: bool,
+    corrected: bool = False,
 ) -> str:
     """附件1 《工作交办单》 for ``task``.
 
     The notice's sentence stays word for word; a shared matter adds a line naming the 牵头单位
-    and its 配合单位, and a long task a line with its 阶段汇报 schedule and dates.
+    and its 配合单位, and a long task a line with its 阶段汇报 schedule and dates. A slip sent
+    again after a 更正 says so beside its number, which it keeps.
     """
     return assignment_wording(org, AssignmentWords(
         number=str(task.number), unit_name=unit_name, title=task.title, requirements=task.requirements,
@@ -39,6 +41,7 @@ def assignment_text(
         contact_name=task.contact_name, contact_phone=task.contact_phone, attachment_name=attachment_name,
         issued_on=task.issued_on, role=task.unit_role, lead_name=lead_name, partner_names=tuple(partner_names),
         schedule=task.report_schedule, report_dates=tuple(report_dates), working_days=working_days,
+        corrected=corrected,
     ))
 
 
@@ -66,6 +69,8 @@ class AssignmentWords:
     report_dates: tuple[date, ...]
     working_days: bool
     """N counts working days (``deadline_mode = "working"``): the slip says 「N个工作日内」."""
+    corrected: bool = False
+    """Sent again after a 更正: marked so beside the number."""
 
 
 def assignment_wording(org: Organisation, words: AssignmentWords) -> str:
@@ -91,6 +96,7 @@ def assignment_wording(org: Organisation, words: AssignmentWords) -> str:
         partner_names=list(words.partner_names),
         schedule=schedule_text(words.schedule) if words.schedule else "",
         report_dates=list(words.report_dates),
+        corrected=words.corrected,
     )
 
 

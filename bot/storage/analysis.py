@@ -17,7 +17,8 @@ async def section_tasks(
     """Tasks of the 科室 issued in [start, end], 办结 in it, and 逾期 on ``closing`` (the day after)."""
     async with conn.execute(
         # 月末仍逾期: 逾期 (bot/domain/clock.py) as the month closes, on the 1st that follows.
-        f"""SELECT sum(issued_on BETWEEN ? AND ?), sum(completed_on BETWEEN ? AND ?),
+        # A 交办单 withdrawn as issued in error was never a task of the month.
+        f"""SELECT sum(issued_on BETWEEN ? AND ? AND t.status != 'withdrawn'), sum(completed_on BETWEEN ? AND ?),
                   sum({OVERDUE})
            FROM tasks t WHERE t.section_id = ?""",
         (start.isoformat(), end.isoformat(), start.isoformat(), end.isoformat(), closing.isoformat(), section_id),
@@ -47,7 +48,7 @@ async def scheduled_tasks(
     (encoded), issued_on, deadline, completed_on."""
     async with conn.execute(
         """SELECT t.id, t.report_schedule, t.issued_on, t.deadline, t.completed_on FROM tasks t
-           WHERE t.section_id = ? AND t.report_schedule IS NOT NULL AND t.issued_on <= ?
+           WHERE t.section_id = ? AND t.report_schedule IS NOT NULL AND t.issued_on <= ? AND t.status != 'withdrawn'
              AND (t.completed_on IS NULL OR t.completed_on >= ?)""",
         (section_id, end.isoformat(), start.isoformat()),
     ) as cur:

@@ -70,7 +70,7 @@ LEDGER_QUERY = """
     LEFT JOIN (SELECT task_id,
                       GROUP_CONCAT(CASE WHEN type = 'reminder' THEN '〔' || year || '〕' || seq || '号' END, '、') AS reminders,
                       GROUP_CONCAT(CASE WHEN type = 'supervision' THEN '〔' || year || '〕' || seq || '号' END, '、') AS notices
-               FROM slips WHERE type != 'assignment' GROUP BY task_id) esc ON esc.task_id = t.id
+               FROM slips WHERE type != 'assignment' AND void_reason IS NULL GROUP BY task_id) esc ON esc.task_id = t.id
     LEFT JOIN (SELECT task_id, MAX(json_extract(details, '$.held_on')) AS on_day FROM history
                WHERE kind = 'interview_recorded' GROUP BY task_id) iv ON iv.task_id = t.id
     LEFT JOIN (SELECT task_id, MAX(substr(at, 1, 10)) AS on_day FROM history

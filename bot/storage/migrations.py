@@ -504,6 +504,23 @@ async def m013_dialog_state(conn: aiosqlite.Connection) -> None:
     )
 
 
+@migration
+async def m015_slips_put_right(conn: aiosqlite.Connection) -> None:
+    """Putting the record right. A 交办单 corrected after issue (更正) keeps its number and its
+    row; its text becomes the corrected slip the unit was sent, and the day of the correction is
+    kept so every copy printed after says 更正 (the text as first issued stays in the history).
+    A 催办单 issued in error is voided, not deleted: its number stays taken and shows as 已作废
+    with the reason. A withdrawn 交办单 needs no column: its task's status says 已撤回."""
+    await _script(
+        conn,
+        """
+        ALTER TABLE slips ADD COLUMN corrected_on TEXT;
+        ALTER TABLE slips ADD COLUMN voided_on TEXT;
+        ALTER TABLE slips ADD COLUMN void_reason TEXT
+        """,
+    )
+
+
 async def applied(conn: aiosqlite.Connection) -> list[str]:
     """Names of the migrations this database has, in order."""
     async with conn.execute("SELECT name FROM migrations ORDER BY rowid") as cur:

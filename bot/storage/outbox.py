@@ -184,3 +184,14 @@ async def delivered_slip_messages(conn: aiosqlite.Connection, task_id: int) -> l
         (task_id,),
     ) as cur:
         return [(r[0], r[1]) async for r in cur]
+
+
+async def retire_slip_messages(conn: aiosqlite.Connection, task_id: int) -> list[tuple[int, int]]:
+    """The task's slip messages delivered so far, no longer counted as its slips (a 更正 moved the
+    task to another unit): later changes do not give them buttons again. Returns their places."""
+    places = await delivered_slip_messages(conn, task_id)
+    await conn.execute(
+        "UPDATE outbox SET purpose = 'slip_replaced' WHERE task_id = ? AND purpose = 'slip' AND message_id IS NOT NULL",
+        (task_id,),
+    )
+    return places

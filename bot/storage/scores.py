@@ -68,6 +68,17 @@ async def void(conn: aiosqlite.Connection, event: ScoreEvent, voided_by: int, no
         raise DomainError("already_voided", event_id=event.id)
 
 
+async def counting_of_task(conn: aiosqlite.Connection, task_id: int, slip_id: int | None = None) -> list[ScoreEvent]:
+    """The events of a task (or of one of its slips) that still count, in the order booked."""
+    sql = "SELECT * FROM score_events WHERE task_id = ? AND void_reason IS NULL"
+    args: list[object] = [task_id]
+    if slip_id is not None:
+        sql += " AND slip_id = ?"
+        args.append(slip_id)
+    async with conn.execute(sql + " ORDER BY id", args) as cur:
+        return [_event(r) async for r in cur]
+
+
 async def between(conn: aiosqlite.Connection, start: date, end: date, unit_id: int | None = None) -> list[ScoreEvent]:
     """Events that occurred in [start, end], voided ones included (they show in the history)."""
     sql = "SELECT * FROM score_events WHERE occurred_on BETWEEN ? AND ?"

@@ -33,6 +33,8 @@ def _slip(row: aiosqlite.Row) -> Slip:
         window_days=row["window_days"],
         overdue_days=row["overdue_days"],
         issued_by=row["issued_by"],
+        corrected_on=day(row["corrected_on"]),
+        void_reason=row["void_reason"],
     )
 
 
@@ -63,6 +65,16 @@ async def add(
         ),
     )
     return Slip(cur.lastrowid or 0, task_id, number, issued_on, window_days, overdue_days, issued_by)
+
+
+async def correct(conn: aiosqlite.Connection, slip_id: int, text: str, on: date) -> None:
+    """A 交办单 corrected (更正): the corrected text is what was last sent, under the same number."""
+    await conn.execute("UPDATE slips SET text = ?, corrected_on = ? WHERE id = ?", (text, on.isoformat(), slip_id))
+
+
+async def void(conn: aiosqlite.Connection, slip_id: int, reason: str, on: date) -> None:
+    """A 催办单 issued in error voided: its number stays taken, the reason kept beside it."""
+    await conn.execute("UPDATE slips SET void_reason = ?, voided_on = ? WHERE id = ?", (reason, on.isoformat(), slip_id))
 
 
 async def of_task(conn: aiosqlite.Connection, task_id: int) -> list[Slip]:
@@ -105,7 +117,7 @@ async def latest_escalation_numbers(conn: aiosqlite.Connection, task_ids: list[i
         marks = ", ".join("?" for _ in chunk)
         async with conn.execute(
             f"""SELECT task_id, type, year, seq FROM slips
-                WHERE task_id IN ({marks}) AND type != 'assignment' ORDER BY id""",
+                WHERE task_id IN ({marks}) AND type != 'assignment' AND void_reason IS NULL ORDER BY id""",
             chunk,
         ) as cur:
             async for task_id, slip_type, year, seq in cur:

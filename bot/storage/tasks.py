@@ -91,6 +91,13 @@ async def set_attachment(conn: aiosqlite.Connection, task_id: int, file_id: str,
     )
 
 
+async def attachment_name(conn: aiosqlite.Connection, task_id: int) -> str:
+    """The name of the file issued with the 交办单 ("" without one): a corrected slip names it again."""
+    async with conn.execute("SELECT attachment_name FROM tasks WHERE id = ?", (task_id,)) as cur:
+        row = await cur.fetchone()
+    return (row[0] or "") if row else ""
+
+
 async def update(conn: aiosqlite.Connection, before: Task, after: Task) -> None:
     """Write ``after`` over ``before``; fail if the stored task is no longer ``before``."""
     assignments = ", ".join(f"{c} = ?" for c in _COLUMNS)
@@ -116,8 +123,9 @@ async def by_assignment_number(conn: aiosqlite.Connection, number: SlipNumber) -
     return _task(row) if row else None
 
 
-OPEN = "t.status != 'completed' AND t.stage != 'transferred'"
-"""``Task.is_open`` in SQL: not 办结, not handed over to 市作风办."""
+OPEN = "t.status != 'completed' AND t.stage != 'transferred' AND t.status != 'withdrawn'"
+"""``Task.is_open`` in SQL: not 办结, not withdrawn, not handed over to 市作风办. (Its first two
+terms are the partial indexes' own, so the open-task indexes still serve it.)"""
 
 
 def scope_terms(unit_id: int | None, section_id: int | None) -> tuple[list[str], list[object]]:
@@ -134,7 +142,7 @@ def scope_terms(unit_id: int | None, section_id: int | None) -> tuple[list[str],
     return terms, args
 
 OVERDUE = (
-    "t.status NOT IN ('completed', 'feedback_pending') AND t.stage != 'transferred'"
+    "t.status NOT IN ('completed', 'feedback_pending', 'withdrawn') AND t.stage != 'transferred'"
     " AND t.extension_pending = 0 AND (t.unit_role != 'partner' OR t.named_late = 1) AND t.deadline < ?"
 )
 """逾期 in SQL, for a table aliased ``t``, with one parameter: today's date (ISO).

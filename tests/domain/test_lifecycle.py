@@ -347,3 +347,54 @@ def test_codes_were_found() -> None:
 def test_every_domain_error_has_a_message(code: str) -> None:
     """STYLE: "handlers map it to a template in messages/ so the user reads a Chinese sentence"."""
     assert exists(f"errors/{code}"), f"messages/errors/{code}.j2 is missing"
+
+
+# ----------------------------------------------------------------------- putting the record right
+
+
+def test_a_withdrawn_slip_no_longer_runs() -> None:
+    """撤回: the task stays in the 台账 as 已撤回, is never 逾期 and takes no further step."""
+    task = make_task(stage=EscalationStage.REMINDED, window_until=date(2026, 12, 3), extension_pending=True)
+    withdrawn = lifecycle.withdraw(task)
+    assert withdrawn.status is TaskStatus.WITHDRAWN and not withdrawn.is_open and not withdrawn.extension_pending
+    assert not withdrawn.is_overdue(date(2026, 12, 31)) and withdrawn.number == task.number
+    for step in (lifecycle.withdraw, lifecycle.acknowledge, lifecycle.submit_feedback, lifecycle.void_reminder):
+        with raises_code("task_withdrawn"):
+            step(withdrawn)
+    with raises_code("task_withdrawn"):
+        lifecycle.issue_supervision_notice(withdrawn, date(2026, 12, 10), date(2026, 12, 5))
+    with raises_code("task_completed"):
+        lifecycle.withdraw(make_task(status=TaskStatus.COMPLETED))
+
+
+def test_a_correction_takes_the_corrected_values_and_refuses_a_change_of_nothing() -> None:
+    """更正: the corrected deadline is the current one, as if the slip had said so; the number stays."""
+    task = make_task(status=TaskStatus.ACKNOWLEDGED)
+    moved = lifecycle.correct(task, lifecycle.Correction(deadline=date(2026, 12, 4), period_days=11), date(2026, 11, 25))
+    assert (moved.deadline, moved.original_deadline, moved.period_days, moved.number) == (date(2026, 12, 4), date(2026, 12, 4), 11, task.number)
+    assert not moved.is_overdue(date(2026, 12, 2)) and task.is_overdue(date(2026, 12, 2))
+    with raises_code("correction_changes_nothing"):
+        lifecycle.correct(task, lifecycle.Correction(title=task.title, deadline=DEADLINE, period_days=7), date(2026, 11, 25))
+    with raises_code("date_not_future"):
+        lifecycle.correct(task, lifecycle.Correction(deadline=date(2026, 11, 25), period_days=2), date(2026, 11, 25))
+    # The 责任单位 moves only on a task issued to it alone and not yet answered; it starts at 已交办.
+    other = lifecycle.correct(task, lifecycle.Correction(unit_id=9), date(2026, 11, 25))
+    assert (other.unit_id, other.status, other.responsible_id) == (9, TaskStatus.ISSUED, None)
+    with raises_code("correction_unit_answered"):
+        lifecycle.correct(make_task(status=TaskStatus.FEEDBACK_PENDING), lifecycle.Correction(unit_id=9), date(2026, 11, 25))
+    # After a 催办单 the date and the unit stand (void the 催办单 first); the wording may still be put right.
+    chased = make_task(stage=EscalationStage.REMINDED, window_until=date(2026, 12, 3))
+    with raises_code("correction_after_reminder"):
+        lifecycle.correct(chased, lifecycle.Correction(deadline=date(2026, 12, 10), period_days=17), date(2026, 12, 2))
+    assert lifecycle.correct(chased, lifecycle.Correction(title="更正后的事项"), date(2026, 12, 2)).title == "更正后的事项"
+
+
+def test_a_voided_reminder_puts_the_task_back_where_it_stood() -> None:
+    """A 催办单 issued in error: the stage and window before it come back; after a 督办通知单 it stands."""
+    chased = make_task(stage=EscalationStage.REMINDED, window_until=date(2026, 12, 3))
+    back = lifecycle.void_reminder(chased)
+    assert (back.stage, back.window_until) == (EscalationStage.NONE, None)
+    with raises_code("reminder_void_stage"):
+        lifecycle.void_reminder(back)
+    with raises_code("reminder_void_stage"):
+        lifecycle.void_reminder(make_task(stage=EscalationStage.SUPERVISED, window_until=date(2026, 12, 8)))

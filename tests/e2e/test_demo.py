@@ -76,6 +76,13 @@ async def wait_message(
             raise AssertionError(f"no such message in chat {chat_id}: {transcript['entries']}")
 
 
+async def issue(http: aiohttp.ClientSession, clerk: dict[str, Any]) -> None:
+    """The clerk sends the one-message /new and presses 确认签发 under its preview."""
+    await api(http, "POST", f"/_emulator/chats/{clerk['chat_id']}/messages", {"text": ISSUE})
+    preview = await wait_message(http, clerk["chat_id"], says("确认签发"))
+    await api(http, "POST", f"/_emulator/chats/{clerk['chat_id']}/press", {"button": "确认签发", "message_id": preview["message_id"]})
+
+
 def says(*words: str) -> Callable[[dict[str, Any]], bool]:
     return lambda m: m["from_bot"] and all(w in (m["text"] or m["caption"] or "") for w in words)
 
@@ -133,7 +140,7 @@ async def test_next_day_moves_the_bot_clock_and_runs_that_days_check(http: aioht
 async def test_a_slip_nobody_answers_brings_a_reminder_slip_as_days_pass(http: aiohttp.ClientSession, demo: Demo) -> None:
     clerk, official = await person(http, "王晓燕"), await person(http, "李住建")
     await wait_message(http, clerk["chat_id"], says("绑定成功"))
-    await api(http, "POST", f"/_emulator/chats/{clerk['chat_id']}/messages", {"text": ISSUE})
+    await issue(http, clerk)
     slip = await wait_message(http, official["chat_id"], says("工作交办单", "城区积水点排查整治"))
     assert [b["text"] for row in slip["inline_keyboard"] for b in row] == ["签收", "反馈", "申请延期"]
 
@@ -151,7 +158,7 @@ async def test_a_slip_nobody_answers_brings_a_reminder_slip_as_days_pass(http: a
 async def test_a_document_sent_as_a_reply_to_the_slip_is_feedback_on_it(http: aiohttp.ClientSession) -> None:
     clerk, official = await person(http, "王晓燕"), await person(http, "李住建")
     await wait_message(http, clerk["chat_id"], says("绑定成功"))
-    await api(http, "POST", f"/_emulator/chats/{clerk['chat_id']}/messages", {"text": ISSUE})
+    await issue(http, clerk)
     slip = await wait_message(http, official["chat_id"], says("工作交办单"))
     await asyncio.sleep(HUMAN_PAUSE)
 
@@ -291,7 +298,7 @@ async def test_stepping_over_rest_days_with_an_extension_and_a_return_no_date_co
     office = demo.office
     clerk, official = await person(http, "王晓燕"), await person(http, "李住建")
     await wait_message(http, clerk["chat_id"], says("绑定成功"))
-    await api(http, "POST", f"/_emulator/chats/{clerk['chat_id']}/messages", {"text": ISSUE})
+    await issue(http, clerk)
     await wait_message(http, official["chat_id"], says("工作交办单", "城区积水点排查整治"))
     [task] = await tasks.in_scope(office.db.reader)
     unit_official = next(m for m in await org.unit_members(office.db.reader, task.unit_id) if m.name == "李住建")

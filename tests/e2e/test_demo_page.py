@@ -96,6 +96,7 @@ async def clerk_issues(page: Any, days: int, due: str) -> None:
     await be(page, "王晓燕")
     await page.fill("#text", ISSUE.replace("期限：7天", f"期限：{days}天"))
     await page.click("#send")
+    await bot_message(page, "确认签发").locator(".keyboard button", has_text="确认签发").click()
     await expect(bot_message(page, "已签发1份交办单")).to_contain_text(due)
 
 
@@ -113,6 +114,10 @@ async def test_clerk_issues_official_signs_and_answers_each_side_sees_it(page: A
             await page.keyboard.press("Shift+Enter")
     await page.keyboard.press("Enter")
     await expect(page.locator(".msg.out", has_text="事项：城区积水点排查整治")).to_be_visible()
+    # The slip as the unit will receive it, with 确认签发: nothing is numbered before it.
+    preview = bot_message(page, "确认签发")
+    await expect(preview.locator(".keyboard button")).to_have_text(["确认签发", "修改", "取消"])
+    await preview.locator(".keyboard button", has_text="确认签发").click()
     issued = bot_message(page, "已签发1份交办单")
     await expect(issued).to_contain_text("住建局")
 

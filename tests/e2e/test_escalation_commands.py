@@ -146,14 +146,14 @@ async def test_manual_reminder_from_the_task_detail(city, office, bot):
 
     on(office, date(2026, 12, 8))  # the last day: nothing to chase yet
     await clerk.send(f"/task {number}")
-    assert buttons(await clerk.wait_for(text_contains="工作事项")) == ["下载Word"], "no 催办 once chased"
+    assert buttons(await clerk.wait_for(text_contains="工作事项")) == ["下载Word", "撤回", "更正"], "no 催办 before it is due"
 
     on(office, date(2026, 12, 10))
     await official.send(f"/task {number}")  # the unit itself gets no 催办 button
     assert "催办" not in buttons(await official.wait_for(text_contains="工作事项"))
     await clerk.send(f"/task {number}")
     detail = await clerk.wait_for(text_contains="工作事项")
-    assert buttons(detail) == ["催办", "下载Word"]
+    assert buttons(detail) == ["催办", "下载Word", "撤回", "更正"]
     press = await clerk.press("催办", message=detail)
     assert "催办单〔2026〕1号" in (await clerk.wait_for_answer(press)).answer_text
     assert "已下发催办单〔2026〕1号" in (await clerk.wait_for(text_contains="已下发")).text

@@ -33,6 +33,10 @@ async def test_invite_issue_acknowledge_answer_accept(organisation, simulator, o
         "/new\n事项: 城区道路积水点排查\n要求: 逐点建立台账，明确整改时限\n依据: 市政府第12次常务会议纪要\n"
         "单位: 住建局, 交通运输局\n期限: 7天\n专项: 否"
     )
+    # The slip as the first unit will receive it, and what will be issued: nothing before 确认签发.
+    preview = await clerk.wait_for(text_contains="确认签发")
+    assert "住建局、交通运输局" in preview.text and "待编号" in preview.text
+    await clerk.press("确认签发", message=preview)
     summary = await clerk.wait_for(text_contains="已签发2份交办单")
     assert "交办单〔" in summary.text
 

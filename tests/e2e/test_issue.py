@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from bot.domain.deadlines import DeadlineMode, next_workday_on_or_after
 from bot.emulator.client import wait_idle
+from bot.texts import plain
 from tests.e2e.test_slip_actions import forge_press
 
 TITLE = "全市城区积水点排查整治"
@@ -101,12 +102,28 @@ async def test_guided_dialog_issues_one_slip_per_unit(city, office):
     assert not any("工作交办单" in m.content for m in city["town"].messages())
 
 
-async def test_one_message_form_issues_at_once(city, office):
+async def confirmed(clerk, office) -> None:
+    """The one-message form's preview (the dialog's own, nothing numbered yet), then 确认签发."""
+    preview = await clerk.wait_for(text_contains="确认签发")
+    assert buttons(preview) == ["确认签发", "修改", "取消"]
+    assert await task_count(office) == 0, "nothing is issued before 确认签发"
+    await clerk.press("确认签发", message=preview)
+
+
+async def test_one_message_form_shows_the_preview_and_issues_on_confirm(city, office):
     clerk, zhujian, jiaotong = city["clerk"], city["zhujian"], city["jiaotong"]
     year = office.now().year
     await clerk.send(
         f"/new\n事项: {TITLE}\n要求：{REQUIREMENTS}\n根据：{BASIS}\n单位: 住建局， 交通运输局\n时限：7天\n专项：是\n责任人：张交通"
     )
+    preview = await clerk.wait_for(text_contains="确认签发")
+    shown = plain(preview.text)
+    assert "《邓州市人民政府工作交办单》" in shown and SENTENCE in shown and "住建局：" in shown
+    assert "〔2026〕待编号" in shown and "住建局、交通运输局" in shown and "交通运输局 张交通" in shown and "专项工作台账：纳入" in shown
+    assert buttons(preview) == ["确认签发", "修改", "取消"] and await task_count(office) == 0
+    await clerk.press("确认签发", message=preview)
+    echoed = await clerk.wait_for(predicate=lambda m: m.message_id == preview.message_id and "已选：确认签发" in m.text)
+    assert echoed.inline_keyboard == []
     receipt = await clerk.wait_for(text_contains="已签发2份交办单")
     assert f"交办单〔{year}〕1号 → 住建局" in receipt.text
     first = await zhujian.wait_for(text_contains="工作交办单")
@@ -127,6 +144,7 @@ async def test_a_typed_date_is_the_deadline_when_periods_count_working_days(city
     today = office.now().date()
     stated = next_workday_on_or_after(today + timedelta(days=12), office.calendar)
     await clerk.send(f"/new\n事项：{TITLE}\n要求：{REQUIREMENTS}\n依据：{BASIS}\n单位：住建局\n期限：{stated.month}月{stated.day}日")
+    await confirmed(clerk, office)
     receipt = await clerk.wait_for(text_contains="已签发1份交办单")
     assert f"办结期限 {stated.year}年{stated.month}月{stated.day}日" in receipt.text
     async with office.db.reader.execute("SELECT deadline, period_days FROM tasks") as cur:
@@ -147,8 +165,20 @@ async def test_a_date_without_a_year_typed_in_december_is_the_coming_january(cit
     refusal = await clerk.wait_for(text_contains="第6行")
     assert "期限：12月1日" in refusal.text and await task_count(office) == 0
     await clerk.send(f"/new\n事项：{TITLE}\n要求：{REQUIREMENTS}\n依据：{BASIS}\n单位：住建局\n期限：1月15日")
+    await confirmed(clerk, office)
     receipt = await clerk.wait_for(text_contains="已签发1份交办单")
     assert "办结期限 2027年1月15日" in receipt.text
+
+
+async def test_one_message_form_cancelled_at_its_preview_issues_nothing(city, office, emulator):
+    clerk = city["clerk"]
+    await clerk.send(f"/new\n事项：{TITLE}\n要求：{REQUIREMENTS}\n依据：{BASIS}\n单位：住建局\n期限：7天")
+    preview = await clerk.wait_for(text_contains="确认签发")
+    await clerk.press("取消", message=preview)
+    await clerk.wait_for(text_contains="已取消")
+    await wait_idle(emulator.state)
+    assert await task_count(office) == 0
+    assert not any("工作交办单" in m.content for m in city["zhujian"].messages())
 
 
 async def test_one_message_form_with_a_bad_line_issues_nothing(city, office, emulator):

@@ -53,6 +53,7 @@ async def test_a_six_month_task_says_its_monthly_reports_on_the_slip(city, offic
     on(office, date(2026, 11, 30))
     clerk, zhujian = city["clerk"], city["zhujian"]
     await clerk.send(form())
+    await clerk.press("确认签发", message=await clerk.wait_for(text_contains="确认签发"))
     receipt = await clerk.wait_for(text_contains="已签发1份交办单")
     assert "阶段汇报：每月5日前" in receipt.text and "由牵头单位报送" not in receipt.text
     slip = await zhujian.wait_for(text_contains="工作交办单")
@@ -67,6 +68,7 @@ async def test_a_lead_and_two_partners_each_get_their_copy(city, office):
     on(office, date(2026, 11, 30))
     clerk, zhujian, jiaotong, town = city["clerk"], city["zhujian"], city["jiaotong"], city["town"]
     await clerk.send(form("住建局（牵头）、交通运输局、穰东镇", period="30天", schedule=None))
+    await clerk.press("确认签发", message=await clerk.wait_for(text_contains="确认签发"))
     receipt = await clerk.wait_for(text_contains="已签发3份交办单")
     assert "→ 住建局（牵头）" in receipt.text and "→ 穰东镇（配合）" in receipt.text
     lead = await zhujian.wait_for(text_contains="工作交办单")
@@ -119,6 +121,7 @@ async def test_six_month_task_with_monthly_reports_one_missed_then_cleared(city,
     clerk, zhujian, supervisor = city["clerk"], city["zhujian"], city["supervisor"]
     on(office, date(2026, 11, 30))
     await clerk.send(form() + "\n专项：是")
+    await clerk.press("确认签发", message=await clerk.wait_for(text_contains="确认签发"))
     await clerk.wait_for(text_contains="已签发1份交办单")
     slip = await zhujian.wait_for(text_contains="工作交办单", predicate=lambda m: bool(m.inline_keyboard))
     await recorded(office, slip)
@@ -236,6 +239,7 @@ async def test_a_lead_and_two_partners_from_issue_to_completion_with_one_partner
     clerk, zhujian, jiaotong, town = city["clerk"], city["zhujian"], city["jiaotong"], city["town"]
     on(office, date(2026, 11, 30))
     await clerk.send(form("住建局（牵头）、交通运输局、穰东镇", period="10天", schedule=None))
+    await clerk.press("确认签发", message=await clerk.wait_for(text_contains="确认签发"))
     await clerk.wait_for(text_contains="已签发3份交办单")
     lead_slip = await zhujian.wait_for(text_contains="工作交办单", predicate=lambda m: bool(m.inline_keyboard))
     jiaotong_slip = await jiaotong.wait_for(text_contains="工作交办单", predicate=lambda m: bool(m.inline_keyboard))
@@ -371,6 +375,7 @@ async def test_named_rule_chases_the_partner_the_lead_names_until_its_part_arriv
     clerk, zhujian, jiaotong, town = city["clerk"], city["zhujian"], city["jiaotong"], city["town"]
     on(office, date(2026, 11, 30))
     await clerk.send(form("住建局（牵头）、交通运输局、穰东镇", period="10天", schedule=None))
+    await clerk.press("确认签发", message=await clerk.wait_for(text_contains="确认签发"))
     await clerk.wait_for(text_contains="已签发3份交办单")
     jiaotong_slip = await jiaotong.wait_for(text_contains="工作交办单", predicate=lambda m: bool(m.inline_keyboard))
     town_slip = await town.wait_for(text_contains="工作交办单", predicate=lambda m: bool(m.inline_keyboard))
@@ -415,6 +420,7 @@ async def test_under_the_default_rule_the_lead_cannot_name_a_partner(city, offic
     clerk, zhujian = city["clerk"], city["zhujian"]
     on(office, date(2026, 11, 30))
     await clerk.send(form("住建局（牵头）、交通运输局", period="10天", schedule=None))
+    await clerk.press("确认签发", message=await clerk.wait_for(text_contains="确认签发"))
     await clerk.wait_for(text_contains="已签发2份交办单")
     await zhujian.send("/late 2026-1 交通运输局")
     refusal = await zhujian.wait_for(text_contains="只催办牵头单位")
@@ -432,6 +438,7 @@ async def test_a_missed_report_books_points_only_when_the_score_table_says_so(ci
     clerk, zhujian = city["clerk"], city["zhujian"]
     on(office, date(2026, 11, 30))
     await clerk.send(form(period="60天", schedule="每周五"))
+    await clerk.press("确认签发", message=await clerk.wait_for(text_contains="确认签发"))
     await clerk.wait_for(text_contains="已签发1份交办单")
     for day in (date(2026, 12, 4), date(2026, 12, 7), date(2026, 12, 8)):  # 12-04 let pass
         await daily(office, bot, day)
@@ -448,6 +455,7 @@ async def test_an_extension_granted_to_the_lead_moves_its_partners_copies(city, 
     clerk, zhujian, jiaotong, town, leader = city["clerk"], city["zhujian"], city["jiaotong"], city["town"], city["leader"]
     on(office, date(2026, 11, 30))
     await clerk.send(form("住建局（牵头）、交通运输局、穰东镇", period="10天", schedule=None))
+    await clerk.press("确认签发", message=await clerk.wait_for(text_contains="确认签发"))
     await clerk.wait_for(text_contains="已签发3份交办单")
     town_slip = await town.wait_for(text_contains="工作交办单", predicate=lambda m: bool(m.inline_keyboard))
     await recorded(office, town_slip)

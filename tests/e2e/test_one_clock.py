@@ -20,12 +20,13 @@ from bot.services.exports import ledger
 
 from bot.domain import clock
 from bot.domain.tasks import SourceType, Task
-from bot.services import escalating, extensions, handling, reports
+from bot.services import corrections, escalating, extensions, handling, reports
+from bot.services.corrections import Field
 from bot.services.daily import run_daily
 from bot.services.digests import run_weekly
 from bot.services.issuing import AssignmentDraft, issue_assignment
 from bot.services.scoring import parse_period
-from bot.storage import feedback, tasks
+from bot.storage import feedback, slips, tasks
 from bot.storage import org as org_store
 from bot.texts import plain
 
@@ -83,6 +84,15 @@ async def build(office, city) -> dict[str, Task]:
     await handling.submit_feedback(office, unit, t.id, "已完成", at(office, date(2026, 11, 25)))
     await handling.accept(office, sup.person, await pending_id(office, t.id), at(office, date(2026, 11, 26)))
 
+    # Put right: a 交办单 withdrawn after its 催办单 (past due, but no longer running), and one whose
+    # 期限 was corrected before it fell due (past the date first issued, on time by the corrected one).
+    t = made["已撤回"] = await issue(office, sup, "已撤回", date(2026, 11, 20), 7)
+    await escalating.issue_reminder_slip(office, t.id, at(office, date(2026, 11, 30)))
+    assignment = (await slips.of_task(office.db.reader, t.id))[0]
+    await corrections.withdraw(office, sup.person, assignment.id, "单位填错", at(office, date(2026, 12, 1)))
+    t = made["已更正"] = await issue(office, sup, "已更正", date(2026, 11, 27), 7)  # due 12-04
+    await corrections.correct(office, sup.person, t.id, Field.DEADLINE, "2026-12-15", "期限填错", at(office, date(2026, 12, 1)))
+
     t = made["已移交"] = await issue(office, sup, "已移交", date(2026, 11, 2), 7)  # due 11-09
     await escalating.issue_reminder_slip(office, t.id, at(office, date(2026, 11, 10)))
     await escalating.issue_supervision_notice(office, t.id, at(office, date(2026, 11, 16)))
@@ -105,6 +115,7 @@ async def test_every_surface_counts_the_same_tasks_as_overdue(office, city, bot,
     overdue = {title for title, t in made.items() if clock.is_overdue(t, TODAY)}
     assert overdue == {"逾期未催办", "催办期内", "退回未改期"}, "the domain's answer the surfaces must give"
     open_titles = {title for title, t in made.items() if t.is_open}
+    assert "已撤回" not in open_titles and "已更正" in open_titles
 
     # /overdue: exactly these.
     await supervisor.send("/overdue")
@@ -130,6 +141,14 @@ async def test_every_surface_counts_the_same_tasks_as_overdue(office, city, bot,
         else:
             assert "逾期" not in current, (title, current)
 
+    # A withdrawn slip says so and runs no clock; a corrected one counts from its corrected date.
+    await supervisor.send(f"/task {made['已撤回'].number}")
+    detail = plain((await supervisor.wait_for(text_contains="工作事项：已撤回")).text)
+    assert "状态：已撤回" in detail and "当前期限：2026年11月27日\n" in detail + "\n"
+    await supervisor.send(f"/task {made['已更正'].number}")
+    detail = plain((await supervisor.wait_for(text_contains="工作事项：已更正")).text)
+    assert "当前期限：2026年12月15日（还剩5天）" in detail
+
     # /ledger 逾期: the same rows.
     await supervisor.send("/ledger 逾期")
     sent = await supervisor.wait_for(predicate=lambda m: m.document is not None)
@@ -148,6 +167,8 @@ async def test_every_surface_counts_the_same_tasks_as_overdue(office, city, bot,
     rows = list(sheet.iter_rows(min_row=ledger.HEADING_ROW + 1, values_only=True))
     days = [key for key, _ in ledger.COLUMNS].index("overdue_days")
     assert {r[1] for r in rows if r[days] is not None} == overdue and len(rows) == len(made)
+    status = [key for key, _ in ledger.COLUMNS].index("status")
+    assert {r[1]: r[status] for r in rows}["已撤回"] == "已撤回"
 
     # The board: red is 逾期 (no task here is past a 督办通知单 and on time).
     await supervisor.send("/board")
@@ -167,6 +188,8 @@ async def test_every_surface_counts_the_same_tasks_as_overdue(office, city, bot,
         (section_id,) = await cur.fetchone()
     analysis = await reports.section_analysis(office.db.reader, section_id, parse_period("2026-11"))
     assert analysis.overdue == sum(clock.is_overdue(t, date(2026, 12, 1)) for t in made.values()) > 0
+    # 本月交办: a 交办单 withdrawn as issued in error was never one of the month's tasks.
+    assert analysis.issued == sum(t.issued_on.month == 11 and t.status.value != "withdrawn" for t in made.values())
 
     # The daily check of 12-10: the unit's digest lists them as 已逾期, the summary counts them.
     await run_daily(office, TODAY)

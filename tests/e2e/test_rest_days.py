@@ -83,6 +83,7 @@ async def test_a_new_slip_due_on_a_saturday_is_due_on_monday_and_the_clerk_is_to
     clerk, official = city["clerk"], city["zhujian"]
     on(office, date(2026, 12, 1))
     await clerk.send("/new\n事项：道路修复\n要求：按要求修复\n依据：会议纪要\n单位：住建局\n期限：2026-12-12")
+    await clerk.press("确认签发", message=await clerk.wait_for(text_contains="确认签发"))
     receipt = plain((await clerk.wait_for(text_contains="已签发1份交办单")).text)
     assert "办结期限 2026年12月14日（2026年12月12日为法定休假日或休息日，按民法典第二百零三条顺延至2026年12月14日）" in receipt
     await official.wait_for(text_contains="道路修复")

@@ -44,6 +44,9 @@ async def test_overdue_sql_selects_what_the_domain_calls_overdue(office: Office,
         by_domain = {t.id for t in stored if clock.is_overdue(t, today)}
         assert by_sql == by_domain, today
         sizes.append(len(by_domain))
+    # 在办 too: ``Task.is_open`` (not 办结, not withdrawn, not 移交) and its SQL select the same tasks.
+    async with office.db.reader.execute(f"SELECT t.id FROM tasks t WHERE {tasks.OPEN}") as cur:
+        assert {row[0] async for row in cur} == {t.id for t in stored if t.is_open}
     # Nothing is 逾期 on the earliest deadline day; more each day after, never everything.
     assert sizes[0] == 0 and sizes == sorted(sizes) and 0 < sizes[-1] < len(stored)
 

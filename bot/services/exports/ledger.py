@@ -313,7 +313,7 @@ def _write(rows: list[aiosqlite.Row], evidence: list[aiosqlite.Row], units: dict
             day(r[7]), day(r[8]), day(r[9]), deadline, overdue, r[14] or "", r[15] or "", day(r[16]), day(r[17]),
             _status(r), day(r[18]), r[19],
             reports.role(r[20], r[21]), schedule_text(ReportSchedule.decode(r[22])) if r[22] else "", day(r[23]),
-            reports.missed(r[22], date.fromisoformat(r[7]), deadline, day(r[23]), r[11] != "completed" and r[12] != "transferred"),
+            reports.missed(r[22], date.fromisoformat(r[7]), deadline, day(r[23]), r[11] not in ("completed", "withdrawn") and r[12] != "transferred"),
         )
         for cell, value in zip(cells, values):
             cell.value = value
