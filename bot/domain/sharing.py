@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Hashable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -86,6 +86,7 @@ def parse_units(text: str) -> UnitsLine:
     leads: list[str] = []
     partners: list[str] = []
     names: list[str] = []
+    written: list[str] = []
     for raw in _SEPARATORS.split(unicodedata.normalize("NFKC", text).strip()):
         if not raw:
             continue
@@ -97,18 +98,33 @@ def parse_units(text: str) -> UnitsLine:
             partners.append(name)
         else:
             name = raw
+        written.append(name)
         if name not in names:
             names.append(name)
     if len(set(leads)) > 1:
         raise DomainError("lead_repeated", units=sorted(set(leads)))
     lead = leads[0] if leads else None
-    if lead is not None and lead in partners:
-        raise DomainError("partner_is_lead", unit=lead)
+    check_lead_once(lead, written)
     if lead is None and partners:
         raise DomainError("lead_missing", units=partners)
     if lead is not None and len(names) < 2:
         raise DomainError("lead_alone", unit=lead)
     return UnitsLine(tuple(names), lead)
+
+
+def check_lead_once(lead: Hashable | None, written: Sequence[Hashable]) -> None:
+    """A unit is the 牵头单位 or a 配合单位 of a matter, never both: the 牵头单位 written a second
+    time (「住建局牵头，住建局、城管局配合」, or under an alias: 「住建局（牵头）、市住房和城乡建设局」) is
+    refused, not quietly kept as the lead alone.
+
+    ``written`` holds the units as written, once per mention, each already reduced to one unit
+    (its name, or its id) so that an alias counts as the unit it names.
+
+    Raises:
+        DomainError: ``partner_is_lead`` naming the unit (as ``lead`` names it).
+    """
+    if lead is not None and list(written).count(lead) > 1:
+        raise DomainError("partner_is_lead", unit=str(lead))
 
 
 def check_shared(lead_id: int | None, unit_ids: Sequence[int]) -> None:

@@ -5,14 +5,29 @@ Handlers ask here rather than the repositories, so they read no table themselves
 
 from __future__ import annotations
 
+import aiosqlite
+
+from bot.domain.minutes import UnitDirectory
 from bot.domain.org import Person, Section, Unit
 from bot.services.context import Office
+from bot.storage import intake as intake_store
 from bot.storage import org
 
 
 async def units(office: Office) -> list[Unit]:
     """Every 责任单位, in the order lists show them."""
     return await org.units(office.db.reader)
+
+
+async def unit_names(office: Office) -> UnitDirectory:
+    """Every name a unit goes by — its own and its aliases (住建局 for 市住房和城乡建设局) — so that a
+    unit typed anywhere (/new, /task, /tasks, /ledger, the import) is found as the minutes find it."""
+    return await unit_names_on(office.db.reader)
+
+
+async def unit_names_on(conn: aiosqlite.Connection) -> UnitDirectory:
+    """:func:`unit_names`, read on ``conn`` (a transaction, or a read in one hop)."""
+    return UnitDirectory.build({u.id: u.name for u in await org.units(conn)}, await intake_store.aliases(conn))
 
 
 async def unit(office: Office, unit_id: int) -> Unit | None:

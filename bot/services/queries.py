@@ -17,11 +17,13 @@ import aiosqlite
 from bot.domain import clock, reporting
 from bot.domain.calendar import WorkCalendar
 from bot.domain.errors import DomainError
+from bot.domain.minutes import UnitDirectory
 from bot.domain.org import Person, Role, Unit
 from bot.domain.slip_numbers import parse_slip_reference
 from bot.domain.sharing import UnitRole
 from bot.domain.slips import Slip, SlipReference, SlipType
 from bot.domain.tasks import Task, TaskStatus
+from bot.services import directory
 from bot.services.context import Office
 from bot.services.permissions import can_see
 from bot.storage import feedback as feedback_store
@@ -156,13 +158,17 @@ def narrow(scope: Scope, unit: Unit) -> Scope:
     return Scope(tuple(dict.fromkeys(parts)), (unit,))
 
 
-def find_unit(scope: Scope, name: str, command: str = "tasks") -> Unit:
-    """The unit a person typed: its exact name, or the one unit whose name contains the text.
-    ``command`` is the one typed, for the refusal's example."""
+def find_unit(scope: Scope, name: str, command: str = "tasks", names: UnitDirectory | None = None) -> Unit:
+    """The unit a person typed: its exact name, an alias of it (``names``: 交通局 for 交通运输局), or
+    the one unit whose name contains the text. ``command`` is the one typed, for the refusal's example."""
     name = name.strip()
     exact = [u for u in scope.units if u.name == name]
     if exact:
         return exact[0]
+    unit_id = names.unit_for(name) if names is not None else None
+    aliased = [u for u in scope.units if u.id == unit_id]
+    if aliased:
+        return aliased[0]
     partial = [u for u in scope.units if name and name in u.name]
     if len(partial) == 1:
         return partial[0]
@@ -221,7 +227,7 @@ async def task_page(
         scope = await scope_of(conn, person)
         unit: Unit | None = None
         if unit_name:
-            unit = find_unit(scope, unit_name)
+            unit = find_unit(scope, unit_name, names=await directory.unit_names_on(conn))
         elif unit_id is not None:
             # From a button: the id is re-checked against the scope, never trusted.
             unit = next((u for u in scope.units if u.id == unit_id), None)

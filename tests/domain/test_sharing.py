@@ -53,6 +53,8 @@ def test_partners_are_every_unit_but_the_lead() -> None:
     ("text", "code"),
     [
         ("住建局（牵头）、住建局（配合）", "partner_is_lead"),
+        ("住建局牵头，住建局、城管局配合", "partner_is_lead"),
+        ("住建局（牵头）、住建局", "partner_is_lead"),
         ("住建局牵头，交通局牵头", "lead_repeated"),
         ("交通局（配合）、城管局", "lead_missing"),
         ("住建局（牵头）", "lead_alone"),

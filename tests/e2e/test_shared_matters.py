@@ -1,0 +1,75 @@
+"""A shared matter (牵头 + 配合) as each person concerned reads it: a unit is the 牵头单位 or a
+配合单位, never both, in every way a matter is issued; a unit goes by its aliases wherever it is
+named; the matter has one deadline and one stage on every copy; the partners are reminded and
+told; everyone concerned hears of what is done on it."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from bot.storage import intake as intake_store
+from bot.storage import org as org_store
+from tests.e2e.test_long_and_shared import form, on, task_count
+
+
+async def give_alias(office, unit_name: str, alias: str) -> None:
+    async with office.db.transaction() as conn:
+        unit = await org_store.unit_by_name(conn, unit_name)
+        assert unit is not None
+        await intake_store.set_aliases(conn, unit.id, [alias])
+
+
+async def test_a_unit_written_as_lead_and_partner_is_refused_in_every_form(city, office, emulator):
+    """「住建局牵头，住建局、城管局配合」 and 「住建局（牵头）、住建局」 — and the lead written again
+    under an alias — are refused as 住建局 being both; nothing is issued."""
+    on(office, date(2026, 11, 30))
+    await give_alias(office, "住建局", "市住房和城乡建设局")
+    clerk = city["clerk"]
+    for units in ("住建局牵头，住建局、交通运输局配合", "住建局（牵头）、住建局", "住建局（牵头）、市住房和城乡建设局、穰东镇"):
+        await clerk.send(form(units, period="10天", schedule=None))
+        refusal = await clerk.wait_for(text_contains="未签发")
+        assert "住建局已是牵头单位，不能同时作为配合单位" in refusal.text, units
+        assert "第5行" in refusal.text and "没有配合单位" not in refusal.text
+    assert await task_count(office) == 0
+
+
+async def test_minutes_and_instructions_naming_a_unit_as_both_need_a_decision(city, office):
+    """/minutes and /instruct: the draft is marked ⚠️ and cannot be issued until 单位 is edited;
+    修改 with the unit twice is refused the same way the /new form is."""
+    on(office, date(2026, 11, 30))
+    supervisor, leader = city["supervisor"], city["leader"]
+    await supervisor.send("/minutes\n一、城区积水点排查整治。会议要求，住建局牵头，住建局、交通运输局配合，于2026年12月31日前完成。")
+    review = await supervisor.wait_for(text_contains="拟交办1项")
+    assert "住建局既写为牵头单位又写为配合单位" in review.text and "0项可签发" in review.text
+    await supervisor.press("修改1", message=review)
+    await supervisor.wait_for(text_contains="修改")
+    await supervisor.send("单位：住建局（牵头）、住建局")
+    assert "住建局已是牵头单位" in (await supervisor.wait_for(text_contains="不能同时作为配合单位")).text
+    await supervisor.press("修改1", message=review)
+    await supervisor.wait_for(text_contains="修改第1项", predicate=lambda m: m.message_id > review.message_id + 3)
+    await supervisor.send("单位：住建局（牵头）、交通运输局")
+    edited = await supervisor.wait_for(text_contains="1项可签发")
+    assert "既写为牵头单位" not in edited.text
+
+    await leader.send("/instruct 请住建局牵头，住建局、交通运输局配合，3日内拿出方案。")
+    await leader.wait_for(text_contains="已记录您的批示")
+    draft = await supervisor.wait_for(text_contains="刘副市长2026年11月30日批示")
+    assert "住建局既写为牵头单位又写为配合单位" in draft.text
+    assert await task_count(office) == 0
+
+
+async def test_an_alias_names_its_unit_in_the_form_task_lists_and_ledger(city, office):
+    """交通局 is 交通运输局's alias: the one-message /new issues to 交通运输局, /tasks 交通局 and
+    /ledger 交通局 show its tasks."""
+    on(office, date(2026, 11, 30))
+    await give_alias(office, "交通运输局", "交通局")
+    clerk, jiaotong = city["clerk"], city["jiaotong"]
+    await clerk.send(form("住建局（牵头）、交通局", period="10天", schedule=None))
+    receipt = await clerk.wait_for(text_contains="已签发2份交办单")
+    assert "→ 交通运输局（配合）" in receipt.text
+    assert "本事项由住建局牵头，你单位配合" in (await jiaotong.wait_for(text_contains="工作交办单")).text
+    await clerk.send("/tasks 交通局")
+    listing = await clerk.wait_for(text_contains="在办事项")
+    assert "交通运输局" in listing.text and "住建局 · " not in listing.text
+    await clerk.send("/ledger 交通局")
+    await clerk.wait_for(predicate=lambda m: m.document is not None)
