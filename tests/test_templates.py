@@ -328,7 +328,10 @@ EXPLICIT: dict[str, Any] = {
 def _lines() -> list[SimpleNamespace]:
     """Three 台账 lines of /tasks: overdue, due today, days left."""
     return [
-        SimpleNamespace(task=_task(i), unit_name=UNIT_NAMES[i], overdue=i == 0, days_left=(-2, 0, 3)[i], missed_report=i == 2)
+        SimpleNamespace(
+            task=_task(i), unit_name=UNIT_NAMES[i], overdue=i == 0, days_left=(-2, 0, 3)[i], missed_report=i == 2,
+            stage=EscalationStage.REMINDED if i == 0 else EscalationStage.NONE, held=i == 1,
+        )
         for i in range(3)
     ]
 

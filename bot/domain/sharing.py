@@ -169,6 +169,16 @@ def reports_progress(role: UnitRole) -> bool:
     return role is not UnitRole.PARTNER
 
 
+def asks_extension(role: UnitRole) -> bool:
+    """Whether this unit's copy may ask the 分管市领导 for 延期.
+
+    The matter has one deadline, and the 牵头单位 answers for it: a 配合单位 needing more time
+    tells the 牵头单位, which asks for the matter (an extension granted to it moves every copy).
+    A 配合单位 asking on its own would split the deadline its partners and the issuer read.
+    """
+    return role is not UnitRole.PARTNER
+
+
 def is_chased_alone(role: UnitRole, named_late: bool = False) -> bool:
     """Whether the daily check chases this task by its own deadline.
 

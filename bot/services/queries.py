@@ -22,7 +22,7 @@ from bot.domain.org import Person, Role, Unit
 from bot.domain.slip_numbers import parse_slip_reference
 from bot.domain.sharing import UnitRole
 from bot.domain.slips import Slip, SlipReference, SlipType
-from bot.domain.tasks import Task, TaskStatus
+from bot.domain.tasks import EscalationStage, Task, TaskStatus
 from bot.services import directory
 from bot.services.context import Office
 from bot.services.permissions import can_see
@@ -75,6 +75,23 @@ class TaskLine:
     """逾期 (bot/domain/clock.py): the clock is running against the unit."""
     missed_report: date | None = None
     """超期未汇报 (bot/domain/reporting.py): the 阶段汇报 date the unit let pass."""
+    stage: EscalationStage = EscalationStage.NONE
+    """督办阶段 shown: the task's own, or on a 配合单位's copy the matter's (:func:`clock.shown_clock`)."""
+    held: bool = False
+    """The clock waits for this copy's own review or 延期 decision (暂停计时)."""
+
+
+async def task_line(conn: aiosqlite.Connection, task: Task, unit_name: str, today: date, calendar: WorkCalendar) -> TaskLine:
+    """One line of a list: a 配合单位's copy shows the matter's deadline, 逾期 and stage, which are
+    its 牵头单位's, so one matter reads the same on each of its lines."""
+    lead = None
+    if task.unit_role is UnitRole.PARTNER:
+        lead = next((t for t in await tasks.of_matter(conn, task) if t.unit_role is UnitRole.LEAD), None)
+    shown = clock.shown_clock(task, lead)
+    return TaskLine(
+        task, unit_name, clock.days_left(shown, today), clock.is_overdue(shown, today),
+        reporting.task_missed_report(task, today, calendar), shown.stage, task.is_held,
+    )
 
 
 @dataclass(frozen=True)
@@ -99,6 +116,14 @@ class TaskPage:
 
 
 @dataclass(frozen=True)
+class PartState:
+    """A 配合单位 of a shared matter, and whether its part (配合办理情况) reached the 牵头单位."""
+
+    unit_name: str
+    sent: bool
+
+
+@dataclass(frozen=True)
 class TaskDetail:
     """Everything about one task that /task shows."""
 
@@ -118,6 +143,12 @@ class TaskDetail:
     """阶段汇报 dates up to the current deadline; () without a schedule."""
     missed_report: date | None = None
     """超期未汇报: the report date the unit let pass, if any."""
+    overdue: bool = False
+    """逾期, on the clock the copy shows (:func:`clock.shown_clock`)."""
+    stage: EscalationStage = EscalationStage.NONE
+    """督办阶段 shown: on a 配合单位's copy, the matter's."""
+    parts: tuple[PartState, ...] = ()
+    """On a 牵头单位's task: each 配合单位 and whether its part has been sent."""
     lead_name: str = ""
     """牵头单位 of a shared matter."""
     partner_names: tuple[str, ...] = ()
@@ -197,13 +228,7 @@ async def _lines(
         merged = heapq.merge(*per_part, key=lambda t: (t.deadline, t.id))
         window = list({t.id: t for t in merged}.values())[skip : skip + take]
     names = {u.id: u.name for u in await org.units(conn)}
-    return [
-        TaskLine(
-            t, names.get(t.unit_id, ""), clock.days_left(t, today), clock.is_overdue(t, today),
-            reporting.task_missed_report(t, today, calendar),
-        )
-        for t in window
-    ]
+    return [await task_line(conn, t, names.get(t.unit_id, ""), today, calendar) for t in window]
 
 
 def _grouped(lines: list[TaskLine]) -> tuple[tuple[TaskStatus, tuple[TaskLine, ...]], ...]:
@@ -306,6 +331,10 @@ async def _detail(
     for other in await tasks.of_matter(conn, task):
         other_unit = await org.unit(conn, other.unit_id)
         matter.append((other, other_unit.name if other_unit else ""))
+    shown = clock.shown_clock(task, next((t for t, _ in matter if t.unit_role is UnitRole.LEAD), None))
+    parts: tuple[PartState, ...] = ()
+    if task.unit_role is UnitRole.LEAD:
+        parts = tuple([PartState(name, await tasks.part_sent(conn, t.id)) for t, name in matter if t.unit_role is UnitRole.PARTNER])
     return TaskDetail(
         task=task,
         unit=unit,
@@ -316,7 +345,10 @@ async def _detail(
         pending_feedback=pending,
         feedback_by=submitter.name if submitter else "",
         history=tuple(await history.of_task(conn, task.id)),
-        days_left=clock.days_left(task, today),
+        days_left=clock.days_left(shown, today),
+        overdue=clock.is_overdue(shown, today),
+        stage=shown.stage,
+        parts=parts,
         attachments=tuple(await feedback_store.of_task(conn, task.id)),
         report_dates=reporting.task_report_dates(task, calendar),
         missed_report=reporting.task_missed_report(task, today, calendar),

@@ -9,7 +9,8 @@ from datetime import date
 
 from bot.storage import intake as intake_store
 from bot.storage import org as org_store
-from tests.e2e.test_long_and_shared import form, on, task_count
+from tests.e2e.test_long_and_shared import daily, form, on, task_count
+from tests.e2e.test_slip_actions import recorded
 
 
 async def give_alias(office, unit_name: str, alias: str) -> None:
@@ -73,3 +74,77 @@ async def test_an_alias_names_its_unit_in_the_form_task_lists_and_ledger(city, o
     assert "交通运输局" in listing.text and "住建局 · " not in listing.text
     await clerk.send("/ledger 交通局")
     await clerk.wait_for(predicate=lambda m: m.document is not None)
+
+
+async def issue_shared(office, city, period: str = "10天"):
+    """住建局牵头，交通运输局、穰东镇配合, issued 2026-11-30: each unit's slip, recorded."""
+    on(office, date(2026, 11, 30))
+    clerk = city["clerk"]
+    await clerk.send(form("住建局（牵头）、交通运输局、穰东镇", period=period, schedule=None))
+    await clerk.wait_for(text_contains="已签发3份交办单")
+    slips = []
+    for who in ("zhujian", "jiaotong", "town"):
+        slip = await city[who].wait_for(text_contains="工作交办单", predicate=lambda m: bool(m.inline_keyboard))
+        await recorded(office, slip)
+        slips.append(slip)
+    return slips
+
+
+def line_of(listing: str, unit: str) -> str:
+    return next(line for line in listing.splitlines() if f" · {unit} · " in line)
+
+
+async def test_a_shared_matter_has_one_deadline_and_only_the_lead_asks_for_more_time(city, office, bot, emulator):
+    """Due 12-10, 逾期 on 12-11: the 催办单 goes to 住建局, and every copy's line reads 逾期1天【已催办】.
+    交通运输局 pressing 申请延期 (or typing /extend) is told the 牵头单位 asks; 住建局 asks, and the
+    leader's request says it leads, with whom, 逾期 and the stage; the clerk hears of the request.
+    Only 住建局's copy shows 暂停计时 while it waits; 同意 marks the request and moves every copy."""
+    clerk, zhujian, jiaotong, town, leader = city["clerk"], city["zhujian"], city["jiaotong"], city["town"], city["leader"]
+    lead_slip, jiaotong_slip, _ = await issue_shared(office, city)
+    await daily(office, bot, date(2026, 12, 11))
+    await zhujian.wait_for(text_contains="工作催办单")
+
+    await clerk.send("/tasks")
+    listing = (await clerk.wait_for(text_contains="在办事项")).text
+    for unit in ("住建局", "交通运输局", "穰东镇"):
+        assert "逾期1天 【已催办】" in line_of(listing, unit), listing
+
+    press = await jiaotong.press("申请延期", message=jiaotong_slip)
+    alert = (await jiaotong.wait_for_answer(press)).answer_text or ""
+    assert "本事项由住建局牵头" in alert and "由牵头单位统一申请延期" in alert and "请告知住建局" in alert
+    await jiaotong.send("/extend 2026-2 2026-12-18 数据未到")
+    await jiaotong.wait_for(text_contains="由牵头单位统一申请延期")
+    async with office.db.reader.execute("SELECT count(*) FROM extension_requests") as cur:
+        assert (await cur.fetchone())[0] == 0
+
+    await zhujian.send("/extend 2026-1 2026-12-18 等待配合单位数据")
+    await zhujian.wait_for(text_contains="已提交延期申请")
+    request = await leader.wait_for(text_contains="延期申请")
+    assert "申请单位：住建局（李住建），牵头单位（配合单位：交通运输局、穰东镇" in request.text
+    assert "现办结期限：2026年12月10日（已逾期1天）" in request.text and "督办阶段：已催办" in request.text
+    copy = await clerk.wait_for(text_contains="申请 交办单〔2026〕1号")
+    assert "延期至 2026年12月18日" in copy.text and "已报刘副市长审批" in copy.text and "等待配合单位数据" in copy.text
+
+    await clerk.send("/tasks")
+    listing = (await clerk.wait_for(text_contains="在办事项", predicate=lambda m: m.message_id > copy.message_id)).text
+    assert "（暂停计时）" in line_of(listing, "住建局")
+    for unit in ("交通运输局", "穰东镇"):
+        assert "暂停计时" not in line_of(listing, unit), listing
+    await town.send("/task 2026-3")
+    detail = (await town.wait_for(text_contains="当前期限")).text
+    assert "暂停计时" not in detail and "督办阶段：已催办（牵头单位住建局）" in detail
+
+    await leader.press("同意", message=request)
+    marked = await leader.wait_for(text_contains="已同意延期至2026年12月18日")
+    assert marked.message_id == request.message_id and not marked.inline_keyboard
+    decided = await clerk.wait_for(text_contains="已同意")
+    assert "2026年12月18日" in decided.text
+    for partner in (jiaotong, town):
+        await partner.wait_for(text_contains="同步延至")
+    await clerk.send("/tasks")
+    listing = (await clerk.wait_for(text_contains="在办事项", predicate=lambda m: m.message_id > decided.message_id)).text
+    for unit in ("住建局", "交通运输局", "穰东镇"):
+        assert "还剩7天" in line_of(listing, unit), listing
+    await zhujian.send("/task 2026-1")
+    detail = (await zhujian.wait_for(text_contains="当前期限")).text
+    assert "配合单位：交通运输局（未报送）、穰东镇（未报送）" in detail
