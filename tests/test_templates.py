@@ -320,6 +320,8 @@ EXPLICIT: dict[str, Any] = {
     "threshold": lambda i: Decimal("80"),
     "counted": lambda i: date(2026, 11, 28),
     "asked": lambda i: date(2026, 11, 28),
+    "due": lambda i: date(2026, 12, 8),
+    "part_due": lambda i: date(2026, 12, 8),
     "path": lambda i: Path("/var/lib/duban/backups/duban-20261129-030000"),
 }
 """Values whose shape a name alone cannot tell."""

@@ -18,8 +18,10 @@ import re
 import unicodedata
 from collections.abc import Collection, Hashable, Sequence
 from dataclasses import dataclass
+from datetime import date, timedelta
 from enum import StrEnum
 
+from bot.domain.calendar import WorkCalendar
 from bot.domain.errors import DomainError
 
 
@@ -205,3 +207,44 @@ def chase_target(lead_id: int, named_id: int | None, parts_sent: Collection[int]
     if rule is ChaseRule.NAMED and named_id is not None and named_id != lead_id and named_id not in parts_sent:
         return named_id
     return lead_id
+
+
+@dataclass(frozen=True)
+class PartState:
+    """A 配合单位 of a shared matter, and whether its part (配合办理情况) reached the 牵头单位."""
+
+    unit_name: str
+    sent: bool
+    task_id: int = 0
+
+
+def part_due(matter_deadline: date, lead_days: int, issued_on: date, calendar: WorkCalendar) -> date:
+    """The last day a 配合单位 sends its part: ``lead_days`` working days before the matter's
+    deadline, so the 牵头单位 has those days to gather the parts into one 办理结果 (a setting:
+    ``sharing.part_lead_days``). Never before the day after issue, and never after the deadline;
+    a working day, as any date a unit is held to."""
+    day = matter_deadline
+    left = lead_days
+    while left > 0 and day > issued_on + timedelta(days=1):
+        day -= timedelta(days=1)
+        if calendar.is_workday(day):
+            left -= 1
+    while not calendar.is_workday(day) and day < matter_deadline:
+        day += timedelta(days=1)
+    return day
+
+
+def part_reminded(due: date, today: date, next_check: date) -> bool:
+    """Whether a 配合单位 whose part has not come is reminded in today's check: on the last check
+    before its part's date and on that date itself (the 牵头单位's deadline reminders are its own)."""
+    return today <= due <= next_check
+
+
+def told_of_lead_slip(partner: UnitRole) -> bool:
+    """Whether a unit hears of the 催办单 / 督办通知单 its 牵头单位 received.
+
+    The notice chases and scores "不能按时完成任务的责任单位": the 牵头单位, which answers for the
+    matter. Its 配合单位 are not scored for it, but are told — the slip is about work they share,
+    and a part still missing is most likely why it came.
+    """
+    return partner is UnitRole.PARTNER

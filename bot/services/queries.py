@@ -20,12 +20,13 @@ from bot.domain.errors import DomainError
 from bot.domain.minutes import UnitDirectory
 from bot.domain.org import Person, Role, Unit
 from bot.domain.slip_numbers import parse_slip_reference
-from bot.domain.sharing import UnitRole
+from bot.domain.sharing import PartState, UnitRole
 from bot.domain.slips import Slip, SlipReference, SlipType
 from bot.domain.tasks import EscalationStage, Task, TaskStatus
 from bot.services import directory
 from bot.services.context import Office
 from bot.services.permissions import can_see
+from bot.services.task_changes import matter_parts
 from bot.storage import feedback as feedback_store
 from bot.storage import history, org, slips, tasks
 from bot.storage.feedback import Feedback
@@ -113,14 +114,6 @@ class TaskPage:
     def empty(self) -> bool:
         """No line on this page."""
         return not self.groups
-
-
-@dataclass(frozen=True)
-class PartState:
-    """A 配合单位 of a shared matter, and whether its part (配合办理情况) reached the 牵头单位."""
-
-    unit_name: str
-    sent: bool
 
 
 @dataclass(frozen=True)
@@ -332,9 +325,6 @@ async def _detail(
         other_unit = await org.unit(conn, other.unit_id)
         matter.append((other, other_unit.name if other_unit else ""))
     shown = clock.shown_clock(task, next((t for t, _ in matter if t.unit_role is UnitRole.LEAD), None))
-    parts: tuple[PartState, ...] = ()
-    if task.unit_role is UnitRole.LEAD:
-        parts = tuple([PartState(name, await tasks.part_sent(conn, t.id)) for t, name in matter if t.unit_role is UnitRole.PARTNER])
     return TaskDetail(
         task=task,
         unit=unit,
@@ -348,7 +338,7 @@ async def _detail(
         days_left=clock.days_left(shown, today),
         overdue=clock.is_overdue(shown, today),
         stage=shown.stage,
-        parts=parts,
+        parts=await matter_parts(conn, task),
         attachments=tuple(await feedback_store.of_task(conn, task.id)),
         report_dates=reporting.task_report_dates(task, calendar),
         missed_report=reporting.task_missed_report(task, today, calendar),

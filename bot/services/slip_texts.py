@@ -27,6 +27,7 @@ def assignment_text(
     report_dates: Sequence[date] = (),
     *,
     working_days: bool,
+    part_due: date | None = None,
 ) -> str:
     """附件1 《工作交办单》 for ``task``.
 
@@ -39,6 +40,7 @@ def assignment_text(
         contact_name=task.contact_name, contact_phone=task.contact_phone, attachment_name=attachment_name,
         issued_on=task.issued_on, role=task.unit_role, lead_name=lead_name, partner_names=tuple(partner_names),
         schedule=task.report_schedule, report_dates=tuple(report_dates), working_days=working_days,
+        part_due=part_due,
     ))
 
 
@@ -66,6 +68,8 @@ class AssignmentWords:
     report_dates: tuple[date, ...]
     working_days: bool
     """N counts working days (``deadline_mode = "working"``): the slip says 「N个工作日内」."""
+    part_due: date | None = None
+    """A 配合单位's copy: the day its part is due to the 牵头单位 (``sharing.part_due``)."""
 
 
 def assignment_wording(org: Organisation, words: AssignmentWords) -> str:
@@ -91,6 +95,7 @@ def assignment_wording(org: Organisation, words: AssignmentWords) -> str:
         partner_names=list(words.partner_names),
         schedule=schedule_text(words.schedule) if words.schedule else "",
         report_dates=list(words.report_dates),
+        part_due=words.part_due,
     )
 
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from bot.emulator.client import wait_idle
+
 from bot.storage import intake as intake_store
 from bot.storage import org as org_store
 from tests.e2e.test_long_and_shared import daily, form, on, task_count
@@ -148,3 +150,69 @@ async def test_a_shared_matter_has_one_deadline_and_only_the_lead_asks_for_more_
     await zhujian.send("/task 2026-1")
     detail = (await zhujian.wait_for(text_contains="当前期限")).text
     assert "配合单位：交通运输局（未报送）、穰东镇（未报送）" in detail
+
+
+async def test_a_shared_matter_through_reminders_a_reminder_slip_an_extension_and_completion_with_a_part_missing(
+    city, office, bot, emulator,
+):
+    """Due 12-10, parts due two working days before (12-08): each partner's copy says so once, and
+    where to send it; both are reminded on 12-07 and 12-08. 交通运输局 sends its part: the lead is
+    asked to gather it, the clerk only sees it. On 12-11 住建局 gets the 催办单 (and the −0.2), each
+    partner hears of it. An extension to 12-18 moves the parts' date to 12-16. 住建局's result
+    lists the parts, warns of 穰东镇's; accepted, 穰东镇 is told its part never came, and the
+    record says so."""
+    clerk, zhujian, jiaotong, town, leader = city["clerk"], city["zhujian"], city["jiaotong"], city["town"], city["leader"]
+    lead_slip, jiaotong_slip, town_slip = await issue_shared(office, city)
+    for slip in (jiaotong_slip, town_slip):
+        assert "请于2026年12月8日前将配合办理情况报送住建局" in slip.text
+        assert "书面反馈市政府办公室（综合一科）" not in slip.text
+    assert "书面反馈市政府办公室（综合一科）" in lead_slip.text and "请汇总配合单位办理情况后一并反馈" in lead_slip.text
+
+    await daily(office, bot, date(2026, 12, 7))
+    for partner in (jiaotong, town):
+        reminder = await partner.wait_for(text_contains="配合事项提醒")
+        assert "请于2026年12月8日前将配合办理情况报送牵头单位住建局" in reminder.text
+    await daily(office, bot, date(2026, 12, 8))
+    assert "请今天将配合办理情况报送牵头单位住建局" in (await town.wait_for(text_contains="配合事项提醒")).text
+
+    await jiaotong.reply_to(jiaotong_slip, "交通运输局：周边道路改造方案已定")
+    part = await zhujian.wait_for(text_contains="交通运输局 配合办理情况")
+    assert "请汇总后一并反馈办理结果" in part.text
+    seen = await clerk.wait_for(text_contains="交通运输局 配合办理情况")
+    assert "请汇总后一并反馈办理结果" not in seen.text and "供知悉，无需审核" in seen.text
+
+    await daily(office, bot, date(2026, 12, 11))
+    await zhujian.wait_for(text_contains="工作催办单")
+    told = await town.wait_for(text_contains="已收到工作催办单")
+    assert "牵头单位住建局" in told.text and "你单位尚未报送配合办理情况" in told.text and "你单位不扣分" in told.text
+    assert "你单位已报送配合办理情况" in (await jiaotong.wait_for(text_contains="已收到工作催办单")).text
+    await wait_idle(emulator.state)
+    assert not any("工作催办单" in m.text and "住建局：" in m.text for m in town.messages())
+    await zhujian.send("/task 2026-1")
+    detail = await zhujian.wait_for(text_contains="当前期限")
+    assert "配合单位：交通运输局（已报送）、穰东镇（未报送）" in detail.text
+
+    await zhujian.send("/extend 2026-1 2026-12-18 等待穰东镇摸底数据")
+    request = await leader.wait_for(text_contains="延期申请")
+    await leader.press("同意", message=request)
+    await town.wait_for(text_contains="同步延至")
+    await daily(office, bot, date(2026, 12, 15))
+    reminder = await town.wait_for(text_contains="配合事项提醒")
+    assert "请于2026年12月16日前" in reminder.text and "本事项办结期限 2026年12月18日" in reminder.text
+    await wait_idle(emulator.state)
+    assert sum("配合事项提醒" in m.text for m in jiaotong.messages()) == 2  # 12-07, 12-08; its part came since
+
+    on(office, date(2026, 12, 17))
+    await zhujian.reply_to(lead_slip, "汇总：改造方案已定，穰东镇数据待补")
+    review = await clerk.wait_for(text_contains="汇总：改造方案已定")
+    assert "配合单位：交通运输局（已报送）、穰东镇（未报送）" in review.text
+    assert "⚠️ 穰东镇尚未报送配合办理情况" in review.text
+    await clerk.press("通过(办结)", message=review)
+    await zhujian.wait_for(text_contains="审核通过")
+    closed = await town.wait_for(text_contains="配合任务一并办结")
+    assert "你单位未报送配合办理情况，已记入办理记录" in closed.text
+    closed = await jiaotong.wait_for(text_contains="配合任务一并办结")
+    assert "未报送" not in closed.text
+    await clerk.send("/task 2026-3")
+    detail = await clerk.wait_for(text_contains="办理记录")
+    assert "随牵头单位办结（未报送配合办理情况）" in detail.text
