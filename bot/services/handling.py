@@ -39,7 +39,16 @@ async def acknowledge(office: Office, person: Person, task_id: int, now: datetim
         unit = await org.unit(conn, task.unit_id)
         for reader in await issuer_and_section(conn, task):
             await tell(conn, reader, "handling/acknowledged", now, task=task, unit=unit, person=person, at=now)
+        await _tell_colleagues(conn, task, person, "acknowledged", now)
     return after
+
+
+async def _tell_colleagues(conn: aiosqlite.Connection, task: Task, person: Person, done: str, now: datetime) -> None:
+    """Everyone bound to the unit sees what one of them did on its slip (签收, 反馈, a part, a
+    report): any of them may do the work, and none should do it twice or think it undone."""
+    for colleague in await unit_people(conn, task):
+        if colleague.id != person.id:
+            await tell(conn, colleague, "handling/colleague_acted", now, task=task, person=person, done=done, at=now, task_id=task.id)
 
 
 @dataclass(frozen=True)
@@ -101,6 +110,7 @@ async def submit_feedback(
                     answers=answers, reviewers=reviewers, task_id=task.id,
                 )
                 await _attachments(conn, staff, task, attachments, now)
+        await _tell_colleagues(conn, task, person, "feedback", now)
     return FeedbackReceipt(after, item)
 
 
@@ -160,6 +170,7 @@ async def _send_part(
         )
         await send(conn, reader, message(body), now, task_id=task.id, purpose="part")
         await _attachments(conn, reader, task, attachments, now)
+    await _tell_colleagues(conn, task, person, "part", now)
     return FeedbackReceipt(after, item)
 
 
@@ -195,6 +206,7 @@ async def submit_progress(
         for reader in readers.values():
             await send(conn, reader, message(body), now, task_id=task.id, purpose="progress")
             await _attachments(conn, reader, task, attachments, now)
+        await _tell_colleagues(conn, task, person, "progress", now)
     return FeedbackReceipt(after, item)
 
 

@@ -56,6 +56,8 @@ async def test_monthly_cycle_through_publication(office, city, organisation, bot
         press = await leader.press("已审阅", message=message)
         answered = await leader.wait_for_answer(press)
         assert "已审阅" in (answered.answer_text or "")
+        marked = await leader.wait_for(predicate=lambda m, at=message.message_id: m.message_id == at and "✅ 已审阅 · " in m.text)
+        assert "督查分析" in marked.text and not marked.inline_keyboard  # the analysis keeps its text, and says it was read
     report = await supervisor.wait_for(text_contains="加减分汇总")
     assert "均已经分管市领导审阅" in report.text
     lines = [line for line in report.text.splitlines() if re.match(r"\d+\. ", line)]

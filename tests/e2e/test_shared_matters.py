@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from bot.domain.org import Role
 from bot.emulator.client import wait_idle
 
 from bot.storage import intake as intake_store
@@ -53,6 +54,9 @@ async def test_minutes_and_instructions_naming_a_unit_as_both_need_a_decision(ci
     await supervisor.send("单位：住建局（牵头）、交通运输局")
     edited = await supervisor.wait_for(text_contains="1项可签发")
     assert "既写为牵头单位" not in edited.text
+    # the review 修改 was pressed on is replaced: it says so, and its buttons are gone
+    replaced = await supervisor.wait_for(text_contains="以下方最新的审核消息为准")
+    assert replaced.message_id == review.message_id and "以下方最新的审核消息为准" in replaced.text and not replaced.inline_keyboard
 
     await leader.send("/instruct 请住建局牵头，住建局、交通运输局配合，3日内拿出方案。")
     await leader.wait_for(text_contains="已记录您的批示")
@@ -216,3 +220,28 @@ async def test_a_shared_matter_through_reminders_a_reminder_slip_an_extension_an
     await clerk.send("/task 2026-3")
     detail = await clerk.wait_for(text_contains="办理记录")
     assert "随牵头单位办结（未报送配合办理情况）" in detail.text
+
+
+async def test_every_official_of_a_unit_hears_what_a_colleague_did_and_the_issuer_who_received_it(city, organisation, office):
+    """住建局 has two officials: the clerk's delivery notice names the unit, who received it and
+    the 责任人; each official sees the other sign and answer."""
+    on(office, date(2026, 11, 30))
+    clerk, li = city["clerk"], city["zhujian"]
+    yang = await organisation.join("杨联络", Role.RESPONSIBLE, unit="住建局")
+    await clerk.send(form("住建局", period="10天", schedule=None) + "\n责任人：李住建")
+    await clerk.wait_for(text_contains="已签发1份交办单")
+    notice = await clerk.wait_for(text_contains="📨")
+    assert "交办单〔2026〕1号 已于" in notice.text and "送达住建局：" in notice.text
+    assert ("李住建已收到（同时发给杨联络）" in notice.text) or ("杨联络已收到（同时发给李住建）" in notice.text)
+    assert "责任人：李住建。" in notice.text
+    slip = await yang.wait_for(text_contains="工作交办单", predicate=lambda m: bool(m.inline_keyboard))
+    await li.wait_for(text_contains="工作交办单")
+    await recorded(office, slip)
+
+    await yang.press("签收", message=slip)
+    told = await li.wait_for(text_contains="👥")
+    assert "杨联络已于" in told.text and "签收：交办单〔2026〕1号「老旧小区改造工程推进」。无需重复签收。" in told.text
+    await yang.reply_to(slip, "已全部完成")
+    told = await li.wait_for(text_contains="反馈了办理结果")
+    assert "杨联络" in told.text and "无需重复反馈" in told.text
+    assert not any("👥" in m.text for m in yang.messages())
