@@ -245,3 +245,20 @@ async def test_every_official_of_a_unit_hears_what_a_colleague_did_and_the_issue
     told = await li.wait_for(text_contains="反馈了办理结果")
     assert "杨联络" in told.text and "无需重复反馈" in told.text
     assert not any("👥" in m.text for m in yang.messages())
+
+
+async def test_the_guided_dialog_takes_units_typed_by_name_or_alias(city, office):
+    """At the 责任单位 question a clerk may type 「住建局、交通局」 instead of paging for buttons;
+    an unknown name is refused and the question stands."""
+    from tests.e2e.test_long_and_shared import guided_to_units
+
+    on(office, date(2026, 11, 30))
+    await give_alias(office, "交通运输局", "交通局")
+    clerk = city["clerk"]
+    await guided_to_units(clerk)
+    await clerk.send("规划局")
+    assert "没有名为「规划局」的责任单位" in (await clerk.wait_for(text_contains="没有名为")).text
+    await clerk.send("住建局、交通局")
+    question = await clerk.wait_for(text_contains="已选：住建局、交通运输局（2个）")
+    await clerk.press("选好了", message=question)
+    await clerk.wait_for(text_contains="的责任人")
