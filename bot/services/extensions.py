@@ -175,11 +175,13 @@ async def decide_extension(
         for reader in readers:
             await tell(conn, reader, "extension/decided", now, task=after, leader=leader, approved=approve, until=until, task_id=task.id)
         if approve and after.unit_role is UnitRole.LEAD:
-            await _move_partner_copies(conn, after, unit.name, leader, now)
+            await _move_partner_copies(conn, office, after, unit.name, leader, now)
     return after
 
 
-async def _move_partner_copies(conn: aiosqlite.Connection, lead: Task, lead_name: str, leader: Person, now: datetime) -> None:
+async def _move_partner_copies(
+    conn: aiosqlite.Connection, office: Office, lead: Task, lead_name: str, leader: Person, now: datetime,
+) -> None:
     """The matter's 配合单位 keep its one deadline (:func:`bot.domain.tasks.follow_matter_extension`)
     and are told, in the transaction of the 同意."""
     for partner in await tasks.of_matter(conn, lead):
@@ -191,9 +193,10 @@ async def _move_partner_copies(conn: aiosqlite.Connection, lead: Task, lead_name
             conn, "extension_approved", now, task_id=partner.id, actor_id=leader.id, until=moved.deadline.isoformat(),
             previous_deadline=partner.deadline.isoformat(), lead_task_id=lead.id,
         )
+        part_due = sharing.part_due(moved.deadline, office.settings.part_lead_days, moved.issued_on, office.calendar)
         for reader in await unit_people(conn, partner):
             await tell(conn, reader, "extension/matter_moved", now, task=moved, lead=lead, lead_unit=lead_name, leader=leader,
-                       task_id=partner.id)
+                       part_due=part_due, task_id=partner.id)
 
 
 # ------------------------------------------------------------- what a request asks for

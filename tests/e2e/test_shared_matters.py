@@ -199,7 +199,8 @@ async def test_a_shared_matter_through_reminders_a_reminder_slip_an_extension_an
     await zhujian.send("/extend 2026-1 2026-12-18 等待穰东镇摸底数据")
     request = await leader.wait_for(text_contains="延期申请")
     await leader.press("同意", message=request)
-    await town.wait_for(text_contains="同步延至")
+    moved = await town.wait_for(text_contains="同步延至")
+    assert "同步延至 2026年12月18日，请于 2026年12月16日 前将配合办理情况报送住建局" in moved.text
     await daily(office, bot, date(2026, 12, 15))
     reminder = await town.wait_for(text_contains="配合事项提醒")
     assert "请于2026年12月16日前" in reminder.text and "本事项办结期限 2026年12月18日" in reminder.text
