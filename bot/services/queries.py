@@ -26,7 +26,7 @@ from bot.domain.tasks import EscalationStage, Task, TaskStatus
 from bot.services import directory
 from bot.services.context import Office
 from bot.services.permissions import can_see
-from bot.services.task_changes import matter_parts
+from bot.services.task_changes import matter_clock, matter_parts
 from bot.storage import feedback as feedback_store
 from bot.storage import history, org, slips, tasks
 from bot.storage.feedback import Feedback
@@ -85,10 +85,7 @@ class TaskLine:
 async def task_line(conn: aiosqlite.Connection, task: Task, unit_name: str, today: date, calendar: WorkCalendar) -> TaskLine:
     """One line of a list: a 配合单位's copy shows the matter's deadline, 逾期 and stage, which are
     its 牵头单位's, so one matter reads the same on each of its lines."""
-    lead = None
-    if task.unit_role is UnitRole.PARTNER:
-        lead = next((t for t in await tasks.of_matter(conn, task) if t.unit_role is UnitRole.LEAD), None)
-    shown = clock.shown_clock(task, lead)
+    shown = await matter_clock(conn, task)
     return TaskLine(
         task, unit_name, clock.days_left(shown, today), clock.is_overdue(shown, today),
         reporting.task_missed_report(task, today, calendar), shown.stage, task.is_held,

@@ -7,6 +7,7 @@ from datetime import datetime
 
 import aiosqlite
 
+from bot.domain import clock
 from bot.domain.errors import DomainError
 from bot.domain.org import Person
 from bot.domain.sharing import PartState, UnitRole
@@ -61,3 +62,12 @@ async def matter_parts(conn: aiosqlite.Connection, task: Task) -> tuple[PartStat
             unit = await org.unit(conn, partner.unit_id)
             parts.append(PartState(unit.name if unit else "", await tasks.part_sent(conn, partner.id), partner.id))
     return tuple(parts)
+
+
+async def matter_clock(conn: aiosqlite.Connection, task: Task) -> Task:
+    """The task whose deadline, 逾期 and stage ``task``'s copy shows (:func:`clock.shown_clock`):
+    on a 配合单位's copy, its 牵头单位's task; else the task itself."""
+    if task.unit_role is not UnitRole.PARTNER:
+        return task
+    lead = next((t for t in await tasks.of_matter(conn, task) if t.unit_role is UnitRole.LEAD), None)
+    return clock.shown_clock(task, lead)

@@ -192,8 +192,8 @@ async def issue_shared(office, supervisor, title: str, issued_on: date, days: in
 
 async def test_a_shared_matter_has_one_clock_on_every_copy_and_is_counted_once(office, city, bot):
     """A matter due 11-27, its 牵头单位 given a 催办单 on 12-08, and one on time: on 12-10 every copy
-    of the late one reads 逾期13天【已催办】 in /tasks and /task; /overdue, /ledger 逾期, the board
-    and the daily summary count the matter once, on its 牵头单位 (the 配合单位 are not chased
+    of the late one reads 逾期13天【已催办】 in /tasks, /task and the weekly digest; /overdue, /ledger
+    逾期, the board, the digest's count and the daily summary count the matter once, on its 牵头单位 (the 配合单位 are not chased
     for it); no copy shows 暂停计时."""
     supervisor = city["supervisor"]
     late = await issue_shared(office, supervisor, "共同逾期事项", date(2026, 11, 20), 7)
@@ -235,6 +235,13 @@ async def test_a_shared_matter_has_one_clock_on_every_copy_and_is_counted_once(o
     await supervisor.send("/board")
     board = await supervisor.wait_for(predicate=lambda m: m.photo is not None)
     assert "红 1 项" in board.content
+
+    assert await run_weekly(office, TODAY)
+    bot.bot_data["sender"].wake()
+    digest = plain((await city["leader"].wait_for(text_contains="专项台账周报")).text)
+    assert "其中逾期1项" in digest
+    late_lines = [line for line in digest.splitlines() if "共同逾期事项" in line]
+    assert len(late_lines) == 3 and all(f"🔴 逾期{matter_days}天，已催办" in line for line in late_lines), late_lines
 
     await run_daily(office, TODAY)
     bot.bot_data["sender"].wake()
