@@ -91,9 +91,11 @@ async def publish_pressed(update: Update, context: DubanContext) -> None:
     person = await bound_person(update, context, "report")
     if person is None:
         return
-    await reports.publish(context.office, person, match.group(1), context.office.now())
+    now = context.office.now()
+    await reports.publish(context.office, person, match.group(1), now)
     await query.answer(plain(render("reports/published", month=match.group(1))))
-    await query.edit_message_reply_markup(None)
+    chat_id, message_id = query_place(update)
+    await mark_done(context, chat_id, message_id, html_of(query.message), render("marks/published", at=now).strip())
 
 
 async def files_pressed(update: Update, context: DubanContext) -> None:
