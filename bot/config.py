@@ -104,6 +104,9 @@ class Settings:
     escalation_mode: EscalationMode = EscalationMode.AUTO
     shared_chase: ChaseRule = ChaseRule.LEAD
     """Who of a 牵头 + 配合 matter is chased when it is late (bot/domain/sharing.py)."""
+    part_lead_days: int = 2
+    """Working days before the matter's deadline by which a 配合单位 sends its part, so the
+    牵头单位 has them to gather the parts (bot/domain/sharing.py ``part_due``)."""
     invite_ttl_hours: int = 72
     conduct_office_chat_id: int | None = None
     """The 市作风办 contact told of a 移交, if any."""
@@ -324,6 +327,7 @@ KEYS: tuple[Key, ...] = (
     Key("escalation.deadline_mode", _choice(DeadlineMode), "deadline_mode"),
     Key("escalation.mode", _choice(EscalationMode), "escalation_mode", "DUBAN_ESCALATION_MODE"),
     Key("sharing.chase", _choice(ChaseRule), "shared_chase"),
+    Key("sharing.part_lead_days", _positive, "part_lead_days"),
     Key("onboarding.invite_ttl_hours", _positive, "invite_ttl_hours"),
     Key("notify.conduct_office_chat_id", _integer, "conduct_office_chat_id"),
     Key("scores.points", _points, "score_rules.points"),

@@ -320,6 +320,8 @@ EXPLICIT: dict[str, Any] = {
     "threshold": lambda i: Decimal("80"),
     "counted": lambda i: date(2026, 11, 28),
     "asked": lambda i: date(2026, 11, 28),
+    "due": lambda i: date(2026, 12, 8),
+    "part_due": lambda i: date(2026, 12, 8),
     "path": lambda i: Path("/var/lib/duban/backups/duban-20261129-030000"),
 }
 """Values whose shape a name alone cannot tell."""
@@ -328,7 +330,10 @@ EXPLICIT: dict[str, Any] = {
 def _lines() -> list[SimpleNamespace]:
     """Three 台账 lines of /tasks: overdue, due today, days left."""
     return [
-        SimpleNamespace(task=_task(i), unit_name=UNIT_NAMES[i], overdue=i == 0, days_left=(-2, 0, 3)[i], missed_report=i == 2)
+        SimpleNamespace(
+            task=_task(i), unit_name=UNIT_NAMES[i], overdue=i == 0, days_left=(-2, 0, 3)[i], missed_report=i == 2,
+            stage=EscalationStage.REMINDED if i == 0 else EscalationStage.NONE, held=i == 1,
+        )
         for i in range(3)
     ]
 

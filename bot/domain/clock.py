@@ -49,6 +49,19 @@ def is_overdue(task: Task, today: date) -> bool:
     )
 
 
+def shown_clock(task: Task, lead: Task | None) -> Task:
+    """The task whose deadline, 逾期 and 督办阶段 a copy shows: its own, or — on a 配合单位's copy,
+    which has no clock of its own — the matter's, which is the 牵头单位's task (``lead``).
+
+    So a shared matter reads the same on every copy: 「逾期5天【已督办】」 on the 牵头单位's and on
+    each 配合单位's, never 「还剩7天」 on one and 「期限已过」 on another. A 配合单位 named late
+    (``ChaseRule.NAMED``) is chased on its own copy, and shows its own clock.
+    """
+    if lead is None or lead.id == task.id or sharing.is_chased_alone(task.unit_role, task.named_late):
+        return task
+    return lead
+
+
 def overdue_days(task: Task, on: date) -> int:
     """逾期d天: calendar days from the current deadline to ``on``; 0 when not past it.
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import calendar as month_calendar
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from enum import StrEnum
 
@@ -415,6 +415,12 @@ class UnitDirectory:
                         forms.setdefault(form, set()).add(unit_id)
         return cls({k: frozenset(v) for k, v in forms.items()}, dict(units))
 
+    def unit_for(self, written: str | None) -> int | None:
+        """The one unit a name written on its own means (its name or an alias, with or without
+        「市」); None for a name that means no unit or more than one."""
+        units = self.forms.get(fold(written or "").strip(), frozenset())
+        return next(iter(units)) if len(units) == 1 else None
+
 
 @dataclass(frozen=True)
 class UnitMention:
@@ -423,6 +429,8 @@ class UnitMention:
     written: str
     unit_ids: frozenset[int]
     role: UnitRole
+    also_support: bool = False
+    """Marked 牵头 in one clause and 配合 in another."""
 
 
 _ORG_NAME = re.compile(
@@ -464,6 +472,8 @@ def find_units(text: str, directory: UnitDirectory) -> tuple[list[UnitMention], 
         known = mentions.get(ids)
         if known is None or (known.role is UnitRole.NAMED and role is not UnitRole.NAMED):
             mentions[ids] = UnitMention(form, ids, role)
+        elif {known.role, role} == {UnitRole.LEAD, UnitRole.SUPPORT}:
+            mentions[ids] = replace(known, role=UnitRole.LEAD, also_support=True)
     masked = "".join(_PLACEHOLDER if taken[i] else ch for i, ch in enumerate(text))
     unknown: list[str] = []
     for fragment in _FRAGMENT_SPLIT.split(masked):
@@ -599,6 +609,10 @@ class ProblemKind(StrEnum):
     DEADLINE_PASSED = "deadline_passed"
     """The stated 期限 is today or already past."""
 
+    LEAD_ALSO_PARTNER = "lead_also_partner"
+    """A unit written as 牵头 and again as 配合 (「住建局牵头，住建局、城管局配合」): a unit is one or
+    the other, and the office decides which."""
+
 
 @dataclass(frozen=True)
 class DraftProblem:
@@ -648,6 +662,8 @@ def propose(
             problems.append(DraftProblem(ProblemKind.UNIT_AMBIGUOUS, mention.written, names))
             continue
         (unit_id,) = mention.unit_ids
+        if mention.also_support:
+            problems.append(DraftProblem(ProblemKind.LEAD_ALSO_PARTNER, directory.names[unit_id]))
         if mention.role is UnitRole.LEAD and lead_unit is None:
             lead_unit = unit_id
             unit_ids.insert(0, unit_id)

@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Hashable, Sequence
 from dataclasses import dataclass
+from datetime import date, timedelta
 from enum import StrEnum
 
+from bot.domain.calendar import WorkCalendar
 from bot.domain.errors import DomainError
 
 
@@ -86,6 +88,7 @@ def parse_units(text: str) -> UnitsLine:
     leads: list[str] = []
     partners: list[str] = []
     names: list[str] = []
+    written: list[str] = []
     for raw in _SEPARATORS.split(unicodedata.normalize("NFKC", text).strip()):
         if not raw:
             continue
@@ -97,18 +100,33 @@ def parse_units(text: str) -> UnitsLine:
             partners.append(name)
         else:
             name = raw
+        written.append(name)
         if name not in names:
             names.append(name)
     if len(set(leads)) > 1:
         raise DomainError("lead_repeated", units=sorted(set(leads)))
     lead = leads[0] if leads else None
-    if lead is not None and lead in partners:
-        raise DomainError("partner_is_lead", unit=lead)
+    check_lead_once(lead, written)
     if lead is None and partners:
         raise DomainError("lead_missing", units=partners)
     if lead is not None and len(names) < 2:
         raise DomainError("lead_alone", unit=lead)
     return UnitsLine(tuple(names), lead)
+
+
+def check_lead_once(lead: Hashable | None, written: Sequence[Hashable]) -> None:
+    """A unit is the 牵头单位 or a 配合单位 of a matter, never both: the 牵头单位 written a second
+    time (「住建局牵头，住建局、城管局配合」, or under an alias: 「住建局（牵头）、市住房和城乡建设局」) is
+    refused, not quietly kept as the lead alone.
+
+    ``written`` holds the units as written, once per mention, each already reduced to one unit
+    (its name, or its id) so that an alias counts as the unit it names.
+
+    Raises:
+        DomainError: ``partner_is_lead`` naming the unit (as ``lead`` names it).
+    """
+    if lead is not None and list(written).count(lead) > 1:
+        raise DomainError("partner_is_lead", unit=str(lead))
 
 
 def check_shared(lead_id: int | None, unit_ids: Sequence[int]) -> None:
@@ -153,6 +171,16 @@ def reports_progress(role: UnitRole) -> bool:
     return role is not UnitRole.PARTNER
 
 
+def asks_extension(role: UnitRole) -> bool:
+    """Whether this unit's copy may ask the 分管市领导 for 延期.
+
+    The matter has one deadline, and the 牵头单位 answers for it: a 配合单位 needing more time
+    tells the 牵头单位, which asks for the matter (an extension granted to it moves every copy).
+    A 配合单位 asking on its own would split the deadline its partners and the issuer read.
+    """
+    return role is not UnitRole.PARTNER
+
+
 def is_chased_alone(role: UnitRole, named_late: bool = False) -> bool:
     """Whether the daily check chases this task by its own deadline.
 
@@ -179,3 +207,44 @@ def chase_target(lead_id: int, named_id: int | None, parts_sent: Collection[int]
     if rule is ChaseRule.NAMED and named_id is not None and named_id != lead_id and named_id not in parts_sent:
         return named_id
     return lead_id
+
+
+@dataclass(frozen=True)
+class PartState:
+    """A 配合单位 of a shared matter, and whether its part (配合办理情况) reached the 牵头单位."""
+
+    unit_name: str
+    sent: bool
+    task_id: int = 0
+
+
+def part_due(matter_deadline: date, lead_days: int, issued_on: date, calendar: WorkCalendar) -> date:
+    """The last day a 配合单位 sends its part: ``lead_days`` working days before the matter's
+    deadline, so the 牵头单位 has those days to gather the parts into one 办理结果 (a setting:
+    ``sharing.part_lead_days``). Never before the day after issue, and never after the deadline;
+    a working day, as any date a unit is held to."""
+    day = matter_deadline
+    left = lead_days
+    while left > 0 and day > issued_on + timedelta(days=1):
+        day -= timedelta(days=1)
+        if calendar.is_workday(day):
+            left -= 1
+    while not calendar.is_workday(day) and day < matter_deadline:
+        day += timedelta(days=1)
+    return day
+
+
+def part_reminded(due: date, today: date, next_check: date) -> bool:
+    """Whether a 配合单位 whose part has not come is reminded in today's check: on the last check
+    before its part's date and on that date itself (the 牵头单位's deadline reminders are its own)."""
+    return today <= due <= next_check
+
+
+def told_of_lead_slip(partner: UnitRole) -> bool:
+    """Whether a unit hears of the 催办单 / 督办通知单 its 牵头单位 received.
+
+    The notice chases and scores "不能按时完成任务的责任单位": the 牵头单位, which answers for the
+    matter. Its 配合单位 are not scored for it, but are told — the slip is about work they share,
+    and a part still missing is most likely why it came.
+    """
+    return partner is UnitRole.PARTNER

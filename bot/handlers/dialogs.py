@@ -200,6 +200,11 @@ async def mark_done(
         await clear_buttons(context, chat_id, message_id)
 
 
+def html_of(message: object) -> str | None:
+    """A message's text as it reads (HTML), to add a mark under it; None when not at hand."""
+    return message.text_html if isinstance(message, Message) and message.text else None
+
+
 def matched_id(context: DubanContext) -> int:
     """The id in the button's callback data (the service checks it again)."""
     assert context.match is not None  # the handler's pattern

@@ -28,7 +28,7 @@ from bot.handlers import dialogs
 from bot.handlers.common import bound_person, refuse, short_notice
 from bot.handlers.context import DubanApplication, DubanContext
 from bot.handlers.dialogs import (
-    InDialog, answer, clear_buttons, dialog_button, keyboard, matched_id, message_text, open_dialog, query_place, text,
+    InDialog, answer, dialog_button, keyboard, matched_id, message_text, open_dialog, query_place, text,
     tidy_later,
 )
 from bot.handlers.dialogs import INTERVIEW as INTERVIEW_DIALOG
@@ -311,7 +311,9 @@ async def remind_button(update: Update, context: DubanContext) -> None:
     office = context.office
     slip = await escalating.issue_reminder_slip(office, matched_id(context), office.now(), person)
     await query.answer(short_notice(text("escalation/reminded", slip=slip)))
-    await clear_buttons(context, *query_place(update))
+    await dialogs.mark_done(
+        context, *query_place(update), dialogs.html_of(query.message), text("marks/reminded", slip=slip, at=office.now()),
+    )
     await answer(update, context, "escalation/reminded", slip=slip)
 
 
@@ -333,7 +335,10 @@ async def draft_button(update: Update, context: DubanContext) -> None:
         decision = await drafts.hold_draft(office, person, matched_id(context), office.now())
     template = "drafts/issued" if issue else "drafts/held"
     await query.answer(short_notice(text(template, decision=decision)))
-    await clear_buttons(context, *query_place(update))
+    await dialogs.mark_done(
+        context, *query_place(update), dialogs.html_of(query.message),
+        text("marks/draft_decided", decision=decision, issued=issue, at=office.now()),
+    )
     await answer(update, context, template, decision=decision)
 
 

@@ -27,7 +27,7 @@ from bot.handlers import dialogs
 from bot.handlers.common import bound_person, refuse, short_notice
 from bot.handlers.context import DubanApplication, DubanContext
 from bot.handlers.dialogs import (
-    InDialog, answer, clear_buttons, keyboard, matched_id, message_text, open_dialog, query_place, text,
+    InDialog, answer, keyboard, matched_id, message_text, open_dialog, query_place, text,
 )
 from bot.services import extensions, slip_lookup
 
@@ -67,6 +67,8 @@ class GrantDraft:
     started: datetime
     chat_id: int | None
     message_id: int | None
+    html: str | None = None
+    """The request as it reads, to mark under it what was decided."""
 
 
 def cancel_keyboard() -> InlineKeyboardMarkup:
@@ -86,7 +88,7 @@ async def extension_button(update: Update, context: DubanContext) -> None:
         return
     chat_id, message_id = query_place(update)
     target = await slip_lookup.by_task(context.office, matched_id(context), chat_id, message_id)
-    extensions.check_may_request(person, target.task)
+    await extensions.check_may_request(context.office, person, target.task)
     await query.answer()
     await _open_request(update, context, target.task)
 
@@ -116,7 +118,7 @@ async def extend_command(update: Update, context: DubanContext) -> None:
     target = await slip_lookup.by_parsed_reference(
         office, person, reference, today, slip_lookup.typed_number(rest, after_number)
     )
-    extensions.check_may_request(person, target.task)
+    await extensions.check_may_request(context.office, person, target.task)
     if not after_number:
         await _open_request(update, context, target.task)
         return
@@ -183,9 +185,13 @@ async def decide_button(update: Update, context: DubanContext) -> None:
         return
     approve = (query.data or "").startswith("exa:")
     office = context.office
-    task = await extensions.decide_extension(office, person, matched_id(context), approve, office.now())
+    now = office.now()
+    task = await extensions.decide_extension(office, person, matched_id(context), approve, now)
     await query.answer(short_notice(text("extension/decision_made", task=task, approved=approve, asked=None)))
-    await clear_buttons(context, *query_place(update))
+    await dialogs.mark_done(
+        context, *query_place(update), dialogs.html_of(query.message),
+        text("marks/extension_decided", approved=approve, until=task.deadline, at=now),
+    )
     await answer(update, context, "extension/decision_made", task=task, approved=approve, asked=None)
 
 
@@ -200,7 +206,10 @@ async def other_date_button(update: Update, context: DubanContext) -> None:
         await refuse(update, DomainError("not_allowed"))
         return
     chat_id, message_id = query_place(update)
-    open_dialog(context, GRANT_DIALOG, GrantDraft(matched_id(context), context.office.now(), chat_id, message_id))
+    open_dialog(
+        context, GRANT_DIALOG,
+        GrantDraft(matched_id(context), context.office.now(), chat_id, message_id, dialogs.html_of(query.message)),
+    )
     await query.answer()
     await answer(update, context, "extension/grant_ask", cancel_keyboard(), today=context.office.now().date())
 
@@ -226,7 +235,10 @@ async def grant_answer(update: Update, context: DubanContext) -> None:
         await refuse(update, exc)
         return
     context.user_data.pop(GRANT_DIALOG, None)
-    await clear_buttons(context, draft.chat_id, draft.message_id)
+    await dialogs.mark_done(
+        context, draft.chat_id, draft.message_id, draft.html,
+        text("marks/extension_decided", approved=True, until=task.deadline, at=office.now()),
+    )
     await answer(update, context, "extension/decision_made", task=task, approved=True, asked=until)
 
 

@@ -16,7 +16,9 @@ from bot.domain.errors import DomainError
 from bot.domain.org import Person, Role
 from bot.handlers.common import bound_person, current_person, not_understood, refuse, reply
 from bot.handlers.context import DubanApplication, DubanContext
-from bot.handlers.dialogs import INTAKE_EDIT, INTAKE_INSTRUCTION, InDialog, close_dialogs, matched_id, open_dialog
+from bot.handlers.dialogs import (
+    INTAKE_EDIT, INTAKE_INSTRUCTION, InDialog, close_dialogs, html_of, mark_done, matched_id, open_dialog,
+)
 from bot.services import intake
 from bot.services.issue_form import after_command
 from bot.texts import render
@@ -35,6 +37,8 @@ class EditDraft:
     started: datetime
     chat_id: int | None
     message_id: int | None
+    html: str | None = None
+    """The review as it read when 修改 was pressed: a newer one replaces it, and it says so."""
 
 
 @dataclass
@@ -238,7 +242,7 @@ async def edit_button(update: Update, context: DubanContext) -> None:
     await query.answer()
     chat_id = query.message.chat.id if query.message else None
     message_id = query.message.message_id if query.message else None
-    open_dialog(context, INTAKE_EDIT, EditDraft(draft.id, office.now(), chat_id, message_id))
+    open_dialog(context, INTAKE_EDIT, EditDraft(draft.id, office.now(), chat_id, message_id, html_of(query.message)))
     assert update.effective_chat is not None
     await context.bot.send_message(update.effective_chat.id, render("intake/ask_edit", draft=draft, units=review.unit_names))
 
@@ -259,6 +263,8 @@ async def edit_answer(update: Update, context: DubanContext) -> None:
         return
     close_dialogs(context)
     await _show_review(update, review)
+    # the review just shown replaces the one 修改 was pressed on: its buttons would act on drafts as they were
+    await mark_done(context, editing.chat_id, editing.message_id, editing.html, render("marks/replaced").strip())
 
 
 async def cancel_edit(update: Update, context: DubanContext) -> None:

@@ -72,7 +72,7 @@ class Step(IntEnum):
     SCHEDULE = 13
 
 
-TYPED = (Step.TITLE, Step.REQUIREMENTS, Step.BASIS, Step.PERIOD, Step.SCHEDULE)
+TYPED = (Step.TITLE, Step.REQUIREMENTS, Step.BASIS, Step.UNITS, Step.PERIOD, Step.SCHEDULE)
 """The steps that take a typed answer (the others take a button, or the attachment a file)."""
 EDITABLE = ("title", "requirements", "basis", "source", "units", "period", "schedule", "special", "attachment")
 SCHEDULE_CHOICES = tuple(label("issue", "schedule_choices").split("、"))
@@ -315,6 +315,8 @@ async def typed(update: Update, context: DubanContext) -> None:
         await period_typed(update, context, dialog)
     elif dialog.step is Step.SCHEDULE:
         await schedule_typed(update, context, dialog)
+    elif dialog.step is Step.UNITS:
+        await units_typed(update, context, dialog)
     else:
         await text_answer(update, context, dialog)
 
@@ -377,6 +379,14 @@ async def unit_toggled(update: Update, context: DubanContext) -> None:
         else:
             dialog.unit_ids.append(unit.id)
     await _redraw_units(update, context, dialog)
+
+
+async def units_typed(update: Update, context: DubanContext, dialog: Dialog) -> None:
+    """Units typed by name or alias (「交通局」), added to those chosen; the question is asked again."""
+    for unit in await directory.units_named(context.office, dialogs.message_text(update)):
+        if unit.id not in dialog.unit_ids:
+            dialog.unit_ids.append(unit.id)
+    await _advance(update, context, dialog)
 
 
 async def units_paged(update: Update, context: DubanContext) -> None:

@@ -11,7 +11,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot.handlers.common import bound_person, command_text, current_person
 from bot.handlers.context import DubanApplication, DubanContext
-from bot.handlers.dialogs import keyboard
+from bot.handlers.dialogs import html_of, keyboard, mark_done, query_place
 from bot.services import reports, scoring
 from bot.services.exports import charts, word, workbooks
 from bot.services.scoring import Period, format_points
@@ -75,9 +75,11 @@ async def reviewed_pressed(update: Update, context: DubanContext) -> None:
     person = await bound_person(update, context, "report")
     if person is None:
         return
-    await reports.review(context.office, person, match.group(1), int(match.group(2)), context.office.now())
+    now = context.office.now()
+    await reports.review(context.office, person, match.group(1), int(match.group(2)), now)
     await query.answer(plain(render("reports/reviewed")))
-    await query.edit_message_reply_markup(None)
+    chat_id, message_id = query_place(update)
+    await mark_done(context, chat_id, message_id, html_of(query.message), render("marks/reviewed", at=now).strip())
 
 
 async def publish_pressed(update: Update, context: DubanContext) -> None:
@@ -89,9 +91,11 @@ async def publish_pressed(update: Update, context: DubanContext) -> None:
     person = await bound_person(update, context, "report")
     if person is None:
         return
-    await reports.publish(context.office, person, match.group(1), context.office.now())
+    now = context.office.now()
+    await reports.publish(context.office, person, match.group(1), now)
     await query.answer(plain(render("reports/published", month=match.group(1))))
-    await query.edit_message_reply_markup(None)
+    chat_id, message_id = query_place(update)
+    await mark_done(context, chat_id, message_id, html_of(query.message), render("marks/published", at=now).strip())
 
 
 async def files_pressed(update: Update, context: DubanContext) -> None:

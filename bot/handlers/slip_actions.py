@@ -376,7 +376,7 @@ async def accept(update: Update, context: DubanContext) -> None:
     await query.answer(short_notice(dialogs.text("slip_actions/accepted", task=task)))
     await dialogs.mark_done(
         context, update.effective_chat.id, query.message.message_id if query.message else None,
-        _html(query.message), dialogs.text("marks/accepted", at=now),
+        dialogs.html_of(query.message), dialogs.text("marks/accepted", at=now),
     )
     await send(context, update.effective_chat.id, "slip_actions/accepted", task=task)
 
@@ -393,7 +393,7 @@ async def open_return_dialog(update: Update, context: DubanContext) -> None:
     close_dialogs(context)
     context.user_data[RETURN_DRAFT] = ReturnDraft(
         feedback_id, update.effective_chat.id, query.message.message_id if query.message else None, context.office.now(),
-        review_html=_html(query.message),
+        review_html=dialogs.html_of(query.message),
     )
     await query.answer()
     await send(
@@ -460,11 +460,6 @@ async def _finish_return(
     context.application.create_task(
         dialogs.mark_done(context, draft.chat_id, draft.message_id, draft.review_html, mark), update=update
     )
-
-
-def _html(message: object) -> str | None:
-    """A message's text as it reads (HTML), to add a mark under it; None when not at hand."""
-    return message.text_html if isinstance(message, Message) and message.text else None
 
 
 # ------------------------------------------------------------------------------ wiring

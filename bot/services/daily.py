@@ -16,7 +16,7 @@ from datetime import date, datetime, time, timedelta
 import aiosqlite
 
 from bot.config import EscalationMode
-from bot.domain import audience, clock, reporting
+from bot.domain import audience, clock, reporting, sharing
 from bot.domain.errors import DomainError
 from bot.domain.escalation import Escalation, check_runs_on, escalation_due, next_check_day
 from bot.domain.org import Role
@@ -164,8 +164,34 @@ async def _digests(conn: aiosqlite.Connection, office: Office, day: date, next_c
                 conn, member, "daily/unit_digest", now, day=day, lists=lists, limit=DIGEST_LIMIT, cite=cite,
                 next_check=next_check,
             )
+    await _remind_partners(conn, office, day, next_check, now)
     await _section_digests(conn, day, now)
     await _summary(conn, day, now, unreported)
+
+
+@dataclass(frozen=True)
+class PartDue:
+    """A 配合单位's copy whose part is due soon, for its reminder."""
+
+    task: Task
+    due: date
+    lead_name: str
+
+
+async def _remind_partners(conn: aiosqlite.Connection, office: Office, day: date, next_check: date, now: datetime) -> None:
+    """配合单位 whose part has not come are reminded of its date (``sharing.part_due``), on the last
+    check before it and on the day: the matter's deadline and its slips are the 牵头单位's."""
+    per_unit: dict[int, list[PartDue]] = defaultdict(list)
+    for task in await tasks.partners_awaiting_part(conn):
+        due = sharing.part_due(task.deadline, office.settings.part_lead_days, task.issued_on, office.calendar)
+        if not sharing.part_reminded(due, day, next_check):
+            continue
+        lead = next((t for t in await tasks.of_matter(conn, task) if t.unit_role is sharing.UnitRole.LEAD), None)
+        lead_unit = await org.unit(conn, lead.unit_id) if lead is not None else None
+        per_unit[task.unit_id].append(PartDue(task, due, lead_unit.name if lead_unit else ""))
+    for unit_id, parts in per_unit.items():
+        for member in await org.unit_members(conn, unit_id):
+            await tell(conn, member, "daily/partner_reminder", now, day=day, parts=parts)
 
 
 async def _book_missed_report(conn: aiosqlite.Connection, office: Office, task: Task, missed: date, now: datetime) -> None:

@@ -16,7 +16,8 @@ async def delivered(conn: aiosqlite.Connection, row: OutboxMessage, now: datetim
     """A message arrived, so its reader has not blocked the bot (or no longer has). A slip
     reached its unit: tell the slip's issuer (who, when), once per slip.
 
-    A unit with several bound people gets several copies; the issuer hears of the first.
+    A unit with several bound people gets several copies; the issuer hears of the first, with
+    the unit, the others it went to and the 责任人 — who answers for it, whoever read it first.
     """
     await org.mark_reachable(conn, row.chat_id)
     if row.purpose != "slip" or row.slip_id is None or row.person_id is None:
@@ -28,8 +29,16 @@ async def delivered(conn: aiosqlite.Connection, row: OutboxMessage, now: datetim
     if slip is None or reader is None or slip.issued_by is None:
         return
     issuer = await org.person(conn, slip.issued_by)
-    if issuer is not None and issuer.telegram_id is not None and issuer.id != reader.id:
-        await tell(conn, issuer, "delivery/delivered", now, slip=slip, reader=reader, at=now)
+    if issuer is None or issuer.telegram_id is None or issuer.id == reader.id:
+        return
+    task = await tasks.get(conn, slip.task_id)
+    unit = await org.unit(conn, task.unit_id) if task is not None else None
+    responsible = await org.person(conn, task.responsible_id) if task is not None and task.responsible_id else None
+    others = [p for i in await outbox.slip_recipients(conn, slip.id) if i != reader.id and (p := await org.person(conn, i))]
+    await tell(
+        conn, issuer, "delivery/delivered", now, slip=slip, reader=reader, at=now, unit=unit, responsible=responsible,
+        others=[p.name for p in others],
+    )
 
 
 async def blocked(conn: aiosqlite.Connection, row: OutboxMessage, now: datetime) -> None:

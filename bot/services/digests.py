@@ -12,12 +12,16 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+import aiosqlite
+
 from bot.domain import clock
 from bot.domain.org import Role
+from bot.domain.sharing import UnitRole
 from bot.domain.tasks import SourceType, Task, TaskStatus
 from bot.services.context import Office
 from bot.services.daily import run_time
 from bot.services.notify import tell
+from bot.services.task_changes import matter_clock
 from bot.storage import org, runs, tasks
 
 LIMIT = 30
@@ -69,7 +73,7 @@ async def run_weekly(office: Office, day: date) -> bool:
             await tell(
                 conn, leader, "digests/leader", now,
                 week=week, day=day, since=since, units=mine, by_unit=by_unit,
-                summary=progress(items, day), limit=LIMIT,
+                summary=progress(items, day), limit=LIMIT, clocks=await _clocks(conn, items),
             )
         sources = [SourceType.STANDING_MEETING, SourceType.PRINCIPAL_INSTRUCTION]
         items = await tasks.of_sources(conn, [s.value for s in sources], since)
@@ -79,6 +83,12 @@ async def run_weekly(office: Office, day: date) -> bool:
             await tell(
                 conn, principal, "digests/principal", now,
                 week=week, day=day, since=since, groups=groups, units=unit_names, limit=LIMIT,
+                clocks=await _clocks(conn, items),
             )
         await runs.mark_weekly_sent(conn, week, office.now())
     return True
+
+
+async def _clocks(conn: aiosqlite.Connection, items: list[Task]) -> dict[int, Task]:
+    """For each 配合单位's copy listed, the task whose 逾期 and stage its line shows: the matter's."""
+    return {t.id: await matter_clock(conn, t) for t in items if t.unit_role is UnitRole.PARTNER}

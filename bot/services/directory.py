@@ -5,14 +5,47 @@ Handlers ask here rather than the repositories, so they read no table themselves
 
 from __future__ import annotations
 
+import re
+
+import aiosqlite
+
+from bot.domain.errors import DomainError
+from bot.domain.minutes import UnitDirectory
 from bot.domain.org import Person, Section, Unit
 from bot.services.context import Office
+from bot.storage import intake as intake_store
 from bot.storage import org
 
 
 async def units(office: Office) -> list[Unit]:
     """Every 责任单位, in the order lists show them."""
     return await org.units(office.db.reader)
+
+
+async def unit_names(office: Office) -> UnitDirectory:
+    """Every name a unit goes by — its own and its aliases (住建局 for 市住房和城乡建设局) — so that a
+    unit typed anywhere (/new, /task, /tasks, /ledger, the import) is found as the minutes find it."""
+    return await unit_names_on(office.db.reader)
+
+
+async def unit_names_on(conn: aiosqlite.Connection) -> UnitDirectory:
+    """:func:`unit_names`, read on ``conn`` (a transaction, or a read in one hop)."""
+    return UnitDirectory.build({u.id: u.name for u in await org.units(conn)}, await intake_store.aliases(conn))
+
+
+async def units_named(office: Office, text: str) -> list[Unit]:
+    """The units a person typed (「住建局、交通局」), each by its name or an alias, in order.
+
+    Raises:
+        DomainError: ``form_unit_unknown`` naming what matched no unit, with the units there are.
+    """
+    names = await unit_names(office)
+    units = {u.id: u for u in await org.units(office.db.reader)}
+    written = [w for w in re.split(r"[,，、;；\s]+", text.strip()) if w]
+    unknown = [w for w in written if names.unit_for(w) is None]
+    if unknown or not written:
+        raise DomainError("form_unit_unknown", units=unknown or [text.strip()], known=[u.name for u in units.values()])
+    return list({u.id: u for w in written if (u := units.get(names.unit_for(w) or 0))}.values())
 
 
 async def unit(office: Office, unit_id: int) -> Unit | None:

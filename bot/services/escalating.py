@@ -13,20 +13,21 @@ from typing import Any
 import aiosqlite
 
 from bot.domain import tasks as lifecycle
-from bot.domain import audience, clock
+from bot.domain import audience, clock, sharing
 from bot.domain.deadlines import next_workday_on_or_after
 from bot.domain.errors import DomainError
 from bot.domain.org import Person, Role
 from bot.domain.scores import ScoreCategory
 from bot.domain.slips import Slip, SlipType
+from bot.domain.sharing import UnitRole
 from bot.domain.tasks import EscalationStage, Task
 from bot.services.context import Office
 from bot.services.notify import button, message, send, tell
 from bot.services.permissions import can_remind, is_supervision_office
 from bot.services.slip_keyboard import slip_keyboard
 from bot.services.slip_texts import reminder_text, supervision_text
-from bot.services.task_changes import issuer_and_section, load, save, unit_people
-from bot.storage import history, org, outbox, scores, slips
+from bot.services.task_changes import issuer_and_section, load, matter_parts, save, unit_people
+from bot.storage import history, org, outbox, scores, slips, tasks
 from bot.texts import label, render
 
 MAX_NOTE = 1000
@@ -76,11 +77,29 @@ async def _deliver_slip(
     """
     for member in await unit_people(conn, task):
         await send(conn, member, message(text, slip_keyboard(task)), now, task_id=task.id, slip_id=slip.id, purpose="slip")
+    await _tell_partners(conn, task, slip, now)
     if actor is None:
         return
     for staff in await _supervision_staff(conn):
         if staff.id != actor.id:
             await tell(conn, staff, "escalation/filed", now, task=task, slip=slip, text=text, task_id=task.id)
+
+
+async def _tell_partners(conn: aiosqlite.Connection, task: Task, slip: Slip, now: datetime) -> None:
+    """A 牵头单位's 催办单 or 督办通知单 is told to its 配合单位 (:func:`sharing.told_of_lead_slip`):
+    not scored, but their part is the work it chases."""
+    if task.unit_role is not UnitRole.LEAD:
+        return
+    lead_unit = await org.unit(conn, task.unit_id)
+    parts = {part.task_id: part.sent for part in await matter_parts(conn, task)}
+    for partner in await tasks.of_matter(conn, task):
+        if not sharing.told_of_lead_slip(partner.unit_role) or not partner.is_open:
+            continue
+        for member in await unit_people(conn, partner):
+            await tell(
+                conn, member, "escalation/partner_told", now, task=partner, slip=slip, lead=task, lead_unit=lead_unit,
+                part_sent=parts.get(partner.id, False), task_id=partner.id,
+            )
 
 
 async def issue_reminder_slip(office: Office, task_id: int, now: datetime, actor: Person | None = None) -> Slip:

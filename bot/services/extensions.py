@@ -13,13 +13,14 @@ from datetime import date, datetime
 
 import aiosqlite
 
+from bot.domain import clock, sharing
 from bot.domain import tasks as lifecycle
 from bot.domain.dates import read_date
 from bot.domain.deadlines import next_workday_on_or_after
 from bot.domain.errors import DomainError
 from bot.domain.org import Person
 from bot.domain.sharing import UnitRole
-from bot.domain.tasks import ExtensionRequest, ExtensionStatus, Task
+from bot.domain.tasks import EscalationStage, ExtensionRequest, ExtensionStatus, Task
 from bot.services.context import Office
 from bot.services.issue_form import normalise
 from bot.services.notify import button, message, send, tell
@@ -50,16 +51,58 @@ def requested_date(office: Office, task: Task, days: int | None, until: date | N
     return next_workday_on_or_after(until, office.calendar)
 
 
-def check_may_request(person: Person, task: Task) -> None:
+async def check_may_request(office: Office, person: Person, task: Task) -> None:
     """What :func:`request_extension` would refuse for the person and the task, asked before the
     dialog, so nobody types a reason only to be refused.
 
     Raises:
-        DomainError: ``not_allowed``; the refusals of :func:`bot.domain.tasks.request_extension`.
+        DomainError: ``not_allowed``; ``extension_by_lead`` on a 配合单位's copy; the refusals of
+            :func:`bot.domain.tasks.request_extension`.
     """
+    await _check_may_request(office.db.reader, person, task)
+
+
+async def _check_may_request(conn: aiosqlite.Connection, person: Person, task: Task) -> None:
     if not acts_for_unit(person, task):
         raise DomainError("not_allowed")
+    if not sharing.asks_extension(task.unit_role):
+        lead = await _lead(conn, task)
+        lead_unit = await org.unit(conn, lead.unit_id) if lead else None
+        raise DomainError(
+            "extension_by_lead", lead=lead_unit.name if lead_unit else "", number=str(lead.number) if lead else "",
+        )
     lifecycle.request_extension(task)
+
+
+async def _lead(conn: aiosqlite.Connection, task: Task) -> Task | None:
+    """The 牵头单位's task of the matter ``task`` belongs to (itself for a lead); None for a task alone."""
+    return next((t for t in await tasks.of_matter(conn, task) if t.unit_role is UnitRole.LEAD), None)
+
+
+@dataclass(frozen=True)
+class MatterState:
+    """What a leader deciding an extension must see of the matter: the unit's part in it and how far
+    the 督办 has gone (the 牵头单位's, on a shared matter)."""
+
+    role: UnitRole
+    partner_names: tuple[str, ...] = ()
+    lead_name: str = ""
+    stage: EscalationStage = EscalationStage.NONE
+    overdue_days: int = 0
+
+
+async def _matter_state(conn: aiosqlite.Connection, task: Task, today: date) -> MatterState:
+    matter = await tasks.of_matter(conn, task)
+    names = {t.id: (await org.unit(conn, t.unit_id)) for t in matter}
+    lead = next((t for t in matter if t.unit_role is UnitRole.LEAD), None)
+    shown = clock.shown_clock(task, lead)
+    return MatterState(
+        role=task.unit_role,
+        partner_names=tuple(u.name for t in matter if t.unit_role is UnitRole.PARTNER and (u := names[t.id])),
+        lead_name=(u.name if lead and (u := names[lead.id]) else ""),
+        stage=shown.stage,
+        overdue_days=clock.overdue_days(shown, today) if clock.is_overdue(shown, today) else 0,
+    )
 
 
 async def request_extension(
@@ -74,8 +117,7 @@ async def request_extension(
     today = now.date()
     async with office.db.transaction() as conn:
         task = await load(conn, task_id)
-        if not acts_for_unit(person, task):
-            raise DomainError("not_allowed")
+        await _check_may_request(conn, person, task)
         wanted = requested_date(office, task, days, until, today)
         unit = await org.unit(conn, task.unit_id)
         assert unit is not None
@@ -93,8 +135,12 @@ async def request_extension(
             button(label("buttons", "reject"), f"exr:{request.id}"),
             button(label("escalation_actions", "approve_other_date"), f"exd:{request.id}"),
         ]]
-        text = render("extension/request", task=task, unit=unit, person=person, request=request)
+        matter = await _matter_state(conn, task, today)
+        text = render("extension/request", task=task, unit=unit, person=person, request=request, matter=matter)
         await send(conn, leader, message(text, keyboard), now, task_id=task.id, purpose="extension")
+        for reader in await issuer_and_section(conn, task):
+            await tell(conn, reader, "extension/requested_copy", now, task=task, unit=unit, person=person, request=request,
+                       leader=leader, task_id=task.id)
     return after, request
 
 
@@ -129,11 +175,13 @@ async def decide_extension(
         for reader in readers:
             await tell(conn, reader, "extension/decided", now, task=after, leader=leader, approved=approve, until=until, task_id=task.id)
         if approve and after.unit_role is UnitRole.LEAD:
-            await _move_partner_copies(conn, after, unit.name, leader, now)
+            await _move_partner_copies(conn, office, after, unit.name, leader, now)
     return after
 
 
-async def _move_partner_copies(conn: aiosqlite.Connection, lead: Task, lead_name: str, leader: Person, now: datetime) -> None:
+async def _move_partner_copies(
+    conn: aiosqlite.Connection, office: Office, lead: Task, lead_name: str, leader: Person, now: datetime,
+) -> None:
     """The matter's 配合单位 keep its one deadline (:func:`bot.domain.tasks.follow_matter_extension`)
     and are told, in the transaction of the 同意."""
     for partner in await tasks.of_matter(conn, lead):
@@ -145,9 +193,10 @@ async def _move_partner_copies(conn: aiosqlite.Connection, lead: Task, lead_name
             conn, "extension_approved", now, task_id=partner.id, actor_id=leader.id, until=moved.deadline.isoformat(),
             previous_deadline=partner.deadline.isoformat(), lead_task_id=lead.id,
         )
+        part_due = sharing.part_due(moved.deadline, office.settings.part_lead_days, moved.issued_on, office.calendar)
         for reader in await unit_people(conn, partner):
             await tell(conn, reader, "extension/matter_moved", now, task=moved, lead=lead, lead_unit=lead_name, leader=leader,
-                       task_id=partner.id)
+                       part_due=part_due, task_id=partner.id)
 
 
 # ------------------------------------------------------------- what a request asks for

@@ -4,6 +4,7 @@ up in the organisation and the issuing rules applied, giving the draft the /new 
 
 from __future__ import annotations
 
+from bot.domain import sharing
 from bot.domain.errors import DomainError
 from bot.domain.org import Person
 from bot.domain.reporting import ReportSchedule, check_schedule, is_long_task, parse_schedule
@@ -30,12 +31,20 @@ async def form_draft(
     ``check``: also apply the issuing rules (only once the form itself is complete).
     """
     units = await directory.units(office)
-    by_name = {u.name: u for u in units}
+    unit_names = await directory.unit_names(office)
+    by_id = {u.id: u for u in units}
     problems: list[FormProblem] = []
-    unknown = [name for name in form.unit_names if name not in by_name]
+    unknown = [name for name in form.unit_names if unit_names.unit_for(name) is None]
     if unknown:
         problems.append(form.problem("form_unit_unknown", "units", units=unknown, known=[u.name for u in units]))
-    chosen = [by_name[name] for name in form.unit_names if name in by_name]
+    # an alias is the unit it names: 「交通局」 is 交通运输局, and written beside it, the same unit once
+    written = [by_id[unit_id] for name in form.unit_names if (unit_id := unit_names.unit_for(name)) is not None]
+    lead = by_id.get(unit_names.unit_for(form.lead_name) or 0) if form.lead_name else None
+    try:
+        sharing.check_lead_once(lead.name if lead else None, [u.name for u in written])
+    except DomainError as exc:
+        problems.append(form.problem(exc.code, "units", **exc.details))
+    chosen = list({u.id: u for u in written}.values())
     responsible: dict[int, int] = {}
     named: dict[int, list[str]] = {}
     members = {u.id: await directory.unit_members(office, u.id) for u in chosen}
@@ -55,7 +64,7 @@ async def form_draft(
         title=form.title, requirements=form.requirements, basis=form.basis,
         source=form.source or SourceType.OTHER, unit_ids=tuple(u.id for u in chosen),
         period_days=form.period_days, special_ledger=form.special_ledger, responsible=responsible,
-        lead_unit_id=by_name[form.lead_name].id if form.lead_name in by_name else None,
+        lead_unit_id=lead.id if lead else None,
         report_schedule=form.schedule,
     )
     if check and not problems:

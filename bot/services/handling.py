@@ -17,7 +17,7 @@ from bot.services import evidence, intake
 from bot.services.context import Office
 from bot.services.notify import button, message, send, tell
 from bot.services.permissions import acts_for_unit, can_review
-from bot.services.task_changes import issuer_and_section, load, save, unit_people
+from bot.services.task_changes import issuer_and_section, load, matter_parts, save, unit_people
 from bot.storage import feedback as feedback_store
 from bot.storage import history, org, slips, tasks
 from bot.domain.feedback import MAX_KEPT_BYTES, Attachment, Feedback, FeedbackKind, FeedbackStatus, too_big_to_keep
@@ -39,7 +39,16 @@ async def acknowledge(office: Office, person: Person, task_id: int, now: datetim
         unit = await org.unit(conn, task.unit_id)
         for reader in await issuer_and_section(conn, task):
             await tell(conn, reader, "handling/acknowledged", now, task=task, unit=unit, person=person, at=now)
+        await _tell_colleagues(conn, task, person, "acknowledged", now)
     return after
+
+
+async def _tell_colleagues(conn: aiosqlite.Connection, task: Task, person: Person, done: str, now: datetime) -> None:
+    """Everyone bound to the unit sees what one of them did on its slip (签收, 反馈, a part, a
+    report): any of them may do the work, and none should do it twice or think it undone."""
+    for colleague in await unit_people(conn, task):
+        if colleague.id != person.id:
+            await tell(conn, colleague, "handling/colleague_acted", now, task=task, person=person, done=done, at=now, task_id=task.id)
 
 
 @dataclass(frozen=True)
@@ -82,10 +91,11 @@ async def submit_feedback(
         ]]
         answers = (await slips.latest_escalation_numbers(conn, [task.id])).get(task.id)
         reviewers = await issuer_and_section(conn, task)
+        parts = await matter_parts(conn, task)
         for reader in reviewers:
             body = render(
                 "handling/feedback_for_review", task=task, unit=unit, person=person, feedback=item, today=now.date(),
-                answers=answers,
+                answers=answers, parts=parts,
             )
             await send(conn, reader, message(body, keyboard), now, task_id=task.id, purpose="review")
             await _attachments(conn, reader, task, attachments, now)
@@ -100,6 +110,7 @@ async def submit_feedback(
                     answers=answers, reviewers=reviewers, task_id=task.id,
                 )
                 await _attachments(conn, staff, task, attachments, now)
+        await _tell_colleagues(conn, task, person, "feedback", now)
     return FeedbackReceipt(after, item)
 
 
@@ -148,13 +159,18 @@ async def _send_part(
     )
     unit = await org.unit(conn, task.unit_id)
     lead = next((t for t in await tasks.of_matter(conn, task) if t.unit_role is sharing.UnitRole.LEAD), None)
-    readers = {p.id: p for p in await issuer_and_section(conn, task)}
-    if lead is not None:
-        readers.update((p.id, p) for p in await unit_people(conn, lead))
-    body = render("handling/part_sent", task=task, lead=lead, unit=unit, person=person, feedback=item)
-    for reader in readers.values():
+    lead_unit = await org.unit(conn, lead.unit_id) if lead is not None else None
+    # each reader is told what the part asks of them: the 牵头单位 gathers it, the issuer only sees it
+    leads = await unit_people(conn, lead) if lead is not None else []
+    readers = [(p, True) for p in leads] + [(p, False) for p in await issuer_and_section(conn, task) if p.id not in {q.id for q in leads}]
+    for reader, for_lead in readers:
+        body = render(
+            "handling/part_sent", task=task, lead=lead, lead_unit=lead_unit, unit=unit, person=person, feedback=item,
+            for_lead=for_lead,
+        )
         await send(conn, reader, message(body), now, task_id=task.id, purpose="part")
         await _attachments(conn, reader, task, attachments, now)
+    await _tell_colleagues(conn, task, person, "part", now)
     return FeedbackReceipt(after, item)
 
 
@@ -190,6 +206,7 @@ async def submit_progress(
         for reader in readers.values():
             await send(conn, reader, message(body), now, task_id=task.id, purpose="progress")
             await _attachments(conn, reader, task, attachments, now)
+        await _tell_colleagues(conn, task, person, "progress", now)
     return FeedbackReceipt(after, item)
 
 
@@ -216,15 +233,22 @@ async def accept(office: Office, reviewer: Person, feedback_id: int, now: dateti
         for member in await unit_people(conn, task):
             await tell(conn, member, "handling/accepted", now, task=task, reviewer=reviewer)
         if sharing.closes_matter(task.unit_role):
+            sent = {part.task_id: part.sent for part in await matter_parts(conn, task)}
             for partner in await tasks.of_matter(conn, task):
                 if partner.unit_role is not sharing.UnitRole.PARTNER or not partner.is_open:
                     continue
+                # accepted with this part missing: the record says so, and so is the partner told
+                missing = not sent.get(partner.id, False)
                 await save(conn, partner, lifecycle.close_with_matter(partner, now.date()), now)
                 await history.append(
                     conn, "closed_with_matter", now, task_id=partner.id, actor_id=reviewer.id, lead=task.number.full,
+                    part_missing=missing or None,
                 )
                 for member in await unit_people(conn, partner):
-                    await tell(conn, member, "handling/closed_with_matter", now, task=partner, lead=task, reviewer=reviewer)
+                    await tell(
+                        conn, member, "handling/closed_with_matter", now, task=partner, lead=task, reviewer=reviewer,
+                        part_missing=missing,
+                    )
     return after
 
 

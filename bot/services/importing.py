@@ -165,6 +165,8 @@ class ExistingOrg:
     sections: Mapping[str, Section]
     units: Mapping[str, Unit]
     people: Mapping[str, Person]
+    aliases: Mapping[str, str] = field(default_factory=dict)
+    """Each unit's other names (住建局), to the unit's own name (市住房和城乡建设局)."""
 
     @classmethod
     async def load(cls, conn: aiosqlite.Connection) -> ExistingOrg:
@@ -172,10 +174,12 @@ class ExistingOrg:
         people: dict[str, Person] = {}
         for person in await org.people(conn):
             people.setdefault(person.name, person)
+        units = {u.id: u for u in await org.units(conn)}
         return cls(
             sections={s.name: s for s in await org.sections(conn)},
-            units={u.name: u for u in await org.units(conn)},
+            units={u.name: u for u in units.values()},
             people=people,
+            aliases={a: units[i].name for i, names in (await intake.aliases(conn)).items() for a in names if i in units},
         )
 
 
@@ -343,7 +347,10 @@ def plan_import(book: OrgWorkbook, existing: ExistingOrg) -> ImportPlan:
         if row.get(PERSON_NAME):
             leaders.setdefault(row.get(PERSON_NAME), Role.LEADER in parse_roles(row.get(ROLES))[0])
     section_names = set(existing.sections) | {r.get(NAME) for r in book.sections}
-    unit_names = set(existing.units) | {r.get(NAME) for r in book.units}
+    # a person's 单位 may be written as the unit goes by (an alias, 住建局): it is the unit named
+    unit_names = {name: name for name in existing.units} | dict(existing.aliases) | {r.get(NAME): r.get(NAME) for r in book.units}
+    for r in book.units:
+        unit_names |= {a: r.get(NAME) for a in re.split(r"[,，、;；\s]+", r.get(ALIASES)) if a and a not in unit_names}
     errors: list[RowError] = []
     sections = _check_sections(book.sections, errors, existing, leaders)
     units = _check_units(book.units, errors, existing, leaders)
@@ -438,7 +445,7 @@ def _check_people(
     rows: list[SheetRow],
     errors: list[RowError],
     existing: ExistingOrg,
-    unit_names: set[str],
+    unit_names: Mapping[str, str],
     section_names: set[str],
 ) -> list[PersonRow]:
     """The 「人员」 rows that are right: 责任人 with a unit, 科室工作人员 with a section, both known."""
@@ -466,7 +473,7 @@ def _check_people(
         if section and section not in section_names:
             errors.append(RowError(PEOPLE_SHEET, row.row, "section_unknown", {"section": section}))
         if len(errors) == count:
-            checked.append(PersonRow(row.row, name, roles, unit, section, row.get(PHONE)))
+            checked.append(PersonRow(row.row, name, roles, unit_names.get(unit, unit), section, row.get(PHONE)))
     return checked
 
 

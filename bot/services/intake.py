@@ -406,7 +406,10 @@ async def edit_draft(office: Office, person: Person, draft_id: int, text: str, n
         return await _review(conn, document.id)
 
 
-_UNIT_PROBLEMS = {reading.ProblemKind.NO_UNIT, reading.ProblemKind.UNIT_UNKNOWN, reading.ProblemKind.UNIT_AMBIGUOUS}
+_UNIT_PROBLEMS = {
+    reading.ProblemKind.NO_UNIT, reading.ProblemKind.UNIT_UNKNOWN, reading.ProblemKind.UNIT_AMBIGUOUS,
+    reading.ProblemKind.LEAD_ALSO_PARTNER,
+}
 _DEADLINE_PROBLEMS = {reading.ProblemKind.NO_DEADLINE, reading.ProblemKind.DEADLINE_PASSED}
 
 
@@ -441,11 +444,12 @@ def _units_by_name(text: str, directory: reading.UnitDirectory) -> tuple[tuple[i
         name = re.sub(r"[（(]?(牵头|配合)[)）]?", "", raw).strip()
         if not name:
             continue
-        units = directory.forms.get(reading.fold(name), frozenset())
-        if len(units) != 1:
+        unit_id = directory.unit_for(name)
+        if unit_id is None:
             raise DomainError("intake_unit_unknown", name=name)
-        (unit_id,) = units
         if unit_id in ids:
+            if is_lead or unit_id == lead:
+                raise DomainError("partner_is_lead", unit=directory.names[unit_id])
             continue
         if is_lead and lead is None:
             lead = unit_id

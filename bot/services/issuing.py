@@ -174,6 +174,7 @@ async def issue_assignment_on(
             partner_names=[n for u, n in names.items() if u != draft.lead_unit_id],
             report_dates=due,
             working_days=office.counts_working_days,
+            part_due=part_due_of(office, task),
         )
         check_slip_length(text)
         slip = await slips.add(conn, task.id, number, today, issuer.id, text)
@@ -252,6 +253,8 @@ async def preview_assignment(office: Office, draft: AssignmentDraft, issuer: Per
         partner_names=tuple(u.name for u in units if u.id != draft.lead_unit_id),
         schedule=schedule, report_dates=report_dates(office, draft, today) if schedule else (),
         working_days=office.counts_working_days,
+        part_due=sharing.part_due(deadline, office.settings.part_lead_days, today, office.calendar)
+        if role is sharing.UnitRole.PARTNER else None,
     ))
     check_slip_length(slip)
     return AssignmentPreview(
@@ -261,6 +264,14 @@ async def preview_assignment(office: Office, draft: AssignmentDraft, issuer: Per
         attachment=attachment, schedule=schedule_text(draft.report_schedule) if draft.report_schedule else "",
         working_days=office.counts_working_days,
     )
+
+
+def part_due_of(office: Office, task: Task) -> date | None:
+    """The day a 配合单位's copy is due to send its part (None on any other copy); it follows the
+    matter's deadline, so an extension granted to the 牵头单位 moves it too."""
+    if task.unit_role is not sharing.UnitRole.PARTNER:
+        return None
+    return sharing.part_due(task.deadline, office.settings.part_lead_days, task.issued_on, office.calendar)
 
 
 def unknown_calendar_year(office: Office, deadline: date) -> int | None:

@@ -17,13 +17,16 @@ import aiosqlite
 from bot.domain import clock, reporting
 from bot.domain.calendar import WorkCalendar
 from bot.domain.errors import DomainError
+from bot.domain.minutes import UnitDirectory
 from bot.domain.org import Person, Role, Unit
 from bot.domain.slip_numbers import parse_slip_reference
-from bot.domain.sharing import UnitRole
+from bot.domain.sharing import PartState, UnitRole
 from bot.domain.slips import Slip, SlipReference, SlipType
-from bot.domain.tasks import Task, TaskStatus
+from bot.domain.tasks import EscalationStage, Task, TaskStatus
+from bot.services import directory
 from bot.services.context import Office
 from bot.services.permissions import can_see
+from bot.services.task_changes import matter_clock, matter_parts
 from bot.storage import feedback as feedback_store
 from bot.storage import history, org, slips, tasks
 from bot.storage.feedback import Feedback
@@ -73,6 +76,20 @@ class TaskLine:
     """逾期 (bot/domain/clock.py): the clock is running against the unit."""
     missed_report: date | None = None
     """超期未汇报 (bot/domain/reporting.py): the 阶段汇报 date the unit let pass."""
+    stage: EscalationStage = EscalationStage.NONE
+    """督办阶段 shown: the task's own, or on a 配合单位's copy the matter's (:func:`clock.shown_clock`)."""
+    held: bool = False
+    """The clock waits for this copy's own review or 延期 decision (暂停计时)."""
+
+
+async def task_line(conn: aiosqlite.Connection, task: Task, unit_name: str, today: date, calendar: WorkCalendar) -> TaskLine:
+    """One line of a list: a 配合单位's copy shows the matter's deadline, 逾期 and stage, which are
+    its 牵头单位's, so one matter reads the same on each of its lines."""
+    shown = await matter_clock(conn, task)
+    return TaskLine(
+        task, unit_name, clock.days_left(shown, today), clock.is_overdue(shown, today),
+        reporting.task_missed_report(task, today, calendar), shown.stage, task.is_held,
+    )
 
 
 @dataclass(frozen=True)
@@ -116,6 +133,12 @@ class TaskDetail:
     """阶段汇报 dates up to the current deadline; () without a schedule."""
     missed_report: date | None = None
     """超期未汇报: the report date the unit let pass, if any."""
+    overdue: bool = False
+    """逾期, on the clock the copy shows (:func:`clock.shown_clock`)."""
+    stage: EscalationStage = EscalationStage.NONE
+    """督办阶段 shown: on a 配合单位's copy, the matter's."""
+    parts: tuple[PartState, ...] = ()
+    """On a 牵头单位's task: each 配合单位 and whether its part has been sent."""
     lead_name: str = ""
     """牵头单位 of a shared matter."""
     partner_names: tuple[str, ...] = ()
@@ -156,13 +179,17 @@ def narrow(scope: Scope, unit: Unit) -> Scope:
     return Scope(tuple(dict.fromkeys(parts)), (unit,))
 
 
-def find_unit(scope: Scope, name: str, command: str = "tasks") -> Unit:
-    """The unit a person typed: its exact name, or the one unit whose name contains the text.
-    ``command`` is the one typed, for the refusal's example."""
+def find_unit(scope: Scope, name: str, command: str = "tasks", names: UnitDirectory | None = None) -> Unit:
+    """The unit a person typed: its exact name, an alias of it (``names``: 交通局 for 交通运输局), or
+    the one unit whose name contains the text. ``command`` is the one typed, for the refusal's example."""
     name = name.strip()
     exact = [u for u in scope.units if u.name == name]
     if exact:
         return exact[0]
+    unit_id = names.unit_for(name) if names is not None else None
+    aliased = [u for u in scope.units if u.id == unit_id]
+    if aliased:
+        return aliased[0]
     partial = [u for u in scope.units if name and name in u.name]
     if len(partial) == 1:
         return partial[0]
@@ -191,13 +218,7 @@ async def _lines(
         merged = heapq.merge(*per_part, key=lambda t: (t.deadline, t.id))
         window = list({t.id: t for t in merged}.values())[skip : skip + take]
     names = {u.id: u.name for u in await org.units(conn)}
-    return [
-        TaskLine(
-            t, names.get(t.unit_id, ""), clock.days_left(t, today), clock.is_overdue(t, today),
-            reporting.task_missed_report(t, today, calendar),
-        )
-        for t in window
-    ]
+    return [await task_line(conn, t, names.get(t.unit_id, ""), today, calendar) for t in window]
 
 
 def _grouped(lines: list[TaskLine]) -> tuple[tuple[TaskStatus, tuple[TaskLine, ...]], ...]:
@@ -221,7 +242,7 @@ async def task_page(
         scope = await scope_of(conn, person)
         unit: Unit | None = None
         if unit_name:
-            unit = find_unit(scope, unit_name)
+            unit = find_unit(scope, unit_name, names=await directory.unit_names_on(conn))
         elif unit_id is not None:
             # From a button: the id is re-checked against the scope, never trusted.
             unit = next((u for u in scope.units if u.id == unit_id), None)
@@ -300,6 +321,7 @@ async def _detail(
     for other in await tasks.of_matter(conn, task):
         other_unit = await org.unit(conn, other.unit_id)
         matter.append((other, other_unit.name if other_unit else ""))
+    shown = clock.shown_clock(task, next((t for t, _ in matter if t.unit_role is UnitRole.LEAD), None))
     return TaskDetail(
         task=task,
         unit=unit,
@@ -310,7 +332,10 @@ async def _detail(
         pending_feedback=pending,
         feedback_by=submitter.name if submitter else "",
         history=tuple(await history.of_task(conn, task.id)),
-        days_left=clock.days_left(task, today),
+        days_left=clock.days_left(shown, today),
+        overdue=clock.is_overdue(shown, today),
+        stage=shown.stage,
+        parts=await matter_parts(conn, task),
         attachments=tuple(await feedback_store.of_task(conn, task.id)),
         report_dates=reporting.task_report_dates(task, calendar),
         missed_report=reporting.task_missed_report(task, today, calendar),

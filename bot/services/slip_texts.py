@@ -28,6 +28,7 @@ def assignment_text(
     *,
     working_days: bool,
     corrected: bool = False,
+    part_due: date | None = None,
 ) -> str:
     """附件1 《工作交办单》 for ``task``.
 
@@ -42,6 +43,7 @@ def assignment_text(
         issued_on=task.issued_on, role=task.unit_role, lead_name=lead_name, partner_names=tuple(partner_names),
         schedule=task.report_schedule, report_dates=tuple(report_dates), working_days=working_days,
         corrected=corrected,
+        part_due=part_due,
     ))
 
 
@@ -71,6 +73,8 @@ class AssignmentWords:
     """N counts working days (``deadline_mode = "working"``): the slip says 「N个工作日内」."""
     corrected: bool = False
     """Sent again after a 更正: marked so beside the number."""
+    part_due: date | None = None
+    """A 配合单位's copy: the day its part is due to the 牵头单位 (``sharing.part_due``)."""
 
 
 def assignment_wording(org: Organisation, words: AssignmentWords) -> str:
@@ -97,6 +101,7 @@ def assignment_wording(org: Organisation, words: AssignmentWords) -> str:
         schedule=schedule_text(words.schedule) if words.schedule else "",
         report_dates=list(words.report_dates),
         corrected=words.corrected,
+        part_due=words.part_due,
     )
 
 

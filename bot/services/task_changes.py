@@ -7,8 +7,10 @@ from datetime import datetime
 
 import aiosqlite
 
+from bot.domain import clock
 from bot.domain.errors import DomainError
 from bot.domain.org import Person
+from bot.domain.sharing import PartState, UnitRole
 from bot.domain.tasks import Task
 from bot.services.slip_keyboard import slip_keyboard
 from bot.storage import org, outbox, tasks
@@ -47,3 +49,25 @@ async def issuer_and_section(conn: aiosqlite.Connection, task: Task) -> list[Per
 async def unit_people(conn: aiosqlite.Connection, task: Task) -> list[Person]:
     """The 责任单位's bound people."""
     return [p for p in await org.unit_members(conn, task.unit_id) if p.telegram_id is not None]
+
+
+async def matter_parts(conn: aiosqlite.Connection, task: Task) -> tuple[PartState, ...]:
+    """On a 牵头单位's task: each 配合单位 of the matter and whether its part has come; () on any
+    other task. /task, the review of the 牵头单位's 办理结果 and its 通过 read the same list."""
+    if task.unit_role is not UnitRole.LEAD:
+        return ()
+    parts = []
+    for partner in await tasks.of_matter(conn, task):
+        if partner.unit_role is UnitRole.PARTNER:
+            unit = await org.unit(conn, partner.unit_id)
+            parts.append(PartState(unit.name if unit else "", await tasks.part_sent(conn, partner.id), partner.id))
+    return tuple(parts)
+
+
+async def matter_clock(conn: aiosqlite.Connection, task: Task) -> Task:
+    """The task whose deadline, 逾期 and stage ``task``'s copy shows (:func:`clock.shown_clock`):
+    on a 配合单位's copy, its 牵头单位's task; else the task itself."""
+    if task.unit_role is not UnitRole.PARTNER:
+        return task
+    lead = next((t for t in await tasks.of_matter(conn, task) if t.unit_role is UnitRole.LEAD), None)
+    return clock.shown_clock(task, lead)

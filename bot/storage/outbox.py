@@ -176,6 +176,16 @@ async def slip_sent_before(conn: aiosqlite.Connection, slip_id: int, other_than:
         return await cur.fetchone() is not None
 
 
+async def slip_recipients(conn: aiosqlite.Connection, slip_id: int) -> list[int]:
+    """The people a slip was sent to (each bound person of its unit), in the order it was queued."""
+    async with conn.execute(
+        "SELECT DISTINCT person_id, min(id) FROM outbox WHERE slip_id = ? AND purpose = 'slip' AND person_id IS NOT NULL"
+        " GROUP BY person_id ORDER BY min(id)",
+        (slip_id,),
+    ) as cur:
+        return [int(row[0]) async for row in cur]
+
+
 async def delivered_slip_messages(conn: aiosqlite.Connection, task_id: int) -> list[tuple[int, int]]:
     """The chats and Telegram message ids of the task's slips already delivered."""
     async with conn.execute(

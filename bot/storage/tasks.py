@@ -202,6 +202,15 @@ async def open_scheduled(conn: aiosqlite.Connection) -> list[Task]:
         return [_task(r) async for r in cur]
 
 
+async def partners_awaiting_part(conn: aiosqlite.Connection) -> list[Task]:
+    """Open 配合单位 copies whose part has not been sent (the daily check reminds them of its date)."""
+    async with conn.execute(
+        _SELECT + f" WHERE {OPEN} AND t.unit_role = 'partner'"
+        " AND NOT EXISTS (SELECT 1 FROM feedback f WHERE f.task_id = t.id AND f.kind = 'part') ORDER BY t.deadline, t.id"
+    ) as cur:
+        return [_task(r) async for r in cur]
+
+
 async def part_sent(conn: aiosqlite.Connection, task_id: int) -> bool:
     """Whether this 配合单位's copy has sent its part to the 牵头单位."""
     async with conn.execute("SELECT 1 FROM feedback WHERE task_id = ? AND kind = 'part' LIMIT 1", (task_id,)) as cur:

@@ -24,8 +24,11 @@ from bot.domain.sharing import (
     part_goes_to_lead,
     reports_progress,
     parse_units,
+    part_due,
+    part_reminded,
     role_of,
 )
+from bot.domain.calendar import ChineseWorkCalendar
 from bot.domain.tasks import TaskStatus
 from tests.domain.test_lifecycle import DEADLINE, make_task
 
@@ -53,6 +56,8 @@ def test_partners_are_every_unit_but_the_lead() -> None:
     ("text", "code"),
     [
         ("住建局（牵头）、住建局（配合）", "partner_is_lead"),
+        ("住建局牵头，住建局、城管局配合", "partner_is_lead"),
+        ("住建局（牵头）、住建局", "partner_is_lead"),
         ("住建局牵头，交通局牵头", "lead_repeated"),
         ("交通局（配合）、城管局", "lead_missing"),
         ("住建局（牵头）", "lead_alone"),
@@ -154,3 +159,40 @@ def test_a_named_partner_is_chased_and_the_lead_waits_until_its_part_arrives() -
     assert escalation_due(resumed, after) is Escalation.REMINDER_SLIP
     with pytest.raises(DomainError, match="not_a_partner"):
         lifecycle.name_late_partner(lead, make_task(id=3, unit_role=UnitRole.PARTNER, matter_id=6))
+
+
+def test_a_part_is_due_working_days_before_the_matter_s_deadline() -> None:
+    """Two working days before a Thursday deadline is the Tuesday; before a Monday one, the
+    Thursday (the weekend does not count); never before the day after issue."""
+    cal = ChineseWorkCalendar()
+    assert part_due(date(2026, 12, 10), 2, date(2026, 11, 30), cal) == date(2026, 12, 8)
+    assert part_due(date(2026, 12, 14), 2, date(2026, 11, 30), cal) == date(2026, 12, 10)
+    assert part_due(date(2026, 12, 3), 5, date(2026, 12, 1), cal) == date(2026, 12, 2)
+
+
+@given(st.dates(min_value=date(2026, 1, 1), max_value=date(2027, 12, 1)), st.integers(1, 60), st.integers(1, 10))
+def test_a_part_s_date_is_a_working_day_between_issue_and_deadline(issued: date, days: int, lead_days: int) -> None:
+    cal = ChineseWorkCalendar()
+    deadline = issued + timedelta(days=days)
+    while not cal.is_workday(deadline):
+        deadline += timedelta(days=1)
+    due = part_due(deadline, lead_days, issued, cal)
+    assert issued < due <= deadline and cal.is_workday(due)
+
+
+def test_a_partner_is_reminded_the_check_before_its_part_s_date_and_on_it() -> None:
+    due = date(2026, 12, 8)
+    assert part_reminded(due, date(2026, 12, 7), date(2026, 12, 8))
+    assert part_reminded(due, date(2026, 12, 8), date(2026, 12, 9))
+    assert not part_reminded(due, date(2026, 12, 4), date(2026, 12, 7))
+    assert not part_reminded(due, date(2026, 12, 9), date(2026, 12, 10))
+
+
+def test_a_partner_s_copy_shows_the_lead_s_clock_unless_named_late() -> None:
+    lead = make_task(id=1, unit_role=UnitRole.LEAD)
+    partner = make_task(id=2, unit_role=UnitRole.PARTNER)
+    assert clock.shown_clock(partner, lead) is lead
+    assert clock.shown_clock(lead, lead) is lead
+    assert clock.shown_clock(partner, None) is partner
+    named = make_task(id=3, unit_role=UnitRole.PARTNER, named_late=True)
+    assert clock.shown_clock(named, lead) is named

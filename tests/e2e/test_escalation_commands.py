@@ -157,6 +157,8 @@ async def test_manual_reminder_from_the_task_detail(city, office, bot):
     press = await clerk.press("催办", message=detail)
     assert "催办单〔2026〕1号" in (await clerk.wait_for_answer(press)).answer_text
     assert "已下发催办单〔2026〕1号" in (await clerk.wait_for(text_contains="已下发")).text
+    marked = clerk.private_chat.messages[detail.message_id]
+    assert "✅ 已催办：催办单〔2026〕1号 · " in marked.text and buttons(marked) == []
     reminder = await official.wait_for(text_contains="工作催办单》")
     assert "现已逾期2天" in reminder.text and "王科员" in reminder.text
     assert "备案" in (await supervisor.wait_for(text_contains="备案")).text
@@ -187,6 +189,8 @@ async def test_confirm_mode_drafts_are_held_then_issued(city, confirm_office, bo
     issue_data = draft.find_button("签发")["callback_data"]
     press = await clerk.press("暂缓", message=draft)
     assert "已暂缓" in (await clerk.wait_for_answer(press)).answer_text
+    marked = await clerk.wait_for(text_contains="⏸ 已暂缓 · ")
+    assert marked.message_id == draft.message_id and "工作催办单草稿" in marked.text and buttons(marked) == []
     assert await drafts_of(office, task) == [("reminder", "held")]
     assert await slip_count(office, task, SlipType.REMINDER) == 0
     again = forge_press(clerk, issue_data, "签发", message=draft)

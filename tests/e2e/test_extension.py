@@ -82,7 +82,10 @@ async def test_approved_through_the_button_holds_escalation_and_moves_the_deadli
     on(office, date(2026, 12, 10), 11)
     press = await leader.press("同意", message=request)
     assert "已同意" in (await leader.wait_for_answer(press)).answer_text
-    assert "新的办结期限：2026年12月15日" in (await leader.wait_for(text_contains="已同意")).text
+    marked = await leader.wait_for(text_contains="已同意延期")
+    assert marked.message_id == request.message_id and "✅ 已同意延期至2026年12月15日 · " in marked.text
+    assert "需协调用地手续" in marked.text and not marked.inline_keyboard
+    assert "新的办结期限：2026年12月15日" in (await leader.wait_for(text_contains="新的办结期限")).text
     assert leader.private_chat.messages[request.message_id].inline_keyboard == []
     assert "2026年12月15日" in (await official.wait_for(text_contains="已同意")).text
     assert "2026年12月15日" in (await clerk.wait_for(text_contains="已同意")).text
@@ -124,6 +127,7 @@ async def test_rejected_by_command_then_escalation_runs(city, office, bot):
     on(office, date(2026, 12, 9), 15)
     press = await leader.press("不同意", message=request)
     await leader.wait_for_answer(press)
+    assert "❌ 已不同意延期 · " in (await leader.wait_for(text_contains="已不同意延期")).text
     assert "办结期限仍为 2026年12月8日" in (await official.wait_for(text_contains="不同意")).text
     assert "不同意" in (await clerk.wait_for(text_contains="不同意")).text
     stored = await tasks.get(office.db.reader, task.id)
@@ -158,7 +162,8 @@ async def test_the_leader_grants_another_date(city, office, bot):
     await leader.send("12月7日")  # not later than the deadline 12-08: asked again
     assert "须晚于" in (await leader.wait_for(text_contains="须晚于")).text
     await leader.send("12月18日")
-    assert "新的办结期限：2026年12月18日" in (await leader.wait_for(text_contains="已同意")).text
+    assert "✅ 已同意延期至2026年12月18日" in (await leader.wait_for(text_contains="已同意延期")).text
+    assert "新的办结期限：2026年12月18日" in (await leader.wait_for(text_contains="新的办结期限")).text
     assert "2026年12月18日" in (await official.wait_for(text_contains="已同意")).text
     assert (await tasks.get(office.db.reader, task.id)).deadline == date(2026, 12, 18)
     assert leader.private_chat.messages[request.message_id].inline_keyboard == []

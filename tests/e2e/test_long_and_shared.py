@@ -76,7 +76,8 @@ async def test_a_lead_and_two_partners_each_get_their_copy(city, office):
     for member in (jiaotong, town):
         copy = await member.wait_for(text_contains="工作交办单")
         assert f"{NOTICE}30天内办结" in copy.text
-        assert "牵头配合：本事项由住建局牵头，你单位配合，请将配合办理情况报送住建局。" in copy.text
+        assert "牵头配合：本事项由住建局牵头，你单位配合，请于2026年12月28日前将配合办理情况报送住建局" in copy.text
+        assert "书面反馈" not in copy.text  # one instruction: the part goes to the 牵头单位
         assert "阶段汇报" not in copy.text
     async with office.db.reader.execute("SELECT unit_role, count(DISTINCT matter_id) FROM tasks GROUP BY unit_role ORDER BY unit_role") as cur:
         assert [tuple(r) async for r in cur] == [("lead", 1), ("partner", 1)]
@@ -260,8 +261,9 @@ async def test_a_lead_and_two_partners_from_issue_to_completion_with_one_partner
     reminder = await zhujian.wait_for(text_contains="工作催办单")
     assert "住建局：" in reminder.text
     await wait_idle(emulator.state)
-    for member in (jiaotong, town):
-        assert not any("工作催办单" in m.text for m in member.messages())
+    for member in (jiaotong, town):  # told of it, but no slip of their own
+        assert not any("工作催办单》" in m.text for m in member.messages())
+        assert any("已收到工作催办单" in m.text for m in member.messages())
     assert await unit_score(office, "住建局") == Decimal("99.8")
     assert await unit_score(office, "穰东镇") == Decimal("100")
     assert await unit_score(office, "交通运输局") == Decimal("100")

@@ -201,3 +201,73 @@ async def test_every_surface_counts_the_same_tasks_as_overdue(office, city, bot,
     assert {title for title in made if f"「{title}」" in before} == {"今天到期"}
     summary = plain((await supervisor.wait_for(text_contains="督办日报")).text)
     assert f"逾期未办结（已过当前办结期限）：{len(overdue)}项" in summary
+
+
+async def issue_shared(office, supervisor, title: str, issued_on: date, days: int) -> list[Task]:
+    """住建局牵头，交通运输局、穰东镇配合: the lead's task first."""
+    units = [await org_store.unit_by_name(office.db.reader, n) for n in ("住建局", "交通运输局", "穰东镇")]
+    draft = AssignmentDraft(
+        title, "按要求办理", "常务会议纪要", SourceType.STANDING_MEETING, tuple(u.id for u in units), days,
+        special_ledger=True, lead_unit_id=units[0].id,
+    )
+    return [issued.task for issued in await issue_assignment(office, draft, supervisor.person, at(office, issued_on))]
+
+
+async def test_a_shared_matter_has_one_clock_on_every_copy_and_is_counted_once(office, city, bot):
+    """A matter due 11-27, its 牵头单位 given a 催办单 on 12-08, and one on time: on 12-10 every copy
+    of the late one reads 逾期13天【已催办】 in /tasks, /task and the weekly digest; /overdue, /ledger
+    逾期, the board, the digest's count and the daily summary count the matter once, on its 牵头单位 (the 配合单位 are not chased
+    for it); no copy shows 暂停计时."""
+    supervisor = city["supervisor"]
+    late = await issue_shared(office, supervisor, "共同逾期事项", date(2026, 11, 20), 7)
+    on_time = await issue_shared(office, supervisor, "共同按时事项", date(2026, 12, 1), 30)
+    await escalating.issue_reminder_slip(office, late[0].id, at(office, date(2026, 12, 8)))
+    office.clock = lambda: at(office, TODAY)
+    late = [await tasks.get(office.db.reader, t.id) for t in late]
+    assert [clock.is_overdue(t, TODAY) for t in late] == [True, False, False], "chased on the 牵头单位's task"
+    lead = late[0]
+    matter_days = clock.overdue_days(lead, TODAY)
+
+    await supervisor.send("/tasks")
+    listing = plain((await supervisor.wait_for(text_contains="在办事项")).text)
+    late_lines = [line for line in listing.splitlines() if "共同逾期事项" in line]
+    assert len(late_lines) == 3 and all(f"逾期{matter_days}天 【已催办】" in line for line in late_lines), late_lines
+    on_time_lines = [line for line in listing.splitlines() if "共同按时事项" in line]
+    assert len({re.sub(r"^.*?· (住建局|交通运输局|穰东镇) · ", "", line).replace("【牵头】", "").replace("【配合】", "").strip()
+                for line in on_time_lines}) == 1, on_time_lines
+    assert "暂停计时" not in listing
+
+    for task in late:
+        await supervisor.send(f"/task {task.number}")
+        detail = plain((await supervisor.wait_for(text_contains="工作事项：共同逾期事项")).text)
+        current = next(line for line in detail.splitlines() if line.startswith("当前期限"))
+        assert current == f"当前期限：2026年11月27日（逾期{matter_days}天）", current
+        assert "督办阶段：已催办" in detail
+
+    await supervisor.send("/overdue")
+    listing = plain((await supervisor.wait_for(text_contains="逾期事项")).text)
+    [line] = [line for line in listing.splitlines() if "共同逾期事项" in line]
+    assert " · 住建局 · " in line and "共同按时事项" not in listing
+
+    await supervisor.send("/ledger 逾期")
+    sent = await supervisor.wait_for(predicate=lambda m: m.document is not None)
+    sheet = load_workbook(io.BytesIO(supervisor.file_bytes(sent))).worksheets[0]
+    header, *rows = [list(r) for r in sheet.iter_rows(min_row=ledger.HEADING_ROW, values_only=True)]
+    assert [(r[header.index("工作事项")], r[header.index("责任单位")]) for r in rows] == [("共同逾期事项", "住建局")]
+
+    await supervisor.send("/board")
+    board = await supervisor.wait_for(predicate=lambda m: m.photo is not None)
+    assert "红 1 项" in board.content
+
+    assert await run_weekly(office, TODAY)
+    bot.bot_data["sender"].wake()
+    digest = plain((await city["leader"].wait_for(text_contains="专项台账周报")).text)
+    assert "其中逾期1项" in digest
+    late_lines = [line for line in digest.splitlines() if "共同逾期事项" in line]
+    assert len(late_lines) == 3 and all(f"🔴 逾期{matter_days}天，已催办" in line for line in late_lines), late_lines
+
+    await run_daily(office, TODAY)
+    bot.bot_data["sender"].wake()
+    summary = plain((await supervisor.wait_for(text_contains="督办日报")).text)
+    assert "逾期未办结（已过当前办结期限）：1项" in summary
+    assert all(t.deadline == on_time[0].deadline for t in on_time)

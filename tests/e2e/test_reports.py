@@ -56,6 +56,8 @@ async def test_monthly_cycle_through_publication(office, city, organisation, bot
         press = await leader.press("已审阅", message=message)
         answered = await leader.wait_for_answer(press)
         assert "已审阅" in (answered.answer_text or "")
+        marked = await leader.wait_for(predicate=lambda m, at=message.message_id: m.message_id == at and "✅ 已审阅 · " in m.text)
+        assert "督查分析" in marked.text and not marked.inline_keyboard  # the analysis keeps its text, and says it was read
     report = await supervisor.wait_for(text_contains="加减分汇总")
     assert "均已经分管市领导审阅" in report.text
     lines = [line for line in report.text.splitlines() if re.match(r"\d+\. ", line)]
@@ -63,6 +65,8 @@ async def test_monthly_cycle_through_publication(office, city, organisation, bot
     assert lines[-1].startswith("3. 穰东镇 · 本月-0.7 · 年度99.3")
 
     await supervisor.press("发布通报", message=report)
+    marked = await supervisor.wait_for(text_contains="✅ 已发布通报 · ")
+    assert marked.message_id == report.message_id and not marked.inline_keyboard
     told = await city["town"].wait_for(text_contains="加减分通报")
     assert "本月加减分：-0.7分" in told.text and "会议缺席1次" in told.text and "年度得分：99.3分，排名第3" in told.text
     told = await city["zhujian"].wait_for(text_contains="加减分通报")

@@ -49,7 +49,7 @@ async def test_another_date_granted_on_a_sunday_moves_and_the_leader_is_told(cit
     await leader.press("改期同意", message=request)
     await leader.wait_for(text_contains="同意延至的日期")
     await leader.send("12月20日")  # a Sunday
-    answer = plain((await leader.wait_for(text_contains="已同意")).text)
+    answer = plain((await leader.wait_for(text_contains="新的办结期限")).text)
     assert "新的办结期限：2026年12月21日（2026年12月20日为法定休假日或休息日，按民法典第二百零三条顺延至2026年12月21日）" in answer
     told = plain((await official.wait_for(text_contains="已同意")).text)
     assert "2026年12月21日" in told and "12月20日" not in told

@@ -167,6 +167,29 @@ async def test_people_may_join_units_and_sections_already_in_the_database(office
     assert set(await invite_codes(office)) == {"林晓燕", "吴强"}
 
 
+async def test_a_person_s_unit_may_be_written_by_an_alias(office: Office, tmp_path: Path) -> None:
+    """住建局 is 市住房和城乡建设局's alias in the database, 交通局 交通运输局's in the workbook: people
+    written with either join the unit it names."""
+    from bot.storage import intake
+
+    await onboarding.add_unit(office, "市住房和城乡建设局", UnitKind.DEPARTMENT, None, NOW)
+    async with office.db.transaction() as conn:
+        unit = await org.unit_by_name(conn, "市住房和城乡建设局")
+        await intake.set_aliases(conn, unit.id, ["住建局"])
+    path = write_book(tmp_path / "aliases.xlsx", {
+        "科室": [["名称"]],
+        "单位": [["名称", "类型", "别名"], ["交通运输局", "部门", "交通局"]],
+        "人员": [["姓名", "角色", "单位"], ["林晓燕", "责任单位责任人", "住建局"], ["张强", "责任单位责任人", "交通局"]],
+    })
+
+    await import_workbook(office, path, NOW)
+
+    conn = office.db.reader
+    for unit_name, person in (("市住房和城乡建设局", "林晓燕"), ("交通运输局", "张强")):
+        unit = await org.unit_by_name(conn, unit_name)
+        assert [p.name for p in await org.unit_members(conn, unit.id)] == [person]
+
+
 async def test_a_workbook_with_bad_rows_is_refused_whole_listing_every_error(office: Office, tmp_path: Path) -> None:
     await onboarding.add_unit(office, "教育局", UnitKind.DEPARTMENT, None, NOW)
     await onboarding.add_person(office, "高红梅", frozenset({Role.RESPONSIBLE}), NOW, "教育局")

@@ -37,7 +37,7 @@ from bot.domain.errors import DomainError
 from bot.domain.reporting import ReportSchedule, missed_since
 from bot.domain.sharing import UnitRole
 from bot.domain.org import Person, Section, Unit
-from bot.services import queries
+from bot.services import directory, queries
 from bot.services.context import Office
 from bot.services.exports.paper import landscape_a4
 from bot.services.scoring import Period, parse_period
@@ -114,6 +114,7 @@ async def parse_filter(office: Office, person: Person, text: str) -> LedgerFilte
     conn = office.db.reader
     scope = await queries.scope_of(conn, person)
     sections = await org.sections(conn)
+    names = await directory.unit_names(office)
     special, unit, section, status, month, view = False, None, None, None, None, View.FULL
     for word in text.split():
         if word in SPECIAL_WORDS:
@@ -126,8 +127,8 @@ async def parse_filter(office: Office, person: Person, text: str) -> LedgerFilte
             month = parse_period(word, allow_year=False)
         elif any(s.name == word for s in sections):
             section = next(s for s in sections if s.name == word)
-        elif any(word in u.name for u in scope.units):
-            unit = queries.find_unit(scope, word)
+        elif any(word in u.name for u in scope.units) or names.unit_for(word) in {u.id for u in scope.units}:
+            unit = queries.find_unit(scope, word, names=names)
         else:
             raise DomainError("ledger_filter_unknown", text=word)
     return LedgerFilter(special, unit, section, status, month, view)
