@@ -57,8 +57,10 @@ async def test_another_date_granted_on_a_sunday_moves_and_the_leader_is_told(cit
 
 
 async def test_a_deadline_in_a_year_the_calendar_does_not_know_is_warned(city, office, bot):
-    """Issued 12-24 with 8 days: due 2027-01-01 (元旦), in a year whose arrangement the installed
-    calendar lacks. The clerk is warned in the issuing answer, every time; 政务监督室 once a year."""
+    """Issued 12-24 with 8 days: the last day, 2027-01-01, is 元旦 — a holiday the law fixes, so
+    a rest day though the installed calendar lacks 2027's arrangement — and moves to Monday
+    01-04. The clerk is warned in the issuing answer, every time, that 2027's 调休 are not known
+    yet; 政务监督室 once a year."""
     clerk, supervisor = city["clerk"], city["supervisor"]
     assert not arrangement_known(office.calendar, 2027), "the test needs a year the package does not know"
     on(office, date(2026, 12, 24))
@@ -66,13 +68,15 @@ async def test_a_deadline_in_a_year_the_calendar_does_not_know_is_warned(city, o
     for title in ("元旦期间安全检查", "节后复工检查"):
         draft = AssignmentDraft(title, "按要求检查", "会议纪要", SourceType.OTHER, (unit.id,), 8)
         [issued] = await issue_assignment(office, draft, clerk.person, office.now())
-        assert issued.task.deadline == date(2027, 1, 1)
+        assert issued.task.deadline == date(2027, 1, 4)
     bot.bot_data["sender"].wake()
     await clerk.wait_for(predicate=lambda m: sum("已签发1份交办单" in x.text for x in clerk.messages()) == 2)
     answers = [plain(m.text) for m in clerk.messages() if "已签发1份交办单" in m.text]
-    assert all("节假日日历还没有2027年的国务院放假安排" in a and "duban calendar" in a for a in answers)
+    assert all("节假日日历还没有2027年的国务院放假安排" in a and "2027年的调休" in a and "暂不知道" in a
+               and "duban calendar" in a for a in answers)
     warning = plain((await supervisor.wait_for(text_contains="节假日日历缺少2027年的放假安排")).text)
-    assert "duban calendar" in warning
+    assert "duban calendar" in warning and "法定节假日（元旦、春节、清明节、劳动节、端午节、中秋节、国庆节）" in warning
+    assert "调休（周末上班、节前节后连休）暂不知道" in warning
     await wait_idle(supervisor.state, quiet=0.2)
     assert sum("缺少2027年" in m.text for m in supervisor.messages()) == 1, "once a year"
 
