@@ -72,6 +72,14 @@ async def test_nothing_is_made_or_dated_on_new_years_day_and_the_weekend(city, o
     [slip] = [t for t in received[date(2027, 1, 5)]["zhujian"] if "工作催办单" in t and "〔2027〕" in t]
     assert "2027年1月5日" in slip
 
+    # 1月8日, the 催办单's window's last day: the reminder states what /task states
+    [last] = [t for t in received[date(2027, 1, 8)]["zhujian"] if "督办提醒" in t]
+    assert "催办单〔2027〕1号「元旦期间安全检查」限期上报至2027年1月8日（今天）；期限 2027年1月4日，已逾期4天" in last
+    on(office, date(2027, 1, 8), 11)
+    await city["zhujian"].send("/task 〔2026〕1号")
+    shown = plain((await city["zhujian"].wait_for(text_contains="督办阶段：")).text)
+    assert "督办阶段：已催办（限期上报至2027年1月8日）" in shown and "当前期限：2027年1月4日（逾期4天）" in shown
+
     # Monday 1月4日: December's analysis to the 分管市领导, the 2026 ranking, the weekly digests
     monday = received[date(2027, 1, 4)]
     assert any("综合一科 · 2026年12月督查分析" in t for t in monday["leader"])
