@@ -187,7 +187,7 @@ NUMBERS = {
     "kept", "rank", "below", "column", "uptime", "reminder_overdue_days",
     "unit_id", "telegram_id",
 }
-DATES = {"today", "day", "date", "deadline", "until", "since", "on", "new_deadline", "ready_by", "moved"}
+DATES = {"today", "day", "date", "deadline", "until", "since", "on", "new_deadline", "ready_by", "moved", "deadline_before"}
 MOMENTS = {"at", "now", "expires_at", "submitted_at", "created_at", "decided_at"}
 
 

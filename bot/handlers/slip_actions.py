@@ -87,6 +87,8 @@ class ReturnDraft:
     reason: str | None = None
     review_html: str | None = None
     """The review message as it reads, to show the 退回 under it when the dialog ends."""
+    deadline: date | None = None
+    """The current deadline as the dialog began: a new date before it is said to be earlier."""
 
 
 @dataclass
@@ -393,7 +395,7 @@ async def open_return_dialog(update: Update, context: DubanContext) -> None:
     close_dialogs(context)
     context.user_data[RETURN_DRAFT] = ReturnDraft(
         feedback_id, update.effective_chat.id, query.message.message_id if query.message else None, context.office.now(),
-        review_html=_html(query.message),
+        review_html=_html(query.message), deadline=task.deadline,
     )
     await query.answer()
     await send(
@@ -452,7 +454,8 @@ async def _finish_return(
         await context.bot.send_message(update.effective_chat.id, explain(exc))
         return
     context.user_data.pop(RETURN_DRAFT, None)
-    await send(context, update.effective_chat.id, "slip_actions/returned", task=task, reason=draft.reason, new_deadline=new_deadline)
+    await send(context, update.effective_chat.id, "slip_actions/returned", task=task, reason=draft.reason, new_deadline=new_deadline,
+               deadline_before=draft.deadline)
     # The review's 通过 / 退回 come off after the answer, which is what the reviewer waits for.
     mark = dialogs.text(
         "marks/returned", reason=draft.reason, new_deadline=task.deadline if new_deadline else None, at=office.now()

@@ -92,3 +92,50 @@ async def test_a_new_slip_due_on_a_saturday_is_due_on_monday_and_the_clerk_is_to
     await official.wait_for(text_contains="道路修复")
     async with office.db.reader.execute("SELECT deadline FROM tasks") as cur:
         assert [r[0] async for r in cur] == ["2026-12-14"]
+
+
+async def test_a_return_date_before_the_deadline_is_said_to_be_earlier(city, office, bot):
+    """退回 with a date before the current deadline (12-08): allowed, and the clerk and the unit
+    read that it is earlier."""
+    clerk, official = city["clerk"], city["zhujian"]
+    task = await issue(office, clerk)  # 12-01, due 12-08
+    slip = await slip_message(office, official, task)
+    on(office, date(2026, 12, 3))
+    await official.reply_to(slip, "已完成")
+    review = await clerk.wait_for(text_contains="已完成", predicate=lambda m: bool(m.inline_keyboard))
+    await clerk.press("退回", message=review)
+    await clerk.wait_for(text_contains="退回理由")
+    await clerk.send("缺少台账。")
+    await clerk.wait_for(text_contains="新的办结期限")
+    await clerk.send("12月7日")
+    done = plain((await clerk.wait_for(text_contains="已退回")).text)
+    assert "新的办结期限：2026年12月7日（早于原办结期限2026年12月8日，期限提前）" in done
+    told = plain((await official.wait_for(text_contains="退回理由")).text)
+    assert "新的办结期限：2026年12月7日（早于原办结期限2026年12月8日，期限提前）" in told
+    assert (await tasks.get(office.db.reader, task.id)).deadline == date(2026, 12, 7)
+
+
+async def test_another_date_granted_before_the_deadline_is_said_to_be_earlier(city, office, bot):
+    """改期同意 with a date before the current deadline (12-08): the leader's date stands, and the
+    unit and the issuing clerk read that it is earlier; a later date reads as before."""
+    clerk, official, leader = city["clerk"], city["zhujian"], city["leader"]
+    task = await issue(office, clerk)
+    slip = await slip_message(office, official, task)
+    on(office, date(2026, 12, 3))
+    await official.press("申请延期", message=slip)
+    await official.wait_for(text_contains="天数或日期")
+    await official.send("10")
+    await official.wait_for(text_contains="理由")
+    await official.send("涉及三个部门会签")
+    request = await leader.wait_for(text_contains="延期申请")
+    await leader.press("改期同意", message=request)
+    await leader.wait_for(text_contains="同意延至的日期")
+    await leader.send("12月2日")  # past: refused, the dialog waits for another date
+    assert "已过" in (await leader.wait_for(text_contains="2026年12月2日")).text
+    assert (await tasks.get(office.db.reader, task.id)).extension_pending
+    await leader.send("12月7日")
+    await leader.wait_for(text_contains="已同意")
+    for person in (official, clerk):
+        told = plain((await person.wait_for(text_contains="已同意", predicate=lambda m: "刘副市长" in m.text)).text)
+        assert "新的办结期限：2026年12月7日（早于原办结期限2026年12月8日，期限提前）" in told
+    assert (await tasks.get(office.db.reader, task.id)).deadline == date(2026, 12, 7)
