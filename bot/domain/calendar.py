@@ -25,9 +25,10 @@ from functools import lru_cache
 from typing import Protocol
 
 import chinese_calendar
-import holidays
 from chinese_calendar.constants import holidays as _PACKAGE_HOLIDAYS
-
+# Imported here, not looked up by country code on first use: a date asked about must not pay
+# for loading the package's China calendar.
+from holidays.countries.china import China as _StatutoryHolidays
 logger = logging.getLogger(__name__)
 
 KNOWN_YEARS: range = range(min(_PACKAGE_HOLIDAYS).year, max(_PACKAGE_HOLIDAYS).year + 1)
@@ -55,7 +56,7 @@ def statutory_holidays(year: int) -> frozenset[date]:
 
     No 调休 make-up working day is among them: the State Council sets those each winter.
     """
-    return frozenset(holidays.country_holidays("CN", years=year))
+    return frozenset(_StatutoryHolidays(years=year))
 
 
 def is_statutory_rest_day(day: date) -> bool:

@@ -116,6 +116,8 @@ class TaskDetail:
     """阶段汇报 dates up to the current deadline; () without a schedule."""
     missed_report: date | None = None
     """超期未汇报: the report date the unit let pass, if any."""
+    next_report: date | None = None
+    """「下次」: the next report date no report answers yet."""
     lead_name: str = ""
     """牵头单位 of a shared matter."""
     partner_names: tuple[str, ...] = ()
@@ -314,6 +316,7 @@ async def _detail(
         attachments=tuple(await feedback_store.of_task(conn, task.id)),
         report_dates=reporting.task_report_dates(task, calendar),
         missed_report=reporting.task_missed_report(task, today, calendar),
+        next_report=reporting.task_next_report(task, today, calendar),
         lead_name=next((name for t, name in matter if t.unit_role is UnitRole.LEAD), ""),
         partner_names=tuple(name for t, name in matter if t.unit_role is UnitRole.PARTNER),
         working_days=working_days,

@@ -125,6 +125,8 @@ async def test_six_month_task_with_monthly_reports_one_missed_then_cleared(city,
     assert "汇报进展" in str(slip.inline_keyboard)
 
     await daily(office, bot, date(2026, 12, 4))
+    friday = await zhujian.wait_for(text_contains="2026年12月4日 督办提醒")
+    assert "2026年12月7日（星期一）报送阶段进展，今天是报送前最后一个工作日" in friday.text and TITLE in friday.text
     await daily(office, bot, date(2026, 12, 7))
     digest = await zhujian.wait_for(text_contains="督办提醒")
     assert "2026年12月7日" in digest.text and "今天报送阶段进展" in digest.text and TITLE in digest.text
