@@ -93,3 +93,24 @@ async def test_a_feedback_whose_number_names_nothing_is_kept_until_its_slip_is_p
     await official.send("/feedback 整改材料已报送")
     kept = await official.wait_for(text_contains="已保留", predicate=lambda m: bool(m.inline_keyboard))
     assert "没有认出这条反馈写的是哪个单号" in plain(kept.text)
+
+
+async def test_other_commands_read_short_numbers_the_same_way(city, office, bot):
+    """/extend in January: 「1号」 is last year's open slip; with a slip of each year, both are
+    named and the number asked with its year; nothing is requested meanwhile."""
+    official, leader = city["zhujian"], city["leader"]
+    december = await issue_on(office, bot, city, date(2026, 12, 10), "冬季供暖保障")
+    on(office, date(2027, 1, 5), 11)
+    await official.send("/extend 1号 7天 管材到货延迟")
+    await official.wait_for(text_contains="已提交延期申请")
+    request = await leader.wait_for(text_contains="延期申请")
+    assert "交办单〔2026〕1号" in request.text and "冬季供暖保障" in request.text
+
+    await issue_on(office, bot, city, date(2027, 1, 5), "春节市场保供")
+    on(office, date(2027, 1, 6), 11)
+    await official.send("/extend 1号 7天 节日人手不足")
+    refused = plain((await official.wait_for(text_contains="没有写年份")).text)
+    assert "交办单〔2026〕1号" in refused and "交办单〔2027〕1号" in refused and "请发送带年份的完整单号" in refused
+    async with office.db.reader.execute("SELECT count(*) FROM extension_requests") as cur:
+        assert (await cur.fetchone())[0] == 1
+    assert december.number.year == 2026
