@@ -31,7 +31,7 @@ async def test_a_short_number_in_january_means_last_years_open_slip(city, office
     on(office, date(2027, 1, 5), 11)
 
     await official.send("/task 1号")
-    shown = plain((await official.wait_for(text_contains="冬季供暖保障")).text)
+    shown = plain((await official.wait_for(text_contains="工作事项：冬季供暖保障")).text)
     assert "交办单〔2026〕1号" in shown and "没有找到" not in shown
 
     await official.send("/feedback 1号 已完成管网检修")
