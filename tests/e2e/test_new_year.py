@@ -6,6 +6,7 @@ each is dated that day."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 from bot.domain.calendar import arrangement_known
@@ -19,12 +20,15 @@ from bot.storage import org
 from bot.texts import plain
 from tests.e2e.test_extension import on
 
+STEP_DATE = re.compile(r"(?:限期上报|约谈后最后期限)至(\d{4}年\d{1,2}月\d{1,2}日)")
+
 REST_DAYS = {date(2026, 12, 26), date(2026, 12, 27), date(2027, 1, 1), date(2027, 1, 2), date(2027, 1, 3)}
 
 
-async def step(office, bot, members, first: date, last: date) -> dict[date, dict[str, list[str]]]:
+async def step(office, bot, members, first: date, last: date, each_day=None) -> dict[date, dict[str, list[str]]]:
     """Each day from ``first`` to ``last`` as the schedule runs it (the daily check at 09:00, then
-    the periodic papers); what each person's chat received that day."""
+    the periodic papers); what each person's chat received that day (``each_day`` looks at it
+    before the next day comes)."""
     received: dict[date, dict[str, list[str]]] = {}
     day = first
     while day <= last:
@@ -37,6 +41,8 @@ async def step(office, bot, members, first: date, last: date) -> dict[date, dict
         received[day] = {
             name: [plain(msg.text or msg.caption or "") for msg in m.messages()[seen[name]:]] for name, m in members.items()
         }
+        if each_day is not None:
+            await each_day(day, received[day])
         day += timedelta(days=1)
     return received
 
@@ -55,7 +61,23 @@ async def test_nothing_is_made_or_dated_on_new_years_day_and_the_weekend(city, o
     await city["clerk"].wait_for(text_contains="已签发1份交办单")
 
     await step(office, bot, members, date(2026, 12, 21), date(2026, 12, 21))  # November's cycle, this week's digests
-    received = await step(office, bot, members, date(2026, 12, 22), date(2027, 1, 8))
+
+    compared: list[date] = []
+
+    async def reminder_agrees_with_task(day: date, chats: dict[str, list[str]]) -> None:
+        """Every reminder of the unit's names the date /task names for the running step."""
+        for reminder in (t for t in chats["zhujian"] if "督办提醒" in t and "元旦期间安全检查" in t):
+            on(office, day, 11)
+            await city["zhujian"].send("/task 〔2026〕1号")
+            shown = plain((await city["zhujian"].wait_for(text_contains="督办阶段：")).text)
+            stated = STEP_DATE.findall(reminder)
+            assert stated == STEP_DATE.findall(shown) or (not stated and "未催办" in shown), (day, reminder, shown)
+            if not stated:  # before the 催办单: the deadline the reminder names is /task's 当前期限
+                assert "2027年1月4日" in reminder and "当前期限：2027年1月4日" in shown
+            compared.append(day)
+
+    received = await step(office, bot, members, date(2026, 12, 22), date(2027, 1, 8), reminder_agrees_with_task)
+    assert date(2026, 12, 31) in compared and date(2027, 1, 8) in compared
 
     for day in REST_DAYS:
         assert not any(received[day].values()), f"sent on the rest day {day}: {received[day]}"
