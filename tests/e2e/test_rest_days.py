@@ -16,17 +16,34 @@ from tests.e2e.test_extension import issue, on
 from tests.e2e.test_slip_actions import slip_message
 
 
-async def test_a_return_date_on_a_saturday_moves_to_monday(city, office, bot):
-    clerk, official = city["clerk"], city["zhujian"]
-    task = await issue(office, clerk)  # 12-01, due 12-08
-    slip = await slip_message(office, official, task)
-    on(office, date(2026, 12, 7))
+async def return_asking_date(official, clerk, slip) -> None:
+    """The unit answers the slip; the clerk presses 退回, gives a reason and is asked the date."""
     await official.reply_to(slip, "已完成")
     review = await clerk.wait_for(text_contains="已完成", predicate=lambda m: bool(m.inline_keyboard))
     await clerk.press("退回", message=review)
     await clerk.wait_for(text_contains="退回理由")
     await clerk.send("缺少台账。")
     await clerk.wait_for(text_contains="新的办结期限")
+
+
+async def grant_asking_date(official, leader, slip) -> None:
+    """The unit asks for 10 more days; the leader presses 改期同意 and is asked the date."""
+    await official.press("申请延期", message=slip)
+    await official.wait_for(text_contains="天数或日期")
+    await official.send("10")
+    await official.wait_for(text_contains="理由")
+    await official.send("涉及三个部门会签")
+    request = await leader.wait_for(text_contains="延期申请")
+    await leader.press("改期同意", message=request)
+    await leader.wait_for(text_contains="同意延至的日期")
+
+
+async def test_a_return_date_on_a_saturday_moves_to_monday(city, office, bot):
+    clerk, official = city["clerk"], city["zhujian"]
+    task = await issue(office, clerk)  # 12-01, due 12-08
+    slip = await slip_message(office, official, task)
+    on(office, date(2026, 12, 7))
+    await return_asking_date(official, clerk, slip)
     await clerk.send("2026-12-12")  # a Saturday
     done = plain((await clerk.wait_for(text_contains="已退回")).text)
     assert "新的办结期限：2026年12月14日（2026年12月12日为法定休假日或休息日，按民法典第二百零三条顺延至2026年12月14日）" in done
@@ -40,14 +57,7 @@ async def test_another_date_granted_on_a_sunday_moves_and_the_leader_is_told(cit
     task = await issue(office, clerk)
     slip = await slip_message(office, official, task)
     on(office, date(2026, 12, 3))
-    await official.press("申请延期", message=slip)
-    await official.wait_for(text_contains="天数或日期")
-    await official.send("10")
-    await official.wait_for(text_contains="理由")
-    await official.send("涉及三个部门会签")
-    request = await leader.wait_for(text_contains="延期申请")
-    await leader.press("改期同意", message=request)
-    await leader.wait_for(text_contains="同意延至的日期")
+    await grant_asking_date(official, leader, slip)
     await leader.send("12月20日")  # a Sunday
     answer = plain((await leader.wait_for(text_contains="已同意")).text)
     assert "新的办结期限：2026年12月21日（2026年12月20日为法定休假日或休息日，按民法典第二百零三条顺延至2026年12月21日）" in answer
@@ -101,12 +111,7 @@ async def test_a_return_date_before_the_deadline_is_said_to_be_earlier(city, off
     task = await issue(office, clerk)  # 12-01, due 12-08
     slip = await slip_message(office, official, task)
     on(office, date(2026, 12, 3))
-    await official.reply_to(slip, "已完成")
-    review = await clerk.wait_for(text_contains="已完成", predicate=lambda m: bool(m.inline_keyboard))
-    await clerk.press("退回", message=review)
-    await clerk.wait_for(text_contains="退回理由")
-    await clerk.send("缺少台账。")
-    await clerk.wait_for(text_contains="新的办结期限")
+    await return_asking_date(official, clerk, slip)
     await clerk.send("12月7日")
     done = plain((await clerk.wait_for(text_contains="已退回")).text)
     assert "新的办结期限：2026年12月7日（早于原办结期限2026年12月8日，期限提前）" in done
@@ -122,14 +127,7 @@ async def test_another_date_granted_before_the_deadline_is_said_to_be_earlier(ci
     task = await issue(office, clerk)
     slip = await slip_message(office, official, task)
     on(office, date(2026, 12, 3))
-    await official.press("申请延期", message=slip)
-    await official.wait_for(text_contains="天数或日期")
-    await official.send("10")
-    await official.wait_for(text_contains="理由")
-    await official.send("涉及三个部门会签")
-    request = await leader.wait_for(text_contains="延期申请")
-    await leader.press("改期同意", message=request)
-    await leader.wait_for(text_contains="同意延至的日期")
+    await grant_asking_date(official, leader, slip)
     await leader.send("12月2日")  # past: refused, the dialog waits for another date
     assert "已过" in (await leader.wait_for(text_contains="2026年12月2日")).text
     assert (await tasks.get(office.db.reader, task.id)).extension_pending
