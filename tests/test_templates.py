@@ -187,7 +187,7 @@ NUMBERS = {
     "kept", "rank", "below", "column", "uptime", "reminder_overdue_days",
     "unit_id", "telegram_id",
 }
-DATES = {"today", "day", "date", "deadline", "until", "since", "on", "new_deadline", "ready_by", "moved"}
+DATES = {"today", "day", "date", "deadline", "until", "since", "on", "new_deadline", "ready_by", "moved", "deadline_before", "next_report"}
 MOMENTS = {"at", "now", "expires_at", "submitted_at", "created_at", "decided_at"}
 
 
@@ -393,7 +393,8 @@ SAMPLES: dict[str, dict[str, Any]] = {
         ("interview_proposed", {}, "老旧小区改造", "交通局", _task(1).number),
     ]},
     "daily/unit_digest": {
-        "lists": SimpleNamespace(today=[_task(0)], tomorrow=[_task(1), _task(2)], overdue=[_task(0), _task(2)], report=[_task(1)]),
+        "lists": SimpleNamespace(today=[_task(0)], tomorrow=[_task(1), _task(2)], overdue=[_task(0), _task(2)], report=[_task(1)],
+                                 report_next=[_task(2)]),
         "cite": {},
         "next_check": date(2026, 12, 1),
     },

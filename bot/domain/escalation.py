@@ -28,6 +28,16 @@ def check_runs_on(day: date, calendar: WorkCalendar, days: CheckDays) -> bool:
     return days is CheckDays.EVERY_DAY or calendar.is_workday(day)
 
 
+def first_check_day_on_or_after(day: date, calendar: WorkCalendar, days: CheckDays) -> date:
+    """The first day on or after ``day`` on which the check runs.
+
+    A periodic paper due on a rest day — the monthly 通报 cycle on the 1st, the weekly digests on
+    their weekday, the year-end ranking in January — goes out on that day and is dated by it, as
+    the daily check's slips are: no paper reaches an office dated a Sunday or 元旦.
+    """
+    return day if days is CheckDays.EVERY_DAY else next_workday_on_or_after(day, calendar)
+
+
 def next_check_day(day: date, calendar: WorkCalendar, days: CheckDays) -> date:
     """The day of the next check after ``day``: tomorrow, or the next working day.
 

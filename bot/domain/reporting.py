@@ -216,8 +216,30 @@ def check_schedule(schedule: ReportSchedule, issued_on: date, deadline: date, ca
 
 
 def report_due(due: Sequence[date], today: date) -> bool:
-    """True on a report date: the day the unit is reminded, once."""
+    """True on a report date."""
     return today in due
+
+
+def next_report(due: Sequence[date], reports: Iterable[date], today: date) -> date | None:
+    """「下次」: the first report date on or after ``today`` that no report answers yet.
+
+    A report made since the date before it answers a date (:func:`answered_dates`), so right
+    after the unit reports — on the date or early — the next one is the date after.
+    """
+    answered = answered_dates(due, reports)
+    return next((d for d in due if d >= today and d not in answered), None)
+
+
+def report_reminder(due: Sequence[date], reports: Iterable[date], today: date, next_check: date) -> date | None:
+    """The report date the unit's digest of ``today`` reminds it of, or None.
+
+    On the last check before the date — the last working day before it, so a date right
+    after the 国庆 break is reminded before the break — and on the date itself; not once the
+    unit has reported for it. ``next_check`` is the day of the next daily check
+    (:func:`bot.domain.escalation.next_check_day`).
+    """
+    upcoming = next_report(due, reports, today)
+    return upcoming if upcoming is not None and upcoming <= next_check else None
 
 
 def missed_report(due: Sequence[date], reports: Iterable[date], today: date) -> date | None:
@@ -266,6 +288,24 @@ def task_report_dates(task: Task, calendar: WorkCalendar) -> tuple[date, ...]:
     if task.report_schedule is None:
         return ()
     return report_dates(task.report_schedule, task.issued_on, clock.current_deadline(task), calendar)
+
+
+def task_next_report(task: Task, today: date, calendar: WorkCalendar) -> date | None:
+    """「下次」 of an open task's schedule (:func:`next_report`)."""
+    if not task.is_open:
+        return None
+    return next_report(task_report_dates(task, calendar), _reports_of(task), today)
+
+
+def task_report_reminder(task: Task, today: date, next_check: date, calendar: WorkCalendar) -> date | None:
+    """The report date an open task's unit is reminded of today (:func:`report_reminder`)."""
+    if not task.is_open:
+        return None
+    return report_reminder(task_report_dates(task, calendar), _reports_of(task), today, next_check)
+
+
+def _reports_of(task: Task) -> list[date]:
+    return [task.last_report_on] if task.last_report_on else []
 
 
 def task_missed_report(task: Task, today: date, calendar: WorkCalendar) -> date | None:

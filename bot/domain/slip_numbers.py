@@ -18,8 +18,9 @@ Two entry points:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from bot.domain.errors import DomainError
 from bot.domain.slips import SlipNumber, SlipReference, SlipType
@@ -62,6 +63,8 @@ _TYPE_BY_FIRST_CHAR = {
     "督": SlipType.SUPERVISION,
 }
 _TYPE_BY_LETTER = {t.letter: t for t in SlipType}
+
+T = TypeVar("T")
 
 _AFTER_WORD = r"\s*(?:编号|单号|号码|号)?\s*[:#]?\s*"
 """交办单编号：〔2026〕12号 — what people write after the type word, before the number."""
@@ -153,7 +156,7 @@ def parse_slip_reference(text: str, current_year: int) -> SlipReference:
     candidate = _candidate(match) if match else None
     if candidate is None or _ambiguous(candidate):
         raise DomainError("slip_number_invalid", text=text)
-    return SlipReference(candidate.type, candidate.year or current_year, candidate.seq)
+    return SlipReference(candidate.type, candidate.year or current_year, candidate.seq, candidate.year is not None)
 
 
 def find_slip_reference(text: str, current_year: int) -> SlipReference | None:
@@ -198,11 +201,35 @@ def _citations(text: str, current_year: int) -> Iterator[SlipReference]:
     while (match := _FIND_RE.search(normalised, pos)) is not None:
         candidate = _candidate(match)
         if candidate is not None and _is_citation(candidate, normalised, match):
-            yield SlipReference(candidate.type, candidate.year or current_year, candidate.seq)
+            yield SlipReference(candidate.type, candidate.year or current_year, candidate.seq, candidate.year is not None)
             pos = match.end()
         else:
             # A rejected match may hide a citation that starts inside it.
             pos = match.start() + 1
+
+
+def year_before(reference: SlipReference) -> SlipReference | None:
+    """The same short number in the year before: None when the year was typed.
+
+    In January nearly every open slip is the year before's, and people keep citing it as they
+    did in December (「10号」): the short form may mean it (:func:`slips_meant`).
+    """
+    if reference.year_typed:
+        return None
+    return SlipReference(reference.type, reference.year - 1, reference.seq)
+
+
+def slips_meant(this_year: Sequence[T], year_before_open: Sequence[T]) -> tuple[T, ...]:
+    """What a short number (「10号」, no year) means for a person, given the slips of theirs it
+    names this year and the open ones it names in the year before.
+
+    This year's slip when there is no open one of the year before; the year before's when this
+    year has none of theirs; both — the person is asked which — when each year has one; none
+    when neither has.
+    """
+    if this_year and year_before_open:
+        return (this_year[0], year_before_open[0])
+    return tuple(this_year[:1]) or tuple(year_before_open[:1])
 
 
 def format_slip_reference(reference: SlipReference) -> str:

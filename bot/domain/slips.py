@@ -6,7 +6,7 @@ Each slip type has its own sequence per calendar year: 交办单〔2026〕1号, 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
@@ -73,6 +73,9 @@ class SlipReference:
     type: SlipType | None
     year: int
     seq: int
+    year_typed: bool = field(default=True, compare=False)
+    """False for a short form (「10号」): ``year`` is then the current year, and the number may
+    mean the year before's slip (:func:`bot.domain.slip_numbers.year_before`)."""
 
     def matches(self, number: SlipNumber) -> bool:
         """True when this reference names that slip."""

@@ -287,7 +287,9 @@ def request_extension(task: Task) -> Task:
 def decide_extension(task: Task, granted_until: date | None) -> Task:
     """The 分管市领导's decision: a date moves the deadline (同意), ``None`` keeps it (不同意).
 
-    "如确需延长办理时间的，需经分管市领导同意" (notice, section 二).
+    "如确需延长办理时间的，需经分管市领导同意" (notice, section 二). The date a 改期同意 grants is the
+    deadline even when it is earlier than the current one: the leader's decision stands, and
+    the unit and the issuer are told it is earlier.
     """
     if not task.extension_pending:
         raise DomainError("no_extension_pending", number=str(task.number))
@@ -298,7 +300,7 @@ def decide_extension(task: Task, granted_until: date | None) -> Task:
     return _changed(
         task,
         extension_pending=False,
-        deadline=max(granted_until, task.deadline),
+        deadline=granted_until,
         interview_proposed_on=None,
         transfer_proposed_on=None,
     )

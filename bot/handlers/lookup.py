@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot.domain.errors import DomainError, ErrorKind
@@ -28,6 +28,9 @@ HISTORY_STEPS = (40, 20, 10, 5, 2, 0)
 
 CLIP_STEPS = (None, 1000, 400)
 """Then how long 工作要求 and 根据 may run before they are cut."""
+
+CHOSEN_TASK = re.compile(r"^tsk:([JCD]\d{4}-\d{1,5})$")
+"""``tsk:J2026-10``: the slip picked when a short number meant a slip of this year or the last."""
 
 PAGE_DATA = re.compile(r"^(tasks|overdue):(\d{1,6})(?::(\d{1,12}))?$")
 """``tasks:<page>[:<unit id>]``: which list, which page, which unit it was narrowed to."""
@@ -88,14 +91,39 @@ async def task_command(update: Update, context: DubanContext) -> None:
     person = await bound_person(update, context, "task")
     if person is None:
         return
+    await _show_task(update, context, person, " ".join(context.args or ()).strip())
+
+
+async def chosen_task(update: Update, context: DubanContext) -> None:
+    """The slip picked under 「没有写年份」: shown as /task shows it; the choice stays marked."""
+    query = update.callback_query
+    assert query is not None and context.match is not None
+    person = await bound_person(update, context, "task")
+    if person is None:
+        return
+    await query.answer()
+    number = context.match.group(1)
+    if isinstance(query.message, Message):
+        pressed = [b.text for row in (query.message.reply_markup.inline_keyboard if query.message.reply_markup else ())
+                   for b in row if b.callback_data == query.data]
+        await dialogs.mark_done(
+            context, query.message.chat_id, query.message.message_id, query.message.text_html,
+            dialogs.text("marks/chosen", choice=pressed[0] if pressed else number),
+        )
+    await _show_task(update, context, person, number)
+
+
+async def _show_task(update: Update, context: DubanContext, person: Person, text: str) -> None:
     office = context.office
     today = office.now().date()
-    text = " ".join(context.args or ()).strip()
     try:
         if not text:
             raise DomainError("slip_number_invalid", text="")
         detail = await queries.task_detail(office, person, text, today)
     except DomainError as exc:
+        if exc.code == "slip_ambiguous":
+            await _ask_which(update, exc)
+            return
         if exc.kind is not ErrorKind.NOT_FOUND:
             await refuse(update, exc)
             return
@@ -104,6 +132,17 @@ async def task_command(update: Update, context: DubanContext) -> None:
         return
     assert update.effective_message is not None
     await update.effective_message.reply_text(_fitted_detail(detail, context), reply_markup=_detail_buttons(person, detail, today))
+
+
+async def _ask_which(update: Update, exc: DomainError) -> None:
+    """A short number that may mean a slip of this year or of the year before: one button each."""
+    choices = exc.details["choices"]
+    assert isinstance(choices, tuple) and update.effective_message is not None
+    rows = [[InlineKeyboardButton(t.number.full, callback_data=f"tsk:{t.number.type.letter}{t.number.year}-{t.number.seq}")]
+            for t in choices]
+    await update.effective_message.reply_text(
+        render("lookup/which_slip", text=exc.details["text"], choices=choices), reply_markup=InlineKeyboardMarkup(rows),
+    )
 
 
 def _detail_buttons(person: Person, detail: TaskDetail, today: date) -> InlineKeyboardMarkup:
@@ -170,5 +209,6 @@ def register(application: DubanApplication) -> None:
     application.add_handler(CommandHandler("task", task_command, filters=private))
     application.add_handler(CommandHandler("overdue", overdue_command, filters=private))
     application.add_handler(CallbackQueryHandler(turn_page, pattern=PAGE_DATA))
+    application.add_handler(CallbackQueryHandler(chosen_task, pattern=CHOSEN_TASK))
 
 

@@ -42,6 +42,13 @@ FEEDBACK_DRAFT = dialogs.FEEDBACK
 RETURN_DRAFT = dialogs.RETURN
 """``user_data`` key of an open 退回 dialog."""
 
+KEPT_FEEDBACK = "slip_actions.kept"
+"""``user_data`` key of a /feedback whose number named no slip (or two): kept until the person
+picks the slip it is for."""
+
+KEPT_CHOICES = 8
+"""Slips offered as buttons under a kept feedback."""
+
 DIALOG_LIFETIME = dialogs.DIALOG_LIFETIME
 
 ALBUM_WAIT = 1.5
@@ -54,6 +61,7 @@ SUBMIT = re.compile(r"^fbsend:(\d{1,12})$")
 ACCEPT = re.compile(r"^acc:(\d{1,12})$")
 RETURN = re.compile(r"^ret:(\d{1,12})$")
 SKIP_DATE = re.compile(r"^retskip:(\d{1,12})$")
+KEPT_FOR = re.compile(r"^fbk:(\d{1,12})$")
 """取消 on either dialog."""
 
 
@@ -77,6 +85,16 @@ class FeedbackDraft:
 
 
 @dataclass
+class KeptFeedback:
+    """A /feedback typed with a number that named no slip of the person's, or two: what they
+    wrote, kept, and the tasks offered to choose from."""
+
+    text: str
+    attachments: tuple[Attachment, ...]
+    choices: tuple[int, ...]
+
+
+@dataclass
 class ReturnDraft:
     """The 退回 dialog: which feedback, the review message to clear, and the reason once typed."""
 
@@ -87,6 +105,8 @@ class ReturnDraft:
     reason: str | None = None
     review_html: str | None = None
     """The review message as it reads, to show the 退回 under it when the dialog ends."""
+    deadline: date | None = None
+    """The current deadline as the dialog began: a new date before it is said to be earlier."""
 
 
 @dataclass
@@ -347,17 +367,71 @@ async def feedback_command(update: Update, context: DubanContext) -> None:
     if not typed.strip():
         raise await slip_lookup.not_found(office, person, today, "missing")
     split = slip_lookup.split_reference(typed, today.year)
-    if split is None:
-        raise await slip_lookup.not_found(office, person, today, "invalid", typed.split()[0])
-    reference, text = split
-    target = await slip_lookup.by_parsed_reference(office, person, reference, today, slip_lookup.typed_number(typed, text))
-    if not text and _attachment(message) is None:
-        slip_lookup.check_may_feed_back(person, target.task)
     attachment = _attachment(message)
+    if split is None:
+        # no number first: what was typed is the feedback, kept while the person picks its slip
+        unread = await slip_lookup.not_found(office, person, today, "invalid", typed.split()[0])
+        await _keep_and_ask(update, context, typed.strip(), attachment, unread)
+        return
+    reference, text = split
+    try:
+        target = await slip_lookup.by_parsed_reference(office, person, reference, today, slip_lookup.typed_number(typed, text))
+    except DomainError as exc:
+        if exc.code not in ("slip_not_found", "slip_ambiguous") or not (text or attachment):
+            raise
+        await _keep_and_ask(update, context, text, attachment, exc)
+        return
+    if not text and attachment is None:
+        slip_lookup.check_may_feed_back(person, target.task)
     if not text and attachment is None:
         await _start_feedback_dialog(context, update.effective_chat.id, target)
         return
     await _submit(update, context, person, target, text, (attachment,) if attachment else ())
+
+
+async def _keep_and_ask(
+    update: Update, context: DubanContext, text: str, attachment: Attachment | None, unresolved: DomainError
+) -> None:
+    """The feedback is kept, not lost: the person picks the slip it is for, one button each —
+    the two a short number may mean, or their open slips. With no open slip there is nothing to
+    pick, and the refusal says so."""
+    assert context.user_data is not None and update.effective_message is not None
+    choices = slip_lookup.offered(unresolved)[:KEPT_CHOICES]
+    if not choices:
+        raise unresolved
+    context.user_data[KEPT_FEEDBACK] = KeptFeedback(text, (attachment,) if attachment else (), tuple(t.id for t in choices))
+    buttons = keyboard(*[[(f"{t.number.full} {t.title[:12]}", f"fbk:{t.id}")] for t in choices])
+    await update.effective_message.reply_text(
+        dialogs.text("slip_actions/which_slip", text=unresolved.details.get("text", ""), choices=choices,
+                     reason="ambiguous" if unresolved.code == "slip_ambiguous" else unresolved.details.get("reason"),
+                     length=len(text), files=1 if attachment else 0),
+        reply_markup=buttons,
+    )
+
+
+async def kept_for(update: Update, context: DubanContext) -> None:
+    """The slip picked for a kept feedback: it is recorded against it, and the choice marked."""
+    query = update.callback_query
+    assert query is not None and context.user_data is not None and update.effective_chat is not None
+    kept: KeptFeedback | None = context.user_data.get(KEPT_FEEDBACK)
+    task_id = matched_id(context)
+    if kept is None or task_id not in kept.choices:
+        await _stale(update)
+        return
+    person = await bound_person(update, context)
+    if person is None:
+        return
+    office = context.office
+    target = await slip_lookup.by_task(office, task_id)
+    receipt = await handling.submit_feedback(office, person, task_id, kept.text, office.now(), kept.attachments, target.slip.id)
+    context.user_data.pop(KEPT_FEEDBACK, None)
+    await query.answer()
+    if isinstance(query.message, Message):
+        await dialogs.mark_done(
+            context, query.message.chat_id, query.message.message_id, query.message.text_html,
+            dialogs.text("marks/chosen", choice=target.task.number.full),
+        )
+    await send(context, update.effective_chat.id, "slip_actions/feedback_submitted", receipt=receipt, slip=target.slip)
 
 
 # ------------------------------------------------------------------------- 通过 / 退回
@@ -393,7 +467,7 @@ async def open_return_dialog(update: Update, context: DubanContext) -> None:
     close_dialogs(context)
     context.user_data[RETURN_DRAFT] = ReturnDraft(
         feedback_id, update.effective_chat.id, query.message.message_id if query.message else None, context.office.now(),
-        review_html=dialogs.html_of(query.message),
+        review_html=dialogs.html_of(query.message), deadline=task.deadline,
     )
     await query.answer()
     await send(
@@ -452,7 +526,8 @@ async def _finish_return(
         await context.bot.send_message(update.effective_chat.id, explain(exc))
         return
     context.user_data.pop(RETURN_DRAFT, None)
-    await send(context, update.effective_chat.id, "slip_actions/returned", task=task, reason=draft.reason, new_deadline=new_deadline)
+    await send(context, update.effective_chat.id, "slip_actions/returned", task=task, reason=draft.reason, new_deadline=new_deadline,
+               deadline_before=draft.deadline)
     # The review's 通过 / 退回 come off after the answer, which is what the reviewer waits for.
     mark = dialogs.text(
         "marks/returned", reason=draft.reason, new_deadline=task.deadline if new_deadline else None, at=office.now()
@@ -491,6 +566,7 @@ def register(application: DubanApplication) -> None:
     application.add_handler(CallbackQueryHandler(accept, pattern=ACCEPT))
     application.add_handler(CallbackQueryHandler(open_return_dialog, pattern=RETURN))
     application.add_handler(CallbackQueryHandler(skip_date, pattern=SKIP_DATE))
+    application.add_handler(CallbackQueryHandler(kept_for, pattern=KEPT_FOR))
 
     application.add_handler(CommandHandler("feedback", feedback_command, filters=private))
     application.add_handler(MessageHandler(private & _AlbumContinues(albums), album_item))

@@ -136,7 +136,9 @@ async def draft(office: Office, task: Task, slip_type: SlipType, now: datetime) 
 async def _digests(conn: aiosqlite.Connection, office: Office, day: date, next_check: date, now: datetime) -> None:
     """Each unit's deadlines, each section's waiting work, and 政务监督室's summary of the day."""
     due = await tasks.open_due_by(conn, next_check)
-    per_unit: dict[int, dict[str, list[Task]]] = defaultdict(lambda: {"today": [], "tomorrow": [], "overdue": [], "report": []})
+    per_unit: dict[int, dict[str, list[Task]]] = defaultdict(
+        lambda: {"today": [], "tomorrow": [], "overdue": [], "report": [], "report_next": []}
+    )
     for task in due:
         # 逾期 first: a chased task whose window ends today is listed once, as 逾期.
         step = escalation_due(task, day, next_check)
@@ -146,12 +148,14 @@ async def _digests(conn: aiosqlite.Connection, office: Office, day: date, next_c
             per_unit[task.unit_id]["tomorrow"].append(task)
         elif step is Escalation.DUE_TODAY:
             per_unit[task.unit_id]["today"].append(task)
-    # 阶段汇报: reminded on the report date itself (a working day), once; a date let pass is
-    # 超期未汇报 for 政务监督室's summary, not a daily nag to the unit.
+    # 阶段汇报: reminded on the last working day before a report date and on the date itself,
+    # unless already reported; a date let pass is 超期未汇报 for 政务监督室's summary, not a
+    # daily nag to the unit.
     unreported: list[Task] = []
     for task in await tasks.open_scheduled(conn):
-        if reporting.report_due(reporting.task_report_dates(task, office.calendar), day):
-            per_unit[task.unit_id]["report"].append(task)
+        upcoming = reporting.task_report_reminder(task, day, next_check, office.calendar)
+        if upcoming is not None:
+            per_unit[task.unit_id]["report" if upcoming == day else "report_next"].append(task)
         missed = reporting.task_missed_report(task, day, office.calendar)
         if missed:
             unreported.append(task)

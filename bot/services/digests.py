@@ -3,7 +3,7 @@
 "政务监督室要定期向市政府主要领导报送市政府常务会议、市长批示件等工作落实情况，向市政府各分管领导通报各战线
 纳入专项台账管理的工作落实情况": each 分管市领导 gets the progress of their units' 专项台账 items, and
 the principal the state of 常务会议议定事项 and 主要领导批示件 — once a week, on the configured
-weekday or at the first run after it, never twice.
+weekday or on the first working day after it (as the daily check runs), never twice.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 import aiosqlite
 
 from bot.domain import clock
+from bot.domain.escalation import check_runs_on
 from bot.domain.org import Role
 from bot.domain.sharing import UnitRole
 from bot.domain.tasks import SourceType, Task, TaskStatus
@@ -52,8 +53,11 @@ def progress(items: list[Task], today: date) -> Progress:
 
 
 async def run_weekly(office: Office, day: date) -> bool:
-    """Send this week's digests if ``day`` is on or after the digest weekday; True if sent now."""
+    """Send this week's digests if ``day`` is on or after the digest weekday and a day the check
+    runs (a Monday that is a holiday sends them on Tuesday, dated Tuesday); True if sent now."""
     if day.isoweekday() < office.settings.digest_weekday:
+        return False
+    if not check_runs_on(day, office.calendar, office.settings.daily_check_days):
         return False
     week = week_of(day)
     since = day - timedelta(days=7)

@@ -160,8 +160,9 @@ async def decide_extension(
         until = None
         if approve:
             until = next_workday_on_or_after(granted_until or request.requested_until, office.calendar)
-            if until <= now.date() or until <= task.deadline:
-                raise DomainError("extension_not_later", date=until.isoformat(), deadline=task.deadline.isoformat())
+            # 改期同意 may set a date before the current deadline: allowed, and said to be earlier
+            if until <= now.date():
+                raise DomainError("date_not_future", date=until.isoformat())
         after = lifecycle.decide_extension(task, until)
         await save(conn, task, after, now)
         await extension_requests.decide(
@@ -173,7 +174,8 @@ async def decide_extension(
         )
         readers = await unit_people(conn, task) + await issuer_and_section(conn, task)
         for reader in readers:
-            await tell(conn, reader, "extension/decided", now, task=after, leader=leader, approved=approve, until=until, task_id=task.id)
+            await tell(conn, reader, "extension/decided", now, task=after, leader=leader, approved=approve, until=until,
+                       deadline_before=task.deadline, task_id=task.id)
         if approve and after.unit_role is UnitRole.LEAD:
             await _move_partner_copies(conn, office, after, unit.name, leader, now)
     return after

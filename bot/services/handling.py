@@ -276,5 +276,6 @@ async def return_feedback(
             feedback_id=item.id, reason=reason, new_deadline=new_deadline.isoformat() if new_deadline else None,
         )
         for member in await unit_people(conn, task):
-            await tell(conn, member, "handling/returned", now, task=after, reviewer=reviewer, reason=reason, new_deadline=new_deadline)
+            await tell(conn, member, "handling/returned", now, task=after, reviewer=reviewer, reason=reason, new_deadline=new_deadline,
+                       deadline_before=task.deadline)
     return after

@@ -19,7 +19,7 @@ from bot.domain.calendar import WorkCalendar
 from bot.domain.errors import DomainError
 from bot.domain.minutes import UnitDirectory
 from bot.domain.org import Person, Role, Unit
-from bot.domain.slip_numbers import parse_slip_reference
+from bot.domain.slip_numbers import parse_slip_reference, slips_meant, year_before
 from bot.domain.sharing import PartState, UnitRole
 from bot.domain.slips import Slip, SlipReference, SlipType
 from bot.domain.tasks import EscalationStage, Task, TaskStatus
@@ -139,6 +139,8 @@ class TaskDetail:
     """督办阶段 shown: on a 配合单位's copy, the matter's."""
     parts: tuple[PartState, ...] = ()
     """On a 牵头单位's task: each 配合单位 and whether its part has been sent."""
+    next_report: date | None = None
+    """「下次」: the next report date no report answers yet."""
     lead_name: str = ""
     """牵头单位 of a shared matter."""
     partner_names: tuple[str, ...] = ()
@@ -285,24 +287,38 @@ async def task_detail(office: Office, person: Person, text: str, today: date) ->
     """
     reference = parse_slip_reference(text, today.year)
 
-    async def look_up(conn: aiosqlite.Connection) -> TaskDetail:
+    async def named(conn: aiosqlite.Connection, reference: SlipReference) -> tuple[bool, list[tuple[Task, Unit | None]]]:
         # 交办单 first: "12号" on its own means the 交办单 people cite in feedback. One look-up per
         # type, so each uses the (type, year, seq) index rather than scanning every slip.
         types = [reference.type] if reference.type is not None else list(SlipType)
         candidates = [
             slip for t in types for slip in await slips.find(conn, SlipReference(t, reference.year, reference.seq))
         ]
-        found: list[Task] = []
+        seen: list[tuple[Task, Unit | None]] = []
         for slip in candidates:
             task = await tasks.get(conn, slip.task_id)
-            if task is not None and task.id not in {t.id for t in found}:
-                found.append(task)
-        if not found:
-            raise DomainError("task_unknown", text=text)
-        for task in found:
+            if task is None or task.id in {t.id for t, _ in seen}:
+                continue
             unit = await org.unit(conn, task.unit_id)
             if can_see(person, task, unit):
-                return await _detail(conn, task, unit, today, office.calendar, office.counts_working_days)
+                seen.append((task, unit))
+        return bool(candidates), seen
+
+    async def look_up(conn: aiosqlite.Connection) -> TaskDetail:
+        found, visible = await named(conn, reference)
+        earlier = year_before(reference)
+        if earlier is not None:
+            # a short number in January: the year before's open slip, or both to choose from
+            found_before, visible_before = await named(conn, earlier)
+            meant = slips_meant(visible, [(t, u) for t, u in visible_before if t.is_open])
+            if len(meant) > 1:
+                raise DomainError("slip_ambiguous", text=text[:50], choices=tuple(t for t, _ in meant))
+            found, visible = found or found_before, list(meant)
+        if visible:
+            task, unit = visible[0]
+            return await _detail(conn, task, unit, today, office.calendar, office.counts_working_days)
+        if not found:
+            raise DomainError("task_unknown", text=text)
         raise DomainError("not_allowed")
 
     # One hop of the database thread for the whole look-up (bot/storage/reader.py).
@@ -339,6 +355,7 @@ async def _detail(
         attachments=tuple(await feedback_store.of_task(conn, task.id)),
         report_dates=reporting.task_report_dates(task, calendar),
         missed_report=reporting.task_missed_report(task, today, calendar),
+        next_report=reporting.task_next_report(task, today, calendar),
         lead_name=next((name for t, name in matter if t.unit_role is UnitRole.LEAD), ""),
         partner_names=tuple(name for t, name in matter if t.unit_role is UnitRole.PARTNER),
         working_days=working_days,

@@ -4,8 +4,9 @@
 提出建议，经市政府分管领导审阅后报市政府办公室政务监督室汇总，按程序报市政府主要领导审阅。"
 "市政府办公室政务监督室负责每月通报各单位加减分情况。"
 
-1. On the 1st (or the first run after it, catching up), once: each section's analysis of the
-   month before goes to its 分管市领导 with 已审阅.
+1. On the 1st — or the first working day after it, as the daily check runs (bot/domain/
+   escalation.py) — once: each section's analysis of the month before goes to its 分管市领导
+   with 已审阅.
 2. When every analysis is reviewed, or ``review_wait_days`` (a setting) after step 1, 政务监督室 gets the
    consolidated report with 发布通报.
 3. Publishing sends each unit its own figures and the principal the ranking, with the .xlsx
@@ -25,6 +26,7 @@ import aiosqlite
 
 from bot.domain import reporting
 from bot.domain.calendar import WorkCalendar
+from bot.domain.escalation import CheckDays, check_runs_on, first_check_day_on_or_after
 from bot.domain.errors import DomainError
 from bot.domain.org import Person, Role
 from bot.domain.scores import ScoreCategory
@@ -98,8 +100,17 @@ def month_to_report(today: date) -> Period:
     return Period(today.year, today.month).previous_month()
 
 
+def runs_on(office: Office, day: date) -> bool:
+    """Whether the periodic papers go out on ``day``: the days the daily check runs (working
+    days by default), so none is made or dated on a rest day."""
+    return check_runs_on(day, office.calendar, office.settings.daily_check_days)
+
+
 async def run_monthly(office: Office, today: date, now: datetime | None = None) -> bool:
-    """Send the analyses of the month before ``today`` (once); True when this call sent them."""
+    """Send the analyses of the month before ``today`` (once); True when this call sent them.
+    Nothing on a rest day: the first working day of the month sends them."""
+    if not runs_on(office, today):
+        return False
     now = now or office.now()
     period = month_to_report(today)
     async with office.db.transaction() as conn:
@@ -140,7 +151,10 @@ async def review(office: Office, person: Person, key: str, section_id: int, now:
 
 
 async def consolidate_if_due(office: Office, today: date, now: datetime, key: str | None = None) -> bool:
-    """政务监督室 gets the consolidated report once every review is in, or after the wait."""
+    """政务监督室 gets the consolidated report once every review is in, or after the wait (on
+    the first working day it has passed)."""
+    if not runs_on(office, today):
+        return False
     async with office.db.transaction() as conn:
         return await _consolidate_on(conn, office, key or month_to_report(today).key, today, now)
 
@@ -205,16 +219,14 @@ async def publish(office: Office, person: Person, key: str, now: datetime) -> No
 
 def first_working_day(office: Office, year: int) -> date:
     """The first working day of January (the year-end ranking goes out then)."""
-    day = date(year, 1, 1)
-    while not office.calendar.is_workday(day):
-        day += timedelta(days=1)
-    return day
+    return first_check_day_on_or_after(date(year, 1, 1), office.calendar, CheckDays.WORKING)
 
 
 async def run_annual(office: Office, today: date, now: datetime | None = None) -> bool:
-    """On (or after) the first working day of January: last year's ranking, once."""
+    """On (or after) the first working day of January, on a day the check runs: last year's
+    ranking, once."""
     now = now or office.now()
-    if today.month != 1 or today < first_working_day(office, today.year):
+    if today.month != 1 or today < first_working_day(office, today.year) or not runs_on(office, today):
         return False
     period = Period(today.year - 1)
     async with office.db.transaction() as conn:
@@ -251,11 +263,12 @@ async def is_published(office: Office, key: str) -> bool:
 
 async def publication(office: Office, period: Period, today: date) -> tuple[str, date | None]:
     """Whether a month's 通报 is out, for /report: ``published``; ``month_running`` with the
-    1st on which its analyses go to the 分管市领导; ``in_review`` with the last day the
-    consolidated report waits for their review; or ``to_publish``, waiting for 政务监督室."""
+    day (the 1st, or the first working day after it) on which its analyses go to the 分管市领导;
+    ``in_review`` with the last day the consolidated report waits for their review; or
+    ``to_publish``, waiting for 政务监督室."""
     if await is_published(office, period.key):
         return "published", None
-    first = period.end + timedelta(days=1)
+    first = first_check_day_on_or_after(period.end + timedelta(days=1), office.calendar, office.settings.daily_check_days)
     if today < first:
         return "month_running", first
     last_wait = first + timedelta(days=office.settings.review_wait_days)

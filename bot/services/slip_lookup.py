@@ -14,13 +14,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import cast
 
 import aiosqlite
 
 from bot.domain import tasks as lifecycle
 from bot.domain.errors import DomainError
 from bot.domain.org import Person, Role
-from bot.domain.slip_numbers import find_slip_reference, parse_slip_reference
+from bot.domain.slip_numbers import find_slip_reference, parse_slip_reference, slips_meant, year_before
 from bot.domain.slips import Slip, SlipReference, SlipType
 from bot.domain.tasks import Task
 from bot.services import queries
@@ -101,17 +102,49 @@ async def by_reference(office: Office, person: Person, text: str, today: date) -
 async def by_parsed_reference(
     office: Office, person: Person, reference: SlipReference, today: date, text: str = ""
 ) -> SlipTarget:
-    """As :func:`by_reference`, for a number already read."""
+    """As :func:`by_reference`, for a number already read.
+
+    A short number (「10号」, no year) that names no slip of the person's this year means their
+    open slip of the year before; where each year has one, the person is asked which.
+
+    Raises:
+        DomainError: ``slip_ambiguous`` (with both as ``choices``) when a short number may mean
+            a slip of this year and one of the year before; ``slip_not_found`` as above.
+    """
     conn = office.db.reader
+    named, theirs = await _slips_of(conn, person, reference)
+    earlier = year_before(reference)
+    if earlier is not None:
+        named_before, theirs_before = await _slips_of(conn, person, earlier)
+        meant = slips_meant(theirs, [t for t in theirs_before if t.task.is_open])
+        if len(meant) > 1:
+            raise DomainError("slip_ambiguous", text=text[:50], choices=tuple(t.task for t in meant))
+        theirs, named = list(meant), named or named_before
+    if theirs:
+        return theirs[0]
+    raise await not_found(office, person, today, "not_yours" if named else "unknown", text)
+
+
+async def _slips_of(conn: aiosqlite.Connection, person: Person, reference: SlipReference) -> tuple[bool, list[SlipTarget]]:
+    """Whether any slip has the number, and those of them on the person's unit's tasks (the
+    交办单 first: what "12号" on its own means in feedback)."""
     candidates = await slips.find(conn, reference)
-    if not candidates:
-        raise await not_found(office, person, today, "unknown", text)
     candidates.sort(key=lambda s: (s.number.type is not SlipType.ASSIGNMENT, s.id))
+    theirs: list[SlipTarget] = []
     for slip in candidates:
         task = await tasks.get(conn, slip.task_id)
-        if task is not None and acts_for_unit(person, task):
-            return SlipTarget(task, slip)
-    raise await not_found(office, person, today, "not_yours", text)
+        if task is not None and acts_for_unit(person, task) and all(t.task.id != task.id for t in theirs):
+            theirs.append(SlipTarget(task, slip))
+    return bool(candidates), theirs
+
+
+def offered(unresolved: DomainError) -> tuple[Task, ...]:
+    """The slips to pick from when a typed number named none of the person's (their open slips)
+    or two (``slip_ambiguous``: this year's and the year before's)."""
+    if unresolved.code == "slip_ambiguous":
+        return cast(tuple[Task, ...], unresolved.details["choices"])
+    lines = cast(tuple[queries.TaskLine, ...], unresolved.details.get("lines", ()))
+    return tuple(line.task for line in lines)
 
 
 async def by_message(office: Office, chat_id: int, message_id: int) -> SlipTarget | None:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import logging
-from datetime import date
+from datetime import date, timedelta
 
+import holidays
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bot.domain.calendar import (
     KNOWN_YEARS,
@@ -13,7 +16,10 @@ from bot.domain.calendar import (
     WeekdayCalendar,
     WorkCalendar,
     is_known_year,
+    is_statutory_rest_day,
+    statutory_holidays,
 )
+from bot.domain.deadlines import DeadlineMode, deadline_after
 
 LOGGER = "bot.domain.calendar"
 
@@ -63,16 +69,17 @@ def test_known_years_cover_the_package_range() -> None:
     assert ChineseWorkCalendar().known_years == KNOWN_YEARS
 
 
-def test_unknown_year_falls_back_to_weekdays_and_warns_once(
+def test_unknown_year_falls_back_to_the_statutory_holidays_and_warns_once(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     seen: list[int] = []
     calendar = ChineseWorkCalendar(
-        overrides={date(2027, 1, 1): False}, on_unknown_year=seen.append
+        overrides={date(2027, 1, 4): False}, on_unknown_year=seen.append
     )
     with caplog.at_level(logging.WARNING, logger=LOGGER):
-        assert not calendar.is_workday(date(2027, 1, 1))  # a Friday, made a holiday by override
-        assert calendar.is_workday(date(2027, 1, 4))  # Monday
+        assert not calendar.is_workday(date(2027, 1, 1))  # 元旦, a Friday: the law's holiday
+        assert not calendar.is_workday(date(2027, 1, 4))  # Monday, made a rest day by override
+        assert calendar.is_workday(date(2027, 1, 5))
         assert not calendar.is_workday(date(2027, 1, 9))  # Saturday
         assert calendar.is_workday(date(2027, 3, 3))
         assert calendar.is_workday(date(2028, 3, 3))
@@ -80,6 +87,59 @@ def test_unknown_year_falls_back_to_weekdays_and_warns_once(
     assert len(warnings) == 2
     assert "2027" in warnings[0].getMessage() and "2028" in warnings[1].getMessage()
     assert seen == [2027, 2028]
+
+
+FUTURE_YEARS = st.integers(min_value=max(KNOWN_YEARS) + 1, max_value=max(KNOWN_YEARS) + 30)
+
+
+@given(year=FUTURE_YEARS)
+def test_new_year_spring_festival_and_national_day_are_rest_days_in_every_future_year(year: int) -> None:
+    """《全国年节及纪念日放假办法》第二条: 元旦 1月1日, 春节 农历除夕、正月初一至初三, 国庆节
+    10月1日至3日 — fixed by law, so rest days before the State Council's notice of the year."""
+    calendar = ChineseWorkCalendar()
+    assert not calendar.is_workday(date(year, 1, 1))
+    assert not any(calendar.is_workday(date(year, 10, d)) for d in (1, 2, 3))
+    spring = [d for d, name in holidays.country_holidays("CN", years=year, language="en_US").items()
+              if "Spring Festival" in name and "observed" not in name]
+    assert len(spring) == 3  # 正月初一至初三
+    assert not any(calendar.is_workday(d) for d in spring)
+    assert not calendar.is_workday(min(spring) - timedelta(days=1))  # 除夕 (the 2025 amendment)
+    assert is_statutory_rest_day(date(year, 1, 1))
+
+
+def test_the_lunar_holidays_of_2027_and_2028() -> None:
+    """春节 2027: 除夕 2月5日, 初一 2月6日; 中秋 2027 9月15日; 端午 2028 5月28日 (a Sunday, so the
+    Monday after is given)."""
+    calendar = ChineseWorkCalendar()
+    assert not any(calendar.is_workday(date(2027, 2, d)) for d in range(5, 11))
+    assert calendar.is_workday(date(2027, 2, 11))
+    assert not calendar.is_workday(date(2027, 9, 15))
+    assert not calendar.is_workday(date(2027, 4, 5))  # 清明
+    assert not calendar.is_workday(date(2028, 5, 29))
+
+
+@pytest.mark.parametrize("mode", list(DeadlineMode))
+@given(year=FUTURE_YEARS, days=st.integers(min_value=1, max_value=20))
+def test_periods_across_new_year_never_end_on_a_statutory_holiday(mode: DeadlineMode, year: int, days: int) -> None:
+    """民法典 第二百零三条: a last day on 元旦 or 国庆 moves on; counted in working days, no holiday
+    is counted at all."""
+    calendar = ChineseWorkCalendar()
+    for start in (date(year - 1, 12, 31) - timedelta(days=days), date(year, 9, 30)):
+        deadline = deadline_after(start, days, calendar, mode)
+        assert calendar.is_workday(deadline)
+        if mode is DeadlineMode.WORKING:
+            counted = sum(calendar.is_workday(start + timedelta(days=i)) for i in range(1, (deadline - start).days + 1))
+            assert counted == days
+            span = {start + timedelta(days=i) for i in range(1, (deadline - start).days + 1)}
+            assert not any(day in statutory_holidays(day.year) and calendar.is_workday(day) for day in span)
+
+
+def test_ten_working_days_from_2026_12_21_skip_new_year() -> None:
+    """「10个工作日内」 from 2026年12月21日: 12月22–25日, 28–31日 are 8; 2027年1月1日 is 元旦, 1月2–3日
+    a weekend; 1月4日 and 5日 make 10."""
+    calendar = ChineseWorkCalendar()
+    assert deadline_after(date(2026, 12, 21), 10, calendar, DeadlineMode.WORKING) == date(2027, 1, 5)
+    assert deadline_after(date(2026, 12, 21), 11, calendar, DeadlineMode.CALENDAR) == date(2027, 1, 4)
 
 
 def test_override_alone_does_not_warn(caplog: pytest.LogCaptureFixture) -> None:

@@ -18,9 +18,11 @@ from bot.domain.reporting import (
     answered_dates,
     check_schedule,
     missed_report,
+    next_report,
     parse_schedule,
     report_dates,
     report_due,
+    report_reminder,
     reports_made_for,
 )
 
@@ -123,6 +125,41 @@ def test_missed_report_then_cleared_by_a_late_one() -> None:
     assert answered_dates(due, [date(2026, 12, 3), date(2027, 1, 8)]) == {date(2026, 12, 7), date(2027, 2, 5)}
     assert answered_dates(due, [date(2026, 12, 3), date(2026, 12, 4)]) == {date(2026, 12, 7)}
     assert report_due(due, date(2027, 1, 5)) and not report_due(due, date(2027, 1, 6))
+
+
+def test_next_is_the_date_after_the_one_just_reported() -> None:
+    """「下次」 right after a report is the next date, not the one just answered; an early report
+    answers the date it precedes."""
+    due = (date(2026, 12, 7), date(2027, 1, 5), date(2027, 2, 5))
+    assert next_report(due, [], date(2026, 12, 7)) == date(2026, 12, 7)
+    assert next_report(due, [date(2026, 12, 7)], date(2026, 12, 7)) == date(2027, 1, 5)
+    assert next_report(due, [date(2026, 12, 3)], date(2026, 12, 3)) == date(2027, 1, 5)
+    assert next_report(due, [date(2027, 1, 5)], date(2027, 1, 6)) == date(2027, 2, 5)
+    assert next_report(due, [date(2027, 2, 1)], date(2027, 2, 1)) is None
+
+
+def test_reminded_on_the_last_check_before_a_date_and_on_the_date() -> None:
+    """国庆 2026 (10月1–7日): a report due Thursday 10月8日 is reminded on Wednesday 9月30日, the
+    last working day before it (its next check is 10月8日), and on the day; not once reported."""
+    due = (date(2026, 10, 8), date(2026, 11, 5))
+    assert report_reminder(due, [], date(2026, 9, 29), date(2026, 9, 30)) is None
+    assert report_reminder(due, [], date(2026, 9, 30), date(2026, 10, 8)) == date(2026, 10, 8)
+    assert report_reminder(due, [], date(2026, 10, 8), date(2026, 10, 9)) == date(2026, 10, 8)
+    assert report_reminder(due, [date(2026, 9, 30)], date(2026, 9, 30), date(2026, 10, 8)) is None
+    assert report_reminder(due, [date(2026, 10, 8)], date(2026, 11, 4), date(2026, 11, 5)) == date(2026, 11, 5)
+
+
+@given(start=st.dates(date(2026, 1, 1), date(2028, 12, 1)), reported=st.booleans())
+def test_the_reminded_date_is_never_past_and_never_one_already_answered(start: date, reported: bool) -> None:
+    from bot.domain.escalation import CheckDays, next_check_day
+
+    due = report_dates(ReportSchedule(ScheduleKind.MONTHLY, day=5), start, start + timedelta(days=120), OFFICIAL)
+    today = next_workday_on_or_after(start + timedelta(days=30), OFFICIAL)
+    reports = [today] if reported else []
+    reminded = report_reminder(due, reports, today, next_check_day(today, OFFICIAL, CheckDays.WORKING))
+    if reminded is not None:
+        assert reminded >= today and reminded in due and reminded not in answered_dates(due, reports)
+        assert not any(today < d < reminded and OFFICIAL.is_workday(d) for d in due)
 
 
 schedules = st.one_of(

@@ -159,8 +159,8 @@ async def test_the_leader_grants_another_date(city, office, bot):
     await leader.wait_for(text_contains="同意延至的日期")
     await leader.send("下周")
     assert "不是日期" in (await leader.wait_for(text_contains="不是日期")).text
-    await leader.send("12月7日")  # not later than the deadline 12-08: asked again
-    assert "须晚于" in (await leader.wait_for(text_contains="须晚于")).text
+    await leader.send("12月2日")  # past: asked again (a date before the deadline would do: stated as earlier)
+    assert "请填写今天以后的日期" in (await leader.wait_for(text_contains="已过")).text
     await leader.send("12月18日")
     assert "✅ 已同意延期至2026年12月18日" in (await leader.wait_for(text_contains="已同意延期")).text
     assert "新的办结期限：2026年12月18日" in (await leader.wait_for(text_contains="新的办结期限")).text

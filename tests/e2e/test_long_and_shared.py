@@ -129,6 +129,8 @@ async def test_six_month_task_with_monthly_reports_one_missed_then_cleared(city,
     assert "汇报进展" in str(slip.inline_keyboard)
 
     await daily(office, bot, date(2026, 12, 4))
+    friday = await zhujian.wait_for(text_contains="2026年12月4日 督办提醒")
+    assert "2026年12月7日（星期一）报送阶段进展，今天是报送前最后一个工作日" in friday.text and TITLE in friday.text
     await daily(office, bot, date(2026, 12, 7))
     digest = await zhujian.wait_for(text_contains="督办提醒")
     assert "2026年12月7日" in digest.text and "今天报送阶段进展" in digest.text and TITLE in digest.text
@@ -139,7 +141,7 @@ async def test_six_month_task_with_monthly_reports_one_missed_then_cleared(city,
     assert "已完成3个小区的管网改造" in seen.text and "无需审核" in seen.text and not seen.inline_keyboard
     assert "已完成3个小区的管网改造" in (await supervisor.wait_for(text_contains="阶段进展")).text  # 专项
     # December's analysis to the section's 分管市领导: one report due, made on time
-    await monthly(office, bot, date(2027, 1, 1))
+    await monthly(office, bot, date(2027, 1, 4))  # 1月1日 元旦, 2–3日 a weekend
     analysis = await city["leader"].wait_for(text_contains="综合一科 · 2026年12月督查分析")
     assert "阶段汇报：本月应报1次，按期报送1次。" in analysis.text
 
@@ -150,7 +152,8 @@ async def test_six_month_task_with_monthly_reports_one_missed_then_cleared(city,
     assert "超期未汇报阶段进展：1项" in summary.text and TITLE in summary.text
     await clerk.send("/task 2026-1")
     detail = await clerk.wait_for(text_contains="阶段汇报：")
-    assert "阶段汇报：每月5日前（共6次，下次2027年2月5日）" in detail.text
+    # 2027年2月5日 is 除夕 (春节 5–10日, a holiday the law fixes): the report is due on the 11th
+    assert "阶段汇报：每月5日前（共6次，下次2027年2月11日）" in detail.text
     assert "最近汇报：2026年12月7日" in detail.text and "【超期未汇报】（2027年1月5日应报）" in detail.text
     assert "状态：已交办" in detail.text
     await zhujian.send("/tasks")

@@ -104,8 +104,12 @@ async def test_report_is_sent_after_the_wait_without_review(office, city, bot):
     bot.bot_data["sender"].wake()
     await wait_idle(city["supervisor"].state, quiet=0.2)
     assert not any("加减分汇总" in m.text for m in city["supervisor"].messages())
-    office.clock = lambda: at(office, date(2026, 12, 1 + office.settings.review_wait_days), 9)
-    await reports.periodic(office, date(2026, 12, 1 + office.settings.review_wait_days))
+    assert office.settings.review_wait_days == 5
+    # the wait ends on Sunday 12月6日: the report waits for Monday, the first working day
+    office.clock = lambda: at(office, date(2026, 12, 6), 9)
+    assert await reports.periodic(office, date(2026, 12, 6)) == []
+    office.clock = lambda: at(office, date(2026, 12, 7), 9)
+    assert await reports.periodic(office, date(2026, 12, 7)) == ["consolidated"]
     bot.bot_data["sender"].wake()
     report = await city["supervisor"].wait_for(text_contains="加减分汇总")
     assert "未经分管市领导审阅" in report.text
@@ -135,7 +139,7 @@ async def test_report_of_a_month_not_published_is_a_draft(office, city, bot):
     await clerk.send("/report 2026-12")
     shown = await clerk.wait_for(text_contains="2026年12月各单位加减分情况通报")
     assert "（草稿，未发布）" in shown.text and "已发布" not in shown.text
-    assert "本月尚未结束" in shown.text and "2027年1月1日起" in shown.text
+    assert "本月尚未结束" in shown.text and "2027年1月4日起" in shown.text
     assert [b["text"] for row in shown.inline_keyboard for b in row] == ["下载Excel（含图表）", "柱状图"]
     await clerk.wait_for(predicate=lambda m: m.photo is not None)
     await clerk.press("下载Excel（含图表）", message=shown)

@@ -209,7 +209,8 @@ async def test_unknown_or_foreign_number_lists_the_open_slips(city, office):
     assert task.number.full in answer.text and "国省道养护" not in answer.text
 
     await official.send("/feedback 已经完成了")
-    assert task.number.full in (await official.wait_for(text_contains="不是有效的单号")).text
+    kept = await official.wait_for(text_contains="没有认出这条反馈写的是哪个单号")
+    assert task.number.full in kept.text and "已保留，还没有提交" in kept.text
     await official.send("/feedback")
     assert "/feedback" in (await official.wait_for(text_contains="请在 /feedback 后面")).text
     assert (await stored(office, other)).status is TaskStatus.ISSUED

@@ -20,7 +20,7 @@ def test_entering_new_year_2027_moves_a_deadline(tmp_path: Path, capsys) -> None
     assert "已登记 2027-01-01 为休息日（元旦）" in capsys.readouterr().out
     assert main(["--db", db, "calendar", "list", "--year", "2027"]) == 0
     listing = capsys.readouterr().out
-    assert "2027-01-01  休息  元旦" in listing and "按周一至周五上班计算" in listing
+    assert "2027-01-01  休息  元旦" in listing and "调休未知" in listing
 
     async def deadline() -> date:
         office = await Office.open(Settings(db_path=Path(db)))
