@@ -121,6 +121,14 @@ class Lanes:
             await asyncio.gather(*self._tasks, return_exceptions=True)
 
 
+def forged(update: Update) -> bool:
+    """A private chat's update whose sender is not the chat's person: Telegram never sends one
+    (a private chat's id is its person's), so it came from someone holding the token or the
+    webhook secret, and would make the bot answer one person's request into another's chat."""
+    chat, user = update.effective_chat, update.effective_user
+    return chat is not None and user is not None and chat.type == "private" and chat.id != user.id
+
+
 class Inbox:
     """Hands each update to the application once, with its id in ``bot.storage.inbox.handling``."""
 
@@ -158,7 +166,15 @@ class Inbox:
         return min(self._held, default=None)
 
     async def handle(self, update: Update) -> None:
-        """Apply ``update``, or, when it was applied before, answer the person again."""
+        """Apply ``update``, or, when it was applied before, answer the person again; an update
+        of a shape Telegram never sends (``forged``) is ignored, and logged."""
+        if forged(update):
+            assert update.effective_user is not None and update.effective_chat is not None
+            log.warning(
+                "update %s ignored: from user %s in the private chat %s, which is not theirs",
+                update.update_id, update.effective_user.id, update.effective_chat.id,
+            )
+            return
         if await inbox.handled(self.application.bot_data["office"].db.reader, update.update_id):
             log.info("update %s was applied before; answered again, not applied again", update.update_id)
             await self._answer_again(update)
