@@ -8,10 +8,7 @@ import time
 
 from bot.emulator.client import wait_idle
 from tests.e2e.test_lookup import issue
-
-
-def from_bot(member) -> list[str]:  # type: ignore[no-untyped-def]
-    return [m.content for m in member.messages() if m.from_bot]
+from tests.e2e.test_side_by_side import from_bot
 
 
 async def test_a_private_update_whose_chat_is_not_its_senders_is_ignored_and_logged(city, office, emulator, caplog):
