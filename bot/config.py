@@ -127,6 +127,9 @@ class Settings:
     backup_time: time = time(3, 0)
     backup_keep: int = 7
     """How many daily backups to keep; older ones are deleted."""
+    files_at_once: int = 2
+    """Heavy work done at once: minutes read (a long PDF, OCR), 台账 and 通报 made; more wait
+    their turn with 「正在读取，请稍候」 (``bot.handlers.common.heavy_work``)."""
 
     @property
     def base_url(self) -> str:
@@ -342,6 +345,7 @@ KEYS: tuple[Key, ...] = (
     Key("backup.dir", _path, "backup_dir", "DUBAN_BACKUP_DIR"),
     Key("backup.time", _time, "backup_time", "DUBAN_BACKUP_TIME"),
     Key("backup.keep", _positive, "backup_keep", "DUBAN_BACKUP_KEEP"),
+    Key("files.at_once", _positive, "files_at_once", "DUBAN_FILES_AT_ONCE"),
 )
 """Every setting the bot reads, in the order a bad value is reported. ``config.example.toml``
 shows each of them (a test holds the two together)."""

@@ -18,9 +18,15 @@ its chat's next rows for the chat interval, so two senders never send one row an
 chat together; 30/s overall is kept by giving each instance its share
 (``telegram.messages_per_second``, deploy/README.md).
 
-A row is marked ``sending`` in its own transaction before the request, and ``sent`` after:
-after a crash a ``sending`` row is sent again, so a message may come twice (at most the
-``MAX_IN_FLIGHT`` that were out when the process died), never not at all.
+A row is marked ``sending`` in its own transaction before the request. Telegram's answer is
+written at once to the sent log (``bot.storage.sent_log``), which does not wait for the
+database's write lock, and the row is marked ``sent`` when that lock comes (behind a daily
+check, seconds later). After a crash the sender first marks sent what the log holds; a
+``sending`` row not in it is sent again. So a message comes twice only if it was on the wire
+when the process died (its answer not yet read), never not at all.
+
+A request that times out may have reached Telegram: it is logged, and so is the attempt after
+it ("again after a timeout"), so a message that came twice can be told from one sent twice.
 """
 
 from __future__ import annotations
@@ -58,6 +64,10 @@ IDLE_POLL = 1.0
 SCOPED_METHODS = {"setMyCommands", "deleteMyCommands"}
 """Methods addressed by a scope, not a chat_id (the row's chat_id only paces them)."""
 BACKOFF_CAP = timedelta(minutes=10)
+RECOVER_EVERY = 60.0
+"""Several instances: seconds between looks at the sent log for rows a dead instance left."""
+TIMED_OUT = "timed out"
+"""How ``last_error`` of a row whose request timed out begins."""
 
 
 BATCH = 200
@@ -119,12 +129,22 @@ class Sender:
 
     async def _run(self) -> None:
         _SENDING.set(True)  # this task's context only, and the tasks it starts
+        try:
+            await self.recover()
+        except Exception:  # the database is down: the rows stay in the log for the next start
+            log.exception("could not mark the rows of the sent log sent")
         await self._settle()
+        recovered_at = time.monotonic()
         while not self._stopping:
             # Cleared before looking, not after: a wake() while a batch is being sent must
             # not be lost, or its rows would wait for the next idle poll.
             self._wake.clear()
             try:
+                if self.office.db.url is not None and time.monotonic() - recovered_at > RECOVER_EVERY:
+                    # Another instance may have died with rows in the sent log: nobody claims
+                    # them again (outbox.claim), so they are marked sent here.
+                    recovered_at = time.monotonic()
+                    await self.recover()
                 idle = await self.drain_once()
             except Exception:  # the sender must outlive any one bad row or database hiccup
                 log.exception("outbox sender failed; retrying")
@@ -137,6 +157,28 @@ class Sender:
                 await asyncio.wait_for(self._wake.wait(), timeout=idle)
             except TimeoutError:
                 pass
+
+    async def recover(self) -> None:
+        """Mark sent what Telegram accepted before a crash (the sent log's entries), before any
+        row is claimed: those rows must not go a second time."""
+        sent_log = await self.office.db.sent_log()
+        entries = await sent_log.entries()
+        if not entries:
+            return
+        now = self.office.now()
+        async with self.office.db.transaction() as conn:
+            marked = 0
+            for entry in entries:
+                row = await outbox.message(conn, entry.outbox_id)
+                # The chat checked too: a log left beside a database restored from a backup
+                # must not mark another message sent.
+                if row is None or row.chat_id != entry.chat_id:
+                    continue
+                if await outbox.mark_sent(conn, row.id, entry.message_id, now):
+                    await delivery.delivered(conn, row, now)
+                    marked += 1
+        await sent_log.forget([e.outbox_id for e in entries])
+        log.info("%s messages accepted by Telegram before a restart marked sent (%s in the sent log)", marked, len(entries))
 
     async def _settle(self) -> None:
         # A process that stopped a moment ago (a restart) may have filled Telegram's windows,
@@ -198,6 +240,7 @@ class Sender:
     async def _send(self, row: OutboxMessage) -> bool:
         """Send one row; False when it turned out to be no longer due (nothing went out)."""
         shared = self.office.db.url is not None  # other bot instances send from this outbox too
+        sent_log = await self.office.db.sent_log()
         async with self.office.db.transaction() as conn:
             lease = timedelta(seconds=self.office.settings.claim_lease_seconds) if shared else None
             if not await outbox.claim(conn, row.id, self.office.now(), lease):
@@ -212,6 +255,11 @@ class Sender:
                 kwargs = dict(row.payload)
                 if row.method not in SCOPED_METHODS:
                     kwargs.setdefault("chat_id", row.chat_id)
+                if row.last_error is not None and row.last_error.startswith(TIMED_OUT):
+                    log.warning(
+                        "outbox %s to chat %s: sent again after a timeout (attempt %s); if the first reached "
+                        "Telegram, the person gets it twice", row.id, row.chat_id, row.attempts + 1,
+                    )
                 # NO_RETRY: the pacer waits for the slot but leaves a 429 to us, so the row is put
                 # back with its not_before instead of holding the sender up.
                 result = await self.bot.do_api_request(row.method, api_kwargs=kwargs, rate_limit_args=NO_RETRY)
@@ -239,17 +287,29 @@ class Sender:
                 # connection, not an outage); after that, and after other errors, growing backoff.
                 first_timeout = isinstance(exc, TimedOut) and row.attempts == 0
                 delay = timedelta(0) if first_timeout else min(timedelta(seconds=2 ** row.attempts), BACKOFF_CAP)
-                await self._later(row, delay, str(exc))
+                error = str(exc)
+                if isinstance(exc, TimedOut):
+                    # It may have reached Telegram all the same: the next attempt says so.
+                    log.warning(
+                        "outbox %s to chat %s: no answer in time (attempt %s, %s); tried again in %s s",
+                        row.id, row.chat_id, row.attempts + 1, exc, delay.total_seconds(),
+                    )
+                    error = f"{TIMED_OUT}: {exc}"
+                await self._later(row, delay, error)
         else:
             message_id = _message_id(result)
+            if kept is None:
+                await sent_log.record(row.id, row.chat_id, message_id)
             async with self.office.db.transaction() as conn:
-                await outbox.mark_sent(conn, row.id, message_id, self.office.now())
-                if shared and self.pacer.chat_interval > 0:
-                    await outbox.space_chat(conn, row.chat_id, self.office.now() + timedelta(seconds=self.pacer.chat_interval))
-                if kept is not None:
-                    await evidence.record(conn, row.payload["attachment_id"], kept, self.office.now())
-                else:
-                    await delivery.delivered(conn, row, self.office.now())
+                if await outbox.mark_sent(conn, row.id, message_id, self.office.now()):
+                    if shared and self.pacer.chat_interval > 0:
+                        await outbox.space_chat(conn, row.chat_id, self.office.now() + timedelta(seconds=self.pacer.chat_interval))
+                    if kept is not None:
+                        await evidence.record(conn, row.payload["attachment_id"], kept, self.office.now())
+                    else:
+                        await delivery.delivered(conn, row, self.office.now())
+            if kept is None:
+                await sent_log.forget([row.id])
             self.sent += 1
         return True
 

@@ -6,10 +6,16 @@ answers 200 as soon as the update is queued. A crash in between loses the update
 recorded, never answered, never delivered again). So the bot takes updates itself:
 
 * **Polling** (``Poller``): an update's handlers run to the end (their transaction committed)
-  before the next ``getUpdates`` carries an offset past it. Updates are handled one at a time,
-  in order, as PTB does without ``concurrent_updates``.
+  before a ``getUpdates`` carries an offset past it, or past any earlier update.
 * **Webhook** (``WebhookServer``): the HTTP answer is sent after the handlers finished; a
   handler that failed answers 500, and Telegram delivers the update again.
+
+Either way updates go by ``Lanes``: one person's updates one after another, in the order they
+came (a dialog's answers, a button after the message it is on), different people's side by
+side, so a minutes PDF read for ten seconds keeps nobody else waiting. While such an update
+is out, polling cannot confirm it or anything after it, and asks Telegram again every
+``REPOLL`` seconds for what came meanwhile (at most 100 updates are given past an unconfirmed
+one; heavy work is bounded, see ``bot.handlers.common.heavy_work``).
 
 Both pass each update through ``Inbox.handle``: an update whose id is already in the
 ``inbox`` table (written in the same transaction as its effect, see ``bot.storage.inbox``) was
@@ -25,9 +31,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hmac
 import logging
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Awaitable, Callable
 from http import HTTPStatus
 
 from aiohttp import web
@@ -42,6 +50,83 @@ from bot.handlers.context import DubanApplication
 log = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+
+REPOLL = 0.2
+"""Seconds between ``getUpdates`` while an update is being handled (each returns at once, with
+the unconfirmed update again): how long another person's message may wait to be seen."""
+
+
+def lane_of(update: Update) -> int | None:
+    """Whose updates must keep their order: the sender's (or the chat's, for a channel post);
+    None for an update of no one (a poll's result), which goes on its own."""
+    if update.effective_user is not None:
+        return update.effective_user.id
+    if update.effective_chat is not None:
+        return update.effective_chat.id
+    return None
+
+
+class Lanes:
+    """Runs updates one person after another, different people side by side."""
+
+    def __init__(self, work: Callable[[Update], Awaitable[None]]) -> None:
+        self._work = work
+        self._queues: dict[object, deque[tuple[Update, asyncio.Future[None]]]] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        self.stopping = False
+
+    def put(self, update: Update) -> asyncio.Future[None]:
+        """Queue ``update`` behind its person's earlier ones; the future ends with its handling."""
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        key: object = lane_of(update)
+        if key is None:
+            key = ("update", update.update_id)
+        queue = self._queues.get(key)
+        if queue is not None:
+            queue.append((update, done))
+            return done
+        self._queues[key] = deque([(update, done)])
+        task = asyncio.create_task(self._drain(key), name=f"updates:{key}")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return done
+
+    async def _drain(self, key: object) -> None:
+        queue = self._queues[key]
+        try:
+            while queue:
+                update, done = queue[0]
+                if self.stopping:
+                    done.cancel()  # not handled: not confirmed, taken again at the next start
+                else:
+                    try:
+                        await self._work(update)
+                    except Exception as exc:
+                        if not done.done():
+                            done.set_exception(exc)
+                        # The person's later updates wait for this one to be taken again.
+                        while len(queue) > 1:
+                            queue.pop()[1].cancel()
+                    else:
+                        if not done.done():
+                            done.set_result(None)
+                queue.popleft()
+        finally:
+            del self._queues[key]
+
+    async def finish(self) -> None:
+        """Let the updates being handled end; those still queued are dropped (unconfirmed)."""
+        self.stopping = True
+        while self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
+
+def forged(update: Update) -> bool:
+    """A private chat's update whose sender is not the chat's person: Telegram never sends one
+    (a private chat's id is its person's), so it came from someone holding the token or the
+    webhook secret, and would make the bot answer one person's request into another's chat."""
+    chat, user = update.effective_chat, update.effective_user
+    return chat is not None and user is not None and chat.type == "private" and chat.id != user.id
 
 
 class Inbox:
@@ -81,7 +166,15 @@ class Inbox:
         return min(self._held, default=None)
 
     async def handle(self, update: Update) -> None:
-        """Apply ``update``, or, when it was applied before, answer the person again."""
+        """Apply ``update``, or, when it was applied before, answer the person again; an update
+        of a shape Telegram never sends (``forged``) is ignored, and logged."""
+        if forged(update):
+            assert update.effective_user is not None and update.effective_chat is not None
+            log.warning(
+                "update %s ignored: from user %s in the private chat %s, which is not theirs",
+                update.update_id, update.effective_user.id, update.effective_chat.id,
+            )
+            return
         if await inbox.handled(self.application.bot_data["office"].db.reader, update.update_id):
             log.info("update %s was applied before; answered again, not applied again", update.update_id)
             await self._answer_again(update)
@@ -114,16 +207,22 @@ class Inbox:
 
 
 class Poller:
-    """Long polling that confirms an update only after it was handled."""
+    """Long polling that confirms an update only after it, and every earlier one, was handled."""
 
     def __init__(self, inbox_: Inbox, timeout: int) -> None:
         self.inbox = inbox_
         self.timeout = timeout
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
-        self._fetching = False
         self._next: int | None = None
         self._done: set[int] = set()
+        self._out: dict[int, asyncio.Future[None]] = {}
+        """Updates queued or being handled."""
+        self._again: set[int] = set()
+        """Updates whose handling failed (the inbox's database): to be taken again, in order."""
+        self._lanes = Lanes(self.inbox.handle)
+        self._progress = asyncio.Event()
+        self._backoff = 0.1
 
     async def start(self) -> None:
         """Leave webhook mode (``getUpdates`` is refused while a webhook is set) and poll."""
@@ -132,15 +231,15 @@ class Poller:
         self._task = asyncio.create_task(self._run(), name="update-poller")
 
     async def stop(self) -> None:
-        """Finish the update being handled, confirm what was handled, and stop."""
+        """Finish the updates being handled, confirm what was handled, and stop."""
         self._stopping = True
         task, self._task = self._task, None
         if task is None:
             return
-        if self._fetching:
-            task.cancel()
+        task.cancel()  # it waits for Telegram or for handling to end; the handling goes on
         with contextlib.suppress(asyncio.CancelledError):
             await task
+        await self._lanes.finish()
         offset = self._offset()
         if offset is not None:
             # The confirming call PTB makes on stop too: without it, the last batch would come
@@ -149,20 +248,29 @@ class Poller:
                 await self.inbox.application.bot.get_updates(offset=offset, limit=1, timeout=0)
 
     def _offset(self) -> int | None:
-        held = self.inbox.oldest_held
-        if held is None or self._next is None:
-            return self._next
-        return min(held, self._next)
+        unconfirmed = [i for i in (self.inbox.oldest_held, min(self._out, default=None), min(self._again, default=None)) if i is not None]
+        if self._next is None:
+            return min(unconfirmed, default=None)
+        return min([self._next, *unconfirmed])
 
     async def _run(self) -> None:
         bot = self.inbox.application.bot
         backoff = 0.1
         while not self._stopping:
+            if self._out:
+                # Something is being handled: its update cannot be confirmed yet, so Telegram
+                # would return it at once. Wait for it to end, or look again shortly for others'.
+                self._progress.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._progress.wait(), timeout=REPOLL)
+                if self._stopping:
+                    return
+            if self._again and self._backoff > 0.1:
+                await asyncio.sleep(self._backoff)
             offset = self._offset()
-            self._fetching = True
             try:
                 updates = await bot.get_updates(
-                    offset=offset, timeout=self.timeout, allowed_updates=Update.ALL_TYPES,
+                    offset=offset, timeout=0 if self._out else self.timeout, allowed_updates=Update.ALL_TYPES,
                     read_timeout=self.timeout + 10,
                 )
             except RetryAfter as exc:
@@ -173,34 +281,42 @@ class Poller:
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 5.0)
                 continue
-            finally:
-                self._fetching = False
             backoff = 0.1
             for update in updates:
                 if self._stopping:
                     return
-                if update.update_id not in self._done:
-                    try:
-                        await self.inbox.handle(update)
-                    except Exception:
-                        # Handlers' own errors are PTB's error handler's; this is the inbox's
-                        # database failing. The update stays unconfirmed and is taken again.
-                        log.exception("update %s not handled; taken again in %.1f s", update.update_id, backoff)
-                        await asyncio.sleep(backoff)
-                        backoff = min(backoff * 2, 5.0)
-                        break
-                    self._done.add(update.update_id)
-                self._next = update.update_id + 1
+                uid = update.update_id
+                if uid not in self._done and uid not in self._out:
+                    self._again.discard(uid)
+                    self._out[uid] = future = self._lanes.put(update)
+                    future.add_done_callback(functools.partial(self._ended, uid))
+                self._next = max(self._next or 0, uid + 1)
             # Ids below the offset are never returned again: no need to remember them.
             floor = self._offset()
             if floor is not None:
                 self._done = {i for i in self._done if i >= floor}
 
+    def _ended(self, update_id: int, future: asyncio.Future[None]) -> None:
+        del self._out[update_id]
+        self._progress.set()
+        if future.cancelled():
+            self._again.add(update_id)
+        elif future.exception() is not None:
+            # Handlers' own errors are PTB's error handler's; this is the inbox's database
+            # failing. The update stays unconfirmed and is taken again, after a growing pause.
+            self._backoff = min(self._backoff * 2, 5.0)
+            log.error("update %s not handled; taken again in %.1f s", update_id, self._backoff, exc_info=future.exception())
+            self._again.add(update_id)
+        else:
+            self._backoff = 0.1
+            self._done.add(update_id)
+
 
 class WebhookServer:
     """The webhook endpoint: answers Telegram after the update's work is committed.
 
-    Updates are handled one at a time, as in polling, so handlers see them in order.
+    One person's updates are handled in the order they arrived, different people's side by
+    side (``Lanes``), as in polling.
     """
 
     def __init__(self, inbox_: Inbox, listen: str, port: int, path: str, secret_token: str) -> None:
@@ -210,7 +326,7 @@ class WebhookServer:
         self.path = "/" + path.strip("/")
         self.secret_token = secret_token
         self._runner: web.AppRunner | None = None
-        self._lock = asyncio.Lock()
+        self._lanes = Lanes(self.inbox.handle)
 
     async def start(self, url: str) -> None:
         """Listen, then tell Telegram where to post (``setWebhook`` with the secret token)."""
@@ -230,7 +346,8 @@ class WebhookServer:
         )
 
     async def stop(self) -> None:
-        """Stop listening, after the update being handled is answered."""
+        """Stop listening, after the updates being handled are answered."""
+        await self._lanes.finish()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -245,11 +362,14 @@ class WebhookServer:
             return web.Response(status=HTTPStatus.BAD_REQUEST)
         if update is None:
             return web.Response(status=HTTPStatus.BAD_REQUEST)
-        async with self._lock:
-            try:
-                await self.inbox.handle(update)
-            except Exception:
-                # Nothing was committed for it: Telegram will deliver it again.
-                log.exception("update %s not handled; Telegram will deliver it again", update.update_id)
-                return web.Response(status=HTTPStatus.INTERNAL_SERVER_ERROR)
+        try:
+            # shield: a client that hangs up does not cancel the handling half-way
+            await asyncio.shield(self._lanes.put(update))
+        except asyncio.CancelledError:
+            # Stopping, or an earlier update of the person failed: not handled, delivered again.
+            return web.Response(status=HTTPStatus.SERVICE_UNAVAILABLE)
+        except Exception:
+            # Nothing was committed for it: Telegram will deliver it again.
+            log.exception("update %s not handled; Telegram will deliver it again", update.update_id)
+            return web.Response(status=HTTPStatus.INTERNAL_SERVER_ERROR)
         return web.Response(status=HTTPStatus.OK)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from telegram import Update
@@ -51,6 +53,19 @@ async def reply(update: Update, template: str, /, **ctx: Any) -> None:
     """Answer the update's chat with ``messages/<template>.j2``."""
     if update.effective_message is not None:
         await update.effective_message.reply_text(render(template, **ctx))
+
+
+@asynccontextmanager
+async def heavy_work(update: Update, context: DubanContext, waiting: str = "inbox/reading_wait") -> AsyncIterator[None]:
+    """Hold one of the places for heavy work (``files.at_once``) while the block runs; when all
+    are taken, say so (``waiting``: 「正在读取，请稍候」) and wait for one. The work runs in a
+    worker thread meanwhile, and other people's updates are handled side by side
+    (``bot.updates.Lanes``)."""
+    places = context.office.heavy_work
+    if places.locked():
+        await reply(update, waiting)
+    async with places:
+        yield
 
 
 async def not_understood(update: Update, person: Person) -> None:

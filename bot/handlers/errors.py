@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
+from telegram.error import BadRequest
 from telegram.ext import ApplicationHandlerStop
 
 from bot.domain.errors import DomainError
@@ -23,6 +24,10 @@ async def on_error(update: object, context: DubanContext) -> None:
     """Domain refusals are answered; anything else is logged and answered with a generic line."""
     error = context.error
     if isinstance(update, Update):
+        if update.callback_query is not None and message_gone(error):
+            # A button on a message deleted since (or never sent: a forged press).
+            log.info("update %s: the pressed message is gone (%s)", update.update_id, error)
+            error = DomainError("button_message_gone")
         if not isinstance(error, DomainError):
             log.error("update %s failed", update.update_id, exc_info=error)
         try:
@@ -32,6 +37,15 @@ async def on_error(update: object, context: DubanContext) -> None:
         raise ApplicationHandlerStop
     else:
         log.error("background error", exc_info=error)
+
+
+GONE = ("message to edit not found", "message to delete not found", "message can't be edited", "message_id_invalid")
+"""Telegram's words for a message that is no longer there to change."""
+
+
+def message_gone(error: object) -> bool:
+    """Whether ``error`` is Telegram refusing to change a message that no longer exists."""
+    return isinstance(error, BadRequest) and any(words in error.message.lower() for words in GONE)
 
 
 def register(application: DubanApplication) -> None:

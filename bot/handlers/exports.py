@@ -8,7 +8,7 @@ import re
 from telegram import InputFile, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
-from bot.handlers.common import bound_person, command_text
+from bot.handlers.common import bound_person, command_text, heavy_work
 from bot.handlers.context import DubanApplication, DubanContext
 from bot.services.exports import ledger, word
 from bot.services.exports.board import board
@@ -28,7 +28,8 @@ async def ledger_command(update: Update, context: DubanContext) -> None:
     office = context.office
     today = office.now().date()
     flt = await ledger.parse_filter(office, person, command_text(update))
-    data, count = await ledger.ledger_workbook(office, person, flt, today)
+    async with heavy_work(update, context, "inbox/making_wait"):
+        data, count = await ledger.ledger_workbook(office, person, flt, today)
     shown = [x for x in (flt.unit and flt.unit.name, flt.section and flt.section.name) if x]
     if flt.status:
         shown.append(render("exports/ledger_status", status=flt.status, label=label))
@@ -45,7 +46,8 @@ async def board_command(update: Update, context: DubanContext) -> None:
     person = await bound_person(update, context, "board")
     if person is None:
         return
-    shown = await board(context.office, person, context.office.now().date())
+    async with heavy_work(update, context, "inbox/making_wait"):
+        shown = await board(context.office, person, context.office.now().date())
     assert update.effective_message is not None
     await update.effective_message.reply_photo(
         InputFile(io.BytesIO(shown.png), filename="board.png"),

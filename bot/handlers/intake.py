@@ -14,7 +14,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 
 from bot.domain.errors import DomainError
 from bot.domain.org import Person, Role
-from bot.handlers.common import bound_person, current_person, not_understood, refuse, reply
+from bot.handlers.common import bound_person, current_person, heavy_work, not_understood, refuse, reply
 from bot.handlers.context import DubanApplication, DubanContext
 from bot.handlers.dialogs import (
     INTAKE_EDIT, INTAKE_INSTRUCTION, InDialog, close_dialogs, html_of, mark_done, matched_id, open_dialog,
@@ -136,9 +136,10 @@ async def _minutes_file(update: Update, context: DubanContext, person: Person, m
     office = context.office
     try:
         received = await _download(message)
-        # A long PDF, or a scan read by OCR (seconds a page), takes a while: off the event loop, so
-    # other people's updates go on meanwhile.
-        read = await asyncio.to_thread(intake.text_of_file, received.data, received.file_name or "")
+        # A long PDF, or a scan read by OCR (seconds a page), takes a while: in a worker thread,
+        # a few at once, while other people's updates go on.
+        async with heavy_work(update, context):
+            read = await asyncio.to_thread(intake.text_of_file, received.data, received.file_name or "")
         review = await intake.receive_minutes(office, person, read.text, office.now(), received, read.scanned)
     except DomainError as exc:
         await refuse(update, exc)

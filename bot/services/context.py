@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -22,6 +23,14 @@ class Office:
     calendar: WorkCalendar
     clock: Callable[[], datetime] | None = field(default=None, repr=False)
     """Where ``now()`` comes from; None is the real time. The demo and tests move it."""
+    _heavy: asyncio.Semaphore | None = field(default=None, init=False, repr=False)
+
+    @property
+    def heavy_work(self) -> asyncio.Semaphore:
+        """Places for heavy work (a file read, an export made): ``settings.files_at_once``."""
+        if self._heavy is None:
+            self._heavy = asyncio.Semaphore(self.settings.files_at_once)
+        return self._heavy
 
     @classmethod
     async def open(cls, settings: Settings) -> Office:

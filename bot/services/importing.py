@@ -35,6 +35,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from bot.domain.errors import DomainError
 from bot.domain.org import Person, Role, Section, Unit, UnitKind
+from bot.services import file_limits
 from bot.services.context import Office
 from bot.storage import history, intake, invites, org
 from bot.texts import label, plain, render
@@ -279,8 +280,15 @@ def read_workbook(path: Path) -> OrgWorkbook:
     """Read the three sheets' non-empty rows as text, keyed by header.
 
     Raises:
-        DomainError: ``import_not_xlsx``, ``import_sheet_missing`` or ``import_columns_missing``.
+        DomainError: ``import_not_xlsx``, ``import_sheet_missing`` or ``import_columns_missing``;
+            ``file_too_many_parts`` or ``file_unzipped_too_large`` before it is parsed.
     """
+    try:
+        file_limits.check_zip(path)
+    except DomainError as exc:
+        if exc.code == "file_unreadable":
+            raise DomainError("import_not_xlsx", file=path.name) from exc
+        raise
     try:
         workbook = load_workbook(path, data_only=True)
     except _NOT_A_WORKBOOK as exc:

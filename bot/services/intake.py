@@ -29,7 +29,7 @@ from bot.domain.feedback import Attachment, Feedback
 from bot.domain.minutes import DraftStatus, IntakeDocument, IntakeDraft, IntakeKind
 from bot.domain.org import Person, Role
 from bot.domain.tasks import SourceType, Task
-from bot.services import evidence, form_issuing
+from bot.services import evidence, file_limits, form_issuing
 from bot.services.context import Office
 from bot.services.issue_form import KEYS
 from bot.services.issuing import AssignmentDraft, IssuedAssignment, issue_assignment_on
@@ -94,10 +94,14 @@ def text_of_file(data: bytes, file_name: str) -> FileText:
     """The plain text of a .docx (paragraphs, then tables), of a PDF's text layer, or — for a
     scanned PDF or a photo of printed minutes — what OCR reads on it.
 
+    A file is measured before it is read (:mod:`bot.services.file_limits`): a .docx by its
+    unzipped size and part count, a PDF by its page count, a scan by its pages to read.
+
     Raises:
         DomainError: ``intake_file_empty``, ``intake_doc_format`` (a .doc from old Word),
-            ``intake_file_type``, ``intake_file_unreadable``, ``intake_scan_too_long``,
-            ``intake_pdf_no_text`` (a scan on which no text could be read).
+            ``intake_file_type``, ``file_unreadable`` (with ``reason``: what is wrong with it),
+            ``file_too_many_parts``, ``file_unzipped_too_large``, ``file_too_many_pages``,
+            ``intake_scan_too_long``, ``intake_pdf_no_text`` (a scan on which no text could be read).
     """
     if not data:
         raise DomainError("intake_file_empty")
@@ -114,17 +118,20 @@ def text_of_file(data: bytes, file_name: str) -> FileText:
         try:
             return FileText(data.decode("utf-8-sig"))
         except UnicodeDecodeError:
-            raise DomainError("intake_file_unreadable") from None
+            raise DomainError("file_unreadable", reason="encoding") from None
     raise DomainError("intake_file_type", name=file_name or "")
 
 
 def _docx_text(data: bytes) -> str:
     import docx  # python-docx; imported here so the bot starts without loading it
+    from docx.opc.exceptions import PackageNotFoundError
 
+    file_limits.check_zip(data)
     try:
         document = docx.Document(io.BytesIO(data))
-    except (zipfile.BadZipFile, KeyError, ValueError):
-        raise DomainError("intake_file_unreadable") from None
+    except (zipfile.BadZipFile, PackageNotFoundError, KeyError, ValueError, SyntaxError):
+        # SyntaxError: lxml's XMLSyntaxError, a part that is not XML
+        raise DomainError("file_unreadable", reason="docx") from None
     lines = [p.text for p in document.paragraphs]
     for table in document.tables:
         for row in table.rows:
@@ -134,10 +141,13 @@ def _docx_text(data: bytes) -> str:
 
 def _pdf_text(data: bytes) -> FileText:
     import pdfplumber
-    from pdfminer.pdfparser import PDFSyntaxError
+    from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
+    from pdfminer.psparser import PSException
+    from pdfplumber.utils.exceptions import PdfminerException
 
     try:
         with pdfplumber.open(io.BytesIO(data)) as pdf:
+            file_limits.check_pages(len(pdf.pages))
             text = "\n".join((page.extract_text() or "") for page in pdf.pages)
             if text.strip():
                 return FileText(text)
@@ -149,8 +159,13 @@ def _pdf_text(data: bytes) -> FileText:
                 out = io.BytesIO()
                 page.to_image(resolution=OCR_RESOLUTION).original.convert("RGB").save(out, format="PNG")
                 images.append(out.getvalue())
-    except (PDFSyntaxError, ValueError, TypeError, KeyError):
-        raise DomainError("intake_file_unreadable") from None
+    except PdfminerException as exc:  # pdfplumber wraps what pdfminer raised on opening
+        reason = "pdf_password" if isinstance(exc.args[0] if exc.args else None, (PDFPasswordIncorrect, PDFEncryptionError)) else "pdf"
+        raise DomainError("file_unreadable", reason=reason) from None
+    except (PDFPasswordIncorrect, PDFEncryptionError):
+        raise DomainError("file_unreadable", reason="pdf_password") from None
+    except (PSException, ValueError, TypeError, KeyError, IndexError, AttributeError, AssertionError):
+        raise DomainError("file_unreadable", reason="pdf") from None
     return FileText(_scanned_text(images), scanned=True)
 
 
@@ -163,7 +178,7 @@ def _scanned_text(images: list[bytes]) -> str:
         try:
             result, _ = engine(image)
         except Exception:  # a picture OpenCV cannot decode is a file we cannot read
-            raise DomainError("intake_file_unreadable") from None
+            raise DomainError("file_unreadable", reason="image") from None
         lines += [text for _, text, _ in result or ()]
     text = "\n".join(lines)
     if not text.strip():

@@ -25,6 +25,7 @@ from bot.storage import inbox
 from bot.storage.migrations import migrate
 from bot.storage.postgres import PgConnection, is_url
 from bot.storage.reader import connect_reader
+from bot.storage.sent_log import SentLog
 
 BUSY_TIMEOUT_MS = 30_000
 
@@ -38,6 +39,7 @@ class Database:
         self._writer: aiosqlite.Connection | None = None
         self._reader: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
+        self._sent_log: SentLog | None = None
         self.on_commit: Callable[[], None] | None = None
         """Called after every commit of ``transaction`` (the sender's wake-up: messages queued)."""
 
@@ -56,7 +58,10 @@ class Database:
         return self
 
     async def close(self) -> None:
-        """Close both connections (a no-op when already closed)."""
+        """Close the connections (a no-op when already closed)."""
+        if self._sent_log is not None:
+            await self._sent_log.close()
+            self._sent_log = None
         for conn in (self._reader, self._writer):
             if conn is not None:
                 await conn.close()
@@ -109,6 +114,13 @@ class Database:
             yield
         finally:
             await lock.close()  # ends the session: the lock goes with it
+
+    async def sent_log(self) -> SentLog:
+        """The sender's log of rows Telegram accepted (``bot.storage.sent_log``), opened at
+        first use: it is written without waiting for ``transaction``'s lock."""
+        if self._sent_log is None:
+            self._sent_log = await SentLog.open(self.path, self.url)
+        return self._sent_log
 
     @property
     def reader(self) -> aiosqlite.Connection:

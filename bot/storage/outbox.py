@@ -32,6 +32,8 @@ class OutboxMessage:
     attempts: int
     created_at: datetime
     """When the change that caused it was made."""
+    last_error: str | None = None
+    """Why the last attempt failed, if it did (a timeout: it may have arrived all the same)."""
 
 
 async def enqueue(
@@ -59,7 +61,15 @@ def _message(row: aiosqlite.Row) -> OutboxMessage:
     return OutboxMessage(
         row["id"], row["chat_id"], row["method"], json.loads(row["payload"]), row["person_id"],
         row["task_id"], row["slip_id"], row["purpose"], row["attempts"], datetime.fromisoformat(row["created_at"]),
+        row["last_error"],
     )
+
+
+async def message(conn: aiosqlite.Connection, message_id: int) -> OutboxMessage | None:
+    """One row by its id."""
+    async with conn.execute("SELECT * FROM outbox WHERE id = ?", (message_id,)) as cur:
+        row = await cur.fetchone()
+    return _message(row) if row else None
 
 
 async def due(conn: aiosqlite.Connection, now: datetime, limit: int = 100) -> list[OutboxMessage]:
@@ -104,9 +114,12 @@ async def claim(conn: aiosqlite.Connection, message_id: int, now: datetime, leas
     a row whose sender died is taken up by another once the lease has passed.
     """
     if lease is not None:
+        # Not a row in the sent log (bot.storage.sent_log): Telegram has it, whoever sent it
+        # died before marking it sent.
         cursor = await conn.execute(
             """UPDATE outbox SET status = 'sending', attempts = attempts + 1, not_before = ?
-               WHERE id = ? AND status IN ('pending', 'sending') AND (not_before IS NULL OR not_before <= ?)""",
+               WHERE id = ? AND status IN ('pending', 'sending') AND (not_before IS NULL OR not_before <= ?)
+               AND NOT EXISTS (SELECT 1 FROM sent_log WHERE sent_log.outbox_id = outbox.id)""",
             (stamp(now + lease), message_id, stamp(now)),
         )
         return cursor.rowcount == 1
@@ -118,12 +131,14 @@ async def claim(conn: aiosqlite.Connection, message_id: int, now: datetime, leas
     return cursor.rowcount == 1
 
 
-async def mark_sent(conn: aiosqlite.Connection, message_id: int, telegram_message_id: int | None, now: datetime) -> None:
-    """Telegram accepted it; keep the message id so replies to it find their slip."""
-    await conn.execute(
-        "UPDATE outbox SET status = 'sent', sent_at = ?, message_id = ?, last_error = NULL WHERE id = ?",
+async def mark_sent(conn: aiosqlite.Connection, message_id: int, telegram_message_id: int | None, now: datetime) -> bool:
+    """Telegram accepted it; keep the message id so replies to it find their slip. False when
+    it was marked sent already (from the sent log), and what follows a delivery is done."""
+    cursor = await conn.execute(
+        "UPDATE outbox SET status = 'sent', sent_at = ?, message_id = ?, last_error = NULL WHERE id = ? AND status != 'sent'",
         (stamp(now), telegram_message_id, message_id),
     )
+    return cursor.rowcount == 1
 
 
 async def space_chat(conn: aiosqlite.Connection, chat_id: int, until: datetime) -> None:

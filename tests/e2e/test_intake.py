@@ -11,6 +11,7 @@ import pytest
 from bot.emulator.client import wait_idle
 from bot.domain.org import Role
 from tests.e2e.test_slip_actions import recorded
+from tests.file_bombs import docx_bomb, garbage_pdf, many_parts, pdf_pages
 from tests.intake_files import MINUTES_12, MINUTES_PARENTHESISED, MINUTES_SCANNED, docx_bytes, page_png, pdf_bytes
 
 TODAY = date(2026, 11, 30)
@@ -251,7 +252,7 @@ def scanned_pdf() -> bytes:
 
 @pytest.mark.parametrize("name, data, answer", [
     ("纪要.docx", b"", "文件是空的"),
-    ("纪要.docx", b"PK\x03\x04 not really a document", "文件已损坏或无法打开"),
+    ("纪要.docx", b"PK\x03\x04 not really a document", "文件无法读取：文件已损坏，不是完整的 Word（.docx）"),
     ("纪要.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 512, "另存为” .docx"),
     ("纪要.xlsx.zip", b"\x00\x01binary", "无法读取「纪要.xlsx.zip」这种文件"),
     ("扫描件.pdf", None, "未能识别出文字"),
@@ -273,6 +274,22 @@ async def test_a_file_too_big_for_a_bot_to_download_is_refused_before_reading(ci
     assert await intake_rows(office_on_monday) == (0, 0, 0)
 
 
+@pytest.mark.parametrize("name, make, answer", [
+    ("纪要.docx", lambda: docx_bomb(100 * 2**20), "文件无法读取：解压后有 100 MB，超过 64 MB 的上限"),
+    ("纪要.docx", lambda: many_parts(2500), "文件无法读取：文件由 2503 个部件组成，超过 2000 个的上限"),
+    ("纪要.pdf", lambda: pdf_pages(501), "文件无法读取：PDF 有 501 页，超过 500 页的上限"),
+    ("纪要.pdf", lambda: garbage_pdf(1), "文件无法读取：PDF 已损坏或不完整"),
+    ("纪要.pdf", lambda: garbage_pdf(2), "文件无法读取：PDF 已损坏或不完整"),
+])
+async def test_a_file_bomb_is_measured_and_refused_before_it_is_read(city, office_on_monday, name, make, answer):
+    supervisor = city["supervisor"]
+    await supervisor.send_document(name, make())
+    said = await supervisor.wait_for(text_contains="文件无法读取", timeout=15)
+    assert answer in said.text
+    assert "操作未完成" not in said.text
+    assert await intake_rows(office_on_monday) == (0, 0, 0)
+
+
 async def test_a_photo_of_printed_minutes_is_read_by_ocr(city, office_on_monday):
     clerk = city["clerk"]
     await clerk.send_photo(page_png(MINUTES_SCANNED))
@@ -287,7 +304,7 @@ async def test_a_photo_of_printed_minutes_is_read_by_ocr(city, office_on_monday)
 async def test_a_picture_that_is_not_one_is_refused(city, office_on_monday):
     clerk = city["clerk"]
     await clerk.send_photo(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
-    assert "文件已损坏或无法打开" in (await clerk.wait_for(text_contains="无法", timeout=15)).text
+    assert "文件无法读取：图片已损坏" in (await clerk.wait_for(text_contains="无法", timeout=15)).text
     assert await intake_rows(office_on_monday) == (0, 0, 0)
 
 

@@ -9,6 +9,7 @@ network errors are retried with growing backoff for three days; SIGTERM loses no
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import signal
 import socket
@@ -384,3 +385,32 @@ async def test_a_hung_request_holds_only_its_own_chat(office: Office, simulator:
     assert bot_texts(slow) == ["住建第1条", "住建第2条"]
     assert faults.counts["hung"] == 2, "the chat's second message went out only after the first was answered"
     assert await statuses(office) == {"sent": 42}
+
+
+async def test_a_timeout_is_logged_and_the_attempt_after_it_told_apart(
+    office: Office, simulator: Simulator, emulator: EmulatorServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A request that gets no answer in time may have reached Telegram: the log says so, and
+    says of the next attempt that it follows a timeout, so a message that came twice can be
+    told from one sent twice by mistake."""
+    slow = await simulator.create_user("李住建")
+    faults = Faults(hang_seconds=2.0, hang_chats=frozenset({slow.id}))
+    caplog.set_level(logging.INFO, logger="bot.sender")
+    async with FaultyProxy(emulator.url, faults) as proxy:
+        pacer = ChatPacer()
+        assert office.settings.token is not None
+        request = HTTPXRequest(read_timeout=0.5)
+        async with paced_bot(office.settings.token.reveal(), f"{proxy.url}/bot", pacer, request) as client:
+            row_id = await queue(office, slow.id, "住建第1条")
+            sender = Sender(office, client, pacer)
+            sender.start()
+            try:
+                await eventually(lambda: faults.counts["hung"] >= 1, timeout=10)
+                faults.hang_chats = frozenset()  # the connection recovers
+                await eventually(lambda: bot_texts(slow) == ["住建第1条"], timeout=15)
+            finally:
+                await sender.stop()
+    assert (await row(office, row_id))["attempts"] == 2
+    said = [r.getMessage() for r in caplog.records if r.name == "bot.sender"]
+    assert any(f"outbox {row_id} to chat {slow.id}: no answer in time (attempt 1" in m for m in said), said
+    assert any(f"outbox {row_id} to chat {slow.id}: sent again after a timeout (attempt 2)" in m for m in said), said

@@ -20,6 +20,7 @@ from bot.services.context import Office
 from bot.services.importing import import_workbook
 from bot.storage import org
 from bot.texts import explain
+from tests.file_bombs import many_parts, xlsx_bomb
 
 SAMPLE = Path(__file__).parents[2] / "examples" / "org-sample.xlsx"
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
@@ -303,6 +304,22 @@ async def test_a_file_that_is_not_a_workbook_is_refused_clearly(
 
     assert caught.value.code == "import_not_xlsx"
     assert explain(caught.value).startswith(f"「{name}」不是 Excel 工作簿（.xlsx），无法导入")
+    assert await counts(office) == before
+
+
+async def test_a_workbook_that_unzips_to_too_much_is_refused_before_it_is_parsed(office: Office, tmp_path: Path) -> None:
+    bomb = tmp_path / "org.xlsx"
+    bomb.write_bytes(xlsx_bomb(200 * 2**20))
+    crowded = tmp_path / "crowded.xlsx"
+    crowded.write_bytes(many_parts(2500))
+    before = await counts(office)
+
+    with pytest.raises(DomainError) as caught:
+        await import_workbook(office, bomb, NOW)
+    assert explain(caught.value).startswith("文件无法读取：解压后有 200 MB，超过 64 MB 的上限")
+    with pytest.raises(DomainError) as caught:
+        await import_workbook(office, crowded, NOW)
+    assert explain(caught.value).startswith("文件无法读取：文件由 2503 个部件组成，超过 2000 个的上限")
     assert await counts(office) == before
 
 
