@@ -15,7 +15,7 @@ async def test_a_private_update_whose_chat_is_not_its_senders_is_ignored_and_log
     clerk, official = city["clerk"], city["zhujian"]
     await issue(office, clerk, "住建局", "城区积水点排查整治")
     await official.wait_for(text_contains="城区积水点排查整治")
-    await clerk.wait_for(text_contains="送达 李住建")
+    await clerk.wait_for(text_contains="李住建已收到")
     await wait_idle(emulator.state, quiet=1.5)
     clerks_chat, officials_chat = from_bot(clerk), from_bot(official)
 

@@ -26,6 +26,7 @@ async def test_a_report_due_right_after_national_day_is_reminded_before_the_brea
     clerk, official = city["clerk"], city["zhujian"]
     on(office, date(2026, 9, 28))
     await clerk.send(form(period="2026-12-31", schedule="10月8日、11月5日"))
+    await clerk.press("确认签发", message=await clerk.wait_for(text_contains="确认签发"))
     await clerk.wait_for(text_contains="已签发1份交办单")
     slip = await official.wait_for(text_contains="工作交办单", predicate=lambda m: bool(m.inline_keyboard))
     await recorded(office, slip)

@@ -72,6 +72,7 @@ async def test_an_alias_names_its_unit_in_the_form_task_lists_and_ledger(city, o
     await give_alias(office, "交通运输局", "交通局")
     clerk, jiaotong = city["clerk"], city["jiaotong"]
     await clerk.send(form("住建局（牵头）、交通局", period="10天", schedule=None))
+    await clerk.press("确认签发", message=await clerk.wait_for(text_contains="确认签发"))
     receipt = await clerk.wait_for(text_contains="已签发2份交办单")
     assert "→ 交通运输局（配合）" in receipt.text
     assert "本事项由住建局牵头，你单位配合" in (await jiaotong.wait_for(text_contains="工作交办单")).text
@@ -87,6 +88,7 @@ async def issue_shared(office, city, period: str = "10天"):
     on(office, date(2026, 11, 30))
     clerk = city["clerk"]
     await clerk.send(form("住建局（牵头）、交通运输局、穰东镇", period=period, schedule=None))
+    await clerk.press("确认签发", message=await clerk.wait_for(text_contains="确认签发"))
     await clerk.wait_for(text_contains="已签发3份交办单")
     slips = []
     for who in ("zhujian", "jiaotong", "town"):
@@ -230,6 +232,7 @@ async def test_every_official_of_a_unit_hears_what_a_colleague_did_and_the_issue
     clerk, li = city["clerk"], city["zhujian"]
     yang = await organisation.join("杨联络", Role.RESPONSIBLE, unit="住建局")
     await clerk.send(form("住建局", period="10天", schedule=None) + "\n责任人：李住建")
+    await clerk.press("确认签发", message=await clerk.wait_for(text_contains="确认签发"))
     await clerk.wait_for(text_contains="已签发1份交办单")
     notice = await clerk.wait_for(text_contains="📨")
     assert "交办单〔2026〕1号 已于" in notice.text and "送达住建局：" in notice.text
