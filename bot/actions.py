@@ -264,23 +264,23 @@ SUBMIT_FEEDBACK = Action("submit_feedback", "fbsend:{task_id}", OfTask, "whoever
 FEEDBACK_FOR = Action("feedback_for", "fbk:{task_id}", OfTask, "whoever sent the file", H + "slip_actions.kept_for")
 REQUEST_EXTENSION = Action("request_extension", "ext:{task_id}", OfTask, "the responsible unit", H + "extension.extension_button")
 
-# the clerk's decisions
-ACCEPT = Action("accept", "acc:{item_id}", OfItem, "督查室", H + "slip_actions.accept")
-RETURN = Action("return", "ret:{item_id}", OfItem, "督查室", H + "slip_actions.open_return_dialog")
-RETURN_NO_DATE = Action("return_no_date", "retskip:{feedback_id}", OfFeedback, "督查室", H + "slip_actions.skip_date")
-APPROVE_EXTENSION = Action("approve_extension", "exa:{request_id}", OfRequest, "督查室", H + "extension.approve_button")
-REJECT_EXTENSION = Action("reject_extension", "exr:{request_id}", OfRequest, "督查室", H + "extension.reject_button")
-OTHER_DATE = Action("other_date", "exd:{request_id}", OfRequest, "督查室", H + "extension.other_date_button")
+# decisions on what a unit sent
+ACCEPT = Action("accept", "acc:{item_id}", OfItem, "the issuing section or 政务监督室", H + "slip_actions.accept")
+RETURN = Action("return", "ret:{item_id}", OfItem, "the issuing section or 政务监督室", H + "slip_actions.open_return_dialog")
+RETURN_NO_DATE = Action("return_no_date", "retskip:{feedback_id}", OfFeedback, "the issuing section or 政务监督室", H + "slip_actions.skip_date")
+APPROVE_EXTENSION = Action("approve_extension", "exa:{request_id}", OfRequest, "the unit's 分管市领导", H + "extension.approve_button")
+REJECT_EXTENSION = Action("reject_extension", "exr:{request_id}", OfRequest, "the unit's 分管市领导", H + "extension.reject_button")
+OTHER_DATE = Action("other_date", "exd:{request_id}", OfRequest, "the unit's 分管市领导", H + "extension.other_date_button")
 
 # 催办, 督办, 约谈, 移交作风办
-REMIND = Action("remind", "rmd:{task_id}", OfTask, "督查室", H + "escalation.remind_button")
-ISSUE_DRAFT = Action("issue_draft", "dri:{draft_id}", OfDraft, "督查室", H + "escalation.issue_draft_button")
-HOLD_DRAFT = Action("hold_draft", "drh:{draft_id}", OfDraft, "督查室", H + "escalation.hold_draft_button")
-INTERVIEW = Action("interview", "ivw:{task_id}", OfTask, "督查室", H + "escalation.interview_button")
-INTERVIEW_NO_NOTE = Action("interview_no_note", "ivwskip:{task_id}", OfTask, "督查室", H + "escalation.interview_skip")
-INTERVIEW_DEFAULT_DAY = Action("interview_default_day", "ivwday:{task_id}", OfTask, "督查室", H + "escalation.interview_default_day")
-TRANSFER = Action("transfer", "trf:{task_id}", OfTask, "督查室", H + "escalation.transfer_button")
-TRANSFER_NO_NOTE = Action("transfer_no_note", "trfskip:{task_id}", OfTask, "督查室", H + "escalation.transfer_skip")
+REMIND = Action("remind", "rmd:{task_id}", OfTask, "the issuing section or 政务监督室", H + "escalation.remind_button")
+ISSUE_DRAFT = Action("issue_draft", "dri:{draft_id}", OfDraft, "whoever the draft was sent to", H + "escalation.issue_draft_button")
+HOLD_DRAFT = Action("hold_draft", "drh:{draft_id}", OfDraft, "whoever the draft was sent to", H + "escalation.hold_draft_button")
+INTERVIEW = Action("interview", "ivw:{task_id}", OfTask, "政务监督室", H + "escalation.interview_button")
+INTERVIEW_NO_NOTE = Action("interview_no_note", "ivwskip:{task_id}", OfTask, "政务监督室", H + "escalation.interview_skip")
+INTERVIEW_DEFAULT_DAY = Action("interview_default_day", "ivwday:{task_id}", OfTask, "政务监督室", H + "escalation.interview_default_day")
+TRANSFER = Action("transfer", "trf:{task_id}", OfTask, "政务监督室", H + "escalation.transfer_button")
+TRANSFER_NO_NOTE = Action("transfer_no_note", "trfskip:{task_id}", OfTask, "政务监督室", H + "escalation.transfer_skip")
 
 # /task, /tasks, /overdue
 CHOOSE_TASK = Action("choose_task", "tsk:{number}", TaskNumber, "whoever asked", H + "lookup.chosen_task")
@@ -291,39 +291,39 @@ TURN_TASK_LIST = Action(
 WORD_FILE = Action("word_file", "wd:{task_id}[:{slip_id}]", WordFile, "whoever may see the task", H + "exports.word_pressed")
 
 # 撤回 and 更正
-WITHDRAW = Action("withdraw", "prw:{slip_id}", OfSlip, "督查室", H + "corrections.withdraw_button")
-CORRECT = Action("correct", "prc:{task_id}", OfTask, "督查室", H + "corrections.correct_button")
-PUT_RIGHT_FIELD = Action("put_right_field", "pr:{dialog_id}:f:{value}", DialogStep, "督查室", H + "corrections.field_chosen")
-PUT_RIGHT_CONFIRM = Action("put_right_confirm", "pr:{dialog_id}:ok:{value}", DialogStep, "督查室", H + "corrections.confirm")
+WITHDRAW = Action("withdraw", "prw:{slip_id}", OfSlip, "the issuing section or 政务监督室", H + "corrections.withdraw_button")
+CORRECT = Action("correct", "prc:{task_id}", OfTask, "the issuing section or 政务监督室", H + "corrections.correct_button")
+PUT_RIGHT_FIELD = Action("put_right_field", "pr:{dialog_id}:f:{value}", DialogStep, "the issuing section or 政务监督室", H + "corrections.field_chosen")
+PUT_RIGHT_CONFIRM = Action("put_right_confirm", "pr:{dialog_id}:ok:{value}", DialogStep, "the issuing section or 政务监督室", H + "corrections.confirm")
 PUT_RIGHT_OTHER = Action("put_right_other", "pr:{rest}", Leftover, "anyone", H + "dialogs.stale_button")
 
 # /new
-NEW_UNIT = Action("new_unit", "nw:{dialog_id}:u:{value}", DialogStep, "督查室", H + "issue.unit_toggled")
-NEW_UNITS_PAGE = Action("new_units_page", "nw:{dialog_id}:pg:{value}", DialogStep, "督查室", H + "issue.units_paged")
-NEW_CONFIRM = Action("new_confirm", "nw:{dialog_id}:ok:{value}", DialogStep, "督查室", H + "issue.confirm")
-NEW_EDIT = Action("new_edit", "nw:{dialog_id}:ed:{value}", DialogStep, "督查室", H + "issue.edit")
+NEW_UNIT = Action("new_unit", "nw:{dialog_id}:u:{value}", DialogStep, "the issuer (a section's clerk or 政务监督室)", H + "issue.unit_toggled")
+NEW_UNITS_PAGE = Action("new_units_page", "nw:{dialog_id}:pg:{value}", DialogStep, "the issuer (a section's clerk or 政务监督室)", H + "issue.units_paged")
+NEW_CONFIRM = Action("new_confirm", "nw:{dialog_id}:ok:{value}", DialogStep, "the issuer (a section's clerk or 政务监督室)", H + "issue.confirm")
+NEW_EDIT = Action("new_edit", "nw:{dialog_id}:ed:{value}", DialogStep, "the issuer (a section's clerk or 政务监督室)", H + "issue.edit")
 NEW_ANSWER = Action(
-    "new_answer", "nw:{dialog_id}:{step}:{value}", DialogChoice, "督查室", H + "issue.chosen",
+    "new_answer", "nw:{dialog_id}:{step}:{value}", DialogChoice, "the issuer (a section's clerk or 政务监督室)", H + "issue.chosen",
     formats={"step": "s|ud|r|ld|p|rs|sp|a|ef"},
 )
 NEW_OTHER = Action("new_other", "nw:{rest}", Leftover, "anyone", H + "dialogs.stale_button")
 
 # 百分制
-SCORE_UNIT = Action("score_unit", "sc:{dialog_id}:u:{value}", DialogStep, "督查室", H + "scores.unit_pressed")
-SCORE_PAGE = Action("score_page", "sc:{dialog_id}:pg:{value}", DialogStep, "督查室", H + "scores.page_pressed")
-SCORE_DONE = Action("score_done", "sc:{dialog_id}:ok:{value}", DialogStep, "督查室", H + "scores.done_pressed")
+SCORE_UNIT = Action("score_unit", "sc:{dialog_id}:u:{value}", DialogStep, "政务监督室", H + "scores.unit_pressed")
+SCORE_PAGE = Action("score_page", "sc:{dialog_id}:pg:{value}", DialogStep, "政务监督室", H + "scores.page_pressed")
+SCORE_DONE = Action("score_done", "sc:{dialog_id}:ok:{value}", DialogStep, "政务监督室", H + "scores.done_pressed")
 SCORE_OTHER = Action("score_other", "sc:{rest}", Leftover, "anyone", H + "dialogs.stale_button")
 TURN_SCORE_TABLE = Action("turn_score_table", "scp:{period}:{page}", PeriodPage, "whoever asked", H + "scores.table_turned")
 
 # drafts read from minutes and 批示
-EDIT_DRAFT = Action("edit_draft", "ie:{draft_id}", OfDraft, "督查室", H + "intake.edit_button")
-DELETE_DRAFT = Action("delete_draft", "id:{draft_id}", OfDraft, "督查室", H + "intake.delete_button")
-ISSUE_ALL = Action("issue_all", "ia:{document_id}", OfDocument, "督查室", H + "intake.issue_all_button")
-TURN_DRAFTS = Action("turn_drafts", "ip:{document_id}:{page}", DocumentPage, "督查室", H + "intake.page_button")
+EDIT_DRAFT = Action("edit_draft", "ie:{draft_id}", OfDraft, "the issuer (a section's clerk or 政务监督室)", H + "intake.edit_button")
+DELETE_DRAFT = Action("delete_draft", "id:{draft_id}", OfDraft, "the issuer (a section's clerk or 政务监督室)", H + "intake.delete_button")
+ISSUE_ALL = Action("issue_all", "ia:{document_id}", OfDocument, "the issuer (a section's clerk or 政务监督室)", H + "intake.issue_all_button")
+TURN_DRAFTS = Action("turn_drafts", "ip:{document_id}:{page}", DocumentPage, "the issuer (a section's clerk or 政务监督室)", H + "intake.page_button")
 
 # monthly reports
-REVIEWED = Action("reviewed", "rv:{month}:{section_id}", SectionReview, "the section's leader", H + "reports.reviewed_pressed")
-PUBLISH = Action("publish", "pub:{month}", OfMonth, "督查室", H + "reports.publish_pressed")
+REVIEWED = Action("reviewed", "rv:{month}:{section_id}", SectionReview, "the section's 分管市领导", H + "reports.reviewed_pressed")
+PUBLISH = Action("publish", "pub:{month}", OfMonth, "政务监督室", H + "reports.publish_pressed")
 REPORT_FILE = Action(
     "report_file", "rp{kind}:{period}", ReportFile, "whoever got the report", H + "reports.files_pressed",
     formats={"kind": "x|c"},

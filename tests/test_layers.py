@@ -171,6 +171,13 @@ def test_every_action_has_one_handler_and_every_button_handler_an_action() -> No
         assert f"{h.takes.__module__}.{h.takes.__qualname__}" == h.action.handler
 
 
+def test_the_answers_of_new_are_the_steps_it_takes() -> None:
+    from bot import actions
+    from bot.handlers import issue
+
+    assert set(actions.NEW_ANSWER.formats["step"].split("|")) == set(issue.CHOICES)
+
+
 @pytest.mark.parametrize("action", __import__("bot.actions").actions.ACTIONS, ids=lambda a: a.name)
 def test_an_action_reads_back_what_it_wrote(action: object) -> None:
     from bot.actions import Action
