@@ -70,7 +70,7 @@ def copy_database(source: Path, target: Path) -> None:
     """
     partial = target.with_name(target.name + ".partial")
     partial.unlink(missing_ok=True)
-    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=BUSY_TIMEOUT)
+    src = sqlite3.connect("file:%s?mode=ro" % source, uri=True, timeout=BUSY_TIMEOUT)
     try:
         dst = sqlite3.connect(partial)
         try:
@@ -134,7 +134,7 @@ def check_backup(path: Path) -> Path:
     if not db.is_file():
         raise BackupError("backup_missing", path=path)
     try:
-        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+        conn = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
         try:
             result = [row[0] for row in conn.execute("PRAGMA integrity_check")]
             has_migrations = conn.execute(
@@ -172,7 +172,7 @@ def restore_backup(settings: Settings, path: Path, now: datetime) -> tuple[Backu
     target.parent.mkdir(parents=True, exist_ok=True)
     # Through the backup API rather than a file copy: SQLite replaces every page of the live
     # file itself, so a -wal file left beside it can never be replayed over the restored pages.
-    src = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    src = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
     try:
         dst = sqlite3.connect(target, timeout=BUSY_TIMEOUT)
         try:

@@ -222,7 +222,7 @@ class Sender:
                 wait = min(wait, ready_in)
                 waiting.append(row)
                 continue
-            self._in_flight[row.chat_id] = asyncio.create_task(self._send_one(row), name=f"send:{row.id}")
+            self._in_flight[row.chat_id] = asyncio.create_task(self._send_one(row), name="send:%s" % row.id)
             started = True
         self._batch = waiting
         # All started and room left: look at the outbox again at once for the chats' next rows.

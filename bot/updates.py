@@ -86,7 +86,7 @@ class Lanes:
             queue.append((update, done))
             return done
         self._queues[key] = deque([(update, done)])
-        task = asyncio.create_task(self._drain(key), name=f"updates:{key}")
+        task = asyncio.create_task(self._drain(key), name="updates:%s" % (key,))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return done

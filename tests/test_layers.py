@@ -7,8 +7,11 @@ from __future__ import annotations
 import ast
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+from bot.actions import ACTIONS, Action
 
 BOT = Path(__file__).resolve().parents[1] / "bot"
 HANDLERS = sorted((BOT / "handlers").glob("*.py"))
@@ -128,3 +131,66 @@ def test_the_sql_check_lets_words_and_docstrings_be() -> None:
         'HINT = "Update the deadline, then set it from the table."\n'
     )
     assert sql_in(source) == []
+
+
+# ------------------------------------------------------------------------------ buttons
+
+
+BUTTON_DATA = re.compile(r"""f["'][a-z]{2,8}:\{""")
+"""A button's data written by hand (「ack:{id}」): only ``bot/actions.py`` writes them."""
+
+
+@pytest.mark.parametrize("path", sorted(BOT.rglob("*.py")), ids=lambda p: str(p.relative_to(BOT)))
+def test_no_button_data_is_built_or_parsed_outside_the_table_of_actions(path: Path) -> None:
+    if path == BOT / "actions.py":
+        return
+    source = path.read_text(encoding="utf-8")
+    assert not BUTTON_DATA.findall(source)
+    if "emulator" not in path.parts:
+        assert "CallbackQueryHandler(" not in source or path.name in ("buttons.py", "fallback.py")
+        assert "context.match" not in source and "query.data.split" not in source
+
+
+def test_every_action_has_one_handler_and_every_button_handler_an_action() -> None:
+    from telegram.ext import ApplicationBuilder, CallbackQueryHandler, ContextTypes
+
+    from bot import actions
+    from bot.app import FEATURES
+    from bot.handlers import dialogs, fallback
+    from bot.handlers.buttons import Pressed
+    from bot.handlers.context import DubanContext
+
+    application = ApplicationBuilder().token("1:x").updater(None).context_types(ContextTypes(context=DubanContext)).build()
+    for feature in FEATURES:
+        feature.register(application)  # type: ignore[arg-type]
+    dialogs.register(application)  # type: ignore[arg-type]
+    fallback.register(application)  # type: ignore[arg-type]
+    pressed = [h for hs in application.handlers.values() for h in hs if isinstance(h, CallbackQueryHandler)]
+    taken = [h for h in pressed if isinstance(h, Pressed)]
+    # the one other: any button no action knows (a stale one of a removed kind) is answered
+    assert [h.callback.__module__ for h in pressed if not isinstance(h, Pressed)] == ["bot.handlers.fallback"]
+    assert sorted(h.action.name for h in taken) == sorted(a.name for a in actions.ACTIONS)
+    for h in taken:
+        assert f"{h.takes.__module__}.{h.takes.__qualname__}" == h.action.handler
+
+
+def test_the_answers_of_new_are_the_steps_it_takes() -> None:
+    from bot import actions
+    from bot.handlers import issue
+
+    assert set(actions.NEW_ANSWER.formats["step"].split("|")) == set(issue.CHOICES)
+
+
+@pytest.mark.parametrize("action", ACTIONS, ids=lambda a: a.name)
+def test_an_action_reads_back_what_it_wrote(action: Action[Any]) -> None:
+    sample = {"int": 123456789012, "dialog_id": "a1b2c3", "value": "x:y", "rest": "old:1", "number": "J2026-10",
+              "period": "2026-11", "month": "2026-11", "code": "Ab_9-" * 12}
+    values: dict[str, Any] = {}
+    for name, kind in action._types.items():
+        if name in action.formats:
+            values[name] = action.formats[name].split("|")[0]
+        else:
+            values[name] = sample["int"] if kind in (int, int | None) else sample[name]
+    offer = action(**values)
+    assert len(offer.data.encode()) <= 64
+    assert action.read(offer.data) == offer.values

@@ -56,7 +56,7 @@ async def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     now = datetime.now(settings.timezone)
     uptime = (now - running.started_at).total_seconds() if running else None
     if settings.db_path.is_file():
-        conn = await aiosqlite.connect(f"file:{settings.db_path}?mode=ro", uri=True)
+        conn = await aiosqlite.connect("file:%s?mode=ro" % settings.db_path, uri=True)
         try:
             health = await probe(conn, uptime)
         finally:

@@ -90,9 +90,9 @@ class ReportSchedule:
         """The schedule as stored with its task: ``weekly:4``, ``monthly:5``, ``quarterly``,
         ``dates:2026-12-15,2027-01-15``."""
         if self.kind is ScheduleKind.WEEKLY:
-            return f"weekly:{self.weekday}"
+            return "weekly:%s" % self.weekday
         if self.kind is ScheduleKind.MONTHLY:
-            return f"monthly:{self.day}"
+            return "monthly:%s" % self.day
         if self.kind is ScheduleKind.QUARTERLY:
             return "quarterly"
         return "dates:" + ",".join(d.isoformat() for d in self.dates)

@@ -14,7 +14,6 @@ its buttons carry its id, a choice is echoed on the question, 取消 and /cancel
 
 from __future__ import annotations
 
-import re
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -22,11 +21,13 @@ from datetime import datetime
 from enum import IntEnum
 
 from telegram import Update
-from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import CommandHandler, MessageHandler, filters
 
+from bot import actions
+from bot.actions import Action, DialogStep, Offer, OfSlip, OfTask
 from bot.domain.errors import DomainError
 from bot.domain.org import Person
-from bot.handlers import dialogs
+from bot.handlers import buttons, dialogs
 from bot.handlers.common import bound_person, current_person, refuse, reply, short_notice
 from bot.handlers.context import DubanApplication, DubanContext
 from bot.message_size import fits_in_message
@@ -36,13 +37,7 @@ from bot.services.corrections import Field, Target
 from bot.services.scoring import format_points
 from bot.texts import label, plain, render
 
-PREFIX = "pr"
-"""Callback data of the dialog's buttons: ``pr:<dialog id>:<action>:<value>``."""
 DIALOG_KEY = dialogs.PUT_RIGHT
-WITHDRAW_BUTTON = re.compile(r"^prw:(\d{1,12})$")
-"""撤回 (a 交办单's slip id) or 作废 (a 催办单's) on /task."""
-CORRECT_BUTTON = re.compile(r"^prc:(\d{1,12})$")
-"""更正 (the task's id) on /task."""
 
 
 class Step(IntEnum):
@@ -77,9 +72,9 @@ class PutRight:
         """What starts it again once it has lapsed."""
         return "withdraw" if self.withdraw else "correct"
 
-    def data(self, action: str, value: object = "") -> str:
-        """Callback data for a button of this dialog."""
-        return dialogs.button_data(PREFIX, self.id, action, value)
+    def offer(self, action: Action[DialogStep], value: object = "") -> Offer:
+        """A button of this dialog (``PUT_RIGHT_FIELD`` or ``PUT_RIGHT_CONFIRM``)."""
+        return action(dialog_id=self.id, value=str(value))
 
 
 def _arguments(update: Update) -> str:
@@ -87,13 +82,13 @@ def _arguments(update: Update) -> str:
     return parts[1].strip() if len(parts) > 1 else ""
 
 
-async def _ask(update: Update, context: DubanContext, draft: PutRight, step: Step, html: str, rows: list[list[tuple[str, str]]]) -> None:
+async def _ask(update: Update, context: DubanContext, draft: PutRight, step: Step, html: str, rows: list[list[tuple[str, Offer]]]) -> None:
     assert update.effective_chat is not None
     draft.step, draft.started = step, context.office.now()
     await dialogs.send_html(context, update.effective_chat.id, html, dialogs.keyboard(*rows))
 
 
-def _cancel_row(draft: PutRight) -> list[tuple[str, str]]:
+def _cancel_row(draft: PutRight) -> list[tuple[str, Offer]]:
     return [dialogs.cancel_button(draft.id)]
 
 
@@ -108,9 +103,11 @@ async def withdraw_command(update: Update, context: DubanContext) -> None:
     await _from_command(update, context, "withdraw", corrections.find, number, lambda u, c, t: _start_withdrawal(u, c, t, reason))
 
 
-async def withdraw_button(update: Update, context: DubanContext) -> None:
+async def withdraw_button(update: Update, context: DubanContext, button: OfSlip) -> None:
     """撤回 / 作废催办单 under /task."""
-    await _from_button(update, context, "withdraw", corrections.by_slip, lambda u, c, t: _start_withdrawal(u, c, t, ""))
+    await _from_button(
+        update, context, "withdraw", corrections.by_slip, button.slip_id, lambda u, c, t: _start_withdrawal(u, c, t, "")
+    )
 
 
 async def correct_command(update: Update, context: DubanContext) -> None:
@@ -118,9 +115,9 @@ async def correct_command(update: Update, context: DubanContext) -> None:
     await _from_command(update, context, "correct", corrections.find_assignment, _arguments(update), _start_correction)
 
 
-async def correct_button(update: Update, context: DubanContext) -> None:
+async def correct_button(update: Update, context: DubanContext, button: OfTask) -> None:
     """更正 under /task."""
-    await _from_button(update, context, "correct", corrections.by_task, _start_correction)
+    await _from_button(update, context, "correct", corrections.by_task, button.task_id, _start_correction)
 
 
 Start = Callable[[Update, DubanContext, Target], Awaitable[None]]
@@ -147,14 +144,14 @@ async def _from_command(
 
 async def _from_button(
     update: Update, context: DubanContext, command: str, find: Callable[[Office, Person, int], Awaitable[Target]],
-    start: Start,
+    found_id: int, start: Start,
 ) -> None:
     """A button of /task (its id checked again by the service): the refusal, or the dialog started."""
     person = await bound_person(update, context, command)
     if person is None:
         return
     try:
-        target = await find(context.office, person, dialogs.matched_id(context))
+        target = await find(context.office, person, found_id)
     except DomainError as exc:
         await refuse(update, exc)
         return
@@ -175,7 +172,7 @@ async def _start_withdrawal(update: Update, context: DubanContext, target: Targe
 async def _start_correction(update: Update, context: DubanContext, target: Target) -> None:
     draft = PutRight(False, target.slip.id, target.task.id, target.slip.number.full, context.office.now())
     dialogs.open_dialog(context, DIALOG_KEY, draft)
-    rows = [[(label("corrections", f.value), draft.data("f", f.value)) for f in Field], _cancel_row(draft)]
+    rows = [[(label("corrections", f.value), draft.offer(actions.PUT_RIGHT_FIELD, f.value)) for f in Field], _cancel_row(draft)]
     await _ask(update, context, draft, Step.FIELD, render("corrections/ask_field", t=target), rows)
 
 
@@ -189,9 +186,11 @@ def _draft(context: DubanContext) -> PutRight:
     return found
 
 
-async def field_chosen(update: Update, context: DubanContext) -> None:
+async def field_chosen(update: Update, context: DubanContext, button: DialogStep) -> None:
     """工作事项 · 工作要求 · 期限 · 责任单位: the field to correct; its value is asked next."""
-    pressed = await dialogs.pressed(update, context, DIALOG_KEY, lambda d: isinstance(d, PutRight) and d.step is Step.FIELD)
+    pressed = await dialogs.pressed(
+        update, context, DIALOG_KEY, lambda d: isinstance(d, PutRight) and d.step is Step.FIELD, button
+    )
     if pressed is None:
         return
     draft, value = pressed
@@ -252,13 +251,13 @@ async def _take_reason(update: Update, context: DubanContext, draft: PutRight, t
         await _refused(update, context, exc)
         return
     confirm = label("corrections", "confirm_withdraw" if draft.withdraw else "confirm_correct")
-    await _ask(update, context, draft, Step.PREVIEW, html, [[(confirm, draft.data("ok"))], _cancel_row(draft)])
+    await _ask(update, context, draft, Step.PREVIEW, html, [[(confirm, draft.offer(actions.PUT_RIGHT_CONFIRM))], _cancel_row(draft)])
 
 
-async def confirm(update: Update, context: DubanContext) -> None:
+async def confirm(update: Update, context: DubanContext, button: DialogStep) -> None:
     """确认撤回 / 确认更正: the change is made; the outbox tells everyone, the person too."""
     pressed = await dialogs.pressed(
-        update, context, DIALOG_KEY, lambda d: isinstance(d, PutRight) and d.step is Step.PREVIEW, answer=False,
+        update, context, DIALOG_KEY, lambda d: isinstance(d, PutRight) and d.step is Step.PREVIEW, button, answer=False,
     )
     if pressed is None:
         return
@@ -300,8 +299,8 @@ def register(application: DubanApplication) -> None:
     application.add_handler(CommandHandler("withdraw", withdraw_command, filters=private))
     application.add_handler(CommandHandler("correct", correct_command, filters=private))
     application.add_handler(MessageHandler(private & filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND & typing, typed))
-    application.add_handler(CallbackQueryHandler(withdraw_button, pattern=WITHDRAW_BUTTON))
-    application.add_handler(CallbackQueryHandler(correct_button, pattern=CORRECT_BUTTON))
-    application.add_handler(CallbackQueryHandler(field_chosen, pattern=rf"^{PREFIX}:[0-9a-f]+:f:"))
-    application.add_handler(CallbackQueryHandler(confirm, pattern=rf"^{PREFIX}:[0-9a-f]+:ok:"))
-    application.add_handler(CallbackQueryHandler(dialogs.stale_button, pattern=rf"^{PREFIX}:"))
+    buttons.on(application, actions.WITHDRAW, withdraw_button)
+    buttons.on(application, actions.CORRECT, correct_button)
+    buttons.on(application, actions.PUT_RIGHT_FIELD, field_chosen)
+    buttons.on(application, actions.PUT_RIGHT_CONFIRM, confirm)
+    buttons.on(application, actions.PUT_RIGHT_OTHER, dialogs.stale_button)

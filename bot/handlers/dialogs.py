@@ -13,11 +13,14 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
-from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import CommandHandler, MessageHandler, filters
 
+from bot import actions
+from bot.actions import DialogChoice, DialogStep, Leftover, Offer, OfDialog
 from bot.domain.org import Person
+from bot.handlers import buttons
 from bot.handlers.common import bound_person, short_notice
 from bot.handlers.context import DubanApplication, DubanContext
 from bot.texts import label, render
@@ -147,9 +150,9 @@ def text(template: str, /, **ctx: Any) -> str:
     return render(template, label=label, **ctx)
 
 
-def keyboard(*rows: list[tuple[str, str]]) -> InlineKeyboardMarkup:
-    """Inline buttons from (label, callback data) rows; an empty row is left out."""
-    return InlineKeyboardMarkup([[InlineKeyboardButton(t, callback_data=d) for t, d in row] for row in rows if row])
+def keyboard(*rows: list[tuple[str, Offer]]) -> InlineKeyboardMarkup:
+    """Inline buttons from (label, action offered) rows; an empty row is left out."""
+    return buttons.markup(list(rows))
 
 
 T = TypeVar("T")
@@ -163,7 +166,7 @@ def paged(items: Sequence[T], page: int, per_page: int) -> tuple[Sequence[T], in
     return items[page * per_page : (page + 1) * per_page], page, pages
 
 
-def turn_row(page: int, has_next: bool, data: Callable[[int], str]) -> list[tuple[str, str]]:
+def turn_row(page: int, has_next: bool, data: Callable[[int], Offer]) -> list[tuple[str, Offer]]:
     """上一页 / 下一页 of a paged list, as far as there is a page that way; ``data(n)`` turns to
     page n (from 0). Every paged list of the bot turns with these two buttons."""
     row = []
@@ -203,12 +206,6 @@ async def mark_done(
 def html_of(message: object) -> str | None:
     """A message's text as it reads (HTML), to add a mark under it; None when not at hand."""
     return message.text_html if isinstance(message, Message) and message.text else None
-
-
-def matched_id(context: DubanContext) -> int:
-    """The id in the button's callback data (the service checks it again)."""
-    assert context.match is not None  # the handler's pattern
-    return int(context.match.group(1))
 
 
 def message_text(update: Update) -> str:
@@ -289,33 +286,28 @@ def tidy_later(update: Update, context: DubanContext) -> None:
     context.application.create_task(echo_choice(update, context), update=update)
 
 
-def button_data(prefix: str, dialog_id: str, action: str, value: object = "") -> str:
-    """Callback data of a button of a dialog with an id: ``prefix:<id>:action:value``. The id
-    tells a button of this dialog from one of a dialog cancelled, lapsed or replaced."""
-    return f"{prefix}:{dialog_id}:{action}:{value}"
-
-
 async def pressed(
-    update: Update, context: DubanContext, key: str, fits: Callable[[Any], bool], answer: bool = True
+    update: Update, context: DubanContext, key: str, fits: Callable[[Any], bool],
+    button: DialogStep | DialogChoice, answer: bool = True,
 ) -> tuple[Any, str] | None:
-    """A button (``button_data``) of dialog ``key`` at a step ``fits`` accepts: the draft and the
-    button's value (the query answered, unless ``answer`` is False). None, the presser told,
-    for a button of another dialog or of a step already passed, or of a lapsed dialog."""
+    """A button of dialog ``key`` (one carrying the dialog's id) at a step ``fits`` accepts: the
+    draft and the button's value (the query answered, unless ``answer`` is False). None, the
+    presser told, for a button of another dialog or of a step already passed, or of a lapsed
+    dialog."""
     query = update.callback_query
     assert query is not None and context.user_data is not None
-    parts = (query.data or "").split(":", 3)
     draft = context.user_data.get(key)
-    if draft is None or len(parts) != 4 or getattr(draft, "id", None) != parts[1] or not fits(draft):
+    if draft is None or getattr(draft, "id", None) != button.dialog_id or not fits(draft):
         await query.answer(short_notice(text(STALE)), show_alert=True)
         return None
     if await told_lapsed(update, context, draft):
         return None
     if answer:
         await query.answer()
-    return draft, parts[3]
+    return draft, button.value
 
 
-async def stale_button(update: Update, context: DubanContext) -> None:
+async def stale_button(update: Update, context: DubanContext, _: Leftover | None = None) -> None:
     """A button of a dialog no handler took (its action is not one the dialog knows)."""
     assert update.callback_query is not None
     await update.callback_query.answer(short_notice(text(STALE)), show_alert=True)
@@ -343,17 +335,14 @@ async def echo_choice(update: Update, context: DubanContext) -> None:
 # ------------------------------------------------------------------------------ 取消
 
 
-DROP = "dlgdrop"
-"""Callback data of the 取消 button of every dialog kept here."""
-
 CANCELLED_BY_ONE = (NEW, FEEDBACK, RETURN, EXTENSION_REQUEST, EXTENSION_GRANT, INTERVIEW, TRANSFER, SCORES, PUT_RIGHT)
 """The dialogs /cancel and 取消 end here (修改 of the intake says its own words)."""
 
 
-def cancel_button(dialog_id: str = "") -> tuple[str, str]:
-    """取消 as a (label, data) pair for ``keyboard``; with the dialog's id where it has one, so
+def cancel_button(dialog_id: str = "") -> tuple[str, Offer]:
+    """取消 as a (label, offer) pair for ``keyboard``; with the dialog's id where it has one, so
     the 取消 of a dialog already replaced cancels nothing."""
-    return label("buttons", "cancel"), f"{DROP}:{dialog_id}" if dialog_id else DROP
+    return label("buttons", "cancel"), actions.CANCEL(dialog_id=dialog_id or None)
 
 
 async def cancel(update: Update, context: DubanContext) -> None:
@@ -366,11 +355,11 @@ async def cancel(update: Update, context: DubanContext) -> None:
     await answer(update, context, "dialogs/cancelled")
 
 
-async def drop_button(update: Update, context: DubanContext) -> None:
+async def drop_button(update: Update, context: DubanContext, button: OfDialog) -> None:
     """取消 on a dialog's question; a dialog already over gets a short notice."""
     query = update.callback_query
     assert context.user_data is not None and query is not None
-    dialog_id = (query.data or "").partition(":")[2]
+    dialog_id = button.dialog_id
     open_ones = [context.user_data[key] for key in CANCELLED_BY_ONE if key in context.user_data]
     if not open_ones or (dialog_id and all(getattr(d, "id", None) != dialog_id for d in open_ones)):
         await query.answer(short_notice(text(STALE)), show_alert=True)
@@ -384,6 +373,6 @@ def register(application: DubanApplication) -> None:
     for key in CANCELLED_BY_ONE[1:]:
         open_one = open_one | InDialog(application, key)  # type: ignore[assignment]
     application.add_handler(CommandHandler("cancel", cancel, filters=filters.ChatType.PRIVATE & open_one))
-    application.add_handler(CallbackQueryHandler(drop_button, pattern=f"^{DROP}(:[0-9a-f]+)?$"))
+    buttons.on(application, actions.CANCEL, drop_button)
     private_message = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE & ~filters.COMMAND
     application.add_handler(MessageHandler(private_message & Lapsed(application), lapse_answer))

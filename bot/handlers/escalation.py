@@ -11,39 +11,31 @@ domain; a second tap finds the step already done and changes nothing.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Awaitable
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from telegram import Update
-from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import CommandHandler, MessageHandler, filters
 
+from bot import actions
+from bot.actions import OfDraft, OfTask
 from bot.domain.dates import read_date
 from bot.domain.errors import DomainError
 from bot.domain.org import Person
 from bot.domain.scores import ScoreCategory
 from bot.domain.tasks import Task
-from bot.handlers import dialogs
+from bot.handlers import buttons, dialogs
 from bot.handlers.common import bound_person, refuse, short_notice
 from bot.handlers.context import DubanApplication, DubanContext
 from bot.handlers.dialogs import (
-    InDialog, answer, dialog_button, keyboard, matched_id, message_text, open_dialog, query_place, text,
+    InDialog, answer, dialog_button, keyboard, message_text, open_dialog, query_place, text,
     tidy_later,
 )
 from bot.handlers.dialogs import INTERVIEW as INTERVIEW_DIALOG
 from bot.handlers.dialogs import TRANSFER as TRANSFER_DIALOG
 from bot.services import drafts, escalating, queries, slip_lookup
 from bot.texts import label
-
-INTERVIEW = re.compile(r"^ivw:(\d{1,12})$")
-INTERVIEW_SKIP = re.compile(r"^ivwskip:(\d{1,12})$")
-INTERVIEW_DEFAULT_DAY = re.compile(r"^ivwday:(\d{1,12})$")
-TRANSFER = re.compile(r"^trf:(\d{1,12})$")
-TRANSFER_SKIP = re.compile(r"^trfskip:(\d{1,12})$")
-REMIND = re.compile(r"^rmd:(\d{1,12})$")
-ISSUE_DRAFT = re.compile(r"^dri:(\d{1,12})$")
-HOLD_DRAFT = re.compile(r"^drh:(\d{1,12})$")
 
 
 @dataclass
@@ -134,23 +126,23 @@ async def _record_interview(
     )
 
 
-async def interview_button(update: Update, context: DubanContext) -> None:
+async def interview_button(update: Update, context: DubanContext, button: OfTask) -> None:
     """记录约谈 on a proposal: ask for the leader's name, then an optional note."""
-    await _open_record_dialog(update, context, interview=True)
+    await _open_record_dialog(update, context, button.task_id, interview=True)
 
 
-async def transfer_button(update: Update, context: DubanContext) -> None:
+async def transfer_button(update: Update, context: DubanContext, button: OfTask) -> None:
     """记录移交 on a proposal: ask for an optional note."""
-    await _open_record_dialog(update, context, interview=False)
+    await _open_record_dialog(update, context, button.task_id, interview=False)
 
 
-async def _open_record_dialog(update: Update, context: DubanContext, *, interview: bool) -> None:
+async def _open_record_dialog(update: Update, context: DubanContext, task_id: int, *, interview: bool) -> None:
     query = update.callback_query
     assert query is not None
     person = await bound_person(update, context)
     if person is None:
         return
-    task = await escalating.check_may_record(context.office, person, matched_id(context), interview=interview)
+    task = await escalating.check_may_record(context.office, person, task_id, interview=interview)
     now = context.office.now()
     await query.answer()
     cancel_button = dialogs.cancel_button()
@@ -161,7 +153,7 @@ async def _open_record_dialog(update: Update, context: DubanContext, *, intervie
         open_dialog(context, TRANSFER_DIALOG, TransferDraft(task.id, now))
         await answer(
             update, context, "escalation/transfer_ask_note",
-            keyboard([(label("buttons", "skip"), f"trfskip:{task.id}"), cancel_button]),
+            keyboard([(label("buttons", "skip"), actions.TRANSFER_NO_NOTE(task_id=task.id)), cancel_button]),
             task=task, org=context.office.settings.organisation,
         )
 
@@ -179,7 +171,7 @@ async def interview_answer(update: Update, context: DubanContext) -> None:
         draft.leader = typed
         await answer(
             update, context, "escalation/interview_ask_note",
-            keyboard([(label("buttons", "skip"), f"ivwskip:{draft.task_id}"), dialogs.cancel_button()]),
+            keyboard([(label("buttons", "skip"), actions.INTERVIEW_NO_NOTE(task_id=draft.task_id)), dialogs.cancel_button()]),
             leader=typed,
         )
         return
@@ -199,17 +191,17 @@ async def _ask_last_day(update: Update, context: DubanContext, draft: InterviewD
     default = escalating.interview_window(context.office, context.office.now().date())
     await answer(
         update, context, "escalation/interview_ask_last_day",
-        keyboard([(text("escalation/interview_default_day", day=default), f"ivwday:{draft.task_id}"),
+        keyboard([(text("escalation/interview_default_day", day=default), actions.INTERVIEW_DEFAULT_DAY(task_id=draft.task_id)),
                   dialogs.cancel_button()]),
         default=default,
     )
 
 
-async def interview_skip(update: Update, context: DubanContext) -> None:
+async def interview_skip(update: Update, context: DubanContext, button: OfTask) -> None:
     """跳过: no note; the last date is asked next."""
     pressed = await dialog_button(
         update, context, INTERVIEW_DIALOG,
-        lambda d: d.leader is not None and d.note is None and d.task_id == matched_id(context),
+        lambda d: d.leader is not None and d.note is None and d.task_id == button.task_id,
     )
     if pressed is not None:
         _, draft = pressed
@@ -218,11 +210,11 @@ async def interview_skip(update: Update, context: DubanContext) -> None:
         tidy_later(update, context)
 
 
-async def interview_default_day(update: Update, context: DubanContext) -> None:
+async def interview_default_day(update: Update, context: DubanContext, button: OfTask) -> None:
     """The offered date: the default window after the 约谈."""
     pressed = await dialog_button(
         update, context, INTERVIEW_DIALOG,
-        lambda d: d.note is not None and d.task_id == matched_id(context),
+        lambda d: d.note is not None and d.task_id == button.task_id,
     )
     if pressed is not None:
         await _finish_interview(update, context, *pressed, None)
@@ -286,9 +278,9 @@ async def transfer_answer(update: Update, context: DubanContext) -> None:
     await _finish_transfer(update, context, person, draft, message_text(update).strip())
 
 
-async def transfer_skip(update: Update, context: DubanContext) -> None:
+async def transfer_skip(update: Update, context: DubanContext, button: OfTask) -> None:
     """跳过: record the 移交 without a note."""
-    pressed = await dialog_button(update, context, TRANSFER_DIALOG, lambda d: d.task_id == matched_id(context))
+    pressed = await dialog_button(update, context, TRANSFER_DIALOG, lambda d: d.task_id == button.task_id)
     if pressed is not None:
         await _finish_transfer(update, context, *pressed, "")
         tidy_later(update, context)
@@ -301,7 +293,7 @@ async def _finish_transfer(update: Update, context: DubanContext, person: Person
 # ------------------------------------------------------------------------ 催办 by hand
 
 
-async def remind_button(update: Update, context: DubanContext) -> None:
+async def remind_button(update: Update, context: DubanContext, button: OfTask) -> None:
     """催办 on an overdue task's detail: the 工作催办单 is issued now, filed with 政务监督室."""
     query = update.callback_query
     assert query is not None
@@ -309,7 +301,7 @@ async def remind_button(update: Update, context: DubanContext) -> None:
     if person is None:
         return
     office = context.office
-    slip = await escalating.issue_reminder_slip(office, matched_id(context), office.now(), person)
+    slip = await escalating.issue_reminder_slip(office, button.task_id, office.now(), person)
     await query.answer(short_notice(text("escalation/reminded", slip=slip)))
     await dialogs.mark_done(
         context, *query_place(update), dialogs.html_of(query.message), text("marks/reminded", slip=slip, at=office.now()),
@@ -320,19 +312,27 @@ async def remind_button(update: Update, context: DubanContext) -> None:
 # ------------------------------------------------------------------- drafts: 签发 / 暂缓
 
 
-async def draft_button(update: Update, context: DubanContext) -> None:
-    """签发 issues the drafted slip; 暂缓 puts it aside until the next daily check."""
+async def issue_draft_button(update: Update, context: DubanContext, button: OfDraft) -> None:
+    """签发 issues the drafted slip."""
+    await _decide_draft(update, context, button.draft_id, issue=True)
+
+
+async def hold_draft_button(update: Update, context: DubanContext, button: OfDraft) -> None:
+    """暂缓 puts the drafted slip aside until the next daily check."""
+    await _decide_draft(update, context, button.draft_id, issue=False)
+
+
+async def _decide_draft(update: Update, context: DubanContext, draft_id: int, issue: bool) -> None:
     query = update.callback_query
     assert query is not None
     person = await bound_person(update, context)
     if person is None:
         return
     office = context.office
-    issue = (query.data or "").startswith("dri:")
     if issue:
-        decision = await drafts.issue_draft(office, person, matched_id(context), office.now())
+        decision = await drafts.issue_draft(office, person, draft_id, office.now())
     else:
-        decision = await drafts.hold_draft(office, person, matched_id(context), office.now())
+        decision = await drafts.hold_draft(office, person, draft_id, office.now())
     template = "drafts/issued" if issue else "drafts/held"
     await query.answer(short_notice(text(template, decision=decision)))
     await dialogs.mark_done(
@@ -361,11 +361,11 @@ def register(application: DubanApplication) -> None:
 
     application.add_handler(CommandHandler("interview", interview_command, filters=private))
     application.add_handler(CommandHandler("transfer", transfer_command, filters=private))
-    application.add_handler(CallbackQueryHandler(interview_button, pattern=INTERVIEW))
-    application.add_handler(CallbackQueryHandler(interview_skip, pattern=INTERVIEW_SKIP))
-    application.add_handler(CallbackQueryHandler(interview_default_day, pattern=INTERVIEW_DEFAULT_DAY))
-    application.add_handler(CallbackQueryHandler(transfer_button, pattern=TRANSFER))
-    application.add_handler(CallbackQueryHandler(transfer_skip, pattern=TRANSFER_SKIP))
-    application.add_handler(CallbackQueryHandler(remind_button, pattern=REMIND))
-    application.add_handler(CallbackQueryHandler(draft_button, pattern=ISSUE_DRAFT))
-    application.add_handler(CallbackQueryHandler(draft_button, pattern=HOLD_DRAFT))
+    buttons.on(application, actions.INTERVIEW, interview_button)
+    buttons.on(application, actions.INTERVIEW_NO_NOTE, interview_skip)
+    buttons.on(application, actions.INTERVIEW_DEFAULT_DAY, interview_default_day)
+    buttons.on(application, actions.TRANSFER, transfer_button)
+    buttons.on(application, actions.TRANSFER_NO_NOTE, transfer_skip)
+    buttons.on(application, actions.REMIND, remind_button)
+    buttons.on(application, actions.ISSUE_DRAFT, issue_draft_button)
+    buttons.on(application, actions.HOLD_DRAFT, hold_draft_button)

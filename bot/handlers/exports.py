@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 import io
-import re
 
 from telegram import InputFile, Update
-from telegram.ext import CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import CommandHandler, filters
 
+from bot import actions
+from bot.actions import WordFile
+from bot.handlers import buttons
 from bot.handlers.common import bound_person, command_text, heavy_work
 from bot.handlers.context import DubanApplication, DubanContext
 from bot.services.exports import ledger, word
 from bot.services.exports.board import board
 from bot.services.exports.charts import MAX_ROWS
 from bot.texts import label, render
-
-WORD_DATA = re.compile(r"^wd:(\d{1,12})(?::(\d{1,12}))?$")
-"""``wd:<task id>[:<slip id>]``: the slip's .docx (without a slip id, every slip of the task)."""
 
 
 async def ledger_command(update: Update, context: DubanContext) -> None:
@@ -55,17 +54,14 @@ async def board_command(update: Update, context: DubanContext) -> None:
     )
 
 
-async def word_pressed(update: Update, context: DubanContext) -> None:
+async def word_pressed(update: Update, context: DubanContext, button: WordFile) -> None:
     """下载Word: the slip (or every slip of the task) as .docx, if the person may see the task."""
     query = update.callback_query
     assert query is not None
-    match = WORD_DATA.match(query.data or "")
-    assert match is not None
     person = await bound_person(update, context, "task")
     if person is None:
         return
-    task_id, slip_id = int(match.group(1)), match.group(2)
-    documents = await word.button_docx(context.office, person, task_id, int(slip_id) if slip_id else None)
+    documents = await word.button_docx(context.office, person, button.task_id, button.slip_id)
     await query.answer()
     chat = update.effective_chat
     assert chat is not None
@@ -84,4 +80,4 @@ def register(application: DubanApplication) -> None:
     private = filters.ChatType.PRIVATE
     application.add_handler(CommandHandler("ledger", ledger_command, filters=private))
     application.add_handler(CommandHandler("board", board_command, filters=private))
-    application.add_handler(CallbackQueryHandler(word_pressed, pattern=WORD_DATA))
+    buttons.on(application, actions.WORD_FILE, word_pressed)

@@ -12,22 +12,23 @@ one here closes the others, and one opened later elsewhere wins over an older on
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from telegram import InlineKeyboardMarkup, Update
-from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import CommandHandler, MessageHandler, filters
 
+from bot import actions
+from bot.actions import OfRequest, OfTask
 from bot.domain.dates import read_date
 from bot.domain.errors import DomainError
 from bot.domain.org import Person, Role
 from bot.domain.tasks import Task
-from bot.handlers import dialogs
+from bot.handlers import buttons, dialogs
 from bot.handlers.common import bound_person, refuse, short_notice
 from bot.handlers.context import DubanApplication, DubanContext
 from bot.handlers.dialogs import (
-    InDialog, answer, keyboard, matched_id, message_text, open_dialog, query_place, text,
+    InDialog, answer, keyboard, message_text, open_dialog, query_place, text,
 )
 from bot.services import extensions, slip_lookup
 
@@ -37,10 +38,6 @@ REQUEST_DIALOG = dialogs.EXTENSION_REQUEST
 GRANT_DIALOG = dialogs.EXTENSION_GRANT
 """``user_data`` key of an open 改期同意 dialog (the leader types the date granted)."""
 
-EXTEND = re.compile(r"^ext:(\d{1,12})$")
-APPROVE = re.compile(r"^exa:(\d{1,12})$")
-REJECT = re.compile(r"^exr:(\d{1,12})$")
-OTHER_DATE = re.compile(r"^exd:(\d{1,12})$")
 
 
 
@@ -79,7 +76,7 @@ def cancel_keyboard() -> InlineKeyboardMarkup:
 # ------------------------------------------------------------------------ 申请延期
 
 
-async def extension_button(update: Update, context: DubanContext) -> None:
+async def extension_button(update: Update, context: DubanContext, button: OfTask) -> None:
     """申请延期 on a slip: ask for 天数或日期 and 理由."""
     query = update.callback_query
     assert query is not None
@@ -87,7 +84,7 @@ async def extension_button(update: Update, context: DubanContext) -> None:
     if person is None:
         return
     chat_id, message_id = query_place(update)
-    target = await slip_lookup.by_task(context.office, matched_id(context), chat_id, message_id)
+    target = await slip_lookup.by_task(context.office, button.task_id, chat_id, message_id)
     await extensions.check_may_request(context.office, person, target.task)
     await query.answer()
     await _open_request(update, context, target.task)
@@ -176,17 +173,25 @@ async def _submit(
 # ------------------------------------------------------------------- 分管市领导's decision
 
 
-async def decide_button(update: Update, context: DubanContext) -> None:
-    """同意 / 不同意: one tap; the deadline moves (or not), the unit and the issuer are told."""
+async def approve_button(update: Update, context: DubanContext, button: OfRequest) -> None:
+    """同意: one tap; the deadline moves, the unit and the issuer are told."""
+    await _decide(update, context, button.request_id, approve=True)
+
+
+async def reject_button(update: Update, context: DubanContext, button: OfRequest) -> None:
+    """不同意: one tap; the deadline stands, the unit and the issuer are told."""
+    await _decide(update, context, button.request_id, approve=False)
+
+
+async def _decide(update: Update, context: DubanContext, request_id: int, approve: bool) -> None:
     query = update.callback_query
-    assert query is not None and context.match is not None
+    assert query is not None
     person = await bound_person(update, context)
     if person is None:
         return
-    approve = (query.data or "").startswith("exa:")
     office = context.office
     now = office.now()
-    task = await extensions.decide_extension(office, person, matched_id(context), approve, now)
+    task = await extensions.decide_extension(office, person, request_id, approve, now)
     await query.answer(short_notice(text("extension/decision_made", task=task, approved=approve, asked=None)))
     await dialogs.mark_done(
         context, *query_place(update), dialogs.html_of(query.message),
@@ -195,7 +200,7 @@ async def decide_button(update: Update, context: DubanContext) -> None:
     await answer(update, context, "extension/decision_made", task=task, approved=approve, asked=None)
 
 
-async def other_date_button(update: Update, context: DubanContext) -> None:
+async def other_date_button(update: Update, context: DubanContext, button: OfRequest) -> None:
     """改期同意: ask the leader for the date they grant."""
     query = update.callback_query
     assert query is not None
@@ -208,7 +213,7 @@ async def other_date_button(update: Update, context: DubanContext) -> None:
     chat_id, message_id = query_place(update)
     open_dialog(
         context, GRANT_DIALOG,
-        GrantDraft(matched_id(context), context.office.now(), chat_id, message_id, dialogs.html_of(query.message)),
+        GrantDraft(button.request_id, context.office.now(), chat_id, message_id, dialogs.html_of(query.message)),
     )
     await query.answer()
     await answer(update, context, "extension/grant_ask", cancel_keyboard(), today=context.office.now().date())
@@ -259,8 +264,8 @@ def register(application: DubanApplication) -> None:
     application.add_handler(MessageHandler(private & in_request & words, request_answer))
     application.add_handler(MessageHandler(private & in_grant & words, grant_answer))
 
-    application.add_handler(CallbackQueryHandler(extension_button, pattern=EXTEND))
-    application.add_handler(CallbackQueryHandler(decide_button, pattern=APPROVE))
-    application.add_handler(CallbackQueryHandler(decide_button, pattern=REJECT))
-    application.add_handler(CallbackQueryHandler(other_date_button, pattern=OTHER_DATE))
+    buttons.on(application, actions.REQUEST_EXTENSION, extension_button)
+    buttons.on(application, actions.APPROVE_EXTENSION, approve_button)
+    buttons.on(application, actions.REJECT_EXTENSION, reject_button)
+    buttons.on(application, actions.OTHER_DATE, other_date_button)
     application.add_handler(CommandHandler("extend", extend_command, filters=private))

@@ -8,25 +8,24 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
-from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import CommandHandler, MessageHandler, filters
 
+from bot import actions
+from bot.actions import DocumentPage, OfDocument, OfDraft
 from bot.domain.errors import DomainError
 from bot.domain.org import Person, Role
+from bot.handlers import buttons
 from bot.handlers.common import bound_person, current_person, heavy_work, not_understood, refuse, reply
 from bot.handlers.context import DubanApplication, DubanContext
 from bot.handlers.dialogs import (
-    INTAKE_EDIT, INTAKE_INSTRUCTION, InDialog, close_dialogs, html_of, mark_done, matched_id, open_dialog,
+    INTAKE_EDIT, INTAKE_INSTRUCTION, InDialog, close_dialogs, html_of, mark_done, open_dialog,
 )
 from bot.services import intake
 from bot.services.issue_form import after_command
 from bot.texts import render
 
-EDIT = r"^ie:(\d+)$"
-DELETE = r"^id:(\d+)$"
-ISSUE_ALL = r"^ia:(\d+)$"
-PAGE = r"^ip:(\d+):(\d+)$"
 
 
 @dataclass
@@ -53,7 +52,7 @@ def _markup(payload: dict[str, Any]) -> InlineKeyboardMarkup | None:
     rows = payload.get("reply_markup", {}).get("inline_keyboard")
     if not rows:
         return None
-    return InlineKeyboardMarkup([[InlineKeyboardButton(b["text"], callback_data=b["callback_data"]) for b in row] for row in rows])
+    return InlineKeyboardMarkup(buttons.drawn(rows))
 
 
 async def _show_review(update: Update, review: intake.Review, page: int = 0) -> None:
@@ -198,28 +197,28 @@ async def instruction_words(update: Update, context: DubanContext) -> None:
 # ------------------------------------------------------------------------------ the review
 
 
-async def page_button(update: Update, context: DubanContext) -> None:
+async def page_button(update: Update, context: DubanContext, button: DocumentPage) -> None:
     """上一页 / 下一页 of the review."""
     query = update.callback_query
     person = await bound_person(update, context)
-    if person is None or query is None or context.match is None:
+    if person is None or query is None:
         return
     try:
-        review = await intake.review(context.office, person, int(context.match.group(1)))
+        review = await intake.review(context.office, person, button.document_id)
     except DomainError as exc:
         await refuse(update, exc)
         return
     await query.answer()
-    await _replace_review(update, review, int(context.match.group(2)))
+    await _replace_review(update, review, button.page)
 
 
-async def delete_button(update: Update, context: DubanContext) -> None:
+async def delete_button(update: Update, context: DubanContext, button: OfDraft) -> None:
     """删除N: the draft is dropped; the review shows the rest."""
     person = await bound_person(update, context)
     if person is None or update.callback_query is None:
         return
     try:
-        review = await intake.delete_draft(context.office, person, matched_id(context), context.office.now())
+        review = await intake.delete_draft(context.office, person, button.draft_id, context.office.now())
     except DomainError as exc:
         await refuse(update, exc)
         return
@@ -227,7 +226,7 @@ async def delete_button(update: Update, context: DubanContext) -> None:
     await _replace_review(update, review)
 
 
-async def edit_button(update: Update, context: DubanContext) -> None:
+async def edit_button(update: Update, context: DubanContext, button: OfDraft) -> None:
     """修改N: ask for the lines to change, showing the draft's fields as they stand."""
     query = update.callback_query
     person = await bound_person(update, context)
@@ -235,7 +234,7 @@ async def edit_button(update: Update, context: DubanContext) -> None:
         return
     office = context.office
     try:
-        draft = await intake.draft_for_edit(office, person, matched_id(context))
+        draft = await intake.draft_for_edit(office, person, button.draft_id)
         review = await intake.review(office, person, draft.document_id)
     except DomainError as exc:
         await refuse(update, exc)
@@ -274,14 +273,14 @@ async def cancel_edit(update: Update, context: DubanContext) -> None:
     await reply(update, "intake/edit_cancelled")
 
 
-async def issue_all_button(update: Update, context: DubanContext) -> None:
+async def issue_all_button(update: Update, context: DubanContext, button: OfDocument) -> None:
     """全部签发: every complete draft issued at once; the review keeps what is left."""
     query = update.callback_query
     person = await bound_person(update, context)
     if person is None or query is None:
         return
     office = context.office
-    document_id = matched_id(context)
+    document_id = button.document_id
     try:
         await intake.issue_all(office, person, document_id, office.now())
         review = await intake.review(office, person, document_id)
@@ -337,7 +336,7 @@ def register(application: DubanApplication) -> None:
     application.add_handler(CommandHandler("instruct", instruct_command, filters=private))
     application.add_handler(CommandHandler("aliases", aliases_command, filters=private))
     application.add_handler(MessageHandler(private & ~filters.REPLY & (filters.Document.ALL | filters.PHOTO), file_received))
-    application.add_handler(CallbackQueryHandler(edit_button, pattern=EDIT))
-    application.add_handler(CallbackQueryHandler(delete_button, pattern=DELETE))
-    application.add_handler(CallbackQueryHandler(issue_all_button, pattern=ISSUE_ALL))
-    application.add_handler(CallbackQueryHandler(page_button, pattern=PAGE))
+    buttons.on(application, actions.EDIT_DRAFT, edit_button)
+    buttons.on(application, actions.DELETE_DRAFT, delete_button)
+    buttons.on(application, actions.ISSUE_ALL, issue_all_button)
+    buttons.on(application, actions.TURN_DRAFTS, page_button)

@@ -27,14 +27,16 @@ from typing import ClassVar
 
 from markupsafe import Markup
 from telegram import Update
-from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import CommandHandler, MessageHandler, filters
 
+from bot import actions
+from bot.actions import Action, DialogChoice, DialogStep, Offer
 from bot.domain.errors import DomainError
 from bot.domain.feedback import Attachment
 from bot.domain.org import Person, Role
 from bot.domain.reporting import ReportSchedule
 from bot.domain.tasks import SourceType
-from bot.handlers import dialogs
+from bot.handlers import buttons, dialogs
 from bot.handlers.common import bound_person, current_person, refuse, reply
 from bot.handlers.context import DubanApplication, DubanContext
 from bot.handlers.menu import may_use
@@ -46,8 +48,6 @@ from bot.texts import explain, label, period_words, plain, render
 
 UNITS_PER_PAGE = 8
 PERIOD_CHOICES = (3, 5, 7, 15, 30)
-PREFIX = "nw"
-"""Callback data of this module: ``nw:<dialog id>:<action>:<value>``."""
 DIALOG_KEY = dialogs.NEW
 
 CLERK_SOURCES = (SourceType.LEADER_ASSIGNMENT, SourceType.OTHER)
@@ -117,9 +117,13 @@ class Dialog:
     command: ClassVar[str] = "new"
     """What starts it again once it has lapsed."""
 
-    def data(self, action: str, value: object = "") -> str:
-        """Callback data for a button of this dialog."""
-        return dialogs.button_data(PREFIX, self.id, action, value)
+    def offer(self, action: Action[DialogStep], value: object = "") -> Offer:
+        """A button of this dialog (``action`` one of the /new actions of ``bot.actions``)."""
+        return action(dialog_id=self.id, value=str(value))
+
+    def answer(self, step: str, value: object = "") -> Offer:
+        """A button that answers the question ``step`` (one of ``CHOICES``)."""
+        return actions.NEW_ANSWER(dialog_id=self.id, step=step, value=str(value))
 
     def sources(self) -> tuple[SourceType, ...]:
         """The source types this issuer may choose (section 一 of the notice)."""
@@ -177,7 +181,7 @@ class Dialog:
             self.attachment_done = False
 
 
-Rows = list[list[tuple[str, str]]]
+Rows = list[list[tuple[str, Offer]]]
 
 
 def _dialog(context: DubanContext) -> Dialog:
@@ -203,10 +207,14 @@ async def _ask(update: Update, context: DubanContext, dialog: Dialog, step: Step
     await dialogs.send_html(context, update.effective_chat.id, html, dialogs.keyboard(*rows) if rows else None)
 
 
-async def _pressed(update: Update, context: DubanContext, *steps: Step, answer: bool = True) -> tuple[Dialog, str] | None:
+async def _pressed(
+    update: Update, context: DubanContext, button: DialogStep | DialogChoice, *steps: Step, answer: bool = True
+) -> tuple[Dialog, str] | None:
     """The dialog and the value a button of it carries, at one of ``steps``; None (the presser
     told) for a button of another dialog or of a step already passed."""
-    found = await dialogs.pressed(update, context, DIALOG_KEY, lambda d: isinstance(d, Dialog) and d.step in steps, answer)
+    found = await dialogs.pressed(
+        update, context, DIALOG_KEY, lambda d: isinstance(d, Dialog) and d.step in steps, button, answer
+    )
     return None if found is None else (found[0], found[1])
 
 
@@ -263,7 +271,7 @@ async def _unanswered(context: DubanContext, dialog: Dialog) -> Question | None:
     if not dialog.basis:
         return Step.BASIS, render("issue/ask_basis", limit=MAX_TEXT), None
     if dialog.source is None:
-        rows = [[(label("source", s.value), dialog.data("s", s.value))] for s in dialog.sources()]
+        rows = [[(label("source", s.value), dialog.answer("s", s.value))] for s in dialog.sources()]
         return Step.SOURCE, render("issue/ask_source", special=dialog.supervisor), rows
     if not dialog.units_done:
         text, rows = await _units_question(context, dialog)
@@ -272,8 +280,8 @@ async def _unanswered(context: DubanContext, dialog: Dialog) -> Question | None:
         unit = await directory.unit(context.office, dialog.pending_units[0])
         members = await directory.unit_members(context.office, dialog.pending_units[0])
         if unit is not None and members:
-            rows = [[(m.name, dialog.data("r", m.id))] for m in members]
-            rows.append([(label("buttons", "skip"), dialog.data("r", 0))])
+            rows = [[(m.name, dialog.answer("r", m.id))] for m in members]
+            rows.append([(label("buttons", "skip"), dialog.answer("r", 0))])
             return Step.RESPONSIBLE, render("issue/ask_responsible", unit=unit.name), rows
         dialog.pending_units.pop(0)
     if not dialog.lead_done:
@@ -281,15 +289,15 @@ async def _unanswered(context: DubanContext, dialog: Dialog) -> Question | None:
             dialog.lead_done = True
         else:
             units = await directory.units_of(context.office, dialog.unit_ids)
-            rows = [[(label("issue", "lead_unit").format(name=u.name), dialog.data("ld", u.id))] for u in units]
-            rows.append([(label("issue", "no_lead"), dialog.data("ld", 0))])
+            rows = [[(label("issue", "lead_unit").format(name=u.name), dialog.answer("ld", u.id))] for u in units]
+            rows.append([(label("issue", "no_lead"), dialog.answer("ld", 0))])
             return Step.LEAD, render("issue/ask_lead", count=len(units)), rows
     if dialog.period_days is None:
-        rows = [[(period_words(n, context.office.counts_working_days), dialog.data("p", n)) for n in PERIOD_CHOICES]]
+        rows = [[(period_words(n, context.office.counts_working_days), dialog.answer("p", n)) for n in PERIOD_CHOICES]]
         return Step.PERIOD, render("issue/ask_period", working_days=context.office.counts_working_days), rows
     if not dialog.schedule_done and (form_issuing.asks_for_schedule(context.office, dialog.period_days) or dialog.schedule_wanted):
-        rows = [[(text, dialog.data("rs", i + 1)) for i, text in enumerate(SCHEDULE_CHOICES)],
-                [(label("issue", "no_schedule"), dialog.data("rs", 0))]]
+        rows = [[(text, dialog.answer("rs", i + 1)) for i, text in enumerate(SCHEDULE_CHOICES)],
+                [(label("issue", "no_schedule"), dialog.answer("rs", 0))]]
         deadline = context.office.deadline_after(context.office.now().date(), dialog.period_days)
         return Step.SCHEDULE, render("issue/ask_schedule", deadline=deadline), rows
     if dialog.special is None:
@@ -297,10 +305,10 @@ async def _unanswered(context: DubanContext, dialog: Dialog) -> Question | None:
             # 专项交办 always enters the 专项工作台账; no need to ask.
             dialog.special = True
         else:
-            rows = [[(label("buttons", "yes"), dialog.data("sp", 1)), (label("buttons", "no"), dialog.data("sp", 0))]]
+            rows = [[(label("buttons", "yes"), dialog.answer("sp", 1)), (label("buttons", "no"), dialog.answer("sp", 0))]]
             return Step.SPECIAL, render("issue/ask_special"), rows
     if not dialog.attachment_done:
-        rows = [[(label("buttons", "skip"), dialog.data("a"))]]
+        rows = [[(label("buttons", "skip"), dialog.answer("a"))]]
         return Step.ATTACHMENT, render("issue/ask_attachment"), rows
     return None
 
@@ -350,12 +358,12 @@ async def _units_question(context: DubanContext, dialog: Dialog) -> tuple[str, R
     units = await directory.units(context.office)
     shown, dialog.page, pages = dialogs.paged(units, dialog.page, UNITS_PER_PAGE)
     buttons = [
-        (label("issue", "selected_unit").format(name=u.name) if u.id in dialog.unit_ids else u.name, dialog.data("u", u.id))
+        (label("issue", "selected_unit").format(name=u.name) if u.id in dialog.unit_ids else u.name, dialog.offer(actions.NEW_UNIT, u.id))
         for u in shown
     ]
     rows = [buttons[i:i + 2] for i in range(0, len(buttons), 2)]
-    rows.append(dialogs.turn_row(dialog.page, dialog.page < pages - 1, lambda n: dialog.data("pg", n)))
-    rows.append([(label("buttons", "done"), dialog.data("ud"))])
+    rows.append(dialogs.turn_row(dialog.page, dialog.page < pages - 1, lambda n: dialog.offer(actions.NEW_UNITS_PAGE, n)))
+    rows.append([(label("buttons", "done"), dialog.answer("ud"))])
     chosen = [u.name for u in units if u.id in dialog.unit_ids]
     return render("issue/ask_units", chosen=chosen, page=dialog.page + 1, pages=pages), rows
 
@@ -366,9 +374,9 @@ async def _redraw_units(update: Update, context: DubanContext, dialog: Dialog) -
     await dialogs.redraw(update, text, dialogs.keyboard(*rows))
 
 
-async def unit_toggled(update: Update, context: DubanContext) -> None:
+async def unit_toggled(update: Update, context: DubanContext, button: DialogStep) -> None:
     """Choose or un-choose one 责任单位 (✓)."""
-    pressed = await _pressed(update, context, Step.UNITS)
+    pressed = await _pressed(update, context, button, Step.UNITS)
     if pressed is None:
         return
     dialog, value = pressed
@@ -389,9 +397,9 @@ async def units_typed(update: Update, context: DubanContext, dialog: Dialog) -> 
     await _advance(update, context, dialog)
 
 
-async def units_paged(update: Update, context: DubanContext) -> None:
+async def units_paged(update: Update, context: DubanContext, button: DialogStep) -> None:
     """上一页 / 下一页 of the unit list."""
-    pressed = await _pressed(update, context, Step.UNITS)
+    pressed = await _pressed(update, context, button, Step.UNITS)
     if pressed is None:
         return
     dialog, value = pressed
@@ -537,8 +545,8 @@ async def _preview(update: Update, context: DubanContext, dialog: Dialog) -> Non
         responsible=list(preview.responsible), attachment=preview.attachment, lead=preview.lead, schedule=preview.schedule,
         working_days=preview.working_days,
     )
-    rows = [[(label("buttons", "confirm_issue"), dialog.data("ok"))],
-            [(label("buttons", "edit"), dialog.data("ed")), dialogs.cancel_button(dialog.id)]]
+    rows = [[(label("buttons", "confirm_issue"), dialog.offer(actions.NEW_CONFIRM))],
+            [(label("buttons", "edit"), dialog.offer(actions.NEW_EDIT)), dialogs.cancel_button(dialog.id)]]
     if fits_in_message(f"{preview.slip}\n\n{summary}"):
         await _ask(update, context, dialog, Step.PREVIEW, f"{preview.slip}\n\n{summary}", rows)  # one message: the clerk waits for one
     else:
@@ -547,9 +555,9 @@ async def _preview(update: Update, context: DubanContext, dialog: Dialog) -> Non
         await _ask(update, context, dialog, Step.PREVIEW, summary, rows)
 
 
-async def confirm(update: Update, context: DubanContext) -> None:
+async def confirm(update: Update, context: DubanContext, button: DialogStep) -> None:
     """确认签发: one numbered 交办单 per unit, then the sender delivers them."""
-    pressed = await _pressed(update, context, Step.PREVIEW, answer=False)
+    pressed = await _pressed(update, context, button, Step.PREVIEW, answer=False)
     if pressed is None:
         return
     dialog, _ = pressed
@@ -570,9 +578,9 @@ async def confirm(update: Update, context: DubanContext) -> None:
     await dialogs.echo_choice(update, context)
 
 
-async def edit(update: Update, context: DubanContext) -> None:
+async def edit(update: Update, context: DubanContext, button: DialogStep) -> None:
     """修改: choose the one field to answer again; the rest is kept."""
-    pressed = await _pressed(update, context, Step.PREVIEW)
+    pressed = await _pressed(update, context, button, Step.PREVIEW)
     if pressed is None:
         return
     dialog, _ = pressed
@@ -584,7 +592,7 @@ async def edit(update: Update, context: DubanContext) -> None:
 async def _edit_menu(update: Update, context: DubanContext, dialog: Dialog, reason: str = "") -> None:
     """The fields that can be answered again, as buttons; after ``reason`` when there is one."""
     names = [n for n in EDITABLE if not (n == "special" and dialog.source is not None and dialog.source.is_special)]
-    buttons = [(_field_name(n), dialog.data("ef", n)) for n in names]
+    buttons = [(_field_name(n), dialog.answer("ef", n)) for n in names]
     rows = [buttons[i:i + 4] for i in range(0, len(buttons), 4)]
     question = render("issue/edit_which")
     await _ask(update, context, dialog, Step.EDIT, f"{reason}\n\n{question}" if reason else question, rows)
@@ -609,16 +617,16 @@ CHOICES: dict[str, tuple[Step, Choice]] = {
     "a": (Step.ATTACHMENT, _skip_attachment),
     "ef": (Step.EDIT, _edit_field),
 }
-"""The buttons that answer a question (``nw:<id>:<action>:<value>``): the step each is taken
-at, and what it changes in the draft (a DomainError refuses it, and the question stands)."""
+"""The buttons that answer a question (``actions.NEW_ANSWER``), by their ``step``: the step each
+is taken at, and what it changes in the draft (a DomainError refuses it, and the question stands)."""
 
 
-async def chosen(update: Update, context: DubanContext) -> None:
+async def chosen(update: Update, context: DubanContext, button: DialogChoice) -> None:
     """A button that answers the question: the draft changed, then the next question."""
     query = update.callback_query
     assert query is not None
-    step, choose = CHOICES[(query.data or "").split(":")[2]]
-    pressed = await _pressed(update, context, step, answer=False)
+    step, choose = CHOICES[button.step]
+    pressed = await _pressed(update, context, button, step, answer=False)
     if pressed is None:
         return
     dialog, value = pressed
@@ -663,9 +671,6 @@ async def _refuse_form(update: Update, problems: list[FormProblem]) -> None:
 # --------------------------------------------------------------------------- registration
 
 
-BUTTONS = {"u": unit_toggled, "pg": units_paged, "ok": confirm, "ed": edit, **{action: chosen for action in CHOICES}}
-"""Each action of the dialog's buttons and its handler; each takes its button only at its step."""
-
 COMMANDS = ("new",)
 """The commands this module adds to the menu."""
 
@@ -680,6 +685,10 @@ def register(application: DubanApplication) -> None:
     application.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND & typing, typed))
     application.add_handler(MessageHandler(private & filters.Document.ALL & attaching, attachment_sent))
     application.add_handler(MessageHandler(private & ~filters.COMMAND & in_dialog, stray))
-    for action, callback in BUTTONS.items():
-        application.add_handler(CallbackQueryHandler(callback, pattern=rf"^{PREFIX}:[0-9a-f]+:{action}:"))
-    application.add_handler(CallbackQueryHandler(dialogs.stale_button, pattern=rf"^{PREFIX}:"))
+    # each takes its button only at its step
+    buttons.on(application, actions.NEW_UNIT, unit_toggled)
+    buttons.on(application, actions.NEW_UNITS_PAGE, units_paged)
+    buttons.on(application, actions.NEW_CONFIRM, confirm)
+    buttons.on(application, actions.NEW_EDIT, edit)
+    buttons.on(application, actions.NEW_ANSWER, chosen)
+    buttons.on(application, actions.NEW_OTHER, dialogs.stale_button)

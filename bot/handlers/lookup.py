@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.ext import CallbackQueryHandler, CommandHandler, filters
+from telegram import InlineKeyboardMarkup, Message, Update
+from telegram.ext import CommandHandler, filters
 
+from bot import actions
+from bot.actions import ListPage, TaskNumber
 from bot.domain.errors import DomainError, ErrorKind
 from bot.domain.org import Person
 from bot.domain.slips import SlipType
 from bot.domain.tasks import EscalationStage
 from bot.services.exports.word import word_button
 from bot.services.permissions import can_put_right, can_remind
-from bot.handlers import dialogs
+from bot.handlers import buttons, dialogs
 from bot.handlers.common import bound_person, refuse, reply
 from bot.handlers.context import DubanApplication, DubanContext
 from bot.services.slip_texts import schedule_text
@@ -28,13 +29,6 @@ HISTORY_STEPS = (40, 20, 10, 5, 2, 0)
 
 CLIP_STEPS = (None, 1000, 400)
 """Then how long 工作要求 and 根据 may run before they are cut."""
-
-CHOSEN_TASK = re.compile(r"^tsk:([JCD]\d{4}-\d{1,5})$")
-"""``tsk:J2026-10``: the slip picked when a short number meant a slip of this year or the last."""
-
-PAGE_DATA = re.compile(r"^(tasks|overdue):(\d{1,6})(?::(\d{1,12}))?$")
-"""``tasks:<page>[:<unit id>]``: which list, which page, which unit it was narrowed to."""
-
 
 async def tasks_command(update: Update, context: DubanContext) -> None:
     """The asker's open tasks, grouped by status; ``/tasks 住建局`` narrows to one unit."""
@@ -58,19 +52,17 @@ async def _first_page(update: Update, context: DubanContext, kind: str) -> None:
     await update.effective_message.reply_text(_page_text(kind, page, context), reply_markup=_pager(kind, page))
 
 
-async def turn_page(update: Update, context: DubanContext) -> None:
+async def turn_page(update: Update, context: DubanContext, button: ListPage) -> None:
     """上一页 / 下一页: the same list, page and unit from the button, the person checked again."""
     query = update.callback_query
     assert query is not None
-    match = PAGE_DATA.match(query.data or "")
-    assert match is not None  # the handler's pattern
-    kind, number, unit_id = match.group(1), int(match.group(2)), match.group(3)
+    kind = button.kind
     person = await bound_person(update, context, kind)
     if person is None:
         return
     page = await queries.task_page(
-        context.office, person, context.office.now().date(), page=number,
-        unit_id=int(unit_id) if unit_id else None, overdue=kind == "overdue",
+        context.office, person, context.office.now().date(), page=button.page,
+        unit_id=button.unit_id, overdue=kind == "overdue",
     )
     await dialogs.redraw(update, _page_text(kind, page, context), _pager(kind, page))
     await query.answer()
@@ -81,8 +73,8 @@ def _page_text(kind: str, page: TaskPage, context: DubanContext) -> str:
 
 
 def _pager(kind: str, page: TaskPage) -> InlineKeyboardMarkup | None:
-    suffix = f":{page.unit.id}" if page.unit is not None else ""
-    row = dialogs.turn_row(page.page, page.has_next, lambda n: f"{kind}:{n}{suffix}")
+    unit_id = page.unit.id if page.unit is not None else None
+    row = dialogs.turn_row(page.page, page.has_next, lambda n: actions.TURN_TASK_LIST(kind=kind, page=n, unit_id=unit_id))
     return dialogs.keyboard(row) if row else None
 
 
@@ -94,15 +86,15 @@ async def task_command(update: Update, context: DubanContext) -> None:
     await _show_task(update, context, person, " ".join(context.args or ()).strip())
 
 
-async def chosen_task(update: Update, context: DubanContext) -> None:
+async def chosen_task(update: Update, context: DubanContext, button: TaskNumber) -> None:
     """The slip picked under 「没有写年份」: shown as /task shows it; the choice stays marked."""
     query = update.callback_query
-    assert query is not None and context.match is not None
+    assert query is not None
     person = await bound_person(update, context, "task")
     if person is None:
         return
     await query.answer()
-    number = context.match.group(1)
+    number = button.number
     if isinstance(query.message, Message):
         pressed = [b.text for row in (query.message.reply_markup.inline_keyboard if query.message.reply_markup else ())
                    for b in row if b.callback_data == query.data]
@@ -138,7 +130,7 @@ async def _ask_which(update: Update, exc: DomainError) -> None:
     """A short number that may mean a slip of this year or of the year before: one button each."""
     choices = exc.details["choices"]
     assert isinstance(choices, tuple) and update.effective_message is not None
-    rows = [[InlineKeyboardButton(t.number.full, callback_data=f"tsk:{t.number.type.letter}{t.number.year}-{t.number.seq}")]
+    rows = [[buttons.button(t.number.full, actions.CHOOSE_TASK(number=f"{t.number.type.letter}{t.number.year}-{t.number.seq}"))]
             for t in choices]
     await update.effective_message.reply_text(
         render("lookup/which_slip", text=exc.details["text"], choices=choices), reply_markup=InlineKeyboardMarkup(rows),
@@ -152,19 +144,19 @@ def _detail_buttons(person: Person, detail: TaskDetail, today: date) -> InlineKe
     (bot/handlers/corrections.py)."""
     task = detail.task
     word = word_button(task.id)
-    row = [InlineKeyboardButton(word["text"], callback_data=word["callback_data"])]
+    [row] = buttons.drawn([[word]])
     if can_remind(person, task) and task.is_overdue(today) and task.stage is EscalationStage.NONE:
-        row.insert(0, InlineKeyboardButton(label("buttons", "remind"), callback_data=f"rmd:{task.id}"))
+        row.insert(0, buttons.button(label("buttons", "remind"), actions.REMIND(task_id=task.id)))
     rows = [row]
     if can_put_right(person, task) and task.is_open:
         assignment = detail.slips[0]
         put_right = [
-            InlineKeyboardButton(label("buttons", "withdraw"), callback_data=f"prw:{assignment.id}"),
-            InlineKeyboardButton(label("buttons", "correct"), callback_data=f"prc:{task.id}"),
+            buttons.button(label("buttons", "withdraw"), actions.WITHDRAW(slip_id=assignment.id)),
+            buttons.button(label("buttons", "correct"), actions.CORRECT(task_id=task.id)),
         ]
         reminder = next((s for s in reversed(detail.slips) if s.number.type is SlipType.REMINDER and s.void_reason is None), None)
         if reminder is not None and task.stage is EscalationStage.REMINDED:
-            put_right.append(InlineKeyboardButton(label("buttons", "void_reminder"), callback_data=f"prw:{reminder.id}"))
+            put_right.append(buttons.button(label("buttons", "void_reminder"), actions.WITHDRAW(slip_id=reminder.id)))
         rows.append(put_right)
     return InlineKeyboardMarkup(rows)
 
@@ -208,7 +200,7 @@ def register(application: DubanApplication) -> None:
     application.add_handler(CommandHandler("tasks", tasks_command, filters=private))
     application.add_handler(CommandHandler("task", task_command, filters=private))
     application.add_handler(CommandHandler("overdue", overdue_command, filters=private))
-    application.add_handler(CallbackQueryHandler(turn_page, pattern=PAGE_DATA))
-    application.add_handler(CallbackQueryHandler(chosen_task, pattern=CHOSEN_TASK))
+    buttons.on(application, actions.TURN_TASK_LIST, turn_page)
+    buttons.on(application, actions.CHOOSE_TASK, chosen_task)
 
 

@@ -4,22 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import io
-import re
 
-from telegram import InputFile, Update
-from telegram.ext import CallbackQueryHandler, CommandHandler, filters
+from telegram import InlineKeyboardMarkup, InputFile, Update
+from telegram.ext import CommandHandler, filters
 
+from bot import actions
+from bot.actions import OfMonth, ReportFile, SectionReview
+from bot.handlers import buttons
 from bot.handlers.common import bound_person, command_text, current_person
 from bot.handlers.context import DubanApplication, DubanContext
-from bot.handlers.dialogs import html_of, keyboard, mark_done, query_place
+from bot.handlers.dialogs import html_of, mark_done, query_place
 from bot.services import reports, scoring
 from bot.services.exports import charts, word, workbooks
 from bot.services.scoring import Period, format_points
 from bot.texts import plain, render
 
-REVIEW_DATA = re.compile(r"^rv:(\d{4}-\d{2}):(\d{1,9})$")
-PUBLISH_DATA = re.compile(r"^pub:(\d{4}-\d{2})$")
-FILE_DATA = re.compile(r"^rp([xc]):(\d{4}(?:-\d{2})?)$")
 
 
 async def _send_files(context: DubanContext, chat_id: int, period: Period) -> None:
@@ -61,53 +60,47 @@ async def report_command(update: Update, context: DubanContext) -> None:
             "reports/ranking", t=table, lines=table.lines[: reports.REPORT_LINES], pts=format_points,
             state=state, ready_by=ready_by, files_follow=True,
         )
-    [row] = reports.files_keyboard(period.key)
-    await update.effective_message.reply_text(text, reply_markup=keyboard([(b["text"], b["callback_data"]) for b in row]))
+    markup = InlineKeyboardMarkup(buttons.drawn(reports.files_keyboard(period.key)))
+    await update.effective_message.reply_text(text, reply_markup=markup)
     await _send_files(context, update.effective_chat.id, period)  # type: ignore[union-attr]
 
 
-async def reviewed_pressed(update: Update, context: DubanContext) -> None:
+async def reviewed_pressed(update: Update, context: DubanContext, button: SectionReview) -> None:
     """已审阅 by the section's 分管市领导."""
     query = update.callback_query
     assert query is not None
-    match = REVIEW_DATA.match(query.data or "")
-    assert match is not None
     person = await bound_person(update, context, "report")
     if person is None:
         return
     now = context.office.now()
-    await reports.review(context.office, person, match.group(1), int(match.group(2)), now)
+    await reports.review(context.office, person, button.month, button.section_id, now)
     await query.answer(plain(render("reports/reviewed")))
     chat_id, message_id = query_place(update)
     await mark_done(context, chat_id, message_id, html_of(query.message), render("marks/reviewed", at=now).strip())
 
 
-async def publish_pressed(update: Update, context: DubanContext) -> None:
+async def publish_pressed(update: Update, context: DubanContext, button: OfMonth) -> None:
     """发布通报 by 政务监督室."""
     query = update.callback_query
     assert query is not None
-    match = PUBLISH_DATA.match(query.data or "")
-    assert match is not None
     person = await bound_person(update, context, "report")
     if person is None:
         return
     now = context.office.now()
-    await reports.publish(context.office, person, match.group(1), now)
-    await query.answer(plain(render("reports/published", month=match.group(1))))
+    await reports.publish(context.office, person, button.month, now)
+    await query.answer(plain(render("reports/published", month=button.month)))
     chat_id, message_id = query_place(update)
     await mark_done(context, chat_id, message_id, html_of(query.message), render("marks/published", at=now).strip())
 
 
-async def files_pressed(update: Update, context: DubanContext) -> None:
+async def files_pressed(update: Update, context: DubanContext, button: ReportFile) -> None:
     """下载Excel / 柱状图 on a report message."""
     query = update.callback_query
     assert query is not None
-    match = FILE_DATA.match(query.data or "")
-    assert match is not None
     if await current_person(update, context) is None or await bound_person(update, context, "report") is None:
         return
     await query.answer()
-    await _send_files(context, query.from_user.id, scoring.parse_period(match.group(2)))
+    await _send_files(context, query.from_user.id, scoring.parse_period(button.period))
 
 
 COMMANDS = ("report",)
@@ -117,6 +110,6 @@ COMMANDS = ("report",)
 def register(application: DubanApplication) -> None:
     """Add /report and the monthly cycle's buttons."""
     application.add_handler(CommandHandler("report", report_command, filters=filters.ChatType.PRIVATE))
-    application.add_handler(CallbackQueryHandler(reviewed_pressed, pattern=REVIEW_DATA))
-    application.add_handler(CallbackQueryHandler(publish_pressed, pattern=PUBLISH_DATA))
-    application.add_handler(CallbackQueryHandler(files_pressed, pattern=FILE_DATA))
+    buttons.on(application, actions.REVIEWED, reviewed_pressed)
+    buttons.on(application, actions.PUBLISH, publish_pressed)
+    buttons.on(application, actions.REPORT_FILE, files_pressed)

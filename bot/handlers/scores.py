@@ -16,26 +16,25 @@ from enum import IntEnum
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
-from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import CommandHandler, MessageHandler, filters
 
+from bot import actions
+from bot.actions import Action, DialogStep, Offer, PeriodPage
 from bot.domain.errors import DomainError
 from bot.domain.org import Person, Role, Unit
 from bot.domain.scores import ScoreCategory
-from bot.handlers import dialogs
+from bot.handlers import buttons, dialogs
 from bot.handlers.common import bound_person, command_text, refuse, reply
 from bot.handlers.context import DubanApplication, DubanContext
 from bot.services import directory, queries, scoring
 from bot.services.scoring import MEETING, Entry, Period, format_points
 from bot.texts import label, plain, render
 
-PREFIX = "sc"
-"""Callback data of the recording dialog: ``sc:<dialog id>:<action>[:<value>]``."""
 DIALOG_KEY = dialogs.SCORES
 UNITS_PER_PAGE = 24
 TABLE_PAGE = 40
 """Units per page of the /scores table: 40 short lines stay far below Telegram's 4096."""
 EVENTS_SHOWN = 40
-TABLE_DATA = re.compile(r"^scp:(\d{4}(?:-\d{2})?):(\d{1,4})$")
 
 CATEGORY_OF = {
     "material": ScoreCategory.MATERIAL_LATE,
@@ -68,9 +67,9 @@ class Dialog:
     meeting: str = ""
     day: date | None = None
 
-    def data(self, action: str, value: object = "") -> str:
-        """Callback data of one of this dialog's buttons."""
-        return dialogs.button_data(PREFIX, self.id, action, value)
+    def offer(self, action: Action[DialogStep], value: object = "") -> Offer:
+        """One of this dialog's buttons (``SCORE_UNIT``, ``SCORE_PAGE`` or ``SCORE_DONE``)."""
+        return action(dialog_id=self.id, value=str(value))
 
 
 
@@ -179,9 +178,9 @@ async def _send_picker(update: Update, context: DubanContext, dialog: Dialog) ->
     context.user_data[dialogs.PROMPT] = (sent.chat.id, sent.message_id)
 
 
-async def unit_pressed(update: Update, context: DubanContext) -> None:
+async def unit_pressed(update: Update, context: DubanContext, button: DialogStep) -> None:
     """A unit tapped: selected (or, in /meeting, its mark moved on)."""
-    dialog, value = await _button(update, context)
+    dialog, value = await _button(update, context, button)
     if dialog is None:
         return None
     unit_id = int(value)
@@ -199,18 +198,18 @@ async def unit_pressed(update: Update, context: DubanContext) -> None:
     await _redraw(update, context, dialog)
 
 
-async def page_pressed(update: Update, context: DubanContext) -> None:
+async def page_pressed(update: Update, context: DubanContext, button: DialogStep) -> None:
     """上一页 / 下一页 of the unit buttons."""
-    dialog, value = await _button(update, context)
+    dialog, value = await _button(update, context, button)
     if dialog is None:
         return
     dialog.page = max(0, int(value))
     await _redraw(update, context, dialog)
 
 
-async def done_pressed(update: Update, context: DubanContext) -> None:
+async def done_pressed(update: Update, context: DubanContext, button: DialogStep) -> None:
     """选好了: a meeting is recorded now; the others ask for the 事由."""
-    dialog, _ = await _button(update, context)
+    dialog, _ = await _button(update, context, button)
     if dialog is None:
         return
     query = update.callback_query
@@ -265,9 +264,9 @@ async def _record_dialog(update: Update, context: DubanContext, person: Person, 
     return True
 
 
-async def _button(update: Update, context: DubanContext) -> tuple[Dialog | None, str]:
+async def _button(update: Update, context: DubanContext, button: DialogStep) -> tuple[Dialog | None, str]:
     """The dialog a button belongs to (None, with an answer, when it is not the current one)."""
-    found = await dialogs.pressed(update, context, DIALOG_KEY, lambda dialog: isinstance(dialog, Dialog), answer=False)
+    found = await dialogs.pressed(update, context, DIALOG_KEY, lambda dialog: isinstance(dialog, Dialog), button, answer=False)
     if found is None:
         return None, ""
     dialog, value = found
@@ -317,10 +316,10 @@ async def _picker(context: DubanContext, dialog: Dialog) -> InlineKeyboardMarkup
             text = label("scores", "unit_marked").format(name=unit.name, mark=label("meeting_mark", mark.value))
         else:
             text = label("scores", "unit_selected").format(name=unit.name)
-        buttons.append((text, dialog.data("u", unit.id)))
+        buttons.append((text, dialog.offer(actions.SCORE_UNIT, unit.id)))
     rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
-    rows.append(dialogs.turn_row(dialog.page, dialog.page < pages - 1, lambda n: dialog.data("pg", n)))
-    rows.append([(label("scores", "done"), dialog.data("ok")), dialogs.cancel_button(dialog.id)])
+    rows.append(dialogs.turn_row(dialog.page, dialog.page < pages - 1, lambda n: dialog.offer(actions.SCORE_PAGE, n)))
+    rows.append([(label("scores", "done"), dialog.offer(actions.SCORE_DONE)), dialogs.cancel_button(dialog.id)])
     return dialogs.keyboard(*rows)
 
 
@@ -407,23 +406,21 @@ async def _table_page(context: DubanContext, period: Period, page: int) -> tuple
     lines = table.lines[page * TABLE_PAGE : (page + 1) * TABLE_PAGE]
     below = sum(1 for line in table.lines if line.below_threshold)
     text = _say("scores/table", t=table, lines=lines, page=page, pages=pages, below=below)
-    row = dialogs.turn_row(page, page < pages - 1, lambda n: f"scp:{period.key}:{n}")
+    row = dialogs.turn_row(page, page < pages - 1, lambda n: actions.TURN_SCORE_TABLE(period=period.key, page=n))
     return text, dialogs.keyboard(row) if row else None
 
 
-async def table_turned(update: Update, context: DubanContext) -> None:
+async def table_turned(update: Update, context: DubanContext, button: PeriodPage) -> None:
     """上一页 / 下一页 of the /scores table; the person is checked again."""
     query = update.callback_query
     assert query is not None
-    match = TABLE_DATA.match(query.data or "")
-    assert match is not None
     person = await bound_person(update, context, "scores")
     if person is None:
         return
     if not scoring.reads_all_units(person):
         await refuse(update, DomainError("not_allowed"))
         return
-    text, markup = await _table_page(context, scoring.parse_period(match.group(1)), int(match.group(2)))
+    text, markup = await _table_page(context, scoring.parse_period(button.period), button.page)
     await dialogs.redraw(update, text, markup)
     await query.answer()
 
@@ -441,9 +438,10 @@ def register(application: DubanApplication) -> None:
     answering = dialogs.InDialog(application, DIALOG_KEY, fits=lambda dialog: dialog.step is not Step.PICK)
     application.add_handler(CommandHandler(["meeting", *CATEGORY_OF], start_recording, filters=private))
     application.add_handler(MessageHandler(private & filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND & answering, typed))
-    for action, pressed in (("u", unit_pressed), ("pg", page_pressed), ("ok", done_pressed)):
-        application.add_handler(CallbackQueryHandler(pressed, pattern=rf"^{PREFIX}:[0-9a-f]+:{action}:"))
-    application.add_handler(CallbackQueryHandler(dialogs.stale_button, pattern=rf"^{PREFIX}:"))
+    buttons.on(application, actions.SCORE_UNIT, unit_pressed)
+    buttons.on(application, actions.SCORE_PAGE, page_pressed)
+    buttons.on(application, actions.SCORE_DONE, done_pressed)
+    buttons.on(application, actions.SCORE_OTHER, dialogs.stale_button)
     application.add_handler(CommandHandler("void", void_command, filters=private))
     application.add_handler(CommandHandler("scores", scores_command, filters=private))
-    application.add_handler(CallbackQueryHandler(table_turned, pattern=TABLE_DATA))
+    buttons.on(application, actions.TURN_SCORE_TABLE, table_turned)

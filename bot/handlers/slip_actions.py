@@ -12,22 +12,24 @@ person has that dialog open, so every other text still reaches the other feature
 from __future__ import annotations
 
 import asyncio
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from telegram import InlineKeyboardMarkup, Message, Update
-from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import CommandHandler, MessageHandler, filters
+
+from bot import actions
+from bot.actions import OfFeedback, OfItem, OfTask
 
 from bot.domain.dates import read_date
 from bot.domain.errors import DomainError
 from bot.domain.org import Person
 from bot.domain.slips import Slip
 from bot.handlers.common import bound_person, refuse, reply, short_notice
-from bot.handlers import dialogs
+from bot.handlers import buttons, dialogs
 from bot.handlers.context import DubanApplication, DubanContext
-from bot.handlers.dialogs import InDialog, clear_buttons, close_dialogs, keyboard, matched_id, send
+from bot.handlers.dialogs import InDialog, clear_buttons, close_dialogs, keyboard, send
 from bot.handlers.menu import may_use
 from bot.services import handling, slip_lookup
 from bot.services.handling import MAX_FEEDBACK
@@ -53,17 +55,6 @@ DIALOG_LIFETIME = dialogs.DIALOG_LIFETIME
 
 ALBUM_WAIT = 1.5
 """Seconds to wait for the rest of an album: Telegram sends each photo as its own message."""
-
-ACK = re.compile(r"^ack:(\d{1,12})$")
-FEEDBACK = re.compile(r"^fb:(\d{1,12})$")
-PROGRESS = re.compile(r"^prg:(\d{1,12})$")
-SUBMIT = re.compile(r"^fbsend:(\d{1,12})$")
-ACCEPT = re.compile(r"^acc:(\d{1,12})$")
-RETURN = re.compile(r"^ret:(\d{1,12})$")
-SKIP_DATE = re.compile(r"^retskip:(\d{1,12})$")
-KEPT_FOR = re.compile(r"^fbk:(\d{1,12})$")
-"""取消 on either dialog."""
-
 
 @dataclass
 class FeedbackDraft:
@@ -150,7 +141,7 @@ def _message_text(message: Message) -> str:
 
 
 def _draft_keyboard(task_id: int) -> InlineKeyboardMarkup:
-    return keyboard([(label("slip_actions", "submit"), f"fbsend:{task_id}"), dialogs.cancel_button()])
+    return keyboard([(label("slip_actions", "submit"), actions.SUBMIT_FEEDBACK(task_id=task_id)), dialogs.cancel_button()])
 
 
 async def _stale(update: Update) -> None:
@@ -162,7 +153,7 @@ async def _stale(update: Update) -> None:
 # -------------------------------------------------------------------------------- 签收
 
 
-async def acknowledge(update: Update, context: DubanContext) -> None:
+async def acknowledge(update: Update, context: DubanContext, button: OfTask) -> None:
     """签收: one tap; the issuer is told, and the slip's buttons change."""
     query = update.callback_query
     assert query is not None
@@ -171,7 +162,7 @@ async def acknowledge(update: Update, context: DubanContext) -> None:
         return
     office = context.office
     now = office.now()
-    task = await handling.acknowledge(office, person, matched_id(context), now)
+    task = await handling.acknowledge(office, person, button.task_id, now)
     await query.answer(short_notice(dialogs.text("slip_actions/acknowledged", task=task)))
     # A toast is gone in seconds: the slip keeps the mark, as a reply to it.
     if isinstance(query.message, Message):
@@ -181,16 +172,24 @@ async def acknowledge(update: Update, context: DubanContext) -> None:
 # -------------------------------------------------------------------------------- 反馈
 
 
-async def open_feedback_dialog(update: Update, context: DubanContext) -> None:
-    """反馈 (or 汇报进展) button: ask for the report (text, documents, photos), then 提交 or /done."""
+async def open_feedback(update: Update, context: DubanContext, button: OfTask) -> None:
+    """反馈 button: ask for the report (text, documents, photos), then 提交 or /done."""
+    await _open_feedback_dialog(update, context, button.task_id, progress=False)
+
+
+async def open_progress(update: Update, context: DubanContext, button: OfTask) -> None:
+    """汇报进展 button: the same dialog, for a 阶段汇报."""
+    await _open_feedback_dialog(update, context, button.task_id, progress=True)
+
+
+async def _open_feedback_dialog(update: Update, context: DubanContext, task_id: int, progress: bool) -> None:
     query = update.callback_query
     assert query is not None and update.effective_chat is not None
     person = await bound_person(update, context)
     if person is None:
         return
-    progress = PROGRESS.match(query.data or "") is not None
     message_id = query.message.message_id if query.message is not None else None
-    target = await slip_lookup.by_task(context.office, matched_id(context), update.effective_chat.id, message_id)
+    target = await slip_lookup.by_task(context.office, task_id, update.effective_chat.id, message_id)
     slip_lookup.check_may_feed_back(person, target.task, progress)
     await query.answer()
     await _start_feedback_dialog(context, update.effective_chat.id, target, progress)
@@ -231,12 +230,12 @@ async def collect_feedback(update: Update, context: DubanContext) -> None:
     )
 
 
-async def submit_draft(update: Update, context: DubanContext) -> None:
+async def submit_draft(update: Update, context: DubanContext, button: OfTask | None = None) -> None:
     """提交 (or /done): record the dialog's report against its slip."""
     assert context.user_data is not None and update.effective_chat is not None
     query = update.callback_query
     draft: FeedbackDraft | None = context.user_data.get(FEEDBACK_DRAFT)
-    if query is not None and (draft is None or draft.task_id != matched_id(context)):
+    if button is not None and (draft is None or draft.task_id != button.task_id):
         await _stale(update)
         return
     assert draft is not None  # /done is only taken while the dialog is open
@@ -310,7 +309,7 @@ def _start_album(
     # The album is recorded after this handler returns: its first update stays unconfirmed
     # until then, so a crash in between brings the whole album again.
     release = context.bot_data["inbox"].hold()
-    context.application.create_task(_submit_album(context, group, release), name=f"album:{group}")
+    context.application.create_task(_submit_album(context, group, release), name="album:%s" % group)
 
 
 async def album_item(update: Update, context: DubanContext) -> None:
@@ -400,7 +399,7 @@ async def _keep_and_ask(
     if not choices:
         raise unresolved
     context.user_data[KEPT_FEEDBACK] = KeptFeedback(text, (attachment,) if attachment else (), tuple(t.id for t in choices))
-    buttons = keyboard(*[[(f"{t.number.full} {t.title[:12]}", f"fbk:{t.id}")] for t in choices])
+    buttons = keyboard(*[[(f"{t.number.full} {t.title[:12]}", actions.FEEDBACK_FOR(task_id=t.id))] for t in choices])
     await update.effective_message.reply_text(
         dialogs.text("slip_actions/which_slip", text=unresolved.details.get("text", ""), choices=choices,
                      reason="ambiguous" if unresolved.code == "slip_ambiguous" else unresolved.details.get("reason"),
@@ -409,12 +408,12 @@ async def _keep_and_ask(
     )
 
 
-async def kept_for(update: Update, context: DubanContext) -> None:
+async def kept_for(update: Update, context: DubanContext, button: OfTask) -> None:
     """The slip picked for a kept feedback: it is recorded against it, and the choice marked."""
     query = update.callback_query
     assert query is not None and context.user_data is not None and update.effective_chat is not None
     kept: KeptFeedback | None = context.user_data.get(KEPT_FEEDBACK)
-    task_id = matched_id(context)
+    task_id = button.task_id
     if kept is None or task_id not in kept.choices:
         await _stale(update)
         return
@@ -437,7 +436,7 @@ async def kept_for(update: Update, context: DubanContext) -> None:
 # ------------------------------------------------------------------------- 通过 / 退回
 
 
-async def accept(update: Update, context: DubanContext) -> None:
+async def accept(update: Update, context: DubanContext, button: OfItem) -> None:
     """通过(办结): the task is completed; the unit is told."""
     query = update.callback_query
     assert query is not None and update.effective_chat is not None
@@ -446,7 +445,7 @@ async def accept(update: Update, context: DubanContext) -> None:
         return
     office = context.office
     now = office.now()
-    task = await handling.accept(office, person, matched_id(context), now)
+    task = await handling.accept(office, person, button.item_id, now)
     await query.answer(short_notice(dialogs.text("slip_actions/accepted", task=task)))
     await dialogs.mark_done(
         context, update.effective_chat.id, query.message.message_id if query.message else None,
@@ -455,14 +454,14 @@ async def accept(update: Update, context: DubanContext) -> None:
     await send(context, update.effective_chat.id, "slip_actions/accepted", task=task)
 
 
-async def open_return_dialog(update: Update, context: DubanContext) -> None:
+async def open_return_dialog(update: Update, context: DubanContext, button: OfItem) -> None:
     """退回: ask the reviewer why (the next text), then for an optional new date."""
     query = update.callback_query
     assert query is not None and update.effective_chat is not None and context.user_data is not None
     person = await bound_person(update, context)
     if person is None:
         return
-    feedback_id = matched_id(context)
+    feedback_id = button.item_id
     _, task = await slip_lookup.reviewable(context.office, person, feedback_id)
     close_dialogs(context)
     context.user_data[RETURN_DRAFT] = ReturnDraft(
@@ -492,7 +491,7 @@ async def return_answer(update: Update, context: DubanContext) -> None:
         draft.reason = text
         await send(
             context, update.effective_chat.id, "slip_actions/return_date", keyboard(
-                [(label("buttons", "skip"), f"retskip:{draft.feedback_id}"), dialogs.cancel_button()]
+                [(label("buttons", "skip"), actions.RETURN_NO_DATE(feedback_id=draft.feedback_id)), dialogs.cancel_button()]
             ),
             today=context.office.now().date(),
         )
@@ -503,10 +502,10 @@ async def return_answer(update: Update, context: DubanContext) -> None:
     await _finish_return(update, context, person, draft, new_deadline)
 
 
-async def skip_date(update: Update, context: DubanContext) -> None:
+async def skip_date(update: Update, context: DubanContext, button: OfFeedback) -> None:
     """跳过: return the feedback keeping the current deadline."""
     pressed = await dialogs.dialog_button(
-        update, context, RETURN_DRAFT, lambda d: d.reason is not None and d.feedback_id == matched_id(context)
+        update, context, RETURN_DRAFT, lambda d: d.reason is not None and d.feedback_id == button.feedback_id
     )
     if pressed is not None:
         await _finish_return(update, context, *pressed, None)
@@ -559,14 +558,14 @@ def register(application: DubanApplication) -> None:
     application.add_handler(MessageHandler(private & in_return & text, return_answer))
     application.add_handler(MessageHandler(private & in_feedback & report, collect_feedback))
 
-    application.add_handler(CallbackQueryHandler(acknowledge, pattern=ACK))
-    application.add_handler(CallbackQueryHandler(open_feedback_dialog, pattern=FEEDBACK))
-    application.add_handler(CallbackQueryHandler(open_feedback_dialog, pattern=PROGRESS))
-    application.add_handler(CallbackQueryHandler(submit_draft, pattern=SUBMIT))
-    application.add_handler(CallbackQueryHandler(accept, pattern=ACCEPT))
-    application.add_handler(CallbackQueryHandler(open_return_dialog, pattern=RETURN))
-    application.add_handler(CallbackQueryHandler(skip_date, pattern=SKIP_DATE))
-    application.add_handler(CallbackQueryHandler(kept_for, pattern=KEPT_FOR))
+    buttons.on(application, actions.ACKNOWLEDGE, acknowledge)
+    buttons.on(application, actions.FEEDBACK, open_feedback)
+    buttons.on(application, actions.PROGRESS, open_progress)
+    buttons.on(application, actions.SUBMIT_FEEDBACK, submit_draft)
+    buttons.on(application, actions.ACCEPT, accept)
+    buttons.on(application, actions.RETURN, open_return_dialog)
+    buttons.on(application, actions.RETURN_NO_DATE, skip_date)
+    buttons.on(application, actions.FEEDBACK_FOR, kept_for)
 
     application.add_handler(CommandHandler("feedback", feedback_command, filters=private))
     application.add_handler(MessageHandler(private & _AlbumContinues(albums), album_item))

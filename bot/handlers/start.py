@@ -5,10 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from telegram import Update
-from telegram.ext import CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import CommandHandler, filters
 
+from bot import actions
+from bot.actions import BindCode, Nothing
 from bot.domain.errors import DomainError
 from bot.domain.org import Person
+from bot.handlers import buttons
 from bot.handlers.common import current_person, refuse, reply
 from bot.handlers.context import DubanApplication, DubanContext
 from bot.handlers.dialogs import clear_buttons, keyboard, query_place
@@ -17,9 +20,6 @@ from bot.services import onboarding
 from bot.texts import label, render
 
 MAX_CODE = 64
-REBIND = "rb:{}"
-"""确认改绑: the invite code rides in the button (an invite code is 24 characters)."""
-KEEP = "rbkeep"
 
 
 async def start(update: Update, context: DubanContext) -> None:
@@ -31,11 +31,11 @@ async def start(update: Update, context: DubanContext) -> None:
             await refuse(update, DomainError("invite_unknown"))
             return
         change = await onboarding.check_invite(context.office, code, update.effective_user.id, context.office.now())
-        if change is not None and len(REBIND.format(code).encode()) <= 64:
+        if change is not None and actions.REBIND.fits(code=code):  # an invite code is 24 characters
             assert update.effective_message is not None
             await update.effective_message.reply_text(
                 render("start/confirm_rebind", r=change),
-                reply_markup=keyboard([(label("buttons", "confirm_rebind"), REBIND.format(code)), (label("buttons", "cancel"), KEEP)]),
+                reply_markup=keyboard([(label("buttons", "confirm_rebind"), actions.REBIND(code=code)), (label("buttons", "cancel"), actions.KEEP_BINDING())]),
             )
             return
         await _bind(update, context, code, confirmed=False)
@@ -61,11 +61,12 @@ async def _bind(update: Update, context: DubanContext, code: str, confirmed: boo
     await context.bot.send_message(update.effective_chat.id, text)
 
 
-async def rebind_pressed(update: Update, context: DubanContext) -> None:
-    """确认改绑 under the question: the account moves to the invite's person."""
+async def rebind_pressed(update: Update, context: DubanContext, button: BindCode) -> None:
+    """确认改绑 under the question: the account moves to the invite's person (the invite code
+    rides in the button)."""
     query = update.callback_query
-    assert query is not None and query.data is not None
-    code = query.data.split(":", 1)[1]
+    assert query is not None
+    code = button.code
     try:
         await _bind(update, context, code, confirmed=True)
     except DomainError as exc:
@@ -75,7 +76,7 @@ async def rebind_pressed(update: Update, context: DubanContext) -> None:
     await clear_buttons(context, *query_place(update))
 
 
-async def keep_pressed(update: Update, context: DubanContext) -> None:
+async def keep_pressed(update: Update, context: DubanContext, _: Nothing) -> None:
     """取消 under the question: nothing changes."""
     query = update.callback_query
     assert query is not None
@@ -108,6 +109,6 @@ COMMANDS = ("start", "help")
 def register(application: DubanApplication) -> None:
     """Add /start and /help, and the buttons of the question before an account moves."""
     application.add_handler(CommandHandler("start", start, filters=filters.ChatType.PRIVATE))
-    application.add_handler(CallbackQueryHandler(rebind_pressed, pattern=r"^rb:[A-Za-z0-9_-]{1,61}$"))
-    application.add_handler(CallbackQueryHandler(keep_pressed, pattern=f"^{KEEP}$"))
+    buttons.on(application, actions.REBIND, rebind_pressed)
+    buttons.on(application, actions.KEEP_BINDING, keep_pressed)
     application.add_handler(CommandHandler("help", help_command, filters=filters.ChatType.PRIVATE))

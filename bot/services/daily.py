@@ -15,6 +15,7 @@ from datetime import date, datetime, time, timedelta
 
 import aiosqlite
 
+from bot import actions
 from bot.config import EscalationMode
 from bot.domain import audience, clock, reporting, sharing
 from bot.domain.errors import DomainError
@@ -126,7 +127,7 @@ async def draft(office: Office, task: Task, slip_type: SlipType, now: datetime) 
         readers = (
             await org.with_role(conn, Role.SUPERVISOR) if slip_type is SlipType.SUPERVISION else await issuer_and_section(conn, task)
         )
-        keyboard = [[button(label("buttons", "issue_draft"), f"dri:{draft_id}"), button(label("buttons", "hold_draft"), f"drh:{draft_id}")]]
+        keyboard = [[button(label("buttons", "issue_draft"), actions.ISSUE_DRAFT(draft_id=draft_id)), button(label("buttons", "hold_draft"), actions.HOLD_DRAFT(draft_id=draft_id))]]
         unit = await org.unit(conn, task.unit_id)
         text = render("daily/draft", task=task, unit=unit, slip_type=slip_type, today=now.date())
         for reader in readers:

@@ -12,6 +12,7 @@ from typing import Any
 
 import aiosqlite
 
+from bot import actions
 from bot.domain import tasks as lifecycle
 from bot.domain import audience, clock, sharing
 from bot.domain.deadlines import next_workday_on_or_after
@@ -200,8 +201,10 @@ async def propose(office: Office, task_id: int, now: datetime) -> Task:
         await history.append(conn, kind, now, task_id=task.id)
         unit = await org.unit(conn, task.unit_id)
         # The button opens the same dialog as /interview or /transfer.
-        action = ("record_interview", "ivw") if kind == "interview_proposed" else ("record_transfer", "trf")
-        keyboard = [[button(label("escalation_actions", action[0]), f"{action[1]}:{task.id}")]]
+        word, action = (
+            ("record_interview", actions.INTERVIEW) if kind == "interview_proposed" else ("record_transfer", actions.TRANSFER)
+        )
+        keyboard = [[button(label("escalation_actions", word), action(task_id=task.id))]]
         for staff in await _supervision_staff(conn):
             await tell(
                 conn, staff, f"escalation/{kind}", now, keyboard=keyboard, task=after, unit=unit, today=now.date(), task_id=task.id

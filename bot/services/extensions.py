@@ -13,6 +13,7 @@ from datetime import date, datetime
 
 import aiosqlite
 
+from bot import actions
 from bot.domain import clock, sharing
 from bot.domain import tasks as lifecycle
 from bot.domain.dates import read_date
@@ -131,9 +132,9 @@ async def request_extension(
             conn, "extension_requested", now, task_id=task.id, actor_id=person.id, until=wanted.isoformat(), reason=reason
         )
         keyboard = [[
-            button(label("buttons", "approve"), f"exa:{request.id}"),
-            button(label("buttons", "reject"), f"exr:{request.id}"),
-            button(label("escalation_actions", "approve_other_date"), f"exd:{request.id}"),
+            button(label("buttons", "approve"), actions.APPROVE_EXTENSION(request_id=request.id)),
+            button(label("buttons", "reject"), actions.REJECT_EXTENSION(request_id=request.id)),
+            button(label("escalation_actions", "approve_other_date"), actions.OTHER_DATE(request_id=request.id)),
         ]]
         matter = await _matter_state(conn, task, today)
         text = render("extension/request", task=task, unit=unit, person=person, request=request, matter=matter)

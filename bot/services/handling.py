@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 import aiosqlite
 
+from bot import actions
 from bot.domain import audience, sharing
 from bot.domain import tasks as lifecycle
 from bot.domain.deadlines import next_workday_on_or_after
@@ -86,8 +87,8 @@ async def submit_feedback(
         )
         unit = await org.unit(conn, task.unit_id)
         keyboard = [[
-            button(label("buttons", "accept"), f"acc:{item.id}"),
-            button(label("buttons", "return"), f"ret:{item.id}"),
+            button(label("buttons", "accept"), actions.ACCEPT(item_id=item.id)),
+            button(label("buttons", "return"), actions.RETURN(item_id=item.id)),
         ]]
         answers = (await slips.latest_escalation_numbers(conn, [task.id])).get(task.id)
         reviewers = await issuer_and_section(conn, task)

@@ -23,6 +23,7 @@ from typing import Any
 
 import aiosqlite
 
+from bot import actions
 from bot.domain import minutes as reading
 from bot.domain.errors import DomainError
 from bot.domain.feedback import Attachment, Feedback
@@ -570,19 +571,19 @@ def review_payload(review: Review, page: int) -> dict[str, Any]:
     text = render("intake/review", review=review, drafts=shown, page=page, pages=pages)
     doc = review.document.id
     rows = [
-        [button(label("intake", "edit").format(n=d.position), f"ie:{d.id}"),
-         button(label("intake", "delete").format(n=d.position), f"id:{d.id}")]
+        [button(label("intake", "edit").format(n=d.position), actions.EDIT_DRAFT(draft_id=d.id)),
+         button(label("intake", "delete").format(n=d.position), actions.DELETE_DRAFT(draft_id=d.id))]
         for d in shown
     ]
     paging = []
     if page > 0:
-        paging.append(button(label("buttons", "previous"), f"ip:{doc}:{page - 1}"))
+        paging.append(button(label("buttons", "previous"), actions.TURN_DRAFTS(document_id=doc, page=page - 1)))
     if page < pages - 1:
-        paging.append(button(label("buttons", "next"), f"ip:{doc}:{page + 1}"))
+        paging.append(button(label("buttons", "next"), actions.TURN_DRAFTS(document_id=doc, page=page + 1)))
     if paging:
         rows.append(paging)
     if review.complete:
-        rows.append([button(label("intake", "issue_all").format(n=len(review.complete)), f"ia:{doc}")])
+        rows.append([button(label("intake", "issue_all").format(n=len(review.complete)), actions.ISSUE_ALL(document_id=doc))])
     return message(text, rows)
 
 

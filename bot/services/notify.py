@@ -7,6 +7,7 @@ from typing import Any
 
 import aiosqlite
 
+from bot.actions import Offer
 from bot.domain.org import Person
 from bot.message_size import fits_in_message, split_message
 from bot.storage import outbox
@@ -15,10 +16,9 @@ from bot.texts import render
 Keyboard = list[list[dict[str, str]]]
 
 
-def button(text: str, data: str) -> dict[str, str]:
-    """An inline button; ``data`` is at most 64 bytes (Telegram's limit)."""
-    assert len(data.encode()) <= 64, data
-    return {"text": text, "callback_data": data}
+def button(text: str, offer: Offer) -> dict[str, str]:
+    """An inline button offering an action of ``bot.actions``."""
+    return {"text": text, "callback_data": offer.data}
 
 
 def message(text: str, keyboard: Keyboard | None = None) -> dict[str, Any]:

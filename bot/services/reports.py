@@ -24,6 +24,7 @@ from datetime import date, datetime, timedelta
 
 import aiosqlite
 
+from bot import actions
 from bot.domain import reporting
 from bot.domain.calendar import WorkCalendar
 from bot.domain.escalation import CheckDays, check_runs_on, first_check_day_on_or_after
@@ -123,7 +124,7 @@ async def run_monthly(office: Office, today: date, now: datetime | None = None) 
             if leader is None:
                 continue
             analysis = await section_analysis(conn, section.id, period, office.calendar)
-            keyboard = [[button(label("reports", "reviewed"), f"rv:{period.key}:{section.id}")]]
+            keyboard = [[button(label("reports", "reviewed"), actions.REVIEWED(month=period.key, section_id=section.id))]]
             await tell(conn, leader, "reports/analysis", now, keyboard=keyboard, a=analysis, period=period,
                        pts=format_points, purpose="monthly")
         await history.append(conn, "monthly_analyses_sent", now, period=period.key)
@@ -171,7 +172,7 @@ async def _consolidate_on(conn: aiosqlite.Connection, office: Office, key: str, 
     await runs.mark_consolidated(conn, key, now)
     period = scoring.parse_period(key)
     table = await scoring.table(office, period, today)
-    keyboard = [[button(label("reports", "publish"), f"pub:{key}")]]
+    keyboard = [[button(label("reports", "publish"), actions.PUBLISH(month=key))]]
     for staff in await org.with_role(conn, Role.SUPERVISOR):
         await tell(conn, staff, "reports/consolidated", now, keyboard=keyboard, t=table, waiting=waiting,
                    lines=table.lines[:REPORT_LINES], pts=format_points, purpose="monthly")
@@ -184,7 +185,7 @@ REPORT_LINES = 40
 
 def files_keyboard(key: str) -> list[list[dict[str, str]]]:
     """下载Excel（含图表） · 柱状图 for a report message."""
-    return [[button(label("exports", "download_xlsx"), f"rpx:{key}"), button(label("exports", "chart"), f"rpc:{key}")]]
+    return [[button(label("exports", "download_xlsx"), actions.REPORT_FILE(kind="x", period=key)), button(label("exports", "chart"), actions.REPORT_FILE(kind="c", period=key))]]
 
 
 async def publish(office: Office, person: Person, key: str, now: datetime) -> None:

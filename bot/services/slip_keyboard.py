@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot import actions
 from bot.domain.tasks import Task, TaskStatus
 from bot.services.notify import Keyboard, button
 from bot.texts import label
@@ -13,11 +14,11 @@ def slip_keyboard(task: Task) -> Keyboard:
         return []
     row = []
     if task.status is TaskStatus.ISSUED:
-        row.append(button(label("buttons", "acknowledge"), f"ack:{task.id}"))
+        row.append(button(label("buttons", "acknowledge"), actions.ACKNOWLEDGE(task_id=task.id)))
     if task.status is not TaskStatus.FEEDBACK_PENDING:
-        row.append(button(label("buttons", "feedback"), f"fb:{task.id}"))
+        row.append(button(label("buttons", "feedback"), actions.FEEDBACK(task_id=task.id)))
     if task.report_schedule is not None:
-        row.append(button(label("buttons", "progress"), f"prg:{task.id}"))
+        row.append(button(label("buttons", "progress"), actions.PROGRESS(task_id=task.id)))
     if not task.extension_pending:
-        row.append(button(label("buttons", "extension"), f"ext:{task.id}"))
+        row.append(button(label("buttons", "extension"), actions.REQUEST_EXTENSION(task_id=task.id)))
     return [row] if row else []

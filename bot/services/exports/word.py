@@ -17,6 +17,7 @@ from docxtpl import DocxTemplate, Listing
 
 from datetime import date
 
+from bot import actions
 from bot.config import Organisation
 from bot.domain.errors import DomainError
 from bot.domain.org import Person
@@ -155,5 +156,4 @@ async def button_docx(office: Office, person: Person, task_id: int, slip_id: int
 
 def word_button(task_id: int, slip_id: int | None = None) -> dict[str, str]:
     """A 下载Word button for a slip message (``bot/handlers/exports.py`` answers it)."""
-    data = f"wd:{task_id}" if slip_id is None else f"wd:{task_id}:{slip_id}"
-    return button(label("exports", "download_slip"), data)
+    return button(label("exports", "download_slip"), actions.WORD_FILE(task_id=task_id, slip_id=slip_id))
