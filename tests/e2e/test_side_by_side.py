@@ -4,6 +4,7 @@ person's messages keep their order, and a file beyond the places for heavy work
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 
 from tests.file_bombs import pdf_pages
@@ -48,7 +49,12 @@ async def test_a_file_beyond_the_places_for_heavy_work_waits_its_turn(city, offi
     before = len(from_bot(supervisor))
     await supervisor.send_document("市政府第20次常务会议纪要.pdf", LONG_PDF)
     await official.send("/help")
-    await official.wait_for(text_contains="/feedback", timeout=30)  # the read has begun
+    await official.wait_for(text_contains="/feedback", timeout=30)
+    for _ in range(600):  # the PDF holds the one place once its download and checks are done
+        if office.heavy_work.locked():
+            break
+        await asyncio.sleep(0.05)
+    assert office.heavy_work.locked(), "the first file's read never took the place for heavy work"
     await clerk.send_document("市政府第13次常务会议纪要.docx", docx_bytes(MINUTES_ARABIC))
 
     waiting = await clerk.wait_for(text_contains="正在读取，请稍候", timeout=30)
