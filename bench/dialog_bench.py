@@ -30,7 +30,7 @@ from task_lookup_bench import open_office  # noqa: E402
 
 from bot.app import build_application, start_bot, stop_bot  # noqa: E402
 from bot.domain.org import Role, UnitKind  # noqa: E402
-from bot.emulator import EmulatorServer, Rules, Simulator  # noqa: E402
+from bot.emulators.telegram import EmulatorServer, Rules, Simulator  # noqa: E402
 from bot.services import onboarding  # noqa: E402
 from bot.storage import org  # noqa: E402
 

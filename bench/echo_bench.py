@@ -25,9 +25,9 @@ import aiohttp
 from telegram import Update
 from telegram.ext import ContextTypes, MessageHandler, filters
 
-from bot.emulator import EmulatorServer, Rules, Simulator
-from bot.emulator import methods as bot_methods
-from bot.emulator.ptb import application_builder, make_bot
+from bot.emulators.telegram import EmulatorServer, Rules, Simulator
+from bot.emulators.telegram import methods as bot_methods
+from bot.emulators.telegram.ptb import application_builder, make_bot
 
 
 async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

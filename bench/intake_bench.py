@@ -39,7 +39,7 @@ from bot.app import build_application, start_bot, stop_bot  # noqa: E402
 from bot.domain import minutes as reading  # noqa: E402
 from bot.domain.calendar import ChineseWorkCalendar  # noqa: E402
 from bot.domain.org import Role, UnitKind  # noqa: E402
-from bot.emulator import EmulatorServer, Rules, Simulator  # noqa: E402
+from bot.emulators.telegram import EmulatorServer, Rules, Simulator  # noqa: E402
 from bot.services import intake, onboarding  # noqa: E402
 from bot.storage import intake as store  # noqa: E402
 from bot.storage import org  # noqa: E402

@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from daily_bench import UNITS, fill_org, fill_tasks  # noqa: E402
 
 from bot.config import Secret, Settings  # noqa: E402
-from bot.emulator import EmulatorServer, Rules, Simulator  # noqa: E402
+from bot.emulators.telegram import EmulatorServer, Rules, Simulator  # noqa: E402
 from bot.services.context import Office  # noqa: E402
 
 COMMANDS = 6

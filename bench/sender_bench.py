@@ -7,7 +7,7 @@ and 1 s per chat) the ceiling is 30/s, and the emulator must never have answered
 limits off (emulator rules off, sender ``per_second=0, per_chat_interval=0``) the figure is
 the sender's own cost: a claim, the HTTP request and the result, each row.
 
-The fault runs send through ``bot.emulator.faults.FaultyProxy``: 5% of the requests hang 10 s
+The fault runs send through ``bot.emulators.telegram.faults.FaultyProxy``: 5% of the requests hang 10 s
 (longer than the client's 5 s read timeout: each is retried); in the second run besides, 5% are
 answered 429 and 2% 502. They are measured next to a clean run through the same proxy; the sender keeps up
 to ``MAX_IN_FLIGHT`` requests out, so a hung one holds its own chat only. Goal: the fault run
@@ -34,9 +34,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
 from bot.config import Secret, Settings  # noqa: E402
-from bot.emulator import EmulatorServer, Rules, Simulator  # noqa: E402
-from bot.emulator.faults import Faults, FaultyProxy  # noqa: E402
-from bot.emulator.rules import FloodControl  # noqa: E402
+from bot.emulators.telegram import EmulatorServer, Rules, Simulator  # noqa: E402
+from bot.emulators.telegram.faults import Faults, FaultyProxy  # noqa: E402
+from bot.emulators.telegram.rules import FloodControl  # noqa: E402
 from bot.pacing import ChatPacer  # noqa: E402
 from bot.sender import Sender, paced_bot  # noqa: E402
 from bot.services.context import Office  # noqa: E402

@@ -35,7 +35,7 @@ from echo_bench import bench_echo, wait_bot_messages  # noqa: E402
 from bot.app import build_application, start_bot, stop_bot  # noqa: E402
 from bot.config import Secret, Settings  # noqa: E402
 from bot.domain.org import Role, UnitKind  # noqa: E402
-from bot.emulator import EmulatorServer, Rules, Simulator  # noqa: E402
+from bot.emulators.telegram import EmulatorServer, Rules, Simulator  # noqa: E402
 from bot.services.context import Office  # noqa: E402
 from bot.storage import org  # noqa: E402
 

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
-from bot.emulator import EmulatorServer, Simulator
+from bot.emulators.telegram import EmulatorServer, Simulator
 from tests import postgres_server
 
 

@@ -26,8 +26,8 @@ from bot.demo.calendar import DemoCalendar
 from bot.demo.seed import seed
 from bot.demo.web import DemoPage
 from bot.domain.org import Person
-from bot.emulator import EmulatorServer, simulation
-from bot.emulator.rules import Rules
+from bot.emulators.telegram import EmulatorServer, simulation
+from bot.emulators.telegram.rules import Rules
 from bot.scheduling import run_periodic
 from bot.services import onboarding
 from bot.services.context import Office

@@ -2,7 +2,7 @@
 
 The page talks to two APIs on the same origin:
 
-* the emulator's control API (``/_emulator/...``, see :mod:`bot.emulator.control`) for everything a
+* the emulator's control API (``/_emulator/...``, see :mod:`bot.emulators.telegram.control`) for everything a
   Telegram client does: read a chat's transcript (long-polled), send text as a user, reply, upload a
   file, press an inline button, download a file;
 * the routes below (``/_demo/...``) for what only the demo knows:
@@ -40,8 +40,8 @@ from bot.demo.calendar import JUMPS, DemoCalendar, DemoDays, jump_target
 from bot.domain.errors import DomainError
 from bot.domain.escalation import Escalation
 from bot.domain.org import Person, Role
-from bot.emulator import EmulatorServer
-from bot.emulator.server import json_response
+from bot.emulators.telegram import EmulatorServer
+from bot.emulators.telegram.server import json_response
 from bot.services.context import Office
 from bot.storage import org
 from bot.texts import explain, label, plain

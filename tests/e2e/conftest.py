@@ -13,9 +13,9 @@ from telegram.ext import Application
 from bot.app import build_application, start_bot, stop_bot
 from bot.config import Secret, Settings
 from bot.domain.org import Person, Role, UnitKind
-from bot.emulator import EmulatorServer, Simulator
-from bot.emulator.client import SimulatedUser
-from bot.emulator.rules import Rules
+from bot.emulators.telegram import EmulatorServer, Simulator
+from bot.emulators.telegram.client import SimulatedUser
+from bot.emulators.telegram.rules import Rules
 from bot.services import onboarding
 from bot.services.context import Office
 

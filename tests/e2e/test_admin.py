@@ -10,7 +10,7 @@ import re
 from datetime import datetime
 
 from bot.domain.org import Role, UnitKind
-from bot.emulator.client import SimulatedUser, wait_idle
+from bot.emulators.telegram.client import SimulatedUser, wait_idle
 from bot.message_size import MESSAGE_LIMIT, message_length
 from bot.storage import org
 from bot.texts import chinese_date

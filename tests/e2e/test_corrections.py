@@ -10,7 +10,7 @@ from datetime import date, datetime, time
 
 from docx import Document
 
-from bot.emulator.client import wait_idle
+from bot.emulators.telegram.client import wait_idle
 from bot.services import escalating
 from bot.services.daily import run_daily
 from bot.storage import scores, slips, tasks

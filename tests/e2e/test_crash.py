@@ -18,8 +18,8 @@ import pytest
 from bot.config import Secret, Settings
 from bot.domain.org import Role, UnitKind
 from bot.domain.tasks import SourceType
-from bot.emulator import EmulatorServer, Simulator
-from bot.emulator.rules import Rules
+from bot.emulators.telegram import EmulatorServer, Simulator
+from bot.emulators.telegram.rules import Rules
 from bot.sender import MAX_IN_FLIGHT
 from bot.services import onboarding
 from bot.services.context import Office

@@ -18,9 +18,9 @@ from pathlib import Path
 from bot.config import Secret, Settings
 from bot.domain.org import Role, UnitKind
 from bot.domain.tasks import SourceType
-from bot.emulator import EmulatorServer, Simulator
-from bot.emulator.client import SimulatedUser
-from bot.emulator.rules import Rules
+from bot.emulators.telegram import EmulatorServer, Simulator
+from bot.emulators.telegram.client import SimulatedUser
+from bot.emulators.telegram.rules import Rules
 from bot.services import onboarding
 from bot.services.context import Office
 from bot.services.extensions import request_extension

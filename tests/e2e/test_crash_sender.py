@@ -21,8 +21,8 @@ from collections import Counter
 from pathlib import Path
 
 from bot.config import Secret, Settings
-from bot.emulator import EmulatorServer, Simulator
-from bot.emulator.rules import Rules
+from bot.emulators.telegram import EmulatorServer, Simulator
+from bot.emulators.telegram.rules import Rules
 from bot.services.context import Office
 from bot.storage import outbox
 from tests.e2e.test_crash import Bots, count, wait_until

@@ -15,7 +15,7 @@ from bot.services import escalating
 from bot.services.daily import run_daily
 from bot.services.issuing import AssignmentDraft, issue_assignment
 from bot.storage import scores, tasks
-from bot.emulator.client import wait_idle
+from bot.emulators.telegram.client import wait_idle
 from bot.texts import plain
 
 TZ_NOW = "Asia/Shanghai"

@@ -14,7 +14,7 @@ import pytest
 from bot.config import EscalationMode
 from bot.domain.slips import SlipType
 from bot.domain.tasks import EscalationStage
-from bot.emulator.client import wait_idle
+from bot.emulators.telegram.client import wait_idle
 from bot.services import handling
 from bot.storage import history, slips, tasks
 from tests.e2e.test_escalation import unit_score

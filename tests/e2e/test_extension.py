@@ -10,7 +10,7 @@ from datetime import date, datetime, time
 
 from bot.domain.slips import SlipType
 from bot.domain.tasks import SourceType
-from bot.emulator.client import wait_idle
+from bot.emulators.telegram.client import wait_idle
 from bot.services.daily import run_daily
 from bot.services.issuing import AssignmentDraft, issue_assignment
 from bot.storage import history, org, slips, tasks

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import time
 
-from bot.emulator.client import wait_idle
+from bot.emulators.telegram.client import wait_idle
 from tests.e2e.test_lookup import issue
 from tests.e2e.test_side_by_side import from_bot
 

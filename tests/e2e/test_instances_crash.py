@@ -22,8 +22,8 @@ import pytest
 from aiohttp import web
 
 from bot.config import Secret, Settings
-from bot.emulator import EmulatorServer, Simulator
-from bot.emulator.rules import Rules
+from bot.emulators.telegram import EmulatorServer, Simulator
+from bot.emulators.telegram.rules import Rules
 from bot.sender import MAX_IN_FLIGHT
 from bot.services.context import Office
 from tests import postgres_server

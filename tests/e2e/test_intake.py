@@ -8,7 +8,7 @@ from datetime import date, datetime, time
 
 import pytest
 
-from bot.emulator.client import wait_idle
+from bot.emulators.telegram.client import wait_idle
 from bot.domain.org import Role
 from tests.e2e.test_slip_actions import recorded
 from tests.file_bombs import docx_bomb, garbage_pdf, many_parts, pdf_pages

@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from bot.domain.deadlines import DeadlineMode, next_workday_on_or_after
-from bot.emulator.client import wait_idle
+from bot.emulators.telegram.client import wait_idle
 from bot.texts import plain
 from tests.e2e.test_slip_actions import forge_press
 

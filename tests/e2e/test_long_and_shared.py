@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 from bot.domain.scores import ScoreCategory, ScoreRules, ranking
 from bot.domain.deadlines import DeadlineMode
 from bot.domain.sharing import ChaseRule
-from bot.emulator.client import wait_idle
+from bot.emulators.telegram.client import wait_idle
 from bot.services import reports
 from bot.services.exports import ledger
 from bot.services.daily import run_daily

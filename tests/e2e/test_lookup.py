@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from bot.domain.slips import SlipNumber
 from bot.domain.tasks import SourceType, Task
-from bot.emulator.client import wait_idle
+from bot.emulators.telegram.client import wait_idle
 from bot.services import handling
 from bot.services.context import Office
 from bot.services.issuing import AssignmentDraft, issue_assignment

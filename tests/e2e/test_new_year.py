@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from bot.domain.calendar import arrangement_known
 from bot.domain.org import Role
 from bot.domain.tasks import SourceType
-from bot.emulator.client import wait_idle
+from bot.emulators.telegram.client import wait_idle
 from bot.scheduling import run_periodic
 from bot.services.daily import run_daily
 from bot.services.issuing import AssignmentDraft, issue_assignment

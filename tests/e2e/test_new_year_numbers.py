@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 
 from bot.domain.tasks import SourceType
-from bot.emulator.client import wait_idle
+from bot.emulators.telegram.client import wait_idle
 from bot.services.issuing import AssignmentDraft, issue_assignment
 from bot.storage import feedback, org
 from bot.texts import plain

@@ -9,8 +9,8 @@ import pytest
 
 from bot.app import build_application, start_bot, stop_bot
 from bot.domain.org import Role
-from bot.emulator import EmulatorServer
-from bot.emulator.rules import Rules
+from bot.emulators.telegram import EmulatorServer
+from bot.emulators.telegram.rules import Rules
 from tests.e2e.conftest import Organisation
 from tests.e2e.test_sender import refused
 from tests.e2e.test_slip_actions import issue

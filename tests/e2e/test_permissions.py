@@ -30,7 +30,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.domain.org import Role
 from bot.domain.tasks import Task
-from bot.emulator.client import SimulatedUser, wait_idle
+from bot.emulators.telegram.client import SimulatedUser, wait_idle
 from bot.app import FEATURES, build_application
 from bot.handlers.menu import COMMAND_ROLES
 from bot.services import handling

@@ -27,7 +27,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.domain.org import Role
 from bot.domain.slips import SlipType
 from bot.domain.tasks import Task
-from bot.emulator.client import SimulatedUser, wait_idle
+from bot.emulators.telegram.client import SimulatedUser, wait_idle
 from bot.services import escalating, extensions
 from bot.services.daily import draft
 from bot.storage import org, tasks

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.emulator.client import wait_idle
+from bot.emulators.telegram.client import wait_idle
 from bot.texts import plain
 from tests.e2e.test_escalation import daily
 from tests.e2e.test_extension import on

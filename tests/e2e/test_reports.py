@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 from bot.domain.errors import DomainError
 from bot.domain.org import Role
 from bot.domain.scores import ScoreCategory
-from bot.emulator.client import wait_idle
+from bot.emulators.telegram.client import wait_idle
 from bot.services import reports, scoring
 from bot.services.scoring import Entry
 from bot.storage import org

@@ -8,7 +8,7 @@ from datetime import date
 
 from bot.domain.calendar import arrangement_known
 from bot.domain.tasks import SourceType
-from bot.emulator.client import wait_idle
+from bot.emulators.telegram.client import wait_idle
 from bot.services.issuing import AssignmentDraft, issue_assignment
 from bot.storage import org, tasks
 from bot.texts import plain

@@ -25,8 +25,8 @@ from aiohttp import web
 from bot.config import Settings
 from bot.domain.org import Role, UnitKind
 from bot.domain.tasks import SourceType
-from bot.emulator import EmulatorServer, Simulator
-from bot.emulator.rules import Rules
+from bot.emulators.telegram import EmulatorServer, Simulator
+from bot.emulators.telegram.rules import Rules
 from bot.health import HealthServer
 from bot.services import onboarding
 from bot.services.context import Office

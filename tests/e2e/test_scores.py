@@ -10,7 +10,7 @@ from datetime import date, datetime, time
 from decimal import Decimal
 
 from bot.domain.scores import ScoreCategory
-from bot.emulator.client import wait_idle
+from bot.emulators.telegram.client import wait_idle
 from bot.services import scoring
 from bot.services.scoring import Entry
 from bot.storage import org

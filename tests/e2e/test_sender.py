@@ -28,9 +28,9 @@ from telegram.request import HTTPXRequest
 from bot.config import Secret, Settings
 from bot.domain.org import Role, UnitKind
 from bot.domain.tasks import SourceType
-from bot.emulator import EmulatorServer, Simulator
-from bot.emulator.faults import FaultyProxy, Faults
-from bot.emulator.rules import Rules
+from bot.emulators.telegram import EmulatorServer, Simulator
+from bot.emulators.telegram.faults import FaultyProxy, Faults
+from bot.emulators.telegram.rules import Rules
 from bot.pacing import ChatPacer
 from bot.sender import Sender, paced_bot
 from bot.services import onboarding

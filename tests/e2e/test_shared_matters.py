@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date
 
 from bot.domain.org import Role
-from bot.emulator.client import wait_idle
+from bot.emulators.telegram.client import wait_idle
 
 from bot.storage import intake as intake_store
 from bot.storage import org as org_store

@@ -8,7 +8,7 @@ from datetime import timedelta
 from bot.domain.deadlines import next_workday_on_or_after
 from bot.domain.slips import SlipType
 from bot.domain.tasks import SourceType, TaskStatus
-from bot.emulator.client import SimulatedUser, wait_idle
+from bot.emulators.telegram.client import SimulatedUser, wait_idle
 from bot.services.handling import MAX_FEEDBACK
 from bot.services.issuing import AssignmentDraft, issue_assignment
 from bot.storage import feedback as feedback_store

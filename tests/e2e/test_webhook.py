@@ -13,7 +13,7 @@ import aiohttp
 from bot.config import Secret, Settings
 from bot.domain.org import Role, UnitKind
 from bot.domain.tasks import SourceType
-from bot.emulator import EmulatorServer, Simulator
+from bot.emulators.telegram import EmulatorServer, Simulator
 from bot.running import running_bot, serve
 from bot.services import onboarding
 from bot.services.context import Office

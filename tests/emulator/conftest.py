@@ -7,8 +7,8 @@ from collections.abc import AsyncIterator
 import pytest
 from telegram import Bot
 
-from bot.emulator import EmulatorServer
-from bot.emulator.ptb import make_bot
+from bot.emulators.telegram import EmulatorServer
+from bot.emulators.telegram.ptb import make_bot
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from telegram import (
     ReplyParameters,
 )
 
-from bot.emulator import EmulatorServer, Simulator
+from bot.emulators.telegram import EmulatorServer, Simulator
 
 PNG_1x1 = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000002000000030806000000b9eaa8d20000000d49444154789c63600001000005000001"

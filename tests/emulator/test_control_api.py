@@ -9,7 +9,7 @@ import aiohttp
 import pytest
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.emulator import EmulatorServer
+from bot.emulators.telegram import EmulatorServer
 
 
 @pytest.fixture

@@ -8,8 +8,8 @@ import pytest
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
-from bot.emulator import EmulatorServer, Simulator
-from bot.emulator.ptb import application_builder
+from bot.emulators.telegram import EmulatorServer, Simulator
+from bot.emulators.telegram.ptb import application_builder
 
 
 async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

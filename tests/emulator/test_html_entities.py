@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.emulator.html_entities import HtmlParseError, parse_html
+from bot.emulators.telegram.html_entities import HtmlParseError, parse_html
 
 
 def test_entities_and_references() -> None:

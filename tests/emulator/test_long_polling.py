@@ -12,8 +12,8 @@ from aiohttp import web
 from telegram import Bot
 from telegram.error import Conflict
 
-from bot.emulator import EmulatorServer, Simulator
-from bot.emulator.ptb import make_bot
+from bot.emulators.telegram import EmulatorServer, Simulator
+from bot.emulators.telegram.ptb import make_bot
 
 
 async def test_idle_long_poll_does_not_spin(bot: Bot) -> None:

@@ -9,7 +9,7 @@ import pytest
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, EndPointNotFound, Forbidden, InvalidToken, RetryAfter
 
-from bot.emulator import EmulatorServer, Simulator
+from bot.emulators.telegram import EmulatorServer, Simulator
 
 pytestmark = pytest.mark.filterwarnings("ignore:Deprecated since version v22.2:DeprecationWarning")
 
@@ -178,7 +178,7 @@ async def test_missing_required_parameters(emulator: EmulatorServer) -> None:
 async def test_unknown_method_is_404_and_logged(
     bot: Bot, emulator: EmulatorServer, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with caplog.at_level(logging.ERROR, logger="bot.emulator"), pytest.raises(EndPointNotFound):
+    with caplog.at_level(logging.ERROR, logger="bot.emulators.telegram"), pytest.raises(EndPointNotFound):
         await bot.do_api_request("sendTelepathy", api_kwargs={"chat_id": 1})
     assert any(r.levelno == logging.ERROR and "sendTelepathy" in r.getMessage() for r in caplog.records)
     async with aiohttp.ClientSession() as session:
@@ -199,7 +199,7 @@ async def test_bad_token_is_invalid_token(emulator: EmulatorServer) -> None:
 
 async def test_unimplemented_spec_method_is_loud(emulator: EmulatorServer, caplog: pytest.LogCaptureFixture) -> None:
     async with aiohttp.ClientSession() as session:
-        with caplog.at_level(logging.ERROR, logger="bot.emulator"):
+        with caplog.at_level(logging.ERROR, logger="bot.emulators.telegram"):
             async with session.post(f"{emulator.api_url}{emulator.token}/sendDice", data={"chat_id": 1}) as response:
                 body = await response.json()
     assert response.status == 501 and body["error_code"] == 501 and "sendDice" in body["description"]

@@ -20,7 +20,7 @@ import pytest
 
 from bot.backup import restore_backup, take_backup
 from bot.config import Secret, Settings
-from bot.emulator import EmulatorServer, Simulator
+from bot.emulators.telegram import EmulatorServer, Simulator
 from bot.pacing import ChatPacer
 from bot.sender import Sender, paced_bot
 from bot.storage import outbox
@@ -65,7 +65,7 @@ import asyncio, sys
 from datetime import datetime
 from zoneinfo import ZoneInfo
 from bot.config import Secret, Settings
-from bot.emulator import EmulatorServer, Simulator
+from bot.emulators.telegram import EmulatorServer, Simulator
 from bot.pacing import ChatPacer
 from bot.sender import Sender, paced_bot
 from bot.storage import outbox

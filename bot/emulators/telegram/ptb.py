@@ -8,7 +8,7 @@ from telegram import Bot
 from telegram.ext import ApplicationBuilder
 
 if TYPE_CHECKING:
-    from bot.emulator.server import EmulatorServer
+    from bot.emulators.telegram.server import EmulatorServer
 
 
 def application_builder(server: EmulatorServer) -> ApplicationBuilder:

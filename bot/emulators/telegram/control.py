@@ -8,7 +8,7 @@ Every route lives under ``{base}/_emulator``, takes and returns JSON, and answer
 Method Route                                         Body / query → result
 ====== ============================================= =============================================
 GET    /_emulator                                    → bot user, token, api/file URLs, rules, version
-GET    /_emulator/rules                              → the :class:`~bot.emulator.rules.Rules` fields
+GET    /_emulator/rules                              → the :class:`~bot.emulators.telegram.rules.Rules` fields
 PATCH  /_emulator/rules                              ``{"rate_limits": false, ...}`` → rules
 GET    /_emulator/users                              → [User + ``blocked``]
 POST   /_emulator/users                              ``{"first_name", "last_name"?, "username"?,
@@ -45,12 +45,12 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from bot.emulator import simulation
-from bot.emulator.models import Chat, SimUser
-from bot.emulator.transcript import transcript_json
+from bot.emulators.telegram import simulation
+from bot.emulators.telegram.models import Chat, SimUser
+from bot.emulators.telegram.transcript import transcript_json
 
 if TYPE_CHECKING:
-    from bot.emulator.server import EmulatorServer
+    from bot.emulators.telegram.server import EmulatorServer
 
 MAX_POLL_SECONDS = 60.0
 
@@ -91,7 +91,7 @@ def add_control_routes(app: web.Application, server: EmulatorServer, prefix: str
 
 def _wrap(handler: Route) -> Route:
     """Turns ControlError / SimulationError into JSON error answers."""
-    from bot.emulator.server import json_response
+    from bot.emulators.telegram.server import json_response
 
     async def route(request: web.Request) -> web.StreamResponse:
         try:
@@ -106,7 +106,7 @@ def _wrap(handler: Route) -> Route:
 
 def _ok(result: Any, status: int = 200) -> web.Response:
     """``{"ok": true, "result": ...}``."""
-    from bot.emulator.server import json_response
+    from bot.emulators.telegram.server import json_response
 
     return json_response({"ok": True, "result": result}, status=status)
 

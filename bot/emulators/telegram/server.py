@@ -5,7 +5,7 @@ Routes (``{base}`` is the optional ``base_path``):
 * ``{base}/bot{token}/{method}`` – the Bot API, GET or POST with query string,
   form-encoded, JSON or multipart body. Method names are case-insensitive.
 * ``{base}/file/bot{token}/{file_path}`` – downloads of uploaded files.
-* ``{base}/_emulator/...`` – the control API, see :mod:`bot.emulator.control`.
+* ``{base}/_emulator/...`` – the control API, see :mod:`bot.emulators.telegram.control`.
 
 Point PTB at it with::
 
@@ -24,14 +24,14 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.emulator import errors, methods
-from bot.emulator.errors import ApiError
-from bot.emulator.methods import BotMethods
-from bot.emulator.models import SimUser, Upload
-from bot.emulator.rules import FloodControl, Rules
-from bot.emulator.spec import decode_params, load_spec
-from bot.emulator.state import EmulatorState
-from bot.emulator.webhook import WebhookDispatcher
+from bot.emulators.telegram import errors, methods
+from bot.emulators.telegram.errors import ApiError
+from bot.emulators.telegram.methods import BotMethods
+from bot.emulators.telegram.models import SimUser, Upload
+from bot.emulators.telegram.rules import FloodControl, Rules
+from bot.emulators.telegram.spec import decode_params, load_spec
+from bot.emulators.telegram.state import EmulatorState
+from bot.emulators.telegram.webhook import WebhookDispatcher
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +51,7 @@ class EmulatorServer:
     """A local Telegram Bot API for one bot, with a simulation control API.
 
     Use as ``async with EmulatorServer() as server:``; ``server.url`` is then the base URL
-    and ``server.state`` the in-memory world (see :class:`bot.emulator.client.Simulator`).
+    and ``server.state`` the in-memory world (see :class:`bot.emulators.telegram.client.Simulator`).
 
     Args:
         host: Interface to bind (keep 127.0.0.1 unless the demo must be reachable).
@@ -106,7 +106,7 @@ class EmulatorServer:
 
     def _build_app(self) -> web.Application:
         """Creates the aiohttp application with every route."""
-        from bot.emulator.control import add_control_routes  # control imports server types
+        from bot.emulators.telegram.control import add_control_routes  # control imports server types
 
         app = web.Application(client_max_size=MAX_REQUEST_BYTES)
         base = self.base_path

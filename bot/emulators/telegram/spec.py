@@ -4,7 +4,7 @@
 (``bot-api-10.1.json`` from PaulSonOfLars/telegram-bot-api-spec, MIT licensed, see
 ``LICENSE-bot-api-spec`` next to it) with the descriptions dropped. Regenerate it with::
 
-    python -m bot.emulator.spec /path/to/bot-api-X.json
+    python -m bot.emulators.telegram.spec /path/to/bot-api-X.json
 
 Every request is checked against it: unknown methods are rejected, required parameters
 must be present and values are decoded to the spec's types (PTB sends form fields whose
@@ -20,7 +20,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from bot.emulator.errors import bad_request
+from bot.emulators.telegram.errors import bad_request
 
 SPEC_PATH = Path(__file__).with_name("bot_api_spec.json")
 

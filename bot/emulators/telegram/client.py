@@ -23,13 +23,13 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from bot.emulator import simulation
-from bot.emulator.models import CallbackRecord, Chat, SimUser, StoredMessage
-from bot.emulator.state import EmulatorState
-from bot.emulator.transcript import transcript_text
+from bot.emulators.telegram import simulation
+from bot.emulators.telegram.models import CallbackRecord, Chat, SimUser, StoredMessage
+from bot.emulators.telegram.state import EmulatorState
+from bot.emulators.telegram.transcript import transcript_text
 
 if TYPE_CHECKING:
-    from bot.emulator.server import EmulatorServer
+    from bot.emulators.telegram.server import EmulatorServer
 
 MessagePredicate = Callable[[StoredMessage], bool]
 

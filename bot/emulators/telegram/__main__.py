@@ -1,4 +1,4 @@
-"""Runs the emulator standalone: ``python -m bot.emulator [--host H] [--port P] [--no-rate-limits]``."""
+"""Runs the emulator standalone: ``python -m bot.emulators.telegram [--host H] [--port P] [--no-rate-limits]``."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import asyncio
 import contextlib
 import logging
 
-from bot.emulator.rules import Rules
-from bot.emulator.server import DEFAULT_TOKEN, EmulatorServer
+from bot.emulators.telegram.rules import Rules
+from bot.emulators.telegram.server import DEFAULT_TOKEN, EmulatorServer
 
 
 async def serve(host: str, port: int, token: str, rules: Rules) -> None:

@@ -14,8 +14,8 @@ import logging
 
 import aiohttp
 
-from bot.emulator.models import now
-from bot.emulator.state import EmulatorState, Webhook
+from bot.emulators.telegram.models import now
+from bot.emulators.telegram.state import EmulatorState, Webhook
 
 log = logging.getLogger(__name__)
 

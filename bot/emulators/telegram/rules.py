@@ -13,8 +13,8 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
-from bot.emulator import errors
-from bot.emulator.errors import ApiError, bad_request
+from bot.emulators.telegram import errors
+from bot.emulators.telegram.errors import ApiError, bad_request
 
 
 @dataclass(slots=True)

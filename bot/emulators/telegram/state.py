@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from collections.abc import Callable
 from typing import Any
 
-from bot.emulator.models import CallbackRecord, Chat, SimUser, StoredFile, StoredMessage
+from bot.emulators.telegram.models import CallbackRecord, Chat, SimUser, StoredFile, StoredMessage
 
 #: Update types delivered when ``allowed_updates`` is empty or was never given.
 DEFAULT_UPDATE_TYPES = frozenset(

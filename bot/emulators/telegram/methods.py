@@ -1,7 +1,7 @@
 """The Bot API methods the emulator implements (the bot's side of the conversation).
 
 Each handler takes the request's decoded parameters and returns the ``result`` value,
-or raises :class:`~bot.emulator.errors.ApiError` with Telegram's wording. Handlers are
+or raises :class:`~bot.emulators.telegram.errors.ApiError` with Telegram's wording. Handlers are
 registered by name in :data:`HANDLERS` (lower-cased, since Telegram matches method names
 case-insensitively). Methods PTB calls that need no behaviour are in :data:`TRIVIAL`.
 """
@@ -12,13 +12,13 @@ import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from bot.emulator import errors
-from bot.emulator.errors import ApiError, bad_request, forbidden
-from bot.emulator.html_entities import HtmlParseError, parse_html
-from bot.emulator.media import image_size
-from bot.emulator.models import Chat, StoredFile, StoredMessage, Upload
-from bot.emulator.rules import FloodControl, Rules
-from bot.emulator.state import EmulatorState, Webhook
+from bot.emulators.telegram import errors
+from bot.emulators.telegram.errors import ApiError, bad_request, forbidden
+from bot.emulators.telegram.html_entities import HtmlParseError, parse_html
+from bot.emulators.telegram.media import image_size
+from bot.emulators.telegram.models import Chat, StoredFile, StoredMessage, Upload
+from bot.emulators.telegram.rules import FloodControl, Rules
+from bot.emulators.telegram.state import EmulatorState, Webhook
 
 Handler = Callable[["BotMethods", dict[str, Any]], Awaitable[Any]]
 HANDLERS: dict[str, Handler] = {}

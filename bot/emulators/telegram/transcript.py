@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.emulator.models import CallbackRecord, Chat, StoredMessage
+from bot.emulators.telegram.models import CallbackRecord, Chat, StoredMessage
 
 
 def transcript_json(chat: Chat) -> dict[str, Any]:

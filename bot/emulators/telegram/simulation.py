@@ -2,7 +2,7 @@
 
 Each action stores the message in the chat's transcript and pushes the matching Update
 (``message``, ``edited_message`` or ``callback_query``) to the bot. Both the Python client
-(:mod:`bot.emulator.client`) and the HTTP control API (:mod:`bot.emulator.control`) call
+(:mod:`bot.emulators.telegram.client`) and the HTTP control API (:mod:`bot.emulators.telegram.control`) call
 these functions, so the two behave identically.
 """
 
@@ -11,10 +11,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from bot.emulator.html_entities import utf16_len
-from bot.emulator.media import image_size
-from bot.emulator.models import CallbackRecord, Chat, SimUser, StoredMessage
-from bot.emulator.state import EmulatorState
+from bot.emulators.telegram.html_entities import utf16_len
+from bot.emulators.telegram.media import image_size
+from bot.emulators.telegram.models import CallbackRecord, Chat, SimUser, StoredMessage
+from bot.emulators.telegram.state import EmulatorState
 
 _COMMAND_RE = re.compile(r"(?<![\w/])/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,32})?")
 
