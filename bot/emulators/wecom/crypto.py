@@ -1,7 +1,7 @@
 """The callback encryption 企业微信 applies to what it POSTs to an application's 接收消息 URL.
 
-Written from the documentation (「加解密方案说明」, developer.work.weixin.qq.com/document/path/90968
-and 90930 「回调配置」), not from a library, so that the emulator and the bot's client
+Written from the documentation (「加解密方案说明」, developer.work.weixin.qq.com/document/path/90968,
+whose worked example ``tests/wecom/test_crypto.py`` checks), not from a library, so that the emulator and the bot's client
 (``bot.channels.wecom.callback``, which uses wechatpy) are two independent readings of one
 specification and a test between them can fail:
 

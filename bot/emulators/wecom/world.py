@@ -1,7 +1,7 @@
 """What the 企业微信 emulator holds: the organisation, each member's chat with the application,
 the cards sent and their state, uploaded media, access tokens, limits and faults.
 
-Limits are 企业微信's documented defaults (「访问频率限制」, developer.work.weixin.qq.com/document/path/90312):
+Limits are 企业微信's documented defaults (附录 「访问频率限制」):
 
 * 发送应用消息: 每应用不可超过账号上限数*200人次/天 — over it the call fails with 45009;
 * 每应用对同一个成员不可超过30次/分钟，1000次/小时，超过部分会被丢弃不下发 — the platform drops the
