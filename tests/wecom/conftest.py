@@ -45,7 +45,7 @@ class Bot:
 
 @pytest.fixture
 async def wecom() -> AsyncIterator[WecomEmulator]:
-    emulator = WecomEmulator(callback=CallbackSettings(timeout=0.3, retry_interval=0.05, retries=3))
+    emulator = WecomEmulator(callback=CallbackSettings(timeout=1.0, retry_interval=0.05, retries=3))
     emulator.add_department(2, "市政府办公室", parentid=1)
     emulator.add_department(3, "市住建局", parentid=1)
     emulator.add_department(4, "城建科", parentid=3)

@@ -78,7 +78,7 @@ async def test_a_picture_arrives_as_an_image(wecom: WecomEmulator, bot: Bot) -> 
 async def test_retries_until_answered_carry_one_identity(wecom: WecomEmulator, bot: Bot) -> None:
     """The bot takes longer than 企业微信 waits twice: 企业微信 sends the message three times,
     signed afresh each time, and all three carry the one MsgId."""
-    bot.slow = [0.6, 0.6]
+    bot.slow = [1.3, 1.3]
     delivery = wecom.say("wangfang", "/task 2024-017")
     await delivery.finished.wait()
     assert [a["status"] for a in delivery.attempts] == [None, None, 200]
@@ -88,7 +88,7 @@ async def test_retries_until_answered_carry_one_identity(wecom: WecomEmulator, b
 
 
 async def test_a_bot_that_never_answers_gets_three_retries_and_no_more(wecom: WecomEmulator, bot: Bot) -> None:
-    bot.slow = [0.6] * 10
+    bot.slow = [1.3] * 10
     delivery = wecom.say("wangfang", "/today")
     await delivery.finished.wait()
     assert len(delivery.attempts) == 4 and not delivery.answered

@@ -122,9 +122,13 @@ class WecomEmulator:
         return member
 
     def _member(self, userid: str) -> Member:
+        """The member acting; refused when unknown, or when no callback URL is set (企业微信
+        would not let a member send to an application that receives no messages)."""
         member = self.world.members.get(userid)
         if member is None:
             raise EmulatorError(f"no member {userid}")
+        if not self.callbacks.settings.url:
+            raise EmulatorError("no callback URL is set (PATCH /_emulator/callback)")
         return member
 
     # What people do (each causes one callback)
