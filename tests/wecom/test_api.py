@@ -196,6 +196,24 @@ async def test_a_token_with_a_short_life_is_renewed_before_it_runs_out(wecom: We
     assert api.token_fetches == 2
 
 
+async def test_an_upload_after_the_token_expired_is_sent_again_whole(wecom: WecomEmulator, api: WecomApi) -> None:
+    await api.departments()
+    wecom.world.expire_tokens()
+    media_id = await api.upload_media("file", "交办单.docx", b"PK\x03\x04 docx body")
+    assert (await api.download_media(media_id)).content == b"PK\x03\x04 docx body"
+    assert api.token_fetches == 2
+
+
+async def test_the_base_frequency_of_one_call_is_a_rate_limit(wecom: WecomEmulator, api: WecomApi) -> None:
+    """每企业调用单个cgi/api不可超过1万次/分 (here 2): 45009 on that call only."""
+    wecom.world.limits.api_per_minute = 2
+    await api.departments()
+    await api.departments()
+    with pytest.raises(WecomRateLimited):
+        await api.departments()
+    assert [m.userid for m in await api.members(2)] == ["wangfang"]
+
+
 async def test_a_wrong_secret_is_a_setting_to_fix(wecom: WecomEmulator) -> None:
     async with WecomApi(wecom.corp_id, wecom.agent_id, "wrong", api_url=wecom.url) as wrong:
         with pytest.raises(WecomAuthError) as caught:
@@ -210,7 +228,7 @@ async def test_failures_on_demand(wecom: WecomEmulator, api: WecomApi) -> None:
     wecom.fail("message/send", -1)
     with pytest.raises(WecomError) as caught:
         await api.send_text(["lijun"], "一")
-    assert caught.value.errcode == -1
+    assert caught.value.errcode == -1 and caught.value.transient
     wecom.fail("message/send", 45033)
     with pytest.raises(WecomRateLimited):
         await api.send_text(["lijun"], "一")

@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
@@ -36,11 +36,16 @@ TOKEN_MARGIN = 300.0
 
 
 class WecomError(Exception):
-    """An answer with a non-zero errcode."""
+    """An answer with a non-zero errcode. Network failures are aiohttp's own errors."""
 
     def __init__(self, errcode: int, errmsg: str, api: str) -> None:
         super().__init__(f"{api}: {errcode} {errmsg}")
         self.errcode, self.errmsg, self.api = errcode, errmsg, api
+
+    @property
+    def transient(self) -> bool:
+        """-1 「系统繁忙」: the same call may succeed a moment later; other errcodes will not."""
+        return self.errcode == -1
 
 
 class WecomRateLimited(WecomError):
@@ -197,11 +202,13 @@ class WecomApi:
                 self._token = None
 
     async def _call(self, method: str, path: str, *, json: Any = None, params: Mapping[str, str] | None = None,
-                    data: aiohttp.FormData | None = None) -> dict[str, Any]:
-        """One call with the token; a token error refreshes it and repeats the call once."""
+                    form: Callable[[], aiohttp.FormData] | None = None) -> dict[str, Any]:
+        """One call with the token; a token error refreshes it and repeats the call once.
+        ``form`` makes a multipart body afresh for each attempt (aiohttp sends one only once)."""
         for attempt in (1, 2):
             token = await self.access_token()
             query = {"access_token": token, **(params or {})}
+            data = form() if form is not None else None
             async with self._client().request(method, f"{self.api_url}/cgi-bin/{path}", params=query, json=json, data=data) as response:
                 body = await response.json(content_type=None)
             if attempt == 1 and body.get("errcode") in TOKEN_ERRORS:
@@ -258,9 +265,12 @@ class WecomApi:
 
     async def upload_media(self, kind: str, filename: str, content: bytes) -> str:
         """「上传临时素材」 POST /cgi-bin/media/upload?type=image|voice|video|file → media_id (3 days)."""
-        form = aiohttp.FormData(quote_fields=False)  # the file name as UTF-8, not percent-encoded
-        form.add_field("media", content, filename=filename, content_type="application/octet-stream")
-        answer = await self._call("POST", "media/upload", params={"type": kind}, data=form)
+        def form() -> aiohttp.FormData:
+            body = aiohttp.FormData(quote_fields=False)  # the file name as UTF-8, not percent-encoded
+            body.add_field("media", content, filename=filename, content_type="application/octet-stream")
+            return body
+
+        answer = await self._call("POST", "media/upload", params={"type": kind}, form=form)
         return str(answer["media_id"])
 
     async def download_media(self, media_id: str) -> Media:

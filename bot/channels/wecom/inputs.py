@@ -54,7 +54,8 @@ class FileInput:
 
 @dataclass(frozen=True)
 class CardPress:
-    """「模板卡片事件推送」 (template_card_event): a card button pressed. ``response_code``
+    """「模板卡片事件推送」 (template_card_event, 「事件格式」 developer.work.weixin.qq.com/document/path/90240):
+    a card button pressed. ``response_code``
     updates this person's card once (``WecomApi.update_card_buttons``)."""
 
     origin: Origin
