@@ -246,6 +246,7 @@ class ServerApi:
         del world.response_codes[code]
         for userid in targets:
             card = cards[userid]
+            card.changed_seq = world.next_seq()
             if isinstance(new_card, dict):
                 card.template_card, card.updated, card.replaced = new_card, True, None
             else:

@@ -13,6 +13,7 @@ Limits are 企业微信's documented defaults (附录 「访问频率限制」):
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 import time
 from collections import defaultdict, deque
@@ -86,6 +87,8 @@ class Card:
     """``button.replace_name`` of an update: the buttons are then greyed out with that text."""
     updated: bool = False
     """True once the card was replaced by a new one (its own buttons, enabled)."""
+    changed_seq: int = 0
+    """The chat sequence number of its last update (0: as sent)."""
 
 
 @dataclass
@@ -101,6 +104,21 @@ class Entry:
     filename: str = ""
     msgid: str = ""
     card: Card | None = None
+
+    @property
+    def last_seq(self) -> int:
+        """When the entry last changed: sent, or its card updated."""
+        return max(self.seq, self.card.changed_seq if self.card is not None else 0)
+
+    @property
+    def content(self) -> str:
+        """Everything the entry shows as one text: a card's title, description, rows and buttons."""
+        if self.card is None:
+            return self.text or self.filename
+        shown = card_json(self.card)
+        buttons = [shown["replace_name"]] if shown["replace_name"] else [b["text"] for b in shown["buttons"]]
+        parts = [shown["title"], shown["desc"], shown["sub_title_text"], *(f"{k}：{v}" for k, v in shown["rows"])]
+        return "\n".join([p for p in parts if p] + ["".join(f"[{b}]" for b in buttons)])
 
     def json(self) -> dict[str, Any]:
         """The entry as the control API shows it."""
@@ -160,10 +178,19 @@ class World:
         self._member_sends: dict[str, deque[float]] = defaultdict(deque)
         self._api_calls: dict[str, deque[float]] = defaultdict(deque)
         self._seq = 0
+        self.changed = asyncio.Event()
+        """Set on every change of a chat; waiters clear it before they look."""
         self._msgid = 7_300_000_000_000_000_000
 
+    @property
+    def seq(self) -> int:
+        """The sequence number of the latest change in any chat."""
+        return self._seq
+
     def next_seq(self) -> int:
+        """A new change: its sequence number; wakes whoever waits for one."""
         self._seq += 1
+        self.changed.set()
         return self._seq
 
     def next_msgid(self) -> int:
