@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import aiohttp
 import pytest
+from aiohttp import web
 
 from bot.channels.wecom.api import (
     CardButton,
@@ -234,6 +235,26 @@ async def test_failures_on_demand(wecom: WecomEmulator, api: WecomApi) -> None:
         await api.send_text(["lijun"], "一")
     await api.send_text(["lijun"], "一")
     assert len(wecom.chat("lijun")) == 1
+
+
+async def test_a_gateway_error_page_is_a_transient_error(wecom: WecomEmulator) -> None:
+    """A proxy in front of a 政务微信 deployment answering HTML 502: transient, as 「系统繁忙」."""
+    async def gateway(request: web.Request) -> web.Response:
+        return web.Response(status=502, text="<html>Bad Gateway</html>", content_type="text/html")
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", gateway)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    try:
+        url = f"http://127.0.0.1:{runner.addresses[0][1]}"
+        async with WecomApi(wecom.corp_id, wecom.agent_id, wecom.secret, api_url=url) as behind_proxy:
+            with pytest.raises(WecomError) as caught:
+                await behind_proxy.send_text(["lijun"], "一")
+    finally:
+        await runner.cleanup()
+    assert caught.value.transient and "502" in caught.value.errmsg
 
 
 async def test_the_control_api_over_http(wecom: WecomEmulator, bot: Bot, api: WecomApi) -> None:

@@ -189,7 +189,7 @@ class WecomApi:
                 url = f"{self.api_url}/cgi-bin/gettoken"
                 params = {"corpid": self.corp_id, "corpsecret": self._secret}
                 async with self._client().get(url, params=params) as response:
-                    body = _checked(await response.json(content_type=None), "gettoken")
+                    body = _checked(await _answer(response), "gettoken")
                 self.token_fetches += 1
                 self._token = str(body["access_token"])
                 expires_in = float(body.get("expires_in", 7200))
@@ -210,7 +210,7 @@ class WecomApi:
             query = {"access_token": token, **(params or {})}
             data = form() if form is not None else None
             async with self._client().request(method, f"{self.api_url}/cgi-bin/{path}", params=query, json=json, data=data) as response:
-                body = await response.json(content_type=None)
+                body = await _answer(response)
             if attempt == 1 and body.get("errcode") in TOKEN_ERRORS:
                 await self._drop_token(token)
                 continue
@@ -281,7 +281,7 @@ class WecomApi:
             async with self._client().get(f"{self.api_url}/cgi-bin/media/get", params=params) as response:
                 kind = response.headers.get("Content-Type", "")
                 if "json" in kind or "text/plain" in kind:
-                    body = await response.json(content_type=None)
+                    body = await _answer(response)
                     if attempt == 1 and body.get("errcode") in TOKEN_ERRORS:
                         await self._drop_token(token)
                         continue
@@ -305,6 +305,17 @@ class WecomApi:
         answer = await self._call("GET", "user/simplelist", params=params)
         return [Member(str(u["userid"]), str(u.get("name", "")), tuple(int(d) for d in u.get("department", [])))
                 for u in answer.get("userlist", [])]
+
+
+async def _answer(response: aiohttp.ClientResponse) -> dict[str, Any]:
+    """The JSON answer; a proxy's error page or a 5xx is 企业微信's -1 「系统繁忙」 (transient)."""
+    try:
+        body = await response.json(content_type=None)
+    except ValueError:
+        body = None
+    if response.status >= 500 or not isinstance(body, dict):
+        return {"errcode": -1, "errmsg": f"HTTP {response.status}, not a JSON answer"}
+    return body
 
 
 def _checked(body: Any, api: str) -> dict[str, Any]:

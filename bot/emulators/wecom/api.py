@@ -238,6 +238,8 @@ class ServerApi:
             targets = list(cards) if allowed is None else [u for u in cards if u in allowed]
         else:
             targets = [u for u in body.get("userids", []) if u in cards and (allowed is None or u in allowed)]
+        if not isinstance(body.get("userids", []), list):
+            raise ApiError(40058)
         invalid = [u for u in body.get("userids", []) if u not in targets]
         replace_name = (body.get("button") or {}).get("replace_name")
         new_card = body.get("template_card")
@@ -260,6 +262,8 @@ class ServerApi:
         if kind not in MEDIA_LIMITS:
             raise ApiError(40004)
         filename, content = "", b""
+        if not request.content_type.startswith("multipart/"):
+            raise ApiError(40058)
         async for part in await request.multipart():
             if getattr(part, "name", None) == "media":
                 filename = getattr(part, "filename", None) or ""
