@@ -21,14 +21,16 @@ async def test_the_callback_url_passes_the_consoles_check(wecom: WecomEmulator, 
     assert bot.inputs == []
 
 
-async def test_a_url_with_the_wrong_key_fails_the_check(wecom: WecomEmulator) -> None:
-    """A bot configured with another EncodingAESKey cannot read the echostr, and says so with 403."""
+async def test_a_url_with_the_wrong_key_fails_the_check_and_is_not_saved(wecom: WecomEmulator, bot: Bot) -> None:
+    """A bot configured with another EncodingAESKey cannot read the echostr, and says so with
+    403; the console keeps the URL it had."""
     other = Bot()
     runner = await serve_callback(CallbackCrypto(wecom.token, random_aes_key(), wecom.corp_id), other)
     try:
-        wecom.callbacks.settings.url = other.url
-        result = await wecom.verify_url()
-        assert result["ok"] is False and result["status"] == 403
+        with pytest.raises(EmulatorError, match="403"):
+            await wecom.set_callback_url(other.url)
+        assert wecom.callbacks.settings.url == bot.url
+        assert (await wecom.set_callback_url(bot.url))["ok"] is True
     finally:
         await runner.cleanup()
 

@@ -7,7 +7,9 @@ Answers ``{"ok": true, "result": …}`` or ``{"ok": false, "error": …}`` (400 
 Method Route                                   Body / query → result
 ====== ======================================= ==================================================
 GET    /_emulator                              → corp_id, agent_id, api url, callback settings
-PATCH  /_emulator/callback                     ``{"url", "timeout", "retry_interval", "retries"}``
+PATCH  /_emulator/callback                     ``{"url", "timeout", "retry_interval", "retries"}``;
+                                               a new url is checked first, as the console does
+                                               (409 and unchanged when it fails)
 POST   /_emulator/callback/verify              → {ok, status, body}: the URL check (echostr)
 PATCH  /_emulator/limits                       any :class:`~bot.emulators.wecom.world.Limits` field
 POST   /_emulator/faults                       ``{"api": "message/send", "errcode", "times"?}``
@@ -89,9 +91,11 @@ def add_control_routes(app: web.Application, wecom: WecomEmulator, prefix: str) 
 
     async def patch_callback(request: web.Request) -> web.StreamResponse:
         body = await _body(request)
-        for name in ("url", "timeout", "retry_interval", "retries"):
+        for name in ("timeout", "retry_interval", "retries"):
             if name in body:
                 setattr(settings, name, body[name])
+        if body.get("url"):
+            await wecom.set_callback_url(str(body["url"]))
         return _ok(dataclasses.asdict(settings))
 
     async def verify(request: web.Request) -> web.StreamResponse:

@@ -191,6 +191,15 @@ class WecomEmulator:
         self.world.response_codes[code] = (task_id, frozenset({userid}))
         return code
 
+    async def set_callback_url(self, url: str) -> dict[str, object]:
+        """What the admin console does when 接收消息's URL is saved: checks it with an echostr
+        and keeps it only if the application answers right."""
+        result = await self.callbacks.verify_url(url)
+        if not result["ok"]:
+            raise EmulatorError(f"the URL did not answer the check: {result}")
+        self.callbacks.settings.url = url
+        return result
+
     async def verify_url(self) -> dict[str, object]:
         """What the admin console does when the callback URL is saved."""
         if not self.callbacks.settings.url:
