@@ -24,6 +24,8 @@ from urllib.parse import unquote
 import aiohttp
 
 API_URL = "https://qyapi.weixin.qq.com"
+TEXT_BYTES = 2048
+"""The longest text or markdown 企业微信 delivers whole."""
 
 TOKEN_ERRORS = frozenset({40014, 42001, 41001})
 """invalid / expired / missing access_token: fetch a new one and repeat the call once."""
@@ -227,11 +229,11 @@ class WecomApi:
         return Sent(str(answer.get("msgid", "")), invalid, answer.get("response_code"))
 
     async def send_text(self, touser: Sequence[str], content: str) -> Sent:
-        """文本消息 (≤2048 bytes)."""
+        """文本消息. 企业微信 cuts anything past 2048 bytes without an error: split longer texts."""
         return await self._send(touser, "text", {"content": content})
 
     async def send_markdown(self, touser: Sequence[str], content: str) -> Sent:
-        """markdown消息 (≤2048 bytes; 企业微信 only, not WeChat)."""
+        """markdown消息 (2048 bytes, as text; shown in 企业微信 only, not in WeChat)."""
         return await self._send(touser, "markdown", {"content": content})
 
     async def send_file(self, touser: Sequence[str], media_id: str) -> Sent:

@@ -56,7 +56,6 @@ ERRMSG = {
     41001: "access_token missing",
     42001: "access_token expired",
     44004: "empty content",
-    45002: "content size out of limit",
     45009: "api freq out of limit",
     45033: "api concurrent out of limit",
     81013: "user & party & tag all invalid",
@@ -67,7 +66,8 @@ MEDIA_LIMITS = {"image": 10 * 2**20, "voice": 2 * 2**20, "video": 10 * 2**20, "f
 """「上传临时素材」: 图片10MB，语音2MB，视频10MB，普通文件20MB; every file more than 5 bytes."""
 
 TEXT_BYTES = 2048
-"""text.content and markdown.content: 最长不超过2048个字节."""
+"""text.content and markdown.content: 最长不超过2048个字节，超过将截断 — cut, not refused, so
+a sender must split a long text itself; the emulator marks what it cut (``Entry.truncated``)."""
 
 CARD_BUTTONS = 6
 """button_interaction: 按钮列表，列表长度不超过6."""
@@ -195,14 +195,13 @@ class ServerApi:
         return answer(0, invaliduser="|".join(invalid), invalidparty="", invalidtag="", unlicenseduser="", msgid=msgid, **extra)
 
     def _entry_fields(self, kind: str, content: dict[str, Any]) -> dict[str, Any]:
-        """What a message of ``kind`` shows in a chat; 40058/44004/45002/40007 when malformed."""
+        """What a message of ``kind`` shows in a chat; 40058/44004/40007 when malformed."""
         if kind in ("text", "markdown"):
             text = content.get("content")
             if not isinstance(text, str) or not text:
                 raise ApiError(44004)
-            if len(text.encode()) > TEXT_BYTES:
-                raise ApiError(45002)
-            return {"kind": kind, "text": text}
+            cut = text.encode()[:TEXT_BYTES].decode(errors="ignore")
+            return {"kind": kind, "text": cut, "truncated": cut != text}
         if kind in ("image", "file"):
             media = self.world.media.get(str(content.get("media_id", "")))
             if media is None:

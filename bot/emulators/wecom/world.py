@@ -104,6 +104,8 @@ class Entry:
     filename: str = ""
     msgid: str = ""
     card: Card | None = None
+    truncated: bool = False
+    """企业微信 cut the text at 2048 bytes."""
 
     @property
     def last_seq(self) -> int:
@@ -127,6 +129,8 @@ class Entry:
             body.update(media_id=self.media_id, filename=self.filename)
         if self.msgid:
             body["msgid"] = self.msgid
+        if self.truncated:
+            body["truncated"] = True
         if self.card is not None:
             body["card"] = card_json(self.card)
         return body
