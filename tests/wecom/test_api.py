@@ -218,6 +218,18 @@ async def test_the_base_frequency_of_one_call_is_a_rate_limit(wecom: WecomEmulat
     assert [m.userid for m in await api.members(2)] == ["wangfang"]
 
 
+async def test_two_instances_share_one_token_until_it_expires(wecom: WecomEmulator, api: WecomApi) -> None:
+    """有效期内重复获取返回相同结果: a second bot instance gets the same token, not one that
+    ends the first's."""
+    async with WecomApi(wecom.corp_id, wecom.agent_id, wecom.secret, api_url=wecom.url) as other:
+        assert await other.access_token() == await api.access_token()
+        wecom.world.expire_tokens()
+        await other.send_text(["lijun"], "一")
+        await api.send_text(["lijun"], "二")
+        assert await other.access_token() == await api.access_token()
+    assert len(wecom.chat("lijun")) == 2
+
+
 async def test_a_wrong_secret_is_a_setting_to_fix(wecom: WecomEmulator) -> None:
     async with WecomApi(wecom.corp_id, wecom.agent_id, "wrong", api_url=wecom.url) as wrong:
         with pytest.raises(WecomAuthError) as caught:

@@ -209,9 +209,14 @@ class World:
         return entry
 
     def issue_token(self) -> tuple[str, int]:
-        """A new access_token; earlier ones stay valid until they expire, as on 企业微信."""
+        """The access_token and its seconds left: 「有效期内重复获取返回相同结果，过期后获取会返回新的
+        access_token」."""
+        now = time.monotonic()
+        for token, expires in self.tokens.items():
+            if expires > now + 1:
+                return token, int(expires - now)
         token = secrets.token_urlsafe(48)
-        self.tokens[token] = time.monotonic() + self.limits.token_seconds
+        self.tokens[token] = now + self.limits.token_seconds
         return token, self.limits.token_seconds
 
     def token_error(self, token: str | None) -> int | None:
