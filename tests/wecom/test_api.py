@@ -297,3 +297,37 @@ async def test_the_control_api_over_http(wecom: WecomEmulator, bot: Bot, api: We
     assert [(e["from"], e["kind"]) for e in chat] == [("bot", "card"), ("person", "text"), ("person", "file")]
     assert chat[0]["card"]["pressed"] == "ack:17"
     assert [type(i).__name__ for i in bot.inputs][:2] == ["TextInput", "CardPress"]
+
+
+async def test_limits_faults_and_the_organisation_over_http(wecom: WecomEmulator, bot: Bot, api: WecomApi) -> None:
+    """What the demo page and scripts set over HTTP reaches the API the bot calls."""
+    base = f"{wecom.url}/_emulator"
+    async with aiohttp.ClientSession() as http:
+        async with http.post(f"{base}/departments", json={"id": 9, "name": "市水利局"}) as r:
+            assert r.status == 201
+        async with http.post(f"{base}/members", json={"userid": "sunli", "name": "孙丽", "department": [9]}) as r:
+            assert (await r.json())["result"]["name"] == "孙丽"
+        assert [m.name for m in await api.members(9)] == ["孙丽"]
+
+        async with http.patch(f"{base}/limits", json={"member_per_minute": 1}) as r:
+            assert (await r.json())["result"]["member_per_minute"] == 1
+        async with http.patch(f"{base}/limits", json={"no_such_limit": 1}) as r:
+            assert r.status == 400
+        await api.send_text(["sunli"], "一")
+        await api.send_text(["sunli"], "二")
+        async with http.get(f"{base}/dropped") as r:
+            assert [d["text"]["content"] for d in (await r.json())["result"]] == ["二"]
+
+        async with http.post(f"{base}/faults", json={"api": "department/list", "errcode": -1}) as r:
+            assert r.status == 200
+        with pytest.raises(WecomError):
+            await api.departments()
+        async with http.post(f"{base}/tokens/expire") as r:
+            assert r.status == 200
+        await api.departments()
+        assert api.token_fetches == 2
+
+        async with http.patch(f"{base}/callback", json={"url": "http://127.0.0.1:9/nowhere"}) as r:
+            assert r.status == 409
+        async with http.get(base) as r:
+            assert (await r.json())["result"]["callback"]["url"] == bot.url

@@ -32,6 +32,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import json
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
@@ -51,8 +52,12 @@ class ControlError(Exception):
         self.status = status
 
 
+def _json(body: Any, status: int = 200) -> web.Response:
+    return web.json_response(body, status=status, dumps=lambda v: json.dumps(v, ensure_ascii=False))
+
+
 def _ok(result: Any, status: int = 200) -> web.Response:
-    return web.json_response({"ok": True, "result": result}, status=status)
+    return _json({"ok": True, "result": result}, status)
 
 
 async def _body(request: web.Request) -> dict[str, Any]:
@@ -74,11 +79,11 @@ def add_control_routes(app: web.Application, wecom: WecomEmulator, prefix: str) 
             try:
                 return await handler(request)
             except ControlError as exc:
-                return web.json_response({"ok": False, "error": str(exc)}, status=exc.status)
+                return _json({"ok": False, "error": str(exc)}, exc.status)
             except EmulatorError as exc:
-                return web.json_response({"ok": False, "error": str(exc)}, status=409)
+                return _json({"ok": False, "error": str(exc)}, 409)
             except (KeyError, TypeError, ValueError) as exc:
-                return web.json_response({"ok": False, "error": f"bad request: {exc}"}, status=400)
+                return _json({"ok": False, "error": f"bad request: {exc}"}, 400)
 
         return route
 
