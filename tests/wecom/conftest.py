@@ -27,12 +27,15 @@ class Bot:
     inputs: list[Input] = field(default_factory=list)
     slow: list[float] = field(default_factory=list)
     arrived: asyncio.Event = field(default_factory=asyncio.Event)
+    finished: int = 0
+    """Inputs whose handling ran to its end."""
 
     async def on_input(self, item: Input) -> None:
         self.inputs.append(item)
         self.arrived.set()
         if self.slow:
             await asyncio.sleep(self.slow.pop(0))
+        self.finished += 1
 
     async def next_input(self, timeout: float = 5.0) -> Input:
         """Waits for one more input than was seen so far."""

@@ -4,6 +4,8 @@ identity, so the adapter can take the input once."""
 
 from __future__ import annotations
 
+import asyncio
+
 import aiohttp
 import pytest
 
@@ -85,6 +87,11 @@ async def test_retries_until_answered_carry_one_identity(wecom: WecomEmulator, b
     await delivery.finished.wait()
     assert [a["status"] for a in delivery.attempts] == [None, None, 200]
     assert len(bot.inputs) == 3
+    for _ in range(40):  # the second one is still asleep when the third is answered
+        if bot.finished == 3:
+            break
+        await asyncio.sleep(0.05)
+    assert bot.finished == 3  # 企业微信 hanging up cancelled none of them half-way
     assert len({item.origin.identity for item in bot.inputs}) == 1
     assert len({item for item in bot.inputs}) == 1
 

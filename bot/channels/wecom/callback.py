@@ -18,6 +18,7 @@ done; a retry carries the same ``Origin.identity``, by which the adapter takes i
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import struct
 from collections.abc import Awaitable, Callable
@@ -109,5 +110,6 @@ class CallbackEndpoint:
         except (CallbackRejected, MalformedCallback) as exc:
             log.warning("企业微信 callback refused: %s", exc)
             return web.Response(status=403 if isinstance(exc, CallbackRejected) else 400)
-        await self.on_input(message)
+        # shield: 企业微信 hanging up after five seconds does not cancel the handling half-way
+        await asyncio.shield(self.on_input(message))
         return web.Response(text="")
