@@ -67,6 +67,24 @@ class Organisation:
 
 
 @dataclass(frozen=True)
+class Wecom:
+    """企业微信 (or 政务微信) self-built application (自建应用); unset ``corp_id``: not used."""
+
+    corp_id: str | None = None
+    agent_id: int | None = None
+    secret: Secret | None = None
+    """The application's Secret (应用管理 › 自建应用)."""
+    token: Secret | None = None
+    """接收消息 › Token: signs the callbacks."""
+    encoding_aes_key: Secret | None = None
+    """接收消息 › EncodingAESKey (43 characters): encrypts them."""
+    callback_path: str = "/wecom/callback"
+    """Path of the callback URL on the bot's webhook server."""
+    api_url: str = "https://qyapi.weixin.qq.com"
+    """The server API; a 政务微信 deployment's own address, or the emulator."""
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything the bot reads from its configuration."""
 
@@ -127,6 +145,7 @@ class Settings:
     backup_time: time = time(3, 0)
     backup_keep: int = 7
     """How many daily backups to keep; older ones are deleted."""
+    wecom: Wecom = field(default_factory=Wecom)
     files_at_once: int = 2
     """Heavy work done at once: minutes read (a long PDF, OCR), 台账 and 通报 made; more wait
     their turn with 「正在读取，请稍候」 (``bot.handlers.common.heavy_work``)."""
@@ -265,6 +284,13 @@ def _url(schemes: tuple[str, ...], rule: str) -> Read:
     return read
 
 
+def _aes_key(value: Any, key: str) -> Secret:
+    aes_key = _text(value, key)
+    if not re.fullmatch(r"[A-Za-z0-9+/]{43}", aes_key):
+        raise ConfigError(f"配置项 {key} 必须是 43 个字母或数字（企业微信后台「接收消息」生成的 EncodingAESKey）")
+    return Secret(aes_key)
+
+
 def _username(value: Any, key: str) -> str:
     return _text(value, key).lstrip("@")
 
@@ -346,6 +372,13 @@ KEYS: tuple[Key, ...] = (
     Key("backup.time", _time, "backup_time", "DUBAN_BACKUP_TIME"),
     Key("backup.keep", _positive, "backup_keep", "DUBAN_BACKUP_KEEP"),
     Key("files.at_once", _positive, "files_at_once", "DUBAN_FILES_AT_ONCE"),
+    Key("wecom.corp_id", _text, "wecom.corp_id", "DUBAN_WECOM_CORP_ID"),
+    Key("wecom.agent_id", _positive, "wecom.agent_id", "DUBAN_WECOM_AGENT_ID"),
+    Key("wecom.secret", _secret, "wecom.secret", "DUBAN_WECOM_SECRET"),
+    Key("wecom.token", _secret, "wecom.token", "DUBAN_WECOM_TOKEN"),
+    Key("wecom.encoding_aes_key", _aes_key, "wecom.encoding_aes_key", "DUBAN_WECOM_AES_KEY"),
+    Key("wecom.callback_path", _url(("/",), "必须以 / 开头"), "wecom.callback_path"),
+    Key("wecom.api_url", _url(("http://", "https://"), "必须以 http:// 或 https:// 开头"), "wecom.api_url", "DUBAN_WECOM_API_URL"),
 )
 """Every setting the bot reads, in the order a bad value is reported. ``config.example.toml``
 shows each of them (a test holds the two together)."""

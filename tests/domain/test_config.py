@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.config import KEYS, ConfigError, Key, EscalationMode, Organisation, Secret, Settings, load_settings
+from bot.config import KEYS, ConfigError, Key, EscalationMode, Organisation, Secret, Settings, Wecom, load_settings
 from bot.domain.deadlines import DeadlineMode
 from bot.domain.scores import ScoreCategory, ScoreRules
 
@@ -51,7 +51,7 @@ def test_every_setting_has_one_key() -> None:
     the score table) is set by exactly one key, and each key lands on a real field."""
     lands = [key.lands for key in KEYS]
     assert len(lands) == len(set(lands))
-    nested = {"organisation": Organisation, "score_rules": ScoreRules}
+    nested = {"organisation": Organisation, "score_rules": ScoreRules, "wecom": Wecom}
     expected: set[str] = set()
     for field in fields(Settings):
         if field.name in nested:
@@ -102,6 +102,8 @@ ENV_SAMPLES = {
     "health.listen": "0.0.0.0",
     "backup.dir": "/var/lib/duban/backups",
     "backup.time": "04:15",
+    "wecom.encoding_aes_key": "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
+    "wecom.api_url": "http://127.0.0.1:8082",
 }
 
 
@@ -277,3 +279,27 @@ def test_the_review_wait_is_a_positive_number_of_days(tmp_path):
         load_settings(path, environ={})
     path.write_text("[schedule]\nreview_wait_days = 3\n", encoding="utf-8")
     assert load_settings(path, environ={}).review_wait_days == 3
+
+
+def test_the_wecom_application_is_read_and_its_keys_never_print(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        """
+        [wecom]
+        corp_id = "ww0123456789abcdef"
+        agent_id = 1000002
+        secret = "app-secret"
+        token = "CallbackToken"
+        encoding_aes_key = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
+        """,
+    )
+    wecom = load_settings(path, environ={"DUBAN_WECOM_SECRET": "from-env"}).wecom
+    assert (wecom.corp_id, wecom.agent_id, wecom.callback_path) == ("ww0123456789abcdef", 1000002, "/wecom/callback")
+    assert wecom.secret is not None and wecom.secret.reveal() == "from-env"
+    assert wecom.encoding_aes_key is not None and "abcdefghij" not in repr(wecom)
+
+
+def test_an_encoding_aes_key_of_the_wrong_length_is_named(tmp_path: Path) -> None:
+    path = write(tmp_path, '[wecom]\nencoding_aes_key = "tooshort"\n')
+    with pytest.raises(ConfigError, match="wecom.encoding_aes_key"):
+        load_settings(path, environ={})
