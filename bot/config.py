@@ -67,6 +67,23 @@ class Organisation:
 
 
 @dataclass(frozen=True)
+class DingTalk:
+    """The 钉钉 企业内部应用 and its robot the bot runs as; no client id: no 钉钉 channel."""
+
+    client_id: str | None = None
+    """``Client ID`` (原 AppKey) of the app."""
+    client_secret: Secret | None = None
+    robot_code: str | None = None
+    """The robot's code; unset: the client id (an app's own robot)."""
+    agent_id: int | None = None
+    """``AgentId``, for 工作通知."""
+    endpoint: str = "https://api.dingtalk.com"
+    """The new OpenAPI and the Stream gateway (a 政务 deployment's address, or the emulator)."""
+    oapi_endpoint: str = "https://oapi.dingtalk.com"
+    """The old OpenAPI (工作通知, media upload, the organisation)."""
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything the bot reads from its configuration."""
 
@@ -130,6 +147,7 @@ class Settings:
     files_at_once: int = 2
     """Heavy work done at once: minutes read (a long PDF, OCR), 台账 and 通报 made; more wait
     their turn with 「正在读取，请稍候」 (``bot.handlers.common.heavy_work``)."""
+    dingtalk: DingTalk = field(default_factory=DingTalk)
 
     @property
     def base_url(self) -> str:
@@ -346,6 +364,12 @@ KEYS: tuple[Key, ...] = (
     Key("backup.time", _time, "backup_time", "DUBAN_BACKUP_TIME"),
     Key("backup.keep", _positive, "backup_keep", "DUBAN_BACKUP_KEEP"),
     Key("files.at_once", _positive, "files_at_once", "DUBAN_FILES_AT_ONCE"),
+    Key("dingtalk.client_id", _text, "dingtalk.client_id", "DUBAN_DINGTALK_CLIENT_ID"),
+    Key("dingtalk.client_secret", _secret, "dingtalk.client_secret", "DUBAN_DINGTALK_CLIENT_SECRET"),
+    Key("dingtalk.robot_code", _text, "dingtalk.robot_code"),
+    Key("dingtalk.agent_id", _integer, "dingtalk.agent_id", "DUBAN_DINGTALK_AGENT_ID"),
+    Key("dingtalk.endpoint", _url(("https://", "http://"), "必须以 https:// 开头（本机模拟器可用 http://）"), "dingtalk.endpoint", "DUBAN_DINGTALK_ENDPOINT"),
+    Key("dingtalk.oapi_endpoint", _url(("https://", "http://"), "必须以 https:// 开头（本机模拟器可用 http://）"), "dingtalk.oapi_endpoint"),
 )
 """Every setting the bot reads, in the order a bad value is reported. ``config.example.toml``
 shows each of them (a test holds the two together)."""

@@ -9,7 +9,8 @@ import json
 
 import pytest
 
-from bot.channels.dingtalk import CardAction, DingTalkApi, RobotMessage
+from bot.channels.dingtalk import CardAction, DingTalkApi, DingTalkApp, RobotMessage
+from bot.config import load_settings
 from bot.emulators.dingtalk import DingTalkEmulator, DingTalkPeople
 from bot.emulators.dingtalk.client import ControlFailed
 from tests.emulator_dingtalk.conftest import Bot
@@ -167,3 +168,22 @@ async def test_a_card_action_whose_handler_fails_is_pushed_again(bot: Bot, peopl
     await zheng.press("ack:7")
     handled = await bot.next_action(1)
     assert tries == [handled.message_id, handled.message_id]
+
+
+async def test_the_settings_table_names_the_app_and_its_address(dingtalk: DingTalkEmulator, people: DingTalkPeople, tmp_path):
+    """``[dingtalk]`` in the one settings table is all the client needs (the secret from the
+    environment, as deploy/ advises)."""
+    world = dingtalk.world
+    config = tmp_path / "duban.toml"
+    config.write_text(
+        f'[dingtalk]\nclient_id = "{world.client_id}"\nagent_id = {world.agent_id}\n'
+        f'endpoint = "{dingtalk.url}"\noapi_endpoint = "{dingtalk.url}"\n', encoding="utf-8"
+    )
+    settings = load_settings(config, environ={"DUBAN_DINGTALK_CLIENT_SECRET": world.client_secret})
+    app = DingTalkApp.from_settings(settings.dingtalk)
+    assert app.robot_code == world.client_id and world.client_secret not in repr(settings) + repr(app)
+    with pytest.raises(ValueError, match="client_secret"):
+        DingTalkApp.from_settings(load_settings(config, environ={}).dingtalk)
+    await people.add_person("王", userid="wang")
+    async with DingTalkApi(app) as api:
+        assert (await api.send_text(["wang"], "已连接")).invalid == ()

@@ -12,11 +12,12 @@ import asyncio
 import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
 
+from bot.config import DingTalk
 from bot.channels.dingtalk.errors import QUOTA_CODES, TOKEN_CODES, DingTalkError, QuotaExceeded, TokenRejected
 
 API_ENDPOINT = "https://api.dingtalk.com"
@@ -43,11 +44,27 @@ class DingTalkApp:
     """
 
     client_id: str
-    client_secret: str
+    client_secret: str = field(repr=False)
     robot_code: str
     agent_id: int
     endpoint: str = API_ENDPOINT
     oapi_endpoint: str = OAPI_ENDPOINT
+
+    @classmethod
+    def from_settings(cls, settings: DingTalk) -> DingTalkApp:
+        """The app ``[dingtalk]`` names; ``ValueError`` says which setting is missing."""
+        missing = [name for name in ("client_id", "client_secret", "agent_id") if getattr(settings, name) is None]
+        if missing:
+            raise ValueError(f"[dingtalk] needs {', '.join(missing)}")
+        assert settings.client_id is not None and settings.client_secret is not None and settings.agent_id is not None
+        return cls(
+            settings.client_id,
+            settings.client_secret.reveal(),
+            settings.robot_code or settings.client_id,
+            settings.agent_id,
+            settings.endpoint.rstrip("/"),
+            settings.oapi_endpoint.rstrip("/"),
+        )
 
 
 @dataclass(frozen=True)
