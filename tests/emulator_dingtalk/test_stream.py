@@ -7,9 +7,10 @@ from __future__ import annotations
 import asyncio
 import json
 
+import aiohttp
 import pytest
 
-from bot.channels.dingtalk import CardAction, DingTalkApi, DingTalkApp, RobotMessage
+from bot.channels.dingtalk import CardAction, DingTalkApi, DingTalkApp, RobotMessage, StreamClient
 from bot.config import load_settings
 from bot.emulators.dingtalk import DingTalkEmulator, DingTalkPeople
 from bot.emulators.dingtalk.client import ControlFailed
@@ -187,3 +188,53 @@ async def test_the_settings_table_names_the_app_and_its_address(dingtalk: DingTa
     await people.add_person("王", userid="wang")
     async with DingTalkApi(app) as api:
         assert (await api.send_text(["wang"], "已连接")).invalid == ()
+
+
+async def test_wrong_credentials_keep_the_robot_off_the_stream_and_say_why(app: DingTalkApp, people: DingTalkPeople):
+    wrong = DingTalkApp(app.client_id, "not-the-secret", app.robot_code, app.agent_id, app.endpoint, app.oapi_endpoint)
+
+    async def nothing(_: object) -> None:
+        raise AssertionError("nothing arrives without a connection")
+
+    stream = StreamClient(wrong, nothing, nothing, reconnect_delay=0.05, max_reconnect_delay=0.1)
+    runner = asyncio.create_task(stream.run())
+    await asyncio.sleep(0.4)
+    assert not stream.connected and stream.connections == 0
+    assert stream.last_error is not None and "HTTP 401" in stream.last_error
+    await stream.stop()
+    await asyncio.wait_for(runner, 5)
+    assert (await people.stream())["opened"] == 0
+
+
+async def test_the_session_webhook_answers_the_writer(bot: Bot, people: DingTalkPeople):
+    feng = await people.add_person("冯", userid="feng")
+    await feng.send("/task 31")
+    message = await bot.next_message(1)
+    async with aiohttp.ClientSession() as session:
+        answer = {"msgtype": "markdown", "markdown": {"title": "交办单", "text": "**2026-031** 办理中"}}
+        async with session.post(message.raw["sessionWebhook"], json=answer) as response:
+            assert (await response.json())["errcode"] == 0
+    shown = await feng.wait_for(text_contains="办理中")
+    assert (shown["kind"], shown["msg_type"], shown["title"]) == ("robot", "markdown", "交办单")
+
+
+async def test_a_message_whose_ack_is_lost_with_the_connection_comes_again(bot: Bot, people: DingTalkPeople):
+    """At least once: the handler finished but the connection fell before its acknowledgement
+    went out, so 钉钉 pushes the message again on the next connection, with the same msgId (the
+    key the adapter uses to apply it once)."""
+    he = await people.add_person("何", userid="he")
+    runs = []
+    dropped = asyncio.Event()
+
+    async def committed_then_dropped(message: RobotMessage) -> None:
+        runs.append(message.msg_id)
+        if len(runs) == 1:
+            await people.drop_stream(warn=False)
+            dropped.set()
+
+    bot.on_message = committed_then_dropped
+    await he.send("签收 2026-031")
+    second = await bot.next_message(2)
+    assert dropped.is_set() and runs == [second.msg_id, second.msg_id]
+    [delivery] = (await people.stream())["deliveries"]
+    assert delivery["acked"] and delivery["attempts"] == 2

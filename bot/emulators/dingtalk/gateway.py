@@ -165,6 +165,7 @@ class Gateway:
             try:
                 await connection.socket.send_json(frame)
             except (ConnectionError, RuntimeError):
+                await asyncio.sleep(0.05)  # the socket is closing: let it go before the next try
                 continue
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(delivery.acked.wait(), limits.ack_timeout)

@@ -23,7 +23,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.emulators.dingtalk.world import TOKEN_SECONDS, Card, World
+from bot.emulators.dingtalk.world import TOKEN_SECONDS, Card, World, robot_content
 
 Handler = Callable[[web.Request], Awaitable[web.Response]]
 
@@ -79,6 +79,7 @@ class OpenApi:
         app.router.add_post("/v1.0/oauth2/accessToken", self.access_token)
         app.router.add_get("/gettoken", self.get_token)
         app.router.add_get("/_files/{key}", self.file_bytes)
+        app.router.add_post("/robot/sendBySession", self.session_reply)
         for method, path, handler in v1:
             app.router.add_route(method, path, self._v1(path, handler))
         for method, path, handler in old:
@@ -95,6 +96,8 @@ class OpenApi:
                 if self.world.over_quota(route):
                     raise ApiError(403, "Forbidden.AccessDenied.QpsLimitForApi", "调用该接口超过限流阈值，请稍后再试")
                 return await handler(request)
+            except (ValueError, TypeError) as exc:
+                return _v1_error(ApiError(400, "InvalidParameter", f"参数错误: {exc}"))
             except ApiError as exc:
                 return _v1_error(exc)
 
@@ -111,6 +114,8 @@ class OpenApi:
                 if self.world.over_quota(route):
                     raise ApiError(200, "", "当前应用调用该接口超过限流阈值", errcode=90018)
                 return await handler(request)
+            except (ValueError, TypeError) as exc:
+                return _old_error(ApiError(200, "", f"参数错误: {exc}", errcode=400002))
             except ApiError as exc:
                 return _old_error(exc)
 
@@ -180,6 +185,25 @@ class OpenApi:
     def _robot_code(self, body: dict[str, Any]) -> None:
         if body.get("robotCode") != self.world.robot_code:
             raise ApiError(400, "InvalidParameter.robotCode", "robotCode 无效")
+
+    async def session_reply(self, request: web.Request) -> web.Response:
+        """The ``sessionWebhook`` of a robot message: answers that person without a token, for
+        90 minutes after they wrote (``{"msgtype": "text" | "markdown", …}``)."""
+        session = request.query.get("session", "")
+        found = next(((u, e) for u, chat in self.world.chats.items() for e in chat if e.msg_id == session and e.kind == "user"), None)
+        if found is None or self.world.now() - found[1].at > 90 * 60:
+            return _old_error(ApiError(200, "", "session 不存在或已过期", errcode=300001))
+        try:
+            body = await self._json(request)
+            kind = str(body.get("msgtype"))
+            key = {"text": "sampleText", "markdown": "sampleMarkdown"}[kind]
+            param = dict(body.get(kind) or {})
+            if kind == "text":
+                param = {"content": param.get("content", "")}
+            self.world.add_entry(found[0], "robot", **robot_content(self.world, key, param))
+        except (ApiError, KeyError, ValueError):
+            return _old_error(ApiError(200, "", "msgtype 仅支持 text 与 markdown", errcode=400002))
+        return web.json_response({"errcode": 0, "errmsg": "ok"})
 
     # ---------------------------------------------------------------------------- cards
 
