@@ -136,6 +136,19 @@ async def test_the_organisation_reads_as_a_tree_with_its_people(api: DingTalkApi
         await people.add_person(f"科员{n}", userid=f"clerk{n}", dept_ids=[section["dept_id"]])
     tree = await api.department_tree()
     assert [(d.name, d.parent_id) for d in tree] == [("市政府办公室", 1), ("市住建局", 1), ("城建科", bureau["dept_id"])]
-    members = await api.members(section["dept_id"])
+    members = await api.members(section["dept_id"], page_size=2)
     assert [m.userid for m in members] == ["clerk0", "clerk1", "clerk2"]
     assert [(m.name, m.title) for m in await api.members(city["dept_id"])] == [("王", "主任")]
+
+
+async def test_a_busy_dingtalk_is_a_retryable_error(api: DingTalkApi, people: DingTalkPeople):
+    await people.add_person("卫", userid="wei")
+    await people.limits(failing_calls=2)
+    with pytest.raises(DingTalkError) as busy:
+        await api.send_text(["wei"], "一")
+    assert (busy.value.status, busy.value.code, busy.value.retryable) == (503, "ServiceUnavailable", True)
+    assert not isinstance(busy.value, QuotaExceeded)
+    with pytest.raises(DingTalkError) as old_busy:
+        await api.send_work_notice(["wei"], notice("二"))
+    assert (old_busy.value.code, old_busy.value.retryable) == ("-1", True)
+    assert (await api.send_text(["wei"], "三")).invalid == ()

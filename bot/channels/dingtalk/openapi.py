@@ -314,12 +314,12 @@ class DingTalkApi:
             parents.extend(d.dept_id for d in children)
         return tree
 
-    async def members(self, dept_id: int) -> list[Member]:
-        """``POST /topapi/v2/user/list`` (获取部门用户详情), every page."""
+    async def members(self, dept_id: int, page_size: int = 100) -> list[Member]:
+        """``POST /topapi/v2/user/list`` (获取部门用户详情), every page (at most 100 a page)."""
         members: list[Member] = []
         cursor = 0
         while True:
-            answer = await self._oapi("/topapi/v2/user/list", json={"dept_id": dept_id, "cursor": cursor, "size": 100})
+            answer = await self._oapi("/topapi/v2/user/list", json={"dept_id": dept_id, "cursor": cursor, "size": page_size})
             page = answer.get("result") or {}
             members.extend(
                 Member(str(u["userid"]), str(u.get("name", "")), str(u.get("title", "")), tuple(u.get("dept_id_list") or ()))

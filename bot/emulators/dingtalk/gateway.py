@@ -13,6 +13,11 @@ callbacks down it, each to be acknowledged (钉钉 Stream 模式协议, open.din
   data: "<JSON text>"}``. A pushed message not acknowledged with 200 within
   ``Limits.ack_timeout`` is pushed again (same ``messageId``) on whatever connection is open, up
   to ``Limits.redeliveries`` times; while no connection is open, it waits.
+
+Checked with ``dingtalk-stream`` 0.24.3 itself as the client (pointed here by
+``DINGTALK_OPENAPI_ENDPOINT``): registration, a robot message answered through its
+``sessionWebhook``, a card callback answered with the card's new data, pings, a ``disconnect``
+and the reconnection that follows.
 """
 
 from __future__ import annotations

@@ -6,9 +6,11 @@ Two generations, two shapes, as in 钉钉 itself:
   header; success is HTTP 200 with the result object; an error is an HTTP 4xx/5xx with
   ``{"code": "…", "message": "…", "requestid": "…"}`` — 401 ``InvalidAuthentication`` for a bad
   or expired token, 403 ``Forbidden.AccessDenied.QpsLimitForApi`` over the call quota.
+  503 ``ServiceUnavailable`` when busy.
 * ``oapi.dingtalk.com/…`` (旧版服务端 API): the token in the ``access_token`` query parameter;
   always HTTP 200 with ``{"errcode": 0, "errmsg": "ok", …}``; errcode 40014 (不合法的
-  access_token), 42001 (access_token 超时), 90018 (调用该接口超过每秒/每分钟限流) on error.
+  access_token), 42001 (access_token 超时), 90018 (调用该接口超过每秒/每分钟限流), -1 (系统繁忙) on
+  error.
 
 Both are served on one address here; the client is given the one base URL for both.
 """
@@ -93,6 +95,8 @@ class OpenApi:
                 state = self.world.token_state(request.headers.get("x-acs-dingtalk-access-token"))
                 if state != "valid":
                     raise ApiError(401, "InvalidAuthentication", "不合法的access_token" if state == "invalid" else "access_token已过期")
+                if self.world.busy():
+                    raise ApiError(503, "ServiceUnavailable", "系统繁忙，请稍后再试")
                 if self.world.over_quota(route):
                     raise ApiError(403, "Forbidden.AccessDenied.QpsLimitForApi", "调用该接口超过限流阈值，请稍后再试")
                 return await handler(request)
@@ -111,6 +115,8 @@ class OpenApi:
                     raise ApiError(200, "", "不合法的access_token", errcode=40014)
                 if state == "expired":
                     raise ApiError(200, "", "access_token超时", errcode=42001)
+                if self.world.busy():
+                    raise ApiError(200, "", "系统繁忙", errcode=-1)
                 if self.world.over_quota(route):
                     raise ApiError(200, "", "当前应用调用该接口超过限流阈值", errcode=90018)
                 return await handler(request)

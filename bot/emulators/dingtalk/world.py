@@ -52,6 +52,9 @@ class Limits:
     """How many times an unacknowledged message is pushed again before the gateway gives up."""
     ping_interval: float = 0.0
     """Seconds between the gateway's ``ping`` system frames; 0 = none."""
+    failing_calls: int = 0
+    """The next this many OpenAPI calls fail as 钉钉 fails when busy (``/v1.0``: HTTP 503
+    ``ServiceUnavailable``; ``oapi``: errcode -1 系统繁忙); counts down."""
 
     def to_json(self) -> dict[str, Any]:
         """The fields as JSON."""
@@ -273,6 +276,13 @@ class World:
         for token in self.tokens:
             self.tokens[token] = self.now() - 1
         return len(self.tokens)
+
+    def busy(self) -> bool:
+        """True (and counted down) while ``failing_calls`` remain."""
+        if self.limits.failing_calls <= 0:
+            return False
+        self.limits.failing_calls -= 1
+        return True
 
     def over_quota(self, route: str) -> bool:
         """Counts a call of ``route``; True when it is over ``calls_per_minute``."""
