@@ -34,7 +34,8 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from bot.emulators.dingtalk.world import Signal, World
+from bot.emulators.dingtalk.world import World
+from bot.emulators.signal import Signal
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,6 @@ change (no polling), as in the Telegram emulator.
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import json
 import secrets
@@ -16,6 +15,8 @@ from collections import defaultdict, deque
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime, timedelta
 from typing import Any
+
+from bot.emulators.signal import Signal
 
 CHINA = timedelta(hours=8)
 """钉钉 counts its daily limits by the day in China (UTC+8)."""
@@ -189,26 +190,6 @@ class NoticeTask:
     delivered: dict[str, Entry] = field(default_factory=dict)
     invalid: list[str] = field(default_factory=list)
     forbidden: list[dict[str, Any]] = field(default_factory=list)
-
-
-class Signal:
-    """A broadcast wake-up: ``notify()`` releases every current ``wait()``."""
-
-    def __init__(self) -> None:
-        self._event = asyncio.Event()
-
-    def notify(self) -> None:
-        """Wakes all waiters; later waiters wait for the next notify."""
-        self._event.set()
-        self._event = asyncio.Event()
-
-    async def wait(self, timeout: float) -> bool:
-        """Sleeps until the next ``notify`` or ``timeout`` seconds; True if notified."""
-        try:
-            await asyncio.wait_for(self._event.wait(), timeout)
-        except TimeoutError:
-            return False
-        return True
 
 
 class World:
