@@ -152,3 +152,21 @@ async def test_a_busy_dingtalk_is_a_retryable_error(api: DingTalkApi, people: Di
         await api.send_work_notice(["wei"], notice("二"))
     assert (old_busy.value.code, old_busy.value.retryable) == ("-1", True)
     assert (await api.send_text(["wei"], "三")).invalid == ()
+
+
+async def test_a_card_send_tried_again_after_a_refusal_shows_one_card(api: DingTalkApi, people: DingTalkPeople):
+    """The outbox tries a refused send again with the same outTrackId: the card created before
+    the refusal is delivered, not created twice, and a second delivery shows no second card."""
+    jiang = await people.add_person("蒋", userid="jiang")
+    params = {"title": "工作催办单", "markdown": "交办单 2026-031 已逾期"}
+    await people.add_person("沈", userid="shen")
+    await people.limits(calls_per_minute_by_route={"/v1.0/card/instances/deliver": 1})
+    await api.send_card("remind-30-1", "t", params, "shen")
+    with pytest.raises(QuotaExceeded):  # created, but not delivered
+        await api.send_card("remind-31-1", "t", params, "jiang")
+    assert await jiang.chat() == []
+    await people.limits(calls_per_minute_by_route={})
+    assert await api.send_card("remind-31-1", "t", params, "jiang")
+    assert await api.send_card("remind-31-1", "t", params, "jiang")
+    [entry] = await jiang.chat()
+    assert entry["card"]["markdown"] == "交办单 2026-031 已逾期"

@@ -224,9 +224,11 @@ class DingTalkApi:
     async def send_card(self, out_track_id: str, template_id: str, params: dict[str, str], userid: str) -> bool:
         """Creates a card (``POST /v1.0/card/instances``, 创建卡片实例; callbacks over Stream)
         and delivers it to one person's chat with the robot (``POST /v1.0/card/instances/deliver``,
-        投放卡片). True when it reached them. ``out_track_id`` is the bot's own id for the card:
-        choose one that is the same when the send is repeated, so a repeat is refused rather than
-        doubled."""
+        投放卡片). True when it reached them.
+
+        ``out_track_id`` is the bot's own id for the card: give the same one when a send is tried
+        again (after a quota refusal, say), and a card already created is delivered rather than
+        created twice, and one already delivered is not shown twice."""
         body = {
             "cardTemplateId": template_id,
             "outTrackId": out_track_id,
@@ -234,7 +236,11 @@ class DingTalkApi:
             "callbackType": "STREAM",
             "imRobotOpenSpaceModel": {"supportForward": False},
         }
-        await self._v1("POST", "/v1.0/card/instances", json=body)
+        try:
+            await self._v1("POST", "/v1.0/card/instances", json=body)
+        except DingTalkError as exc:
+            if "duplicate" not in exc.code.lower():
+                raise
         deliver = {
             "outTrackId": out_track_id,
             "openSpaceId": f"dtv1.card//IM_ROBOT.{userid}",

@@ -9,7 +9,7 @@ longer shows).
 Method Route                                  Body / query → result
 ====== ====================================== ================================================
 GET    /_emulator                             → app credentials, URLs, limits, version
-PATCH  /_emulator/limits                      ``{"ack_timeout": 0.5, …}`` → limits
+PATCH  /_emulator/limits                      ``{"ack_timeout": 0.5, "calls_per_minute": 20, …}``
 PATCH  /_emulator/clock                       ``{"now": unix}`` or ``{"advance": seconds}``
 POST   /_emulator/departments                 ``{"name", "parent_id"?}`` → department (201)
 POST   /_emulator/staff                       ``{"name", "userid"?, "dept_ids"?, "title"?}`` (201)

@@ -218,6 +218,8 @@ class OpenApi:
         if not out_track_id or not body.get("cardTemplateId"):
             raise ApiError(400, "InvalidParameter", "outTrackId 与 cardTemplateId 必填")
         if out_track_id in self.world.cards:
+            # 钉钉 refuses a second instance with the same outTrackId; the code here is the
+            # emulator's own (the client only looks for "duplicate" in it).
             raise ApiError(400, "param.outTrackIdDuplicate", "outTrackId 已存在")
         if body.get("callbackType", "STREAM") != "STREAM":
             raise ApiError(400, "InvalidParameter.callbackType", "本应用只接收 STREAM 回调")

@@ -43,6 +43,9 @@ class Limits:
     """A 工作通知 of the same content reaches the same person once a day."""
     calls_per_minute: int = 0
     """OpenAPI calls of one kind (one route) a minute before 钉钉 refuses them; 0 = no limit."""
+    calls_per_minute_by_route: dict[str, int] = field(default_factory=dict)
+    """The same for some routes (``{"/v1.0/card/instances/deliver": 1}``), as 钉钉 sets quotas per
+    API; a route not named has ``calls_per_minute``."""
     robot_messages_per_person_per_minute: int = 0
     """Robot one-to-one messages to one person a minute; beyond, the person is listed in
     ``flowControlledStaffIdList`` and the message is not delivered. 0 = no limit."""
@@ -267,7 +270,7 @@ class World:
 
     def over_quota(self, route: str) -> bool:
         """Counts a call of ``route``; True when it is over ``calls_per_minute``."""
-        limit = self.limits.calls_per_minute
+        limit = self.limits.calls_per_minute_by_route.get(route, self.limits.calls_per_minute)
         if limit <= 0:
             return False
         return not _admit(self._calls[route], self.now(), limit)
@@ -359,7 +362,10 @@ class World:
         return {"processQueryKey": key, "invalidStaffIdList": invalid, "flowControlledStaffIdList": flow_controlled}
 
     def deliver_card(self, card: Card, userid: str) -> None:
-        """Shows ``card`` in ``userid``'s chat with the robot."""
+        """Shows ``card`` in ``userid``'s chat with the robot (once: a card instance delivered
+        again to the same chat is the same card)."""
+        if userid in card.receivers:
+            return
         card.receivers.append(userid)
         self.add_entry(userid, "card", msg_type="interactiveCard", card=card)
 
