@@ -170,3 +170,16 @@ async def test_a_card_send_tried_again_after_a_refusal_shows_one_card(api: DingT
     assert await api.send_card("remind-31-1", "t", params, "jiang")
     [entry] = await jiang.chat()
     assert entry["card"]["markdown"] == "交办单 2026-031 已逾期"
+
+
+async def test_a_throttled_server_address_is_told_how_long_to_wait(api: DingTalkApi, people: DingTalkPeople):
+    await people.add_person("韩", userid="han")
+    await api.send_text(["han"], "一")
+    await people.limits(throttled_calls=2)
+    with pytest.raises(QuotaExceeded) as throttled:
+        await api.send_text(["han"], "二")
+    assert (throttled.value.code, throttled.value.wait) == ("punish", 5.0)
+    with pytest.raises(QuotaExceeded):
+        await api.work_notice_result(1)
+    assert (await api.send_text(["han"], "三")).invalid == ()
+    assert [e["text"] for e in await (people.person("han")).chat()] == ["一", "三"]

@@ -385,6 +385,10 @@ class DingTalkApi:
             body = {}
         if not isinstance(body, dict):
             body = {}
+        if body.get("punish") == "deny":
+            # 钉钉's gateway throttles a server address that calls too much (every API together)
+            # with this answer instead of an error code, and says how long to wait.
+            raise QuotaExceeded(f"{method} {url.split('?')[0]}: address throttled", "punish", status, float(body.get("wait") or QUOTA_WAIT))
         if status == 200:
             return body
         code = str(body.get("code", ""))

@@ -234,9 +234,11 @@ class StreamClient:
                     stood = False
                 if self._stopping.is_set():
                     break
-                delay = 0.0 if stood else min(max(delay * 2, self.reconnect_delay), self.max_reconnect_delay)
+                if stood:  # it was open: start again from the first wait
+                    delay = self.reconnect_delay
+                pause, delay = delay, (self.reconnect_delay if stood else min(delay * 2, self.max_reconnect_delay))
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._stopping.wait(), delay)
+                    await asyncio.wait_for(self._stopping.wait(), pause)
         finally:
             await self._drain()
             if self._own_session and self._session is not None:

@@ -89,6 +89,10 @@ class DingTalkPeople:
                 raise ControlFailed(f"GET /files/{key}: {answer.status}")
             return await answer.read()
 
+    def person(self, userid: str, name: str = "") -> Person:
+        """A person already in the organisation (added earlier, or by another process)."""
+        return Person(self, userid, name or userid)
+
     async def stream(self) -> dict[str, Any]:
         """The gateway's connections and deliveries."""
         return await self.call("GET", "/stream")

@@ -56,6 +56,10 @@ class Limits:
     """How many times an unacknowledged message is pushed again before the gateway gives up."""
     ping_interval: float = 0.0
     """Seconds between the gateway's ``ping`` system frames; 0 = none."""
+    throttled_calls: int = 0
+    """The next this many OpenAPI calls are refused as 钉钉's gateway refuses a server address
+    that called too much, whatever the API: ``{"status": 1111, "wait": 5, "punish": "deny", …}``
+    instead of an error code; counts down."""
     failing_calls: int = 0
     """The next this many OpenAPI calls fail as 钉钉 fails when busy (``/v1.0``: HTTP 503
     ``ServiceUnavailable``; ``oapi``: errcode -1 系统繁忙); counts down."""
@@ -260,6 +264,13 @@ class World:
         for token in self.tokens:
             self.tokens[token] = self.now() - 1
         return len(self.tokens)
+
+    def throttled(self) -> bool:
+        """True (and counted down) while ``throttled_calls`` remain."""
+        if self.limits.throttled_calls <= 0:
+            return False
+        self.limits.throttled_calls -= 1
+        return True
 
     def busy(self) -> bool:
         """True (and counted down) while ``failing_calls`` remain."""
