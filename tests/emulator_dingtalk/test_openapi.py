@@ -4,6 +4,7 @@ call quotas as typed errors, the access token renewed, files both ways, the orga
 
 from __future__ import annotations
 
+import aiohttp
 import pytest
 
 from bot.channels.dingtalk import DingTalkApi, DingTalkApp, DingTalkError, QuotaExceeded
@@ -99,6 +100,24 @@ async def test_an_expired_token_is_replaced_and_the_call_goes_through(api: DingT
     await people.expire_tokens()
     await api.send_work_notice(["zheng"], notice("三"))
     assert api.tokens_fetched == 3
+    await people.advance_clock(7200)  # a token lives two hours
+    await api.send_text(["zheng"], "四")
+    assert api.tokens_fetched == 4
+
+
+async def test_the_old_gettoken_gives_a_token_both_generations_accept(app: DingTalkApp, people: DingTalkPeople):
+    await people.add_person("杨", userid="yang")
+    async with aiohttp.ClientSession() as session:
+        query = {"appkey": app.client_id, "appsecret": app.client_secret}
+        async with session.get(f"{app.oapi_endpoint}/gettoken", params=query) as answer:
+            token = await answer.json()
+        assert (token["errcode"], token["expires_in"]) == (0, 7200)
+        body = {"robotCode": app.robot_code, "userIds": ["yang"], "msgKey": "sampleText", "msgParam": '{"content": "旧令牌"}'}
+        headers = {"x-acs-dingtalk-access-token": token["access_token"]}
+        async with session.post(f"{app.endpoint}/v1.0/robot/oToMessages/batchSend", json=body, headers=headers) as answer:
+            assert answer.status == 200 and (await answer.json())["invalidStaffIdList"] == []
+        async with session.get(f"{app.oapi_endpoint}/gettoken", params={**query, "appsecret": "wrong"}) as answer:
+            assert (await answer.json())["errcode"] == 40089
 
 
 async def test_wrong_credentials_are_refused(app: DingTalkApp):

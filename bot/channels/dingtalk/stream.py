@@ -236,7 +236,7 @@ class StreamClient:
                     break
                 if stood:  # it was open: start again from the first wait
                     delay = self.reconnect_delay
-                pause, delay = delay, (self.reconnect_delay if stood else min(delay * 2, self.max_reconnect_delay))
+                pause, delay = delay, min(delay * 2, self.max_reconnect_delay)
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._stopping.wait(), pause)
         finally:
