@@ -43,6 +43,7 @@ ROBOT_TOPIC = "/v1.0/im/bot/messages/get"
 """Robot messages (a person writes to the robot)."""
 CARD_TOPIC = "/v1.0/card/instances/callback"
 """Card callbacks (a person presses a card's button)."""
+KEPT_DELIVERIES = 1000
 
 
 @dataclass
@@ -199,6 +200,13 @@ class Gateway:
             delivery.ack = ack
             delivery.acked.set()
             self.on_ack(delivery)
+            self._forget_old()
+
+    def _forget_old(self) -> None:
+        """Keeps the last :data:`KEPT_DELIVERIES` acknowledged deliveries (a demo runs for days)."""
+        acked = [key for key, d in self.deliveries.items() if d.acked.is_set()]
+        for key in acked[: max(0, len(acked) - KEPT_DELIVERIES)]:
+            del self.deliveries[key]
 
     async def _ping(self, connection: Connection) -> None:
         while not connection.socket.closed:
