@@ -83,6 +83,22 @@ class Wecom:
     api_url: str = "https://qyapi.weixin.qq.com"
     """The server API; a 政务微信 deployment's own address, or the emulator."""
 
+@dataclass(frozen=True)
+class DingTalk:
+    """The 钉钉 企业内部应用 and its robot the bot runs as; no client id: no 钉钉 channel."""
+
+    client_id: str | None = None
+    """``Client ID`` (原 AppKey) of the app."""
+    client_secret: Secret | None = None
+    robot_code: str | None = None
+    """The robot's code; unset: the client id (an app's own robot)."""
+    agent_id: int | None = None
+    """``AgentId``, for 工作通知."""
+    endpoint: str = "https://api.dingtalk.com"
+    """The new OpenAPI and the Stream gateway (a 政务 deployment's address, or the emulator)."""
+    oapi_endpoint: str = "https://oapi.dingtalk.com"
+    """The old OpenAPI (工作通知, media upload, the organisation)."""
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -145,10 +161,13 @@ class Settings:
     backup_time: time = time(3, 0)
     backup_keep: int = 7
     """How many daily backups to keep; older ones are deleted."""
-    wecom: Wecom = field(default_factory=Wecom)
     files_at_once: int = 2
     """Heavy work done at once: minutes read (a long PDF, OCR), 台账 and 通报 made; more wait
     their turn with 「正在读取，请稍候」 (``bot.handlers.common.heavy_work``)."""
+    wecom: Wecom = field(default_factory=Wecom)
+    """企业微信 / 政务微信 (``[wecom]``); unset: not used."""
+    dingtalk: DingTalk = field(default_factory=DingTalk)
+    """钉钉 / 政务钉钉 (``[dingtalk]``); unset: not used."""
 
     @property
     def base_url(self) -> str:
@@ -379,6 +398,12 @@ KEYS: tuple[Key, ...] = (
     Key("wecom.encoding_aes_key", _aes_key, "wecom.encoding_aes_key", "DUBAN_WECOM_AES_KEY"),
     Key("wecom.callback_path", _url(("/",), "必须以 / 开头"), "wecom.callback_path"),
     Key("wecom.api_url", _url(("http://", "https://"), "必须以 http:// 或 https:// 开头"), "wecom.api_url", "DUBAN_WECOM_API_URL"),
+    Key("dingtalk.client_id", _text, "dingtalk.client_id", "DUBAN_DINGTALK_CLIENT_ID"),
+    Key("dingtalk.client_secret", _secret, "dingtalk.client_secret", "DUBAN_DINGTALK_CLIENT_SECRET"),
+    Key("dingtalk.robot_code", _text, "dingtalk.robot_code"),
+    Key("dingtalk.agent_id", _integer, "dingtalk.agent_id", "DUBAN_DINGTALK_AGENT_ID"),
+    Key("dingtalk.endpoint", _url(("https://", "http://"), "必须以 https:// 开头（本机模拟器可用 http://）"), "dingtalk.endpoint", "DUBAN_DINGTALK_ENDPOINT"),
+    Key("dingtalk.oapi_endpoint", _url(("https://", "http://"), "必须以 https:// 开头（本机模拟器可用 http://）"), "dingtalk.oapi_endpoint"),
 )
 """Every setting the bot reads, in the order a bad value is reported. ``config.example.toml``
 shows each of them (a test holds the two together)."""

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.config import KEYS, ConfigError, Key, EscalationMode, Organisation, Secret, Settings, Wecom, load_settings
+from bot.config import KEYS, ConfigError, DingTalk, Key, EscalationMode, Organisation, Secret, Settings, Wecom, load_settings
 from bot.domain.deadlines import DeadlineMode
 from bot.domain.scores import ScoreCategory, ScoreRules
 
@@ -51,7 +51,7 @@ def test_every_setting_has_one_key() -> None:
     the score table) is set by exactly one key, and each key lands on a real field."""
     lands = [key.lands for key in KEYS]
     assert len(lands) == len(set(lands))
-    nested = {"organisation": Organisation, "score_rules": ScoreRules, "wecom": Wecom}
+    nested = {"organisation": Organisation, "score_rules": ScoreRules, "wecom": Wecom, "dingtalk": DingTalk}
     expected: set[str] = set()
     for field in fields(Settings):
         if field.name in nested:
@@ -104,6 +104,7 @@ ENV_SAMPLES = {
     "backup.time": "04:15",
     "wecom.encoding_aes_key": "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
     "wecom.api_url": "http://127.0.0.1:8082",
+    "dingtalk.endpoint": "http://127.0.0.1:8083",
 }
 
 

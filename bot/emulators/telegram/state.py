@@ -7,7 +7,6 @@ that is fired by every new update or chat change.
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import secrets
 import time
@@ -16,6 +15,7 @@ from dataclasses import dataclass
 from collections.abc import Callable
 from typing import Any
 
+from bot.emulators.signal import Signal
 from bot.emulators.telegram.models import CallbackRecord, Chat, SimUser, StoredFile, StoredMessage
 
 #: Update types delivered when ``allowed_updates`` is empty or was never given.
@@ -46,26 +46,6 @@ DEFAULT_UPDATE_TYPES = frozenset(
 
 FILE_ID_PREFIX = {"document": "BQACAgIAAxkBAAI", "photo": "AgACAgIAAxkBAAI", "sticker": "CAACAgIAAxkBAAI"}
 FILE_DIR = {"document": "documents", "photo": "photos", "sticker": "stickers"}
-
-
-class Signal:
-    """A broadcast wake-up: ``notify()`` (sync) releases every current ``wait()``."""
-
-    def __init__(self) -> None:
-        self._event = asyncio.Event()
-
-    def notify(self) -> None:
-        """Wakes all waiters; later waiters wait for the next notify."""
-        self._event.set()
-        self._event = asyncio.Event()
-
-    async def wait(self, timeout: float) -> bool:
-        """Sleeps until the next ``notify`` or ``timeout`` seconds; True if notified."""
-        try:
-            await asyncio.wait_for(self._event.wait(), timeout)
-        except TimeoutError:
-            return False
-        return True
 
 
 @dataclass(slots=True)
