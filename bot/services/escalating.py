@@ -24,7 +24,7 @@ from bot.domain.sharing import UnitRole
 from bot.domain.tasks import EscalationStage, Task
 from bot.services.context import Office
 from bot.services.notify import button, message, send, tell
-from bot.services.permissions import can_remind, is_supervision_office
+from bot.domain.permissions import Deed, check
 from bot.services.slip_keyboard import slip_keyboard
 from bot.services.slip_texts import reminder_text, supervision_text
 from bot.services.task_changes import issuer_and_section, load, matter_parts, save, unit_people
@@ -121,8 +121,8 @@ async def reminder_slip_on(
     today = now.date()
     window = office.settings.escalation_window_days
     task = await load(conn, task_id)
-    if actor is not None and not can_remind(actor, task):
-        raise DomainError("not_allowed")
+    if actor is not None:
+        check(actor, Deed.REMIND, task=task)
     after = lifecycle.issue_reminder(task, office.deadline_after(today, window), today)
     number = await slips.next_number(conn, SlipType.REMINDER, today.year)
     late = clock.overdue_days(task, today)
@@ -163,8 +163,8 @@ async def supervision_notice_on(
     today = now.date()
     window = office.settings.escalation_window_days
     task = await load(conn, task_id)
-    if actor is not None and not is_supervision_office(actor):
-        raise DomainError("not_allowed")
+    if actor is not None:
+        check(actor, Deed.SUPERVISE, task=task)
     after = lifecycle.issue_supervision_notice(task, office.deadline_after(today, window), today)
     reminder = next((s for s in reversed(await slips.of_task(conn, task.id)) if s.number.type is SlipType.REMINDER), None)
     assert reminder is not None, "the domain requires a 催办单 first"
@@ -237,8 +237,7 @@ async def record_interview(
         DomainError: ``date_not_future`` when ``last_day`` is today or past; the lifecycle's
             refusals.
     """
-    if not is_supervision_office(actor):
-        raise DomainError("not_allowed")
+    check(actor, Deed.SUPERVISE)
     leader, note = leader.strip(), note.strip()
     if not leader:
         raise DomainError("field_missing", field="约谈领导")
@@ -273,8 +272,7 @@ async def record_transfer(office: Office, actor: Person, task_id: int, note: str
 
     "约谈后仍未按要求完成工作任务的单位或个人，移交市作风办问责追责".
     """
-    if not is_supervision_office(actor):
-        raise DomainError("not_allowed")
+    check(actor, Deed.SUPERVISE)
     note = note.strip()
     if len(note) > MAX_NOTE:
         raise DomainError("field_too_long", field="移交说明", limit=MAX_NOTE)
@@ -302,8 +300,7 @@ async def check_may_record(office: Office, person: Person, task_id: int, *, inte
         DomainError: ``not_allowed``; ``task_unknown``; the refusals of
             :func:`bot.domain.tasks.record_interview` or :func:`bot.domain.tasks.record_transfer`.
     """
-    if not is_supervision_office(person):
-        raise DomainError("not_allowed")
+    check(person, Deed.SUPERVISE)
     task = await load(office.db.reader, task_id)
     if interview:
         lifecycle.record_interview(task, task.deadline)

@@ -12,9 +12,10 @@ from bot.domain.calendar import arrangement_known
 from bot.domain.deadlines import DeadlineMode
 from bot.domain.errors import DomainError
 from bot.domain.org import Person, Role
+from bot.domain.permissions import Deed, check, may
 from bot.domain.reporting import ReportSchedule
 from bot.domain.slips import SlipType
-from bot.domain.tasks import EscalationStage, SourceType, Task, TaskStatus
+from bot.domain.tasks import EscalationStage, SourceType, Task, TaskStatus, in_special_ledger
 from bot.services.context import Office
 from bot.services.notify import message, send, tell
 from bot.services.slip_keyboard import slip_keyboard
@@ -77,11 +78,26 @@ def check_slip_length(text: str) -> None:
         raise DomainError("slip_too_long", length=message_length(text), limit=MESSAGE_LIMIT)
 
 
+def may_issue(person: Person) -> bool:
+    """A 科室's clerk or 政务监督室 issues 交办单 (in their section's name)."""
+    return may(person, Deed.ISSUE)
+
+
+def may_issue_special(person: Person) -> bool:
+    """专项交办 (the three special sources) is 政务监督室's."""
+    return may(person, Deed.ISSUE_SPECIAL)
+
+
+def sources_for(special: bool) -> tuple[SourceType, ...]:
+    """The source types an issuer may choose (section 一 of the notice); ``special``: one who
+    may issue 专项交办 (:func:`may_issue_special`)."""
+    return tuple(source for source in SourceType if special or not source.is_special)
+
+
 def check_draft(draft: AssignmentDraft, issuer: Person) -> None:
     """The rules of section 一 on who issues what, and the fields a 交办单 must have."""
-    if not (issuer.has(Role.CLERK) or issuer.has(Role.SUPERVISOR)) or issuer.section_id is None:
-        raise DomainError("not_allowed")
-    if draft.source.is_special and not issuer.has(Role.SUPERVISOR):
+    check(issuer, Deed.ISSUE)
+    if draft.source.is_special and not may(issuer, Deed.ISSUE_SPECIAL):
         raise DomainError("special_source_needs_supervision_office", source=draft.source.value)
     for name, value, limit in (("title", draft.title, MAX_TITLE), ("requirements", draft.requirements, MAX_TEXT), ("basis", draft.basis, MAX_TEXT)):
         if not value.strip():
@@ -158,7 +174,7 @@ async def issue_assignment_on(
                 issued_by=issuer.id, issued_on=today, period_days=draft.period_days,
                 original_deadline=deadline, deadline=deadline, responsible_id=responsible_id,
                 contact_name=draft.contact_name or issuer.name, contact_phone=draft.contact_phone or issuer.phone,
-                special_ledger=draft.special_ledger or draft.source.is_special,
+                special_ledger=bool(in_special_ledger(draft.source, draft.special_ledger)),
                 status=TaskStatus.ISSUED, stage=EscalationStage.NONE, matter_id=matter_id,
                 unit_role=role,
                 report_schedule=draft.report_schedule if sharing.reports_progress(role) else None,
