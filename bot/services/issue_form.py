@@ -13,7 +13,7 @@ A clerk may issue without the guided dialog::
 A long task adds its 阶段汇报 (``汇报：每月5日前``); a shared one marks its 牵头单位 on the 单位
 line (``单位：住建局（牵头）、交通局、城管局``: the others are 配合单位).
 
-:func:`parse_form` turns such text into an :class:`IssueForm`, or into the list of
+:func:`read_form` turns such text into an :class:`IssueForm` and the list of
 :class:`FormProblem` that name the lines to fix: nothing is issued from a form with a problem.
 Unit and person names are only read here; the handler looks them up in the organisation.
 
@@ -211,12 +211,6 @@ def after_command(text: str) -> str:
         return stripped
     parts = stripped.split(maxsplit=1)
     return parts[1].strip() if len(parts) > 1 else ""
-
-
-def parse_form(text: str, today: date, calendar: WorkCalendar, mode: DeadlineMode) -> IssueForm | list[FormProblem]:
-    """Read the lines of a one-message 交办单; the problems if any line is wrong or missing."""
-    form, problems = read_form(text, today, calendar, mode)
-    return problems if problems else form
 
 
 def read_form(text: str, today: date, calendar: WorkCalendar, mode: DeadlineMode) -> tuple[IssueForm, list[FormProblem]]:

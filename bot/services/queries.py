@@ -104,11 +104,6 @@ class TaskPage:
     """The unit the list was narrowed to, if any."""
 
     @property
-    def has_previous(self) -> bool:
-        """Whether a 上一页 button makes sense."""
-        return self.page > 0
-
-    @property
     def empty(self) -> bool:
         """No line on this page."""
         return not self.groups
