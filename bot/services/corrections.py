@@ -30,7 +30,7 @@ from bot.domain.slip_numbers import parse_slip_reference
 from bot.domain.slips import Slip, SlipType
 from bot.domain.tasks import Correction, Task
 from bot.services.context import Office
-from bot.services.issuing import MAX_TEXT, MAX_TITLE, check_slip_length
+from bot.services.issuing import MAX_TEXT, MAX_TITLE, check_slip_length, part_due_of
 from bot.services.notify import message, send, tell
 from bot.domain.permissions import Deed, can_see, may
 from bot.services.scoring import format_points, void_on
@@ -320,7 +320,7 @@ async def corrected_text(conn: aiosqlite.Connection, office: Office, task: Task,
         responsible.name if responsible else "", await tasks.attachment_name(conn, task.id),
         lead_name=names.get(lead.unit_id, "") if lead else "",
         partner_names=[n for u, n in names.items() if lead is None or u != lead.unit_id],
-        report_dates=due, working_days=office.counts_working_days, corrected=True,
+        report_dates=due, working_days=office.counts_working_days, corrected=True, part_due=part_due_of(office, task),
     )
     check_slip_length(text)
     return text

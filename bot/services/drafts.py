@@ -80,10 +80,7 @@ async def issue_draft(office: Office, person: Person, draft_id: int, now: dateti
         draft = await _pending(conn, draft_id)
         task = await load(conn, draft.task_id)
         _check_may_decide(person, task, draft.type)
-        if draft.type is SlipType.REMINDER:
-            slip = await escalating.reminder_slip_on(conn, office, task.id, now, person)
-        else:
-            slip = await escalating.supervision_notice_on(conn, office, task.id, now, person)
+        slip = await escalating.escalation_slip_on(conn, office, draft.type, task.id, now, person)
         await slip_drafts.decide(conn, draft.id, DraftStatus.ISSUED, person.id, now)
         after = await load(conn, task.id)
     return Decision(draft, after, slip)
