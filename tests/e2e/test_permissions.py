@@ -54,6 +54,8 @@ SIDES = {
     Reach.LEAD_OWN_UNIT: {"own"},
     Reach.ISSUING_SECTION: {"own"},
     Reach.UNITS_IN_CHARGE: {"own"},
+    Reach.SECTION_IN_CHARGE: {"own"},
+    Reach.SENDER: {"own"},
 }
 """Which side each reach of the table takes in: "own" is made so that every object-level rule
 holds of the person and it, "other" so that none does."""
