@@ -13,6 +13,7 @@ these tables; nothing else decides a role.
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import TypedDict, Unpack
 
 from bot.domain.errors import DomainError
 from bot.domain.org import Person, Role, Section, Unit
@@ -232,53 +233,45 @@ def may_at_all(person: Person, deed: Deed) -> bool:
     return deed is Deed.ANYONE or bool(person.roles & RULES[deed].keys())
 
 
-def may(
-    person: Person,
-    deed: Deed,
-    *,
-    task: Task | None = None,
-    unit: Unit | None = None,
-    section: Section | None = None,
-    sent_by: int | None = None,
-) -> bool:
+class About(TypedDict, total=False):
+    """The object of a deed, as far as its rule needs one."""
+
+    task: Task
+    unit: Unit | None
+    """The task's 责任单位 (for a 分管市领导), or a unit on its own (its scores)."""
+    section: Section
+    sent_by: int
+    """Who sent a document (the minutes read into drafts)."""
+
+
+def may(person: Person, deed: Deed, **about: Unpack[About]) -> bool:
     """Whether ``person`` may do ``deed`` on its object (``task``, its ``unit``, a ``section``,
     a document ``sent_by`` someone): one of their roles reaches it."""
     if deed is Deed.ANYONE:
         return True
-    rule = RULES[deed]
-    return any(
-        _reaches(reach, person, task, unit, section, sent_by) for role, reach in rule.items() if role in person.roles
-    )
+    return any(_reaches(reach, person, about) for role, reach in RULES[deed].items() if role in person.roles)
 
 
-def check(
-    person: Person,
-    deed: Deed,
-    *,
-    task: Task | None = None,
-    unit: Unit | None = None,
-    section: Section | None = None,
-    sent_by: int | None = None,
-) -> None:
+def check(person: Person, deed: Deed, **about: Unpack[About]) -> None:
     """:func:`may`, or the refusal.
 
     Raises:
         DomainError: ``not_allowed``.
     """
-    if not may(person, deed, task=task, unit=unit, section=section, sent_by=sent_by):
+    if not may(person, deed, **about):
         raise DomainError("not_allowed")
 
 
-def _reaches(
-    reach: Reach, person: Person, task: Task | None, unit: Unit | None, section: Section | None, sent_by: int | None
-) -> bool:
+def _reaches(reach: Reach, person: Person, about: About) -> bool:
+    task, unit = about.get("task"), about.get("unit")
     if reach is Reach.ANY:
         return True
     if reach is Reach.FROM_A_SECTION:
         return person.section_id is not None
     if reach is Reach.SENDER:
-        return sent_by is not None and sent_by == person.id
+        return about.get("sent_by") == person.id
     if reach is Reach.SECTION_IN_CHARGE:
+        section = about.get("section")
         assert section is not None, "the section is the object of this rule"
         return section.leader_id == person.id
     if reach is Reach.ISSUING_SECTION:
