@@ -31,7 +31,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.actions import ACTIONS
 from bot.domain.org import Role
-from bot.domain.permissions import BUTTONS, COMMANDS, RULES, Deed, Reach
+from bot.domain.permissions import BUTTONS, COMMANDS, RULES, Deed, Reach, may_at_all
 from bot.domain.tasks import Task
 from bot.emulators.telegram.client import SimulatedUser, wait_idle
 from bot.app import FEATURES, build_application
@@ -394,3 +394,17 @@ def test_every_command_has_a_handler_and_every_handler_a_matrix_row(office):
 @pytest.mark.parametrize("data", ["ack:1", "fb:1", "ext:1", "acc:1", "ret:1"])
 def test_every_slip_button_has_a_handler(data):
     assert _handles_button(data), data
+
+
+@pytest.mark.parametrize("role", ROLES)
+async def test_every_command_refuses_the_roles_its_row_leaves_out(role, world, office):
+    """Each command of the table, sent bare by a role without a row of its deed: refused with the
+    notice (a stranger: the invite text), nothing changed. A new command is checked here by its
+    row alone."""
+    user = world.user(role)
+    person = world.who[role].person if role != "stranger" else None
+    implemented = build_application(office, schedule=False).bot_data["commands"]
+    left_out = [c for c, deed in COMMANDS.items() if c in implemented and (person is None or not may_at_all(person, deed))]
+    assert left_out, "every role is left out of some command"
+    for command in left_out:
+        await assert_refused(user, f"/{command}", office, stranger=person is None)
