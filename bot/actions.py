@@ -181,7 +181,8 @@ class Action(Generic[V]):
     layout: str
     carries: type[V]
     who: str
-    """Who may press it (the handler's service checks it again)."""
+    """Who may press it, in words; the rule is its row of ``BUTTONS`` in
+    ``bot/domain/permissions.py``, which the handler's service checks."""
     handler: str
     """``module.function`` of the handler that takes it."""
     formats: dict[str, str] = field(default_factory=dict)

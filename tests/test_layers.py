@@ -194,3 +194,68 @@ def test_an_action_reads_back_what_it_wrote(action: Action[Any]) -> None:
     offer = action(**values)
     assert len(offer.data.encode()) <= 64
     assert action.read(offer.data) == offer.values
+
+
+# ------------------------------------------------------------------------------ who may do what
+
+
+RETIRED_CHECKS = frozenset({
+    "acts_for_unit", "can_review", "can_decide_extension", "can_remind", "is_supervision_office", "can_put_right",
+    "can_see", "sees_everything", "_may_issue",
+})
+"""The checks the table of ``bot/domain/permissions.py`` replaced."""
+
+
+def role_decisions(source: str) -> list[str]:
+    """Where code decides who may do what itself instead of asking a service (which reads the
+    table of ``bot/domain/permissions.py``): a ``Role.`` named, ``person.has(...)`` or
+    ``person.roles`` asked, the table imported, or a retired check called."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "Role":
+            found.append(f"line {node.lineno}: Role.{node.attr}")
+        elif isinstance(node, ast.Attribute) and node.attr == "has":
+            found.append(f"line {node.lineno}: .has")
+        elif isinstance(node, (ast.BinOp, ast.Compare, ast.BoolOp)) and any(
+            isinstance(part, ast.Attribute) and part.attr == "roles" for part in ast.iter_child_nodes(node)
+        ):
+            found.append(f"line {node.lineno}: a comparison of .roles")
+        elif isinstance(node, ast.ImportFrom) and node.module in ("bot.domain.permissions", "bot.domain.org"):
+            found += [f"line {node.lineno}: imports {a.name}" for a in node.names if a.name == "Role" or node.module.endswith("permissions")]
+        elif isinstance(node, (ast.Name, ast.Attribute)) and (node.id if isinstance(node, ast.Name) else node.attr) in RETIRED_CHECKS:
+            found.append(f"line {node.lineno}: {node.id if isinstance(node, ast.Name) else node.attr}")
+    return found
+
+
+@pytest.mark.parametrize("path", HANDLERS, ids=lambda p: p.name)
+def test_a_handler_decides_no_role(path: Path) -> None:
+    """Who may do what is one table (``bot.domain.permissions``), read by the services' checks
+    and, for the menus and a command's first refusal, by ``may_use``: a handler asks them."""
+    assert role_decisions(path.read_text(encoding="utf-8")) == [], "ask a service (its check reads the table)"
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "def f(person):\n    return person.has(Role.LEADER)\n",
+        "def f(person):\n    return bool(person.roles & OFFICE)\n",
+        "def f(person):\n    return Role.CLERK in person.roles\n",
+        "from bot.domain.org import Person, Role\n",
+        "from bot.domain.permissions import may\n",
+        "def f(person, task):\n    return permissions.can_remind(person, task)\n",
+        "def f(person, task):\n    return acts_for_unit(person, task)\n",
+    ],
+)
+def test_the_role_check_finds_a_decision(source: str) -> None:
+    assert role_decisions(source)
+
+
+def test_the_role_check_lets_a_service_be_asked() -> None:
+    source = (
+        "from bot.domain.org import Person\n"
+        "def names(person):\n    return [label('roles', r.value) for r in sorted(person.roles)]\n"
+        "async def f(update, person):\n"
+        "    if not may_use(person, 'new') or not issuing.may_issue(person):\n"
+        "        return\n"
+    )
+    assert role_decisions(source) == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, timedelta
 from enum import StrEnum
 
@@ -9,6 +10,7 @@ from bot.domain.calendar import WorkCalendar
 from bot.domain.clock import step_deadline
 from bot.domain.deadlines import next_workday_on_or_after
 from bot.domain.sharing import is_chased_alone
+from bot.domain.slips import Slip, SlipType
 from bot.domain.tasks import EscalationStage, Task
 
 
@@ -108,3 +110,16 @@ def escalation_due(task: Task, today: date, next_check: date | None = None) -> E
     if step is Escalation.PROPOSE_TRANSFER and task.transfer_proposed_on is not None:
         return Escalation.OVERDUE
     return step
+
+
+def reminder_by_hand(task: Task, today: date) -> bool:
+    """催办 by hand (/task's button): an overdue task not chased yet; the daily check would
+    issue the first 催办单 otherwise."""
+    return task.is_overdue(today) and task.stage is EscalationStage.NONE
+
+
+def voidable_reminder(task: Task, slips: Iterable[Slip]) -> Slip | None:
+    """The 催办单 that may still be voided as issued in error: the last one standing, while the
+    task is still at that step."""
+    standing = [s for s in slips if s.number.type is SlipType.REMINDER and s.void_reason is None]
+    return standing[-1] if standing and task.stage is EscalationStage.REMINDED else None

@@ -82,11 +82,6 @@ class Person:
         """True when the person holds ``role``."""
         return role in self.roles
 
-    @property
-    def sees_everything(self) -> bool:
-        """政务监督室, the principal and the administrator read every task."""
-        return bool(self.roles & {Role.SUPERVISOR, Role.PRINCIPAL, Role.ADMIN})
-
 
 def has_bound_official(people: Iterable[Person]) -> bool:
     """Whether a 责任单位 has a 责任人 with a bound account: without one, its 交办单, 催办单 and

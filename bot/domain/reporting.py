@@ -260,11 +260,6 @@ def missed_report(due: Sequence[date], reports: Iterable[date], today: date) -> 
     return latest
 
 
-def reports_made_for(due: Sequence[date], reports: Iterable[date]) -> int:
-    """How many report dates were reported on time (:func:`answered_dates`)."""
-    return len(answered_dates(due, reports))
-
-
 def answered_dates(due: Sequence[date], reports: Iterable[date]) -> set[date]:
     """The report dates reported on time: a report made after the date before it, up to it.
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Collection, Hashable, Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
@@ -186,27 +186,9 @@ def is_chased_alone(role: UnitRole, named_late: bool = False) -> bool:
 
     A 配合单位's copy has no clock of its own: its part is due to the 牵头单位, and the matter's
     deadline is chased on the 牵头单位's task — unless, under ``ChaseRule.NAMED``, the 牵头单位
-    named it as late and its part has not come (:func:`chase_target`).
+    named it as late and its part has not come.
     """
     return role is not UnitRole.PARTNER or named_late
-
-
-def chase_target(lead_id: int, named_id: int | None, parts_sent: Collection[int], rule: ChaseRule) -> int:
-    """The unit that receives the 催办单 / 督办通知单 of an overdue shared matter.
-
-    Args:
-        lead_id: The 牵头单位.
-        named_id: The 配合单位 the 牵头单位 named as holding it up, if any.
-        parts_sent: The 配合单位 that have sent their part.
-        rule: The deployment's :class:`ChaseRule`.
-
-    Returns:
-        ``named_id`` under ``ChaseRule.NAMED`` when it is named and its part is missing; else
-        the 牵头单位.
-    """
-    if rule is ChaseRule.NAMED and named_id is not None and named_id != lead_id and named_id not in parts_sent:
-        return named_id
-    return lead_id
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from bot.domain.errors import DomainError
-from bot.domain.slips import SlipNumber, SlipReference, SlipType
+from bot.domain.slips import SlipReference, SlipType
 
 MIN_YEAR = 2000
 MAX_YEAR = 2100
@@ -186,15 +186,6 @@ def find_slip_reference(text: str, current_year: int) -> SlipReference | None:
     return next(_citations(text, current_year), None)
 
 
-def find_slip_references(text: str, current_year: int) -> list[SlipReference]:
-    """Every slip number cited in free text, in order, without repeats.
-
-    Same rules as :func:`find_slip_reference`; for a message that cites several slips, or for a
-    caller that wants the first one that actually exists.
-    """
-    return list(dict.fromkeys(_citations(text, current_year)))
-
-
 def _citations(text: str, current_year: int) -> Iterator[SlipReference]:
     normalised = _normalise(text)
     pos = 0
@@ -230,13 +221,6 @@ def slips_meant(this_year: Sequence[T], year_before_open: Sequence[T]) -> tuple[
     if this_year and year_before_open:
         return (this_year[0], year_before_open[0])
     return tuple(this_year[:1]) or tuple(year_before_open[:1])
-
-
-def format_slip_reference(reference: SlipReference) -> str:
-    """How a reference reads back to the user: 交办单〔2026〕12号, or 〔2026〕12号 without a type."""
-    if reference.type is None:
-        return f"〔{reference.year}〕{reference.seq}号"
-    return SlipNumber(reference.type, reference.year, reference.seq).full
 
 
 def _normalise(text: str) -> str:

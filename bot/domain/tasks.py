@@ -90,6 +90,12 @@ _SPECIAL_SOURCES = {
 }
 
 
+def in_special_ledger(source: SourceType, chosen: bool | None) -> bool | None:
+    """Whether a task enters the 专项工作台账: a 专项交办 always does, without asking; any other
+    as its issuer chose (None: not chosen yet)."""
+    return True if source.is_special else chosen
+
+
 @dataclass(frozen=True)
 class Task:
     """One line of a 台账: a 工作事项 handed to one 责任单位 by one 交办单."""

@@ -58,7 +58,7 @@ async def _send(update: Update, html: str) -> None:
 
 
 COMMANDS = ("units", "people", "invite")
-"""The commands this module adds to the menu (the administrator's only: ``menu.COMMAND_ROLES``)."""
+"""The commands this module adds to the menu (the administrator's only: ``bot.domain.permissions.COMMANDS``)."""
 
 
 def register(application: DubanApplication) -> None:

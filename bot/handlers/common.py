@@ -91,9 +91,3 @@ def short_notice(html: str) -> str:
     """Rendered HTML as a callback notice: plain text of at most 200 characters."""
     flat = plain(html)
     return flat if len(flat) <= 200 else flat[:199] + "…"
-
-
-def is_private(update: Update) -> bool:
-    """The bot works in private chats only; group messages get a short pointer."""
-    chat = update.effective_chat
-    return chat is not None and chat.type == "private"

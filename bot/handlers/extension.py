@@ -22,7 +22,7 @@ from bot import actions
 from bot.actions import OfRequest, OfTask
 from bot.domain.dates import read_date
 from bot.domain.errors import DomainError
-from bot.domain.org import Person, Role
+from bot.domain.org import Person
 from bot.domain.tasks import Task
 from bot.handlers import buttons, dialogs
 from bot.handlers.common import bound_person, refuse, short_notice
@@ -207,8 +207,10 @@ async def other_date_button(update: Update, context: DubanContext, button: OfReq
     person = await bound_person(update, context)
     if person is None:
         return
-    if not person.has(Role.LEADER):
-        await refuse(update, DomainError("not_allowed"))
+    try:
+        extensions.check_may_decide(person)
+    except DomainError as exc:
+        await refuse(update, exc)
         return
     chat_id, message_id = query_place(update)
     open_dialog(

@@ -15,7 +15,7 @@ from telegram.ext import CommandHandler, MessageHandler, filters
 from bot import actions
 from bot.actions import DocumentPage, OfDocument, OfDraft
 from bot.domain.errors import DomainError
-from bot.domain.org import Person, Role
+from bot.domain.org import Person
 from bot.handlers import buttons
 from bot.handlers.common import bound_person, current_person, heavy_work, not_understood, refuse, reply
 from bot.handlers.context import DubanApplication, DubanContext
@@ -85,14 +85,6 @@ async def _download(message: Message) -> intake.ReceivedFile:
     return intake.ReceivedFile(kind, file_id, name, data)
 
 
-def _reads_minutes(person: Person) -> bool:
-    return person.has(Role.CLERK) or person.has(Role.SUPERVISOR)
-
-
-def _instructs(person: Person) -> bool:
-    return person.has(Role.LEADER) or person.has(Role.PRINCIPAL)
-
-
 # ------------------------------------------------------------------------------ receiving
 
 
@@ -123,9 +115,9 @@ async def file_received(update: Update, context: DubanContext) -> None:
     if person is None:
         await reply(update, "start/unknown")
         return
-    if _reads_minutes(person) and (message.document is not None or not _instructs(person)):
+    if intake.reads_minutes(person) and (message.document is not None or not intake.instructs(person)):
         await _minutes_file(update, context, person, message)
-    elif _instructs(person):
+    elif intake.instructs(person):
         await _instruction_file(update, context, person, message)
     else:
         await not_understood(update, person)

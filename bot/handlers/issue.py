@@ -33,13 +33,12 @@ from bot import actions
 from bot.actions import Action, DialogChoice, DialogStep, Offer
 from bot.domain.errors import DomainError
 from bot.domain.feedback import Attachment
-from bot.domain.org import Person, Role
+from bot.domain.org import Person
 from bot.domain.reporting import ReportSchedule
 from bot.domain.tasks import SourceType
 from bot.handlers import buttons, dialogs
 from bot.handlers.common import bound_person, current_person, refuse, reply
 from bot.handlers.context import DubanApplication, DubanContext
-from bot.handlers.menu import may_use
 from bot.message_size import fits_in_message
 from bot.services import directory, form_issuing, issue_form, issuing
 from bot.services.issue_form import FormProblem
@@ -50,8 +49,6 @@ UNITS_PER_PAGE = 8
 PERIOD_CHOICES = (3, 5, 7, 15, 30)
 DIALOG_KEY = dialogs.NEW
 
-CLERK_SOURCES = (SourceType.LEADER_ASSIGNMENT, SourceType.OTHER)
-SUPERVISOR_SOURCES = tuple(SourceType)
 
 
 class Step(IntEnum):
@@ -127,7 +124,7 @@ class Dialog:
 
     def sources(self) -> tuple[SourceType, ...]:
         """The source types this issuer may choose (section 一 of the notice)."""
-        return SUPERVISOR_SOURCES if self.supervisor else CLERK_SOURCES
+        return issuing.sources_for(self.supervisor)
 
     @classmethod
     def answered(cls, draft: AssignmentDraft, supervisor: bool, started: datetime) -> Dialog:
@@ -192,10 +189,6 @@ def _dialog(context: DubanContext) -> Dialog:
     return found
 
 
-def _may_issue(person: Person) -> bool:
-    return may_use(person, "new") and person.section_id is not None
-
-
 def _field_name(name: str) -> str:
     return label("issue", f"field_{name}")
 
@@ -235,7 +228,7 @@ async def new(update: Update, context: DubanContext) -> None:
     person = await bound_person(update, context)
     if person is None:
         return
-    if not _may_issue(person):
+    if not issuing.may_issue(person):
         await refuse(update, DomainError("not_allowed"))
         return
     message = update.effective_message
@@ -244,7 +237,7 @@ async def new(update: Update, context: DubanContext) -> None:
         dialogs.close_dialogs(context)
         await _issue_form(update, context, person, message.text or "")
         return
-    dialog = Dialog(supervisor=person.has(Role.SUPERVISOR), started=context.office.now())
+    dialog = Dialog(supervisor=issuing.may_issue_special(person), started=context.office.now())
     dialogs.open_dialog(context, DIALOG_KEY, dialog)
     await _advance(update, context, dialog)
 
@@ -301,10 +294,8 @@ async def _unanswered(context: DubanContext, dialog: Dialog) -> Question | None:
         deadline = context.office.deadline_after(context.office.now().date(), dialog.period_days)
         return Step.SCHEDULE, render("issue/ask_schedule", deadline=deadline), rows
     if dialog.special is None:
-        if dialog.source.is_special:
-            # 专项交办 always enters the 专项工作台账; no need to ask.
-            dialog.special = True
-        else:
+        dialog.special = issuing.in_special_ledger(dialog.source, None)  # 专项交办: not asked
+        if dialog.special is None:
             rows = [[(label("buttons", "yes"), dialog.answer("sp", 1)), (label("buttons", "no"), dialog.answer("sp", 0))]]
             return Step.SPECIAL, render("issue/ask_special"), rows
     if not dialog.attachment_done:
@@ -514,7 +505,7 @@ async def _signing(update: Update, context: DubanContext, dialog: Dialog) -> tup
     have changed since /new); None, the dialog over and the person told, when they may not."""
     person = await current_person(update, context)
     draft = dialog.assignment()
-    if person is None or not _may_issue(person) or draft is None:
+    if person is None or not issuing.may_issue(person) or draft is None:
         await refuse(update, DomainError("not_allowed"))
         dialogs.close_dialogs(context)
         return None
@@ -591,7 +582,8 @@ async def edit(update: Update, context: DubanContext, button: DialogStep) -> Non
 
 async def _edit_menu(update: Update, context: DubanContext, dialog: Dialog, reason: str = "") -> None:
     """The fields that can be answered again, as buttons; after ``reason`` when there is one."""
-    names = [n for n in EDITABLE if not (n == "special" and dialog.source is not None and dialog.source.is_special)]
+    fixed = dialog.source is not None and issuing.in_special_ledger(dialog.source, None) is not None
+    names = [n for n in EDITABLE if not (n == "special" and fixed)]
     buttons = [(_field_name(n), dialog.answer("ef", n)) for n in names]
     rows = [buttons[i:i + 4] for i in range(0, len(buttons), 4)]
     question = render("issue/edit_which")
@@ -655,7 +647,7 @@ async def _issue_form(update: Update, context: DubanContext, person: Person, tex
     if problems or draft is None:
         await _refuse_form(update, problems)
         return
-    dialog = Dialog.answered(draft, person.has(Role.SUPERVISOR), context.office.now())
+    dialog = Dialog.answered(draft, issuing.may_issue_special(person), context.office.now())
     dialogs.open_dialog(context, DIALOG_KEY, dialog)
     await _advance(update, context, dialog)
 

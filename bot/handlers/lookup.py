@@ -11,10 +11,7 @@ from bot import actions
 from bot.actions import ListPage, TaskNumber
 from bot.domain.errors import DomainError, ErrorKind
 from bot.domain.org import Person
-from bot.domain.slips import SlipType
-from bot.domain.tasks import EscalationStage
 from bot.services.exports.word import word_button
-from bot.services.permissions import can_put_right, can_remind
 from bot.handlers import buttons, dialogs
 from bot.handlers.common import bound_person, refuse, reply
 from bot.handlers.context import DubanApplication, DubanContext
@@ -145,18 +142,18 @@ def _detail_buttons(person: Person, detail: TaskDetail, today: date) -> InlineKe
     task = detail.task
     word = word_button(task.id)
     [row] = buttons.drawn([[word]])
-    if can_remind(person, task) and task.is_overdue(today) and task.stage is EscalationStage.NONE:
+    offered = queries.detail_actions(person, detail, today)
+    if offered.remind:
         row.insert(0, buttons.button(label("buttons", "remind"), actions.REMIND(task_id=task.id)))
     rows = [row]
-    if can_put_right(person, task) and task.is_open:
+    if offered.put_right:
         assignment = detail.slips[0]
         put_right = [
             buttons.button(label("buttons", "withdraw"), actions.WITHDRAW(slip_id=assignment.id)),
             buttons.button(label("buttons", "correct"), actions.CORRECT(task_id=task.id)),
         ]
-        reminder = next((s for s in reversed(detail.slips) if s.number.type is SlipType.REMINDER and s.void_reason is None), None)
-        if reminder is not None and task.stage is EscalationStage.REMINDED:
-            put_right.append(buttons.button(label("buttons", "void_reminder"), actions.WITHDRAW(slip_id=reminder.id)))
+        if offered.void_reminder is not None:
+            put_right.append(buttons.button(label("buttons", "void_reminder"), actions.WITHDRAW(slip_id=offered.void_reminder.id)))
         rows.append(put_right)
     return InlineKeyboardMarkup(rows)
 

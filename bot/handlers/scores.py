@@ -21,7 +21,7 @@ from telegram.ext import CommandHandler, MessageHandler, filters
 from bot import actions
 from bot.actions import Action, DialogStep, Offer, PeriodPage
 from bot.domain.errors import DomainError
-from bot.domain.org import Person, Role, Unit
+from bot.domain.org import Person, Unit
 from bot.domain.scores import ScoreCategory
 from bot.handlers import buttons, dialogs
 from bot.handlers.common import bound_person, command_text, refuse, reply
@@ -385,7 +385,7 @@ async def _unit_asked(context: DubanContext, person: Person, name: str) -> Unit 
         if not name:
             return None
         return queries.find_unit(queries.Scope((), tuple(units)), name, "scores")
-    own = [u for u in units if person.has(Role.RESPONSIBLE) and u.id == person.unit_id]
+    own = [u for u in units if scoring.reads_unit(person, u)]
     if not own:
         raise DomainError("not_allowed")
     if name:

@@ -33,7 +33,6 @@ from bot.handlers.dialogs import InDialog, clear_buttons, close_dialogs, keyboar
 from bot.handlers.menu import may_use
 from bot.services import handling, slip_lookup
 from bot.services.handling import MAX_FEEDBACK
-from bot.services.permissions import acts_for_unit, can_review
 from bot.services.slip_lookup import SlipTarget
 from bot.domain.feedback import Attachment
 from bot.texts import explain, label
@@ -273,7 +272,7 @@ async def reply_feedback(update: Update, context: DubanContext) -> None:
     today = office.now().date()
     text = _message_text(message)
     target = await slip_lookup.by_message(office, update.effective_chat.id, message.reply_to_message.message_id)
-    if target is not None and not acts_for_unit(person, target.task) and can_review(person, target.task):
+    if target is not None and slip_lookup.reviews_rather_than_answers(person, target.task):
         await reply(update, "slip_actions/use_review_buttons", label=label)
         return
     if target is None:

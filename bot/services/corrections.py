@@ -30,9 +30,9 @@ from bot.domain.slip_numbers import parse_slip_reference
 from bot.domain.slips import Slip, SlipType
 from bot.domain.tasks import Correction, Task
 from bot.services.context import Office
-from bot.services.issuing import MAX_TEXT, MAX_TITLE, check_slip_length
+from bot.services.issuing import MAX_TEXT, MAX_TITLE, check_slip_length, part_due_of
 from bot.services.notify import message, send, tell
-from bot.services.permissions import can_put_right, can_see
+from bot.domain.permissions import Deed, can_see, may
 from bot.services.scoring import format_points, void_on
 from bot.services.slip_keyboard import slip_keyboard
 from bot.services.slip_texts import assignment_text
@@ -172,7 +172,7 @@ async def target_on(conn: aiosqlite.Connection, person: Person, slip: Slip) -> T
     unit = await org.unit(conn, task.unit_id) if task is not None else None
     if task is None or unit is None or not can_see(person, task, unit):
         raise DomainError("task_unknown", text=str(slip.number))
-    if not can_put_right(person, task):
+    if not may(person, Deed.PUT_RIGHT, task=task):
         raise DomainError("not_allowed")
     if slip.number.type is SlipType.REMINDER:
         if slip.void_reason is not None:
@@ -320,7 +320,7 @@ async def corrected_text(conn: aiosqlite.Connection, office: Office, task: Task,
         responsible.name if responsible else "", await tasks.attachment_name(conn, task.id),
         lead_name=names.get(lead.unit_id, "") if lead else "",
         partner_names=[n for u, n in names.items() if lead is None or u != lead.unit_id],
-        report_dates=due, working_days=office.counts_working_days, corrected=True,
+        report_dates=due, working_days=office.counts_working_days, corrected=True, part_due=part_due_of(office, task),
     )
     check_slip_length(text)
     return text

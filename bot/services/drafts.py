@@ -24,7 +24,7 @@ from bot.domain.slips import Slip, SlipType
 from bot.domain.tasks import Task
 from bot.services import escalating
 from bot.services.context import Office
-from bot.services.permissions import can_remind, is_supervision_office
+from bot.domain.permissions import Deed, check
 from bot.services.task_changes import load
 from bot.storage import history
 from bot.storage import drafts as slip_drafts
@@ -65,9 +65,7 @@ async def lapse_stale(conn: aiosqlite.Connection, day: date, now: datetime) -> i
 
 
 def _check_may_decide(person: Person, task: Task, slip_type: SlipType) -> None:
-    allowed = is_supervision_office(person) if slip_type is SlipType.SUPERVISION else can_remind(person, task)
-    if not allowed:
-        raise DomainError("not_allowed")
+    check(person, Deed.SUPERVISE if slip_type is SlipType.SUPERVISION else Deed.REMIND, task=task)
 
 
 async def issue_draft(office: Office, person: Person, draft_id: int, now: datetime) -> Decision:
@@ -82,10 +80,7 @@ async def issue_draft(office: Office, person: Person, draft_id: int, now: dateti
         draft = await _pending(conn, draft_id)
         task = await load(conn, draft.task_id)
         _check_may_decide(person, task, draft.type)
-        if draft.type is SlipType.REMINDER:
-            slip = await escalating.reminder_slip_on(conn, office, task.id, now, person)
-        else:
-            slip = await escalating.supervision_notice_on(conn, office, task.id, now, person)
+        slip = await escalating.escalation_slip_on(conn, office, draft.type, task.id, now, person)
         await slip_drafts.decide(conn, draft.id, DraftStatus.ISSUED, person.id, now)
         after = await load(conn, task.id)
     return Decision(draft, after, slip)

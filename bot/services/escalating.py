@@ -7,6 +7,8 @@ the 政务监督室's 备案 copy) all commit together or not at all.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -24,7 +26,7 @@ from bot.domain.sharing import UnitRole
 from bot.domain.tasks import EscalationStage, Task
 from bot.services.context import Office
 from bot.services.notify import button, message, send, tell
-from bot.services.permissions import can_remind, is_supervision_office
+from bot.domain.permissions import Deed, check
 from bot.services.slip_keyboard import slip_keyboard
 from bot.services.slip_texts import reminder_text, supervision_text
 from bot.services.task_changes import issuer_and_section, load, matter_parts, save, unit_people
@@ -110,40 +112,7 @@ async def issue_reminder_slip(office: Office, task_id: int, now: datetime, actor
     备案后下发" — ``actor`` is the clerk issuing it by hand, or None for the daily check.
     """
     async with office.db.transaction() as conn:
-        return await reminder_slip_on(conn, office, task_id, now, actor)
-
-
-async def reminder_slip_on(
-    conn: aiosqlite.Connection, office: Office, task_id: int, now: datetime, actor: Person | None = None
-) -> Slip:
-    """The steps of :func:`issue_reminder_slip` inside the caller's transaction (a draft
-    signed in confirm mode is marked issued in the same one)."""
-    today = now.date()
-    window = office.settings.escalation_window_days
-    task = await load(conn, task_id)
-    if actor is not None and not can_remind(actor, task):
-        raise DomainError("not_allowed")
-    after = lifecycle.issue_reminder(task, office.deadline_after(today, window), today)
-    number = await slips.next_number(conn, SlipType.REMINDER, today.year)
-    late = clock.overdue_days(task, today)
-    unit = await org.unit(conn, task.unit_id)
-    assert unit is not None
-    name, phone = await _contact(conn, actor, task, SlipType.REMINDER)
-    move = clock.deadline_move(task, await _last_set_by(conn, task))
-    text = reminder_text(office.settings.organisation, task, unit.name, number, late, window, today, name, phone, move, working_days=office.counts_working_days)
-    slip = await slips.add(conn, task.id, number, today, actor.id if actor else None, text, window, late)
-    await save(conn, task, after, now)
-    await scores.book(
-        conn, task.unit_id, ScoreCategory.REMINDER_SLIP, office.settings.score_rules.points_for(ScoreCategory.REMINDER_SLIP),
-        today, now, note=number.full, task_id=task.id, slip_id=slip.id, recorded_by=actor.id if actor else None,
-    )
-    await history.append(
-        conn, "reminder_issued", now, task_id=task.id, actor_id=actor.id if actor else None,
-        number=number.full, overdue_days=late, window_deadline=str(after.window_until),
-    )
-    await _deliver_slip(conn, after, slip, text, now, actor)
-    await _tell_issuing_section(conn, after, "reminder_issued", now, actor, slip=slip)
-    return slip
+        return await escalation_slip_on(conn, office, SlipType.REMINDER, task_id, now, actor)
 
 
 async def issue_supervision_notice(office: Office, task_id: int, now: datetime, actor: Person | None = None) -> Slip:
@@ -153,41 +122,68 @@ async def issue_supervision_notice(office: Office, task_id: int, now: datetime, 
     并将此项工作纳入专项工作台账进行跟踪督查".
     """
     async with office.db.transaction() as conn:
-        return await supervision_notice_on(conn, office, task_id, now, actor)
+        return await escalation_slip_on(conn, office, SlipType.SUPERVISION, task_id, now, actor)
 
 
-async def supervision_notice_on(
-    conn: aiosqlite.Connection, office: Office, task_id: int, now: datetime, actor: Person | None = None
+@dataclass(frozen=True)
+class _Step:
+    """What differs between the 催办单 and the 督办通知单: who issues it, the task's move, the
+    points it takes and its history entry."""
+
+    deed: Deed
+    issue: Callable[[Task, date, date], Task]
+    category: ScoreCategory
+    event: str
+
+
+_STEPS = {
+    SlipType.REMINDER: _Step(Deed.REMIND, lifecycle.issue_reminder, ScoreCategory.REMINDER_SLIP, "reminder_issued"),
+    SlipType.SUPERVISION: _Step(
+        Deed.SUPERVISE, lifecycle.issue_supervision_notice, ScoreCategory.SUPERVISION_NOTICE, "supervision_issued"
+    ),
+}
+
+
+async def escalation_slip_on(
+    conn: aiosqlite.Connection, office: Office, slip_type: SlipType, task_id: int, now: datetime, actor: Person | None = None
 ) -> Slip:
-    """The steps of :func:`issue_supervision_notice` inside the caller's transaction."""
+    """A 催办单 or 督办通知单 (``slip_type``) inside the caller's transaction (a draft signed in
+    confirm mode is marked issued in the same one): the task's new window, the slip numbered,
+    written and delivered, its points booked, the history and the issuing section told."""
+    step = _STEPS[slip_type]
     today = now.date()
     window = office.settings.escalation_window_days
     task = await load(conn, task_id)
-    if actor is not None and not is_supervision_office(actor):
-        raise DomainError("not_allowed")
-    after = lifecycle.issue_supervision_notice(task, office.deadline_after(today, window), today)
-    reminder = next((s for s in reversed(await slips.of_task(conn, task.id)) if s.number.type is SlipType.REMINDER), None)
-    assert reminder is not None, "the domain requires a 催办单 first"
-    number = await slips.next_number(conn, SlipType.SUPERVISION, today.year)
+    if actor is not None:
+        check(actor, step.deed, task=task)
+    after = step.issue(task, office.deadline_after(today, window), today)
+    number = await slips.next_number(conn, slip_type, today.year)
+    late = clock.overdue_days(task, today)
     unit = await org.unit(conn, task.unit_id)
     assert unit is not None
-    name, phone = await _contact(conn, actor, task, SlipType.SUPERVISION)
+    name, phone = await _contact(conn, actor, task, slip_type)
     move = clock.deadline_move(task, await _last_set_by(conn, task))
-    text = supervision_text(office.settings.organisation, task, unit.name, number, reminder, window, today, name, phone, move, working_days=office.counts_working_days)
-    late = clock.overdue_days(task, today)
-    slip = await slips.add(conn, task.id, number, today, actor.id if actor else None, text, window, late)
+    organisation, working_days = office.settings.organisation, office.counts_working_days
+    details: dict[str, Any] = {"number": number.full}
+    if slip_type is SlipType.REMINDER:
+        text = reminder_text(organisation, task, unit.name, number, late, window, today, name, phone, move, working_days=working_days)
+        details["overdue_days"] = late
+    else:
+        reminder = next((s for s in reversed(await slips.of_task(conn, task.id)) if s.number.type is SlipType.REMINDER), None)
+        assert reminder is not None, "the domain requires a 催办单 first"
+        text = supervision_text(organisation, task, unit.name, number, reminder, window, today, name, phone, move, working_days=working_days)
+    actor_id = actor.id if actor else None
+    slip = await slips.add(conn, task.id, number, today, actor_id, text, window, late)
     await save(conn, task, after, now)
     await scores.book(
-        conn, task.unit_id, ScoreCategory.SUPERVISION_NOTICE,
-        office.settings.score_rules.points_for(ScoreCategory.SUPERVISION_NOTICE),
-        today, now, note=number.full, task_id=task.id, slip_id=slip.id, recorded_by=actor.id if actor else None,
+        conn, task.unit_id, step.category, office.settings.score_rules.points_for(step.category),
+        today, now, note=number.full, task_id=task.id, slip_id=slip.id, recorded_by=actor_id,
     )
     await history.append(
-        conn, "supervision_issued", now, task_id=task.id, actor_id=actor.id if actor else None,
-        number=number.full, window_deadline=str(after.window_until),
+        conn, step.event, now, task_id=task.id, actor_id=actor_id, **details, window_deadline=str(after.window_until),
     )
     await _deliver_slip(conn, after, slip, text, now, actor)
-    await _tell_issuing_section(conn, after, "supervision_issued", now, actor, slip=slip)
+    await _tell_issuing_section(conn, after, step.event, now, actor, slip=slip)
     return slip
 
 
@@ -237,8 +233,7 @@ async def record_interview(
         DomainError: ``date_not_future`` when ``last_day`` is today or past; the lifecycle's
             refusals.
     """
-    if not is_supervision_office(actor):
-        raise DomainError("not_allowed")
+    check(actor, Deed.SUPERVISE)
     leader, note = leader.strip(), note.strip()
     if not leader:
         raise DomainError("field_missing", field="约谈领导")
@@ -273,8 +268,7 @@ async def record_transfer(office: Office, actor: Person, task_id: int, note: str
 
     "约谈后仍未按要求完成工作任务的单位或个人，移交市作风办问责追责".
     """
-    if not is_supervision_office(actor):
-        raise DomainError("not_allowed")
+    check(actor, Deed.SUPERVISE)
     note = note.strip()
     if len(note) > MAX_NOTE:
         raise DomainError("field_too_long", field="移交说明", limit=MAX_NOTE)
@@ -302,8 +296,7 @@ async def check_may_record(office: Office, person: Person, task_id: int, *, inte
         DomainError: ``not_allowed``; ``task_unknown``; the refusals of
             :func:`bot.domain.tasks.record_interview` or :func:`bot.domain.tasks.record_transfer`.
     """
-    if not is_supervision_office(person):
-        raise DomainError("not_allowed")
+    check(person, Deed.SUPERVISE)
     task = await load(office.db.reader, task_id)
     if interview:
         lifecycle.record_interview(task, task.deadline)

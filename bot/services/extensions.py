@@ -25,7 +25,7 @@ from bot.domain.tasks import EscalationStage, ExtensionRequest, ExtensionStatus,
 from bot.services.context import Office
 from bot.services.issue_form import normalise
 from bot.services.notify import button, message, send, tell
-from bot.services.permissions import acts_for_unit, can_decide_extension
+from bot.domain.permissions import Deed, may, may_at_all
 from bot.services.task_changes import issuer_and_section, load, save, unit_people
 from bot.storage import extensions as extension_requests
 from bot.storage import history, org, tasks
@@ -52,6 +52,17 @@ def requested_date(office: Office, task: Task, days: int | None, until: date | N
     return next_workday_on_or_after(until, office.calendar)
 
 
+def check_may_decide(person: Person) -> None:
+    """Whether ``person`` decides extension requests at all (a 分管市领导), asked before the
+    date of a 改期同意; :func:`decide_extension` checks the request's unit is in their charge.
+
+    Raises:
+        DomainError: ``not_allowed``.
+    """
+    if not may_at_all(person, Deed.DECIDE_EXTENSION):
+        raise DomainError("not_allowed")
+
+
 async def check_may_request(office: Office, person: Person, task: Task) -> None:
     """What :func:`request_extension` would refuse for the person and the task, asked before the
     dialog, so nobody types a reason only to be refused.
@@ -64,7 +75,7 @@ async def check_may_request(office: Office, person: Person, task: Task) -> None:
 
 
 async def _check_may_request(conn: aiosqlite.Connection, person: Person, task: Task) -> None:
-    if not acts_for_unit(person, task):
+    if not may(person, Deed.ACT_FOR_UNIT, task=task):
         raise DomainError("not_allowed")
     if not sharing.asks_extension(task.unit_role):
         lead = await _lead(conn, task)
@@ -156,7 +167,7 @@ async def decide_extension(
         task = await load(conn, request.task_id)
         unit = await org.unit(conn, task.unit_id)
         assert unit is not None
-        if not can_decide_extension(leader, unit):
+        if not may(leader, Deed.DECIDE_EXTENSION, unit=unit):
             raise DomainError("not_allowed")
         until = None
         if approve:

@@ -17,7 +17,7 @@ from bot.domain.tasks import Task
 from bot.services import evidence, intake
 from bot.services.context import Office
 from bot.services.notify import button, message, send, tell
-from bot.services.permissions import acts_for_unit, can_review
+from bot.domain.permissions import Deed, may
 from bot.services.task_changes import issuer_and_section, load, matter_parts, save, unit_people
 from bot.storage import feedback as feedback_store
 from bot.storage import history, org, slips, tasks
@@ -32,7 +32,7 @@ async def acknowledge(office: Office, person: Person, task_id: int, now: datetim
     """签收: the unit confirms receipt; the issuer is told who and when."""
     async with office.db.transaction() as conn:
         task = await load(conn, task_id)
-        if not acts_for_unit(person, task):
+        if not may(person, Deed.ACT_FOR_UNIT, task=task):
             raise DomainError("not_allowed")
         after = lifecycle.acknowledge(task)
         await save(conn, task, after, now)
@@ -73,7 +73,7 @@ async def submit_feedback(
     text = _checked(text, attachments)
     async with office.db.transaction() as conn:
         task = await load(conn, task_id)
-        if not acts_for_unit(person, task):
+        if not may(person, Deed.ACT_FOR_UNIT, task=task):
             raise DomainError("not_allowed")
         if sharing.part_goes_to_lead(task.unit_role):
             return await _send_part(conn, task, person, text, now, attachments, slip_id)
@@ -189,7 +189,7 @@ async def submit_progress(
     text = _checked(text, attachments)
     async with office.db.transaction() as conn:
         task = await load(conn, task_id)
-        if not acts_for_unit(person, task):
+        if not may(person, Deed.ACT_FOR_UNIT, task=task):
             raise DomainError("not_allowed")
         after = lifecycle.record_progress(task, now.date())
         await save(conn, task, after, now)
@@ -224,7 +224,7 @@ async def accept(office: Office, reviewer: Person, feedback_id: int, now: dateti
     """通过: the task is 办结; the unit is told."""
     async with office.db.transaction() as conn:
         item, task = await _pending_feedback(conn, feedback_id)
-        if not can_review(reviewer, task):
+        if not may(reviewer, Deed.REVIEW, task=task):
             raise DomainError("not_allowed")
         after = lifecycle.accept_feedback(task, now.date())
         await save(conn, task, after, now)
@@ -264,7 +264,7 @@ async def return_feedback(
         raise DomainError("feedback_too_long", limit=MAX_FEEDBACK, length=len(reason))
     async with office.db.transaction() as conn:
         item, task = await _pending_feedback(conn, feedback_id)
-        if not can_review(reviewer, task):
+        if not may(reviewer, Deed.REVIEW, task=task):
             raise DomainError("not_allowed")
         # A date on a rest day moves to the next working day (民法典 第二百零三条), as every
         # deadline does; the reviewer's answer says so.

@@ -29,6 +29,7 @@ from bot.domain.errors import DomainError
 from bot.domain.feedback import Attachment, Feedback
 from bot.domain.minutes import DraftStatus, IntakeDocument, IntakeDraft, IntakeKind
 from bot.domain.org import Person, Role
+from bot.domain.permissions import Deed, check, may
 from bot.domain.tasks import SourceType, Task
 from bot.services import evidence, file_limits, form_issuing
 from bot.services.context import Office
@@ -209,12 +210,14 @@ def archive_file_name(data: bytes, file_name: str) -> str:
 # ------------------------------------------------------------------------------ use cases
 
 
-def _may_read_minutes(person: Person) -> bool:
-    return (person.has(Role.CLERK) or person.has(Role.SUPERVISOR)) and person.section_id is not None
+def reads_minutes(person: Person) -> bool:
+    """A 科室 (or 政务监督室) has its 会议纪要 read into drafts."""
+    return may(person, Deed.READ_MINUTES)
 
 
-def _may_instruct(person: Person) -> bool:
-    return person.has(Role.LEADER) or person.has(Role.PRINCIPAL)
+def instructs(person: Person) -> bool:
+    """A 分管市领导 or the principal gives a 批示."""
+    return may(person, Deed.INSTRUCT)
 
 
 async def _directory(conn: aiosqlite.Connection) -> reading.UnitDirectory:
@@ -256,7 +259,7 @@ async def receive_minutes(
         DomainError: ``not_allowed``, ``intake_file_empty``, ``intake_text_too_long``,
             ``minutes_no_items``.
     """
-    if not _may_read_minutes(person):
+    if not reads_minutes(person):
         raise DomainError("not_allowed")
     text = _check_text(text)
     minutes = reading.read_minutes(text)
@@ -268,7 +271,7 @@ async def receive_minutes(
         plain(render("intake/basis_item", name=name, number=minutes.number, ordinal=reading.item_ordinal(item), sub=item.sub))
         for item in reading.matters(minutes)
     ]
-    source = SourceType.STANDING_MEETING if person.has(Role.SUPERVISOR) else SourceType.OTHER
+    source = SourceType.STANDING_MEETING if may(person, Deed.ISSUE_SPECIAL) else SourceType.OTHER
     received, digest = await _with_file(
         office, IntakeDocument(0, IntakeKind.MINUTES, name, minutes.held_on, person.id, text, scanned=scanned), file, now
     )
@@ -291,7 +294,7 @@ async def receive_instruction(
         DomainError: ``not_allowed``, ``instruction_empty``, ``intake_text_too_long``,
             ``no_supervision_office``.
     """
-    if not _may_instruct(leader):
+    if not instructs(leader):
         raise DomainError("not_allowed")
     text = text.strip()
     if not text:
@@ -343,8 +346,8 @@ async def _review(conn: aiosqlite.Connection, document_id: int) -> Review:
 
 def _may_handle(person: Person, document: IntakeDocument) -> bool:
     if document.kind is IntakeKind.INSTRUCTION:
-        return person.has(Role.SUPERVISOR)
-    return person.id == document.sent_by or person.has(Role.SUPERVISOR)
+        return may(person, Deed.HANDLE_INSTRUCTION_DRAFTS)
+    return may(person, Deed.HANDLE_MINUTES_DRAFTS, sent_by=document.sent_by)
 
 
 async def review(office: Office, person: Person, document_id: int) -> Review:
@@ -604,8 +607,7 @@ async def unit_aliases(office: Office, admin: Person, unit_name: str) -> UnitAli
     Raises:
         DomainError: ``not_allowed``, ``intake_unit_unknown``.
     """
-    if not admin.has(Role.ADMIN):
-        raise DomainError("not_allowed")
+    check(admin, Deed.ADMINISTER)
     conn = office.db.reader
     unit = await org.unit_by_name(conn, unit_name)
     if unit is None:
@@ -620,8 +622,7 @@ async def set_unit_aliases(office: Office, admin: Person, unit_name: str, names:
     Raises:
         DomainError: ``not_allowed``, ``intake_unit_unknown``, ``alias_taken``.
     """
-    if not admin.has(Role.ADMIN):
-        raise DomainError("not_allowed")
+    check(admin, Deed.ADMINISTER)
     wanted = [] if names.strip() in ("-", "－", "无") else [
         reading.fold(a).strip() for a in re.split(r"[,，、;；\s]+", names) if a.strip()
     ]

@@ -13,7 +13,7 @@ A clerk may issue without the guided dialog::
 A long task adds its 阶段汇报 (``汇报：每月5日前``); a shared one marks its 牵头单位 on the 单位
 line (``单位：住建局（牵头）、交通局、城管局``: the others are 配合单位).
 
-:func:`parse_form` turns such text into an :class:`IssueForm`, or into the list of
+:func:`read_form` turns such text into an :class:`IssueForm` and the list of
 :class:`FormProblem` that name the lines to fix: nothing is issued from a form with a problem.
 Unit and person names are only read here; the handler looks them up in the organisation.
 
@@ -27,16 +27,17 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from bot.domain.calendar import WorkCalendar
 from bot.domain.dates import read_date
 from bot.domain.deadlines import DeadlineMode, period_until
 from bot.domain.errors import DomainError
 from bot.domain.reporting import ReportSchedule, parse_schedule
-from bot.domain.sharing import parse_units
+from bot.domain.sharing import UnitsLine, parse_units
 from bot.domain.tasks import SourceType
 from bot.services.issuing import MAX_TEXT, MAX_TITLE
 from bot.texts import label
@@ -213,12 +214,6 @@ def after_command(text: str) -> str:
     return parts[1].strip() if len(parts) > 1 else ""
 
 
-def parse_form(text: str, today: date, calendar: WorkCalendar, mode: DeadlineMode) -> IssueForm | list[FormProblem]:
-    """Read the lines of a one-message 交办单; the problems if any line is wrong or missing."""
-    form, problems = read_form(text, today, calendar, mode)
-    return problems if problems else form
-
-
 def read_form(text: str, today: date, calendar: WorkCalendar, mode: DeadlineMode) -> tuple[IssueForm, list[FormProblem]]:
     """The form as far as it can be read, and its problems in line order.
 
@@ -227,114 +222,154 @@ def read_form(text: str, today: date, calendar: WorkCalendar, mode: DeadlineMode
     may run over several lines. The partly read form lets a caller look up the unit names even
     when another line is wrong, and report everything at once.
     """
-    values: dict[str, list[str]] = {}
-    lines: dict[str, int] = {}
-    problems: list[FormProblem] = []
-    named: set[str] = set()
-    """Fields already named in a problem: not reported missing as well."""
-    current: str | None = None
     all_lines = text.splitlines() or [""]
     first = all_lines[0].lstrip()
     if first.startswith("/"):
         all_lines[0] = first.partition(" ")[2]
+    scan = _scan(all_lines)
+    problems = scan.problems
+
+    def on_line(name: str, code: str, details: Mapping[str, object]) -> FormProblem:
+        return FormProblem(code, details, scan.lines[name], _line(all_lines, scan.lines[name]))
+
+    text_of = {name: "\n".join(parts).strip() for name, parts in scan.values.items()}
+    for name, code, details in _missing_or_too_long(text_of, scan.named):
+        problems.append(on_line(name, code, details) if name in scan.lines else FormProblem(code, details))
+
+    read: dict[str, Any] = {}
+    for name, (reader, when_empty) in READERS.items():
+        value = text_of.get(name)
+        if value is None or (not value and not when_empty):
+            continue
+        try:
+            read[name] = reader(value, _Context(today, calendar, mode))
+        except DomainError as exc:
+            problems.append(on_line(name, exc.code, exc.details))
+
+    units: UnitsLine | None = read.get("units")
+    form = IssueForm(
+        title=text_of.get("title", ""),
+        requirements=text_of.get("requirements", ""),
+        basis=text_of.get("basis", ""),
+        unit_names=units.names if units else (),
+        period_days=read.get("period", 0),
+        special_ledger=read.get("special", False),
+        source=read.get("source"),
+        responsible_names=split_names(text_of.get("responsible", "")),
+        lead_name=units.lead if units else None,
+        schedule=read.get("schedule"),
+        lines={name: (number, _line(all_lines, number)) for name, number in scan.lines.items()},
+    )
+    return form, in_line_order(problems)
+
+
+def _missing_or_too_long(text_of: Mapping[str, str], named: set[str]) -> list[tuple[str, str, dict[str, object]]]:
+    """(field, code, details) of each required field missing or empty, and each text too long."""
+    found: list[tuple[str, str, dict[str, object]]] = []
+    for name in REQUIRED:
+        if name not in text_of and name not in named:
+            found.append((name, "form_key_missing", {"key": NAMES[name]}))
+        elif name in text_of and not text_of[name]:
+            found.append((name, "form_value_empty", {"key": NAMES[name]}))
+    for name, limit in LIMITS.items():
+        value = text_of.get(name, "")
+        if len(value) > limit:
+            found.append((name, "text_too_long", {"field": NAMES[name], "length": len(value), "limit": limit}))
+    return found
+
+
+@dataclass
+class _Scan:
+    """The lines of a form sorted into fields."""
+
+    values: dict[str, list[str]] = field(default_factory=dict)
+    """Each field's lines: the one with its key, then those continuing it."""
+    lines: dict[str, int] = field(default_factory=dict)
+    """The line each field's key is on."""
+    problems: list[FormProblem] = field(default_factory=list)
+    named: set[str] = field(default_factory=set)
+    """Fields already named in a problem: not reported missing as well."""
+
+
+def _scan(all_lines: list[str]) -> _Scan:
+    """Each line starts a field (``键：值``), continues the one above, or is a problem: a key
+    written twice, a key not known, a key without its colon, a line before any key."""
+    scan = _Scan()
+    current: str | None = None
     for number, raw in enumerate(all_lines, start=1):
         line = raw.strip()
         if not line:
             continue
         key_part, colon, value = _partition_colon(line)
         key_text = normalise(key_part).replace(" ", "")
-        if colon and key_text in KEYS:
+        bare = None if colon else _BARE_KEY.match(normalise(line))
+        if colon and key_text in KEYS and KEYS[key_text] not in scan.values:
             name = KEYS[key_text]
-            if name in values:
-                problems.append(FormProblem("form_key_repeated", {"key": NAMES[name]}, number, _short(line)))
-                current = None
-                continue
-            values[name] = [value.strip()]
-            lines[name] = number
-            current = name
-            continue
-        if colon and _KEYLIKE.match(key_part.strip()):
-            problems.append(FormProblem("form_unknown_key", {"key": key_part.strip()}, number, _short(line)))
+            scan.values[name], scan.lines[name], current = [value.strip()], number, name
+        elif colon and key_text in KEYS:
+            scan.problems.append(FormProblem("form_key_repeated", {"key": NAMES[KEYS[key_text]]}, number, _short(line)))
             current = None
-            continue
-        bare = _BARE_KEY.match(normalise(line))
-        if not colon and bare is not None:
-            problems.append(FormProblem("form_colon_missing", {"key": bare.group(1)}, number, _short(line)))
-            named.add(KEYS[bare.group(1)])
+        elif colon and _KEYLIKE.match(key_part.strip()):
+            scan.problems.append(FormProblem("form_unknown_key", {"key": key_part.strip()}, number, _short(line)))
             current = None
-            continue
-        if current is None:
-            problems.append(FormProblem("form_line_outside", {}, number, _short(line)))
-            continue
-        values[current].append(line)
-
-    text_of = {name: "\n".join(parts).strip() for name, parts in values.items()}
-    for name in REQUIRED:
-        if name not in text_of:
-            if name not in named:
-                problems.append(FormProblem("form_key_missing", {"key": NAMES[name]}))
-        elif not text_of[name]:
-            problems.append(FormProblem("form_value_empty", {"key": NAMES[name]}, lines[name], _line(all_lines, lines[name])))
-    for name, limit in LIMITS.items():
-        value = text_of.get(name, "")
-        if len(value) > limit:
-            problems.append(
-                FormProblem("text_too_long", {"field": NAMES[name], "length": len(value), "limit": limit}, lines[name], _line(all_lines, lines[name]))
-            )
-
-    period_days = 0
-    if text_of.get("period"):
-        try:
-            period_days = parse_time_limit(text_of["period"], today, calendar, mode)
-        except DomainError as exc:
-            problems.append(FormProblem(exc.code, exc.details, lines["period"], _line(all_lines, lines["period"])))
-    special = False
-    if "special" in text_of:
-        flag = parse_flag(text_of["special"])
-        if flag is None:
-            problems.append(FormProblem("form_flag_invalid", {"key": NAMES["special"], "value": text_of["special"]}, lines["special"], _line(all_lines, lines["special"])))
+        elif bare is not None:
+            scan.problems.append(FormProblem("form_colon_missing", {"key": bare.group(1)}, number, _short(line)))
+            scan.named.add(KEYS[bare.group(1)])
+            current = None
+        elif current is None:
+            scan.problems.append(FormProblem("form_line_outside", {}, number, _short(line)))
         else:
-            special = flag
-    source: SourceType | None = None
-    if text_of.get("source"):
-        source = parse_source(text_of["source"])
-        if source is None:
-            choices = [label("source", s.value) for s in SourceType]
-            problems.append(FormProblem("source_unknown", {"value": text_of["source"], "choices": choices}, lines["source"], _line(all_lines, lines["source"])))
-    units: tuple[str, ...] = ()
-    lead: str | None = None
-    if text_of.get("units"):
-        try:
-            units_line = parse_units(text_of["units"])
-        except DomainError as exc:
-            problems.append(FormProblem(exc.code, exc.details, lines["units"], _line(all_lines, lines["units"])))
-        else:
-            units, lead = units_line.names, units_line.lead
-            if not units:
-                problems.append(FormProblem("form_value_empty", {"key": NAMES["units"]}, lines["units"], _line(all_lines, lines["units"])))
-    schedule: ReportSchedule | None = None
-    if "schedule" in text_of and not text_of["schedule"]:
-        problems.append(FormProblem("form_value_empty", {"key": NAMES["schedule"]}, lines["schedule"], _line(all_lines, lines["schedule"])))
-    elif "schedule" in text_of:
-        try:
-            schedule = parse_schedule(text_of["schedule"], today)
-        except DomainError as exc:
-            problems.append(FormProblem(exc.code, exc.details, lines["schedule"], _line(all_lines, lines["schedule"])))
+            scan.values[current].append(line)
+    return scan
 
-    form = IssueForm(
-        title=text_of.get("title", ""),
-        requirements=text_of.get("requirements", ""),
-        basis=text_of.get("basis", ""),
-        unit_names=units,
-        period_days=period_days,
-        special_ledger=special,
-        source=source,
-        responsible_names=split_names(text_of.get("responsible", "")),
-        lead_name=lead,
-        schedule=schedule,
-        lines={name: (number, _line(all_lines, number)) for name, number in lines.items()},
-    )
-    return form, in_line_order(problems)
+
+@dataclass(frozen=True)
+class _Context:
+    today: date
+    calendar: WorkCalendar
+    mode: DeadlineMode
+
+
+def _read_period(value: str, at: _Context) -> int:
+    return parse_time_limit(value, at.today, at.calendar, at.mode)
+
+
+def _read_special(value: str, at: _Context) -> bool:
+    flag = parse_flag(value)
+    if flag is None:
+        raise DomainError("form_flag_invalid", key=NAMES["special"], value=value)
+    return flag
+
+
+def _read_source(value: str, at: _Context) -> SourceType:
+    source = parse_source(value)
+    if source is None:
+        raise DomainError("source_unknown", value=value, choices=[label("source", s.value) for s in SourceType])
+    return source
+
+
+def _read_units(value: str, at: _Context) -> UnitsLine:
+    units = parse_units(value)
+    if not units.names:
+        raise DomainError("form_value_empty", key=NAMES["units"])
+    return units
+
+
+def _read_schedule(value: str, at: _Context) -> ReportSchedule:
+    if not value:
+        raise DomainError("form_value_empty", key=NAMES["schedule"])
+    return parse_schedule(value, at.today)
+
+
+READERS: Mapping[str, tuple[Callable[[str, _Context], Any], bool]] = {
+    "period": (_read_period, False),
+    "special": (_read_special, True),
+    "source": (_read_source, False),
+    "units": (_read_units, False),
+    "schedule": (_read_schedule, True),
+}
+"""How each field that is more than text is read, in the order its problems are listed, and
+whether it is read when written empty (else an empty value is the required keys' problem)."""
 
 
 def in_line_order(problems: list[FormProblem]) -> list[FormProblem]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -11,14 +12,15 @@ from bot.domain import reporting, sharing
 from bot.domain.calendar import arrangement_known
 from bot.domain.deadlines import DeadlineMode
 from bot.domain.errors import DomainError
-from bot.domain.org import Person, Role
+from bot.domain.org import Person, Role, Unit
+from bot.domain.permissions import Deed, check, may
 from bot.domain.reporting import ReportSchedule
 from bot.domain.slips import SlipType
-from bot.domain.tasks import EscalationStage, SourceType, Task, TaskStatus
+from bot.domain.tasks import EscalationStage, SourceType, Task, TaskStatus, in_special_ledger
 from bot.services.context import Office
 from bot.services.notify import message, send, tell
 from bot.services.slip_keyboard import slip_keyboard
-from bot.services.slip_texts import AssignmentWords, assignment_text, assignment_wording, schedule_text
+from bot.services.slip_texts import AssignmentWords, assignment_wording, schedule_text
 from bot.texts import render
 from bot.storage import history, org, runs, slips, tasks
 from bot.message_size import MESSAGE_LIMIT, fits_in_message, message_length
@@ -77,11 +79,26 @@ def check_slip_length(text: str) -> None:
         raise DomainError("slip_too_long", length=message_length(text), limit=MESSAGE_LIMIT)
 
 
+def may_issue(person: Person) -> bool:
+    """A 科室's clerk or 政务监督室 issues 交办单 (in their section's name)."""
+    return may(person, Deed.ISSUE)
+
+
+def may_issue_special(person: Person) -> bool:
+    """专项交办 (the three special sources) is 政务监督室's."""
+    return may(person, Deed.ISSUE_SPECIAL)
+
+
+def sources_for(special: bool) -> tuple[SourceType, ...]:
+    """The source types an issuer may choose (section 一 of the notice); ``special``: one who
+    may issue 专项交办 (:func:`may_issue_special`)."""
+    return tuple(source for source in SourceType if special or not source.is_special)
+
+
 def check_draft(draft: AssignmentDraft, issuer: Person) -> None:
     """The rules of section 一 on who issues what, and the fields a 交办单 must have."""
-    if not (issuer.has(Role.CLERK) or issuer.has(Role.SUPERVISOR)) or issuer.section_id is None:
-        raise DomainError("not_allowed")
-    if draft.source.is_special and not issuer.has(Role.SUPERVISOR):
+    check(issuer, Deed.ISSUE)
+    if draft.source.is_special and not may(issuer, Deed.ISSUE_SPECIAL):
         raise DomainError("special_source_needs_supervision_office", source=draft.source.value)
     for name, value, limit in (("title", draft.title, MAX_TITLE), ("requirements", draft.requirements, MAX_TEXT), ("basis", draft.basis, MAX_TEXT)):
         if not value.strip():
@@ -133,14 +150,13 @@ async def issue_assignment_on(
     check_draft(draft, issuer)
     today = now.date()
     deadline = office.deadline_after(today, draft.period_days)
-    due = report_dates(office, draft, today)
+    report_dates(office, draft, today)  # a schedule past the deadline is refused before any number is taken
     issued: list[IssuedAssignment] = []
     section = await org.section(conn, issuer.section_id or 0)
     assert section is not None
     matter_id = await tasks.next_matter_id(conn)
     named = {u: await org.unit(conn, u) for u in draft.unit_ids}
     names = {u: unit.name for u, unit in named.items() if unit is not None}
-    lead_name = names.get(draft.lead_unit_id or 0, "")
     for unit_id in draft.unit_ids:
         unit = await org.unit(conn, unit_id)
         if unit is None:
@@ -158,7 +174,7 @@ async def issue_assignment_on(
                 issued_by=issuer.id, issued_on=today, period_days=draft.period_days,
                 original_deadline=deadline, deadline=deadline, responsible_id=responsible_id,
                 contact_name=draft.contact_name or issuer.name, contact_phone=draft.contact_phone or issuer.phone,
-                special_ledger=draft.special_ledger or draft.source.is_special,
+                special_ledger=bool(in_special_ledger(draft.source, draft.special_ledger)),
                 status=TaskStatus.ISSUED, stage=EscalationStage.NONE, matter_id=matter_id,
                 unit_role=role,
                 report_schedule=draft.report_schedule if sharing.reports_progress(role) else None,
@@ -166,16 +182,8 @@ async def issue_assignment_on(
         )
         if draft.attachment:
             await tasks.set_attachment(conn, task.id, draft.attachment.file_id, draft.attachment.file_name)
-        text = assignment_text(
-            office.settings.organisation, task, unit.name, section.name,
-            responsible.name if responsible else "",
-            draft.attachment.file_name or "" if draft.attachment else "",
-            lead_name=lead_name,
-            partner_names=[n for u, n in names.items() if u != draft.lead_unit_id],
-            report_dates=due,
-            working_days=office.counts_working_days,
-            part_due=part_due_of(office, task),
-        )
+        words = slip_words(office, draft, issuer, today, str(number), unit, section.name, responsible.name if responsible else "", names)
+        text = assignment_wording(office.settings.organisation, words)
         check_slip_length(text)
         slip = await slips.add(conn, task.id, number, today, issuer.id, text)
         await history.append(
@@ -240,22 +248,12 @@ async def preview_assignment(office: Office, draft: AssignmentDraft, issuer: Per
     responsible = {unit_id: p.name for unit_id, p in chosen.items() if p is not None}
     deadline = office.deadline_after(today, draft.period_days)
     first = units[0]
-    role = sharing.role_of(first.id, draft.lead_unit_id)
-    lead = next((u.name for u in units if u.id == draft.lead_unit_id), "")
+    names = {u.id: u.name for u in units}
+    lead = names.get(draft.lead_unit_id or 0, "")
     attachment = (draft.attachment.file_name or "") if draft.attachment else ""
-    schedule = draft.report_schedule if sharing.reports_progress(role) else None
-    slip = assignment_wording(office.settings.organisation, AssignmentWords(
-        number=render("issue/unsigned_number", year=today.year), unit_name=first.name, title=draft.title.strip(),
-        requirements=draft.requirements.strip(), basis=draft.basis.strip(), period_days=draft.period_days,
-        section_name=section.name, responsible_name=responsible.get(first.id, ""),
-        contact_name=draft.contact_name or issuer.name, contact_phone=draft.contact_phone or issuer.phone,
-        attachment_name=attachment, issued_on=today, role=role, lead_name=lead,
-        partner_names=tuple(u.name for u in units if u.id != draft.lead_unit_id),
-        schedule=schedule, report_dates=report_dates(office, draft, today) if schedule else (),
-        working_days=office.counts_working_days,
-        part_due=sharing.part_due(deadline, office.settings.part_lead_days, today, office.calendar)
-        if role is sharing.UnitRole.PARTNER else None,
-    ))
+    unsigned = render("issue/unsigned_number", year=today.year)
+    words = slip_words(office, draft, issuer, today, unsigned, first, section.name, responsible.get(first.id, ""), names)
+    slip = assignment_wording(office.settings.organisation, words)
     check_slip_length(slip)
     return AssignmentPreview(
         slip=slip, first_unit=first.name, units=tuple(u.name for u in units), lead=lead, deadline=deadline,
@@ -263,6 +261,31 @@ async def preview_assignment(office: Office, draft: AssignmentDraft, issuer: Per
         responsible=tuple(f"{u.name} {responsible[u.id]}" for u in units if u.id in responsible),
         attachment=attachment, schedule=schedule_text(draft.report_schedule) if draft.report_schedule else "",
         working_days=office.counts_working_days,
+    )
+
+
+def slip_words(
+    office: Office, draft: AssignmentDraft, issuer: Person, today: date, number: str, unit: Unit, section_name: str,
+    responsible_name: str, names: Mapping[int, str],
+) -> AssignmentWords:
+    """The blanks of ``draft``'s 交办单 to ``unit``, signed today: one assembly for the slip
+    issued and for the preview of /new (whose ``number`` is not taken yet). ``names``: the
+    draft's units by id, in its order (the 牵头单位 and its 配合单位)."""
+    role = sharing.role_of(unit.id, draft.lead_unit_id)
+    schedule = draft.report_schedule if sharing.reports_progress(role) else None
+    deadline = office.deadline_after(today, draft.period_days)
+    return AssignmentWords(
+        number=number, unit_name=unit.name, title=draft.title.strip(), requirements=draft.requirements.strip(),
+        basis=draft.basis.strip(), period_days=draft.period_days, section_name=section_name,
+        responsible_name=responsible_name, contact_name=draft.contact_name or issuer.name,
+        contact_phone=draft.contact_phone or issuer.phone,
+        attachment_name=(draft.attachment.file_name or "") if draft.attachment else "", issued_on=today, role=role,
+        lead_name=names.get(draft.lead_unit_id or 0, ""),
+        partner_names=tuple(name for unit_id, name in names.items() if unit_id != draft.lead_unit_id),
+        schedule=schedule, report_dates=report_dates(office, draft, today) if schedule else (),
+        working_days=office.counts_working_days,
+        part_due=sharing.part_due(deadline, office.settings.part_lead_days, today, office.calendar)
+        if role is sharing.UnitRole.PARTNER else None,
     )
 
 

@@ -16,7 +16,7 @@ from bot.domain.sharing import ChaseRule, UnitRole
 from bot.domain.tasks import Task
 from bot.services.context import Office
 from bot.services.notify import tell
-from bot.services.permissions import acts_for_unit
+from bot.domain.permissions import Deed, may
 from bot.services.task_changes import issuer_and_section, load, save, unit_people
 from bot.storage import history, org, tasks
 
@@ -34,7 +34,7 @@ async def name_late_partner(office: Office, person: Person, lead_id: int, unit_n
         raise DomainError("chase_rule_lead")
     async with office.db.transaction() as conn:
         lead = await load(conn, lead_id)
-        if lead.unit_role is not UnitRole.LEAD or not acts_for_unit(person, lead):
+        if not may(person, Deed.NAME_LATE_PARTNER, task=lead):
             raise DomainError("not_allowed")
         partners = {}
         for task in await tasks.of_matter(conn, lead):

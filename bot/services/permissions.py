@@ -1,50 +1,24 @@
-"""Who may see and do what with a task (SPEC section 2). Checked on the server for every
-command and every button; callback data is never trusted."""
+"""Who may use which command, as the menus and the handlers ask it: the table of
+``bot.domain.permissions`` read for a person. Every service checks its own deed there too; callback
+data is never trusted."""
 
 from __future__ import annotations
 
-from bot.domain.org import Person, Role, Unit
-from bot.domain.tasks import Task
+from bot.domain.org import Person, Role
+from bot.domain.permissions import COMMANDS, Deed, may_at_all, roles_for
 
 
-def can_see(person: Person, task: Task, unit: Unit | None = None) -> bool:
-    """政务监督室, the principal and the administrator see all; a clerk the section's tasks; a
-    responsible official the unit's; a 分管市领导 the tasks of the units in their charge."""
-    if person.sees_everything:
-        return True
-    if person.has(Role.CLERK) and person.section_id == task.section_id:
-        return True
-    if person.has(Role.RESPONSIBLE) and person.unit_id == task.unit_id:
-        return True
-    return person.has(Role.LEADER) and unit is not None and unit.leader_id == person.id
+def command_roles() -> dict[str, frozenset[Role]]:
+    """Which roles may use each command, in the menu's order."""
+    return {command: roles_for(deed) for command, deed in COMMANDS.items()}
 
 
-def acts_for_unit(person: Person, task: Task) -> bool:
-    """签收, 反馈 and 申请延期 belong to the 责任单位's own people."""
-    return person.has(Role.RESPONSIBLE) and person.unit_id == task.unit_id
+def may_use(person: Person, command: str) -> bool:
+    """Whether ``person``'s roles allow ``command`` (an unknown command: no one)."""
+    deed = COMMANDS.get(command)
+    return deed is not None and deed is not Deed.ANYONE and may_at_all(person, deed)
 
 
-def can_review(person: Person, task: Task) -> bool:
-    """The issuing section reviews feedback (it is "工作结果反馈主体"); 政务监督室 may too."""
-    return person.has(Role.SUPERVISOR) or (person.has(Role.CLERK) and person.section_id == task.section_id)
-
-
-def can_decide_extension(person: Person, unit: Unit) -> bool:
-    """"如确需延长办理时间的，需经分管市领导同意": the unit's own 分管市领导."""
-    return person.has(Role.LEADER) and unit.leader_id == person.id
-
-
-def can_remind(person: Person, task: Task) -> bool:
-    """A 催办单 is drafted by the issuing section (or 政务监督室)."""
-    return can_review(person, task)
-
-
-def is_supervision_office(person: Person) -> bool:
-    """督办通知单, 约谈 and 移交 are 政务监督室's."""
-    return person.has(Role.SUPERVISOR)
-
-
-def can_put_right(person: Person, task: Task) -> bool:
-    """撤回 and 更正 of a 交办单, and voiding a 催办单 issued in error: its issuing section, or
-    政务监督室."""
-    return can_review(person, task)
+def commands_for(person: Person, implemented: frozenset[str] | None = None) -> list[str]:
+    """The commands ``person`` may use (of those ``implemented``, when given), in the menu's order."""
+    return [name for name in COMMANDS if may_use(person, name) and (implemented is None or name in implemented)]

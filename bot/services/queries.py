@@ -18,14 +18,15 @@ from bot.domain import clock, reporting
 from bot.domain.calendar import WorkCalendar
 from bot.domain.errors import DomainError
 from bot.domain.minutes import UnitDirectory
-from bot.domain.org import Person, Role, Unit
+from bot.domain.org import Person, Unit
+from bot.domain.escalation import reminder_by_hand, voidable_reminder
+from bot.domain.permissions import Deed, Reach, can_see, may, sees_everything, sight
 from bot.domain.slip_numbers import parse_slip_reference, slips_meant, year_before
 from bot.domain.sharing import PartState, UnitRole
 from bot.domain.slips import Slip, SlipReference, SlipType
 from bot.domain.tasks import EscalationStage, Task, TaskStatus
 from bot.services import directory
 from bot.services.context import Office
-from bot.services.permissions import can_see
 from bot.services.task_changes import matter_clock, matter_parts
 from bot.storage import feedback as feedback_store
 from bot.storage import history, org, slips, tasks
@@ -103,11 +104,6 @@ class TaskPage:
     """The unit the list was narrowed to, if any."""
 
     @property
-    def has_previous(self) -> bool:
-        """Whether a 上一页 button makes sense."""
-        return self.page > 0
-
-    @property
     def empty(self) -> bool:
         """No line on this page."""
         return not self.groups
@@ -149,24 +145,49 @@ class TaskDetail:
     """N of 时限要求 counts working days (``deadline_mode = "working"``)."""
 
 
+@dataclass(frozen=True)
+class DetailActions:
+    """What /task offers the person beside 下载Word."""
+
+    remind: bool
+    """催办: the issuing section (or 政务监督室), on an overdue task not chased yet."""
+    put_right: bool
+    """撤回 · 更正: the issuing section (or 政务监督室), on an open task."""
+    void_reminder: Slip | None
+    """作废催办单: the 催办单 that may be voided, for them too."""
+
+
+def detail_actions(person: Person, detail: TaskDetail, today: date) -> DetailActions:
+    """The buttons of /task for ``person``: the table of who may do what, and the steps due."""
+    task = detail.task
+    put_right = may(person, Deed.PUT_RIGHT, task=task) and task.is_open
+    return DetailActions(
+        remind=may(person, Deed.REMIND, task=task) and reminder_by_hand(task, today),
+        put_right=put_right,
+        void_reminder=voidable_reminder(task, detail.slips) if put_right else None,
+    )
+
+
 async def scope_of(conn: aiosqlite.Connection, person: Person) -> Scope:
-    """The union of what the person's roles show."""
+    """The union of what the person's roles show: the reaches of ``Deed.SEE``
+    (``bot.domain.permissions``), which :func:`bot.domain.permissions.can_see` checks task by task."""
     all_units = await org.units(conn)
-    if person.sees_everything:
+    if sees_everything(person):
         return Scope((Part(),), tuple(all_units))
     parts: list[Part] = []
     visible: dict[int, Unit] = {}
-    if person.has(Role.CLERK) and person.section_id is not None:
-        parts.append(Part(section_id=person.section_id))
-        visible.update((u.id, u) for u in all_units)  # a section issues to any unit
-    if person.has(Role.RESPONSIBLE) and person.unit_id is not None:
-        parts.append(Part(unit_id=person.unit_id))
-        visible.update((u.id, u) for u in all_units if u.id == person.unit_id)
-    if person.has(Role.LEADER):
-        for unit in all_units:
-            if unit.leader_id == person.id:
-                parts.append(Part(unit_id=unit.id))
-                visible[unit.id] = unit
+    for reach in sight(person):
+        if reach is Reach.ISSUING_SECTION and person.section_id is not None:
+            parts.append(Part(section_id=person.section_id))
+            visible.update((u.id, u) for u in all_units)  # a section issues to any unit
+        elif reach is Reach.OWN_UNIT and person.unit_id is not None:
+            parts.append(Part(unit_id=person.unit_id))
+            visible.update((u.id, u) for u in all_units if u.id == person.unit_id)
+        elif reach is Reach.UNITS_IN_CHARGE:
+            for unit in all_units:
+                if unit.leader_id == person.id:
+                    parts.append(Part(unit_id=unit.id))
+                    visible[unit.id] = unit
     return Scope(tuple(dict.fromkeys(parts)), tuple(sorted(visible.values(), key=lambda u: u.id)))
 
 

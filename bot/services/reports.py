@@ -19,7 +19,7 @@ Each step writes its row and its messages in one transaction, so a rerun finds i
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 import aiosqlite
@@ -30,6 +30,7 @@ from bot.domain.calendar import WorkCalendar
 from bot.domain.escalation import CheckDays, check_runs_on, first_check_day_on_or_after
 from bot.domain.errors import DomainError
 from bot.domain.org import Person, Role
+from bot.domain.permissions import Deed, check
 from bot.domain.scores import ScoreCategory
 from bot.services import scoring
 from bot.services.context import Office
@@ -140,8 +141,11 @@ async def review(office: Office, person: Person, key: str, section_id: int, now:
     """
     async with office.db.transaction() as conn:
         row = await runs.review(conn, key, section_id)
-        if row is None or row.leader_id != person.id:
+        section = await org.section(conn, section_id)
+        if row is None or section is None:
             raise DomainError("not_allowed")
+        # the section's 分管市领导 the analysis was sent to
+        check(person, Deed.REVIEW_ANALYSIS, section=replace(section, leader_id=row.leader_id))
         if row.reviewed_at is not None:
             raise DomainError("report_already_reviewed")
         await runs.mark_reviewed(conn, key, section_id, now)
@@ -194,8 +198,7 @@ async def publish(office: Office, person: Person, key: str, now: datetime) -> No
     Raises:
         DomainError: ``not_allowed``; ``report_unknown``; ``report_not_ready``; ``report_already_published``.
     """
-    if not person.has(Role.SUPERVISOR):
-        raise DomainError("not_allowed")
+    check(person, Deed.PUBLISH)
     period = scoring.parse_period(key)
     table = await scoring.table(office, period, now.date())
     async with office.db.transaction() as conn:

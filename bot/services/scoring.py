@@ -21,7 +21,8 @@ import aiosqlite
 
 from bot.domain import scores as domain
 from bot.domain.errors import DomainError
-from bot.domain.org import Person, Role, Unit
+from bot.domain.org import Person, Unit
+from bot.domain.permissions import Deed, check, may
 from bot.domain.scores import RankingRow, ScoreCategory, ScoreEvent, UnitFigures
 from bot.services.context import Office
 from bot.services.notify import tell
@@ -47,10 +48,11 @@ NOTE_LIMIT = 200
 
 
 def may_record(person: Person, category: ScoreCategory) -> bool:
-    """Clerks record attendance and materials; 政务监督室 records every kind."""
-    if person.has(Role.SUPERVISOR):
-        return category in RECORDED_BY_OFFICE | RECORDED_BY_SUPERVISION
-    return person.has(Role.CLERK) and category in RECORDED_BY_OFFICE
+    """Clerks record attendance and materials; 政务监督室 records every kind a person records
+    (the slips' and 约谈's points are booked with the step itself)."""
+    if category in RECORDED_BY_OFFICE:
+        return may(person, Deed.RECORD_OFFICE_SCORE)
+    return category in RECORDED_BY_SUPERVISION and may(person, Deed.RECORD_NOTICE_SCORE)
 
 
 @dataclass(frozen=True)
@@ -117,8 +119,7 @@ async def void_event(office: Office, person: Person, event_id: int, reason: str,
     Raises:
         DomainError: ``not_allowed``; ``score_event_unknown``; ``void_needs_reason``; ``already_voided``.
     """
-    if not person.has(Role.SUPERVISOR):
-        raise DomainError("not_allowed")
+    check(person, Deed.VOID_SCORE)
     async with office.db.transaction() as conn:
         event = await store.get(conn, event_id)
         if event is None:
@@ -317,7 +318,12 @@ async def of_unit(office: Office, unit_id: int, period: Period, today: date) -> 
 
 def reads_all_units(person: Person) -> bool:
     """Clerks, leaders, 政务监督室, the principal and the administrator see every unit's score."""
-    return bool(person.roles & {Role.CLERK, Role.LEADER, Role.SUPERVISOR, Role.PRINCIPAL, Role.ADMIN})
+    return may(person, Deed.READ_ALL_UNITS)
+
+
+def reads_unit(person: Person, unit: Unit) -> bool:
+    """A unit's 责任人 / 联络员 sees the unit's own score."""
+    return may(person, Deed.READ_OWN_SCORES, unit=unit)
 
 
 def ranking_rows(table_: ScoreTable) -> list[RankingRow]:

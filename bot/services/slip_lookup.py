@@ -20,13 +20,13 @@ import aiosqlite
 
 from bot.domain import tasks as lifecycle
 from bot.domain.errors import DomainError
-from bot.domain.org import Person, Role
+from bot.domain.org import Person
 from bot.domain.slip_numbers import find_slip_reference, parse_slip_reference, slips_meant, year_before
 from bot.domain.slips import Slip, SlipReference, SlipType
 from bot.domain.tasks import Task
 from bot.services import queries
 from bot.services.context import Office
-from bot.services.permissions import acts_for_unit, can_review
+from bot.domain.permissions import Deed, may
 from bot.storage import feedback as feedback_store
 from bot.storage import outbox, slips, tasks
 from bot.storage.feedback import Feedback, FeedbackStatus
@@ -133,7 +133,7 @@ async def _slips_of(conn: aiosqlite.Connection, person: Person, reference: SlipR
     theirs: list[SlipTarget] = []
     for slip in candidates:
         task = await tasks.get(conn, slip.task_id)
-        if task is not None and acts_for_unit(person, task) and all(t.task.id != task.id for t in theirs):
+        if task is not None and may(person, Deed.ACT_FOR_UNIT, task=task) and all(t.task.id != task.id for t in theirs):
             theirs.append(SlipTarget(task, slip))
     return bool(candidates), theirs
 
@@ -199,6 +199,12 @@ async def assignment_slip(conn: aiosqlite.Connection, task: Task) -> Slip:
     raise DomainError("task_unknown", task_id=task.id)  # pragma: no cover - every task has one
 
 
+def reviews_rather_than_answers(person: Person, task: Task) -> bool:
+    """A reply to a slip by its reviewer (the issuing section, 政务监督室) rather than by its unit:
+    they decide with the buttons instead of answering it."""
+    return not may(person, Deed.ACT_FOR_UNIT, task=task) and may(person, Deed.REVIEW, task=task)
+
+
 def check_may_feed_back(person: Person, task: Task, progress: bool = False) -> None:
     """What :func:`bot.services.handling.submit_feedback` (or ``submit_progress``) will refuse,
     asked before the dialog.
@@ -207,7 +213,7 @@ def check_may_feed_back(person: Person, task: Task, progress: bool = False) -> N
         DomainError: ``not_allowed``, ``task_completed``, ``task_transferred``,
             ``feedback_already_pending`` or ``no_report_schedule``.
     """
-    if not person.has(Role.RESPONSIBLE) or not acts_for_unit(person, task):
+    if not may(person, Deed.ACT_FOR_UNIT, task=task):
         raise DomainError("not_allowed")
     if progress:
         lifecycle.record_progress(task, task.issued_on)
@@ -228,7 +234,7 @@ async def reviewable(office: Office, reviewer: Person, feedback_id: int) -> tupl
     task = await tasks.get(conn, item.task_id)
     if task is None:
         raise DomainError("feedback_unknown")
-    if not can_review(reviewer, task):
+    if not may(reviewer, Deed.REVIEW, task=task):
         raise DomainError("not_allowed")
     if item.status is not FeedbackStatus.PENDING:
         raise DomainError("feedback_already_reviewed", status=item.status.value)

@@ -17,8 +17,8 @@ from bot.services.issue_form import (
     IssueForm,
     after_command,
     parse_flag,
-    parse_form,
     parse_time_limit,
+    read_form,
     split_names,
 )
 
@@ -35,15 +35,15 @@ FORM = """/new
 
 
 def problems(text: str) -> list[FormProblem]:
-    result = parse_form(text, TODAY, CALENDAR, DeadlineMode.CALENDAR)
-    assert isinstance(result, list), result
-    return result
+    _, found = read_form(text, TODAY, CALENDAR, DeadlineMode.CALENDAR)
+    assert found
+    return found
 
 
 def form(text: str) -> IssueForm:
-    result = parse_form(text, TODAY, CALENDAR, DeadlineMode.CALENDAR)
-    assert isinstance(result, IssueForm), result
-    return result
+    read, found = read_form(text, TODAY, CALENDAR, DeadlineMode.CALENDAR)
+    assert not found, found
+    return read
 
 
 def test_the_example_of_the_spec():
@@ -182,8 +182,8 @@ def test_no_date_up_to_today_is_accepted(offset):
 
 @given(st.text(max_size=60))
 def test_the_parser_never_crashes(text):
-    result = parse_form("/new\n" + text, TODAY, CALENDAR, DeadlineMode.CALENDAR)
-    assert isinstance(result, (IssueForm, list))
+    read, found = read_form("/new\n" + text, TODAY, CALENDAR, DeadlineMode.CALENDAR)
+    assert isinstance(read, IssueForm) and isinstance(found, list)
     try:
         parse_time_limit(text, TODAY, CALENDAR, DeadlineMode.CALENDAR)
     except DomainError:

@@ -23,10 +23,16 @@ from bot.domain.errors import DomainError
 from bot.domain.org import Person, Role, Unit, UnitKind
 from bot.domain.slips import SlipNumber, SlipType
 from bot.domain.tasks import EscalationStage, SourceType, Task, TaskStatus
-from bot.services.permissions import can_decide_extension
+from bot.domain.permissions import Deed, may
 from bot.texts import exists
 
 CALENDAR = ChineseWorkCalendar()
+
+
+def can_decide_extension(person: Person, unit: Unit) -> bool:
+    """The table's row for 延期: the unit's own 分管市领导."""
+    return may(person, Deed.DECIDE_EXTENSION, unit=unit)
+
 ISSUED_ON = date(2026, 11, 23)  # Monday
 DEADLINE = date(2026, 11, 30)  # 在收件之日起7天内 → Monday 11-30
 DAY_AFTER = date(2026, 12, 1)  # Tuesday: the first day the task is late

@@ -14,10 +14,8 @@ from bot.domain.errors import DomainError
 from bot.domain.escalation import Escalation, escalation_due
 from bot.domain.reporting import ReportSchedule, ScheduleKind
 from bot.domain.sharing import (
-    ChaseRule,
     UnitRole,
     UnitsLine,
-    chase_target,
     check_shared,
     closes_matter,
     is_chased_alone,
@@ -89,25 +87,6 @@ def test_roles_and_what_each_feedback_does() -> None:
     # the matter is chased on the 牵头单位's task, not on each copy
     assert is_chased_alone(UnitRole.LEAD) and is_chased_alone(UnitRole.SOLE)
     assert not is_chased_alone(UnitRole.PARTNER)
-
-
-def test_who_is_chased_when_late() -> None:
-    """Default: the 牵头单位. Under ``named``: the 配合单位 it names, while that part is missing."""
-    assert chase_target(1, named_id=3, parts_sent={2}, rule=ChaseRule.LEAD) == 1
-    assert chase_target(1, named_id=3, parts_sent={2}, rule=ChaseRule.NAMED) == 3
-    assert chase_target(1, named_id=3, parts_sent={2, 3}, rule=ChaseRule.NAMED) == 1
-    assert chase_target(1, named_id=None, parts_sent=set(), rule=ChaseRule.NAMED) == 1
-
-
-@given(
-    lead=st.integers(1, 9), named=st.one_of(st.none(), st.integers(1, 9)),
-    sent=st.sets(st.integers(1, 9)), rule=st.sampled_from(ChaseRule),
-)
-def test_one_unit_is_chased_and_never_one_that_sent_its_part(lead, named, sent, rule) -> None:  # type: ignore[no-untyped-def]
-    target = chase_target(lead, named, sent, rule)
-    assert target in {lead, named}
-    if target != lead:
-        assert target not in sent and rule is ChaseRule.NAMED
 
 
 # --- the 牵头/配合 and 阶段汇报 transitions of a task -------------------------------------------

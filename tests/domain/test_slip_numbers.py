@@ -10,8 +10,6 @@ from hypothesis import strategies as st
 from bot.domain.errors import DomainError
 from bot.domain.slip_numbers import (
     find_slip_reference,
-    find_slip_references,
-    format_slip_reference,
     parse_slip_reference,
 )
 from bot.domain.slips import SlipReference, SlipType
@@ -253,26 +251,8 @@ def test_find_never_raises(text: str) -> None:
     assert reference is None or (2000 <= reference.year <= 2100 and 1 <= reference.seq <= 99999)
 
 
-def test_find_all_citations_in_order_without_repeats() -> None:
-    text = (
-        "邓政办〔2018〕127号要求：交办单〔2026〕3号、催办单〔2026〕1号已办结，"
-        "交办单〔2026〕3号另报。"
-    )
-    expected = [SlipReference(J, 2026, 3), SlipReference(C, 2026, 1)]
-    assert find_slip_references(text, YEAR) == expected
-    assert find_slip_references("完成了3项", YEAR) == []
-
-
 def test_find_on_a_long_text_is_quick() -> None:
     text = "完成了3项，" * 2000 + "交办单〔2026〕12号"
     assert find_slip_reference(text, YEAR) == SlipReference(J, 2026, 12)
     for filler in (" ", "1", "交办 ", "〔2026〕", "第 "):
         assert find_slip_reference(filler * 5000 + "。", YEAR) is None
-
-
-def test_format_slip_reference() -> None:
-    assert format_slip_reference(SlipReference(None, 2026, 12)) == "〔2026〕12号"
-    assert format_slip_reference(SlipReference(J, 2026, 12)) == "交办单〔2026〕12号"
-    assert format_slip_reference(SlipReference(D, 2026, 3)) == "督办通知单〔2026〕3号"
-    for reference in (SlipReference(None, 2026, 12), SlipReference(C, 2025, 7)):
-        assert parse_slip_reference(format_slip_reference(reference), YEAR) == reference

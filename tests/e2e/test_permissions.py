@@ -1,7 +1,8 @@
 """The permission matrix: every role × every command of the menu × own / other's task, and every
 slip button pressed by every role on its own and another's task.
 
-Allowed actions must work; forbidden ones are refused with the Chinese notice ("您没有权限", or
+Who may do what is read from the table (``bot.domain.permissions``): a new row is tested here
+without a new test. Allowed actions must work; forbidden ones are refused with the Chinese notice ("您没有权限", or
 the stranger's "邀请链接" text) and change nothing in the database. Buttons are forged: the bot
 sends each person a message carrying ``ack:/fb:/ext:/acc:/ret:`` buttons for tasks that are not
 theirs, as a tampered client could, so only the server-side check stands in the way.
@@ -28,32 +29,61 @@ import pytest
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
+from bot.actions import ACTIONS
 from bot.domain.org import Role
+from bot.domain.permissions import BUTTONS, COMMANDS, RULES, Deed, Reach, may_at_all
 from bot.domain.tasks import Task
 from bot.emulators.telegram.client import SimulatedUser, wait_idle
 from bot.app import FEATURES, build_application
-from bot.handlers.menu import COMMAND_ROLES
 from bot.services import handling
 from bot.storage import org, tasks
 from tests.e2e.test_lookup import issue
 
 ROLES = ("admin", "supervisor", "clerk", "leader", "principal", "responsible", "stranger")
 
-CAN_READ = {
-    "admin": {"own", "other"},
-    "supervisor": {"own", "other"},
-    "principal": {"own", "other"},
-    "clerk": {"own"},
-    "leader": {"own"},
-    "responsible": {"own"},
-    "stranger": set(),
+ROLE_OF = {
+    "admin": Role.ADMIN, "supervisor": Role.SUPERVISOR, "clerk": Role.CLERK, "leader": Role.LEADER,
+    "principal": Role.PRINCIPAL, "responsible": Role.RESPONSIBLE,
 }
+"""The people of the world by their role (the stranger has none)."""
+
+SIDES = {
+    Reach.ANY: {"own", "other"},
+    Reach.FROM_A_SECTION: {"own", "other"},
+    Reach.OWN_UNIT: {"own"},
+    Reach.LEAD_OWN_UNIT: {"own"},
+    Reach.ISSUING_SECTION: {"own"},
+    Reach.UNITS_IN_CHARGE: {"own"},
+    Reach.SECTION_IN_CHARGE: {"own"},
+    Reach.SENDER: {"own"},
+}
+"""Which side each reach of the table takes in: "own" is made so that every object-level rule
+holds of the person and it, "other" so that none does."""
+
+
+def who_may(deed: Deed) -> set[str]:
+    """The roles of the world with a row of ``deed``."""
+    return {name for name, role in ROLE_OF.items() if role in RULES[deed]}
+
+
+def sides(deed: Deed) -> dict[str, set[str]]:
+    """For each role of the world with a row of ``deed``, the sides it reaches."""
+    return {name: SIDES[RULES[deed][role]] for name, role in ROLE_OF.items() if role in RULES[deed]}
+
+
+def deed_of_button(data: str) -> Deed:
+    """The deed a button's data stands for (the first, when its object chooses)."""
+    (action,) = [a for a in ACTIONS if a.pattern.match(data)]
+    return BUTTONS[action.name][0]
+
+
+CAN_READ = {role: sides(Deed.SEE).get(role, set()) for role in ROLES}
 """Which of the two tasks /tasks, /task and /overdue show to each role (SPEC section 2)."""
 
-MAY_ISSUE = {"clerk", "supervisor"}
-ACTS_FOR_UNIT = {"responsible": {"own"}}
+MAY_ISSUE = who_may(COMMANDS["new"])
+ACTS_FOR_UNIT = sides(Deed.ACT_FOR_UNIT)
 """签收, 反馈, 申请延期: the 责任单位's own people only."""
-MAY_REVIEW = {"clerk": {"own"}, "supervisor": {"own", "other"}}
+MAY_REVIEW = sides(Deed.REVIEW)
 """通过 / 退回: the issuing section, and 政务监督室 for any task."""
 
 NOT_ALLOWED = "您没有权限"
@@ -277,9 +307,7 @@ def _buttons(world: World, kinds: tuple[str, ...]) -> list[tuple[str, str, str]]
 
 
 def _allowed(role: str, kind: str, side: str) -> bool:
-    if kind in ("ack", "fb", "ext"):
-        return side in ACTS_FOR_UNIT.get(role, set())
-    return side in MAY_REVIEW.get(role, set())
+    return side in sides(deed_of_button(f"{kind}:1")).get(role, set())
 
 
 async def _press_all(role: str, world: World, office, bot, kinds: tuple[str, ...]) -> None:
@@ -335,7 +363,7 @@ def test_the_matrix_covers_every_command_of_the_menu(office):
         module = importlib.import_module(f"tests.e2e.{path.stem}")
         covered |= module.COVERED
     implemented = build_application(office, schedule=False).bot_data["commands"]
-    assert implemented <= set(COMMAND_ROLES)
+    assert implemented <= set(COMMANDS)
     assert implemented == covered
 
 
@@ -360,9 +388,23 @@ def test_every_command_has_a_handler_and_every_handler_a_matrix_row(office):
     assert handled - _matrix_rows() - DIALOG_STEPS == set()
     steps = [h for h in _registered() if isinstance(h, CommandHandler) and h.commands & DIALOG_STEPS]
     assert steps and all(h.filters is not None for h in steps), "a dialog step must answer only inside its dialog"
-    assert handled - DIALOG_STEPS <= set(COMMAND_ROLES)
+    assert handled - DIALOG_STEPS <= set(COMMANDS)
 
 
 @pytest.mark.parametrize("data", ["ack:1", "fb:1", "ext:1", "acc:1", "ret:1"])
 def test_every_slip_button_has_a_handler(data):
     assert _handles_button(data), data
+
+
+@pytest.mark.parametrize("role", ROLES)
+async def test_every_command_refuses_the_roles_its_row_leaves_out(role, world, office):
+    """Each command of the table, sent bare by a role without a row of its deed: refused with the
+    notice (a stranger: the invite text), nothing changed. A new command is checked here by its
+    row alone."""
+    user = world.user(role)
+    person = world.who[role].person if role != "stranger" else None
+    implemented = build_application(office, schedule=False).bot_data["commands"]
+    left_out = [c for c, deed in COMMANDS.items() if c in implemented and (person is None or not may_at_all(person, deed))]
+    assert left_out, "every role is left out of some command"
+    for command in left_out:
+        await assert_refused(user, f"/{command}", office, stranger=person is None)

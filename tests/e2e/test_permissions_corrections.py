@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.test_permissions import ROLES, STRANGER, ask, snapshot, world  # noqa: F401
+from bot.domain.permissions import COMMANDS, Deed
+from tests.e2e.test_permissions import ROLES, STRANGER, ask, sides, snapshot, world  # noqa: F401
 
 COVERED = {"withdraw", "correct"}
 
-MAY_PUT_RIGHT = {"clerk": {"own"}, "supervisor": {"own", "other"}}
+MAY_PUT_RIGHT = sides(COMMANDS["withdraw"])
 """撤回 and 更正: the issuing 科室 (own = issued by 综合一科), and 政务监督室 for every slip."""
-SEES = {"admin": {"own", "other"}, "principal": {"own", "other"}, "leader": {"own"}, "responsible": {"own"}}
+SEES = sides(Deed.SEE)
 """Who reads the slip without the right to put it right: refused with the notice, not 'not found'."""
 
 

@@ -32,17 +32,18 @@ from bot.services import escalating, extensions
 from bot.services.daily import draft
 from bot.storage import org, tasks
 from tests.e2e.test_lookup import issue
-from tests.e2e.test_permissions import NOT_ALLOWED, NOT_OWN_UNIT, ROLES, STRANGER
+from bot.domain.permissions import Deed
+from tests.e2e.test_permissions import NOT_ALLOWED, NOT_OWN_UNIT, ROLES, STRANGER, sides
 
 TABLES = ("tasks", "slips", "history", "extension_requests", "score_events", "drafts")
 
-ACTS_FOR_UNIT = {"responsible": {"own"}}
+ACTS_FOR_UNIT = sides(Deed.ACT_FOR_UNIT)
 """/extend: the 责任单位's own people, on their own unit's tasks."""
-DECIDES = {"leader": {"own"}}
+DECIDES = sides(Deed.DECIDE_EXTENSION)
 """同意 / 不同意: the unit's own 分管市领导."""
-SIGNS_REMINDER = {"clerk": {"own"}, "supervisor": {"own", "other"}}
+SIGNS_REMINDER = sides(Deed.REMIND)
 """催办 and a 催办单 draft: the issuing section, or 政务监督室."""
-SIGNS_NOTICE = {"supervisor": {"own", "other"}}
+SIGNS_NOTICE = sides(Deed.SUPERVISE)
 """A 督办通知单 draft, 约谈 and 移交: 政务监督室 only."""
 
 

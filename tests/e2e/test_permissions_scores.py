@@ -16,18 +16,19 @@ from bot.domain.scores import ScoreCategory
 from bot.services import scoring
 from bot.services.scoring import Entry
 from tests.e2e import test_permissions
-from tests.e2e.test_permissions import NOT_ALLOWED, ROLES, STRANGER, World, snapshot
+from bot.domain.permissions import COMMANDS, Deed
+from tests.e2e.test_permissions import NOT_ALLOWED, ROLES, STRANGER, World, snapshot, who_may
 
 world = test_permissions.world
 """The people of every role (the fixture of ``test_permissions``)."""
 
 RECORDS = {
-    "/meeting 全市防汛工作会议 2026-01-05 住建局 迟到": {"clerk", "supervisor"},
-    "/material 住建局 三季度材料未按时上报": {"clerk", "supervisor"},
-    "/praise 住建局 防汛表现突出": {"supervisor"},
-    "/criticize 住建局 推进不力": {"supervisor"},
+    "/meeting 全市防汛工作会议 2026-01-05 住建局 迟到": who_may(COMMANDS["meeting"]),
+    "/material 住建局 三季度材料未按时上报": who_may(COMMANDS["material"]),
+    "/praise 住建局 防汛表现突出": who_may(COMMANDS["praise"]),
+    "/criticize 住建局 推进不力": who_may(COMMANDS["criticize"]),
 }
-TABLE_READERS = {"clerk", "leader", "supervisor", "principal", "admin"}
+TABLE_READERS = who_may(Deed.READ_ALL_UNITS)
 
 
 ANSWERS = "已记录|已作废|您没有权限|邀请链接|各单位百分制得分|年度得分|加减分情况通报"
@@ -63,7 +64,7 @@ async def test_void(role, world: World, office):
     )
     before = await snapshot(office)
     answer = await _answer(user, f"/void {event.id} 录入错误")
-    if role == "supervisor":
+    if role in who_may(COMMANDS["void"]):
         assert "已作废" in answer
     else:
         assert (STRANGER if role == "stranger" else NOT_ALLOWED) in answer, answer
@@ -84,7 +85,7 @@ async def test_scores(role, world: World, office):
     assert await snapshot(office) == before
 
 
-LEDGER_READERS = {"clerk", "leader", "supervisor", "principal", "admin"}
+LEDGER_READERS = who_may(COMMANDS["ledger"])
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -107,7 +108,7 @@ async def test_ledger_and_board(role, world: World, office):
     assert await snapshot(office) == before
 
 
-REPORT_READERS = {"clerk", "supervisor", "leader", "principal", "admin"}
+REPORT_READERS = who_may(COMMANDS["report"])
 
 
 @pytest.mark.parametrize("role", ROLES)

@@ -25,7 +25,7 @@ from bot.domain.slip_numbers import parse_slip_reference
 from bot.domain.slips import SlipReference, SlipType
 from bot.services.context import Office
 from bot.services.notify import button
-from bot.services.permissions import can_see
+from bot.domain.permissions import can_see
 from bot.services.scoring import ScoreTable, format_points
 from bot.storage import org, slips, tasks
 from bot.texts import label, plain, render
