@@ -55,7 +55,7 @@ def test_a_handler_asks_a_service_for_the_notices_rules(path: Path) -> None:
             assert not rules, f"{path.name} applies {node.module}'s {rules} itself: ask a service"
 
 
-WAKERS = {BOT / "sender.py", BOT / "app.py"}
+WAKERS = {BOT / "channels" / "telegram" / "sender.py", BOT / "app.py"}
 """The sender itself, and the application that sets the commit hook."""
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
 
 from bot.domain.org import Person, Role
+from bot.edge import Command, Menu
 from bot.texts import label
 
 EVERYONE = frozenset(Role)
@@ -61,9 +61,6 @@ def may_use(person: Person, command: str) -> bool:
     return bool(person.roles & COMMAND_ROLES.get(command, frozenset()))
 
 
-def menu_payload(person: Person, chat_id: int, implemented: frozenset[str] | None = None) -> dict[str, Any]:
-    """setMyCommands for this person's chat only."""
-    return {
-        "commands": [{"command": c, "description": label("commands", c)} for c in commands_for(person, implemented)],
-        "scope": {"type": "chat", "chat_id": chat_id},
-    }
+def menu_of(person: Person, implemented: frozenset[str] | None = None) -> Menu:
+    """This person's command menu (their chat only)."""
+    return Menu(tuple(Command(c, label("commands", c)) for c in commands_for(person, implemented)))

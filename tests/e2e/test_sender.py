@@ -26,13 +26,14 @@ from telegram import Bot
 from telegram.request import HTTPXRequest
 
 from bot.config import Secret, Settings
+from bot.edge import TELEGRAM, Account, Notice
 from bot.domain.org import Role, UnitKind
 from bot.domain.tasks import SourceType
 from bot.emulators.telegram import EmulatorServer, Simulator
 from bot.emulators.telegram.faults import FaultyProxy, Faults
 from bot.emulators.telegram.rules import Rules
-from bot.pacing import ChatPacer
-from bot.sender import Sender, paced_bot
+from bot.channels.telegram.pacing import ChatPacer
+from bot.channels.telegram.sender import Sender, paced_bot
 from bot.services import onboarding
 from bot.services.context import Office
 from bot.services.issuing import AssignmentDraft, issue_assignment
@@ -74,10 +75,10 @@ async def sending(office: Office, client: Bot, per_second: float = 30.0, per_cha
         await sender.stop()
 
 
-async def queue(office: Office, chat_id: int, text: str, **payload: Any) -> int:
+async def queue(office: Office, chat_id: int, text: str) -> int:
     """Put a message in the outbox directly, as a state change would."""
     async with office.db.transaction() as conn:
-        return await outbox.enqueue(conn, chat_id, {"text": text, **payload}, office.now(), purpose="test")
+        return await outbox.enqueue(conn, Account(TELEGRAM, str(chat_id)), Notice(text, purpose="test"), office.now())
 
 
 async def row(office: Office, row_id: int) -> sqlite3.Row:
@@ -171,7 +172,7 @@ async def test_a_user_who_blocked_the_bot_is_recorded_and_the_issuer_told(
         person = await onboarding.add_person(office, name, frozenset(roles), now, unit, section)
         user = await simulator.create_user(name)
         invite = await onboarding.create_invite(office, person.id, now)
-        people[name] = (await onboarding.redeem_invite(office, invite.code, user.id, now), user)
+        people[name] = (await onboarding.redeem_invite(office, invite.code, Account(TELEGRAM, str(user.id)), now), user)
     clerk, clerk_user = people["王科员"]
     official, official_user = people["李住建"]
     async with office.db.reader.execute("SELECT id FROM units WHERE name = '住建局'") as cur:
@@ -214,7 +215,7 @@ async def queue_for(office: Office, person: Any, task_id: int, text: str) -> Non
     """A message about a task to a person, as the daily check queues a reminder."""
     async with office.db.transaction() as conn:
         await outbox.enqueue(
-            conn, person.telegram_id, {"text": text}, office.now(), person_id=person.id, task_id=task_id, purpose="reminder"
+            conn, person.account, Notice(text, task_id=task_id, purpose="reminder"), office.now(), person_id=person.id
         )
 
 
@@ -228,8 +229,8 @@ async def test_a_message_telegram_refuses_is_failed_with_its_reason_and_the_rest
 ) -> None:
     user = await simulator.create_user("陈镇长")
     other = await simulator.create_user("孙主任")
-    broken = await queue(office, user.id, "<b>未闭合的标签", parse_mode="HTML")
-    after = await queue(office, user.id, "<b>下一条</b>", parse_mode="HTML")
+    broken = await queue(office, user.id, "<b>未闭合的标签")
+    after = await queue(office, user.id, "<b>下一条</b>")
     elsewhere = await queue(office, other.id, "另一个聊天")
     async with sending(office, telegram):
         await eventually(lambda: bot_texts(user) and bot_texts(other))
@@ -395,7 +396,7 @@ async def test_a_timeout_is_logged_and_the_attempt_after_it_told_apart(
     told from one sent twice by mistake."""
     slow = await simulator.create_user("李住建")
     faults = Faults(hang_seconds=2.0, hang_chats=frozenset({slow.id}))
-    caplog.set_level(logging.INFO, logger="bot.sender")
+    caplog.set_level(logging.INFO, logger="bot.channels.telegram.sender")
     async with FaultyProxy(emulator.url, faults) as proxy:
         pacer = ChatPacer()
         assert office.settings.token is not None
@@ -411,6 +412,6 @@ async def test_a_timeout_is_logged_and_the_attempt_after_it_told_apart(
             finally:
                 await sender.stop()
     assert (await row(office, row_id))["attempts"] == 2
-    said = [r.getMessage() for r in caplog.records if r.name == "bot.sender"]
+    said = [r.getMessage() for r in caplog.records if r.name == "bot.channels.telegram.sender"]
     assert any(f"outbox {row_id} to chat {slow.id}: no answer in time (attempt 1" in m for m in said), said
     assert any(f"outbox {row_id} to chat {slow.id}: sent again after a timeout (attempt 2)" in m for m in said), said

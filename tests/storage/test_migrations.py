@@ -32,6 +32,7 @@ TABLES = {
     "outbox",
     "daily_runs",
     "calendar_overrides",
+    "accounts",
 }
 
 KEY_COLUMNS = {
@@ -45,7 +46,8 @@ KEY_COLUMNS = {
     "slip_sequences": {"type", "year", "last"},
     "score_events": {"unit_id", "category", "points", "occurred_on", "slip_id", "void_reason", "voided_by"},
     "history": {"task_id", "actor_id", "kind", "at", "details"},
-    "outbox": {"chat_id", "person_id", "method", "payload", "status", "attempts", "not_before", "message_id"},
+    "outbox": {"channel", "address", "person_id", "kind", "notice", "status", "attempts", "not_before", "message_id"},
+    "accounts": {"person_id", "channel", "address", "bound_at"},
     "invites": {"code", "person_id", "expires_at", "used_at"},
     "migrations": {"name", "applied_at"},
 }
