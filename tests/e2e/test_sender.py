@@ -26,7 +26,8 @@ from telegram import Bot
 from telegram.request import HTTPXRequest
 
 from bot.config import Secret, Settings
-from bot.edge import TELEGRAM, Account, Notice
+from bot import actions
+from bot.edge import TELEGRAM, Account, Button, Change, Notice
 from bot.domain.org import Role, UnitKind
 from bot.domain.tasks import SourceType
 from bot.emulators.telegram import EmulatorServer, Simulator
@@ -415,3 +416,45 @@ async def test_a_timeout_is_logged_and_the_attempt_after_it_told_apart(
     said = [r.getMessage() for r in caplog.records if r.name == "bot.channels.telegram.sender"]
     assert any(f"outbox {row_id} to chat {slow.id}: no answer in time (attempt 1" in m for m in said), said
     assert any(f"outbox {row_id} to chat {slow.id}: sent again after a timeout (attempt 2)" in m for m in said), said
+
+
+async def test_a_change_edits_the_message_its_notice_became_and_a_change_of_nothing_fails(
+    office: Office, telegram: Bot, simulator: Simulator
+) -> None:
+    """A notice's buttons and text are changed where it was delivered, found by the notice (not
+    by a chat and message id the core would have to know); a change of a notice that never
+    arrived is refused once and nothing else waits for it."""
+    user = await simulator.create_user("李住建")
+    account = Account(TELEGRAM, str(user.id))
+    offered = ((Button("签收", actions.ACKNOWLEDGE(task_id=7)), Button("反馈", actions.FEEDBACK(task_id=7))),)
+    async with office.db.transaction() as conn:
+        first = await outbox.enqueue(conn, account, Notice("<b>交办单</b> 第1号", offered, purpose="test"), office.now())
+    async with sending(office, telegram):
+        await eventually(lambda: len(bot_texts(user)) == 1)
+        [slip] = [m for m in user.messages() if m.from_bot]
+        assert [b["callback_data"] for b in slip.inline_keyboard[0]] == ["ack:7", "fb:7"]
+        async with office.db.transaction() as conn:
+            await outbox.enqueue(conn, account, Change(first, buttons=((offered[0][1],),), purpose="test"), office.now())
+        await eventually(lambda: [b["text"] for row in slip.inline_keyboard for b in row] == ["反馈"])
+        async with office.db.transaction() as conn:
+            await outbox.enqueue(conn, account, Change(first, text="交办单 第1号（已更正）", buttons=(), purpose="test"), office.now())
+            never = await outbox.enqueue(conn, account, Change(10_000, buttons=(), purpose="test"), office.now())
+            await outbox.enqueue(conn, account, Notice("下一条", purpose="test"), office.now())
+        await eventually(lambda: len(bot_texts(user)) == 2 and slip.text == "交办单 第1号（已更正）")
+    assert bot_texts(user) == ["交办单 第1号（已更正）", "下一条"] and slip.inline_keyboard == []
+    assert (await row(office, never))["status"] == "failed"
+    assert await statuses(office) == {"sent": 4, "failed": 1}
+
+
+async def test_a_message_queued_before_notices_goes_as_it_was_queued(office: Office, telegram: Bot, simulator: Simulator) -> None:
+    """An outbox row from before the upgrade holds its Bot API call: it is sent as it was."""
+    user = await simulator.create_user("李住建")
+    async with office.db.transaction() as conn:
+        await conn.execute(
+            "INSERT INTO outbox (channel, address, kind, notice, purpose, created_at) VALUES ('telegram', ?, 'sendMessage', ?, 'test', ?)",
+            (str(user.id), '{"text": "<b>升级前</b>的通知", "parse_mode": "HTML"}', office.now().isoformat()),
+        )
+    async with sending(office, telegram):
+        await eventually(lambda: len(bot_texts(user)) == 1)
+    assert bot_texts(user) == ["升级前的通知"]
+    assert await statuses(office) == {"sent": 1}
