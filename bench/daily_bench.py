@@ -27,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.config import Settings  # noqa: E402
 from bot.domain.org import Role, UnitKind  # noqa: E402
+from bot.edge import TELEGRAM, Account  # noqa: E402
 from bot.services.context import Office  # noqa: E402
 from bot.services.daily import run_daily  # noqa: E402
 from bot.storage import org  # noqa: E402
@@ -50,14 +51,14 @@ async def fill_org(office: Office) -> dict[str, int]:
         section = await org.add_section(conn, "综合一科")
         clerk = await org.add_person(conn, "王科员", frozenset({Role.CLERK}), now, section_id=section.id)
         supervisor = await org.add_person(conn, "赵督查", frozenset({Role.SUPERVISOR}), now, section_id=supervision.id)
-        await org.bind_telegram(conn, clerk.id, FIRST_TELEGRAM_ID)
-        await org.bind_telegram(conn, supervisor.id, FIRST_TELEGRAM_ID + 1)
+        await org.bind_account(conn, clerk.id, Account(TELEGRAM, str(FIRST_TELEGRAM_ID)), office.now())
+        await org.bind_account(conn, supervisor.id, Account(TELEGRAM, str(FIRST_TELEGRAM_ID + 1)), office.now())
         first_unit = 0
         for i in range(UNITS):
             unit = await org.add_unit(conn, f"单位{i:03d}", UnitKind.DEPARTMENT)
             first_unit = first_unit or unit.id
             official = await org.add_person(conn, f"责任人{i:03d}", frozenset({Role.RESPONSIBLE}), now, unit_id=unit.id)
-            await org.bind_telegram(conn, official.id, FIRST_TELEGRAM_ID + 2 + i)
+            await org.bind_account(conn, official.id, Account(TELEGRAM, str(FIRST_TELEGRAM_ID + 2 + i)), office.now())
     return {"clerk": clerk.id, "supervisor": supervisor.id, "section": section.id, "first_unit": first_unit}
 
 

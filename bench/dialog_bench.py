@@ -30,6 +30,7 @@ from task_lookup_bench import open_office  # noqa: E402
 
 from bot.app import build_application, start_bot, stop_bot  # noqa: E402
 from bot.domain.org import Role, UnitKind  # noqa: E402
+from bot.edge import TELEGRAM, Account  # noqa: E402
 from bot.emulators.telegram import EmulatorServer, Rules, Simulator  # noqa: E402
 from bot.services import onboarding  # noqa: E402
 from bot.storage import org  # noqa: E402
@@ -68,7 +69,7 @@ async def bench(walks: int, think: float) -> tuple[dict[str, list[float]], int]:
             users = [await simulator.create_user(person.name) for person in [official, *clerks]]
             async with office.db.transaction() as conn:
                 for person, user in zip([official, *clerks], users, strict=True):
-                    await org.bind_telegram(conn, person.id, user.id)
+                    await org.bind_account(conn, person.id, Account(TELEGRAM, str(user.id)), office.now())
             application = build_application(office, per_second=30, per_chat_interval=1.0, schedule=False)
             await start_bot(application, poll_timeout=1)
             try:

@@ -39,6 +39,7 @@ from bot.app import build_application, start_bot, stop_bot  # noqa: E402
 from bot.domain import minutes as reading  # noqa: E402
 from bot.domain.calendar import ChineseWorkCalendar  # noqa: E402
 from bot.domain.org import Role, UnitKind  # noqa: E402
+from bot.edge import TELEGRAM, Account  # noqa: E402
 from bot.emulators.telegram import EmulatorServer, Rules, Simulator  # noqa: E402
 from bot.services import intake, onboarding  # noqa: E402
 from bot.storage import intake as store  # noqa: E402
@@ -135,7 +136,7 @@ async def run(units_count: int, repeat: int) -> None:
 
             user = await Simulator(server).create_user("赵督查")
             async with office.db.transaction() as conn:
-                await org.bind_telegram(conn, supervisor.id, user.id)
+                await org.bind_account(conn, supervisor.id, Account(TELEGRAM, str(user.id)), office.now())
             application = build_application(office, per_second=0, per_chat_interval=0, schedule=False)
             await start_bot(application, poll_timeout=1)
             try:

@@ -28,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.config import Settings  # noqa: E402
 from bot.domain.org import Role, UnitKind  # noqa: E402
+from bot.edge import TELEGRAM, Account  # noqa: E402
 from bot.domain.scores import DEFAULT_POINTS, ScoreCategory  # noqa: E402
 from bot.services import reports, scoring  # noqa: E402
 from bot.services.context import Office  # noqa: E402
@@ -44,18 +45,18 @@ async def fill(office: Office, tasks: int, units_count: int, events: int) -> Non
     now = office.now()
     async with office.db.transaction() as conn:
         leader = await org.add_person(conn, "刘副市长", frozenset({Role.LEADER}), now)
-        await conn.execute("UPDATE people SET telegram_id = 900000 WHERE id = ?", (leader.id,))
+        await org.bind_account(conn, leader.id, Account(TELEGRAM, "900000"), now)
         supervision = await org.add_section(conn, "政务监督室", is_supervision_office=True, leader_id=leader.id)
         section = await org.add_section(conn, "综合一科", leader_id=leader.id)
         clerk = await org.add_person(conn, "王科员", frozenset({Role.CLERK}), now, section_id=section.id)
         staff = await org.add_person(conn, "赵督查", frozenset({Role.SUPERVISOR}), now, section_id=supervision.id)
         boss = await org.add_person(conn, "周市长", frozenset({Role.PRINCIPAL}), now)
         for n, person in enumerate((clerk, staff, boss)):
-            await conn.execute("UPDATE people SET telegram_id = ? WHERE id = ?", (900001 + n, person.id))
+            await org.bind_account(conn, person.id, Account(TELEGRAM, str(900001 + n)), now)
         units = [await org.add_unit(conn, f"单位{i:03d}", UnitKind.DEPARTMENT, leader.id) for i in range(units_count)]
         for i, unit in enumerate(units):
             official = await org.add_person(conn, f"联络员{i:03d}", frozenset({Role.RESPONSIBLE}), now, unit_id=unit.id)
-            await conn.execute("UPDATE people SET telegram_id = ? WHERE id = ?", (1_000_000 + i, official.id))
+            await org.bind_account(conn, official.id, Account(TELEGRAM, str(1_000_000 + i)), now)
     rng = random.Random(127)
     start = date(YEAR, 1, 5)
     for first in range(1, tasks + 1, BATCH):

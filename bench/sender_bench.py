@@ -1,7 +1,7 @@
 """Outbox sender benchmark: messages/s against the emulator, with Telegram's limits and without.
 
 N messages to N different people are queued in the outbox of a real SQLite file; the real
-``bot.sender.Sender`` drains them into the local Bot API emulator. With limits on (the
+``bot.channels.telegram.sender.Sender`` drains them into the local Bot API emulator. With limits on (the
 emulator's ``Rules()``: 30 messages/s overall, 1/s per chat, 429 beyond; the sender at 30/s
 and 1 s per chat) the ceiling is 30/s, and the emulator must never have answered 429. With
 limits off (emulator rules off, sender ``per_second=0, per_chat_interval=0``) the figure is
@@ -37,8 +37,8 @@ from bot.config import Secret, Settings  # noqa: E402
 from bot.emulators.telegram import EmulatorServer, Rules, Simulator  # noqa: E402
 from bot.emulators.telegram.faults import Faults, FaultyProxy  # noqa: E402
 from bot.emulators.telegram.rules import FloodControl  # noqa: E402
-from bot.pacing import ChatPacer  # noqa: E402
-from bot.sender import Sender, paced_bot  # noqa: E402
+from bot.channels.telegram.pacing import ChatPacer  # noqa: E402
+from bot.channels.telegram.sender import Sender, paced_bot  # noqa: E402
 from bot.services.context import Office  # noqa: E402
 from bot.storage.rows import stamp  # noqa: E402
 
@@ -82,8 +82,8 @@ async def bench(messages: int, limits: bool, faults: Faults | None = None) -> di
             now = stamp(office.now())
             async with office.db.transaction() as conn:
                 await conn.executemany(
-                    "INSERT INTO outbox (chat_id, method, payload, purpose, created_at) VALUES (?, 'sendMessage', ?, 'bench', ?)",
-                    [(user.id, f'{{"text": "【督办提醒】第{i}号：请于今日17:00前反馈办理情况。", "parse_mode": "HTML"}}', now)
+                    "INSERT INTO outbox (channel, address, kind, notice, purpose, created_at) VALUES ('telegram', ?, 'notice', ?, 'bench', ?)",
+                    [(str(user.id), f'{{"text": "【督办提醒】第{i}号：请于今日17:00前反馈办理情况。"}}', now)
                      for i, user in enumerate(users)],
                 )
             pacer = ChatPacer(30.0 if limits else 0.0, 1.0 if limits else 0.0)

@@ -29,6 +29,7 @@ from task_lookup_bench import open_office  # noqa: E402
 
 from bot.app import build_application, start_bot, stop_bot  # noqa: E402
 from bot.domain.org import Role, UnitKind  # noqa: E402
+from bot.edge import TELEGRAM, Account  # noqa: E402
 from bot.emulators.telegram import EmulatorServer, Rules, Simulator  # noqa: E402
 from bot.services import onboarding  # noqa: E402
 from bot.storage import org  # noqa: E402
@@ -51,9 +52,9 @@ async def run(pages: int, lines: int, others: int, every: float) -> None:
                 person = await onboarding.add_person(office, f"责任人{n}", frozenset({Role.RESPONSIBLE}), now, unit_name="住建局")
                 people.append((person, await simulator.create_user(f"责任人{n}")))
             async with office.db.transaction() as conn:
-                await org.bind_telegram(conn, supervisor.id, sender.id)
+                await org.bind_account(conn, supervisor.id, Account(TELEGRAM, str(sender.id)), office.now())
                 for person, user in people:
-                    await org.bind_telegram(conn, person.id, user.id)
+                    await org.bind_account(conn, person.id, Account(TELEGRAM, str(user.id)), office.now())
             application = build_application(office, per_second=0, per_chat_interval=0, schedule=False)
             await start_bot(application, poll_timeout=1)
             try:

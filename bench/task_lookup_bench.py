@@ -35,6 +35,7 @@ from echo_bench import bench_echo, wait_bot_messages  # noqa: E402
 from bot.app import build_application, start_bot, stop_bot  # noqa: E402
 from bot.config import Secret, Settings  # noqa: E402
 from bot.domain.org import Role, UnitKind  # noqa: E402
+from bot.edge import TELEGRAM, Account  # noqa: E402
 from bot.emulators.telegram import EmulatorServer, Rules, Simulator  # noqa: E402
 from bot.services.context import Office  # noqa: E402
 from bot.storage import org  # noqa: E402
@@ -123,7 +124,7 @@ async def bench_lookup(tasks: int, commands: int, database_url: str | None = Non
             user = await Simulator(server).create_user("赵督查")
             async with office.db.transaction() as conn:
                 supervisor = (await org.with_role(conn, Role.SUPERVISOR))[0]
-                await org.bind_telegram(conn, supervisor.id, user.id)
+                await org.bind_account(conn, supervisor.id, Account(TELEGRAM, str(user.id)), office.now())
             app = build_application(office, per_second=0, per_chat_interval=0, schedule=False)
             await start_bot(app, poll_timeout=10)
             try:

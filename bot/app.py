@@ -20,9 +20,9 @@ from bot.handlers import admin, intake
 from bot.handlers import corrections, dialogs, partners
 from bot.handlers.context import DubanApplication, DubanContext
 from bot import scheduling
-from bot.pacing import ChatPacer
+from bot.channels.telegram.pacing import ChatPacer
 from bot.persistence import DatabasePersistence
-from bot.sender import Sender
+from bot.channels.telegram.sender import Sender
 from bot.updates import Inbox, Poller, WebhookServer
 from bot.services.context import Office
 

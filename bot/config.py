@@ -115,7 +115,7 @@ class Settings:
     """Seconds between two messages to one chat (Telegram's limit is 1 a second)."""
     claim_lease_seconds: float = 300.0
     """Several instances on PostgreSQL: how long a message a sender took is its own; a dead
-    instance's messages go out from another after it (``bot.sender``)."""
+    instance's messages go out from another after it (``bot.channels.telegram.sender``)."""
     db_path: Path = Path("duban.db")
     database_url: str | None = None
     """``postgresql://…``: PostgreSQL instead of the SQLite file ``db_path`` (unset: SQLite)."""

@@ -42,7 +42,7 @@ from aiohttp import web
 from telegram import Update
 from telegram.error import RetryAfter, TelegramError
 
-from bot.pacing import retry_seconds
+from bot.channels.telegram.pacing import retry_seconds
 from bot.storage import inbox
 from bot.texts import render
 from bot.handlers.context import DubanApplication

@@ -55,7 +55,7 @@ def test_a_handler_asks_a_service_for_the_notices_rules(path: Path) -> None:
             assert not rules, f"{path.name} applies {node.module}'s {rules} itself: ask a service"
 
 
-WAKERS = {BOT / "sender.py", BOT / "app.py"}
+WAKERS = {BOT / "channels" / "telegram" / "sender.py", BOT / "app.py"}
 """The sender itself, and the application that sets the commit hook."""
 
 
@@ -149,6 +149,31 @@ def test_no_button_data_is_built_or_parsed_outside_the_table_of_actions(path: Pa
     if "emulator" not in path.parts:
         assert "CallbackQueryHandler(" not in source or path.name in ("buttons.py", "fallback.py")
         assert "context.match" not in source and "query.data.split" not in source
+
+
+TELEGRAM_TERMS = re.compile(
+    r"parse_mode|reply_markup|callback_data|telegram_id"
+    r"|\b(?:send|edit|set|get|delete|answer|forward|copy)(?:Message|Document|Photo|MediaGroup|MyCommands|File|Caption|ReplyMarkup|Text)\w*\b"
+)
+"""What only the Telegram adapter knows: its payload fields, its user ids and its Bot API methods."""
+CORE = sorted(
+    {*(BOT / "services").rglob("*.py"), *(BOT / "storage").rglob("*.py"), *(BOT / "domain").rglob("*.py"), BOT / "edge.py"}
+    - {BOT / "storage" / "migrations.py"}  # released migrations record the schema as it was
+)
+
+
+@pytest.mark.parametrize("path", CORE, ids=lambda p: str(p.relative_to(BOT)))
+def test_the_core_speaks_notices_not_telegram(path: Path) -> None:
+    """Services, storage, the domain and the channel edge queue notices for people; rendering
+    them as Bot API calls and reaching a Telegram account is bot/channels/telegram/'s."""
+    source = path.read_text(encoding="utf-8")
+    assert not TELEGRAM_TERMS.findall(source)
+    assert "telegram" not in _imports(path) and not any(m.startswith(("telegram.", "bot.channels")) for m in _imports(path))
+
+
+@pytest.mark.parametrize("source", ['{"parse_mode": "HTML"}', 'method="editMessageReplyMarkup"', "p.telegram_id", '"setMyCommands"'])
+def test_the_telegram_check_finds_its_terms(source: str) -> None:
+    assert TELEGRAM_TERMS.findall(source)
 
 
 def test_every_action_has_one_handler_and_every_button_handler_an_action() -> None:

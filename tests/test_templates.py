@@ -28,6 +28,7 @@ from jinja2 import meta
 from markupsafe import escape
 
 from bot.config import Organisation, Settings
+from bot.edge import TELEGRAM, Account
 from bot.domain.org import Person, Role
 from bot.domain.scores import ScoreCategory
 from bot.domain.sharing import UnitRole
@@ -161,7 +162,7 @@ def _fresh_task() -> Task:
 
 
 def _person(index: int) -> Person:
-    return Person(index + 1, PERSON_NAMES[index % 3], frozenset({Role.RESPONSIBLE}), unit_id=1, telegram_id=1000 + index)
+    return Person(index + 1, PERSON_NAMES[index % 3], frozenset({Role.RESPONSIBLE}), unit_id=1, account=Account(TELEGRAM, str(1000 + index)))
 
 
 UNIT_NAMES = ("住建局", "交通局", "穰东镇")

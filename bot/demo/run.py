@@ -141,7 +141,7 @@ async def _join(office: Office, server: EmulatorServer, people: list[Person]) ->
         simulation.send_text(server.state, user, server.state.chats[user.id], f"/start {invite.code}")
     loop = asyncio.get_running_loop()
     deadline = loop.time() + BIND_TIMEOUT
-    while any(p.telegram_id is None for p in await org.people(office.db.reader)):
+    while any(p.account is None for p in await org.people(office.db.reader)):
         if loop.time() > deadline:
             raise RuntimeError("the bot did not bind the demo people in time")
         await asyncio.sleep(0.05)

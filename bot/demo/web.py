@@ -38,6 +38,7 @@ from datetime import date, timedelta
 from bot.demo import minutes_sample
 from bot.demo.calendar import JUMPS, DemoCalendar, DemoDays, jump_target
 from bot.domain.errors import DomainError
+from bot.edge import TELEGRAM
 from bot.domain.escalation import Escalation
 from bot.domain.org import Person, Role
 from bot.emulators.telegram import EmulatorServer
@@ -121,21 +122,22 @@ class DemoPage:
         conn = self.office.db.reader
         units = {u.id: u.name for u in await org.units(conn)}
         sections = {s.id: s.name for s in await org.sections(conn)}
-        bound = [p for p in await org.people(conn) if p.telegram_id is not None]
+        bound = [p for p in await org.people(conn) if p.account is not None and p.account.channel == TELEGRAM]
         bound.sort(key=lambda p: (min(ROLE_ORDER.index(r) for r in p.roles) if p.roles else len(ROLE_ORDER), p.id))
         return json_response({"ok": True, "result": [self._person_json(p, units, sections) for p in bound]})
 
     def _person_json(self, person: Person, units: dict[int, str], sections: dict[int, str]) -> dict[str, Any]:
         roles = sorted(person.roles, key=ROLE_ORDER.index)
-        assert person.telegram_id is not None
+        assert person.account is not None
+        user_id = int(person.account.address)
         return {
-            "user_id": person.telegram_id,
-            "chat_id": person.telegram_id,  # a private chat's id is its user's id
+            "user_id": user_id,
+            "chat_id": user_id,  # a private chat's id is its user's id
             "name": person.name,
             "roles": [{"key": r.value, "label": label("roles", r.value)} for r in roles],
             "unit": units.get(person.unit_id) if person.unit_id else None,
             "section": sections.get(person.section_id) if person.section_id else None,
-            "commands": self._menu(person.telegram_id),
+            "commands": self._menu(user_id),
         }
 
     def _menu(self, chat_id: int) -> list[dict[str, str]]:

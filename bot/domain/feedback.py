@@ -61,7 +61,7 @@ class Feedback:
 
 
 MAX_KEPT_BYTES = 20 * 1024 * 1024
-"""The largest attachment the bot can keep: the Bot API's ``getFile`` serves files up to 20 MB."""
+"""The largest attachment the bot can keep: Telegram serves bots files up to 20 MB."""
 
 
 def too_big_to_keep(attachment: Attachment) -> bool:

@@ -6,6 +6,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from bot.edge import Account
+
 
 class Role(StrEnum):
     """What a person may do (SPEC section 2). A person may hold several roles."""
@@ -66,14 +68,15 @@ class Section:
 
 @dataclass(frozen=True)
 class Person:
-    """Someone who uses the bot, bound to a Telegram account through an invite."""
+    """Someone who uses the bot, bound to an account on a messenger through an invite."""
 
     id: int
     name: str
     roles: frozenset[Role] = field(default_factory=frozenset)
     unit_id: int | None = None
     section_id: int | None = None
-    telegram_id: int | None = None
+    account: Account | None = None
+    """Where the bot reaches the person: the account bound last (None: not bound yet)."""
     phone: str = ""
     unreachable: bool = False
     """The bot's messages to this person fail (blocked the bot): the issuer is told."""
@@ -88,7 +91,7 @@ def has_bound_official(people: Iterable[Person]) -> bool:
     督办通知单 reach nobody, and the office must know (``/units``, the daily summary).
 
     ``bot.storage.org.units_without_bound_official`` selects the same set in SQL."""
-    return any(p.has(Role.RESPONSIBLE) and p.telegram_id is not None for p in people)
+    return any(p.has(Role.RESPONSIBLE) and p.account is not None for p in people)
 
 
 def rebinding_asks_first(current: Person | None, invitee_id: int) -> bool:

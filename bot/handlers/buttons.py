@@ -3,13 +3,14 @@ the values its button carries."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler
 
 from bot.actions import Action, Offer
+from bot.edge import Button
 from bot.handlers.context import DubanApplication, DubanContext
 
 V = TypeVar("V", bound=tuple[Any, ...])
@@ -43,6 +44,6 @@ def markup(rows: list[list[tuple[str, Offer]]]) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([[button(t, o) for t, o in row] for row in rows if row])
 
 
-def drawn(rows: list[list[dict[str, str]]]) -> list[list[InlineKeyboardButton]]:
+def drawn(rows: Sequence[Sequence[Button]]) -> list[list[InlineKeyboardButton]]:
     """The buttons of a keyboard a service drew (``notify.button``), to send as an answer."""
-    return [[InlineKeyboardButton(b["text"], callback_data=b["callback_data"]) for b in row] for row in rows]
+    return [[button(b.label, b.offer) for b in row] for row in rows]

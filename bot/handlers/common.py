@@ -9,6 +9,7 @@ from typing import Any
 from telegram import Update
 
 from bot.domain.org import Person
+from bot.edge import TELEGRAM, Account
 from bot.handlers.context import DubanContext
 from bot.services import onboarding
 from bot.domain.errors import DomainError
@@ -19,7 +20,7 @@ from bot.texts import explain, plain, render
 async def current_person(update: Update, context: DubanContext) -> Person | None:
     """The bound person behind this update, or None for an unknown Telegram account."""
     user = update.effective_user
-    return None if user is None else await onboarding.person_asking(context.office, user.id)
+    return None if user is None else await onboarding.person_asking(context.office, Account(TELEGRAM, str(user.id)))
 
 
 async def bound_person(update: Update, context: DubanContext, command: str | None = None) -> Person | None:

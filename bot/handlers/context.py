@@ -9,7 +9,7 @@ from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 from bot.services.context import Office
 
 if TYPE_CHECKING:
-    from bot.sender import Sender
+    from bot.channels.telegram.sender import Sender
 
 
 class DubanContext(CallbackContext[ExtBot[int], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):

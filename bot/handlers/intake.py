@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
@@ -16,6 +15,7 @@ from bot import actions
 from bot.actions import DocumentPage, OfDocument, OfDraft
 from bot.domain.errors import DomainError
 from bot.domain.org import Person
+from bot.edge import Notice
 from bot.handlers import buttons
 from bot.handlers.common import bound_person, current_person, heavy_work, not_understood, refuse, reply
 from bot.handlers.context import DubanApplication, DubanContext
@@ -48,25 +48,24 @@ class PendingInstruction:
     started: datetime
 
 
-def _markup(payload: dict[str, Any]) -> InlineKeyboardMarkup | None:
-    rows = payload.get("reply_markup", {}).get("inline_keyboard")
-    if not rows:
+def _markup(notice: Notice) -> InlineKeyboardMarkup | None:
+    if not notice.buttons:
         return None
-    return InlineKeyboardMarkup(buttons.drawn(rows))
+    return InlineKeyboardMarkup(buttons.drawn(notice.buttons))
 
 
 async def _show_review(update: Update, review: intake.Review, page: int = 0) -> None:
-    payload = intake.review_payload(review, page)
+    notice = intake.review_payload(review, page)
     assert update.effective_message is not None
-    await update.effective_message.reply_text(payload["text"], reply_markup=_markup(payload))
+    await update.effective_message.reply_text(notice.text, reply_markup=_markup(notice))
 
 
 async def _replace_review(update: Update, review: intake.Review, page: int = 0) -> None:
     query = update.callback_query
     assert query is not None
-    payload = intake.review_payload(review, page)
+    notice = intake.review_payload(review, page)
     try:
-        await query.edit_message_text(payload["text"], reply_markup=_markup(payload))
+        await query.edit_message_text(notice.text, reply_markup=_markup(notice))
     except BadRequest:
         pass  # unchanged text, or a message too old to edit: the state is already saved
 

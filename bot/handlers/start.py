@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
 
 from telegram import Update
 from telegram.ext import CommandHandler, filters
@@ -11,11 +10,12 @@ from bot import actions
 from bot.actions import BindCode, Nothing
 from bot.domain.errors import DomainError
 from bot.domain.org import Person
+from bot.edge import TELEGRAM, Account, Menu
 from bot.handlers import buttons
 from bot.handlers.common import current_person, refuse, reply
 from bot.handlers.context import DubanApplication, DubanContext
 from bot.handlers.dialogs import clear_buttons, keyboard, query_place
-from bot.handlers.menu import commands_for, menu_payload
+from bot.handlers.menu import commands_for, menu_of
 from bot.services import onboarding
 from bot.texts import label, render
 
@@ -30,7 +30,7 @@ async def start(update: Update, context: DubanContext) -> None:
         if len(code) > MAX_CODE:
             await refuse(update, DomainError("invite_unknown"))
             return
-        change = await onboarding.check_invite(context.office, code, update.effective_user.id, context.office.now())
+        change = await onboarding.check_invite(context.office, code, Account(TELEGRAM, str(update.effective_user.id)), context.office.now())
         if change is not None and actions.REBIND.fits(code=code):  # an invite code is 24 characters
             assert update.effective_message is not None
             await update.effective_message.reply_text(
@@ -51,12 +51,12 @@ async def _bind(update: Update, context: DubanContext, code: str, confirmed: boo
     assert update.effective_user is not None and update.effective_chat is not None
     office = context.office
     now = office.now()
-    telegram_id = update.effective_user.id
+    account = Account(TELEGRAM, str(update.effective_user.id))
 
-    def menu(person: Person) -> dict[str, Any]:
-        return menu_payload(person, telegram_id, context.implemented)
+    def menu(person: Person) -> Menu:
+        return menu_of(person, context.implemented)
 
-    bound = await onboarding.redeem_invite(office, code, telegram_id, now, confirmed=confirmed, menu=menu)
+    bound = await onboarding.redeem_invite(office, code, account, now, confirmed=confirmed, menu=menu)
     text = render("start/bound", person=bound, roles=_role_names(bound), commands=commands_for(bound, context.implemented))
     await context.bot.send_message(update.effective_chat.id, text)
 

@@ -35,12 +35,12 @@ class Group:
     @property
     def bound(self) -> tuple[Person, ...]:
         """Those whose Telegram account is bound."""
-        return tuple(p for p in self.people if p.telegram_id is not None)
+        return tuple(p for p in self.people if p.account is not None)
 
     @property
     def unbound(self) -> tuple[Person, ...]:
         """Those who have not yet opened an invite link."""
-        return tuple(p for p in self.people if p.telegram_id is None)
+        return tuple(p for p in self.people if p.account is None)
 
     @property
     def has_bound_official(self) -> bool:
@@ -50,7 +50,7 @@ class Group:
     @property
     def blocked(self) -> tuple[Person, ...]:
         """Bound, but the bot's messages fail: they blocked the bot."""
-        return tuple(p for p in self.people if p.telegram_id is not None and p.unreachable)
+        return tuple(p for p in self.people if p.account is not None and p.unreachable)
 
 
 @dataclass(frozen=True)
@@ -81,7 +81,7 @@ class Directory:
     @property
     def bound_count(self) -> int:
         """How many people have bound their Telegram account."""
-        return sum(1 for p in self.people if p.telegram_id is not None)
+        return sum(1 for p in self.people if p.account is not None)
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ from bot.domain.slips import Slip, SlipType
 from bot.domain.tasks import Correction, Task
 from bot.services.context import Office
 from bot.services.issuing import MAX_TEXT, MAX_TITLE, check_slip_length, part_due_of
-from bot.services.notify import message, send, tell
+from bot.services.notify import change_delivered, message, send, tell
 from bot.domain.permissions import Deed, can_see, may
 from bot.services.scoring import format_points, void_on
 from bot.services.slip_keyboard import slip_keyboard
@@ -354,11 +354,7 @@ async def _correct_copy(
 ) -> None:
     if after.unit_id != before.unit_id:
         # The unit first named: its slip messages lose their buttons, and it is told it has nothing to do.
-        for chat_id, message_id in await outbox.retire_slip_messages(conn, before.id):
-            await outbox.enqueue(
-                conn, chat_id, {"message_id": message_id, "reply_markup": {"inline_keyboard": []}}, now,
-                method="editMessageReplyMarkup", task_id=before.id, purpose="buttons",
-            )
+        await change_delivered(conn, await outbox.retire_slip_messages(conn, before.id), now, buttons=(), task_id=before.id)
         for member in await org.unit_members(conn, before.unit_id):
             await tell(conn, member, "corrections/unit_replaced", now, p=plan, task=before, reason=reason, purpose="withdrawn")
     await save(conn, before, after, now)

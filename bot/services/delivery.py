@@ -6,6 +6,8 @@ from datetime import datetime
 
 import aiosqlite
 
+from bot.edge import Account
+
 from bot.services.notify import tell
 from bot.services.task_changes import issuer_and_section
 from bot.storage import history, org, outbox, slips, tasks
@@ -19,7 +21,7 @@ async def delivered(conn: aiosqlite.Connection, row: OutboxMessage, now: datetim
     A unit with several bound people gets several copies; the issuer hears of the first, with
     the unit, the others it went to and the 责任人 — who answers for it, whoever read it first.
     """
-    await org.mark_reachable(conn, row.chat_id)
+    await org.mark_reachable(conn, Account(row.channel, row.address))
     if row.purpose != "slip" or row.slip_id is None or row.person_id is None:
         return
     if await outbox.slip_sent_before(conn, row.slip_id, row.id):
@@ -29,7 +31,7 @@ async def delivered(conn: aiosqlite.Connection, row: OutboxMessage, now: datetim
     if slip is None or reader is None or slip.issued_by is None:
         return
     issuer = await org.person(conn, slip.issued_by)
-    if issuer is None or issuer.telegram_id is None or issuer.id == reader.id:
+    if issuer is None or issuer.account is None or issuer.id == reader.id:
         return
     task = await tasks.get(conn, slip.task_id)
     unit = await org.unit(conn, task.unit_id) if task is not None else None
@@ -42,13 +44,14 @@ async def delivered(conn: aiosqlite.Connection, row: OutboxMessage, now: datetim
 
 
 async def blocked(conn: aiosqlite.Connection, row: OutboxMessage, now: datetime) -> None:
-    """Telegram said 403: record the person unreachable, and tell whoever the message served.
+    """The channel said the person blocked the bot (Telegram's 403): record the person unreachable, and tell whoever the message served.
 
     Told once per task while the person stays blocked: the daily check's reminders about the
     same task do not repeat the warning. The task's history keeps it.
     """
-    before = await org.person_by_telegram(conn, row.chat_id)
-    person = await org.mark_unreachable(conn, row.chat_id)
+    account = Account(row.channel, row.address)
+    before = await org.person_by_account(conn, account)
+    person = await org.mark_unreachable(conn, account)
     if before is None or person is None or row.task_id is None:
         return
     task = await tasks.get(conn, row.task_id)

@@ -24,13 +24,14 @@ from bot.domain.scores import ScoreCategory
 from bot.domain.slips import Slip, SlipType
 from bot.domain.sharing import UnitRole
 from bot.domain.tasks import EscalationStage, Task
+from bot.edge import TELEGRAM, Account
 from bot.services.context import Office
-from bot.services.notify import button, message, send, tell
+from bot.services.notify import button, message, send, send_to, tell
 from bot.domain.permissions import Deed, check
 from bot.services.slip_keyboard import slip_keyboard
 from bot.services.slip_texts import reminder_text, supervision_text
 from bot.services.task_changes import issuer_and_section, load, matter_parts, save, unit_people
-from bot.storage import history, org, outbox, scores, slips, tasks
+from bot.storage import history, org, scores, slips, tasks
 from bot.texts import label, render
 
 MAX_NOTE = 1000
@@ -284,7 +285,7 @@ async def record_transfer(office: Office, actor: Person, task_id: int, note: str
         chat = office.settings.conduct_office_chat_id
         if chat is not None:
             text = render("escalation/handover", task=after, unit=unit, note=note, org=office.settings.organisation, working_days=office.counts_working_days)
-            await outbox.enqueue(conn, chat, message(text), now, task_id=task.id, purpose="handover")
+            await send_to(conn, Account(TELEGRAM, str(chat)), message(text), now, task_id=task.id, purpose="handover")
     return after
 
 

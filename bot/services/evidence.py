@@ -1,8 +1,9 @@
 """The evidence archive: every feedback attachment (书面反馈) downloaded into ``archive_dir``.
 
-A feedback's transaction queues one outbox row per attachment (method ``ARCHIVE``); the sender
-takes it like a message — in order, retried after network errors and 5xx, given up after a 400
-— and, instead of a Bot API call, runs ``download``: ``getFile``, the bytes, a SHA-256. The file
+A feedback's transaction queues one outbox row per attachment (a ``bot.edge.Download``); the
+sender of the file's channel takes it like a message — in order, retried after network errors
+and 5xx, given up after a 400 — and, instead of sending, runs ``download`` with the channel's
+way to fetch a received file (``bot.edge.FetchFile``): the bytes, a SHA-256. The file
 is written under a temporary name and renamed into place, and the row is marked done in the
 same transaction that records the file's path and checksum. A crash before that transaction
 leaves the row to be taken again: the same name is written again, so nothing is kept twice and
@@ -21,17 +22,16 @@ from datetime import datetime
 from pathlib import Path
 
 import aiosqlite
-from telegram import Bot
 
 from bot.domain.feedback import MAX_KEPT_BYTES, archive_name
 from bot.storage import feedback as feedback_store
-from bot.storage import outbox
+from bot.edge import Account, Download, FetchFile, File
+from bot.services.notify import queue as queue_outgoing
+from bot.services.notify import received
 
-ARCHIVE = "archiveFile"
-"""The outbox method of a download into the archive (not a Bot API method: the sender runs it)."""
-ARCHIVE_CHAT = 0
-"""The outbox "chat" of downloads: one queue of their own, taken one at a time and in order,
-never in the way of a message to a person."""
+ARCHIVE_ADDRESS = "0"
+"""The outbox address of downloads on their channel: one queue of their own, taken one at a
+time and in order, never in the way of a message to a person."""
 PARTIAL = ".partial"
 """Folder under the archive for files being written."""
 
@@ -51,21 +51,18 @@ def folder_of_task(year: int, seq: int) -> str:
     return f"{year}/{seq:04d}"
 
 
-async def download(bot: Bot, file_id: str, archive_dir: Path, folder: str, name: str) -> KeptFile:
-    """Fetch ``file_id`` from Telegram (``getFile``, then the file) into ``archive_dir/folder/name``.
+async def download(fetch: FetchFile, file: File, archive_dir: Path, folder: str, name: str) -> KeptFile:
+    """Fetch a received ``file`` through its channel into ``archive_dir/folder/name``.
 
     ``name`` must be one plain file name (``bot.domain.feedback.archive_name`` makes one);
     anything that would land outside ``archive_dir`` is refused with ``ValueError``.
 
     Raises:
-        telegram.error.TelegramError: as ``getFile`` or the download fails (the caller retries).
-        ValueError: the name or folder would leave the archive, or Telegram's file is over 20 MB.
+        ValueError: the name or folder would leave the archive, or the file is over 20 MB.
+        The channel's errors as the fetch fails (the caller retries).
     """
     _target(archive_dir, folder, name)  # refused before anything is fetched
-    telegram_file = await bot.get_file(file_id)
-    if telegram_file.file_size is not None and telegram_file.file_size > MAX_KEPT_BYTES:
-        raise ValueError(f"file over {MAX_KEPT_BYTES} bytes")
-    data = bytes(await telegram_file.download_as_bytearray())
+    data = await fetch(file, MAX_KEPT_BYTES)
     return await keep(archive_dir, folder, name, data)
 
 
@@ -107,13 +104,12 @@ async def queue(
 ) -> None:
     """In the feedback's transaction: one download per attachment, for the sender."""
     for attachment_id, attachment in await feedback_store.attachment_ids(conn, feedback_id):
-        payload = {
-            "attachment_id": attachment_id,
-            "file_id": attachment.file_id,
-            "folder": folder_of_task(year, seq),
-            "name": archive_name(attachment_id, attachment.file_name, attachment.kind),
-        }
-        await outbox.enqueue(conn, ARCHIVE_CHAT, payload, now, method=ARCHIVE, task_id=task_id, purpose="archive")
+        file = received(attachment.file_id, attachment.kind, attachment.file_name or "")
+        item = Download(
+            attachment_id, file, folder_of_task(year, seq), archive_name(attachment_id, attachment.file_name, attachment.kind),
+            task_id=task_id,
+        )
+        await queue_outgoing(conn, Account(file.channel, ARCHIVE_ADDRESS), item, now)
 
 
 async def record(conn: aiosqlite.Connection, attachment_id: int, kept: KeptFile, now: datetime) -> None:

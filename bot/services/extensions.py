@@ -134,7 +134,7 @@ async def request_extension(
         unit = await org.unit(conn, task.unit_id)
         assert unit is not None
         leader = await org.person(conn, unit.leader_id) if unit.leader_id else None
-        if leader is None or leader.telegram_id is None:
+        if leader is None or leader.account is None:
             raise DomainError("extension_no_leader", unit=unit.name)
         after = lifecycle.request_extension(task)
         await save(conn, task, after, now)

@@ -16,7 +16,7 @@ from bot.domain.org import Person, Role
 from bot.domain.tasks import Task
 from bot.services import evidence, intake
 from bot.services.context import Office
-from bot.services.notify import button, message, send, tell
+from bot.services.notify import button, message, received, send, tell, with_file
 from bot.domain.permissions import Deed, may
 from bot.services.task_changes import issuer_and_section, load, matter_parts, save, unit_people
 from bot.storage import feedback as feedback_store
@@ -137,8 +137,7 @@ async def _attachments(
     conn: aiosqlite.Connection, reader: Person, task: Task, attachments: tuple[Attachment, ...], now: datetime
 ) -> None:
     for a in attachments:
-        method = "sendPhoto" if a.kind == "photo" else "sendDocument"
-        await send(conn, reader, {a.kind: a.file_id, "caption": task.number.full}, now, method=method, task_id=task.id)
+        await send(conn, reader, with_file(received(a.file_id, a.kind, a.file_name or ""), task.number.full), now, task_id=task.id)
 
 
 async def _send_part(

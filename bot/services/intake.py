@@ -35,13 +35,15 @@ from bot.services import evidence, file_limits, form_issuing
 from bot.services.context import Office
 from bot.services.issue_form import KEYS
 from bot.services.issuing import AssignmentDraft, IssuedAssignment, issue_assignment_on
-from bot.services.notify import button, message, send, tell
+from bot.edge import Notice
+from bot.services.notify import button, message, send, tell, with_file
+from bot.services.notify import received as received_file
 from bot.storage import intake as store
 from bot.storage import history, org
 from bot.texts import label, plain, render
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
-"""Telegram lets a bot download files up to 20 MB (getFile); a larger one cannot be read."""
+"""Telegram lets a bot download files up to 20 MB; a larger one cannot be read."""
 
 MAX_TEXT_CHARS = 200_000
 """About a hundred pages of minutes: more is not one meeting's minutes."""
@@ -316,8 +318,8 @@ async def receive_instruction(
         for supervisor in supervisors:
             await tell(conn, supervisor, "intake/instruction_received", now, leader=leader, document=document)
             if document.file_id:
-                method = "sendPhoto" if document.file_kind == "photo" else "sendDocument"
-                await send(conn, supervisor, {document.file_kind or "document": document.file_id}, now, method=method, purpose="intake")
+                forwarded = received_file(document.file_id, document.file_kind or "document")
+                await send(conn, supervisor, with_file(forwarded), now, purpose="intake")
             await send(conn, supervisor, review_payload(review, 0), now, purpose="intake")
         await tell(conn, leader, "intake/instruction_recorded", now, review=review)
     return review
@@ -556,8 +558,7 @@ async def report_completion(conn: aiosqlite.Connection, task: Task, feedback: Fe
     unit = await org.unit(conn, task.unit_id)
     await tell(conn, leader, "intake/instruction_completed", now, task=task, unit=unit, feedback=feedback, document=document)
     for a in feedback.attachments:
-        method = "sendPhoto" if a.kind == "photo" else "sendDocument"
-        await send(conn, leader, {a.kind: a.file_id, "caption": task.number.full}, now, method=method, task_id=task.id)
+        await send(conn, leader, with_file(received_file(a.file_id, a.kind, a.file_name or ""), task.number.full), now, task_id=task.id)
 
 
 # ------------------------------------------------------------------------------ the review message
@@ -566,7 +567,7 @@ PAGE_SIZE = 5
 """Drafts per page of the review message: each shows its 要求 in part, and its buttons."""
 
 
-def review_payload(review: Review, page: int) -> dict[str, Any]:
+def review_payload(review: Review, page: int) -> Notice:
     """The review message: the drafts of one page, 修改 / 删除 each, 全部签发 and paging."""
     pages = max(1, -(-len(review.drafts) // PAGE_SIZE))
     page = min(max(page, 0), pages - 1)

@@ -18,7 +18,7 @@ from bot.domain.reporting import ReportSchedule
 from bot.domain.slips import SlipType
 from bot.domain.tasks import EscalationStage, SourceType, Task, TaskStatus, in_special_ledger
 from bot.services.context import Office
-from bot.services.notify import message, send, tell
+from bot.services.notify import message, received, send, tell, with_file
 from bot.services.slip_keyboard import slip_keyboard
 from bot.services.slip_texts import AssignmentWords, assignment_wording, schedule_text
 from bot.texts import render
@@ -199,9 +199,9 @@ async def issue_assignment_on(
             )
             (delivered if ok and not member.unreachable else unreachable).append(member.name)
             if ok and draft.attachment:
+                file = received(draft.attachment.file_id, "document", draft.attachment.file_name or "")
                 await send(
-                    conn, member, {"document": draft.attachment.file_id, "caption": number.full}, now,
-                    method="sendDocument", task_id=task.id, slip_id=slip.id, purpose="attachment",
+                    conn, member, with_file(file, number.full), now, task_id=task.id, slip_id=slip.id, purpose="attachment",
                 )
         issued.append(IssuedAssignment(task, unit.name, tuple(delivered), tuple(unreachable)))
     year = unknown_calendar_year(office, deadline)

@@ -1,7 +1,11 @@
-"""Messages to people, written to the outbox inside the caller's transaction."""
+"""Notices to people (``bot.edge``), written to the outbox inside the caller's transaction.
+
+A notice goes to the person's account (the latest bound); each channel renders and sends it.
+"""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -9,59 +13,102 @@ import aiosqlite
 
 from bot.actions import Offer
 from bot.domain.org import Person
+from bot.edge import TELEGRAM, Account, Button, Buttons, Change, File, Menu, Notice, Outgoing
 from bot.message_size import fits_in_message, split_message
 from bot.storage import outbox
 from bot.texts import render
 
-Keyboard = list[list[dict[str, str]]]
+Keyboard = list[list[Button]]
+"""Rows of buttons as a service draws them."""
 
 
-def button(text: str, offer: Offer) -> dict[str, str]:
-    """An inline button offering an action of ``bot.actions``."""
-    return {"text": text, "callback_data": offer.data}
+def button(label: str, offer: Offer) -> Button:
+    """A button offering an action of ``bot.actions``."""
+    return Button(label, offer)
 
 
-def message(text: str, keyboard: Keyboard | None = None) -> dict[str, Any]:
-    """A sendMessage payload in Telegram HTML."""
-    payload: dict[str, Any] = {"text": text, "parse_mode": "HTML", "link_preview_options": {"is_disabled": True}}
-    if keyboard:
-        payload["reply_markup"] = {"inline_keyboard": keyboard}
-    return payload
+def buttons(keyboard: Keyboard | Buttons | None) -> Buttons:
+    """Rows of buttons, empty rows left out."""
+    return tuple(tuple(row) for row in keyboard or () if row)
+
+
+def message(text: str, keyboard: Keyboard | Buttons | None = None, *, template: str = "") -> Notice:
+    """A message notice: ``text`` in the bot's markup, the buttons under it."""
+    return Notice(text, buttons(keyboard), template=template)
+
+
+def received(ref: str, kind: str = "document", name: str = "") -> File:
+    """A file someone sent the bot, by the reference its channel gave it. Received files are
+    recorded with Telegram's reference today (the only channel that takes files yet)."""
+    return File(name or "", photo=kind == "photo", channel=TELEGRAM, received=ref)
+
+
+def with_file(file: File, caption: str = "") -> Notice:
+    """A notice carrying one file, ``caption`` under it."""
+    return Notice(caption, files=(file,))
 
 
 async def send(
     conn: aiosqlite.Connection,
     person: Person,
-    payload: dict[str, Any],
+    notice: Notice,
     now: datetime,
     *,
-    method: str = "sendMessage",
     task_id: int | None = None,
     slip_id: int | None = None,
     purpose: str = "",
 ) -> bool:
-    """Queue ``payload`` for ``person``; False when the person has no Telegram account bound yet.
+    """Queue ``notice`` for ``person``; False when the person has no account bound yet.
 
-    A text longer than one Telegram message goes as several, cut between lines, the buttons
-    under the last: Telegram would refuse it whole, and the message would be lost.
+    A text longer than one message goes as several, cut between lines, the buttons under the
+    last: the messenger would refuse it whole, and the message would be lost.
     """
-    if person.telegram_id is None:
+    if person.account is None:
         return False
-    for part in _parts(payload, method):
-        await outbox.enqueue(
-            conn, person.telegram_id, part, now,
-            method=method, person_id=person.id, task_id=task_id, slip_id=slip_id, purpose=purpose,
-        )
+    notice = replace(
+        notice, task_id=task_id if task_id is not None else notice.task_id,
+        slip_id=slip_id if slip_id is not None else notice.slip_id, purpose=purpose or notice.purpose,
+    )
+    for part in _parts(notice):
+        await outbox.enqueue(conn, person.account, part, now, person_id=person.id)
     return True
 
 
-def _parts(payload: dict[str, Any], method: str) -> list[dict[str, Any]]:
-    text = payload.get("text")
-    if method != "sendMessage" or not isinstance(text, str) or fits_in_message(text):
-        return [payload]
-    texts = split_message(text)
-    plain_part = {k: v for k, v in payload.items() if k != "reply_markup"}
-    return [{**plain_part, "text": t} for t in texts[:-1]] + [{**payload, "text": texts[-1]}]
+async def send_to(
+    conn: aiosqlite.Connection, account: Account, notice: Notice, now: datetime, *, task_id: int | None = None,
+    purpose: str = "",
+) -> None:
+    """Queue ``notice`` for an address that is no person's (a group chat named in the settings)."""
+    for part in _parts(replace(notice, task_id=task_id, purpose=purpose)):
+        await outbox.enqueue(conn, account, part, now)
+
+
+def _parts(notice: Notice) -> list[Notice]:
+    if notice.files or fits_in_message(notice.text):
+        return [notice]
+    texts = split_message(notice.text)
+    return [replace(notice, text=t, buttons=()) for t in texts[:-1]] + [replace(notice, text=texts[-1])]
+
+
+async def change_delivered(
+    conn: aiosqlite.Connection, delivered: list[outbox.OutboxMessage], now: datetime, *,
+    buttons: Buttons, task_id: int | None = None,
+) -> None:
+    """Give notices delivered earlier new buttons (``()``: none), each where it went."""
+    for row in delivered:
+        change = Change(row.id, buttons=buttons, task_id=task_id)
+        await outbox.enqueue(conn, Account(row.channel, row.address), change, now, person_id=row.person_id)
+
+
+async def set_menu(conn: aiosqlite.Connection, person: Person, menu: Menu, now: datetime) -> None:
+    """Queue the person's command menu for their account."""
+    if person.account is not None:
+        await outbox.enqueue(conn, person.account, menu, now, person_id=person.id)
+
+
+async def queue(conn: aiosqlite.Connection, account: Account, item: Outgoing, now: datetime) -> None:
+    """Queue any outgoing item for the channel of ``account`` (a download from it)."""
+    await outbox.enqueue(conn, account, item, now)
 
 
 async def tell(
@@ -71,10 +118,11 @@ async def tell(
     now: datetime,
     /,
     *,
-    keyboard: Keyboard | None = None,
+    keyboard: Keyboard | Buttons | None = None,
     task_id: int | None = None,
     purpose: str = "",
     **context: Any,
 ) -> bool:
     """Render ``messages/<template>.j2`` and queue it for ``person``."""
-    return await send(conn, person, message(render(template, **context), keyboard), now, task_id=task_id, purpose=purpose)
+    notice = message(render(template, **context), keyboard, template=template)
+    return await send(conn, person, notice, now, task_id=task_id, purpose=purpose)

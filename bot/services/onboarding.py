@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any
 from datetime import datetime, timedelta
 
 import aiosqlite
@@ -12,22 +11,23 @@ import aiosqlite
 from bot.domain.errors import DomainError
 from bot.domain.org import Person, Role, Section, Unit, UnitKind, has_bound_official, rebinding_asks_first
 from bot.services.context import Office
-from bot.services.notify import tell
-from bot.storage import history, inbox, invites, org, outbox
+from bot.edge import Account, Menu
+from bot.services.notify import set_menu, tell
+from bot.storage import history, inbox, invites, org
 from bot.storage.invites import Invite
 
 
-async def person_asking(office: Office, telegram_id: int) -> Person | None:
-    """The bound person behind a Telegram account, or None for an unknown account.
+async def person_asking(office: Office, account: Account) -> Person | None:
+    """The bound person behind an account, or None for an unknown account.
 
     Someone recorded as having blocked the bot who writes to it has unblocked it: from now on
     slips reach them again, and issuers are no longer told to phone them.
     """
-    person = await org.person_by_telegram(office.db.reader, telegram_id)
+    person = await org.person_by_account(office.db.reader, account)
     if person is not None and person.unreachable:
         with inbox.aside():  # not what the update asked for: it must not count as done
             async with office.db.transaction() as conn:
-                await org.mark_reachable(conn, telegram_id)
+                await org.mark_reachable(conn, account)
         person = replace(person, unreachable=False)
     return person
 
@@ -120,7 +120,7 @@ class Rebinding:
     """The current person's unit, when no other 责任人 of it has a bound account."""
 
 
-async def check_invite(office: Office, code: str, telegram_id: int, now: datetime) -> Rebinding | None:
+async def check_invite(office: Office, code: str, account: Account, now: datetime) -> Rebinding | None:
     """/start CODE, before anything changes: None when the invite may be used at once; what
     would change when the account is bound to someone else (the person is asked first).
 
@@ -129,7 +129,7 @@ async def check_invite(office: Office, code: str, telegram_id: int, now: datetim
     """
     conn = office.db.reader
     person_id = await invites.peek(conn, code.strip(), now)
-    current = await org.person_by_telegram(conn, telegram_id)
+    current = await org.person_by_account(conn, account)
     if not rebinding_asks_first(current, person_id):
         return None
     assert current is not None
@@ -137,39 +137,37 @@ async def check_invite(office: Office, code: str, telegram_id: int, now: datetim
     assert invitee is not None
     return Rebinding(
         invitee, await _place(conn, invitee), current, await _place(conn, current),
-        await _left_unbound(conn, current, telegram_id),
+        await _left_unbound(conn, current, account),
     )
 
 
 async def redeem_invite(
-    office: Office, code: str, telegram_id: int, now: datetime, *, confirmed: bool = False,
-    menu: Callable[[Person], dict[str, Any]] | None = None,
+    office: Office, code: str, account: Account, now: datetime, *, confirmed: bool = False,
+    menu: Callable[[Person], Menu] | None = None,
 ) -> Person:
-    """/start CODE: bind the Telegram account to the invite's person, once.
+    """/start CODE: bind the account to the invite's person, once.
 
     An account bound to someone else moves only when ``confirmed``: the unbinding is recorded
     in history and told to the administrators, with the unit it leaves without a bound 责任人.
-    ``menu`` gives the bound person's command menu (``setMyCommands``), queued in the binding's
+    ``menu`` gives the bound person's command menu, queued in the binding's
     own transaction, so a redelivered /start finds both done or neither.
     """
     async with office.db.transaction() as conn:
-        person_id = await invites.redeem(conn, code.strip(), telegram_id, now)
-        current = await org.person_by_telegram(conn, telegram_id)
+        person_id = await invites.redeem(conn, code.strip(), now)
+        current = await org.person_by_account(conn, account)
         left_unbound = None
         if rebinding_asks_first(current, person_id):
             assert current is not None
             if not confirmed:
                 raise DomainError("rebind_unconfirmed")
-            left_unbound = await _left_unbound(conn, current, telegram_id)
+            left_unbound = await _left_unbound(conn, current, account)
             await history.append(conn, "account_unbound", now, actor_id=current.id, to_person_id=person_id)
-        await org.bind_telegram(conn, person_id, telegram_id)
+        await org.bind_account(conn, person_id, account, now)
         await history.append(conn, "account_bound", now, actor_id=person_id)
         person = await org.person(conn, person_id)
         assert person is not None
         if menu is not None:
-            await outbox.enqueue(
-                conn, telegram_id, menu(person), now, method="setMyCommands", person_id=person.id, purpose="menu"
-            )
+            await set_menu(conn, person, menu(person), now)
         if current is not None and current.id != person_id:
             for admin in await org.with_role(conn, Role.ADMIN):
                 if admin.id != person.id:
@@ -186,11 +184,11 @@ async def _place(conn: aiosqlite.Connection, person: Person) -> str:
     return unit.name if unit else section.name if section else ""
 
 
-async def _left_unbound(conn: aiosqlite.Connection, current: Person, telegram_id: int) -> Unit | None:
+async def _left_unbound(conn: aiosqlite.Connection, current: Person, account: Account) -> Unit | None:
     # The unit as it would be once this account has moved: its other people, as they are.
     if current.unit_id is None or not current.has(Role.RESPONSIBLE):
         return None
-    others = [p for p in await org.unit_members(conn, current.unit_id) if p.telegram_id != telegram_id]
+    others = [p for p in await org.unit_members(conn, current.unit_id) if p.account != account]
     return None if has_bound_official(others) else await org.unit(conn, current.unit_id)
 
 

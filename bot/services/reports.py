@@ -34,7 +34,7 @@ from bot.domain.permissions import Deed, check
 from bot.domain.scores import ScoreCategory
 from bot.services import scoring
 from bot.services.context import Office
-from bot.services.notify import button, tell
+from bot.services.notify import Keyboard, button, tell
 from bot.services.scoring import Period, format_points
 from bot.storage import analysis, history, org, runs
 from bot.texts import label
@@ -187,7 +187,7 @@ REPORT_LINES = 40
 """Lines of the ranking in a chat message; the .xlsx holds all of them."""
 
 
-def files_keyboard(key: str) -> list[list[dict[str, str]]]:
+def files_keyboard(key: str) -> Keyboard:
     """下载Excel（含图表） · 柱状图 for a report message."""
     return [[button(label("exports", "download_xlsx"), actions.REPORT_FILE(kind="x", period=key)), button(label("exports", "chart"), actions.REPORT_FILE(kind="c", period=key))]]
 

@@ -21,6 +21,7 @@ import aiosqlite
 from bot.domain import tasks as lifecycle
 from bot.domain.errors import DomainError
 from bot.domain.org import Person
+from bot.edge import TELEGRAM
 from bot.domain.slip_numbers import find_slip_reference, parse_slip_reference, slips_meant, year_before
 from bot.domain.slips import Slip, SlipReference, SlipType
 from bot.domain.tasks import Task
@@ -148,10 +149,10 @@ def offered(unresolved: DomainError) -> tuple[Task, ...]:
 
 
 async def by_message(office: Office, chat_id: int, message_id: int) -> SlipTarget | None:
-    """The slip a bot message belongs to (the slip itself, its attachment, or a later notice
-    that carried the task); None for a message that is about no task."""
+    """The slip a bot message in a Telegram chat belongs to (the slip itself, its attachment, or
+    a later notice that carried the task); None for a message that is about no task."""
     conn = office.db.reader
-    sent = await outbox.sent_message(conn, chat_id, message_id)
+    sent = await outbox.sent_message(conn, TELEGRAM, str(chat_id), message_id)
     if sent is None or sent.task_id is None:
         return None
     task = await tasks.get(conn, sent.task_id)

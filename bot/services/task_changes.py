@@ -12,6 +12,7 @@ from bot.domain.errors import DomainError
 from bot.domain.org import Person
 from bot.domain.sharing import PartState, UnitRole
 from bot.domain.tasks import Task
+from bot.services.notify import buttons, change_delivered
 from bot.services.slip_keyboard import slip_keyboard
 from bot.storage import org, outbox, tasks
 
@@ -29,26 +30,22 @@ async def save(conn: aiosqlite.Connection, before: Task, after: Task, now: datet
     await tasks.update(conn, before, after)
     if slip_keyboard(after) == slip_keyboard(before):
         return
-    keyboard = {"inline_keyboard": slip_keyboard(after)}
-    for chat_id, message_id in await outbox.delivered_slip_messages(conn, after.id):
-        await outbox.enqueue(
-            conn, chat_id, {"message_id": message_id, "reply_markup": keyboard}, now,
-            method="editMessageReplyMarkup", task_id=after.id, purpose="buttons",
-        )
+    delivered = await outbox.delivered_slips(conn, after.id)
+    await change_delivered(conn, delivered, now, buttons=buttons(slip_keyboard(after)), task_id=after.id)
 
 
 async def issuer_and_section(conn: aiosqlite.Connection, task: Task) -> list[Person]:
     """Who hears about a task's progress: its issuer, or the section's clerks if the issuer is
     gone or unreachable."""
     issuer = await org.person(conn, task.issued_by)
-    if issuer is not None and issuer.telegram_id is not None and not issuer.unreachable:
+    if issuer is not None and issuer.account is not None and not issuer.unreachable:
         return [issuer]
-    return [p for p in await org.section_members(conn, task.section_id) if p.telegram_id and not p.unreachable]
+    return [p for p in await org.section_members(conn, task.section_id) if p.account is not None and not p.unreachable]
 
 
 async def unit_people(conn: aiosqlite.Connection, task: Task) -> list[Person]:
     """The 责任单位's bound people."""
-    return [p for p in await org.unit_members(conn, task.unit_id) if p.telegram_id is not None]
+    return [p for p in await org.unit_members(conn, task.unit_id) if p.account is not None]
 
 
 async def matter_parts(conn: aiosqlite.Connection, task: Task) -> tuple[PartState, ...]:

@@ -113,7 +113,7 @@ async def of_task(conn: aiosqlite.Connection, task_id: int) -> list[KeptAttachme
     async with conn.execute(
         """SELECT a.id, a.feedback_id, a.kind, a.file_name, a.size, a.local_path, a.sha256,
                   EXISTS (SELECT 1 FROM outbox o WHERE o.task_id = a.task_id AND o.purpose = 'archive'
-                          AND o.status = 'failed' AND CAST(json_extract(o.payload, '$.attachment_id') AS INTEGER) = a.id)
+                          AND o.status = 'failed' AND CAST(json_extract(o.notice, '$.attachment_id') AS INTEGER) = a.id)
            FROM attachments a WHERE a.task_id = ? ORDER BY a.id""",
         (task_id,),
     ) as cur:

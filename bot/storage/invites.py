@@ -37,12 +37,11 @@ async def create(conn: aiosqlite.Connection, person_id: int, now: datetime, ttl:
     return Invite(code, person_id, expires)
 
 
-async def redeem(conn: aiosqlite.Connection, code: str, telegram_id: int, now: datetime) -> int:
-    """Use a code once; return its person. Unknown, used, replaced and expired codes are refused."""
+async def redeem(conn: aiosqlite.Connection, code: str, now: datetime) -> int:
+    """Use a code once; return its person. Unknown, used, replaced and expired codes are refused.
+    The account it bound is in the accounts table, with the time."""
     person_id = await peek(conn, code, now)
-    await conn.execute(
-        "UPDATE invites SET used_at = ?, used_by_telegram_id = ? WHERE code = ?", (stamp(now), telegram_id, code)
-    )
+    await conn.execute("UPDATE invites SET used_at = ? WHERE code = ?", (stamp(now), code))
     return person_id
 
 

@@ -521,6 +521,43 @@ async def m015_slips_put_right(conn: aiosqlite.Connection) -> None:
     )
 
 
+@migration
+async def m016_notices_and_accounts(conn: aiosqlite.Connection) -> None:
+    """Notices, not payloads. A person is reached through their accounts on the messengers
+    (Telegram today; 钉钉 and 企业微信 next), the latest bound one first; the people table's
+    own column for a Telegram account is no longer read. The outbox holds notices per person
+    (what to say, the buttons, the files, in no messenger's terms) with the channel and the
+    address they go to; its ``message_id`` is where on that channel it was delivered, so a later
+    change finds the message. Rows queued before keep what they were (a messenger's call) and
+    are sent as they were."""
+    await _script(
+        conn,
+        """
+        CREATE TABLE accounts (
+            id INTEGER PRIMARY KEY,
+            person_id INTEGER NOT NULL REFERENCES people(id),
+            -- 'telegram', later 'dingtalk', 'wecom'
+            channel TEXT NOT NULL,
+            -- the person's id on that channel, as text
+            address TEXT NOT NULL,
+            bound_at TEXT NOT NULL,
+            UNIQUE (channel, address)
+        );
+        CREATE INDEX accounts_person ON accounts(person_id, bound_at);
+        ALTER TABLE outbox ADD COLUMN channel TEXT NOT NULL DEFAULT 'telegram';
+        ALTER TABLE outbox RENAME COLUMN chat_id TO address;
+        ALTER TABLE outbox RENAME COLUMN method TO kind;
+        ALTER TABLE outbox RENAME COLUMN payload TO notice
+        """,
+    )
+    stamp_now = datetime.now(UTC).isoformat(timespec="seconds")
+    async with conn.execute("SELECT id, telegram_id FROM people WHERE telegram_id IS NOT NULL") as cur:
+        bound = [(row[0], str(row[1]), stamp_now) async for row in cur]
+    await conn.executemany("INSERT INTO accounts (person_id, channel, address, bound_at) VALUES (?, 'telegram', ?, ?)", bound)
+    if type(conn).__name__ == "PgConnection":  # SQLite keeps text in any column; PostgreSQL must be told
+        await conn.execute("ALTER TABLE outbox ALTER COLUMN address TYPE TEXT USING address::text")
+
+
 async def applied(conn: aiosqlite.Connection) -> list[str]:
     """Names of the migrations this database has, in order."""
     async with conn.execute("SELECT name FROM migrations ORDER BY rowid") as cur:

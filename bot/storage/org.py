@@ -8,6 +8,7 @@ import aiosqlite
 
 from bot.domain.errors import DomainError
 from bot.domain.org import Person, Role, Section, Unit, UnitKind
+from bot.edge import Account
 from bot.storage.rows import stamp
 
 
@@ -130,8 +131,10 @@ async def add_person(
 
 
 _PERSON_SELECT = """
-    SELECT p.*, (SELECT group_concat(role) FROM person_roles r WHERE r.person_id = p.id) AS roles
+    SELECT p.*, (SELECT group_concat(role) FROM person_roles r WHERE r.person_id = p.id) AS roles,
+           a.channel AS account_channel, a.address AS account_address
     FROM people p
+    LEFT JOIN accounts a ON a.id = (SELECT max(id) FROM accounts WHERE person_id = p.id)
 """
 
 
@@ -143,7 +146,7 @@ def _person(row: aiosqlite.Row) -> Person:
         roles=roles,
         unit_id=row["unit_id"],
         section_id=row["section_id"],
-        telegram_id=row["telegram_id"],
+        account=Account(row["account_channel"], str(row["account_address"])) if row["account_channel"] else None,
         phone=row["phone"],
         unreachable=bool(row["unreachable"]),
     )
@@ -156,9 +159,12 @@ async def person(conn: aiosqlite.Connection, person_id: int) -> Person | None:
     return _person(row) if row else None
 
 
-async def person_by_telegram(conn: aiosqlite.Connection, telegram_id: int) -> Person | None:
-    """The person bound to a Telegram account."""
-    async with conn.execute(_PERSON_SELECT + " WHERE p.telegram_id = ?", (telegram_id,)) as cur:
+async def person_by_account(conn: aiosqlite.Connection, account: Account) -> Person | None:
+    """The person bound to an account."""
+    async with conn.execute(
+        _PERSON_SELECT + " WHERE p.id = (SELECT person_id FROM accounts WHERE channel = ? AND address = ?)",
+        (account.channel, account.address),
+    ) as cur:
         row = await cur.fetchone()
     return _person(row) if row else None
 
@@ -195,27 +201,34 @@ async def units_without_bound_official(conn: aiosqlite.Connection) -> list[Unit]
     async with conn.execute(
         """SELECT u.* FROM units u WHERE NOT EXISTS (
                SELECT 1 FROM people p JOIN person_roles r ON r.person_id = p.id AND r.role = ?
-               WHERE p.unit_id = u.id AND p.telegram_id IS NOT NULL)
+               WHERE p.unit_id = u.id AND EXISTS (SELECT 1 FROM accounts a WHERE a.person_id = p.id))
            ORDER BY u.id""",
         (Role.RESPONSIBLE.value,),
     ) as cur:
         return [_unit(r) async for r in cur]
 
 
-async def bind_telegram(conn: aiosqlite.Connection, person_id: int, telegram_id: int) -> None:
-    """Bind a Telegram account to a person (an account binds to one person only)."""
-    await conn.execute("UPDATE people SET telegram_id = NULL WHERE telegram_id = ?", (telegram_id,))
+async def bind_account(conn: aiosqlite.Connection, person_id: int, account: Account, now: datetime) -> None:
+    """Bind an account to a person (an account binds to one person only; the person's earlier
+    account on the same channel is let go: they are reached where they bound last)."""
+    await conn.execute("DELETE FROM accounts WHERE channel = ? AND address = ?", (account.channel, account.address))
+    await conn.execute("DELETE FROM accounts WHERE channel = ? AND person_id = ?", (account.channel, person_id))
     await conn.execute(
-        "UPDATE people SET telegram_id = ?, unreachable = 0 WHERE id = ?", (telegram_id, person_id)
+        "INSERT INTO accounts (person_id, channel, address, bound_at) VALUES (?, ?, ?, ?)",
+        (person_id, account.channel, account.address, stamp(now)),
     )
+    await conn.execute("UPDATE people SET unreachable = 0 WHERE id = ?", (person_id,))
 
 
-async def mark_reachable(conn: aiosqlite.Connection, telegram_id: int) -> None:
+_OF_ACCOUNT = "id = (SELECT person_id FROM accounts WHERE channel = ? AND address = ?)"
+
+
+async def mark_reachable(conn: aiosqlite.Connection, account: Account) -> None:
     """A message reached the person, or the person wrote to the bot: no longer blocked."""
-    await conn.execute("UPDATE people SET unreachable = 0 WHERE telegram_id = ? AND unreachable = 1", (telegram_id,))
+    await conn.execute(f"UPDATE people SET unreachable = 0 WHERE {_OF_ACCOUNT} AND unreachable = 1", (account.channel, account.address))
 
 
-async def mark_unreachable(conn: aiosqlite.Connection, telegram_id: int) -> Person | None:
-    """Telegram said the person blocked the bot; return who it is."""
-    await conn.execute("UPDATE people SET unreachable = 1 WHERE telegram_id = ?", (telegram_id,))
-    return await person_by_telegram(conn, telegram_id)
+async def mark_unreachable(conn: aiosqlite.Connection, account: Account) -> Person | None:
+    """The channel said the person blocked the bot; return who it is."""
+    await conn.execute(f"UPDATE people SET unreachable = 1 WHERE {_OF_ACCOUNT}", (account.channel, account.address))
+    return await person_by_account(conn, account)

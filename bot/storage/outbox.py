@@ -1,4 +1,4 @@
-"""The outbox: every message the bot owes someone, written with the change that causes it.
+"""The outbox: every notice the bot owes someone, written with the change that causes it.
 
 A sender drains it after the transaction commits. A row is ``pending`` until a sender claims
 it (``sending``), then ``sent`` or ``failed``. After a crash, rows left ``sending`` are sent
@@ -14,17 +14,21 @@ from typing import Any
 
 import aiosqlite
 
+from bot.edge import Account, Outgoing, outgoing, record
 from bot.storage.rows import stamp
 
 
 @dataclass(frozen=True)
 class OutboxMessage:
-    """One message to send: a Bot API method and its parameters."""
+    """One notice to deliver (``bot.edge``): to whom, on which channel and address, and what."""
 
     id: int
-    chat_id: int
-    method: str
-    payload: dict[str, Any]
+    channel: str
+    address: str
+    """Where on the channel it goes (a chat)."""
+    kind: str
+    values: dict[str, Any]
+    """The notice as stored (``bot.edge.record``)."""
     person_id: int | None
     task_id: int | None
     slip_id: int | None
@@ -35,31 +39,37 @@ class OutboxMessage:
     last_error: str | None = None
     """Why the last attempt failed, if it did (a timeout: it may have arrived all the same)."""
 
+    @property
+    def notice(self) -> Outgoing | None:
+        """The notice; None for a row queued by an earlier version in its channel's terms."""
+        return outgoing(self.kind, self.values, self.task_id, self.slip_id, self.purpose)
+
 
 async def enqueue(
     conn: aiosqlite.Connection,
-    chat_id: int,
-    payload: dict[str, Any],
+    account: Account,
+    item: Outgoing,
     now: datetime,
     *,
-    method: str = "sendMessage",
     person_id: int | None = None,
-    task_id: int | None = None,
-    slip_id: int | None = None,
-    purpose: str = "",
 ) -> int:
-    """Add a message; call inside the transaction of the change that causes it."""
+    """Add a notice for ``account`` (``person_id``'s, if a person's); call inside the
+    transaction of the change that causes it."""
+    kind, values = record(item)
+    task_id = getattr(item, "task_id", None)
+    slip_id = getattr(item, "slip_id", None)
     cur = await conn.execute(
-        """INSERT INTO outbox (chat_id, person_id, method, payload, task_id, slip_id, purpose, created_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
-        (chat_id, person_id, method, json.dumps(payload, ensure_ascii=False), task_id, slip_id, purpose, stamp(now)),
+        """INSERT INTO outbox (channel, address, person_id, kind, notice, task_id, slip_id, purpose, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+        (account.channel, account.address, person_id, kind, json.dumps(values, ensure_ascii=False), task_id, slip_id,
+         item.purpose, stamp(now)),
     )
     return cur.lastrowid or 0
 
 
 def _message(row: aiosqlite.Row) -> OutboxMessage:
     return OutboxMessage(
-        row["id"], row["chat_id"], row["method"], json.loads(row["payload"]), row["person_id"],
+        row["id"], row["channel"], str(row["address"]), row["kind"], json.loads(row["notice"]), row["person_id"],
         row["task_id"], row["slip_id"], row["purpose"], row["attempts"], datetime.fromisoformat(row["created_at"]),
         row["last_error"],
     )
@@ -82,21 +92,21 @@ async def due(conn: aiosqlite.Connection, now: datetime, limit: int = 100) -> li
         return [_message(r) async for r in cur]
 
 
-async def heads(conn: aiosqlite.Connection, now: datetime, limit: int = 200) -> list[OutboxMessage]:
-    """Each chat's oldest unsent row, if its time has come, oldest first.
+async def heads(conn: aiosqlite.Connection, now: datetime, limit: int = 200, channel: str | None = None) -> list[OutboxMessage]:
+    """Each address's oldest unsent row, if its time has come, oldest first (on ``channel``, if given).
 
     What the sender may send next. A chat whose oldest row waits (a 429's ``retry_after``, a
     network backoff) sends nothing until that row has gone, so its messages keep their order;
     and a chat with hundreds of rows queued takes one place in the batch, not all of them.
     """
-    # INDEXED BY: left to itself SQLite groups by chat through the (chat_id, message_id)
+    # INDEXED BY: left to itself SQLite groups by chat through the (address, message_id)
     # index, reading every message ever sent; the partial index holds only the unsent ones.
     async with conn.execute(
         """SELECT * FROM outbox WHERE id IN (
                SELECT min(id) FROM outbox INDEXED BY outbox_pending
-               WHERE status IN ('pending', 'sending') GROUP BY chat_id)
-           AND (not_before IS NULL OR not_before <= ?) ORDER BY id LIMIT ?""",
-        (stamp(now), limit),
+               WHERE status IN ('pending', 'sending') GROUP BY channel, address)
+           AND (not_before IS NULL OR not_before <= ?)""" + (" AND channel = ?" if channel else "") + " ORDER BY id LIMIT ?",
+        (stamp(now), *([channel] if channel else []), limit),
     ) as cur:
         return [_message(r) async for r in cur]
 
@@ -131,24 +141,25 @@ async def claim(conn: aiosqlite.Connection, message_id: int, now: datetime, leas
     return cursor.rowcount == 1
 
 
-async def mark_sent(conn: aiosqlite.Connection, message_id: int, telegram_message_id: int | None, now: datetime) -> bool:
-    """Telegram accepted it; keep the message id so replies to it find their slip. False when
-    it was marked sent already (from the sent log), and what follows a delivery is done."""
+async def mark_sent(conn: aiosqlite.Connection, message_id: int, delivered_id: int | None, now: datetime) -> bool:
+    """The channel accepted it; keep the id it gave the message there, so replies to it find
+    their slip and a change finds it. False when it was marked sent already (from the sent
+    log), and what follows a delivery is done."""
     cursor = await conn.execute(
         "UPDATE outbox SET status = 'sent', sent_at = ?, message_id = ?, last_error = NULL WHERE id = ? AND status != 'sent'",
-        (stamp(now), telegram_message_id, message_id),
+        (stamp(now), delivered_id, message_id),
     )
     return cursor.rowcount == 1
 
 
-async def space_chat(conn: aiosqlite.Connection, chat_id: int, until: datetime) -> None:
+async def space_chat(conn: aiosqlite.Connection, channel: str, address: str, until: datetime) -> None:
     """With several senders on one database: a chat's next rows wait until ``until``, so that
     the chat gets one message a second whichever sender sends it (each sender's own pacer
     knows only its own sends)."""
     await conn.execute(
-        """UPDATE outbox SET not_before = ? WHERE chat_id = ? AND status = 'pending'
+        """UPDATE outbox SET not_before = ? WHERE channel = ? AND address = ? AND status = 'pending'
            AND (not_before IS NULL OR not_before < ?)""",
-        (stamp(until), chat_id, stamp(until)),
+        (stamp(until), channel, address, stamp(until)),
     )
 
 
@@ -161,18 +172,27 @@ async def retry_later(conn: aiosqlite.Connection, message_id: int, not_before: d
 
 
 async def mark_failed(conn: aiosqlite.Connection, message_id: int, error: str) -> None:
-    """A final failure (400, 403): recorded with Telegram's description, never retried."""
+    """A final failure (400, 403): recorded with the channel's description, never retried."""
     await conn.execute("UPDATE outbox SET status = 'failed', last_error = ? WHERE id = ?", (error, message_id))
 
 
-async def sent_message(conn: aiosqlite.Connection, chat_id: int, telegram_message_id: int) -> OutboxMessage | None:
-    """The outbox row that produced a given Telegram message (to resolve a reply to it)."""
+async def sent_message(conn: aiosqlite.Connection, channel: str, address: str, delivered_id: int) -> OutboxMessage | None:
+    """The notice delivered as a given message (to resolve a reply to it)."""
     async with conn.execute(
-        "SELECT * FROM outbox WHERE chat_id = ? AND message_id = ? ORDER BY id DESC LIMIT 1",
-        (chat_id, telegram_message_id),
+        "SELECT * FROM outbox WHERE address = ? AND message_id = ? AND channel = ? ORDER BY id DESC LIMIT 1",
+        (address, delivered_id, channel),
     ) as cur:
         row = await cur.fetchone()
     return _message(row) if row else None
+
+
+async def delivered_at(conn: aiosqlite.Connection, notice_id: int) -> tuple[str, str, int] | None:
+    """Where a notice was delivered: its channel, address and the message's id there."""
+    async with conn.execute(
+        "SELECT channel, address, message_id FROM outbox WHERE id = ? AND message_id IS NOT NULL", (notice_id,)
+    ) as cur:
+        row = await cur.fetchone()
+    return (row[0], str(row[1]), int(row[2])) if row else None
 
 
 async def backlog(conn: aiosqlite.Connection) -> int:
@@ -201,22 +221,21 @@ async def slip_recipients(conn: aiosqlite.Connection, slip_id: int) -> list[int]
         return [int(row[0]) async for row in cur]
 
 
-async def delivered_slip_messages(conn: aiosqlite.Connection, task_id: int) -> list[tuple[int, int]]:
-    """The chats and Telegram message ids of the task's slips already delivered."""
+async def delivered_slips(conn: aiosqlite.Connection, task_id: int) -> list[OutboxMessage]:
+    """The task's slip notices already delivered (a change of them goes where each went)."""
     async with conn.execute(
-        """SELECT DISTINCT chat_id, message_id FROM outbox
-           WHERE task_id = ? AND purpose = 'slip' AND message_id IS NOT NULL""",
+        "SELECT * FROM outbox WHERE task_id = ? AND purpose = 'slip' AND message_id IS NOT NULL ORDER BY id",
         (task_id,),
     ) as cur:
-        return [(r[0], r[1]) async for r in cur]
+        return [_message(r) async for r in cur]
 
 
-async def retire_slip_messages(conn: aiosqlite.Connection, task_id: int) -> list[tuple[int, int]]:
-    """The task's slip messages delivered so far, no longer counted as its slips (a 更正 moved the
-    task to another unit): later changes do not give them buttons again. Returns their places."""
-    places = await delivered_slip_messages(conn, task_id)
+async def retire_slip_messages(conn: aiosqlite.Connection, task_id: int) -> list[OutboxMessage]:
+    """The task's slip notices delivered so far, no longer counted as its slips (a 更正 moved the
+    task to another unit): later changes do not give them buttons again. Returns them."""
+    delivered = await delivered_slips(conn, task_id)
     await conn.execute(
         "UPDATE outbox SET purpose = 'slip_replaced' WHERE task_id = ? AND purpose = 'slip' AND message_id IS NOT NULL",
         (task_id,),
     )
-    return places
+    return delivered

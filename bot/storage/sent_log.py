@@ -7,7 +7,7 @@ not wait for that lock. On SQLite it is a small file of its own beside the datab
 (``<db>-sent``, its own lock); on PostgreSQL a table written on a connection of its own,
 outside the advisory lock every transaction takes. An entry lives from the answer until the
 row is marked sent; after a crash the sender marks what is left sent before anything else
-(``bot.sender``), and on PostgreSQL no instance claims a row that is in it (``outbox.claim``).
+(``bot.channels.telegram.sender``), and on PostgreSQL no instance claims a row that is in it (``outbox.claim``).
 """
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.domain.feedback import MAX_KEPT_BYTES, Attachment, archive_name, too_big_to_keep
+from bot.edge import TELEGRAM, Account
 from bot.domain.org import Person, Role, has_bound_official, rebinding_asks_first
 
 
@@ -40,14 +41,14 @@ def test_twenty_megabytes_is_kept_one_byte_more_is_not():
 
 
 def test_only_a_bound_account_opening_someone_else_s_invite_is_asked():
-    official = Person(1, "李住建", frozenset({Role.RESPONSIBLE}), unit_id=1, telegram_id=100)
+    official = Person(1, "李住建", frozenset({Role.RESPONSIBLE}), unit_id=1, account=Account(TELEGRAM, str(100)))
     assert rebinding_asks_first(official, 2)
     assert not rebinding_asks_first(official, 1)
     assert not rebinding_asks_first(None, 2)
 
 
 def test_a_unit_needs_a_responsible_official_with_a_bound_account():
-    liaison = Person(2, "联络员", frozenset({Role.CLERK}), unit_id=1, telegram_id=200)
+    liaison = Person(2, "联络员", frozenset({Role.CLERK}), unit_id=1, account=Account(TELEGRAM, str(200)))
     unbound = Person(1, "李住建", frozenset({Role.RESPONSIBLE}), unit_id=1)
     assert not has_bound_official([liaison, unbound])
-    assert has_bound_official([liaison, Person(1, "李住建", frozenset({Role.RESPONSIBLE}), unit_id=1, telegram_id=100)])
+    assert has_bound_official([liaison, Person(1, "李住建", frozenset({Role.RESPONSIBLE}), unit_id=1, account=Account(TELEGRAM, str(100)))])

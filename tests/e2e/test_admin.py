@@ -10,6 +10,7 @@ import re
 from datetime import datetime
 
 from bot.domain.org import Role, UnitKind
+from bot.edge import TELEGRAM, Account
 from bot.emulators.telegram.client import SimulatedUser, wait_idle
 from bot.message_size import MESSAGE_LIMIT, message_length
 from bot.storage import org
@@ -72,7 +73,7 @@ async def test_people_of_one_unit_with_roles_phone_and_binding(city, organisatio
     admin = await _admin(organisation)
     waiting = await organisation.person("钱未绑", Role.RESPONSIBLE, unit="住建局", phone="13800000000")
     async with office.db.transaction() as conn:
-        await org.mark_unreachable(conn, city["zhujian"].user.id)  # Telegram answered 403
+        await org.mark_unreachable(conn, Account(TELEGRAM, str(city["zhujian"].user.id)))  # Telegram answered 403
 
     await admin.send("/people 住建")  # a unique part of the name will do
     text = (await admin.wait_for(text_contains="人员名单")).text
@@ -136,7 +137,7 @@ async def test_invite_by_name_and_the_person_binds_with_the_link(city, organisat
     await admin.send("/people 住建局")
     assert "✅ 已绑定" in _line((await admin.wait_for(text_contains="人员名单")).text, "钱未绑")
     stored = await org.person(office.db.reader, person.id)
-    assert stored is not None and stored.telegram_id == newcomer.id
+    assert stored is not None and stored.account == Account(TELEGRAM, str(newcomer.id))
 
 
 async def test_invite_for_someone_already_bound_moves_the_binding(city, organisation, simulator):

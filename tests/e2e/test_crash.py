@@ -20,7 +20,8 @@ from bot.domain.org import Role, UnitKind
 from bot.domain.tasks import SourceType
 from bot.emulators.telegram import EmulatorServer, Simulator
 from bot.emulators.telegram.rules import Rules
-from bot.sender import MAX_IN_FLIGHT
+from bot.channels.telegram.sender import MAX_IN_FLIGHT
+from bot.edge import TELEGRAM, Account
 from bot.services import onboarding
 from bot.services.context import Office
 from bot.services.issuing import AssignmentDraft, issue_assignment
@@ -45,12 +46,12 @@ async def seed(office: Office, simulator: Simulator) -> dict[int, object]:
         person = await onboarding.add_person(office, f"责任人{i:03d}", frozenset({Role.RESPONSIBLE}), now, unit_name=f"单位{i:03d}")
         user = await simulator.create_user(person.name)
         invite = await onboarding.create_invite(office, person.id, now)
-        await onboarding.redeem_invite(office, invite.code, user.id, now)
+        await onboarding.redeem_invite(office, invite.code, Account(TELEGRAM, str(user.id)), now)
         officials[user.id] = user
     clerk = await onboarding.add_person(office, "王科员", frozenset({Role.CLERK}), now, section_name="综合一科")
     officials["clerk"] = await simulator.create_user("王科员")
     invite = await onboarding.create_invite(office, clerk.id, now)
-    clerk = await onboarding.redeem_invite(office, invite.code, officials["clerk"].id, now)
+    clerk = await onboarding.redeem_invite(office, invite.code, Account(TELEGRAM, str(officials["clerk"].id)), now)
     three_weeks_ago = datetime.combine(now.date() - timedelta(days=21), time(10), office.settings.timezone)
     async with office.db.reader.execute("SELECT id FROM units ORDER BY id") as cur:
         unit_ids = tuple([r[0] async for r in cur])

@@ -21,6 +21,7 @@ from bot.domain.tasks import SourceType
 from bot.emulators.telegram import EmulatorServer, Simulator
 from bot.emulators.telegram.client import SimulatedUser
 from bot.emulators.telegram.rules import Rules
+from bot.edge import TELEGRAM, Account
 from bot.services import onboarding
 from bot.services.context import Office
 from bot.services.extensions import request_extension
@@ -69,7 +70,7 @@ async def seed(office: Office, simulator: Simulator) -> City:
         person = await onboarding.add_person(office, name, frozenset({role}), now, **where)
         users[name] = await simulator.create_user(name)
         invite = await onboarding.create_invite(office, person.id, now)
-        people[name] = await onboarding.redeem_invite(office, invite.code, users[name].id, now)
+        people[name] = await onboarding.redeem_invite(office, invite.code, Account(TELEGRAM, str(users[name].id)), now)
 
     await join("刘副市长", Role.LEADER)
     await onboarding.add_section(office, "政务监督室", True, "刘副市长", now)
@@ -229,7 +230,7 @@ async def test_bookkeeping_on_the_way_does_not_count_as_the_update_done(city, of
     otherwise leave their /feedback marked done and never recorded."""
     official = city["zhujian"]
     async with office.db.transaction() as conn:
-        await org.mark_unreachable(conn, official.id)
+        await org.mark_unreachable(conn, Account(TELEGRAM, str(official.id)))
     sent = await official.send("/tasks")
     [update] = [dict(u) for u in emulator.state.updates if u.get("message", {}).get("message_id") == sent.message_id]
     await official.wait_for(text_contains="在办事项")

@@ -21,6 +21,7 @@ from collections import Counter
 from pathlib import Path
 
 from bot.config import Secret, Settings
+from bot.edge import TELEGRAM, Account, Notice
 from bot.emulators.telegram import EmulatorServer, Simulator
 from bot.emulators.telegram.rules import Rules
 from bot.services.context import Office
@@ -71,7 +72,7 @@ async def queue(db: Path, settings: Settings, chats: list[int], kill: int) -> in
         async with office.db.transaction() as conn:
             for i in range(added):
                 chat = chats[i % len(chats)]
-                await outbox.enqueue(conn, chat, {"text": f"第{kill}轮第{i}条通知"}, office.now(), purpose="notice")
+                await outbox.enqueue(conn, Account(TELEGRAM, str(chat)), Notice(f"第{kill}轮第{i}条通知", purpose="notice"), office.now())
     finally:
         await office.db.close()
     return added

@@ -15,7 +15,9 @@ import openpyxl
 
 from bot.backup import restore_backup, take_backup
 from tests import postgres_server
+from bot.channels.telegram.files import fetcher
 from bot.config import Settings
+from bot.edge import File
 from bot.domain.feedback import Attachment
 from bot.services import evidence
 from bot.services.handling import submit_feedback
@@ -116,10 +118,11 @@ async def test_a_crash_between_download_and_record_keeps_one_file(city, office, 
     await sender.stop()  # nothing is downloaded until the "restart"
     await official.send_document("整改报告.pdf", PDF, reply_to=slip)
     await official.wait_for(text_contains="已提交")
-    async with office.db.reader.execute("SELECT payload FROM outbox WHERE method = ?", (evidence.ARCHIVE,)) as cur:
+    async with office.db.reader.execute("SELECT notice FROM outbox WHERE kind = 'download'") as cur:
         [payload] = [json.loads(r[0]) async for r in cur]
     # What the crashed process did before it died: the file, and no record of it.
-    await evidence.download(bot.bot, payload["file_id"], office.settings.archive_dir, payload["folder"], payload["name"])
+    file = File(**payload["file"])
+    await evidence.download(fetcher(bot.bot), file, office.settings.archive_dir, payload["folder"], payload["name"])
 
     restarted = type(sender)(office, bot.bot, sender.pacer)
     bot.bot_data["sender"] = restarted

@@ -182,7 +182,7 @@ async def test_slip_as_word_from_its_button(office, city, bot):
     office.clock = lambda: at(office, date(2026, 11, 24))
     task = await issue(office, clerk, "住建局", "老旧小区改造进度核查", days=7, requirements="逐小区核查")
     (slip,) = await slips.of_task(office.db.reader, task.id)
-    data = word_button(task.id, slip.id)["callback_data"]
+    data = word_button(task.id, slip.id).offer.data
     presses = {}
     for member in (zhujian, jiaotong):
         keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("下载Word", callback_data=data)]])

@@ -24,7 +24,7 @@ from aiohttp import web
 from bot.config import Secret, Settings
 from bot.emulators.telegram import EmulatorServer, Simulator
 from bot.emulators.telegram.rules import Rules
-from bot.sender import MAX_IN_FLIGHT
+from bot.channels.telegram.sender import MAX_IN_FLIGHT
 from bot.services.context import Office
 from tests import postgres_server
 

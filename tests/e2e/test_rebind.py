@@ -8,14 +8,14 @@ from __future__ import annotations
 from bot.domain.deadlines import next_workday_on_or_after
 from bot.domain.org import Role
 from bot.services import onboarding
+from bot.edge import TELEGRAM, Account
 from bot.services.daily import run_daily
 from bot.storage import org
 from tests.e2e.test_slip_actions import buttons, forge_press
 
 
 async def bindings(office) -> list[tuple[object, ...]]:
-    async with office.db.reader.execute("SELECT id, telegram_id FROM people ORDER BY id") as cur:
-        return [tuple(r) async for r in cur]
+    return [(p.id, int(p.account.address) if p.account else None) for p in await org.people(office.db.reader)]
 
 
 async def unbound_history(office) -> list[tuple[object, ...]]:
@@ -49,8 +49,8 @@ async def test_opening_someone_elses_invite_asks_first_and_the_move_is_recorded_
     await official.wait_for_answer(press)
     greeting = await official.wait_for(text_contains="绑定成功")
     assert "周科员" in greeting.text
-    assert (await org.person(office.db.reader, clerk.id)).telegram_id == official.id  # type: ignore[union-attr]
-    assert (await org.person(office.db.reader, official.person.id)).telegram_id is None  # type: ignore[union-attr]
+    assert (await org.person(office.db.reader, clerk.id)).account == Account(TELEGRAM, str(official.id))  # type: ignore[union-attr]
+    assert (await org.person(office.db.reader, official.person.id)).account is None  # type: ignore[union-attr]
     [(actor, details)] = await unbound_history(office)
     assert actor == official.person.id and str(clerk.id) in str(details)
 

@@ -28,6 +28,7 @@ from bot.domain.tasks import SourceType
 from bot.emulators.telegram import EmulatorServer, Simulator
 from bot.emulators.telegram.rules import Rules
 from bot.health import HealthServer
+from bot.edge import TELEGRAM, Account
 from bot.services import onboarding
 from bot.services.context import Office
 from bot.services.issuing import AssignmentDraft, issue_assignment
@@ -131,11 +132,11 @@ async def seed(settings: Settings, simulator: Simulator) -> dict[int, object]:
         person = await onboarding.add_person(office, f"责任人{i:02d}", frozenset({Role.RESPONSIBLE}), now, unit_name=f"单位{i:02d}")
         user = await simulator.create_user(person.name)
         invite = await onboarding.create_invite(office, person.id, now)
-        await onboarding.redeem_invite(office, invite.code, user.id, now)
+        await onboarding.redeem_invite(office, invite.code, Account(TELEGRAM, str(user.id)), now)
         users[user.id] = user
     clerk = await onboarding.add_person(office, "王科员", frozenset({Role.CLERK}), now, section_name="综合一科")
     invite = await onboarding.create_invite(office, clerk.id, now)
-    clerk = await onboarding.redeem_invite(office, invite.code, (await simulator.create_user("王科员")).id, now)
+    clerk = await onboarding.redeem_invite(office, invite.code, Account(TELEGRAM, str((await simulator.create_user("王科员")).id)), now)
     unit_ids = tuple(range(1, UNITS + 1))
     await issue_assignment(office, AssignmentDraft("防汛物资清点", "清点并上报", "市政府安排", SourceType.OTHER, unit_ids, 7), clerk, now)
     await office.db.close()

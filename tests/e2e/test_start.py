@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 
 from bot.domain.org import Role
+from bot.edge import TELEGRAM, Account
 from bot.handlers.menu import commands_for
 from bot.services import onboarding
 from bot.storage import invites, org
@@ -52,7 +53,7 @@ async def test_expired_invite_is_refused(organisation, simulator, office):
 async def test_someone_recorded_as_blocking_the_bot_who_writes_again_gets_slips_again(city, office):
     official = city["zhujian"]
     async with office.db.transaction() as conn:
-        await org.mark_unreachable(conn, official.user.id)  # Telegram once answered 403
+        await org.mark_unreachable(conn, Account(TELEGRAM, str(official.user.id)))  # Telegram once answered 403
     await official.send("/start")
     await official.wait_for(text_contains="您好")
     person = await org.person(office.db.reader, official.person.id)

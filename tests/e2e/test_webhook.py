@@ -15,6 +15,7 @@ from bot.domain.org import Role, UnitKind
 from bot.domain.tasks import SourceType
 from bot.emulators.telegram import EmulatorServer, Simulator
 from bot.running import running_bot, serve
+from bot.edge import TELEGRAM, Account
 from bot.services import onboarding
 from bot.services.context import Office
 from bot.services.issuing import AssignmentDraft, issue_assignment
@@ -95,7 +96,7 @@ async def test_an_update_posted_twice_is_applied_once(tmp_path: Path, emulator: 
     clerk = await onboarding.add_person(office, "王科员", frozenset({Role.CLERK}), now, section_name="综合一科")
     official = await onboarding.add_person(office, "李住建", frozenset({Role.RESPONSIBLE}), now, unit_name="住建局")
     user = await simulator.create_user("李住建")
-    await onboarding.redeem_invite(office, (await onboarding.create_invite(office, official.id, now)).code, user.id, now)
+    await onboarding.redeem_invite(office, (await onboarding.create_invite(office, official.id, now)).code, Account(TELEGRAM, str(user.id)), now)
     unit = await org.unit_by_name(office.db.reader, "住建局")
     draft = AssignmentDraft("城区积水点排查整治", "逐点建立台账。", "市政府安排", SourceType.OTHER, (unit.id,), 7)  # type: ignore[union-attr]
     [issued] = await issue_assignment(office, draft, clerk, now)

@@ -13,6 +13,7 @@ import pytest
 
 from bot.config import Settings
 from bot.domain.org import Person, Role, Section, Unit, UnitKind
+from bot.edge import TELEGRAM, Account
 from bot.services import onboarding
 from bot.services.context import Office
 
@@ -59,7 +60,7 @@ class Org:
 async def bind(office: Office, person: Person, telegram_id: int) -> Person:
     """Bind a Telegram account the way a person does: through an invite."""
     invite = await onboarding.create_invite(office, person.id, NOW)
-    return await onboarding.redeem_invite(office, invite.code, telegram_id, NOW)
+    return await onboarding.redeem_invite(office, invite.code, Account(TELEGRAM, str(telegram_id)), NOW)
 
 
 @pytest.fixture

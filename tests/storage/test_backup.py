@@ -20,6 +20,7 @@ from bot.domain.escalation import CheckDays
 from bot.domain.org import Role, UnitKind
 from bot.domain.tasks import SourceType
 from bot.running import RunLock
+from bot.edge import TELEGRAM, Account
 from bot.services import onboarding
 from bot.services.context import Office
 from bot.services.daily import run_daily
@@ -69,10 +70,10 @@ async def overdue_city(office: Office) -> None:
         await onboarding.add_unit(office, f"单位{i:03d}", UnitKind.DEPARTMENT, None, now)
         person = await onboarding.add_person(office, f"责任人{i:03d}", frozenset({Role.RESPONSIBLE}), now, unit_name=f"单位{i:03d}")
         invite = await onboarding.create_invite(office, person.id, now)
-        await onboarding.redeem_invite(office, invite.code, 10_000 + i, now)
+        await onboarding.redeem_invite(office, invite.code, Account(TELEGRAM, str(10_000 + i)), now)
     clerk = await onboarding.add_person(office, "王科员", frozenset({Role.CLERK}), now, section_name="综合一科")
     invite = await onboarding.create_invite(office, clerk.id, now)
-    clerk = await onboarding.redeem_invite(office, invite.code, 9_999, now)
+    clerk = await onboarding.redeem_invite(office, invite.code, Account(TELEGRAM, str(9_999)), now)
     issued = datetime.combine(now.date() - timedelta(days=21), time(10), office.settings.timezone)
     async with office.db.reader.execute("SELECT id FROM units ORDER BY id") as cur:
         unit_ids = tuple([r[0] async for r in cur])

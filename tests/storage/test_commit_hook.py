@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from bot.domain.org import UnitKind
-from bot.sender import _SENDING, Sender
+from bot.channels.telegram.sender import _SENDING, Sender
 from bot.services.context import Office
 from bot.storage import org
 

@@ -14,6 +14,7 @@ from openpyxl import Workbook
 from bot import cli
 from bot.config import Settings
 from bot.domain.errors import DomainError
+from bot.edge import TELEGRAM, Account
 from bot.domain.org import Role, UnitKind
 from bot.services import onboarding
 from bot.services.context import Office
@@ -116,9 +117,9 @@ async def test_an_invite_from_the_import_binds_the_account(office: Office) -> No
     await import_workbook(office, SAMPLE, NOW)
     code = (await invite_codes(office))["马卫东"]
 
-    person = await onboarding.redeem_invite(office, code, 777001, NOW)
+    person = await onboarding.redeem_invite(office, code, Account(TELEGRAM, "777001"), NOW)
 
-    assert person.name == "马卫东" and person.telegram_id == 777001
+    assert person.name == "马卫东" and person.account == Account(TELEGRAM, "777001")
 
 
 async def test_columns_in_any_order_empty_rows_and_loose_cells(office: Office, tmp_path: Path) -> None:

@@ -10,6 +10,8 @@ from pathlib import Path
 import aiosqlite
 import pytest
 
+from bot.channels.telegram import render
+from bot.edge import TELEGRAM, Account
 from bot.services.context import Office
 from bot.storage.db import Database
 from bot.storage.migrations import MIGRATIONS, applied, migrate
@@ -32,6 +34,7 @@ TABLES = {
     "outbox",
     "daily_runs",
     "calendar_overrides",
+    "accounts",
 }
 
 KEY_COLUMNS = {
@@ -45,7 +48,8 @@ KEY_COLUMNS = {
     "slip_sequences": {"type", "year", "last"},
     "score_events": {"unit_id", "category", "points", "occurred_on", "slip_id", "void_reason", "voided_by"},
     "history": {"task_id", "actor_id", "kind", "at", "details"},
-    "outbox": {"chat_id", "person_id", "method", "payload", "status", "attempts", "not_before", "message_id"},
+    "outbox": {"channel", "address", "person_id", "kind", "notice", "status", "attempts", "not_before", "message_id"},
+    "accounts": {"person_id", "channel", "address", "bound_at"},
     "invites": {"code", "person_id", "expires_at", "used_at"},
     "migrations": {"name", "applied_at"},
 }
@@ -183,3 +187,34 @@ async def test_m007_gives_a_chased_task_back_its_deadline(db_path: Path, monkeyp
         got = [tuple(r) async for r in cur]
     await conn.close()
     assert got == [(1, "2026-12-01", None), (2, "2026-11-27", "2026-12-04"), (3, "2026-12-02", "2026-12-11")]
+
+
+async def test_m016_keeps_bound_accounts_and_the_messages_queued_before(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Before m016 a person's Telegram account was a column of ``people`` and the outbox held
+    Bot API calls by chat. After it the person is reached through the accounts table, and a
+    message queued before the upgrade still goes to its chat, as it was queued."""
+    from bot.storage import migrations
+    from bot.storage import org as org_store
+    from bot.storage import outbox
+
+    conn = await aiosqlite.connect(db_path)
+    conn.row_factory = aiosqlite.Row
+    monkeypatch.setattr(migrations, "MIGRATIONS", MIGRATIONS[:-1])
+    await migrate(conn)
+    await conn.execute("INSERT INTO people (id, name, created_at, telegram_id) VALUES (1, '李住建', '2026-12-01T09:00:00+08:00', 100000002)")
+    await conn.execute("INSERT INTO people (id, name, created_at) VALUES (2, '赵联络员', '2026-12-01T09:00:00+08:00')")
+    await conn.execute(
+        "INSERT INTO outbox (chat_id, person_id, method, payload, purpose, created_at)"
+        " VALUES (100000002, 1, 'sendMessage', '{\"text\": \"<b>催办</b>\", \"parse_mode\": \"HTML\"}', 'reminder', '2026-12-01T09:00:00+08:00')"
+    )
+    await conn.commit()
+    monkeypatch.setattr(migrations, "MIGRATIONS", MIGRATIONS)
+    assert await migrate(conn) == [MIGRATIONS[-1].__name__]
+    bound, unbound = await org_store.people(conn)
+    [queued] = await outbox.due(conn, datetime.fromisoformat("2026-12-01T10:00:00+08:00"))
+    await conn.close()
+    assert bound.account == Account(TELEGRAM, "100000002") and unbound.account is None
+    assert (queued.channel, queued.address, queued.person_id, queued.notice) == (TELEGRAM, "100000002", 1, None)
+    assert render.call(queued.notice, queued.kind, queued.values, int(queued.address)) == (
+        "sendMessage", {"text": "<b>催办</b>", "parse_mode": "HTML"},
+    )

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.services.context import Office
+from bot.edge import TELEGRAM, Account, Notice
 from bot.storage import outbox
 
 from .conftest import NOW
@@ -15,7 +16,7 @@ CHAT = 100_000_001
 
 async def queue(office: Office, text: str) -> int:
     async with office.db.transaction() as conn:
-        return await outbox.enqueue(conn, CHAT, {"text": text}, NOW, purpose="test")
+        return await outbox.enqueue(conn, Account(TELEGRAM, str(CHAT)), Notice(text, purpose="test"), NOW)
 
 
 async def claim(office: Office, row_id: int, now=NOW) -> bool:  # type: ignore[no-untyped-def]
@@ -49,5 +50,5 @@ async def test_a_read_sees_a_commit_made_while_an_earlier_read_was_still_open(of
             await outbox.claim(conn, ids[0], NOW)
             await outbox.mark_sent(conn, ids[0], 7, NOW)
         assert [row.id for row in await outbox.heads(office.db.reader, NOW)] == [ids[1]]
-        assert (await outbox.sent_message(office.db.reader, CHAT, 7)) is not None
+        assert (await outbox.sent_message(office.db.reader, TELEGRAM, str(CHAT), 7)) is not None
         assert [row[0] async for row in earlier] == ids[1:], "the earlier read still gives all its rows"

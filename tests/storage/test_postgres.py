@@ -20,9 +20,10 @@ import pytest
 
 from bot.backup import restore_backup, take_backup
 from bot.config import Secret, Settings
+from bot.edge import TELEGRAM, Account, Notice
 from bot.emulators.telegram import EmulatorServer, Simulator
-from bot.pacing import ChatPacer
-from bot.sender import Sender, paced_bot
+from bot.channels.telegram.pacing import ChatPacer
+from bot.channels.telegram.sender import Sender, paced_bot
 from bot.storage import outbox
 from bot.domain.org import UnitKind
 from bot.domain.tasks import SourceType
@@ -66,8 +67,8 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 from bot.config import Secret, Settings
 from bot.emulators.telegram import EmulatorServer, Simulator
-from bot.pacing import ChatPacer
-from bot.sender import Sender, paced_bot
+from bot.channels.telegram.pacing import ChatPacer
+from bot.channels.telegram.sender import Sender, paced_bot
 from bot.storage import outbox
 from bot.domain.tasks import SourceType
 from bot.services.context import Office
@@ -210,7 +211,7 @@ async def test_two_senders_on_one_outbox_send_each_row_once_in_order_at_1_a_seco
     async with offices[0].db.transaction() as conn:
         for k in range(4):
             for u in users:
-                await outbox.enqueue(conn, u.id, {"text": expected[u.id][k]}, offices[0].now(), purpose="test")
+                await outbox.enqueue(conn, Account(TELEGRAM, str(u.id)), Notice(expected[u.id][k], purpose="test"), offices[0].now())
     senders = []
     try:
         for o in offices:

@@ -9,20 +9,25 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
+from bot.channels.telegram import render
 from bot.domain.errors import DomainError
+from bot.domain.org import Person
 from bot.domain.scores import ScoreCategory, ScoreRules, ranking
 from bot.domain.scores import void as void_event
 from bot.domain.slips import SlipType
 from bot.domain.tasks import SourceType, Task, TaskStatus
+from bot.edge import TELEGRAM, Account
 from bot.services import handling, onboarding
 from bot.services.context import Office
 from bot.services.issuing import AssignmentDraft, IssuedAssignment, issue_assignment
 from bot.storage import feedback as feedback_store
 from bot.storage import history, outbox, scores, slips, tasks
+from bot.storage import org as org_store
 from bot.storage.feedback import FeedbackStatus
 from bot.texts import plain
 from tests.storage.conftest import NOW, Org
@@ -42,9 +47,34 @@ def draft(org: Org, *unit_ids: int, title: str = "全市秋冬季大气污染防
     )
 
 
-async def messages(office: Office, chat_id: int | None = None) -> list[outbox.OutboxMessage]:
+@dataclass(frozen=True)
+class Queued:
+    """A queued notice as Telegram will be sent it: the row, its Bot API method and parameters."""
+
+    row: outbox.OutboxMessage
+    method: str
+    payload: dict[str, Any]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.row, name)
+
+
+async def messages(office: Office, person: Person | None = None) -> list[Queued]:
     queued = await outbox.due(office.db.reader, NOW + timedelta(days=365), limit=10_000)
-    return [m for m in queued if chat_id is None or m.chat_id == chat_id]
+    return [
+        Queued(m, *render.call(m.notice, m.kind, m.values, int(m.address)))
+        for m in queued if person is None or (person.account is not None and m.address == person.account.address)
+    ]
+
+
+def tg(user_id: int) -> Account:
+    return Account(TELEGRAM, str(user_id))
+
+
+async def bound_account(office: Office, person_id: int) -> Account | None:
+    person = await org_store.person(office.db.reader, person_id)
+    assert person is not None
+    return person.account
 
 
 async def count(office: Office, table: str) -> int:
@@ -96,8 +126,8 @@ async def test_slip_goes_to_every_bound_member_with_its_buttons(office: Office, 
     """SPEC §8: "Every slip message carries buttons: 签收 · 反馈 · 申请延期"."""
     town, street = await issue_two(office, org)
     for member, item in ((org.town_head, town), (org.street_head, street)):
-        assert member.telegram_id is not None
-        (slip_message,) = [m for m in await messages(office, member.telegram_id) if m.purpose == "slip"]
+        assert member.account is not None
+        (slip_message,) = [m for m in await messages(office, member) if m.purpose == "slip"]
         (slip,) = await slips.of_task(office.db.reader, item.task.id)
         assert slip_message.method == "sendMessage"
         assert slip_message.person_id == member.id
@@ -114,7 +144,7 @@ async def test_slip_goes_to_every_bound_member_with_its_buttons(office: Office, 
             ("反馈", f"fb:{item.task.id}"),
             ("申请延期", f"ext:{item.task.id}"),
         ]
-    assert "责 任 人：李镇长" in plain((await messages(office, org.town_head.telegram_id))[0].payload["text"])
+    assert "责 任 人：李镇长" in plain((await messages(office, org.town_head))[0].payload["text"])
 
 
 async def test_unbound_people_get_nothing_and_the_issuer_is_told(office: Office, org: Org) -> None:
@@ -125,7 +155,7 @@ async def test_unbound_people_get_nothing_and_the_issuer_is_told(office: Office,
     assert street.delivered_to == ("孙主任",) and street.unreachable == ()
     async with office.db.reader.execute("SELECT count(*) FROM outbox WHERE person_id = ?", (org.town_liaison.id,)) as cur:
         assert (await cur.fetchone())[0] == 0
-    (report,) = await messages(office, org.clerk.telegram_id)
+    (report,) = await messages(office, org.clerk)
     text = plain(report.payload["text"])
     assert "已签发2份交办单" in text
     assert "交办单〔2026〕1号 → 穰东镇人民政府" in text
@@ -183,7 +213,7 @@ async def test_acknowledge_records_and_tells_the_issuer(office: Office, org: Org
     entries = await history.of_task(office.db.reader, town.task.id)
     assert [(e.kind, e.actor_name) for e in entries][-1] == ("acknowledged", "李镇长")
     assert entries[-1].at == LATER
-    told = [m for m in await messages(office, org.clerk.telegram_id) if m.payload["text"].startswith("📬")]
+    told = [m for m in await messages(office, org.clerk) if m.payload["text"].startswith("📬")]
     assert len(told) == 1
     text = plain(told[0].payload["text"])
     assert "交办单〔2026〕1号" in text and "穰东镇人民政府 李镇长" in text and "签收" in text
@@ -229,7 +259,7 @@ async def test_feedback_goes_to_the_issuer_for_review(office: Office, org: Org) 
     assert (await tasks.get(office.db.reader, town.task.id)).status is TaskStatus.FEEDBACK_PENDING
     stored = await feedback_store.pending_of_task(office.db.reader, town.task.id)
     assert stored == item and stored.text == "已完成 <b>排查</b> & 整改"
-    (review,) = [m for m in await messages(office, org.clerk.telegram_id) if m.purpose == "review"]
+    (review,) = [m for m in await messages(office, org.clerk) if m.purpose == "review"]
     assert buttons(review.payload) == [("通过(办结)", f"acc:{item.id}"), ("退回", f"ret:{item.id}")]
     assert "&lt;b&gt;排查&lt;/b&gt; &amp; 整改" in review.payload["text"]
     text = plain(review.payload["text"])
@@ -256,7 +286,7 @@ async def test_accept_completes_the_task_and_tells_the_unit(office: Office, org:
     assert done.completed_on == date(2026, 11, 25)
     assert await tasks.get(office.db.reader, town.task.id) == done
     assert (await feedback_store.get(office.db.reader, item.id)).status is FeedbackStatus.ACCEPTED
-    told = [plain(m.payload["text"]) for m in await messages(office, org.town_head.telegram_id)]
+    told = [plain(m.payload["text"]) for m in await messages(office, org.town_head)]
     assert any("审核通过，任务办结" in t for t in told)
     assert [e.kind for e in await history.of_task(office.db.reader, town.task.id)][-1] == "feedback_accepted"
     with pytest.raises(DomainError) as info:
@@ -275,7 +305,7 @@ async def test_return_with_a_reason_tells_the_unit(office: Office, org: Org) -> 
     assert returned.deadline == date(2026, 12, 1)
     reviewed = await feedback_store.get(office.db.reader, item.id)
     assert (reviewed.status, reviewed.review_note) == (FeedbackStatus.RETURNED, "缺少整改台账")
-    (told,) = [m for m in await messages(office, org.town_head.telegram_id) if "退回" in m.payload["text"]]
+    (told,) = [m for m in await messages(office, org.town_head) if "退回" in m.payload["text"]]
     text = plain(told.payload["text"])
     assert "退回理由：缺少整改台账" in text
     assert "办结期限：2026年12月1日" in text
@@ -334,13 +364,12 @@ async def test_invite_binds_once(office: Office, org: Org) -> None:
     invite = await onboarding.create_invite(office, org.town_liaison.id, NOW)
     assert onboarding.deep_link("duban_bot", invite) == f"https://t.me/duban_bot?start={invite.code}"
     assert len(invite.code) <= 64
-    person = await onboarding.redeem_invite(office, invite.code, 2002, NOW + timedelta(hours=1))
-    assert (person.id, person.telegram_id) == (org.town_liaison.id, 2002)
+    person = await onboarding.redeem_invite(office, invite.code, tg(2002), NOW + timedelta(hours=1))
+    assert (person.id, person.account) == (org.town_liaison.id, tg(2002))
     with pytest.raises(DomainError) as info:
-        await onboarding.redeem_invite(office, invite.code, 9999, NOW + timedelta(hours=2))
+        await onboarding.redeem_invite(office, invite.code, tg(9999), NOW + timedelta(hours=2))
     assert info.value.code == "invite_used"
-    async with office.db.reader.execute("SELECT telegram_id FROM people WHERE id = ?", (org.town_liaison.id,)) as cur:
-        assert (await cur.fetchone())[0] == 2002
+    assert (await bound_account(office, org.town_liaison.id)) == tg(2002)
     # now bound, the 联络员 receives the next slip
     (town,) = await issue_assignment(office, draft(org, org.town.id), org.clerk, NOW + timedelta(hours=3))
     assert set(town.delivered_to) == {"李镇长", "赵联络员"} and town.unreachable == ()
@@ -351,13 +380,12 @@ async def test_expired_and_unknown_invites_are_refused(office: Office, org: Org)
     invite = await onboarding.create_invite(office, org.town_liaison.id, NOW)
     assert invite.expires_at == NOW + timedelta(hours=72)
     with pytest.raises(DomainError) as info:
-        await onboarding.redeem_invite(office, invite.code, 2002, NOW + timedelta(hours=72))
+        await onboarding.redeem_invite(office, invite.code, tg(2002), NOW + timedelta(hours=72))
     assert info.value.code == "invite_expired"
     with pytest.raises(DomainError) as info:
-        await onboarding.redeem_invite(office, "no-such-code", 2002, NOW)
+        await onboarding.redeem_invite(office, "no-such-code", tg(2002), NOW)
     assert info.value.code == "invite_unknown"
-    async with office.db.reader.execute("SELECT telegram_id FROM people WHERE id = ?", (org.town_liaison.id,)) as cur:
-        assert (await cur.fetchone())[0] is None
+    assert (await bound_account(office, org.town_liaison.id)) is None
 
 
 async def test_a_new_invite_replaces_the_unused_ones_sent_before(office: Office, org: Org) -> None:
@@ -366,13 +394,12 @@ async def test_a_new_invite_replaces_the_unused_ones_sent_before(office: Office,
     other = await onboarding.create_invite(office, org.street_head.id, NOW)
     second = await onboarding.create_invite(office, org.town_liaison.id, NOW + timedelta(minutes=5))
     with pytest.raises(DomainError) as info:
-        await onboarding.redeem_invite(office, first.code, 6666, NOW + timedelta(minutes=6))
+        await onboarding.redeem_invite(office, first.code, tg(6666), NOW + timedelta(minutes=6))
     assert info.value.code == "invite_replaced"
-    async with office.db.reader.execute("SELECT telegram_id FROM people WHERE id = ?", (org.town_liaison.id,)) as cur:
-        assert (await cur.fetchone())[0] is None, "the replaced link bound no one"
-    person = await onboarding.redeem_invite(office, second.code, 2002, NOW + timedelta(minutes=7))
-    assert person.telegram_id == 2002
-    assert (await onboarding.redeem_invite(office, other.code, 3003, NOW)).id == org.street_head.id, "others' links stand"
+    assert (await bound_account(office, org.town_liaison.id)) is None, "the replaced link bound no one"
+    person = await onboarding.redeem_invite(office, second.code, tg(2002), NOW + timedelta(minutes=7))
+    assert person.account == tg(2002)
+    assert (await onboarding.redeem_invite(office, other.code, tg(3003), NOW)).id == org.street_head.id, "others' links stand"
     still_valid = await onboarding.create_invite(office, org.town_liaison.id, NOW)
-    bound = await onboarding.redeem_invite(office, still_valid.code, 2002, NOW + timedelta(hours=71))
-    assert bound.telegram_id == 2002
+    bound = await onboarding.redeem_invite(office, still_valid.code, tg(2002), NOW + timedelta(hours=71))
+    assert bound.account == tg(2002)

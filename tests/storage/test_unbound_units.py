@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.config import Settings
+from bot.edge import TELEGRAM, Account
 from bot.domain.org import Role, UnitKind, has_bound_official
 from bot.services import onboarding
 from bot.services.context import Office
@@ -36,7 +37,7 @@ async def test_the_sql_and_the_rule_agree(tmp_path_factory, people) -> None:
                     await conn.execute("UPDATE people SET unit_id = (SELECT id FROM units WHERE name = ?) WHERE id = ?", (names[unit], person.id))
             if bound:
                 async with office.db.transaction() as conn:
-                    await org.bind_telegram(conn, person.id, 1000 + n)
+                    await org.bind_account(conn, person.id, Account(TELEGRAM, str(1000 + n)), NOW)
         conn = office.db.reader
         by_sql = {u.name for u in await org.units_without_bound_official(conn)}
         by_rule = {u.name for u in await org.units(conn) if not has_bound_official(await org.unit_members(conn, u.id))}

@@ -24,6 +24,7 @@ from bot.domain.org import Person
 from bot.domain.slip_numbers import parse_slip_reference
 from bot.domain.slips import SlipReference, SlipType
 from bot.services.context import Office
+from bot.edge import Button
 from bot.services.notify import button
 from bot.domain.permissions import can_see
 from bot.services.scoring import ScoreTable, format_points
@@ -154,6 +155,6 @@ async def button_docx(office: Office, person: Person, task_id: int, slip_id: int
     return documents
 
 
-def word_button(task_id: int, slip_id: int | None = None) -> dict[str, str]:
+def word_button(task_id: int, slip_id: int | None = None) -> Button:
     """A 下载Word button for a slip message (``bot/handlers/exports.py`` answers it)."""
     return button(label("exports", "download_slip"), actions.WORD_FILE(task_id=task_id, slip_id=slip_id))

@@ -1,4 +1,7 @@
-"""The sender: drains the outbox into the Bot API, within Telegram's limits.
+"""The sender: drains the outbox's Telegram notices into the Bot API, within Telegram's limits.
+
+Each notice is rendered to its Bot API call here (``render``); a download into the evidence
+archive fetches the file through this channel (``files``).
 
 Up to ``MAX_IN_FLIGHT`` requests are in flight at once, never two to the same chat: a chat's
 next message is its oldest unsent row, and it is not looked at while that chat has a request
@@ -45,7 +48,10 @@ from telegram.request import BaseRequest, HTTPXRequest
 from telegram.warnings import PTBUserWarning
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 
-from bot.pacing import NO_RETRY, ChatPacer, retry_seconds
+from bot.channels.telegram import render
+from bot.channels.telegram.files import fetcher
+from bot.channels.telegram.pacing import NO_RETRY, ChatPacer, retry_seconds
+from bot.edge import TELEGRAM, Change, Download, File, Outgoing
 from bot.services import delivery, evidence
 from bot.services.context import Office
 from bot.storage import outbox
@@ -53,7 +59,7 @@ from bot.storage.outbox import OutboxMessage
 
 log = logging.getLogger(__name__)
 
-# The outbox stores Bot API calls as method name + JSON parameters, which is exactly what
+# A notice is rendered as a method name + JSON parameters, which is exactly what
 # do_api_request takes; PTB's nudge towards the typed methods does not apply here.
 warnings.filterwarnings("ignore", message=r"Please use 'Bot\.", category=PTBUserWarning)
 
@@ -61,8 +67,6 @@ PATIENCE = timedelta(days=3)
 """How long a message is retried after network errors or 5xx answers, from when it was queued."""
 IDLE_POLL = 1.0
 """Seconds between looks at an empty outbox: one indexed query a second."""
-SCOPED_METHODS = {"setMyCommands", "deleteMyCommands"}
-"""Methods addressed by a scope, not a chat_id (the row's chat_id only paces them)."""
 BACKOFF_CAP = timedelta(minutes=10)
 RECOVER_EVERY = 60.0
 """Several instances: seconds between looks at the sent log for rows a dead instance left."""
@@ -90,6 +94,7 @@ class Sender:
     def __init__(self, office: Office, bot: ExtBot[int], pacer: ChatPacer, max_in_flight: int = MAX_IN_FLIGHT) -> None:
         self.office = office
         self.bot = bot
+        self.fetch = fetcher(bot)
         self.pacer = pacer
         """The bot's own rate limiter: handlers' direct replies and the sender share its pace."""
         self.max_in_flight = max_in_flight
@@ -172,7 +177,7 @@ class Sender:
                 row = await outbox.message(conn, entry.outbox_id)
                 # The chat checked too: a log left beside a database restored from a backup
                 # must not mark another message sent.
-                if row is None or row.chat_id != entry.chat_id:
+                if row is None or _chat(row) != entry.chat_id:
                     continue
                 if await outbox.mark_sent(conn, row.id, entry.message_id, now):
                     await delivery.delivered(conn, row, now)
@@ -201,8 +206,8 @@ class Sender:
         if not self._batch or time.monotonic() - self._batch_read_at > IDLE_POLL:
             # One row per chat, its oldest: a chat's messages arrive in order, and one busy
             # chat cannot fill the batch and hold up everyone else.
-            rows = await outbox.heads(self.office.db.reader, self.office.now(), limit=BATCH)
-            self._batch = deque(r for r in rows if r.chat_id not in self._in_flight)
+            rows = await outbox.heads(self.office.db.reader, self.office.now(), limit=BATCH, channel=TELEGRAM)
+            self._batch = deque(r for r in rows if _chat(r) not in self._in_flight)
             self._batch_read_at = time.monotonic()
             if not rows:
                 # Another process (``duban daily``, ``duban`` admin commands) may have queued rows.
@@ -215,14 +220,15 @@ class Sender:
             if self._stopping or len(self._in_flight) >= self.max_in_flight:
                 waiting.append(row)
                 continue
-            if row.chat_id in self._in_flight:
+            chat = _chat(row)
+            if chat in self._in_flight:
                 continue  # its head is the row in flight: the next one comes after the answer
-            ready_in = self.pacer.ready_in(row.chat_id)
+            ready_in = self.pacer.ready_in(chat)
             if ready_in > 0:
                 wait = min(wait, ready_in)
                 waiting.append(row)
                 continue
-            self._in_flight[row.chat_id] = asyncio.create_task(self._send_one(row), name="send:%s" % row.id)
+            self._in_flight[chat] = asyncio.create_task(self._send_one(row), name="send:%s" % row.id)
             started = True
         self._batch = waiting
         # All started and room left: look at the outbox again at once for the chats' next rows.
@@ -232,9 +238,9 @@ class Sender:
         try:
             await self._send(row)
         except Exception:  # one row's trouble (a database hiccup) must not end the sender
-            log.exception("outbox %s to chat %s: sending failed; it stays queued", row.id, row.chat_id)
+            log.exception("outbox %s to chat %s: sending failed; it stays queued", row.id, row.address)
         finally:
-            del self._in_flight[row.chat_id]
+            del self._in_flight[_chat(row)]
             self._wake.set()
 
     async def _send(self, row: OutboxMessage) -> bool:
@@ -246,24 +252,29 @@ class Sender:
             if not await outbox.claim(conn, row.id, self.office.now(), lease):
                 return False
         kept: evidence.KeptFile | None = None
+        chat = _chat(row)
+        item = _outgoing(row)
         try:
-            if row.method == evidence.ARCHIVE:
-                p = row.payload
-                kept = await evidence.download(self.bot, p["file_id"], self.office.settings.archive_dir, p["folder"], p["name"])
+            if isinstance(item, Download):
+                kept = await evidence.download(self.fetch, item.file, self.office.settings.archive_dir, item.folder, item.name)
                 result: object = None
             else:
-                kwargs = dict(row.payload)
-                if row.method not in SCOPED_METHODS:
-                    kwargs.setdefault("chat_id", row.chat_id)
+                delivered = None
+                if isinstance(item, Change):
+                    place = await outbox.delivered_at(self.office.db.reader, item.notice_id)
+                    delivered = place[2] if place is not None else None
+                method, kwargs = render.call(item, row.kind, row.values, chat, delivered)
+                if method not in render.SCOPED_METHODS:
+                    kwargs.setdefault("chat_id", chat)
                 if row.last_error is not None and row.last_error.startswith(TIMED_OUT):
                     log.warning(
                         "outbox %s to chat %s: sent again after a timeout (attempt %s); if the first reached "
-                        "Telegram, the person gets it twice", row.id, row.chat_id, row.attempts + 1,
+                        "Telegram, the person gets it twice", row.id, row.address, row.attempts + 1,
                     )
                 # NO_RETRY: the pacer waits for the slot but leaves a 429 to us, so the row is put
                 # back with its not_before instead of holding the sender up.
-                result = await self.bot.do_api_request(row.method, api_kwargs=kwargs, rate_limit_args=NO_RETRY)
-        except ValueError as exc:  # an archive download that can never succeed
+                result = await self.bot.do_api_request(method, api_kwargs=kwargs, rate_limit_args=NO_RETRY)
+        except ValueError as exc:  # an archive download or a change that can never succeed
             log.warning("outbox %s: %s", row.id, exc)
             async with self.office.db.transaction() as conn:
                 await outbox.mark_failed(conn, row.id, str(exc))
@@ -274,12 +285,12 @@ class Sender:
                 await outbox.mark_failed(conn, row.id, exc.message)
                 await delivery.blocked(conn, row, self.office.now())
         except BadRequest as exc:
-            log.warning("outbox %s to chat %s refused: %s", row.id, row.chat_id, exc.message)
+            log.warning("outbox %s to chat %s refused: %s", row.id, row.address, exc.message)
             async with self.office.db.transaction() as conn:
                 await outbox.mark_failed(conn, row.id, exc.message)
         except (NetworkError, TelegramError) as exc:
             if self.office.now() - row.created_at >= PATIENCE:
-                log.error("outbox %s to chat %s given up after %s attempts: %s", row.id, row.chat_id, row.attempts + 1, exc)
+                log.error("outbox %s to chat %s given up after %s attempts: %s", row.id, row.address, row.attempts + 1, exc)
                 async with self.office.db.transaction() as conn:
                     await outbox.mark_failed(conn, row.id, str(exc))
             else:
@@ -292,20 +303,20 @@ class Sender:
                     # It may have reached Telegram all the same: the next attempt says so.
                     log.warning(
                         "outbox %s to chat %s: no answer in time (attempt %s, %s); tried again in %s s",
-                        row.id, row.chat_id, row.attempts + 1, exc, delay.total_seconds(),
+                        row.id, row.address, row.attempts + 1, exc, delay.total_seconds(),
                     )
                     error = f"{TIMED_OUT}: {exc}"
                 await self._later(row, delay, error)
         else:
             message_id = _message_id(result)
             if kept is None:
-                await sent_log.record(row.id, row.chat_id, message_id)
+                await sent_log.record(row.id, chat, message_id)
             async with self.office.db.transaction() as conn:
                 if await outbox.mark_sent(conn, row.id, message_id, self.office.now()):
                     if shared and self.pacer.chat_interval > 0:
-                        await outbox.space_chat(conn, row.chat_id, self.office.now() + timedelta(seconds=self.pacer.chat_interval))
-                    if kept is not None:
-                        await evidence.record(conn, row.payload["attachment_id"], kept, self.office.now())
+                        await outbox.space_chat(conn, row.channel, row.address, self.office.now() + timedelta(seconds=self.pacer.chat_interval))
+                    if kept is not None and isinstance(item, Download):
+                        await evidence.record(conn, item.attachment_id, kept, self.office.now())
                     else:
                         await delivery.delivered(conn, row, self.office.now())
             if kept is None:
@@ -324,6 +335,17 @@ def paced_bot(token: str, base_url: str, pacer: ChatPacer, request: BaseRequest 
     if request is None:
         request = HTTPXRequest(connection_pool_size=CONNECTIONS)
     return ExtBot(token, base_url=base_url, rate_limiter=pacer, request=request)
+
+
+def _chat(row: OutboxMessage) -> int:
+    return render.chat_of(row.address)
+
+
+def _outgoing(row: OutboxMessage) -> Outgoing | None:
+    if row.kind == "archiveFile":  # a download queued before notices
+        v = row.values
+        return Download(v["attachment_id"], File(channel=TELEGRAM, received=v["file_id"]), v["folder"], v["name"], row.task_id)
+    return row.notice
 
 
 def _message_id(result: object) -> int | None:
