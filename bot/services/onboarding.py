@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 import aiosqlite
 
 from bot.domain.errors import DomainError
+from bot.edge import Account
 from bot.domain.org import Person, Role, Section, Unit, UnitKind, has_bound_official, rebinding_asks_first
 from bot.services.context import Office
 from bot.services.notify import tell
@@ -17,12 +18,13 @@ from bot.storage import history, inbox, invites, org, outbox
 from bot.storage.invites import Invite
 
 
-async def person_asking(office: Office, telegram_id: int) -> Person | None:
-    """The bound person behind a Telegram account, or None for an unknown account.
+async def person_asking(office: Office, account: Account) -> Person | None:
+    """The bound person behind an account, or None for an unknown account.
 
     Someone recorded as having blocked the bot who writes to it has unblocked it: from now on
     slips reach them again, and issuers are no longer told to phone them.
     """
+    telegram_id = int(account.address)
     person = await org.person_by_telegram(office.db.reader, telegram_id)
     if person is not None and person.unreachable:
         with inbox.aside():  # not what the update asked for: it must not count as done

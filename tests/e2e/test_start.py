@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from bot.domain.org import Role
-from bot.handlers.menu import commands_for
+from bot.conversation.menu import commands_for
 from bot.services import onboarding
 from bot.storage import invites, org
 

@@ -26,11 +26,11 @@ from bot.domain.dates import read_date
 from bot.domain.errors import DomainError
 from bot.domain.org import Person
 from bot.domain.slips import Slip
-from bot.handlers.common import bound_person, refuse, reply, short_notice
-from bot.handlers import buttons, dialogs
-from bot.handlers.context import DubanApplication, DubanContext
-from bot.handlers.dialogs import InDialog, clear_buttons, close_dialogs, keyboard, send
-from bot.handlers.menu import may_use
+from bot.conversation.common import bound_person, refuse, reply, short_notice
+from bot.conversation import buttons, dialogs
+from bot.channels.telegram.context import DubanApplication, DubanContext
+from bot.conversation.dialogs import InDialog, clear_buttons, close_dialogs, keyboard, send
+from bot.conversation.menu import may_use
 from bot.services import handling, slip_lookup
 from bot.services.handling import MAX_FEEDBACK
 from bot.services.permissions import acts_for_unit, can_review

@@ -8,18 +8,20 @@ from typing import Any
 
 from telegram import Update
 
+from bot.channels.telegram.adapter import short_notice
 from bot.domain.org import Person
-from bot.handlers.context import DubanContext
+from bot.edge import TELEGRAM, Account
+from bot.channels.telegram.context import DubanContext
 from bot.services import onboarding
 from bot.domain.errors import DomainError
-from bot.handlers.menu import may_use
-from bot.texts import explain, plain, render
+from bot.conversation.menu import may_use
+from bot.texts import explain, render
 
 
 async def current_person(update: Update, context: DubanContext) -> Person | None:
     """The bound person behind this update, or None for an unknown Telegram account."""
     user = update.effective_user
-    return None if user is None else await onboarding.person_asking(context.office, user.id)
+    return None if user is None else await onboarding.person_asking(context.office, Account(TELEGRAM, str(user.id)))
 
 
 async def bound_person(update: Update, context: DubanContext, command: str | None = None) -> Person | None:
@@ -60,7 +62,7 @@ async def heavy_work(update: Update, context: DubanContext, waiting: str = "inbo
     """Hold one of the places for heavy work (``files.at_once``) while the block runs; when all
     are taken, say so (``waiting``: 「正在读取，请稍候」) and wait for one. The work runs in a
     worker thread meanwhile, and other people's updates are handled side by side
-    (``bot.updates.Lanes``)."""
+    (``bot.channels.telegram.updates.Lanes``)."""
     places = context.office.heavy_work
     if places.locked():
         await reply(update, waiting)
@@ -87,10 +89,6 @@ async def refuse(update: Update, error: Exception) -> None:
         await update.effective_message.reply_text(text)
 
 
-def short_notice(html: str) -> str:
-    """Rendered HTML as a callback notice: plain text of at most 200 characters."""
-    flat = plain(html)
-    return flat if len(flat) <= 200 else flat[:199] + "…"
 
 
 def is_private(update: Update) -> bool:

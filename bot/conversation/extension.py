@@ -24,10 +24,10 @@ from bot.domain.dates import read_date
 from bot.domain.errors import DomainError
 from bot.domain.org import Person, Role
 from bot.domain.tasks import Task
-from bot.handlers import buttons, dialogs
-from bot.handlers.common import bound_person, refuse, short_notice
-from bot.handlers.context import DubanApplication, DubanContext
-from bot.handlers.dialogs import (
+from bot.conversation import buttons, dialogs
+from bot.conversation.common import bound_person, refuse, short_notice
+from bot.channels.telegram.context import DubanApplication, DubanContext
+from bot.conversation.dialogs import (
     InDialog, answer, keyboard, message_text, open_dialog, query_place, text,
 )
 from bot.services import extensions, slip_lookup

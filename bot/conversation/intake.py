@@ -16,10 +16,10 @@ from bot import actions
 from bot.actions import DocumentPage, OfDocument, OfDraft
 from bot.domain.errors import DomainError
 from bot.domain.org import Person, Role
-from bot.handlers import buttons
-from bot.handlers.common import bound_person, current_person, heavy_work, not_understood, refuse, reply
-from bot.handlers.context import DubanApplication, DubanContext
-from bot.handlers.dialogs import (
+from bot.conversation import buttons
+from bot.conversation.common import bound_person, current_person, heavy_work, not_understood, refuse, reply
+from bot.channels.telegram.context import DubanApplication, DubanContext
+from bot.conversation.dialogs import (
     INTAKE_EDIT, INTAKE_INSTRUCTION, InDialog, close_dialogs, html_of, mark_done, open_dialog,
 )
 from bot.services import intake

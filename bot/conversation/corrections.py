@@ -8,7 +8,7 @@
   with 确认更正 · 取消.
 
 The /task detail of a task the person may put right carries 撤回 · 更正 (and 作废催办单 while
-its 催办单 stands), which start the same dialogs. The dialog is one of ``bot.handlers.dialogs``:
+its 催办单 stands), which start the same dialogs. The dialog is one of ``bot.conversation.dialogs``:
 its buttons carry its id, a choice is echoed on the question, 取消 and /cancel end it.
 """
 
@@ -27,9 +27,9 @@ from bot import actions
 from bot.actions import Action, DialogStep, Offer, OfSlip, OfTask
 from bot.domain.errors import DomainError
 from bot.domain.org import Person
-from bot.handlers import buttons, dialogs
-from bot.handlers.common import bound_person, current_person, refuse, reply, short_notice
-from bot.handlers.context import DubanApplication, DubanContext
+from bot.conversation import buttons, dialogs
+from bot.conversation.common import bound_person, current_person, refuse, reply, short_notice
+from bot.channels.telegram.context import DubanApplication, DubanContext
 from bot.message_size import fits_in_message
 from bot.services import corrections, slip_lookup
 from bot.services.context import Office
