@@ -256,3 +256,26 @@ def test_the_telegram_check_finds_an_import(tmp_path: Path) -> None:
     sample.write_text("from telegram import Update\nimport telegram.ext\n", encoding="utf-8")
     assert {"telegram", "telegram.ext"} <= _imports(sample)
     assert TELEGRAM_WORDS.search("reply_markup=markup") and not TELEGRAM_WORDS.search("updated_at")
+
+
+# ------------------------------------------------------------------------------ the dialog kit
+
+
+DIALOG_KIT = BOT / "conversation" / "dialogs.py"
+KEPT_BY_HAND = re.compile(r"user_data\[([\w.]+)\]\s*=")
+NOT_DIALOGS = {"dialogs.PROMPT", "KEPT_FEEDBACK"}
+"""``user_data`` kept outside the kit that is no dialog: the place of a question just sent
+(scores), a file waiting for the person to say which slip it answers (slip_actions)."""
+
+
+@pytest.mark.parametrize("path", sorted(set((BOT / "conversation").glob("*.py")) - {DIALOG_KIT}), ids=lambda p: p.name)
+def test_every_dialog_opens_with_the_kit_and_lets_it_keep_or_end_it(path: Path) -> None:
+    """A dialog is opened with ``dialogs.open_dialog`` (which closes any other), and after a
+    refused answer ``dialogs.refused`` / ``keep_or_end`` decide whether its question stays open."""
+    source = path.read_text(encoding="utf-8")
+    assert set(KEPT_BY_HAND.findall(source)) <= NOT_DIALOGS, "open the dialog with dialogs.open_dialog"
+    assert "may_answer_again" not in source, "let dialogs.refused (or keep_or_end) keep the question open or end it"
+
+
+def test_the_dialog_check_finds_a_draft_kept_by_hand() -> None:
+    assert KEPT_BY_HAND.findall("    context.user_data[RETURN_DRAFT] = ReturnDraft(") == ["RETURN_DRAFT"]

@@ -214,7 +214,7 @@ async def typed(update: Update, context: DubanContext) -> None:
         try:
             await corrections.plan_correction(context.office, person, draft.task_id, draft.field, text)
         except DomainError as exc:
-            await _refused(update, context, exc)
+            await dialogs.refused(update, context, exc)
             return
         draft.value = text.strip()
         await _ask(update, context, draft, Step.REASON, render("corrections/ask_reason", t=None, withdraw=False), [_cancel_row(draft)])
@@ -222,11 +222,6 @@ async def typed(update: Update, context: DubanContext) -> None:
     await _take_reason(update, context, draft, text)
 
 
-async def _refused(update: Update, context: DubanContext, exc: DomainError) -> None:
-    """A refused answer: asked again when the answer itself was wrong, else the dialog ends."""
-    await refuse(update, exc)
-    if not exc.may_answer_again:
-        dialogs.close_dialogs(context)
 
 
 async def _take_reason(update: Update, context: DubanContext, draft: PutRight, text: str) -> None:
@@ -248,7 +243,7 @@ async def _take_reason(update: Update, context: DubanContext, draft: PutRight, t
                 await update.effective_chat.send_message(plan.slip_text)
                 html = summary
     except DomainError as exc:
-        await _refused(update, context, exc)
+        await dialogs.refused(update, context, exc)
         return
     confirm = label("corrections", "confirm_withdraw" if draft.withdraw else "confirm_correct")
     await _ask(update, context, draft, Step.PREVIEW, html, [[(confirm, draft.offer(actions.PUT_RIGHT_CONFIRM))], _cancel_row(draft)])

@@ -24,7 +24,8 @@ from bot.channels.telegram.adapter import clear_buttons, mark_done, query_place,
 from bot.channels.telegram.adapter import html_of as html_of, redraw as redraw
 from bot.conversation.answer import text
 from bot.conversation.answer import paged as paged, turn_row as turn_row
-from bot.conversation.common import bound_person
+from bot.conversation.common import bound_person, refuse
+from bot.domain.errors import DomainError
 from bot.channels.telegram.context import DubanApplication, DubanContext
 from bot.texts import label
 
@@ -131,6 +132,25 @@ def close_dialogs(context: DubanContext) -> None:
     for key in DIALOGS:
         context.user_data.pop(key, None)
     retire_prompt(context)
+
+
+def keep_or_end(context: DubanContext, exc: DomainError, key: str | None = None) -> None:
+    """After a refused answer: the dialog stays open for the person to answer again when the
+    answer itself was at fault (``exc.may_answer_again``: a note too long, a date in the past),
+    else it ends — dialog ``key``, or with no key every dialog and its question's buttons."""
+    if exc.may_answer_again:
+        return
+    if key is None:
+        close_dialogs(context)
+    elif context.user_data is not None:
+        context.user_data.pop(key, None)
+
+
+async def refused(update: Update, context: DubanContext, exc: DomainError, key: str | None = None) -> None:
+    """A dialog's answer refused: the person is told what to do instead, and the dialog kept
+    open or ended (``keep_or_end``)."""
+    await refuse(update, exc)
+    keep_or_end(context, exc, key)
 
 
 STALE = "dialogs/stale_button"

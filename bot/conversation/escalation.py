@@ -26,7 +26,7 @@ from bot.domain.org import Person
 from bot.domain.scores import ScoreCategory
 from bot.domain.tasks import Task
 from bot.conversation import buttons, dialogs
-from bot.conversation.common import bound_person, refuse, short_notice
+from bot.conversation.common import bound_person, short_notice
 from bot.channels.telegram.context import DubanApplication, DubanContext
 from bot.conversation.dialogs import (
     InDialog, answer, dialog_button, keyboard, message_text, open_dialog, query_place, text,
@@ -238,9 +238,7 @@ async def _finish(update: Update, context: DubanContext, key: str, recording: Aw
     try:
         await recording
     except DomainError as exc:
-        if not exc.may_answer_again:
-            context.user_data.pop(key, None)
-        await refuse(update, exc)
+        await dialogs.refused(update, context, exc, key)
         return
     context.user_data.pop(key, None)
 

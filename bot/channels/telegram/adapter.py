@@ -166,6 +166,8 @@ class TelegramAnswer:
         message = self.update.effective_message
         if message is not None:
             await message.reply_text(html, reply_markup=markup(buttons))
+        else:  # a button on a message the bot can no longer see: the chat is still there
+            await self.context.bot.send_message(self._chat_id(), html, reply_markup=markup(buttons))
 
     async def alert(self, html: str) -> None:
         assert self.update.callback_query is not None
