@@ -129,7 +129,7 @@ class Settings:
     """How many daily backups to keep; older ones are deleted."""
     files_at_once: int = 2
     """Heavy work done at once: minutes read (a long PDF, OCR), 台账 and 通报 made; more wait
-    their turn with 「正在读取，请稍候」 (``bot.conversation.common.heavy_work``)."""
+    their turn with 「正在读取，请稍候」 (``bot.conversation.asking.heavy_work``)."""
 
     @property
     def base_url(self) -> str:

@@ -8,7 +8,8 @@ from typing import Any
 
 from telegram import Update
 
-from bot.channels.telegram.adapter import short_notice
+from bot.channels.telegram.adapter import TelegramAnswer, said_of, short_notice
+from bot.conversation import asking
 from bot.domain.org import Person
 from bot.edge import TELEGRAM, Account
 from bot.channels.telegram.context import DubanContext
@@ -43,6 +44,8 @@ async def bound_person(update: Update, context: DubanContext, command: str | Non
     return person
 
 
+
+
 def command_text(update: Update) -> str:
     """What follows the command on its line (and the lines after it)."""
     message = update.effective_message
@@ -59,14 +62,8 @@ async def reply(update: Update, template: str, /, **ctx: Any) -> None:
 
 @asynccontextmanager
 async def heavy_work(update: Update, context: DubanContext, waiting: str = "inbox/reading_wait") -> AsyncIterator[None]:
-    """Hold one of the places for heavy work (``files.at_once``) while the block runs; when all
-    are taken, say so (``waiting``: 「正在读取，请稍候」) and wait for one. The work runs in a
-    worker thread meanwhile, and other people's updates are handled side by side
-    (``bot.channels.telegram.updates.Lanes``)."""
-    places = context.office.heavy_work
-    if places.locked():
-        await reply(update, waiting)
-    async with places:
+    """``bot.conversation.asking.heavy_work`` for a handler not yet neutral."""
+    async with asking.heavy_work(said_of(update, context), TelegramAnswer(update, context), waiting):
         yield
 
 

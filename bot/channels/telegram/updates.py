@@ -15,7 +15,7 @@ came (a dialog's answers, a button after the message it is on), different people
 side, so a minutes PDF read for ten seconds keeps nobody else waiting. While such an update
 is out, polling cannot confirm it or anything after it, and asks Telegram again every
 ``REPOLL`` seconds for what came meanwhile (at most 100 updates are given past an unconfirmed
-one; heavy work is bounded, see ``bot.conversation.common.heavy_work``).
+one; heavy work is bounded, see ``bot.conversation.asking.heavy_work``).
 
 Both pass each update through ``Inbox.handle``: an update whose id is already in the
 ``inbox`` table (written in the same transaction as its effect, see ``bot.storage.inbox``) was
