@@ -27,7 +27,7 @@ from telegram.ext import ContextTypes, MessageHandler, filters
 
 from bot.emulators.telegram import EmulatorServer, Rules, Simulator
 from bot.emulators.telegram import methods as bot_methods
-from bot.emulators.telegram.ptb import application_builder, make_bot
+from bot.channels.telegram.ptb import application_builder, make_bot
 
 
 async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -35,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from task_lookup_bench import open_office  # noqa: E402
 
-from bot.app import build_application, start_bot, stop_bot  # noqa: E402
+from bot.channels.telegram.app import build_application, start_bot, stop_bot  # noqa: E402
 from bot.domain import minutes as reading  # noqa: E402
 from bot.domain.calendar import ChineseWorkCalendar  # noqa: E402
 from bot.domain.org import Role, UnitKind  # noqa: E402

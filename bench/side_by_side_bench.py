@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from task_lookup_bench import open_office  # noqa: E402
 
-from bot.app import build_application, start_bot, stop_bot  # noqa: E402
+from bot.channels.telegram.app import build_application, start_bot, stop_bot  # noqa: E402
 from bot.domain.org import Role, UnitKind  # noqa: E402
 from bot.edge import TELEGRAM, Account  # noqa: E402
 from bot.emulators.telegram import EmulatorServer, Rules, Simulator  # noqa: E402

@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from echo_bench import bench_echo, wait_bot_messages  # noqa: E402
 
-from bot.app import build_application, start_bot, stop_bot  # noqa: E402
+from bot.channels.telegram.app import build_application, start_bot, stop_bot  # noqa: E402
 from bot.config import Secret, Settings  # noqa: E402
 from bot.domain.org import Role, UnitKind  # noqa: E402
 from bot.edge import TELEGRAM, Account  # noqa: E402

@@ -255,7 +255,7 @@ class Action(Generic[V]):
 
 # ------------------------------------------------------------------------------ the table
 
-H = "bot.handlers."
+H = "bot.conversation."
 
 # 工作交办单 and the other slips: what the unit does with them
 ACKNOWLEDGE = Action("acknowledge", "ack:{task_id}", OfTask, "the responsible unit", H + "slip_actions.acknowledge")

@@ -32,7 +32,7 @@ from typing import Any
 
 
 from bot.config import Settings
-from bot.handlers.context import DubanApplication, DubanContext
+from bot.channels.telegram.context import DubanApplication, DubanContext
 
 log = logging.getLogger(__name__)
 

@@ -163,7 +163,7 @@ class Settings:
     """How many daily backups to keep; older ones are deleted."""
     files_at_once: int = 2
     """Heavy work done at once: minutes read (a long PDF, OCR), 台账 and 通报 made; more wait
-    their turn with 「正在读取，请稍候」 (``bot.handlers.common.heavy_work``)."""
+    their turn with 「正在读取，请稍候」 (``bot.conversation.asking.heavy_work``)."""
     wecom: Wecom = field(default_factory=Wecom)
     """企业微信 / 政务微信 (``[wecom]``); unset: not used."""
     dingtalk: DingTalk = field(default_factory=DingTalk)

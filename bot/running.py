@@ -25,7 +25,7 @@ from typing import IO
 from telegram.error import InvalidToken, NetworkError
 
 from bot import backup
-from bot.app import Webhook, build_application, start_bot, stop_bot
+from bot.channels.telegram.app import Webhook, build_application, start_bot, stop_bot
 from bot.health import HealthServer
 from bot.config import Settings
 from bot.services.context import Office

@@ -10,14 +10,14 @@ from datetime import date
 from bot.services.daily import is_done, latest_due_day, run_daily, run_time
 from bot.services.digests import run_weekly
 from bot.services.context import Office
-from bot.handlers.context import DubanApplication, DubanContext
+from bot.channels.telegram.context import DubanApplication, DubanContext
 
 log = logging.getLogger(__name__)
 
 
 async def daily_job(context: DubanContext) -> None:
     """Run today's check (once: a finished day is skipped). What it queues goes out as it is
-    committed: the database's commit hook wakes the sender (bot/app.py)."""
+    committed: the database's commit hook wakes the sender (bot/channels/telegram/app.py)."""
     office: Office = context.application.bot_data["office"]
     today = office.now().date()
     async with office.db.job_lock("daily-check"):  # once across bot instances

@@ -20,7 +20,7 @@ from typing import TextIO
 
 
 
-from bot.app import build_application, start_bot, stop_bot
+from bot.channels.telegram.app import build_application, start_bot, stop_bot
 from bot.config import Secret, Settings
 from bot.demo.calendar import DemoCalendar
 from bot.demo.seed import seed
@@ -33,7 +33,7 @@ from bot.services import onboarding
 from bot.services.context import Office
 from bot.storage import org
 from bot.texts import plain, render
-from bot.handlers.context import DubanApplication
+from bot.channels.telegram.context import DubanApplication
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ taken (no gap, no reuse). A withdrawn 交办单 no longer runs: it is never 逾�
 domain's void, each void in the history. A corrected 交办单 is sent again to its unit, marked
 更正 beside its number, and every surface reads the corrected values. A voided 催办单 gives back
 its −0.2 and the task's stage before it. Each change is one transaction with its history and
-the messages it causes; the person is shown a preview first (``bot.handlers.corrections``).
+the messages it causes; the person is shown a preview first (``bot.conversation.corrections``).
 A shared matter is one matter: its copies are withdrawn, or corrected, together.
 """
 

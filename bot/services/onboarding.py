@@ -9,9 +9,10 @@ from datetime import datetime, timedelta
 import aiosqlite
 
 from bot.domain.errors import DomainError
+from bot.edge import Account
 from bot.domain.org import Person, Role, Section, Unit, UnitKind, has_bound_official, rebinding_asks_first
 from bot.services.context import Office
-from bot.edge import Account, Menu
+from bot.edge import Menu
 from bot.services.notify import set_menu, tell
 from bot.storage import history, inbox, invites, org
 from bot.storage.invites import Invite

@@ -490,7 +490,7 @@ async def m011_long_and_shared_tasks(conn: aiosqlite.Connection) -> None:
 async def m013_dialog_state(conn: aiosqlite.Connection) -> None:
     """Several bot instances on one PostgreSQL database: a person's open dialog (the draft of a
     反馈, a 退回, a 申请延期 …) is kept here, so the next message may reach any instance
-    (``bot.persistence``). One SQLite bot keeps it in memory and leaves this table empty."""
+    (``bot.channels.telegram.persistence``). One SQLite bot keeps it in memory and leaves this table empty."""
     await _script(
         conn,
         """

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from telegram.ext import Application
 
-from bot.app import build_application, start_bot, stop_bot
+from bot.channels.telegram.app import build_application, start_bot, stop_bot
 from bot.config import Secret, Settings
 from bot.domain.org import Person, Role, UnitKind
 from bot.emulators.telegram import EmulatorServer, Simulator

@@ -28,7 +28,7 @@ from bot.services.extensions import request_extension
 from bot.services.handling import submit_feedback
 from bot.services.issuing import AssignmentDraft, issue_assignment
 from bot.storage import org
-from bot.updates import Poller
+from bot.channels.telegram.updates import Poller
 from tests.e2e.test_crash import Bots, count, wait_until
 from tests.e2e.test_webhook import free_port
 

@@ -21,7 +21,7 @@ async def test_a_private_update_whose_chat_is_not_its_senders_is_ignored_and_log
 
     # The official's own /tasks, but in the clerk's private chat: only the token or the webhook
     # secret lets anyone post this.
-    caplog.set_level(logging.WARNING, logger="bot.updates")
+    caplog.set_level(logging.WARNING, logger="bot.channels.telegram.updates")
     emulator.state.push_update("message", {
         "message_id": 900_001, "date": int(time.time()), "text": "/tasks",
         "entities": [{"type": "bot_command", "offset": 0, "length": 6}],

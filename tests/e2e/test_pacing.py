@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.app import build_application, start_bot, stop_bot
+from bot.channels.telegram.app import build_application, start_bot, stop_bot
 from bot.domain.org import Role
 from bot.emulators.telegram import EmulatorServer
 from bot.emulators.telegram.rules import Rules

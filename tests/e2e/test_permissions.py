@@ -34,7 +34,7 @@ from bot.domain.org import Role
 from bot.domain.permissions import BUTTONS, COMMANDS, RULES, Deed, Reach, may_at_all
 from bot.domain.tasks import Task
 from bot.emulators.telegram.client import SimulatedUser, wait_idle
-from bot.app import FEATURES, build_application
+from bot.channels.telegram.app import add_features, build_application
 from bot.services import handling
 from bot.storage import org, tasks
 from tests.e2e.test_lookup import issue
@@ -110,8 +110,7 @@ def _registered() -> list[Any]:
             return lambda *args, **kwargs: None
 
     recorder = Recorder()
-    for module in FEATURES:
-        module.register(recorder)  # type: ignore[arg-type]
+    add_features(recorder)  # type: ignore[arg-type]
     return recorder.handlers
 
 

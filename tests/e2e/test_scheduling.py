@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime, time
 
-from bot.app import build_application, start_bot, stop_bot
+from bot.channels.telegram.app import build_application, start_bot, stop_bot
 from bot.services.context import Office
 
 

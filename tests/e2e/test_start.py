@@ -8,7 +8,7 @@ import pytest
 
 from bot.domain.org import Role
 from bot.edge import TELEGRAM, Account
-from bot.handlers.menu import commands_for
+from bot.conversation.menu import commands_for
 from bot.services import onboarding
 from bot.storage import invites, org
 

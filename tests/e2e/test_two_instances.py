@@ -1,12 +1,12 @@
 """Several bot instances on one PostgreSQL database: a dialog begun on one instance goes on
-on the other (the person's ``user_data`` lives in the database, ``bot.persistence``), the
+on the other (the person's ``user_data`` lives in the database, ``bot.channels.telegram.persistence``), the
 guided /new included, with its steps spread round-robin over two instances."""
 
 from __future__ import annotations
 
 import pytest
 
-from bot.app import Webhook, build_application, start_bot, stop_bot
+from bot.channels.telegram.app import Webhook, build_application, start_bot, stop_bot
 from bot.services.context import Office
 from bot.storage import feedback as feedback_store
 from tests import postgres_server

@@ -8,7 +8,7 @@ import pytest
 from telegram import Bot
 
 from bot.emulators.telegram import EmulatorServer
-from bot.emulators.telegram.ptb import make_bot
+from bot.channels.telegram.ptb import make_bot
 
 
 @pytest.fixture

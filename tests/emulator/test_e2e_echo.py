@@ -9,7 +9,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
 from bot.emulators.telegram import EmulatorServer, Simulator
-from bot.emulators.telegram.ptb import application_builder
+from bot.channels.telegram.ptb import application_builder
 
 
 async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -13,7 +13,7 @@ from telegram import Bot
 from telegram.error import Conflict
 
 from bot.emulators.telegram import EmulatorServer, Simulator
-from bot.emulators.telegram.ptb import make_bot
+from bot.channels.telegram.ptb import make_bot
 
 
 async def test_idle_long_poll_does_not_spin(bot: Bot) -> None:

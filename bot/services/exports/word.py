@@ -156,5 +156,5 @@ async def button_docx(office: Office, person: Person, task_id: int, slip_id: int
 
 
 def word_button(task_id: int, slip_id: int | None = None) -> Button:
-    """A 下载Word button for a slip message (``bot/handlers/exports.py`` answers it)."""
+    """A 下载Word button for a slip message (``bot/conversation/exports.py`` answers it)."""
     return button(label("exports", "download_slip"), actions.WORD_FILE(task_id=task_id, slip_id=slip_id))

@@ -26,11 +26,11 @@ from bot.domain.dates import read_date
 from bot.domain.errors import DomainError
 from bot.domain.org import Person
 from bot.domain.slips import Slip
-from bot.handlers.common import bound_person, refuse, reply, short_notice
-from bot.handlers import buttons, dialogs
-from bot.handlers.context import DubanApplication, DubanContext
-from bot.handlers.dialogs import InDialog, clear_buttons, close_dialogs, keyboard, send
-from bot.handlers.menu import may_use
+from bot.conversation.common import bound_person, refuse, reply, short_notice
+from bot.conversation import buttons, dialogs
+from bot.channels.telegram.context import DubanApplication, DubanContext
+from bot.conversation.dialogs import InDialog, clear_buttons, keyboard, send
+from bot.conversation.menu import may_use
 from bot.services import handling, slip_lookup
 from bot.services.handling import MAX_FEEDBACK
 from bot.services.slip_lookup import SlipTarget
@@ -143,12 +143,6 @@ def _draft_keyboard(task_id: int) -> InlineKeyboardMarkup:
     return keyboard([(label("slip_actions", "submit"), actions.SUBMIT_FEEDBACK(task_id=task_id)), dialogs.cancel_button()])
 
 
-async def _stale(update: Update) -> None:
-    """A dialog button whose dialog has ended."""
-    assert update.callback_query is not None
-    await update.callback_query.answer(short_notice(dialogs.text(dialogs.STALE)), show_alert=True)
-
-
 # -------------------------------------------------------------------------------- 签收
 
 
@@ -196,8 +190,7 @@ async def _open_feedback_dialog(update: Update, context: DubanContext, task_id: 
 
 async def _start_feedback_dialog(context: DubanContext, chat_id: int, target: SlipTarget, progress: bool = False) -> None:
     assert context.user_data is not None
-    close_dialogs(context)
-    context.user_data[FEEDBACK_DRAFT] = FeedbackDraft(target.task.id, target.slip, context.office.now(), progress=progress)
+    dialogs.open_dialog(context, FEEDBACK_DRAFT, FeedbackDraft(target.task.id, target.slip, context.office.now(), progress=progress))
     await send(
         context, chat_id, "slip_actions/feedback_prompt", _draft_keyboard(target.task.id),
         task=target.task, slip=target.slip, limit=MAX_FEEDBACK, progress=progress,
@@ -235,7 +228,7 @@ async def submit_draft(update: Update, context: DubanContext, button: OfTask | N
     query = update.callback_query
     draft: FeedbackDraft | None = context.user_data.get(FEEDBACK_DRAFT)
     if button is not None and (draft is None or draft.task_id != button.task_id):
-        await _stale(update)
+        await dialogs.stale_button(update, context)
         return
     assert draft is not None  # /done is only taken while the dialog is open
     if query is not None and await dialogs.told_lapsed(update, context, draft):
@@ -250,9 +243,7 @@ async def submit_draft(update: Update, context: DubanContext, button: OfTask | N
             office, person, draft.task_id, draft.text, office.now(), tuple(draft.attachments), draft.slip.id
         )
     except DomainError as exc:
-        if not exc.may_answer_again:
-            context.user_data.pop(FEEDBACK_DRAFT, None)
-        await refuse(update, exc)
+        await dialogs.refused(update, context, exc, FEEDBACK_DRAFT)
         return
     context.user_data.pop(FEEDBACK_DRAFT, None)
     if query is not None:
@@ -414,7 +405,7 @@ async def kept_for(update: Update, context: DubanContext, button: OfTask) -> Non
     kept: KeptFeedback | None = context.user_data.get(KEPT_FEEDBACK)
     task_id = button.task_id
     if kept is None or task_id not in kept.choices:
-        await _stale(update)
+        await dialogs.stale_button(update, context)
         return
     person = await bound_person(update, context)
     if person is None:
@@ -462,11 +453,10 @@ async def open_return_dialog(update: Update, context: DubanContext, button: OfIt
         return
     feedback_id = button.item_id
     _, task = await slip_lookup.reviewable(context.office, person, feedback_id)
-    close_dialogs(context)
-    context.user_data[RETURN_DRAFT] = ReturnDraft(
+    dialogs.open_dialog(context, RETURN_DRAFT, ReturnDraft(
         feedback_id, update.effective_chat.id, query.message.message_id if query.message else None, context.office.now(),
         review_html=dialogs.html_of(query.message), deadline=task.deadline,
-    )
+    ))
     await query.answer()
     await send(
         context, update.effective_chat.id, "slip_actions/return_reason", keyboard([dialogs.cancel_button()]),
@@ -519,8 +509,7 @@ async def _finish_return(
     try:
         task = await handling.return_feedback(office, person, draft.feedback_id, draft.reason, office.now(), new_deadline)
     except DomainError as exc:
-        if not exc.may_answer_again:
-            context.user_data.pop(RETURN_DRAFT, None)
+        dialogs.keep_or_end(context, exc, RETURN_DRAFT)
         await context.bot.send_message(update.effective_chat.id, explain(exc))
         return
     context.user_data.pop(RETURN_DRAFT, None)

@@ -9,21 +9,25 @@ they next answer it or press one of its buttons, and it is forgotten then.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 from telegram import InlineKeyboardMarkup, Message, Update
-from telegram.error import BadRequest
 from telegram.ext import CommandHandler, MessageHandler, filters
 
 from bot import actions
 from bot.actions import DialogChoice, DialogStep, Leftover, Offer, OfDialog
 from bot.domain.org import Person
-from bot.handlers import buttons
-from bot.handlers.common import bound_person, short_notice
-from bot.handlers.context import DubanApplication, DubanContext
-from bot.texts import label, render
+from bot.conversation import buttons
+from bot.channels.telegram.adapter import clear_buttons, mark_done, query_place, short_notice
+from bot.channels.telegram.adapter import html_of as html_of, redraw as redraw
+from bot.conversation.answer import text
+from bot.conversation.answer import paged as paged, turn_row as turn_row
+from bot.conversation.common import bound_person, refuse
+from bot.domain.errors import DomainError
+from bot.channels.telegram.context import DubanApplication, DubanContext
+from bot.texts import label
 
 DIALOG_LIFETIME = timedelta(hours=1)
 """A dialog left this long is forgotten: a later message is not silently taken as its answer."""
@@ -130,6 +134,25 @@ def close_dialogs(context: DubanContext) -> None:
     retire_prompt(context)
 
 
+def keep_or_end(context: DubanContext, exc: DomainError, key: str | None = None) -> None:
+    """After a refused answer: the dialog stays open for the person to answer again when the
+    answer itself was at fault (``exc.may_answer_again``: a note too long, a date in the past),
+    else it ends — dialog ``key``, or with no key every dialog and its question's buttons."""
+    if exc.may_answer_again:
+        return
+    if key is None:
+        close_dialogs(context)
+    elif context.user_data is not None:
+        context.user_data.pop(key, None)
+
+
+async def refused(update: Update, context: DubanContext, exc: DomainError, key: str | None = None) -> None:
+    """A dialog's answer refused: the person is told what to do instead, and the dialog kept
+    open or ended (``keep_or_end``)."""
+    await refuse(update, exc)
+    keep_or_end(context, exc, key)
+
+
 STALE = "dialogs/stale_button"
 """The one notice for a button of a dialog that is over, replaced, or already past its step."""
 
@@ -145,9 +168,6 @@ def retire_prompt(context: DubanContext) -> None:
         context.application.create_task(clear_buttons(context, *place))
 
 
-def text(template: str, /, **ctx: Any) -> str:
-    """``messages/<template>.j2`` with the button words of ``labels.toml`` at hand."""
-    return render(template, label=label, **ctx)
 
 
 def keyboard(*rows: list[tuple[str, Offer]]) -> InlineKeyboardMarkup:
@@ -155,57 +175,16 @@ def keyboard(*rows: list[tuple[str, Offer]]) -> InlineKeyboardMarkup:
     return buttons.markup(list(rows))
 
 
-T = TypeVar("T")
 
 
-def paged(items: Sequence[T], page: int, per_page: int) -> tuple[Sequence[T], int, int]:
-    """The items shown on ``page`` of a list of buttons (the page kept within the pages there
-    are: the list may have shrunk since the button was drawn), that page, and how many pages."""
-    pages = max(1, -(-len(items) // per_page))
-    page = min(max(page, 0), pages - 1)
-    return items[page * per_page : (page + 1) * per_page], page, pages
 
 
-def turn_row(page: int, has_next: bool, data: Callable[[int], Offer]) -> list[tuple[str, Offer]]:
-    """上一页 / 下一页 of a paged list, as far as there is a page that way; ``data(n)`` turns to
-    page n (from 0). Every paged list of the bot turns with these two buttons."""
-    row = []
-    if page > 0:
-        row.append((label("buttons", "previous"), data(page - 1)))
-    if has_next:
-        row.append((label("buttons", "next"), data(page + 1)))
-    return row
 
 
-async def clear_buttons(context: DubanContext, chat_id: int | None, message_id: int | None) -> None:
-    """Take the buttons off a message whose question has been answered."""
-    if chat_id is None or message_id is None:
-        return
-    try:
-        await context.bot.edit_message_reply_markup(chat_id, message_id, reply_markup=None)
-    except BadRequest:
-        pass  # already without buttons, or too old to edit: nothing is lost
 
 
-async def mark_done(
-    context: DubanContext, chat_id: int | None, message_id: int | None, html: str | None, mark: str
-) -> None:
-    """Show on a message what was done with its buttons (``mark``, under its text) and take the
-    buttons off; where the text cannot be edited (unknown, too long), the buttons still go."""
-    if chat_id is None or message_id is None:
-        return
-    if html is None:
-        await clear_buttons(context, chat_id, message_id)
-        return
-    try:
-        await context.bot.edit_message_text(f"{html}\n\n{mark}", chat_id, message_id, reply_markup=None)
-    except BadRequest:
-        await clear_buttons(context, chat_id, message_id)
 
 
-def html_of(message: object) -> str | None:
-    """A message's text as it reads (HTML), to add a mark under it; None when not at hand."""
-    return message.text_html if isinstance(message, Message) and message.text else None
 
 
 def message_text(update: Update) -> str:
@@ -214,12 +193,6 @@ def message_text(update: Update) -> str:
     return ((message.text or message.caption) if message is not None else None) or ""
 
 
-def query_place(update: Update) -> tuple[int | None, int | None]:
-    """Chat and message id of the pressed button's message."""
-    query = update.callback_query
-    if query is None or query.message is None:
-        return None, None
-    return query.message.chat.id, query.message.message_id
 
 
 async def send(context: DubanContext, chat_id: int, template: str, /, markup: Any = None, **ctx: Any) -> None:
@@ -268,15 +241,6 @@ def answered_by_button(update: Update, context: DubanContext) -> None:
         del context.user_data[PROMPT]
 
 
-async def redraw(update: Update, html: str, markup: InlineKeyboardMarkup | None) -> None:
-    """The pressed message drawn again (a list whose ✓ or page changed)."""
-    query = update.callback_query
-    assert query is not None
-    try:
-        await query.edit_message_text(html, reply_markup=markup)
-    except BadRequest as exc:
-        if "not modified" not in str(exc).lower():  # the same page pressed twice changes nothing
-            raise
 
 
 def tidy_later(update: Update, context: DubanContext) -> None:

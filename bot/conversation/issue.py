@@ -5,7 +5,7 @@ per unit, the 时限, 专项台账 and an optional 工作任务分解台账, the
 first unit will receive it (``issuing.preview_assignment``). 确认签发 issues one numbered 交办单
 per unit through ``issuing.issue_assignment``.
 
-The dialog is one of the ``user_data`` dialogs of ``bot.handlers.dialogs``: its draft keeps
+The dialog is one of the ``user_data`` dialogs of ``bot.conversation.dialogs``: its draft keeps
 the step it is at, a typed answer is taken only at a step that waits for one, and every button
 carries the dialog's id, so a button of a cancelled, lapsed or replaced dialog, or of a step
 already passed, is answered with the kit's notice and changes nothing. /cancel and 取消 are the
@@ -36,9 +36,9 @@ from bot.domain.feedback import Attachment
 from bot.domain.org import Person
 from bot.domain.reporting import ReportSchedule
 from bot.domain.tasks import SourceType
-from bot.handlers import buttons, dialogs
-from bot.handlers.common import bound_person, current_person, refuse, reply
-from bot.handlers.context import DubanApplication, DubanContext
+from bot.conversation import buttons, dialogs
+from bot.conversation.common import bound_person, current_person, refuse, reply
+from bot.channels.telegram.context import DubanApplication, DubanContext
 from bot.message_size import fits_in_message
 from bot.services import directory, form_issuing, issue_form, issuing
 from bot.services.issue_form import FormProblem

@@ -7,31 +7,23 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import CallbackQueryHandler
 
 from bot.actions import Action, Offer
+from bot.channels.telegram.adapter import Pressed
+from bot.channels.telegram.context import DubanApplication, DubanContext
 from bot.edge import Button
-from bot.handlers.context import DubanApplication, DubanContext
 
 V = TypeVar("V", bound=tuple[Any, ...])
 
 
-class Pressed(CallbackQueryHandler):  # type: ignore[type-arg]
-    """The handler of one action's buttons; ``takes`` is the function that answers them."""
-
-    def __init__(self, action: Action[Any], takes: Callable[..., Awaitable[None]]) -> None:
-        async def read(update: Update, context: DubanContext) -> None:
-            assert update.callback_query is not None
-            await takes(update, context, action.read(update.callback_query.data or ""))
-
-        super().__init__(read, pattern=action.pattern)
-        self.action = action
-        self.takes = takes
-
-
 def on(application: DubanApplication, action: Action[V], takes: Callable[[Update, DubanContext, V], Awaitable[None]]) -> None:
     """``takes`` answers the buttons of ``action`` (after the handlers added before it)."""
-    application.add_handler(Pressed(action, takes))
+
+    async def read(update: Update, context: DubanContext) -> None:
+        assert update.callback_query is not None
+        await takes(update, context, action.read(update.callback_query.data or ""))
+
+    application.add_handler(Pressed(action, takes, read))
 
 
 def button(text: str, offer: Offer) -> InlineKeyboardButton:

@@ -8,7 +8,7 @@
   with 确认更正 · 取消.
 
 The /task detail of a task the person may put right carries 撤回 · 更正 (and 作废催办单 while
-its 催办单 stands), which start the same dialogs. The dialog is one of ``bot.handlers.dialogs``:
+its 催办单 stands), which start the same dialogs. The dialog is one of ``bot.conversation.dialogs``:
 its buttons carry its id, a choice is echoed on the question, 取消 and /cancel end it.
 """
 
@@ -27,9 +27,9 @@ from bot import actions
 from bot.actions import Action, DialogStep, Offer, OfSlip, OfTask
 from bot.domain.errors import DomainError
 from bot.domain.org import Person
-from bot.handlers import buttons, dialogs
-from bot.handlers.common import bound_person, current_person, refuse, reply, short_notice
-from bot.handlers.context import DubanApplication, DubanContext
+from bot.conversation import buttons, dialogs
+from bot.conversation.common import bound_person, current_person, refuse, reply, short_notice
+from bot.channels.telegram.context import DubanApplication, DubanContext
 from bot.message_size import fits_in_message
 from bot.services import corrections, slip_lookup
 from bot.services.context import Office
@@ -214,7 +214,7 @@ async def typed(update: Update, context: DubanContext) -> None:
         try:
             await corrections.plan_correction(context.office, person, draft.task_id, draft.field, text)
         except DomainError as exc:
-            await _refused(update, context, exc)
+            await dialogs.refused(update, context, exc)
             return
         draft.value = text.strip()
         await _ask(update, context, draft, Step.REASON, render("corrections/ask_reason", t=None, withdraw=False), [_cancel_row(draft)])
@@ -222,11 +222,6 @@ async def typed(update: Update, context: DubanContext) -> None:
     await _take_reason(update, context, draft, text)
 
 
-async def _refused(update: Update, context: DubanContext, exc: DomainError) -> None:
-    """A refused answer: asked again when the answer itself was wrong, else the dialog ends."""
-    await refuse(update, exc)
-    if not exc.may_answer_again:
-        dialogs.close_dialogs(context)
 
 
 async def _take_reason(update: Update, context: DubanContext, draft: PutRight, text: str) -> None:
@@ -248,7 +243,7 @@ async def _take_reason(update: Update, context: DubanContext, draft: PutRight, t
                 await update.effective_chat.send_message(plan.slip_text)
                 html = summary
     except DomainError as exc:
-        await _refused(update, context, exc)
+        await dialogs.refused(update, context, exc)
         return
     confirm = label("corrections", "confirm_withdraw" if draft.withdraw else "confirm_correct")
     await _ask(update, context, draft, Step.PREVIEW, html, [[(confirm, draft.offer(actions.PUT_RIGHT_CONFIRM))], _cancel_row(draft)])

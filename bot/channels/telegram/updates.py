@@ -15,7 +15,7 @@ came (a dialog's answers, a button after the message it is on), different people
 side, so a minutes PDF read for ten seconds keeps nobody else waiting. While such an update
 is out, polling cannot confirm it or anything after it, and asks Telegram again every
 ``REPOLL`` seconds for what came meanwhile (at most 100 updates are given past an unconfirmed
-one; heavy work is bounded, see ``bot.handlers.common.heavy_work``).
+one; heavy work is bounded, see ``bot.conversation.asking.heavy_work``).
 
 Both pass each update through ``Inbox.handle``: an update whose id is already in the
 ``inbox`` table (written in the same transaction as its effect, see ``bot.storage.inbox``) was
@@ -45,7 +45,7 @@ from telegram.error import RetryAfter, TelegramError
 from bot.channels.telegram.pacing import retry_seconds
 from bot.storage import inbox
 from bot.texts import render
-from bot.handlers.context import DubanApplication
+from bot.channels.telegram.context import DubanApplication
 
 log = logging.getLogger(__name__)
 
@@ -187,7 +187,7 @@ class Inbox:
                 await self.application.persistence.refresh_user_data(update.effective_user.id, data)
             await self.application.process_update(update)
             if self.application.persistence is not None:
-                # Several instances (bot.persistence): the person's dialog is written before the
+                # Several instances (bot.channels.telegram.persistence): the person's dialog is written before the
                 # update is confirmed, so their next message finds it on whichever instance.
                 await self.application.update_persistence()
         finally:

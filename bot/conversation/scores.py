@@ -23,9 +23,9 @@ from bot.actions import Action, DialogStep, Offer, PeriodPage
 from bot.domain.errors import DomainError
 from bot.domain.org import Person, Unit
 from bot.domain.scores import ScoreCategory
-from bot.handlers import buttons, dialogs
-from bot.handlers.common import bound_person, command_text, refuse, reply
-from bot.handlers.context import DubanApplication, DubanContext
+from bot.conversation import buttons, dialogs
+from bot.conversation.common import bound_person, command_text, refuse, reply
+from bot.channels.telegram.context import DubanApplication, DubanContext
 from bot.services import directory, queries, scoring
 from bot.services.scoring import MEETING, Entry, Period, format_points
 from bot.texts import label, plain, render

@@ -24,10 +24,10 @@ from bot.domain.dates import read_date
 from bot.domain.errors import DomainError
 from bot.domain.org import Person
 from bot.domain.tasks import Task
-from bot.handlers import buttons, dialogs
-from bot.handlers.common import bound_person, refuse, short_notice
-from bot.handlers.context import DubanApplication, DubanContext
-from bot.handlers.dialogs import (
+from bot.conversation import buttons, dialogs
+from bot.conversation.common import bound_person, refuse, short_notice
+from bot.channels.telegram.context import DubanApplication, DubanContext
+from bot.conversation.dialogs import (
     InDialog, answer, keyboard, message_text, open_dialog, query_place, text,
 )
 from bot.services import extensions, slip_lookup
@@ -159,11 +159,10 @@ async def _submit(
             office, person, task_id, period.rest, office.now(), days=period.days, until=period.until
         )
     except DomainError as exc:
-        if draft is not None:
-            if exc.asks_for == "period":
-                draft.days = draft.until = None  # ask for the time again
-            elif not exc.may_answer_again:
-                context.user_data.pop(REQUEST_DIALOG, None)
+        if draft is not None and exc.asks_for == "period":
+            draft.days = draft.until = None  # ask for the time again
+        elif draft is not None:
+            dialogs.keep_or_end(context, exc, REQUEST_DIALOG)
         await refuse(update, exc)
         return
     context.user_data.pop(REQUEST_DIALOG, None)
@@ -237,9 +236,7 @@ async def grant_answer(update: Update, context: DubanContext) -> None:
             return
         task = await extensions.decide_extension(office, person, draft.request_id, True, office.now(), granted_until=until)
     except DomainError as exc:
-        if not exc.may_answer_again:
-            context.user_data.pop(GRANT_DIALOG, None)
-        await refuse(update, exc)
+        await dialogs.refused(update, context, exc, GRANT_DIALOG)
         return
     context.user_data.pop(GRANT_DIALOG, None)
     await dialogs.mark_done(

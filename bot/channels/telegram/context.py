@@ -30,11 +30,11 @@ class DubanContext(CallbackContext[ExtBot[int], dict[Any, Any], dict[Any, Any], 
 
     @property
     def sender(self) -> Sender:
-        """The outbox sender (woken by every commit: ``bot.app.build_application``)."""
+        """The outbox sender (woken by every commit: ``bot.channels.telegram.app.build_application``)."""
         return self.application.bot_data["sender"]  # type: ignore[no-any-return]
 
 
 DubanApplication: TypeAlias = Application[
     ExtBot[int], DubanContext, dict[Any, Any], dict[Any, Any], dict[Any, Any], JobQueue[Any]
 ]
-"""The bot's ``Application``, as ``bot.app.build_application`` builds it."""
+"""The bot's ``Application``, as ``bot.channels.telegram.app.build_application`` builds it."""

@@ -8,13 +8,15 @@ from typing import Any
 
 from telegram import Update
 
+from bot.channels.telegram.adapter import TelegramAnswer, said_of, short_notice
+from bot.conversation import asking
 from bot.domain.org import Person
 from bot.edge import TELEGRAM, Account
-from bot.handlers.context import DubanContext
+from bot.channels.telegram.context import DubanContext
 from bot.services import onboarding
 from bot.domain.errors import DomainError
-from bot.handlers.menu import may_use
-from bot.texts import explain, plain, render
+from bot.conversation.menu import may_use
+from bot.texts import explain, render
 
 
 async def current_person(update: Update, context: DubanContext) -> Person | None:
@@ -42,6 +44,8 @@ async def bound_person(update: Update, context: DubanContext, command: str | Non
     return person
 
 
+
+
 def command_text(update: Update) -> str:
     """What follows the command on its line (and the lines after it)."""
     message = update.effective_message
@@ -58,14 +62,8 @@ async def reply(update: Update, template: str, /, **ctx: Any) -> None:
 
 @asynccontextmanager
 async def heavy_work(update: Update, context: DubanContext, waiting: str = "inbox/reading_wait") -> AsyncIterator[None]:
-    """Hold one of the places for heavy work (``files.at_once``) while the block runs; when all
-    are taken, say so (``waiting``: 「正在读取，请稍候」) and wait for one. The work runs in a
-    worker thread meanwhile, and other people's updates are handled side by side
-    (``bot.updates.Lanes``)."""
-    places = context.office.heavy_work
-    if places.locked():
-        await reply(update, waiting)
-    async with places:
+    """``bot.conversation.asking.heavy_work`` for a handler not yet neutral."""
+    async with asking.heavy_work(said_of(update, context), TelegramAnswer(update, context), waiting):
         yield
 
 
@@ -88,7 +86,3 @@ async def refuse(update: Update, error: Exception) -> None:
         await update.effective_message.reply_text(text)
 
 
-def short_notice(html: str) -> str:
-    """Rendered HTML as a callback notice: plain text of at most 200 characters."""
-    flat = plain(html)
-    return flat if len(flat) <= 200 else flat[:199] + "…"

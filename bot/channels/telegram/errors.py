@@ -14,8 +14,9 @@ from telegram.error import BadRequest
 from telegram.ext import ApplicationHandlerStop
 
 from bot.domain.errors import DomainError
-from bot.handlers.common import refuse
-from bot.handlers.context import DubanApplication, DubanContext
+from bot.texts import explain
+from bot.channels.telegram.adapter import TelegramAnswer
+from bot.channels.telegram.context import DubanApplication, DubanContext
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +32,9 @@ async def on_error(update: object, context: DubanContext) -> None:
         if not isinstance(error, DomainError):
             log.error("update %s failed", update.update_id, exc_info=error)
         try:
-            await refuse(update, error if isinstance(error, DomainError) else DomainError("unexpected"))
+            refusal = explain(error if isinstance(error, DomainError) else DomainError("unexpected"))
+            answer = TelegramAnswer(update, context)
+            await (answer.alert(refusal) if update.callback_query is not None else answer.say(refusal))
         except Exception:  # the chat may be gone; the log above has what matters
             log.warning("could not tell the user about the error", exc_info=True)
         raise ApplicationHandlerStop

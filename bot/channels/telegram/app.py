@@ -13,17 +13,18 @@ from telegram.constants import ParseMode
 from telegram import LinkPreviewOptions
 from telegram.ext import ApplicationBuilder, ContextTypes, Defaults
 
-from bot.handlers import errors, fallback, issue, lookup, slip_actions, start
-from bot.handlers import exports, reports, scores
-from bot.handlers import escalation, extension
-from bot.handlers import admin, intake
-from bot.handlers import corrections, dialogs, partners
-from bot.handlers.context import DubanApplication, DubanContext
+from bot.conversation import fallback, issue, lookup, slip_actions, start
+from bot.conversation import exports, reports, scores
+from bot.conversation import escalation, extension
+from bot.conversation import admin, intake
+from bot.conversation import corrections, dialogs, partners
+from bot.channels.telegram import adapter, errors
+from bot.channels.telegram.context import DubanApplication, DubanContext
 from bot import scheduling
 from bot.channels.telegram.pacing import ChatPacer
-from bot.persistence import DatabasePersistence
+from bot.channels.telegram.persistence import DatabasePersistence
 from bot.channels.telegram.sender import Sender
-from bot.updates import Inbox, Poller, WebhookServer
+from bot.channels.telegram.updates import Inbox, Poller, WebhookServer
 from bot.services.context import Office
 
 log = logging.getLogger(__name__)
@@ -31,7 +32,8 @@ log = logging.getLogger(__name__)
 FEATURES = (
     start, issue, corrections, extension, escalation, slip_actions, partners, lookup, scores, exports, reports, admin, intake,
 )
-"""Handler modules, each with ``register(application)`` and ``COMMANDS`` (the commands it adds)."""
+"""The conversation layer's modules, each with ``ROUTES`` (or, not yet neutral,
+``register(application)``) and ``COMMANDS`` (the commands it adds)."""
 
 
 def build_application(
@@ -48,7 +50,7 @@ def build_application(
     )
     builder = ApplicationBuilder()
     if office.db.url is not None:
-        # several instances on one PostgreSQL database: dialogs are kept there (bot.persistence)
+        # several instances on one PostgreSQL database: dialogs are kept there (bot.channels.telegram.persistence)
         builder = builder.persistence(DatabasePersistence(office))
     application = (
         builder
@@ -58,7 +60,7 @@ def build_application(
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.timezone, link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .context_types(ContextTypes(context=DubanContext))
         .rate_limiter(pacer)
-        # No PTB Updater: it confirms updates before they are handled (see bot.updates).
+        # No PTB Updater: it confirms updates before they are handled (see bot.channels.telegram.updates).
         .updater(None)
         .build()
     )
@@ -69,15 +71,28 @@ def build_application(
     # handler wakes it by hand.
     office.db.on_commit = sender.committed
     application.bot_data["inbox"] = Inbox(application)
-    for feature in FEATURES:
-        feature.register(application)
+    add_handlers(application)
+    return application
+
+
+def add_handlers(application: DubanApplication) -> None:
+    """The conversation layer's routes, in their order of precedence, and the error handler."""
+    add_features(application)
     dialogs.register(application)  # /cancel and 取消 of every dialog kept in user_data
     application.bot_data["commands"] = frozenset(
         {"cancel"}.union(*(getattr(feature, "COMMANDS", ()) for feature in FEATURES))
     )
-    fallback.register(application)
+    adapter.install(application, fallback.ROUTES)
     errors.register(application)
-    return application
+
+
+def add_features(application: DubanApplication) -> None:
+    """The routes of the modules of ``FEATURES``, in their order."""
+    for feature in FEATURES:
+        if hasattr(feature, "ROUTES"):
+            adapter.install(application, feature.ROUTES)
+        else:
+            feature.register(application)
 
 
 @dataclass(frozen=True)
@@ -96,7 +111,7 @@ async def start_bot(
     """Initialise, start the sender and the daily check, and take updates (polling, or the
     webhook server when ``webhook`` is given: it answers on the URL's path and refuses any
     request without the secret token). Either way an update is confirmed to Telegram only
-    after its handlers committed (``bot.updates``).
+    after its handlers committed (``bot.channels.telegram.updates``).
 
     (PTB's ``post_init`` hooks run only inside ``run_polling``; we start the parts ourselves so
     ``duban run``, the demo and the tests share one start-up sequence.)

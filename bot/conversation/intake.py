@@ -16,11 +16,11 @@ from bot.actions import DocumentPage, OfDocument, OfDraft
 from bot.domain.errors import DomainError
 from bot.domain.org import Person
 from bot.edge import Notice
-from bot.handlers import buttons
-from bot.handlers.common import bound_person, current_person, heavy_work, not_understood, refuse, reply
-from bot.handlers.context import DubanApplication, DubanContext
-from bot.handlers.dialogs import (
-    INTAKE_EDIT, INTAKE_INSTRUCTION, InDialog, close_dialogs, html_of, mark_done, open_dialog,
+from bot.conversation import buttons
+from bot.conversation.common import bound_person, current_person, heavy_work, not_understood, refuse, reply
+from bot.channels.telegram.context import DubanApplication, DubanContext
+from bot.conversation.dialogs import (
+    INTAKE_EDIT, INTAKE_INSTRUCTION, InDialog, close_dialogs, html_of, mark_done, open_dialog, refused,
 )
 from bot.services import intake
 from bot.services.issue_form import after_command
@@ -248,9 +248,7 @@ async def edit_answer(update: Update, context: DubanContext) -> None:
     try:
         review = await intake.edit_draft(context.office, person, editing.draft_id, update.effective_message.text or "", context.office.now())
     except DomainError as exc:
-        await refuse(update, exc)
-        if not exc.may_answer_again:
-            close_dialogs(context)
+        await refused(update, context, exc)
         return
     close_dialogs(context)
     await _show_review(update, review)

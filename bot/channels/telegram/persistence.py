@@ -1,15 +1,15 @@
 """Dialog state in the database, for several bot instances on one PostgreSQL database.
 
 Every dialog (the guided /new, 反馈, 退回, 申请延期, 改期同意, 记录约谈, 记录移交, the 百分制
-recording, the intake edits; ``bot.handlers.dialogs``) keeps a person's draft, with the step it
+recording, the intake edits; ``bot.conversation.dialogs``) keeps a person's draft, with the step it
 is at, in PTB's ``user_data``, which lives in one process's memory. With several
 instances each update may reach either one (the load balancer's round robin, a failover, an
 upgrade): this persistence keeps each person's ``user_data`` in the ``dialog_state`` table,
 reads it afresh before each of their updates (``refresh_user_data``) and writes what an update
-changed before the update is confirmed (``bot.updates``), so the next answer, wherever it
+changed before the update is confirmed (``bot.channels.telegram.updates``), so the next answer, wherever it
 lands, finds the dialog where the last one left it.
 
-Used only on PostgreSQL (``bot.app.build_application``): one SQLite bot is one process, and
+Used only on PostgreSQL (``bot.channels.telegram.app.build_application``): one SQLite bot is one process, and
 its dialogs need no round trip to the database. A draft must pickle (dataclasses of plain
 values); a dialog's lifetime is checked against its draft's time when the person next answers,
 so no timer in one process has to outlive it.

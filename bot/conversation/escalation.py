@@ -25,15 +25,15 @@ from bot.domain.errors import DomainError
 from bot.domain.org import Person
 from bot.domain.scores import ScoreCategory
 from bot.domain.tasks import Task
-from bot.handlers import buttons, dialogs
-from bot.handlers.common import bound_person, refuse, short_notice
-from bot.handlers.context import DubanApplication, DubanContext
-from bot.handlers.dialogs import (
+from bot.conversation import buttons, dialogs
+from bot.conversation.common import bound_person, short_notice
+from bot.channels.telegram.context import DubanApplication, DubanContext
+from bot.conversation.dialogs import (
     InDialog, answer, dialog_button, keyboard, message_text, open_dialog, query_place, text,
     tidy_later,
 )
-from bot.handlers.dialogs import INTERVIEW as INTERVIEW_DIALOG
-from bot.handlers.dialogs import TRANSFER as TRANSFER_DIALOG
+from bot.conversation.dialogs import INTERVIEW as INTERVIEW_DIALOG
+from bot.conversation.dialogs import TRANSFER as TRANSFER_DIALOG
 from bot.services import drafts, escalating, queries, slip_lookup
 from bot.texts import label
 
@@ -238,9 +238,7 @@ async def _finish(update: Update, context: DubanContext, key: str, recording: Aw
     try:
         await recording
     except DomainError as exc:
-        if not exc.may_answer_again:
-            context.user_data.pop(key, None)
-        await refuse(update, exc)
+        await dialogs.refused(update, context, exc, key)
         return
     context.user_data.pop(key, None)
 

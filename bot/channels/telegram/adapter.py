@@ -1,0 +1,262 @@
+"""The conversation layer on Telegram: each update made a neutral ``Said``, each neutral route a
+PTB handler, each ``Answer`` a Bot API call.
+
+The routes of ``bot.conversation`` become PTB handlers in the order they are declared, so PTB's
+dispatch (the first handler that fits) keeps their precedence. A pressed button's
+``callback_data`` is decoded here, by its action of ``bot.actions``; the handler gets the
+typed values.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, Update
+from telegram.error import BadRequest
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+
+from bot.actions import Action, Offer
+from bot.channels.telegram.context import DubanApplication, DubanContext
+from bot.conversation import routes
+from bot.conversation.said import Received, Said
+from bot.edge import TELEGRAM, Account, Buttons
+from bot.texts import plain
+
+
+# ------------------------------------------------------------------------------ in
+
+
+def said_of(update: Update, context: DubanContext, pressed: Offer | None = None) -> Said:
+    """What the update says, in the conversation layer's terms."""
+    user = update.effective_user
+    chat = update.effective_chat
+    message = update.effective_message
+    query = update.callback_query
+    text = ""
+    files: tuple[Received, ...] = ()
+    if message is not None and query is None:
+        text = message.text or message.caption or ""
+        files = _files(message, context)
+    command = None
+    if message is not None and query is None and message.text and message.text.startswith("/"):
+        command = message.text.split(maxsplit=1)[0][1:].split("@", 1)[0]
+    return Said(
+        office=context.office,
+        account=Account(TELEGRAM, str(user.id if user is not None else chat.id if chat is not None else "")),
+        text=text,
+        command=command,
+        args=tuple(context.args or ()),
+        pressed=pressed,
+        pressed_label=_pressed_label(update) if pressed is not None else None,
+        files=files,
+        in_group=chat is not None and chat.type != "private",
+        edited=update.edited_message is not None,
+        bot_name=context.bot.username,
+        commands=context.implemented,
+        dialogs=context.user_data if context.user_data is not None else {},
+    )
+
+
+def _files(message: Message, context: DubanContext) -> tuple[Received, ...]:
+    def reader(file_id: str) -> Callable[[], Awaitable[bytes]]:
+        async def read() -> bytes:
+            return bytes(await (await context.bot.get_file(file_id)).download_as_bytearray())
+        return read
+
+    if message.document is not None:
+        document = message.document
+        return (Received(document.file_name or "", "document", document.file_size, reader(document.file_id)),)
+    if message.photo:
+        photo = message.photo[-1]
+        return (Received(f"{photo.file_unique_id}.jpg", "photo", photo.file_size, reader(photo.file_id)),)
+    return ()
+
+
+def _pressed_label(update: Update) -> str | None:
+    query = update.callback_query
+    message = query.message if query is not None else None
+    if query is None or not isinstance(message, Message) or message.reply_markup is None:
+        return None
+    return next((b.text for row in message.reply_markup.inline_keyboard for b in row if b.callback_data == query.data), None)
+
+
+# ------------------------------------------------------------------------------ out
+
+
+def markup(rows: Buttons) -> InlineKeyboardMarkup | None:
+    """Inline buttons of these rows (an empty row left out); None for none."""
+    drawn = [[InlineKeyboardButton(b.label, callback_data=b.offer.data) for b in row] for row in rows if row]
+    return InlineKeyboardMarkup(drawn) if drawn else None
+
+
+def short_notice(html: str) -> str:
+    """Rendered HTML as a callback notice: plain text of at most 200 characters."""
+    flat = plain(html)
+    return flat if len(flat) <= 200 else flat[:199] + "…"
+
+
+def query_place(update: Update) -> tuple[int | None, int | None]:
+    """Chat and message id of the pressed button's message."""
+    query = update.callback_query
+    if query is None or query.message is None:
+        return None, None
+    return query.message.chat.id, query.message.message_id
+
+
+def html_of(message: object) -> str | None:
+    """A message's text as it reads (HTML), to add a mark under it; None when not at hand."""
+    return message.text_html if isinstance(message, Message) and message.text else None
+
+
+async def clear_buttons(context: DubanContext, chat_id: int | None, message_id: int | None) -> None:
+    """Take the buttons off a message whose question has been answered."""
+    if chat_id is None or message_id is None:
+        return
+    try:
+        await context.bot.edit_message_reply_markup(chat_id, message_id, reply_markup=None)
+    except BadRequest:
+        pass  # already without buttons, or too old to edit: nothing is lost
+
+
+async def mark_done(
+    context: DubanContext, chat_id: int | None, message_id: int | None, html: str | None, mark: str
+) -> None:
+    """Show on a message what was done with its buttons (``mark``, under its text) and take the
+    buttons off; where the text cannot be edited (unknown, too long), the buttons still go."""
+    if chat_id is None or message_id is None:
+        return
+    if html is None:
+        await clear_buttons(context, chat_id, message_id)
+        return
+    try:
+        await context.bot.edit_message_text(f"{html}\n\n{mark}", chat_id, message_id, reply_markup=None)
+    except BadRequest:
+        await clear_buttons(context, chat_id, message_id)
+
+
+async def redraw(update: Update, html: str, reply_markup: InlineKeyboardMarkup | None) -> None:
+    """The pressed message drawn again (a list whose ✓ or page changed)."""
+    query = update.callback_query
+    assert query is not None
+    try:
+        await query.edit_message_text(html, reply_markup=reply_markup)
+    except BadRequest as exc:
+        if "not modified" not in str(exc).lower():  # the same page pressed twice changes nothing
+            raise
+
+
+class TelegramAnswer:
+    """``bot.conversation.answer.Answer`` by the Bot API, in the chat of the update."""
+
+    def __init__(self, update: Update, context: DubanContext) -> None:
+        self.update = update
+        self.context = context
+
+    def _chat_id(self) -> int:
+        chat = self.update.effective_chat
+        user = self.update.effective_user
+        if chat is not None:
+            return chat.id
+        assert user is not None
+        return user.id
+
+    async def say(self, html: str, buttons: Buttons = ()) -> None:
+        message = self.update.effective_message
+        if message is not None:
+            await message.reply_text(html, reply_markup=markup(buttons))
+        else:  # a button on a message the bot can no longer see: the chat is still there
+            await self.context.bot.send_message(self._chat_id(), html, reply_markup=markup(buttons))
+
+    async def alert(self, html: str) -> None:
+        assert self.update.callback_query is not None
+        await self.update.callback_query.answer(short_notice(html), show_alert=True)
+
+    async def toast(self, html: str = "") -> None:
+        assert self.update.callback_query is not None
+        await self.update.callback_query.answer(short_notice(html) if html else None)
+
+    async def mark(self, mark: str) -> None:
+        query = self.update.callback_query
+        assert query is not None
+        await mark_done(self.context, *query_place(self.update), html_of(query.message), mark)
+
+    async def clear(self) -> None:
+        await clear_buttons(self.context, *query_place(self.update))
+
+    async def redraw(self, html: str, buttons: Buttons = ()) -> None:
+        await redraw(self.update, html, markup(buttons))
+
+    async def send_file(self, name: str, data: bytes, caption: str | None = None) -> None:
+        await self.context.bot.send_document(self._chat_id(), InputFile(io.BytesIO(data), filename=name), caption=caption)
+
+    async def send_picture(self, name: str, data: bytes, caption: str | None = None) -> None:
+        await self.context.bot.send_photo(self._chat_id(), InputFile(io.BytesIO(data), filename=name), caption=caption)
+
+    async def busy(self) -> None:
+        await self.context.bot.send_chat_action(self._chat_id(), "upload_document")
+
+
+# ------------------------------------------------------------------------------ routes
+
+
+class Pressed(CallbackQueryHandler):  # type: ignore[type-arg]
+    """The handler of one action's buttons; ``takes`` is the function that answers them."""
+
+    def __init__(self, action: Action[Any], takes: Callable[..., Awaitable[None]], callback: Callable[..., Coroutine[Any, Any, None]]) -> None:
+        super().__init__(callback, pattern=action.pattern)
+        self.action = action
+        self.takes = takes
+
+
+PRIVATE = filters.ChatType.PRIVATE
+
+
+class _Command(CommandHandler):  # type: ignore[type-arg]
+    route: routes.Route
+
+
+class _AnyPress(CallbackQueryHandler):  # type: ignore[type-arg]
+    route: routes.Route
+
+
+class _Message(MessageHandler):  # type: ignore[type-arg]
+    route: routes.Route
+
+
+def handler(route: routes.Route) -> BaseHandler[Any, Any, Any]:
+    """The PTB handler that hands the updates ``route`` takes to its handler."""
+    if isinstance(route, routes.Pressed):
+        action, pressed_takes = route.action, route.takes
+
+        async def read(update: Update, context: DubanContext) -> None:
+            assert update.callback_query is not None
+            values = action.read(update.callback_query.data or "")
+            await pressed_takes(said_of(update, context, Offer(action, values)), TelegramAnswer(update, context), values)
+
+        return Pressed(action, pressed_takes, read)
+    takes = route.takes
+
+    async def run(update: Update, context: DubanContext) -> None:
+        await takes(said_of(update, context), TelegramAnswer(update, context))
+
+    made: _Command | _AnyPress | _Message
+    if isinstance(route, routes.Command):
+        made = _Command(route.name, run, filters=PRIVATE)
+    elif isinstance(route, routes.AnyPress):
+        made = _AnyPress(run)
+    elif isinstance(route, routes.InGroup):
+        made = _Message(filters.ChatType.GROUPS, run)
+    elif isinstance(route, routes.Edited):
+        made = _Message(filters.UpdateType.EDITED, run)
+    else:
+        made = _Message(PRIVATE & filters.UpdateType.MESSAGE, run)
+    made.route = route
+    return made
+
+
+def install(application: DubanApplication, declared: tuple[routes.Route, ...]) -> None:
+    """Add the PTB handlers of ``declared``, in their order (after the handlers added before)."""
+    for route in declared:
+        application.add_handler(handler(route))

@@ -1,0 +1,70 @@
+"""Which handler takes what a person said, declared in no messenger's terms.
+
+A module of the conversation layer lists its ``ROUTES``; the modules' routes are tried in the
+order of ``FEATURES`` (``bot/channels/telegram/app.py``) and, within a module, in the order
+listed: the first route that fits takes the message, so the order is the precedence. The
+channel's adapter turns each route into its own dispatch (``bot/channels/telegram/adapter.py``).
+
+Every handler is ``async def h(said, answer)``; one of a pressed action also gets the action's
+typed values: ``async def h(said, answer, values)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, TypeAlias
+
+from bot.actions import Action
+from bot.conversation.answer import Answer
+from bot.conversation.said import Said
+
+Takes: TypeAlias = Callable[[Said, Answer], Awaitable[None]]
+TakesPressed: TypeAlias = Callable[[Said, Answer, Any], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Command:
+    """``/name`` in a private chat."""
+
+    name: str
+    takes: Takes
+
+
+@dataclass(frozen=True)
+class Pressed:
+    """A button of ``action``: the handler gets its typed values."""
+
+    action: Action[Any]
+    takes: TakesPressed
+
+
+@dataclass(frozen=True)
+class AnyPress:
+    """Any button no route before took (one of an old keyboard)."""
+
+    takes: Takes
+
+
+@dataclass(frozen=True)
+class InGroup:
+    """Anything said in a group chat."""
+
+    takes: Takes
+
+
+@dataclass(frozen=True)
+class Edited:
+    """An old message edited."""
+
+    takes: Takes
+
+
+@dataclass(frozen=True)
+class AnyMessage:
+    """Any message in a private chat that no route before took."""
+
+    takes: Takes
+
+
+Route: TypeAlias = Command | Pressed | AnyPress | InGroup | Edited | AnyMessage

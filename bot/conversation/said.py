@@ -1,0 +1,85 @@
+"""What a person said to the bot, in no messenger's terms: who, the text, the command and its
+arguments, the button pressed (an action of ``bot.actions`` with its typed values), the files.
+
+A channel's adapter (``bot/channels/telegram/adapter.py``) makes one ``Said`` of each message
+or press it receives (an album of photos is one, with several files) and hands it to the route
+that takes it (``bot.conversation.routes``), with an ``Answer`` (``bot.conversation.answer``)
+to reply through.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, MutableMapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.actions import Offer
+from bot.domain.org import Person
+from bot.edge import Account
+from bot.services import onboarding
+from bot.services.context import Office
+
+DialogStore = MutableMapping[str, Any]
+"""A person's open dialogs, by the dialog's key (``bot.conversation.dialogs``): kept per account
+by the channel (on PostgreSQL in the database, so any instance takes the next answer)."""
+
+
+@dataclass(frozen=True)
+class Received:
+    """A file that came with the message: its name, kind (``document`` or ``photo``), size in
+    bytes (None where the channel does not say) and a way to fetch its bytes."""
+
+    name: str
+    kind: str
+    size: int | None
+    read: Callable[[], Awaitable[bytes]]
+
+
+@dataclass
+class Said:
+    """One message or button press of a person, as the conversation layer reads it."""
+
+    office: Office
+    account: Account
+    """Who said it, on which channel."""
+    text: str = ""
+    """The message's text (or a file's caption); for a command, the whole line."""
+    command: str | None = None
+    """The command (without its slash), when the message is one."""
+    args: tuple[str, ...] = ()
+    """The command's words after it."""
+    pressed: Offer | None = None
+    """The action of the button pressed, with its typed values."""
+    pressed_label: str | None = None
+    """The label of the button pressed, as the person saw it."""
+    files: tuple[Received, ...] = ()
+    in_group: bool = False
+    """Said in a group chat (the bot works in private chats only)."""
+    edited: bool = False
+    """An old message edited."""
+    bot_name: str = ""
+    """The bot's name on the channel (for a link that starts it, or its mention in a group)."""
+    commands: frozenset[str] = frozenset()
+    """The commands the conversation layer answers (the menu shows only these)."""
+    dialogs: DialogStore = field(default_factory=dict)
+    """The person's open dialogs."""
+    _asked: bool = field(default=False, repr=False)
+    _person: Person | None = field(default=None, repr=False)
+
+    async def person(self) -> Person | None:
+        """The bound person behind the account (asked once), or None for an unknown account."""
+        if not self._asked:
+            self._person = await onboarding.person_asking(self.office, self.account)
+            self._asked = True
+        return self._person
+
+    @property
+    def rest(self) -> str:
+        """What follows the command on its line (and the lines after it)."""
+        parts = self.text.split(maxsplit=1)
+        return parts[1].strip() if len(parts) > 1 else ""
+
+    @property
+    def joined_args(self) -> str:
+        """The command's words after it, joined by single spaces."""
+        return " ".join(self.args).strip()
