@@ -123,6 +123,13 @@ class Database:
         return self._sent_log
 
     @property
+    def shares_round_trips(self) -> bool:
+        """Whether statements issued side by side share a round trip to the server (PostgreSQL,
+        ``bot.storage.postgres``): work that can run side by side is cheaper so. On SQLite a
+        statement is a call into the process and they run one after another."""
+        return self.url is not None
+
+    @property
     def reader(self) -> aiosqlite.Connection:
         """A connection for queries; in WAL mode it never waits for the writer, and each query
         sees every commit made before it (see ``bot.storage.reader``)."""
