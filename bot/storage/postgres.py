@@ -42,6 +42,8 @@ import psycopg
 from psycopg.adapt import Dumper, Loader
 from psycopg.pq import Format
 
+from bot.storage import inbox
+
 WRITE_LOCK = 0x64756261  # "duba": the advisory lock key that stands for SQLite's write lock
 
 BEGIN_IMMEDIATE = "BEGIN IMMEDIATE"
@@ -53,11 +55,28 @@ PREPARE_THRESHOLD = 1
 """A statement run a second time on a connection is prepared there, and runs prepared from then
 on: parsed and planned once per connection, not at every run."""
 
+CONNECT_TIMEOUT = 10
+"""Seconds to wait for the server when connecting."""
+
 PREPARED_MAX = 1000
 """Prepared statements kept per connection: more than the bot's distinct statements."""
 
 _ROWID_TABLES = {"migrations"}
 """Tables read in insertion order (SQLite's ``ORDER BY rowid``): they get a ``rowid`` column."""
+
+
+class DatabaseUnavailable(Exception):
+    """The PostgreSQL server cannot be reached, or the connection to it was lost (a restart, a
+    failover, the network): what was being done is not done (its transaction is rolled back
+    with the connection) and is to be done again once the server is back. An update being
+    handled is left unconfirmed and taken again (``bot.storage.inbox.interrupted``)."""
+
+
+def _unavailable(exc: BaseException) -> DatabaseUnavailable:
+    inbox.interrupt()
+    lost = DatabaseUnavailable(f"PostgreSQL unavailable: {exc}")
+    lost.__cause__ = exc
+    return lost
 
 
 def is_url(location: object) -> bool:
@@ -292,8 +311,9 @@ class PgConnection:
 
     row_factory: Any = None  # set by callers for aiosqlite; rows here are always ``Row``
 
-    def __init__(self, conn: psycopg.AsyncConnection[Any]) -> None:
+    def __init__(self, conn: psycopg.AsyncConnection[Any], url: str = "") -> None:
         self._conn = conn
+        self.url = url
         self.identity_tables: frozenset[str] = frozenset()
         self._deferred: list[tuple[str, str, str, str]] = []
         self._queue: list[_Statement] = []
@@ -305,11 +325,16 @@ class PgConnection:
     @classmethod
     async def connect(cls, url: str) -> PgConnection:
         # the process in pg_stat_activity: which instance holds a lock, for an operator
-        conn = await psycopg.AsyncConnection.connect(url, autocommit=True, application_name=f"duban/{os.getpid()}")
+        try:
+            conn = await psycopg.AsyncConnection.connect(
+                url, autocommit=True, application_name=f"duban/{os.getpid()}", connect_timeout=CONNECT_TIMEOUT
+            )
+        except psycopg.OperationalError as exc:
+            raise _unavailable(exc) from exc
         conn.prepare_threshold = PREPARE_THRESHOLD
         conn.prepared_max = PREPARED_MAX
         _adapt(conn)
-        self = cls(conn)
+        self = cls(conn, url)
         await self._compatibility_functions()
         await self.refresh_identity_tables()
         return self
@@ -436,7 +461,10 @@ class PgConnection:
         # issue their next statements, which should go together again.
         outcomes: list[Rows | BaseException] = []
         answered = True
-        for cur in cursors + [None] * (len(batch) - len(cursors)):
+        for statement, cur in zip(batch, cursors + [None] * (len(batch) - len(cursors))):
+            if answered and failure is None and statement.many:
+                outcomes.append(Rows([], -1, None))  # executemany keeps no result
+                continue
             if answered and cur is not None and cur.pgresult is not None:
                 try:
                     outcomes.append(await _rows_of(cur))
@@ -455,6 +483,8 @@ class PgConnection:
             raise failure
 
     def _failed(self, statement: _Statement, exc: BaseException) -> None:
+        if isinstance(exc, psycopg.OperationalError) and self.broken:
+            exc = _unavailable(exc)
         if statement.answer is None:
             self._fail(exc)
         else:
@@ -553,3 +583,76 @@ async def _rows_of(cur: psycopg.AsyncCursor[Any]) -> Rows:
         names = tuple((result.fname(i) or b"").decode() for i in range(result.nfields))
         rows = [Row(r, names) for r in await cur.fetchall()]
     return Rows(rows, cur.rowcount, None)
+
+
+class PgPool:
+    """Up to ``size`` connections behind one connection's surface: the readers' side of
+    ``bot.storage.db.Database``, and the sent log's.
+
+    A statement goes to a connection whose next round trip is forming (statements issued side
+    by side go together), else to an idle one, else a new one while fewer than ``size`` are
+    open, else to the one that has waited least. A connection the server dropped (a restart) is
+    replaced; a statement it failed is issued once more on the new one: statements here are
+    reads, or writes that may be made twice (``ON CONFLICT DO NOTHING``, a ``DELETE``).
+    """
+
+    row_factory: Any = None
+
+    def __init__(self, url: str, size: int) -> None:
+        self.url = url
+        self.size = max(1, size)
+        self._conns: list[PgConnection] = []
+        self._turn = 0
+        self._connecting = asyncio.Lock()
+
+    @property
+    def round_trips(self) -> int:
+        """Round trips made by the pool's connections (the benches print them)."""
+        return sum(conn.round_trips for conn in self._conns)
+
+    async def open(self) -> PgPool:
+        """Open the first connection (the others as the load asks for them)."""
+        self._conns.append(await PgConnection.connect(self.url))
+        return self
+
+    def execute(self, sql: str, parameters: Iterable[Any] | None = None) -> _Pending:
+        return _Pending(self._execute(sql, list(parameters or ())))
+
+    async def _execute(self, sql: str, parameters: list[Any]) -> Rows:
+        conn = await self._connection()
+        try:
+            return await conn._execute(sql, parameters)
+        except DatabaseUnavailable:
+            if not conn.broken:
+                raise
+            conn = await self._replace(conn)
+            return await conn._execute(sql, parameters)
+
+    async def _connection(self) -> PgConnection:
+        forming = next((c for c in self._conns if c._queue and not c.broken), None)
+        if forming is not None:
+            return forming
+        idle = next((c for c in self._conns if c._sending is None), None)
+        if idle is not None:
+            return idle if not idle.broken else await self._replace(idle)
+        if len(self._conns) < self.size:
+            async with self._connecting:
+                if len(self._conns) < self.size:
+                    self._conns.append(await PgConnection.connect(self.url))
+                    return self._conns[-1]
+        self._turn = (self._turn + 1) % len(self._conns)
+        return self._conns[self._turn]
+
+    async def _replace(self, conn: PgConnection) -> PgConnection:
+        fresh = await PgConnection.connect(self.url)
+        await conn.close()
+        if conn in self._conns:
+            self._conns[self._conns.index(conn)] = fresh
+        else:
+            self._conns.append(fresh)
+        return fresh
+
+    async def close(self) -> None:
+        for conn in self._conns:
+            await conn.close()
+        self._conns = []

@@ -28,7 +28,7 @@ from typing import Any, TypeVar
 import aiosqlite
 from aiosqlite.context import contextmanager
 
-from bot.storage.postgres import PgConnection
+from bot.storage.postgres import PgConnection, PgPool
 
 T = TypeVar("T")
 
@@ -142,7 +142,7 @@ async def together(conn: aiosqlite.Connection, works: Iterable[Awaitable[Any]]) 
     (``bot.storage.postgres``): a hundred look-ups cost about one. On SQLite, where a statement
     is a call into the process, one after another (as ``read_at_once``'s work must)."""
     pending = list(works)
-    if isinstance(conn, PgConnection):
+    if isinstance(conn, (PgConnection, PgPool)):
         return list(await asyncio.gather(*pending))
     return [await work for work in pending]
 
