@@ -533,18 +533,6 @@ class PgConnection:
         text = translate(sql, frozenset())  # no RETURNING: executemany has no lastrowid
         await self._run(text, [list(p) for p in parameters], many=True)
 
-    async def copy(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-        """Rows loaded with ``COPY`` (a bulk load: the benches' million tasks)."""
-        await self._drain()
-        async with self._conn.cursor() as cur:
-            async with cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-                for row in rows:
-                    await copy.write_row(row)
-
-    async def _drain(self) -> None:
-        while self._sending is not None:
-            await asyncio.shield(self._sending)
-
     async def commit(self) -> None:
         await self._run("COMMIT", [])
 
