@@ -119,6 +119,9 @@ class Settings:
     db_path: Path = Path("duban.db")
     database_url: str | None = None
     """``postgresql://…``: PostgreSQL instead of the SQLite file ``db_path`` (unset: SQLite)."""
+    db_pool_size: int = 4
+    """PostgreSQL: connections the bot's reads share; besides them one writer (writes take turns
+    anyway), the sent log's and one per periodic job running."""
     archive_dir: Path = Path("archive")
     """Local copies of feedback attachments."""
     organisation: Organisation = field(default_factory=Organisation)
@@ -361,6 +364,7 @@ KEYS: tuple[Key, ...] = (
         "database_url",
         "DUBAN_DATABASE_URL",
     ),
+    Key("storage.pool_size", _positive, "db_pool_size", "DUBAN_DB_POOL_SIZE"),
     Key("storage.archive_dir", _path, "archive_dir", "DUBAN_ARCHIVE"),
     Key("organisation.government", _text, "organisation.government"),
     Key("organisation.office", _text, "organisation.office"),

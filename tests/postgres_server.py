@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
+import psycopg.conninfo
 
 BACKEND = os.environ.get("DUBAN_TEST_BACKEND", "sqlite")
 """Which backend the storage and e2e suites run on: ``sqlite`` (default) or ``postgresql``."""
@@ -83,13 +84,31 @@ def server() -> Iterator[str]:
         _as_server_user([pg_ctl, "-D", str(data), "-o", options, "-l", str(root / "log"), "-w", "start"]),
         check=True, capture_output=True,
     )
+    url = f"postgresql://postgres@127.0.0.1:{port}/postgres"
+    _RUNNING[port] = [pg_ctl, "-D", str(data), "-o", options, "-l", str(root / "log"), "-w", "start"]
     try:
-        url = f"postgresql://postgres@127.0.0.1:{port}/postgres"
         prepare_template(url)
         yield url
     finally:
+        _RUNNING.pop(port, None)
         subprocess.run(_as_server_user([pg_ctl, "-D", str(data), "-m", "immediate", "stop"]), capture_output=True)
         shutil.rmtree(root, ignore_errors=True)
+
+
+_RUNNING: dict[int, list[str]] = {}
+"""Each server's port and the command that starts it."""
+
+
+def stop(url: str) -> None:
+    """Stop the server of ``url`` at once (``-m fast``: its sessions are ended, as in a restart)."""
+    start_command = _RUNNING[int(psycopg.conninfo.conninfo_to_dict(url)["port"])]
+    data = start_command[start_command.index("-D") + 1]
+    subprocess.run(_as_server_user([start_command[0], "-D", data, "-m", "fast", "-w", "stop"]), check=True, capture_output=True)
+
+
+def start(url: str) -> None:
+    """Start the server of ``url`` again."""
+    subprocess.run(_as_server_user(_RUNNING[int(psycopg.conninfo.conninfo_to_dict(url)["port"])]), check=True, capture_output=True)
 
 
 TEMPLATE = "duban_migrated"

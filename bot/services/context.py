@@ -35,7 +35,7 @@ class Office:
     @classmethod
     async def open(cls, settings: Settings) -> Office:
         """Open the database (migrating it) and load the calendar's override table."""
-        db = await Database(settings.database_url or settings.db_path).open()
+        db = await Database(settings.database_url or settings.db_path, settings.db_pool_size).open()
         office = cls(db, settings, ChineseWorkCalendar())
         await office.reload_calendar()
         return office

@@ -8,6 +8,7 @@ that also marks the day done, the digests and the summary are queued: they go ou
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ from bot.config import EscalationMode
 from bot.domain import audience, clock, reporting, sharing
 from bot.domain.errors import DomainError
 from bot.domain.escalation import Escalation, check_runs_on, escalation_due, next_check_day
-from bot.domain.org import Role
+from bot.domain.org import Person, Role
 from bot.domain.scores import ScoreCategory
 from bot.domain.slips import SlipType
 from bot.domain.tasks import Task
@@ -30,9 +31,15 @@ from bot.services.notify import button, message, send, tell
 from bot.services.task_changes import issuer_and_section
 from bot.storage import digests, history, org, runs, scores, slips, tasks
 from bot.storage import drafts as slip_drafts
+from bot.storage.reader import together
 from bot.texts import label, render
 
 log = logging.getLogger(__name__)
+
+STEPS_TOGETHER = 50
+"""On PostgreSQL, due tasks whose steps are taken side by side in one transaction: their
+statements share round trips, so the check costs about as many round trips as one task's step.
+On SQLite, where a statement is a call in the process, each step has its own transaction."""
 
 DIGEST_LIMIT = 30
 """Lines per list in one digest message; the rest is counted, so a message stays < 4096."""
@@ -86,15 +93,10 @@ async def run_daily(office: Office, day: date) -> DailyOutcome:
         if not started:
             await runs.daily_started(conn, day, office.now())
     next_check = next_check_day(day, office.calendar, office.settings.daily_check_days)
-    for task in await tasks.open_due_by(office.db.reader, next_check):
-        step = escalation_due(task, day, next_check)
-        try:
-            await _apply(office, task, step, now)
-        except DomainError as exc:
-            # Changed meanwhile (feedback arrived, a clerk chased it by hand): its state now decides.
-            log.info("daily check %s: task %s skipped: %s", day, task.id, exc)
-            continue
-        outcome.steps[step] += 1
+    due = [(task, escalation_due(task, day, next_check)) for task in await tasks.open_due_by(office.db.reader, next_check)]
+    together = STEPS_TOGETHER if office.db.shares_round_trips else 1
+    for first in range(0, len(due), together):
+        await _take_steps(office, due[first:first + together], now, outcome)
     async with office.db.transaction() as conn:
         outcome.lapsed_drafts = await drafts.lapse_stale(conn, day, now)
         await _digests(conn, office, day, next_check, now)
@@ -102,36 +104,67 @@ async def run_daily(office: Office, day: date) -> DailyOutcome:
     return outcome
 
 
-async def _apply(office: Office, task: Task, step: Escalation, now: datetime) -> None:
+async def _take_steps(office: Office, steps: list[tuple[Task, Escalation]], now: datetime, outcome: DailyOutcome) -> None:
+    """Each task's step, side by side in one transaction; a task changed meanwhile (feedback
+    arrived, a clerk chased it by hand) is skipped, its state now decides.
+
+    Side by side the steps' statements share round trips (``Database.shares_round_trips``).
+    Should one task be refused half-way, the others' work is not kept in a transaction it
+    has spoilt: the batch is rolled back and taken again one task at a time."""
+    if len(steps) > 1:
+        try:
+            async with office.db.transaction() as conn:
+                done = await asyncio.gather(
+                    *(_apply(conn, office, task, step, now) for task, step in steps), return_exceptions=True
+                )
+                refused = next((d for d in done if isinstance(d, BaseException)), None)
+                if refused is not None:
+                    raise refused
+        except DomainError:
+            pass
+        else:
+            for _, step in steps:
+                outcome.steps[step] += 1
+            return
+    for task, step in steps:
+        try:
+            async with office.db.transaction() as conn:
+                await _apply(conn, office, task, step, now)
+        except DomainError as exc:
+            log.info("daily check %s: task %s skipped: %s", now.date(), task.id, exc)
+            continue
+        outcome.steps[step] += 1
+
+
+async def _apply(conn: aiosqlite.Connection, office: Office, task: Task, step: Escalation, now: datetime) -> None:
     confirm = office.settings.escalation_mode is EscalationMode.CONFIRM
     if step is Escalation.REMINDER_SLIP:
         if confirm:
-            await draft(office, task, SlipType.REMINDER, now)
+            await draft_on(conn, task, SlipType.REMINDER, now)
         else:
-            await escalating.issue_reminder_slip(office, task.id, now)
+            await escalating.reminder_slip_on(conn, office, task.id, now)
     elif step is Escalation.SUPERVISION_NOTICE:
         if confirm:
-            await draft(office, task, SlipType.SUPERVISION, now)
+            await draft_on(conn, task, SlipType.SUPERVISION, now)
         else:
-            await escalating.issue_supervision_notice(office, task.id, now)
+            await escalating.supervision_notice_on(conn, office, task.id, now)
     elif step in (Escalation.PROPOSE_INTERVIEW, Escalation.PROPOSE_TRANSFER):
-        await escalating.propose(office, task.id, now)
+        await escalating.propose_on(conn, task.id, now)
 
 
-async def draft(office: Office, task: Task, slip_type: SlipType, now: datetime) -> None:
+async def draft_on(conn: aiosqlite.Connection, task: Task, slip_type: SlipType, now: datetime) -> None:
     """Confirm mode: a draft waits for one tap (签发 / 暂缓) by the clerk or 政务监督室."""
-    async with office.db.transaction() as conn:
-        draft_id = await slip_drafts.add(conn, task.id, slip_type, now.date())
-        if draft_id is None:
-            return
-        readers = (
-            await org.with_role(conn, Role.SUPERVISOR) if slip_type is SlipType.SUPERVISION else await issuer_and_section(conn, task)
-        )
-        keyboard = [[button(label("buttons", "issue_draft"), actions.ISSUE_DRAFT(draft_id=draft_id)), button(label("buttons", "hold_draft"), actions.HOLD_DRAFT(draft_id=draft_id))]]
-        unit = await org.unit(conn, task.unit_id)
-        text = render("daily/draft", task=task, unit=unit, slip_type=slip_type, today=now.date())
-        for reader in readers:
-            await send(conn, reader, message(text, keyboard), now, task_id=task.id, purpose="draft")
+    draft_id = await slip_drafts.add(conn, task.id, slip_type, now.date())
+    if draft_id is None:
+        return
+    readers = (
+        await org.with_role(conn, Role.SUPERVISOR) if slip_type is SlipType.SUPERVISION else await issuer_and_section(conn, task)
+    )
+    keyboard = [[button(label("buttons", "issue_draft"), actions.ISSUE_DRAFT(draft_id=draft_id)), button(label("buttons", "hold_draft"), actions.HOLD_DRAFT(draft_id=draft_id))]]
+    unit = await org.unit(conn, task.unit_id)
+    text = render("daily/draft", task=task, unit=unit, slip_type=slip_type, today=now.date())
+    for reader in readers:
+        await send(conn, reader, message(text, keyboard), now, task_id=task.id, purpose="draft")
 
 
 async def _digests(conn: aiosqlite.Connection, office: Office, day: date, next_check: date, now: datetime) -> None:
@@ -163,12 +196,15 @@ async def _digests(conn: aiosqlite.Connection, office: Office, day: date, next_c
             await _book_missed_report(conn, office, task, missed, now)
     listed = [t.id for lists in per_unit.values() for group in lists.values() for t in group]
     cite = await slips.latest_escalation_numbers(conn, listed)
-    for unit_id, lists in per_unit.items():
+
+    async def unit_digest(unit_id: int, lists: dict[str, list[Task]]) -> None:
         for member in await org.unit_members(conn, unit_id):
             await tell(
                 conn, member, "daily/unit_digest", now, day=day, lists=lists, limit=DIGEST_LIMIT, cite=cite,
                 next_check=next_check,
             )
+
+    await together(conn, (unit_digest(unit_id, lists) for unit_id, lists in per_unit.items()))
     await _remind_partners(conn, office, day, next_check, now)
     await _section_digests(conn, day, now)
     await _summary(conn, day, now, unreported)
@@ -237,12 +273,17 @@ async def _steps_for_issuers(conn: aiosqlite.Connection, day: date, now: datetim
     start = datetime.combine(day, time(0), now.tzinfo)
     kinds = sorted(audience.ISSUING_SECTION_TOLD_OF)
     rows = await digests.system_steps(conn, start, start + timedelta(days=1), kinds)
+    stepped = await together(conn, (tasks.get(conn, task_id) for _, _, task_id in rows))
+    readers: dict[tuple[int, int], list[Person]] = {}
     out: dict[int, list[tuple[str, dict[str, object], Task]]] = defaultdict(list)
-    for kind, details, task_id in rows:
-        task = await tasks.get(conn, task_id)
+    for (kind, details, _), task in zip(rows, stepped):
         if task is None:
             continue
-        for reader in await issuer_and_section(conn, task):
+        # the readers of a task follow from its issuer and 科室: asked once for each pair
+        key = (task.issued_by, task.section_id)
+        if key not in readers:
+            readers[key] = await issuer_and_section(conn, task)
+        for reader in readers[key]:
             if not reader.has(Role.SUPERVISOR):
                 out[reader.id].append((kind, details, task))
     return out

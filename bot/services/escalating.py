@@ -191,21 +191,26 @@ async def escalation_slip_on(
 async def propose(office: Office, task_id: int, now: datetime) -> Task:
     """约谈 or 移交 proposal to 政务监督室, made once when the window passes."""
     async with office.db.transaction() as conn:
-        task = await load(conn, task_id)
-        after = lifecycle.propose(task, now.date())
-        await save(conn, task, after, now)
-        kind = "interview_proposed" if task.stage is EscalationStage.SUPERVISED else "transfer_proposed"
-        await history.append(conn, kind, now, task_id=task.id)
-        unit = await org.unit(conn, task.unit_id)
-        # The button opens the same dialog as /interview or /transfer.
-        word, action = (
-            ("record_interview", actions.INTERVIEW) if kind == "interview_proposed" else ("record_transfer", actions.TRANSFER)
+        return await propose_on(conn, task_id, now)
+
+
+async def propose_on(conn: aiosqlite.Connection, task_id: int, now: datetime) -> Task:
+    """The steps of :func:`propose` inside the caller's transaction."""
+    task = await load(conn, task_id)
+    after = lifecycle.propose(task, now.date())
+    await save(conn, task, after, now)
+    kind = "interview_proposed" if task.stage is EscalationStage.SUPERVISED else "transfer_proposed"
+    await history.append(conn, kind, now, task_id=task.id)
+    unit = await org.unit(conn, task.unit_id)
+    # The button opens the same dialog as /interview or /transfer.
+    word, action = (
+        ("record_interview", actions.INTERVIEW) if kind == "interview_proposed" else ("record_transfer", actions.TRANSFER)
+    )
+    keyboard = [[button(label("escalation_actions", word), action(task_id=task.id))]]
+    for staff in await _supervision_staff(conn):
+        await tell(
+            conn, staff, f"escalation/{kind}", now, keyboard=keyboard, task=after, unit=unit, today=now.date(), task_id=task.id
         )
-        keyboard = [[button(label("escalation_actions", word), action(task_id=task.id))]]
-        for staff in await _supervision_staff(conn):
-            await tell(
-                conn, staff, f"escalation/{kind}", now, keyboard=keyboard, task=after, unit=unit, today=now.date(), task_id=task.id
-            )
     return after
 
 

@@ -32,7 +32,7 @@ from bot.storage import feedback as feedback_store
 from bot.storage import history, org, slips, tasks
 from bot.storage.feedback import Feedback
 from bot.storage.history import HistoryEntry
-from bot.storage.reader import read_at_once
+from bot.storage.reader import nothing, read_at_once, together
 
 PAGE_SIZE = 10
 """Lines per page of /tasks and /overdue: ten short lines stay far below Telegram's 4096."""
@@ -224,24 +224,26 @@ async def _lines(
     calendar: WorkCalendar,
 ) -> list[TaskLine]:
     """Lines ``skip`` … ``skip + take`` of the scope, by deadline, merged across its parts."""
-    if len(scope.parts) == 1:
-        part = scope.parts[0]
-        window = await tasks.in_scope(
-            conn, unit_id=part.unit_id, section_id=part.section_id, overdue_on=overdue_on, limit=take, offset=skip
-        )
-    else:
-        # Each part's first skip + take lines hold the union's first skip + take; parts may
-        # overlap (a clerk's section issued to the clerk's own unit), so each task counts once.
-        per_part = [
-            await tasks.in_scope(
-                conn, unit_id=p.unit_id, section_id=p.section_id, overdue_on=overdue_on, limit=skip + take
+    single = len(scope.parts) == 1
+    # Each part's first skip + take lines hold the union's first skip + take.
+    *per_part, units = await together(conn, (
+        *(
+            tasks.in_scope(
+                conn, unit_id=p.unit_id, section_id=p.section_id, overdue_on=overdue_on,
+                limit=take if single else skip + take, offset=skip if single else 0,
             )
             for p in scope.parts
-        ]
+        ),
+        org.units(conn),
+    ))
+    if single:
+        window = per_part[0]
+    else:
+        # parts may overlap (a clerk's section issued to the clerk's own unit): each task counts once
         merged = heapq.merge(*per_part, key=lambda t: (t.deadline, t.id))
         window = list({t.id: t for t in merged}.values())[skip : skip + take]
-    names = {u.id: u.name for u in await org.units(conn)}
-    return [await task_line(conn, t, names.get(t.unit_id, ""), today, calendar) for t in window]
+    names = {u.id: u.name for u in units}
+    return await together(conn, (task_line(conn, t, names.get(t.unit_id, ""), today, calendar) for t in window))
 
 
 def _grouped(lines: list[TaskLine]) -> tuple[tuple[TaskStatus, tuple[TaskLine, ...]], ...]:
@@ -312,17 +314,13 @@ async def task_detail(office: Office, person: Person, text: str, today: date) ->
         # 交办单 first: "12号" on its own means the 交办单 people cite in feedback. One look-up per
         # type, so each uses the (type, year, seq) index rather than scanning every slip.
         types = [reference.type] if reference.type is not None else list(SlipType)
-        candidates = [
-            slip for t in types for slip in await slips.find(conn, SlipReference(t, reference.year, reference.seq))
-        ]
-        seen: list[tuple[Task, Unit | None]] = []
-        for slip in candidates:
-            task = await tasks.get(conn, slip.task_id)
-            if task is None or task.id in {t.id for t, _ in seen}:
-                continue
-            unit = await org.unit(conn, task.unit_id)
-            if can_see(person, task, unit):
-                seen.append((task, unit))
+        per_type = await together(conn, (slips.find(conn, SlipReference(t, reference.year, reference.seq)) for t in types))
+        candidates = [slip for found in per_type for slip in found]
+        named_tasks = list({
+            task.id: task for task in await together(conn, (tasks.get(conn, slip.task_id) for slip in candidates)) if task
+        }.values())
+        units = await together(conn, (org.unit(conn, task.unit_id) for task in named_tasks))
+        seen = [(task, unit) for task, unit in zip(named_tasks, units) if can_see(person, task, unit)]
         return bool(candidates), seen
 
     async def look_up(conn: aiosqlite.Connection) -> TaskDetail:
@@ -349,15 +347,25 @@ async def task_detail(office: Office, person: Person, text: str, today: date) ->
 async def _detail(
     conn: aiosqlite.Connection, task: Task, unit: Unit | None, today: date, calendar: WorkCalendar, working_days: bool
 ) -> TaskDetail:
-    section = await org.section(conn, task.section_id)
-    responsible = await org.person(conn, task.responsible_id) if task.responsible_id else None
-    issuer = await org.person(conn, task.issued_by)
-    pending = await feedback_store.pending_of_task(conn, task.id)
-    submitter = await org.person(conn, pending.submitted_by) if pending else None
-    matter: list[tuple[Task, str]] = []
-    for other in await tasks.of_matter(conn, task):
-        other_unit = await org.unit(conn, other.unit_id)
-        matter.append((other, other_unit.name if other_unit else ""))
+    # what the task names, read side by side (one round trip on PostgreSQL), then what those name
+    section, responsible, issuer, pending, others, task_slips, entries, parts, attachments = await together(conn, (
+        org.section(conn, task.section_id),
+        org.person(conn, task.responsible_id) if task.responsible_id else nothing(),
+        org.person(conn, task.issued_by),
+        feedback_store.pending_of_task(conn, task.id),
+        tasks.of_matter(conn, task),
+        slips.of_task(conn, task.id),
+        history.of_task(conn, task.id),
+        matter_parts(conn, task),
+        feedback_store.of_task(conn, task.id),
+    ))
+    submitter, *other_units = await together(conn, (
+        org.person(conn, pending.submitted_by) if pending else nothing(),
+        *(org.unit(conn, other.unit_id) for other in others),
+    ))
+    matter: list[tuple[Task, str]] = [
+        (other, other_unit.name if other_unit else "") for other, other_unit in zip(others, other_units)
+    ]
     shown = clock.shown_clock(task, next((t for t, _ in matter if t.unit_role is UnitRole.LEAD), None))
     return TaskDetail(
         task=task,
@@ -365,15 +373,15 @@ async def _detail(
         section_name=section.name if section else "",
         responsible_name=responsible.name if responsible else "",
         issuer_name=issuer.name if issuer else "",
-        slips=tuple(await slips.of_task(conn, task.id)),
+        slips=tuple(task_slips),
         pending_feedback=pending,
         feedback_by=submitter.name if submitter else "",
-        history=tuple(await history.of_task(conn, task.id)),
+        history=tuple(entries),
         days_left=clock.days_left(shown, today),
         overdue=clock.is_overdue(shown, today),
         stage=shown.stage,
-        parts=await matter_parts(conn, task),
-        attachments=tuple(await feedback_store.of_task(conn, task.id)),
+        parts=parts,
+        attachments=tuple(attachments),
         report_dates=reporting.task_report_dates(task, calendar),
         missed_report=reporting.task_missed_report(task, today, calendar),
         next_report=reporting.task_next_report(task, today, calendar),

@@ -23,18 +23,24 @@ import aiosqlite
 
 from bot.storage import inbox
 from bot.storage.migrations import migrate
-from bot.storage.postgres import PgConnection, is_url
+from bot.storage.postgres import PgConnection, PgPool, is_url
 from bot.storage.reader import connect_reader
 from bot.storage.sent_log import SentLog
 
 BUSY_TIMEOUT_MS = 30_000
 
+POOL_SIZE = 4
+"""PostgreSQL: reader connections by default (``storage.pool_size``)."""
+
 
 class Database:
     """A writer connection guarded by a lock, and a reader connection for queries."""
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, pool_size: int = POOL_SIZE) -> None:
         self.url = str(path) if is_url(path) else None
+        self.pool_size = pool_size
+        """PostgreSQL: connections the readers share (``storage.pool_size``); besides them, one
+        writer, the sent log's and one per periodic job running."""
         self.path = Path(path) if self.url is None else Path()
         self._writer: aiosqlite.Connection | None = None
         self._reader: aiosqlite.Connection | None = None
@@ -49,7 +55,7 @@ class Database:
             # PgConnection offers the part of aiosqlite.Connection the repositories use
             self._writer = cast(aiosqlite.Connection, await PgConnection.connect(self.url))
             await migrate(self._writer)
-            self._reader = cast(aiosqlite.Connection, await PgConnection.connect(self.url))
+            self._reader = cast(aiosqlite.Connection, await PgPool(self.url, self.pool_size).open())
             return self
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._writer = await _connect(self.path)
@@ -82,6 +88,12 @@ class Database:
         """
         assert self._writer is not None, "database is not open"
         async with self._lock:
+            writer = self._writer
+            if isinstance(writer, PgConnection) and writer.broken:
+                # the server was restarted or failed over since: a new connection, or
+                # DatabaseUnavailable while it is still away
+                await writer.close()
+                self._writer = cast(aiosqlite.Connection, await PgConnection.connect(writer.url))
             await self._writer.execute("BEGIN IMMEDIATE")
             try:
                 yield self._writer
@@ -121,6 +133,13 @@ class Database:
         if self._sent_log is None:
             self._sent_log = await SentLog.open(self.path, self.url)
         return self._sent_log
+
+    @property
+    def shares_round_trips(self) -> bool:
+        """Whether statements issued side by side share a round trip to the server (PostgreSQL,
+        ``bot.storage.postgres``): work that can run side by side is cheaper so. On SQLite a
+        statement is a call into the process and they run one after another."""
+        return self.url is not None
 
     @property
     def reader(self) -> aiosqlite.Connection:

@@ -32,6 +32,26 @@ KEEP = timedelta(days=3)
 """How long a handled update's id is kept: Telegram keeps an unconfirmed update for 24 hours."""
 
 
+_interrupted: set[int] = set()
+
+
+def interrupt() -> None:
+    """The database went away while the update being handled (if any) was at work: whatever it
+    did is rolled back or never happened, so it must not be confirmed (``interrupted``)."""
+    update_id = handling.get()
+    if update_id is not None:
+        _interrupted.add(update_id)
+
+
+def interrupted(update_id: int) -> bool:
+    """Whether the database went away while ``update_id`` was handled (asked once, at its end):
+    the update is then left unconfirmed and handled again once the database is back."""
+    if update_id in _interrupted:
+        _interrupted.discard(update_id)
+        return True
+    return False
+
+
 @contextmanager
 def aside() -> Iterator[None]:
     """Transactions opened inside do not mark the update being handled as handled."""

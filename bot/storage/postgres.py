@@ -30,6 +30,7 @@ booleans as 0/1, and a ``sum()`` as an int (or a float when it has a fraction), 
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 from collections.abc import Iterable, Iterator, Sequence
@@ -41,6 +42,8 @@ import psycopg
 from psycopg.adapt import Dumper, Loader
 from psycopg.pq import Format
 
+from bot.storage import inbox
+
 WRITE_LOCK = 0x64756261  # "duba": the advisory lock key that stands for SQLite's write lock
 
 BEGIN_IMMEDIATE = "BEGIN IMMEDIATE"
@@ -48,8 +51,32 @@ BEGIN_IMMEDIATE = "BEGIN IMMEDIATE"
 
 URL_SCHEMES = ("postgresql://", "postgres://")
 
+PREPARE_THRESHOLD = 1
+"""A statement run a second time on a connection is prepared there, and runs prepared from then
+on: parsed and planned once per connection, not at every run."""
+
+CONNECT_TIMEOUT = 10
+"""Seconds to wait for the server when connecting."""
+
+PREPARED_MAX = 1000
+"""Prepared statements kept per connection: more than the bot's distinct statements."""
+
 _ROWID_TABLES = {"migrations"}
 """Tables read in insertion order (SQLite's ``ORDER BY rowid``): they get a ``rowid`` column."""
+
+
+class DatabaseUnavailable(Exception):
+    """The PostgreSQL server cannot be reached, or the connection to it was lost (a restart, a
+    failover, the network): what was being done is not done (its transaction is rolled back
+    with the connection) and is to be done again once the server is back. An update being
+    handled is left unconfirmed and taken again (``bot.storage.inbox.interrupted``)."""
+
+
+def _unavailable(exc: BaseException) -> DatabaseUnavailable:
+    inbox.interrupt()
+    lost = DatabaseUnavailable(f"PostgreSQL unavailable: {exc}")
+    lost.__cause__ = exc
+    return lost
 
 
 def is_url(location: object) -> bool:
@@ -254,79 +281,217 @@ class _Pending:
         return None
 
 
+class _Statement:
+    """One statement waiting for the next round trip, and where its answer goes."""
+
+    __slots__ = ("text", "parameters", "many", "answer")
+
+    def __init__(self, text: str, parameters: Any, many: bool, answer: asyncio.Future[Any] | None) -> None:
+        self.text = text
+        self.parameters = parameters
+        self.many = many
+        self.answer = answer
+        """None: nobody waits for it (``BEGIN`` and the write lock); a failure is raised by the
+        next statement on the connection."""
+
+
 class PgConnection:
     """One psycopg connection in autocommit mode; ``BEGIN``/``COMMIT`` are issued as statements,
-    as the SQLite connections (``isolation_level=None``) have them issued."""
+    as the SQLite connections (``isolation_level=None``) have them issued.
+
+    Statements issued together go in one round trip. Each statement joins a queue; the queue is
+    sent as soon as the coroutines that are ready to run have run, in psycopg's pipeline mode,
+    and each statement's answer goes back to the coroutine that issued it. One coroutine alone
+    makes one round trip per statement, as before; coroutines reading side by side
+    (``bot.storage.reader.together``) or the daily check's steps run side by side
+    (``bot.services.daily``) share each round trip. ``BEGIN IMMEDIATE`` waits for no answer:
+    ``BEGIN`` and the write lock go with the transaction's first statement. Statements used
+    again are prepared on the server once per connection (``PREPARE_THRESHOLD``).
+    """
 
     row_factory: Any = None  # set by callers for aiosqlite; rows here are always ``Row``
 
-    def __init__(self, conn: psycopg.AsyncConnection[Any]) -> None:
+    def __init__(self, conn: psycopg.AsyncConnection[Any], url: str = "") -> None:
         self._conn = conn
+        self.url = url
         self.identity_tables: frozenset[str] = frozenset()
         self._deferred: list[tuple[str, str, str, str]] = []
+        self._queue: list[_Statement] = []
+        self._sending: asyncio.Task[None] | None = None
+        self._failure: BaseException | None = None
+        self.round_trips = 0
+        """Round trips made (the benches print them)."""
 
     @classmethod
     async def connect(cls, url: str) -> PgConnection:
         # the process in pg_stat_activity: which instance holds a lock, for an operator
-        conn = await psycopg.AsyncConnection.connect(url, autocommit=True, application_name=f"duban/{os.getpid()}")
+        try:
+            conn = await psycopg.AsyncConnection.connect(
+                url, autocommit=True, application_name=f"duban/{os.getpid()}", connect_timeout=CONNECT_TIMEOUT
+            )
+        except psycopg.OperationalError as exc:
+            raise _unavailable(exc) from exc
+        conn.prepare_threshold = PREPARE_THRESHOLD
+        conn.prepared_max = PREPARED_MAX
         _adapt(conn)
-        self = cls(conn)
+        self = cls(conn, url)
         await self._compatibility_functions()
         await self.refresh_identity_tables()
         return self
+
+    @property
+    def broken(self) -> bool:
+        """The server went away (restarted, the network failed): a new connection is needed."""
+        return self._conn.broken or self._conn.closed
 
     async def _compatibility_functions(self) -> None:
         # SQLite counts with sum(<condition>) (a condition is 0 or 1 there); PostgreSQL has no
         # sum(boolean), so it gets one: NULL over no rows, as sum() is. Under the write lock,
         # since instances starting together would otherwise replace it at the same moment.
-        await self._conn.execute("BEGIN")
+        exists = await self._run(
+            "SELECT 1 FROM pg_proc WHERE proname = 'duban_sum_bool' AND pronamespace = current_schema()::regnamespace", []
+        )
+        if await exists.fetchone() is not None:
+            return
+        await self._run("BEGIN", [])
         try:
-            await self._conn.execute(f"SELECT pg_advisory_xact_lock({WRITE_LOCK})")
-            await self._conn.execute(
+            await self._run(f"SELECT pg_advisory_xact_lock({WRITE_LOCK})", [])
+            await self._run(
                 "CREATE OR REPLACE FUNCTION duban_sum_bool(bigint, boolean) RETURNS bigint LANGUAGE sql IMMUTABLE"
-                " AS 'SELECT CASE WHEN $2 IS NULL THEN $1 ELSE coalesce($1, 0) + $2::int END'"
+                " AS 'SELECT CASE WHEN $2 IS NULL THEN $1 ELSE coalesce($1, 0) + $2::int END'", []
             )
-            await self._conn.execute(
-                "CREATE OR REPLACE AGGREGATE sum(boolean) (SFUNC = duban_sum_bool, STYPE = bigint)"
-            )
+            await self._run("CREATE OR REPLACE AGGREGATE sum(boolean) (SFUNC = duban_sum_bool, STYPE = bigint)", [])
         except BaseException:
-            await self._conn.execute("ROLLBACK")
+            await self._run("ROLLBACK", [])
             raise
-        await self._conn.execute("COMMIT")
+        await self._run("COMMIT", [])
 
     async def refresh_identity_tables(self) -> None:
         """The tables whose ``id`` is an identity column: their INSERTs return it."""
-        cur = await self._conn.execute(
+        rows = await self._run(
             "SELECT table_name FROM information_schema.columns"
-            " WHERE table_schema = current_schema() AND column_name = 'id' AND is_identity = 'YES'"
+            " WHERE table_schema = current_schema() AND column_name = 'id' AND is_identity = 'YES'", []
         )
-        self.identity_tables = frozenset(r[0] for r in await cur.fetchall())
+        self.identity_tables = frozenset(r[0] for r in await rows.fetchall())
 
     def execute(self, sql: str, parameters: Iterable[Any] | None = None) -> _Pending:
         return _Pending(self._execute(sql, list(parameters or ())))
 
     async def _execute(self, sql: str, parameters: list[Any]) -> Rows:
         text = translate(sql, self.identity_tables)
+        if text == BEGIN_IMMEDIATE:
+            self._send_later("BEGIN")
+            self._send_later(f"SELECT pg_advisory_xact_lock({WRITE_LOCK})")
+            return Rows([], -1, None)
         if _CREATE_TABLE.match(text):
             text = await self._defer_forward_references(text)
-        cur = self._conn.cursor()
-        if text == BEGIN_IMMEDIATE:
-            await cur.execute("BEGIN")
-            text = f"SELECT pg_advisory_xact_lock({WRITE_LOCK})"
-        # always with a parameter list, so psycopg reads %% as % even when there are none
-        await cur.execute(text, parameters)  # type: ignore[arg-type]
-        rows: list[Row] = []
-        if cur.description is not None:
-            names = tuple(d.name for d in cur.description)
-            rows = [Row(r, names) for r in await cur.fetchall()]
-        lastrowid = None
-        if rows and text.endswith(" RETURNING id") and not re.search(r"\sRETURNING\s", sql, re.I):
-            lastrowid = rows[0][0]
-            rows = []
+        rows = await self._run(text, parameters)
+        if rows.lastrowid is None and text.endswith(" RETURNING id") and not re.search(r"\sRETURNING\s", sql, re.I):
+            first = await rows.fetchone()
+            rows = Rows([], rows.rowcount, first[0] if first is not None else None)
         if _CREATE_TABLE.match(text):
             await self.refresh_identity_tables()
             await self._add_deferred_references()
-        return Rows(rows, cur.rowcount, lastrowid)
+        return rows
+
+    # --- the queue: statements issued together share a round trip ----------------------------
+
+    def _send_later(self, text: str) -> None:
+        self._queue.append(_Statement(text, [], False, None))
+
+    async def _run(self, text: str, parameters: Any, many: bool = False) -> Rows:
+        answer: asyncio.Future[Rows] = asyncio.get_running_loop().create_future()
+        self._queue.append(_Statement(text, parameters, many, answer))
+        if self._sending is None:
+            # a task's first step runs after the steps already due: every coroutine ready to
+            # issue a statement now has issued it by the time the queue is sent
+            self._sending = asyncio.create_task(self._send())
+        return await answer
+
+    async def _send(self) -> None:
+        try:
+            while self._queue:
+                batch, self._queue = self._queue, []
+                await self._round_trip(batch)
+        finally:
+            self._sending = None
+
+    async def _round_trip(self, batch: list[_Statement]) -> None:
+        self.round_trips += 1
+        if self._failure is not None:
+            # a statement nobody waited for failed: the transaction it opened is no more
+            earlier, self._failure = self._failure, None
+            for statement in batch:
+                _answer(statement, earlier)
+            return
+        if len(batch) == 1:
+            await self._alone(batch[0])
+        else:
+            await self._pipelined(batch)
+
+    async def _alone(self, statement: _Statement) -> None:
+        try:
+            cur = self._conn.cursor()
+            await _issue(cur, statement)
+            rows = await _rows_of(cur)
+        except BaseException as exc:
+            self._failed(statement, exc)
+            if not isinstance(exc, Exception):
+                raise
+            return
+        _answer(statement, rows)
+
+    async def _pipelined(self, batch: list[_Statement]) -> None:
+        # Sent together, answered in order; after a failure the server skips the rest of the
+        # batch (in a transaction they would fail anyway): each of them gets that failure.
+        cursors: list[psycopg.AsyncCursor[Any]] = []
+        failure: BaseException | None = None
+        try:
+            async with self._conn.pipeline() as pipeline:
+                for statement in batch:
+                    cursors.append(self._conn.cursor())
+                    await _issue(cursors[-1], statement)
+                try:
+                    await pipeline.sync()
+                except psycopg.Error as exc:
+                    failure = exc
+        except BaseException as exc:
+            failure = exc
+        # Every answer is read before any is given: the coroutines given one go on at once and
+        # issue their next statements, which should go together again.
+        outcomes: list[Rows | BaseException] = []
+        answered = True
+        for statement, cur in zip(batch, cursors + [None] * (len(batch) - len(cursors))):
+            if answered and failure is None and statement.many:
+                outcomes.append(Rows([], -1, None))  # executemany keeps no result
+                continue
+            if answered and cur is not None and cur.pgresult is not None:
+                try:
+                    outcomes.append(await _rows_of(cur))
+                    continue
+                except psycopg.Error as exc:
+                    failure = failure or exc
+            answered = False
+            assert failure is not None
+            outcomes.append(failure)
+        for statement, outcome in zip(batch, outcomes):
+            if isinstance(outcome, BaseException):
+                self._failed(statement, outcome)
+            else:
+                _answer(statement, outcome)
+        if failure is not None and not isinstance(failure, Exception):
+            raise failure
+
+    def _failed(self, statement: _Statement, exc: BaseException) -> None:
+        if isinstance(exc, psycopg.OperationalError) and self.broken:
+            exc = _unavailable(exc)
+        if statement.answer is None:
+            self._fail(exc)
+        else:
+            _answer(statement, exc)
+
+    def _fail(self, exc: BaseException) -> None:
+        self._failure = self._failure or exc
 
     async def _defer_forward_references(self, text: str) -> str:
         # SQLite accepts a REFERENCES to a table created later in the same script (people ->
@@ -349,35 +514,133 @@ class PgConnection:
         for item in list(self._deferred):
             table, column, target, target_column = item
             if target.lower() in existing:
-                await self._conn.execute(
-                    f"ALTER TABLE {table} ADD FOREIGN KEY ({column}) REFERENCES {target}({target_column})"
-                )
+                await self._run(f"ALTER TABLE {table} ADD FOREIGN KEY ({column}) REFERENCES {target}({target_column})", [])
                 self._deferred.remove(item)
 
     async def _tables(self) -> set[str]:
-        cur = await self._conn.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()"
-        )
-        return {r[0].lower() for r in await cur.fetchall()}
+        rows = await self._run("SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()", [])
+        return {r[0].lower() for r in await rows.fetchall()}
 
     async def sync_identities(self) -> None:
         """After rows were inserted with their ``id`` given (a bulk load): each identity column
         goes on from the largest id, as SQLite's rowid does by itself."""
         for table in sorted(self.identity_tables):
-            await self._conn.execute(
-                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), coalesce(max(id), 0) + 1, false) FROM {table}"
+            await self._run(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), coalesce(max(id), 0) + 1, false) FROM {table}", []
             )
 
     async def executemany(self, sql: str, parameters: Iterable[Iterable[Any]]) -> None:
         text = translate(sql, frozenset())  # no RETURNING: executemany has no lastrowid
-        async with self._conn.cursor() as cur:
-            await cur.executemany(text, [list(p) for p in parameters])  # type: ignore[arg-type]
+        await self._run(text, [list(p) for p in parameters], many=True)
 
     async def commit(self) -> None:
-        await self._conn.execute("COMMIT")
+        await self._run("COMMIT", [])
 
     async def rollback(self) -> None:
-        await self._conn.execute("ROLLBACK")
+        self._failure = None
+        if self.broken:
+            return
+        await self._run("ROLLBACK", [])
 
     async def close(self) -> None:
         await self._conn.close()
+
+
+def _answer(statement: _Statement, outcome: Any) -> None:
+    if statement.answer is None or statement.answer.done():
+        return  # the one waiting was cancelled
+    if isinstance(outcome, BaseException):
+        statement.answer.set_exception(outcome)
+    else:
+        statement.answer.set_result(outcome)
+
+
+async def _issue(cur: psycopg.AsyncCursor[Any], statement: _Statement) -> None:
+    # always with a parameter list, so psycopg reads %% as % even when there are none
+    if statement.many:
+        await cur.executemany(statement.text, statement.parameters)
+    else:
+        await cur.execute(statement.text, statement.parameters)
+
+
+async def _rows_of(cur: psycopg.AsyncCursor[Any]) -> Rows:
+    rows: list[Row] = []
+    result = cur.pgresult
+    if result is not None and result.nfields:
+        # the names from the result itself: psycopg's ``description`` builds an object per column
+        names = tuple((result.fname(i) or b"").decode() for i in range(result.nfields))
+        rows = [Row(r, names) for r in await cur.fetchall()]
+    return Rows(rows, cur.rowcount, None)
+
+
+class PgPool:
+    """Up to ``size`` connections behind one connection's surface: the readers' side of
+    ``bot.storage.db.Database``, and the sent log's.
+
+    A statement goes to a connection whose next round trip is forming (statements issued side
+    by side go together), else to an idle one, else a new one while fewer than ``size`` are
+    open, else to the one that has waited least. A connection the server dropped (a restart) is
+    replaced; a statement it failed is issued once more on the new one: statements here are
+    reads, or writes that may be made twice (``ON CONFLICT DO NOTHING``, a ``DELETE``).
+    """
+
+    row_factory: Any = None
+
+    def __init__(self, url: str, size: int) -> None:
+        self.url = url
+        self.size = max(1, size)
+        self._conns: list[PgConnection] = []
+        self._turn = 0
+        self._connecting = asyncio.Lock()
+
+    @property
+    def round_trips(self) -> int:
+        """Round trips made by the pool's connections (the benches print them)."""
+        return sum(conn.round_trips for conn in self._conns)
+
+    async def open(self) -> PgPool:
+        """Open the first connection (the others as the load asks for them)."""
+        self._conns.append(await PgConnection.connect(self.url))
+        return self
+
+    def execute(self, sql: str, parameters: Iterable[Any] | None = None) -> _Pending:
+        return _Pending(self._execute(sql, list(parameters or ())))
+
+    async def _execute(self, sql: str, parameters: list[Any]) -> Rows:
+        conn = await self._connection()
+        try:
+            return await conn._execute(sql, parameters)
+        except DatabaseUnavailable:
+            if not conn.broken:
+                raise
+            conn = await self._replace(conn)
+            return await conn._execute(sql, parameters)
+
+    async def _connection(self) -> PgConnection:
+        forming = next((c for c in self._conns if c._queue and not c.broken), None)
+        if forming is not None:
+            return forming
+        idle = next((c for c in self._conns if c._sending is None), None)
+        if idle is not None:
+            return idle if not idle.broken else await self._replace(idle)
+        if len(self._conns) < self.size:
+            async with self._connecting:
+                if len(self._conns) < self.size:
+                    self._conns.append(await PgConnection.connect(self.url))
+                    return self._conns[-1]
+        self._turn = (self._turn + 1) % len(self._conns)
+        return self._conns[self._turn]
+
+    async def _replace(self, conn: PgConnection) -> PgConnection:
+        fresh = await PgConnection.connect(self.url)
+        await conn.close()
+        if conn in self._conns:
+            self._conns[self._conns.index(conn)] = fresh
+        else:
+            self._conns.append(fresh)
+        return fresh
+
+    async def close(self) -> None:
+        for conn in self._conns:
+            await conn.close()
+        self._conns = []

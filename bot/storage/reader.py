@@ -19,6 +19,7 @@ sees one snapshot. The repositories' own functions are used unchanged.
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from collections.abc import Awaitable, Callable, Generator, Iterable, Iterator
 from pathlib import Path
@@ -26,6 +27,8 @@ from typing import Any, TypeVar
 
 import aiosqlite
 from aiosqlite.context import contextmanager
+
+from bot.storage.postgres import PgConnection, PgPool
 
 T = TypeVar("T")
 
@@ -131,6 +134,22 @@ class _InThread:
 def connect_reader(path: Path) -> ReaderConnection:
     """Like ``aiosqlite.connect(path, isolation_level=None)``, for the reader."""
     return ReaderConnection(lambda: sqlite3.connect(str(path), isolation_level=None), 64)
+
+
+async def together(conn: aiosqlite.Connection, works: Iterable[Awaitable[Any]]) -> list[Any]:
+    """Pieces of work on ``conn`` that do not depend on each other, their results in the order
+    given. On PostgreSQL they run side by side, so their statements share round trips
+    (``bot.storage.postgres``): a hundred look-ups cost about one. On SQLite, where a statement
+    is a call into the process, one after another (as ``read_at_once``'s work must)."""
+    pending = list(works)
+    if isinstance(conn, (PgConnection, PgPool)):
+        return list(await asyncio.gather(*pending))
+    return [await work for work in pending]
+
+
+async def nothing() -> None:
+    """A piece of ``together``'s work where there is nothing to read."""
+    return None
 
 
 async def read_at_once(conn: aiosqlite.Connection, work: Callable[[aiosqlite.Connection], Awaitable[T]]) -> T:

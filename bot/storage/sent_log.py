@@ -18,7 +18,7 @@ from typing import cast
 
 import aiosqlite
 
-from bot.storage.postgres import PgConnection
+from bot.storage.postgres import PgPool
 
 SCHEMA = """CREATE TABLE IF NOT EXISTS sent_log (
     outbox_id BIGINT PRIMARY KEY, chat_id BIGINT NOT NULL, message_id BIGINT)"""
@@ -43,7 +43,8 @@ class SentLog:
     async def open(cls, path: Path, url: str | None) -> SentLog:
         """The log beside the SQLite file ``path``, or in the PostgreSQL database ``url``."""
         if url is not None:
-            conn = cast(aiosqlite.Connection, await PgConnection.connect(url))  # autocommit
+            # autocommit; a connection the server dropped is replaced
+            conn = cast(aiosqlite.Connection, await PgPool(url, 1).open())
         else:
             conn = await aiosqlite.connect(path.with_name(path.name + "-sent"), isolation_level=None)
             await conn.execute("PRAGMA busy_timeout = 30000")

@@ -49,12 +49,18 @@ class DatabasePersistence(BasePersistence[UserData, dict[Any, Any], dict[Any, An
         self._stored: dict[int, bytes] = {}
         """Each person's state as last read or written: an update that changed nothing in it
         (most do: a /task, a button) writes nothing."""
+        self._read_for: dict[int, int | None] = {}
+        """The update each person's state was last read for: PTB reads it again for the handlers."""
 
     async def get_user_data(self) -> dict[int, UserData]:
         # Read per update instead (refresh_user_data): what another instance wrote since counts.
         return {}
 
     async def refresh_user_data(self, user_id: int, user_data: UserData) -> None:
+        update_id = inbox.handling.get()
+        if update_id is not None and self._read_for.get(user_id) == update_id:
+            return  # read for this update already, before the handlers' filters looked (bot.updates)
+        self._read_for[user_id] = update_id
         async with self.office.db.reader.execute("SELECT data FROM dialog_state WHERE user_id = ?", (user_id,)) as cur:
             row = await cur.fetchone()
         user_data.clear()

@@ -44,6 +44,8 @@ from telegram.error import RetryAfter, TelegramError
 
 from bot.channels.telegram.pacing import retry_seconds
 from bot.storage import inbox
+from bot.storage.postgres import DatabaseUnavailable
+from bot.storage.reader import nothing, together
 from bot.texts import render
 from bot.channels.telegram.context import DubanApplication
 
@@ -175,17 +177,26 @@ class Inbox:
                 update.update_id, update.effective_user.id, update.effective_chat.id,
             )
             return
-        if await inbox.handled(self.application.bot_data["office"].db.reader, update.update_id):
-            log.info("update %s was applied before; answered again, not applied again", update.update_id)
-            await self._answer_again(update)
-            return
+        reader = self.application.bot_data["office"].db.reader
         token = inbox.handling.set(update.update_id)
+        inbox.interrupted(update.update_id)  # this attempt starts afresh
         try:
-            if self.application.persistence is not None and update.effective_user is not None:
-                # Read before the handlers' filters look for an open dialog (PTB reads it later).
-                data = self.application.user_data[update.effective_user.id]
-                await self.application.persistence.refresh_user_data(update.effective_user.id, data)
+            persistence, user = self.application.persistence, update.effective_user
+            # Read before the handlers' filters look for an open dialog (PTB reads it later).
+            dialog = (
+                persistence.refresh_user_data(user.id, self.application.user_data[user.id])
+                if persistence is not None and user is not None else nothing()
+            )
+            seen, _ = await together(reader, (inbox.handled(reader, update.update_id), dialog))
+            if seen:
+                log.info("update %s was applied before; answered again, not applied again", update.update_id)
+                await self._answer_again(update)
+                return
             await self.application.process_update(update)
+            if inbox.interrupted(update.update_id):
+                # The database went away meanwhile: none of it is committed. Not confirmed, it is
+                # handled again once the database is back.
+                raise DatabaseUnavailable(f"update {update.update_id} was interrupted: the database went away")
             if self.application.persistence is not None:
                 # Several instances (bot.channels.telegram.persistence): the person's dialog is written before the
                 # update is confirmed, so their next message finds it on whichever instance.
