@@ -142,12 +142,12 @@ async def _apply(conn: aiosqlite.Connection, office: Office, task: Task, step: E
         if confirm:
             await draft_on(conn, task, SlipType.REMINDER, now)
         else:
-            await escalating.reminder_slip_on(conn, office, task.id, now)
+            await escalating.escalation_slip_on(conn, office, SlipType.REMINDER, task.id, now)
     elif step is Escalation.SUPERVISION_NOTICE:
         if confirm:
             await draft_on(conn, task, SlipType.SUPERVISION, now)
         else:
-            await escalating.supervision_notice_on(conn, office, task.id, now)
+            await escalating.escalation_slip_on(conn, office, SlipType.SUPERVISION, task.id, now)
     elif step in (Escalation.PROPOSE_INTERVIEW, Escalation.PROPOSE_TRANSFER):
         await escalating.propose_on(conn, task.id, now)
 
