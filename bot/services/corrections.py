@@ -24,7 +24,7 @@ from bot.domain import reporting
 from bot.domain import tasks as lifecycle
 from bot.domain.dates import read_date
 from bot.domain.errors import DomainError
-from bot.domain.org import Person
+from bot.domain.org import Person, Unit
 from bot.domain.scores import ScoreEvent
 from bot.domain.slip_numbers import parse_slip_reference
 from bot.domain.slips import Slip, SlipType
@@ -37,6 +37,7 @@ from bot.services.scoring import format_points, void_on
 from bot.services.slip_keyboard import slip_keyboard
 from bot.services.slip_texts import assignment_text
 from bot.services.task_changes import issuer_and_section, save
+from bot.storage import extensions as extension_requests
 from bot.storage import history, org, outbox, slips, tasks
 from bot.storage import scores as score_store
 from bot.texts import render
@@ -233,6 +234,26 @@ async def _withdraw_copy(conn: aiosqlite.Connection, task: Task, person: Person,
     await history.append(conn, "assignment_withdrawn", now, task_id=task.id, actor_id=person.id, number=task.number.full, reason=reason)
     for member in await org.unit_members(conn, task.unit_id):
         await tell(conn, member, "corrections/withdrawn_unit", now, task=task, unit=unit, reason=reason, task_id=task.id, purpose="withdrawn")
+    await _close_extension_requests(conn, task, unit, reason, now)
+
+
+async def _close_extension_requests(conn: aiosqlite.Connection, task: Task, unit: Unit | None, reason: str, now: datetime) -> None:
+    """A 延期 request still waiting on the withdrawn task ends with it: nothing is granted, its
+    同意 · 不同意 come off the 分管市领导's message, and the leader is told once."""
+    waiting = await extension_requests.close_pending(conn, task.id, now)
+    if not waiting:
+        return
+    for chat_id, message_id in await outbox.delivered_messages(conn, task.id, "extension"):
+        await outbox.enqueue(
+            conn, chat_id, {"message_id": message_id, "reply_markup": {"inline_keyboard": []}}, now,
+            method="editMessageReplyMarkup", task_id=task.id, purpose="buttons",
+        )
+    leader = await org.person(conn, unit.leader_id) if unit is not None and unit.leader_id else None
+    for request in waiting:
+        await history.append(conn, "extension_closed", now, task_id=task.id, until=request.requested_until.isoformat())
+        if leader is not None:
+            await tell(conn, leader, "extension/closed_by_withdrawal", now, task=task, unit=unit, request=request,
+                       reason=reason, task_id=task.id)
 
 
 async def _void_reminder(conn: aiosqlite.Connection, target: Target, person: Person, reason: str, now: datetime) -> None:

@@ -211,6 +211,15 @@ async def delivered_slip_messages(conn: aiosqlite.Connection, task_id: int) -> l
         return [(r[0], r[1]) async for r in cur]
 
 
+async def delivered_messages(conn: aiosqlite.Connection, task_id: int, purpose: str) -> list[tuple[int, int]]:
+    """The chats and Telegram message ids of the task's messages of ``purpose`` already delivered."""
+    async with conn.execute(
+        "SELECT DISTINCT chat_id, message_id FROM outbox WHERE task_id = ? AND purpose = ? AND message_id IS NOT NULL",
+        (task_id, purpose),
+    ) as cur:
+        return [(r[0], r[1]) async for r in cur]
+
+
 async def retire_slip_messages(conn: aiosqlite.Connection, task_id: int) -> list[tuple[int, int]]:
     """The task's slip messages delivered so far, no longer counted as its slips (a 更正 moved the
     task to another unit): later changes do not give them buttons again. Returns their places."""
