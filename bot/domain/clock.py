@@ -57,9 +57,18 @@ def shown_clock(task: Task, lead: Task | None) -> Task:
     each 配合单位's, never 「还剩7天」 on one and 「期限已过」 on another. A 配合单位 named late
     (``ChaseRule.NAMED``) is chased on its own copy, and shows its own clock.
     """
-    if lead is None or lead.id == task.id or sharing.is_chased_alone(task.unit_role, task.named_late):
+    if lead is None or lead.id == task.id or not shows_matter_clock(task.unit_role, task.named_late):
         return task
     return lead
+
+
+def shows_matter_clock(role: sharing.UnitRole, named_late: bool = False) -> bool:
+    """Whether a copy shows its matter's clock rather than its own (:func:`shown_clock`): a
+    配合单位's copy does, unless it was named late and is chased on its own.
+
+    For surfaces that read tasks as rows (the 台账) rather than as :class:`Task`.
+    """
+    return not sharing.is_chased_alone(role, named_late)
 
 
 def overdue_days(task: Task, on: date) -> int:

@@ -297,6 +297,7 @@ def decide_extension(task: Task, granted_until: date | None) -> Task:
     deadline even when it is earlier than the current one: the leader's decision stands, and
     the unit and the issuer are told it is earlier.
     """
+    _require_open(task)  # a withdrawn 交办单 is granted nothing
     if not task.extension_pending:
         raise DomainError("no_extension_pending", number=str(task.number))
     if granted_until is None:
@@ -467,6 +468,8 @@ class ExtensionStatus(StrEnum):
     """同意: the deadline moved to the requested, or another, date."""
     REJECTED = "rejected"
     """不同意: the deadline stays."""
+    CLOSED = "closed"
+    """Ended undecided: its 交办单 was withdrawn (撤回) while it waited, so nothing is granted."""
 
 
 @dataclass(frozen=True)

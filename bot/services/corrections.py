@@ -24,7 +24,7 @@ from bot.domain import reporting
 from bot.domain import tasks as lifecycle
 from bot.domain.dates import read_date
 from bot.domain.errors import DomainError
-from bot.domain.org import Person
+from bot.domain.org import Person, Role, Unit
 from bot.domain.scores import ScoreEvent
 from bot.domain.slip_numbers import parse_slip_reference
 from bot.domain.slips import Slip, SlipType
@@ -37,6 +37,8 @@ from bot.services.scoring import format_points, void_on
 from bot.services.slip_keyboard import slip_keyboard
 from bot.services.slip_texts import assignment_text
 from bot.services.task_changes import issuer_and_section, save
+from bot.storage import drafts as slip_drafts
+from bot.storage import extensions as extension_requests
 from bot.storage import history, org, outbox, slips, tasks
 from bot.storage import scores as score_store
 from bot.texts import render
@@ -233,6 +235,51 @@ async def _withdraw_copy(conn: aiosqlite.Connection, task: Task, person: Person,
     await history.append(conn, "assignment_withdrawn", now, task_id=task.id, actor_id=person.id, number=task.number.full, reason=reason)
     for member in await org.unit_members(conn, task.unit_id):
         await tell(conn, member, "corrections/withdrawn_unit", now, task=task, unit=unit, reason=reason, task_id=task.id, purpose="withdrawn")
+    await _close_extension_requests(conn, task, unit, reason, now)
+    await _close_drafts(conn, task, person, reason, now)
+    # A 办理结果 waiting for review is reviewed no more: its 通过 · 退回 come off; the reviewer is
+    # the issuing 科室, told of the withdrawal above.
+    await _take_buttons_off(conn, task, "review", now)
+
+
+async def _take_buttons_off(conn: aiosqlite.Connection, task: Task, purpose: str, now: datetime) -> None:
+    """The buttons of the task's delivered messages of ``purpose`` come off."""
+    await change_delivered(conn, await outbox.delivered_notices(conn, task.id, purpose), now, buttons=(), task_id=task.id)
+
+
+async def _close_drafts(conn: aiosqlite.Connection, task: Task, person: Person, reason: str, now: datetime) -> None:
+    """A drafted 催办单 or 督办通知单 (confirm mode) still waiting on the withdrawn task lapses at
+    once: its 签发 · 暂缓 come off, and whoever was asked to sign it and has not heard of the
+    withdrawal otherwise (the person withdrawing, the issuer) is told once."""
+    waiting = await slip_drafts.pending_of_task(conn, task.id)
+    if not waiting:
+        return
+    for draft in waiting:
+        await slip_drafts.lapse(conn, draft.id, now)
+    await _take_buttons_off(conn, task, "draft", now)
+    told = {person.id, *(p.id for p in await issuer_and_section(conn, task))}
+    for draft in waiting:
+        asked = await org.with_role(conn, Role.SUPERVISOR) if draft.type is SlipType.SUPERVISION else []
+        for reader in asked:
+            if reader.id not in told and reader.account is not None:
+                told.add(reader.id)
+                await tell(conn, reader, "corrections/draft_closed", now, task=task, slip_type=draft.type.value,
+                           reason=reason, task_id=task.id)
+
+
+async def _close_extension_requests(conn: aiosqlite.Connection, task: Task, unit: Unit | None, reason: str, now: datetime) -> None:
+    """A 延期 request still waiting on the withdrawn task ends with it: nothing is granted, its
+    同意 · 不同意 come off the 分管市领导's message, and the leader is told once."""
+    waiting = await extension_requests.close_pending(conn, task.id, now)
+    if not waiting:
+        return
+    await _take_buttons_off(conn, task, "extension", now)
+    leader = await org.person(conn, unit.leader_id) if unit is not None and unit.leader_id else None
+    for request in waiting:
+        await history.append(conn, "extension_closed", now, task_id=task.id, until=request.requested_until.isoformat())
+        if leader is not None:
+            await tell(conn, leader, "extension/closed_by_withdrawal", now, task=task, unit=unit, request=request,
+                       reason=reason, task_id=task.id)
 
 
 async def _void_reminder(conn: aiosqlite.Connection, target: Target, person: Person, reason: str, now: datetime) -> None:

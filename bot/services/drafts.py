@@ -21,7 +21,7 @@ from bot.domain.errors import DomainError
 from bot.domain.escalation import Escalation, escalation_due
 from bot.domain.org import Person
 from bot.domain.slips import Slip, SlipType
-from bot.domain.tasks import Task
+from bot.domain.tasks import Task, TaskStatus
 from bot.services import escalating
 from bot.services.context import Office
 from bot.domain.permissions import Deed, check
@@ -46,6 +46,9 @@ async def _pending(conn: aiosqlite.Connection, draft_id: int) -> Draft:
     draft = await slip_drafts.get(conn, draft_id)
     if draft is None:
         raise DomainError("draft_unknown")
+    task = await load(conn, draft.task_id)
+    if draft.status in (DraftStatus.PENDING, DraftStatus.LAPSED) and task.status is TaskStatus.WITHDRAWN:
+        raise DomainError("task_withdrawn", number=str(task.number))
     if draft.status is DraftStatus.LAPSED:
         raise DomainError("draft_stale", number=(await load(conn, draft.task_id)).number.full)
     if draft.status is not DraftStatus.PENDING:

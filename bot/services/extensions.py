@@ -162,9 +162,11 @@ async def decide_extension(
     """同意 (the deadline moves to the requested, or a different, date) or 不同意."""
     async with office.db.transaction() as conn:
         request = await _request(conn, request_id)
+        task = await load(conn, request.task_id)
+        if request.status is ExtensionStatus.CLOSED:
+            raise DomainError("task_withdrawn", number=str(task.number))
         if request.status is not ExtensionStatus.PENDING:
             raise DomainError("extension_decided")
-        task = await load(conn, request.task_id)
         unit = await org.unit(conn, task.unit_id)
         assert unit is not None
         if not may(leader, Deed.DECIDE_EXTENSION, unit=unit):

@@ -13,7 +13,7 @@ from bot.domain import tasks as lifecycle
 from bot.domain.deadlines import next_workday_on_or_after
 from bot.domain.errors import DomainError
 from bot.domain.org import Person, Role
-from bot.domain.tasks import Task
+from bot.domain.tasks import Task, TaskStatus
 from bot.services import evidence, intake
 from bot.services.context import Office
 from bot.services.notify import button, message, received, send, tell, with_file
@@ -214,9 +214,12 @@ async def _pending_feedback(conn, feedback_id: int) -> tuple[Feedback, Task]:  #
     item = await feedback_store.get(conn, feedback_id)
     if item is None:
         raise DomainError("feedback_unknown")
+    task = await load(conn, item.task_id)
+    if task.status is TaskStatus.WITHDRAWN:  # its review ended with the 交办单
+        raise DomainError("task_withdrawn", number=str(task.number))
     if item.status is not FeedbackStatus.PENDING:
         raise DomainError("feedback_already_reviewed", status=item.status.value)
-    return item, await load(conn, item.task_id)
+    return item, task
 
 
 async def accept(office: Office, reviewer: Person, feedback_id: int, now: datetime) -> Task:

@@ -64,6 +64,14 @@ async def pending(conn: aiosqlite.Connection) -> list[Draft]:
         return [_draft(r) async for r in cur]
 
 
+async def pending_of_task(conn: aiosqlite.Connection, task_id: int) -> list[Draft]:
+    """The task's drafts still waiting."""
+    async with conn.execute(
+        "SELECT id, task_id, type, status FROM drafts WHERE task_id = ? AND status = 'pending'", (task_id,)
+    ) as cur:
+        return [_draft(r) async for r in cur]
+
+
 async def lapse(conn: aiosqlite.Connection, draft_id: int, now: datetime) -> None:
     """A pending draft whose slip is no longer due lapses (a decided one stays as it is)."""
     await conn.execute(

@@ -33,6 +33,23 @@ async def add(
     return ExtensionRequest(cur.lastrowid or 0, task_id, person_id, until, reason, ExtensionStatus.PENDING)
 
 
+async def close_pending(conn: aiosqlite.Connection, task_id: int, now: datetime) -> list[ExtensionRequest]:
+    """End the task's requests still waiting for the 分管市领导, undecided (its 交办单 withdrawn);
+    returns them as they stood."""
+    async with conn.execute(
+        "SELECT id, task_id, requested_by, requested_until, reason, status FROM extension_requests"
+        " WHERE task_id = ? AND status = 'pending'", (task_id,),
+    ) as cur:
+        waiting = [
+            ExtensionRequest(r[0], r[1], r[2], date.fromisoformat(r[3]), r[4], ExtensionStatus(r[5])) async for r in cur
+        ]
+    await conn.execute(
+        "UPDATE extension_requests SET status = 'closed', decided_at = ? WHERE task_id = ? AND status = 'pending'",
+        (stamp(now), task_id),
+    )
+    return waiting
+
+
 async def decide(
     conn: aiosqlite.Connection, request_id: int, status: ExtensionStatus, leader_id: int, now: datetime,
     granted_until: date | None,

@@ -59,7 +59,7 @@ LEDGER_QUERY = """
     SELECT s.year, s.seq, t.title, t.requirements, t.unit_id, t.section_id, p.name,
            t.issued_on, ack.on_day, fb.on_day, t.deadline, t.status, t.stage, ({overdue}),
            esc.reminders, esc.notices, iv.on_day, tr.on_day, t.completed_on, COALESCE(att.n, 0),
-           t.unit_role, t.matter_id, t.report_schedule, t.last_report_on
+           t.unit_role, t.matter_id, t.report_schedule, t.last_report_on, t.named_late
     FROM tasks t
     JOIN slips s ON s.task_id = t.id AND s.type = 'assignment'
     LEFT JOIN people p ON p.id = t.responsible_id
@@ -112,6 +112,15 @@ async def lead_units(conn: aiosqlite.Connection) -> dict[int, int]:
     """Each shared matter's 牵头单位, by matter id."""
     async with conn.execute("SELECT matter_id, unit_id FROM tasks WHERE unit_role = 'lead'") as cur:
         return {r[0]: r[1] async for r in cur}
+
+
+async def matter_clocks(conn: aiosqlite.Connection, today: date) -> dict[int, tuple[str, int]]:
+    """Each shared matter's clock, which is its 牵头单位's task's: the current deadline (ISO) and
+    whether it is 逾期 on ``today`` (:data:`bot.storage.tasks.OVERDUE`), by matter id."""
+    async with conn.execute(
+        f"SELECT t.matter_id, t.deadline, {OVERDUE} FROM tasks t WHERE t.unit_role = 'lead'", [today.isoformat()],
+    ) as cur:
+        return {r[0]: (r[1], r[2]) async for r in cur}
 
 
 async def board_clocks(

@@ -223,9 +223,14 @@ async def slip_recipients(conn: aiosqlite.Connection, slip_id: int) -> list[int]
 
 async def delivered_slips(conn: aiosqlite.Connection, task_id: int) -> list[OutboxMessage]:
     """The task's slip notices already delivered (a change of them goes where each went)."""
+    return await delivered_notices(conn, task_id, "slip")
+
+
+async def delivered_notices(conn: aiosqlite.Connection, task_id: int, purpose: str) -> list[OutboxMessage]:
+    """The task's notices of ``purpose`` already delivered, oldest first."""
     async with conn.execute(
-        "SELECT * FROM outbox WHERE task_id = ? AND purpose = 'slip' AND message_id IS NOT NULL ORDER BY id",
-        (task_id,),
+        "SELECT * FROM outbox WHERE task_id = ? AND purpose = ? AND message_id IS NOT NULL ORDER BY id",
+        (task_id, purpose),
     ) as cur:
         return [_message(r) async for r in cur]
 

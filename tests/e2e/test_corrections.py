@@ -17,6 +17,7 @@ from bot.storage import scores, slips, tasks
 from bot.texts import plain
 from tests.e2e.test_lookup import issue
 from tests.e2e.test_permissions import snapshot
+from tests.e2e.test_slip_actions import forge_press, recorded, slip_message
 
 TODAY = date(2026, 12, 10)  # a Thursday
 
@@ -309,3 +310,73 @@ async def test_a_shared_matter_is_withdrawn_and_corrected_as_one(office, city, b
     for member in (zhujian, jiaotong):
         await member.wait_for(text_contains="交办单撤回通知")
     assert {(await tasks.get(office.db.reader, t.id)).status.value for t in (lead, partner)} == {"withdrawn"}
+
+
+async def test_a_pending_extension_request_ends_with_its_withdrawn_slip(office, city, bot):
+    """住建局 asks for 延期; before the leader decides, the clerk withdraws the 交办单: the request
+    ends undecided, its 同意 · 不同意 come off, the leader is told once, and a press of the old
+    button is refused saying the slip was withdrawn; the deadline never moves."""
+    clerk, zhujian, leader = city["clerk"], city["zhujian"], city["leader"]
+    task = await issue(office, clerk, "住建局", "城区积水点排查", days=7, now=at(office, date(2026, 12, 1)))
+    office.clock = lambda: at(office, TODAY)
+    await zhujian.send(f"/extend {task.number} 2026-12-18 需协调用地")
+    await zhujian.wait_for(text_contains="已提交延期申请")
+    request = await leader.wait_for(text_contains="延期申请", predicate=lambda m: bool(m.inline_keyboard))
+    approve_data = request.find_button("同意")["callback_data"]
+
+    await clerk.send(f"/withdraw {task.number} 单位填错")
+    await clerk.press("确认撤回", message=await clerk.wait_for(text_contains="确认撤回"))
+    await clerk.wait_for(text_contains="已撤回")
+    told = plain((await leader.wait_for(text_contains="延期申请终止")).text)
+    assert f"交办单{task.number}「城区积水点排查」已由交办单位撤回" in told and "2026年12月18日" in told
+    assert "撤回理由：单位填错" in told
+    for _ in range(50):
+        if leader.private_chat.messages[request.message_id].inline_keyboard == []:
+            break
+        await asyncio.sleep(0.1)
+    else:
+        raise AssertionError("the closed request kept its buttons")
+
+    # A press that crossed the withdrawal on the wire is refused, saying why, and grants nothing.
+    press = forge_press(leader, approve_data, "同意", message=request)
+    assert f"{task.number} 已撤回，不能再进行此操作" in (await leader.wait_for_answer(press)).answer_text
+    async with office.db.reader.execute("SELECT status FROM extension_requests WHERE task_id = ?", (task.id,)) as cur:
+        assert [r[0] for r in await cur.fetchall()] == ["closed"]
+    await wait_idle(leader.state, quiet=0.2)
+    assert sum("延期申请终止" in m.text for m in leader.messages()) == 1
+    stored = await tasks.get(office.db.reader, task.id)
+    assert stored.status.value == "withdrawn" and stored.deadline == task.deadline and not stored.extension_pending
+    await clerk.send(f"/task {task.number}")
+    detail = plain((await clerk.wait_for(text_contains="工作事项")).text)
+    assert "延期申请随撤回终止" in detail and "同意延期" not in detail
+
+
+async def test_a_feedback_waiting_for_review_is_reviewed_no_more_once_withdrawn(office, city, bot):
+    """住建局 answers; before the clerk reviews, 政务监督室 withdraws the 交办单: the review's
+    通过(办结) · 退回 come off, the clerk hears of the withdrawal once, and a press of the old
+    通过(办结) is refused saying the slip was withdrawn; the task is not 办结."""
+    clerk, zhujian, supervisor = city["clerk"], city["zhujian"], city["supervisor"]
+    task = await issue(office, clerk, "住建局", "城区积水点排查", days=7, now=at(office, date(2026, 12, 1)))
+    office.clock = lambda: at(office, TODAY)
+    slip = await slip_message(office, zhujian, task)
+    await zhujian.reply_to(slip, "已完成全部积水点排查")
+    review = await clerk.wait_for(text_contains="已完成全部积水点排查", predicate=lambda m: bool(m.inline_keyboard))
+    await recorded(office, review)
+    accept_data = review.find_button("通过(办结)")["callback_data"]
+
+    await supervisor.send(f"/withdraw {task.number} 单位填错")
+    await supervisor.press("确认撤回", message=await supervisor.wait_for(text_contains="确认撤回"))
+    await supervisor.wait_for(text_contains="已撤回")
+    await clerk.wait_for(text_contains="交办单撤回")
+    for _ in range(50):
+        if clerk.private_chat.messages[review.message_id].inline_keyboard == []:
+            break
+        await asyncio.sleep(0.1)
+    else:
+        raise AssertionError("the review kept its buttons")
+
+    press = forge_press(clerk, accept_data, "通过(办结)", message=review)
+    assert f"{task.number} 已撤回，不能再进行此操作" in (await clerk.wait_for_answer(press)).answer_text
+    await wait_idle(clerk.state, quiet=0.2)
+    assert sum("交办单撤回" in m.text for m in clerk.messages()) == 1, clerk.transcript()
+    assert (await tasks.get(office.db.reader, task.id)).status.value == "withdrawn"

@@ -4,6 +4,7 @@ and in confirm mode the drafted slips are issued (签发) or put aside (暂缓) 
 
 from __future__ import annotations
 
+import asyncio
 import re
 from dataclasses import replace
 from datetime import date
@@ -287,3 +288,36 @@ async def test_the_interview_dialog_asks_the_last_date_and_the_unit_gets_that_on
     assert re.findall(r"\d+年\d+月\d+日", told.split("进行约谈")[1]) == ["2026年12月28日"], "one date"
     stored = await tasks.get(office.db.reader, task.id)
     assert stored.window_until == date(2026, 12, 28)
+
+
+async def test_a_drafted_reminder_lapses_when_its_slip_is_withdrawn(city, confirm_office, bot):
+    """The daily check drafts a 催办单 for the clerk; 政务监督室 withdraws the 交办单 before 签发:
+    the draft lapses at once, its 签发 · 暂缓 come off, the clerk hears of the withdrawal once,
+    and a press of the old 签发 is refused saying the slip was withdrawn; no 催办单, no points."""
+    office = confirm_office
+    clerk, official, supervisor = city["clerk"], city["zhujian"], city["supervisor"]
+    task = await issue(office, clerk)
+    await slip_message(office, official, task)
+    await daily(office, bot, date(2026, 12, 9))
+    draft = await clerk.wait_for(text_contains="工作催办单草稿", predicate=has_buttons)
+    issue_data = draft.find_button("签发")["callback_data"]
+
+    on(office, date(2026, 12, 9), 10)
+    await supervisor.send(f"/withdraw {task.number} 单位填错")
+    await supervisor.press("确认撤回", message=await supervisor.wait_for(text_contains="确认撤回"))
+    await supervisor.wait_for(text_contains="已撤回")
+    await clerk.wait_for(text_contains="交办单撤回")
+    assert await drafts_of(office, task) == [("reminder", "lapsed")]
+    for _ in range(50):
+        if clerk.private_chat.messages[draft.message_id].inline_keyboard == []:
+            break
+        await asyncio.sleep(0.1)
+    else:
+        raise AssertionError("the lapsed draft kept its buttons")
+
+    press = forge_press(clerk, issue_data, "签发", message=draft)
+    assert f"{task.number} 已撤回，不能再进行此操作" in (await clerk.wait_for_answer(press)).answer_text
+    await wait_idle(clerk.state, quiet=0.2)
+    assert sum("交办单撤回" in m.text for m in clerk.messages()) == 1, clerk.transcript()
+    assert await slip_count(office, task, SlipType.REMINDER) == 0
+    assert await unit_score(office, official.person.unit_id) == Decimal("100")

@@ -5,10 +5,14 @@ told; everyone concerned hears of what is done on it."""
 
 from __future__ import annotations
 
+import io
 from datetime import date
+
+from openpyxl import load_workbook
 
 from bot.domain.org import Role
 from bot.emulators.telegram.client import wait_idle
+from bot.services.exports import ledger
 
 from bot.storage import intake as intake_store
 from bot.storage import org as org_store
@@ -266,3 +270,28 @@ async def test_the_guided_dialog_takes_units_typed_by_name_or_alias(city, office
     question = await clerk.wait_for(text_contains="已选：住建局、交通运输局（2个）")
     await clerk.press("选好了", message=question)
     await clerk.wait_for(text_contains="的责任人")
+
+
+async def test_a_partners_line_in_the_ledger_shows_the_matters_overdue_days_as_its_task_does(city, office, bot):
+    """Due 12-10; on 12-14 交通运输局's /task reads 逾期4天, and its line of /ledger (full and 会议)
+    says 4 in 逾期天数, as the 牵头单位's does; /ledger 逾期 still lists the matter once."""
+    clerk, jiaotong = city["clerk"], city["jiaotong"]
+    await issue_shared(office, city)
+    on(office, date(2026, 12, 14))
+    await jiaotong.send("/task 2026-2")
+    detail = (await jiaotong.wait_for(text_contains="当前期限")).text
+    assert "（逾期4天）" in detail, detail
+
+    for view in ("", " 会议"):
+        await clerk.send(f"/ledger{view}")
+        sent = await clerk.wait_for(predicate=lambda m: m.document is not None)
+        sheet = load_workbook(io.BytesIO(clerk.file_bytes(sent))).worksheets[0]
+        header, *rows = [list(r) for r in sheet.iter_rows(min_row=ledger.HEADING_ROW, values_only=True)]
+        days = {r[header.index("责任单位")]: r[header.index("逾期天数")] for r in rows}
+        assert days == {"住建局": 4, "交通运输局": 4, "穰东镇": 4}, (view, days)
+
+    await clerk.send("/ledger 逾期")
+    sent = await clerk.wait_for(predicate=lambda m: m.document is not None)
+    sheet = load_workbook(io.BytesIO(clerk.file_bytes(sent))).worksheets[0]
+    header, *rows = [list(r) for r in sheet.iter_rows(min_row=ledger.HEADING_ROW, values_only=True)]
+    assert [r[header.index("责任单位")] for r in rows] == ["住建局"]

@@ -31,6 +31,7 @@ from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.worksheet.worksheet import Worksheet
 
+from bot.domain import clock
 from bot.domain.calendar import WorkCalendar
 from bot.domain.deadlines import overdue_days
 from bot.domain.errors import DomainError
@@ -145,12 +146,17 @@ def _scope(scope: queries.Scope, flt: LedgerFilter) -> LedgerScope:
     )
 
 
-def current_clock(deadline: str, overdue: int, today: date) -> tuple[date, int | None]:
-    """The task's current deadline and its 逾期天数 on ``today`` (None when not 逾期).
+def current_clock(r: aiosqlite.Row, matters: dict[int, tuple[str, int]], today: date) -> tuple[date, int | None]:
+    """The current deadline and 逾期天数 on ``today`` (None when not 逾期) that the line's copy
+    shows, as /task shows them: a 配合单位's copy the matter's, which is its 牵头单位's
+    (:func:`bot.domain.clock.shows_matter_clock`; ``matters``: :func:`bot.storage.ledger.matter_clocks`).
 
     Whether it is 逾期 comes from the SQL of :data:`bot.storage.tasks.OVERDUE` (the same set as
     ``bot.domain.clock.is_overdue``); the days are the domain's calendar days from the deadline.
     """
+    deadline, overdue = r[10], r[13]
+    if r[21] in matters and clock.shows_matter_clock(UnitRole(r[20]), bool(r[24])):
+        deadline, overdue = matters[r[21]]
     current = date.fromisoformat(deadline)
     return current, overdue_days(current, today) if overdue else None
 
@@ -165,14 +171,16 @@ async def ledger_workbook(office: Office, person: Person, flt: LedgerFilter, tod
     rows = await ledger.lines(conn, wanted, today)
     evidence = await ledger.evidence(conn, wanted, today)
     leads = {matter: units.get(unit_id, "") for matter, unit_id in (await ledger.lead_units(conn)).items()}
+    matters = await ledger.matter_clocks(conn, today)
     title = plain(render("exports/ledger_title", org=office.settings.organisation, special=flt.special))
     dateline = plain(render("exports/ledger_dateline", today=today, count=len(rows)))
     # Writing 100,000 lines is seconds of CPU: done in a thread, the bot keeps answering.
     if flt.view is View.MEETING:
-        data = await asyncio.to_thread(_write_meeting, rows, units, flt.special, (title, dateline), today)
+        data = await asyncio.to_thread(_write_meeting, rows, units, matters, flt.special, (title, dateline), today)
     else:
         data = await asyncio.to_thread(
-            _write, rows, evidence, units, sections, flt.special, (title, dateline), _Reports(leads, office.calendar, today),
+            _write, rows, evidence, units, sections, flt.special, (title, dateline),
+            _Reports(leads, matters, office.calendar, today),
         )
     return data, len(rows)
 
@@ -223,6 +231,8 @@ class _Reports:
 
     leads: dict[int, str]
     """The 牵头单位's name per matter."""
+    matters: dict[int, tuple[str, int]]
+    """Each matter's clock (:func:`bot.storage.ledger.matter_clocks`)."""
     calendar: WorkCalendar
     today: date
 
@@ -302,7 +312,7 @@ def _write(rows: list[aiosqlite.Row], evidence: list[aiosqlite.Row], units: dict
         return date.fromisoformat(value) if value else None
 
     for number, r in enumerate(rows, start=HEADING_ROW + 1):
-        deadline, overdue = current_clock(r[10], r[13], reports.today)
+        deadline, overdue = current_clock(r, reports.matters, reports.today)
         # LibreOffice keeps the stored (default) height of the rows it opens, so wrapped text
         # would be cut off and print over the next line: each row gets the height its text needs.
         ws.row_dimensions[number].height = LINE_HEIGHT * max(
@@ -340,7 +350,7 @@ def _slip_names() -> dict[str, str]:
     return {kind: plain(render("exports/ledger_slip", kind=kind, number="")) for kind in ("supervision", "reminder", "assignment")}
 
 
-def _write_meeting(rows: list[aiosqlite.Row], units: dict[int, str], special_sheet: bool,
+def _write_meeting(rows: list[aiosqlite.Row], units: dict[int, str], matters: dict[int, tuple[str, int]], special_sheet: bool,
                    heading: tuple[str, str], today: date) -> bytes:
     """The meeting view: the seven columns a meeting goes through, one page wide."""
     book = Workbook(write_only=True)
@@ -352,7 +362,7 @@ def _write_meeting(rows: list[aiosqlite.Row], units: dict[int, str], special_she
     ]
     names = _slip_names()
     for number, r in enumerate(rows, start=HEADING_ROW + 1):
-        deadline, overdue = current_clock(r[10], r[13], today)
+        deadline, overdue = current_clock(r, matters, today)
         slip = latest_slip(r, names)
         ws.row_dimensions[number].height = LINE_HEIGHT * max(
             lines_needed(r[2], MEETING_COLUMNS[1][1]), lines_needed(slip, MEETING_COLUMNS[6][1]),
