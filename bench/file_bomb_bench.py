@@ -29,7 +29,8 @@ CHILD = """
 import json, resource, sys, time
 from pathlib import Path
 from bot.domain.errors import DomainError
-from bot.services import file_limits, intake
+from bot.readers import file_limits
+from bot.services import intake
 from bot.texts import explain
 import docx, pdfplumber  # loaded before the clock: the reader imports them on first use
 path = Path(sys.argv[1])

@@ -32,7 +32,7 @@ from bot.edge import TELEGRAM, Account  # noqa: E402
 from bot.domain.scores import DEFAULT_POINTS, ScoreCategory  # noqa: E402
 from bot.services import reports, scoring  # noqa: E402
 from bot.services.context import Office  # noqa: E402
-from bot.services.exports import charts, ledger, workbooks  # noqa: E402
+from bot.views.exports import charts, ledger, workbooks  # noqa: E402
 from bot.services.scoring import Period  # noqa: E402
 from bot.storage import org  # noqa: E402
 

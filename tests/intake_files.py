@@ -94,7 +94,7 @@ def pdf_bytes(lines: Sequence[str], width: int = 34) -> bytes:
     import matplotlib.pyplot as plt
     from matplotlib.backends.backend_pdf import PdfPages
 
-    from bot.services.exports.charts import cjk_font
+    from bot.views.exports.charts import cjk_font
 
     font = cjk_font()
     broken = [line[i:i + width] for line in lines for i in range(0, max(len(line), 1), width)]
@@ -116,7 +116,7 @@ def page_png(lines: Sequence[str], width: int = 34) -> bytes:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from bot.services.exports.charts import cjk_font
+    from bot.views.exports.charts import cjk_font
 
     font = cjk_font()
     broken = [line[i:i + width] for line in lines for i in range(0, max(len(line), 1), width)]

@@ -15,7 +15,9 @@ from bot.actions import ACTIONS, Action
 
 BOT = Path(__file__).resolve().parents[1] / "bot"
 HANDLERS = sorted((BOT / "conversation").glob("*.py"))
-SERVICES = sorted((BOT / "services").rglob("*.py"))
+SERVICES = sorted({*(BOT / "services").rglob("*.py"), *(BOT / "views").rglob("*.py"), *(BOT / "readers").rglob("*.py")})
+"""The use cases, the views and the readers: none runs SQL of its own."""
+FILE_READERS = sorted((BOT / "readers").rglob("*.py"))
 
 
 def _imports(path: Path) -> set[str]:
@@ -32,6 +34,12 @@ def _imports(path: Path) -> set[str]:
 def test_a_handler_imports_no_storage_and_touches_no_database(path: Path) -> None:
     assert not {m for m in _imports(path) if m.startswith(("bot.storage", "aiosqlite", "sqlite3"))}
     assert ".db." not in path.read_text(encoding="utf-8"), "ask a service instead of the database"
+
+
+@pytest.mark.parametrize("path", FILE_READERS, ids=lambda p: p.name)
+def test_a_reader_reads_what_people_send_and_touches_no_database(path: Path) -> None:
+    """A reader turns a message or a file into values; storing them is a use case's."""
+    assert not {m for m in _imports(path) if m.startswith(("bot.storage", "bot.services", "aiosqlite", "psycopg"))}
 
 
 READERS = {"bot.domain.dates"}
@@ -101,7 +109,7 @@ def sql_in(source: str) -> list[str]:
     return found
 
 
-@pytest.mark.parametrize("path", SERVICES, ids=lambda p: str(p.relative_to(BOT / "services")))
+@pytest.mark.parametrize("path", SERVICES, ids=lambda p: str(p.relative_to(BOT)))
 def test_a_service_runs_no_sql_of_its_own(path: Path) -> None:
     """State is read and written through bot/storage, whose statements run on SQLite and
     PostgreSQL alike (bot/storage/postgres.py)."""
@@ -157,7 +165,7 @@ TELEGRAM_TERMS = re.compile(
 )
 """What only the Telegram adapter knows: its payload fields, its user ids and its Bot API methods."""
 CORE = sorted(
-    {*(BOT / "services").rglob("*.py"), *(BOT / "storage").rglob("*.py"), *(BOT / "domain").rglob("*.py"), BOT / "edge.py"}
+    {*SERVICES, *(BOT / "storage").rglob("*.py"), *(BOT / "domain").rglob("*.py"), BOT / "edge.py"}
     - {BOT / "storage" / "migrations.py"}  # released migrations record the schema as it was
 )
 

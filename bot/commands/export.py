@@ -22,7 +22,7 @@ OPERATOR = Person(0, "duban", frozenset({Role.ADMIN}))
 
 async def _run(args: argparse.Namespace, settings: Settings) -> int:
     from bot.services import scoring
-    from bot.services.exports import ledger, word, workbooks
+    from bot.views.exports import ledger, word, workbooks
 
     office = await Office.open(settings)
     try:

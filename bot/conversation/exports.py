@@ -8,9 +8,9 @@ from bot.conversation import routes
 from bot.conversation.answer import Answer
 from bot.conversation.asking import bound_person, heavy_work
 from bot.conversation.said import Said
-from bot.services.exports import ledger, word
-from bot.services.exports.board import board
-from bot.services.exports.charts import MAX_ROWS
+from bot.views.exports import ledger, word
+from bot.views.exports.board import board
+from bot.views.exports.charts import MAX_ROWS
 from bot.texts import label, render
 
 

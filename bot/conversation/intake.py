@@ -23,7 +23,7 @@ from bot.conversation.dialogs import (
     INTAKE_EDIT, INTAKE_INSTRUCTION, InDialog, close_dialogs, html_of, mark_done, open_dialog, refused,
 )
 from bot.services import intake
-from bot.services.issue_form import after_command
+from bot.readers.issue_form import after_command
 from bot.texts import render
 
 

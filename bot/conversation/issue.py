@@ -40,8 +40,9 @@ from bot.conversation import buttons, dialogs
 from bot.conversation.common import bound_person, current_person, refuse, reply
 from bot.channels.telegram.context import DubanApplication, DubanContext
 from bot.message_size import fits_in_message
-from bot.services import directory, form_issuing, issue_form, issuing
-from bot.services.issue_form import FormProblem
+from bot.readers import issue_form
+from bot.services import directory, form_issuing, issuing
+from bot.readers.issue_form import FormProblem
 from bot.services.issuing import MAX_TEXT, MAX_TITLE, AssignmentDraft
 from bot.texts import explain, label, period_words, plain, render
 

@@ -13,7 +13,7 @@ from bot.conversation.said import Said
 from bot.domain.errors import DomainError, ErrorKind
 from bot.domain.org import Person
 from bot.edge import Button, Buttons
-from bot.services.slip_texts import schedule_text
+from bot.views.slip_texts import schedule_text
 from bot.services import queries
 from bot.services.context import Office
 from bot.services.queries import TaskDetail, TaskPage

@@ -12,7 +12,7 @@ from bot.conversation.asking import bound_person
 from bot.conversation.said import Said
 from bot.edge import Button, Buttons
 from bot.services import reports, scoring
-from bot.services.exports import charts, word, workbooks
+from bot.views.exports import charts, word, workbooks
 from bot.services.scoring import Period, format_points
 from bot.texts import label, plain, render
 

@@ -39,6 +39,11 @@ class SlipType(StrEnum):
         return _LETTER[self]
 
 
+MAX_TITLE = 500
+"""The most characters a slip's 事项 (its title) may have."""
+MAX_TEXT = 2000
+"""The most characters of a slip's 具体要求 (its text)."""
+
 _TITLES = {
     SlipType.ASSIGNMENT: "工作交办单",
     SlipType.REMINDER: "工作催办单",

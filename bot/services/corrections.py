@@ -30,12 +30,13 @@ from bot.domain.slip_numbers import parse_slip_reference
 from bot.domain.slips import Slip, SlipType
 from bot.domain.tasks import Correction, Task
 from bot.services.context import Office
-from bot.services.issuing import MAX_TEXT, MAX_TITLE, check_slip_length, part_due_of
+from bot.domain.slips import MAX_TEXT, MAX_TITLE
+from bot.services.issuing import check_slip_length, part_due_of
 from bot.services.notify import change_delivered, message, send, tell
 from bot.domain.permissions import Deed, can_see, may
 from bot.services.scoring import format_points, void_on
-from bot.services.slip_keyboard import slip_keyboard
-from bot.services.slip_texts import assignment_text
+from bot.views.slip_keyboard import slip_keyboard
+from bot.views.slip_texts import assignment_text
 from bot.services.task_changes import issuer_and_section, save
 from bot.storage import drafts as slip_drafts
 from bot.storage import extensions as extension_requests

@@ -28,8 +28,8 @@ from bot.edge import TELEGRAM, Account
 from bot.services.context import Office
 from bot.services.notify import button, message, send, send_to, tell
 from bot.domain.permissions import Deed, check
-from bot.services.slip_keyboard import slip_keyboard
-from bot.services.slip_texts import reminder_text, supervision_text
+from bot.views.slip_keyboard import slip_keyboard
+from bot.views.slip_texts import reminder_text, supervision_text
 from bot.services.task_changes import issuer_and_section, load, matter_parts, save, unit_people
 from bot.storage import history, org, scores, slips, tasks
 from bot.texts import label, render

@@ -23,7 +23,7 @@ from bot.domain.org import Person
 from bot.domain.sharing import UnitRole
 from bot.domain.tasks import EscalationStage, ExtensionRequest, ExtensionStatus, Task
 from bot.services.context import Office
-from bot.services.issue_form import normalise
+from bot.readers.issue_form import normalise
 from bot.services.notify import button, message, send, tell
 from bot.domain.permissions import Deed, may, may_at_all
 from bot.services.task_changes import issuer_and_section, load, save, unit_people

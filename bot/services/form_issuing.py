@@ -1,4 +1,4 @@
-"""The one-message /new form (``bot.services.issue_form`` reads it): its units and people looked
+"""The one-message /new form (``bot.readers.issue_form`` reads it): its units and people looked
 up in the organisation and the issuing rules applied, giving the draft the /new preview shows
 (issued only on 确认签发, as the guided dialog's), or the problems named line by line."""
 
@@ -9,9 +9,10 @@ from bot.domain.errors import DomainError
 from bot.domain.org import Person
 from bot.domain.reporting import ReportSchedule, check_schedule, is_long_task, parse_schedule
 from bot.domain.tasks import SourceType
-from bot.services import directory, issue_form, issuing
+from bot.readers import issue_form
+from bot.services import directory, issuing
 from bot.services.context import Office
-from bot.services.issue_form import FormProblem, IssueForm
+from bot.readers.issue_form import FormProblem, IssueForm
 from bot.services.issuing import AssignmentDraft
 
 
@@ -80,7 +81,7 @@ def time_limit(office: Office, text: str) -> int:
     """A typed 时限 (``7天`` or a date) as the N of the slip, counted as the office counts.
 
     Raises:
-        DomainError: the refusals of :func:`bot.services.issue_form.parse_time_limit`.
+        DomainError: the refusals of :func:`bot.readers.issue_form.parse_time_limit`.
     """
     return issue_form.parse_time_limit(text, office.now().date(), office.calendar, office.settings.deadline_mode)
 

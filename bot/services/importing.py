@@ -35,7 +35,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from bot.domain.errors import DomainError
 from bot.domain.org import Person, Role, Section, Unit, UnitKind
-from bot.services import file_limits
+from bot.readers import file_limits
 from bot.services.context import Office
 from bot.storage import history, intake, invites, org
 from bot.texts import label, plain, render

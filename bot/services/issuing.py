@@ -19,15 +19,14 @@ from bot.domain.slips import SlipType
 from bot.domain.tasks import EscalationStage, SourceType, Task, TaskStatus, in_special_ledger
 from bot.services.context import Office
 from bot.services.notify import message, received, send, tell, with_file
-from bot.services.slip_keyboard import slip_keyboard
-from bot.services.slip_texts import AssignmentWords, assignment_wording, schedule_text
+from bot.views.slip_keyboard import slip_keyboard
+from bot.views.slip_texts import AssignmentWords, assignment_wording, schedule_text
 from bot.texts import render
 from bot.storage import history, org, runs, slips, tasks
 from bot.message_size import MESSAGE_LIMIT, fits_in_message, message_length
 from bot.domain.feedback import Attachment
+from bot.domain.slips import MAX_TEXT as MAX_TEXT, MAX_TITLE as MAX_TITLE
 
-MAX_TITLE = 500
-MAX_TEXT = 2000
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from bot.domain.org import Person
 from bot.domain.sharing import PartState, UnitRole
 from bot.domain.tasks import Task
 from bot.services.notify import buttons, change_delivered
-from bot.services.slip_keyboard import slip_keyboard
+from bot.views.slip_keyboard import slip_keyboard
 from bot.storage import org, outbox, tasks
 
 

@@ -12,7 +12,7 @@ from bot.domain.calendar import WeekdayCalendar
 from bot.domain.deadlines import DeadlineMode
 from bot.domain.errors import DomainError
 from bot.domain.tasks import SourceType
-from bot.services.issue_form import (
+from bot.readers.issue_form import (
     FormProblem,
     IssueForm,
     after_command,

@@ -18,7 +18,7 @@ import pytest
 from bot.config import Organisation
 from bot.domain.slips import Slip, SlipNumber, SlipType
 from bot.domain.tasks import SourceType, Task
-from bot.services.slip_texts import assignment_text, reminder_text, supervision_text
+from bot.views.slip_texts import assignment_text, reminder_text, supervision_text
 from bot.texts import plain
 
 SEED = Path(os.environ.get("DUBAN_SEED", "/work/shared/seed/dengzhou-2018-127-three-slips.txt"))

@@ -18,7 +18,7 @@ from PIL import Image
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.services import escalating
-from bot.services.exports.word import word_button
+from bot.views.exports.word import word_button
 from bot.storage import slips
 from tests.e2e.test_lookup import issue
 
@@ -307,7 +307,7 @@ async def test_slip_docx_follows_the_notice_and_keeps_line_breaks(office, city):
     in 工作要求 stays inside its paragraph instead of becoming an indented paragraph of its own."""
     from bot.domain.feedback import Attachment
     from bot.domain.tasks import SourceType
-    from bot.services.exports.word import slip_docx
+    from bot.views.exports.word import slip_docx
     from bot.services.issuing import AssignmentDraft, issue_assignment
     from bot.storage import org
 
@@ -339,7 +339,7 @@ def test_board_reads_on_a_phone(units, tmp_path):
     the smallest text is still about 12 px tall. The pictures are saved for a person to look at."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-    from bot.services.exports.charts import MAX_ROWS, BoardRow, board_figure, board_png
+    from bot.views.exports.charts import MAX_ROWS, BoardRow, board_figure, board_png
 
     names = ("住建局", "穰东镇", "自然资源和规划局", "湍河街道办事处")
     rows = [BoardRow(f"{names[i % 4]}{i if units > 4 else ''}", i % 5, i % 3, (i * 7) % 4) for i in range(units)]

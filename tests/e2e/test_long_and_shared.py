@@ -16,7 +16,7 @@ from bot.domain.deadlines import DeadlineMode
 from bot.domain.sharing import ChaseRule
 from bot.emulators.telegram.client import wait_idle
 from bot.services import reports
-from bot.services.exports import ledger
+from bot.views.exports import ledger
 from bot.services.daily import run_daily
 from bot.storage import org as org_store
 from bot.storage import scores

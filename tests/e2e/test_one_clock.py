@@ -16,7 +16,7 @@ from datetime import date, datetime, time
 
 from openpyxl import load_workbook
 
-from bot.services.exports import ledger
+from bot.views.exports import ledger
 
 from bot.domain import clock
 from bot.domain.tasks import SourceType, Task

@@ -24,7 +24,7 @@ import pytest
 
 from bot.domain.scores import ScoreCategory
 from bot.services import escalating, scoring
-from bot.services.exports import ledger, word, workbooks
+from bot.views.exports import ledger, word, workbooks
 from bot.services.scoring import Entry, parse_period
 from bot.storage import org, slips
 from tests.e2e.test_exports import at

@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 
 from bot.domain.org import Role
 from bot.emulators.telegram.client import wait_idle
-from bot.services.exports import ledger
+from bot.views.exports import ledger
 
 from bot.storage import intake as intake_store
 from bot.storage import org as org_store

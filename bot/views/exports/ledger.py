@@ -40,9 +40,9 @@ from bot.domain.sharing import UnitRole
 from bot.domain.org import Person, Section, Unit
 from bot.services import directory, queries
 from bot.services.context import Office
-from bot.services.exports.paper import landscape_a4
+from bot.views.exports.paper import landscape_a4
 from bot.services.scoring import Period, parse_period
-from bot.services.slip_texts import schedule_text
+from bot.views.slip_texts import schedule_text
 from bot.storage import ledger, org
 from bot.storage.ledger import LedgerScope
 from bot.texts import label, plain, render

@@ -20,7 +20,7 @@ from bot.domain.org import Person
 from bot.domain.reporting import ReportSchedule, missed_since
 from bot.services import queries
 from bot.services.context import Office
-from bot.services.exports.charts import BoardRow, board_png
+from bot.views.exports.charts import BoardRow, board_png
 from bot.storage import ledger, org
 from bot.texts import label, plain, render
 

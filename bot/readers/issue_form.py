@@ -39,7 +39,7 @@ from bot.domain.errors import DomainError
 from bot.domain.reporting import ReportSchedule, parse_schedule
 from bot.domain.sharing import UnitsLine, parse_units
 from bot.domain.tasks import SourceType
-from bot.services.issuing import MAX_TEXT, MAX_TITLE
+from bot.domain.slips import MAX_TEXT, MAX_TITLE
 from bot.texts import label
 
 MIN_DAYS = 1

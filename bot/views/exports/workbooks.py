@@ -20,7 +20,7 @@ from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
 from bot.domain.scores import ScoreCategory
-from bot.services.exports.paper import landscape_a4
+from bot.views.exports.paper import landscape_a4
 from bot.services.scoring import ScoreTable
 from bot.texts import label
 
