@@ -29,7 +29,7 @@ from bot.domain.slips import SlipType
 from bot.domain.tasks import Task
 from bot.emulators.telegram.client import SimulatedUser, wait_idle
 from bot.services import escalating, extensions
-from bot.services.daily import draft
+from bot.services.daily import draft_on
 from bot.storage import org, tasks
 from tests.e2e.test_lookup import issue
 from bot.domain.permissions import Deed
@@ -83,7 +83,8 @@ class World:
 
 
 async def _draft_id(office, task: Task, slip_type: SlipType) -> int:
-    await draft(office, task, slip_type, office.now())
+    async with office.db.transaction() as conn:
+        await draft_on(conn, task, slip_type, office.now())
     async with office.db.reader.execute(
         "SELECT id FROM drafts WHERE task_id = ? AND type = ? AND status = 'pending'", (task.id, slip_type.value)
     ) as cur:
