@@ -42,6 +42,8 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from bot.emulators.serving import ControlError
+
 from bot.emulators.dingtalk.gateway import CARD_TOPIC, ROBOT_TOPIC, Delivery
 from bot.emulators.dingtalk.world import Entry, Staff
 
@@ -52,13 +54,6 @@ MAX_POLL_SECONDS = 60.0
 
 Route = Callable[[web.Request], Awaitable[web.Response]]
 
-
-class ControlError(Exception):
-    """A control request that cannot be served."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
 
 
 def _ok(result: Any, status: int = 200) -> web.Response:

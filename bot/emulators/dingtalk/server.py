@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import json
 import logging
-from types import TracebackType
 from typing import Any
 
 from aiohttp import web
+
+from bot.emulators.serving import Served
 
 from bot.emulators.dingtalk.control import ControlApi
 from bot.emulators.dingtalk.gateway import CARD_TOPIC, Delivery, Gateway
@@ -27,7 +28,7 @@ DEFAULT_AGENT_ID = 3_000_000_001
 DEFAULT_CORP_ID = "dingemulatorcorp0001"
 
 
-class DingTalkEmulator:
+class DingTalkEmulator(Served):
     """A local 钉钉 for one 企业内部应用 with its robot, plus a control API.
 
     Use as ``async with DingTalkEmulator() as server:``; ``server.url`` is then the base URL
@@ -38,6 +39,8 @@ class DingTalkEmulator:
         port: TCP port; 0 picks a free one.
         client_id, client_secret, agent_id, corp_id: The app's credentials.
     """
+
+    NAME = "钉钉 emulator"
 
     def __init__(
         self,
@@ -58,36 +61,10 @@ class DingTalkEmulator:
         self.app.router.add_get("/connect", self.gateway.websocket)
         OpenApi(self.world, lambda: self.url).add_routes(self.app)
         ControlApi(self).add_routes(self.app)
-        self._runner: web.AppRunner | None = None
 
-    @property
-    def url(self) -> str:
-        """Base URL of the running server."""
-        return f"http://{self.host}:{self.port}"
-
-    async def start(self) -> None:
-        """Starts listening; ``port`` is updated when 0 was given."""
-        self._runner = web.AppRunner(self.app, access_log=None, shutdown_timeout=1.0)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, self.host, self.port).start()
-        self.port = self._runner.addresses[0][1]
-        log.info("钉钉 emulator listening on %s", self.url)
-
-    async def stop(self) -> None:
-        """Stops the gateway and the server."""
+    async def stopping(self) -> None:
+        """Closes the Stream gateway's connections."""
         await self.gateway.stop()
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def __aenter__(self) -> DingTalkEmulator:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.stop()
 
     def _card_answer(self, delivery: Delivery) -> None:
         """A card callback's acknowledgement may carry the card's new data (回传请求的响应:

@@ -45,6 +45,8 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from bot.emulators.serving import ControlError
+
 from bot.emulators.telegram import simulation
 from bot.emulators.telegram.models import Chat, SimUser
 from bot.emulators.telegram.transcript import transcript_json
@@ -56,13 +58,6 @@ MAX_POLL_SECONDS = 60.0
 
 Route = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
-
-class ControlError(Exception):
-    """A control request that cannot be served; becomes ``{"ok": false, "error": ...}``."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
 
 
 def add_control_routes(app: web.Application, server: EmulatorServer, prefix: str) -> None:

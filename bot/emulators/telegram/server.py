@@ -19,10 +19,11 @@ import json
 import logging
 import re
 from functools import partial
-from types import TracebackType
 from typing import Any
 
 from aiohttp import web
+
+from bot.emulators.serving import Served
 
 from bot.emulators.telegram import errors, methods
 from bot.emulators.telegram.errors import ApiError
@@ -47,7 +48,7 @@ def json_response(body: Any, status: int = 200) -> web.Response:
     return web.json_response(body, status=status, dumps=dumps)
 
 
-class EmulatorServer:
+class EmulatorServer(Served):
     """A local Telegram Bot API for one bot, with a simulation control API.
 
     Use as ``async with EmulatorServer() as server:``; ``server.url`` is then the base URL
@@ -63,6 +64,8 @@ class EmulatorServer:
         rules: Telegram rules to enforce (default: all on).
         base_path: Optional URL prefix for every route, e.g. ``"/tg"``.
     """
+
+    NAME = "Telegram Bot API emulator"
 
     def __init__(
         self,
@@ -87,7 +90,6 @@ class EmulatorServer:
         self.webhooks = WebhookDispatcher(self.state)
         self.methods = BotMethods(self.state, self.rules, FloodControl(self.rules), self.webhooks.restart)
         self.app = self._build_app()
-        self._runner: web.AppRunner | None = None
 
     @property
     def url(self) -> str:
@@ -115,31 +117,10 @@ class EmulatorServer:
         add_control_routes(app, self, base + "/_emulator")
         return app
 
-    async def start(self) -> None:
-        """Starts listening; ``port`` is updated when 0 was given."""
-        self._runner = web.AppRunner(self.app, access_log=None, shutdown_timeout=1.0)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.port)
-        await site.start()
-        self.port = self._runner.addresses[0][1]
-        log.info("Telegram Bot API emulator listening on %s", self.url)
-
-    async def stop(self) -> None:
-        """Releases long polls, stops webhook delivery and closes the server."""
+    async def stopping(self) -> None:
+        """Releases long polls and stops webhook delivery."""
         self.state.close()
         await self.webhooks.stop()
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def __aenter__(self) -> EmulatorServer:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.stop()
 
     async def _handle_api(self, request: web.Request) -> web.Response:
         """One Bot API call: token and method checks, parameter decoding, dispatch."""

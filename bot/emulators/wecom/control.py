@@ -38,6 +38,8 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from bot.emulators.serving import ControlError
+
 from bot.emulators.wecom.callback import Delivery
 
 if TYPE_CHECKING:
@@ -45,11 +47,6 @@ if TYPE_CHECKING:
 
 Route = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
-
-class ControlError(Exception):
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
 
 
 def _json(body: Any, status: int = 200) -> web.Response:

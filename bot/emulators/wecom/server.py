@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import secrets
 import time
-from types import TracebackType
 
 from aiohttp import web
+
+from bot.emulators.serving import Served
 
 from bot.emulators.wecom.api import ServerApi
 from bot.emulators.wecom.callback import CallbackSender, CallbackSettings, Delivery, xml_message
@@ -43,8 +44,10 @@ class EmulatorError(Exception):
     """A person's action 企业微信 would not allow (unknown member, card, button)."""
 
 
-class WecomEmulator:
+class WecomEmulator(Served):
     """One corporation with one self-built application (自建应用)."""
+
+    NAME = "企业微信 emulator"
 
     def __init__(
         self,
@@ -69,12 +72,6 @@ class WecomEmulator:
         from bot.emulators.wecom.control import add_control_routes
 
         add_control_routes(self.app, self, "/_emulator")
-        self._runner: web.AppRunner | None = None
-
-    @property
-    def url(self) -> str:
-        """Base URL, e.g. ``http://127.0.0.1:38211``: stands for ``https://qyapi.weixin.qq.com``."""
-        return f"http://{self.host}:{self.port}"
 
     @property
     def corp_id(self) -> str:
@@ -88,26 +85,9 @@ class WecomEmulator:
     def secret(self) -> str:
         return self.world.secret
 
-    async def start(self) -> None:
-        self._runner = web.AppRunner(self.app, access_log=None, shutdown_timeout=1.0)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, self.host, self.port).start()
-        self.port = self._runner.addresses[0][1]
-
-    async def stop(self) -> None:
+    async def stopping(self) -> None:
+        """Stops the callbacks still being delivered or retried."""
         await self.callbacks.stop()
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def __aenter__(self) -> WecomEmulator:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.stop()
 
     # The organisation
 
