@@ -22,9 +22,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO
 
-from telegram.error import InvalidToken, NetworkError
-
 from bot import backup
+from bot.channels import ChannelRefused, ChannelUnreachable
 from bot.channels.telegram.app import Webhook, build_application, start_bot, stop_bot
 from bot.health import HealthServer
 from bot.config import Settings
@@ -149,10 +148,10 @@ async def serve(office: Office, stop: asyncio.Event, *, webhook: bool = False) -
     try:
         try:
             await start_bot(application, webhook=_webhook(settings) if webhook else None)
-        except InvalidToken as exc:
+        except ChannelRefused as exc:
             raise StartupError(render("ops/token_rejected")) from exc
-        except NetworkError as exc:
-            raise StartupError(render("ops/api_unreachable", url=settings.api_url, error=exc.message)) from exc
+        except ChannelUnreachable as exc:
+            raise StartupError(render("ops/api_unreachable", url=settings.api_url, error=exc.reason)) from exc
         except OSError as exc:
             raise StartupError(render("ops/webhook_listen_failed", settings=settings, error=exc.strerror)) from exc
         backup.schedule(application)

@@ -305,16 +305,10 @@ NOT_YET_NEUTRAL = {
 """Modules of the conversation layer still written as python-telegram-bot callbacks, each made
 neutral in turn (``bot.conversation.said`` / ``answer`` / ``routes``); the list only shrinks."""
 
-TELEGRAM_ELSEWHERE = {
-    BOT / "running.py",  # starts the Telegram channel (its token and network errors)
-}
-"""Files outside the Telegram package that still import ``telegram``, until they move."""
-
-
 def _importers_of_telegram() -> list[str]:
     found = []
     for path in sorted(BOT.rglob("*.py")):
-        if path.is_relative_to(TELEGRAM_PACKAGE) or "emulators" in path.relative_to(BOT).parts or path in TELEGRAM_ELSEWHERE:
+        if path.is_relative_to(TELEGRAM_PACKAGE) or "emulators" in path.relative_to(BOT).parts:
             continue
         if path.parent == BOT / "conversation" and path.name in NOT_YET_NEUTRAL:
             continue

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 from telegram.constants import ParseMode
 from telegram import LinkPreviewOptions
+from telegram.error import InvalidToken, NetworkError
 from telegram.ext import ApplicationBuilder, ContextTypes, Defaults
 
 from bot.conversation import fallback, issue, lookup, slip_actions, start
@@ -21,6 +22,7 @@ from bot.conversation import corrections, dialogs, partners
 from bot.channels.telegram import adapter, errors
 from bot.channels.telegram.context import DubanApplication, DubanContext
 from bot import scheduling
+from bot.channels import ChannelRefused, ChannelUnreachable
 from bot.channels.telegram.pacing import ChatPacer
 from bot.channels.telegram.persistence import DatabasePersistence
 from bot.channels.telegram.sender import Sender
@@ -106,6 +108,20 @@ class Webhook:
 
 
 async def start_bot(
+    application: DubanApplication, *, poll_timeout: int = 10, webhook: Webhook | None = None
+) -> None:
+    """Start the bot (:func:`_start`); Telegram refusing the token or out of reach is said in the
+    channels' terms (``ChannelRefused``, ``ChannelUnreachable``), so whoever runs the bot needs
+    no Telegram types."""
+    try:
+        await _start(application, poll_timeout=poll_timeout, webhook=webhook)
+    except InvalidToken as exc:
+        raise ChannelRefused() from exc
+    except NetworkError as exc:
+        raise ChannelUnreachable(exc.message) from exc
+
+
+async def _start(
     application: DubanApplication, *, poll_timeout: int = 10, webhook: Webhook | None = None
 ) -> None:
     """Initialise, start the sender and the daily check, and take updates (polling, or the
