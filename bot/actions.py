@@ -337,3 +337,13 @@ CANCEL = Action("cancel", "dlgdrop[:{dialog_id}]", OfDialog, "whoever has the di
 
 ACTIONS: tuple[Action[Any], ...] = tuple(v for v in dict(globals()).values() if isinstance(v, Action))
 """The table: every button of the bot."""
+
+
+def offer_of(data: str) -> Offer | None:
+    """The action of a pressed button's data with its values; None for data no action writes
+    (a keyboard from before an upgrade). The actions are tried in the table's order, so a
+    dialog's catch-all (``pr:{rest}``) comes after its steps."""
+    for action in ACTIONS:
+        if action.pattern.match(data):
+            return Offer(action, action.read(data))
+    return None

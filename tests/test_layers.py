@@ -332,7 +332,7 @@ def test_the_conversation_layer_speaks_no_telegram(path: Path) -> None:
 
 
 def test_a_neutral_module_declares_routes_and_registers_no_handler() -> None:
-    from bot.channels.telegram.app import FEATURES
+    from bot.conversation.router import FEATURES
 
     for feature in FEATURES:
         if Path(feature.__file__ or "").name in NOT_YET_NEUTRAL:

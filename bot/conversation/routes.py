@@ -1,7 +1,7 @@
 """Which handler takes what a person said, declared in no messenger's terms.
 
 A module of the conversation layer lists its ``ROUTES``; the modules' routes are tried in the
-order of ``FEATURES`` (``bot/channels/telegram/app.py``) and, within a module, in the order
+order of ``FEATURES`` (``bot/conversation/router.py``) and, within a module, in the order
 listed: the first route that fits takes the message, so the order is the precedence. The
 channel's adapter turns each route into its own dispatch (``bot/channels/telegram/adapter.py``).
 

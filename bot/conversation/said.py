@@ -52,6 +52,8 @@ class Said:
     """The action of the button pressed, with its typed values."""
     pressed_label: str | None = None
     """The label of the button pressed, as the person saw it."""
+    pressed_unknown: bool = False
+    """A button was pressed whose data is no action's (a keyboard from before an upgrade)."""
     files: tuple[Received, ...] = ()
     in_group: bool = False
     """Said in a group chat (the bot works in private chats only)."""

@@ -14,11 +14,8 @@ from telegram import LinkPreviewOptions
 from telegram.error import InvalidToken, NetworkError
 from telegram.ext import ApplicationBuilder, ContextTypes, Defaults
 
-from bot.conversation import fallback, issue, lookup, slip_actions, start
-from bot.conversation import exports, reports, scores
-from bot.conversation import escalation, extension
-from bot.conversation import admin, intake
-from bot.conversation import corrections, dialogs, partners
+from bot.conversation import dialogs, fallback
+from bot.conversation.router import FEATURES, commands
 from bot.channels.telegram import adapter, errors
 from bot.channels.telegram.context import DubanApplication, DubanContext
 from bot import scheduling
@@ -30,12 +27,6 @@ from bot.channels.telegram.updates import Inbox, Poller, WebhookServer
 from bot.services.context import Office
 
 log = logging.getLogger(__name__)
-
-FEATURES = (
-    start, issue, corrections, extension, escalation, slip_actions, partners, lookup, scores, exports, reports, admin, intake,
-)
-"""The conversation layer's modules, each with ``ROUTES`` (or, not yet neutral,
-``register(application)``) and ``COMMANDS`` (the commands it adds)."""
 
 
 def build_application(
@@ -81,9 +72,7 @@ def add_handlers(application: DubanApplication) -> None:
     """The conversation layer's routes, in their order of precedence, and the error handler."""
     add_features(application)
     dialogs.register(application)  # /cancel and 取消 of every dialog kept in user_data
-    application.bot_data["commands"] = frozenset(
-        {"cancel"}.union(*(getattr(feature, "COMMANDS", ()) for feature in FEATURES))
-    )
+    application.bot_data["commands"] = commands()
     adapter.install(application, fallback.ROUTES)
     errors.register(application)
 

@@ -1,0 +1,74 @@
+"""The one dispatch of every channel: which route takes what a person said.
+
+The conversation modules of ``FEATURES`` declare their ``ROUTES``; they are tried in this order
+and, within a module, in the order listed, and the catch-alls of ``fallback`` come last: the
+first route that fits takes the message, so the order is the precedence. A channel's adapter
+makes a ``Said`` of what arrived and calls ``dispatch``; it knows nothing of which handler
+answers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from types import ModuleType
+
+from bot.conversation import admin, corrections, escalation, exports, extension, fallback, intake, issue, lookup
+from bot.conversation import partners, reports, scores, slip_actions, start
+from bot.conversation import routes
+from bot.conversation.answer import Answer
+from bot.conversation.said import Said
+
+FEATURES: tuple[ModuleType, ...] = (
+    start, issue, corrections, extension, escalation, slip_actions, partners, lookup, scores, exports, reports, admin, intake,
+)
+"""The conversation layer's modules, each with ``ROUTES`` (or, not yet neutral,
+``register(application)``) and ``COMMANDS`` (the commands it adds)."""
+
+
+def declared(features: Iterable[ModuleType] = FEATURES) -> tuple[routes.Route, ...]:
+    """Every route of ``features`` that is declared neutrally, in order, then the catch-alls."""
+    found: list[routes.Route] = []
+    for feature in features:
+        found += getattr(feature, "ROUTES", ())
+    return (*found, *fallback.ROUTES)
+
+
+def commands(features: Iterable[ModuleType] = FEATURES) -> frozenset[str]:
+    """The commands the conversation layer answers (the menu shows only these)."""
+    return frozenset({"cancel"}.union(*(getattr(feature, "COMMANDS", ()) for feature in features)))
+
+
+def fits(route: routes.Route, said: Said) -> bool:
+    """Whether ``route`` takes ``said``."""
+    if isinstance(route, routes.InGroup):
+        return said.in_group
+    if said.in_group:
+        return False
+    if isinstance(route, routes.Edited):
+        return said.edited
+    if said.edited:
+        return False
+    pressed = said.pressed is not None or said.pressed_unknown
+    if isinstance(route, routes.Pressed):
+        return said.pressed is not None and said.pressed.action is route.action
+    if isinstance(route, routes.AnyPress):
+        return pressed
+    if pressed:
+        return False
+    if isinstance(route, routes.Command):
+        return said.command == route.name
+    return True  # AnyMessage
+
+
+async def dispatch(said: Said, answer: Answer, table: tuple[routes.Route, ...] | None = None) -> bool:
+    """Hand ``said`` to the first route of ``table`` (every declared route) that takes it;
+    whether one did."""
+    for route in declared() if table is None else table:
+        if fits(route, said):
+            if isinstance(route, routes.Pressed):
+                assert said.pressed is not None
+                await route.takes(said, answer, said.pressed.values)
+            else:
+                await route.takes(said, answer)
+            return True
+    return False
