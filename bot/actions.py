@@ -333,7 +333,7 @@ REPORT_FILE = Action(
 # the account and the dialogs
 REBIND = Action("rebind", "rb:{code}", BindCode, "whoever asked", H + "start.rebind_pressed")
 KEEP_BINDING = Action("keep_binding", "rbkeep", Nothing, "whoever asked", H + "start.keep_pressed")
-CANCEL = Action("cancel", "dlgdrop[:{dialog_id}]", OfDialog, "whoever has the dialog open", H + "dialogs.drop_button")
+CANCEL = Action("cancel", "dlgdrop[:{dialog_id}]", OfDialog, "whoever has the dialog open", H + "kit.drop_button")
 
 ACTIONS: tuple[Action[Any], ...] = tuple(v for v in dict(globals()).values() if isinstance(v, Action))
 """The table: every button of the bot."""

@@ -188,22 +188,24 @@ def test_every_action_has_one_handler_and_every_button_handler_an_action() -> No
     from telegram.ext import ApplicationBuilder, CallbackQueryHandler, ContextTypes
 
     from bot import actions
-    from bot.channels.telegram.adapter import Pressed
+    from bot.channels.telegram.adapter import Pressed, RouteHandler
     from bot.channels.telegram.app import add_handlers
     from bot.channels.telegram.context import DubanContext
     from bot.conversation import routes
 
     application = ApplicationBuilder().token("1:x").updater(None).context_types(ContextTypes(context=DubanContext)).build()
     add_handlers(application)  # type: ignore[arg-type]
-    pressed = [h for hs in application.handlers.values() for h in hs if isinstance(h, CallbackQueryHandler)]
-    taken = [h for h in pressed if isinstance(h, Pressed)]
+    handlers = [h for hs in application.handlers.values() for h in hs]
+    declared = [h.route for h in handlers if isinstance(h, RouteHandler)]
+    taken = [(h.action, h.takes) for h in handlers if isinstance(h, Pressed)]
+    taken += [(r.action, r.takes) for r in declared if isinstance(r, routes.Pressed)]
+    assert not [h for h in handlers if isinstance(h, CallbackQueryHandler) and not isinstance(h, Pressed)]
     # the one other: any button no action knows (a stale one of a removed kind) is answered
-    others = [getattr(h, "route", None) for h in pressed if not isinstance(h, Pressed)]
-    assert [type(r) for r in others] == [routes.AnyPress]
-    assert [r.takes.__module__ for r in others if r is not None] == ["bot.conversation.fallback"]
-    assert sorted(h.action.name for h in taken) == sorted(a.name for a in actions.ACTIONS)
-    for h in taken:
-        assert f"{h.takes.__module__}.{h.takes.__qualname__}" == h.action.handler
+    others = [r for r in declared if isinstance(r, routes.AnyPress)]
+    assert [r.takes.__module__ for r in others] == ["bot.conversation.fallback"]
+    assert sorted(action.name for action, _ in taken) == sorted(a.name for a in actions.ACTIONS)
+    for action, takes in taken:
+        assert f"{takes.__module__}.{takes.__qualname__}" == action.handler
 
 
 def test_the_answers_of_new_are_the_steps_it_takes() -> None:
@@ -351,14 +353,14 @@ def test_the_telegram_check_finds_an_import(tmp_path: Path) -> None:
 # ------------------------------------------------------------------------------ the dialog kit
 
 
-DIALOG_KIT = BOT / "conversation" / "dialogs.py"
-KEPT_BY_HAND = re.compile(r"user_data\[([\w.]+)\]\s*=")
-NOT_DIALOGS = {"dialogs.PROMPT", "KEPT_FEEDBACK"}
+DIALOG_KIT = {BOT / "conversation" / "kit.py", BOT / "conversation" / "dialogs.py"}
+KEPT_BY_HAND = re.compile(r"(?:user_data|dialogs)\[([\w.]+)\]\s*=")
+NOT_DIALOGS = {"dialogs.PROMPT", "kit.PROMPT", "KEPT_FEEDBACK"}
 """``user_data`` kept outside the kit that is no dialog: the place of a question just sent
 (scores), a file waiting for the person to say which slip it answers (slip_actions)."""
 
 
-@pytest.mark.parametrize("path", sorted(set((BOT / "conversation").glob("*.py")) - {DIALOG_KIT}), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", sorted(set((BOT / "conversation").glob("*.py")) - DIALOG_KIT), ids=lambda p: p.name)
 def test_every_dialog_opens_with_the_kit_and_lets_it_keep_or_end_it(path: Path) -> None:
     """A dialog is opened with ``dialogs.open_dialog`` (which closes any other), and after a
     refused answer ``dialogs.refused`` / ``keep_or_end`` decide whether its question stays open."""

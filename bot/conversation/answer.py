@@ -16,8 +16,9 @@ from bot.texts import label, render
 class Answer(Protocol):
     """The answers to one ``Said``, in the asking person's chat."""
 
-    async def say(self, html: str, buttons: Buttons = ()) -> None:
-        """A message of text already rendered, with buttons under it."""
+    async def say(self, html: str, buttons: Buttons = ()) -> str | None:
+        """A message of text already rendered, with buttons under it; the channel's id of the
+        message sent (None where the channel gives none)."""
 
     async def alert(self, html: str) -> None:
         """A pressed button refused or spent: a short notice the person must dismiss."""
@@ -31,6 +32,14 @@ class Answer(Protocol):
 
     async def clear(self) -> None:
         """The message whose button was pressed loses its buttons."""
+
+    def clear_at(self, message: str) -> None:
+        """An earlier message of the chat (its channel's id) loses its buttons, in the background:
+        the question it asked is over."""
+
+    async def mark_at(self, message: str, html: str | None, mark: str) -> None:
+        """An earlier message of the chat (its channel's id, and its text ``html`` where known)
+        shows ``mark`` under its text and loses its buttons."""
 
     async def redraw(self, html: str, buttons: Buttons = ()) -> None:
         """The message whose button was pressed drawn again (a list turned to another page)."""

@@ -63,7 +63,7 @@ async def reply(update: Update, template: str, /, **ctx: Any) -> None:
 @asynccontextmanager
 async def heavy_work(update: Update, context: DubanContext, waiting: str = "inbox/reading_wait") -> AsyncIterator[None]:
     """``bot.conversation.asking.heavy_work`` for a handler not yet neutral."""
-    async with asking.heavy_work(said_of(update, context), TelegramAnswer(update, context), waiting):
+    async with asking.heavy_work(said_of(update, context.duban), TelegramAnswer(update, context), waiting):
         yield
 
 

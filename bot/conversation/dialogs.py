@@ -10,18 +10,24 @@ they next answer it or press one of its buttons, and it is forgotten then.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Message, Update
-from telegram.ext import CommandHandler, MessageHandler, filters
+from telegram.ext import filters
 
 from bot import actions
-from bot.actions import DialogChoice, DialogStep, Leftover, Offer, OfDialog
+from bot.actions import DialogChoice, DialogStep, Leftover, Offer
 from bot.domain.org import Person
 from bot.conversation import buttons
 from bot.channels.telegram.adapter import clear_buttons, mark_done, query_place, short_notice
 from bot.channels.telegram.adapter import html_of as html_of, redraw as redraw
+from bot.conversation.kit import (  # the one list of dialogs, kept by the kit
+    CANCELLED_BY_ONE as CANCELLED_BY_ONE, DIALOG_LIFETIME as DIALOG_LIFETIME, DIALOGS as DIALOGS,
+    EXTENSION_GRANT as EXTENSION_GRANT, EXTENSION_REQUEST as EXTENSION_REQUEST, FEEDBACK as FEEDBACK,
+    INTAKE_EDIT as INTAKE_EDIT, INTAKE_INSTRUCTION as INTAKE_INSTRUCTION, INTERVIEW as INTERVIEW, NEW as NEW,
+    PROMPT as PROMPT, PUT_RIGHT as PUT_RIGHT, RETURN as RETURN, SCORES as SCORES, STALE as STALE, TRANSFER as TRANSFER,
+    lapsed as lapsed,
+)
 from bot.conversation.answer import text
 from bot.conversation.answer import paged as paged, turn_row as turn_row
 from bot.conversation.common import bound_person, refuse
@@ -29,26 +35,6 @@ from bot.domain.errors import DomainError
 from bot.channels.telegram.context import DubanApplication, DubanContext
 from bot.texts import label
 
-DIALOG_LIFETIME = timedelta(hours=1)
-"""A dialog left this long is forgotten: a later message is not silently taken as its answer."""
-
-FEEDBACK = "slip_actions.feedback"
-RETURN = "slip_actions.return"
-EXTENSION_REQUEST = "extension.request"
-EXTENSION_GRANT = "extension.grant"
-INTERVIEW = "escalation.interview"
-TRANSFER = "escalation.transfer"
-INTAKE_EDIT = "intake.edit"
-INTAKE_INSTRUCTION = "intake.instruction"
-SCORES = "scores.record"
-NEW = "issue.new"
-PUT_RIGHT = "corrections.put_right"
-
-DIALOGS = (
-    NEW, FEEDBACK, RETURN, EXTENSION_REQUEST, EXTENSION_GRANT, INTERVIEW, TRANSFER, INTAKE_EDIT, INTAKE_INSTRUCTION, SCORES,
-    PUT_RIGHT,
-)
-"""Every ``user_data`` dialog key of the bot. Each draft kept under one has a ``started`` time."""
 
 
 class InDialog(filters.UpdateFilter):
@@ -69,12 +55,6 @@ class InDialog(filters.UpdateFilter):
         if draft is None or (self.fits is not None and not self.fits(draft)):
             return False
         return not lapsed(self.application.bot_data["office"].now(), draft)
-
-
-def lapsed(now: datetime, draft: Any) -> bool:
-    """Whether a dialog was left longer than ``DIALOG_LIFETIME`` (its ``started`` is when it was
-    opened, or when a dialog with steps last asked its question)."""
-    return bool(now - draft.started >= DIALOG_LIFETIME)
 
 
 class Lapsed(filters.UpdateFilter):
@@ -153,19 +133,12 @@ async def refused(update: Update, context: DubanContext, exc: DomainError, key: 
     keep_or_end(context, exc, key)
 
 
-STALE = "dialogs/stale_button"
-"""The one notice for a button of a dialog that is over, replaced, or already past its step."""
-
-PROMPT = "dialogs.prompt"
-"""``user_data`` key: chat and message of the last dialog question sent with buttons."""
-
-
 def retire_prompt(context: DubanContext) -> None:
     """The last question's buttons (跳过, 取消, …) come off, in the background: the dialog has
     moved on or ended, and an old 取消 pressed later would only be told it is over."""
     place = context.user_data.pop(PROMPT, None) if context.user_data is not None else None
-    if place is not None:
-        context.application.create_task(clear_buttons(context, *place))
+    if place is not None and context._chat_id is not None:
+        context.application.create_task(clear_buttons(context, context._chat_id, int(place)))
 
 
 
@@ -206,7 +179,7 @@ async def send_html(context: DubanContext, chat_id: int, html: str, markup: Any 
     sent = await context.bot.send_message(chat_id, html, reply_markup=markup)
     retire_prompt(context)
     if markup is not None and context.user_data is not None:
-        context.user_data[PROMPT] = (chat_id, sent.message_id)
+        context.user_data[PROMPT] = str(sent.message_id)
 
 
 async def answer(update: Update, context: DubanContext, template: str, /, markup: Any = None, **ctx: Any) -> None:
@@ -237,7 +210,7 @@ async def dialog_button(update: Update, context: DubanContext, key: str, fits: C
 def answered_by_button(update: Update, context: DubanContext) -> None:
     """The question whose button was pressed is answered: it is no longer the question whose
     buttons come off when the next is asked (``echo_choice`` takes them off, with the choice)."""
-    if context.user_data is not None and context.user_data.get(PROMPT) == query_place(update):
+    if context.user_data is not None and context.user_data.get(PROMPT) == str(query_place(update)[1]):
         del context.user_data[PROMPT]
 
 
@@ -299,44 +272,7 @@ async def echo_choice(update: Update, context: DubanContext) -> None:
 # ------------------------------------------------------------------------------ 取消
 
 
-CANCELLED_BY_ONE = (NEW, FEEDBACK, RETURN, EXTENSION_REQUEST, EXTENSION_GRANT, INTERVIEW, TRANSFER, SCORES, PUT_RIGHT)
-"""The dialogs /cancel and 取消 end here (修改 of the intake says its own words)."""
-
-
 def cancel_button(dialog_id: str = "") -> tuple[str, Offer]:
     """取消 as a (label, offer) pair for ``keyboard``; with the dialog's id where it has one, so
     the 取消 of a dialog already replaced cancels nothing."""
     return label("buttons", "cancel"), actions.CANCEL(dialog_id=dialog_id or None)
-
-
-async def cancel(update: Update, context: DubanContext) -> None:
-    """/cancel or 取消 in any of these dialogs: it ends and nothing is recorded."""
-    close_dialogs(context)
-    query = update.callback_query
-    if query is not None:
-        await query.answer()
-        await clear_buttons(context, *query_place(update))
-    await answer(update, context, "dialogs/cancelled")
-
-
-async def drop_button(update: Update, context: DubanContext, button: OfDialog) -> None:
-    """取消 on a dialog's question; a dialog already over gets a short notice."""
-    query = update.callback_query
-    assert context.user_data is not None and query is not None
-    dialog_id = button.dialog_id
-    open_ones = [context.user_data[key] for key in CANCELLED_BY_ONE if key in context.user_data]
-    if not open_ones or (dialog_id and all(getattr(d, "id", None) != dialog_id for d in open_ones)):
-        await query.answer(short_notice(text(STALE)), show_alert=True)
-        return
-    await cancel(update, context)
-
-
-def register(application: DubanApplication) -> None:
-    """/cancel inside a dialog, every dialog's 取消 button, and the answer to a lapsed one."""
-    open_one = InDialog(application, CANCELLED_BY_ONE[0])
-    for key in CANCELLED_BY_ONE[1:]:
-        open_one = open_one | InDialog(application, key)  # type: ignore[assignment]
-    application.add_handler(CommandHandler("cancel", cancel, filters=filters.ChatType.PRIVATE & open_one))
-    buttons.on(application, actions.CANCEL, drop_button)
-    private_message = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE & ~filters.COMMAND
-    application.add_handler(MessageHandler(private_message & Lapsed(application), lapse_answer))

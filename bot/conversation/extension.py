@@ -19,6 +19,7 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import CommandHandler, MessageHandler, filters
 
 from bot import actions
+from bot.edge import TELEGRAM, Account
 from bot.actions import OfRequest, OfTask
 from bot.domain.dates import read_date
 from bot.domain.errors import DomainError
@@ -84,7 +85,7 @@ async def extension_button(update: Update, context: DubanContext, button: OfTask
     if person is None:
         return
     chat_id, message_id = query_place(update)
-    target = await slip_lookup.by_task(context.office, button.task_id, chat_id, message_id)
+    target = await slip_lookup.by_task(context.office, button.task_id, Account(TELEGRAM, str(chat_id)), str(message_id) if message_id is not None else None)
     await extensions.check_may_request(context.office, person, target.task)
     await query.answer()
     await _open_request(update, context, target.task)

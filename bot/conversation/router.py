@@ -14,7 +14,7 @@ from types import ModuleType
 
 from bot.conversation import admin, corrections, escalation, exports, extension, fallback, intake, issue, lookup
 from bot.conversation import partners, reports, scores, slip_actions, start
-from bot.conversation import routes
+from bot.conversation import kit, routes
 from bot.conversation.answer import Answer
 from bot.conversation.said import Said
 
@@ -30,7 +30,7 @@ def declared(features: Iterable[ModuleType] = FEATURES) -> tuple[routes.Route, .
     found: list[routes.Route] = []
     for feature in features:
         found += getattr(feature, "ROUTES", ())
-    return (*found, *fallback.ROUTES)
+    return (*found, *kit.ROUTES, *fallback.ROUTES)
 
 
 def commands(features: Iterable[ModuleType] = FEATURES) -> frozenset[str]:
@@ -56,8 +56,29 @@ def fits(route: routes.Route, said: Said) -> bool:
     if pressed:
         return False
     if isinstance(route, routes.Command):
-        return said.command == route.name
+        return said.command == route.name and (not route.while_open or any(kit.is_open(said, k) for k in route.while_open))
+    if isinstance(route, routes.InDialog):
+        return _is(route.kind, said) and kit.is_open(said, route.key, route.fits)
+    if isinstance(route, routes.Lapsed):
+        return said.command is None and kit.has_lapsed(said)
+    if isinstance(route, routes.Reply):
+        return said.reply_to is not None and _is(routes.REPORT, said)
+    if isinstance(route, routes.FileSent):
+        return said.reply_to is None and bool(said.files)
     return True  # AnyMessage
+
+
+def _is(kind: str, said: Said) -> bool:
+    """Whether a message is of the kind a route takes (``routes.WORDS`` and the others)."""
+    if said.command is not None:
+        return False
+    if kind == routes.WORDS:
+        return said.words
+    if kind == routes.DOCUMENT:
+        return any(f.kind == "document" for f in said.files)
+    if kind == routes.REPORT:
+        return bool(said.text) or bool(said.files)
+    return True  # ANYTHING
 
 
 async def dispatch(said: Said, answer: Answer, table: tuple[routes.Route, ...] | None = None) -> bool:

@@ -25,10 +25,12 @@ TakesPressed: TypeAlias = Callable[[Said, Answer, Any], Awaitable[None]]
 
 @dataclass(frozen=True)
 class Command:
-    """``/name`` in a private chat."""
+    """``/name`` in a private chat; with ``while_open``, only while one of those dialogs is open
+    (``bot.conversation.kit``) and has not lapsed."""
 
     name: str
     takes: Takes
+    while_open: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -67,4 +69,47 @@ class AnyMessage:
     takes: Takes
 
 
-Route: TypeAlias = Command | Pressed | AnyPress | InGroup | Edited | AnyMessage
+WORDS = "words"
+"""Typed words: text that is no command, with no file."""
+DOCUMENT = "document"
+"""A document (not a photo)."""
+REPORT = "report"
+"""Words, or a document or photo (with a caption or not)."""
+ANYTHING = "anything"
+"""Any message that is no command."""
+
+
+@dataclass(frozen=True)
+class InDialog:
+    """A message of the kind ``kind`` of a person who has dialog ``key`` open
+    (``bot.conversation.kit``) and has not left it too long; with ``fits``, only while the draft
+    is at a step that takes it."""
+
+    key: str
+    takes: Takes
+    kind: str = WORDS
+    fits: Callable[[Any], bool] | None = None
+
+
+@dataclass(frozen=True)
+class Lapsed:
+    """A message (no command) of a person whose open dialog has lapsed."""
+
+    takes: Takes
+
+
+@dataclass(frozen=True)
+class Reply:
+    """Words or files sent as a reply to (a quote of) one of the bot's messages."""
+
+    takes: Takes
+
+
+@dataclass(frozen=True)
+class FileSent:
+    """A document or photo sent on its own (no reply to anything)."""
+
+    takes: Takes
+
+
+Route: TypeAlias = Command | Pressed | AnyPress | InGroup | Edited | InDialog | Lapsed | Reply | FileSent | AnyMessage

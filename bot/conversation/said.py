@@ -33,6 +33,11 @@ class Received:
     kind: str
     size: int | None
     read: Callable[[], Awaitable[bytes]]
+    reference: str = ""
+    """The channel's own reference to the file (kept with evidence, to fetch it again later)."""
+    unique: str | None = None
+    """The channel's lasting id of the file's content, where it has one."""
+    mime: str | None = None
 
 
 @dataclass
@@ -54,6 +59,15 @@ class Said:
     """The label of the button pressed, as the person saw it."""
     pressed_unknown: bool = False
     """A button was pressed whose data is no action's (a keyboard from before an upgrade)."""
+    pressed_on: str | None = None
+    """The channel's id of the message whose button was pressed."""
+    pressed_html: str | None = None
+    """That message's text as it reads (the bot's markup), where the channel gives it: to show
+    later, under it, what came of the press (``Answer.mark_at``)."""
+    reply_to: str | None = None
+    """The channel's id of the message this one replies to (quotes), if any."""
+    album: str | None = None
+    """The channel's id of the group of files this message's file was sent with, if any."""
     files: tuple[Received, ...] = ()
     in_group: bool = False
     """Said in a group chat (the bot works in private chats only)."""
@@ -74,6 +88,11 @@ class Said:
             self._person = await onboarding.person_asking(self.office, self.account)
             self._asked = True
         return self._person
+
+    @property
+    def words(self) -> bool:
+        """Typed words: text that is no command, with no file."""
+        return bool(self.text) and self.command is None and not self.files and self.pressed is None
 
     @property
     def rest(self) -> str:

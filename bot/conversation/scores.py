@@ -175,7 +175,7 @@ async def _send_picker(update: Update, context: DubanContext, dialog: Dialog) ->
     message = update.effective_message
     assert message is not None and context.user_data is not None
     sent = await message.reply_text(await _picker_text(context, dialog), reply_markup=await _picker(context, dialog))
-    context.user_data[dialogs.PROMPT] = (sent.chat.id, sent.message_id)
+    context.user_data[dialogs.PROMPT] = str(sent.message_id)
 
 
 async def unit_pressed(update: Update, context: DubanContext, button: DialogStep) -> None:

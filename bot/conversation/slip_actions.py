@@ -20,6 +20,7 @@ from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.ext import CommandHandler, MessageHandler, filters
 
 from bot import actions
+from bot.edge import TELEGRAM, Account
 from bot.actions import OfFeedback, OfItem, OfTask
 
 from bot.domain.dates import read_date
@@ -182,7 +183,7 @@ async def _open_feedback_dialog(update: Update, context: DubanContext, task_id: 
     if person is None:
         return
     message_id = query.message.message_id if query.message is not None else None
-    target = await slip_lookup.by_task(context.office, task_id, update.effective_chat.id, message_id)
+    target = await slip_lookup.by_task(context.office, task_id, Account(TELEGRAM, str(update.effective_chat.id)), str(message_id) if message_id is not None else None)
     slip_lookup.check_may_feed_back(person, target.task, progress)
     await query.answer()
     await _start_feedback_dialog(context, update.effective_chat.id, target, progress)
@@ -262,7 +263,7 @@ async def reply_feedback(update: Update, context: DubanContext) -> None:
     office = context.office
     today = office.now().date()
     text = _message_text(message)
-    target = await slip_lookup.by_message(office, update.effective_chat.id, message.reply_to_message.message_id)
+    target = await slip_lookup.by_message(office, Account(TELEGRAM, str(update.effective_chat.id)), str(message.reply_to_message.message_id))
     if target is not None and slip_lookup.reviews_rather_than_answers(person, target.task):
         await reply(update, "slip_actions/use_review_buttons", label=label)
         return

@@ -21,7 +21,7 @@ import aiosqlite
 from bot.domain import tasks as lifecycle
 from bot.domain.errors import DomainError
 from bot.domain.org import Person
-from bot.edge import TELEGRAM
+from bot.edge import Account
 from bot.domain.slip_numbers import find_slip_reference, parse_slip_reference, slips_meant, year_before
 from bot.domain.slips import Slip, SlipReference, SlipType
 from bot.domain.tasks import Task
@@ -148,11 +148,12 @@ def offered(unresolved: DomainError) -> tuple[Task, ...]:
     return tuple(line.task for line in lines)
 
 
-async def by_message(office: Office, chat_id: int, message_id: int) -> SlipTarget | None:
-    """The slip a bot message in a Telegram chat belongs to (the slip itself, its attachment, or
-    a later notice that carried the task); None for a message that is about no task."""
+async def by_message(office: Office, account: Account, message: str) -> SlipTarget | None:
+    """The slip a bot message in a person's chat belongs to (the slip itself, its attachment, or
+    a later notice that carried the task), by the channel's id of the message; None for a
+    message that is about no task."""
     conn = office.db.reader
-    sent = await outbox.sent_message(conn, TELEGRAM, str(chat_id), message_id)
+    sent = await outbox.sent_message(conn, account.channel, account.address, message)
     if sent is None or sent.task_id is None:
         return None
     task = await tasks.get(conn, sent.task_id)
@@ -164,7 +165,7 @@ async def by_message(office: Office, chat_id: int, message_id: int) -> SlipTarge
     return SlipTarget(task, slip)
 
 
-async def by_task(office: Office, task_id: int, chat_id: int | None = None, message_id: int | None = None) -> SlipTarget:
+async def by_task(office: Office, task_id: int, account: Account | None = None, message: str | None = None) -> SlipTarget:
     """The task of a slip button, citing the slip of the message the button is on.
 
     The id comes from callback data and is not trusted: the caller's service call checks the
@@ -173,8 +174,8 @@ async def by_task(office: Office, task_id: int, chat_id: int | None = None, mess
     Raises:
         DomainError: ``task_unknown``.
     """
-    if chat_id is not None and message_id is not None:
-        target = await by_message(office, chat_id, message_id)
+    if account is not None and message is not None:
+        target = await by_message(office, account, message)
         if target is not None and target.task.id == task_id:
             return target
     conn = office.db.reader

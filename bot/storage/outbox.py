@@ -176,11 +176,14 @@ async def mark_failed(conn: aiosqlite.Connection, message_id: int, error: str) -
     await conn.execute("UPDATE outbox SET status = 'failed', last_error = ? WHERE id = ?", (error, message_id))
 
 
-async def sent_message(conn: aiosqlite.Connection, channel: str, address: str, delivered_id: int) -> OutboxMessage | None:
-    """The notice delivered as a given message (to resolve a reply to it)."""
+async def sent_message(conn: aiosqlite.Connection, channel: str, address: str, delivered_id: str) -> OutboxMessage | None:
+    """The notice delivered as a given message, by the channel's id of it (to resolve a reply
+    to it or a button pressed on it)."""
+    if not delivered_id.isdigit():
+        return None  # every channel's message ids are numbers so far
     async with conn.execute(
         "SELECT * FROM outbox WHERE address = ? AND message_id = ? AND channel = ? ORDER BY id DESC LIMIT 1",
-        (address, delivered_id, channel),
+        (address, int(delivered_id), channel),
     ) as cur:
         row = await cur.fetchone()
     return _message(row) if row else None

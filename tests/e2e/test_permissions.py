@@ -29,7 +29,10 @@ import pytest
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
+from bot import actions
 from bot.actions import ACTIONS
+from bot.channels.telegram.adapter import RouteHandler
+from bot.conversation import routes
 from bot.domain.org import Role
 from bot.domain.permissions import BUTTONS, COMMANDS, RULES, Deed, Reach, may_at_all
 from bot.domain.tasks import Task
@@ -114,14 +117,26 @@ def _registered() -> list[Any]:
     return recorder.handlers
 
 
+def _command_routes() -> list[tuple[frozenset[str], bool]]:
+    """Each registered command handler: its commands, and whether it answers only inside a dialog."""
+    found: list[tuple[frozenset[str], bool]] = []
+    for h in _registered():
+        if isinstance(h, CommandHandler):
+            found.append((frozenset(h.commands), h.filters is not None))
+        elif isinstance(h, RouteHandler) and isinstance(h.route, routes.Command):
+            found.append((frozenset({h.route.name}), bool(h.route.while_open)))
+    return found
+
+
 def _handles_command(command: str) -> bool:
-    return any(isinstance(h, CommandHandler) and command in h.commands for h in _registered())
+    return any(command in commands for commands, _ in _command_routes())
 
 
 def _handles_button(data: str) -> bool:
+    offer = actions.offer_of(data)
     return any(
-        isinstance(h, CallbackQueryHandler)
-        and (h.pattern is None or (isinstance(h.pattern, re.Pattern) and h.pattern.match(data)))
+        (isinstance(h, CallbackQueryHandler) and isinstance(h.pattern, re.Pattern) and h.pattern.match(data))
+        or (isinstance(h, RouteHandler) and isinstance(h.route, routes.Pressed) and offer is not None and h.route.action is offer.action)
         for h in _registered()
     )
 
@@ -382,11 +397,11 @@ def test_every_command_has_a_handler_and_every_handler_a_matrix_row(office):
     """A command in the menu no handler takes, or a handler whose command no permission test
     covers, fails here: a lost registration cannot hide behind a skipped test."""
     declared = build_application(office, schedule=False).bot_data["commands"]
-    handled = {c for h in _registered() if isinstance(h, CommandHandler) for c in h.commands}
+    handled = {c for commands, _ in _command_routes() for c in commands}
     assert {c for c in declared if not _handles_command(c)} == set()
     assert handled - _matrix_rows() - DIALOG_STEPS == set()
-    steps = [h for h in _registered() if isinstance(h, CommandHandler) and h.commands & DIALOG_STEPS]
-    assert steps and all(h.filters is not None for h in steps), "a dialog step must answer only inside its dialog"
+    steps = [inside for commands, inside in _command_routes() if commands & DIALOG_STEPS]
+    assert steps and all(steps), "a dialog step must answer only inside its dialog"
     assert handled - DIALOG_STEPS <= set(COMMANDS)
 
 

@@ -47,7 +47,7 @@ async def recorded(office, message):
     """Wait until the outbox knows which row produced ``message`` (the sender records it just
     after Telegram answers; on a loaded 2-core machine that can take a moment)."""
     for _ in range(500):
-        if await outbox.sent_message(office.db.reader, TELEGRAM, str(message.chat.id), message.message_id) is not None:
+        if await outbox.sent_message(office.db.reader, TELEGRAM, str(message.chat.id), str(message.message_id)) is not None:
             return
         await asyncio.sleep(0.02)
     raise AssertionError(f"message {message.message_id} never recorded as sent")

@@ -50,5 +50,5 @@ async def test_a_read_sees_a_commit_made_while_an_earlier_read_was_still_open(of
             await outbox.claim(conn, ids[0], NOW)
             await outbox.mark_sent(conn, ids[0], 7, NOW)
         assert [row.id for row in await outbox.heads(office.db.reader, NOW)] == [ids[1]]
-        assert (await outbox.sent_message(office.db.reader, TELEGRAM, str(CHAT), 7)) is not None
+        assert (await outbox.sent_message(office.db.reader, TELEGRAM, str(CHAT), "7")) is not None
         assert [row[0] async for row in earlier] == ids[1:], "the earlier read still gives all its rows"

@@ -15,9 +15,10 @@ from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, Update
 from telegram.error import BadRequest
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import BaseHandler, CallbackQueryHandler
 
-from bot.actions import Action, Offer
+from bot import actions
+from bot.actions import Action
 from bot.channels.telegram.context import DubanApplication, DubanContext
 from bot.conversation import routes
 from bot.conversation.said import Received, Said
@@ -28,49 +29,66 @@ from bot.texts import plain
 # ------------------------------------------------------------------------------ in
 
 
-def said_of(update: Update, context: DubanContext, pressed: Offer | None = None) -> Said:
-    """What the update says, in the conversation layer's terms."""
+def said_of(update: Update, application: DubanApplication) -> Said:
+    """What the update says, in the conversation layer's terms (made once per update)."""
+    if _made[0] is update:
+        return _made[1]
     user = update.effective_user
     chat = update.effective_chat
     message = update.effective_message
     query = update.callback_query
     text = ""
     files: tuple[Received, ...] = ()
+    command = None
+    args: tuple[str, ...] = ()
     if message is not None and query is None:
         text = message.text or message.caption or ""
-        files = _files(message, context)
-    command = None
-    if message is not None and query is None and message.text and message.text.startswith("/"):
-        command = message.text.split(maxsplit=1)[0][1:].split("@", 1)[0]
-    return Said(
-        office=context.office,
+        files = _files(message, application)
+        if message.text and message.text.startswith("/"):
+            command = message.text.split(maxsplit=1)[0][1:].split("@", 1)[0]
+            args = tuple(message.text.split()[1:])
+    pressed = actions.offer_of(query.data or "") if query is not None else None
+    replied = message.reply_to_message if message is not None and query is None else None
+    said = Said(
+        office=application.bot_data["office"],
         account=Account(TELEGRAM, str(user.id if user is not None else chat.id if chat is not None else "")),
         text=text,
         command=command,
-        args=tuple(context.args or ()),
+        args=args,
         pressed=pressed,
         pressed_label=_pressed_label(update) if pressed is not None else None,
+        pressed_unknown=query is not None and pressed is None,
+        pressed_on=str(query.message.message_id) if query is not None and query.message is not None else None,
+        pressed_html=html_of(query.message) if query is not None else None,
+        reply_to=str(replied.message_id) if replied is not None else None,
+        album=message.media_group_id if message is not None and query is None else None,
         files=files,
         in_group=chat is not None and chat.type != "private",
         edited=update.edited_message is not None,
-        bot_name=context.bot.username,
-        commands=context.implemented,
-        dialogs=context.user_data if context.user_data is not None else {},
+        bot_name=application.bot.username if application.bot._bot_user is not None else "",
+        commands=application.bot_data.get("commands", frozenset()),
+        dialogs=application.user_data[user.id] if user is not None else {},
     )
+    _made[:] = [update, said]
+    return said
 
 
-def _files(message: Message, context: DubanContext) -> tuple[Received, ...]:
+_made: list[Any] = [None, None]
+"""The update last read and its ``Said``: every route's check reads the same one."""
+
+
+def _files(message: Message, application: DubanApplication) -> tuple[Received, ...]:
     def reader(file_id: str) -> Callable[[], Awaitable[bytes]]:
         async def read() -> bytes:
-            return bytes(await (await context.bot.get_file(file_id)).download_as_bytearray())
+            return bytes(await (await application.bot.get_file(file_id)).download_as_bytearray())
         return read
 
     if message.document is not None:
-        document = message.document
-        return (Received(document.file_name or "", "document", document.file_size, reader(document.file_id)),)
+        d = message.document
+        return (Received(d.file_name or "", "document", d.file_size, reader(d.file_id), d.file_id, d.file_unique_id, d.mime_type),)
     if message.photo:
-        photo = message.photo[-1]
-        return (Received(f"{photo.file_unique_id}.jpg", "photo", photo.file_size, reader(photo.file_id)),)
+        p = message.photo[-1]
+        return (Received(f"{p.file_unique_id}.jpg", "photo", p.file_size, reader(p.file_id), p.file_id, p.file_unique_id, "image/jpeg"),)
     return ()
 
 
@@ -162,12 +180,13 @@ class TelegramAnswer:
         assert user is not None
         return user.id
 
-    async def say(self, html: str, buttons: Buttons = ()) -> None:
+    async def say(self, html: str, buttons: Buttons = ()) -> str | None:
         message = self.update.effective_message
         if message is not None:
-            await message.reply_text(html, reply_markup=markup(buttons))
+            sent = await message.reply_text(html, reply_markup=markup(buttons))
         else:  # a button on a message the bot can no longer see: the chat is still there
-            await self.context.bot.send_message(self._chat_id(), html, reply_markup=markup(buttons))
+            sent = await self.context.bot.send_message(self._chat_id(), html, reply_markup=markup(buttons))
+        return str(sent.message_id)
 
     async def alert(self, html: str) -> None:
         assert self.update.callback_query is not None
@@ -187,6 +206,12 @@ class TelegramAnswer:
 
     async def redraw(self, html: str, buttons: Buttons = ()) -> None:
         await redraw(self.update, html, markup(buttons))
+
+    def clear_at(self, message: str) -> None:
+        self.context.application.create_task(clear_buttons(self.context, self._chat_id(), int(message)))
+
+    async def mark_at(self, message: str, html: str | None, mark: str) -> None:
+        await mark_done(self.context, self._chat_id(), int(message), html, mark)
 
     async def send_file(self, name: str, data: bytes, caption: str | None = None) -> None:
         await self.context.bot.send_document(self._chat_id(), InputFile(io.BytesIO(data), filename=name), caption=caption)
@@ -210,53 +235,40 @@ class Pressed(CallbackQueryHandler):  # type: ignore[type-arg]
         self.takes = takes
 
 
-PRIVATE = filters.ChatType.PRIVATE
+class RouteHandler(BaseHandler[Update, DubanContext, None]):
+    """The PTB handler of one neutral route: it takes the updates ``bot.conversation.router``
+    says the route takes, and hands them to the route's handler as a ``Said``."""
+
+    def __init__(self, application: DubanApplication, route: routes.Route, fits: Callable[[routes.Route, Said], bool]) -> None:
+        super().__init__(_never)
+        self.application = application
+        self.route = route
+        self.fits = fits
+
+    def check_update(self, update: object) -> Said | None:
+        if not isinstance(update, Update) or (update.callback_query is None and update.effective_message is None):
+            return None
+        said = said_of(update, self.application)
+        return said if self.fits(self.route, said) else None
+
+    async def handle_update(  # type: ignore[override]
+        self, update: Update, application: Any, check_result: Said, context: DubanContext
+    ) -> None:
+        route, answer = self.route, TelegramAnswer(update, context)
+        if isinstance(route, routes.Pressed):
+            assert check_result.pressed is not None
+            await route.takes(check_result, answer, check_result.pressed.values)
+        else:
+            await route.takes(check_result, answer)
 
 
-class _Command(CommandHandler):  # type: ignore[type-arg]
-    route: routes.Route
-
-
-class _AnyPress(CallbackQueryHandler):  # type: ignore[type-arg]
-    route: routes.Route
-
-
-class _Message(MessageHandler):  # type: ignore[type-arg]
-    route: routes.Route
-
-
-def handler(route: routes.Route) -> BaseHandler[Any, Any, Any]:
-    """The PTB handler that hands the updates ``route`` takes to its handler."""
-    if isinstance(route, routes.Pressed):
-        action, pressed_takes = route.action, route.takes
-
-        async def read(update: Update, context: DubanContext) -> None:
-            assert update.callback_query is not None
-            values = action.read(update.callback_query.data or "")
-            await pressed_takes(said_of(update, context, Offer(action, values)), TelegramAnswer(update, context), values)
-
-        return Pressed(action, pressed_takes, read)
-    takes = route.takes
-
-    async def run(update: Update, context: DubanContext) -> None:
-        await takes(said_of(update, context), TelegramAnswer(update, context))
-
-    made: _Command | _AnyPress | _Message
-    if isinstance(route, routes.Command):
-        made = _Command(route.name, run, filters=PRIVATE)
-    elif isinstance(route, routes.AnyPress):
-        made = _AnyPress(run)
-    elif isinstance(route, routes.InGroup):
-        made = _Message(filters.ChatType.GROUPS, run)
-    elif isinstance(route, routes.Edited):
-        made = _Message(filters.UpdateType.EDITED, run)
-    else:
-        made = _Message(PRIVATE & filters.UpdateType.MESSAGE, run)
-    made.route = route
-    return made
+async def _never(update: Update, context: DubanContext) -> None:
+    raise AssertionError("a route's update is handled by RouteHandler.handle_update")
 
 
 def install(application: DubanApplication, declared: tuple[routes.Route, ...]) -> None:
     """Add the PTB handlers of ``declared``, in their order (after the handlers added before)."""
+    from bot.conversation.router import fits  # the router imports the modules not yet neutral, which import this one
+
     for route in declared:
-        application.add_handler(handler(route))
+        application.add_handler(RouteHandler(application, route, fits))

@@ -14,7 +14,7 @@ from telegram import LinkPreviewOptions
 from telegram.error import InvalidToken, NetworkError
 from telegram.ext import ApplicationBuilder, ContextTypes, Defaults
 
-from bot.conversation import dialogs, fallback
+from bot.conversation import fallback, kit
 from bot.conversation.router import FEATURES, commands
 from bot.channels.telegram import adapter, errors
 from bot.channels.telegram.context import DubanApplication, DubanContext
@@ -71,7 +71,7 @@ def build_application(
 def add_handlers(application: DubanApplication) -> None:
     """The conversation layer's routes, in their order of precedence, and the error handler."""
     add_features(application)
-    dialogs.register(application)  # /cancel and 取消 of every dialog kept in user_data
+    adapter.install(application, kit.ROUTES)  # /cancel and 取消 of every dialog, the answer to a lapsed one
     application.bot_data["commands"] = commands()
     adapter.install(application, fallback.ROUTES)
     errors.register(application)

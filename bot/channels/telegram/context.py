@@ -19,6 +19,11 @@ class DubanContext(CallbackContext[ExtBot[int], dict[Any, Any], dict[Any, Any], 
         super().__init__(application=application, chat_id=chat_id, user_id=user_id)
 
     @property
+    def duban(self) -> DubanApplication:
+        """The bot's application, typed."""
+        return self.application  # type: ignore[return-value]
+
+    @property
     def office(self) -> Office:
         """Database, settings, calendar, clock."""
         return self.application.bot_data["office"]  # type: ignore[no-any-return]
