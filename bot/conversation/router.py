@@ -56,7 +56,7 @@ def fits(route: routes.Route, said: Said) -> bool:
     if pressed:
         return False
     if isinstance(route, routes.Command):
-        return said.command == route.name and (not route.while_open or any(kit.is_open(said, k) for k in route.while_open))
+        return (said.command or "").lower() == route.name and (not route.while_open or any(kit.is_open(said, k) for k in route.while_open))
     if isinstance(route, routes.InDialog):
         return _is(route.kind, said) and kit.is_open(said, route.key, route.fits)
     if isinstance(route, routes.Lapsed):
