@@ -313,7 +313,7 @@ NEW_OTHER = Action("new_other", "nw:{rest}", Leftover, "anyone", H + "dialogs.st
 SCORE_UNIT = Action("score_unit", "sc:{dialog_id}:u:{value}", DialogStep, "政务监督室", H + "scores.unit_pressed")
 SCORE_PAGE = Action("score_page", "sc:{dialog_id}:pg:{value}", DialogStep, "政务监督室", H + "scores.page_pressed")
 SCORE_DONE = Action("score_done", "sc:{dialog_id}:ok:{value}", DialogStep, "政务监督室", H + "scores.done_pressed")
-SCORE_OTHER = Action("score_other", "sc:{rest}", Leftover, "anyone", H + "dialogs.stale_button")
+SCORE_OTHER = Action("score_other", "sc:{rest}", Leftover, "anyone", H + "kit.stale_button")
 TURN_SCORE_TABLE = Action("turn_score_table", "scp:{period}:{page}", PeriodPage, "whoever asked", H + "scores.table_turned")
 
 # drafts read from minutes and 批示
