@@ -296,7 +296,7 @@ WITHDRAW = Action("withdraw", "prw:{slip_id}", OfSlip, "the issuing section or �
 CORRECT = Action("correct", "prc:{task_id}", OfTask, "the issuing section or 政务监督室", H + "corrections.correct_button")
 PUT_RIGHT_FIELD = Action("put_right_field", "pr:{dialog_id}:f:{value}", DialogStep, "the issuing section or 政务监督室", H + "corrections.field_chosen")
 PUT_RIGHT_CONFIRM = Action("put_right_confirm", "pr:{dialog_id}:ok:{value}", DialogStep, "the issuing section or 政务监督室", H + "corrections.confirm")
-PUT_RIGHT_OTHER = Action("put_right_other", "pr:{rest}", Leftover, "anyone", H + "dialogs.stale_button")
+PUT_RIGHT_OTHER = Action("put_right_other", "pr:{rest}", Leftover, "anyone", H + "kit.stale_button")
 
 # /new
 NEW_UNIT = Action("new_unit", "nw:{dialog_id}:u:{value}", DialogStep, "the issuer (a section's clerk or 政务监督室)", H + "issue.unit_toggled")
