@@ -296,7 +296,7 @@ WITHDRAW = Action("withdraw", "prw:{slip_id}", OfSlip, "the issuing section or �
 CORRECT = Action("correct", "prc:{task_id}", OfTask, "the issuing section or 政务监督室", H + "corrections.correct_button")
 PUT_RIGHT_FIELD = Action("put_right_field", "pr:{dialog_id}:f:{value}", DialogStep, "the issuing section or 政务监督室", H + "corrections.field_chosen")
 PUT_RIGHT_CONFIRM = Action("put_right_confirm", "pr:{dialog_id}:ok:{value}", DialogStep, "the issuing section or 政务监督室", H + "corrections.confirm")
-PUT_RIGHT_OTHER = Action("put_right_other", "pr:{rest}", Leftover, "anyone", H + "dialogs.stale_button")
+PUT_RIGHT_OTHER = Action("put_right_other", "pr:{rest}", Leftover, "anyone", H + "kit.stale_button")
 
 # /new
 NEW_UNIT = Action("new_unit", "nw:{dialog_id}:u:{value}", DialogStep, "the issuer (a section's clerk or 政务监督室)", H + "issue.unit_toggled")
@@ -313,7 +313,7 @@ NEW_OTHER = Action("new_other", "nw:{rest}", Leftover, "anyone", H + "dialogs.st
 SCORE_UNIT = Action("score_unit", "sc:{dialog_id}:u:{value}", DialogStep, "政务监督室", H + "scores.unit_pressed")
 SCORE_PAGE = Action("score_page", "sc:{dialog_id}:pg:{value}", DialogStep, "政务监督室", H + "scores.page_pressed")
 SCORE_DONE = Action("score_done", "sc:{dialog_id}:ok:{value}", DialogStep, "政务监督室", H + "scores.done_pressed")
-SCORE_OTHER = Action("score_other", "sc:{rest}", Leftover, "anyone", H + "dialogs.stale_button")
+SCORE_OTHER = Action("score_other", "sc:{rest}", Leftover, "anyone", H + "kit.stale_button")
 TURN_SCORE_TABLE = Action("turn_score_table", "scp:{period}:{page}", PeriodPage, "whoever asked", H + "scores.table_turned")
 
 # drafts read from minutes and 批示

@@ -8,28 +8,25 @@
   with 确认更正 · 取消.
 
 The /task detail of a task the person may put right carries 撤回 · 更正 (and 作废催办单 while
-its 催办单 stands), which start the same dialogs. The dialog is one of ``bot.conversation.dialogs``:
+its 催办单 stands), which start the same dialogs. The dialog is one of ``bot.conversation.kit``:
 its buttons carry its id, a choice is echoed on the question, 取消 and /cancel end it.
 """
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import IntEnum
 
-from telegram import Update
-from telegram.ext import CommandHandler, MessageHandler, filters
-
 from bot import actions
 from bot.actions import Action, DialogStep, Offer, OfSlip, OfTask
 from bot.domain.errors import DomainError
 from bot.domain.org import Person
-from bot.conversation import buttons, dialogs
-from bot.conversation.common import bound_person, current_person, refuse, reply, short_notice
-from bot.channels.telegram.context import DubanApplication, DubanContext
+from bot.conversation import kit, routes
+from bot.conversation.answer import Answer, buttons, reply
+from bot.conversation.asking import bound_person, refuse
+from bot.conversation.said import Said
 from bot.message_size import fits_in_message
 from bot.services import corrections, slip_lookup
 from bot.services.context import Office
@@ -37,7 +34,7 @@ from bot.services.corrections import Field, Target
 from bot.services.scoring import format_points
 from bot.texts import label, plain, render
 
-DIALOG_KEY = dialogs.PUT_RIGHT
+DIALOG_KEY = kit.PUT_RIGHT
 
 
 class Step(IntEnum):
@@ -54,7 +51,7 @@ TYPED = (Step.VALUE, Step.REASON)
 
 @dataclass
 class PutRight:
-    """One 撤回 (or 作废) or 更正 in the making, kept in ``user_data``."""
+    """One 撤回 (or 作废) or 更正 in the making, kept in the person's dialog store."""
 
     withdraw: bool
     slip_id: int
@@ -62,7 +59,7 @@ class PutRight:
     number: str
     started: datetime
     step: Step = Step.REASON
-    id: str = field(default_factory=lambda: secrets.token_hex(3))
+    id: str = field(default_factory=kit.new_id)
     field: Field | None = None
     value: str = ""
     reason: str = ""
@@ -77,193 +74,169 @@ class PutRight:
         return action(dialog_id=self.id, value=str(value))
 
 
-def _arguments(update: Update) -> str:
-    parts = dialogs.message_text(update).split(maxsplit=1)
-    return parts[1].strip() if len(parts) > 1 else ""
-
-
-async def _ask(update: Update, context: DubanContext, draft: PutRight, step: Step, html: str, rows: list[list[tuple[str, Offer]]]) -> None:
-    assert update.effective_chat is not None
-    draft.step, draft.started = step, context.office.now()
-    await dialogs.send_html(context, update.effective_chat.id, html, dialogs.keyboard(*rows))
+async def _ask(said: Said, answer: Answer, draft: PutRight, step: Step, html: str, rows: list[list[tuple[str, Offer]]]) -> None:
+    draft.step, draft.started = step, said.office.now()
+    await kit.ask_html(said, answer, html, buttons(*rows))
 
 
 def _cancel_row(draft: PutRight) -> list[tuple[str, Offer]]:
-    return [dialogs.cancel_button(draft.id)]
+    return [kit.cancel_button(draft.id)]
 
 
 # --------------------------------------------------------------------------- entry
 
 
-async def withdraw_command(update: Update, context: DubanContext) -> None:
+async def withdraw_command(said: Said, answer: Answer) -> None:
     """/withdraw <编号> [理由]."""
-    typed = _arguments(update)
-    split = slip_lookup.split_reference(typed, context.office.now().year)
+    typed = said.rest
+    split = slip_lookup.split_reference(typed, said.office.now().year)
     number, reason = (slip_lookup.typed_number(typed, split[1]), split[1]) if split else (typed.split(" ")[0], "")
-    await _from_command(update, context, "withdraw", corrections.find, number, lambda u, c, t: _start_withdrawal(u, c, t, reason))
+    await _from_command(said, answer, "withdraw", corrections.find, number, lambda s, a, t: _start_withdrawal(s, a, t, reason))
 
 
-async def withdraw_button(update: Update, context: DubanContext, button: OfSlip) -> None:
+async def withdraw_button(said: Said, answer: Answer, button: OfSlip) -> None:
     """撤回 / 作废催办单 under /task."""
-    await _from_button(
-        update, context, "withdraw", corrections.by_slip, button.slip_id, lambda u, c, t: _start_withdrawal(u, c, t, "")
-    )
+    await _from_button(said, answer, "withdraw", corrections.by_slip, button.slip_id, lambda s, a, t: _start_withdrawal(s, a, t, ""))
 
 
-async def correct_command(update: Update, context: DubanContext) -> None:
+async def correct_command(said: Said, answer: Answer) -> None:
     """/correct <编号>."""
-    await _from_command(update, context, "correct", corrections.find_assignment, _arguments(update), _start_correction)
+    await _from_command(said, answer, "correct", corrections.find_assignment, said.rest, _start_correction)
 
 
-async def correct_button(update: Update, context: DubanContext, button: OfTask) -> None:
+async def correct_button(said: Said, answer: Answer, button: OfTask) -> None:
     """更正 under /task."""
-    await _from_button(update, context, "correct", corrections.by_task, button.task_id, _start_correction)
+    await _from_button(said, answer, "correct", corrections.by_task, button.task_id, _start_correction)
 
 
-Start = Callable[[Update, DubanContext, Target], Awaitable[None]]
+Start = Callable[[Said, Answer, Target], Awaitable[None]]
 
 
 async def _from_command(
-    update: Update, context: DubanContext, command: str, find: Callable[[Office, Person, str], Awaitable[Target]],
-    typed: str, start: Start,
+    said: Said, answer: Answer, command: str, find: Callable[[Office, Person, str], Awaitable[Target]], typed: str, start: Start,
 ) -> None:
     """A command with a slip number: the usage without one, the refusal, or the dialog started."""
-    person = await bound_person(update, context, command)
+    person = await bound_person(said, answer, command)
     if person is None:
         return
     if not typed:
-        await reply(update, f"corrections/{command}_usage", year=context.office.now().year)
+        await reply(answer, f"corrections/{command}_usage", year=said.office.now().year)
         return
     try:
-        target = await find(context.office, person, typed)
+        target = await find(said.office, person, typed)
     except DomainError as exc:
-        await refuse(update, exc)
+        await refuse(said, answer, exc)
         return
-    await start(update, context, target)
+    await start(said, answer, target)
 
 
 async def _from_button(
-    update: Update, context: DubanContext, command: str, find: Callable[[Office, Person, int], Awaitable[Target]],
-    found_id: int, start: Start,
+    said: Said, answer: Answer, command: str, find: Callable[[Office, Person, int], Awaitable[Target]], found_id: int,
+    start: Start,
 ) -> None:
     """A button of /task (its id checked again by the service): the refusal, or the dialog started."""
-    person = await bound_person(update, context, command)
+    person = await bound_person(said, answer, command)
     if person is None:
         return
     try:
-        target = await find(context.office, person, found_id)
+        target = await find(said.office, person, found_id)
     except DomainError as exc:
-        await refuse(update, exc)
+        await refuse(said, answer, exc)
         return
-    assert update.callback_query is not None
-    await update.callback_query.answer()
-    await start(update, context, target)
+    await answer.toast()
+    await start(said, answer, target)
 
 
-async def _start_withdrawal(update: Update, context: DubanContext, target: Target, reason: str) -> None:
-    draft = PutRight(True, target.slip.id, target.task.id, target.slip.number.full, context.office.now())
-    dialogs.open_dialog(context, DIALOG_KEY, draft)
+async def _start_withdrawal(said: Said, answer: Answer, target: Target, reason: str) -> None:
+    draft = PutRight(True, target.slip.id, target.task.id, target.slip.number.full, said.office.now())
+    kit.open_dialog(said, answer, DIALOG_KEY, draft)
     if reason.strip():
-        await _take_reason(update, context, draft, reason)
+        await _take_reason(said, answer, draft, reason)
         return
-    await _ask(update, context, draft, Step.REASON, render("corrections/ask_reason", t=target, withdraw=True), [_cancel_row(draft)])
+    await _ask(said, answer, draft, Step.REASON, render("corrections/ask_reason", t=target, withdraw=True), [_cancel_row(draft)])
 
 
-async def _start_correction(update: Update, context: DubanContext, target: Target) -> None:
-    draft = PutRight(False, target.slip.id, target.task.id, target.slip.number.full, context.office.now())
-    dialogs.open_dialog(context, DIALOG_KEY, draft)
+async def _start_correction(said: Said, answer: Answer, target: Target) -> None:
+    draft = PutRight(False, target.slip.id, target.task.id, target.slip.number.full, said.office.now())
+    kit.open_dialog(said, answer, DIALOG_KEY, draft)
     rows = [[(label("corrections", f.value), draft.offer(actions.PUT_RIGHT_FIELD, f.value)) for f in Field], _cancel_row(draft)]
-    await _ask(update, context, draft, Step.FIELD, render("corrections/ask_field", t=target), rows)
+    await _ask(said, answer, draft, Step.FIELD, render("corrections/ask_field", t=target), rows)
 
 
 # --------------------------------------------------------------------------- answers
 
 
-def _draft(context: DubanContext) -> PutRight:
-    assert context.user_data is not None
-    found = context.user_data[DIALOG_KEY]
-    assert isinstance(found, PutRight)
-    return found
-
-
-async def field_chosen(update: Update, context: DubanContext, button: DialogStep) -> None:
+async def field_chosen(said: Said, answer: Answer, button: DialogStep) -> None:
     """工作事项 · 工作要求 · 期限 · 责任单位: the field to correct; its value is asked next."""
-    pressed = await dialogs.pressed(
-        update, context, DIALOG_KEY, lambda d: isinstance(d, PutRight) and d.step is Step.FIELD, button
+    draft = await kit.pressed(
+        said, answer, DIALOG_KEY, button.dialog_id, lambda d: isinstance(d, PutRight) and d.step is Step.FIELD
     )
-    if pressed is None:
+    if draft is None:
         return
-    draft, value = pressed
     try:
-        draft.field = Field(value)
+        draft.field = Field(button.value)
     except ValueError:
-        await dialogs.stale_button(update, context)
+        await kit.stale_button(said, answer)
         return
-    dialogs.answered_by_button(update, context)
-    await _ask(update, context, draft, Step.VALUE, render("corrections/ask_value", field=draft.field.value, number=draft.number), [_cancel_row(draft)])
-    dialogs.tidy_later(update, context)
+    await answer.toast()
+    kit.answered_by_button(said)
+    await _ask(said, answer, draft, Step.VALUE, render("corrections/ask_value", field=draft.field.value, number=draft.number), [_cancel_row(draft)])
+    await kit.echo_choice(said, answer)
 
 
-async def typed(update: Update, context: DubanContext) -> None:
+async def typed(said: Said, answer: Answer) -> None:
     """The corrected value, or the reason."""
-    draft = _draft(context)
-    text = dialogs.message_text(update)
+    draft = kit.draft(said, DIALOG_KEY)
     if draft.step is Step.VALUE:
-        person = await current_person(update, context)
+        person = await said.person()
         assert person is not None and draft.field is not None
         try:
-            await corrections.plan_correction(context.office, person, draft.task_id, draft.field, text)
+            await corrections.plan_correction(said.office, person, draft.task_id, draft.field, said.text)
         except DomainError as exc:
-            await dialogs.refused(update, context, exc)
+            await kit.refused(said, answer, exc)
             return
-        draft.value = text.strip()
-        await _ask(update, context, draft, Step.REASON, render("corrections/ask_reason", t=None, withdraw=False), [_cancel_row(draft)])
+        draft.value = said.text.strip()
+        await _ask(said, answer, draft, Step.REASON, render("corrections/ask_reason", t=None, withdraw=False), [_cancel_row(draft)])
         return
-    await _take_reason(update, context, draft, text)
+    await _take_reason(said, answer, draft, said.text)
 
 
-
-
-async def _take_reason(update: Update, context: DubanContext, draft: PutRight, text: str) -> None:
+async def _take_reason(said: Said, answer: Answer, draft: PutRight, text: str) -> None:
     """The reason; then the preview with 确认."""
-    person = await current_person(update, context)
+    person = await said.person()
     assert person is not None
     try:
         draft.reason = corrections.check_reason(text)
         if draft.withdraw:
-            target = await corrections.by_slip(context.office, person, draft.slip_id)
+            target = await corrections.by_slip(said.office, person, draft.slip_id)
             html = render("corrections/preview_withdraw", t=target, reason=draft.reason, pts=format_points)
         else:
             assert draft.field is not None
-            plan = await corrections.plan_correction(context.office, person, draft.task_id, draft.field, draft.value)
+            plan = await corrections.plan_correction(said.office, person, draft.task_id, draft.field, draft.value)
             summary = render("corrections/preview_correct", p=plan, reason=draft.reason)
             html = f"{plan.slip_text}\n\n{summary}"
             if not fits_in_message(html):
-                assert update.effective_chat is not None
-                await update.effective_chat.send_message(plan.slip_text)
+                await answer.say(plan.slip_text)
                 html = summary
     except DomainError as exc:
-        await dialogs.refused(update, context, exc)
+        await kit.refused(said, answer, exc)
         return
     confirm = label("corrections", "confirm_withdraw" if draft.withdraw else "confirm_correct")
-    await _ask(update, context, draft, Step.PREVIEW, html, [[(confirm, draft.offer(actions.PUT_RIGHT_CONFIRM))], _cancel_row(draft)])
+    await _ask(said, answer, draft, Step.PREVIEW, html, [[(confirm, draft.offer(actions.PUT_RIGHT_CONFIRM))], _cancel_row(draft)])
 
 
-async def confirm(update: Update, context: DubanContext, button: DialogStep) -> None:
+async def confirm(said: Said, answer: Answer, button: DialogStep) -> None:
     """确认撤回 / 确认更正: the change is made; the outbox tells everyone, the person too."""
-    pressed = await dialogs.pressed(
-        update, context, DIALOG_KEY, lambda d: isinstance(d, PutRight) and d.step is Step.PREVIEW, button, answer=False,
+    draft = await kit.pressed(
+        said, answer, DIALOG_KEY, button.dialog_id, lambda d: isinstance(d, PutRight) and d.step is Step.PREVIEW,
     )
-    if pressed is None:
+    if draft is None:
         return
-    draft, _ = pressed
-    person = await current_person(update, context)
-    query = update.callback_query
-    assert query is not None
+    person = await said.person()
     if person is None:
-        await query.answer(short_notice(render("start/unknown")), show_alert=True)
+        await answer.alert(render("start/unknown"))
         return
-    office = context.office
+    office = said.office
     try:
         if draft.withdraw:
             await corrections.withdraw(office, person, draft.slip_id, draft.reason, office.now())
@@ -271,31 +244,29 @@ async def confirm(update: Update, context: DubanContext, button: DialogStep) -> 
             assert draft.field is not None
             await corrections.correct(office, person, draft.task_id, draft.field, draft.value, draft.reason, office.now())
     except DomainError as exc:
-        await refuse(update, exc)
-        dialogs.close_dialogs(context)
+        await refuse(said, answer, exc)
+        kit.close_all(said, answer)
         return
-    await query.answer(plain(render("corrections/done_notice", withdraw=draft.withdraw)))
-    dialogs.answered_by_button(update, context)
-    dialogs.close_dialogs(context)
-    await dialogs.echo_choice(update, context)
+    await answer.toast(plain(render("corrections/done_notice", withdraw=draft.withdraw)))
+    kit.answered_by_button(said)
+    kit.close_all(said, answer)
+    await kit.echo_choice(said, answer)
 
 
-# --------------------------------------------------------------------------- registration
+# --------------------------------------------------------------------------- routes
 
 
 COMMANDS = ("withdraw", "correct")
 """The commands this module adds to the menu."""
 
-
-def register(application: DubanApplication) -> None:
-    """Add /withdraw, /correct, their /task buttons and the dialog's answers."""
-    private = filters.ChatType.PRIVATE
-    typing = dialogs.InDialog(application, DIALOG_KEY, fits=lambda d: d.step in TYPED)
-    application.add_handler(CommandHandler("withdraw", withdraw_command, filters=private))
-    application.add_handler(CommandHandler("correct", correct_command, filters=private))
-    application.add_handler(MessageHandler(private & filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND & typing, typed))
-    buttons.on(application, actions.WITHDRAW, withdraw_button)
-    buttons.on(application, actions.CORRECT, correct_button)
-    buttons.on(application, actions.PUT_RIGHT_FIELD, field_chosen)
-    buttons.on(application, actions.PUT_RIGHT_CONFIRM, confirm)
-    buttons.on(application, actions.PUT_RIGHT_OTHER, dialogs.stale_button)
+ROUTES: tuple[routes.Route, ...] = (
+    routes.Command("withdraw", withdraw_command),
+    routes.Command("correct", correct_command),
+    routes.InDialog(DIALOG_KEY, typed, fits=lambda d: d.step in TYPED),
+    routes.Pressed(actions.WITHDRAW, withdraw_button),
+    routes.Pressed(actions.CORRECT, correct_button),
+    routes.Pressed(actions.PUT_RIGHT_FIELD, field_chosen),
+    routes.Pressed(actions.PUT_RIGHT_CONFIRM, confirm),
+    routes.Pressed(actions.PUT_RIGHT_OTHER, kit.stale_button),
+)
+"""/withdraw, /correct, their /task buttons and the dialog's answers."""
