@@ -302,7 +302,6 @@ TELEGRAM_PACKAGE = BOT / "channels" / "telegram"
 
 NOT_YET_NEUTRAL = {
     "buttons.py", "common.py", "dialogs.py", "slip_actions.py", "issue.py", "extension.py", "escalation.py",
-    "intake.py",
 }
 """Modules of the conversation layer still written as python-telegram-bot callbacks, each made
 neutral in turn (``bot.conversation.said`` / ``answer`` / ``routes``); the list only shrinks."""

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
 from telegram import Update
 
-from bot.channels.telegram.adapter import TelegramAnswer, said_of, short_notice
-from bot.conversation import asking
+from bot.channels.telegram.adapter import short_notice
 from bot.domain.org import Person
 from bot.edge import TELEGRAM, Account
 from bot.channels.telegram.context import DubanContext
@@ -58,23 +55,6 @@ async def reply(update: Update, template: str, /, **ctx: Any) -> None:
     """Answer the update's chat with ``messages/<template>.j2``."""
     if update.effective_message is not None:
         await update.effective_message.reply_text(render(template, **ctx))
-
-
-@asynccontextmanager
-async def heavy_work(update: Update, context: DubanContext, waiting: str = "inbox/reading_wait") -> AsyncIterator[None]:
-    """``bot.conversation.asking.heavy_work`` for a handler not yet neutral."""
-    async with asking.heavy_work(said_of(update, context.duban), TelegramAnswer(update, context), waiting):
-        yield
-
-
-async def not_understood(update: Update, person: Person) -> None:
-    """A message nothing took: the hint fits the person (a 责任单位 answers slips, and a loose
-    file is told how to become feedback; a 科室 issues them)."""
-    message = update.effective_message
-    await reply(
-        update, "fallback/not_understood", answers_slips=may_use(person, "feedback"), issues_slips=may_use(person, "new"),
-        loose_file=message is not None and bool(message.document or message.photo),
-    )
 
 
 async def refuse(update: Update, error: Exception) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
@@ -55,6 +56,20 @@ class ReceivedFile:
     file_id: str
     file_name: str | None
     data: bytes
+
+
+async def fetch_file(
+    kind: str, file_id: str, file_name: str | None, size: int | None, read: Callable[[], Awaitable[bytes]]
+) -> ReceivedFile:
+    """A file sent in chat, fetched by ``read``; one the channel says is larger than
+    ``MAX_FILE_BYTES`` is refused before it is fetched.
+
+    Raises:
+        DomainError: ``intake_file_too_large`` (``size_mb``, ``limit_mb``).
+    """
+    if size is not None and size > MAX_FILE_BYTES:
+        raise DomainError("intake_file_too_large", size_mb=round(size / 2**20, 1), limit_mb=MAX_FILE_BYTES // 2**20)
+    return ReceivedFile(kind, file_id, file_name, await read())
 
 
 @dataclass(frozen=True)
