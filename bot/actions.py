@@ -307,7 +307,7 @@ NEW_ANSWER = Action(
     "new_answer", "nw:{dialog_id}:{step}:{value}", DialogChoice, "the issuer (a section's clerk or 政务监督室)", H + "issue.chosen",
     formats={"step": "s|ud|r|ld|p|rs|sp|a|ef"},
 )
-NEW_OTHER = Action("new_other", "nw:{rest}", Leftover, "anyone", H + "dialogs.stale_button")
+NEW_OTHER = Action("new_other", "nw:{rest}", Leftover, "anyone", H + "kit.stale_button")
 
 # 百分制
 SCORE_UNIT = Action("score_unit", "sc:{dialog_id}:u:{value}", DialogStep, "政务监督室", H + "scores.unit_pressed")

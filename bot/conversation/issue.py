@@ -5,7 +5,7 @@ per unit, the 时限, 专项台账 and an optional 工作任务分解台账, the
 first unit will receive it (``issuing.preview_assignment``). 确认签发 issues one numbered 交办单
 per unit through ``issuing.issue_assignment``.
 
-The dialog is one of the ``user_data`` dialogs of ``bot.conversation.dialogs``: its draft keeps
+The dialog is one of the dialogs of ``bot.conversation.kit``: its draft keeps
 the step it is at, a typed answer is taken only at a step that waits for one, and every button
 carries the dialog's id, so a button of a cancelled, lapsed or replaced dialog, or of a step
 already passed, is answered with the kit's notice and changes nothing. /cancel and 取消 are the
@@ -18,7 +18,6 @@ Nothing is numbered before 确认签发.
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -26,29 +25,29 @@ from enum import IntEnum
 from typing import ClassVar
 
 from markupsafe import Markup
-from telegram import Update
-from telegram.ext import CommandHandler, MessageHandler, filters
 
 from bot import actions
 from bot.actions import Action, DialogChoice, DialogStep, Offer
+from bot.conversation import kit, routes
+from bot.conversation.answer import Answer, buttons, paged, reply, turn_row
+from bot.conversation.asking import bound_person, refuse
+from bot.conversation.said import Received, Said
 from bot.domain.errors import DomainError
 from bot.domain.feedback import Attachment
 from bot.domain.org import Person
 from bot.domain.reporting import ReportSchedule
 from bot.domain.tasks import SourceType
-from bot.conversation import buttons, dialogs
-from bot.conversation.common import bound_person, current_person, refuse, reply
-from bot.channels.telegram.context import DubanApplication, DubanContext
 from bot.message_size import fits_in_message
 from bot.readers import issue_form
-from bot.services import directory, form_issuing, issuing
 from bot.readers.issue_form import FormProblem
+from bot.services import directory, form_issuing, issuing
+from bot.services.context import Office
 from bot.services.issuing import MAX_TEXT, MAX_TITLE, AssignmentDraft
 from bot.texts import explain, label, period_words, plain, render
 
 UNITS_PER_PAGE = 8
 PERIOD_CHOICES = (3, 5, 7, 15, 30)
-DIALOG_KEY = dialogs.NEW
+DIALOG_KEY = kit.NEW
 
 
 
@@ -80,15 +79,15 @@ TEXT_FIELDS = {Step.TITLE: ("title", MAX_TITLE), Step.REQUIREMENTS: ("requiremen
 
 @dataclass
 class Dialog:
-    """One clerk's 交办单 in the making, kept in ``user_data`` between updates (pickled into the
+    """One clerk's 交办单 in the making, kept in the person's dialog store between messages (pickled into the
     database on PostgreSQL, so the next answer may reach another instance)."""
 
     supervisor: bool
     """政务监督室 may choose the three special sources."""
     started: datetime
-    """When the question now open was asked: the dialog lapses an hour after (``dialogs``)."""
+    """When the question now open was asked: the dialog lapses an hour after (``kit``)."""
     step: Step = Step.TITLE
-    id: str = field(default_factory=lambda: secrets.token_hex(3))
+    id: str = field(default_factory=kit.new_id)
     title: str = ""
     requirements: str = ""
     basis: str = ""
@@ -182,10 +181,9 @@ class Dialog:
 Rows = list[list[tuple[str, Offer]]]
 
 
-def _dialog(context: DubanContext) -> Dialog:
-    """The open dialog (the handlers' filters made sure there is one)."""
-    assert context.user_data is not None
-    found = context.user_data[DIALOG_KEY]
+def _dialog(said: Said) -> Dialog:
+    """The open dialog (the route was chosen because there is one)."""
+    found = kit.draft(said, DIALOG_KEY)
     assert isinstance(found, Dialog)
     return found
 
@@ -194,69 +192,61 @@ def _field_name(name: str) -> str:
     return label("issue", f"field_{name}")
 
 
-async def _ask(update: Update, context: DubanContext, dialog: Dialog, step: Step, html: str, rows: Rows | None = None) -> None:
-    """Put the question of ``step``: the question before it loses its buttons (``dialogs``)."""
-    assert update.effective_chat is not None
-    dialog.step, dialog.started = step, context.office.now()
-    await dialogs.send_html(context, update.effective_chat.id, html, dialogs.keyboard(*rows) if rows else None)
+async def _ask(said: Said, answer: Answer, dialog: Dialog, step: Step, html: str, rows: Rows | None = None) -> None:
+    """Put the question of ``step``: the question before it loses its buttons (``kit.ask_html``)."""
+    dialog.step, dialog.started = step, said.office.now()
+    await kit.ask_html(said, answer, html, buttons(*rows) if rows else ())
 
 
-async def _pressed(
-    update: Update, context: DubanContext, button: DialogStep | DialogChoice, *steps: Step, answer: bool = True
-) -> tuple[Dialog, str] | None:
-    """The dialog and the value a button of it carries, at one of ``steps``; None (the presser
-    told) for a button of another dialog or of a step already passed."""
-    found = await dialogs.pressed(
-        update, context, DIALOG_KEY, lambda d: isinstance(d, Dialog) and d.step in steps, button, answer
-    )
-    return None if found is None else (found[0], found[1])
+async def _pressed(said: Said, answer: Answer, button: DialogStep | DialogChoice, *steps: Step) -> Dialog | None:
+    """The dialog a button of it was pressed in, at one of ``steps``; None (the presser told)
+    for a button of another dialog or of a step already passed."""
+    found = await kit.pressed(said, answer, DIALOG_KEY, button.dialog_id, lambda d: isinstance(d, Dialog) and d.step in steps)
+    return found if isinstance(found, Dialog) else None
 
 
-async def _next_question(update: Update, context: DubanContext, dialog: Dialog) -> None:
-    """After a button answer: the next question first, then the answered question shows the
-    choice and loses its keyboard (``dialogs.tidy_later``: the question is what the person
-    waits for)."""
-    dialogs.answered_by_button(update, context)
-    await _advance(update, context, dialog)
-    dialogs.tidy_later(update, context)
+async def _next_question(said: Said, answer: Answer, dialog: Dialog) -> None:
+    """After a button answer: the next question first (it is what the person waits for), then
+    the answered question shows the choice and loses its buttons."""
+    kit.answered_by_button(said)
+    await _advance(said, answer, dialog)
+    await kit.echo_choice(said, answer)
 
 
 # --------------------------------------------------------------------------- entry
 
 
-async def new(update: Update, context: DubanContext) -> None:
+async def new(said: Said, answer: Answer) -> None:
     """/new alone starts the dialog; /new with lines issues the one-message form."""
-    person = await bound_person(update, context)
+    person = await bound_person(said, answer)
     if person is None:
         return
     if not issuing.may_issue(person):
-        await refuse(update, DomainError("not_allowed"))
+        await refuse(said, answer, DomainError("not_allowed"))
         return
-    message = update.effective_message
-    assert message is not None
-    if issue_form.after_command(message.text or ""):
-        dialogs.close_dialogs(context)
-        await _issue_form(update, context, person, message.text or "")
+    if issue_form.after_command(said.text):
+        kit.close_all(said, answer)
+        await _issue_form(said, answer, person, said.text)
         return
-    dialog = Dialog(supervisor=issuing.may_issue_special(person), started=context.office.now())
-    dialogs.open_dialog(context, DIALOG_KEY, dialog)
-    await _advance(update, context, dialog)
+    dialog = Dialog(supervisor=issuing.may_issue_special(person), started=said.office.now())
+    kit.open_dialog(said, answer, DIALOG_KEY, dialog)
+    await _advance(said, answer, dialog)
 
 
-async def _advance(update: Update, context: DubanContext, dialog: Dialog) -> None:
+async def _advance(said: Said, answer: Answer, dialog: Dialog) -> None:
     """Ask the first question not yet answered; the preview once all are."""
-    question = await _unanswered(context, dialog)
+    question = await _unanswered(said.office, dialog)
     if question is None:
-        await _preview(update, context, dialog)
+        await _preview(said, answer, dialog)
     else:
-        await _ask(update, context, dialog, *question)
+        await _ask(said, answer, dialog, *question)
 
 
 Question = tuple[Step, str, Rows | None]
 """A question of the dialog: its step, its text, its buttons."""
 
 
-async def _unanswered(context: DubanContext, dialog: Dialog) -> Question | None:
+async def _unanswered(office: Office, dialog: Dialog) -> Question | None:
     """The first question not yet answered; None once all are."""
     if not dialog.title:
         return Step.TITLE, render("issue/ask_title", limit=MAX_TITLE), None
@@ -268,11 +258,11 @@ async def _unanswered(context: DubanContext, dialog: Dialog) -> Question | None:
         rows = [[(label("source", s.value), dialog.answer("s", s.value))] for s in dialog.sources()]
         return Step.SOURCE, render("issue/ask_source", special=dialog.supervisor), rows
     if not dialog.units_done:
-        text, rows = await _units_question(context, dialog)
+        text, rows = await _units_question(office, dialog)
         return Step.UNITS, text, rows
     while dialog.pending_units:
-        unit = await directory.unit(context.office, dialog.pending_units[0])
-        members = await directory.unit_members(context.office, dialog.pending_units[0])
+        unit = await directory.unit(office, dialog.pending_units[0])
+        members = await directory.unit_members(office, dialog.pending_units[0])
         if unit is not None and members:
             rows = [[(m.name, dialog.answer("r", m.id))] for m in members]
             rows.append([(label("buttons", "skip"), dialog.answer("r", 0))])
@@ -282,17 +272,17 @@ async def _unanswered(context: DubanContext, dialog: Dialog) -> Question | None:
         if len(dialog.unit_ids) < 2:
             dialog.lead_done = True
         else:
-            units = await directory.units_of(context.office, dialog.unit_ids)
+            units = await directory.units_of(office, dialog.unit_ids)
             rows = [[(label("issue", "lead_unit").format(name=u.name), dialog.answer("ld", u.id))] for u in units]
             rows.append([(label("issue", "no_lead"), dialog.answer("ld", 0))])
             return Step.LEAD, render("issue/ask_lead", count=len(units)), rows
     if dialog.period_days is None:
-        rows = [[(period_words(n, context.office.counts_working_days), dialog.answer("p", n)) for n in PERIOD_CHOICES]]
-        return Step.PERIOD, render("issue/ask_period", working_days=context.office.counts_working_days), rows
-    if not dialog.schedule_done and (form_issuing.asks_for_schedule(context.office, dialog.period_days) or dialog.schedule_wanted):
+        rows = [[(period_words(n, office.counts_working_days), dialog.answer("p", n)) for n in PERIOD_CHOICES]]
+        return Step.PERIOD, render("issue/ask_period", working_days=office.counts_working_days), rows
+    if not dialog.schedule_done and (form_issuing.asks_for_schedule(office, dialog.period_days) or dialog.schedule_wanted):
         rows = [[(text, dialog.answer("rs", i + 1)) for i, text in enumerate(SCHEDULE_CHOICES)],
                 [(label("issue", "no_schedule"), dialog.answer("rs", 0))]]
-        deadline = context.office.deadline_after(context.office.now().date(), dialog.period_days)
+        deadline = office.deadline_after(office.now().date(), dialog.period_days)
         return Step.SCHEDULE, render("issue/ask_schedule", deadline=deadline), rows
     if dialog.special is None:
         dialog.special = issuing.in_special_ledger(dialog.source, None)  # 专项交办: not asked
@@ -308,34 +298,34 @@ async def _unanswered(context: DubanContext, dialog: Dialog) -> Question | None:
 # --------------------------------------------------------------------------- answers
 
 
-async def typed(update: Update, context: DubanContext) -> None:
+async def typed(said: Said, answer: Answer) -> None:
     """A typed answer, to the step that takes one."""
-    dialog = _dialog(context)
+    dialog = _dialog(said)
     if dialog.step is Step.PERIOD:
-        await period_typed(update, context, dialog)
+        await period_typed(said, answer, dialog)
     elif dialog.step is Step.SCHEDULE:
-        await schedule_typed(update, context, dialog)
+        await schedule_typed(said, answer, dialog)
     elif dialog.step is Step.UNITS:
-        await units_typed(update, context, dialog)
+        await units_typed(said, answer, dialog)
     else:
-        await text_answer(update, context, dialog)
+        await text_answer(said, answer, dialog)
 
 
-async def text_answer(update: Update, context: DubanContext, dialog: Dialog) -> None:
+async def text_answer(said: Said, answer: Answer, dialog: Dialog) -> None:
     """事项, 要求 or 根据, length-checked; a refused answer is asked again."""
     name, limit = TEXT_FIELDS[dialog.step]
-    value = dialogs.message_text(update).strip()
+    value = said.text.strip()
     if not value:
-        await refuse(update, DomainError("answer_empty", field=_field_name(name)))
+        await refuse(said, answer, DomainError("answer_empty", field=_field_name(name)))
         return
     if len(value) > limit:
-        await refuse(update, DomainError("text_too_long", field=_field_name(name), length=len(value), limit=limit))
+        await refuse(said, answer, DomainError("text_too_long", field=_field_name(name), length=len(value), limit=limit))
         return
     setattr(dialog, name, value)
-    await _advance(update, context, dialog)
+    await _advance(said, answer, dialog)
 
 
-async def _choose_source(context: DubanContext, dialog: Dialog, value: str) -> None:
+async def _choose_source(office: Office, dialog: Dialog, value: str) -> None:
     """A source type; the special ones only for 政务监督室."""
     try:
         source = SourceType(value)
@@ -346,62 +336,63 @@ async def _choose_source(context: DubanContext, dialog: Dialog, value: str) -> N
     dialog.source = source
 
 
-async def _units_question(context: DubanContext, dialog: Dialog) -> tuple[str, Rows]:
-    units = await directory.units(context.office)
-    shown, dialog.page, pages = dialogs.paged(units, dialog.page, UNITS_PER_PAGE)
-    buttons = [
+async def _units_question(office: Office, dialog: Dialog) -> tuple[str, Rows]:
+    units = await directory.units(office)
+    shown, dialog.page, pages = paged(units, dialog.page, UNITS_PER_PAGE)
+    offered = [
         (label("issue", "selected_unit").format(name=u.name) if u.id in dialog.unit_ids else u.name, dialog.offer(actions.NEW_UNIT, u.id))
         for u in shown
     ]
-    rows = [buttons[i:i + 2] for i in range(0, len(buttons), 2)]
-    rows.append(dialogs.turn_row(dialog.page, dialog.page < pages - 1, lambda n: dialog.offer(actions.NEW_UNITS_PAGE, n)))
+    rows = [offered[i:i + 2] for i in range(0, len(offered), 2)]
+    rows.append(turn_row(dialog.page, dialog.page < pages - 1, lambda n: dialog.offer(actions.NEW_UNITS_PAGE, n)))
     rows.append([(label("buttons", "done"), dialog.answer("ud"))])
     chosen = [u.name for u in units if u.id in dialog.unit_ids]
     return render("issue/ask_units", chosen=chosen, page=dialog.page + 1, pages=pages), rows
 
 
-async def _redraw_units(update: Update, context: DubanContext, dialog: Dialog) -> None:
-    text, rows = await _units_question(context, dialog)
-    dialog.started = context.office.now()
-    await dialogs.redraw(update, text, dialogs.keyboard(*rows))
+async def _redraw_units(said: Said, answer: Answer, dialog: Dialog) -> None:
+    text, rows = await _units_question(said.office, dialog)
+    dialog.started = said.office.now()
+    await answer.redraw(text, buttons(*rows))
 
 
-async def unit_toggled(update: Update, context: DubanContext, button: DialogStep) -> None:
+async def unit_toggled(said: Said, answer: Answer, button: DialogStep) -> None:
     """Choose or un-choose one 责任单位 (✓)."""
-    pressed = await _pressed(update, context, button, Step.UNITS)
-    if pressed is None:
+    dialog = await _pressed(said, answer, button, Step.UNITS)
+    if dialog is None:
         return
-    dialog, value = pressed
-    unit = await directory.unit(context.office, int(value)) if value.isdigit() else None
+    await answer.toast()
+    value = button.value
+    unit = await directory.unit(said.office, int(value)) if value.isdigit() else None
     if unit is not None:
         if unit.id in dialog.unit_ids:
             dialog.unit_ids.remove(unit.id)
         else:
             dialog.unit_ids.append(unit.id)
-    await _redraw_units(update, context, dialog)
+    await _redraw_units(said, answer, dialog)
 
 
-async def units_typed(update: Update, context: DubanContext, dialog: Dialog) -> None:
+async def units_typed(said: Said, answer: Answer, dialog: Dialog) -> None:
     """Units typed by name or alias (「交通局」), added to those chosen; the question is asked again."""
-    for unit in await directory.units_named(context.office, dialogs.message_text(update)):
+    for unit in await directory.units_named(said.office, said.text):
         if unit.id not in dialog.unit_ids:
             dialog.unit_ids.append(unit.id)
-    await _advance(update, context, dialog)
+    await _advance(said, answer, dialog)
 
 
-async def units_paged(update: Update, context: DubanContext, button: DialogStep) -> None:
+async def units_paged(said: Said, answer: Answer, button: DialogStep) -> None:
     """上一页 / 下一页 of the unit list."""
-    pressed = await _pressed(update, context, button, Step.UNITS)
-    if pressed is None:
+    dialog = await _pressed(said, answer, button, Step.UNITS)
+    if dialog is None:
         return
-    dialog, value = pressed
-    dialog.page = int(value) if value.isdigit() else 0
-    await _redraw_units(update, context, dialog)
+    await answer.toast()
+    dialog.page = int(button.value) if button.value.isdigit() else 0
+    await _redraw_units(said, answer, dialog)
 
 
-async def _units_chosen(context: DubanContext, dialog: Dialog, value: str) -> None:
+async def _units_chosen(office: Office, dialog: Dialog, value: str) -> None:
     """选好了: at least one unit; then a 责任人 for each."""
-    units = await directory.units(context.office)
+    units = await directory.units(office)
     # The list's order, not the order of the taps, decides which slip gets which number.
     dialog.unit_ids = [u.id for u in units if u.id in dialog.unit_ids]
     if not dialog.unit_ids:
@@ -411,88 +402,92 @@ async def _units_chosen(context: DubanContext, dialog: Dialog, value: str) -> No
     dialog.responsible = {}
 
 
-async def _choose_responsible(context: DubanContext, dialog: Dialog, value: str) -> None:
+async def _choose_responsible(office: Office, dialog: Dialog, value: str) -> None:
     """The 责任人 of the unit being asked, or 跳过 (0)."""
     if dialog.pending_units:
         unit_id = dialog.pending_units.pop(0)
-        members = await directory.unit_members(context.office, unit_id)
+        members = await directory.unit_members(office, unit_id)
         person_id = int(value) if value.isdigit() else 0
         if person_id and any(m.id == person_id for m in members):
             dialog.responsible[unit_id] = person_id
 
 
-async def _choose_period(context: DubanContext, dialog: Dialog, value: str) -> None:
+async def _choose_period(office: Office, dialog: Dialog, value: str) -> None:
     """One of the 时限 buttons."""
     if not value.isdigit() or int(value) not in PERIOD_CHOICES:
         raise DomainError("deadline_days_invalid", days=value)
     dialog.period_days = int(value)
 
 
-async def period_typed(update: Update, context: DubanContext, dialog: Dialog) -> None:
+async def period_typed(said: Said, answer: Answer, dialog: Dialog) -> None:
     """A typed number of days or a date; a past date (or today) is refused and asked again."""
     try:
-        dialog.period_days = form_issuing.time_limit(context.office, dialogs.message_text(update))
+        dialog.period_days = form_issuing.time_limit(said.office, said.text)
     except DomainError as exc:
-        await refuse(update, exc)
-    await _advance(update, context, dialog)
+        await refuse(said, answer, exc)
+    await _advance(said, answer, dialog)
 
 
-async def _choose_lead(context: DubanContext, dialog: Dialog, value: str) -> None:
+async def _choose_lead(office: Office, dialog: Dialog, value: str) -> None:
     """The 牵头单位 among the chosen units, or none (0: each unit on its own)."""
     unit_id = int(value) if value.isdigit() else 0
     dialog.lead_id = unit_id if unit_id in dialog.unit_ids else None
     dialog.lead_done = True
 
 
-def _set_schedule(context: DubanContext, dialog: Dialog, text: str) -> None:
+def _set_schedule(office: Office, dialog: Dialog, text: str) -> None:
     """Read and check a 阶段汇报 schedule against the dialog's deadline.
 
     Raises:
         DomainError: the schedule is unreadable, or asks nothing before the deadline.
     """
     assert dialog.period_days is not None
-    dialog.schedule = form_issuing.report_schedule(context.office, text, dialog.period_days)
+    dialog.schedule = form_issuing.report_schedule(office, text, dialog.period_days)
     dialog.schedule_done = True
 
 
-async def _choose_schedule(context: DubanContext, dialog: Dialog, value: str) -> None:
+async def _choose_schedule(office: Office, dialog: Dialog, value: str) -> None:
     """One of the 阶段汇报 buttons, or 不需要 (0)."""
     choice = int(value) if value.isdigit() else -1
     if choice == 0:
         dialog.schedule, dialog.schedule_done = None, True
     elif 0 < choice <= len(SCHEDULE_CHOICES):
-        _set_schedule(context, dialog, SCHEDULE_CHOICES[choice - 1])
+        _set_schedule(office, dialog, SCHEDULE_CHOICES[choice - 1])
 
 
-async def schedule_typed(update: Update, context: DubanContext, dialog: Dialog) -> None:
+async def schedule_typed(said: Said, answer: Answer, dialog: Dialog) -> None:
     """A typed schedule (每月10日前, 12月15日、1月15日 …); a bad one is explained and asked again."""
     try:
-        _set_schedule(context, dialog, dialogs.message_text(update))
+        _set_schedule(said.office, dialog, said.text)
     except DomainError as exc:
-        await refuse(update, exc)
-    await _advance(update, context, dialog)
+        await refuse(said, answer, exc)
+    await _advance(said, answer, dialog)
 
 
-async def _choose_special(context: DubanContext, dialog: Dialog, value: str) -> None:
+async def _choose_special(office: Office, dialog: Dialog, value: str) -> None:
     """专项工作台账: 是 (1) / 否."""
     dialog.special = value == "1"
 
 
-async def attachment_sent(update: Update, context: DubanContext) -> None:
-    """The 工作任务分解台账 as a document."""
-    dialog = _dialog(context)
-    message = update.effective_message
-    assert message is not None and message.document is not None  # the handler's filter
-    document = message.document
-    dialog.attachment = Attachment(
-        kind="document", file_id=document.file_id, file_unique_id=document.file_unique_id,
-        file_name=document.file_name, mime_type=document.mime_type, size=document.file_size,
+def _attachment(received: Received) -> Attachment:
+    """The 工作任务分解台账 as the slip keeps it: the channel's reference to the file and what
+    is known of it."""
+    return Attachment(
+        kind=received.kind, file_id=received.reference, file_unique_id=received.unique,
+        file_name=received.name or None, mime_type=received.mime, size=received.size,
     )
+
+
+async def attachment_sent(said: Said, answer: Answer) -> None:
+    """The 工作任务分解台账 as a document."""
+    dialog = _dialog(said)
+    document = next(f for f in said.files if f.kind == "document")  # the route takes a document
+    dialog.attachment = _attachment(document)
     dialog.attachment_done = True
-    await _advance(update, context, dialog)
+    await _advance(said, answer, dialog)
 
 
-async def _skip_attachment(context: DubanContext, dialog: Dialog, value: str) -> None:
+async def _skip_attachment(office: Office, dialog: Dialog, value: str) -> None:
     """No attachment."""
     dialog.attachment = None
     dialog.attachment_done = True
@@ -501,34 +496,34 @@ async def _skip_attachment(context: DubanContext, dialog: Dialog, value: str) ->
 # --------------------------------------------------------------------------- preview and signing
 
 
-async def _signing(update: Update, context: DubanContext, dialog: Dialog) -> tuple[Person, AssignmentDraft] | None:
+async def _signing(said: Said, answer: Answer, dialog: Dialog) -> tuple[Person, AssignmentDraft] | None:
     """Who signs and what, checked again at the preview and at 确认签发 (the person's role may
     have changed since /new); None, the dialog over and the person told, when they may not."""
-    person = await current_person(update, context)
+    person = await said.person()
     draft = dialog.assignment()
     if person is None or not issuing.may_issue(person) or draft is None:
-        await refuse(update, DomainError("not_allowed"))
-        dialogs.close_dialogs(context)
+        await refuse(said, answer, DomainError("not_allowed"))
+        kit.close_all(said, answer)
         return None
     return person, draft
 
 
-async def _preview(update: Update, context: DubanContext, dialog: Dialog) -> None:
+async def _preview(said: Said, answer: Answer, dialog: Dialog) -> None:
     """The slip as the first unit will receive it, then what will be issued, with 确认签发
-    (one message, or two when together they would pass Telegram's length limit)."""
-    signing = await _signing(update, context, dialog)
+    (one message, or two when together they would pass the channel's length limit)."""
+    signing = await _signing(said, answer, dialog)
     if signing is None:
         return
     person, draft = signing
-    office = context.office
+    office = said.office
     try:
         preview = await issuing.preview_assignment(office, draft, person, office.now().date())
     except DomainError as exc:  # it could not be delivered: shorten a field, or stop
-        await _edit_menu(update, context, dialog, explain(exc))
+        await _edit_menu(said, answer, dialog, explain(exc))
         return
     if preview is None:  # the units chosen are gone: choose again
         dialog.clear("units")
-        await _advance(update, context, dialog)
+        await _advance(said, answer, dialog)
         return
     assert dialog.source is not None
     summary = render(
@@ -538,66 +533,63 @@ async def _preview(update: Update, context: DubanContext, dialog: Dialog) -> Non
         working_days=preview.working_days,
     )
     rows = [[(label("buttons", "confirm_issue"), dialog.offer(actions.NEW_CONFIRM))],
-            [(label("buttons", "edit"), dialog.offer(actions.NEW_EDIT)), dialogs.cancel_button(dialog.id)]]
+            [(label("buttons", "edit"), dialog.offer(actions.NEW_EDIT)), kit.cancel_button(dialog.id)]]
     if fits_in_message(f"{preview.slip}\n\n{summary}"):
-        await _ask(update, context, dialog, Step.PREVIEW, f"{preview.slip}\n\n{summary}", rows)  # one message: the clerk waits for one
+        await _ask(said, answer, dialog, Step.PREVIEW, f"{preview.slip}\n\n{summary}", rows)  # one message: the clerk waits for one
     else:
-        assert update.effective_chat is not None
-        await update.effective_chat.send_message(preview.slip)
-        await _ask(update, context, dialog, Step.PREVIEW, summary, rows)
+        await answer.say(preview.slip)
+        await _ask(said, answer, dialog, Step.PREVIEW, summary, rows)
 
 
-async def confirm(update: Update, context: DubanContext, button: DialogStep) -> None:
+async def confirm(said: Said, answer: Answer, button: DialogStep) -> None:
     """确认签发: one numbered 交办单 per unit, then the sender delivers them."""
-    pressed = await _pressed(update, context, button, Step.PREVIEW, answer=False)
-    if pressed is None:
+    dialog = await _pressed(said, answer, button, Step.PREVIEW)
+    if dialog is None:
         return
-    dialog, _ = pressed
-    signing = await _signing(update, context, dialog)
+    signing = await _signing(said, answer, dialog)
     if signing is None:
         return
     person, draft = signing
-    office = context.office
+    office = said.office
     try:
         issued = await issuing.issue_assignment(office, draft, person, office.now())
     except DomainError as exc:
-        await refuse(update, exc)
+        await refuse(said, answer, exc)
         return
-    assert update.callback_query is not None
-    await update.callback_query.answer(plain(render("issue/signed_notice", count=len(issued))))
-    dialogs.answered_by_button(update, context)
-    dialogs.close_dialogs(context)
-    await dialogs.echo_choice(update, context)
+    await answer.toast(plain(render("issue/signed_notice", count=len(issued))))
+    kit.answered_by_button(said)
+    kit.close_all(said, answer)
+    await kit.echo_choice(said, answer)
 
 
-async def edit(update: Update, context: DubanContext, button: DialogStep) -> None:
+async def edit(said: Said, answer: Answer, button: DialogStep) -> None:
     """修改: choose the one field to answer again; the rest is kept."""
-    pressed = await _pressed(update, context, button, Step.PREVIEW)
-    if pressed is None:
+    dialog = await _pressed(said, answer, button, Step.PREVIEW)
+    if dialog is None:
         return
-    dialog, _ = pressed
-    dialogs.answered_by_button(update, context)
-    await _edit_menu(update, context, dialog)
-    dialogs.tidy_later(update, context)
+    await answer.toast()
+    kit.answered_by_button(said)
+    await _edit_menu(said, answer, dialog)
+    await kit.echo_choice(said, answer)
 
 
-async def _edit_menu(update: Update, context: DubanContext, dialog: Dialog, reason: str = "") -> None:
+async def _edit_menu(said: Said, answer: Answer, dialog: Dialog, reason: str = "") -> None:
     """The fields that can be answered again, as buttons; after ``reason`` when there is one."""
     fixed = dialog.source is not None and issuing.in_special_ledger(dialog.source, None) is not None
     names = [n for n in EDITABLE if not (n == "special" and fixed)]
-    buttons = [(_field_name(n), dialog.answer("ef", n)) for n in names]
-    rows = [buttons[i:i + 4] for i in range(0, len(buttons), 4)]
+    offered = [(_field_name(n), dialog.answer("ef", n)) for n in names]
+    rows = [offered[i:i + 4] for i in range(0, len(offered), 4)]
     question = render("issue/edit_which")
-    await _ask(update, context, dialog, Step.EDIT, f"{reason}\n\n{question}" if reason else question, rows)
+    await _ask(said, answer, dialog, Step.EDIT, f"{reason}\n\n{question}" if reason else question, rows)
 
 
-async def _edit_field(context: DubanContext, dialog: Dialog, value: str) -> None:
+async def _edit_field(office: Office, dialog: Dialog, value: str) -> None:
     """The field to answer again (修改); the rest is kept."""
     if value in EDITABLE:
         dialog.clear(value)
 
 
-Choice = Callable[[DubanContext, Dialog, str], Awaitable[None]]
+Choice = Callable[[Office, Dialog, str], Awaitable[None]]
 
 CHOICES: dict[str, tuple[Step, Choice]] = {
     "s": (Step.SOURCE, _choose_source),
@@ -614,74 +606,67 @@ CHOICES: dict[str, tuple[Step, Choice]] = {
 is taken at, and what it changes in the draft (a DomainError refuses it, and the question stands)."""
 
 
-async def chosen(update: Update, context: DubanContext, button: DialogChoice) -> None:
+async def chosen(said: Said, answer: Answer, button: DialogChoice) -> None:
     """A button that answers the question: the draft changed, then the next question."""
-    query = update.callback_query
-    assert query is not None
     step, choose = CHOICES[button.step]
-    pressed = await _pressed(update, context, button, step, answer=False)
-    if pressed is None:
+    dialog = await _pressed(said, answer, button, step)
+    if dialog is None:
         return
-    dialog, value = pressed
     try:
-        await choose(context, dialog, value)
+        await choose(said.office, dialog, button.value)
     except DomainError as exc:
-        await refuse(update, exc)
+        await refuse(said, answer, exc)
         return
-    await query.answer()
-    await _next_question(update, context, dialog)
+    await answer.toast()
+    await _next_question(said, answer, dialog)
 
 
-async def stray(update: Update, context: DubanContext) -> None:
+async def stray(said: Said, answer: Answer) -> None:
     """Something the current question does not take: say what it does take."""
-    dialog = _dialog(context)
-    await reply(update, "issue/use_buttons", buttons=dialog.step not in TYPED)
+    dialog = _dialog(said)
+    await answer.say(render("issue/use_buttons", buttons=dialog.step not in TYPED))
 
 
 # --------------------------------------------------------------------------- one message
 
 
-async def _issue_form(update: Update, context: DubanContext, person: Person, text: str) -> None:
+async def _issue_form(said: Said, answer: Answer, person: Person, text: str) -> None:
     """The one-message form: the preview with 确认签发 (the dialog at its last step), or the
     lines to fix."""
-    draft, problems = await form_issuing.checked_form(context.office, text, person)
+    draft, problems = await form_issuing.checked_form(said.office, text, person)
     if problems or draft is None:
-        await _refuse_form(update, problems)
+        await _refuse_form(answer, problems)
         return
-    dialog = Dialog.answered(draft, issuing.may_issue_special(person), context.office.now())
-    dialogs.open_dialog(context, DIALOG_KEY, dialog)
-    await _advance(update, context, dialog)
+    dialog = Dialog.answered(draft, issuing.may_issue_special(person), said.office.now())
+    kit.open_dialog(said, answer, DIALOG_KEY, dialog)
+    await _advance(said, answer, dialog)
 
 
-async def _refuse_form(update: Update, problems: list[FormProblem]) -> None:
+async def _refuse_form(answer: Answer, problems: list[FormProblem]) -> None:
     shown = [
         {"line": p.line, "text": p.text, "reason": Markup(explain(p.error()))}
         for p in problems
     ]
-    await reply(update, "issue/form_refused", problems=shown)
+    await reply(answer, "issue/form_refused", problems=shown)
 
 
-# --------------------------------------------------------------------------- registration
+# --------------------------------------------------------------------------- routes
 
 
 COMMANDS = ("new",)
 """The commands this module adds to the menu."""
 
-
-def register(application: DubanApplication) -> None:
-    """Add /new (dialog and one-message form), its answers and buttons."""
-    private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
-    in_dialog = dialogs.InDialog(application, DIALOG_KEY)
-    typing = dialogs.InDialog(application, DIALOG_KEY, fits=lambda dialog: dialog.step in TYPED)
-    attaching = dialogs.InDialog(application, DIALOG_KEY, fits=lambda dialog: dialog.step is Step.ATTACHMENT)
-    application.add_handler(CommandHandler("new", new, filters=filters.ChatType.PRIVATE))
-    application.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND & typing, typed))
-    application.add_handler(MessageHandler(private & filters.Document.ALL & attaching, attachment_sent))
-    application.add_handler(MessageHandler(private & ~filters.COMMAND & in_dialog, stray))
+ROUTES: tuple[routes.Route, ...] = (
+    routes.Command("new", new),
+    routes.InDialog(DIALOG_KEY, typed, routes.WORDS, fits=lambda dialog: dialog.step in TYPED),
+    routes.InDialog(DIALOG_KEY, attachment_sent, routes.DOCUMENT, fits=lambda dialog: dialog.step is Step.ATTACHMENT),
+    routes.InDialog(DIALOG_KEY, stray, routes.ANYTHING),
     # each takes its button only at its step
-    buttons.on(application, actions.NEW_UNIT, unit_toggled)
-    buttons.on(application, actions.NEW_UNITS_PAGE, units_paged)
-    buttons.on(application, actions.NEW_CONFIRM, confirm)
-    buttons.on(application, actions.NEW_EDIT, edit)
-    buttons.on(application, actions.NEW_ANSWER, chosen)
-    buttons.on(application, actions.NEW_OTHER, dialogs.stale_button)
+    routes.Pressed(actions.NEW_UNIT, unit_toggled),
+    routes.Pressed(actions.NEW_UNITS_PAGE, units_paged),
+    routes.Pressed(actions.NEW_CONFIRM, confirm),
+    routes.Pressed(actions.NEW_EDIT, edit),
+    routes.Pressed(actions.NEW_ANSWER, chosen),
+    routes.Pressed(actions.NEW_OTHER, kit.stale_button),
+)
+"""/new (dialog and one-message form), its answers and buttons."""
