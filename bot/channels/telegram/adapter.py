@@ -10,6 +10,7 @@ typed values.
 from __future__ import annotations
 
 import io
+import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
@@ -24,6 +25,8 @@ from bot.conversation import routes
 from bot.conversation.said import Received, Said
 from bot.edge import TELEGRAM, Account, Buttons
 from bot.texts import plain
+
+log = logging.getLogger(__name__)
 
 
 # ------------------------------------------------------------------------------ in
@@ -161,8 +164,10 @@ async def redraw(update: Update, html: str, reply_markup: InlineKeyboardMarkup |
     try:
         await query.edit_message_text(html, reply_markup=reply_markup)
     except BadRequest as exc:
-        if "not modified" not in str(exc).lower():  # the same page pressed twice changes nothing
-            raise
+        # the same page pressed twice changes nothing; a message gone or too old to edit keeps
+        # what it showed, and the press is still answered
+        if "not modified" not in str(exc).lower():
+            log.info("could not redraw message: %s", exc)
 
 
 class TelegramAnswer:
