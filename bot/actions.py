@@ -49,6 +49,14 @@ class OfTask(NamedTuple):
     task_id: int
 
 
+class OfTaskInDialog(NamedTuple):
+    """A task's button inside a dialog (跳过, the default day); buttons drawn before dialogs
+    carried an id have none (None: the open dialog, as before)."""
+
+    task_id: int
+    dialog_id: str | None = None
+
+
 class OfSlip(NamedTuple):
     slip_id: int
 
@@ -278,10 +286,10 @@ REMIND = Action("remind", "rmd:{task_id}", OfTask, "the issuing section or 政�
 ISSUE_DRAFT = Action("issue_draft", "dri:{draft_id}", OfDraft, "whoever the draft was sent to", H + "escalation.issue_draft_button")
 HOLD_DRAFT = Action("hold_draft", "drh:{draft_id}", OfDraft, "whoever the draft was sent to", H + "escalation.hold_draft_button")
 INTERVIEW = Action("interview", "ivw:{task_id}", OfTask, "政务监督室", H + "escalation.interview_button")
-INTERVIEW_NO_NOTE = Action("interview_no_note", "ivwskip:{task_id}", OfTask, "政务监督室", H + "escalation.interview_skip")
-INTERVIEW_DEFAULT_DAY = Action("interview_default_day", "ivwday:{task_id}", OfTask, "政务监督室", H + "escalation.interview_default_day")
+INTERVIEW_NO_NOTE = Action("interview_no_note", "ivwskip:{task_id}[:{dialog_id}]", OfTaskInDialog, "政务监督室", H + "escalation.interview_skip")
+INTERVIEW_DEFAULT_DAY = Action("interview_default_day", "ivwday:{task_id}[:{dialog_id}]", OfTaskInDialog, "政务监督室", H + "escalation.interview_default_day")
 TRANSFER = Action("transfer", "trf:{task_id}", OfTask, "政务监督室", H + "escalation.transfer_button")
-TRANSFER_NO_NOTE = Action("transfer_no_note", "trfskip:{task_id}", OfTask, "政务监督室", H + "escalation.transfer_skip")
+TRANSFER_NO_NOTE = Action("transfer_no_note", "trfskip:{task_id}[:{dialog_id}]", OfTaskInDialog, "政务监督室", H + "escalation.transfer_skip")
 
 # /task, /tasks, /overdue
 CHOOSE_TASK = Action("choose_task", "tsk:{number}", TaskNumber, "whoever asked", H + "lookup.chosen_task")

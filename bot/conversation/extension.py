@@ -6,8 +6,8 @@
 * The unit's 分管市领导 taps 同意 (``exa:``) or 不同意 (``exr:``), or 改期同意 (``exd:``), which
   asks for the date they grant instead.
 
-The dialogs keep their state in ``user_data``. A person has one dialog open at a time: opening
-one here closes the others, and one opened later elsewhere wins over an older one here.
+Both dialogs go through the dialog kit (``bot.conversation.kit``): a person has one dialog open
+at a time, so opening one here closes the others, and one opened later elsewhere wins.
 """
 
 from __future__ import annotations
@@ -15,31 +15,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from telegram import InlineKeyboardMarkup, Update
-from telegram.ext import CommandHandler, MessageHandler, filters
-
 from bot import actions
-from bot.edge import TELEGRAM, Account
 from bot.actions import OfRequest, OfTask
+from bot.conversation import kit, routes
+from bot.conversation.answer import Answer, buttons, text
+from bot.conversation.asking import bound_person, refuse
+from bot.conversation.said import Said
 from bot.domain.dates import read_date
 from bot.domain.errors import DomainError
 from bot.domain.org import Person
 from bot.domain.tasks import Task
-from bot.conversation import buttons, dialogs
-from bot.conversation.common import bound_person, refuse, short_notice
-from bot.channels.telegram.context import DubanApplication, DubanContext
-from bot.conversation.dialogs import (
-    InDialog, answer, keyboard, message_text, open_dialog, query_place, text,
-)
 from bot.services import extensions, slip_lookup
 
-REQUEST_DIALOG = dialogs.EXTENSION_REQUEST
-"""``user_data`` key of an open 申请延期 dialog."""
+REQUEST_DIALOG = kit.EXTENSION_REQUEST
+"""Dialog key of an open 申请延期 dialog."""
 
-GRANT_DIALOG = dialogs.EXTENSION_GRANT
-"""``user_data`` key of an open 改期同意 dialog (the leader types the date granted)."""
-
-
+GRANT_DIALOG = kit.EXTENSION_GRANT
+"""Dialog key of an open 改期同意 dialog (the leader types the date granted)."""
 
 
 @dataclass
@@ -48,6 +40,7 @@ class RequestDraft:
 
     task_id: int
     started: datetime
+    id: str
     days: int | None = None
     until: date | None = None
 
@@ -59,55 +52,55 @@ class RequestDraft:
 
 @dataclass
 class GrantDraft:
-    """The 改期同意 dialog: which request, and the message whose buttons to clear."""
+    """The 改期同意 dialog: which request, and the message of the request whose buttons were
+    pressed (the channel's id, and its text to mark under it what was decided)."""
 
     request_id: int
     started: datetime
-    chat_id: int | None
-    message_id: int | None
-    html: str | None = None
-    """The request as it reads, to mark under it what was decided."""
+    id: str
+    pressed_on: str | None
+    pressed_html: str | None = None
 
 
-def cancel_keyboard() -> InlineKeyboardMarkup:
-    """The dialog's 取消 button."""
-    return keyboard([dialogs.cancel_button()])
+def _arguments(said: Said) -> str:
+    """What follows the command (leading spaces gone, the rest as typed)."""
+    parts = said.text.split(maxsplit=1)
+    return parts[1] if len(parts) > 1 else ""
 
 
 # ------------------------------------------------------------------------ 申请延期
 
 
-async def extension_button(update: Update, context: DubanContext, button: OfTask) -> None:
+async def extension_button(said: Said, answer: Answer, button: OfTask) -> None:
     """申请延期 on a slip: ask for 天数或日期 and 理由."""
-    query = update.callback_query
-    assert query is not None
-    person = await bound_person(update, context)
+    person = await bound_person(said, answer)
     if person is None:
         return
-    chat_id, message_id = query_place(update)
-    target = await slip_lookup.by_task(context.office, button.task_id, Account(TELEGRAM, str(chat_id)), str(message_id) if message_id is not None else None)
-    await extensions.check_may_request(context.office, person, target.task)
-    await query.answer()
-    await _open_request(update, context, target.task)
+    target = await slip_lookup.by_task(said.office, button.task_id, said.account, said.pressed_on)
+    await extensions.check_may_request(said.office, person, target.task)
+    await answer.toast()
+    await _open_request(said, answer, target.task)
 
 
-async def _open_request(update: Update, context: DubanContext, task: Task) -> None:
-    open_dialog(context, REQUEST_DIALOG, RequestDraft(task.id, context.office.now()))
-    await answer(update, context, "extension/ask", cancel_keyboard(), task=task, today=context.office.now().date())
+async def _open_request(said: Said, answer: Answer, task: Task) -> None:
+    draft = RequestDraft(task.id, said.office.now(), kit.new_id())
+    kit.open_dialog(said, answer, REQUEST_DIALOG, draft)
+    await kit.ask(
+        said, answer, "extension/ask", buttons([kit.cancel_button(draft.id)]), task=task, today=said.office.now().date(),
+    )
 
 
-async def extend_command(update: Update, context: DubanContext) -> None:
+async def extend_command(said: Said, answer: Answer) -> None:
     """``/extend <编号> <天数或日期> <理由>``; with only a number, the dialog asks for the rest."""
-    person = await bound_person(update, context, "extend")
+    person = await bound_person(said, answer, "extend")
     if person is None:
         return
-    office = context.office
+    office = said.office
     today = office.now().date()
-    typed = message_text(update).split(maxsplit=1)
-    rest = typed[1] if len(typed) > 1 else ""
+    rest = _arguments(said)
     if not rest.strip():
         lines = await slip_lookup.open_slips(office, person, today)
-        await answer(update, context, "extension/usage", lines=lines, year=today.year)
+        await kit.ask(said, answer, "extension/usage", lines=lines, year=today.year)
         return
     split = slip_lookup.split_reference(rest, today.year)
     if split is None:
@@ -116,45 +109,45 @@ async def extend_command(update: Update, context: DubanContext) -> None:
     target = await slip_lookup.by_parsed_reference(
         office, person, reference, today, slip_lookup.typed_number(rest, after_number)
     )
-    await extensions.check_may_request(context.office, person, target.task)
+    await extensions.check_may_request(office, person, target.task)
     if not after_number:
-        await _open_request(update, context, target.task)
+        await _open_request(said, answer, target.task)
         return
     period = extensions.read_time_asked(after_number, today)
     if period is None:
-        await answer(update, context, "extension/period_invalid", text=after_number.split()[0][:30], command=True, year=today.year)
+        await kit.ask(said, answer, "extension/period_invalid", text=after_number.split()[0][:30], command=True, year=today.year)
         return
-    await _submit(update, context, person, target.task.id, period)
+    await _submit(said, answer, person, target.task.id, period)
 
 
-async def request_answer(update: Update, context: DubanContext) -> None:
+async def request_answer(said: Said, answer: Answer) -> None:
     """In the 申请延期 dialog: 天数或日期 (with the reason, or alone), then the reason."""
-    assert context.user_data is not None
-    draft: RequestDraft = context.user_data[REQUEST_DIALOG]
-    person = await bound_person(update, context)
+    draft: RequestDraft = kit.draft(said, REQUEST_DIALOG)
+    person = await bound_person(said, answer)
     if person is None:
         return
-    typed = message_text(update).strip()
-    today = context.office.now().date()
+    typed = said.text.strip()
+    today = said.office.now().date()
     if draft.has_period:
-        await _submit(update, context, person, draft.task_id, extensions.TimeAsked(draft.days, draft.until, typed), draft)
+        await _submit(said, answer, person, draft.task_id, extensions.TimeAsked(draft.days, draft.until, typed), draft)
         return
     period = extensions.read_time_asked(typed, today)
     if period is None:
-        await answer(update, context, "extension/period_invalid", text=typed.split()[0][:30] if typed else "", command=False, year=today.year)
+        await kit.ask(said, answer, "extension/period_invalid", text=typed.split()[0][:30] if typed else "", command=False, year=today.year)
         return
     if not period.rest:
         draft.days, draft.until = period.days, period.until
-        await answer(update, context, "extension/ask_reason", cancel_keyboard(), days=period.days, until=period.until)
+        await kit.ask(
+            said, answer, "extension/ask_reason", buttons([kit.cancel_button(draft.id)]), days=period.days, until=period.until,
+        )
         return
-    await _submit(update, context, person, draft.task_id, period, draft)
+    await _submit(said, answer, person, draft.task_id, period, draft)
 
 
 async def _submit(
-    update: Update, context: DubanContext, person: Person, task_id: int, period: extensions.TimeAsked, draft: RequestDraft | None = None
+    said: Said, answer: Answer, person: Person, task_id: int, period: extensions.TimeAsked, draft: RequestDraft | None = None
 ) -> None:
-    assert context.user_data is not None
-    office = context.office
+    office = said.office
     try:
         task, request = await extensions.request_extension(
             office, person, task_id, period.rest, office.now(), days=period.days, until=period.until
@@ -163,109 +156,95 @@ async def _submit(
         if draft is not None and exc.asks_for == "period":
             draft.days = draft.until = None  # ask for the time again
         elif draft is not None:
-            dialogs.keep_or_end(context, exc, REQUEST_DIALOG)
-        await refuse(update, exc)
+            kit.keep_or_end(said, answer, exc, REQUEST_DIALOG)
+        await refuse(said, answer, exc)
         return
-    context.user_data.pop(REQUEST_DIALOG, None)
-    await answer(update, context, "extension/submitted", task=task, request=request)
+    kit.close(said, REQUEST_DIALOG)
+    await kit.ask(said, answer, "extension/submitted", task=task, request=request)
 
 
 # ------------------------------------------------------------------- 分管市领导's decision
 
 
-async def approve_button(update: Update, context: DubanContext, button: OfRequest) -> None:
+async def approve_button(said: Said, answer: Answer, button: OfRequest) -> None:
     """同意: one tap; the deadline moves, the unit and the issuer are told."""
-    await _decide(update, context, button.request_id, approve=True)
+    await _decide(said, answer, button.request_id, approve=True)
 
 
-async def reject_button(update: Update, context: DubanContext, button: OfRequest) -> None:
+async def reject_button(said: Said, answer: Answer, button: OfRequest) -> None:
     """不同意: one tap; the deadline stands, the unit and the issuer are told."""
-    await _decide(update, context, button.request_id, approve=False)
+    await _decide(said, answer, button.request_id, approve=False)
 
 
-async def _decide(update: Update, context: DubanContext, request_id: int, approve: bool) -> None:
-    query = update.callback_query
-    assert query is not None
-    person = await bound_person(update, context)
+async def _decide(said: Said, answer: Answer, request_id: int, approve: bool) -> None:
+    person = await bound_person(said, answer)
     if person is None:
         return
-    office = context.office
+    office = said.office
     now = office.now()
     task = await extensions.decide_extension(office, person, request_id, approve, now)
-    await query.answer(short_notice(text("extension/decision_made", task=task, approved=approve, asked=None)))
-    await dialogs.mark_done(
-        context, *query_place(update), dialogs.html_of(query.message),
-        text("marks/extension_decided", approved=approve, until=task.deadline, at=now),
-    )
-    await answer(update, context, "extension/decision_made", task=task, approved=approve, asked=None)
+    await answer.toast(text("extension/decision_made", task=task, approved=approve, asked=None))
+    await answer.mark(text("marks/extension_decided", approved=approve, until=task.deadline, at=now))
+    await kit.ask(said, answer, "extension/decision_made", task=task, approved=approve, asked=None)
 
 
-async def other_date_button(update: Update, context: DubanContext, button: OfRequest) -> None:
+async def other_date_button(said: Said, answer: Answer, button: OfRequest) -> None:
     """改期同意: ask the leader for the date they grant."""
-    query = update.callback_query
-    assert query is not None
-    person = await bound_person(update, context)
+    person = await bound_person(said, answer)
     if person is None:
         return
     try:
         extensions.check_may_decide(person)
     except DomainError as exc:
-        await refuse(update, exc)
+        await refuse(said, answer, exc)
         return
-    chat_id, message_id = query_place(update)
-    open_dialog(
-        context, GRANT_DIALOG,
-        GrantDraft(button.request_id, context.office.now(), chat_id, message_id, dialogs.html_of(query.message)),
+    draft = GrantDraft(button.request_id, said.office.now(), kit.new_id(), said.pressed_on, said.pressed_html)
+    kit.open_dialog(said, answer, GRANT_DIALOG, draft)
+    await answer.toast()
+    await kit.ask(
+        said, answer, "extension/grant_ask", buttons([kit.cancel_button(draft.id)]), today=said.office.now().date(),
     )
-    await query.answer()
-    await answer(update, context, "extension/grant_ask", cancel_keyboard(), today=context.office.now().date())
 
 
-async def grant_answer(update: Update, context: DubanContext) -> None:
+async def grant_answer(said: Said, answer: Answer) -> None:
     """In the 改期同意 dialog: the date granted."""
-    assert context.user_data is not None
-    draft: GrantDraft = context.user_data[GRANT_DIALOG]
-    person = await bound_person(update, context)
+    draft: GrantDraft = kit.draft(said, GRANT_DIALOG)
+    person = await bound_person(said, answer)
     if person is None:
         return
-    office = context.office
-    typed = message_text(update).strip()
+    office = said.office
+    typed = said.text.strip()
     try:
         until = read_date(typed, office.now().date(), ahead=True)
         if until is None:
-            await answer(update, context, "extension/grant_date_invalid", text=typed[:30], today=office.now().date())
+            await kit.ask(said, answer, "extension/grant_date_invalid", text=typed[:30], today=office.now().date())
             return
         task = await extensions.decide_extension(office, person, draft.request_id, True, office.now(), granted_until=until)
     except DomainError as exc:
-        await dialogs.refused(update, context, exc, GRANT_DIALOG)
+        await kit.refused(said, answer, exc, GRANT_DIALOG)
         return
-    context.user_data.pop(GRANT_DIALOG, None)
-    await dialogs.mark_done(
-        context, draft.chat_id, draft.message_id, draft.html,
-        text("marks/extension_decided", approved=True, until=task.deadline, at=office.now()),
-    )
-    await answer(update, context, "extension/decision_made", task=task, approved=True, asked=until)
+    kit.close(said, GRANT_DIALOG)
+    if draft.pressed_on is not None:
+        await answer.mark_at(
+            draft.pressed_on, draft.pressed_html,
+            text("marks/extension_decided", approved=True, until=task.deadline, at=office.now()),
+        )
+    await kit.ask(said, answer, "extension/decision_made", task=task, approved=True, asked=until)
 
 
-# ------------------------------------------------------------------------------ wiring
+# ------------------------------------------------------------------------------ routes
 
 
 COMMANDS = ("extend",)
 """The commands this module adds to the menu."""
 
-
-def register(application: DubanApplication) -> None:
-    """Add 申请延期 (button, /extend, dialog) and the leader's 同意 / 不同意 / 改期同意."""
-    private = filters.ChatType.PRIVATE
-    in_request = InDialog(application, REQUEST_DIALOG)
-    in_grant = InDialog(application, GRANT_DIALOG)
-    words = filters.TEXT & ~filters.COMMAND
-
-    application.add_handler(MessageHandler(private & in_request & words, request_answer))
-    application.add_handler(MessageHandler(private & in_grant & words, grant_answer))
-
-    buttons.on(application, actions.REQUEST_EXTENSION, extension_button)
-    buttons.on(application, actions.APPROVE_EXTENSION, approve_button)
-    buttons.on(application, actions.REJECT_EXTENSION, reject_button)
-    buttons.on(application, actions.OTHER_DATE, other_date_button)
-    application.add_handler(CommandHandler("extend", extend_command, filters=private))
+ROUTES: tuple[routes.Route, ...] = (
+    routes.InDialog(REQUEST_DIALOG, request_answer),
+    routes.InDialog(GRANT_DIALOG, grant_answer),
+    routes.Pressed(actions.REQUEST_EXTENSION, extension_button),
+    routes.Pressed(actions.APPROVE_EXTENSION, approve_button),
+    routes.Pressed(actions.REJECT_EXTENSION, reject_button),
+    routes.Pressed(actions.OTHER_DATE, other_date_button),
+    routes.Command("extend", extend_command),
+)
+"""申请延期 (button, /extend, dialog) and the leader's 同意 / 不同意 / 改期同意."""

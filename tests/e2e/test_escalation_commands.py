@@ -140,6 +140,45 @@ async def test_the_proposals_buttons_record_interview_and_transfer(city, office,
     assert kinds.count("interview_recorded") == 1 and kinds[-1] == "transfer_recorded"
 
 
+async def test_a_skip_of_a_dialog_replaced_is_refused_and_one_from_before_still_works(city, office, bot):
+    """跳过 belongs to its 记录约谈 dialog: once the dialog is begun again, the first one's 跳过 is
+    told it is over and records nothing; a 跳过 drawn before the buttons named their dialog still
+    answers the dialog that is open."""
+    clerk, supervisor = city["clerk"], city["supervisor"]
+    task = await issue(office, clerk)
+    for day in (9, 15, 21):
+        await daily(office, bot, date(2026, 12, day))
+    proposal = await supervisor.wait_for(text_contains="建议约谈")
+    on(office, date(2026, 12, 21), 15)
+
+    await supervisor.press("记录约谈", message=proposal)
+    await supervisor.wait_for(text_contains="请发送约谈领导")
+    await supervisor.send("刘副市长")
+    first_ask = await supervisor.wait_for(text_contains="约谈情况")
+    first_skip = first_ask.find_button("跳过")["callback_data"]
+
+    await supervisor.press("记录约谈", message=proposal)  # begun again: the first question is over
+    await wait_idle(supervisor.state, quiet=0.3)
+    assert buttons(supervisor.private_chat.messages[first_ask.message_id]) == []
+    await supervisor.send("张副市长")
+    second_ask = await supervisor.wait_for(text_contains="张副市长", predicate=has_buttons)
+    assert second_ask.find_button("跳过")["callback_data"] != first_skip
+
+    stale = forge_press(supervisor, first_skip, "跳过", message=first_ask)
+    assert "这个按钮已失效" in (await supervisor.wait_for_answer(stale)).answer_text
+    assert await stage(office, task) is not EscalationStage.INTERVIEWED
+
+    before = forge_press(supervisor, f"ivwskip:{task.id}", "跳过", message=second_ask)
+    await supervisor.wait_for_answer(before)
+    ask_day = await supervisor.wait_for(text_contains="应在哪天前上报办理结果")
+    await supervisor.press(ask_day.find_button("按默认期限（12月24日）")["callback_data"], message=ask_day)
+    recorded = await supervisor.wait_for(text_contains="已记录约谈")
+    assert "张副市长于2026年12月21日约谈" in recorded.text
+    await wait_idle(supervisor.state, quiet=0.3)
+    assert "已选：按默认期限（12月24日）" in supervisor.private_chat.messages[ask_day.message_id].text
+    assert await stage(office, task) is EscalationStage.INTERVIEWED
+
+
 async def test_manual_reminder_from_the_task_detail(city, office, bot):
     clerk, official, supervisor = city["clerk"], city["zhujian"], city["supervisor"]
     task = await issue(office, clerk)

@@ -216,3 +216,32 @@ async def test_a_unit_without_a_leader_is_told_whom_to_contact(city, office, bot
     refusal = await official.wait_for(text_contains="分管市领导")
     assert "交通运输局" in refusal.text and "请联系政务监督室" in refusal.text
     assert await requests(office) == []
+
+
+async def test_the_grant_dialog_begun_again_marks_the_request_once_granted(city, office, bot):
+    """改期同意 pressed twice: the first question's 取消 is over and cancels nothing; the date
+    typed then is granted, and the request shows under its text what was decided."""
+    clerk, official, leader = city["clerk"], city["zhujian"], city["leader"]
+    task = await issue(office, clerk)
+    await slip_message(office, official, task)
+    on(office, date(2026, 12, 3))
+    await official.send(f"/extend {task.number.year}-{task.number.seq} 10天 涉及三个部门会签")
+    request = await leader.wait_for(text_contains="延期申请")
+
+    await leader.press("改期同意", message=request)
+    first = await leader.wait_for(text_contains="同意延至的日期")
+    first_cancel = first.find_button("取消")["callback_data"]
+    await leader.press("改期同意", message=request)
+    await wait_idle(leader.state, quiet=0.3)
+    second = leader.user.last_message()
+    assert second.message_id != first.message_id and "同意延至的日期" in second.text
+    assert second.find_button("取消")["callback_data"] != first_cancel
+
+    stale = forge_press(leader, first_cancel, "取消", message=first)
+    assert "这个按钮已失效" in (await leader.wait_for_answer(stale)).answer_text
+    await leader.send("12月18日")
+    assert "新的办结期限：2026年12月18日" in (await leader.wait_for(text_contains="新的办结期限")).text
+    await wait_idle(leader.state, quiet=0.3)
+    marked = leader.private_chat.messages[request.message_id]
+    assert "延期申请" in marked.text and "✅ 已同意延期至2026年12月18日 · " in marked.text and buttons(marked) == []
+    assert (await tasks.get(office.db.reader, task.id)).deadline == date(2026, 12, 18)
