@@ -136,6 +136,22 @@ class BindCode(NamedTuple):
     code: str
 
 
+class TaskInDialog(NamedTuple):
+    """A task's button on a dialog's question (提交 of the 反馈 dialog): with the dialog's id on
+    buttons sent since it was added (None: one sent before, taken as it was then)."""
+
+    task_id: int
+    dialog_id: str | None = None
+
+
+class FeedbackInDialog(NamedTuple):
+    """A feedback's button on a dialog's question (不改期限 of the 退回 dialog), with the
+    dialog's id as ``TaskInDialog``."""
+
+    feedback_id: int
+    dialog_id: str | None = None
+
+
 class OfDialog(NamedTuple):
     """The dialog a 取消 belongs to (None: whichever is open)."""
 
@@ -269,14 +285,14 @@ H = "bot.conversation."
 ACKNOWLEDGE = Action("acknowledge", "ack:{task_id}", OfTask, "the responsible unit", H + "slip_actions.acknowledge")
 FEEDBACK = Action("feedback", "fb:{task_id}", OfTask, "the responsible unit", H + "slip_actions.open_feedback")
 PROGRESS = Action("progress", "prg:{task_id}", OfTask, "the responsible unit", H + "slip_actions.open_progress")
-SUBMIT_FEEDBACK = Action("submit_feedback", "fbsend:{task_id}", OfTask, "whoever writes it", H + "slip_actions.submit_draft")
+SUBMIT_FEEDBACK = Action("submit_feedback", "fbsend:{task_id}[:{dialog_id}]", TaskInDialog, "whoever writes it", H + "slip_actions.submit_draft")
 FEEDBACK_FOR = Action("feedback_for", "fbk:{task_id}", OfTask, "whoever sent the file", H + "slip_actions.kept_for")
 REQUEST_EXTENSION = Action("request_extension", "ext:{task_id}", OfTask, "the responsible unit", H + "extension.extension_button")
 
 # decisions on what a unit sent
 ACCEPT = Action("accept", "acc:{item_id}", OfItem, "the issuing section or 政务监督室", H + "slip_actions.accept")
 RETURN = Action("return", "ret:{item_id}", OfItem, "the issuing section or 政务监督室", H + "slip_actions.open_return_dialog")
-RETURN_NO_DATE = Action("return_no_date", "retskip:{feedback_id}", OfFeedback, "the issuing section or 政务监督室", H + "slip_actions.skip_date")
+RETURN_NO_DATE = Action("return_no_date", "retskip:{feedback_id}[:{dialog_id}]", FeedbackInDialog, "the issuing section or 政务监督室", H + "slip_actions.skip_date")
 APPROVE_EXTENSION = Action("approve_extension", "exa:{request_id}", OfRequest, "the unit's 分管市领导", H + "extension.approve_button")
 REJECT_EXTENSION = Action("reject_extension", "exr:{request_id}", OfRequest, "the unit's 分管市领导", H + "extension.reject_button")
 OTHER_DATE = Action("other_date", "exd:{request_id}", OfRequest, "the unit's 分管市领导", H + "extension.other_date_button")

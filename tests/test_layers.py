@@ -301,7 +301,7 @@ def test_the_role_check_lets_a_service_be_asked() -> None:
 TELEGRAM_PACKAGE = BOT / "channels" / "telegram"
 
 NOT_YET_NEUTRAL = {
-    "buttons.py", "common.py", "dialogs.py", "slip_actions.py",
+    "buttons.py", "common.py", "dialogs.py",
 }
 """Modules of the conversation layer still written as python-telegram-bot callbacks, each made
 neutral in turn (``bot.conversation.said`` / ``answer`` / ``routes``); the list only shrinks."""

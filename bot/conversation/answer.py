@@ -5,7 +5,7 @@ whose button was pressed, a file or a picture. Each channel's adapter carries th
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Protocol, TypeVar
 
 from bot.actions import Offer
@@ -19,6 +19,10 @@ class Answer(Protocol):
     async def say(self, html: str, buttons: Buttons = ()) -> str | None:
         """A message of text already rendered, with buttons under it; the channel's id of the
         message sent (None where the channel gives none)."""
+
+    async def quote(self, html: str) -> None:
+        """A message that answers, quoting it, the message whose button was pressed (or the
+        message said): what stays with it once a short notice has passed."""
 
     async def alert(self, html: str) -> None:
         """A pressed button refused or spent: a short notice the person must dismiss."""
@@ -52,6 +56,11 @@ class Answer(Protocol):
 
     async def busy(self) -> None:
         """The person sees that files are being made."""
+
+    def later(self, work: Awaitable[None]) -> None:
+        """Finish ``work`` after the handler returns (an album gathered for a moment before it
+        is recorded): what was said stays unconfirmed until ``work`` is done, so a crash in
+        between brings it again; an error it raises is answered as a handler's would be."""
 
 
 async def reply(answer: Answer, template: str, /, buttons: Buttons = (), **ctx: Any) -> None:

@@ -61,6 +61,8 @@ def fits(route: routes.Route, said: Said) -> bool:
         return _is(route.kind, said) and kit.is_open(said, route.key, route.fits)
     if isinstance(route, routes.Lapsed):
         return said.command is None and kit.has_lapsed(said)
+    if isinstance(route, routes.AlbumGoesOn):
+        return said.album is not None and route.going_on(said)
     if isinstance(route, routes.Reply):
         return said.reply_to is not None and _is(routes.REPORT, said)
     if isinstance(route, routes.FileSent):

@@ -112,4 +112,15 @@ class FileSent:
     takes: Takes
 
 
-Route: TypeAlias = Command | Pressed | AnyPress | InGroup | Edited | InDialog | Lapsed | Reply | FileSent | AnyMessage
+@dataclass(frozen=True)
+class AlbumGoesOn:
+    """A later message of a group of files sent together (``Said.album``) whose first message
+    was taken and is still being gathered (``going_on`` says so)."""
+
+    takes: Takes
+    going_on: Callable[[Said], bool]
+
+
+Route: TypeAlias = (
+    Command | Pressed | AnyPress | InGroup | Edited | InDialog | Lapsed | AlbumGoesOn | Reply | FileSent | AnyMessage
+)

@@ -35,7 +35,8 @@ class FeedbackKind(StrEnum):
 
 @dataclass(frozen=True)
 class Attachment:
-    """A document or photo sent with feedback: Telegram's file id and what we know of it."""
+    """A document or photo sent with feedback: the channel's reference to it (``file_id``) and
+    what we know of it."""
 
     kind: str
     file_id: str
@@ -43,6 +44,8 @@ class Attachment:
     file_name: str | None = None
     mime_type: str | None = None
     size: int | None = None
+    channel: str = "telegram"
+    """The channel it came on (``bot.edge``): the file is fetched again through that channel."""
 
 
 @dataclass(frozen=True)

@@ -104,7 +104,7 @@ async def queue(
 ) -> None:
     """In the feedback's transaction: one download per attachment, for the sender."""
     for attachment_id, attachment in await feedback_store.attachment_ids(conn, feedback_id):
-        file = received(attachment.file_id, attachment.kind, attachment.file_name or "")
+        file = received(attachment.file_id, attachment.kind, attachment.file_name or "", attachment.channel)
         item = Download(
             attachment_id, file, folder_of_task(year, seq), archive_name(attachment_id, attachment.file_name, attachment.kind),
             task_id=task_id,

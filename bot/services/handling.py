@@ -137,7 +137,7 @@ async def _attachments(
     conn: aiosqlite.Connection, reader: Person, task: Task, attachments: tuple[Attachment, ...], now: datetime
 ) -> None:
     for a in attachments:
-        await send(conn, reader, with_file(received(a.file_id, a.kind, a.file_name or ""), task.number.full), now, task_id=task.id)
+        await send(conn, reader, with_file(received(a.file_id, a.kind, a.file_name or "", a.channel), task.number.full), now, task_id=task.id)
 
 
 async def _send_part(

@@ -198,7 +198,7 @@ async def issue_assignment_on(
             )
             (delivered if ok and not member.unreachable else unreachable).append(member.name)
             if ok and draft.attachment:
-                file = received(draft.attachment.file_id, "document", draft.attachment.file_name or "")
+                file = received(draft.attachment.file_id, "document", draft.attachment.file_name or "", draft.attachment.channel)
                 await send(
                     conn, member, with_file(file, number.full), now, task_id=task.id, slip_id=slip.id, purpose="attachment",
                 )

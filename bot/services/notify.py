@@ -37,10 +37,10 @@ def message(text: str, keyboard: Keyboard | Buttons | None = None, *, template: 
     return Notice(text, buttons(keyboard), template=template)
 
 
-def received(ref: str, kind: str = "document", name: str = "") -> File:
-    """A file someone sent the bot, by the reference its channel gave it. Received files are
-    recorded with Telegram's reference today (the only channel that takes files yet)."""
-    return File(name or "", photo=kind == "photo", channel=TELEGRAM, received=ref)
+def received(ref: str, kind: str = "document", name: str = "", channel: str = TELEGRAM) -> File:
+    """A file someone sent the bot, by the reference the channel it came on gave it: it is
+    fetched again through that channel."""
+    return File(name or "", photo=kind == "photo", channel=channel, received=ref)
 
 
 def with_file(file: File, caption: str = "") -> Notice:

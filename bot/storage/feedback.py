@@ -35,16 +35,19 @@ async def add(
     )
     feedback_id = cur.lastrowid or 0
     await conn.executemany(
-        """INSERT INTO attachments (feedback_id, task_id, kind, file_id, file_unique_id, file_name, mime_type, size)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
-        [(feedback_id, task_id, a.kind, a.file_id, a.file_unique_id, a.file_name, a.mime_type, a.size) for a in attachments],
+        """INSERT INTO attachments (feedback_id, task_id, kind, file_id, file_unique_id, file_name, mime_type, size, channel)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+        [
+            (feedback_id, task_id, a.kind, a.file_id, a.file_unique_id, a.file_name, a.mime_type, a.size, a.channel)
+            for a in attachments
+        ],
     )
     return Feedback(feedback_id, task_id, slip_id, submitted_by, now, text, status, None, attachments)
 
 
 async def _attachments(conn: aiosqlite.Connection, feedback_id: int) -> tuple[Attachment, ...]:
     async with conn.execute(
-        "SELECT kind, file_id, file_unique_id, file_name, mime_type, size FROM attachments WHERE feedback_id = ? ORDER BY id",
+        "SELECT kind, file_id, file_unique_id, file_name, mime_type, size, channel FROM attachments WHERE feedback_id = ? ORDER BY id",
         (feedback_id,),
     ) as cur:
         return tuple([Attachment(*r) async for r in cur])
@@ -102,7 +105,7 @@ class KeptAttachment:
 async def attachment_ids(conn: aiosqlite.Connection, feedback_id: int) -> list[tuple[int, Attachment]]:
     """The ids the attachments of one feedback were stored under, in the order sent."""
     async with conn.execute(
-        "SELECT id, kind, file_id, file_unique_id, file_name, mime_type, size FROM attachments WHERE feedback_id = ? ORDER BY id",
+        "SELECT id, kind, file_id, file_unique_id, file_name, mime_type, size, channel FROM attachments WHERE feedback_id = ? ORDER BY id",
         (feedback_id,),
     ) as cur:
         return [(r[0], Attachment(*r[1:])) async for r in cur]

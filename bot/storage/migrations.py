@@ -558,6 +558,20 @@ async def m016_notices_and_accounts(conn: aiosqlite.Connection) -> None:
         await conn.execute("ALTER TABLE outbox ALTER COLUMN address TYPE TEXT USING address::text")
 
 
+@migration
+async def m017_attachments_channel(conn: aiosqlite.Connection) -> None:
+    """A file sent with feedback is kept by the reference of the channel it came on (Telegram's
+    file id, 钉钉's download code …), and only that channel can fetch it again: the attachment
+    names its channel. Those kept before came on Telegram."""
+    await _script(
+        conn,
+        """
+        -- 'telegram', 'dingtalk', 'wecom' (bot.edge): whose reference file_id is
+        ALTER TABLE attachments ADD COLUMN channel TEXT NOT NULL DEFAULT 'telegram'
+        """,
+    )
+
+
 async def applied(conn: aiosqlite.Connection) -> list[str]:
     """Names of the migrations this database has, in order."""
     async with conn.execute("SELECT name FROM migrations ORDER BY rowid") as cur:

@@ -454,3 +454,26 @@ async def test_a_message_nothing_took_gets_the_hint_of_the_persons_role(city, of
     answer = await official.wait_for(text_contains="文件")
     assert "未作为反馈记录" in answer.text and "没看懂" not in answer.text
     assert (await feedback_store.pending_of_task(office.db.reader, task.id)) is None
+
+
+async def test_a_submit_of_a_dialog_begun_again_is_stale_and_one_sent_before_dialog_ids_still_submits(city, office):
+    """提交 carries its dialog: the 提交 of a 反馈 dialog begun again since records nothing, and
+    says so; a 提交 drawn before buttons carried the dialog (``fbsend:<task>``) still submits
+    the open dialog of its task."""
+    clerk, official = city["clerk"], city["zhujian"]
+    task, slip, first = await feedback_begun(office, clerk, official)
+    old_submit = next(b["callback_data"] for row in first.inline_keyboard for b in row if b["text"] == "提交")
+    assert old_submit.startswith(f"fbsend:{task.id}:")
+
+    await official.press("反馈", message=slip)
+    await official.wait_for(text_contains="请发送办理结果情况", predicate=lambda m: m.message_id > first.message_id)
+    answered = await official.wait_for_answer(forge_press(official, old_submit, "提交", message=first))
+    assert answered.show_alert and "已失效" in (answered.answer_text or "")
+    assert await feedback_store.pending_of_task(office.db.reader, task.id) is None
+
+    await official.send("第二部分：已整改。")
+    collected = await official.wait_for(text_contains="已记下", predicate=lambda m: m.message_id > first.message_id)
+    await official.wait_for_answer(forge_press(official, f"fbsend:{task.id}", "提交", message=collected))
+    await official.wait_for(text_contains="已提交")
+    item = await feedback_store.pending_of_task(office.db.reader, task.id)
+    assert item is not None and item.text == "第二部分：已整改。"

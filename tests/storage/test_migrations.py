@@ -50,6 +50,7 @@ KEY_COLUMNS = {
     "history": {"task_id", "actor_id", "kind", "at", "details"},
     "outbox": {"channel", "address", "person_id", "kind", "notice", "status", "attempts", "not_before", "message_id"},
     "accounts": {"person_id", "channel", "address", "bound_at"},
+    "attachments": {"feedback_id", "task_id", "kind", "file_id", "file_name", "channel"},
     "invites": {"code", "person_id", "expires_at", "used_at"},
     "migrations": {"name", "applied_at"},
 }
@@ -199,7 +200,8 @@ async def test_m016_keeps_bound_accounts_and_the_messages_queued_before(db_path:
 
     conn = await aiosqlite.connect(db_path)
     conn.row_factory = aiosqlite.Row
-    monkeypatch.setattr(migrations, "MIGRATIONS", MIGRATIONS[:-1])
+    m016 = [fn.__name__ for fn in MIGRATIONS].index("m016_notices_and_accounts")
+    monkeypatch.setattr(migrations, "MIGRATIONS", MIGRATIONS[:m016])
     await migrate(conn)
     await conn.execute("INSERT INTO people (id, name, created_at, telegram_id) VALUES (1, '李住建', '2026-12-01T09:00:00+08:00', 100000002)")
     await conn.execute("INSERT INTO people (id, name, created_at) VALUES (2, '赵联络员', '2026-12-01T09:00:00+08:00')")
@@ -209,7 +211,7 @@ async def test_m016_keeps_bound_accounts_and_the_messages_queued_before(db_path:
     )
     await conn.commit()
     monkeypatch.setattr(migrations, "MIGRATIONS", MIGRATIONS)
-    assert await migrate(conn) == [MIGRATIONS[-1].__name__]
+    assert await migrate(conn) == [fn.__name__ for fn in MIGRATIONS[m016:]]
     bound, unbound = await org_store.people(conn)
     [queued] = await outbox.due(conn, datetime.fromisoformat("2026-12-01T10:00:00+08:00"))
     await conn.close()
@@ -218,3 +220,25 @@ async def test_m016_keeps_bound_accounts_and_the_messages_queued_before(db_path:
     assert render.call(queued.notice, queued.kind, queued.values, int(queued.address)) == (
         "sendMessage", {"text": "<b>催办</b>", "parse_mode": "HTML"},
     )
+
+
+async def test_m017_keeps_the_attachments_sent_before_as_telegrams(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Before m017 every file sent with feedback came on Telegram; after it an attachment names
+    the channel it came on, and those kept before are fetched again through Telegram."""
+    from bot.storage import feedback as feedback_store
+    from bot.storage import migrations
+
+    m017 = [fn.__name__ for fn in MIGRATIONS].index("m017_attachments_channel")
+    conn = await aiosqlite.connect(db_path)
+    conn.row_factory = aiosqlite.Row
+    monkeypatch.setattr(migrations, "MIGRATIONS", MIGRATIONS[:m017])
+    await migrate(conn)
+    await conn.execute(
+        "INSERT INTO attachments (id, feedback_id, task_id, kind, file_id, file_name) VALUES (1, 7, 3, 'photo', 'AgAD-old', NULL)"
+    )
+    await conn.commit()
+    monkeypatch.setattr(migrations, "MIGRATIONS", MIGRATIONS)
+    assert await migrate(conn) == [fn.__name__ for fn in MIGRATIONS[m017:]]
+    [(_, kept)] = await feedback_store.attachment_ids(conn, 7)
+    await conn.close()
+    assert (kept.file_id, kept.channel) == ("AgAD-old", TELEGRAM)

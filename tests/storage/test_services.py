@@ -16,12 +16,13 @@ import pytest
 
 from bot.channels.telegram import render
 from bot.domain.errors import DomainError
+from bot.domain.feedback import Attachment
 from bot.domain.org import Person
 from bot.domain.scores import ScoreCategory, ScoreRules, ranking
 from bot.domain.scores import void as void_event
 from bot.domain.slips import SlipType
 from bot.domain.tasks import SourceType, Task, TaskStatus
-from bot.edge import TELEGRAM, Account
+from bot.edge import TELEGRAM, Account, Download, Notice
 from bot.services import handling, onboarding
 from bot.services.context import Office
 from bot.services.issuing import AssignmentDraft, IssuedAssignment, issue_assignment
@@ -267,6 +268,21 @@ async def test_feedback_goes_to_the_issuer_for_review(office: Office, org: Org) 
     assert "已完成 <b>排查</b> & 整改" in text
     kinds = [e.kind for e in await history.of_task(office.db.reader, town.task.id)]
     assert kinds == ["assignment_issued", "feedback_submitted"]
+
+
+async def test_a_file_sent_on_another_channel_is_fetched_through_that_channel(office: Office, org: Org) -> None:
+    """A report sent on 钉钉 is kept by 钉钉's reference: the reviewer's copy of the file and
+    the archive's download both ask 钉钉 for it, not Telegram."""
+    town, _ = await issue_two(office, org)
+    sent = Attachment("document", "dt-download-code", None, "排查报告.pdf", "application/pdf", 2048, channel="dingtalk")
+    await handling.submit_feedback(office, org.town_head, town.task.id, "报告见附件", LATER, (sent,))
+    stored = await feedback_store.pending_of_task(office.db.reader, town.task.id)
+    assert stored is not None and stored.attachments == (sent,)
+    queued = await outbox.due(office.db.reader, NOW + timedelta(days=365), limit=10_000)
+    to_reviewer = [f for m in queued if isinstance(m.notice, Notice) for f in m.notice.files if f.received == "dt-download-code"]
+    to_archive = [m for m in queued if isinstance(m.notice, Download)]
+    assert to_reviewer and {f.channel for f in to_reviewer} == {"dingtalk"}
+    assert to_archive and {(m.channel, m.notice.file.channel) for m in to_archive} == {("dingtalk", "dingtalk")}
 
 
 async def test_empty_feedback_is_refused(office: Office, org: Org) -> None:

@@ -193,6 +193,13 @@ class TelegramAnswer:
             sent = await self.context.bot.send_message(self._chat_id(), html, reply_markup=markup(buttons))
         return str(sent.message_id)
 
+    async def quote(self, html: str) -> None:
+        message = self.update.effective_message
+        if message is None:
+            await self.say(html)
+            return
+        await message.reply_text(html, do_quote=True)
+
     async def alert(self, html: str) -> None:
         assert self.update.callback_query is not None
         await self.update.callback_query.answer(short_notice(html), show_alert=True)
@@ -226,6 +233,19 @@ class TelegramAnswer:
 
     async def busy(self) -> None:
         await self.context.bot.send_chat_action(self._chat_id(), "upload_document")
+
+    def later(self, work: Awaitable[None]) -> None:
+        # The update stays unconfirmed (``Inbox.hold``) until the work is done; an error in it
+        # reaches the error handler with the update, which answers it in the chat.
+        release = self.context.bot_data["inbox"].hold()
+
+        async def run() -> None:
+            try:
+                await work
+            finally:
+                release()
+
+        self.context.application.create_task(run(), update=self.update)
 
 
 # ------------------------------------------------------------------------------ routes
