@@ -18,7 +18,7 @@ from functools import cached_property
 from typing import Any, Generic, NamedTuple, TypeVar, get_type_hints
 
 MAX_BYTES = 64
-"""The most a button may carry (Telegram's limit for ``callback_data``)."""
+"""The most a button may carry (Telegram's limit for a button's data)."""
 
 INT = r"\d{1,12}"
 """How an id or a page number is written."""

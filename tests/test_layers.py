@@ -185,27 +185,29 @@ def test_the_telegram_check_finds_its_terms(source: str) -> None:
 
 
 def test_every_action_has_one_handler_and_every_button_handler_an_action() -> None:
-    from telegram.ext import ApplicationBuilder, CallbackQueryHandler, ContextTypes
-
     from bot import actions
-    from bot.channels.telegram.adapter import Pressed, RouteHandler
+    from bot.conversation import routes
+    from bot.conversation.router import ROUTES
+
+    taken = [r for r in ROUTES if isinstance(r, routes.Pressed)]
+    # the one other: any button no action knows (a stale one of a removed kind) is answered
+    others = [r for r in ROUTES if isinstance(r, routes.AnyPress)]
+    assert [r.takes.__module__ for r in others] == ["bot.conversation.fallback"]
+    assert sorted(r.action.name for r in taken) == sorted(a.name for a in actions.ACTIONS)
+    for r in taken:
+        assert f"{r.takes.__module__}.{r.takes.__qualname__}" == r.action.handler
+
+
+def test_telegram_hands_every_update_to_the_one_router() -> None:
+    from telegram.ext import ApplicationBuilder, ContextTypes
+
+    from bot.channels.telegram.adapter import Conversation
     from bot.channels.telegram.app import add_handlers
     from bot.channels.telegram.context import DubanContext
-    from bot.conversation import routes
 
     application = ApplicationBuilder().token("1:x").updater(None).context_types(ContextTypes(context=DubanContext)).build()
     add_handlers(application)  # type: ignore[arg-type]
-    handlers = [h for hs in application.handlers.values() for h in hs]
-    declared = [h.route for h in handlers if isinstance(h, RouteHandler)]
-    taken = [(h.action, h.takes) for h in handlers if isinstance(h, Pressed)]
-    taken += [(r.action, r.takes) for r in declared if isinstance(r, routes.Pressed)]
-    assert not [h for h in handlers if isinstance(h, CallbackQueryHandler) and not isinstance(h, Pressed)]
-    # the one other: any button no action knows (a stale one of a removed kind) is answered
-    others = [r for r in declared if isinstance(r, routes.AnyPress)]
-    assert [r.takes.__module__ for r in others] == ["bot.conversation.fallback"]
-    assert sorted(action.name for action, _ in taken) == sorted(a.name for a in actions.ACTIONS)
-    for action, takes in taken:
-        assert f"{takes.__module__}.{takes.__qualname__}" == action.handler
+    assert [type(h) for hs in application.handlers.values() for h in hs] == [Conversation]
 
 
 def test_the_answers_of_new_are_the_steps_it_takes() -> None:
@@ -300,46 +302,47 @@ def test_the_role_check_lets_a_service_be_asked() -> None:
 
 TELEGRAM_PACKAGE = BOT / "channels" / "telegram"
 
-NOT_YET_NEUTRAL = {
-    "buttons.py", "common.py", "dialogs.py",
-}
-"""Modules of the conversation layer still written as python-telegram-bot callbacks, each made
-neutral in turn (``bot.conversation.said`` / ``answer`` / ``routes``); the list only shrinks."""
+MIGRATIONS = BOT / "storage" / "migrations.py"
+"""The schema's history: it names the columns it once had (``people.telegram_id``)."""
 
-def _importers_of_telegram() -> list[str]:
-    found = []
-    for path in sorted(BOT.rglob("*.py")):
-        if path.is_relative_to(TELEGRAM_PACKAGE) or "emulators" in path.relative_to(BOT).parts:
-            continue
-        if path.parent == BOT / "conversation" and path.name in NOT_YET_NEUTRAL:
-            continue
-        if any(m == "telegram" or m.startswith("telegram.") for m in _imports(path)):
-            found.append(str(path.relative_to(BOT)))
-    return found
+
+def _outside_telegram() -> list[Path]:
+    """Every module of the bot but the Telegram package and the emulators."""
+    return [
+        p for p in sorted(BOT.rglob("*.py"))
+        if not p.is_relative_to(TELEGRAM_PACKAGE) and "emulators" not in p.relative_to(BOT).parts
+    ]
 
 
 def test_only_the_telegram_package_imports_telegram() -> None:
-    assert _importers_of_telegram() == []
+    found = [p for p in _outside_telegram() if any(m == "telegram" or m.startswith("telegram.") for m in _imports(p))]
+    assert [str(p.relative_to(BOT)) for p in found] == []
 
 
-CONVERSATION = sorted(p for p in (BOT / "conversation").glob("*.py") if p.name not in NOT_YET_NEUTRAL)
+CONVERSATION = sorted((BOT / "conversation").glob("*.py"))
 TELEGRAM_WORDS = re.compile(r"\b(callback_data|parse_mode|reply_markup|telegram_id|Update)\b")
+BOT_API_WORDS = re.compile(r"\b(callback_data|parse_mode|reply_markup|telegram_id)\b")
 
 
 @pytest.mark.parametrize("path", CONVERSATION, ids=lambda p: p.name)
 def test_the_conversation_layer_speaks_no_telegram(path: Path) -> None:
-    """A neutral module reads a ``Said`` and answers through an ``Answer``: no platform's words."""
+    """A module reads a ``Said`` and answers through an ``Answer``: no platform's words."""
     assert TELEGRAM_WORDS.findall(path.read_text(encoding="utf-8")) == []
 
 
-def test_a_neutral_module_declares_routes_and_registers_no_handler() -> None:
+def test_nothing_outside_the_telegram_package_names_the_bot_apis_fields() -> None:
+    found = {
+        str(p.relative_to(BOT)): BOT_API_WORDS.findall(p.read_text(encoding="utf-8"))
+        for p in _outside_telegram() if p != MIGRATIONS
+    }
+    assert {path: words for path, words in found.items() if words} == {}
+
+
+def test_every_module_declares_routes_and_registers_no_handler() -> None:
     from bot.conversation.router import FEATURES
 
     for feature in FEATURES:
-        if Path(feature.__file__ or "").name in NOT_YET_NEUTRAL:
-            assert hasattr(feature, "register") and not hasattr(feature, "ROUTES"), feature.__name__
-        else:
-            assert hasattr(feature, "ROUTES") and not hasattr(feature, "register"), feature.__name__
+        assert hasattr(feature, "ROUTES") and not hasattr(feature, "register"), feature.__name__
 
 
 def test_the_telegram_check_finds_an_import(tmp_path: Path) -> None:
@@ -352,20 +355,20 @@ def test_the_telegram_check_finds_an_import(tmp_path: Path) -> None:
 # ------------------------------------------------------------------------------ the dialog kit
 
 
-DIALOG_KIT = {BOT / "conversation" / "kit.py", BOT / "conversation" / "dialogs.py"}
+DIALOG_KIT = {BOT / "conversation" / "kit.py"}
 KEPT_BY_HAND = re.compile(r"(?:user_data|dialogs)\[([\w.]+)\]\s*=")
-NOT_DIALOGS = {"dialogs.PROMPT", "kit.PROMPT", "KEPT_FEEDBACK"}
-"""``user_data`` kept outside the kit that is no dialog: the place of a question just sent
-(scores), a file waiting for the person to say which slip it answers (slip_actions)."""
+NOT_DIALOGS = {"KEPT_FEEDBACK"}
+"""What a person's dialog store keeps outside the kit that is no dialog: a file waiting for the
+person to say which slip it answers (slip_actions)."""
 
 
 @pytest.mark.parametrize("path", sorted(set((BOT / "conversation").glob("*.py")) - DIALOG_KIT), ids=lambda p: p.name)
 def test_every_dialog_opens_with_the_kit_and_lets_it_keep_or_end_it(path: Path) -> None:
-    """A dialog is opened with ``dialogs.open_dialog`` (which closes any other), and after a
-    refused answer ``dialogs.refused`` / ``keep_or_end`` decide whether its question stays open."""
+    """A dialog is opened with ``kit.open_dialog`` (which closes any other), and after a refused
+    answer ``kit.refused`` / ``keep_or_end`` decide whether its question stays open."""
     source = path.read_text(encoding="utf-8")
-    assert set(KEPT_BY_HAND.findall(source)) <= NOT_DIALOGS, "open the dialog with dialogs.open_dialog"
-    assert "may_answer_again" not in source, "let dialogs.refused (or keep_or_end) keep the question open or end it"
+    assert set(KEPT_BY_HAND.findall(source)) <= NOT_DIALOGS, "open the dialog with kit.open_dialog"
+    assert "may_answer_again" not in source, "let kit.refused (or keep_or_end) keep the question open or end it"
 
 
 def test_the_dialog_check_finds_a_draft_kept_by_hand() -> None:

@@ -21,16 +21,21 @@ from bot.conversation.said import Said
 FEATURES: tuple[ModuleType, ...] = (
     start, issue, corrections, extension, escalation, slip_actions, partners, lookup, scores, exports, reports, admin, intake,
 )
-"""The conversation layer's modules, each with ``ROUTES`` (or, not yet neutral,
-``register(application)``) and ``COMMANDS`` (the commands it adds)."""
+"""The conversation layer's modules, each with ``ROUTES`` and ``COMMANDS`` (the commands it adds
+to the menu)."""
 
 
 def declared(features: Iterable[ModuleType] = FEATURES) -> tuple[routes.Route, ...]:
-    """Every route of ``features`` that is declared neutrally, in order, then the catch-alls."""
+    """Every route of ``features``, in order, then the dialog kit's (/cancel, 取消, a lapsed
+    dialog) and the catch-alls."""
     found: list[routes.Route] = []
     for feature in features:
-        found += getattr(feature, "ROUTES", ())
+        found += feature.ROUTES
     return (*found, *kit.ROUTES, *fallback.ROUTES)
+
+
+ROUTES = declared()
+"""Every route of the bot, in order of precedence."""
 
 
 def commands(features: Iterable[ModuleType] = FEATURES) -> frozenset[str]:
@@ -83,15 +88,25 @@ def _is(kind: str, said: Said) -> bool:
     return True  # ANYTHING
 
 
+def route_for(said: Said, table: tuple[routes.Route, ...] | None = None) -> routes.Route | None:
+    """The first route of ``table`` (every declared route) that takes ``said``."""
+    return next((route for route in (ROUTES if table is None else table) if fits(route, said)), None)
+
+
+async def take(route: routes.Route, said: Said, answer: Answer) -> None:
+    """Hand ``said`` to ``route``'s handler (a pressed action's with its typed values)."""
+    if isinstance(route, routes.Pressed):
+        assert said.pressed is not None
+        await route.takes(said, answer, said.pressed.values)
+    else:
+        await route.takes(said, answer)
+
+
 async def dispatch(said: Said, answer: Answer, table: tuple[routes.Route, ...] | None = None) -> bool:
     """Hand ``said`` to the first route of ``table`` (every declared route) that takes it;
     whether one did."""
-    for route in declared() if table is None else table:
-        if fits(route, said):
-            if isinstance(route, routes.Pressed):
-                assert said.pressed is not None
-                await route.takes(said, answer, said.pressed.values)
-            else:
-                await route.takes(said, answer)
-            return True
-    return False
+    route = route_for(said, table)
+    if route is None:
+        return False
+    await take(route, said, answer)
+    return True

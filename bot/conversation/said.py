@@ -20,7 +20,7 @@ from bot.services import onboarding
 from bot.services.context import Office
 
 DialogStore = MutableMapping[str, Any]
-"""A person's open dialogs, by the dialog's key (``bot.conversation.dialogs``): kept per account
+"""A person's open dialogs, by the dialog's key (``bot.conversation.kit``): kept per account
 by the channel (on PostgreSQL in the database, so any instance takes the next answer)."""
 
 

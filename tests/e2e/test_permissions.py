@@ -19,7 +19,6 @@ theirs, as a tampered client could, so only the server-side check stands in the 
 from __future__ import annotations
 
 import importlib
-import re
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -27,17 +26,16 @@ from typing import Any
 
 import pytest
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
-from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot import actions
 from bot.actions import ACTIONS
-from bot.channels.telegram.adapter import RouteHandler
 from bot.conversation import routes
 from bot.domain.org import Role
 from bot.domain.permissions import BUTTONS, COMMANDS, RULES, Deed, Reach, may_at_all
 from bot.domain.tasks import Task
 from bot.emulators.telegram.client import SimulatedUser, wait_idle
-from bot.channels.telegram.app import add_features, build_application
+from bot.channels.telegram.app import build_application
+from bot.conversation.router import ROUTES
 from bot.services import handling
 from bot.storage import org, tasks
 from tests.e2e.test_lookup import issue
@@ -95,37 +93,10 @@ NOT_OWN_UNIT = "不是您单位的事项"
 ANY_ANSWER = "不是您单位|您好|使用说明|在办事项|逾期事项|工作事项|没有找到|没有权限|邀请链接|没有这个命令|没看懂|已失效"
 
 
-def _registered() -> list[Any]:
-    """Every handler the feature modules register (no bot needed)."""
-
-    class Recorder:
-        def __init__(self) -> None:
-            self.handlers: list[Any] = []
-            self.bot_data: dict[str, Any] = {}
-
-        def add_handler(self, handler: Any, group: int = 0) -> None:
-            self.handlers.append(handler)
-
-        def add_handlers(self, handlers: Any, group: int = 0) -> None:
-            self.handlers.extend(handlers)
-
-        def __getattr__(self, name: str) -> Any:
-            return lambda *args, **kwargs: None
-
-    recorder = Recorder()
-    add_features(recorder)  # type: ignore[arg-type]
-    return recorder.handlers
-
-
 def _command_routes() -> list[tuple[frozenset[str], bool]]:
-    """Each registered command handler: its commands, and whether it answers only inside a dialog."""
-    found: list[tuple[frozenset[str], bool]] = []
-    for h in _registered():
-        if isinstance(h, CommandHandler):
-            found.append((frozenset(h.commands), h.filters is not None))
-        elif isinstance(h, RouteHandler) and isinstance(h.route, routes.Command):
-            found.append((frozenset({h.route.name}), bool(h.route.while_open)))
-    return found
+    """Each command route of the conversation layer: its command, and whether it answers only
+    inside a dialog."""
+    return [(frozenset({r.name}), bool(r.while_open)) for r in ROUTES if isinstance(r, routes.Command)]
 
 
 def _handles_command(command: str) -> bool:
@@ -134,11 +105,7 @@ def _handles_command(command: str) -> bool:
 
 def _handles_button(data: str) -> bool:
     offer = actions.offer_of(data)
-    return any(
-        (isinstance(h, CallbackQueryHandler) and isinstance(h.pattern, re.Pattern) and h.pattern.match(data))
-        or (isinstance(h, RouteHandler) and isinstance(h.route, routes.Pressed) and offer is not None and h.route.action is offer.action)
-        for h in _registered()
-    )
+    return offer is not None and any(isinstance(r, routes.Pressed) and r.action is offer.action for r in ROUTES)
 
 
 @dataclass

@@ -11,15 +11,14 @@ from __future__ import annotations
 
 import io
 import logging
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, Update
 from telegram.error import BadRequest
-from telegram.ext import BaseHandler, CallbackQueryHandler
+from telegram.ext import BaseHandler
 
 from bot import actions
-from bot.actions import Action
 from bot.channels.telegram.context import DubanApplication, DubanContext
 from bot.conversation import routes
 from bot.conversation.said import Received, Said
@@ -164,10 +163,8 @@ async def redraw(update: Update, html: str, reply_markup: InlineKeyboardMarkup |
     try:
         await query.edit_message_text(html, reply_markup=reply_markup)
     except BadRequest as exc:
-        # the same page pressed twice changes nothing; a message gone or too old to edit keeps
-        # what it showed, and the press is still answered
-        if "not modified" not in str(exc).lower():
-            log.info("could not redraw message: %s", exc)
+        if "not modified" not in str(exc).lower():  # the same page pressed twice changes nothing
+            raise  # a message gone: the error handler tells the presser the button is stale
 
 
 class TelegramAnswer:
@@ -251,49 +248,31 @@ class TelegramAnswer:
 # ------------------------------------------------------------------------------ routes
 
 
-class Pressed(CallbackQueryHandler):  # type: ignore[type-arg]
-    """The handler of one action's buttons; ``takes`` is the function that answers them."""
+class Conversation(BaseHandler[Update, DubanContext, None]):
+    """The one PTB handler of the conversation layer: every update is made a ``Said`` and handed
+    to the route ``bot.conversation.router`` chooses (none: PTB's other handlers, if any, look)."""
 
-    def __init__(self, action: Action[Any], takes: Callable[..., Awaitable[None]], callback: Callable[..., Coroutine[Any, Any, None]]) -> None:
-        super().__init__(callback, pattern=action.pattern)
-        self.action = action
-        self.takes = takes
-
-
-class RouteHandler(BaseHandler[Update, DubanContext, None]):
-    """The PTB handler of one neutral route: it takes the updates ``bot.conversation.router``
-    says the route takes, and hands them to the route's handler as a ``Said``."""
-
-    def __init__(self, application: DubanApplication, route: routes.Route, fits: Callable[[routes.Route, Said], bool]) -> None:
+    def __init__(self, application: DubanApplication) -> None:
         super().__init__(_never)
         self.application = application
-        self.route = route
-        self.fits = fits
 
-    def check_update(self, update: object) -> Said | None:
+    def check_update(self, update: object) -> tuple[Said, routes.Route] | None:
+        from bot.conversation import router  # the router imports the modules, which import the kernel
+
         if not isinstance(update, Update) or (update.callback_query is None and update.effective_message is None):
             return None
         said = said_of(update, self.application)
-        return said if self.fits(self.route, said) else None
+        route = router.route_for(said)
+        return None if route is None else (said, route)
 
     async def handle_update(  # type: ignore[override]
-        self, update: Update, application: Any, check_result: Said, context: DubanContext
+        self, update: Update, application: Any, check_result: tuple[Said, routes.Route], context: DubanContext
     ) -> None:
-        route, answer = self.route, TelegramAnswer(update, context)
-        if isinstance(route, routes.Pressed):
-            assert check_result.pressed is not None
-            await route.takes(check_result, answer, check_result.pressed.values)
-        else:
-            await route.takes(check_result, answer)
+        from bot.conversation import router
+
+        said, route = check_result
+        await router.take(route, said, TelegramAnswer(update, context))
 
 
 async def _never(update: Update, context: DubanContext) -> None:
-    raise AssertionError("a route's update is handled by RouteHandler.handle_update")
-
-
-def install(application: DubanApplication, declared: tuple[routes.Route, ...]) -> None:
-    """Add the PTB handlers of ``declared``, in their order (after the handlers added before)."""
-    from bot.conversation.router import fits  # the router imports the modules not yet neutral, which import this one
-
-    for route in declared:
-        application.add_handler(RouteHandler(application, route, fits))
+    raise AssertionError("the conversation's updates are handled by Conversation.handle_update")

@@ -14,8 +14,7 @@ from telegram import LinkPreviewOptions
 from telegram.error import InvalidToken, NetworkError
 from telegram.ext import ApplicationBuilder, ContextTypes, Defaults
 
-from bot.conversation import fallback, kit
-from bot.conversation.router import FEATURES, commands
+from bot.conversation.router import commands
 from bot.channels.telegram import adapter, errors
 from bot.channels.telegram.context import DubanApplication, DubanContext
 from bot import scheduling
@@ -69,21 +68,11 @@ def build_application(
 
 
 def add_handlers(application: DubanApplication) -> None:
-    """The conversation layer's routes, in their order of precedence, and the error handler."""
-    add_features(application)
-    adapter.install(application, kit.ROUTES)  # /cancel and 取消 of every dialog, the answer to a lapsed one
+    """The conversation layer (every route of ``bot.conversation.router``, in its order) and the
+    error handler."""
     application.bot_data["commands"] = commands()
-    adapter.install(application, fallback.ROUTES)
+    application.add_handler(adapter.Conversation(application))
     errors.register(application)
-
-
-def add_features(application: DubanApplication) -> None:
-    """The routes of the modules of ``FEATURES``, in their order."""
-    for feature in FEATURES:
-        if hasattr(feature, "ROUTES"):
-            adapter.install(application, feature.ROUTES)
-        else:
-            feature.register(application)
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """Dialog state in the database, for several bot instances on one PostgreSQL database.
 
 Every dialog (the guided /new, 反馈, 退回, 申请延期, 改期同意, 记录约谈, 记录移交, the 百分制
-recording, the intake edits; ``bot.conversation.dialogs``) keeps a person's draft, with the step it
+recording, the intake edits; ``bot.conversation.kit``) keeps a person's draft, with the step it
 is at, in PTB's ``user_data``, which lives in one process's memory. With several
 instances each update may reach either one (the load balancer's round robin, a failover, an
 upgrade): this persistence keeps each person's ``user_data`` in the ``dialog_state`` table,
