@@ -152,3 +152,21 @@ async def test_acknowledging_on_the_card_marks_it_and_takes_its_buttons(city, of
     card = await zhujian.wait_for(card_with="已签收", timeout=10)
     assert card["card"]["buttons"] == [] or [b["text"] for b in card["card"]["buttons"]] == ["反馈", "申请延期"]
     assert (await tasks.get(office.db.reader, task.id)).status is TaskStatus.ACKNOWLEDGED  # type: ignore[union-attr]
+
+
+async def test_turning_the_task_list_redraws_the_same_card(city, office: Office):  # type: ignore[no-untyped-def]
+    """A card's button answered by a neutral route: 下一页 draws the next page on the card
+    pressed (its new look rides on the press's acknowledgement), no new message."""
+    clerk, zhujian = city["clerk"], city["zhujian"]
+    issued = [await issue(office, clerk, title=f"背街小巷第{n}段硬化") for n in range(1, 12)]
+    await zhujian.wait_for(card_with=slip_number(issued[-1]), timeout=20)
+    await zhujian.send("/tasks")
+    first = await zhujian.wait_for(card_with="在办事项", timeout=10)
+    assert [b["text"] for b in first["card"]["buttons"]] == ["下一页"]
+    entries_before = len(await zhujian.chat())
+
+    await zhujian.press("下一页", out_track_id=first["card"]["out_track_id"])
+    second = await zhujian.wait_for(match=lambda e: e["id"] == first["id"], timeout=10)
+    assert [b["text"] for b in second["card"]["buttons"]] == ["上一页"]
+    assert second["card"]["markdown"] != first["card"]["markdown"] and "背街小巷" in second["card"]["markdown"]
+    assert len(await zhujian.chat()) == entries_before
