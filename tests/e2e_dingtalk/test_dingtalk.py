@@ -170,3 +170,21 @@ async def test_turning_the_task_list_redraws_the_same_card(city, office: Office)
     assert [b["text"] for b in second["card"]["buttons"]] == ["上一页"]
     assert second["card"]["markdown"] != first["card"]["markdown"] and "背街小巷" in second["card"]["markdown"]
     assert len(await zhujian.chat()) == entries_before
+
+
+async def test_word_of_a_slip_and_the_board_come_as_files_in_the_dingtalk_chat(city, office: Office, people: DingTalkPeople):  # type: ignore[no-untyped-def]
+    clerk, zhujian = city["clerk"], city["zhujian"]
+    task = await issue(office, clerk)
+    await zhujian.wait_for(card_with=slip_number(task), timeout=10)
+    await zhujian.send(f"/task {task.number}")
+    detail = await zhujian.wait_for(card_with="下载Word", timeout=10)
+    await zhujian.press("下载Word", out_track_id=detail["card"]["out_track_id"])
+    sent = await zhujian.wait_for(kind="robot", match=lambda e: e["msg_type"] == "file", timeout=15)
+    assert sent["file"]["name"].endswith(".docx")
+    assert (await people.file(sent["file"]["media_id"])).startswith(b"PK")  # a Word file, whole
+    await zhujian.wait_for(text_contains="可直接打印", timeout=10)
+
+    await zhujian.send("/board")
+    picture = await zhujian.wait_for(kind="robot", match=lambda e: e["msg_type"] == "file", timeout=30)
+    assert picture["file"]["name"] == "board.png"
+    assert (await people.file(picture["file"]["media_id"])).startswith(b"\x89PNG")
