@@ -41,6 +41,7 @@ from bot.edge import Account
 from bot.services.context import Office
 from bot.storage import channel_dialogs, inbox, outbox
 from bot.storage.postgres import DatabaseUnavailable
+from bot.storage.reader import together
 from bot.texts import explain, render as render_text
 
 log = logging.getLogger(__name__)
@@ -141,11 +142,11 @@ class DingTalkChannel:
         token = inbox.handling_key.set(key)
         inbox.interrupted(key)  # this attempt starts afresh
         try:
-            if await inbox.handled_key(reader, key):
+            seen, stored = await together(reader, (inbox.handled_key(reader, key), channel_dialogs.read(reader, account)))
+            if seen:
                 log.info("钉钉 %s was applied before; answered again, not applied again", key)
                 await answer.say(render_text("inbox/already_done"))
                 return
-            stored = await channel_dialogs.read(reader, account)
             said: Said = await make(channel_dialogs.loads(stored))
             try:
                 await router.dispatch(said, answer)
