@@ -188,3 +188,26 @@ async def test_word_of_a_slip_and_the_board_come_as_files_in_the_dingtalk_chat(c
     picture = await zhujian.wait_for(kind="robot", match=lambda e: e["msg_type"] == "file", timeout=30)
     assert picture["file"]["name"] == "board.png"
     assert (await people.file(picture["file"]["media_id"])).startswith(b"\x89PNG")
+
+
+async def test_a_withdrawn_slip_loses_its_buttons_on_the_dingtalk_card(city, office: Office):  # type: ignore[no-untyped-def]
+    """A change of a notice delivered earlier reaches the card it became: the clerk withdraws
+    the 交办单 (through the service, as the 撤回 button would), and the official's card keeps its
+    text and loses 签收 · 反馈 · 申请延期; the unit is told in a message of its own."""
+    from bot.services import corrections
+    from bot.storage import slips
+
+    clerk, zhujian = city["clerk"], city["zhujian"]
+    task = await issue(office, clerk)
+    card = await zhujian.wait_for(card_with=slip_number(task), timeout=10)
+
+    async def recorded() -> bool:
+        return bool(await outbox.delivered_slips(office.db.reader, task.id))
+
+    await until(recorded)
+    [slip] = await slips.of_task(office.db.reader, task.id)
+    await corrections.withdraw(office, clerk.person, slip.id, "误发，需重新交办", office.now())
+    changed = await zhujian.wait_for(match=lambda e: e["id"] == card["id"], timeout=10)
+    assert changed["card"]["buttons"] == [] and changed["card"]["markdown"] == card["card"]["markdown"]
+    told = await zhujian.wait_for(text_contains="交办单撤回通知", timeout=10)
+    assert "误发，需重新交办" in told["text"]
