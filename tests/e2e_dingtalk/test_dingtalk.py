@@ -211,3 +211,17 @@ async def test_a_withdrawn_slip_loses_its_buttons_on_the_dingtalk_card(city, off
     assert changed["card"]["buttons"] == [] and changed["card"]["markdown"] == card["card"]["markdown"]
     told = await zhujian.wait_for(text_contains="交办单撤回通知", timeout=10)
     assert "误发，需重新交办" in told["text"]
+
+
+async def test_a_button_from_before_an_upgrade_is_told_stale(city, office: Office, people: DingTalkPeople):  # type: ignore[no-untyped-def]
+    """A card pressed whose button data no action writes any more (a card from an older
+    version): the person is told, in a message, that the button is no longer valid."""
+    clerk, zhujian = city["clerk"], city["zhujian"]
+    await issue(office, clerk)
+    card = await zhujian.wait_for(kind="card", timeout=10)
+    await people.call("POST", f"/staff/{zhujian.userid}/press",
+                      json={"button": "签收", "out_track_id": card["card"]["out_track_id"], "params": {"data": "zz:retired"}})
+    told = await zhujian.wait_for(text_contains="按钮已失效", timeout=10)
+    assert told["kind"] == "robot"
+    [still] = [e for e in await zhujian.chat() if e["id"] == card["id"]]
+    assert [b["text"] for b in still["card"]["buttons"]] == ["签收", "反馈", "申请延期"]  # nothing changed
