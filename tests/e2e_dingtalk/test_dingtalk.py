@@ -225,3 +225,25 @@ async def test_a_button_from_before_an_upgrade_is_told_stale(city, office: Offic
     assert told["kind"] == "robot"
     [still] = [e for e in await zhujian.chat() if e["id"] == card["id"]]
     assert [b["text"] for b in still["card"]["buttons"]] == ["签收", "反馈", "申请延期"]  # nothing changed
+
+
+async def test_a_message_held_back_by_dingtalks_flow_control_comes_later(city, office: Office, people: DingTalkPeople):  # type: ignore[no-untyped-def]
+    """钉钉 holds back robot messages to one person beyond its per-person rate
+    (``flowControlledStaffIdList``, the call itself succeeding): the bot sends the message
+    again later instead of counting it delivered."""
+    from bot.services import corrections
+    from bot.storage import slips
+
+    clerk, zhujian = city["clerk"], city["zhujian"]
+    first = await issue(office, clerk, title="老旧小区改造")
+    second = await issue(office, clerk, title="背街小巷硬化")
+    await zhujian.wait_for(card_with=slip_number(second), timeout=10)
+    await people.limits(robot_messages_per_person_per_minute=1)
+    for task in (first, second):
+        [slip] = await slips.of_task(office.db.reader, task.id)
+        await corrections.withdraw(office, clerk.person, slip.id, "误发，需重新交办", office.now())
+    await zhujian.wait_for(text_contains="老旧小区改造", kind="robot", timeout=10)
+    await asyncio.sleep(1.0)
+    assert not any("背街小巷硬化" in e["text"] for e in await zhujian.chat() if e["kind"] == "robot")
+    await people.advance_clock(61)
+    await zhujian.wait_for(text_contains="背街小巷硬化", kind="robot", timeout=20)
