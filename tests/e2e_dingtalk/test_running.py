@@ -17,6 +17,7 @@ from bot.emulators.dingtalk import DingTalkEmulator, DingTalkPeople
 from bot.running import StartupError, serve
 from bot.services import onboarding
 from bot.services.context import Office
+from bot.services.daily import is_done, latest_due_day
 from tests.e2e_dingtalk.conftest import until
 
 def free_port() -> int:
@@ -56,6 +57,11 @@ async def test_dingtalk_alone_serves_and_health_reports_the_stream(office: Offic
 
     try:
         await until(connected, timeout=20)
+
+        async def checked() -> bool:  # no Telegram job queue: the daily check runs on its own schedule
+            return await is_done(office, latest_due_day(office, office.now()))
+
+        await until(checked, timeout=20)
 
         person = await onboarding.add_person(office, "刘局长", frozenset({Role.LEADER}), office.now(), None, None, "")
         invite = await onboarding.create_invite(office, person.id, office.now())
