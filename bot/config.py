@@ -98,6 +98,11 @@ class DingTalk:
     """The new OpenAPI and the Stream gateway (a 政务 deployment's address, or the emulator)."""
     oapi_endpoint: str = "https://oapi.dingtalk.com"
     """The old OpenAPI (工作通知, media upload, the organisation)."""
+    card_template_id: str = "duban-markdown-buttons.schema"
+    """The card template of messages with buttons: a "markdown with buttons" template made in
+    钉钉's 卡片平台 for the app (keys ``title``, ``markdown``, ``sys_full_json_obj``)."""
+    send_per_second: float = 10.0
+    """Robot messages and cards a second overall, within the app's API quotas."""
 
 
 @dataclass(frozen=True)
@@ -407,6 +412,8 @@ KEYS: tuple[Key, ...] = (
     Key("dingtalk.robot_code", _text, "dingtalk.robot_code"),
     Key("dingtalk.agent_id", _integer, "dingtalk.agent_id", "DUBAN_DINGTALK_AGENT_ID"),
     Key("dingtalk.endpoint", _url(("https://", "http://"), "必须以 https:// 开头（本机模拟器可用 http://）"), "dingtalk.endpoint", "DUBAN_DINGTALK_ENDPOINT"),
+    Key("dingtalk.card_template_id", _text, "dingtalk.card_template_id"),
+    Key("dingtalk.send_per_second", _number, "dingtalk.send_per_second"),
     Key("dingtalk.oapi_endpoint", _url(("https://", "http://"), "必须以 https:// 开头（本机模拟器可用 http://）"), "dingtalk.oapi_endpoint"),
 )
 """Every setting the bot reads, in the order a bad value is reported. ``config.example.toml``

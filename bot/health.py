@@ -1,7 +1,9 @@
 """Is the bot well? ``GET /healthz`` for a container's HEALTHCHECK or a monitor, and ``duban status``.
 
 The report is the same in both places: whether the database answers, the last day whose daily
-check finished, how many messages wait in the outbox, and how long the bot has been up. It is
+check finished, how many messages wait in the outbox, how long the bot has been up, and, when
+the 钉钉 channel runs, whether its Stream connection is open (``dingtalk_stream``: ``connected``
+or ``disconnected``; the client reconnects by itself, so a drop is something to watch). It is
 unhealthy (HTTP 503) only when the database does not answer: a backlog or a late daily check is
 something to look at, not a reason for an orchestrator to restart the bot.
 
@@ -16,7 +18,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -41,6 +43,8 @@ class Health:
     outbox_backlog: int | None = None
     uptime_seconds: float | None = None
     """None when the bot is not running (``duban status`` with no bot up)."""
+    dingtalk_stream: bool | None = None
+    """Whether the 钉钉 Stream connection is open; None when no 钉钉 channel runs."""
 
     @property
     def healthy(self) -> bool:
@@ -56,6 +60,7 @@ class Health:
             "last_daily_run": self.last_daily_run.isoformat() if self.last_daily_run else None,
             "outbox_backlog": self.outbox_backlog,
             "uptime_seconds": None if self.uptime_seconds is None else round(self.uptime_seconds, 1),
+            "dingtalk_stream": None if self.dingtalk_stream is None else "connected" if self.dingtalk_stream else "disconnected",
         }
 
 
@@ -79,9 +84,12 @@ async def _read(conn: aiosqlite.Connection, uptime_seconds: float | None) -> Hea
 class HealthServer:
     """``GET /healthz`` on its own port, answered from the running bot's reader connection."""
 
-    def __init__(self, reader: Callable[[], aiosqlite.Connection], host: str, port: int) -> None:
-        """``reader`` returns the connection to ask (the office's reader, None when closed)."""
+    def __init__(self, reader: Callable[[], aiosqlite.Connection], host: str, port: int,
+                 dingtalk_stream: Callable[[], bool] | None = None) -> None:
+        """``reader`` returns the connection to ask (the office's reader, None when closed);
+        ``dingtalk_stream`` whether the 钉钉 Stream connection is open (when 钉钉 runs)."""
         self._reader = reader
+        self._dingtalk_stream = dingtalk_stream
         self.host = host
         self.port = port
         self._started = time.monotonic()
@@ -110,6 +118,8 @@ class HealthServer:
 
     async def _healthz(self, request: web.Request) -> web.Response:
         health = await probe(self._connection(), time.monotonic() - self._started)
+        if self._dingtalk_stream is not None:
+            health = replace(health, dingtalk_stream=self._dingtalk_stream())
         return web.json_response(health.to_json(), status=200 if health.healthy else 503)
 
     def _connection(self) -> aiosqlite.Connection | None:

@@ -10,6 +10,7 @@ file never blocks anything; its content only tells ``duban status`` who holds it
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import fcntl
 import json
 import logging
@@ -18,16 +19,20 @@ import secrets
 import signal
 import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import IO
 
 from bot import backup
 from bot.channels import ChannelRefused, ChannelUnreachable
+from bot.channels.dingtalk import DingTalkError
+from bot.channels.dingtalk.channel import DingTalkChannel
 from bot.channels.telegram.app import Webhook, build_application, start_bot, stop_bot
 from bot.health import HealthServer
 from bot.config import Settings
+from bot.scheduling import run_periodic
 from bot.services.context import Office
+from bot.services.daily import is_done, latest_due_day, run_daily, run_time
 from bot.texts import render
 
 log = logging.getLogger(__name__)
@@ -124,14 +129,22 @@ def running_bot(db_path: Path) -> RunInfo | None:
 
 
 async def serve(office: Office, stop: asyncio.Event, *, webhook: bool = False) -> None:
-    """Serve updates (polling, or ``webhook``) until ``stop``; then drain and shut down.
+    """Serve every configured channel until ``stop``; then drain and shut down.
+
+    Telegram runs when a token is set (polling, or ``webhook``), 钉钉 when ``[dingtalk]`` names
+    an app; one deployment may serve both at once, each person on the channel they are bound on.
+    The daily check runs on Telegram's job queue, or, with 钉钉 alone, on ``run_schedule``.
 
     Raises:
-        StartupError: the token was refused, the Bot API cannot be reached, or another
-            bot runs on this database.
+        StartupError: no channel is configured, a channel refused the credentials or cannot be
+            reached, or another bot runs on this database.
     """
     settings = office.settings
-    if webhook and not settings.webhook_url:
+    telegram = settings.token is not None
+    dingtalk = settings.dingtalk.client_id is not None
+    if not telegram and not dingtalk:
+        raise StartupError(render("ops/no_channel"))
+    if telegram and webhook and not settings.webhook_url:
         raise StartupError(render("ops/webhook_url_missing"))
     shared = settings.database_url is not None
     if shared and webhook and not settings.webhook_secret:
@@ -143,27 +156,82 @@ async def serve(office: Office, stop: asyncio.Event, *, webhook: bool = False) -
     info = RunInfo(os.getpid(), "webhook" if webhook else "polling", office.now())
     if lock is not None and not lock.acquire(info):
         raise StartupError(render("ops/already_running", db=settings.db_path, lock=lock.path))
-    health = HealthServer(lambda: office.db.reader, settings.health_listen, settings.health_port)
-    application = build_application(office)
+    channel = _dingtalk_channel(office) if dingtalk else None
+    health = HealthServer(lambda: office.db.reader, settings.health_listen, settings.health_port,
+                          dingtalk_stream=(lambda: channel.connected) if channel is not None else None)
+    application = build_application(office) if telegram else None
+    schedule: asyncio.Task[None] | None = None
     try:
-        try:
-            await start_bot(application, webhook=_webhook(settings) if webhook else None)
-        except ChannelRefused as exc:
-            raise StartupError(render("ops/token_rejected")) from exc
-        except ChannelUnreachable as exc:
-            raise StartupError(render("ops/api_unreachable", url=settings.api_url, error=exc.reason)) from exc
-        except OSError as exc:
-            raise StartupError(render("ops/webhook_listen_failed", settings=settings, error=exc.strerror)) from exc
-        backup.schedule(application)
+        if application is not None:
+            try:
+                await start_bot(application, webhook=_webhook(settings) if webhook else None)
+            except ChannelRefused as exc:
+                raise StartupError(render("ops/token_rejected")) from exc
+            except ChannelUnreachable as exc:
+                raise StartupError(render("ops/api_unreachable", url=settings.api_url, error=exc.reason)) from exc
+            except OSError as exc:
+                raise StartupError(render("ops/webhook_listen_failed", settings=settings, error=exc.strerror)) from exc
+            backup.schedule(application)
+        if channel is not None:
+            await _start_dingtalk(channel)
+            if application is None:
+                schedule = asyncio.create_task(run_schedule(office, stop), name="schedule")
         await _start_health(health)
-        log.info("bot @%s is serving (%s)", application.bot.username, info.mode)
+        serving = [f"Telegram @{application.bot.username} {info.mode}"] if application is not None else []
+        log.info("bot is serving (%s)", ", ".join(serving + ["钉钉 Stream"] * (channel is not None)))
         await stop.wait()
         log.info("stopping: finishing the message in flight")
     finally:
         await health.stop()
-        await stop_bot(application)
+        if schedule is not None:
+            schedule.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await schedule
+        if channel is not None:
+            await channel.stop()
+        if application is not None:
+            await stop_bot(application)
         if lock is not None:
             lock.release()
+
+
+def _dingtalk_channel(office: Office) -> DingTalkChannel:
+    try:
+        return DingTalkChannel(office)
+    except ValueError as exc:  # a setting [dingtalk] needs is missing
+        raise StartupError(render("ops/dingtalk_incomplete", error=str(exc))) from exc
+
+
+async def _start_dingtalk(channel: DingTalkChannel) -> None:
+    """Ask 钉钉 for a token first, so refused credentials stop the start with one clear line;
+    then the sender and the Stream connection (which reconnects by itself from then on)."""
+    try:
+        await channel.api.access_token()
+    except DingTalkError as exc:
+        await channel.api.close()
+        if exc.retryable:
+            raise StartupError(render("ops/dingtalk_unreachable", url=channel.app.endpoint, error=str(exc))) from exc
+        raise StartupError(render("ops/dingtalk_refused", error=exc.code or str(exc))) from exc
+    await channel.start()
+
+
+async def run_schedule(office: Office, stop: asyncio.Event) -> None:
+    """The daily check and the periodic reports without Telegram's job queue: caught up at
+    start, then each day at ``daily_time`` (each step runs once, across instances too)."""
+    while not stop.is_set():
+        day = latest_due_day(office, office.now())
+        try:
+            if not await is_done(office, day):
+                async with office.db.job_lock("daily-check"):
+                    await run_daily(office, day)
+            async with office.db.job_lock("periodic-reports"):
+                await run_periodic(office, day)
+        except Exception:  # the schedule must outlive one bad day; the next look tries again
+            log.exception("the daily check of %s failed", day)
+        wake = run_time(office, day + timedelta(days=1))
+        seconds = max(1.0, min((wake - office.now()).total_seconds(), 3600.0))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), seconds)
 
 
 def _webhook(settings: Settings) -> Webhook:

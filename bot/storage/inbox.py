@@ -1,4 +1,6 @@
-"""The inbox of Telegram updates (the transactional-inbox pattern).
+"""The inbox of what the channels deliver (the transactional-inbox pattern): Telegram's updates
+by their number, and other channels' messages by a channel-qualified text key (``handling_key``:
+a 钉钉 message's ``dingtalk:msg:<msgId>``, a card press's ``dingtalk:card:<messageId>``).
 
 While an update is being handled, ``handling`` holds its id; every write transaction opened in
 that time (``Database.transaction``) records the id in ``inbox`` before it commits, so "the
@@ -28,11 +30,15 @@ handling: ContextVar[int | None] = ContextVar("handling_update", default=None)
 A context variable, so the tasks a handler starts carry the id along, and the sender or the
 daily check, started outside any update, never write it."""
 
+handling_key: ContextVar[str | None] = ContextVar("handling_key", default=None)
+"""The key of the message of another channel whose handling runs in this task (None outside
+one): recorded in ``inbox_keys`` as ``handling`` is in ``inbox``."""
+
 KEEP = timedelta(days=3)
 """How long a handled update's id is kept: Telegram keeps an unconfirmed update for 24 hours."""
 
 
-_interrupted: set[int] = set()
+_interrupted: set[int | str] = set()
 
 
 def interrupt() -> None:
@@ -41,9 +47,12 @@ def interrupt() -> None:
     update_id = handling.get()
     if update_id is not None:
         _interrupted.add(update_id)
+    key = handling_key.get()
+    if key is not None:
+        _interrupted.add(key)
 
 
-def interrupted(update_id: int) -> bool:
+def interrupted(update_id: int | str) -> bool:
     """Whether the database went away while ``update_id`` was handled (asked once, at its end):
     the update is then left unconfirmed and handled again once the database is back."""
     if update_id in _interrupted:
@@ -56,9 +65,11 @@ def interrupted(update_id: int) -> bool:
 def aside() -> Iterator[None]:
     """Transactions opened inside do not mark the update being handled as handled."""
     token = handling.set(None)
+    key_token = handling_key.set(None)
     try:
         yield
     finally:
+        handling_key.reset(key_token)
         handling.reset(token)
 
 
@@ -73,6 +84,12 @@ async def record(conn: aiosqlite.Connection) -> None:
             "INSERT OR IGNORE INTO inbox (update_id, handled_at) VALUES (?, ?)",
             (update_id, datetime.now(UTC).isoformat(timespec="seconds")),
         )
+    key = handling_key.get()
+    if key is not None:
+        await conn.execute(
+            "INSERT OR IGNORE INTO inbox_keys (message_key, handled_at) VALUES (?, ?)",
+            (key, datetime.now(UTC).isoformat(timespec="seconds")),
+        )
 
 
 async def handled(conn: aiosqlite.Connection, update_id: int) -> bool:
@@ -81,7 +98,14 @@ async def handled(conn: aiosqlite.Connection, update_id: int) -> bool:
         return await cur.fetchone() is not None
 
 
+async def handled_key(conn: aiosqlite.Connection, key: str) -> bool:
+    """Whether what the message of ``key`` caused is already committed."""
+    async with conn.execute("SELECT 1 FROM inbox_keys WHERE message_key = ?", (key,)) as cur:
+        return await cur.fetchone() is not None
+
+
 async def prune(conn: aiosqlite.Connection) -> None:
-    """Inside a write transaction: forget ids older than ``KEEP``."""
-    cutoff = datetime.now(UTC) - KEEP
-    await conn.execute("DELETE FROM inbox WHERE handled_at < ?", (cutoff.isoformat(timespec="seconds"),))
+    """Inside a write transaction: forget ids and keys older than ``KEEP``."""
+    cutoff = (datetime.now(UTC) - KEEP).isoformat(timespec="seconds")
+    await conn.execute("DELETE FROM inbox WHERE handled_at < ?", (cutoff,))
+    await conn.execute("DELETE FROM inbox_keys WHERE handled_at < ?", (cutoff,))

@@ -572,6 +572,34 @@ async def m017_attachments_channel(conn: aiosqlite.Connection) -> None:
     )
 
 
+@migration
+async def m018_channel_inbox_and_dialogs(conn: aiosqlite.Connection) -> None:
+    """A second channel (钉钉). Its messages are known by text ids, not Telegram's update
+    numbers: ``inbox_keys`` is the inbox for them (a channel-qualified key written in the same
+    transaction as the message's effect, so a message the Stream gateway pushes again after a
+    crash is not applied twice). And a person's open dialog on such a channel is kept per
+    account (``channel_dialogs``), on SQLite and PostgreSQL alike: its Stream connection may be
+    served by any instance, and a restart must not lose a draft half answered."""
+    await _script(
+        conn,
+        """
+        CREATE TABLE inbox_keys (
+            -- 'dingtalk:msg:<msgId>', 'dingtalk:card:<messageId>'
+            message_key TEXT PRIMARY KEY,
+            handled_at TEXT NOT NULL
+        );
+        CREATE TABLE channel_dialogs (
+            channel TEXT NOT NULL,
+            address TEXT NOT NULL,
+            -- the account's open dialogs, pickled
+            data BLOB NOT NULL,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (channel, address)
+        )
+        """,
+    )
+
+
 async def applied(conn: aiosqlite.Connection) -> list[str]:
     """Names of the migrations this database has, in order."""
     async with conn.execute("SELECT name FROM migrations ORDER BY rowid") as cur:

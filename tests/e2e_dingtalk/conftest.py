@@ -1,0 +1,162 @@
+"""End-to-end fixtures for 钉钉: the real bot serving Telegram and 钉钉 at once — the Telegram
+Application polling the Telegram emulator, the 钉钉 channel on the 钉钉 emulator's Stream
+gateway and OpenAPI, over HTTP — on a real database; people join through real invites on the
+channel they use."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from telegram.ext import Application
+
+from bot.channels.dingtalk.channel import DingTalkChannel
+from bot.channels.telegram.app import build_application, start_bot, stop_bot
+from bot.config import DingTalk, Secret, Settings
+from bot.domain.org import Person, Role, UnitKind
+from bot.emulators.dingtalk import DingTalkEmulator, DingTalkPeople
+from bot.emulators.dingtalk.client import Person as DingTalkPerson
+from bot.emulators.telegram import EmulatorServer, Simulator
+from bot.emulators.telegram.rules import Rules
+from bot.services import onboarding
+from bot.services.context import Office
+from bot.storage import org
+
+
+@pytest.fixture
+async def emulator() -> AsyncIterator[EmulatorServer]:
+    """The Telegram emulator, its per-chat pacing off."""
+    async with EmulatorServer(rules=Rules(rate_limits=False)) as server:
+        yield server
+
+
+@pytest.fixture
+async def dingtalk() -> AsyncIterator[DingTalkEmulator]:
+    """The 钉钉 emulator; an unacknowledged push is pushed again after 0.5 s."""
+    async with DingTalkEmulator() as server:
+        server.world.limits.ack_timeout = 0.5
+        yield server
+
+
+@pytest.fixture
+async def people(dingtalk: DingTalkEmulator) -> AsyncIterator[DingTalkPeople]:
+    """The 钉钉 emulator's control API (its people act through it)."""
+    async with DingTalkPeople(dingtalk.url) as control:
+        yield control
+
+
+@pytest.fixture
+async def office(tmp_path: Path, emulator: EmulatorServer, dingtalk: DingTalkEmulator, database_url: str | None) -> AsyncIterator[Office]:
+    """The office with both channels configured, each pointed at its emulator."""
+    world = dingtalk.world
+    settings = Settings(
+        token=Secret(emulator.token), api_url=emulator.url, db_path=tmp_path / "duban.db", database_url=database_url,
+        archive_dir=tmp_path / "archive", bot_username="duban_demo_bot",
+        dingtalk=DingTalk(client_id=world.client_id, client_secret=Secret(world.client_secret), agent_id=world.agent_id,
+                          endpoint=dingtalk.url, oapi_endpoint=dingtalk.url),
+    )
+    office = await Office.open(settings)
+    yield office
+    await office.db.close()
+
+
+@pytest.fixture
+async def bot(office: Office) -> AsyncIterator[Application]:  # type: ignore[type-arg]
+    """The real Telegram Application, polling."""
+    application = build_application(office, per_second=0, per_chat_interval=0, schedule=False)
+    await start_bot(application, poll_timeout=1)
+    yield application
+    await stop_bot(application)
+
+
+@pytest.fixture
+async def channel(office: Office, bot: Application) -> AsyncIterator[DingTalkChannel]:  # type: ignore[type-arg]
+    """The 钉钉 channel beside it, connected."""
+    served = DingTalkChannel(office, per_second=0, reconnect_delay=0.05)
+    await served.start(connect_timeout=10)
+    yield served
+    await served.stop()
+
+
+@dataclass
+class Member:
+    """A person of the organisation with their account: a simulated Telegram user or a 钉钉 person."""
+
+    person: Person
+    user: object
+
+    def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
+        return getattr(self.user, name)
+
+
+class Organisation:
+    """Builds a small organisation; people join on Telegram or on 钉钉 with one-time invites."""
+
+    def __init__(self, office: Office, simulator: Simulator, people: DingTalkPeople) -> None:
+        self.office = office
+        self.simulator = simulator
+        self.people = people
+
+    async def unit(self, name: str, kind: UnitKind = UnitKind.DEPARTMENT, leader: str | None = None) -> None:
+        await onboarding.add_unit(self.office, name, kind, leader, self.office.now())
+
+    async def section(self, name: str, supervision_office: bool = False, leader: str | None = None) -> None:
+        await onboarding.add_section(self.office, name, supervision_office, leader, self.office.now())
+
+    async def invited(self, name: str, *roles: Role, unit: str | None = None, section: str | None = None) -> tuple[Person, str]:
+        person = await onboarding.add_person(self.office, name, frozenset(roles), self.office.now(), unit, section, "0377-6228")
+        invite = await onboarding.create_invite(self.office, person.id, self.office.now())
+        return person, invite.code
+
+    async def join_telegram(self, name: str, *roles: Role, unit: str | None = None, section: str | None = None) -> Member:
+        person, code = await self.invited(name, *roles, unit=unit, section=section)
+        user = await self.simulator.create_user(name)
+        await user.send(f"/start {code}")
+        await user.wait_for(text_contains="绑定成功")
+        return Member(await self._bound(person), user)
+
+    async def join_dingtalk(self, name: str, *roles: Role, unit: str | None = None, section: str | None = None,
+                            userid: str | None = None) -> Member:
+        person, code = await self.invited(name, *roles, unit=unit, section=section)
+        user = await self.people.add_person(name, userid=userid)
+        await user.send(f"/start {code}")
+        await user.wait_for(text_contains="绑定成功", timeout=10)
+        return Member(await self._bound(person), user)
+
+    async def _bound(self, person: Person) -> Person:
+        bound = await org.person(self.office.db.reader, person.id)
+        assert bound is not None and bound.account is not None
+        return bound
+
+
+@pytest.fixture
+def organisation(office: Office, simulator: Simulator, people: DingTalkPeople, channel: DingTalkChannel) -> Organisation:
+    """An empty organisation served on both channels."""
+    return Organisation(office, simulator, people)
+
+
+@pytest.fixture
+async def city(organisation: Organisation) -> dict[str, Member]:
+    """A clerk on Telegram; 住建局's official on 钉钉, 交通运输局's on Telegram."""
+    org_ = organisation
+    await org_.section("综合一科")
+    await org_.unit("住建局")
+    await org_.unit("交通运输局")
+    return {
+        "clerk": await org_.join_telegram("王科员", Role.CLERK, section="综合一科"),
+        "zhujian": await org_.join_dingtalk("李住建", Role.RESPONSIBLE, unit="住建局", userid="lizhujian"),
+        "jiaotong": await org_.join_telegram("张交通", Role.RESPONSIBLE, unit="交通运输局"),
+    }
+
+
+async def until(check, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]
+    """Wait until ``check()`` (a coroutine function) is true."""
+    async with asyncio.timeout(timeout):
+        while not await check():
+            await asyncio.sleep(0.05)
+
+
+__all__ = ["DingTalkPerson", "Member", "Organisation", "until"]

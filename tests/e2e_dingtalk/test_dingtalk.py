@@ -1,0 +1,249 @@
+"""The bot on 钉钉, beside Telegram in one deployment: a person binds with the same one-time
+invite, looks up tasks, receives a 交办单 a Telegram clerk issued as a card with its buttons;
+a message 钉钉 pushes again is applied once; a quota refusal delays a notice, never drops it."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from bot.channels.dingtalk.adapter import DINGTALK
+from bot.channels.dingtalk.channel import DingTalkChannel
+from bot.domain.org import Role
+from bot.domain.tasks import SourceType, TaskStatus
+from bot.edge import Account
+from bot.emulators.dingtalk import DingTalkPeople
+from bot.services.context import Office
+from bot.services.issuing import AssignmentDraft, issue_assignment
+from bot.storage import org, outbox, tasks
+from tests.e2e_dingtalk.conftest import Organisation, until
+
+
+async def issue(office: Office, clerk, unit_name: str = "住建局", title: str = "城区积水点排查整治"):  # type: ignore[no-untyped-def]
+    """The clerk signs a 交办单 (through the service, as the /new dialog would)."""
+    unit = await org.unit_by_name(office.db.reader, unit_name)
+    assert unit is not None
+    draft = AssignmentDraft(
+        title=title, requirements="逐点建立台账，明确整改措施和完成时间。", basis="市政府第12次常务会议纪要",
+        source=SourceType.OTHER, unit_ids=(unit.id,), period_days=7,
+    )
+    [issued] = await issue_assignment(office, draft, clerk.person, office.now())
+    return issued.task
+
+
+def slip_number(task) -> str:  # type: ignore[no-untyped-def]
+    return f"〔{task.number.year}〕{task.number.seq}号"
+
+
+async def test_a_dingtalk_person_binds_with_the_invite_sent_as_a_command_or_alone(organisation: Organisation, office: Office, people: DingTalkPeople):
+    await organisation.unit("住建局")
+    liu, code = await organisation.invited("刘局长", Role.RESPONSIBLE, unit="住建局")
+    chen, bare_code = await organisation.invited("陈科长", Role.RESPONSIBLE, unit="住建局")
+    stranger = await people.add_person("路人甲", userid="luren")
+    liu_chat = await people.add_person("刘局长", userid="liuju")
+    chen_chat = await people.add_person("陈科长", userid="chenke")
+
+    await stranger.send("/tasks")
+    await stranger.wait_for(text_contains="邀请")
+    await liu_chat.send(f"/start {code}")
+    await liu_chat.wait_for(text_contains="绑定成功")
+    await chen_chat.send(bare_code)  # 钉钉 has no deep link: the code alone binds too
+    await chen_chat.wait_for(text_contains="绑定成功")
+
+    assert (await org.person_by_account(office.db.reader, Account(DINGTALK, "liuju"))).id == liu.id  # type: ignore[union-attr]
+    assert (await org.person_by_account(office.db.reader, Account(DINGTALK, "chenke"))).id == chen.id  # type: ignore[union-attr]
+    await stranger.send(bare_code)  # used once: anyone else is refused, and nobody is re-bound
+    await stranger.wait_for(text_contains="使用过")
+    assert await org.person_by_account(office.db.reader, Account(DINGTALK, "luren")) is None
+
+
+async def test_tasks_and_task_on_dingtalk(city, office: Office):  # type: ignore[no-untyped-def]
+    clerk, zhujian = city["clerk"], city["zhujian"]
+    task = await issue(office, clerk, "住建局", "老旧小区改造")
+    await issue(office, clerk, "交通运输局", "公交站台维修")
+    await zhujian.wait_for(card_with=slip_number(task), timeout=10)
+
+    await zhujian.send("/tasks")
+    listing = await zhujian.wait_for(text_contains="在办事项", timeout=10)
+    shown = listing["text"] + (listing.get("card") or {}).get("markdown", "")
+    assert "老旧小区改造" in shown and "公交站台维修" not in shown
+
+    await zhujian.send(f"/task {task.number}")
+    found = await zhujian.wait_for(text_contains="老旧小区改造", timeout=10)
+    shown = found["text"] + (found.get("card") or {}).get("markdown", "")
+    assert "住建局" in shown and "**" not in found.get("title", "")
+
+
+async def test_a_slip_issued_on_telegram_reaches_the_dingtalk_official_as_a_card_with_its_buttons(city, office: Office):  # type: ignore[no-untyped-def]
+    clerk, zhujian = city["clerk"], city["zhujian"]
+    task = await issue(office, clerk)
+    card = await zhujian.wait_for(card_with=slip_number(task), timeout=10)
+    assert card["kind"] == "card"
+    assert "城区积水点排查整治" in card["card"]["markdown"] and "工作交办单" in card["card"]["markdown"]
+    assert [b["text"] for b in card["card"]["buttons"]] == ["签收", "反馈", "申请延期"]
+    # The clerk, on Telegram, hears that it reached the unit on 钉钉.
+    delivered = await clerk.wait_for(text_contains="送达")
+    assert "李住建" in delivered.text and slip_number(task) in delivered.text
+
+
+async def test_a_message_pushed_again_after_a_lost_acknowledgement_is_applied_once(
+    organisation: Organisation, office: Office, people: DingTalkPeople, channel: DingTalkChannel
+):
+    """The bind is committed, then the connection drops before the acknowledgement goes out:
+    钉钉 pushes the message again on the new connection, and the bot answers that it is done
+    instead of binding again (which the used invite would refuse)."""
+    await organisation.unit("住建局")
+    person, code = await organisation.invited("刘局长", Role.RESPONSIBLE, unit="住建局")
+    liu = await people.add_person("刘局长", userid="liuju")
+    handle = channel.stream.on_message
+    dropped = asyncio.Event()
+
+    async def connection_lost_before_the_ack(message):  # type: ignore[no-untyped-def]
+        await handle(message)
+        if not dropped.is_set():
+            dropped.set()
+            await people.drop_stream(warn=False)
+
+    channel.stream.on_message = connection_lost_before_the_ack
+    await liu.send(f"/start {code}")
+    await liu.wait_for(text_contains="绑定成功", timeout=10)
+    again = await liu.wait_for(text_contains="已经办理", timeout=15)
+    assert again["kind"] == "robot"
+    await asyncio.sleep(1.0)  # acknowledged now: pushed no more
+    chat = [e for e in await liu.chat() if e["kind"] != "user"]
+    assert sum("绑定成功" in e["text"] for e in chat) == 1 and sum("已经办理" in e["text"] for e in chat) == 1
+    assert not any("使用过" in e["text"] for e in chat)
+    bound = await org.person_by_account(office.db.reader, Account(DINGTALK, "liuju"))
+    assert bound is not None and bound.id == person.id
+    stream = await people.stream()
+    assert stream["opened"] >= 2 and all(d["acked"] for d in stream["deliveries"])
+
+
+async def test_a_quota_refusal_delays_a_notice_and_drops_none(city, office: Office, people: DingTalkPeople, channel: DingTalkChannel):  # type: ignore[no-untyped-def]
+    clerk, zhujian = city["clerk"], city["zhujian"]
+    await people.limits(calls_per_minute_by_route={"/v1.0/card/instances/deliver": 1})
+    first = await issue(office, clerk, title="老旧小区改造")
+    second = await issue(office, clerk, title="背街小巷硬化")
+    await zhujian.wait_for(card_with=slip_number(first), timeout=10)
+
+    async def refused() -> bool:
+        return channel.sender.quota_refusals >= 1
+
+    await until(refused)
+    assert not any(slip_number(second) in str(e.get("card")) for e in await zhujian.chat())
+    await people.advance_clock(61)  # 钉钉's minute passes
+    await zhujian.wait_for(card_with=slip_number(second), timeout=20)
+
+    async def recorded() -> bool:  # the sender marks the row sent just after 钉钉 answers
+        return len([r for r in await outbox.delivered_slips(office.db.reader, second.id) if r.channel == DINGTALK]) == 1
+
+    await until(recorded)
+    cards = [e for e in await zhujian.chat() if e["kind"] == "card"]
+    assert sum(slip_number(second) in e["card"]["markdown"] for e in cards) == 1
+
+
+@pytest.mark.xfail(strict=False, reason="签收 is answered once slip_actions is a neutral route of bot.conversation.router")
+async def test_acknowledging_on_the_card_marks_it_and_takes_its_buttons(city, office: Office):  # type: ignore[no-untyped-def]
+    clerk, zhujian = city["clerk"], city["zhujian"]
+    task = await issue(office, clerk)
+    await zhujian.wait_for(card_with=slip_number(task), timeout=10)
+    await zhujian.press("签收")
+    card = await zhujian.wait_for(card_with="已签收", timeout=10)
+    assert card["card"]["buttons"] == [] or [b["text"] for b in card["card"]["buttons"]] == ["反馈", "申请延期"]
+    assert (await tasks.get(office.db.reader, task.id)).status is TaskStatus.ACKNOWLEDGED  # type: ignore[union-attr]
+
+
+async def test_turning_the_task_list_redraws_the_same_card(city, office: Office):  # type: ignore[no-untyped-def]
+    """A card's button answered by a neutral route: 下一页 draws the next page on the card
+    pressed (its new look rides on the press's acknowledgement), no new message."""
+    clerk, zhujian = city["clerk"], city["zhujian"]
+    issued = [await issue(office, clerk, title=f"背街小巷第{n}段硬化") for n in range(1, 12)]
+    await zhujian.wait_for(card_with=slip_number(issued[-1]), timeout=20)
+    await zhujian.send("/tasks")
+    first = await zhujian.wait_for(card_with="在办事项", timeout=10)
+    assert [b["text"] for b in first["card"]["buttons"]] == ["下一页"]
+    entries_before = len(await zhujian.chat())
+
+    await zhujian.press("下一页", out_track_id=first["card"]["out_track_id"])
+    second = await zhujian.wait_for(match=lambda e: e["id"] == first["id"], timeout=10)
+    assert [b["text"] for b in second["card"]["buttons"]] == ["上一页"]
+    assert second["card"]["markdown"] != first["card"]["markdown"] and "背街小巷" in second["card"]["markdown"]
+    assert len(await zhujian.chat()) == entries_before
+
+
+async def test_word_of_a_slip_and_the_board_come_as_files_in_the_dingtalk_chat(city, office: Office, people: DingTalkPeople):  # type: ignore[no-untyped-def]
+    clerk, zhujian = city["clerk"], city["zhujian"]
+    task = await issue(office, clerk)
+    await zhujian.wait_for(card_with=slip_number(task), timeout=10)
+    await zhujian.send(f"/task {task.number}")
+    detail = await zhujian.wait_for(card_with="下载Word", timeout=10)
+    await zhujian.press("下载Word", out_track_id=detail["card"]["out_track_id"])
+    sent = await zhujian.wait_for(kind="robot", match=lambda e: e["msg_type"] == "file", timeout=15)
+    assert sent["file"]["name"].endswith(".docx")
+    assert (await people.file(sent["file"]["media_id"])).startswith(b"PK")  # a Word file, whole
+    await zhujian.wait_for(text_contains="可直接打印", timeout=10)
+
+    await zhujian.send("/board")
+    picture = await zhujian.wait_for(kind="robot", match=lambda e: e["msg_type"] == "file", timeout=30)
+    assert picture["file"]["name"] == "board.png"
+    assert (await people.file(picture["file"]["media_id"])).startswith(b"\x89PNG")
+
+
+async def test_a_withdrawn_slip_loses_its_buttons_on_the_dingtalk_card(city, office: Office):  # type: ignore[no-untyped-def]
+    """A change of a notice delivered earlier reaches the card it became: the clerk withdraws
+    the 交办单 (through the service, as the 撤回 button would), and the official's card keeps its
+    text and loses 签收 · 反馈 · 申请延期; the unit is told in a message of its own."""
+    from bot.services import corrections
+    from bot.storage import slips
+
+    clerk, zhujian = city["clerk"], city["zhujian"]
+    task = await issue(office, clerk)
+    card = await zhujian.wait_for(card_with=slip_number(task), timeout=10)
+
+    async def recorded() -> bool:
+        return bool(await outbox.delivered_slips(office.db.reader, task.id))
+
+    await until(recorded)
+    [slip] = await slips.of_task(office.db.reader, task.id)
+    await corrections.withdraw(office, clerk.person, slip.id, "误发，需重新交办", office.now())
+    changed = await zhujian.wait_for(match=lambda e: e["id"] == card["id"], timeout=10)
+    assert changed["card"]["buttons"] == [] and changed["card"]["markdown"] == card["card"]["markdown"]
+    told = await zhujian.wait_for(text_contains="交办单撤回通知", timeout=10)
+    assert "误发，需重新交办" in told["text"]
+
+
+async def test_a_button_from_before_an_upgrade_is_told_stale(city, office: Office, people: DingTalkPeople):  # type: ignore[no-untyped-def]
+    """A card pressed whose button data no action writes any more (a card from an older
+    version): the person is told, in a message, that the button is no longer valid."""
+    clerk, zhujian = city["clerk"], city["zhujian"]
+    await issue(office, clerk)
+    card = await zhujian.wait_for(kind="card", timeout=10)
+    await people.call("POST", f"/staff/{zhujian.userid}/press",
+                      json={"button": "签收", "out_track_id": card["card"]["out_track_id"], "params": {"data": "zz:retired"}})
+    told = await zhujian.wait_for(text_contains="按钮已失效", timeout=10)
+    assert told["kind"] == "robot"
+    [still] = [e for e in await zhujian.chat() if e["id"] == card["id"]]
+    assert [b["text"] for b in still["card"]["buttons"]] == ["签收", "反馈", "申请延期"]  # nothing changed
+
+
+async def test_a_message_held_back_by_dingtalks_flow_control_comes_later(city, office: Office, people: DingTalkPeople):  # type: ignore[no-untyped-def]
+    """钉钉 holds back robot messages to one person beyond its per-person rate
+    (``flowControlledStaffIdList``, the call itself succeeding): the bot sends the message
+    again later instead of counting it delivered."""
+    from bot.services import corrections
+    from bot.storage import slips
+
+    clerk, zhujian = city["clerk"], city["zhujian"]
+    first = await issue(office, clerk, title="老旧小区改造")
+    second = await issue(office, clerk, title="背街小巷硬化")
+    await zhujian.wait_for(card_with=slip_number(second), timeout=10)
+    await people.limits(robot_messages_per_person_per_minute=1)
+    for task in (first, second):
+        [slip] = await slips.of_task(office.db.reader, task.id)
+        await corrections.withdraw(office, clerk.person, slip.id, "误发，需重新交办", office.now())
+    await zhujian.wait_for(text_contains="老旧小区改造", kind="robot", timeout=10)
+    await asyncio.sleep(1.0)
+    assert not any("背街小巷硬化" in e["text"] for e in await zhujian.chat() if e["kind"] == "robot")
+    await people.advance_clock(61)
+    await zhujian.wait_for(text_contains="背街小巷硬化", kind="robot", timeout=20)
