@@ -23,11 +23,15 @@ Out (``DingTalkAnswer``):
 * ``send_file`` and ``send_picture`` upload the file and send it as a file message (the robot's
   one-to-one messages have no picture type that takes an upload), the caption after it.
 * ``busy`` shows nothing: 钉钉 has no "sending a file" indicator.
+* ``clear_at`` and ``mark_at`` change an earlier card of the chat (a dialog's question, a
+  request decided later) by its ``outTrackId``; ``quote`` is a message after the card (a robot's
+  one-to-one message quotes nothing); ``later`` work is done before the acknowledgement.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 import secrets
 from collections import OrderedDict
@@ -36,13 +40,15 @@ from typing import Any
 
 from bot import actions
 from bot.channels.dingtalk import render
-from bot.channels.dingtalk.errors import QuotaExceeded
+from bot.channels.dingtalk.errors import DingTalkError, QuotaExceeded
 from bot.channels.dingtalk.openapi import DingTalkApi
 from bot.channels.dingtalk.stream import CardAction, IncomingFile, RobotMessage
 from bot.conversation.said import DialogStore, Received, Said
 from bot.edge import Account, Buttons
 from bot.services.context import Office
 from bot.texts import plain
+
+log = logging.getLogger(__name__)
 
 DINGTALK = "dingtalk"
 """The channel of 钉钉 (and its government editions)."""
@@ -111,8 +117,11 @@ def as_invite(said: Said) -> Said:
     return said
 
 
-def said_of_action(office: Office, action: CardAction, label: str | None, dialogs: DialogStore, commands: frozenset[str]) -> Said:
-    """What a card press says: the action of the button's data (or ``pressed_unknown``)."""
+def said_of_action(
+    office: Office, action: CardAction, label: str | None, dialogs: DialogStore, commands: frozenset[str], text: str | None = None,
+) -> Said:
+    """What a card press says: the action of the button's data (or ``pressed_unknown``), on the
+    card known by its ``outTrackId`` (showing ``text``, where known)."""
     offer = actions.offer_of(render.pressed_data(action.action_ids, action.params))
     return Said(
         office=office,
@@ -120,6 +129,8 @@ def said_of_action(office: Office, action: CardAction, label: str | None, dialog
         pressed=offer,
         pressed_label=label if offer is not None else None,
         pressed_unknown=offer is None,
+        pressed_on=action.out_track_id,
+        pressed_html=text,
         commands=commands,
         dialogs=dialogs,
     )
@@ -182,14 +193,43 @@ class DingTalkAnswer:
         self.card_change: dict[str, str] = {}
         """What the pressed card is to show now (sent with the acknowledgement)."""
         self._toasts: list[str] = []
+        self._later: list[Awaitable[None]] = []
 
-    async def say(self, html: str, buttons: Buttons = ()) -> None:
+    async def say(self, html: str, buttons: Buttons = ()) -> str | None:
         if any(buttons):
             out_track_id = f"{render.ANSWER_PREFIX}{secrets.token_hex(12)}"
             self.texts.put(out_track_id, html)
             await patiently(lambda: self.api.send_card(out_track_id, self.template_id, render.card(html, buttons), self.userid))
+            return out_track_id
+        await patiently(lambda: self.api.send_markdown([self.userid], render.title(html), render.markdown(html)))
+        return None
+
+    async def quote(self, html: str) -> None:
+        await self.say(html)  # a robot's one-to-one message quotes nothing: it follows the card
+
+    def clear_at(self, message: str) -> None:
+        if message == self.card:
+            self.card_change.update(render.card_change(None, ()))
         else:
-            await patiently(lambda: self.api.send_markdown([self.userid], render.title(html), render.markdown(html)))
+            self._later.append(self._change(message, render.card_change(None, ())))
+
+    async def mark_at(self, message: str, html: str | None, mark: str) -> None:
+        if message == self.card:
+            await self.mark(mark)
+            return
+        html = html or self.texts.get(message)
+        if html is not None:
+            self.texts.put(message, f"{html}\n\n{mark}")
+        await self._change(message, render.card_change(f"{html}\n\n{mark}" if html is not None else None, ()))
+
+    async def _change(self, out_track_id: str, params: dict[str, str]) -> None:
+        try:
+            await patiently(lambda: self.api.update_card(out_track_id, params))
+        except DingTalkError as exc:  # a card gone or too old keeps what it showed: nothing is lost
+            log.info("钉钉 card %s not changed: %s", out_track_id, exc)
+
+    def later(self, work: Awaitable[None]) -> None:
+        self._later.append(work)
 
     async def alert(self, html: str) -> None:
         await patiently(lambda: self.api.send_text([self.userid], plain(html)))
@@ -234,7 +274,11 @@ class DingTalkAnswer:
         return None
 
     async def finish(self) -> None:
-        """Sends the passing notices a card change did not stand for."""
+        """Finishes the work left for after the handler (earlier cards' buttons taken off), then
+        sends the passing notices a card change did not stand for; the message is acknowledged
+        after."""
+        while self._later:
+            await self._later.pop(0)
         if not self.card_change:
             for html in self._toasts:
                 await self.alert(html)

@@ -131,7 +131,7 @@ class DingTalkChannel:
         answer = DingTalkAnswer(self.api, action.userid, self.template_id, self.texts, action.out_track_id, text)
 
         async def said(dialogs: DialogStore) -> Said:
-            return adapter.said_of_action(self.office, action, label, dialogs, self.commands)
+            return adapter.said_of_action(self.office, action, label, dialogs, self.commands, text)
 
         await self._take(f"{DINGTALK}:card:{action.message_id}", account, said, answer, pressed=True)
         return answer.acknowledgement()
