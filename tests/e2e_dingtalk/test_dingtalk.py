@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 
-import pytest
 
 from bot.channels.dingtalk.adapter import DINGTALK
 from bot.channels.dingtalk.channel import DingTalkChannel
