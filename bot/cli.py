@@ -10,6 +10,7 @@ from pathlib import Path
 
 from bot import logs
 from bot.commands import calendar as calendar_commands
+from bot.commands import dingtalk as dingtalk_commands
 from bot.commands import ops as ops_commands
 from bot.commands import export as export_commands
 from bot.config import ConfigError, Settings, load_settings
@@ -20,9 +21,12 @@ from bot.services.context import Office
 from bot.texts import explain, plain, render
 
 Command = Callable[[argparse.Namespace, Settings], Awaitable[int]]
-EXTENSIONS: tuple = (calendar_commands, ops_commands, export_commands)
+EXTENSIONS: tuple = (calendar_commands, ops_commands, export_commands, dingtalk_commands)
 """Modules of ``bot/commands/`` that add subcommands (see that package's docstring)."""
 EXIT_USAGE = 2
+DEMO_ON_DINGTALK = ("陈志强", "马红梅")
+"""Who is on 钉钉 in ``duban demo`` unless ``--dingtalk`` says otherwise: the officials of the two
+towns, so that a 交办单 to 穰东镇 and 构林镇 shows both messengers side by side."""
 
 
 def say(template: str, /, *, err: bool = False, **context: object) -> None:
@@ -136,7 +140,8 @@ async def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     from bot.demo.run import run_demo
     from bot.running import stop_on_signals
 
-    await run_demo(settings, args.host, args.port, Path(args.demo_db), stop_on_signals())
+    dingtalk = frozenset(name.strip() for name in args.dingtalk.replace("，", ",").split(",") if name.strip())
+    await run_demo(settings, args.host, args.port, Path(args.demo_db), stop_on_signals(), dingtalk)
     return 0
 
 
@@ -183,6 +188,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1", help="监听地址（默认 127.0.0.1）")
     p.add_argument("--port", type=int, default=8080, help="端口（默认 8080）")
     p.add_argument("--demo-db", default="demo.db", help="演示数据库文件，每次启动重新生成（默认 demo.db）")
+    p.add_argument(
+        "--dingtalk", default=",".join(DEMO_ON_DINGTALK), metavar="姓名,姓名",
+        help=f"在钉钉上的人员（逗号分隔，其余人在 Telegram 上；空字符串：都在 Telegram 上；默认 {'、'.join(DEMO_ON_DINGTALK)}）",
+    )
     p.set_defaults(run=cmd_demo)
 
     p = sub.add_parser("daily", help="执行每日督办检查", description="执行某一天的每日检查（到期提醒、催办、督办、约谈和移交建议）；同一天只执行一次。")

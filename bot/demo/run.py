@@ -1,8 +1,10 @@
-"""``duban demo``: emulator + real bot + seeded database + a web page, in one process, no token.
+"""``duban demo``: emulators + real bot + seeded database + a web page, in one process, no token.
 
 Everything listens on one port: the local Bot API emulator (which the real bot polls, exactly
-as it would poll api.telegram.org), its control API, and the demo page that plays every person
-of the seeded organisation through that control API.
+as it would poll api.telegram.org), its control API, the 钉钉 emulator under ``/dingtalk``
+(Stream gateway, OpenAPI and control API, which the bot's 钉钉 channel connects to as it would
+to api.dingtalk.com), and the demo page that plays every person of the seeded organisation
+through the control APIs. Each person is on Telegram, or on 钉钉 when named in ``dingtalk``.
 """
 
 from __future__ import annotations
@@ -18,14 +20,15 @@ from datetime import date
 from pathlib import Path
 from typing import TextIO
 
-
-
+from bot.channels.dingtalk.channel import DingTalkChannel
 from bot.channels.telegram.app import build_application, start_bot, stop_bot
-from bot.config import Secret, Settings
+from bot.config import DingTalk, Secret, Settings
 from bot.demo.calendar import DemoCalendar
+from bot.demo.seed import names as seed_names
 from bot.demo.seed import seed
 from bot.demo.web import DemoPage
 from bot.domain.org import Person
+from bot.emulators.dingtalk import DingTalkEmulator, DingTalkPeople
 from bot.emulators.telegram import EmulatorServer, simulation
 from bot.emulators.telegram.rules import Rules
 from bot.scheduling import run_periodic
@@ -40,6 +43,25 @@ log = logging.getLogger(__name__)
 BIND_TIMEOUT = 15.0
 """Seconds to wait for the bot to answer everyone's ``/start <invite>`` before giving up."""
 
+DINGTALK_PREFIX = "/dingtalk"
+"""Where the 钉钉 emulator is served on the demo's one port (the page may only talk to its own
+origin)."""
+
+
+class MountedDingTalk(DingTalkEmulator):
+    """The 钉钉 emulator served by the demo's server under :data:`DINGTALK_PREFIX` (its app a
+    sub-application there), so its own URLs — the Stream gateway's WebSocket — point there."""
+
+    def __init__(self, server: EmulatorServer) -> None:
+        super().__init__()
+        self.server = server
+        server.app.add_subapp(DINGTALK_PREFIX, self.app)
+
+    @property
+    def url(self) -> str:
+        """The emulator's base URL under the demo's server."""
+        return self.server.url + DINGTALK_PREFIX
+
 
 @dataclass
 class Demo:
@@ -51,6 +73,7 @@ class Demo:
     application: DubanApplication
     calendar: DemoCalendar
     people: list[Person]
+    dingtalk: DingTalkEmulator
 
 
 def _claim(db_path: Path, url: str) -> TextIO:
@@ -75,14 +98,19 @@ def _claim(db_path: Path, url: str) -> TextIO:
 @asynccontextmanager
 async def running_demo(
     settings: Settings, host: str = "127.0.0.1", port: int = 0, db_path: Path = Path("demo.db"),
-    rules: Rules | None = None, today: date | None = None,
+    rules: Rules | None = None, today: date | None = None, dingtalk: frozenset[str] = frozenset(),
 ) -> AsyncIterator[Demo]:
-    """Start the emulator and its page, a fresh seeded database and the real bot; stop them on exit.
+    """Start the emulators and the page, a fresh seeded database and the real bot; stop them on exit.
 
     Refused, touching no file, when another demo uses the same database or the port is taken.
-    ``today`` is the demo's first date (default: today's).
+    ``today`` is the demo's first date (default: today's). The people named in ``dingtalk`` join
+    on 钉钉, everyone else on Telegram; a name not in the organisation is refused.
     """
+    unknown = sorted(dingtalk - set(demo_names()))
+    if unknown:
+        raise SystemExit(plain(render("demo/dingtalk_unknown", names=unknown, known=demo_names())))
     server = EmulatorServer(host=host, port=port, bot_username="duban_demo_bot", rules=rules)
+    ding = MountedDingTalk(server)
     page = DemoPage(server)
     page.mount(server.app)
     try:
@@ -97,48 +125,76 @@ async def running_demo(
     try:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{db_path}{suffix}").unlink(missing_ok=True)
-        async with _running(settings, server, page, db_path, today) as demo:
+        async with _running(settings, server, ding, page, db_path, today, dingtalk) as demo:
             yield demo
     finally:
         lock.close()
 
 
 @asynccontextmanager
-async def _running(settings: Settings, server: EmulatorServer, page: DemoPage, db_path: Path, today: date | None) -> AsyncIterator[Demo]:
+async def _running(
+    settings: Settings, server: EmulatorServer, ding: DingTalkEmulator, page: DemoPage, db_path: Path,
+    today: date | None, on_dingtalk: frozenset[str],
+) -> AsyncIterator[Demo]:
+    world = ding.world
     with tempfile.TemporaryDirectory(prefix="duban-demo-archive-") as archive:
         demo_settings = replace(
             settings, token=Secret(server.token), api_url=server.url, db_path=db_path,
             archive_dir=Path(archive), bot_username="duban_demo_bot",
+            dingtalk=DingTalk(client_id=world.client_id, client_secret=Secret(world.client_secret),
+                              agent_id=world.agent_id, endpoint=ding.url, oapi_endpoint=ding.url),
         )
         office = await Office.open(demo_settings)
         # The 下一天 button drives the daily check; the 09:00 job would run it on the real date.
         application = build_application(office, schedule=False)
         calendar = DemoCalendar(office, today)
         server.state.clock = lambda: office.now().timestamp()  # messages are dated on the demo's day
+        world.clock = lambda: office.now().timestamp()
+        channel = DingTalkChannel(office)
         try:
             people = await seed(office, office.now())
             await start_bot(application, poll_timeout=10)
             try:
-                await _join(office, server, people)
+                await channel.start(connect_timeout=BIND_TIMEOUT)
+                await _join(office, server, ding, people, on_dingtalk)
                 # As the bot's start does: what the schedule owed before today goes out now (last
                 # week's digests, last month's analyses), not on the visitor's first 「下一天」.
                 await run_periodic(office, calendar.today)
                 page.attach(office, calendar)
-                yield Demo(server.url, server, office, application, calendar, people)
+                yield Demo(server.url, server, office, application, calendar, people, ding)
             finally:
+                await channel.stop()
                 await stop_bot(application)
         finally:
             await office.db.close()
+            await ding.stopping()
             await server.stop()
 
 
-async def _join(office: Office, server: EmulatorServer, people: list[Person]) -> None:
-    """Everyone opens their invite link: ``/start <code>`` in their own chat, as on a phone."""
+async def _join(
+    office: Office, server: EmulatorServer, ding: DingTalkEmulator, people: list[Person], on_dingtalk: frozenset[str],
+) -> None:
+    """Everyone opens their invite link: ``/start <code>`` in their own chat, as on a phone; on
+    钉钉, the code is sent to the robot by a member of the organisation, filed under the
+    department of their unit or section."""
     now = office.now()
-    for person in people:
-        user = server.state.create_user(person.name, None, None, "zh-hans", None)
-        invite = await onboarding.create_invite(office, person.id, now)
-        simulation.send_text(server.state, user, server.state.chats[user.id], f"/start {invite.code}")
+    departments: dict[str, int] = {}
+    places = {u.id: u.name for u in await org.units(office.db.reader)}
+    sections = {s.id: s.name for s in await org.sections(office.db.reader)}
+    async with DingTalkPeople(ding.url) as organisation:
+        for person in people:
+            invite = await onboarding.create_invite(office, person.id, now)
+            if person.name not in on_dingtalk:
+                user = server.state.create_user(person.name, None, None, "zh-hans", None)
+                simulation.send_text(server.state, user, server.state.chats[user.id], f"/start {invite.code}")
+                continue
+            place = places.get(person.unit_id or 0) or sections.get(person.section_id or 0)
+            if place and place not in departments:
+                departments[place] = (await organisation.add_department(place))["dept_id"]
+            member = await organisation.add_person(
+                person.name, f"user{person.id:04d}", [departments[place]] if place else None,
+            )
+            await member.send(f"/start {invite.code}")
     loop = asyncio.get_running_loop()
     deadline = loop.time() + BIND_TIMEOUT
     while any(p.account is None for p in await org.people(office.db.reader)):
@@ -147,9 +203,17 @@ async def _join(office: Office, server: EmulatorServer, people: list[Person]) ->
         await asyncio.sleep(0.05)
 
 
-async def run_demo(settings: Settings, host: str, port: int, db_path: Path, stop: asyncio.Event) -> None:
+def demo_names() -> list[str]:
+    """Everyone the demo's organisation has, by name."""
+    return list(seed_names())
+
+
+async def run_demo(
+    settings: Settings, host: str, port: int, db_path: Path, stop: asyncio.Event, dingtalk: frozenset[str] = frozenset(),
+) -> None:
     """Run the demo, print what to open, and keep running until ``stop`` (Ctrl+C) is set."""
-    async with running_demo(settings, host, port, db_path) as demo:
-        print(render("demo/started", url=demo.url, db=db_path, people=len(demo.people)), flush=True)
+    async with running_demo(settings, host, port, db_path, dingtalk=dingtalk) as demo:
+        on_dingtalk = [p.name for p in demo.people if p.name in dingtalk]
+        print(render("demo/started", url=demo.url, db=db_path, people=len(demo.people), dingtalk=on_dingtalk), flush=True)
         await stop.wait()
         print(render("demo/stopping"), flush=True)

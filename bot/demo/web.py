@@ -5,6 +5,9 @@ The page talks to two APIs on the same origin:
 * the emulator's control API (``/_emulator/...``, see :mod:`bot.emulators.telegram.control`) for everything a
   Telegram client does: read a chat's transcript (long-polled), send text as a user, reply, upload a
   file, press an inline button, download a file;
+* the 钉钉 emulator's control API (``/dingtalk/_emulator/...``, see :mod:`bot.emulators.dingtalk.control`)
+  for the same on 钉钉: a person's chat with the robot (cards as they now look), writing to it,
+  sending a file, pressing a card's button;
 * the routes below (``/_demo/...``) for what only the demo knows:
 
 ====== ===================== ==========================================================
@@ -12,8 +15,10 @@ Method Route                 Result
 ====== ===================== ==========================================================
 GET    /                     the page (``static/index.html``)
 GET    /_demo/static/{name}  its script and style sheet
-GET    /_demo/people         everyone in the demo: user/chat id, name, roles (from the
-                             database), unit or section, their command menu
+GET    /_demo/people         everyone in the demo: their channel (``telegram``: user/chat
+                             id and command menu; ``dingtalk``: 钉钉 userid), a ``key`` the
+                             page tells chats apart by, name, roles (from the database), unit
+                             or section
 GET    /_demo/calendar       ``{"date": "YYYY-MM-DD", "timezone": "Asia/Shanghai"}``: the demo's
                              date, and the office's time zone the page shows times in
 GET    /_demo/sample-minutes the sample 会议纪要 (.docx) of a meeting held a few days before the
@@ -38,6 +43,7 @@ from datetime import date, timedelta
 from bot.demo import minutes_sample
 from bot.demo.calendar import JUMPS, DemoCalendar, DemoDays, jump_target
 from bot.domain.errors import DomainError
+from bot.channels.dingtalk.adapter import DINGTALK
 from bot.edge import TELEGRAM
 from bot.domain.escalation import Escalation
 from bot.domain.org import Person, Role
@@ -122,15 +128,28 @@ class DemoPage:
         conn = self.office.db.reader
         units = {u.id: u.name for u in await org.units(conn)}
         sections = {s.id: s.name for s in await org.sections(conn)}
-        bound = [p for p in await org.people(conn) if p.account is not None and p.account.channel == TELEGRAM]
+        bound = [p for p in await org.people(conn) if p.account is not None and p.account.channel in (TELEGRAM, DINGTALK)]
         bound.sort(key=lambda p: (min(ROLE_ORDER.index(r) for r in p.roles) if p.roles else len(ROLE_ORDER), p.id))
         return json_response({"ok": True, "result": [self._person_json(p, units, sections) for p in bound]})
 
     def _person_json(self, person: Person, units: dict[int, str], sections: dict[int, str]) -> dict[str, Any]:
         roles = sorted(person.roles, key=ROLE_ORDER.index)
         assert person.account is not None
+        if person.account.channel == DINGTALK:
+            return {
+                "channel": DINGTALK,
+                "key": str(person.account),
+                "userid": person.account.address,
+                "name": person.name,
+                "roles": [{"key": r.value, "label": label("roles", r.value)} for r in roles],
+                "unit": units.get(person.unit_id) if person.unit_id else None,
+                "section": sections.get(person.section_id) if person.section_id else None,
+                "commands": [],  # 钉钉's robot has no command menu: /help lists the commands
+            }
         user_id = int(person.account.address)
         return {
+            "channel": TELEGRAM,
+            "key": str(person.account),
             "user_id": user_id,
             "chat_id": user_id,  # a private chat's id is its user's id
             "name": person.name,

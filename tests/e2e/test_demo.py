@@ -336,3 +336,40 @@ async def test_stepping_over_rest_days_with_an_extension_and_a_return_no_date_co
     assert f"退回重办，办结期限重新确定为{moved_to.year}年{moved_to.month}月{moved_to.day}日" in notice["text"]
     signed = notice["text"].rstrip().splitlines()[-1]
     assert datetime.strptime(signed.strip(), "%Y年%m月%d日").date() > moved_to
+
+
+async def test_people_named_for_dingtalk_join_there_and_everyone_else_on_telegram(tmp_path: Path) -> None:
+    """``duban demo --dingtalk 陈志强,王晓燕``: those two bind on 钉钉 with their invites (the
+    page lists them as 钉钉 people, their chat is on the 钉钉 emulator at ``/dingtalk``), the
+    others on Telegram; a clerk on 钉钉 issues from there, the unit on Telegram receives it."""
+    on_dingtalk = frozenset({"陈志强", "王晓燕"})
+    async with running_demo(Settings(), port=0, db_path=tmp_path / "demo.db", dingtalk=on_dingtalk) as demo:
+        async with aiohttp.ClientSession(demo.url) as http:
+            people = await api(http, "GET", "/_demo/people")
+            assert len(people) == 16
+            assert {p["name"] for p in people if p["channel"] == "dingtalk"} == on_dingtalk
+            clerk = next(p for p in people if p["name"] == "王晓燕")
+            staff = {s["userid"]: s for s in await api(http, "GET", "/dingtalk/_emulator/staff")}
+            assert staff[clerk["userid"]]["name"] == "王晓燕"
+            chat = await api(http, "GET", f"/dingtalk/_emulator/staff/{clerk['userid']}/chat")
+            assert any("绑定成功" in e["text"] for e in chat["entries"] if e["kind"] == "robot")
+
+            await api(http, "POST", f"/dingtalk/_emulator/staff/{clerk['userid']}/messages", {"text": ISSUE})
+            for _ in range(150):
+                chat = await api(http, "GET", f"/dingtalk/_emulator/staff/{clerk['userid']}/chat?since={chat['version']}&timeout=1")
+                preview = [e for e in chat["entries"] if e.get("card") and "确认签发" in [b["text"] for b in e["card"]["buttons"]]]
+                if preview:
+                    break
+            await api(http, "POST", f"/dingtalk/_emulator/staff/{clerk['userid']}/press",
+                      {"button": "确认签发", "out_track_id": preview[-1]["card"]["out_track_id"]})
+            official = await person(http, "李住建")
+            slip = await wait_message(http, official["chat_id"], says("邓州市人民政府工作交办单", "城区积水点排查整治"))
+            assert [b["text"] for row in slip["inline_keyboard"] for b in row] == ["签收", "反馈", "申请延期"]
+
+
+async def test_a_name_not_in_the_demo_is_refused_before_anything_starts(tmp_path: Path) -> None:
+    with pytest.raises(SystemExit) as refused:
+        async with running_demo(Settings(), port=0, db_path=tmp_path / "demo.db", dingtalk=frozenset({"张三"})):
+            pass
+    assert "张三" in str(refused.value) and "陈志强" in str(refused.value)
+    assert not (tmp_path / "demo.db").exists()

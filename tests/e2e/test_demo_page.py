@@ -9,6 +9,7 @@ when it could have been installed (root, as in CI) and is skipped otherwise, say
 from __future__ import annotations
 
 import asyncio
+import re
 import os
 import shutil
 from collections.abc import AsyncIterator
@@ -370,3 +371,50 @@ async def test_the_sample_minutes_are_dated_before_the_demos_date(tmp_path: Path
             await expect(review).to_contain_text("市政府第12次常务会议纪要（〔2028〕12号）第一项（一）")
             await expect(review).not_to_contain_text("已过")
             assert demo.calendar.today == date(2028, 3, 15)
+
+
+async def test_an_official_on_dingtalk_gets_the_slip_as_a_card_and_answers_it(tmp_path: Path) -> None:
+    """陈志强 of 穰东镇 is on 钉钉, the clerk on Telegram: the page draws his chat as 钉钉 does (the
+    交办单 a card with its title, markdown body and buttons in a row), pressing 签收 there changes
+    the card, and 反馈 on the card takes the feedback the clerk reviews on Telegram."""
+    from playwright.async_api import expect
+
+    async with running_demo(Settings(), port=0, db_path=tmp_path / "demo.db", dingtalk=frozenset({"陈志强"})) as demo:
+        async with browser_tab(demo.url) as page:
+            await expect(page.locator(".person", has_text="陈志强").locator(".channel-tag")).to_have_text("钉钉")
+            await expect(page.locator(".person", has_text="王晓燕").locator(".channel-tag")).to_have_count(0)
+
+            await be(page, "王晓燕")
+            await page.fill("#text", ISSUE.replace("单位：住建局", "单位：穰东镇"))
+            await page.click("#send")
+            await bot_message(page, "确认签发").locator(".keyboard button", has_text="确认签发").click()
+            await expect(bot_message(page, "已签发1份交办单")).to_contain_text("穰东镇")
+
+            await be(page, "陈志强")
+            await expect(page.locator("#chat")).to_have_class(re.compile(r"\bdingtalk\b"))
+            welcome = page.locator(".msg.ding-robot", has_text="绑定成功")
+            await expect(welcome.locator(".md-line").nth(1)).to_have_text("您的身份：责任单位责任人")  # markdown's hard breaks
+            slip = page.locator(".msg.ding-card", has_text="城区积水点排查整治").first
+            await expect(slip.locator(".card-title")).to_contain_text("邓州市人民政府工作交办单")
+            await expect(slip.locator(".card-body")).to_contain_text("逐点建立台账")
+            await expect(slip.locator(".card-buttons button")).to_have_text(["签收", "反馈", "申请延期"])
+            tops = {round(box["y"]) for box in [await b.bounding_box() for b in await slip.locator(".card-buttons button").all()] if box}
+            assert len(tops) == 1  # one row, side by side
+            await slip.locator(".card-buttons button", has_text="签收").click()
+            await expect(slip.locator(".card-buttons button")).to_have_text(["反馈", "申请延期"])
+            await expect(page.locator(".msg.ding", has_text="已签收").first).to_be_visible()
+
+            # 反馈 on the card asks for the result; what he writes next is the feedback.
+            await slip.locator(".card-buttons button", has_text="反馈").click()
+            await expect(page.locator(".msg.ding-robot, .msg.ding-card").last).to_contain_text("反馈")
+            await page.fill("#text", "穰东镇已完成排查，共12处积水点。")
+            await page.click("#send")
+            await expect(page.locator(".msg.ding.out", has_text="穰东镇已完成排查")).to_be_visible()
+            noted = page.locator(".msg.ding-card", has_text="已记下").last
+            await noted.locator(".card-buttons button", has_text="提交").click()
+            await expect(page.locator(".msg.ding-robot, .msg.ding-card", has_text="已提交").last).to_be_visible()
+
+            await be(page, "王晓燕")
+            review = bot_message(page, "穰东镇已完成排查")
+            await expect(review.locator(".keyboard button")).to_have_text(["通过(办结)", "退回"])
+            assert await page.evaluate("document.documentElement.scrollWidth") <= 375

@@ -1,5 +1,6 @@
 // 督办 Bot demo page. Talks to the emulator's control API (/_emulator/...) as a Telegram client
-// would, and to the demo's own routes (/_demo/...) for people and the demo calendar.
+// would, to the 钉钉 emulator's (/dingtalk/_emulator/...) as the 钉钉 app would for the people on
+// 钉钉, and to the demo's own routes (/_demo/...) for people and the demo calendar.
 // Nothing the bot or a user wrote is ever parsed as HTML: messages arrive as plain text plus
 // Telegram entities, and are built into DOM nodes with textContent, for the entity types of
 // Telegram's HTML tag set only (b, i, u, s, code, pre, a, blockquote, tg-spoiler).
@@ -20,13 +21,14 @@ const $ = (id) => document.getElementById(id);
 const state = {
   people: [],
   current: null,          // the person whose chat is shown
-  transcripts: new Map(), // chat id -> last transcript {version, entries}
-  versions: new Map(),    // chat id -> latest version the server reported
-  seen: new Map(),        // chat id -> version the visitor has looked at
+  transcripts: new Map(), // person key -> last transcript {version, entries}
+  versions: new Map(),    // person key -> latest version the server reported
+  seen: new Map(),        // person key -> version the visitor has looked at
   pendingPresses: new Set(), // callback ids pressed here, whose answer should pop up
-  replyTo: null,          // message id being replied to
-  drafts: new Map(),      // chat id -> unsent text, kept per chat as Telegram does
+  replyTo: null,          // message id (钉钉: entry id) being replied to
+  drafts: new Map(),      // person key -> unsent text, kept per chat as Telegram does
   globalVersion: -1,
+  dingVersion: -1,
   offline: false,
   timeZone: "Asia/Shanghai", // the office's, from /_demo/calendar: times read as in the office
   follow: true,           // the chat keeps showing the newest message (until scrolled up)
@@ -57,7 +59,11 @@ async function call(method, path, body) {
 }
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-const chatPath = (suffix) => `/_emulator/chats/${state.current.chat_id}${suffix}`;
+const DING = "/dingtalk/_emulator";
+const isDing = (person) => person.channel === "dingtalk";
+const chatPath = (suffix) => (isDing(state.current)
+  ? `${DING}/staff/${encodeURIComponent(state.current.userid)}${suffix}`
+  : `/_emulator/chats/${state.current.chat_id}${suffix}`);
 const fileUrl = (fileId) => `/_emulator/files/${encodeURIComponent(fileId)}`;
 
 // ------------------------------------------------------------------ small helpers
@@ -121,7 +127,8 @@ function formatSize(bytes) {
 
 function avatar(node, person) {
   node.textContent = person.name.slice(0, 1);
-  const hue = (person.user_id * 47) % 360;
+  const seed = isDing(person) ? [...person.userid].reduce((n, c) => n + c.charCodeAt(0), 0) : person.user_id;
+  const hue = (seed * 47) % 360;
   node.style.setProperty("--avatar", `hsl(${hue} 45% 52%)`);
 }
 
@@ -223,11 +230,13 @@ function renderPeople() {
     }
     const button = el("button", "person");
     button.type = "button";
-    button.dataset.userId = person.user_id;
+    button.dataset.key = person.key;
     const face = el("span", "avatar");
     avatar(face, person);
     const who = el("span", "who");
-    who.append(el("div", "name", person.name), el("div", "role", describe(person)));
+    const name = el("div", "name", person.name);
+    if (isDing(person)) name.append(el("span", "channel-tag", "钉钉"));
+    who.append(name, el("div", "role", describe(person)));
     const badge = el("span", "badge", "新");
     badge.hidden = true;
     button.append(face, who, badge);
@@ -239,8 +248,8 @@ function renderPeople() {
 
 function renderBadges() {
   for (const button of document.querySelectorAll(".person")) {
-    const id = Number(button.dataset.userId);
-    const current = state.current && state.current.chat_id === id;
+    const id = button.dataset.key;
+    const current = state.current && state.current.key === id;
     button.setAttribute("aria-current", current ? "true" : "false");
     const unread = !current && (state.versions.get(id) ?? 0) > (state.seen.get(id) ?? 0);
     button.querySelector(".badge").hidden = !unread;
@@ -248,39 +257,49 @@ function renderBadges() {
 }
 
 async function select(person) {
-  if (state.current) state.drafts.set(state.current.chat_id, $("text").value);
-  $("text").value = state.drafts.get(person.chat_id) || "";
+  if (state.current) state.drafts.set(state.current.key, $("text").value);
+  $("text").value = state.drafts.get(person.key) || "";
   autosize();
   state.current = person;
   state.replyTo = null;
-  history.replaceState(null, "", `#${person.user_id}`);
+  history.replaceState(null, "", `#${isDing(person) ? person.key : person.user_id}`);
   $("chat-name").textContent = person.name;
   $("chat-role").textContent = describe(person);
+  $("chat").classList.toggle("dingtalk", isDing(person));
+  $("menu-button").hidden = isDing(person); // 钉钉's robot has no command menu: /help lists them
+  $("text").placeholder = isDing(person) ? "发消息给机器人，如 /help" : "消息或命令，如 /new";
   avatar($("chat-avatar"), person);
   $("samples").hidden = !person.roles.some((r) => r.key === "clerk" || r.key === "supervisor");
   $("menu").hidden = true;
   closeDrawer();
   renderReplyBar();
-  const cached = state.transcripts.get(person.chat_id);
+  const cached = state.transcripts.get(person.key);
   if (cached) renderChat(cached, true);
   else $("messages").replaceChildren(el("p", "empty", "加载中…"));
   renderBadges();
-  await loadTranscript(person.chat_id, true);
+  await loadTranscript(person, true);
 }
 
 // ------------------------------------------------------------------ the chat
 
-async function loadTranscript(chatId, jump = false) {
-  const transcript = await call("GET", `/_emulator/chats/${chatId}/transcript`);
-  state.transcripts.set(chatId, transcript);
-  state.versions.set(chatId, Math.max(state.versions.get(chatId) ?? 0, transcript.version));
-  if (!state.current || state.current.chat_id !== chatId) return;
-  state.seen.set(chatId, transcript.version);
+async function loadTranscript(person, jump = false) {
+  const key = person.key;
+  const transcript = isDing(person)
+    ? await call("GET", `${DING}/staff/${encodeURIComponent(person.userid)}/chat`)
+    : await call("GET", `/_emulator/chats/${person.chat_id}/transcript`);
+  state.transcripts.set(key, transcript);
+  state.versions.set(key, Math.max(state.versions.get(key) ?? 0, transcript.version));
+  if (!state.current || state.current.key !== key) return;
+  state.seen.set(key, transcript.version);
   renderChat(transcript, jump);
   renderBadges();
+  if (isDing(person) && transcript.entries.some((e) => e.kind !== "user" && !e.read)) {
+    call("POST", `${DING}/staff/${encodeURIComponent(person.userid)}/read`, {}).catch(() => {}); // the chat is open: 已读
+  }
 }
 
 function renderChat(transcript, jump) {
+  if (isDing(state.current)) { renderDingChat(transcript, jump); return; }
   const box = $("messages");
   if (jump) { state.follow = true; state.userScroll = false; }
   const messages = transcript.entries.filter((e) => e.kind === "message" && !e.deleted);
@@ -397,6 +416,159 @@ function flash(messageId) {
   node.classList.add("flash");
 }
 
+// ------------------------------------------------------------------ 钉钉 (a person's chat with the robot)
+
+// 钉钉's markdown as the bot writes it (bot/channels/dingtalk/render.py): **bold**, *italic*,
+// `code`, [text](url), "> " quotes, a hard break at each line's end. Built into nodes with
+// textContent, never parsed as HTML.
+const MD_INLINE = /\*\*([^*]+)\*\*|\*([^*]+)\*|`([^`]+)`|\[([^\]]+)\]\(([^)\s]+)\)/g;
+
+function markdownNode(text) {
+  const root = el("div", "md");
+  for (const raw of text.split("\n")) {
+    const line = raw.replace(/ {2}$/, "");
+    const quoted = line.startsWith("> ");
+    const block = el(quoted ? "blockquote" : "div", "md-line");
+    inlineMarkdown(block, quoted ? line.slice(2) : line);
+    if (!line.trim()) block.append("\u00a0");
+    root.append(block);
+  }
+  return root;
+}
+
+function inlineMarkdown(parent, text) {
+  let pos = 0;
+  for (const m of text.matchAll(MD_INLINE)) {
+    if (m.index > pos) parent.append(text.slice(pos, m.index));
+    if (m[1] !== undefined) parent.append(el("b", null, m[1]));
+    else if (m[2] !== undefined) parent.append(el("i", null, m[2]));
+    else if (m[3] !== undefined) parent.append(el("code", null, m[3]));
+    else {
+      const a = link(m[5]);
+      a.textContent = m[4];
+      parent.append(a);
+    }
+    pos = m.index + m[0].length;
+  }
+  if (pos < text.length) parent.append(text.slice(pos));
+}
+
+const stripMarks = (text) => text.replace(/\*\*|`/g, "").trim();
+
+function dingSnippet(entry) {
+  if (!entry) return "…";
+  const text = entry.card ? `[卡片] ${entry.card.title}` : entry.file ? `[文件] ${entry.file.name || entry.text}` : entry.title || entry.text || "";
+  return stripMarks(text).replace(/\s+/g, " ").slice(0, 80) || "…";
+}
+
+function renderDingChat(transcript, jump) {
+  const box = $("messages");
+  if (jump) { state.follow = true; state.userScroll = false; }
+  const byId = new Map(transcript.entries.map((e) => [e.id, e]));
+  const nodes = [];
+  let day = null;
+  for (const entry of transcript.entries) {
+    if (officeDay(entry.at) !== day) {
+      day = officeDay(entry.at);
+      nodes.push(el("div", "day", formatDate(day)));
+    }
+    nodes.push(dingNode(entry, byId));
+  }
+  box.replaceChildren(...(nodes.length ? nodes : [el("p", "empty", "还没有消息。")]));
+  if (state.replyTo !== null && !byId.has(state.replyTo)) state.replyTo = null;
+  renderReplyBar();
+  if (state.follow) followNow();
+}
+
+function dingNode(entry, byId) {
+  const mine = entry.kind === "user";
+  const node = el("div", `msg ${mine ? "out" : "in"} ding ding-${entry.kind}`);
+  node.dataset.messageId = entry.id;
+  if (entry.id === state.replyTo) node.classList.add("replying");
+  if (entry.reply_to) {
+    const quote = el("div", "quote", dingSnippet(byId.get(entry.reply_to)));
+    quote.addEventListener("click", (event) => { event.stopPropagation(); flash(entry.reply_to); });
+    node.append(quote);
+  }
+  if (entry.card) {
+    node.append(...cardNodes(entry.card));
+  } else if (entry.file) {
+    node.append(dingFileNode(entry.file, entry.msg_type === "picture"));
+  } else {
+    if (entry.kind === "notice") node.append(el("div", "notice-head", "工作通知"));
+    if (entry.title && entry.msg_type !== "text" && entry.kind === "notice") node.append(el("div", "card-title", stripMarks(entry.title)));
+    const body = el("div", "body");
+    if (entry.msg_type === "text" || mine) body.textContent = entry.text;
+    else body.append(markdownNode(entry.text));
+    node.append(body);
+  }
+  const read = mine ? "" : entry.kind === "notice" ? (entry.read ? " · 已读" : " · 未读") : "";
+  node.append(el("div", "meta", `${formatTime(entry.at)}${read}`));
+  const buttons = node.querySelector(".card-buttons");
+  if (buttons) node.append(buttons); // the buttons are the card's foot
+  node.addEventListener("click", (event) => {
+    if (event.target.closest("a, button") || String(window.getSelection() || "")) return;
+    startReply(entry.id);
+  });
+  return node;
+}
+
+// A card as 钉钉 draws the "markdown with buttons" template: its title, the markdown body, and
+// the buttons side by side in one row at the foot; a button the card no longer offers is gone,
+// one it shows disabled is grey.
+function cardNodes(card) {
+  const title = el("div", "card-title", stripMarks(card.title));
+  let text = card.markdown;
+  const [first, ...rest] = text.split("\n");
+  if (stripMarks(first.replace(/ {2}$/, "")) === stripMarks(card.title)) text = rest.join("\n"); // the title is drawn above
+  const nodes = [title];
+  if (text.trim()) {
+    const body = el("div", "body card-body");
+    body.append(markdownNode(text.replace(/^\s+/, "")));
+    nodes.push(body);
+  }
+  if (card.buttons.length) {
+    const row = el("div", "card-buttons");
+    for (const button of card.buttons) {
+      const b = el("button", null, button.text);
+      b.type = "button";
+      b.disabled = button.disabled;
+      b.addEventListener("click", () => pressCard(card, button, b));
+      row.append(b);
+    }
+    nodes.push(row);
+  }
+  return nodes;
+}
+
+function dingFileNode(file, picture) {
+  const url = `${DING}/files/${encodeURIComponent(file.download_code || file.media_id || "")}`;
+  if (picture) {
+    const img = el("img", "photo");
+    img.addEventListener("load", () => { if (state.follow) followNow(); });
+    img.src = url;
+    img.alt = file.name || "图片";
+    return img;
+  }
+  const a = el("a", "file");
+  a.href = url;
+  a.download = file.name || "";
+  const text = el("span");
+  text.append(el("div", null, file.name || "文件"), el("div", "size", file.size ? formatSize(file.size) : "钉盘文件"));
+  a.append(el("span", "icon-doc", "📄"), text);
+  return a;
+}
+
+async function pressCard(card, button, node) {
+  node.disabled = true;
+  try {
+    await call("POST", chatPath("/press"), { button: button.id, out_track_id: card.out_track_id });
+  } catch (error) {
+    toast(`按钮无效：${error.message}`);
+    node.disabled = false;
+  }
+}
+
 // ------------------------------------------------------------------ acting as the person
 
 async function press(messageId, data, button) {
@@ -420,10 +592,12 @@ function startReply(messageId) {
 }
 
 function renderReplyBar() {
-  const transcript = state.current && state.transcripts.get(state.current.chat_id);
-  const message = transcript && transcript.entries.find((e) => e.kind === "message" && e.message_id === state.replyTo);
+  const transcript = state.current && state.transcripts.get(state.current.key);
+  const ding = state.current && isDing(state.current);
+  const message = transcript && transcript.entries.find((e) => (ding
+    ? e.id === state.replyTo : e.kind === "message" && e.message_id === state.replyTo));
   $("reply-bar").hidden = !message;
-  $("reply-snippet").textContent = message ? plainSnippet(message) : "";
+  $("reply-snippet").textContent = message ? (ding ? dingSnippet(message) : plainSnippet(message)) : "";
   if (!message) for (const node of document.querySelectorAll(".msg.replying")) node.classList.remove("replying");
 }
 
@@ -438,7 +612,7 @@ async function sendText(event) {
   const text = box.value;
   if (!text.trim() || !state.current) return;
   const body = { text };
-  if (state.replyTo !== null) body.reply_to_message_id = state.replyTo;
+  if (state.replyTo !== null) body[isDing(state.current) ? "reply_to" : "reply_to_message_id"] = state.replyTo;
   $("send").disabled = true;
   try {
     await call("POST", chatPath("/messages"), body);
@@ -459,9 +633,14 @@ async function sendFile() {
   if (!file || !state.current) return;
   const form = new FormData();
   form.append("file", file, file.name);
-  form.append("kind", /^image\/(png|jpeg)$/.test(file.type) ? "photo" : "document");
-  if ($("text").value.trim()) form.append("caption", $("text").value);
-  if (state.replyTo !== null) form.append("reply_to_message_id", String(state.replyTo));
+  const picture = /^image\/(png|jpeg)$/.test(file.type);
+  if (isDing(state.current)) {
+    form.append("kind", picture ? "picture" : "file"); // 钉钉 sends a file on its own, without a caption
+  } else {
+    form.append("kind", picture ? "photo" : "document");
+    if ($("text").value.trim()) form.append("caption", $("text").value);
+    if (state.replyTo !== null) form.append("reply_to_message_id", String(state.replyTo));
+  }
   try {
     await call("POST", chatPath("/files"), form);
     $("text").value = "";
@@ -485,7 +664,7 @@ async function toggleMenu() {
   if (!menu.hidden) { menu.hidden = true; return; }
   try {
     state.people = await call("GET", "/_demo/people"); // the menu is set when a person joins
-    state.current = state.people.find((p) => p.user_id === state.current.user_id) || state.current;
+    state.current = state.people.find((p) => p.key === state.current.key) || state.current;
   } catch (_) { /* keep the list we have */ }
   menu.replaceChildren();
   const commands = state.current.commands || [];
@@ -532,7 +711,7 @@ async function refreshCalendar() {
   if (calendar.timezone && calendar.timezone !== state.timeZone) {
     state.timeZone = calendar.timezone;
     if (state.current) {
-      const transcript = state.transcripts.get(state.current.chat_id);
+      const transcript = state.transcripts.get(state.current.key);
       if (transcript) renderChat(transcript, false);
     }
   }
@@ -551,17 +730,42 @@ async function watch() {
       state.globalVersion = version;
       const chats = await call("GET", "/_emulator/chats");
       for (const chat of chats) {
-        state.versions.set(chat.chat.id, chat.version);
-        if (firstLook && !state.seen.has(chat.chat.id)) state.seen.set(chat.chat.id, chat.version); // nothing is new yet
+        const key = `telegram:${chat.chat.id}`;
+        state.versions.set(key, chat.version);
+        if (firstLook && !state.seen.has(key)) state.seen.set(key, chat.version); // nothing is new yet
       }
-      const current = state.current && state.current.chat_id;
-      const shown = current !== null && state.transcripts.get(current);
-      if (current !== null && (!shown || state.versions.get(current) > shown.version)) await loadTranscript(current);
+      if (state.current && !isDing(state.current)) await refreshCurrent();
       renderBadges();
       refreshCalendar().catch(() => {});
     } catch (error) {
       if (!state.offline) { state.offline = true; toast("与演示服务器的连接已断开，正在重试…"); }
       await sleep(2000);
+    }
+  }
+}
+
+async function refreshCurrent() {
+  const shown = state.transcripts.get(state.current.key);
+  if (!shown || state.versions.get(state.current.key) > shown.version) await loadTranscript(state.current);
+}
+
+// The 钉钉 emulator's changes, watched beside Telegram's: each 钉钉 person's chat has a version.
+async function watchDing() {
+  for (;;) {
+    try {
+      const { version } = await call("GET", `${DING}/changes?since=${state.dingVersion}&timeout=${POLL_SECONDS}`);
+      if (version === state.dingVersion) continue;
+      const firstLook = state.dingVersion === -1;
+      state.dingVersion = version;
+      for (const member of await call("GET", `${DING}/staff`)) {
+        const key = `dingtalk:${member.userid}`;
+        state.versions.set(key, member.version);
+        if (firstLook && !state.seen.has(key)) state.seen.set(key, member.version);
+      }
+      if (state.current && isDing(state.current)) await refreshCurrent();
+      renderBadges();
+    } catch (_) {
+      await sleep(2000); // told once by the Telegram watcher
     }
   }
 }
@@ -625,7 +829,7 @@ $("sample-minutes").addEventListener("click", async () => {
     if (!response.ok) throw new Error(`HTTP ${response.status}`);
     const form = new FormData();
     form.append("file", await response.blob(), "市政府第12次常务会议纪要.docx");
-    form.append("kind", "document");
+    form.append("kind", isDing(state.current) ? "file" : "document");
     await call("POST", chatPath("/files"), form);
   } catch (error) {
     toast(`发送失败：${error.message}`);
@@ -643,12 +847,13 @@ async function start() {
   }
   await refreshCalendar();
   renderPeople();
-  const wanted = Number(location.hash.slice(1));
-  const first = state.people.find((p) => p.user_id === wanted)
+  const hash = decodeURIComponent(location.hash.slice(1));
+  const first = state.people.find((p) => p.key === hash || (!isDing(p) && p.user_id === Number(hash)))
     || state.people.find((p) => p.roles.some((r) => r.key === "clerk"))
     || state.people[0];
   if (first) await select(first);
   watch();
+  watchDing();
 }
 
 start();

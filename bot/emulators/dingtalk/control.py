@@ -13,7 +13,7 @@ PATCH  /_emulator/limits                      ``{"ack_timeout": 0.5, "calls_per_
 PATCH  /_emulator/clock                       ``{"now": unix}`` or ``{"advance": seconds}``
 POST   /_emulator/departments                 ``{"name", "parent_id"?}`` → department (201)
 POST   /_emulator/staff                       ``{"name", "userid"?, "dept_ids"?, "title"?}`` (201)
-GET    /_emulator/staff                       → every person
+GET    /_emulator/staff                       → every person (with their chat's ``version``)
 POST   /_emulator/staff/{userid}/messages     ``{"text", "reply_to"?: entry id}`` → entry (201)
 POST   /_emulator/staff/{userid}/files        multipart ``file``, ``kind`` (file|picture) (201)
 POST   /_emulator/staff/{userid}/press        ``{"button": text or id, "out_track_id"?,
@@ -171,8 +171,8 @@ class ControlApi:
         return _ok(vars(person), status=201)
 
     async def list_staff(self, request: web.Request) -> web.Response:
-        """Every person."""
-        return _ok([vars(s) for s in self.world.staff.values()])
+        """Every person, with their chat's version (what changed since a look)."""
+        return _ok([{**vars(s), "version": self.world.versions[s.userid]} for s in self.world.staff.values()])
 
     # ------------------------------------------------------------- people act
 
