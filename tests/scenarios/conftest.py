@@ -6,8 +6,8 @@ through real one-time invites on the channel they use, and act through ``chats.C
 ``channel`` is the channel under test; a person joins on it unless a scenario says otherwise
 (a clerk may stay on Telegram where the scenario is about the unit's side).
 
-A new channel is a ``chats`` class, and here: its emulator and settings in ``office``, its
-served channel in ``served``, its join in ``Organisation.join``, its name in ``CHANNELS``.
+A new channel is a ``chats`` class (the verbs over its emulator) and a side here (its emulator
+opened, its settings, its channel served, a new person's chat), named in ``SIDES``.
 """
 
 from __future__ import annotations
@@ -34,7 +34,82 @@ from bot.services.daily import run_daily
 from bot.storage import org
 from tests.scenarios.chats import Chat, DingTalkChat, Shown, TelegramChat
 
-CHANNELS = ("telegram", "dingtalk")
+class TelegramSide:
+    """Telegram in a run: its emulator, always there (a clerk may stay on Telegram), served by the
+    Application ``served`` starts."""
+
+    name = "telegram"
+
+    def __init__(self, emulator: EmulatorServer) -> None:
+        self.simulator = Simulator(emulator)
+
+    def configure(self, settings: Settings) -> Settings:
+        return settings
+
+    async def serve(self, office: Office) -> None:
+        return None
+
+    async def stop(self) -> None:
+        return None
+
+    def wake(self) -> None:
+        return None
+
+    async def chat(self, name: str) -> Chat:
+        return TelegramChat(await self.simulator.create_user(name))
+
+
+class DingTalkSide:
+    """钉钉 under test: its emulator (an unacknowledged push pushed again after 0.5 s), its
+    control API, the channel served on them."""
+
+    name = "dingtalk"
+
+    def __init__(self) -> None:
+        self.emulator = DingTalkEmulator()
+        self.people: DingTalkPeople | None = None
+        self.served: DingTalkChannel | None = None
+        self._joined = 0
+
+    async def open(self) -> None:
+        await self.emulator.__aenter__()
+        self.emulator.world.limits.ack_timeout = 0.5
+        self.people = DingTalkPeople(self.emulator.url)
+
+    async def close(self) -> None:
+        if self.people is not None:
+            await self.people.close()
+        await self.emulator.__aexit__(None, None, None)
+
+    def configure(self, settings: Settings) -> Settings:
+        world = self.emulator.world
+        return replace(settings, dingtalk=DingTalk(
+            client_id=world.client_id, client_secret=Secret(world.client_secret), agent_id=world.agent_id,
+            endpoint=self.emulator.url, oapi_endpoint=self.emulator.url,
+        ))
+
+    async def serve(self, office: Office) -> None:
+        self.served = DingTalkChannel(office, per_second=0, reconnect_delay=0.05)
+        await self.served.start(connect_timeout=10)
+
+    async def stop(self) -> None:
+        if self.served is not None:
+            await self.served.stop()
+
+    def wake(self) -> None:
+        if self.served is not None:
+            self.served.sender.committed()
+
+    async def chat(self, name: str) -> Chat:
+        assert self.people is not None
+        self._joined += 1
+        return DingTalkChat(await self.people.add_person(name, userid=f"user{self._joined}"))
+
+
+Side = TelegramSide | DingTalkSide
+SIDES: dict[str, type[DingTalkSide]] = {"dingtalk": DingTalkSide}
+"""The channels under test besides Telegram, each with its side of a run."""
+CHANNELS = ("telegram", *SIDES)
 
 
 @pytest.fixture(params=CHANNELS)
@@ -51,30 +126,29 @@ async def emulator() -> AsyncIterator[EmulatorServer]:
 
 
 @pytest.fixture
-async def dingtalk(channel: str) -> AsyncIterator[DingTalkEmulator | None]:
-    """The 钉钉 emulator, when 钉钉 is under test."""
-    if channel != "dingtalk":
-        yield None
+async def sides(channel: str, emulator: EmulatorServer) -> AsyncIterator[dict[str, Side]]:
+    """Each channel of the run by name: Telegram, and the channel under test."""
+    telegram = TelegramSide(emulator)
+    if channel == "telegram":
+        yield {"telegram": telegram}
         return
-    async with DingTalkEmulator() as server:
-        server.world.limits.ack_timeout = 0.5
-        yield server
+    side = SIDES[channel]()
+    await side.open()
+    try:
+        yield {"telegram": telegram, channel: side}
+    finally:
+        await side.close()
 
 
 @pytest.fixture
-async def office(tmp_path: Path, emulator: EmulatorServer, dingtalk: DingTalkEmulator | None,
-                 database_url: str | None) -> AsyncIterator[Office]:
-    """The office, each configured channel pointed at its emulator."""
+async def office(tmp_path: Path, emulator: EmulatorServer, sides: dict[str, Side], database_url: str | None) -> AsyncIterator[Office]:
+    """The office, each channel of the run pointed at its emulator."""
     settings = Settings(
         token=Secret(emulator.token), api_url=emulator.url, db_path=tmp_path / "duban.db", database_url=database_url,
         archive_dir=tmp_path / "archive", bot_username="duban_demo_bot",
     )
-    if dingtalk is not None:
-        world = dingtalk.world
-        settings = replace(settings, dingtalk=DingTalk(
-            client_id=world.client_id, client_secret=Secret(world.client_secret), agent_id=world.agent_id,
-            endpoint=dingtalk.url, oapi_endpoint=dingtalk.url,
-        ))
+    for side in sides.values():
+        settings = side.configure(settings)
     office = await Office.open(settings)
     yield office
     await office.db.close()
@@ -82,31 +156,29 @@ async def office(tmp_path: Path, emulator: EmulatorServer, dingtalk: DingTalkEmu
 
 @dataclass
 class Served:
-    """The bot as it runs: Telegram always, and the channel under test."""
+    """The bot as it runs: the Telegram Application, and each other channel of the run."""
 
     office: Office
     telegram: Application  # type: ignore[type-arg]
-    dingtalk: DingTalkChannel | None
+    sides: dict[str, Side]
 
     def wake(self) -> None:
         """Tell the senders something was queued outside a handler (the commit hook does too)."""
         self.telegram.bot_data["sender"].wake()
-        if self.dingtalk is not None:
-            self.dingtalk.sender.committed()
+        for side in self.sides.values():
+            side.wake()
 
 
 @pytest.fixture
-async def served(office: Office, dingtalk: DingTalkEmulator | None) -> AsyncIterator[Served]:
-    """The real Telegram Application, polling, and the 钉钉 channel beside it when under test."""
+async def served(office: Office, sides: dict[str, Side]) -> AsyncIterator[Served]:
+    """The real Telegram Application, polling, and the channel under test beside it."""
     application = build_application(office, per_second=0, per_chat_interval=0, schedule=False)
     await start_bot(application, poll_timeout=1)
-    channel = None
-    if dingtalk is not None:
-        channel = DingTalkChannel(office, per_second=0, reconnect_delay=0.05)
-        await channel.start(connect_timeout=10)
-    yield Served(office, application, channel)
-    if channel is not None:
-        await channel.stop()
+    for side in sides.values():
+        await side.serve(office)
+    yield Served(office, application, sides)
+    for side in sides.values():
+        await side.stop()
     await stop_bot(application)
 
 
@@ -137,12 +209,10 @@ class Member:
 class Organisation:
     """Builds a small organisation; people join on a channel with one-time invites."""
 
-    def __init__(self, office: Office, channel: str, simulator: Simulator, people: DingTalkPeople | None) -> None:
+    def __init__(self, office: Office, channel: str, sides: dict[str, Side]) -> None:
         self.office = office
         self.channel = channel
-        self.simulator = simulator
-        self.people = people
-        self._joined = 0
+        self.sides = sides
 
     async def section(self, name: str, supervision_office: bool = False, leader: str | None = None) -> None:
         await onboarding.add_section(self.office, name, supervision_office, leader, self.office.now())
@@ -157,15 +227,7 @@ class Organisation:
         channel = on or self.channel
         person = await onboarding.add_person(self.office, name, frozenset(roles), self.office.now(), unit, section, "0377-6228")
         code = (await onboarding.create_invite(self.office, person.id, self.office.now())).code
-        chat: Chat
-        if channel == "telegram":
-            chat = TelegramChat(await self.simulator.create_user(name))
-        elif channel == "dingtalk":
-            assert self.people is not None, "钉钉 is not served in this run"
-            self._joined += 1
-            chat = DingTalkChat(await self.people.add_person(name, userid=f"user{self._joined}"))
-        else:
-            raise ValueError(f"no chat for channel {channel}")
+        chat = await self.sides[channel].chat(name)
         await chat.send(f"/start {code}")
         await chat.wait_for("绑定成功")
         bound = await org.person(self.office.db.reader, person.id)
@@ -174,20 +236,9 @@ class Organisation:
 
 
 @pytest.fixture
-async def people(dingtalk: DingTalkEmulator | None) -> AsyncIterator[DingTalkPeople | None]:
-    """The 钉钉 emulator's control API, when 钉钉 is under test."""
-    if dingtalk is None:
-        yield None
-        return
-    async with DingTalkPeople(dingtalk.url) as control:
-        yield control
-
-
-@pytest.fixture
-def organisation(office: Office, channel: str, emulator: EmulatorServer, people: DingTalkPeople | None,
-                 served: Served) -> Organisation:
+def organisation(office: Office, channel: str, sides: dict[str, Side], served: Served) -> Organisation:
     """An empty organisation served on the channel under test (and Telegram)."""
-    return Organisation(office, channel, Simulator(emulator), people)
+    return Organisation(office, channel, sides)
 
 
 @pytest.fixture
