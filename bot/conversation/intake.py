@@ -52,10 +52,10 @@ async def _replace_review(answer: Answer, review: intake.Review, page: int = 0) 
     await answer.redraw(notice.text, notice.buttons)
 
 
-async def _fetch(received: Received) -> intake.ReceivedFile:
+async def _fetch(received: Received, channel: str) -> intake.ReceivedFile:
     """The document or the photo sent, refused before it is fetched when too big."""
     name = (received.name or None) if received.kind == "document" else None
-    return await intake.fetch_file(received.kind, received.reference, name, received.size, received.read)
+    return await intake.fetch_file(received.kind, received.reference, name, received.size, received.read, channel)
 
 
 # ------------------------------------------------------------------------------ receiving
@@ -97,7 +97,7 @@ async def file_received(said: Said, answer: Answer) -> None:
 async def _minutes_file(said: Said, answer: Answer, person: Person, received: Received) -> None:
     office = said.office
     try:
-        file = await _fetch(received)
+        file = await _fetch(received, said.account.channel)
         # A long PDF, or a scan read by OCR (seconds a page), takes a while: in a worker thread,
         # a few at once, while other people's messages go on.
         async with heavy_work(said, answer):
@@ -111,7 +111,7 @@ async def _minutes_file(said: Said, answer: Answer, person: Person, received: Re
 
 async def _instruction_file(said: Said, answer: Answer, person: Person, received: Received) -> None:
     try:
-        file = await _fetch(received)
+        file = await _fetch(received, said.account.channel)
     except DomainError as exc:
         await refuse(said, answer, exc)
         return

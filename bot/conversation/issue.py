@@ -469,12 +469,12 @@ async def _choose_special(office: Office, dialog: Dialog, value: str) -> None:
     dialog.special = value == "1"
 
 
-def _attachment(received: Received) -> Attachment:
+def _attachment(received: Received, channel: str) -> Attachment:
     """The 工作任务分解台账 as the slip keeps it: the channel's reference to the file and what
     is known of it."""
     return Attachment(
         kind=received.kind, file_id=received.reference, file_unique_id=received.unique,
-        file_name=received.name or None, mime_type=received.mime, size=received.size,
+        file_name=received.name or None, mime_type=received.mime, size=received.size, channel=channel,
     )
 
 
@@ -482,7 +482,7 @@ async def attachment_sent(said: Said, answer: Answer) -> None:
     """The 工作任务分解台账 as a document."""
     dialog = _dialog(said)
     document = next(f for f in said.files if f.kind == "document")  # the route takes a document
-    dialog.attachment = _attachment(document)
+    dialog.attachment = _attachment(document, said.account.channel)
     dialog.attachment_done = True
     await _advance(said, answer, dialog)
 

@@ -743,6 +743,8 @@ class IntakeDocument:
     archive_path: str | None = None
     scanned: bool = False
     """Read by OCR from a scan or a photo: names and dates are to be checked."""
+    file_channel: str = "telegram"
+    """The channel the file came on (``bot.edge``): only it can fetch the file again by ``file_id``."""
 
 
 @dataclass(frozen=True)

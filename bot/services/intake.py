@@ -49,17 +49,21 @@ MAX_TEXT_CHARS = 200_000
 
 @dataclass(frozen=True)
 class ReceivedFile:
-    """A file as it came in chat: Telegram's ids and name, and its bytes once downloaded."""
+    """A file as it came in chat: the channel's reference to it and its name, and its bytes once
+    downloaded."""
 
     kind: str
     """``document`` or ``photo``."""
     file_id: str
     file_name: str | None
     data: bytes
+    channel: str = "telegram"
+    """The channel it came on (``bot.edge``), which alone can fetch it again by ``file_id``."""
 
 
 async def fetch_file(
-    kind: str, file_id: str, file_name: str | None, size: int | None, read: Callable[[], Awaitable[bytes]]
+    kind: str, file_id: str, file_name: str | None, size: int | None, read: Callable[[], Awaitable[bytes]],
+    channel: str = "telegram",
 ) -> ReceivedFile:
     """A file sent in chat, fetched by ``read``; one the channel says is larger than
     ``MAX_FILE_BYTES`` is refused before it is fetched.
@@ -69,7 +73,7 @@ async def fetch_file(
     """
     if size is not None and size > MAX_FILE_BYTES:
         raise DomainError("intake_file_too_large", size_mb=round(size / 2**20, 1), limit_mb=MAX_FILE_BYTES // 2**20)
-    return ReceivedFile(kind, file_id, file_name, await read())
+    return ReceivedFile(kind, file_id, file_name, await read(), channel)
 
 
 @dataclass(frozen=True)
@@ -134,7 +138,8 @@ async def _with_file(
     name = file.file_name or (".jpg" if file.kind == "photo" else "")
     kept = await evidence.keep(office.settings.archive_dir, archive_folder(now), archive_file_name(file.data, name), file.data)
     return replace(
-        document, file_kind=file.kind, file_id=file.file_id, file_name=file.file_name, archive_path=kept.relative_path
+        document, file_kind=file.kind, file_id=file.file_id, file_name=file.file_name, archive_path=kept.relative_path,
+        file_channel=file.channel,
     ), kept.sha256
 
 
@@ -207,7 +212,7 @@ async def receive_instruction(
         for supervisor in supervisors:
             await tell(conn, supervisor, "intake/instruction_received", now, leader=leader, document=document)
             if document.file_id:
-                forwarded = received_file(document.file_id, document.file_kind or "document")
+                forwarded = received_file(document.file_id, document.file_kind or "document", channel=document.file_channel)
                 await send(conn, supervisor, with_file(forwarded), now, purpose="intake")
             await send(conn, supervisor, review_payload(review, 0), now, purpose="intake")
         await tell(conn, leader, "intake/instruction_recorded", now, review=review)
@@ -431,7 +436,7 @@ async def issue_all(office: Office, person: Person, document_id: int, now: datet
 def _basis_attachment(document: IntakeDocument) -> Attachment | None:
     """The 会议纪要 / 批示件 goes with each 交办单 as its 依据 (a photo cannot go as a document)."""
     if document.file_id and document.file_kind == "document":
-        return Attachment("document", document.file_id, file_name=document.file_name)
+        return Attachment("document", document.file_id, file_name=document.file_name, channel=document.file_channel)
     return None
 
 
@@ -447,7 +452,7 @@ async def report_completion(conn: aiosqlite.Connection, task: Task, feedback: Fe
     unit = await org.unit(conn, task.unit_id)
     await tell(conn, leader, "intake/instruction_completed", now, task=task, unit=unit, feedback=feedback, document=document)
     for a in feedback.attachments:
-        await send(conn, leader, with_file(received_file(a.file_id, a.kind, a.file_name or ""), task.number.full), now, task_id=task.id)
+        await send(conn, leader, with_file(received_file(a.file_id, a.kind, a.file_name or "", a.channel), task.number.full), now, task_id=task.id)
 
 
 # ------------------------------------------------------------------------------ the review message

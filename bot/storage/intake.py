@@ -43,6 +43,7 @@ def _document(row: aiosqlite.Row) -> IntakeDocument:
         id=row["id"], kind=IntakeKind(row["kind"]), name=row["name"], held_on=day(row["held_on"]),
         sent_by=row["sent_by"], text=row["text"], file_kind=row["file_kind"], file_id=row["file_id"],
         file_name=row["file_name"], archive_path=row["archive_path"], scanned=bool(row["scanned"]),
+        file_channel=row["file_channel"],
     )
 
 
@@ -52,11 +53,11 @@ async def add_document(
     """Record a received 会议纪要 or 批示."""
     cur = await conn.execute(
         "INSERT INTO intake_documents (kind, name, held_on, sent_by, text, file_kind, file_id, file_name,"
-        " archive_path, sha256, scanned, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " archive_path, sha256, scanned, file_channel, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             document.kind.value, document.name, iso(document.held_on), document.sent_by, document.text,
             document.file_kind, document.file_id, document.file_name, document.archive_path, sha256,
-            int(document.scanned), stamp(now),
+            int(document.scanned), document.file_channel, stamp(now),
         ),
     )
     return IntakeDocument(**{**document.__dict__, "id": cur.lastrowid or 0})

@@ -600,6 +600,20 @@ async def m018_channel_inbox_and_dialogs(conn: aiosqlite.Connection) -> None:
     )
 
 
+@migration
+async def m019_intake_file_channel(conn: aiosqlite.Connection) -> None:
+    """A 会议纪要 or 批示 sent as a file is kept by the reference of the channel it came on, and
+    its copy to each unit is fetched again through that channel: the document names it. Those
+    received before came on Telegram."""
+    await _script(
+        conn,
+        """
+        -- 'telegram', 'dingtalk', 'wecom' (bot.edge): whose reference file_id is
+        ALTER TABLE intake_documents ADD COLUMN file_channel TEXT NOT NULL DEFAULT 'telegram'
+        """,
+    )
+
+
 async def applied(conn: aiosqlite.Connection) -> list[str]:
     """Names of the migrations this database has, in order."""
     async with conn.execute("SELECT name FROM migrations ORDER BY rowid") as cur:

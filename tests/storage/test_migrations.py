@@ -242,3 +242,27 @@ async def test_m017_keeps_the_attachments_sent_before_as_telegrams(db_path: Path
     [(_, kept)] = await feedback_store.attachment_ids(conn, 7)
     await conn.close()
     assert (kept.file_id, kept.channel) == ("AgAD-old", TELEGRAM)
+
+
+async def test_m019_keeps_the_minutes_received_before_as_telegrams(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Before m019 every 会议纪要 or 批示 file came on Telegram; after it the document names the
+    channel its file came on, and those kept before are fetched again through Telegram."""
+    from bot.storage import intake as intake_store
+    from bot.storage import migrations
+
+    m019 = [fn.__name__ for fn in MIGRATIONS].index("m019_intake_file_channel")
+    conn = await aiosqlite.connect(db_path)
+    conn.row_factory = aiosqlite.Row
+    monkeypatch.setattr(migrations, "MIGRATIONS", MIGRATIONS[:m019])
+    await migrate(conn)
+    await conn.execute("INSERT INTO people (id, name, created_at) VALUES (1, '赵督查', '2026-12-01T10:00:00+08:00')")
+    await conn.execute(
+        "INSERT INTO intake_documents (id, kind, name, sent_by, text, file_kind, file_id, created_at)"
+        " VALUES (1, 'minutes', '市政府第12次常务会议纪要', 1, '会议议定', 'document', 'BQAD-old', '2026-12-01T10:00:00+08:00')"
+    )
+    await conn.commit()
+    monkeypatch.setattr(migrations, "MIGRATIONS", MIGRATIONS)
+    assert await migrate(conn) == [fn.__name__ for fn in MIGRATIONS[m019:]]
+    kept = await intake_store.document(conn, 1)
+    await conn.close()
+    assert kept is not None and (kept.file_id, kept.file_channel) == ("BQAD-old", TELEGRAM)

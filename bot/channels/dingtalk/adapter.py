@@ -6,7 +6,9 @@ In:
 * A robot message's text is the ``Said``'s text; ``/cmd args`` (or ``／cmd``, as a Chinese
   keyboard types it) is a command. Someone not yet bound who sends just an invite code is read
   as ``/start CODE``: 钉钉 has no deep links that carry one.
-* Files and pictures come as ``Received`` whose bytes are fetched with their download code.
+* Files and pictures come as ``Received`` whose bytes are fetched with their download code,
+  which is also their reference: a notice that carries the file on, or its copy into the
+  evidence archive, fetches it again by it.
 * A card press carries the button's action data (``render.pressed_data``); ``actions.offer_of``
   reads it back to its action, and data no action writes is ``pressed_unknown``.
 
@@ -91,7 +93,7 @@ def received(api: DingTalkApi, file: IncomingFile) -> Received:
 
     kind = "photo" if file.kind == "picture" else "document"
     name = file.name or (f"{file.download_code[-12:]}.jpg" if kind == "photo" else file.download_code[-12:])
-    return Received(name, kind, None, read)
+    return Received(name, kind, None, read, reference=file.download_code)
 
 
 def said_of_message(office: Office, api: DingTalkApi, message: RobotMessage, dialogs: DialogStore, commands: frozenset[str]) -> Said:

@@ -177,10 +177,10 @@ class DingTalkChannel:
         data = render.pressed_data(action.action_ids, action.params)
         outbox_id = render.outbox_id_of(action.out_track_id)
         text = self.texts.get(action.out_track_id)
-        label = None
+        label = render.pressed_label(action.params)
         if outbox_id is not None:
             row = await outbox.message(self.office.db.reader, outbox_id)
             if row is not None and row.channel == DINGTALK:
                 text = text or row.values.get("text")
-                label = next((b["label"] for r in row.values.get("buttons", []) for b in r if b.get("data") == data), None)
+                label = label or next((b["label"] for r in row.values.get("buttons", []) for b in r if b.get("data") == data), None)
         return text, label

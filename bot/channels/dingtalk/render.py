@@ -9,7 +9,8 @@ A message with buttons is the "markdown with buttons" card of 钉钉's card plat
 template id is ``[dingtalk] card_template_id``): ``cardParamMap`` holds ``title``, ``markdown``
 and ``sys_full_json_obj`` whose ``msgButtons`` are the buttons. Each button's ``id`` is its
 action's data (``bot.actions``), also carried in its ``params``: a press comes back over Stream
-with it, and the adapter reads the action from it. A card of an outbox notice is known to 钉钉
+with it, and the adapter reads the action from it (and, from ``label``, the words the person
+pressed: a dialog's question shows the choice under it, as on Telegram). A card of an outbox notice is known to 钉钉
 by ``outTrackId`` ``duban-<outbox id>``, so sending it again after a crash or a quota refusal
 finds the card already made rather than showing a second one, and a later change of the notice
 (``bot.edge.Change``) reaches the same card.
@@ -60,7 +61,8 @@ def card_buttons(buttons: Buttons) -> str:
     """``sys_full_json_obj`` of the card: its buttons in order (the rows read left to right,
     top to bottom; a card shows them one under another)."""
     drawn = [
-        {"text": b.label, "id": b.offer.data, "color": "blue", "request": True, "params": {"data": b.offer.data}}
+        {"text": b.label, "id": b.offer.data, "color": "blue", "request": True,
+         "params": {"data": b.offer.data, "label": b.label}}
         for row in buttons for b in row
     ]
     return json.dumps({"msgButtons": drawn}, ensure_ascii=False)
@@ -100,3 +102,10 @@ def pressed_data(action_ids: tuple[str, ...], params: dict[str, object]) -> str:
     if isinstance(data, str) and data:
         return data
     return action_ids[0] if action_ids else ""
+
+
+def pressed_label(params: dict[str, object]) -> str | None:
+    """The label of the button pressed, as the card showed it (None on a card drawn before
+    buttons carried it)."""
+    label = params.get("label")
+    return label if isinstance(label, str) and label else None
