@@ -199,7 +199,8 @@ async def test_m016_keeps_bound_accounts_and_the_messages_queued_before(db_path:
 
     conn = await aiosqlite.connect(db_path)
     conn.row_factory = aiosqlite.Row
-    monkeypatch.setattr(migrations, "MIGRATIONS", MIGRATIONS[:-1])
+    m016 = [fn.__name__ for fn in MIGRATIONS].index("m016_notices_and_accounts")
+    monkeypatch.setattr(migrations, "MIGRATIONS", MIGRATIONS[:m016])
     await migrate(conn)
     await conn.execute("INSERT INTO people (id, name, created_at, telegram_id) VALUES (1, '李住建', '2026-12-01T09:00:00+08:00', 100000002)")
     await conn.execute("INSERT INTO people (id, name, created_at) VALUES (2, '赵联络员', '2026-12-01T09:00:00+08:00')")
@@ -209,7 +210,7 @@ async def test_m016_keeps_bound_accounts_and_the_messages_queued_before(db_path:
     )
     await conn.commit()
     monkeypatch.setattr(migrations, "MIGRATIONS", MIGRATIONS)
-    assert await migrate(conn) == [MIGRATIONS[-1].__name__]
+    assert await migrate(conn) == [fn.__name__ for fn in MIGRATIONS[m016:]]
     bound, unbound = await org_store.people(conn)
     [queued] = await outbox.due(conn, datetime.fromisoformat("2026-12-01T10:00:00+08:00"))
     await conn.close()
@@ -218,3 +219,30 @@ async def test_m016_keeps_bound_accounts_and_the_messages_queued_before(db_path:
     assert render.call(queued.notice, queued.kind, queued.values, int(queued.address)) == (
         "sendMessage", {"text": "<b>催办</b>", "parse_mode": "HTML"},
     )
+
+
+async def test_m018_leaves_every_message_sent_before_unread(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Before m018 no read was recorded: a slip delivered then is 已送达 and not 已读, and no
+    issuer has been told it is 已读未签收."""
+    from bot.storage import migrations
+
+    conn = await aiosqlite.connect(db_path)
+    conn.row_factory = aiosqlite.Row
+    m018 = [fn.__name__ for fn in MIGRATIONS].index("m018_slip_read_receipts")
+    monkeypatch.setattr(migrations, "MIGRATIONS", MIGRATIONS[:m018])
+    await migrate(conn)
+    await conn.execute(
+        "INSERT INTO outbox (channel, address, kind, notice, purpose, status, created_at, sent_at, message_id)"
+        " VALUES ('dingtalk', 'manager4012', 'notice', '{}', 'slip', 'sent', '2026-12-01T09:00:00+08:00',"
+        " '2026-12-01T09:00:05+08:00', 7001)"
+    )
+    await conn.commit()
+    monkeypatch.setattr(migrations, "MIGRATIONS", MIGRATIONS)
+    assert "m018_slip_read_receipts" in await migrate(conn)
+    async with conn.execute("SELECT sent_at, read_at FROM outbox") as cur:
+        rows = [tuple(r) async for r in cur]
+    async with conn.execute("SELECT name FROM pragma_table_info('slips')") as cur:
+        slip_columns = {r[0] async for r in cur}
+    await conn.close()
+    assert rows == [("2026-12-01T09:00:05+08:00", None)]
+    assert "read_unacknowledged_told_at" in slip_columns
