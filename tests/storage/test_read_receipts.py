@@ -3,16 +3,16 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.domain.receipts import read_unacknowledged
 from bot.domain.tasks import TaskStatus
 from bot.edge import DINGTALK, TELEGRAM, Account, Notice
-from bot.services import delivery, handling
+from bot.services import daily, delivery, handling
 from bot.services.context import Office
 from bot.services.issuing import issue_assignment
-from bot.storage import history, org as org_store, outbox, receipts
+from bot.storage import history, org as org_store, outbox, receipts, slips
 from tests.storage.conftest import NOW, Org
 from tests.storage.test_services import draft
 
@@ -108,3 +108,25 @@ async def test_the_sql_candidates_and_the_rule_agree(office: Office, org: Org) -
     assert await receipts.read_not_acknowledged(office.db.reader) == []
     assert await delivery.chase_read_unacknowledged(office, read_at + timedelta(days=1)) == 0
     assert await clerk_notices(office, org) == []
+
+
+async def test_a_reminder_slip_read_on_an_unsigned_task_is_told_with_its_own_number(office: Office, org: Org) -> None:
+    """A 催办单 goes where the 交办单 went and is read on its own: each slip keeps its own times,
+    and a task never 签收'd is 已读未签收 on the 催办单 too."""
+    town_task, _, rows = await issue_and_deliver(office, org)
+    await daily.run_daily(office, date(2026, 12, 2))  # 12-01 passed: the daily check issues 催办单
+    run = daily.run_time(office, date(2026, 12, 2))
+    reminder = [r for r in await outbox.heads(office.db.reader, run, channel=DINGTALK) if r.purpose == "slip"]
+    assert len(reminder) == 1 and reminder[0].id != rows[DINGTALK]
+    async with office.db.transaction() as conn:
+        await outbox.claim(conn, reminder[0].id, run)
+        await outbox.mark_sent(conn, reminder[0].id, 7101, run)
+    assert await delivery.read(office, DING, "7101", run + timedelta(minutes=10))
+
+    copies = await receipts.copies_of_task(office.db.reader, town_task)
+    assignment, reminder_slip = await slips.of_task(office.db.reader, town_task)
+    assert [c.read_at for c in copies[assignment.id]] == [None], "the 交办单 unread"
+    assert [c.read_at for c in copies[reminder_slip.id]] == [run + timedelta(minutes=10)], "the 催办单 read"
+    assert await delivery.chase_read_unacknowledged(office, run + timedelta(hours=4, minutes=10)) == 1
+    (told,) = await clerk_notices(office, org)
+    assert "催办单〔2026〕1号" in told
