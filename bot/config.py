@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.domain.deadlines import DeadlineMode
 from bot.domain.escalation import CheckDays
+from bot.domain.receipts import DEFAULT_READ_UNACKNOWLEDGED_HOURS
 from bot.domain.sharing import ChaseRule
 from bot.domain.scores import DEFAULT_POINTS, ScoreCategory, ScoreRules
 
@@ -150,6 +151,9 @@ class Settings:
     """Working days before the matter's deadline by which a 配合单位 sends its part, so the
     牵头单位 has them to gather the parts (bot/domain/sharing.py ``part_due``)."""
     invite_ttl_hours: int = 72
+    read_unacknowledged_hours: int = DEFAULT_READ_UNACKNOWLEDGED_HOURS
+    """「已读未签收」: hours after a slip was read (where the channel reports reads, 钉钉) by
+    which its unit is to have 签收'd it; then its issuer is told (bot/domain/receipts.py)."""
     conduct_office_chat_id: int | None = None
     """The 市作风办 contact told of a 移交, if any."""
     score_rules: ScoreRules = field(default_factory=ScoreRules)
@@ -386,6 +390,7 @@ KEYS: tuple[Key, ...] = (
     Key("sharing.chase", _choice(ChaseRule), "shared_chase"),
     Key("sharing.part_lead_days", _positive, "part_lead_days"),
     Key("onboarding.invite_ttl_hours", _positive, "invite_ttl_hours"),
+    Key("reminders.read_unacknowledged_hours", _positive, "read_unacknowledged_hours"),
     Key("notify.conduct_office_chat_id", _integer, "conduct_office_chat_id"),
     Key("scores.points", _points, "score_rules.points"),
     Key("scores.base", _decimal, "score_rules.base"),

@@ -23,6 +23,18 @@ from bot.actions import ACTIONS, Offer
 TELEGRAM = "telegram"
 """The channel of the Telegram Bot API."""
 
+DINGTALK = "dingtalk"
+"""The channel of 钉钉 (its robot, cards and 工作通知)."""
+
+READ_RECEIPTS = frozenset({DINGTALK})
+"""The channels that say when a delivered message was read: 钉钉's 工作通知 (``getsendresult``
+lists who has read it). Telegram and 企业微信 do not, and a message there is never called 已读."""
+
+
+def reports_reads(channel: str) -> bool:
+    """Whether ``channel`` tells when its messages are read (:data:`READ_RECEIPTS`)."""
+    return channel in READ_RECEIPTS
+
 
 @dataclass(frozen=True)
 class Account:

@@ -25,11 +25,13 @@ from bot.domain.org import Person, Role
 from bot.domain.scores import ScoreCategory
 from bot.domain.slips import SlipType
 from bot.domain.tasks import Task
-from bot.services import drafts, escalating
+from bot.domain.receipts import Receipt, receipt
+from bot.domain.slips import Slip
+from bot.services import delivery, drafts, escalating
 from bot.services.context import Office
 from bot.services.notify import button, message, send, tell
 from bot.services.task_changes import issuer_and_section
-from bot.storage import digests, history, org, runs, scores, slips, tasks
+from bot.storage import digests, history, org, receipts, runs, scores, slips, tasks
 from bot.storage import drafts as slip_drafts
 from bot.storage.reader import together
 from bot.texts import label, render
@@ -207,7 +209,8 @@ async def _digests(conn: aiosqlite.Connection, office: Office, day: date, next_c
     await together(conn, (unit_digest(unit_id, lists) for unit_id, lists in per_unit.items()))
     await _remind_partners(conn, office, day, next_check, now)
     await _section_digests(conn, day, now)
-    await _summary(conn, day, now, unreported)
+    await delivery.tell_read_unacknowledged(conn, office, now)
+    await _summary(conn, day, now, unreported, await _read_unacknowledged(conn))
 
 
 @dataclass(frozen=True)
@@ -289,7 +292,34 @@ async def _steps_for_issuers(conn: aiosqlite.Connection, day: date, now: datetim
     return out
 
 
-async def _summary(conn: aiosqlite.Connection, day: date, now: datetime, unreported: list[Task]) -> None:
+@dataclass(frozen=True)
+class ReadUnacknowledged:
+    """A slip 「已读未签收」 as the 督办日报 lists it."""
+
+    slip: Slip
+    task: Task
+    unit_name: str
+    receipt: Receipt
+
+
+async def _read_unacknowledged(conn: aiosqlite.Connection) -> list[ReadUnacknowledged]:
+    """The slips whose issuer was told they are 「已读未签收」 and whose task is still not 签收'd."""
+    slip_ids = await receipts.told_still_unacknowledged(conn)
+    copies = await receipts.copies_of_slips(conn, slip_ids)
+    listed: list[ReadUnacknowledged] = []
+    for slip_id in slip_ids:
+        slip = await slips.get(conn, slip_id)
+        task = await tasks.get(conn, slip.task_id) if slip is not None else None
+        if slip is None or task is None:
+            continue
+        unit = await org.unit(conn, task.unit_id)
+        listed.append(ReadUnacknowledged(slip, task, unit.name if unit else "", receipt(copies.get(slip_id, []), None)))
+    return listed
+
+
+async def _summary(
+    conn: aiosqlite.Connection, day: date, now: datetime, unreported: list[Task], unacknowledged: list[ReadUnacknowledged],
+) -> None:
     start = datetime.combine(day, time(0), now.tzinfo)
     events = await digests.escalations(conn, start, start + timedelta(days=1))
     # 逾期未办结: the same set as /overdue (bot/domain/clock.py, tasks.OVERDUE).
@@ -298,5 +328,5 @@ async def _summary(conn: aiosqlite.Connection, day: date, now: datetime, unrepor
     for staff in await org.with_role(conn, Role.SUPERVISOR):
         await tell(
             conn, staff, "daily/summary", now, day=day, events=events, overdue=overdue, limit=DIGEST_LIMIT,
-            unbound_units=unbound, unreported=unreported,
+            unbound_units=unbound, unreported=unreported, unacknowledged=unacknowledged, tz=now.tzinfo,
         )

@@ -9,7 +9,7 @@ holding several roles sees the union.
 from __future__ import annotations
 
 import heapq
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import aiosqlite
@@ -20,6 +20,7 @@ from bot.domain.errors import DomainError
 from bot.domain.minutes import UnitDirectory
 from bot.domain.org import Person, Unit
 from bot.domain.escalation import reminder_by_hand, voidable_reminder
+from bot.domain.receipts import Receipt, receipt
 from bot.domain.permissions import Deed, Reach, can_see, may, sees_everything, sight
 from bot.domain.slip_numbers import parse_slip_reference, slips_meant, year_before
 from bot.domain.sharing import PartState, UnitRole
@@ -29,7 +30,7 @@ from bot.services import directory
 from bot.services.context import Office
 from bot.services.task_changes import matter_clock, matter_parts
 from bot.storage import feedback as feedback_store
-from bot.storage import history, org, slips, tasks
+from bot.storage import history, org, receipts, slips, tasks
 from bot.storage.feedback import Feedback
 from bot.storage.history import HistoryEntry
 from bot.storage.reader import nothing, read_at_once, together
@@ -143,6 +144,9 @@ class TaskDetail:
     """配合单位 of a shared matter (the other copies)."""
     working_days: bool = False
     """N of 时限要求 counts working days (``deadline_mode = "working"``)."""
+    receipts: dict[int, Receipt] = field(default_factory=dict)
+    """Each slip's 已送达 / 已读 / 已签收 (bot/domain/receipts.py), by slip id; a slip no copy of
+    which has been delivered has none."""
 
 
 @dataclass(frozen=True)
@@ -348,7 +352,7 @@ async def _detail(
     conn: aiosqlite.Connection, task: Task, unit: Unit | None, today: date, calendar: WorkCalendar, working_days: bool
 ) -> TaskDetail:
     # what the task names, read side by side (one round trip on PostgreSQL), then what those name
-    section, responsible, issuer, pending, others, task_slips, entries, parts, attachments = await together(conn, (
+    section, responsible, issuer, pending, others, task_slips, entries, parts, attachments, copies, acknowledged = await together(conn, (
         org.section(conn, task.section_id),
         org.person(conn, task.responsible_id) if task.responsible_id else nothing(),
         org.person(conn, task.issued_by),
@@ -358,6 +362,8 @@ async def _detail(
         history.of_task(conn, task.id),
         matter_parts(conn, task),
         feedback_store.of_task(conn, task.id),
+        receipts.copies_of_task(conn, task.id),
+        receipts.acknowledged_at(conn, task.id),
     ))
     submitter, *other_units = await together(conn, (
         org.person(conn, pending.submitted_by) if pending else nothing(),
@@ -388,4 +394,5 @@ async def _detail(
         lead_name=next((name for t, name in matter if t.unit_role is UnitRole.LEAD), ""),
         partner_names=tuple(name for t, name in matter if t.unit_role is UnitRole.PARTNER),
         working_days=working_days,
+        receipts={slip_id: receipt(slip_copies, acknowledged) for slip_id, slip_copies in copies.items()},
     )

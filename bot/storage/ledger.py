@@ -10,7 +10,11 @@ from datetime import date
 
 import aiosqlite
 
+from bot.edge import READ_RECEIPTS
 from bot.storage.tasks import OPEN, OVERDUE, scope_terms
+
+_REPORTING = ", ".join(f"'{channel}'" for channel in sorted(READ_RECEIPTS))
+"""The channels that report reads, as SQL (constants of ``bot.edge``, never input)."""
 
 
 @dataclass(frozen=True)
@@ -59,7 +63,11 @@ LEDGER_QUERY = """
     SELECT s.year, s.seq, t.title, t.requirements, t.unit_id, t.section_id, p.name,
            t.issued_on, ack.on_day, fb.on_day, t.deadline, t.status, t.stage, ({overdue}),
            esc.reminders, esc.notices, iv.on_day, tr.on_day, t.completed_on, COALESCE(att.n, 0),
-           t.unit_role, t.matter_id, t.report_schedule, t.last_report_on, t.named_late
+           t.unit_role, t.matter_id, t.report_schedule, t.last_report_on, t.named_late,
+           (SELECT MIN(o.sent_at) FROM outbox o WHERE o.slip_id = s.id AND o.purpose = 'slip'),
+           (SELECT MIN(o.read_at) FROM outbox o WHERE o.slip_id = s.id AND o.purpose = 'slip' AND o.channel IN ({reporting})),
+           (SELECT COUNT(*) FROM outbox o WHERE o.slip_id = s.id AND o.purpose = 'slip' AND o.sent_at IS NOT NULL
+              AND o.channel IN ({reporting}))
     FROM tasks t
     JOIN slips s ON s.task_id = t.id AND s.type = 'assignment'
     LEFT JOIN people p ON p.id = t.responsible_id
@@ -80,7 +88,9 @@ LEDGER_QUERY = """
     WHERE {where} ORDER BY s.year, s.seq
 """
 """One line per 交办单 with its slips, 签收, 反馈, 约谈 and 移交 (times are stored in local time,
-so their first ten characters are the day)."""
+so their first ten characters are the day); and its 交办单's 已送达 and 已读 (bot/domain/receipts.py):
+the first copy delivered, the first read where the channel reports reads, and how many copies
+went to such a channel (none: no 已读 or 未读 is shown)."""
 
 EVIDENCE_QUERY = """
     SELECT s.year, s.seq, t.unit_id, a.file_name, a.kind, substr(f.submitted_at, 1, 10), a.local_path, a.sha256
@@ -97,7 +107,7 @@ SHA-256, so the 台账's 附件数 can be traced to the evidence itself."""
 async def lines(conn: aiosqlite.Connection, scope: LedgerScope, today: date) -> list[aiosqlite.Row]:
     """The 台账's lines (:data:`LEDGER_QUERY`), 逾期 as of ``today``."""
     where, args = _where(scope, today)
-    async with conn.execute(LEDGER_QUERY.format(where=where, overdue=OVERDUE), [today.isoformat(), *args]) as cur:
+    async with conn.execute(LEDGER_QUERY.format(where=where, overdue=OVERDUE, reporting=_REPORTING), [today.isoformat(), *args]) as cur:
         return list(await cur.fetchall())
 
 

@@ -614,6 +614,26 @@ async def m019_intake_file_channel(conn: aiosqlite.Connection) -> None:
     )
 
 
+@migration
+async def m020_slip_read_receipts(conn: aiosqlite.Connection) -> None:
+    """Read receipts (SPEC section 12). 钉钉 tells who has read a 工作通知, so a slip's copy
+    delivered there records when it was first read, beside when it was delivered (``sent_at``):
+    /task, the 督办日报 and the 台账 show 已送达 / 已读 / 已签收. A slip read and not 签收'd within
+    the set hours is told to its issuer once: the slip keeps when that was, so neither the daily
+    check nor the read poll tells it twice."""
+    await _script(
+        conn,
+        """
+        ALTER TABLE outbox ADD COLUMN read_at TEXT;
+        ALTER TABLE slips ADD COLUMN read_unacknowledged_told_at TEXT;
+        -- the slips read and not yet 签收'd are looked for without reading every message sent
+        CREATE INDEX outbox_read ON outbox(slip_id) WHERE read_at IS NOT NULL;
+        -- and the 督办日报 counts those told without reading every slip ever issued
+        CREATE INDEX slips_read_unacknowledged ON slips(task_id) WHERE read_unacknowledged_told_at IS NOT NULL
+        """,
+    )
+
+
 async def applied(conn: aiosqlite.Connection) -> list[str]:
     """Names of the migrations this database has, in order."""
     async with conn.execute("SELECT name FROM migrations ORDER BY rowid") as cur:

@@ -47,7 +47,7 @@ async def test_ledger_xlsx_with_filters(office, city):
     sent = await clerk.wait_for(predicate=lambda m: m.document is not None)
     assert "台账" in sent.content and "3项" in sent.content  # the clerk's section issued three
     # The view is said, and the other one offered.
-    assert "全表：全部22列，A4横向两页宽，每页重复编号列" in sent.content and "/ledger 会议" in sent.content
+    assert "全表：全部24列，A4横向两页宽，每页重复编号列" in sent.content and "/ledger 会议" in sent.content
     header, rows = rows_of(clerk.file_bytes(sent))
     assert header[:4] == ["交办单编号", "工作事项", "工作要求", "责任单位"]
     titles = {r[1] for r in rows}

@@ -266,3 +266,28 @@ async def test_m019_keeps_the_minutes_received_before_as_telegrams(db_path: Path
     kept = await intake_store.document(conn, 1)
     await conn.close()
     assert kept is not None and (kept.file_id, kept.file_channel) == ("BQAD-old", TELEGRAM)
+async def test_m020_leaves_every_message_sent_before_unread(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Before m020 no read was recorded: a slip delivered then is 已送达 and not 已读, and no
+    issuer has been told it is 已读未签收."""
+    from bot.storage import migrations
+
+    conn = await aiosqlite.connect(db_path)
+    conn.row_factory = aiosqlite.Row
+    m020 = [fn.__name__ for fn in MIGRATIONS].index("m020_slip_read_receipts")
+    monkeypatch.setattr(migrations, "MIGRATIONS", MIGRATIONS[:m020])
+    await migrate(conn)
+    await conn.execute(
+        "INSERT INTO outbox (channel, address, kind, notice, purpose, status, created_at, sent_at, message_id)"
+        " VALUES ('dingtalk', 'manager4012', 'notice', '{}', 'slip', 'sent', '2026-12-01T09:00:00+08:00',"
+        " '2026-12-01T09:00:05+08:00', 7001)"
+    )
+    await conn.commit()
+    monkeypatch.setattr(migrations, "MIGRATIONS", MIGRATIONS)
+    assert "m020_slip_read_receipts" in await migrate(conn)
+    async with conn.execute("SELECT sent_at, read_at FROM outbox") as cur:
+        rows = [tuple(r) async for r in cur]
+    async with conn.execute("SELECT name FROM pragma_table_info('slips')") as cur:
+        slip_columns = {r[0] async for r in cur}
+    await conn.close()
+    assert rows == [("2026-12-01T09:00:05+08:00", None)]
+    assert "read_unacknowledged_told_at" in slip_columns

@@ -21,7 +21,7 @@ import asyncio
 import io
 import math
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, tzinfo
 from enum import StrEnum
 from typing import Any
 
@@ -70,7 +70,7 @@ VIEW_WORDS = {"会议": View.MEETING, "会议用": View.MEETING, "简表": View.
 
 COLUMNS = (
     ("number", 12), ("title", 18), ("requirements", 28), ("unit", 10), ("responsible", 7), ("section", 8),
-    ("issued_on", 10), ("acknowledged_on", 10), ("feedback_on", 10), ("deadline", 10), ("overdue_days", 6),
+    ("issued_on", 10), ("delivered_at", 11), ("read_at", 11), ("acknowledged_on", 10), ("feedback_on", 10), ("deadline", 10), ("overdue_days", 6),
     ("reminder_numbers", 12), ("supervision_numbers", 12), ("interview_on", 10), ("transfer_on", 10),
     ("status", 8), ("completed_on", 10), ("attachments", 5),
     ("role", 9), ("schedule", 9), ("last_report", 10), ("report_missed", 6),
@@ -91,6 +91,8 @@ HEADING_ROW = 3
 """Title, date line, then the headings (repeated on every printed page)."""
 
 DATE_FORMAT = "yyyy-mm-dd"
+TIME_FORMAT = "mm-dd hh:mm"
+"""送达 and 已读 to the minute; the year is the 交办日期's beside them."""
 
 
 @dataclass(frozen=True)
@@ -180,7 +182,7 @@ async def ledger_workbook(office: Office, person: Person, flt: LedgerFilter, tod
     else:
         data = await asyncio.to_thread(
             _write, rows, evidence, units, sections, flt.special, (title, dateline),
-            _Reports(leads, matters, office.calendar, today),
+            _Reports(leads, matters, office.calendar, today, office.settings.timezone),
         )
     return data, len(rows)
 
@@ -235,6 +237,8 @@ class _Reports:
     """Each matter's clock (:func:`bot.storage.ledger.matter_clocks`)."""
     calendar: WorkCalendar
     today: date
+    tz: tzinfo | None = None
+    """The office's time zone, in which 送达 and 已读 print."""
 
     def role(self, role: str, matter_id: int | None) -> str:
         if role == UnitRole.LEAD:
@@ -300,10 +304,12 @@ def _write(rows: list[aiosqlite.Row], evidence: list[aiosqlite.Row], units: dict
 
     # One styled cell per column, given each line's values in turn: write-only mode writes a row
     # as it is appended, and styling 1.8 million cells one by one would double the export's time.
-    dates = {6, 7, 8, 9, 13, 14, 16, 20}
-    numbers = {0, 10, 17, 21}
+    dates = {6, 9, 10, 11, 15, 16, 18, 22}
+    times = {7, 8}
+    numbers = {0, 12, 19, 23}
     cells = [
         _styled(ws, None, alignment=CENTRED, number_format=DATE_FORMAT, border=RULED) if index in dates
+        else _styled(ws, None, alignment=CENTRED, number_format=TIME_FORMAT, border=RULED) if index in times
         else _styled(ws, None, alignment=CENTRED if index in numbers else WRAPPED, border=RULED)
         for index in range(len(COLUMNS))
     ]
@@ -311,17 +317,23 @@ def _write(rows: list[aiosqlite.Row], evidence: list[aiosqlite.Row], units: dict
     def day(value: str | None) -> date | None:
         return date.fromisoformat(value) if value else None
 
+    def moment(value: str | None) -> datetime | None:
+        # a spreadsheet's time has no zone: the office's, as every time the bot shows
+        return datetime.fromisoformat(value).astimezone(reports.tz).replace(tzinfo=None) if value else None
+
+    unread = label("exports", "unread")
+
     for number, r in enumerate(rows, start=HEADING_ROW + 1):
         deadline, overdue = current_clock(r, reports.matters, reports.today)
         # LibreOffice keeps the stored (default) height of the rows it opens, so wrapped text
         # would be cut off and print over the next line: each row gets the height its text needs.
         ws.row_dimensions[number].height = LINE_HEIGHT * max(
-            lines_needed(r[2], COLUMNS[1][1]), lines_needed(r[3], COLUMNS[2][1]), lines_needed(r[14], COLUMNS[11][1]),
-            lines_needed(r[15], COLUMNS[12][1]),
+            lines_needed(r[2], COLUMNS[1][1]), lines_needed(r[3], COLUMNS[2][1]), lines_needed(r[14], COLUMNS[13][1]),
+            lines_needed(r[15], COLUMNS[14][1]),
         )
         values = (
             f"〔{r[0]}〕{r[1]}号", r[2], r[3], units.get(r[4], ""), r[6] or "", sections.get(r[5], ""),
-            day(r[7]), day(r[8]), day(r[9]), deadline, overdue, r[14] or "", r[15] or "", day(r[16]), day(r[17]),
+            day(r[7]), moment(r[25]), moment(r[26]) or (unread if r[27] else None), day(r[8]), day(r[9]), deadline, overdue, r[14] or "", r[15] or "", day(r[16]), day(r[17]),
             _status(r), day(r[18]), r[19],
             reports.role(r[20], r[21]), schedule_text(ReportSchedule.decode(r[22])) if r[22] else "", day(r[23]),
             reports.missed(r[22], date.fromisoformat(r[7]), deadline, day(r[23]), r[11] not in ("completed", "withdrawn") and r[12] != "transferred"),
