@@ -266,6 +266,8 @@ async def test_m019_keeps_the_minutes_received_before_as_telegrams(db_path: Path
     kept = await intake_store.document(conn, 1)
     await conn.close()
     assert kept is not None and (kept.file_id, kept.file_channel) == ("BQAD-old", TELEGRAM)
+
+
 async def test_m020_leaves_every_message_sent_before_unread(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Before m020 no read was recorded: a slip delivered then is 已送达 and not 已读, and no
     issuer has been told it is 已读未签收."""
