@@ -66,6 +66,9 @@ class Said:
     later, under it, what came of the press (``Answer.mark_at``)."""
     reply_to: str | None = None
     """The channel's id of the message this one replies to (quotes), if any."""
+    replied_text: str | None = None
+    """The text of the message replied to, where the channel gives it (钉钉 quotes the text but
+    not an id the bot knows: the slip it shows is found by the number it cites)."""
     album: str | None = None
     """The channel's id of the group of files this message's file was sent with, if any."""
     files: tuple[Received, ...] = ()

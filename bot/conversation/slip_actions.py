@@ -254,6 +254,11 @@ async def reply_feedback(said: Said, answer: Answer) -> None:
     if target is not None and slip_lookup.reviews_rather_than_answers(person, target.task):
         await answer.say(text("slip_actions/use_review_buttons"))
         return
+    if target is None and said.replied_text:
+        target = await slip_lookup.cited_in(office, person, said.replied_text, today)
+        if target is not None and slip_lookup.reviews_rather_than_answers(person, target.task):
+            await answer.say(text("slip_actions/use_review_buttons"))
+            return
     if target is None:
         target = await slip_lookup.cited_in(office, person, said.text, today)
     if target is None:

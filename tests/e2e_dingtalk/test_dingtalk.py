@@ -249,3 +249,19 @@ async def test_a_message_held_back_by_dingtalks_flow_control_comes_later(city, o
     assert not any("背街小巷硬化" in e["text"] for e in await zhujian.chat() if e["kind"] == "robot")
     await people.advance_clock(61)
     await zhujian.wait_for(text_contains="背街小巷硬化", kind="robot", timeout=20)
+
+
+async def test_quoting_a_message_that_cites_the_slip_is_feedback_on_it(city, office: Office):  # type: ignore[no-untyped-def]
+    """钉钉 quotes the text of the message replied to, not an id the bot knows: a reply quoting
+    the 「已签收交办单〔2026〕N号」 message is feedback on that slip, as a reply to the slip is on
+    Telegram; the clerk gets it to review."""
+    clerk, zhujian = city["clerk"], city["zhujian"]
+    task = await issue(office, clerk)
+    slip = await zhujian.wait_for(card_with=slip_number(task), timeout=10)
+    await zhujian.press("签收", out_track_id=slip["card"]["out_track_id"])
+    signed = await zhujian.wait_for(kind="robot", text_contains=f"已签收{task.number.full}", timeout=10)
+    await zhujian.send("积水点已全部排查，整改完成。", reply_to=signed["id"])
+    await zhujian.wait_for(kind="robot", text_contains="已提交", timeout=10)
+    review = await clerk.wait_for(text_contains="积水点已全部排查", timeout=10)
+    assert [b["text"] for row in review.inline_keyboard for b in row][:2] == ["通过(办结)", "退回"]
+    assert (await tasks.get(office.db.reader, task.id)).status is TaskStatus.FEEDBACK_PENDING  # type: ignore[union-attr]

@@ -106,6 +106,8 @@ def said_of_message(office: Office, api: DingTalkApi, message: RobotMessage, dia
         command=command,
         args=args,
         files=tuple(received(api, f) for f in message.files),
+        reply_to=message.replied.msg_id if message.replied is not None and message.replied.from_robot else None,
+        replied_text=message.replied.text if message.replied is not None and message.replied.from_robot else None,
         in_group=not message.one_to_one,
         commands=commands,
         dialogs=dialogs,
