@@ -21,10 +21,10 @@ test: setup system-deps
 	# both suites run even when the first fails; either failing fails the target
 	$(BIN)/python -m pytest -q; status=$$?; $(MAKE) test-pg || status=1; exit $$status
 
-# The storage and e2e suites again, on a throw-away PostgreSQL server (skipped, saying why,
+# The storage, e2e and channel scenario suites again, on a throw-away PostgreSQL server (skipped, saying why,
 # where PostgreSQL is not installed).
 test-pg: setup system-deps
-	DUBAN_TEST_BACKEND=postgresql $(BIN)/python -m pytest -q tests/storage tests/e2e
+	DUBAN_TEST_BACKEND=postgresql $(BIN)/python -m pytest -q tests/storage tests/e2e tests/scenarios
 
 demo: setup
 	$(BIN)/duban demo
