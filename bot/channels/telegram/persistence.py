@@ -26,7 +26,7 @@ from typing import Any
 from telegram.ext import BasePersistence, PersistenceInput
 
 from bot.services.context import Office
-from bot.storage import inbox
+from bot.storage import channel_dialogs, inbox
 from bot.storage.rows import stamp
 
 log = logging.getLogger(__name__)
@@ -66,7 +66,7 @@ class DatabasePersistence(BasePersistence[UserData, dict[Any, Any], dict[Any, An
         user_data.clear()
         self._stored[user_id] = bytes(row[0]) if row is not None else pickle.dumps({})
         if row is not None:
-            user_data.update(_loads(bytes(row[0])))
+            user_data.update(channel_dialogs.loads(bytes(row[0])))
 
     async def update_user_data(self, user_id: int, data: UserData) -> None:
         pickled = pickle.dumps(dict(data))
@@ -129,12 +129,3 @@ def _outside_update() -> Iterator[None]:
     # Written on PTB's schedule, not as part of an update's work: never marks one handled.
     with inbox.aside():
         yield
-
-
-def _loads(data: bytes) -> UserData:
-    try:
-        loaded = pickle.loads(data)
-    except Exception:  # a draft class changed by an upgrade: the dialog is started again
-        log.warning("dialog state could not be read; the person's open dialog is dropped")
-        return {}
-    return loaded if isinstance(loaded, dict) else {}
