@@ -17,7 +17,6 @@ so no timer in one process has to outlive it.
 
 from __future__ import annotations
 
-import logging
 import pickle
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -28,8 +27,6 @@ from telegram.ext import BasePersistence, PersistenceInput
 from bot.services.context import Office
 from bot.storage import channel_dialogs, inbox
 from bot.storage.rows import stamp
-
-log = logging.getLogger(__name__)
 
 UPDATE_INTERVAL = 0.5
 """Seconds between writes of the ``user_data`` that updates changed."""
