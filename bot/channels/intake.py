@@ -27,6 +27,7 @@ the same way.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
@@ -42,6 +43,40 @@ from bot.storage.reader import together
 from bot.texts import explain, render as render_text
 
 log = logging.getLogger(__name__)
+
+INVITE_CODE = re.compile(r"[A-Za-z0-9_-]{16,64}")
+"""What an invite code looks like (``secrets.token_urlsafe``), sent alone: a channel without
+deep links that carry one reads it as ``/start CODE``."""
+
+
+# ------------------------------------------------------------------------------ reading text
+
+
+def command_of(text: str) -> tuple[str | None, tuple[str, ...]]:
+    """The command of a message and its words after it (``None`` for no command)."""
+    stripped = text.strip()
+    if not stripped or stripped[0] not in "/／":
+        return None, ()
+    words = stripped[1:].split()
+    if not words:
+        return None, ()
+    return words[0].split("@", 1)[0].lower(), tuple(words[1:])
+
+
+def looks_like_invite(text: str) -> bool:
+    """A message that is one invite code and nothing else."""
+    return INVITE_CODE.fullmatch(text.strip()) is not None
+
+
+def as_invite(said: Said) -> Said:
+    """The same message read as ``/start CODE``."""
+    code = said.text.strip()
+    said.command, said.args, said.text = "start", (code,), f"/start {code}"
+    return said
+
+
+# ------------------------------------------------------------------------------ taking once
+
 
 
 class ChannelAnswer(Answer, Protocol):

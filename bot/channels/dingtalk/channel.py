@@ -93,8 +93,8 @@ class DingTalkChannel:
 
         async def said(dialogs: DialogStore) -> Said:
             made = adapter.said_of_message(self.office, self.api, message, dialogs, self.commands)
-            if made.command is None and not made.in_group and adapter.looks_like_invite(made.text) and await made.person() is None:
-                made = adapter.as_invite(made)
+            if made.command is None and not made.in_group and intake.looks_like_invite(made.text) and await made.person() is None:
+                made = intake.as_invite(made)
             return made
 
         await self._take(f"{DINGTALK}:msg:{message.msg_id}", account, said, answer, pressed=False)
