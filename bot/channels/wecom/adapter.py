@@ -22,9 +22,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections import OrderedDict
-from collections.abc import Awaitable
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable
 
 from bot import actions
 from bot.channels.intake import command_of
@@ -35,6 +33,8 @@ from bot.channels.wecom.inputs import CardPress, FileInput, TextInput
 from bot.conversation.said import DialogStore, Received, Said
 from bot.edge import Account, Buttons
 from bot.services.context import Office
+from bot.storage import channel_cards, inbox
+from bot.storage.channel_cards import StoredCard
 from bot.texts import label
 
 log = logging.getLogger(__name__)
@@ -42,38 +42,62 @@ log = logging.getLogger(__name__)
 WECOM = "wecom"
 """The channel of 企业微信 (and 政务微信)."""
 
-REMEMBERED_CARDS = 5000
-
-
-@dataclass
-class CardState:
-    """What a card shows now and the codes that may still change it (each once): the one its
-    sending gave, and those of presses the answer did not spend."""
-
-    html: str
-    buttons: Buttons
-    codes: list[str] = field(default_factory=list)
-
-    def take_code(self) -> str | None:
-        """The freshest code left (it is spent by using it)."""
-        return self.codes.pop() if self.codes else None
-
-
 class Cards:
-    """The cards this process sent or changed: their text, buttons and update code."""
+    """The application's cards (``bot.storage.channel_cards``): what each shows, its buttons'
+    labels and the codes left to change it. Its writes never mark the input being handled as
+    handled (``inbox.aside``): they are bookkeeping, not what the input asked for."""
 
-    def __init__(self, size: int = REMEMBERED_CARDS) -> None:
-        self._cards: OrderedDict[str, CardState] = OrderedDict()
-        self._size = size
+    def __init__(self, office: Office) -> None:
+        self.office = office
 
-    def get(self, task_id: str) -> CardState | None:
-        return self._cards.get(task_id)
+    async def get(self, task_id: str) -> StoredCard | None:
+        return await channel_cards.read(self.office.db.reader, WECOM, task_id)
 
-    def put(self, task_id: str, state: CardState) -> None:
-        self._cards[task_id] = state
-        self._cards.move_to_end(task_id)
-        while len(self._cards) > self._size:
-            self._cards.popitem(last=False)
+    async def sent(self, task_id: str, html: str, buttons: Buttons, code: str | None) -> None:
+        """A card was sent (``code``: the one its sending gave)."""
+        await self._update(task_id, lambda _: StoredCard(html, _labels(buttons), [code] if code else []))
+
+    async def changed(self, task_id: str, html: str | None, buttons: Buttons) -> None:
+        """A card was changed: new text (when given), these buttons."""
+        def change(card: StoredCard | None) -> StoredCard:
+            card = card or StoredCard(html or "")
+            card.html, card.labels = html or card.html, _labels(buttons)
+            return card
+
+        await self._update(task_id, change)
+
+    async def take_code(self, task_id: str) -> str | None:
+        """The freshest code left (spent by taking it)."""
+        taken: list[str] = []
+
+        def take(card: StoredCard | None) -> StoredCard | None:
+            if card is not None and card.codes:
+                taken.append(card.codes.pop())
+            return card
+
+        await self._update(task_id, take)
+        return taken[0] if taken else None
+
+    async def keep_code(self, task_id: str, code: str, html: str | None) -> None:
+        """A press's code the answer did not spend: kept for a later change of the card."""
+        def keep(card: StoredCard | None) -> StoredCard:
+            card = card or StoredCard(html or "")
+            if code not in card.codes:
+                card.codes.append(code)
+            return card
+
+        await self._update(task_id, keep)
+
+    async def _update(self, task_id: str, change: Callable[[StoredCard | None], StoredCard | None]) -> None:
+        with inbox.aside():
+            async with self.office.db.transaction() as conn:
+                card = change(await channel_cards.read(conn, WECOM, task_id))
+                if card is not None:
+                    await channel_cards.write(conn, WECOM, task_id, card, self.office.now())
+
+
+def _labels(buttons: Buttons) -> dict[str, str]:
+    return {b.offer.data: b.label for row in buttons for b in row}
 
 
 class Messenger:
@@ -104,7 +128,7 @@ class Messenger:
             await self.window.take(userid)
             sent = await self.api.send_card([userid], made)
             invalid.extend(sent.invalid_users)
-            self.cards.put(made["task_id"], CardState(html, buttons, [sent.response_code] if sent.response_code else []))
+            await self.cards.sent(made["task_id"], html, buttons, sent.response_code)
         return invalid
 
     async def file(self, userid: str, name: str, data: bytes, picture: bool) -> list[str]:
@@ -117,25 +141,16 @@ class Messenger:
     async def change(self, userid: str, task_id: str, code: str, html: str | None, buttons: Buttons) -> None:
         """Change a card once with ``code``: new buttons (a new card), or none (greyed out, saying
         ``html``'s first words or that it is done)."""
-        state = self.cards.get(task_id)
         if any(buttons):
+            state = await self.cards.get(task_id)
             shown = html or (state.html if state else "")
             [made, *_] = render.cards(task_id, shown, buttons)
             await self.api.update_card([userid], code, made)
-            self.cards.put(task_id, CardState(shown, buttons, state.codes if state else []))
+            await self.cards.changed(task_id, shown, buttons)
         else:
             name = render.replace_name(html) if html else label("wecom", "card_closed")
             await self.api.update_card_buttons([userid], code, name)
-            if state is not None:
-                state.buttons = ()
-
-    def keep_code(self, task_id: str, code: str, html: str | None) -> None:
-        """A press's code the answer did not spend: kept for a later change of the card."""
-        state = self.cards.get(task_id)
-        if state is None:
-            state = CardState(html or "", ())
-            self.cards.put(task_id, state)
-        state.codes.append(code)
+            await self.cards.changed(task_id, None, ())
 
 
 # ------------------------------------------------------------------------------ in
@@ -219,8 +234,7 @@ class WecomAnswer:
         await self._change_earlier(message, mark)
 
     async def _change_earlier(self, task_id: str, mark: str | None) -> None:
-        state = self.messenger.cards.get(task_id)
-        code = state.take_code() if state is not None else None
+        code = await self.messenger.cards.take_code(task_id)
         if code is None:
             log.info("企业微信 card %s not changed: no update code left for it", task_id)
             return
@@ -279,7 +293,7 @@ class WecomAnswer:
             except WecomError as exc:
                 log.info("企业微信 card %s not changed: %s", self.card, exc)
         elif self.card is not None and self.code:
-            self.messenger.keep_code(self.card, self.code, self.card_text)
+            await self.messenger.cards.keep_code(self.card, self.code, self.card_text)
         while self._later:
             await self._later.pop(0)
         if self.card_change is None:

@@ -34,7 +34,7 @@ from bot.conversation import router
 from bot.conversation.said import DialogStore, Said
 from bot.edge import Account
 from bot.services.context import Office
-from bot.storage import outbox
+from bot.storage import channel_cards, outbox
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +61,7 @@ class WecomChannel:
         self.office = office
         self.settings = s
         self.api = WecomApi(s.corp_id, s.agent_id, s.secret.reveal(), api_url=s.api_url)
-        self.messenger = Messenger(self.api, PerAddressWindow(s.member_per_minute), Cards())
+        self.messenger = Messenger(self.api, PerAddressWindow(s.member_per_minute), Cards(office))
         self.sender = WecomSender(office, self.messenger, s.send_per_second if per_second is None else per_second)
         self.endpoint = CallbackEndpoint(CallbackCrypto(s.token.reveal(), s.encoding_aes_key.reveal(), s.corp_id), self.on_input)
         self.watch = intake.CommitWatch(office, self.sender.committed)
@@ -81,6 +81,8 @@ class WecomChannel:
     async def start(self) -> None:
         """The sender, then the callback server."""
         await self.watch.start()
+        async with self.office.db.transaction() as conn:
+            await channel_cards.prune(conn, self.office.now())
         self.sender.start()
         app = web.Application(client_max_size=1024 * 1024)
         self.endpoint.add_routes(app, self.settings.callback_path)
@@ -156,9 +158,9 @@ class WecomChannel:
 
     async def _card_text(self, item: CardPress) -> tuple[str | None, str | None]:
         """What the pressed card shows and the pressed button's label."""
-        state = self.messenger.cards.get(item.task_id)
+        state = await self.messenger.cards.get(item.task_id)
         html = state.html if state else None
-        label = next((b.label for row in state.buttons for b in row if b.offer.data == item.event_key), None) if state else None
+        label = state.labels.get(item.event_key) if state else None
         outbox_id = render.outbox_id_of(item.task_id)
         if outbox_id is not None and (html is None or label is None):
             row = await outbox.message(self.office.db.reader, outbox_id)

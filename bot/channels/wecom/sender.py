@@ -2,9 +2,9 @@
 
 A notice without buttons is a markdown message (split at 2048 bytes); one with buttons a
 模板卡片 (``render.cards``) whose ``task_id`` is ``duban-<outbox id>``, and the ``response_code``
-its sending gives is kept (``adapter.Cards``) so a later change of the notice
-(``bot.edge.Change``: new buttons, or none) updates that card. A change of a card whose code
-this process no longer holds (spent, or the bot restarted) leaves the card as it is: its
+its sending gives is kept (``adapter.Cards``, in the database) so a later change of the notice
+(``bot.edge.Change``: new buttons, or none) updates that card. A change of a card with no code
+left (spent, or over three days old) leaves the card as it is: its
 buttons, pressed, are answered as still holding. Files are uploaded (临时素材) and sent as file
 or picture messages before the text. A person's command menu has no 企业微信 form.
 
@@ -97,8 +97,7 @@ class WecomSender(OutboxSender):
                     await m.text(userid, item.text)
                 return
             task_id = render.notice_card(earlier.id)
-            state = m.cards.get(task_id)
-            code = state.take_code() if state is not None else None
+            code = await m.cards.take_code(task_id)
             if code is None:
                 log.info("outbox %s: card %s has no update code left; it stays as it is", row.id, task_id)
                 return
