@@ -124,3 +124,31 @@ async def test_a_callback_sent_again_because_it_was_not_answered_in_time_is_appl
     assert not any("使用过" in t for t in texts)
     bound = await org.person_by_account(office.db.reader, Account(WECOM, "liuju"))
     assert bound is not None and bound.id == person.id
+
+
+PDF = b"%PDF-1.4\n" + b"0" * 2000 + b"\n%%EOF\n"
+
+
+async def test_files_both_ways_a_word_slip_to_wecom_and_a_report_from_it(city, office: Office, wecom: WecomEmulator):  # type: ignore[no-untyped-def]
+    clerk, zhujian = city["clerk"], city["zhujian"]
+    task = await issue(office, clerk)
+    slip = await zhujian.wait_for("[签收]", timeout=10)
+
+    await zhujian.send(f"/task {task.number}")
+    detail = await zhujian.wait_for("下载Word", timeout=10)
+    await zhujian.press("下载Word", detail)
+    sent = await zhujian.wait_for(".docx", timeout=15)
+    assert sent.kind == "file" and wecom.world.media[sent.media_id].content.startswith(b"PK")  # a Word file, whole
+
+    await zhujian.press("反馈", slip)
+    await zhujian.wait_for("反馈", timeout=10)
+    await zhujian.send_file("排查台账.pdf", PDF)
+    await zhujian.send("已完成全部积水点排查，台账见附件")
+    await zhujian.press("提交")
+    review = await clerk.wait_for(text_contains="已完成全部积水点排查", timeout=15)
+    assert "住建局" in review.text
+
+    async def archived() -> bool:  # the report, fetched from 企业微信 into the evidence archive
+        return any(p.name.endswith("排查台账.pdf") and p.read_bytes() == PDF for p in office.settings.archive_dir.rglob("*.pdf"))
+
+    await until(archived, timeout=20)

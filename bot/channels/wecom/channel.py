@@ -13,6 +13,10 @@ that dies half-way is sent it again. 企业微信 waits five seconds, then retri
 a retry that comes while the first attempt is still at work waits for that same work instead of
 starting it again, and one that comes later finds the key in the inbox and is answered
 "already done". If the database went away, the answer is 500 and 企业微信 retries.
+
+企业微信 sends each callback on its own, so a person's file and the text right after it may
+arrive together: a person's inputs are taken one at a time, in the order they arrived, so each
+finds the dialog the one before left (its dialogs are written back before the next starts).
 """
 
 from __future__ import annotations
@@ -70,6 +74,8 @@ class WecomChannel:
         self.port = s.port if port is None else port
         self._runner: web.AppRunner | None = None
         self._handling: dict[str, asyncio.Future[None]] = {}
+        self._people: dict[str, asyncio.Lock] = {}
+        """One input of a person at a time, in the order they came (as on the other channels)."""
         self.taken = 0
         """Inputs applied or answered (tests, health)."""
 
@@ -123,6 +129,11 @@ class WecomChannel:
         await asyncio.shield(running)
 
     async def _take(self, key: str, item: Input) -> None:
+        lock = self._people.setdefault(item.origin.userid, asyncio.Lock())
+        async with lock:
+            await self._take_now(key, item)
+
+    async def _take_now(self, key: str, item: Input) -> None:
         userid = item.origin.userid
         account = Account(WECOM, userid)
         m = self.messenger
