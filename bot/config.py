@@ -84,7 +84,7 @@ class Wecom:
     """The server API; a 政务微信 deployment's own address, or the emulator."""
     listen: str = "127.0.0.1"
     """Interface of the callback server; the reverse proxy forwards the public URL to it."""
-    port: int = 8082
+    port: int = 8083
     send_per_second: float = 10.0
     """应用消息 a second overall (企业微信's base limit is 10 000 calls a minute per API)."""
     member_per_minute: int = 25
