@@ -152,3 +152,14 @@ async def test_files_both_ways_a_word_slip_to_wecom_and_a_report_from_it(city, o
         return any(p.name.endswith("排查台账.pdf") and p.read_bytes() == PDF for p in office.settings.archive_dir.rglob("*.pdf"))
 
     await until(archived, timeout=20)
+
+
+async def test_a_limit_refusal_delays_a_notice_and_drops_none(city, office: Office, wecom: WecomEmulator, channel: WecomChannel):  # type: ignore[no-untyped-def]
+    clerk, zhujian = city["clerk"], city["zhujian"]
+    wecom.fail("message/send", 45033, times=2)  # 「接口并发调用超过限制」, twice
+    task = await issue(office, clerk)
+    await zhujian.wait_for("[签收]", timeout=20)
+    assert channel.sender.quota_refusals == 2
+    slips = [e for e in zhujian.messages() if e.sender == "bot" and slip_number(task) in e.content]
+    assert [e.kind for e in slips] == ["markdown", "card"]  # the slip once, its card once
+    assert wecom.world.dropped == []

@@ -23,6 +23,7 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from bot import actions
 from bot.channels.intake import command_of
@@ -108,28 +109,42 @@ class Messenger:
         self.window = window
         self.cards = cards
 
+    def parts(self, userid: str, html: str, buttons: Buttons = (), task_id: str = "") -> list[Callable[[], Awaitable[list[str]]]]:
+        """The messages of ``html`` (with ``buttons``: its card(s) under ``task_id``, the whole
+        text first when a card cannot hold it), each a call that sends it and returns the
+        ``invaliduser`` of the send: a sender that must try again goes on where it stopped."""
+        texts = render.pieces(render.markdown(html)) if not any(buttons) or not render.fits_card(html) else []
+        made = render.cards(task_id, html, buttons) if any(buttons) else []
+
+        def text(part: str) -> Callable[[], Awaitable[list[str]]]:
+            async def send() -> list[str]:
+                await self.window.take(userid)
+                return list((await self.api.send_markdown([userid], part)).invalid_users)
+            return send
+
+        def card(one: dict[str, Any]) -> Callable[[], Awaitable[list[str]]]:
+            async def send() -> list[str]:
+                await self.window.take(userid)
+                sent = await self.api.send_card([userid], one)
+                await self.cards.sent(one["task_id"], html, buttons, sent.response_code)
+                return list(sent.invalid_users)
+            return send
+
+        return [text(t) for t in texts] + [card(c) for c in made]
+
     async def text(self, userid: str, html: str) -> None:
-        for part in render.pieces(render.markdown(html)):
-            await self.window.take(userid)
-            await self.api.send_markdown([userid], part)
+        for send in self.parts(userid, html):
+            await send()
 
     async def plain(self, userid: str, html: str) -> None:
         for part in render.pieces(render.plain(html)):
             await self.window.take(userid)
             await self.api.send_text([userid], part)
 
-    async def card(self, userid: str, task_id: str, html: str, buttons: Buttons) -> list[str]:
-        """The card(s) of ``html`` with ``buttons`` (the whole text first when a card cannot hold
-        it); the ``invaliduser`` of the sends."""
-        if not render.fits_card(html):
-            await self.text(userid, html)
-        invalid: list[str] = []
-        for made in render.cards(task_id, html, buttons):
-            await self.window.take(userid)
-            sent = await self.api.send_card([userid], made)
-            invalid.extend(sent.invalid_users)
-            await self.cards.sent(made["task_id"], html, buttons, sent.response_code)
-        return invalid
+    async def card(self, userid: str, task_id: str, html: str, buttons: Buttons) -> None:
+        """The card(s) of ``html`` with ``buttons``."""
+        for send in self.parts(userid, html, buttons, task_id):
+            await send()
 
     async def file(self, userid: str, name: str, data: bytes, picture: bool) -> list[str]:
         kind = "image" if picture else "file"

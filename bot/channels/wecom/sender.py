@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import aiohttp
@@ -47,6 +48,8 @@ class WecomSender(OutboxSender):
     def __init__(self, office: Office, messenger: Messenger, per_second: float) -> None:
         super().__init__(office, per_second)
         self.messenger = messenger
+        self._progress: dict[int, int] = {}
+        """Rows of several messages refused part-way: how many went (not sent twice on retry)."""
 
     def passing(self, exc: Exception) -> bool | None:
         if isinstance(exc, aiohttp.ClientError | TimeoutError):
@@ -75,19 +78,21 @@ class WecomSender(OutboxSender):
         userid = row.address
         m = self.messenger
         if isinstance(item, Notice):
-            for file in item.files:
-                data = await self._bytes_of(file)
-                if data is not None:
-                    self._check(await m.file(userid, file.name or "file", data, file.photo), userid)
-            if any(item.buttons):
+            parts = [self._file_part(userid, f) for f in item.files]
+            parts += m.parts(userid, item.text, item.buttons, render.notice_card(row.id)) if item.text or any(item.buttons) else []
+            first_card = len(parts) - (len(render.cards("", item.text, item.buttons)) if any(item.buttons) else 0)
+            done = self._progress.get(row.id, 0)
+            for n, part in enumerate(parts):
+                if n < done:
+                    continue  # sent before a refusal for a quota or a passing failure
                 try:
-                    self._check(await m.card(userid, render.notice_card(row.id), item.text, item.buttons), userid)
+                    self._check(await part(), userid)
                 except WecomError as exc:
-                    if exc.errcode != DUPLICATE_TASK or row.attempts == 0:
+                    if exc.errcode != DUPLICATE_TASK or row.attempts == 0 or n < first_card:
                         raise
                     log.info("outbox %s: its card was made before a restart", row.id)
-            elif item.text:
-                await m.text(userid, item.text)
+                self._progress[row.id] = n + 1
+            self._progress.pop(row.id, None)
         elif isinstance(item, Change):
             earlier = await outbox.message(self.office.db.reader, item.notice_id)
             if earlier is None or earlier.channel != WECOM:
@@ -106,6 +111,12 @@ class WecomSender(OutboxSender):
             return
         else:
             raise ValueError(f"outbox {row.id}: {row.kind} has no 企业微信 form")
+
+    def _file_part(self, userid: str, file: File) -> Callable[[], Awaitable[list[str]]]:
+        async def send() -> list[str]:
+            data = await self._bytes_of(file)
+            return [] if data is None else await self.messenger.file(userid, file.name or "file", data, file.photo)
+        return send
 
     def _check(self, invalid: list[str], userid: str) -> None:
         if userid in invalid:
