@@ -81,6 +81,8 @@ async def test_sigkill_right_after_signing_for_a_slip_applies_it_once_and_loses_
             await office.db.close()
             card = await li.wait_for("[签收]", timeout=20)
             assert card.card is not None
+            unsent = "SELECT count(*) FROM outbox WHERE status IN ('pending', 'sending')"
+            assert await wait_until(lambda: count(db, unsent) == 0, 30, 0.02)  # its delivery recorded
 
             press = await li.press("签收", card)
             signed = "SELECT count(*) FROM history WHERE kind = 'acknowledged' AND task_id = ?"
@@ -97,7 +99,7 @@ async def test_sigkill_right_after_signing_for_a_slip_applies_it_once_and_loses_
                 return [b["text"] for b in shown.template_card["button_list"]] == ["反馈", "申请延期"] and shown.updated
 
             assert await wait_until(changed, 30, 0.05), li.transcript()
-            assert await wait_until(lambda: count(db, "SELECT count(*) FROM outbox WHERE status IN ('pending', 'sending')") == 0, 30, 0.05)
+            assert await wait_until(lambda: count(db, unsent) == 0, 30, 0.05)
         finally:
             proc.send_signal(signal.SIGTERM)
             await asyncio.wait_for(proc.wait(), 60)

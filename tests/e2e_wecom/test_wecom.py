@@ -15,7 +15,7 @@ from bot.edge import Account
 from bot.emulators.wecom import WecomEmulator
 from bot.services.context import Office
 from bot.services.issuing import AssignmentDraft, issue_assignment
-from bot.storage import org, tasks
+from bot.storage import org, outbox, tasks
 from tests.e2e_wecom.conftest import Organisation, until
 
 
@@ -84,6 +84,10 @@ async def test_a_slip_issued_on_telegram_arrives_as_a_card_and_signing_for_it_ch
     delivered = await clerk.wait_for(text_contains="送达")  # the clerk, on Telegram, hears it reached 企业微信
     assert "李住建" in delivered.text and slip_number(task) in delivered.text
 
+    async def recorded() -> bool:  # the sender records the delivery just after 企业微信 answers
+        return any(r.channel == WECOM for r in await outbox.delivered_slips(office.db.reader, task.id))
+
+    await until(recorded)
     await zhujian.press("签收", card)
     await zhujian.wait_for("已签收", timeout=10)
     changed = wecom.card("lizhujian", card.card.task_id)
