@@ -118,7 +118,7 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     """Run the bot (long polling, or a webhook behind a reverse proxy) until SIGTERM or Ctrl+C."""
     from bot.running import StartupError, serve, stop_on_signals
 
-    if settings.token is None and settings.dingtalk.client_id is None:
+    if settings.token is None and settings.dingtalk.client_id is None and settings.wecom.corp_id is None:
         say("cli/token_missing", err=True)
         return EXIT_USAGE
     if args.webhook and settings.token is not None and not settings.webhook_url:

@@ -80,9 +80,17 @@ class Wecom:
     encoding_aes_key: Secret | None = None
     """接收消息 › EncodingAESKey (43 characters): encrypts them."""
     callback_path: str = "/wecom/callback"
-    """Path of the callback URL on the bot's webhook server."""
+    """Path of the callback URL (接收消息 › URL) on the channel's own HTTP server."""
     api_url: str = "https://qyapi.weixin.qq.com"
     """The server API; a 政务微信 deployment's own address, or the emulator."""
+    listen: str = "127.0.0.1"
+    """Interface of the callback server; the reverse proxy forwards the public URL to it."""
+    port: int = 8083
+    send_per_second: float = 10.0
+    """应用消息 a second overall (企业微信's base limit is 10 000 calls a minute per API)."""
+    member_per_minute: int = 25
+    """Messages a minute to one member, answers included: 企业微信 drops without a word what goes
+    over 30 a minute, so the bot stays under it."""
 
 @dataclass(frozen=True)
 class DingTalk:
@@ -412,6 +420,10 @@ KEYS: tuple[Key, ...] = (
     Key("wecom.encoding_aes_key", _aes_key, "wecom.encoding_aes_key", "DUBAN_WECOM_AES_KEY"),
     Key("wecom.callback_path", _url(("/",), "必须以 / 开头"), "wecom.callback_path"),
     Key("wecom.api_url", _url(("http://", "https://"), "必须以 http:// 或 https:// 开头"), "wecom.api_url", "DUBAN_WECOM_API_URL"),
+    Key("wecom.listen", _text, "wecom.listen", "DUBAN_WECOM_LISTEN"),
+    Key("wecom.port", _port, "wecom.port", "DUBAN_WECOM_PORT"),
+    Key("wecom.send_per_second", _number, "wecom.send_per_second"),
+    Key("wecom.member_per_minute", _positive, "wecom.member_per_minute"),
     Key("dingtalk.client_id", _text, "dingtalk.client_id", "DUBAN_DINGTALK_CLIENT_ID"),
     Key("dingtalk.client_secret", _secret, "dingtalk.client_secret", "DUBAN_DINGTALK_CLIENT_SECRET"),
     Key("dingtalk.robot_code", _text, "dingtalk.robot_code"),

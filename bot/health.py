@@ -3,7 +3,8 @@
 The report is the same in both places: whether the database answers, the last day whose daily
 check finished, how many messages wait in the outbox, how long the bot has been up, and, when
 the 钉钉 channel runs, whether its Stream connection is open (``dingtalk_stream``: ``connected``
-or ``disconnected``; the client reconnects by itself, so a drop is something to watch). It is
+or ``disconnected``; the client reconnects by itself, so a drop is something to watch), and
+when the 企业微信 channel runs, whether its callback server listens (``wecom_callback``). It is
 unhealthy (HTTP 503) only when the database does not answer: a backlog or a late daily check is
 something to look at, not a reason for an orchestrator to restart the bot.
 
@@ -45,6 +46,8 @@ class Health:
     """None when the bot is not running (``duban status`` with no bot up)."""
     dingtalk_stream: bool | None = None
     """Whether the 钉钉 Stream connection is open; None when no 钉钉 channel runs."""
+    wecom_callback: bool | None = None
+    """Whether the 企业微信 callback server listens; None when no 企业微信 channel runs."""
 
     @property
     def healthy(self) -> bool:
@@ -61,6 +64,7 @@ class Health:
             "outbox_backlog": self.outbox_backlog,
             "uptime_seconds": None if self.uptime_seconds is None else round(self.uptime_seconds, 1),
             "dingtalk_stream": None if self.dingtalk_stream is None else "connected" if self.dingtalk_stream else "disconnected",
+            "wecom_callback": None if self.wecom_callback is None else "listening" if self.wecom_callback else "stopped",
         }
 
 
@@ -85,11 +89,12 @@ class HealthServer:
     """``GET /healthz`` on its own port, answered from the running bot's reader connection."""
 
     def __init__(self, reader: Callable[[], aiosqlite.Connection], host: str, port: int,
-                 dingtalk_stream: Callable[[], bool] | None = None) -> None:
+                 dingtalk_stream: Callable[[], bool] | None = None, wecom_callback: Callable[[], bool] | None = None) -> None:
         """``reader`` returns the connection to ask (the office's reader, None when closed);
         ``dingtalk_stream`` whether the 钉钉 Stream connection is open (when 钉钉 runs)."""
         self._reader = reader
         self._dingtalk_stream = dingtalk_stream
+        self._wecom_callback = wecom_callback
         self.host = host
         self.port = port
         self._started = time.monotonic()
@@ -120,6 +125,8 @@ class HealthServer:
         health = await probe(self._connection(), time.monotonic() - self._started)
         if self._dingtalk_stream is not None:
             health = replace(health, dingtalk_stream=self._dingtalk_stream())
+        if self._wecom_callback is not None:
+            health = replace(health, wecom_callback=self._wecom_callback())
         return web.json_response(health.to_json(), status=200 if health.healthy else 503)
 
     def _connection(self) -> aiosqlite.Connection | None:

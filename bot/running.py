@@ -27,6 +27,8 @@ from bot import backup
 from bot.channels import ChannelRefused, ChannelUnreachable
 from bot.channels.dingtalk import DingTalkError
 from bot.channels.dingtalk.channel import DingTalkChannel
+from bot.channels.wecom.api import WecomError
+from bot.channels.wecom.channel import WecomChannel
 from bot.channels.telegram.app import Webhook, build_application, start_bot, stop_bot
 from bot.health import HealthServer
 from bot.config import Settings
@@ -142,7 +144,8 @@ async def serve(office: Office, stop: asyncio.Event, *, webhook: bool = False) -
     settings = office.settings
     telegram = settings.token is not None
     dingtalk = settings.dingtalk.client_id is not None
-    if not telegram and not dingtalk:
+    wecom_on = settings.wecom.corp_id is not None
+    if not telegram and not dingtalk and not wecom_on:
         raise StartupError(render("ops/no_channel"))
     if telegram and webhook and not settings.webhook_url:
         raise StartupError(render("ops/webhook_url_missing"))
@@ -157,8 +160,10 @@ async def serve(office: Office, stop: asyncio.Event, *, webhook: bool = False) -
     if lock is not None and not lock.acquire(info):
         raise StartupError(render("ops/already_running", db=settings.db_path, lock=lock.path))
     channel = _dingtalk_channel(office) if dingtalk else None
+    wecom = _wecom_channel(office) if wecom_on else None
     health = HealthServer(lambda: office.db.reader, settings.health_listen, settings.health_port,
-                          dingtalk_stream=(lambda: channel.connected) if channel is not None else None)
+                          dingtalk_stream=(lambda: channel.connected) if channel is not None else None,
+                          wecom_callback=(lambda: wecom.serving) if wecom is not None else None)
     application = build_application(office) if telegram else None
     schedule: asyncio.Task[None] | None = None
     try:
@@ -174,11 +179,14 @@ async def serve(office: Office, stop: asyncio.Event, *, webhook: bool = False) -
             backup.schedule(application)
         if channel is not None:
             await _start_dingtalk(channel)
-            if application is None:
-                schedule = asyncio.create_task(run_schedule(office, stop), name="schedule")
+        if wecom is not None:
+            await _start_wecom(wecom)
+        if application is None:
+            schedule = asyncio.create_task(run_schedule(office, stop), name="schedule")
         await _start_health(health)
         serving = [f"Telegram @{application.bot.username} {info.mode}"] if application is not None else []
-        log.info("bot is serving (%s)", ", ".join(serving + ["钉钉 Stream"] * (channel is not None)))
+        serving += ["钉钉 Stream"] * (channel is not None) + [f"企业微信 {wecom.url}" for _ in [wecom] if wecom is not None]
+        log.info("bot is serving (%s)", ", ".join(serving))
         await stop.wait()
         log.info("stopping: finishing the message in flight")
     finally:
@@ -187,6 +195,8 @@ async def serve(office: Office, stop: asyncio.Event, *, webhook: bool = False) -
             schedule.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await schedule
+        if wecom is not None:
+            await wecom.stop()
         if channel is not None:
             await channel.stop()
         if application is not None:
@@ -213,6 +223,28 @@ async def _start_dingtalk(channel: DingTalkChannel) -> None:
             raise StartupError(render("ops/dingtalk_unreachable", url=channel.app.endpoint, error=str(exc))) from exc
         raise StartupError(render("ops/dingtalk_refused", error=exc.code or str(exc))) from exc
     await channel.start()
+
+
+def _wecom_channel(office: Office) -> WecomChannel:
+    try:
+        return WecomChannel(office)
+    except ValueError as exc:  # a setting [wecom] needs is missing
+        raise StartupError(render("ops/wecom_incomplete", error=str(exc))) from exc
+
+
+async def _start_wecom(channel: WecomChannel) -> None:
+    """Ask 企业微信 for a token first, so refused credentials stop the start with one clear line;
+    then the sender and the callback server."""
+    try:
+        await channel.api.access_token()
+    except (WecomError, OSError) as exc:
+        await channel.api.close()
+        raise StartupError(render("ops/wecom_refused", url=channel.api.api_url, error=str(exc))) from exc
+    try:
+        await channel.start()
+    except OSError as exc:
+        await channel.api.close()
+        raise StartupError(render("ops/wecom_listen_failed", host=channel.host, port=channel.port, error=exc.strerror)) from exc
 
 
 async def run_schedule(office: Office, stop: asyncio.Event) -> None:

@@ -634,6 +634,30 @@ async def m020_slip_read_receipts(conn: aiosqlite.Connection) -> None:
     )
 
 
+@migration
+async def m021_channel_cards(conn: aiosqlite.Connection) -> None:
+    """A third channel (企业微信). Its cards can be changed only with a code a sending or a press
+    gave, each usable once; a restart must not forget them, or a card a notice's change or a
+    press's answer was to change would stay as it was. ``channel_cards`` keeps, per card, what
+    it shows (to mark under it), its buttons' labels and the codes left."""
+    await _script(
+        conn,
+        """
+        CREATE TABLE channel_cards (
+            channel TEXT NOT NULL,
+            card TEXT NOT NULL,
+            html TEXT NOT NULL,
+            -- JSON: [[label, action data], ...]
+            buttons TEXT NOT NULL,
+            -- JSON: codes that may change the card, each once, oldest first
+            codes TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (channel, card)
+        )
+        """,
+    )
+
+
 async def applied(conn: aiosqlite.Connection) -> list[str]:
     """Names of the migrations this database has, in order."""
     async with conn.execute("SELECT name FROM migrations ORDER BY rowid") as cur:

@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 import secrets
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
@@ -42,6 +41,7 @@ from typing import Any
 
 from bot import actions
 from bot.channels.dingtalk import render
+from bot.channels.intake import command_of
 from bot.channels.dingtalk.errors import DingTalkError, QuotaExceeded
 from bot.channels.dingtalk.openapi import DingTalkApi
 from bot.channels.dingtalk.stream import CardAction, IncomingFile, RobotMessage
@@ -55,9 +55,6 @@ log = logging.getLogger(__name__)
 DINGTALK = "dingtalk"
 """The channel of 钉钉 (and its government editions)."""
 
-INVITE_CODE = re.compile(r"[A-Za-z0-9_-]{16,64}")
-"""What an invite code looks like (``secrets.token_urlsafe``), sent alone."""
-
 QUOTA_TRIES = 3
 """A direct answer refused for a quota is tried this many times (waiting as told) before the
 press or message is left unacknowledged for 钉钉 to push again."""
@@ -67,22 +64,6 @@ REMEMBERED_CARDS = 2000
 
 
 # ------------------------------------------------------------------------------ in
-
-
-def command_of(text: str) -> tuple[str | None, tuple[str, ...]]:
-    """The command of a message and its words after it (``None`` for no command)."""
-    stripped = text.strip()
-    if not stripped or stripped[0] not in "/／":
-        return None, ()
-    words = stripped[1:].split()
-    if not words:
-        return None, ()
-    return words[0].split("@", 1)[0].lower(), tuple(words[1:])
-
-
-def looks_like_invite(text: str) -> bool:
-    """A message that is one invite code and nothing else."""
-    return INVITE_CODE.fullmatch(text.strip()) is not None
 
 
 def received(api: DingTalkApi, file: IncomingFile) -> Received:
@@ -112,13 +93,6 @@ def said_of_message(office: Office, api: DingTalkApi, message: RobotMessage, dia
         commands=commands,
         dialogs=dialogs,
     )
-
-
-def as_invite(said: Said) -> Said:
-    """The same message read as ``/start CODE``."""
-    code = said.text.strip()
-    said.command, said.args, said.text = "start", (code,), f"/start {code}"
-    return said
 
 
 def said_of_action(

@@ -1,24 +1,12 @@
 """The 钉钉 channel: the Stream connection in, the sender out, each message taken exactly once.
 
 A robot message or a card press arrives over Stream (``StreamClient``, one person's one after
-another) and is handled here:
-
-1. Its key — ``dingtalk:msg:<msgId>`` for a message, ``dingtalk:card:<messageId>`` for a press,
-   both the same each time 钉钉 pushes it — is looked up in the inbox (``bot.storage.inbox``,
-   ``inbox_keys``), with the person's open dialogs (``bot.storage.channel_dialogs``). A key
-   found there was applied before (a push again after a crash or a lost acknowledgement): the
-   person is told it is done, nothing is applied again.
-2. Otherwise it is made a ``Said`` (``adapter``) and handed to ``bot.conversation.router
-   .dispatch`` with a ``DingTalkAnswer``. Every transaction opened meanwhile records the key
-   (``inbox.handling_key``), so "applied" and "known as applied" are one fact.
-3. The dialogs, when changed, are written back (with the key, too), and only then does the
-   handler return: ``StreamClient`` acknowledges the frame after that. A press's
-   acknowledgement carries the card's new look. If the database went away meanwhile, the frame
-   is left unacknowledged and 钉钉 pushes it again once it is back.
-
-A refusal of the rules (``DomainError``) is answered with its sentence; anything else is logged
-and answered with the generic one, and the frame is acknowledged: pushing it again would fail
-the same way.
+another) and is taken once by ``bot.channels.intake.take_once``: its key —
+``dingtalk:msg:<msgId>`` for a message, ``dingtalk:card:<messageId>`` for a press, both the
+same each time 钉钉 pushes it — tells a push again from a new input. The handler returns only
+when what it caused is committed; ``StreamClient`` acknowledges the frame after that, and a
+press's acknowledgement carries the card's new look. If the database went away meanwhile, the
+frame is left unacknowledged and 钉钉 pushes it again once it is back.
 """
 
 from __future__ import annotations
@@ -26,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bot.channels.dingtalk import adapter, render
@@ -34,15 +22,12 @@ from bot.channels.dingtalk.adapter import DINGTALK, CardTexts, DingTalkAnswer
 from bot.channels.dingtalk.openapi import DingTalkApi, DingTalkApp
 from bot.channels.dingtalk.sender import DingTalkSender
 from bot.channels.dingtalk.stream import CardAction, RobotMessage, StreamClient
+from bot.channels import intake
 from bot.conversation import router
 from bot.conversation.said import DialogStore, Said
-from bot.domain.errors import DomainError
 from bot.edge import Account
 from bot.services.context import Office
-from bot.storage import channel_dialogs, inbox, outbox
-from bot.storage.postgres import DatabaseUnavailable
-from bot.storage.reader import together
-from bot.texts import explain, render as render_text
+from bot.storage import outbox
 
 log = logging.getLogger(__name__)
 
@@ -70,24 +55,14 @@ class DingTalkChannel:
         self.sender = DingTalkSender(office, self.api, self.template_id,
                                      settings.send_per_second if per_second is None else per_second)
         self._runner: asyncio.Task[None] | None = None
-        self._hook_before: Callable[[], None] | None = None
+        self.watch = intake.CommitWatch(office, self.sender.committed)
 
     # ------------------------------------------------------------------ running
 
     async def start(self, connect_timeout: float | None = None) -> None:
         """Start the sender and the Stream connection (waiting up to ``connect_timeout`` for it
         to open, if given: ``TimeoutError`` then)."""
-        before = self._hook_before = self.office.db.on_commit
-        sender = self.sender
-
-        def committed() -> None:
-            if before is not None:
-                before()
-            sender.committed()
-
-        self.office.db.on_commit = committed
-        async with self.office.db.transaction() as conn:
-            await inbox.prune(conn)
+        await self.watch.start()
         self.sender.start()
         self._runner = asyncio.create_task(self.stream.run(), name="dingtalk-stream")
         if connect_timeout is not None:
@@ -101,7 +76,7 @@ class DingTalkChannel:
                 await asyncio.wait_for(self._runner, 30)
             self._runner = None
         await self.sender.stop()
-        self.office.db.on_commit = self._hook_before
+        self.watch.stop()
         await self.api.close()
 
     @property
@@ -118,8 +93,8 @@ class DingTalkChannel:
 
         async def said(dialogs: DialogStore) -> Said:
             made = adapter.said_of_message(self.office, self.api, message, dialogs, self.commands)
-            if made.command is None and not made.in_group and adapter.looks_like_invite(made.text) and await made.person() is None:
-                made = adapter.as_invite(made)
+            if made.command is None and not made.in_group and intake.looks_like_invite(made.text) and await made.person() is None:
+                made = intake.as_invite(made)
             return made
 
         await self._take(f"{DINGTALK}:msg:{message.msg_id}", account, said, answer, pressed=False)
@@ -136,41 +111,9 @@ class DingTalkChannel:
         await self._take(f"{DINGTALK}:card:{action.message_id}", account, said, answer, pressed=True)
         return answer.acknowledgement()
 
-    async def _take(self, key: str, account: Account, make: Callable[[DialogStore], Any], answer: DingTalkAnswer,
+    async def _take(self, key: str, account: Account, make: Callable[[DialogStore], Awaitable[Said]], answer: DingTalkAnswer,
                     pressed: bool) -> None:
-        reader = self.office.db.reader
-        token = inbox.handling_key.set(key)
-        inbox.interrupted(key)  # this attempt starts afresh
-        try:
-            seen, stored = await together(reader, (inbox.handled_key(reader, key), channel_dialogs.read(reader, account)))
-            if seen:
-                log.info("钉钉 %s was applied before; answered again, not applied again", key)
-                await answer.say(render_text("inbox/already_done"))
-                return
-            said: Said = await make(channel_dialogs.loads(stored))
-            try:
-                await router.dispatch(said, answer)
-            except DatabaseUnavailable:
-                raise
-            except DomainError as exc:
-                await self._refuse(answer, explain(exc), pressed)
-            except Exception:
-                if inbox.interrupted(key):
-                    raise DatabaseUnavailable(f"钉钉 {key} was interrupted: the database went away") from None
-                log.exception("钉钉 %s failed", key)
-                await self._refuse(answer, explain(DomainError("unexpected")), pressed)
-            if inbox.interrupted(key):
-                raise DatabaseUnavailable(f"钉钉 {key} was interrupted: the database went away")
-            changed = channel_dialogs.dumps(dict(said.dialogs))
-            if changed != (stored if stored is not None else channel_dialogs.dumps({})):
-                async with self.office.db.transaction() as conn:
-                    await channel_dialogs.write(conn, account, changed, self.office.now())
-            await answer.finish()
-        finally:
-            inbox.handling_key.reset(token)
-
-    async def _refuse(self, answer: DingTalkAnswer, html: str, pressed: bool) -> None:
-        await (answer.alert(html) if pressed else answer.say(html))
+        await intake.take_once(self.office, key, account, make, answer, pressed=pressed)
 
     async def _card_text(self, action: CardAction) -> tuple[str | None, str | None]:
         """What the pressed card shows (its text, to mark under) and the pressed button's label."""

@@ -9,28 +9,18 @@ the file (one the bot keeps, or one received on 钉钉, fetched by its download 
 as a file message, the text after it. A person's menu of commands has no 钉钉 form and is done
 at once. A download into the evidence archive of a file received on 钉钉 fetches it here.
 
-Pacing: at most ``[dingtalk] send_per_second`` requests a second, and one request at a time
-per person, in the order queued. 钉钉 refusing for a quota (``QuotaExceeded``: the per-API
-QPS/QPM limits, or the gateway throttling the address) pauses every send for the time it asks,
-growing with each refusal in a row, and puts the row back: a notice is delayed, never dropped.
-A person held back by 钉钉's per-person flow control (``flowControlledStaffIdList``) gets the
-row again a little later. Passing failures (the network, 5xx, 钉钉 busy) are retried with
-growing backoff for three days; a refusal that cannot succeed is recorded as failed with 钉钉's
-words, and a userid 钉钉 does not know marks the person unreachable (as Telegram's 403 does).
-
-Crash safety is the Telegram sender's (``bot.channels.telegram.sender``): a row is claimed
-(``sending``) in its own transaction before the request, 钉钉's acceptance is written at once to
-the sent log, and the row is marked sent when the write lock comes; at start the sent log's
-entries are marked sent before anything is claimed. A card sent again after a crash is the same
-``outTrackId``: 钉钉 delivers it once.
+Pacing, quotas and crash safety are the shared skeleton's (``bot.channels.outbox_sender``): at
+most ``[dingtalk] send_per_second`` requests a second; 钉钉 refusing for a quota
+(``QuotaExceeded``: the per-API QPS/QPM limits, or the gateway throttling the address) pauses
+every send; a person held back by 钉钉's per-person flow control (``flowControlledStaffIdList``)
+gets the row again a little later; a userid 钉钉 does not know marks the person unreachable.
+A card sent again after a crash is the same ``outTrackId``: 钉钉 delivers it once.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import time
-from contextvars import ContextVar
 from datetime import timedelta
 from pathlib import Path
 
@@ -38,210 +28,47 @@ from bot.channels.dingtalk import render
 from bot.channels.dingtalk.adapter import DINGTALK
 from bot.channels.dingtalk.errors import DingTalkError, QuotaExceeded, TokenRejected
 from bot.channels.dingtalk.openapi import DingTalkApi
-from bot.edge import Change, Download, File, Menu, Notice, Outgoing
-from bot.services import delivery, evidence
+from bot.channels.outbox_sender import HeldBack, OutboxSender, QuotaRefused, Refused, chat_key
+from bot.edge import Change, File, Menu, Notice, Outgoing
 from bot.services.context import Office
 from bot.storage import outbox
 from bot.storage.outbox import OutboxMessage
 
 log = logging.getLogger(__name__)
 
-PATIENCE = timedelta(days=3)
-"""How long a notice is retried after passing failures, from when it was queued."""
-IDLE_POLL = 1.0
-BACKOFF_CAP = timedelta(minutes=10)
-QUOTA_CAP = 60.0
-"""The longest pause after quota refusals in a row (钉钉's per-minute quotas clear within it)."""
 FLOW_CONTROL_WAIT = timedelta(seconds=5)
 """A person held back by 钉钉's per-person flow control gets the row again after this."""
-BATCH = 200
-MAX_IN_FLIGHT = 8
 
-_SENDING: ContextVar[bool] = ContextVar("dingtalk_sending", default=False)
+__all__ = ["DingTalkSender", "chat_key"]
 
 
-def chat_key(address: str) -> int:
-    """The sent log's ``chat_id`` of a 钉钉 address: the number a numeric userid reads as, else
-    0 (the value a Telegram sender's recovery reads for it too, so either recovery marks the
-    row sent)."""
-    try:
-        return int(address)
-    except ValueError:
-        return 0
-
-
-class Refused(Exception):
-    """钉钉 will not deliver this row (a userid it does not know)."""
-
-
-class FlowControlled(Exception):
-    """钉钉 held the person's message back for now."""
-
-
-class DingTalkSender:
+class DingTalkSender(OutboxSender):
     """Drains the 钉钉 rows of the outbox; ``committed`` is the database's commit hook."""
 
-    def __init__(self, office: Office, api: DingTalkApi, template_id: str, per_second: float,
-                 max_in_flight: int = MAX_IN_FLIGHT) -> None:
-        self.office = office
+    CHANNEL = DINGTALK
+    NAME = "钉钉"
+
+    def __init__(self, office: Office, api: DingTalkApi, template_id: str, per_second: float, max_in_flight: int = 8) -> None:
+        super().__init__(office, per_second, max_in_flight)
         self.api = api
         self.template_id = template_id
-        self.interval = 1.0 / per_second if per_second > 0 else 0.0
-        self.max_in_flight = max_in_flight
-        self.sent = 0
-        self.quota_refusals = 0
-        """Refusals for a quota so far (health, tests)."""
-        self._next_slot = 0.0
-        self._paused_until = 0.0
-        self._refusals_in_a_row = 0
-        self._look = asyncio.Event()
-        self._stopping = False
-        self._task: asyncio.Task[None] | None = None
-        self._in_flight: dict[str, asyncio.Task[None]] = {}
 
-    def committed(self) -> None:
-        """Anything committed may have queued notices: look (the sender's own commits aside)."""
-        if not _SENDING.get():
-            self._look.set()
-
-    def start(self) -> None:
-        """Run in the background until ``stop``."""
-        self._task = asyncio.create_task(self._run(), name="dingtalk-sender")
-
-    async def stop(self) -> None:
-        """Finish the requests in flight, then stop."""
-        self._stopping = True
-        self._look.set()
-        if self._task is not None:
-            await self._task
-            self._task = None
-        while self._in_flight:
-            await asyncio.gather(*self._in_flight.values(), return_exceptions=True)
-
-    async def _run(self) -> None:
-        _SENDING.set(True)
+    async def deliver(self, row: OutboxMessage, item: Outgoing | None) -> None:
         try:
-            await self.recover()
-        except Exception:
-            log.exception("could not mark the 钉钉 rows of the sent log sent")
-        while not self._stopping:
-            self._look.clear()
-            try:
-                idle = await self.drain_once()
-            except Exception:
-                log.exception("钉钉 sender failed; retrying")
-                idle = IDLE_POLL
-            if self._stopping:
-                break
-            if idle <= 0:
-                continue
-            try:
-                await asyncio.wait_for(self._look.wait(), timeout=idle)
-            except TimeoutError:
-                pass
-
-    async def recover(self) -> None:
-        """Mark sent the 钉钉 rows 钉钉 accepted before a crash (the sent log's entries)."""
-        sent_log = await self.office.db.sent_log()
-        entries = await sent_log.entries()
-        done: list[int] = []
-        now = self.office.now()
-        async with self.office.db.transaction() as conn:
-            for entry in entries:
-                row = await outbox.message(conn, entry.outbox_id)
-                if row is None or row.channel != DINGTALK or chat_key(row.address) != entry.chat_id:
-                    continue
-                if await outbox.mark_sent(conn, row.id, entry.message_id, now):
-                    await delivery.delivered(conn, row, now)
-                done.append(row.id)
-        if done:
-            await sent_log.forget(done)
-            log.info("%s 钉钉 messages accepted before a restart marked sent", len(done))
-
-    async def drain_once(self) -> float:
-        """Start what may be sent now; how long to wait before looking again."""
-        pause = self._paused_until - time.monotonic()
-        if pause > 0:
-            return pause
-        rows = await outbox.heads(self.office.db.reader, self.office.now(), limit=BATCH, channel=DINGTALK)
-        if not rows:
-            return IDLE_POLL
-        wait = IDLE_POLL
-        for row in rows:
-            if self._stopping or len(self._in_flight) >= self.max_in_flight:
-                break
-            if row.address in self._in_flight:
-                continue
-            slot = self._next_slot - time.monotonic()
-            if slot > 0:
-                wait = min(wait, slot)
-                break
-            self._next_slot = max(self._next_slot, time.monotonic()) + self.interval
-            self._in_flight[row.address] = asyncio.create_task(self._send_one(row), name=f"dingtalk-send:{row.id}")
-        return wait if self._in_flight or wait < IDLE_POLL else IDLE_POLL
-
-    async def _send_one(self, row: OutboxMessage) -> None:
-        try:
-            await self._send(row)
-        except Exception:
-            log.exception("outbox %s to 钉钉 %s: sending failed; it stays queued", row.id, row.address)
-        finally:
-            del self._in_flight[row.address]
-            self._look.set()
-
-    async def _send(self, row: OutboxMessage) -> None:
-        shared = self.office.db.url is not None
-        async with self.office.db.transaction() as conn:
-            lease = timedelta(seconds=self.office.settings.claim_lease_seconds) if shared else None
-            if not await outbox.claim(conn, row.id, self.office.now(), lease):
-                return
-        item = row.notice
-        kept: evidence.KeptFile | None = None
-        try:
-            if isinstance(item, Download):
-                kept = await evidence.download(self._fetch, item.file, self.office.settings.archive_dir, item.folder, item.name)
-            else:
-                await self._deliver(row, item)
+            await self._deliver(row, item)
         except QuotaExceeded as exc:
-            self.quota_refusals += 1
-            self._refusals_in_a_row += 1
-            pause = min(exc.wait * 2 ** (self._refusals_in_a_row - 1), QUOTA_CAP)
-            self._paused_until = max(self._paused_until, time.monotonic() + pause)
-            log.warning("钉钉 quota (%s): outbox %s waits %.1f s, and every send with it", exc.code, row.id, pause)
-            await self._later(row, timedelta(seconds=pause), f"quota: {exc}")
-        except FlowControlled as exc:
-            await self._later(row, FLOW_CONTROL_WAIT, str(exc))
-        except Refused as exc:
-            async with self.office.db.transaction() as conn:
-                await outbox.mark_failed(conn, row.id, str(exc))
-                await delivery.blocked(conn, row, self.office.now())
-        except ValueError as exc:  # a file over the limit, a change of a notice never delivered
-            log.warning("outbox %s: %s", row.id, exc)
-            async with self.office.db.transaction() as conn:
-                await outbox.mark_failed(conn, row.id, str(exc))
-        except DingTalkError as exc:
-            if (exc.retryable or isinstance(exc, TokenRejected)) and self.office.now() - row.created_at < PATIENCE:
-                delay = min(timedelta(seconds=2 ** row.attempts), BACKOFF_CAP)
-                log.warning("outbox %s to 钉钉 %s: %s; tried again in %s s", row.id, row.address, exc, delay.total_seconds())
-                await self._later(row, delay, str(exc))
-            else:
-                log.error("outbox %s to 钉钉 %s refused: %s", row.id, row.address, exc)
-                async with self.office.db.transaction() as conn:
-                    await outbox.mark_failed(conn, row.id, str(exc))
-        else:
-            self._refusals_in_a_row = 0
-            sent_log = await self.office.db.sent_log()
-            if kept is None:
-                await sent_log.record(row.id, chat_key(row.address), row.id)
-            async with self.office.db.transaction() as conn:
-                if await outbox.mark_sent(conn, row.id, row.id, self.office.now()):
-                    if kept is not None and isinstance(item, Download):
-                        await evidence.record(conn, item.attachment_id, kept, self.office.now())
-                    else:
-                        await delivery.delivered(conn, row, self.office.now())
-            if kept is None:
-                await sent_log.forget([row.id])
-            self.sent += 1
+            raise QuotaRefused(exc.wait, exc.code or str(exc)) from exc
+
+    async def fetch(self, file: File, limit: int) -> bytes:
+        try:
+            return await self._fetch_file(file, limit)
+        except QuotaExceeded as exc:
+            raise QuotaRefused(exc.wait, exc.code or str(exc)) from exc
+
+    def passing(self, exc: Exception) -> bool | None:
+        if not isinstance(exc, DingTalkError):
+            return None
+        return exc.retryable or isinstance(exc, TokenRejected)
 
     async def _deliver(self, row: OutboxMessage, item: Outgoing | None) -> None:
         """The requests that put ``item`` in the person's chat."""
@@ -282,7 +109,7 @@ class DingTalkSender:
         if userid in invalid:
             raise Refused(f"钉钉 does not know userid {userid}")
         if userid in getattr(result, "flow_controlled", ()):
-            raise FlowControlled(f"钉钉 flow control held back the message to {userid}")
+            raise HeldBack(FLOW_CONTROL_WAIT, f"钉钉 flow control held back the message to {userid}")
 
     async def _bytes_of(self, file: File) -> bytes | None:
         """The bytes of a file a notice carries, where this channel can reach them."""
@@ -293,7 +120,7 @@ class DingTalkSender:
         log.warning("a file received on %s cannot be sent on 钉钉 (%s); the text goes without it", file.channel, file.name)
         return None
 
-    async def _fetch(self, file: File, limit: int) -> bytes:
+    async def _fetch_file(self, file: File, limit: int) -> bytes:
         """``bot.edge.FetchFile`` of files received on 钉钉."""
         if file.channel != DINGTALK:
             raise ValueError(f"not a file received on 钉钉: {file.name}")
@@ -301,7 +128,3 @@ class DingTalkSender:
         if len(data) > limit:
             raise ValueError(f"{file.name} is over {limit} bytes")
         return data
-
-    async def _later(self, row: OutboxMessage, delay: timedelta, error: str) -> None:
-        async with self.office.db.transaction() as conn:
-            await outbox.retry_later(conn, row.id, self.office.now() + delay, error)

@@ -1,0 +1,160 @@
+"""End-to-end fixtures for 企业微信: the real bot serving Telegram and 企业微信 at once — the
+Telegram Application polling the Telegram emulator, the 企业微信 channel's callback server
+called by the 企业微信 emulator and calling its server API, over HTTP — on a real database;
+people join through real invites on the channel they use.
+
+The driver a scenario needs is ``WecomPerson`` (``send``, ``press``, ``wait_for``), as the
+Telegram and 钉钉 clients have it; :meth:`Organisation.join_wecom` gives one bound person."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from telegram.ext import Application
+
+from bot.channels.telegram.app import build_application, start_bot, stop_bot
+from bot.channels.wecom.channel import WecomChannel
+from bot.config import Secret, Settings, Wecom
+from bot.domain.org import Person, Role, UnitKind
+from bot.emulators.telegram import EmulatorServer, Simulator
+from bot.emulators.telegram.rules import Rules
+from bot.emulators.wecom import CallbackSettings, WecomEmulator, WecomPerson
+from bot.services import onboarding
+from bot.services.context import Office
+from bot.storage import org
+
+
+@pytest.fixture
+async def emulator() -> AsyncIterator[EmulatorServer]:
+    """The Telegram emulator, its per-chat pacing off."""
+    async with EmulatorServer(rules=Rules(rate_limits=False)) as server:
+        yield server
+
+
+@pytest.fixture
+async def wecom() -> AsyncIterator[WecomEmulator]:
+    """The 企业微信 emulator; a callback not answered within 1 s is sent again, three times."""
+    async with WecomEmulator(callback=CallbackSettings(timeout=1.0, retry_interval=0.2, retries=3)) as server:
+        yield server
+
+
+def wecom_settings(wecom: WecomEmulator, port: int = 0) -> Wecom:
+    return Wecom(corp_id=wecom.corp_id, agent_id=wecom.agent_id, secret=Secret(wecom.secret), token=Secret(wecom.token),
+                 encoding_aes_key=Secret(wecom.encoding_aes_key), api_url=wecom.url, port=port)
+
+
+@pytest.fixture
+async def office(tmp_path: Path, emulator: EmulatorServer, wecom: WecomEmulator, database_url: str | None) -> AsyncIterator[Office]:
+    """The office with both channels configured, each pointed at its emulator."""
+    settings = Settings(
+        token=Secret(emulator.token), api_url=emulator.url, db_path=tmp_path / "duban.db", database_url=database_url,
+        archive_dir=tmp_path / "archive", bot_username="duban_demo_bot", wecom=wecom_settings(wecom),
+    )
+    office = await Office.open(settings)
+    yield office
+    await office.db.close()
+
+
+@pytest.fixture
+async def bot(office: Office) -> AsyncIterator[Application]:  # type: ignore[type-arg]
+    """The real Telegram Application, polling."""
+    application = build_application(office, per_second=0, per_chat_interval=0, schedule=False)
+    await start_bot(application, poll_timeout=1)
+    yield application
+    await stop_bot(application)
+
+
+@pytest.fixture
+async def channel(office: Office, bot: Application, wecom: WecomEmulator) -> AsyncIterator[WecomChannel]:  # type: ignore[type-arg]
+    """The 企业微信 channel beside it, its callback URL saved in the admin console (checked)."""
+    served = WecomChannel(office, port=0, per_second=0)
+    await served.start()
+    await wecom.set_callback_url(served.url)
+    yield served
+    await served.stop()
+
+
+@dataclass
+class Member:
+    """A person of the organisation with their account: a simulated Telegram user or a 企业微信 member."""
+
+    person: Person
+    user: object
+
+    def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
+        return getattr(self.user, name)
+
+
+class Organisation:
+    """Builds a small organisation; people join on Telegram or on 企业微信 with one-time invites."""
+
+    def __init__(self, office: Office, simulator: Simulator, wecom: WecomEmulator) -> None:
+        self.office = office
+        self.simulator = simulator
+        self.wecom = wecom
+
+    async def unit(self, name: str, kind: UnitKind = UnitKind.DEPARTMENT, leader: str | None = None) -> None:
+        await onboarding.add_unit(self.office, name, kind, leader, self.office.now())
+
+    async def section(self, name: str, supervision_office: bool = False, leader: str | None = None) -> None:
+        await onboarding.add_section(self.office, name, supervision_office, leader, self.office.now())
+
+    async def invited(self, name: str, *roles: Role, unit: str | None = None, section: str | None = None) -> tuple[Person, str]:
+        person = await onboarding.add_person(self.office, name, frozenset(roles), self.office.now(), unit, section, "0377-6228")
+        invite = await onboarding.create_invite(self.office, person.id, self.office.now())
+        return person, invite.code
+
+    def member(self, userid: str, name: str) -> WecomPerson:
+        """A member of the corporation, not yet bound."""
+        self.wecom.add_member(userid, name)
+        return WecomPerson(self.wecom, userid)
+
+    async def join_telegram(self, name: str, *roles: Role, unit: str | None = None, section: str | None = None) -> Member:
+        person, code = await self.invited(name, *roles, unit=unit, section=section)
+        user = await self.simulator.create_user(name)
+        await user.send(f"/start {code}")
+        await user.wait_for(text_contains="绑定成功")
+        return Member(await self._bound(person), user)
+
+    async def join_wecom(self, name: str, *roles: Role, userid: str, unit: str | None = None, section: str | None = None) -> Member:
+        person, code = await self.invited(name, *roles, unit=unit, section=section)
+        user = self.member(userid, name)
+        await user.send(f"/start {code}")
+        await user.wait_for("绑定成功", timeout=10)
+        return Member(await self._bound(person), user)
+
+    async def _bound(self, person: Person) -> Person:
+        bound = await org.person(self.office.db.reader, person.id)
+        assert bound is not None and bound.account is not None
+        return bound
+
+
+@pytest.fixture
+def organisation(office: Office, simulator: Simulator, wecom: WecomEmulator, channel: WecomChannel) -> Organisation:
+    """An empty organisation served on both channels."""
+    return Organisation(office, simulator, wecom)
+
+
+@pytest.fixture
+async def city(organisation: Organisation) -> dict[str, Member]:
+    """A clerk on Telegram; 住建局's official on 企业微信, 交通运输局's on Telegram."""
+    org_ = organisation
+    await org_.section("综合一科")
+    await org_.unit("住建局")
+    await org_.unit("交通运输局")
+    return {
+        "clerk": await org_.join_telegram("王科员", Role.CLERK, section="综合一科"),
+        "zhujian": await org_.join_wecom("李住建", Role.RESPONSIBLE, unit="住建局", userid="lizhujian"),
+        "jiaotong": await org_.join_telegram("张交通", Role.RESPONSIBLE, unit="交通运输局"),
+    }
+
+
+async def until(check, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]
+    """Wait until ``check()`` (a coroutine function) is true."""
+    async with asyncio.timeout(timeout):
+        while not await check():
+            await asyncio.sleep(0.05)
