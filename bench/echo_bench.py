@@ -45,8 +45,9 @@ async def wait_bot_messages(server: EmulatorServer, chat_id: int, count: int, ti
         await server.state.wait_changed(server.state.seq, deadline - time.monotonic(), chat)
 
 
-async def bench_echo(updates: int) -> float:
-    """Updates/s handled by a PTB echo bot."""
+async def bench_echo(updates: int, in_flight: int | None = None) -> float:
+    """Updates/s handled by a PTB echo bot: the updates sent all at once, or with ``in_flight``
+    sent and not yet answered at any time (as the lookup bench sends its commands)."""
     async with EmulatorServer(rules=Rules(rate_limits=False)) as server:
         app = application_builder(server).build()
         app.add_handler(MessageHandler(filters.TEXT, echo))
@@ -61,6 +62,8 @@ async def bench_echo(updates: int) -> float:
             await wait_bot_messages(server, user.id, warmup)
             started = time.perf_counter()
             for i in range(updates):
+                if in_flight is not None and i >= in_flight:
+                    await wait_bot_messages(server, user.id, warmup + i - in_flight + 1, timeout=600)
                 await user.send(f"message {i}")
             await wait_bot_messages(server, user.id, warmup + updates)
             elapsed = time.perf_counter() - started

@@ -57,6 +57,10 @@ def environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=False,
+        # every template stays compiled (there are more than jinja's default 400) and is not
+        # looked at again on disk: the messages change with a release, not while it runs
+        cache_size=-1,
+        auto_reload=False,
     )
     env.filters["cdate"] = chinese_date
     env.filters["cdatetime"] = chinese_datetime
