@@ -152,18 +152,26 @@ deadline; ``tests/storage/test_clock_sql.py`` holds the two together on every ki
 """
 
 
+_OPEN_DUE_BY = """
+    SELECT t.*,
+        (SELECT s.year FROM slips s WHERE s.task_id = t.id AND s.type = 'assignment') AS slip_year,
+        (SELECT s.seq FROM slips s WHERE s.task_id = t.id AND s.type = 'assignment') AS slip_seq
+    FROM tasks t INDEXED BY tasks_open_deadline
+"""
+"""The open tasks by deadline, each 交办单's number looked up by its task. INDEXED BY: left to
+itself SQLite started from the 交办单 (every task ever issued has one) and read the whole history;
+the partial index holds only the open tasks. The number is asked per task, not joined: joined,
+PostgreSQL hashed every slip ever issued to find the few hundred due, a read that grows with the
+history where this one grows with what is due."""
+
+
 async def open_due_by(conn: aiosqlite.Connection, last_day: date) -> list[Task]:
     """Open tasks whose current deadline is on or before ``last_day`` (uses the partial index).
 
     Every task whose running step falls due by ``last_day`` is among them: a step's date
     (:func:`bot.domain.clock.step_deadline`) is never before the current deadline.
     """
-    # INDEXED BY: left to itself SQLite started from the 交办单 (every task ever issued has
-    # one) and read the whole history; the partial index holds only the open tasks.
-    select = _SELECT.replace("FROM tasks t ", "FROM tasks t INDEXED BY tasks_open_deadline ", 1)
-    async with conn.execute(
-        select + f" WHERE {OPEN} AND t.deadline <= ? ORDER BY t.deadline, t.id", (last_day.isoformat(),)
-    ) as cur:
+    async with conn.execute(_OPEN_DUE_BY + f" WHERE {OPEN} AND t.deadline <= ? ORDER BY t.deadline, t.id", (last_day.isoformat(),)) as cur:
         return [_task(r) async for r in cur]
 
 

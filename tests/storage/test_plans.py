@@ -38,11 +38,6 @@ def scans(plan: dict[str, Any], large: set[str]) -> list[str]:
     return found
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the daily check's open tasks by deadline (tasks.open_due_by) join every 交办单: PostgreSQL "
-    "hashes the whole slips table, where SQLite is told INDEXED BY tasks_open_deadline",
-)
 async def test_the_hot_paths_read_no_large_table_whole(office: Office, org: Org, database_url: str, monkeypatch):
     await add_tasks(office, org, 1, TASKS - 200, "completed")
     await add_tasks(office, org, TASKS - 199, 200, "acknowledged")
