@@ -18,8 +18,8 @@ and a date line, ruled cells, wrapped text and the heading row repeated on every
 from __future__ import annotations
 
 import asyncio
-import io
 import math
+import tempfile
 from collections.abc import AsyncGenerator, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -354,11 +354,12 @@ def _write(rows: Iterable[Sequence[Any]], evidence: list[aiosqlite.Row], units: 
         for cell, value in zip(cells, values):
             cell.value = value
         ws.append(cells)
+        # write-only mode writes the row at append; its height, kept, would hold a million
+        # row objects by the end of a province's 台账
+        del ws.row_dimensions[number]
     if evidence:
         _write_evidence(book, evidence, units)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return _saved(book)
 
 
 def latest_slip(r: Sequence[Any], names: dict[str, str]) -> str:
@@ -396,9 +397,16 @@ def _write_meeting(rows: Iterable[Sequence[Any]], units: dict[int, str], matters
         for cell, value in zip(cells, values):
             cell.value = value
         ws.append(cells)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+        del ws.row_dimensions[number]  # written at append: not kept (see _write)
+    return _saved(book)
+
+
+def _saved(book: Workbook) -> bytes:
+    # Zipped into a file and read back once: a BytesIO's getvalue() would hold the file twice.
+    with tempfile.TemporaryFile() as out:
+        book.save(out)
+        out.seek(0)
+        return out.read()
 
 
 def _write_evidence(book: Workbook, evidence: list[aiosqlite.Row], units: dict[int, str]) -> None:
