@@ -54,6 +54,7 @@ from bot.services import reports  # noqa: E402
 from bot.services.context import Office  # noqa: E402
 from bot.services.daily import run_daily  # noqa: E402
 from bot.storage import org  # noqa: E402
+from bot.storage.postgres import PgConnection  # noqa: E402
 from bot.views.exports import ledger  # noqa: E402
 from tests import postgres_server  # noqa: E402
 
@@ -185,6 +186,53 @@ def fill_province(url: str, size: dict[str, int], staff: dict[str, Any]) -> dict
     return counts
 
 
+LARGE = 1000
+"""Rows from which a table counts as large, as in ``tests/storage/test_plans.py``."""
+
+
+def _scans(plan: dict[str, Any], large: set[str]) -> list[str]:
+    found = [plan["Relation Name"]] if plan.get("Node Type") == "Seq Scan" and plan.get("Relation Name") in large else []
+    for child in plan.get("Plans", []):
+        found += _scans(child, large)
+    return found
+
+
+class Recorded:
+    """The SELECTs a step sends, each then planned with EXPLAIN on the filled database: the
+    statements that read a large table whole (the plans test's check, at this size)."""
+
+    def __init__(self) -> None:
+        self.issued: dict[str, Any] = {}
+        self._run = PgConnection._run
+
+    def __enter__(self) -> Recorded:
+        run, issued = self._run, self.issued
+
+        async def recorded(conn: PgConnection, text: str, parameters: Any, many: bool = False) -> Any:
+            if not many and text.lstrip().upper().startswith("SELECT"):
+                issued.setdefault(text, parameters)
+            return await run(conn, text, parameters, many)
+
+        PgConnection._run = recorded  # type: ignore[method-assign]
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        PgConnection._run = self._run  # type: ignore[method-assign]
+
+    def read_whole(self, url: str) -> dict[str, Any]:
+        """How many statements were planned, and those with a sequential scan of a large table."""
+        with psycopg.connect(url, autocommit=True) as conn:
+            large = {r[0] for r in conn.execute("SELECT relname FROM pg_class WHERE relkind = 'r' AND reltuples > %s", [LARGE])}
+            whole = {}
+            for text, parameters in self.issued.items():
+                values = json.loads(json.dumps(parameters, default=str))
+                plan = conn.execute("EXPLAIN (FORMAT JSON) " + text, values).fetchone()[0]  # type: ignore[index]
+                tables = _scans((json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"], large)
+                if tables:
+                    whole[" ".join(text.split())[:120]] = tables
+        return {"statements planned": len(self.issued), "seq scans of large tables": whole}
+
+
 async def step(name: str, url: str, size: dict[str, int], commands: int) -> dict[str, Any]:
     """One measurement on the filled database, in this process (a fresh one per step, so its peak
     memory is the step's own): its time and what it did."""
@@ -193,8 +241,10 @@ async def step(name: str, url: str, size: dict[str, int], commands: int) -> dict
             office = await task_lookup_bench.open_office(server, tempfile.mkdtemp(), url)
             try:
                 started = time.perf_counter()
-                task_rate, list_rate, _ = await task_lookup_bench.lookup_rates(server, office, size["tasks"], commands)
-                return {"seconds": time.perf_counter() - started, "/task per s": task_rate, "lists per s": list_rate}
+                with Recorded() as recorded:
+                    task_rate, list_rate, _ = await task_lookup_bench.lookup_rates(server, office, size["tasks"], commands)
+                seconds = time.perf_counter() - started
+                return {"seconds": seconds, "/task per s": task_rate, "lists per s": list_rate, **recorded.read_whole(url)}
             finally:
                 await office.db.close()
     office = await Office.open(Settings(database_url=url, archive_dir=Path(tempfile.mkdtemp())))
@@ -214,12 +264,13 @@ async def step(name: str, url: str, size: dict[str, int], commands: int) -> dict
             assert sent
             return {"seconds": time.perf_counter() - started, "analyses": SECTIONS}
         if name == "daily":
-            outcome = await run_daily(office, TODAY)
+            with Recorded() as recorded:
+                outcome = await run_daily(office, TODAY)
             seconds = time.perf_counter() - started
             async with office.db.reader.execute("SELECT count(*) FROM slips WHERE type = 'reminder'") as cur:
                 reminders = (await cur.fetchone())[0]
             assert reminders == size["due"], (reminders, outcome.steps)
-            return {"seconds": seconds, "催办单": reminders}
+            return {"seconds": seconds, "催办单": reminders, **recorded.read_whole(url)}
         raise ValueError(name)
     finally:
         await office.db.close()
