@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import math
 import tempfile
+import threading
 from collections.abc import AsyncGenerator, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -196,17 +197,30 @@ async def _written(write: Callable[..., bytes], batches: AsyncGenerator[list[Seq
     """``write(lines, *args)`` in a worker thread (writing 100,000 lines is seconds of CPU: the bot
     keeps answering), its lines fetched a batch at a time on the event loop as it asks for them."""
     loop = asyncio.get_running_loop()
+    given_up = threading.Event()
 
     async def next_batch() -> list[Sequence[Any]] | None:
         return await anext(batches, None)
 
+    def fetched() -> list[Sequence[Any]] | None:
+        answer = asyncio.run_coroutine_threadsafe(next_batch(), loop)
+        while True:
+            try:
+                return answer.result(timeout=1)
+            except TimeoutError:
+                # the export was cancelled (the bot stopping): the thread ends rather than wait
+                # for an event loop that may be gone
+                if given_up.is_set():
+                    raise
+
     def lines() -> Iterator[Sequence[Any]]:
-        while (batch := asyncio.run_coroutine_threadsafe(next_batch(), loop).result()) is not None:
+        while (batch := fetched()) is not None:
             yield from batch
 
     try:
         return await asyncio.to_thread(write, lines(), *args)
     finally:
+        given_up.set()
         await batches.aclose()
 
 
