@@ -558,6 +558,14 @@ async def m016_notices_and_accounts(conn: aiosqlite.Connection) -> None:
         await conn.execute("ALTER TABLE outbox ALTER COLUMN address TYPE TEXT USING address::text")
 
 
+
+@migration
+async def m017_people_by_role(conn: aiosqlite.Connection) -> None:
+    """The daily check and the services ask for everyone holding a role (政务监督室's members,
+    the 分管市领导) many times a run; a person's roles were indexed by person only, so each
+    asking read every role of every person: 30,000 people in a province."""
+    await conn.execute("CREATE INDEX person_roles_role ON person_roles(role, person_id)")
+
 async def applied(conn: aiosqlite.Connection) -> list[str]:
     """Names of the migrations this database has, in order."""
     async with conn.execute("SELECT name FROM migrations ORDER BY rowid") as cur:

@@ -25,9 +25,13 @@ from .test_task_pages import add_tasks
 pytestmark = pytest.mark.skipif(postgres_server.BACKEND != "postgresql", reason="PostgreSQL's plans (make test-pg)")
 
 LARGE = 1000
-"""Rows from which a table counts as large (here: tasks, slips, history)."""
+"""Rows from which a table counts as large (here: tasks, slips, history, people and their roles)."""
 
 TASKS = 20_000
+
+UNITS, PEOPLE_PER_UNIT = 200, 8
+"""A province's shape in small: units of several people, one of each bound, so that people and
+their roles are large tables too."""
 
 
 def scans(plan: dict[str, Any], large: set[str]) -> list[str]:
@@ -47,6 +51,18 @@ async def test_the_hot_paths_read_no_large_table_whole(office: Office, org: Org,
             [(i, org.clerk.id, NOW.isoformat()) for i in range(1, TASKS + 1)],
         )
         await conn.execute("INSERT INTO slip_sequences (type, year, last) VALUES ('assignment', 2026, ?)", (TASKS,))
+        units = range(1000, 1000 + UNITS)
+        await conn.executemany("INSERT INTO units (id, name, kind) VALUES (?, ?, 'department')", [(u, f"第{u}局") for u in units])
+        people = [(10_000 + n, u) for u in units for n in range((u - 1000) * PEOPLE_PER_UNIT, (u - 999) * PEOPLE_PER_UNIT)]
+        await conn.executemany(
+            "INSERT INTO people (id, name, unit_id, created_at) VALUES (?, ?, ?, ?)",
+            [(p, f"联络员{p}", u, NOW.isoformat()) for p, u in people],
+        )
+        await conn.executemany("INSERT INTO person_roles (person_id, role) VALUES (?, 'responsible')", [(p,) for p, _ in people])
+        await conn.executemany(
+            "INSERT INTO accounts (person_id, channel, address, bound_at) VALUES (?, 'telegram', ?, ?)",
+            [(p, str(p), NOW.isoformat()) for p, _ in people[::PEOPLE_PER_UNIT]],
+        )
         await conn.sync_identities()  # type: ignore[attr-defined]
     await office.db.reader.execute("ANALYZE")
 
@@ -74,7 +90,7 @@ async def test_the_hot_paths_read_no_large_table_whole(office: Office, org: Org,
     try:
         rows = await explain._run("SELECT relname FROM pg_class WHERE relkind = 'r' AND reltuples > %s", [LARGE])
         large = {r[0] for r in await rows.fetchall()}
-        assert {"tasks", "slips", "history"} <= large
+        assert {"tasks", "slips", "history", "people", "person_roles"} <= large
         read_whole = {}
         for text, parameters in dict.fromkeys((t, json.dumps(p, default=str)) for t, p in issued):
             rows = await explain._run("EXPLAIN (FORMAT JSON) " + text, json.loads(parameters))
