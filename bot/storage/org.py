@@ -132,10 +132,12 @@ async def add_person(
 
 _PERSON_SELECT = """
     SELECT p.*, (SELECT group_concat(role) FROM person_roles r WHERE r.person_id = p.id) AS roles,
-           a.channel AS account_channel, a.address AS account_address
+           (SELECT a.channel FROM accounts a WHERE a.person_id = p.id ORDER BY a.id DESC LIMIT 1) AS account_channel,
+           (SELECT a.address FROM accounts a WHERE a.person_id = p.id ORDER BY a.id DESC LIMIT 1) AS account_address
     FROM people p
-    LEFT JOIN accounts a ON a.id = (SELECT max(id) FROM accounts WHERE person_id = p.id)
 """
+# The latest account is looked up person by person (scalar subqueries, which no planner turns
+# into a join): joined, PostgreSQL read every account of a province for each unit's people.
 
 
 def _person(row: aiosqlite.Row) -> Person:
