@@ -57,7 +57,8 @@ class Scope:
 
     parts: tuple[Part, ...]
     units: tuple[Unit, ...]
-    """The units the person may filter by (every unit for those who see everything)."""
+    """The units the person may filter by (every unit for those who see everything); read only
+    when asked for (``scope_of(..., units=True)``): a province has thousands."""
 
     @property
     def empty(self) -> bool:
@@ -168,10 +169,12 @@ def detail_actions(person: Person, detail: TaskDetail, today: date) -> DetailAct
     )
 
 
-async def scope_of(conn: aiosqlite.Connection, person: Person) -> Scope:
+async def scope_of(conn: aiosqlite.Connection, person: Person, *, units: bool = True) -> Scope:
     """The union of what the person's roles show: the reaches of ``Deed.SEE``
-    (``bot.domain.permissions``), which :func:`bot.domain.permissions.can_see` checks task by task."""
-    all_units = await org.units(conn)
+    (``bot.domain.permissions``), which :func:`bot.domain.permissions.can_see` checks task by task.
+    Without ``units`` the scope's units are left unread (a list that filters by none)."""
+    in_charge = Reach.UNITS_IN_CHARGE in sight(person) and not sees_everything(person)
+    all_units = await org.units(conn) if units or in_charge else []
     if sees_everything(person):
         return Scope((Part(),), tuple(all_units))
     parts: list[Part] = []
@@ -226,15 +229,12 @@ async def _lines(
     """Lines ``skip`` … ``skip + take`` of the scope, by deadline, merged across its parts."""
     single = len(scope.parts) == 1
     # Each part's first skip + take lines hold the union's first skip + take.
-    *per_part, units = await together(conn, (
-        *(
-            tasks.in_scope(
-                conn, unit_id=p.unit_id, section_id=p.section_id, overdue_on=overdue_on,
-                limit=take if single else skip + take, offset=skip if single else 0,
-            )
-            for p in scope.parts
-        ),
-        org.units(conn),
+    per_part = await together(conn, (
+        tasks.in_scope(
+            conn, unit_id=p.unit_id, section_id=p.section_id, overdue_on=overdue_on,
+            limit=take if single else skip + take, offset=skip if single else 0,
+        )
+        for p in scope.parts
     ))
     if single:
         window = per_part[0]
@@ -242,7 +242,9 @@ async def _lines(
         # parts may overlap (a clerk's section issued to the clerk's own unit): each task counts once
         merged = heapq.merge(*per_part, key=lambda t: (t.deadline, t.id))
         window = list({t.id: t for t in merged}.values())[skip : skip + take]
-    names = {u.id: u.name for u in units}
+    # the page's units only: every unit of a province is thousands of rows for each page
+    units = await together(conn, (org.unit(conn, unit_id) for unit_id in sorted({t.unit_id for t in window})))
+    names = {u.id: u.name for u in units if u is not None}
     return await together(conn, (task_line(conn, t, names.get(t.unit_id, ""), today, calendar) for t in window))
 
 
@@ -264,7 +266,7 @@ async def task_page(
         DomainError: ``unit_not_in_scope`` when the unit typed is not one the person may see.
     """
     async def read(conn: aiosqlite.Connection) -> TaskPage:
-        scope = await scope_of(conn, person)
+        scope = await scope_of(conn, person, units=bool(unit_name) or unit_id is not None)
         unit: Unit | None = None
         if unit_name:
             unit = find_unit(scope, unit_name, names=await directory.unit_names_on(conn))
@@ -290,7 +292,7 @@ async def task_page(
 async def open_lines(office: Office, person: Person, today: date, limit: int = SUGGESTIONS) -> tuple[TaskLine, ...]:
     """The person's first open tasks by deadline, to suggest numbers they may have meant."""
     conn = office.db.reader
-    scope = await scope_of(conn, person)
+    scope = await scope_of(conn, person, units=False)
     if scope.empty:
         return ()
     return tuple(await _lines(conn, scope, skip=0, take=limit, overdue_on=None, today=today, calendar=office.calendar))

@@ -171,7 +171,7 @@ async def ledger_workbook(office: Office, person: Person, flt: LedgerFilter, tod
     lines the 台账 has (a province's million: bench/postgres_bench.py).
     """
     conn = office.db.reader
-    scope = await queries.scope_of(conn, person)
+    scope = await queries.scope_of(conn, person, units=False)
     wanted = _scope(scope, flt)
     units = {u.id: u.name for u in await org.units(conn)}
     sections = {s.id: s.name for s in await org.sections(conn)}
