@@ -66,6 +66,9 @@ TODAY = date(2026, 12, 1)
 SECTIONS = 10
 PEOPLE_PER_UNIT = 10
 YEAR = task_lookup_bench.YEAR
+PER_YEAR = 90_000
+"""交办单 a year: a 序号 has at most five digits (``bot.domain.slip_numbers``), so a province's
+million tasks are the 交办单 of twelve years, the latest (this year's) numbered 1, 2, … by id."""
 FIRST_ADDRESS = 500_000_000
 """Telegram ids of the bound officials (nobody reads their chats: the bench measures the bot's work)."""
 
@@ -114,10 +117,17 @@ def copy(cur: psycopg.Cursor[Any], table: str, columns: str, rows: Iterable[Sequ
 def fill_province(url: str, size: dict[str, int], staff: dict[str, Any]) -> dict[str, int]:
     """Units, people and their accounts, tasks with their 交办单 and history, and the year's 加减分,
     with COPY; then the identities moved on and VACUUM ANALYZE, as autovacuum does soon after a
-    load. Tasks: ``due`` are three days past their deadline (acknowledged, owing a 工作催办单),
-    spread over the units; the others were issued over the year and are 办结."""
+    load. Tasks: ``due`` of this year's are three days past their deadline (acknowledged, owing a
+    工作催办单), spread over the units; the others were issued over the years and are 办结."""
     tasks, units, due = size["tasks"], size["units"], size["due"]
-    every = tasks // due
+    every = min(tasks, PER_YEAR) // due  # the due tasks are this year's
+
+    def number(i: int) -> tuple[int, int]:
+        return YEAR - (i - 1) // PER_YEAR, (i - 1) % PER_YEAR + 1
+
+    def issued_on(i: int) -> date:
+        return date(number(i)[0], 1, 5) + timedelta(days=i % 320)
+
     clerk, now = staff["clerk"], staff["now"]
     rng = random.Random(127)
     counts: dict[str, int] = {}
@@ -142,10 +152,10 @@ def fill_province(url: str, size: dict[str, int], staff: dict[str, Any]) -> dict
         def task_rows() -> Iterator[tuple[Any, ...]]:
             for i in range(1, tasks + 1):
                 unit = 1 + i % units
-                if i % every == 0:
+                if i % every == 0 and i <= every * due:
                     issued, deadline, status, completed = TODAY - timedelta(days=10), TODAY - timedelta(days=3), "acknowledged", None
                 else:
-                    issued = date(YEAR, 1, 5) + timedelta(days=i % 320)
+                    issued = issued_on(i)
                     deadline = issued + timedelta(days=7)
                     status, completed = "completed", (deadline - timedelta(days=1)).isoformat()
                 yield (
@@ -160,15 +170,14 @@ def fill_province(url: str, size: dict[str, int], staff: dict[str, Any]) -> dict
                                "issued_by, issued_on, period_days, original_deadline, deadline, responsible_id, "
                                "contact_name, contact_phone, special_ledger, status, stage, completed_on", task_rows())
         counts["slips"] = copy(cur, "slips", "id, task_id, type, year, seq, issued_on, issued_by, text", (
-            (i, i, "assignment", YEAR, i, (date(YEAR, 1, 5) + timedelta(days=i % 320)).isoformat(), clerk, "（交办单全文）")
-            for i in range(1, tasks + 1)))
+            (i, i, "assignment", *number(i), issued_on(i).isoformat(), clerk, "（交办单全文）") for i in range(1, tasks + 1)))
 
         def history_rows() -> Iterator[tuple[Any, ...]]:
             for i in range(1, tasks + 1):
-                at = f"{(date(YEAR, 1, 5) + timedelta(days=i % 320)).isoformat()}T09:00:00+08:00"
-                yield i, clerk, "assignment_issued", at, f'{{"number": "交办单〔{YEAR}〕{i}号"}}'
+                at = f"{issued_on(i).isoformat()}T09:00:00+08:00"
+                yield i, clerk, "assignment_issued", at, '{"number": "交办单〔%d〕%d号"}' % number(i)
                 yield i, None, "acknowledged", at, "{}"
-                if i % every:
+                if i % every or i > every * due:
                     yield i, clerk, "completed", at, "{}"
 
         counts["history"] = copy(cur, "history", "task_id, actor_id, kind, at, details", history_rows())
@@ -178,7 +187,9 @@ def fill_province(url: str, size: dict[str, int], staff: dict[str, Any]) -> dict
              (date(YEAR, 1, 1) + timedelta(days=rng.randrange(334))).isoformat(), "bench", clerk, now)
             for _ in range(size["events"])))
         counts["copy seconds"] = round(time.perf_counter() - started)
-        cur.execute("INSERT INTO slip_sequences (type, year, last) VALUES ('assignment', %s, %s)", (YEAR, tasks))
+        for year in range(number(tasks)[0], YEAR + 1):
+            last = number(tasks)[1] if year == number(tasks)[0] else PER_YEAR
+            cur.execute("INSERT INTO slip_sequences (type, year, last) VALUES ('assignment', %s, %s)", (year, last))
         for table in ("units", "people", "tasks", "slips", "history", "score_events", "accounts"):
             cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}) + 1, false)")
         cur.execute("VACUUM ANALYZE")
@@ -242,7 +253,8 @@ async def step(name: str, url: str, size: dict[str, int], commands: int) -> dict
             try:
                 started = time.perf_counter()
                 with Recorded() as recorded:
-                    task_rate, list_rate, _ = await task_lookup_bench.lookup_rates(server, office, size["tasks"], commands)
+                    task_rate, list_rate, _ = await task_lookup_bench.lookup_rates(
+                        server, office, min(size["tasks"], PER_YEAR), commands)
                 seconds = time.perf_counter() - started
                 return {"seconds": seconds, "/task per s": task_rate, "lists per s": list_rate, **recorded.read_whole(url)}
             finally:
