@@ -230,7 +230,7 @@ async def _lines(
     single = len(scope.parts) == 1
     # Each part's first skip + take lines hold the union's first skip + take.
     per_part = await together(conn, (
-        tasks.in_scope(
+        tasks.page_in_scope(
             conn, unit_id=p.unit_id, section_id=p.section_id, overdue_on=overdue_on,
             limit=take if single else skip + take, offset=skip if single else 0,
         )
@@ -240,12 +240,10 @@ async def _lines(
         window = per_part[0]
     else:
         # parts may overlap (a clerk's section issued to the clerk's own unit): each task counts once
-        merged = heapq.merge(*per_part, key=lambda t: (t.deadline, t.id))
-        window = list({t.id: t for t in merged}.values())[skip : skip + take]
-    # the page's units only: every unit of a province is thousands of rows for each page
-    units = await together(conn, (org.unit(conn, unit_id) for unit_id in sorted({t.unit_id for t in window})))
-    names = {u.id: u.name for u in units if u is not None}
-    return await together(conn, (task_line(conn, t, names.get(t.unit_id, ""), today, calendar) for t in window))
+        merged = heapq.merge(*per_part, key=lambda line: (line[0].deadline, line[0].id))
+        window = list({line[0].id: line for line in merged}.values())[skip : skip + take]
+    # each task's unit name comes with the page: every unit of a province is thousands of rows
+    return await together(conn, (task_line(conn, t, name, today, calendar) for t, name in window))
 
 
 def _grouped(lines: list[TaskLine]) -> tuple[tuple[TaskStatus, tuple[TaskLine, ...]], ...]:
@@ -318,11 +316,12 @@ async def task_detail(office: Office, person: Person, text: str, today: date) ->
         types = [reference.type] if reference.type is not None else list(SlipType)
         per_type = await together(conn, (slips.find(conn, SlipReference(t, reference.year, reference.seq)) for t in types))
         candidates = [slip for found in per_type for slip in found]
-        named_tasks = list({
-            task.id: task for task in await together(conn, (tasks.get(conn, slip.task_id) for slip in candidates)) if task
-        }.values())
-        units = await together(conn, (org.unit(conn, task.unit_id) for task in named_tasks))
-        seen = [(task, unit) for task, unit in zip(named_tasks, units) if can_see(person, task, unit)]
+        # each task and its unit side by side (one round trip on PostgreSQL, not two)
+        task_ids = list(dict.fromkeys(slip.task_id for slip in candidates))
+        read = await together(conn, (
+            work for task_id in task_ids for work in (tasks.get(conn, task_id), org.unit_of_task(conn, task_id))
+        ))
+        seen = [(task, unit) for task, unit in zip(read[::2], read[1::2]) if task and can_see(person, task, unit)]
         return bool(candidates), seen
 
     async def look_up(conn: aiosqlite.Connection) -> TaskDetail:

@@ -64,6 +64,13 @@ async def units(conn: aiosqlite.Connection) -> list[Unit]:
         return [_unit(r) async for r in cur]
 
 
+async def unit_of_task(conn: aiosqlite.Connection, task_id: int) -> Unit | None:
+    """The unit a task is issued to, by the task's id: read beside the task, not after it."""
+    async with conn.execute("SELECT u.* FROM units u WHERE u.id = (SELECT t.unit_id FROM tasks t WHERE t.id = ?)", (task_id,)) as cur:
+        row = await cur.fetchone()
+    return _unit(row) if row else None
+
+
 async def unit(conn: aiosqlite.Connection, unit_id: int) -> Unit | None:
     """One unit by id."""
     async with conn.execute("SELECT * FROM units WHERE id = ?", (unit_id,)) as cur:
