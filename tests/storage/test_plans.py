@@ -1,5 +1,5 @@
 """Every statement of the hot paths reads a large table through an index on PostgreSQL: /task, the
-lists, the daily check. The statements are those the real services issue, recorded on their way
+lists, the daily check, the monthly analyses. The statements are those the real services issue, recorded on their way
 to the server, and each is planned with ``EXPLAIN`` on a database of 20,000 tasks with
 statistics (``ANALYZE``); a sequential scan of a table of more than 1,000 rows fails the test,
 naming the statement.
@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from bot.services import queries
+from bot.services import queries, reports
 from bot.services.context import Office
 from bot.services.daily import run_daily
 from bot.storage.postgres import PgConnection
@@ -84,6 +84,7 @@ async def test_the_hot_paths_read_no_large_table_whole(office: Office, org: Org,
     await queries.task_page(office, org.clerk, today, page=3)
     await queries.task_page(office, org.town_head, today)
     await run_daily(office, today + timedelta(days=1))
+    assert await reports.run_monthly(office, date(2026, 12, 1), NOW)  # November's analyses
     monkeypatch.undo()
     assert len(issued) > 30
 
