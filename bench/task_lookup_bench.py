@@ -122,30 +122,40 @@ async def bench_lookup(tasks: int, commands: int, database_url: str | None = Non
                 # planner statistics for the bulk-loaded tables, as autovacuum gathers them soon after
                 await office.db.reader.execute("ANALYZE")
             filled = time.perf_counter() - started
-            user = await Simulator(server).create_user("赵督查")
-            async with office.db.transaction() as conn:
-                supervisor = (await org.with_role(conn, Role.SUPERVISOR))[0]
-                await org.bind_account(conn, supervisor.id, Account(TELEGRAM, str(user.id)), office.now())
-            app = build_application(office, per_second=0, per_chat_interval=0, schedule=False)
-            await start_bot(app, poll_timeout=10)
             try:
-                rng = random.Random(2018)
-                warmup = 20
-                for _ in range(warmup):
-                    await user.send(f"/task {YEAR}-{rng.randint(1, tasks)}")
-                await wait_bot_messages(server, user.id, warmup)
-                forms = ("{y}-{n}", "〔{y}〕{n}号", "交办{n}号", "J{y}-{n}")
-                lookups = ["/task " + rng.choice(forms).format(y=YEAR, n=rng.randint(1, tasks)) for _ in range(commands)]
-                lookup_rate = await answered_per_second(server, user, lookups, warmup)
-                answers = user.messages()
-                assert sum("工作事项" in m.text for m in answers if m.from_bot) == warmup + commands
-                longest = max(len(m.text) for m in answers if m.from_bot)
-                pages = [("/tasks", "/overdue")[i % 2] for i in range(commands)]
-                page_rate = await answered_per_second(server, user, pages, warmup + commands)
+                lookup_rate, page_rate, longest = await lookup_rates(server, office, tasks, commands)
             finally:
-                await stop_bot(app)
                 await office.db.close()
     return filled, lookup_rate, page_rate, longest
+
+
+async def lookup_rates(server: EmulatorServer, office: Office, tasks: int, commands: int) -> tuple[float, float, int]:
+    """The real bot on ``office``'s database, tasks numbered ``YEAR``-1 … ``YEAR``-``tasks``, asked by
+    its 政务监督室 member: (/task updates per second, /tasks + /overdue updates per second, longest
+    /task answer in characters)."""
+    user = await Simulator(server).create_user("赵督查")
+    async with office.db.transaction() as conn:
+        supervisor = (await org.with_role(conn, Role.SUPERVISOR))[0]
+        await org.bind_account(conn, supervisor.id, Account(TELEGRAM, str(user.id)), office.now())
+    app = build_application(office, per_second=0, per_chat_interval=0, schedule=False)
+    await start_bot(app, poll_timeout=10)
+    try:
+        rng = random.Random(2018)
+        warmup = 20
+        for _ in range(warmup):
+            await user.send(f"/task {YEAR}-{rng.randint(1, tasks)}")
+        await wait_bot_messages(server, user.id, warmup)
+        forms = ("{y}-{n}", "〔{y}〕{n}号", "交办{n}号", "J{y}-{n}")
+        lookups = ["/task " + rng.choice(forms).format(y=YEAR, n=rng.randint(1, tasks)) for _ in range(commands)]
+        lookup_rate = await answered_per_second(server, user, lookups, warmup)
+        answers = user.messages()
+        assert sum("工作事项" in m.text for m in answers if m.from_bot) == warmup + commands
+        longest = max(len(m.text) for m in answers if m.from_bot)
+        pages = [("/tasks", "/overdue")[i % 2] for i in range(commands)]
+        page_rate = await answered_per_second(server, user, pages, warmup + commands)
+    finally:
+        await stop_bot(app)
+    return lookup_rate, page_rate, longest
 
 
 IN_FLIGHT = 5

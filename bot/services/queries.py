@@ -58,7 +58,8 @@ class Scope:
 
     parts: tuple[Part, ...]
     units: tuple[Unit, ...]
-    """The units the person may filter by (every unit for those who see everything)."""
+    """The units the person may filter by (every unit for those who see everything); read only
+    when asked for (``scope_of(..., units=True)``): a province has thousands."""
 
     @property
     def empty(self) -> bool:
@@ -172,10 +173,12 @@ def detail_actions(person: Person, detail: TaskDetail, today: date) -> DetailAct
     )
 
 
-async def scope_of(conn: aiosqlite.Connection, person: Person) -> Scope:
+async def scope_of(conn: aiosqlite.Connection, person: Person, *, units: bool = True) -> Scope:
     """The union of what the person's roles show: the reaches of ``Deed.SEE``
-    (``bot.domain.permissions``), which :func:`bot.domain.permissions.can_see` checks task by task."""
-    all_units = await org.units(conn)
+    (``bot.domain.permissions``), which :func:`bot.domain.permissions.can_see` checks task by task.
+    Without ``units`` the scope's units are left unread (a list that filters by none)."""
+    in_charge = Reach.UNITS_IN_CHARGE in sight(person) and not sees_everything(person)
+    all_units = await org.units(conn) if units or in_charge else []
     if sees_everything(person):
         return Scope((Part(),), tuple(all_units))
     parts: list[Part] = []
@@ -230,24 +233,21 @@ async def _lines(
     """Lines ``skip`` … ``skip + take`` of the scope, by deadline, merged across its parts."""
     single = len(scope.parts) == 1
     # Each part's first skip + take lines hold the union's first skip + take.
-    *per_part, units = await together(conn, (
-        *(
-            tasks.in_scope(
-                conn, unit_id=p.unit_id, section_id=p.section_id, overdue_on=overdue_on,
-                limit=take if single else skip + take, offset=skip if single else 0,
-            )
-            for p in scope.parts
-        ),
-        org.units(conn),
+    per_part = await together(conn, (
+        tasks.page_in_scope(
+            conn, unit_id=p.unit_id, section_id=p.section_id, overdue_on=overdue_on,
+            limit=take if single else skip + take, offset=skip if single else 0,
+        )
+        for p in scope.parts
     ))
     if single:
         window = per_part[0]
     else:
         # parts may overlap (a clerk's section issued to the clerk's own unit): each task counts once
-        merged = heapq.merge(*per_part, key=lambda t: (t.deadline, t.id))
-        window = list({t.id: t for t in merged}.values())[skip : skip + take]
-    names = {u.id: u.name for u in units}
-    return await together(conn, (task_line(conn, t, names.get(t.unit_id, ""), today, calendar) for t in window))
+        merged = heapq.merge(*per_part, key=lambda line: (line[0].deadline, line[0].id))
+        window = list({line[0].id: line for line in merged}.values())[skip : skip + take]
+    # each task's unit name comes with the page: every unit of a province is thousands of rows
+    return await together(conn, (task_line(conn, t, name, today, calendar) for t, name in window))
 
 
 def _grouped(lines: list[TaskLine]) -> tuple[tuple[TaskStatus, tuple[TaskLine, ...]], ...]:
@@ -268,7 +268,7 @@ async def task_page(
         DomainError: ``unit_not_in_scope`` when the unit typed is not one the person may see.
     """
     async def read(conn: aiosqlite.Connection) -> TaskPage:
-        scope = await scope_of(conn, person)
+        scope = await scope_of(conn, person, units=bool(unit_name) or unit_id is not None)
         unit: Unit | None = None
         if unit_name:
             unit = find_unit(scope, unit_name, names=await directory.unit_names_on(conn))
@@ -294,7 +294,7 @@ async def task_page(
 async def open_lines(office: Office, person: Person, today: date, limit: int = SUGGESTIONS) -> tuple[TaskLine, ...]:
     """The person's first open tasks by deadline, to suggest numbers they may have meant."""
     conn = office.db.reader
-    scope = await scope_of(conn, person)
+    scope = await scope_of(conn, person, units=False)
     if scope.empty:
         return ()
     return tuple(await _lines(conn, scope, skip=0, take=limit, overdue_on=None, today=today, calendar=office.calendar))
@@ -320,11 +320,12 @@ async def task_detail(office: Office, person: Person, text: str, today: date) ->
         types = [reference.type] if reference.type is not None else list(SlipType)
         per_type = await together(conn, (slips.find(conn, SlipReference(t, reference.year, reference.seq)) for t in types))
         candidates = [slip for found in per_type for slip in found]
-        named_tasks = list({
-            task.id: task for task in await together(conn, (tasks.get(conn, slip.task_id) for slip in candidates)) if task
-        }.values())
-        units = await together(conn, (org.unit(conn, task.unit_id) for task in named_tasks))
-        seen = [(task, unit) for task, unit in zip(named_tasks, units) if can_see(person, task, unit)]
+        # each task and its unit side by side (one round trip on PostgreSQL, not two)
+        task_ids = list(dict.fromkeys(slip.task_id for slip in candidates))
+        read = await together(conn, (
+            work for task_id in task_ids for work in (tasks.get(conn, task_id), org.unit_of_task(conn, task_id))
+        ))
+        seen = [(task, unit) for task, unit in zip(read[::2], read[1::2]) if task and can_see(person, task, unit)]
         return bool(candidates), seen
 
     async def look_up(conn: aiosqlite.Connection) -> TaskDetail:

@@ -107,6 +107,34 @@ class Database:
                     self.on_commit()
 
     @asynccontextmanager
+    async def snapshot(self) -> AsyncIterator[aiosqlite.Connection]:
+        """A connection of its own holding one read snapshot, for a read too large for the shared
+        reader (the whole 台账 of a province): small queries through ``execute`` as anywhere, the
+        large one a batch at a time (:func:`bot.storage.reader.batches`); closed afterwards.
+        Everything read through it is the database at one moment, the shared reader meanwhile
+        free for everyone else."""
+        if self.url is not None:
+            pg = await PgConnection.connect(self.url)
+            try:
+                await pg.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                try:
+                    yield cast(aiosqlite.Connection, pg)
+                finally:
+                    await pg.rollback()
+            finally:
+                await pg.close()
+            return
+        conn = await _connect(self.path)
+        try:
+            await conn.execute("BEGIN")
+            try:
+                yield conn
+            finally:
+                await conn.rollback()
+        finally:
+            await conn.close()
+
+    @asynccontextmanager
     async def job_lock(self, name: str) -> AsyncIterator[None]:
         """Held while a periodic job (the daily check, the monthly cycle, the weekly digests, a
         backup) runs, so that it runs on one bot instance at a time.

@@ -4,13 +4,15 @@ stored (tuples), since the workbook is written straight from them (bench/report_
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncGenerator, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import aiosqlite
 
 from bot.edge import READ_RECEIPTS
+from bot.storage.reader import batches
 from bot.storage.tasks import OPEN, OVERDUE, scope_terms
 
 _REPORTING = ", ".join(f"'{channel}'" for channel in sorted(READ_RECEIPTS))
@@ -104,11 +106,26 @@ EVIDENCE_QUERY = """
 SHA-256, so the 台账's 附件数 can be traced to the evidence itself."""
 
 
-async def lines(conn: aiosqlite.Connection, scope: LedgerScope, today: date) -> list[aiosqlite.Row]:
-    """The 台账's lines (:data:`LEDGER_QUERY`), 逾期 as of ``today``."""
+LINES_AT_ONCE = 2000
+"""The 台账's lines held at a time while it is written: a province's million lines would take
+gigabytes as rows, and the sheet is written one line after another anyway."""
+
+
+async def line_count(conn: aiosqlite.Connection, scope: LedgerScope, today: date) -> int:
+    """How many lines the 台账 has (the date line says so above them)."""
     where, args = _where(scope, today)
-    async with conn.execute(LEDGER_QUERY.format(where=where, overdue=OVERDUE, reporting=_REPORTING), [today.isoformat(), *args]) as cur:
-        return list(await cur.fetchall())
+    async with conn.execute(
+        f"SELECT count(*) FROM tasks t JOIN slips s ON s.task_id = t.id AND s.type = 'assignment' WHERE {where}", args,
+    ) as cur:
+        row = await cur.fetchone()
+    return int(row[0]) if row else 0
+
+
+def lines(conn: aiosqlite.Connection, scope: LedgerScope, today: date) -> AsyncGenerator[list[Sequence[Any]], None]:
+    """The 台账's lines (:data:`LEDGER_QUERY`), 逾期 as of ``today``, :data:`LINES_AT_ONCE` at a
+    time; ``conn`` is a connection of its own (``Database.snapshot``)."""
+    where, args = _where(scope, today)
+    return batches(conn, LEDGER_QUERY.format(where=where, overdue=OVERDUE, reporting=_REPORTING), [today.isoformat(), *args], LINES_AT_ONCE)
 
 
 async def evidence(conn: aiosqlite.Connection, scope: LedgerScope, today: date) -> list[aiosqlite.Row]:

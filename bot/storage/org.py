@@ -64,6 +64,13 @@ async def units(conn: aiosqlite.Connection) -> list[Unit]:
         return [_unit(r) async for r in cur]
 
 
+async def unit_of_task(conn: aiosqlite.Connection, task_id: int) -> Unit | None:
+    """The unit a task is issued to, by the task's id: read beside the task, not after it."""
+    async with conn.execute("SELECT u.* FROM units u WHERE u.id = (SELECT t.unit_id FROM tasks t WHERE t.id = ?)", (task_id,)) as cur:
+        row = await cur.fetchone()
+    return _unit(row) if row else None
+
+
 async def unit(conn: aiosqlite.Connection, unit_id: int) -> Unit | None:
     """One unit by id."""
     async with conn.execute("SELECT * FROM units WHERE id = ?", (unit_id,)) as cur:
@@ -132,10 +139,12 @@ async def add_person(
 
 _PERSON_SELECT = """
     SELECT p.*, (SELECT group_concat(role) FROM person_roles r WHERE r.person_id = p.id) AS roles,
-           a.channel AS account_channel, a.address AS account_address
+           (SELECT a.channel FROM accounts a WHERE a.person_id = p.id ORDER BY a.id DESC LIMIT 1) AS account_channel,
+           (SELECT a.address FROM accounts a WHERE a.person_id = p.id ORDER BY a.id DESC LIMIT 1) AS account_address
     FROM people p
-    LEFT JOIN accounts a ON a.id = (SELECT max(id) FROM accounts WHERE person_id = p.id)
 """
+# The latest account is looked up person by person (scalar subqueries, which no planner turns
+# into a join): joined, PostgreSQL read every account of a province for each unit's people.
 
 
 def _person(row: aiosqlite.Row) -> Person:
@@ -198,10 +207,12 @@ async def section_members(conn: aiosqlite.Connection, section_id: int) -> list[P
 
 async def units_without_bound_official(conn: aiosqlite.Connection) -> list[Unit]:
     """Units none of whose 责任人 has a bound account (``bot.domain.org.has_bound_official``)."""
+    # Asked unit by unit (a scalar subquery, which no planner turns into a join): as NOT EXISTS,
+    # PostgreSQL hashed every person and every role of a province's 30,000 people to answer it.
     async with conn.execute(
-        """SELECT u.* FROM units u WHERE NOT EXISTS (
+        """SELECT u.* FROM units u WHERE (
                SELECT 1 FROM people p JOIN person_roles r ON r.person_id = p.id AND r.role = ?
-               WHERE p.unit_id = u.id AND EXISTS (SELECT 1 FROM accounts a WHERE a.person_id = p.id))
+               WHERE p.unit_id = u.id AND EXISTS (SELECT 1 FROM accounts a WHERE a.person_id = p.id) LIMIT 1) IS NULL
            ORDER BY u.id""",
         (Role.RESPONSIBLE.value,),
     ) as cur:

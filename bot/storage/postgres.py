@@ -33,7 +33,7 @@ from __future__ import annotations
 import asyncio
 import os
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
@@ -544,6 +544,18 @@ class PgConnection:
 
     async def close(self) -> None:
         await self._conn.close()
+
+    async def batches(self, sql: str, parameters: Iterable[Any], size: int) -> AsyncIterator[list[tuple[Any, ...]]]:
+        """A query's rows ``size`` at a time through a server-side cursor, so the client never
+        holds more than one batch: for a scan of a whole table (the 台账 of a province). The
+        connection must be in a transaction (``BEGIN``), the cursor's life."""
+        try:
+            async with self._conn.cursor(name="duban_batches") as cur:
+                await cur.execute(translate(sql, self.identity_tables), list(parameters))
+                while batch := await cur.fetchmany(size):
+                    yield batch
+        except psycopg.OperationalError as exc:
+            raise _unavailable(exc) from exc
 
 
 def _answer(statement: _Statement, outcome: Any) -> None:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import Awaitable, Callable, Generator, Iterable, Iterator
+from collections.abc import AsyncGenerator, Awaitable, Callable, Generator, Iterable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -157,3 +157,16 @@ async def read_at_once(conn: aiosqlite.Connection, work: Callable[[aiosqlite.Con
     if isinstance(conn, ReaderConnection):
         return await conn.read_at_once(work)
     return await work(conn)
+
+
+async def batches(conn: aiosqlite.Connection, sql: str, parameters: Iterable[Any], size: int) -> AsyncGenerator[list[Any], None]:
+    """A query's rows ``size`` at a time, never all of them at once: on a connection of its own
+    (``Database.snapshot``), since the shared reader reads each query whole. On PostgreSQL
+    through a server-side cursor, on SQLite by stepping the statement."""
+    if isinstance(conn, PgConnection):
+        async for batch in conn.batches(sql, parameters, size):
+            yield batch
+        return
+    async with conn.execute(sql, list(parameters)) as cur:
+        while batch := await cur.fetchmany(size):
+            yield list(batch)

@@ -152,18 +152,26 @@ deadline; ``tests/storage/test_clock_sql.py`` holds the two together on every ki
 """
 
 
+_OPEN_DUE_BY = """
+    SELECT t.*,
+        (SELECT s.year FROM slips s WHERE s.task_id = t.id AND s.type = 'assignment') AS slip_year,
+        (SELECT s.seq FROM slips s WHERE s.task_id = t.id AND s.type = 'assignment') AS slip_seq
+    FROM tasks t INDEXED BY tasks_open_deadline
+"""
+"""The open tasks by deadline, each 交办单's number looked up by its task. INDEXED BY: left to
+itself SQLite started from the 交办单 (every task ever issued has one) and read the whole history;
+the partial index holds only the open tasks. The number is asked per task, not joined: joined,
+PostgreSQL hashed every slip ever issued to find the few hundred due, a read that grows with the
+history where this one grows with what is due."""
+
+
 async def open_due_by(conn: aiosqlite.Connection, last_day: date) -> list[Task]:
     """Open tasks whose current deadline is on or before ``last_day`` (uses the partial index).
 
     Every task whose running step falls due by ``last_day`` is among them: a step's date
     (:func:`bot.domain.clock.step_deadline`) is never before the current deadline.
     """
-    # INDEXED BY: left to itself SQLite started from the 交办单 (every task ever issued has
-    # one) and read the whole history; the partial index holds only the open tasks.
-    select = _SELECT.replace("FROM tasks t ", "FROM tasks t INDEXED BY tasks_open_deadline ", 1)
-    async with conn.execute(
-        select + f" WHERE {OPEN} AND t.deadline <= ? ORDER BY t.deadline, t.id", (last_day.isoformat(),)
-    ) as cur:
+    async with conn.execute(_OPEN_DUE_BY + f" WHERE {OPEN} AND t.deadline <= ? ORDER BY t.deadline, t.id", (last_day.isoformat(),)) as cur:
         return [_task(r) async for r in cur]
 
 
@@ -183,14 +191,39 @@ async def in_scope(
         where.append(OVERDUE)
         args.append(overdue_on.isoformat())
     args += [limit, offset]
+    async with conn.execute(_in_scope_select(where), args) as cur:
+        return [_task(r) async for r in cur]
+
+
+def _in_scope_select(where: list[str], unit_name: bool = False) -> str:
     # CROSS JOIN: tasks first, through the open-task indexes (by unit, by section, or by
     # deadline alone), which give the page in order; left to itself SQLite started from the
     # 交办单 and read every task ever issued to sort it.
     select = _SELECT.replace("FROM tasks t JOIN", "FROM tasks t CROSS JOIN", 1)
-    async with conn.execute(
-        select + f" WHERE {' AND '.join(where)} ORDER BY t.deadline, t.id LIMIT ? OFFSET ?", args
-    ) as cur:
-        return [_task(r) async for r in cur]
+    if unit_name:
+        select = select.replace("SELECT t.*,", "SELECT t.*, (SELECT u.name FROM units u WHERE u.id = t.unit_id) AS unit_name,", 1)
+    return select + f" WHERE {' AND '.join(where)} ORDER BY t.deadline, t.id LIMIT ? OFFSET ?"
+
+
+async def page_in_scope(
+    conn: aiosqlite.Connection,
+    *,
+    unit_id: int | None = None,
+    section_id: int | None = None,
+    overdue_on: date | None = None,
+    limit: int = 1000,
+    offset: int = 0,
+) -> list[tuple[Task, str]]:
+    """:func:`in_scope` with each task's unit name, read in the same statement: a list names the
+    units of its page, and a second round trip for them cost as much as the page."""
+    terms, args = scope_terms(unit_id, section_id)
+    where = [OPEN, *terms]
+    if overdue_on is not None:
+        where.append(OVERDUE)
+        args.append(overdue_on.isoformat())
+    args += [limit, offset]
+    async with conn.execute(_in_scope_select(where, unit_name=True), args) as cur:
+        return [(_task(r), r["unit_name"] or "") async for r in cur]
 
 
 async def open_scheduled(conn: aiosqlite.Connection) -> list[Task]:

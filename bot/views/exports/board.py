@@ -74,7 +74,7 @@ async def board(office: Office, person: Person, today: date) -> Board:
         DomainError: ``font_missing`` when no CJK font is installed.
     """
     conn = office.db.reader
-    scope = await queries.scope_of(conn, person)
+    scope = await queries.scope_of(conn, person, units=False)
     per_unit: dict[int, dict[Light, int]] = defaultdict(lambda: dict.fromkeys(Light, 0))
     seen: set[int] = set()
     for part in scope.parts:

@@ -18,8 +18,10 @@ and a date line, ruled cells, wrapped text and the heading row repeated on every
 from __future__ import annotations
 
 import asyncio
-import io
 import math
+import tempfile
+import threading
+from collections.abc import AsyncGenerator, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from enum import StrEnum
@@ -148,7 +150,7 @@ def _scope(scope: queries.Scope, flt: LedgerFilter) -> LedgerScope:
     )
 
 
-def current_clock(r: aiosqlite.Row, matters: dict[int, tuple[str, int]], today: date) -> tuple[date, int | None]:
+def current_clock(r: Sequence[Any], matters: dict[int, tuple[str, int]], today: date) -> tuple[date, int | None]:
     """The current deadline and 逾期天数 on ``today`` (None when not 逾期) that the line's copy
     shows, as /task shows them: a 配合单位's copy the matter's, which is its 牵头单位's
     (:func:`bot.domain.clock.shows_matter_clock`; ``matters``: :func:`bot.storage.ledger.matter_clocks`).
@@ -164,27 +166,64 @@ def current_clock(r: aiosqlite.Row, matters: dict[int, tuple[str, int]], today: 
 
 
 async def ledger_workbook(office: Office, person: Person, flt: LedgerFilter, today: date) -> tuple[bytes, int]:
-    """The .xlsx bytes and the number of lines written."""
+    """The .xlsx bytes and the number of lines written.
+
+    The lines are read on a connection of their own, one snapshot, a batch at a time, and
+    written as they come: what is held is a batch of rows and the file being made, however many
+    lines the 台账 has (a province's million: bench/postgres_bench.py).
+    """
     conn = office.db.reader
-    scope = await queries.scope_of(conn, person)
+    scope = await queries.scope_of(conn, person, units=False)
     wanted = _scope(scope, flt)
     units = {u.id: u.name for u in await org.units(conn)}
     sections = {s.id: s.name for s in await org.sections(conn)}
-    rows = await ledger.lines(conn, wanted, today)
-    evidence = await ledger.evidence(conn, wanted, today)
-    leads = {matter: units.get(unit_id, "") for matter, unit_id in (await ledger.lead_units(conn)).items()}
-    matters = await ledger.matter_clocks(conn, today)
-    title = plain(render("exports/ledger_title", org=office.settings.organisation, special=flt.special))
-    dateline = plain(render("exports/ledger_dateline", today=today, count=len(rows)))
-    # Writing 100,000 lines is seconds of CPU: done in a thread, the bot keeps answering.
-    if flt.view is View.MEETING:
-        data = await asyncio.to_thread(_write_meeting, rows, units, matters, flt.special, (title, dateline), today)
-    else:
-        data = await asyncio.to_thread(
-            _write, rows, evidence, units, sections, flt.special, (title, dateline),
-            _Reports(leads, matters, office.calendar, today, office.settings.timezone),
-        )
-    return data, len(rows)
+    async with office.db.snapshot() as snapshot:
+        count = await ledger.line_count(snapshot, wanted, today)
+        evidence = await ledger.evidence(snapshot, wanted, today)
+        leads = {matter: units.get(unit_id, "") for matter, unit_id in (await ledger.lead_units(snapshot)).items()}
+        matters = await ledger.matter_clocks(snapshot, today)
+        title = plain(render("exports/ledger_title", org=office.settings.organisation, special=flt.special))
+        dateline = plain(render("exports/ledger_dateline", today=today, count=count))
+        lines = ledger.lines(snapshot, wanted, today)
+        if flt.view is View.MEETING:
+            data = await _written(_write_meeting, lines, units, matters, flt.special, (title, dateline), today)
+        else:
+            data = await _written(
+                _write, lines, evidence, units, sections, flt.special, (title, dateline),
+                _Reports(leads, matters, office.calendar, today, office.settings.timezone),
+            )
+    return data, count
+
+
+async def _written(write: Callable[..., bytes], batches: AsyncGenerator[list[Sequence[Any]], None], *args: Any) -> bytes:
+    """``write(lines, *args)`` in a worker thread (writing 100,000 lines is seconds of CPU: the bot
+    keeps answering), its lines fetched a batch at a time on the event loop as it asks for them."""
+    loop = asyncio.get_running_loop()
+    given_up = threading.Event()
+
+    async def next_batch() -> list[Sequence[Any]] | None:
+        return await anext(batches, None)
+
+    def fetched() -> list[Sequence[Any]] | None:
+        answer = asyncio.run_coroutine_threadsafe(next_batch(), loop)
+        while True:
+            try:
+                return answer.result(timeout=1)
+            except TimeoutError:
+                # the export was cancelled (the bot stopping): the thread ends rather than wait
+                # for an event loop that may be gone
+                if given_up.is_set():
+                    raise
+
+    def lines() -> Iterator[Sequence[Any]]:
+        while (batch := fetched()) is not None:
+            yield from batch
+
+    try:
+        return await asyncio.to_thread(write, lines(), *args)
+    finally:
+        given_up.set()
+        await batches.aclose()
 
 
 EVIDENCE_COLUMNS = (
@@ -289,14 +328,14 @@ CENTRED = Alignment(horizontal="center", vertical="top", wrap_text=True)
 """Numbers and dates centred in their cells, so none prints against its neighbour's text."""
 
 
-def _status(r: aiosqlite.Row) -> str:
+def _status(r: Sequence[Any]) -> str:
     """状态 as the 台账 prints it: the task's status, or 已移交 for one moved to 作风办 and not 办结."""
     if r[12] == "transferred" and r[11] != "completed":
         return label("stage", "transferred")
     return label("status", r[11])
 
 
-def _write(rows: list[aiosqlite.Row], evidence: list[aiosqlite.Row], units: dict[int, str],
+def _write(rows: Iterable[Sequence[Any]], evidence: list[aiosqlite.Row], units: dict[int, str],
            sections: dict[int, str], special_sheet: bool, heading: tuple[str, str], reports: _Reports) -> bytes:
 
     book = Workbook(write_only=True)
@@ -341,14 +380,15 @@ def _write(rows: list[aiosqlite.Row], evidence: list[aiosqlite.Row], units: dict
         for cell, value in zip(cells, values):
             cell.value = value
         ws.append(cells)
+        # write-only mode writes the row at append; its height, kept, would hold a million
+        # row objects by the end of a province's 台账
+        del ws.row_dimensions[number]
     if evidence:
         _write_evidence(book, evidence, units)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return _saved(book)
 
 
-def latest_slip(r: aiosqlite.Row, names: dict[str, str]) -> str:
+def latest_slip(r: Sequence[Any], names: dict[str, str]) -> str:
     """The slip the matter last received: its latest 督办通知单, else 催办单, else its 交办单
     (``names``: each kind's name, :func:`_slip_names`)."""
     for numbers, kind in ((r[15], "supervision"), (r[14], "reminder")):
@@ -362,7 +402,7 @@ def _slip_names() -> dict[str, str]:
     return {kind: plain(render("exports/ledger_slip", kind=kind, number="")) for kind in ("supervision", "reminder", "assignment")}
 
 
-def _write_meeting(rows: list[aiosqlite.Row], units: dict[int, str], matters: dict[int, tuple[str, int]], special_sheet: bool,
+def _write_meeting(rows: Iterable[Sequence[Any]], units: dict[int, str], matters: dict[int, tuple[str, int]], special_sheet: bool,
                    heading: tuple[str, str], today: date) -> bytes:
     """The meeting view: the seven columns a meeting goes through, one page wide."""
     book = Workbook(write_only=True)
@@ -383,9 +423,16 @@ def _write_meeting(rows: list[aiosqlite.Row], units: dict[int, str], matters: di
         for cell, value in zip(cells, values):
             cell.value = value
         ws.append(cells)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+        del ws.row_dimensions[number]  # written at append: not kept (see _write)
+    return _saved(book)
+
+
+def _saved(book: Workbook) -> bytes:
+    # Zipped into a file and read back once: a BytesIO's getvalue() would hold the file twice.
+    with tempfile.TemporaryFile() as out:
+        book.save(out)
+        out.seek(0)
+        return out.read()
 
 
 def _write_evidence(book: Workbook, evidence: list[aiosqlite.Row], units: dict[int, str]) -> None:
