@@ -13,6 +13,8 @@ A new channel is one class here with these verbs over its emulator, and one entr
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import mimetypes
 import re
 import time
@@ -23,7 +25,10 @@ from typing import Any, Protocol
 from bot.emulators.dingtalk.client import Person as DingTalkPerson
 from bot.emulators.telegram.client import SimulatedUser
 from bot.emulators.telegram.models import StoredMessage
+from bot.channels.wecom.render import CARD_BODY, TITLE_LENGTH
 from bot.emulators.telegram.transcript import transcript_text
+from bot.emulators.wecom import WecomPerson
+from bot.emulators.wecom.world import Entry, card_json
 
 
 @dataclass(frozen=True)
@@ -216,3 +221,105 @@ class DingTalkChat:
     async def file_bytes(self, shown: Shown) -> bytes:
         [entry] = [e for e in await self.person.chat() if str(e["id"]) == shown.id]
         return await self.person.people.file(entry["file"]["media_id"])
+
+
+# ------------------------------------------------------------------------------ 企业微信
+
+
+CARD_AFTER_TEXT = 0.3
+"""How long a text too long for a card may wait for the card sent right after it."""
+
+
+def _leads(shown: Shown, title: str) -> bool:
+    """``shown`` is the whole text of a card titled ``title``, sent before it."""
+    return shown.file is None and shown.text.split("\n", 1)[0].strip().startswith(title.rstrip("…"))
+
+
+def _may_lead(shown: Shown) -> bool:
+    """A text a card cannot hold, which a card of it may follow."""
+    first, _, rest = shown.text.partition("\n")
+    return shown.file is None and (len(first.strip()) > TITLE_LENGTH or len(rest.strip()) > CARD_BODY)
+
+
+class WecomChat:
+    """A 企业微信 member's chat with the application, on the emulator.
+
+    A card shows a title and a short body; a text too long for it comes as a message right
+    before its card (``bot.channels.wecom.render``). A person reads the two as one thing: the
+    card's ``Shown`` has the words of that message and the card's buttons, and the message is
+    not shown apart. A card whose buttons were greyed out shows no button and its greyed text
+    at the foot. 企业微信 has no read receipts."""
+
+    def __init__(self, person: WecomPerson) -> None:
+        self.person = person
+        self.name = person.wecom.world.members[person.userid].name
+        self._seen: dict[int, int] = {}
+
+    def _shown(self) -> list[tuple[Entry, Shown]]:
+        """The bot's entries as read now, oldest first: each card with the message it follows."""
+        shown: list[tuple[Entry, Shown]] = []
+        for entry in self.person.messages():
+            if entry.sender != "bot":
+                continue
+            if entry.card is None:
+                file = entry.filename if entry.kind == "file" else ("photo" if entry.kind == "image" else None)
+                shown.append((entry, Shown(str(entry.seq), words_of_markdown(entry.text), file=file, revision=entry.last_seq)))
+                continue
+            card = card_json(entry.card)
+            text = "\n".join(p for p in (card["title"], card["sub_title_text"], *(f"{k}：{v}" for k, v in card["rows"])) if p)
+            before = shown[-1] if shown else None
+            if before is not None and not entry.card.updated and _leads(before[1], card["title"]):
+                shown.pop()
+                text = before[1].text
+            if card["replace_name"]:
+                text = f"{text}\n{card['replace_name']}"
+            buttons = () if card["replace_name"] else tuple(b["text"] for b in card["buttons"])
+            shown.append((entry, Shown(str(entry.seq), text, buttons, revision=entry.last_seq)))
+        return shown
+
+    def _entry(self, shown: Shown) -> Entry:
+        [entry] = [e for e in self.person.messages() if str(e.seq) == shown.id]
+        return entry
+
+    async def send(self, text: str) -> None:
+        await self.person.send(text)
+
+    async def send_file(self, name: str, data: bytes) -> None:
+        await self.person.send_file(name, data)
+
+    async def press(self, label: str, on: Shown | None = None) -> None:
+        await self.person.press(label, self._entry(on) if on is not None else None)
+
+    async def wait_for(self, text: str | None = None, *, on: Shown | None = None, file: str | None = None,
+                       where: Wanted | None = None, timeout: float = 10.0) -> Shown:
+        world = self.person.wecom.world
+        deadline = time.monotonic() + timeout
+        settled = False
+        while True:
+            world.changed.clear()
+            for entry, shown in sorted(self._shown(), key=lambda pair: pair[1].revision):  # in the order they came or changed
+                if self._seen.get(entry.seq, 0) >= shown.revision:
+                    continue
+                if matches(shown, text, on, file, where):
+                    if not settled and _may_lead(shown) and entry is self.person.last_message():
+                        break  # its card may be on its way: look again once it came, or a moment later
+                    self._seen[entry.seq] = shown.revision
+                    return shown
+            else:
+                settled = False
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise AssertionError(f"{self.name} saw nothing new with {text!r} within {timeout}s\n"
+                                         + self.person.transcript())
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(world.changed.wait(), remaining)
+                continue
+            settled = True
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(world.changed.wait(), CARD_AFTER_TEXT)
+
+    async def read(self) -> list[Shown]:
+        return [shown for _, shown in self._shown()]
+
+    async def file_bytes(self, shown: Shown) -> bytes:
+        return self.person.wecom.world.media[self._entry(shown).media_id].content

@@ -1,6 +1,7 @@
 """The core scenarios, one run per channel: the real bot serves Telegram (its Application
 polling the Telegram emulator) and, for a channel other than Telegram, that channel too (钉钉:
-the channel on the 钉钉 emulator's Stream gateway and OpenAPI), on a real database; people join
+the channel on the 钉钉 emulator's Stream gateway and OpenAPI; 企业微信: the channel's callback
+server called by the 企业微信 emulator, which it calls back), on a real database; people join
 through real one-time invites on the channel they use, and act through ``chats.Chat``.
 
 ``channel`` is the channel under test; a person joins on it unless a scenario says otherwise
@@ -23,16 +24,19 @@ from telegram.ext import Application
 
 from bot.channels.dingtalk.channel import DingTalkChannel
 from bot.channels.telegram.app import build_application, start_bot, stop_bot
-from bot.config import DingTalk, Secret, Settings
+from bot.channels.wecom.channel import WecomChannel
+from bot.config import DingTalk, Secret, Settings, Wecom
 from bot.domain.org import Person, Role, UnitKind
 from bot.emulators.dingtalk import DingTalkEmulator, DingTalkPeople
 from bot.emulators.telegram import EmulatorServer, Simulator
 from bot.emulators.telegram.rules import Rules
+from bot.emulators.wecom import CallbackSettings, WecomEmulator, WecomPerson
+from bot.emulators.wecom.world import Limits
 from bot.services import onboarding
 from bot.services.context import Office
 from bot.services.daily import run_daily
 from bot.storage import org
-from tests.scenarios.chats import Chat, DingTalkChat, Shown, TelegramChat
+from tests.scenarios.chats import Chat, DingTalkChat, Shown, TelegramChat, WecomChat
 
 class TelegramSide:
     """Telegram in a run: its emulator, always there (a clerk may stay on Telegram), served by the
@@ -106,8 +110,54 @@ class DingTalkSide:
         return DingTalkChat(await self.people.add_person(name, userid=f"user{self._joined}"))
 
 
-Side = TelegramSide | DingTalkSide
-SIDES: dict[str, type[DingTalkSide]] = {"dingtalk": DingTalkSide}
+class WecomSide:
+    """企业微信 under test: its emulator (a callback not answered within 5 s sent again), the
+    channel's callback server, its URL saved in the emulator's admin console. The per-member
+    limit and the bot's window for it are out of the way (the pacing is tested apart)."""
+
+    name = "wecom"
+
+    def __init__(self) -> None:
+        self.emulator = WecomEmulator(limits=Limits(member_per_minute=10_000, member_per_hour=100_000),
+                                      callback=CallbackSettings(timeout=5.0, retry_interval=0.2, retries=3))
+        self.served: WecomChannel | None = None
+        self._joined = 0
+
+    async def open(self) -> None:
+        await self.emulator.__aenter__()
+
+    async def close(self) -> None:
+        await self.emulator.__aexit__(None, None, None)
+
+    def configure(self, settings: Settings) -> Settings:
+        wecom = self.emulator
+        return replace(settings, wecom=Wecom(
+            corp_id=wecom.corp_id, agent_id=wecom.agent_id, secret=Secret(wecom.secret), token=Secret(wecom.token),
+            encoding_aes_key=Secret(wecom.encoding_aes_key), api_url=wecom.url, port=0, member_per_minute=10_000,
+        ))
+
+    async def serve(self, office: Office) -> None:
+        self.served = WecomChannel(office, port=0, per_second=0)
+        await self.served.start()
+        await self.emulator.set_callback_url(self.served.url)
+
+    async def stop(self) -> None:
+        if self.served is not None:
+            await self.served.stop()
+
+    def wake(self) -> None:
+        if self.served is not None:
+            self.served.sender.committed()
+
+    async def chat(self, name: str) -> Chat:
+        self._joined += 1
+        userid = f"user{self._joined}"
+        self.emulator.add_member(userid, name)
+        return WecomChat(WecomPerson(self.emulator, userid))
+
+
+Side = TelegramSide | DingTalkSide | WecomSide
+SIDES: dict[str, type[DingTalkSide] | type[WecomSide]] = {"dingtalk": DingTalkSide, "wecom": WecomSide}
 """The channels under test besides Telegram, each with its side of a run."""
 CHANNELS = ("telegram", *SIDES)
 

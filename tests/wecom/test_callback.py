@@ -149,18 +149,20 @@ async def test_a_bot_that_fails_is_retried(wecom: WecomEmulator) -> None:
         await runner.cleanup()
 
 
-def test_events_have_identities_by_user_time_task_and_key() -> None:
-    """「事件类型消息推荐使用FromUserName + CreateTime排重」: plus event, task and key, so two
-    cards pressed in one second stay two."""
-    def press(task: str, key: str) -> str:
+def test_events_have_identities_by_user_time_task_key_and_response_code() -> None:
+    """「事件类型消息推荐使用FromUserName + CreateTime排重」: plus event, task, key and the press's
+    ResponseCode, so two cards pressed in one second stay two, and one button pressed twice in
+    one second too; a retry (the same callback again) is one."""
+    def press(task: str, key: str, code: str = "c") -> str:
         return xml_message({"ToUserName": "ww1", "FromUserName": "lijun", "CreateTime": 1700000000,
                             "MsgType": "event", "Event": "template_card_event", "EventKey": key,
-                            "TaskId": task, "CardType": "button_interaction", "ResponseCode": "c", "AgentID": 1})
+                            "TaskId": task, "CardType": "button_interaction", "ResponseCode": code, "AgentID": 1})
 
     first, second = parse_input(press("t1", "ack")), parse_input(press("t2", "ack"))
     assert isinstance(first, CardPress) and isinstance(second, CardPress)
     assert first.origin.identity != second.origin.identity
     assert parse_input(press("t1", "ack")).origin.identity == first.origin.identity
+    assert parse_input(press("t1", "ack", "d")).origin.identity != first.origin.identity
 
 
 def test_other_kinds_are_unsupported_not_lost() -> None:

@@ -20,6 +20,7 @@ per-person window (``[wecom] member_per_minute``): 企业微信 drops what goes 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 from collections.abc import Awaitable, Callable
@@ -108,6 +109,12 @@ class Messenger:
         self.api = api
         self.window = window
         self.cards = cards
+        self._turns: dict[str, asyncio.Lock] = {}
+
+    def turn(self, userid: str) -> asyncio.Lock:
+        """A person's turn: their inputs are taken one at a time, and a change of one of their
+        cards waits for the input in hand (a press brings a fresh update code, kept as it ends)."""
+        return self._turns.setdefault(userid, asyncio.Lock())
 
     def parts(self, userid: str, html: str, buttons: Buttons = (), task_id: str = "") -> list[Callable[[], Awaitable[list[str]]]]:
         """The messages of ``html`` (with ``buttons``: its card(s) under ``task_id``, the whole
@@ -277,6 +284,9 @@ class WecomAnswer:
             self.card_change = (None, ())
 
     async def redraw(self, html: str, buttons: Buttons = ()) -> None:
+        if self.card is not None and not any(buttons) and render.fits_replace_name(html):
+            self.card_change = (html, ())  # short enough to stand on the card, its buttons greyed out
+            return
         if self.card is None or not any(buttons):
             await self.say(html, buttons)
             if self.card is not None:

@@ -74,8 +74,6 @@ class WecomChannel:
         self.port = s.port if port is None else port
         self._runner: web.AppRunner | None = None
         self._handling: dict[str, asyncio.Future[None]] = {}
-        self._people: dict[str, asyncio.Lock] = {}
-        """One input of a person at a time, in the order they came (as on the other channels)."""
         self.taken = 0
         """Inputs applied or answered (tests, health)."""
 
@@ -129,8 +127,7 @@ class WecomChannel:
         await asyncio.shield(running)
 
     async def _take(self, key: str, item: Input) -> None:
-        lock = self._people.setdefault(item.origin.userid, asyncio.Lock())
-        async with lock:
+        async with self.messenger.turn(item.origin.userid):
             await self._take_now(key, item)
 
     async def _take_now(self, key: str, item: Input) -> None:

@@ -3,7 +3,7 @@
 Every input carries its :class:`Origin`, whose ``identity`` is the same for a callback and its
 retries and different for anything else: 「关于重试的消息排重，有msgid的消息推荐使用msgid排重。
 事件类型消息推荐使用FromUserName + CreateTime排重」. An event's identity adds the event, task
-and key, so two presses of different cards in one second stay two.
+and key, and a card press its ResponseCode, so two presses in one second stay two.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ class Origin:
     created: int
     """CreateTime, seconds since the epoch."""
     identity: str
-    """``msg/<MsgId>`` for a message, ``event/<user>/<CreateTime>/<Event>/<TaskId>/<EventKey>`` for an event."""
+    """``msg/<MsgId>`` for a message, ``event/<user>/<CreateTime>/<Event>/<TaskId>/<EventKey>/<ResponseCode>`` for an event."""
 
 
 @dataclass(frozen=True)
@@ -98,7 +98,10 @@ def parse_input(xml_text: str) -> Input:
     if msg_type == "event":
         event = field("Event")
         task_id, key = field("TaskId"), field("EventKey")
-        origin = Origin(userid, agent_id, created, "/".join(("event", userid, str(created), event, task_id, key)))
+        # A press's ResponseCode is its own (企业微信 sends it again unchanged on a retry): the same
+        # button pressed twice in one second is two presses.
+        origin = Origin(userid, agent_id, created,
+                        "/".join(("event", userid, str(created), event, task_id, key, field("ResponseCode"))))
         if event == "template_card_event":
             return CardPress(origin, task_id, key, field("ResponseCode"), field("CardType"))
         return Unsupported(origin, "event:" + event)

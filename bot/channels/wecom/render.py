@@ -30,8 +30,10 @@ TITLE_LENGTH = 36
 CARD_BODY = 160
 """sub_title_text: 建议不超过160个字."""
 CARD_BUTTONS = 6
-REPLACE_LENGTH = 20
-"""A greyed-out button's text (``replace_name``) is kept short."""
+REPLACE_LENGTH = 40
+"""A greyed-out button's text (``replace_name``): 企业微信 documents no length for it, and it is
+all that is left on the card to say what came of the press — a mark's one line, what was done
+and when (「✅ 已同意延期至2026年12月15日 · 2026年12月8日 11:00」), is kept whole."""
 
 _REPLACEMENTS = (
     (re.compile(r"</?(?:b|strong)>", re.I), "**"),
@@ -108,6 +110,11 @@ def cards(task_id: str, html: str, buttons: Buttons) -> list[dict[str, Any]]:
         made.append(button_card(task_id if n == 1 else f"{task_id}-{n}", title(html), flat[start:start + CARD_BUTTONS],
                                 sub_title=_cut(body(html), CARD_BODY) if n == 1 else ""))
     return made
+
+
+def fits_replace_name(html: str) -> bool:
+    """The whole text reads on a card's greyed-out button."""
+    return 0 < len(plain(html).replace("\n", " ")) <= REPLACE_LENGTH
 
 
 def replace_name(mark: str) -> str:

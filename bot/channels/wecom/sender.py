@@ -5,7 +5,8 @@ A notice without buttons is a markdown message (split at 2048 bytes); one with b
 its sending gives is kept (``adapter.Cards``, in the database) so a later change of the notice
 (``bot.edge.Change``: new buttons, or none) updates that card. A change of a card with no code
 left (spent, or over three days old) leaves the card as it is: its
-buttons, pressed, are answered as still holding. Files are uploaded (临时素材) and sent as file
+buttons, pressed, are answered as still holding; a change that only takes some buttons away is
+not made with the last code, kept for one that matters more. Files are uploaded (临时素材) and sent as file
 or picture messages before the text. A person's command menu has no 企业微信 form.
 
 Pacing, quotas and crash safety are the shared skeleton's (``bot.channels.outbox_sender``),
@@ -102,15 +103,34 @@ class WecomSender(OutboxSender):
                     await m.text(userid, item.text)
                 return
             task_id = render.notice_card(earlier.id)
-            code = await m.cards.take_code(task_id)
-            if code is None:
-                log.info("outbox %s: card %s has no update code left; it stays as it is", row.id, task_id)
-                return
-            await m.change(userid, task_id, code, item.text, item.buttons)
+            async with m.turn(userid):
+                if await self._not_worth_the_last_code(task_id, earlier, item):
+                    log.info("outbox %s: card %s keeps its buttons, its last update code kept for a later change", row.id, task_id)
+                    return
+                code = await m.cards.take_code(task_id)
+                if code is None:
+                    log.info("outbox %s: card %s has no update code left; it stays as it is", row.id, task_id)
+                    return
+                await m.change(userid, task_id, code, item.text, item.buttons)
         elif isinstance(item, Menu):
             return
         else:
             raise ValueError(f"outbox {row.id}: {row.kind} has no 企业微信 form")
+
+    async def _not_worth_the_last_code(self, task_id: str, earlier: OutboxMessage, change: Change) -> bool:
+        """A change that only takes buttons away, some left, of a card changed before, is not
+        made with the card's last code: a card gets one code when sent and one a press, and a
+        slip's card changes more often than it is pressed (签收, each 反馈 submitted, 退回,
+        办结). A button left on it a while is answered as still holding; the code kept is what
+        shows 反馈 again after a 退回, or greys the card out at 办结. A card's first change (a
+        slip 签收'd, even after a crash lost the press's code) is always made."""
+        state = await self.messenger.cards.get(task_id)
+        if state is None or len(state.codes) != 1:
+            return False
+        sent = {b["label"] for row in earlier.values.get("buttons", []) for b in row}
+        labels = {b.label for row in change.buttons or () for b in row}
+        shown = set(state.labels.values())
+        return bool(labels) and labels < shown and shown != sent
 
     def _file_part(self, userid: str, file: File) -> Callable[[], Awaitable[list[str]]]:
         async def send() -> list[str]:
