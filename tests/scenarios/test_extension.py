@@ -29,6 +29,7 @@ async def test_an_extension_asked_by_the_unit_is_granted_by_the_leader(city, org
     clerk = await organisation.join("钱科员", Role.CLERK, section="综合一科", on="telegram")
     task = await issue(office, served, clerk, zhujian.person.unit_id, "城区积水点排查整治")
     slip = await zhujian.wait_for("工作交办单", where=lambda s: bool(s.buttons))
+    await clerk.wait_for("送达")  # the slip's delivery is recorded: its buttons can change from here
 
     on(office, date(2026, 12, 7))
     await zhujian.press("申请延期", on=slip)
