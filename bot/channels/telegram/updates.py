@@ -280,8 +280,11 @@ class Poller:
                 await asyncio.sleep(self._backoff)
             offset = self._offset()
             try:
-                updates = await bot.get_updates(
-                    offset=offset, timeout=0 if self._out else self.timeout, allowed_updates=Update.ALL_TYPES,
+                # Raw, so that only updates not seen before are parsed: those still being
+                # handled are unconfirmed and come back with every call.
+                found = await bot.do_api_request(
+                    "getUpdates",
+                    api_kwargs={"offset": offset, "timeout": 0 if self._out else self.timeout, "allowed_updates": Update.ALL_TYPES},
                     read_timeout=self.timeout + 10,
                 )
             except RetryAfter as exc:
@@ -293,11 +296,12 @@ class Poller:
                 backoff = min(backoff * 2, 5.0)
                 continue
             backoff = 0.1
-            for update in updates:
+            for data in found or ():
                 if self._stopping:
                     return
-                uid = update.update_id
+                uid = int(data["update_id"])
                 if uid not in self._done and uid not in self._out:
+                    update = Update.de_json(data, bot)
                     self._again.discard(uid)
                     self._out[uid] = future = self._lanes.put(update)
                     future.add_done_callback(functools.partial(self._ended, uid))
