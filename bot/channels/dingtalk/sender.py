@@ -20,8 +20,8 @@ words, and a userid 钉钉 does not know marks the person unreachable (as Telegr
 
 Crash safety is the Telegram sender's (``bot.channels.telegram.sender``): a row is claimed
 (``sending``) in its own transaction before the request, 钉钉's acceptance is written at once to
-the sent log, and the row is marked sent when the write lock comes; at start the sent log's
-entries are marked sent before anything is claimed. A card sent again after a crash is the same
+the sent log (with a slip's 工作通知 task id), and the row is marked sent when the write lock
+comes; at start the sent log's entries are marked sent before anything is claimed. A card sent again after a crash is the same
 ``outTrackId``: 钉钉 delivers it once.
 
 Read receipts. A card in the robot chat tells nothing of being read (钉钉 has no read status for
@@ -198,8 +198,11 @@ class DingTalkSender:
                 row = await outbox.message(conn, entry.outbox_id)
                 if row is None or row.channel != DINGTALK or chat_key(row.address) != entry.chat_id:
                     continue
-                if await outbox.mark_sent(conn, row.id, entry.message_id, now):
+                if await outbox.mark_sent(conn, row.id, row.id, now):
                     await delivery.delivered(conn, row, now)
+                    if entry.message_id is not None and entry.message_id != row.id:
+                        # a slip's 工作通知: the log kept its task id, so the poll asks about it
+                        await work_notices.record(conn, row.id, entry.message_id, now)
                 done.append(row.id)
         if done:
             await sent_log.forget(done)
@@ -280,7 +283,8 @@ class DingTalkSender:
             self._refusals_in_a_row = 0
             sent_log = await self.office.db.sent_log()
             if kept is None:
-                await sent_log.record(row.id, chat_key(row.address), row.id)
+                task_id = notice[0] if notice is not None else None
+                await sent_log.record(row.id, chat_key(row.address), row.id if task_id is None else task_id)
             async with self.office.db.transaction() as conn:
                 if await outbox.mark_sent(conn, row.id, row.id, self.office.now()):
                     if kept is not None and isinstance(item, Download):
