@@ -112,6 +112,9 @@ class DingTalk:
     钉钉's 卡片平台 for the app (keys ``title``, ``markdown``, ``sys_full_json_obj``)."""
     send_per_second: float = 10.0
     """Robot messages and cards a second overall, within the app's API quotas."""
+    read_poll_seconds: float = 300.0
+    """How often the 工作通知 of slips not yet read are asked about (``getsendresult``, one call
+    each), so 已读 is known within this long (``bot.channels.dingtalk.sender``)."""
 
 
 @dataclass(frozen=True)
@@ -431,6 +434,7 @@ KEYS: tuple[Key, ...] = (
     Key("dingtalk.endpoint", _url(("https://", "http://"), "必须以 https:// 开头（本机模拟器可用 http://）"), "dingtalk.endpoint", "DUBAN_DINGTALK_ENDPOINT"),
     Key("dingtalk.card_template_id", _text, "dingtalk.card_template_id"),
     Key("dingtalk.send_per_second", _number, "dingtalk.send_per_second"),
+    Key("dingtalk.read_poll_seconds", _number, "dingtalk.read_poll_seconds"),
     Key("dingtalk.oapi_endpoint", _url(("https://", "http://"), "必须以 https:// 开头（本机模拟器可用 http://）"), "dingtalk.oapi_endpoint"),
 )
 """Every setting the bot reads, in the order a bad value is reported. ``config.example.toml``

@@ -16,7 +16,10 @@ its errors are passing ones (``passing``). The rest is here, the same for every 
 * Crash safety is the Telegram sender's (``bot.channels.telegram.sender``): a row is claimed
   (``sending``) in its own transaction before the request, the platform's acceptance is written
   at once to the sent log, and the row is marked sent when the write lock comes; at start the
-  sent log's entries of this channel are marked sent before anything is claimed.
+  sent log's entries of this channel are marked sent before anything is claimed. A channel
+  whose row leaves something to ask the platform about later (钉钉's 工作通知 task id) returns
+  it from ``deliver`` as :class:`Accepted`: the sent log keeps its id in place of the row's, and
+  ``accepted`` records it in the transaction that marks the row sent, after a crash too.
 * A ``Download`` row (a file received on the channel, for the evidence archive) is fetched here.
 """
 
@@ -27,7 +30,10 @@ import logging
 import time
 from collections import deque
 from contextvars import ContextVar
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import aiosqlite
 
 from bot.edge import Download, File, Outgoing
 from bot.services import delivery, evidence
@@ -53,6 +59,16 @@ def chat_key(address: str) -> int:
         return int(address)
     except ValueError:
         return 0
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """What ``deliver`` may say of a row the platform took, beyond its being sent: ``logged``, an
+    id of the platform's the sent log keeps with the row (so a row accepted just before a crash
+    still has it), or None and ``detail``, the platform's words on why there is none."""
+
+    logged: int | None = None
+    detail: str = ""
 
 
 class QuotaRefused(Exception):
@@ -135,9 +151,14 @@ class OutboxSender:
 
     # ------------------------------------------------------------------ what a channel says
 
-    async def deliver(self, row: OutboxMessage, item: Outgoing | None) -> None:
-        """The requests that put ``item`` in the person's chat (raise to refuse, see module)."""
+    async def deliver(self, row: OutboxMessage, item: Outgoing | None) -> Accepted | None:
+        """The requests that put ``item`` in the person's chat (raise to refuse, see module);
+        what the platform gave back to keep, if anything (:class:`Accepted`)."""
         raise NotImplementedError
+
+    async def accepted(self, conn: aiosqlite.Connection, row: OutboxMessage, accepted: Accepted, now: datetime) -> None:
+        """Record what ``deliver`` returned for ``row``, in the transaction that marks it sent
+        (after a crash, from the sent log: ``logged`` only). Nothing by default."""
 
     async def fetch(self, file: File, limit: int) -> bytes:
         """``bot.edge.FetchFile`` of files received on this channel."""
@@ -202,8 +223,10 @@ class OutboxSender:
                 row = await outbox.message(conn, entry.outbox_id)
                 if row is None or row.channel != self.CHANNEL or chat_key(row.address) != entry.chat_id:
                     continue
-                if await outbox.mark_sent(conn, row.id, entry.message_id, now):
+                if await outbox.mark_sent(conn, row.id, row.id, now):
                     await delivery.delivered(conn, row, now)
+                    if entry.message_id is not None and entry.message_id != row.id:
+                        await self.accepted(conn, row, Accepted(entry.message_id), now)
                 done.append(row.id)
         if done:
             await sent_log.forget(done)
@@ -248,11 +271,12 @@ class OutboxSender:
                 return
         item = row.notice
         kept: evidence.KeptFile | None = None
+        taken: Accepted | None = None
         try:
             if isinstance(item, Download):
                 kept = await evidence.download(self.fetch, item.file, self.office.settings.archive_dir, item.folder, item.name)
             else:
-                await self.deliver(row, item)
+                taken = await self.deliver(row, item)
         except QuotaRefused as exc:
             self.quota_refusals += 1
             self._refusals_in_a_row += 1
@@ -286,13 +310,16 @@ class OutboxSender:
             self._refusals_in_a_row = 0
             sent_log = await self.office.db.sent_log()
             if kept is None:
-                await sent_log.record(row.id, chat_key(row.address), row.id)
+                logged = taken.logged if taken is not None and taken.logged is not None else row.id
+                await sent_log.record(row.id, chat_key(row.address), logged)
             async with self.office.db.transaction() as conn:
                 if await outbox.mark_sent(conn, row.id, row.id, self.office.now()):
                     if kept is not None and isinstance(item, Download):
                         await evidence.record(conn, item.attachment_id, kept, self.office.now())
                     else:
                         await delivery.delivered(conn, row, self.office.now())
+                    if taken is not None:
+                        await self.accepted(conn, row, taken, self.office.now())
             if kept is None:
                 await sent_log.forget([row.id])
             self.sent += 1

@@ -703,6 +703,34 @@ async def m024_monthly_analysis_by_day(conn: aiosqlite.Connection) -> None:
     )
 
 
+@migration
+async def m025_dingtalk_work_notices(conn: aiosqlite.Connection) -> None:
+    """钉钉 reports reads of a 工作通知, not of a card in the robot chat: a slip's copy sent there
+    as a card goes as a 工作通知 as well, and the read poll asks 钉钉 (``getsendresult``) about
+    each such notice by its task id until it is read or too old. 钉钉 may take a 工作通知 and
+    then not deliver it (the same content to the same person once a day, 500 a day); that is
+    recorded here with 钉钉's words, the card having gone all the same."""
+    await _script(
+        conn,
+        """
+        CREATE TABLE dingtalk_work_notices (
+            outbox_id INTEGER PRIMARY KEY REFERENCES outbox(id),
+            -- 钉钉's task id of the asyncsend_v2 call, as text (钉钉's ids outgrow a 32-bit
+            -- integer), empty when 钉钉 refused the call outright
+            task_id TEXT NOT NULL,
+            -- 'sent' (asked about until read), 'read', 'not_delivered' (forbidden, invalid or
+            -- failed in getsendresult, or refused), 'unknown' (not read within the days polled)
+            state TEXT NOT NULL,
+            detail TEXT,
+            sent_at TEXT NOT NULL,
+            checked_at TEXT
+        );
+        -- the read poll reads only the notices still waiting for a read
+        CREATE INDEX dingtalk_work_notices_waiting ON dingtalk_work_notices(outbox_id) WHERE state = 'sent'
+        """,
+    )
+
+
 async def applied(conn: aiosqlite.Connection) -> list[str]:
     """Names of the migrations this database has, in order."""
     async with conn.execute("SELECT name FROM migrations ORDER BY rowid") as cur:

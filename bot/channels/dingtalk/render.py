@@ -109,3 +109,11 @@ def pressed_label(params: dict[str, object]) -> str | None:
     buttons carried it)."""
     label = params.get("label")
     return label if isinstance(label, str) and label else None
+
+
+def work_notice(html: str, footer: str) -> dict[str, object]:
+    """The ``msg`` of the 工作通知 a slip also goes as: its text in markdown and ``footer``
+    (where to 签收 it: a 工作通知 carries no buttons that call back). The slip's text names it
+    by its number, so no two slips' notices are the same content (钉钉 delivers the same content
+    to the same person once a day)."""
+    return {"msgtype": "markdown", "markdown": {"title": title(html), "text": markdown(html) + "  \n\n" + footer}}
