@@ -13,6 +13,7 @@ from bot.commands import calendar as calendar_commands
 from bot.commands import dingtalk as dingtalk_commands
 from bot.commands import ops as ops_commands
 from bot.commands import export as export_commands
+from bot.commands import wecom as wecom_commands
 from bot.config import ConfigError, Settings, load_settings
 from bot.domain.errors import DomainError
 from bot.domain.org import Role, UnitKind
@@ -21,7 +22,7 @@ from bot.services.context import Office
 from bot.texts import explain, plain, render
 
 Command = Callable[[argparse.Namespace, Settings], Awaitable[int]]
-EXTENSIONS: tuple = (calendar_commands, ops_commands, export_commands, dingtalk_commands)
+EXTENSIONS: tuple = (calendar_commands, ops_commands, export_commands, dingtalk_commands, wecom_commands)
 """Modules of ``bot/commands/`` that add subcommands (see that package's docstring)."""
 EXIT_USAGE = 2
 DEMO_ON_DINGTALK = ("陈志强", "马红梅")
