@@ -135,7 +135,7 @@ function formatSize(bytes) {
 
 function avatar(node, person) {
   node.textContent = person.name.slice(0, 1);
-  const seed = isDing(person) ? [...person.userid].reduce((n, c) => n + c.charCodeAt(0), 0) : person.user_id;
+  const seed = isTelegram(person) ? person.user_id : [...person.userid].reduce((n, c) => n + c.charCodeAt(0), 0);
   const hue = (seed * 47) % 360;
   node.style.setProperty("--avatar", `hsl(${hue} 45% 52%)`);
 }
