@@ -13,6 +13,7 @@ from bot.commands import calendar as calendar_commands
 from bot.commands import dingtalk as dingtalk_commands
 from bot.commands import ops as ops_commands
 from bot.commands import export as export_commands
+from bot.commands import wecom as wecom_commands
 from bot.config import ConfigError, Settings, load_settings
 from bot.domain.errors import DomainError
 from bot.domain.org import Role, UnitKind
@@ -21,12 +22,15 @@ from bot.services.context import Office
 from bot.texts import explain, plain, render
 
 Command = Callable[[argparse.Namespace, Settings], Awaitable[int]]
-EXTENSIONS: tuple = (calendar_commands, ops_commands, export_commands, dingtalk_commands)
+EXTENSIONS: tuple = (calendar_commands, ops_commands, export_commands, dingtalk_commands, wecom_commands)
 """Modules of ``bot/commands/`` that add subcommands (see that package's docstring)."""
 EXIT_USAGE = 2
 DEMO_ON_DINGTALK = ("陈志强", "马红梅")
 """Who is on 钉钉 in ``duban demo`` unless ``--dingtalk`` says otherwise: the officials of the two
 towns, so that a 交办单 to 穰东镇 and 构林镇 shows both messengers side by side."""
+DEMO_ON_WECOM = ("黄磊",)
+"""Who is on 企业微信 in ``duban demo`` unless ``--wecom`` says otherwise: the official of 湍河街道,
+so that a 交办单 to the towns and the street office reaches all three messengers."""
 
 
 def say(template: str, /, *, err: bool = False, **context: object) -> None:
@@ -135,13 +139,18 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     return await _with_office(settings, work)
 
 
+def _names(text: str) -> frozenset[str]:
+    """Names as ``--dingtalk`` and ``--wecom`` take them: comma-separated (either comma)."""
+    return frozenset(name.strip() for name in text.replace("，", ",").split(",") if name.strip())
+
+
 async def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     """Run the token-free demo on the built-in emulator."""
     from bot.demo.run import run_demo
     from bot.running import stop_on_signals
 
-    dingtalk = frozenset(name.strip() for name in args.dingtalk.replace("，", ",").split(",") if name.strip())
-    await run_demo(settings, args.host, args.port, Path(args.demo_db), stop_on_signals(), dingtalk)
+    dingtalk = _names(args.dingtalk)
+    await run_demo(settings, args.host, args.port, Path(args.demo_db), stop_on_signals(), dingtalk, _names(args.wecom))
     return 0
 
 
@@ -191,6 +200,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--dingtalk", default=",".join(DEMO_ON_DINGTALK), metavar="姓名,姓名",
         help=f"在钉钉上的人员（逗号分隔，其余人在 Telegram 上；空字符串：都在 Telegram 上；默认 {'、'.join(DEMO_ON_DINGTALK)}）",
+    )
+    p.add_argument(
+        "--wecom", default=",".join(DEMO_ON_WECOM), metavar="姓名,姓名",
+        help=f"在企业微信上的人员（逗号分隔；空字符串：无人在企业微信上；默认 {'、'.join(DEMO_ON_WECOM)}）",
     )
     p.set_defaults(run=cmd_demo)
 

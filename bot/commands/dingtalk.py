@@ -4,21 +4,21 @@ with ``--dry-run``, then imported in one transaction (see :mod:`bot.services.add
 from __future__ import annotations
 
 import argparse
-import sys
 
 from bot.channels.dingtalk.adapter import DINGTALK
 from bot.channels.dingtalk.errors import DingTalkError
 from bot.channels.dingtalk.openapi import DingTalkApi, DingTalkApp
+from bot.commands import address_book
+from bot.commands.address_book import Source, run_import
 from bot.config import Settings
 from bot.services.address_book import (
-    ROOT, Directory, DirectoryDepartment, DirectoryMember, DirectoryPlan, import_directory, preview_directory,
+    ROOT, Directory, DirectoryDepartment, DirectoryMember, DirectoryPlan,
 )
-from bot.services.context import Office
-from bot.texts import plain, render
 
-EXIT_USAGE = 2
-EXIT_FAILED = 1
-SOURCE = "钉钉通讯录"
+SOURCE = Source(
+    "钉钉", "dingtalk", "client_id、client_secret 和 agent_id", "qyapi_get_member、qyapi_get_department_list",
+    (DingTalkError,),
+)
 
 
 def add_to(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -51,26 +51,9 @@ async def read_directory(settings: Settings) -> Directory:
 
 async def cmd_dingtalk_import(args: argparse.Namespace, settings: Settings) -> int:
     """Read the organisation, then show the plan (``--dry-run``) or apply it."""
-    if settings.dingtalk.client_id is None:
-        print(plain(render("address_book/not_configured")), file=sys.stderr)
-        return EXIT_USAGE
-    try:
-        directory = await read_directory(settings)
-    except (DingTalkError, ValueError, OSError) as exc:
-        print(plain(render("address_book/unreadable", error=exc)), file=sys.stderr)
-        return EXIT_FAILED
-    office = await Office.open(settings)
-    try:
-        if args.dry_run:
-            plan = await preview_directory(office, directory)
-        else:
-            plan = await import_directory(office, directory, office.now(), SOURCE)
-    finally:
-        await office.db.close()
-    print(report(plan, dry_run=args.dry_run))
-    return 0
+    return await run_import(args, settings, SOURCE, settings.dingtalk.client_id is not None, read_directory)
 
 
 def report(plan: DirectoryPlan, dry_run: bool) -> str:
     """The report the administrator reads."""
-    return plain(render("address_book/report", plan=plan, dry_run=dry_run))
+    return address_book.report(plan, dry_run, SOURCE.channel)

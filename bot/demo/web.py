@@ -8,6 +8,9 @@ The page talks to two APIs on the same origin:
 * the 钉钉 emulator's control API (``/dingtalk/_emulator/...``, see :mod:`bot.emulators.dingtalk.control`)
   for the same on 钉钉: a person's chat with the robot (cards as they now look), writing to it,
   sending a file, pressing a card's button;
+* the 企业微信 emulator's control API (``/wecom/_emulator/...``, see :mod:`bot.emulators.wecom.control`)
+  for the same on 企业微信: a member's chat with the application (模板卡片 as they now look, greyed
+  once used), writing to it, sending a file, pressing a card's button;
 * the routes below (``/_demo/...``) for what only the demo knows:
 
 ====== ===================== ==========================================================
@@ -16,7 +19,7 @@ Method Route                 Result
 GET    /                     the page (``static/index.html``)
 GET    /_demo/static/{name}  its script and style sheet
 GET    /_demo/people         everyone in the demo: their channel (``telegram``: user/chat
-                             id and command menu; ``dingtalk``: 钉钉 userid), a ``key`` the
+                             id and command menu; ``dingtalk``, ``wecom``: the userid), a ``key`` the
                              page tells chats apart by, name, roles (from the database), unit
                              or section
 GET    /_demo/calendar       ``{"date": "YYYY-MM-DD", "timezone": "Asia/Shanghai"}``: the demo's
@@ -44,6 +47,7 @@ from bot.demo import minutes_sample
 from bot.demo.calendar import JUMPS, DemoCalendar, DemoDays, jump_target
 from bot.domain.errors import DomainError
 from bot.channels.dingtalk.adapter import DINGTALK
+from bot.channels.wecom.adapter import WECOM
 from bot.edge import TELEGRAM
 from bot.domain.escalation import Escalation
 from bot.domain.org import Person, Role
@@ -128,23 +132,23 @@ class DemoPage:
         conn = self.office.db.reader
         units = {u.id: u.name for u in await org.units(conn)}
         sections = {s.id: s.name for s in await org.sections(conn)}
-        bound = [p for p in await org.people(conn) if p.account is not None and p.account.channel in (TELEGRAM, DINGTALK)]
+        bound = [p for p in await org.people(conn) if p.account is not None and p.account.channel in (TELEGRAM, DINGTALK, WECOM)]
         bound.sort(key=lambda p: (min(ROLE_ORDER.index(r) for r in p.roles) if p.roles else len(ROLE_ORDER), p.id))
         return json_response({"ok": True, "result": [self._person_json(p, units, sections) for p in bound]})
 
     def _person_json(self, person: Person, units: dict[int, str], sections: dict[int, str]) -> dict[str, Any]:
         roles = sorted(person.roles, key=ROLE_ORDER.index)
         assert person.account is not None
-        if person.account.channel == DINGTALK:
+        if person.account.channel in (DINGTALK, WECOM):
             return {
-                "channel": DINGTALK,
+                "channel": person.account.channel,
                 "key": str(person.account),
                 "userid": person.account.address,
                 "name": person.name,
                 "roles": [{"key": r.value, "label": label("roles", r.value)} for r in roles],
                 "unit": units.get(person.unit_id) if person.unit_id else None,
                 "section": sections.get(person.section_id) if person.section_id else None,
-                "commands": [],  # 钉钉's robot has no command menu: /help lists the commands
+                "commands": [],  # neither has a command menu here: /help lists the commands
             }
         user_id = int(person.account.address)
         return {

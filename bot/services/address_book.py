@@ -1,5 +1,7 @@
-"""Importing the units and people of a messenger's address book (钉钉's 通讯录): its 部门 become
-责任单位, its members become people bound to their accounts.
+"""Importing the units and people of a messenger's address book (钉钉's or 企业微信's 通讯录): its
+部门 become 责任单位, its members become people bound to their accounts. Each channel's client
+reads its departments and members into the neutral :class:`Directory` (``bot/commands/``);
+everything from there on is the same for both.
 
 As ``bot.services.importing`` does for a workbook: the directory is read first, the plan made
 purely (``plan_directory``), and then either shown (a dry run) or applied in one transaction.
@@ -7,8 +9,8 @@ Nothing is deleted or renamed: a unit or 科室 that exists is matched by name (
 unit's other names), a person who exists is matched by name and only given the account.
 
 Why bind directly instead of sending invites: the address book is the organisation's own,
-read with the app's credentials, and the member ids in it are the accounts 钉钉 has already
-signed in; an invite would make every official type a code to prove what the administrator's
+read with the app's credentials, and the member ids in it are the accounts the messenger has
+already signed in; an invite would make every official type a code to prove what the administrator's
 directory already says, and until then their 交办单 would reach nobody. Invites remain for the
 cases the directory cannot settle (see ``Left``).
 """
@@ -30,7 +32,7 @@ from bot.storage import history, intake, org
 from bot.texts import label
 
 ROOT = 1
-"""The 部门 that is the organisation itself."""
+"""The 部门 that is the organisation itself (id 1 on 钉钉 and on 企业微信 alike)."""
 
 
 @dataclass(frozen=True)
@@ -44,7 +46,7 @@ class DirectoryDepartment:
 
 @dataclass(frozen=True)
 class DirectoryMember:
-    """A member of the address book, under one or more 部门."""
+    """A member of the address book, under one or more 部门; ``title`` is 钉钉's 职位 or 企业微信's 职务."""
 
     userid: str
     name: str

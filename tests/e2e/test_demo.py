@@ -373,3 +373,74 @@ async def test_a_name_not_in_the_demo_is_refused_before_anything_starts(tmp_path
             pass
     assert "张三" in str(refused.value) and "陈志强" in str(refused.value)
     assert not (tmp_path / "demo.db").exists()
+
+
+def offering(*buttons: str) -> Callable[[dict[str, Any]], bool]:
+    """A 企业微信 card whose active buttons are these, in this order."""
+    return lambda card: [b["text"] for b in card["buttons"] if b["enabled"]] == list(buttons)
+
+
+async def wecom_card(
+    http: aiohttp.ClientSession, userid: str, predicate: Callable[[dict[str, Any]], bool], timeout: float = 15,
+) -> dict[str, Any]:
+    """The newest card in the member's 企业微信 chat that matches, polling as the page does."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        chat = await api(http, "GET", f"/wecom/_emulator/members/{userid}/transcript")
+        cards = [e["card"] for e in chat["entries"] if e.get("card") and predicate(e["card"])]
+        if cards:
+            return cards[-1]
+        if loop.time() > deadline:
+            raise AssertionError(f"no such card for {userid}: {chat['entries']}")
+        await api(http, "GET", f"/wecom/_emulator/changes?since={chat['version']}&timeout=1")
+
+
+async def test_people_named_for_wecom_join_there_beside_dingtalk_and_telegram(tmp_path: Path) -> None:
+    """``duban demo --dingtalk 陈志强 --wecom 黄磊,王晓燕``: those two bind on 企业微信 with their
+    invites (the page lists them as 企业微信 people, their chats are on the 企业微信 emulator at
+    ``/wecom``), the bot's 企业微信 channel serving them; a clerk on 企业微信 issues from there,
+    the unit on Telegram receives it, and the official of 湍河街道 signs for it on its card."""
+    on_wecom = frozenset({"黄磊", "王晓燕"})
+    async with running_demo(Settings(), port=0, db_path=tmp_path / "demo.db", dingtalk=frozenset({"陈志强"}),
+                            wecom=on_wecom) as demo:
+        async with aiohttp.ClientSession(demo.url) as http:
+            people = await api(http, "GET", "/_demo/people")
+            assert len(people) == 16
+            assert {p["name"] for p in people if p["channel"] == "wecom"} == on_wecom
+            assert {p["name"] for p in people if p["channel"] == "dingtalk"} == {"陈志强"}
+            clerk = next(p for p in people if p["name"] == "王晓燕")
+            members = {m["userid"]: m for m in await api(http, "GET", "/wecom/_emulator/members")}
+            assert members[clerk["userid"]]["name"] == "王晓燕"
+            chat = await api(http, "GET", f"/wecom/_emulator/members/{clerk['userid']}/transcript")
+            assert any("绑定成功" in e["text"] for e in chat["entries"] if e["from"] == "bot")
+
+            issue_all = ISSUE.replace("单位：住建局", "单位：住建局、湍河街道")
+            await api(http, "POST", f"/wecom/_emulator/members/{clerk['userid']}/text", {"text": issue_all})
+            preview = await wecom_card(http, clerk["userid"], lambda card: "确认签发" in [b["text"] for b in card["buttons"]])
+            key = next(b["key"] for b in preview["buttons"] if b["text"] == "确认签发")
+            await api(http, "POST", f"/wecom/_emulator/members/{clerk['userid']}/press", {"task_id": preview["task_id"], "key": key})
+
+            official = await person(http, "李住建")
+            slip = await wait_message(http, official["chat_id"], says("邓州市人民政府工作交办单", "城区积水点排查整治"))
+            assert [b["text"] for row in slip["inline_keyboard"] for b in row] == ["签收", "反馈", "申请延期"]
+            huang = await person(http, "黄磊")
+            card = await wecom_card(http, huang["userid"], offering("签收", "反馈", "申请延期"))
+            assert "城区积水点排查整治" in card["title"] + card["sub_title_text"]
+            sign = next(b["key"] for b in card["buttons"] if b["text"] == "签收")
+            await api(http, "POST", f"/wecom/_emulator/members/{huang['userid']}/press", {"task_id": card["task_id"], "key": sign})
+            # the same card now offers what is left to do
+            await wecom_card(http, huang["userid"], lambda c: c["task_id"] == card["task_id"] and offering("反馈", "申请延期")(c))
+
+
+async def test_a_wecom_name_not_in_the_demo_or_named_twice_is_refused_before_anything_starts(tmp_path: Path) -> None:
+    with pytest.raises(SystemExit) as refused:
+        async with running_demo(Settings(), port=0, db_path=tmp_path / "demo.db", wecom=frozenset({"张三"})):
+            pass
+    assert "张三" in str(refused.value) and "--wecom" in str(refused.value)
+    with pytest.raises(SystemExit) as twice:
+        async with running_demo(Settings(), port=0, db_path=tmp_path / "demo.db", dingtalk=frozenset({"黄磊"}),
+                                wecom=frozenset({"黄磊"})):
+            pass
+    assert "黄磊" in str(twice.value)
+    assert not (tmp_path / "demo.db").exists()

@@ -418,3 +418,54 @@ async def test_an_official_on_dingtalk_gets_the_slip_as_a_card_and_answers_it(tm
             review = bot_message(page, "穰东镇已完成排查")
             await expect(review.locator(".keyboard button")).to_have_text(["通过(办结)", "退回"])
             assert await page.evaluate("document.documentElement.scrollWidth") <= 375
+
+
+async def test_an_official_on_wecom_gets_the_slip_as_a_template_card_and_answers_it(tmp_path: Path) -> None:
+    """黄磊 of 湍河街道 is on 企业微信, 陈志强 on 钉钉, the clerk on Telegram: the page draws his chat
+    as 企业微信 does (the 交办单 a 模板卡片 with its main title, description and buttons in a row),
+    pressing 签收 there changes the card, and 反馈 takes the feedback the clerk reviews on Telegram;
+    a card whose question is settled shows one greyed button saying what came of it."""
+    from playwright.async_api import expect
+
+    async with running_demo(Settings(), port=0, db_path=tmp_path / "demo.db", dingtalk=frozenset({"陈志强"}),
+                            wecom=frozenset({"黄磊"})) as demo:
+        async with browser_tab(demo.url) as page:
+            await expect(page.locator(".person", has_text="黄磊").locator(".channel-tag")).to_have_text("企业微信")
+            await expect(page.locator(".person", has_text="陈志强").locator(".channel-tag")).to_have_text("钉钉")
+            await expect(page.locator(".person", has_text="王晓燕").locator(".channel-tag")).to_have_count(0)
+
+            await be(page, "王晓燕")
+            await page.fill("#text", ISSUE.replace("单位：住建局", "单位：湍河街道"))
+            await page.click("#send")
+            await bot_message(page, "确认签发").locator(".keyboard button", has_text="确认签发").click()
+            await expect(bot_message(page, "已签发1份交办单")).to_contain_text("湍河街道")
+
+            await be(page, "黄磊")
+            await expect(page.locator("#chat")).to_have_class(re.compile(r"\bwecom\b"))
+            await expect(page.locator(".msg.wx-markdown, .msg.wx-text", has_text="绑定成功").first).to_be_visible()
+            slip = page.locator(".msg.wx-card", has_text="城区积水点排查整治").first
+            await expect(slip.locator(".card-title")).not_to_be_empty()
+            await expect(slip.locator(".card-buttons button")).to_have_text(["签收", "反馈", "申请延期"])
+            tops = {round(box["y"]) for box in [await b.bounding_box() for b in await slip.locator(".card-buttons button").all()] if box}
+            assert len(tops) == 1  # one row, side by side
+            await slip.locator(".card-buttons button", has_text="签收").click()
+            await expect(slip.locator(".card-buttons button")).to_have_text(["反馈", "申请延期"])
+            await expect(page.locator(".msg.wx", has_text="已签收").first).to_be_visible()
+
+            # 反馈 on the card asks for the result; what he writes next is the feedback.
+            await slip.locator(".card-buttons button", has_text="反馈").click()
+            await expect(page.locator(".msg.wx.in").last).to_contain_text("反馈")
+            await page.fill("#text", "湍河街道已完成排查，共9处积水点。")
+            await page.click("#send")
+            await expect(page.locator(".msg.wx.out", has_text="湍河街道已完成排查")).to_be_visible()
+            noted = page.locator(".msg.wx-card", has_text="提交").last
+            await noted.locator(".card-buttons button", has_text="提交").click()
+            await expect(page.locator(".msg.wx.in", has_text="已提交").last).to_be_visible()
+            greyed = page.locator(".msg.wx-card .card-buttons button:disabled")  # used: one grey button
+            await expect(greyed.last).to_have_text("已处理")
+            await expect(noted.locator(".card-buttons button")).to_have_count(1)
+
+            await be(page, "王晓燕")
+            review = bot_message(page, "湍河街道已完成排查")
+            await expect(review.locator(".keyboard button")).to_have_text(["通过(办结)", "退回"])
+            assert await page.evaluate("document.documentElement.scrollWidth") <= 375

@@ -102,6 +102,8 @@ class Member:
     userid: str
     name: str
     departments: tuple[int, ...]
+    position: str = ""
+    """职务 (only in 「获取部门成员详情」)."""
 
 
 @dataclass(frozen=True)
@@ -306,6 +308,14 @@ class WecomApi:
         params = {"department_id": str(department_id), "fetch_child": "1" if fetch_child else "0"}
         answer = await self._call("GET", "user/simplelist", params=params)
         return [Member(str(u["userid"]), str(u.get("name", "")), tuple(int(d) for d in u.get("department", [])))
+                for u in answer.get("userlist", [])]
+
+    async def member_details(self, department_id: int, fetch_child: bool = False) -> list[Member]:
+        """「获取部门成员详情」 GET /cgi-bin/user/list: the members with their 职务."""
+        params = {"department_id": str(department_id), "fetch_child": "1" if fetch_child else "0"}
+        answer = await self._call("GET", "user/list", params=params)
+        return [Member(str(u["userid"]), str(u.get("name", "")), tuple(int(d) for d in u.get("department", [])),
+                       str(u.get("position", "")))
                 for u in answer.get("userlist", [])]
 
 

@@ -1,6 +1,7 @@
 // 督办 Bot demo page. Talks to the emulator's control API (/_emulator/...) as a Telegram client
 // would, to the 钉钉 emulator's (/dingtalk/_emulator/...) as the 钉钉 app would for the people on
-// 钉钉, and to the demo's own routes (/_demo/...) for people and the demo calendar.
+// 钉钉, to the 企业微信 emulator's (/wecom/_emulator/...) as the 企业微信 app would for the people
+// on 企业微信, and to the demo's own routes (/_demo/...) for people and the demo calendar.
 // Nothing the bot or a user wrote is ever parsed as HTML: messages arrive as plain text plus
 // Telegram entities, and are built into DOM nodes with textContent, for the entity types of
 // Telegram's HTML tag set only (b, i, u, s, code, pre, a, blockquote, tg-spoiler).
@@ -25,10 +26,11 @@ const state = {
   versions: new Map(),    // person key -> latest version the server reported
   seen: new Map(),        // person key -> version the visitor has looked at
   pendingPresses: new Set(), // callback ids pressed here, whose answer should pop up
-  replyTo: null,          // message id (钉钉: entry id) being replied to
+  replyTo: null,          // message id (钉钉: entry id; 企业微信: entry seq) being replied to
   drafts: new Map(),      // person key -> unsent text, kept per chat as Telegram does
   globalVersion: -1,
   dingVersion: -1,
+  wxVersion: -1,
   offline: false,
   timeZone: "Asia/Shanghai", // the office's, from /_demo/calendar: times read as in the office
   follow: true,           // the chat keeps showing the newest message (until scrolled up)
@@ -60,10 +62,16 @@ async function call(method, path, body) {
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const DING = "/dingtalk/_emulator";
+const WX = "/wecom/_emulator";
 const isDing = (person) => person.channel === "dingtalk";
+const isWx = (person) => person.channel === "wecom";
+const isTelegram = (person) => !isDing(person) && !isWx(person);
+const WX_ROUTES = { "/messages": "/text" }; // a member writes text; files and presses as on 钉钉
 const chatPath = (suffix) => (isDing(state.current)
   ? `${DING}/staff/${encodeURIComponent(state.current.userid)}${suffix}`
-  : `/_emulator/chats/${state.current.chat_id}${suffix}`);
+  : isWx(state.current)
+    ? `${WX}/members/${encodeURIComponent(state.current.userid)}${WX_ROUTES[suffix] || suffix}`
+    : `/_emulator/chats/${state.current.chat_id}${suffix}`);
 const fileUrl = (fileId) => `/_emulator/files/${encodeURIComponent(fileId)}`;
 
 // ------------------------------------------------------------------ small helpers
@@ -127,7 +135,7 @@ function formatSize(bytes) {
 
 function avatar(node, person) {
   node.textContent = person.name.slice(0, 1);
-  const seed = isDing(person) ? [...person.userid].reduce((n, c) => n + c.charCodeAt(0), 0) : person.user_id;
+  const seed = isTelegram(person) ? person.user_id : [...person.userid].reduce((n, c) => n + c.charCodeAt(0), 0);
   const hue = (seed * 47) % 360;
   node.style.setProperty("--avatar", `hsl(${hue} 45% 52%)`);
 }
@@ -236,6 +244,7 @@ function renderPeople() {
     const who = el("span", "who");
     const name = el("div", "name", person.name);
     if (isDing(person)) name.append(el("span", "channel-tag", "钉钉"));
+    if (isWx(person)) name.append(el("span", "channel-tag wecom", "企业微信"));
     who.append(name, el("div", "role", describe(person)));
     const badge = el("span", "badge", "新");
     badge.hidden = true;
@@ -262,12 +271,13 @@ async function select(person) {
   autosize();
   state.current = person;
   state.replyTo = null;
-  history.replaceState(null, "", `#${isDing(person) ? person.key : person.user_id}`);
+  history.replaceState(null, "", `#${isTelegram(person) ? person.user_id : person.key}`);
   $("chat-name").textContent = person.name;
   $("chat-role").textContent = describe(person);
   $("chat").classList.toggle("dingtalk", isDing(person));
-  $("menu-button").hidden = isDing(person); // 钉钉's robot has no command menu: /help lists them
-  $("text").placeholder = isDing(person) ? "发消息给机器人，如 /help" : "消息或命令，如 /new";
+  $("chat").classList.toggle("wecom", isWx(person));
+  $("menu-button").hidden = !isTelegram(person); // no command menu on 钉钉 or 企业微信: /help lists them
+  $("text").placeholder = isDing(person) ? "发消息给机器人，如 /help" : isWx(person) ? "发消息给应用，如 /help" : "消息或命令，如 /new";
   avatar($("chat-avatar"), person);
   $("samples").hidden = !person.roles.some((r) => r.key === "clerk" || r.key === "supervisor");
   $("menu").hidden = true;
@@ -286,7 +296,9 @@ async function loadTranscript(person, jump = false) {
   const key = person.key;
   const transcript = isDing(person)
     ? await call("GET", `${DING}/staff/${encodeURIComponent(person.userid)}/chat`)
-    : await call("GET", `/_emulator/chats/${person.chat_id}/transcript`);
+    : isWx(person)
+      ? await call("GET", `${WX}/members/${encodeURIComponent(person.userid)}/transcript`)
+      : await call("GET", `/_emulator/chats/${person.chat_id}/transcript`);
   state.transcripts.set(key, transcript);
   state.versions.set(key, Math.max(state.versions.get(key) ?? 0, transcript.version));
   if (!state.current || state.current.key !== key) return;
@@ -300,6 +312,7 @@ async function loadTranscript(person, jump = false) {
 
 function renderChat(transcript, jump) {
   if (isDing(state.current)) { renderDingChat(transcript, jump); return; }
+  if (isWx(state.current)) { renderWxChat(transcript, jump); return; }
   const box = $("messages");
   if (jump) { state.follow = true; state.userScroll = false; }
   const messages = transcript.entries.filter((e) => e.kind === "message" && !e.deleted);
@@ -569,6 +582,127 @@ async function pressCard(card, button, node) {
   }
 }
 
+// ------------------------------------------------------------------ 企业微信 (a member's chat with the application)
+
+const wxQuoted = (entry) => (entry.card ? entry.card.title : entry.text || entry.filename || "");
+
+function wxSnippet(entry) {
+  if (!entry) return "…";
+  const text = entry.card ? `[卡片] ${entry.card.title}` : entry.media_id ? `[${entry.kind === "image" ? "图片" : "文件"}] ${entry.filename || ""}` : entry.text || "";
+  return stripMarks(text).replace(/\s+/g, " ").slice(0, 80) || "…";
+}
+
+function renderWxChat(transcript, jump) {
+  const box = $("messages");
+  if (jump) { state.follow = true; state.userScroll = false; }
+  const bySeq = new Map(transcript.entries.map((e) => [e.seq, e]));
+  const nodes = [];
+  let day = null;
+  for (const entry of transcript.entries) {
+    if (officeDay(entry.at) !== day) {
+      day = officeDay(entry.at);
+      nodes.push(el("div", "day", formatDate(day)));
+    }
+    nodes.push(wxNode(entry));
+  }
+  box.replaceChildren(...(nodes.length ? nodes : [el("p", "empty", "还没有消息。")]));
+  if (state.replyTo !== null && !bySeq.has(state.replyTo)) state.replyTo = null;
+  renderReplyBar();
+  if (state.follow) followNow();
+}
+
+function wxNode(entry) {
+  const mine = entry.from === "person";
+  const node = el("div", `msg ${mine ? "out" : "in"} wx wx-${entry.kind}`);
+  node.dataset.messageId = entry.seq;
+  if (entry.seq === state.replyTo) node.classList.add("replying");
+  if (entry.card) {
+    node.append(...wxCardNodes(entry.card));
+  } else if (entry.media_id) {
+    node.append(wxFileNode(entry));
+  } else {
+    const body = el("div", "body");
+    if (entry.kind === "markdown") body.append(markdownNode(entry.text));
+    else body.textContent = entry.text;
+    node.append(body);
+  }
+  node.append(el("div", "meta", formatTime(entry.at)));
+  const buttons = node.querySelector(".card-buttons");
+  if (buttons) node.append(buttons); // the buttons are the card's foot
+  node.addEventListener("click", (event) => {
+    if (event.target.closest("a, button") || String(window.getSelection() || "")) return;
+    startReply(entry.seq);
+  });
+  return node;
+}
+
+// A 按钮交互型 模板卡片 as 企业微信 draws it: the main title, its description in grey, the
+// key/value rows, and the buttons side by side in one row at the foot; once the card is updated
+// with replace_name its buttons give way to one grey button saying so.
+function wxCardNodes(card) {
+  const nodes = [el("div", "card-title", card.title)];
+  if (card.desc) nodes.push(el("div", "card-desc", card.desc));
+  if (card.sub_title_text) {
+    const body = el("div", "body card-body");
+    body.textContent = card.sub_title_text;
+    nodes.push(body);
+  }
+  if (card.rows.length) {
+    const rows = el("div", "card-rows");
+    for (const [key, value] of card.rows) {
+      const row = el("div", "card-row");
+      row.append(el("span", "card-key", key), el("span", "card-value", value));
+      rows.append(row);
+    }
+    nodes.push(rows);
+  }
+  const row = el("div", "card-buttons");
+  if (card.replace_name) {
+    const b = el("button", null, card.replace_name);
+    b.type = "button";
+    b.disabled = true;
+    row.append(b);
+  } else {
+    for (const button of card.buttons) {
+      const b = el("button", null, button.text);
+      b.type = "button";
+      b.disabled = !button.enabled;
+      b.addEventListener("click", () => pressWxCard(card, button, b));
+      row.append(b);
+    }
+  }
+  if (row.childElementCount) nodes.push(row);
+  return nodes;
+}
+
+function wxFileNode(entry) {
+  const url = `${WX}/media/${encodeURIComponent(entry.media_id)}`;
+  if (entry.kind === "image") {
+    const img = el("img", "photo");
+    img.addEventListener("load", () => { if (state.follow) followNow(); });
+    img.src = url;
+    img.alt = entry.filename || "图片";
+    return img;
+  }
+  const a = el("a", "file");
+  a.href = url;
+  a.download = entry.filename || "";
+  const text = el("span");
+  text.append(el("div", null, entry.filename || "文件"), el("div", "size", "文件"));
+  a.append(el("span", "icon-doc", "📄"), text);
+  return a;
+}
+
+async function pressWxCard(card, button, node) {
+  node.disabled = true;
+  try {
+    await call("POST", chatPath("/press"), { task_id: card.task_id, key: button.key });
+  } catch (error) {
+    toast(`按钮无效：${error.message}`);
+    node.disabled = false;
+  }
+}
+
 // ------------------------------------------------------------------ acting as the person
 
 async function press(messageId, data, button) {
@@ -594,10 +728,11 @@ function startReply(messageId) {
 function renderReplyBar() {
   const transcript = state.current && state.transcripts.get(state.current.key);
   const ding = state.current && isDing(state.current);
+  const wx = state.current && isWx(state.current);
   const message = transcript && transcript.entries.find((e) => (ding
-    ? e.id === state.replyTo : e.kind === "message" && e.message_id === state.replyTo));
+    ? e.id === state.replyTo : wx ? e.seq === state.replyTo : e.kind === "message" && e.message_id === state.replyTo));
   $("reply-bar").hidden = !message;
-  $("reply-snippet").textContent = message ? (ding ? dingSnippet(message) : plainSnippet(message)) : "";
+  $("reply-snippet").textContent = message ? (ding ? dingSnippet(message) : wx ? wxSnippet(message) : plainSnippet(message)) : "";
   if (!message) for (const node of document.querySelectorAll(".msg.replying")) node.classList.remove("replying");
 }
 
@@ -612,7 +747,13 @@ async function sendText(event) {
   const text = box.value;
   if (!text.trim() || !state.current) return;
   const body = { text };
-  if (state.replyTo !== null) body[isDing(state.current) ? "reply_to" : "reply_to_message_id"] = state.replyTo;
+  if (state.replyTo !== null && isWx(state.current)) {
+    const transcript = state.transcripts.get(state.current.key);
+    const quoted = transcript && transcript.entries.find((e) => e.seq === state.replyTo);
+    if (quoted) body.quote = wxQuoted(quoted); // 企业微信 quotes the text itself
+  } else if (state.replyTo !== null) {
+    body[isDing(state.current) ? "reply_to" : "reply_to_message_id"] = state.replyTo;
+  }
   $("send").disabled = true;
   try {
     await call("POST", chatPath("/messages"), body);
@@ -636,6 +777,8 @@ async function sendFile() {
   const picture = /^image\/(png|jpeg)$/.test(file.type);
   if (isDing(state.current)) {
     form.append("kind", picture ? "picture" : "file"); // 钉钉 sends a file on its own, without a caption
+  } else if (isWx(state.current)) {
+    form.append("kind", picture ? "image" : "file"); // so does 企业微信
   } else {
     form.append("kind", picture ? "photo" : "document");
     if ($("text").value.trim()) form.append("caption", $("text").value);
@@ -734,7 +877,7 @@ async function watch() {
         state.versions.set(key, chat.version);
         if (firstLook && !state.seen.has(key)) state.seen.set(key, chat.version); // nothing is new yet
       }
-      if (state.current && !isDing(state.current)) await refreshCurrent();
+      if (state.current && isTelegram(state.current)) await refreshCurrent();
       renderBadges();
       refreshCalendar().catch(() => {});
     } catch (error) {
@@ -763,6 +906,27 @@ async function watchDing() {
         if (firstLook && !state.seen.has(key)) state.seen.set(key, member.version);
       }
       if (state.current && isDing(state.current)) await refreshCurrent();
+      renderBadges();
+    } catch (_) {
+      await sleep(2000); // told once by the Telegram watcher
+    }
+  }
+}
+
+// The 企业微信 emulator's changes likewise: each member's chat has a version.
+async function watchWx() {
+  for (;;) {
+    try {
+      const { version } = await call("GET", `${WX}/changes?since=${state.wxVersion}&timeout=${POLL_SECONDS}`);
+      if (version === state.wxVersion) continue;
+      const firstLook = state.wxVersion === -1;
+      state.wxVersion = version;
+      for (const member of await call("GET", `${WX}/members`)) {
+        const key = `wecom:${member.userid}`;
+        state.versions.set(key, member.version);
+        if (firstLook && !state.seen.has(key)) state.seen.set(key, member.version);
+      }
+      if (state.current && isWx(state.current)) await refreshCurrent();
       renderBadges();
     } catch (_) {
       await sleep(2000); // told once by the Telegram watcher
@@ -829,7 +993,7 @@ $("sample-minutes").addEventListener("click", async () => {
     if (!response.ok) throw new Error(`HTTP ${response.status}`);
     const form = new FormData();
     form.append("file", await response.blob(), "市政府第12次常务会议纪要.docx");
-    form.append("kind", isDing(state.current) ? "file" : "document");
+    form.append("kind", isTelegram(state.current) ? "document" : "file");
     await call("POST", chatPath("/files"), form);
   } catch (error) {
     toast(`发送失败：${error.message}`);
@@ -848,12 +1012,13 @@ async function start() {
   await refreshCalendar();
   renderPeople();
   const hash = decodeURIComponent(location.hash.slice(1));
-  const first = state.people.find((p) => p.key === hash || (!isDing(p) && p.user_id === Number(hash)))
+  const first = state.people.find((p) => p.key === hash || (isTelegram(p) && p.user_id === Number(hash)))
     || state.people.find((p) => p.roles.some((r) => r.key === "clerk"))
     || state.people[0];
   if (first) await select(first);
   watch();
   watchDing();
+  watchWx();
 }
 
 start();

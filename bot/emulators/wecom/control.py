@@ -22,6 +22,11 @@ POST   /_emulator/members/{userid}/text        ``{"text", "quote"?}`` → delive
 POST   /_emulator/members/{userid}/files       multipart ``file``, ``kind``? → delivery (201)
 POST   /_emulator/members/{userid}/press       ``{"task_id", "key"}`` → delivery (201)
 GET    /_emulator/members/{userid}/chat        → [entry]: from, kind, text, media, card state
+GET    /_emulator/members/{userid}/transcript  → {version, entries}: the chat, each entry with
+                                               its ``at`` (unix) and ``version`` (the demo page)
+GET    /_emulator/members                      → every member with their chat's ``version``
+GET    /_emulator/changes                      ``?since=N&timeout=S`` waits for a change in any
+                                               chat past N → {version}
 GET    /_emulator/deliveries/{id}              ``?wait=S`` waits until it is done → delivery
 GET    /_emulator/media/{media_id}             → the file's bytes
 ====== ======================================= ==================================================
@@ -161,6 +166,19 @@ def add_control_routes(app: web.Application, wecom: WecomEmulator, prefix: str) 
     async def chat(request: web.Request) -> web.StreamResponse:
         return _ok([entry.json() for entry in wecom.chat(request.match_info["userid"])])
 
+    async def transcript(request: web.Request) -> web.StreamResponse:
+        userid = request.match_info["userid"]
+        entries = [entry.json() | {"at": entry.at, "version": entry.last_seq} for entry in wecom.chat(userid)]
+        return _ok({"version": world.version(userid), "entries": entries})
+
+    async def members(request: web.Request) -> web.StreamResponse:
+        return _ok([vars(m) | {"version": world.version(m.userid)} for m in world.members.values()])
+
+    async def changes(request: web.Request) -> web.StreamResponse:
+        since = int(request.query.get("since", -1))
+        timeout = min(float(request.query.get("timeout", 0)), 60.0)
+        return _ok({"version": await world.wait_changed(since, timeout)})
+
     async def delivery(request: web.Request) -> web.StreamResponse:
         found: Delivery | None = wecom.callbacks.deliveries.get(int(request.match_info["id"]))
         if found is None:
@@ -192,6 +210,9 @@ def add_control_routes(app: web.Application, wecom: WecomEmulator, prefix: str) 
         ("POST", "/members/{userid}/files", files),
         ("POST", "/members/{userid}/press", press),
         ("GET", "/members/{userid}/chat", chat),
+        ("GET", "/members/{userid}/transcript", transcript),
+        ("GET", "/members", members),
+        ("GET", "/changes", changes),
         ("GET", "/deliveries/{id}", delivery),
         ("GET", "/media/{media_id}", media),
     ]

@@ -14,9 +14,11 @@ Limits are 企业微信's documented defaults (附录 「访问频率限制」):
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import secrets
 import time
 from collections import defaultdict, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -182,6 +184,8 @@ class World:
         self._member_sends: dict[str, deque[float]] = defaultdict(deque)
         self._api_calls: dict[str, deque[float]] = defaultdict(deque)
         self._seq = 0
+        self.clock: Callable[[], float] = time.time
+        """When a chat entry is dated (the demo sets its own day)."""
         self.changed = asyncio.Event()
         """Set on every change of a chat; waiters clear it before they look."""
         self._msgid = 7_300_000_000_000_000_000
@@ -197,6 +201,22 @@ class World:
         self.changed.set()
         return self._seq
 
+    def version(self, userid: str) -> int:
+        """When ``userid``'s chat last changed: an entry sent, or a card in it updated."""
+        return max((e.last_seq for e in self.chats.get(userid, [])), default=0)
+
+    async def wait_changed(self, since: int, timeout: float) -> int:
+        """Waits until any chat changes after ``since`` (at most ``timeout`` s); the latest seq."""
+        deadline = time.monotonic() + timeout
+        while self._seq <= since:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            self.changed.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.changed.wait(), remaining)
+        return self._seq
+
     def next_msgid(self) -> int:
         """A fresh 64-bit MsgId."""
         self._msgid += secrets.randbelow(1000) + 1
@@ -204,7 +224,7 @@ class World:
 
     def add_entry(self, userid: str, **fields: Any) -> Entry:
         """Appends an entry to ``userid``'s chat."""
-        entry = Entry(seq=self.next_seq(), at=time.time(), **fields)
+        entry = Entry(seq=self.next_seq(), at=self.clock(), **fields)
         self.chats[userid].append(entry)
         return entry
 
