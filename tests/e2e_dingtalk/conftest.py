@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -16,14 +15,14 @@ from telegram.ext import Application
 from bot.channels.dingtalk.channel import DingTalkChannel
 from bot.channels.telegram.app import build_application, start_bot, stop_bot
 from bot.config import DingTalk, Secret, Settings
-from bot.domain.org import Person, Role, UnitKind
+from bot.domain.org import Role
 from bot.emulators.dingtalk import DingTalkEmulator, DingTalkPeople
 from bot.emulators.dingtalk.client import Person as DingTalkPerson
 from bot.emulators.telegram import EmulatorServer, Simulator
 from bot.emulators.telegram.rules import Rules
-from bot.services import onboarding
 from bot.services.context import Office
-from bot.storage import org
+from tests.organisation import Member
+from tests.organisation import Organisation as TelegramOrganisation
 
 
 @pytest.fixture
@@ -81,42 +80,12 @@ async def channel(office: Office, bot: Application) -> AsyncIterator[DingTalkCha
     await served.stop()
 
 
-@dataclass
-class Member:
-    """A person of the organisation with their account: a simulated Telegram user or a 钉钉 person."""
-
-    person: Person
-    user: object
-
-    def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
-        return getattr(self.user, name)
-
-
-class Organisation:
+class Organisation(TelegramOrganisation):
     """Builds a small organisation; people join on Telegram or on 钉钉 with one-time invites."""
 
     def __init__(self, office: Office, simulator: Simulator, people: DingTalkPeople) -> None:
-        self.office = office
-        self.simulator = simulator
+        super().__init__(office, simulator)
         self.people = people
-
-    async def unit(self, name: str, kind: UnitKind = UnitKind.DEPARTMENT, leader: str | None = None) -> None:
-        await onboarding.add_unit(self.office, name, kind, leader, self.office.now())
-
-    async def section(self, name: str, supervision_office: bool = False, leader: str | None = None) -> None:
-        await onboarding.add_section(self.office, name, supervision_office, leader, self.office.now())
-
-    async def invited(self, name: str, *roles: Role, unit: str | None = None, section: str | None = None) -> tuple[Person, str]:
-        person = await onboarding.add_person(self.office, name, frozenset(roles), self.office.now(), unit, section, "0377-6228")
-        invite = await onboarding.create_invite(self.office, person.id, self.office.now())
-        return person, invite.code
-
-    async def join_telegram(self, name: str, *roles: Role, unit: str | None = None, section: str | None = None) -> Member:
-        person, code = await self.invited(name, *roles, unit=unit, section=section)
-        user = await self.simulator.create_user(name)
-        await user.send(f"/start {code}")
-        await user.wait_for(text_contains="绑定成功")
-        return Member(await self._bound(person), user)
 
     async def join_dingtalk(self, name: str, *roles: Role, unit: str | None = None, section: str | None = None,
                             userid: str | None = None) -> Member:
@@ -124,12 +93,7 @@ class Organisation:
         user = await self.people.add_person(name, userid=userid)
         await user.send(f"/start {code}")
         await user.wait_for(text_contains="绑定成功", timeout=10)
-        return Member(await self._bound(person), user)
-
-    async def _bound(self, person: Person) -> Person:
-        bound = await org.person(self.office.db.reader, person.id)
-        assert bound is not None and bound.account is not None
-        return bound
+        return Member(await self.bound(person), user)
 
 
 @pytest.fixture
