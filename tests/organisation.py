@@ -4,6 +4,8 @@ test (a subclass, in that channel's conftest)."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from bot.domain.org import Person, Role, UnitKind
@@ -55,3 +57,23 @@ class Organisation:
         found = await org.person(self.office.db.reader, person.id)
         assert found is not None and found.account is not None
         return found
+
+
+async def small_city(organisation: Organisation, join_other: Callable[..., Awaitable[Member]]) -> dict[str, Member]:
+    """A clerk on Telegram; 住建局's official on the other channel (``join_other``), 交通运输局's
+    on Telegram."""
+    await organisation.section("综合一科")
+    await organisation.unit("住建局")
+    await organisation.unit("交通运输局")
+    return {
+        "clerk": await organisation.join_telegram("王科员", Role.CLERK, section="综合一科"),
+        "zhujian": await join_other("李住建", Role.RESPONSIBLE, unit="住建局", userid="lizhujian"),
+        "jiaotong": await organisation.join_telegram("张交通", Role.RESPONSIBLE, unit="交通运输局"),
+    }
+
+
+async def until(check, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]
+    """Wait until ``check()`` (a coroutine function) is true."""
+    async with asyncio.timeout(timeout):
+        while not await check():
+            await asyncio.sleep(0.05)

@@ -5,7 +5,6 @@ channel they use."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -21,7 +20,7 @@ from bot.emulators.dingtalk.client import Person as DingTalkPerson
 from bot.emulators.telegram import EmulatorServer, Simulator
 from bot.emulators.telegram.rules import Rules
 from bot.services.context import Office
-from tests.organisation import Member
+from tests.organisation import Member, small_city
 from tests.organisation import Organisation as TelegramOrganisation
 
 
@@ -105,22 +104,7 @@ def organisation(office: Office, simulator: Simulator, people: DingTalkPeople, c
 @pytest.fixture
 async def city(organisation: Organisation) -> dict[str, Member]:
     """A clerk on Telegram; 住建局's official on 钉钉, 交通运输局's on Telegram."""
-    org_ = organisation
-    await org_.section("综合一科")
-    await org_.unit("住建局")
-    await org_.unit("交通运输局")
-    return {
-        "clerk": await org_.join_telegram("王科员", Role.CLERK, section="综合一科"),
-        "zhujian": await org_.join_dingtalk("李住建", Role.RESPONSIBLE, unit="住建局", userid="lizhujian"),
-        "jiaotong": await org_.join_telegram("张交通", Role.RESPONSIBLE, unit="交通运输局"),
-    }
+    return await small_city(organisation, organisation.join_dingtalk)
 
 
-async def until(check, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]
-    """Wait until ``check()`` (a coroutine function) is true."""
-    async with asyncio.timeout(timeout):
-        while not await check():
-            await asyncio.sleep(0.05)
-
-
-__all__ = ["DingTalkPerson", "Member", "Organisation", "until"]
+__all__ = ["DingTalkPerson", "Member", "Organisation"]

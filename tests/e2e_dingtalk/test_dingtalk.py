@@ -16,7 +16,8 @@ from bot.emulators.dingtalk import DingTalkPeople
 from bot.services.context import Office
 from bot.services.issuing import AssignmentDraft, issue_assignment
 from bot.storage import org, outbox, tasks
-from tests.e2e_dingtalk.conftest import Organisation, until
+from tests.e2e_dingtalk.conftest import Organisation
+from tests.organisation import until
 
 
 async def issue(office: Office, clerk, unit_name: str = "住建局", title: str = "城区积水点排查整治"):  # type: ignore[no-untyped-def]

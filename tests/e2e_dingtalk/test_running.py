@@ -18,7 +18,7 @@ from bot.running import StartupError, serve
 from bot.services import onboarding
 from bot.services.context import Office
 from bot.services.daily import is_done, latest_due_day
-from tests.e2e_dingtalk.conftest import until
+from tests.organisation import until
 
 def free_port() -> int:
     with socket.socket() as s:

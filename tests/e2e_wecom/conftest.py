@@ -8,7 +8,6 @@ Telegram and 钉钉 clients have it; :meth:`Organisation.join_wecom` gives one b
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -23,7 +22,7 @@ from bot.emulators.telegram import EmulatorServer, Simulator
 from bot.emulators.telegram.rules import Rules
 from bot.emulators.wecom import CallbackSettings, WecomEmulator, WecomPerson
 from bot.services.context import Office
-from tests.organisation import Member
+from tests.organisation import Member, small_city
 from tests.organisation import Organisation as TelegramOrganisation
 
 
@@ -106,19 +105,4 @@ def organisation(office: Office, simulator: Simulator, wecom: WecomEmulator, cha
 @pytest.fixture
 async def city(organisation: Organisation) -> dict[str, Member]:
     """A clerk on Telegram; 住建局's official on 企业微信, 交通运输局's on Telegram."""
-    org_ = organisation
-    await org_.section("综合一科")
-    await org_.unit("住建局")
-    await org_.unit("交通运输局")
-    return {
-        "clerk": await org_.join_telegram("王科员", Role.CLERK, section="综合一科"),
-        "zhujian": await org_.join_wecom("李住建", Role.RESPONSIBLE, unit="住建局", userid="lizhujian"),
-        "jiaotong": await org_.join_telegram("张交通", Role.RESPONSIBLE, unit="交通运输局"),
-    }
-
-
-async def until(check, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]
-    """Wait until ``check()`` (a coroutine function) is true."""
-    async with asyncio.timeout(timeout):
-        while not await check():
-            await asyncio.sleep(0.05)
+    return await small_city(organisation, organisation.join_wecom)

@@ -19,7 +19,8 @@ from bot.services import onboarding
 from bot.services.context import Office
 from bot.services.daily import is_done, latest_due_day
 from tests.e2e.test_run import free_port
-from tests.e2e_wecom.conftest import until, wecom_settings
+from tests.e2e_wecom.conftest import wecom_settings
+from tests.organisation import until
 
 
 def settings_for(tmp_path: Path, wecom: WecomEmulator, database_url: str | None, secret: str | None = None) -> Settings:
