@@ -36,6 +36,19 @@ def reports_reads(channel: str) -> bool:
     return channel in READ_RECEIPTS
 
 
+REPLIES_NAME_THE_MESSAGE = frozenset({TELEGRAM})
+"""The channels whose reply names the message replied to, so that replying to a slip's own
+message is feedback on that slip: Telegram. 钉钉 quotes only a message's text (a card's none)
+and 企业微信's application hears no quote at all, so there a person gives feedback with the
+slip's 「反馈」 button or ``/feedback 单号``, and the bot's words say so."""
+
+
+def reply_finds_slip(channel: str) -> bool:
+    """Whether replying to a slip's message on ``channel`` is feedback on that slip
+    (:data:`REPLIES_NAME_THE_MESSAGE`): the texts offer 「回复交办单消息」 only where it works."""
+    return channel in REPLIES_NAME_THE_MESSAGE
+
+
 @dataclass(frozen=True)
 class Account:
     """A person's address on one channel (a Telegram user id, a 钉钉 userId, as text)."""

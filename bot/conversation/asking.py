@@ -59,5 +59,5 @@ async def not_understood(said: Said, answer: Answer, person: Person) -> None:
     file is told how to become feedback; a 科室 issues them)."""
     await reply(
         answer, "fallback/not_understood", answers_slips=may_use(person, "feedback"), issues_slips=may_use(person, "new"),
-        loose_file=bool(said.files),
+        loose_file=bool(said.files), by_reply=said.by_reply,
     )

@@ -15,7 +15,7 @@ from typing import Any
 
 from bot.actions import Offer
 from bot.domain.org import Person
-from bot.edge import Account
+from bot.edge import Account, reply_finds_slip
 from bot.services import onboarding
 from bot.services.context import Office
 
@@ -96,6 +96,12 @@ class Said:
     def words(self) -> bool:
         """Typed words: text that is no command, with no file."""
         return bool(self.text) and self.command is None and not self.files and self.pressed is None
+
+    @property
+    def by_reply(self) -> bool:
+        """Whether replying to a slip's message is feedback on it where this was said
+        (``bot.edge.reply_finds_slip``): the words offer it only there."""
+        return reply_finds_slip(self.account.channel)
 
     @property
     def rest(self) -> str:

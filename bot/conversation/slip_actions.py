@@ -151,7 +151,7 @@ async def acknowledge(said: Said, answer: Answer, button: OfTask) -> None:
     office = said.office
     now = office.now()
     task = await handling.acknowledge(office, person, button.task_id, now)
-    await answer.toast(text("slip_actions/acknowledged", task=task))
+    await answer.toast(text("slip_actions/acknowledged", task=task, by_reply=said.by_reply))
     # A toast is gone in seconds: the slip keeps the mark, as a reply to it.
     await answer.quote(text("marks/acknowledged", at=now))
 

@@ -79,7 +79,10 @@ async def help_command(said: Said, answer: Answer) -> None:
     if person is None:
         await reply(answer, "start/unknown")
         return
-    await reply(answer, "start/help", person=person, commands=commands_for(person, said.commands), year=said.office.now().year)
+    await reply(
+        answer, "start/help", person=person, commands=commands_for(person, said.commands), year=said.office.now().year,
+        by_reply=said.by_reply,
+    )
 
 
 def _role_names(person: Person) -> list[str]:

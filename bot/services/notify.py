@@ -13,7 +13,7 @@ import aiosqlite
 
 from bot.actions import Offer
 from bot.domain.org import Person
-from bot.edge import TELEGRAM, Account, Button, Buttons, Change, File, Menu, Notice, Outgoing
+from bot.edge import TELEGRAM, Account, Button, Buttons, Change, File, Menu, Notice, Outgoing, reply_finds_slip
 from bot.message_size import fits_in_message, split_message
 from bot.storage import outbox
 from bot.texts import render
@@ -123,6 +123,8 @@ async def tell(
     purpose: str = "",
     **context: Any,
 ) -> bool:
-    """Render ``messages/<template>.j2`` and queue it for ``person``."""
-    notice = message(render(template, **context), keyboard, template=template)
+    """Render ``messages/<template>.j2`` and queue it for ``person``; ``by_reply`` tells the
+    template whether replying to a slip's message is feedback on the person's channel."""
+    by_reply = person.account is not None and reply_finds_slip(person.account.channel)
+    notice = message(render(template, by_reply=by_reply, **context), keyboard, template=template)
     return await send(conn, person, notice, now, task_id=task_id, purpose=purpose)

@@ -21,7 +21,7 @@ import aiosqlite
 from bot.domain import tasks as lifecycle
 from bot.domain.errors import DomainError
 from bot.domain.org import Person
-from bot.edge import Account
+from bot.edge import Account, reply_finds_slip
 from bot.domain.slip_numbers import find_slip_reference, parse_slip_reference, slips_meant, year_before
 from bot.domain.slips import Slip, SlipReference, SlipType
 from bot.domain.tasks import Task
@@ -79,7 +79,8 @@ async def not_found(office: Office, person: Person, today: date, reason: str, te
     """``slip_not_found`` with the person's open slips; ``reason`` is invalid / unknown / not_yours
     / missing / not_linked."""
     lines = await open_slips(office, person, today)
-    return DomainError("slip_not_found", reason=reason, text=text[:50], lines=lines, year=today.year)
+    by_reply = person.account is not None and reply_finds_slip(person.account.channel)
+    return DomainError("slip_not_found", reason=reason, text=text[:50], lines=lines, year=today.year, by_reply=by_reply)
 
 
 async def by_reference(office: Office, person: Person, text: str, today: date) -> SlipTarget:

@@ -266,3 +266,25 @@ async def test_quoting_a_message_that_cites_the_slip_is_feedback_on_it(city, off
     review = await clerk.wait_for(text_contains="积水点已全部排查", timeout=10)
     assert [b["text"] for row in review.inline_keyboard for b in row][:2] == ["通过(办结)", "退回"]
     assert (await tasks.get(office.db.reader, task.id)).status is TaskStatus.FEEDBACK_PENDING  # type: ignore[union-attr]
+
+
+async def test_the_words_offer_replying_to_a_slip_only_where_a_reply_finds_it(city, office: Office):  # type: ignore[no-untyped-def]
+    """钉钉 quotes no card: quoting the slip's card is not feedback, and nothing the bot says
+    there sends a person to 「回复交办单消息」; it points to the card's 「反馈」 and /feedback 单号
+    instead, and the slip stays as it was."""
+    clerk, zhujian = city["clerk"], city["zhujian"]
+    task = await issue(office, clerk)
+    slip = await zhujian.wait_for(card_with=slip_number(task), timeout=10)
+
+    await zhujian.send("积水点已全部排查，整改完成。", reply_to=slip["id"])
+    refused = await zhujian.wait_for(kind="robot", text_contains="没有认出", timeout=10)
+    assert "点交办单下的“反馈”" in refused["text"] and "/feedback 单号 内容" in refused["text"]
+    await zhujian.send("你好")
+    hint = await zhujian.wait_for(kind="robot", text_contains="没看懂", timeout=10)
+    assert "点交办单下的“反馈”" in hint["text"]
+    await zhujian.send("/help")
+    manual = await zhujian.wait_for(kind="robot", text_contains="/feedback", timeout=10)
+    assert "「反馈」按钮" in manual["text"]
+    for said in (refused, hint, manual):
+        assert "回复”交办单" not in said["text"] and "回复交办单" not in said["text"]
+    assert (await tasks.get(office.db.reader, task.id)).status is TaskStatus.ISSUED  # type: ignore[union-attr]
