@@ -8,10 +8,13 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from bot.domain.feedback import Attachment
 from bot.domain.org import Person, Role, UnitKind
+from bot.domain.tasks import SourceType, Task
 from bot.emulators.telegram import Simulator
 from bot.services import onboarding
 from bot.services.context import Office
+from bot.services.issuing import AssignmentDraft, issue_assignment
 from bot.storage import org
 
 
@@ -77,3 +80,24 @@ async def until(check, timeout: float = 10.0) -> None:  # type: ignore[no-untype
     async with asyncio.timeout(timeout):
         while not await check():
             await asyncio.sleep(0.05)
+
+
+async def issue(
+    office: Office, clerk: Member, unit_name: str = "住建局", title: str = "城区积水点排查整治",
+    attachment: Attachment | None = None,
+) -> Task:
+    """The clerk signs a 交办单 (through the service, as the /new dialog would), ``attachment``
+    issued with it."""
+    unit = await org.unit_by_name(office.db.reader, unit_name)
+    assert unit is not None
+    draft = AssignmentDraft(
+        title=title, requirements="逐点建立台账，明确整改措施和完成时间。", basis="市政府第12次常务会议纪要",
+        source=SourceType.OTHER, unit_ids=(unit.id,), period_days=7, attachment=attachment,
+    )
+    [issued] = await issue_assignment(office, draft, clerk.person, office.now())
+    return issued.task
+
+
+def slip_number(task: Task) -> str:
+    """How the slip's number reads in its text: 〔2026〕12号."""
+    return f"〔{task.number.year}〕{task.number.seq}号"

@@ -35,6 +35,7 @@ from datetime import datetime, timedelta
 
 import aiosqlite
 
+from bot.channels.files import FileUnreachable
 from bot.edge import Download, File, Outgoing
 from bot.services import delivery, evidence
 from bot.services.context import Office
@@ -148,6 +149,7 @@ class OutboxSender:
         self._in_flight: dict[str, asyncio.Task[None]] = {}
         self._sending: ContextVar[bool] = ContextVar(f"{self.CHANNEL}_sending", default=False)
         """Set in this sender's own task: its commits do not wake it (another sender's do)."""
+        office.file_sources[self.CHANNEL] = self.fetch
 
     # ------------------------------------------------------------------ what a channel says
 
@@ -295,7 +297,7 @@ class OutboxSender:
             async with self.office.db.transaction() as conn:
                 await outbox.mark_failed(conn, row.id, str(exc))
         except Exception as exc:
-            passing = self.passing(exc)
+            passing = True if isinstance(exc, FileUnreachable) else self.passing(exc)
             if passing is None:
                 raise
             if passing and self.office.now() - row.created_at < PATIENCE:

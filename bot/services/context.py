@@ -10,6 +10,7 @@ from datetime import date, datetime
 from bot.config import Settings
 from bot.domain.calendar import ChineseWorkCalendar, WorkCalendar
 from bot.domain.deadlines import DeadlineMode, deadline_after, period_until
+from bot.edge import FetchFile
 from bot.storage import calendar as calendar_overrides
 from bot.storage.db import Database
 
@@ -24,6 +25,9 @@ class Office:
     clock: Callable[[], datetime] | None = field(default=None, repr=False)
     """Where ``now()`` comes from; None is the real time. The demo and tests move it."""
     _heavy: asyncio.Semaphore | None = field(default=None, init=False, repr=False)
+    file_sources: dict[str, FetchFile] = field(default_factory=dict, init=False, repr=False)
+    """Each running channel's way to fetch a file received on it, by channel: a file sent on
+    one messenger reaches a person on another (``bot.channels.files``)."""
 
     @property
     def heavy_work(self) -> asyncio.Semaphore:

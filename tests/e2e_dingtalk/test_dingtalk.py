@@ -10,30 +10,14 @@ import asyncio
 from bot.channels.dingtalk.adapter import DINGTALK
 from bot.channels.dingtalk.channel import DingTalkChannel
 from bot.domain.org import Role
-from bot.domain.tasks import SourceType, TaskStatus
+from bot.domain.feedback import Attachment
+from bot.domain.tasks import TaskStatus
 from bot.edge import Account
 from bot.emulators.dingtalk import DingTalkPeople
 from bot.services.context import Office
-from bot.services.issuing import AssignmentDraft, issue_assignment
 from bot.storage import org, outbox, tasks
 from tests.e2e_dingtalk.conftest import Organisation
-from tests.organisation import until
-
-
-async def issue(office: Office, clerk, unit_name: str = "住建局", title: str = "城区积水点排查整治"):  # type: ignore[no-untyped-def]
-    """The clerk signs a 交办单 (through the service, as the /new dialog would)."""
-    unit = await org.unit_by_name(office.db.reader, unit_name)
-    assert unit is not None
-    draft = AssignmentDraft(
-        title=title, requirements="逐点建立台账，明确整改措施和完成时间。", basis="市政府第12次常务会议纪要",
-        source=SourceType.OTHER, unit_ids=(unit.id,), period_days=7,
-    )
-    [issued] = await issue_assignment(office, draft, clerk.person, office.now())
-    return issued.task
-
-
-def slip_number(task) -> str:  # type: ignore[no-untyped-def]
-    return f"〔{task.number.year}〕{task.number.seq}号"
+from tests.organisation import issue, slip_number, until
 
 
 async def test_a_dingtalk_person_binds_with_the_invite_sent_as_a_command_or_alone(organisation: Organisation, office: Office, people: DingTalkPeople):
@@ -288,3 +272,34 @@ async def test_the_words_offer_replying_to_a_slip_only_where_a_reply_finds_it(ci
     for said in (refused, hint, manual):
         assert "回复”交办单" not in said["text"] and "回复交办单" not in said["text"]
     assert (await tasks.get(office.db.reader, task.id)).status is TaskStatus.ISSUED  # type: ignore[union-attr]
+
+
+async def test_a_file_crosses_from_one_messenger_to_another_whole(city, office: Office, people: DingTalkPeople):  # type: ignore[no-untyped-def]
+    """Evidence does not stop at a messenger's edge: the file a 钉钉 official sends with feedback
+    reaches the Telegram clerk who reviews it, and the file a Telegram clerk issues with a 交办单
+    reaches the 钉钉 unit, each byte for byte (fetched through the messenger it came on)."""
+    clerk, zhujian = city["clerk"], city["zhujian"]
+    report = b"%PDF-1.4\n% \xe6\x8e\x92\xe6\x9f\xa5\xe5\x8f\xb0\xe8\xb4\xa6\n%%EOF\n"
+    task = await issue(office, clerk)
+    slip = await zhujian.wait_for(card_with=slip_number(task), timeout=10)
+    await zhujian.press("反馈", out_track_id=slip["card"]["out_track_id"])
+    await zhujian.wait_for(text_contains="请发送办理结果情况", timeout=10)
+    await zhujian.send("已完成全部32处积水点排查，台账见附件。")
+    await zhujian.wait_for(text_contains="已记下", timeout=10)
+    await zhujian.send_file("排查台账.pdf", report)
+    draft = await zhujian.wait_for(card_with="附件1个", timeout=10)
+    await zhujian.press("提交", out_track_id=draft["card"]["out_track_id"])
+    await clerk.wait_for(text_contains="已完成全部32处积水点排查", timeout=10)
+    copy = await clerk.wait_for(predicate=lambda m: m.document is not None, timeout=15)
+    assert copy.document.file_name == "排查台账.pdf" and clerk.file_bytes(copy) == report
+    assert task.number.full in copy.content
+
+    ledger = b"PK\x03\x04 \xe5\x88\x86\xe8\xa7\xa3\xe5\x8f\xb0\xe8\xb4\xa6"
+    sent = await clerk.send_document("分解台账.xlsx", ledger)
+    assert sent.document is not None
+    attached = Attachment("document", sent.document.file_id, file_name="分解台账.xlsx")
+    second = await issue(office, clerk, title="老旧小区改造摸底", attachment=attached)
+    await zhujian.wait_for(card_with=slip_number(second), timeout=10)
+    file = await zhujian.wait_for(kind="robot", match=lambda e: e["msg_type"] == "file", timeout=15)
+    assert file["file"]["name"] == "分解台账.xlsx"
+    assert await people.file(file["file"]["media_id"]) == ledger

@@ -9,31 +9,15 @@ import asyncio
 
 from bot.channels.wecom.adapter import WECOM
 from bot.channels.wecom.channel import WecomChannel
+from bot.domain.feedback import Attachment
 from bot.domain.org import Role
-from bot.domain.tasks import SourceType, TaskStatus
+from bot.domain.tasks import TaskStatus
 from bot.edge import Account
 from bot.emulators.wecom import WecomEmulator
 from bot.services.context import Office
-from bot.services.issuing import AssignmentDraft, issue_assignment
 from bot.storage import org, outbox, tasks
 from tests.e2e_wecom.conftest import Organisation
-from tests.organisation import until
-
-
-async def issue(office: Office, clerk, unit_name: str = "住建局", title: str = "城区积水点排查整治"):  # type: ignore[no-untyped-def]
-    """The clerk signs a 交办单 (through the service, as the /new dialog would)."""
-    unit = await org.unit_by_name(office.db.reader, unit_name)
-    assert unit is not None
-    draft = AssignmentDraft(
-        title=title, requirements="逐点建立台账，明确整改措施和完成时间。", basis="市政府第12次常务会议纪要",
-        source=SourceType.OTHER, unit_ids=(unit.id,), period_days=7,
-    )
-    [issued] = await issue_assignment(office, draft, clerk.person, office.now())
-    return issued.task
-
-
-def slip_number(task) -> str:  # type: ignore[no-untyped-def]
-    return f"〔{task.number.year}〕{task.number.seq}号"
+from tests.organisation import issue, slip_number, until
 
 
 async def test_a_wecom_member_binds_with_the_invite_sent_as_a_command_or_alone(organisation: Organisation, office: Office):
@@ -168,3 +152,26 @@ async def test_a_limit_refusal_delays_a_notice_and_drops_none(city, office: Offi
     slips = [e for e in zhujian.messages() if e.sender == "bot" and slip_number(task) in e.content]
     assert [e.kind for e in slips] == ["markdown", "card"]  # the slip once, its card once
     assert wecom.world.dropped == []
+
+
+async def test_files_cross_between_wecom_and_telegram_whole(city, office: Office, wecom: WecomEmulator):  # type: ignore[no-untyped-def]
+    """The file a Telegram clerk issues with a 交办单 reaches the 企业微信 unit, and the file its
+    official sends with feedback reaches the clerk, each byte for byte."""
+    clerk, zhujian = city["clerk"], city["zhujian"]
+    ledger = "分解台账".encode() + b"PK\x03\x04"
+    sent = await clerk.send_document("分解台账.xlsx", ledger)
+    assert sent.document is not None
+    await issue(office, clerk, attachment=Attachment("document", sent.document.file_id, file_name="分解台账.xlsx"))
+    slip = await zhujian.wait_for("[签收]", timeout=20)
+    issued = await zhujian.wait_for("分解台账.xlsx", timeout=15)
+    assert issued.kind == "file" and wecom.world.media[issued.media_id].content == ledger
+
+    report = b"%PDF-1.4\n" + "排查台账".encode() + b"\n%%EOF\n"
+    await zhujian.press("反馈", slip)
+    await zhujian.wait_for("反馈", timeout=10)
+    await zhujian.send_file("排查台账.pdf", report)
+    await zhujian.send("已完成全部积水点排查，台账见附件")
+    await zhujian.press("提交")
+    await clerk.wait_for(text_contains="已完成全部积水点排查", timeout=15)
+    copy = await clerk.wait_for(predicate=lambda m: m.document is not None, timeout=15)
+    assert copy.document.file_name == "排查台账.pdf" and clerk.file_bytes(copy) == report

@@ -53,7 +53,6 @@ import asyncio
 import logging
 import time
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import aiosqlite
 
@@ -61,6 +60,7 @@ from bot.channels.dingtalk import render
 from bot.channels.dingtalk.adapter import DINGTALK
 from bot.channels.dingtalk.errors import DingTalkError, QuotaExceeded, TokenRejected
 from bot.channels.dingtalk.openapi import DingTalkApi
+from bot.channels import files
 from bot.channels.outbox_sender import Accepted, HeldBack, OutboxSender, QuotaRefused, Refused, chat_key
 from bot.edge import Change, File, Menu, Notice, Outgoing
 from bot.services import delivery
@@ -259,13 +259,11 @@ class DingTalkSender(OutboxSender):
             raise HeldBack(FLOW_CONTROL_WAIT, f"钉钉 flow control held back the message to {userid}")
 
     async def _bytes_of(self, file: File) -> bytes | None:
-        """The bytes of a file a notice carries, where this channel can reach them."""
-        if file.kept:
-            return await asyncio.to_thread((Path(self.office.settings.archive_dir) / file.kept).read_bytes)
-        if file.channel == DINGTALK and file.received:
+        """The bytes of a file a notice carries: fetched here when it was received here, else
+        the archive's copy or fetched through the messenger it came on (``bot.channels.files``)."""
+        if file.channel == DINGTALK and file.received and not file.kept:
             return await self.api.download(file.received)
-        log.warning("a file received on %s cannot be sent on 钉钉 (%s); the text goes without it", file.channel, file.name)
-        return None
+        return await files.bytes_of(self.office, file)
 
     async def _fetch_file(self, file: File, limit: int) -> bytes:
         """``bot.edge.FetchFile`` of files received on 钉钉."""

@@ -2,7 +2,8 @@
 
 A message is ``sendMessage`` in HTML (the markup the templates are written in) without link
 previews, its buttons an inline keyboard whose ``callback_data`` is each action's data; a
-notice with a file is ``sendDocument`` or ``sendPhoto`` by Telegram's file id, its text the
+notice with a file is ``sendDocument`` or ``sendPhoto`` by Telegram's file id (a file received
+on another messenger, or kept by the bot, is uploaded: ``bot.channels.files``), its text the
 caption; a change is ``editMessageText`` (new text) or ``editMessageReplyMarkup`` (new buttons,
 or none) of the message the earlier notice became; a menu is ``setMyCommands`` for that chat
 only. A row queued before notices existed is its Bot API call already, sent as it is.
@@ -11,6 +12,8 @@ only. A row queued before notices existed is its Bot API call already, sent as i
 from __future__ import annotations
 
 from typing import Any
+
+from telegram import InputFile
 
 from bot.edge import TELEGRAM, Buttons, Change, Download, File, Menu, Notice, Outgoing
 
@@ -42,24 +45,33 @@ def message(text: str, buttons: Buttons = ()) -> dict[str, Any]:
     return payload
 
 
-def file_call(file: File, caption: str) -> Call:
-    """sendPhoto or sendDocument of a file received earlier, by its Telegram file id."""
-    if file.channel != TELEGRAM or not file.received:
-        # A file the bot keeps would be uploaded; nothing sends one yet.
-        raise ValueError(f"not a file received on Telegram: {file.name or file.kept}")
+def file_call(file: File, caption: str, data: bytes | None = None) -> Call:
+    """sendPhoto or sendDocument of a file received earlier: by its Telegram file id, or its
+    bytes ``data`` uploaded (a file from another messenger, or one the bot keeps)."""
     field = "photo" if file.photo else "document"
-    payload: dict[str, Any] = {field: file.received}
+    value: str | InputFile
+    if data is not None:
+        value = InputFile(data, filename=file.name or None)
+    elif file.channel == TELEGRAM and file.received:
+        value = file.received
+    else:
+        raise ValueError(f"not a file received on Telegram, and its bytes are not at hand: {file.name or file.kept}")
+    payload: dict[str, Any] = {field: value}
     if caption:
         payload["caption"] = caption
     return ("sendPhoto" if file.photo else "sendDocument"), payload
 
 
-def call(item: Outgoing | None, kind: str, values: dict[str, Any], chat_id: int, delivered: int | None = None) -> Call:
+def call(
+    item: Outgoing | None, kind: str, values: dict[str, Any], chat_id: int, delivered: int | None = None,
+    data: bytes | None = None,
+) -> Call:
     """The Bot API call that delivers ``item`` to ``chat_id``. A change needs ``delivered``,
-    the message id its notice became; ``ValueError`` when it has none (it never arrived)."""
+    the message id its notice became; ``ValueError`` when it has none (it never arrived). A
+    notice's file from elsewhere goes as its bytes, ``data``."""
     if isinstance(item, Notice):
         if item.files:
-            return file_call(item.files[0], item.text)
+            return file_call(item.files[0], item.text, data)
         return "sendMessage", message(item.text, item.buttons)
     if isinstance(item, Change):
         if delivered is None:

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import asyncio
 from contextvars import ContextVar
+from dataclasses import replace
 import logging
 import time
 import warnings
@@ -48,10 +49,11 @@ from telegram.request import BaseRequest, HTTPXRequest
 from telegram.warnings import PTBUserWarning
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 
+from bot.channels import files
 from bot.channels.telegram import render
 from bot.channels.telegram.files import fetcher
 from bot.channels.telegram.pacing import NO_RETRY, ChatPacer, retry_seconds
-from bot.edge import TELEGRAM, Change, Download, File, Outgoing
+from bot.edge import TELEGRAM, Change, Download, File, Notice, Outgoing
 from bot.services import delivery, evidence
 from bot.services.context import Office
 from bot.storage import outbox
@@ -95,6 +97,7 @@ class Sender:
         self.office = office
         self.bot = bot
         self.fetch = fetcher(bot)
+        office.file_sources[TELEGRAM] = self.fetch
         self.pacer = pacer
         """The bot's own rate limiter: handlers' direct replies and the sender share its pace."""
         self.max_in_flight = max_in_flight
@@ -263,7 +266,14 @@ class Sender:
                 if isinstance(item, Change):
                     place = await outbox.delivered_at(self.office.db.reader, item.notice_id)
                     delivered = place[2] if place is not None else None
-                method, kwargs = render.call(item, row.kind, row.values, chat, delivered)
+                data = None
+                if isinstance(item, Notice) and item.files and files.foreign(item.files[0], TELEGRAM):
+                    data = await files.bytes_of(self.office, item.files[0])
+                    if data is None:  # no messenger here reaches it: its words go alone
+                        if not item.text:
+                            raise ValueError(f"{item.files[0].name}: its bytes are not at hand, and it has no words")
+                        item = replace(item, files=())
+                method, kwargs = render.call(item, row.kind, row.values, chat, delivered, data)
                 if method not in render.SCOPED_METHODS:
                     kwargs.setdefault("chat_id", chat)
                 if row.last_error is not None and row.last_error.startswith(TIMED_OUT):
@@ -288,7 +298,7 @@ class Sender:
             log.warning("outbox %s to chat %s refused: %s", row.id, row.address, exc.message)
             async with self.office.db.transaction() as conn:
                 await outbox.mark_failed(conn, row.id, exc.message)
-        except (NetworkError, TelegramError) as exc:
+        except (NetworkError, TelegramError, files.FileUnreachable) as exc:
             if self.office.now() - row.created_at >= PATIENCE:
                 log.error("outbox %s to chat %s given up after %s attempts: %s", row.id, row.address, row.attempts + 1, exc)
                 async with self.office.db.transaction() as conn:

@@ -19,13 +19,12 @@ crash meets its own ``task_id`` (40058): it was made, and counts as sent.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 
 import aiohttp
 
+from bot.channels import files
 from bot.channels.outbox_sender import OutboxSender, QuotaRefused, Refused
 from bot.channels.wecom import render
 from bot.channels.wecom.adapter import WECOM, Messenger
@@ -143,9 +142,8 @@ class WecomSender(OutboxSender):
             raise Refused(f"企业微信 does not know member {userid}")
 
     async def _bytes_of(self, file: File) -> bytes | None:
-        if file.kept:
-            return await asyncio.to_thread((Path(self.office.settings.archive_dir) / file.kept).read_bytes)
-        if file.channel == WECOM and file.received:
+        """The bytes of a file a notice carries: fetched here when it was received here, else
+        the archive's copy or fetched through the messenger it came on (``bot.channels.files``)."""
+        if file.channel == WECOM and file.received and not file.kept:
             return (await self.messenger.api.download_media(file.received)).content
-        log.warning("a file received on %s cannot be sent on 企业微信 (%s); the text goes without it", file.channel, file.name)
-        return None
+        return await files.bytes_of(self.office, file)
