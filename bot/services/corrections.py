@@ -244,8 +244,8 @@ async def _withdraw_copy(conn: aiosqlite.Connection, task: Task, person: Person,
 
 
 async def _take_buttons_off(conn: aiosqlite.Connection, task: Task, purpose: str, now: datetime) -> None:
-    """The buttons of the task's delivered messages of ``purpose`` come off."""
-    await change_delivered(conn, await outbox.delivered_notices(conn, task.id, purpose), now, buttons=(), task_id=task.id)
+    """The buttons of the task's messages of ``purpose``, delivered or on their way, come off."""
+    await change_delivered(conn, await outbox.notices_of(conn, task.id, purpose), now, buttons=(), task_id=task.id)
 
 
 async def _close_drafts(conn: aiosqlite.Connection, task: Task, person: Person, reason: str, now: datetime) -> None:

@@ -94,7 +94,8 @@ async def change_delivered(
     conn: aiosqlite.Connection, delivered: list[outbox.OutboxMessage], now: datetime, *,
     buttons: Buttons, task_id: int | None = None,
 ) -> None:
-    """Give notices delivered earlier new buttons (``()``: none), each where it went."""
+    """Give notices new buttons (``()``: none), each where it went: delivered earlier, or still on
+    their way (the change follows the notice in its address's queue)."""
     for row in delivered:
         change = Change(row.id, buttons=buttons, task_id=task_id)
         await outbox.enqueue(conn, Account(row.channel, row.address), change, now, person_id=row.person_id)

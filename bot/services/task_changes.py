@@ -26,12 +26,13 @@ async def load(conn: aiosqlite.Connection, task_id: int) -> Task:
 
 
 async def save(conn: aiosqlite.Connection, before: Task, after: Task, now: datetime) -> None:
-    """Write the change and bring every delivered slip message's buttons up to date."""
+    """Write the change and bring the buttons of every slip message up to date, delivered or on
+    its way."""
     await tasks.update(conn, before, after)
     if slip_keyboard(after) == slip_keyboard(before):
         return
-    delivered = await outbox.delivered_slips(conn, after.id)
-    await change_delivered(conn, delivered, now, buttons=buttons(slip_keyboard(after)), task_id=after.id)
+    slips = await outbox.notices_of(conn, after.id, "slip")
+    await change_delivered(conn, slips, now, buttons=buttons(slip_keyboard(after)), task_id=after.id)
 
 
 async def issuer_and_section(conn: aiosqlite.Connection, task: Task) -> list[Person]:

@@ -238,12 +238,23 @@ async def delivered_notices(conn: aiosqlite.Connection, task_id: int, purpose: s
         return [_message(r) async for r in cur]
 
 
+async def notices_of(conn: aiosqlite.Connection, task_id: int, purpose: str) -> list[OutboxMessage]:
+    """The task's notices of ``purpose`` delivered or still on their way (failed ones aside),
+    oldest first. A change of them goes where each went, after it: each address's rows go in
+    the order queued, so a change of a notice not yet sent follows it, never overtakes it."""
+    async with conn.execute(
+        "SELECT * FROM outbox WHERE task_id = ? AND purpose = ? AND status != 'failed' ORDER BY id",
+        (task_id, purpose),
+    ) as cur:
+        return [_message(r) async for r in cur]
+
+
 async def retire_slip_messages(conn: aiosqlite.Connection, task_id: int) -> list[OutboxMessage]:
-    """The task's slip notices delivered so far, no longer counted as its slips (a 更正 moved the
-    task to another unit): later changes do not give them buttons again. Returns them."""
-    delivered = await delivered_slips(conn, task_id)
+    """The task's slip notices, delivered or on their way, no longer counted as its slips (a 更正
+    moved the task to another unit): later changes do not give them buttons again. Returns them."""
+    retired = await notices_of(conn, task_id, "slip")
     await conn.execute(
-        "UPDATE outbox SET purpose = 'slip_replaced' WHERE task_id = ? AND purpose = 'slip' AND message_id IS NOT NULL",
+        "UPDATE outbox SET purpose = 'slip_replaced' WHERE task_id = ? AND purpose = 'slip' AND status != 'failed'",
         (task_id,),
     )
-    return delivered
+    return retired

@@ -22,8 +22,8 @@ from bot.domain.scores import ScoreCategory, ScoreRules, ranking
 from bot.domain.scores import void as void_event
 from bot.domain.slips import SlipType
 from bot.domain.tasks import SourceType, Task, TaskStatus
-from bot.edge import TELEGRAM, Account, Download, Notice
-from bot.services import handling, onboarding
+from bot.edge import TELEGRAM, Account, Change, Download, Notice
+from bot.services import corrections, handling, onboarding
 from bot.services.context import Office
 from bot.services.issuing import AssignmentDraft, IssuedAssignment, issue_assignment
 from bot.storage import feedback as feedback_store
@@ -61,10 +61,14 @@ class Queued:
 
 
 async def messages(office: Office, person: Person | None = None) -> list[Queued]:
+    """The messages queued (for ``person``), as Telegram calls; changes of them (new buttons after
+    a 签收) aside."""
     queued = await outbox.due(office.db.reader, NOW + timedelta(days=365), limit=10_000)
     return [
         Queued(m, *render.call(m.notice, m.kind, m.values, int(m.address)))
-        for m in queued if person is None or (person.account is not None and m.address == person.account.address)
+        for m in queued
+        if not isinstance(m.notice, Change)
+        and (person is None or (person.account is not None and m.address == person.account.address))
     ]
 
 
@@ -419,3 +423,23 @@ async def test_a_new_invite_replaces_the_unused_ones_sent_before(office: Office,
     still_valid = await onboarding.create_invite(office, org.town_liaison.id, NOW)
     bound = await onboarding.redeem_invite(office, still_valid.code, tg(2002), NOW + timedelta(hours=71))
     assert bound.account == tg(2002)
+
+
+async def test_a_slip_still_on_its_way_follows_a_correction_of_the_unit(office: Office, org: Org) -> None:
+    """A 更正 of the unit made before the first unit's slip went out: its copy is no slip of the
+    task any more, the change taking its buttons off queued behind it, and the new unit's 签收
+    gives it none back (the first unit never holds live buttons of a task not its own)."""
+    [town] = await issue_assignment(office, draft(org, org.town.id), org.clerk, NOW)
+    # nothing is sent here: the slip is still on its way (due, not sent)
+    [first] = [m for m in await outbox.due(office.db.reader, NOW, 1000) if m.task_id == town.task.id and m.purpose == "slip"]
+
+    await corrections.correct(office, org.clerk, town.task.id, corrections.Field.UNIT, "古城街道办事处", "单位选错", NOW)
+    queued = await outbox.due(office.db.reader, NOW, 1000)
+    behind = [m for m in queued if isinstance(m.notice, Change) and m.notice.notice_id == first.id]
+    assert [(m.notice.buttons, m.address) for m in behind] == [((), first.address)]  # type: ignore[union-attr]
+    assert behind[0].id > first.id, "the change follows the slip in its chat's queue"
+    assert (await outbox.message(office.db.reader, first.id)).purpose == "slip_replaced"  # type: ignore[union-attr]
+
+    await handling.acknowledge(office, org.street_head, town.task.id, NOW)
+    again = [m for m in await outbox.due(office.db.reader, NOW, 1000) if isinstance(m.notice, Change) and m.notice.notice_id == first.id]
+    assert again == behind, "the new unit's 签收 gave the first unit's copy its buttons back"
