@@ -264,12 +264,17 @@ async def test_network_errors_back_off_and_the_rows_go_once_the_server_is_back(t
     client = paced_bot(token, office.settings.base_url, pacer, request)  # not initialised: getMe would fail
     try:
         sender = Sender(office, client, pacer)
+
+        async def tried(row_id: int, attempts: int) -> sqlite3.Row:
+            """The row once its ``attempts``-th try is over (claimed, and its outcome written)."""
+            while (now := await row(office, row_id))["attempts"] < attempts or now["status"] == "sending":
+                await asyncio.sleep(min(await sender.drain_once(), 1.1))
+            return now
+
         delays = []
         for attempt in range(1, 4):
             tried_at = office.now()
-            while (await row(office, first))["attempts"] < attempt:
-                await asyncio.sleep(min(await sender.drain_once(), 1.1))
-            failed = await row(office, first)
+            failed = await tried(first, attempt)
             assert failed["status"] == "pending" and "connect" in failed["last_error"].lower()
             delays.append((datetime.fromisoformat(failed["not_before"]) - tried_at).total_seconds())
             assert (await row(office, second))["attempts"] == 0, "the chat's next message waits its turn"
@@ -288,8 +293,7 @@ async def test_network_errors_back_off_and_the_rows_go_once_the_server_is_back(t
         for waited in (timedelta(hours=71), timedelta(hours=1, seconds=1)):
             attempts = (await row(office, third))["attempts"]
             shift[0] += waited
-            while (await row(office, third))["attempts"] == attempts:
-                await asyncio.sleep(min(await sender.drain_once(), 1.1))
+            await tried(third, attempts + 1)
         given_up = await row(office, third)
         assert given_up["status"] == "failed" and "connect" in given_up["last_error"].lower()
         assert given_up["attempts"] == 2, "retried at 71 hours, given up at 72"
